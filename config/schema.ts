@@ -1,0 +1,137 @@
+// The configuration as data: zod schemas are the single source of the config types and
+// of their defaults. Everything from outside is `unknown` until one of these accepts it.
+import { z } from 'zod';
+
+/** `host:port` of an SNMP agent; IPv6 as `[::1]:161`. */
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:161 or [::1]:161');
+
+const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'expected a lowercase id: letters, digits, ".", "_" or "-"');
+
+export const snmpV2cSchema = z
+  .object({
+    version: z.literal('2c'),
+    community: z.string().min(1),
+  })
+  .strict();
+
+export const snmpV3Schema = z
+  .object({
+    version: z.literal('3'),
+    user: z.string().min(1),
+    authProtocol: z.enum(['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512']).default('sha'),
+    authKey: z.string().min(8, 'SNMPv3 keys need at least 8 characters'),
+    privProtocol: z.enum(['des', 'aes', 'aes256b', 'aes256r']).default('aes'),
+    privKey: z.string().min(8, 'SNMPv3 keys need at least 8 characters'),
+  })
+  .strict();
+
+export const snmpSchema = z.discriminatedUnion('version', [snmpV2cSchema, snmpV3Schema]);
+
+export const routerSchema = z
+  .object({
+    id,
+    name: z.string().optional(),
+    province: id.optional(),
+    /** Where the agent answers: host:port. */
+    address: hostPort,
+    snmp: snmpSchema,
+  })
+  .strict();
+
+export const linkSchema = z
+  .object({
+    id,
+    name: z.string().optional(),
+    tier: z.union([z.literal(1), z.literal(2)]),
+    province: id,
+    router: id,
+    ifName: z.string().min(1),
+    /** Overrides ifHighSpeed when set. */
+    capacityBps: z.number().int().positive().optional(),
+    /**
+     * Which counter of the interface carries traffic toward the province/site (`down`).
+     * `out` when the router is the upstream end of the link (the usual case), `in` when it is
+     * the downstream end.
+     */
+    downIs: z.enum(['out', 'in']).default('out'),
+  })
+  .strict();
+
+export const provinceRefSchema = z.object({ id }).strict();
+
+export const topologySchema = z
+  .object({
+    provinces: z.array(provinceRefSchema).min(1),
+    routers: z.array(routerSchema).min(1),
+    links: z.array(linkSchema).min(1),
+  })
+  .strict();
+
+export const settingsSchema = z
+  .object({
+    influx: z
+      .object({
+        url: z.string().url().default('http://127.0.0.1:8086'),
+        database: z.string().regex(/^[A-Za-z0-9_]+$/).default('lanewatch'),
+        retentionDays: z.number().int().positive().default(30),
+        batchSize: z.number().int().positive().max(50_000).default(5_000),
+        flushIntervalMs: z.number().int().positive().default(1_000),
+      })
+      .strict()
+      .prefault({}),
+    collector: z
+      .object({
+        intervalMs: z.number().int().min(1_000).default(60_000),
+        timeoutMs: z.number().int().min(100).default(2_000),
+        retries: z.number().int().min(0).max(5).default(1),
+        concurrency: z.number().int().min(1).max(4_096).default(64),
+        /** A rate above this share of capacity is invalid and not stored (DESIGN §3). */
+        maxUtilization: z.number().positive().default(1.1),
+        spool: z
+          .object({
+            dir: z.string().default('.tmp/spool'),
+            maxBytes: z.number().int().positive().default(256 * 1024 * 1024),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    server: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65_535).default(8080),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type SnmpV2cConfig = z.infer<typeof snmpV2cSchema>;
+export type SnmpV3Config = z.infer<typeof snmpV3Schema>;
+export type SnmpConfig = z.infer<typeof snmpSchema>;
+export type RouterConfig = z.infer<typeof routerSchema>;
+export type LinkConfig = z.infer<typeof linkSchema>;
+export type TopologyConfig = z.infer<typeof topologySchema>;
+export type Settings = z.infer<typeof settingsSchema>;
+
+export interface Province {
+  id: string;
+  name: string;
+  region: string;
+  former: string[];
+}
+
+/** The whole validated configuration. */
+export interface LanewatchConfig {
+  /** Directory it was loaded from, for messages. */
+  dir: string;
+  settings: Settings;
+  topology: TopologyConfig;
+  /** Reference data for the provinces the topology names, by id. */
+  provinces: Map<string, Province>;
+}
