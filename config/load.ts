@@ -64,7 +64,7 @@ function readYaml(dir: string, name: string, problems: ConfigProblem[], required
     return undefined;
   }
   const lines = new LineCounter();
-  const doc = parseDocument(readFileSync(path, 'utf8'), { lineCounter: lines, prettyErrors: false });
+  const doc = parseDocument(readFileSync(path, 'utf8'), { lineCounter: lines });
   for (const err of doc.errors) {
     problems.push({ file: shown, key: '', line: err.linePos?.[0]?.line, reason: `YAML syntax: ${err.message.split('\n')[0]}` });
   }

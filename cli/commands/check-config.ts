@@ -1,0 +1,41 @@
+// `lanewatch check-config [dir]`: validates a config directory and prints a summary or every problem.
+import type { CliCommand } from '../command.ts';
+import { parseCommandArgs, loadConfigOrReport, withUsage } from '../args.ts';
+
+const usage = `Usage: lanewatch check-config [DIR] [--config DIR] [--json]
+
+Validates settings.yaml and topology.yaml in DIR (default: the embedded example,
+config/example). Prints every problem as "file:line key: reason" and exits 1 when
+the configuration is invalid, 0 when it is valid.
+
+Options:
+  --config DIR   the config directory (same as the positional DIR)
+  --json         print the effective settings (defaults applied) as JSON; secrets are not printed
+  -h, --help     this text`;
+
+export const checkConfigCommand: CliCommand = {
+  name: 'check-config',
+  summary: 'validate a config directory (file, key and reason for every problem)',
+  usage,
+  run: (args) =>
+    withUsage(usage, async () => {
+      const { values, positionals } = parseCommandArgs(
+        args,
+        { config: { type: 'string' }, json: { type: 'boolean', default: false } },
+        true,
+      );
+      const config = loadConfigOrReport(values.config ?? positionals[0]);
+      if (!config) return 1;
+      const { topology } = config;
+      if (values.json) {
+        process.stdout.write(JSON.stringify({ dir: config.dir, settings: config.settings }, null, 2) + '\n');
+      } else {
+        const tier1 = topology.links.filter((l) => l.tier === 1).length;
+        process.stdout.write(
+          `${config.dir}: valid — ${topology.provinces.length} provinces, ${topology.routers.length} routers, ` +
+            `${topology.links.length} links (${tier1} tier 1, ${topology.links.length - tier1} tier 2)\n`,
+        );
+      }
+      return 0;
+    }),
+};

@@ -1,0 +1,157 @@
+// `lanewatch run | collector | server`: wires the parts in dependency order
+// (store → collector → server), starts them in that order and stops them in reverse.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { pino, type Logger } from 'pino';
+import { InfluxDB } from 'influx';
+import type { CliCommand } from '../command.ts';
+import { parseCommandArgs, loadConfigOrReport, withUsage } from '../args.ts';
+import type { LanewatchConfig } from '../../config/schema.ts';
+import { LiveBus } from '../../collector/live-bus.ts';
+import { Collector } from '../../collector/collector.ts';
+import { InfluxStore } from '../../collector/store/influx-store.ts';
+import { buildApp } from '../../server/app.ts';
+import { InfluxTail } from '../../server/live/influx-tail.ts';
+
+export const webDistDir = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+
+interface Part {
+  name: string;
+  stop(): Promise<void>;
+}
+
+export function createLogger(): Logger {
+  return pino({ level: process.env.LOG_LEVEL ?? 'info', base: { app: 'lanewatch' } });
+}
+
+export function influxClient(config: LanewatchConfig): InfluxDB {
+  const url = new URL(config.settings.influx.url);
+  return new InfluxDB({
+    host: url.hostname,
+    port: Number(url.port || (url.protocol === 'https:' ? 443 : 8086)),
+    protocol: url.protocol === 'https:' ? 'https' : 'http',
+    username: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    database: config.settings.influx.database,
+  });
+}
+
+/** Stops the parts in reverse order on SIGINT/SIGTERM; resolves with the exit code. */
+function runUntilSignal(parts: Part[], log: Logger): Promise<number> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const shutdown = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'stopping');
+      let code = 0;
+      for (const part of [...parts].reverse()) {
+        try {
+          await part.stop();
+        } catch (err) {
+          code = 1;
+          log.error({ err, part: part.name }, 'stop failed');
+        }
+      }
+      log.info('stopped');
+      resolve(code);
+    };
+    process.once('SIGINT', () => void shutdown('SIGINT'));
+    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  });
+}
+
+type Mode = 'run' | 'collector' | 'server';
+
+async function start(mode: Mode, config: LanewatchConfig): Promise<number> {
+  const log = createLogger();
+  const parts: Part[] = [];
+  const bus = new LiveBus((err) => log.error({ err }, 'live bus subscriber failed'));
+  const { settings } = config;
+  try {
+    let store: InfluxStore | undefined;
+    let collector: Collector | undefined;
+    if (mode !== 'server') {
+      store = new InfluxStore({ influx: settings.influx, spool: settings.collector.spool, log: log.child({ component: 'store' }) });
+      await store.start();
+      parts.push({ name: 'store', stop: () => store!.stop() });
+      bus.subscribe((batch) => store!.write(batch));
+      collector = new Collector({ config, bus, log: log.child({ component: 'collector' }) });
+    }
+    if (mode !== 'collector') {
+      const influx = influxClient(config);
+      if (mode === 'server') {
+        const tail = new InfluxTail({ influx, bus, config, intervalMs: settings.collector.intervalMs, log: log.child({ component: 'influx-tail' }) });
+        tail.start();
+        parts.push({ name: 'influx-tail', stop: async () => tail.stop() });
+      }
+      const webDir = existsSync(webDistDir) ? webDistDir : undefined;
+      if (!webDir) log.warn({ webDistDir }, 'web ui not built: run `npm run build:web`; serving the api only');
+      const app = await buildApp({
+        config,
+        bus,
+        influx,
+        ...(store ? { storeHealth: () => store.health() } : {}),
+        ...(collector ? { collectorHealth: () => collector.health() } : {}),
+        ...(webDir ? { webDir } : {}),
+        logger: log.child({ component: 'server' }),
+      });
+      await app.listen({ host: settings.server.host, port: settings.server.port });
+      parts.push({ name: 'server', stop: () => app.close() });
+      log.info({ url: `http://${settings.server.host}:${settings.server.port}/` }, 'server listening');
+    }
+    if (collector) {
+      collector.start();
+      parts.push({ name: 'collector', stop: () => collector.stop() });
+      log.info({ devices: config.topology.routers.length, intervalMs: settings.collector.intervalMs }, 'collector started');
+    }
+  } catch (err) {
+    log.error({ err }, 'start failed');
+    for (const part of parts.reverse()) await part.stop().catch(() => {});
+    return 1;
+  }
+  return runUntilSignal(parts, log);
+}
+
+function makeCommand(mode: Mode, summary: string, what: string): CliCommand {
+  const usage = `Usage: lanewatch ${mode} [--config DIR]
+
+${what}
+
+Options:
+  --config DIR   config directory with settings.yaml and topology.yaml
+                 (default: the embedded example, config/example)
+  -h, --help     this text
+
+Environment: PORT overrides server.port; LANEWATCH_INFLUX_URL overrides influx.url;
+LOG_LEVEL sets the log level (default info). Logs are JSON lines on stdout.
+Stops cleanly on SIGINT or SIGTERM.`;
+  return {
+    name: mode,
+    summary,
+    usage,
+    run: (args) =>
+      withUsage(usage, async () => {
+        const { values } = parseCommandArgs(args, { config: { type: 'string' } });
+        const config = loadConfigOrReport(values.config);
+        if (!config) return 2;
+        return start(mode, config);
+      }),
+  };
+}
+
+export const runCommand = makeCommand(
+  'run',
+  'collector, store and server in one process (the embedded default)',
+  'Polls every router of the topology, writes to InfluxDB (spooling to disk while it is\ndown), and serves the API, the live WebSocket and the web UI.',
+);
+export const collectorCommand = makeCommand(
+  'collector',
+  'only the collector and the InfluxDB writer',
+  'Polls every router of the topology and writes rates to InfluxDB (spooling to disk\nwhile it is down). Run `lanewatch server` beside it for the API and UI.',
+);
+export const serverCommand = makeCommand(
+  'server',
+  'only the API, live WebSocket and web UI, reading InfluxDB',
+  'Serves the API and the web UI. The live stream follows the samples that a separate\n`lanewatch collector` writes to InfluxDB.',
+);

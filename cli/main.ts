@@ -1,0 +1,52 @@
+// `lanewatch <command>`: the only place that knows the collector, the server and the
+// simulator together. Each command module parses its own arguments and has its own --help.
+import type { CliCommand } from './command.ts';
+import { checkConfigCommand } from './commands/check-config.ts';
+import { runCommand, collectorCommand, serverCommand } from './commands/run.ts';
+import { pollCommand } from './commands/poll.ts';
+import { simulateCommand } from './commands/simulate.ts';
+
+const commands: CliCommand[] = [runCommand, collectorCommand, serverCommand, pollCommand, checkConfigCommand, simulateCommand];
+
+function mainUsage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'lanewatch: bandwidth and QoS monitor for a two-tier national data network',
+    '',
+    'Usage: lanewatch <command> [options]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `lanewatch <command> --help` for the options of a command.',
+    'Without --config, commands use the embedded example configuration (config/example).',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(mainUsage() + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`lanewatch: unknown command "${name}"\n\n${mainUsage()}\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(command.usage + '\n');
+    return 0;
+  }
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`lanewatch: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,116 @@
+// `npm run demo`: the whole system on the embedded example config — a local influxd, the
+// simulated national network, then `lanewatch run` (collector + store + server + UI).
+// Installs what is missing (npm packages; Debian's influxdb when running as root).
+// PORT overrides the HTTP port (default 8080). Ctrl-C stops everything.
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureNodeModules, ensureDebianPackages, buildWeb, root } from './ensure.mjs';
+
+const influxPort = 18086; // config/example/settings.yaml influx.url
+const influxUrl = `http://127.0.0.1:${influxPort}`;
+
+ensureNodeModules();
+ensureDebianPackages(['influxdb']);
+buildWeb();
+
+const children = [];
+let stopping = false;
+
+function prefixed(name, stream, out) {
+  let buf = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk) => {
+    buf += chunk;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      out.write(`[${name}] ${buf.slice(0, i)}\n`);
+      buf = buf.slice(i + 1);
+    }
+  });
+}
+
+function start(name, cmd, args, opts = {}) {
+  const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  prefixed(name, child.stdout, process.stdout);
+  prefixed(name, child.stderr, process.stderr);
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`[demo] ${name} exited (${signal ?? code}); stopping the demo`);
+      void stopAll(1);
+    }
+  });
+  children.push({ name, child });
+  return child;
+}
+
+async function stopAll(code) {
+  if (stopping) return;
+  stopping = true;
+  for (const { child } of [...children].reverse()) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
+    await exited;
+    clearTimeout(timer);
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+async function influxUp() {
+  try {
+    return (await fetch(`${influxUrl}/ping`, { signal: AbortSignal.timeout(500) })).status === 204;
+  } catch {
+    return false;
+  }
+}
+
+async function startInflux() {
+  if (await influxUp()) {
+    console.log(`[demo] using the InfluxDB already answering at ${influxUrl}`);
+    return;
+  }
+  const dir = join(root, '.tmp', 'demo', 'influx');
+  for (const sub of ['meta', 'data', 'wal']) mkdirSync(join(dir, sub), { recursive: true });
+  const conf = join(dir, 'influxdb.conf');
+  writeFileSync(conf, `reporting-disabled = true
+bind-address = "127.0.0.1:18088"
+[meta]
+  dir = "${dir}/meta"
+[data]
+  dir = "${dir}/data"
+  wal-dir = "${dir}/wal"
+  query-log-enabled = false
+[monitor]
+  store-enabled = false
+[http]
+  bind-address = "127.0.0.1:${influxPort}"
+  log-enabled = false
+`);
+  const log = openSync(join(dir, 'influxd.log'), 'a');
+  const child = spawn('influxd', ['run', '-config', conf], { cwd: root, stdio: ['ignore', log, log] });
+  children.push({ name: 'influxd', child });
+  child.on('exit', (code) => {
+    if (!stopping) console.error(`[demo] influxd exited (${code}); see ${join(dir, 'influxd.log')}`);
+  });
+  const deadline = Date.now() + 20000;
+  while (!(await influxUp())) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      console.error(`[demo] influxd did not start; see ${join(dir, 'influxd.log')}`);
+      await stopAll(1);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  console.log(`[demo] influxd answering at ${influxUrl} (data in ${dir})`);
+}
+
+await startInflux();
+const cli = join(root, 'bin', 'lanewatch.js');
+start('simulate', process.execPath, [cli, 'simulate']);
+await new Promise((r) => setTimeout(r, 1500));
+start('lanewatch', process.execPath, [cli, 'run'], { env: { ...process.env } });
+const port = process.env.PORT || '8080';
+console.log(`[demo] open http://127.0.0.1:${port}/  (Ctrl-C stops everything)`);
