@@ -1,0 +1,56 @@
+// The web UI in Debian's Chromium against the whole running system: the national page lists
+// every tier-1 link and its live chart moves within two poll intervals, without reload.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { startSystem, type SystemHandle } from '../helpers/system.ts';
+
+const artifacts = new URL('../../test-artifacts/', import.meta.url).pathname;
+let system: SystemHandle;
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  system = await startSystem({ intervalMs: 2_000 });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}, 90_000);
+afterAll(async () => {
+  await browser?.close();
+  await system?.stop();
+});
+
+describe('national page in Chromium', () => {
+  it('shows every tier-1 link and a chart that moves on every sample', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await page.goto(`${system.url}/#/`);
+    await page.locator('[data-testid="conn"][data-state="open"]').waitFor({ timeout: 15_000 });
+    await expect.poll(() => page.locator('[data-testid="link-row"]').count(), { timeout: 15_000 }).toBe(34);
+
+    const chart = page.locator('[data-testid="live-chart"]');
+    await chart.waitFor();
+    const pointsBefore = Number(await chart.getAttribute('data-points'));
+    const rateBefore = await page.locator('[data-testid="link-row"] [data-testid="rate-down"]').allTextContents();
+    // Within two poll intervals (1 s grace for rendering), the chart has more points and
+    // the rates shown have changed, without any reload.
+    await expect
+      .poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 2 * system.intervalMs + 1_000, interval: 100 })
+      .toBeGreaterThan(pointsBefore);
+    const rateAfter = await page.locator('[data-testid="link-row"] [data-testid="rate-down"]').allTextContents();
+    expect(rateAfter).not.toEqual(rateBefore);
+    await page.screenshot({ path: `${artifacts}national-vi.png`, fullPage: true });
+
+    await page.locator('[data-testid="lang-en"]').click();
+    await page.screenshot({ path: `${artifacts}national-en.png`, fullPage: true });
+
+    await page.locator('[data-testid="link-row"] a').first().click();
+    await page.waitForURL(/#\/link\//);
+    await page.waitForTimeout(2 * system.intervalMs);
+    await page.screenshot({ path: `${artifacts}link.png`, fullPage: true });
+    expect(errors).toEqual([]);
+  }, 60_000);
+});
