@@ -1,0 +1,119 @@
+// The fastify application: REST under /api/v1, the live WebSocket, and the built UI.
+// Built separately from listening, so tests can `inject()` or listen on port 0.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import fastifyWebsocket from '@fastify/websocket';
+import type { InfluxDB } from 'influx';
+import type { Logger } from 'pino';
+import type { LanewatchConfig } from '../config/schema.ts';
+import type { LiveBus } from '../collector/live-bus.ts';
+import type { StoreHealth } from '../collector/store/influx-store.ts';
+import type { CollectorHealth } from '../collector/collector.ts';
+import { pingInflux } from './history/query-history.ts';
+import { topologyView } from './topology-view.ts';
+import { LiveSnapshot } from './live/snapshot.ts';
+import { errorBody, installErrorHandler } from './routes/errors.ts';
+import { healthRoutes, InfluxProbe } from './routes/health.ts';
+import { topologyRoutes } from './routes/topology.ts';
+import { liveRoutes } from './routes/live.ts';
+import { historyRoutes } from './routes/history.ts';
+
+export interface AppDeps {
+  config: LanewatchConfig;
+  /** Batches from the collector (same process) or from an InfluxTail (split deployment). */
+  bus: LiveBus;
+  /** For history queries. */
+  influx: InfluxDB;
+  /** Present when the collector and store run in this process. */
+  storeHealth?: () => StoreHealth;
+  collectorHealth?: () => CollectorHealth;
+  /** The built UI (web/dist), served at / with an index.html fallback. */
+  webDir?: string;
+  logger?: FastifyServerOptions['logger'] | Logger;
+  live?: {
+    /** A WebSocket client with more than this waiting to be sent is dropped (default 4 MiB). */
+    maxBufferedBytes?: number;
+    /** Snapshot samples older than this are left out (default 10 poll intervals). */
+    snapshotMaxAgeMs?: number;
+  };
+  health?: {
+    /** How long one InfluxDB ping answers health requests (default 500 ms). */
+    pingCacheMs?: number;
+    /** Timeout of that ping (default 1000 ms). */
+    pingTimeoutMs?: number;
+  };
+}
+
+const apiPrefix = '/api/v1';
+/** WebSocket messages from clients are small subscribe requests. */
+const maxClientMessageBytes = 64 * 1024;
+
+function isLoggerInstance(value: AppDeps['logger']): value is Logger {
+  return typeof value === 'object' && value !== null && 'child' in value && typeof value.child === 'function';
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, bus, influx } = deps;
+  const intervalMs = config.settings.collector.intervalMs;
+  const app: FastifyInstance = isLoggerInstance(deps.logger)
+    ? (Fastify({ loggerInstance: deps.logger }) as unknown as FastifyInstance)
+    : Fastify({ logger: deps.logger ?? false });
+
+  const topology = topologyView(config);
+  const linkIds = new Set(topology.links.map((l) => l.id));
+  const provinceIds = new Set(topology.provinces.map((p) => p.id));
+
+  const snapshot = new LiveSnapshot({ bus, maxAgeMs: deps.live?.snapshotMaxAgeMs ?? 10 * intervalMs });
+  snapshot.start();
+  app.addHook('onClose', async () => snapshot.stop());
+
+  const probe = new InfluxProbe({
+    url: config.settings.influx.url,
+    ping: pingInflux,
+    timeoutMs: deps.health?.pingTimeoutMs ?? 1_000,
+    cacheMs: deps.health?.pingCacheMs ?? 500,
+  });
+
+  installErrorHandler(app);
+  await app.register(fastifyWebsocket, { options: { maxPayload: maxClientMessageBytes } });
+
+  await app.register(healthRoutes, {
+    prefix: apiPrefix,
+    probe,
+    intervalMs,
+    ...(deps.storeHealth ? { storeHealth: deps.storeHealth } : {}),
+    ...(deps.collectorHealth ? { collectorHealth: deps.collectorHealth } : {}),
+  });
+  await app.register(topologyRoutes, { prefix: apiPrefix, topology });
+  await app.register(liveRoutes, {
+    prefix: apiPrefix,
+    bus,
+    snapshot,
+    known: { links: linkIds, provinces: provinceIds },
+    maxBufferedBytes: deps.live?.maxBufferedBytes ?? 4 * 1024 * 1024,
+  });
+  await app.register(historyRoutes, { prefix: apiPrefix, influx, linkIds });
+
+  const webDir = deps.webDir ? resolve(deps.webDir) : undefined;
+  const serveUi = webDir !== undefined && existsSync(join(webDir, 'index.html'));
+  if (serveUi) {
+    await app.register(fastifyStatic, { root: webDir, prefix: '/' });
+  } else if (webDir !== undefined) {
+    app.log.warn({ webDir }, 'web dir has no index.html, not serving the ui');
+  }
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const isApi = path === '/api' || path.startsWith('/api/');
+    const lastSegment = path.slice(path.lastIndexOf('/') + 1);
+    if (serveUi && !isApi && (request.method === 'GET' || request.method === 'HEAD') && !lastSegment.includes('.')) {
+      // Client-side routes of the single-page app.
+      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    }
+    return reply.status(404).send(errorBody(404, `no route ${request.method} ${path}`));
+  });
+
+  return app;
+}

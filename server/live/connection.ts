@@ -1,0 +1,112 @@
+// One WebSocket client of the live stream: a snapshot on connect, then every bus batch's
+// link samples that pass its filter. A client that cannot keep up is dropped, not buffered.
+import type { FastifyBaseLogger } from 'fastify';
+import type { LiveBus } from '../../collector/live-bus.ts';
+import type { LinkSample } from '../../collector/samples.ts';
+import type { LiveSnapshot } from './snapshot.ts';
+import { applyFilter, parseClientMessage, type KnownIds, type LiveFilter } from './filter.ts';
+
+/** The part of a `ws` WebSocket this module uses. */
+export interface LiveSocket {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  send(data: string): void;
+  terminate(): void;
+  on(event: 'message', listener: (data: unknown) => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+const OPEN = 1;
+
+export type ServerMessage =
+  | { type: 'snapshot'; atMs: number; samples: LinkSample[] }
+  | { type: 'samples'; samples: LinkSample[] }
+  | { type: 'error'; message: string };
+
+export interface LiveConnectionOptions {
+  socket: LiveSocket;
+  bus: LiveBus;
+  snapshot: LiveSnapshot;
+  known: KnownIds;
+  /** Above this many bytes waiting to be sent, the client is disconnected. */
+  maxBufferedBytes: number;
+  log: FastifyBaseLogger;
+}
+
+function messageText(data: unknown): string | undefined {
+  if (typeof data === 'string') return data;
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  if (Array.isArray(data) && data.every((d) => Buffer.isBuffer(d))) return Buffer.concat(data).toString('utf8');
+  return undefined;
+}
+
+export class LiveConnection {
+  readonly #options: LiveConnectionOptions;
+  #filter: LiveFilter | undefined;
+  #unsubscribe: (() => void) | undefined;
+  #closed = false;
+
+  constructor(options: LiveConnectionOptions) {
+    this.#options = options;
+  }
+
+  start(): void {
+    const { socket, bus } = this.#options;
+    socket.on('close', () => this.stop());
+    socket.on('error', (err) => {
+      this.#options.log.warn({ err }, 'live socket error');
+      this.stop();
+    });
+    socket.on('message', (data) => this.#onMessage(data));
+    this.#sendSnapshot();
+    this.#unsubscribe = bus.subscribe((batch) => {
+      if (batch.links.length === 0) return;
+      const samples = applyFilter(batch.links, this.#filter);
+      if (samples.length > 0) this.#send({ type: 'samples', samples });
+    });
+  }
+
+  /** Unsubscribes from the bus; idempotent. */
+  stop(): void {
+    this.#closed = true;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+  }
+
+  #sendSnapshot(): void {
+    const { atMs, samples } = this.#options.snapshot.snapshot();
+    this.#send({ type: 'snapshot', atMs, samples: applyFilter(samples, this.#filter) });
+  }
+
+  #onMessage(data: unknown): void {
+    const text = messageText(data);
+    const parsed = text === undefined ? { ok: false as const, message: 'message is not text' } : parseClientMessage(text, this.#options.known);
+    if (!parsed.ok) {
+      this.#send({ type: 'error', message: parsed.message });
+      return;
+    }
+    this.#filter = parsed.filter;
+    // The client's view changes with its filter: give it a consistent starting point again.
+    this.#sendSnapshot();
+  }
+
+  #send(message: ServerMessage): void {
+    const { socket, maxBufferedBytes, log } = this.#options;
+    if (this.#closed || socket.readyState !== OPEN) return;
+    if (socket.bufferedAmount > maxBufferedBytes) {
+      log.warn({ bufferedBytes: socket.bufferedAmount, maxBufferedBytes }, 'live client too slow, disconnecting');
+      this.stop();
+      socket.terminate();
+      return;
+    }
+    try {
+      socket.send(JSON.stringify(message));
+    } catch (err) {
+      log.warn({ err }, 'live send failed');
+      this.stop();
+      socket.terminate();
+    }
+  }
+}

@@ -1,0 +1,74 @@
+// One error handler for the whole API: 4xx say what is wrong and which field; 5xx are
+// logged with their context and answered without internals.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+
+/** A request that names a field the handler rejects (after schema validation passed). */
+export class RequestFieldError extends Error {
+  readonly statusCode = 400;
+  readonly field: string;
+  constructor(part: 'querystring' | 'params' | 'body', field: string, reason: string) {
+    super(`${part}/${field} ${reason}`);
+    this.name = 'RequestFieldError';
+    this.field = field;
+  }
+}
+
+interface ValidationIssue {
+  instancePath?: string;
+  params?: Record<string, unknown>;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** The field an Ajv validation issue is about: `/dir` → `dir`, a missing property by name. */
+export function fieldOfValidation(issue: ValidationIssue | undefined): string | undefined {
+  if (!issue) return undefined;
+  const missing = issue.params?.['missingProperty'];
+  if (typeof missing === 'string') return missing;
+  const extra = issue.params?.['additionalProperty'];
+  if (typeof extra === 'string') return extra;
+  const path = issue.instancePath?.replace(/^\//, '').replace(/\//g, '.');
+  return path ? path : undefined;
+}
+
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  field?: string;
+}
+
+export function errorBody(statusCode: number, message: string, field?: string): ErrorBody {
+  const out: ErrorBody = { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message };
+  if (field !== undefined) out.field = field;
+  return out;
+}
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const record = isRecord(error) ? error : {};
+    const message = error instanceof Error ? error.message : String(error);
+    const validation = record['validation'];
+    if (Array.isArray(validation)) {
+      const first: unknown = validation[0];
+      const field = fieldOfValidation(isRecord(first) ? (first as ValidationIssue) : undefined);
+      request.log.info({ field, reason: message }, 'invalid request');
+      return reply.status(400).send(errorBody(400, message, field));
+    }
+    if (error instanceof RequestFieldError) {
+      request.log.info({ field: error.field, reason: message }, 'invalid request');
+      return reply.status(400).send(errorBody(400, message, error.field));
+    }
+    const rawStatus = record['statusCode'];
+    const statusCode = typeof rawStatus === 'number' && rawStatus >= 400 && rawStatus < 600 ? rawStatus : 500;
+    if (statusCode >= 500) {
+      request.log.error({ err: error, url: request.url, method: request.method }, 'request failed');
+      return reply.status(500).send(errorBody(500, 'internal server error'));
+    }
+    request.log.info({ reason: message }, 'request rejected');
+    return reply.status(statusCode).send(errorBody(statusCode, message));
+  });
+}
