@@ -1,0 +1,190 @@
+// Counters to rates (DESIGN §3): small pure functions, no I/O, no clock, no logging.
+// Counters stay bigint until the delta; rates are numbers; time is epoch ms (sysUpTime in
+// centiseconds as the agent gives it).
+//
+// Decisions documented here:
+// - A 32-bit counter that went back is a wrap (2^32); a 64-bit counter that went back is a
+//   discontinuity. A 32-bit "wrap" that is really a reset is caught by the reboot /
+//   discontinuity-time checks, or else by the capacity check (an absurd rate is rejected).
+// - sysUpTime going back is a reboot unless it is the agent's own 32-bit wrap (~497 days):
+//   the wrapped delta then agrees with the wall clock. sysUpTime that moved but is shorter
+//   than the wall time since the previous reading also means the device booted in between.
+//   An agent whose sysUpTime does not move (recorded/static agents) is not a reboot; its
+//   clock is just not used for Δt.
+// - Δt comes from sysUpTime when it agrees with the wall clock within max(1 s, 20 %), else
+//   from the poll timestamps (when the last response arrived).
+// - Capacity: the link's capacityBps, else ifHighSpeed × 10^6. ifHighSpeed 0 or absent with
+//   no override means the capacity is UNKNOWN: no utilization, no capacity check, and the
+//   poller emits no LinkSample (whose schema needs a capacity) — the InterfaceSample still
+//   carries the bps.
+
+export type CounterBits = 32 | 64;
+
+export const COUNTER32_MODULUS = 1n << 32n;
+/** sysUpTime (TimeTicks, centiseconds) is an unsigned 32-bit value. */
+export const TIMETICKS_MODULUS = 2 ** 32;
+
+/** The increase of a counter between two readings; undefined when it is a discontinuity. */
+export function counterDelta(prev: bigint, curr: bigint, bits: CounterBits): bigint | undefined {
+  if (prev < 0n || curr < 0n) return undefined;
+  if (curr >= prev) {
+    if (bits === 32 && curr >= COUNTER32_MODULUS) return undefined;
+    return curr - prev;
+  }
+  if (bits === 64) return undefined;
+  if (prev >= COUNTER32_MODULUS) return undefined;
+  return curr + COUNTER32_MODULUS - prev;
+}
+
+/** How far apart two clocks may be and still be called consistent: max(1 s, 20 %). */
+export function clockToleranceMs(wallElapsedMs: number): number {
+  return Math.max(1_000, 0.2 * Math.abs(wallElapsedMs));
+}
+
+export type UptimeVerdict =
+  /** sysUpTime advanced (deltaCs, possibly across its own 32-bit wrap). */
+  | { kind: 'moved'; deltaCs: number; wrapped: boolean }
+  /** The agent restarted between the readings. */
+  | { kind: 'rebooted' };
+
+/** Compares two sysUpTime readings taken `wallElapsedMs` apart. */
+export function uptimeVerdict(prevCs: number, currCs: number, wallElapsedMs: number): UptimeVerdict {
+  const toleranceMs = clockToleranceMs(wallElapsedMs);
+  if (currCs >= prevCs) {
+    const deltaCs = currCs - prevCs;
+    // It moved, yet the time since boot is shorter than the time since the last reading.
+    if (deltaCs > 0 && currCs * 10 + toleranceMs < wallElapsedMs) return { kind: 'rebooted' };
+    return { kind: 'moved', deltaCs, wrapped: false };
+  }
+  const wrappedCs = currCs + TIMETICKS_MODULUS - prevCs;
+  if (Math.abs(wrappedCs * 10 - wallElapsedMs) <= toleranceMs) return { kind: 'moved', deltaCs: wrappedCs, wrapped: true };
+  return { kind: 'rebooted' };
+}
+
+export type ClockSource = 'sysUpTime' | 'wall';
+
+/** Δt of an interval: the agent's sysUpTime when it agrees with the wall clock, else the wall clock. */
+export function chooseIntervalMs(
+  uptimeDeltaCs: number | undefined,
+  wallElapsedMs: number,
+): { intervalMs: number; clock: ClockSource } {
+  if (uptimeDeltaCs !== undefined && uptimeDeltaCs > 0) {
+    const uptimeMs = uptimeDeltaCs * 10;
+    if (Math.abs(uptimeMs - wallElapsedMs) <= clockToleranceMs(wallElapsedMs)) return { intervalMs: uptimeMs, clock: 'sysUpTime' };
+  }
+  return { intervalMs: wallElapsedMs, clock: 'wall' };
+}
+
+/** Δoctets × 8 / Δt. */
+export function bitsPerSecondOf(octets: bigint, intervalMs: number): number {
+  if (intervalMs <= 0) return Number.NaN;
+  return (Number(octets) * 8 * 1000) / intervalMs;
+}
+
+/** The link's configured capacity, else ifHighSpeed (Mbps) × 10^6; undefined when unknown. */
+export function capacityBpsOf(overrideBps: number | undefined, ifHighSpeedMbps: number | undefined): number | undefined {
+  if (overrideBps !== undefined && overrideBps > 0) return overrideBps;
+  if (ifHighSpeedMbps !== undefined && Number.isFinite(ifHighSpeedMbps) && ifHighSpeedMbps > 0) return ifHighSpeedMbps * 1_000_000;
+  return undefined;
+}
+
+export type RateCheck =
+  | { valid: true; utilization: number | undefined }
+  | { valid: false; utilization: number; reason: 'over-capacity' }
+  | { valid: false; utilization: undefined; reason: 'not-finite' };
+
+/**
+ * Validates a rate against the capacity: above `maxUtilization` × capacity is invalid (not
+ * clamped). With an unknown capacity only finiteness is checked and utilization is undefined.
+ */
+export function checkRate(bitsPerSecond: number, capacityBps: number | undefined, maxUtilization: number): RateCheck {
+  if (!Number.isFinite(bitsPerSecond) || bitsPerSecond < 0) return { valid: false, utilization: undefined, reason: 'not-finite' };
+  if (capacityBps === undefined) return { valid: true, utilization: undefined };
+  const utilization = bitsPerSecond / capacityBps;
+  if (utilization > maxUtilization) return { valid: false, utilization, reason: 'over-capacity' };
+  return { valid: true, utilization };
+}
+
+/** One interface's counters as read at one poll. */
+export interface CounterReading {
+  /** When the response carrying them arrived. */
+  atMs: number;
+  /** The device's sysUpTime.0 at that poll; absent when the agent lacks it. */
+  sysUpTimeCs?: number;
+  ifIndex: string;
+  counterBits: CounterBits;
+  inOctets: bigint;
+  outOctets: bigint;
+  /** ifCounterDiscontinuityTime (TimeTicks); absent when the agent lacks it. */
+  discontinuityTimeCs?: number;
+  /** ifInErrors / ifOutErrors (Counter32); absent when the agent lacks them. */
+  inErrors?: bigint;
+  outErrors?: bigint;
+}
+
+export type Discontinuity =
+  | 'first-reading'
+  | 'clock-went-back'
+  | 'gap-too-long'
+  | 'reboot'
+  | 'discontinuity-time'
+  | 'ifindex-changed'
+  | 'counter-width-changed'
+  | 'counter-went-back';
+
+export type IntervalOutcome =
+  | {
+      ok: true;
+      intervalMs: number;
+      clock: ClockSource;
+      inOctets: bigint;
+      outOctets: bigint;
+      /** Errors counted in the interval; undefined when the agent does not report them. */
+      inErrors: bigint | undefined;
+      outErrors: bigint | undefined;
+    }
+  | { ok: false; reason: Discontinuity };
+
+export interface MeasureOptions {
+  /** Longer than this since the last good reading (e.g. 3 × interval after missed polls): start fresh. */
+  maxGapMs: number;
+}
+
+/**
+ * The counter deltas and Δt between two readings of one interface, or why this interval has
+ * no sample. In every `ok: false` case the caller keeps `curr` as the new baseline.
+ */
+export function measureInterval(prev: CounterReading | undefined, curr: CounterReading, opts: MeasureOptions): IntervalOutcome {
+  if (!prev) return { ok: false, reason: 'first-reading' };
+  const wallElapsedMs = curr.atMs - prev.atMs;
+  if (wallElapsedMs <= 0) return { ok: false, reason: 'clock-went-back' };
+  if (wallElapsedMs > opts.maxGapMs) return { ok: false, reason: 'gap-too-long' };
+
+  let uptimeDeltaCs: number | undefined;
+  if (prev.sysUpTimeCs !== undefined && curr.sysUpTimeCs !== undefined) {
+    const verdict = uptimeVerdict(prev.sysUpTimeCs, curr.sysUpTimeCs, wallElapsedMs);
+    if (verdict.kind === 'rebooted') return { ok: false, reason: 'reboot' };
+    uptimeDeltaCs = verdict.deltaCs;
+  }
+  if (
+    prev.discontinuityTimeCs !== undefined &&
+    curr.discontinuityTimeCs !== undefined &&
+    prev.discontinuityTimeCs !== curr.discontinuityTimeCs
+  ) {
+    return { ok: false, reason: 'discontinuity-time' };
+  }
+  if (prev.ifIndex !== curr.ifIndex) return { ok: false, reason: 'ifindex-changed' };
+  if (prev.counterBits !== curr.counterBits) return { ok: false, reason: 'counter-width-changed' };
+
+  const inOctets = counterDelta(prev.inOctets, curr.inOctets, curr.counterBits);
+  const outOctets = counterDelta(prev.outOctets, curr.outOctets, curr.counterBits);
+  if (inOctets === undefined || outOctets === undefined) return { ok: false, reason: 'counter-went-back' };
+
+  const inErrors =
+    prev.inErrors !== undefined && curr.inErrors !== undefined ? counterDelta(prev.inErrors, curr.inErrors, 32) : undefined;
+  const outErrors =
+    prev.outErrors !== undefined && curr.outErrors !== undefined ? counterDelta(prev.outErrors, curr.outErrors, 32) : undefined;
+
+  const { intervalMs, clock } = chooseIntervalMs(uptimeDeltaCs, wallElapsedMs);
+  return { ok: true, intervalMs, clock, inOctets, outOctets, inErrors, outErrors };
+}

@@ -1,0 +1,237 @@
+// Counter maths (collector/rates.ts), table-driven: every rule of DESIGN §3 and its edges.
+import { describe, expect, it } from 'vitest';
+import {
+  COUNTER32_MODULUS,
+  TIMETICKS_MODULUS,
+  bitsPerSecondOf,
+  capacityBpsOf,
+  checkRate,
+  chooseIntervalMs,
+  clockToleranceMs,
+  counterDelta,
+  measureInterval,
+  uptimeVerdict,
+  type CounterBits,
+  type CounterReading,
+} from '../../collector/rates.ts';
+
+const MAX32 = COUNTER32_MODULUS - 1n;
+const MAX64 = (1n << 64n) - 1n;
+
+describe('counterDelta', () => {
+  const cases: [string, bigint, bigint, CounterBits, bigint | undefined][] = [
+    ['32-bit increase', 100n, 250n, 32, 150n],
+    ['32-bit unchanged', 7n, 7n, 32, 0n],
+    ['32-bit wrap from the top', MAX32, 0n, 32, 1n],
+    ['32-bit wrap across zero', MAX32 - 9n, 10n, 32, 20n],
+    ['32-bit wrap by a large step', 4_000_000_000n, 100_000_000n, 32, COUNTER32_MODULUS - 3_900_000_000n],
+    ['32-bit value beyond 2^32 is not a 32-bit counter', 0n, COUNTER32_MODULUS, 32, undefined],
+    ['32-bit previous beyond 2^32 is not a 32-bit counter', COUNTER32_MODULUS + 5n, 3n, 32, undefined],
+    ['64-bit increase', 10n, 1_000_000_000_000n, 64, 999_999_999_990n],
+    ['64-bit increase above 2^32', MAX32, COUNTER32_MODULUS + 1n, 64, 2n],
+    ['64-bit near the top', MAX64 - 1n, MAX64, 64, 1n],
+    ['64-bit went back is a discontinuity, never a wrap', MAX64, 0n, 64, undefined],
+    ['64-bit went back by one', 1000n, 999n, 64, undefined],
+    ['negative input', -1n, 5n, 64, undefined],
+  ];
+  it.each(cases)('%s', (_name, prev, curr, bits, expected) => {
+    expect(counterDelta(prev, curr, bits)).toBe(expected);
+  });
+});
+
+describe('clockToleranceMs', () => {
+  it.each([
+    [0, 1_000],
+    [1_000, 1_000],
+    [5_000, 1_000],
+    [10_000, 2_000],
+    [60_000, 12_000],
+  ])('wall %d ms → %d ms', (wall, tol) => expect(clockToleranceMs(wall)).toBe(tol));
+});
+
+describe('uptimeVerdict', () => {
+  const DAY_CS = 8_640_000;
+  const cases: [string, number, number, number, ReturnType<typeof uptimeVerdict>][] = [
+    ['normal advance', 100 * DAY_CS, 100 * DAY_CS + 6_000, 60_000, { kind: 'moved', deltaCs: 6_000, wrapped: false }],
+    ['advance slower than wall (agent clock odd) is still moved', 100 * DAY_CS, 100 * DAY_CS + 3_000, 60_000, { kind: 'moved', deltaCs: 3_000, wrapped: false }],
+    ['static uptime (recorded agent) is not a reboot', 12_345, 12_345, 60_000, { kind: 'moved', deltaCs: 0, wrapped: false }],
+    ['went back: reboot', 100 * DAY_CS, 3_000, 60_000, { kind: 'rebooted' }],
+    ['went back by one tick: reboot', 500_000, 499_999, 60_000, { kind: 'rebooted' }],
+    [
+      'own 32-bit wrap after ~497 days, consistent with the wall clock: not a reboot',
+      TIMETICKS_MODULUS - 1_000,
+      5_000,
+      60_000,
+      { kind: 'moved', deltaCs: 6_000, wrapped: true },
+    ],
+    [
+      'wrap at the edge of tolerance (wall 60 s, uptime 72 s)',
+      TIMETICKS_MODULUS - 1_200,
+      6_000,
+      60_000,
+      { kind: 'moved', deltaCs: 7_200, wrapped: true },
+    ],
+    ['wrapped delta inconsistent with wall clock: reboot', TIMETICKS_MODULUS - 1_000, 50_000, 60_000, { kind: 'rebooted' }],
+    ['previous far from 2^32 and went back: reboot even with small current', 2 * DAY_CS, 10, 60_000, { kind: 'rebooted' }],
+    ['booted in between though uptime exceeds previous (30 s up, 61 s wall)', 100, 3_000, 61_000, { kind: 'rebooted' }],
+    ['just booted at previous poll, uptime consistent', 100, 6_100, 60_000, { kind: 'moved', deltaCs: 6_000, wrapped: false }],
+  ];
+  it.each(cases)('%s', (_name, prev, curr, wall, expected) => {
+    expect(uptimeVerdict(prev, curr, wall)).toEqual(expected);
+  });
+});
+
+describe('chooseIntervalMs', () => {
+  const cases: [string, number | undefined, number, { intervalMs: number; clock: 'sysUpTime' | 'wall' }][] = [
+    ['uptime agrees exactly', 6_000, 60_000, { intervalMs: 60_000, clock: 'sysUpTime' }],
+    ['uptime agrees within 20 %', 5_000, 59_000, { intervalMs: 50_000, clock: 'sysUpTime' }],
+    ['uptime off by more than 20 %', 4_000, 60_000, { intervalMs: 60_000, clock: 'wall' }],
+    ['short interval: within 1 s', 400, 4_900, { intervalMs: 4_000, clock: 'sysUpTime' }],
+    ['short interval: beyond 1 s', 300, 4_900, { intervalMs: 4_900, clock: 'wall' }],
+    ['no sysUpTime', undefined, 60_123, { intervalMs: 60_123, clock: 'wall' }],
+    ['static sysUpTime', 0, 60_000, { intervalMs: 60_000, clock: 'wall' }],
+    ['poll timestamps skewed by a retry, agent clock exact', 500, 5_900, { intervalMs: 5_000, clock: 'sysUpTime' }],
+  ];
+  it.each(cases)('%s', (_name, deltaCs, wall, expected) => {
+    expect(chooseIntervalMs(deltaCs, wall)).toEqual(expected);
+  });
+});
+
+describe('bitsPerSecondOf', () => {
+  it.each([
+    [0n, 60_000, 0],
+    [750_000n, 60_000, 100_000],
+    [125_000_000n, 1_000, 1_000_000_000],
+    [1n, 8_000, 1],
+    [(1n << 52n), 1_000, 8 * 2 ** 52],
+  ])('%s octets over %d ms → %d bps', (octets, ms, bps) => expect(bitsPerSecondOf(octets, ms)).toBe(bps));
+  it('a zero interval is not a rate', () => expect(bitsPerSecondOf(100n, 0)).toBeNaN());
+});
+
+describe('capacityBpsOf', () => {
+  const cases: [string, number | undefined, number | undefined, number | undefined][] = [
+    ['override wins', 100_000_000, 1_000, 100_000_000],
+    ['ifHighSpeed × 10^6', undefined, 1_000, 1_000_000_000],
+    ['ifHighSpeed 10 Mbps', undefined, 10, 10_000_000],
+    ['ifHighSpeed 0: unknown', undefined, 0, undefined],
+    ['no ifHighSpeed: unknown', undefined, undefined, undefined],
+    ['override with ifHighSpeed 0', 50_000_000, 0, 50_000_000],
+  ];
+  it.each(cases)('%s', (_n, override, highSpeed, expected) => expect(capacityBpsOf(override, highSpeed)).toBe(expected));
+});
+
+describe('checkRate', () => {
+  const cases: [string, number, number | undefined, ReturnType<typeof checkRate>][] = [
+    ['idle', 0, 100e6, { valid: true, utilization: 0 }],
+    ['half', 50e6, 100e6, { valid: true, utilization: 0.5 }],
+    ['exactly at capacity', 100e6, 100e6, { valid: true, utilization: 1 }],
+    ['exactly 110 % is allowed', 110e6, 100e6, { valid: true, utilization: 1.1 }],
+    ['above 110 % is invalid, not clamped', 110.1e6, 100e6, { valid: false, utilization: 1.101, reason: 'over-capacity' }],
+    ['spike', 9e9, 100e6, { valid: false, utilization: 90, reason: 'over-capacity' }],
+    ['unknown capacity: valid without utilization', 5e9, undefined, { valid: true, utilization: undefined }],
+    ['NaN', Number.NaN, 100e6, { valid: false, utilization: undefined, reason: 'not-finite' }],
+    ['negative', -1, 100e6, { valid: false, utilization: undefined, reason: 'not-finite' }],
+  ];
+  it.each(cases)('%s', (_n, bps, cap, expected) => {
+    const got = checkRate(bps, cap, 1.1);
+    expect(got.valid).toBe(expected.valid);
+    if (expected.utilization === undefined) expect(got.utilization).toBeUndefined();
+    else expect(got.utilization).toBeCloseTo(expected.utilization, 9);
+    if (!expected.valid && !got.valid) expect(got.reason).toBe(expected.reason);
+  });
+});
+
+describe('measureInterval', () => {
+  const base: CounterReading = {
+    atMs: 1_700_000_000_000,
+    sysUpTimeCs: 10_000_000,
+    ifIndex: '3',
+    counterBits: 64,
+    inOctets: 1_000_000n,
+    outOctets: 5_000_000n,
+    discontinuityTimeCs: 0,
+    inErrors: 10n,
+    outErrors: 20n,
+  };
+  const next = (over: Partial<CounterReading>): CounterReading => ({
+    ...base,
+    atMs: base.atMs + 60_000,
+    sysUpTimeCs: (base.sysUpTimeCs ?? 0) + 6_000,
+    inOctets: base.inOctets + 750_000n,
+    outOctets: base.outOctets + 7_500_000n,
+    inErrors: 12n,
+    outErrors: 20n,
+    ...over,
+  });
+  const opts = { maxGapMs: 180_000 };
+
+  it('a normal interval: deltas and Δt from sysUpTime', () => {
+    expect(measureInterval(base, next({}), opts)).toEqual({
+      ok: true,
+      intervalMs: 60_000,
+      clock: 'sysUpTime',
+      inOctets: 750_000n,
+      outOctets: 7_500_000n,
+      inErrors: 2n,
+      outErrors: 0n,
+    });
+  });
+
+  it('Δt from sysUpTime even when the poll timestamps jitter', () => {
+    const got = measureInterval(base, next({ atMs: base.atMs + 60_700 }), opts);
+    expect(got).toMatchObject({ ok: true, intervalMs: 60_000, clock: 'sysUpTime' });
+  });
+
+  it('no sysUpTime (some real routers): Δt from poll timestamps', () => {
+    const prev = { ...base, sysUpTimeCs: undefined };
+    const got = measureInterval(prev, next({ sysUpTimeCs: undefined, atMs: base.atMs + 59_500 }), opts);
+    expect(got).toMatchObject({ ok: true, intervalMs: 59_500, clock: 'wall' });
+  });
+
+  it('32-bit fallback counters wrap', () => {
+    const prev = { ...base, counterBits: 32 as const, inOctets: MAX32 - 99n, outOctets: 0n };
+    const got = measureInterval(prev, next({ counterBits: 32, inOctets: 650n, outOctets: 100n }), opts);
+    expect(got).toMatchObject({ ok: true, inOctets: 750n, outOctets: 100n });
+  });
+
+  it('sysUpTime own wrap after ~497 days still measures', () => {
+    const prev = { ...base, sysUpTimeCs: TIMETICKS_MODULUS - 2_000 };
+    const got = measureInterval(prev, next({ sysUpTimeCs: 4_000 }), opts);
+    expect(got).toMatchObject({ ok: true, intervalMs: 60_000, clock: 'sysUpTime' });
+  });
+
+  it('errors unknown when the agent lacks the error columns', () => {
+    const got = measureInterval({ ...base, inErrors: undefined }, next({ outErrors: undefined }), opts);
+    expect(got).toMatchObject({ ok: true, inErrors: undefined, outErrors: undefined });
+  });
+
+  const noSample: [string, CounterReading | undefined, CounterReading, string][] = [
+    ['first reading', undefined, next({}), 'first-reading'],
+    ['wall clock went back', base, next({ atMs: base.atMs - 1 }), 'clock-went-back'],
+    ['same timestamp', base, next({ atMs: base.atMs }), 'clock-went-back'],
+    ['gap longer than the limit after missed polls', base, next({ atMs: base.atMs + 180_001, sysUpTimeCs: 10_018_000 }), 'gap-too-long'],
+    ['reboot: sysUpTime went back (counters reset too)', base, next({ sysUpTimeCs: 5_000, inOctets: 10n, outOctets: 10n }), 'reboot'],
+    ['reboot while 32-bit counters look like a wrap', { ...base, counterBits: 32 }, next({ counterBits: 32, sysUpTimeCs: 3_000, inOctets: 5n }), 'reboot'],
+    ['ifCounterDiscontinuityTime changed', base, next({ discontinuityTimeCs: 9_990_000 }), 'discontinuity-time'],
+    ['ifIndex now differs for this ifName', base, next({ ifIndex: '7' }), 'ifindex-changed'],
+    ['HC columns appeared or vanished', base, next({ counterBits: 32 }), 'counter-width-changed'],
+    ['64-bit in counter went back without other signs', base, next({ inOctets: 999_999n }), 'counter-went-back'],
+    ['64-bit out counter went back', base, next({ outOctets: 0n }), 'counter-went-back'],
+  ];
+  it.each(noSample)('no sample: %s', (_n, prev, curr, reason) => {
+    expect(measureInterval(prev, curr, opts)).toEqual({ ok: false, reason });
+  });
+
+  it('a gap within the limit measures from the last good reading (no zero, no spike)', () => {
+    // One poll missed: 120 s since the last good reading, counters moved for 120 s.
+    const curr = next({ atMs: base.atMs + 120_000, sysUpTimeCs: 10_012_000, inOctets: base.inOctets + 1_500_000n });
+    const got = measureInterval(base, curr, opts);
+    expect(got).toMatchObject({ ok: true, intervalMs: 120_000, inOctets: 1_500_000n });
+    if (got.ok) expect(bitsPerSecondOf(got.inOctets, got.intervalMs)).toBe(100_000);
+  });
+
+  it('discontinuity time absent on one side is not a discontinuity', () => {
+    expect(measureInterval({ ...base, discontinuityTimeCs: undefined }, next({}), opts)).toMatchObject({ ok: true });
+    expect(measureInterval(base, next({ discontinuityTimeCs: undefined }), opts)).toMatchObject({ ok: true });
+  });
+});
