@@ -1,0 +1,367 @@
+// The InfluxDB writer: buffers points, writes them in batches, and spools them to disk while
+// InfluxDB cannot take them, so that every point taken while it was down reaches it later,
+// oldest first.
+//
+// One serial "pump" does all the I/O, so points reach InfluxDB in the order they came:
+//   - spool not empty: the buffer is appended to the spool (behind what is there), then the
+//     oldest segment is written and deleted; repeat;
+//   - spool empty: the buffer is written directly in chunks of `batchSize`;
+//   - InfluxDB unreachable: the buffer goes to the spool; a retry loop (backoff 1 s → 30 s)
+//     pings InfluxDB, (re)creates the database when needed, then restarts the pump.
+// A write InfluxDB rejects as bad data (HTTP 400, e.g. a field type conflict) cannot succeed on
+// retry: those points are logged and counted as dropped rather than blocking the spool.
+import type { InfluxDB } from 'influx';
+import type { Logger } from 'pino';
+import type { Settings } from '../../config/schema.ts';
+import type { PollBatch } from '../samples.ts';
+import { createInfluxClient, pingInflux } from './influx-client.ts';
+import { batchToPoints, toInfluxPoint, type StorePoint } from './points.ts';
+import { Spool } from './spool.ts';
+
+export interface StoreHealth {
+  influxReachable: boolean;
+  lastWriteOkAtMs?: number;
+  lastError?: string;
+  spooledPoints: number;
+  spooledBytes: number;
+  droppedPoints: number;
+  pendingPoints: number;
+}
+
+export interface InfluxStoreOptions {
+  influx: Settings['influx'];
+  spool: Settings['collector']['spool'];
+  log: Logger;
+  /** Retry backoff while InfluxDB is unreachable (default 1 s doubling to 30 s). */
+  retry?: { initialMs?: number; maxMs?: number };
+  /** Timeout of one ping or write request (default 10 s). */
+  requestTimeoutMs?: number;
+}
+
+/** The retention policy for raw samples, made the database's default. */
+export const rawRetentionPolicy = 'raw';
+
+type WriteResult = 'ok' | 'rejected' | 'failed';
+
+/** Backoff delay after `failures` consecutive failed attempts. Pure. */
+export function retryDelayMs(failures: number, initialMs: number, maxMs: number): number {
+  const exp = Math.min(30, Math.max(0, failures - 1));
+  return Math.min(maxMs, initialMs * 2 ** exp);
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+    return `${err.message || err.name}${cause}`;
+  }
+  return String(err);
+}
+
+/** The HTTP status of a node-influx RequestError, when the error carries one. */
+function httpStatus(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null || !('res' in err)) return undefined;
+  const res: unknown = err.res;
+  if (typeof res !== 'object' || res === null || !('statusCode' in res)) return undefined;
+  return typeof res.statusCode === 'number' ? res.statusCode : undefined;
+}
+
+export class InfluxStore {
+  private readonly settings: Settings['influx'];
+  private readonly log: Logger;
+  private readonly influx: InfluxDB;
+  private readonly spool: Spool;
+  private readonly spoolDir: string;
+  private readonly retryInitialMs: number;
+  private readonly retryMaxMs: number;
+  private readonly requestTimeoutMs: number;
+
+  private buffer: StorePoint[] = [];
+  private inFlightPoints = 0;
+  private spoolUsable = false;
+  private reachable = false;
+  private databaseReady = false;
+  private running = false;
+  private lastWriteOkAtMs: number | undefined;
+  private lastError: string | undefined;
+  private rejectedPoints = 0;
+  private lostPoints = 0;
+  private failures = 0;
+
+  private flushTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private pumping: Promise<void> | undefined;
+  private pumpAgain = false;
+  private connecting: Promise<void> | undefined;
+
+  constructor(opts: InfluxStoreOptions) {
+    this.settings = opts.influx;
+    this.log = opts.log;
+    this.retryInitialMs = opts.retry?.initialMs ?? 1_000;
+    this.retryMaxMs = opts.retry?.maxMs ?? 30_000;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
+    this.influx = createInfluxClient({ url: opts.influx.url, database: opts.influx.database, requestTimeoutMs: this.requestTimeoutMs });
+    this.spoolDir = opts.spool.dir;
+    this.spool = new Spool({
+      dir: opts.spool.dir,
+      maxBytes: opts.spool.maxBytes,
+      segmentMaxPoints: opts.influx.batchSize,
+      log: opts.log,
+    });
+  }
+
+  /**
+   * Opens the spool, creates the database and its default retention policy when absent, and
+   * starts the flush timer. When InfluxDB is down it does not throw: a background loop retries.
+   */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      this.spool.open();
+      this.spoolUsable = true;
+    } catch (err) {
+      this.spoolUsable = false;
+      this.log.error({ err, dir: this.spoolDir }, 'spool unusable: points are lost while influxdb is down');
+    }
+    this.flushTimer = setInterval(() => this.kick(), this.settings.flushIntervalMs);
+    this.flushTimer.unref();
+    await this.connect();
+    if (!this.reachable) this.scheduleRetry();
+    this.kick();
+  }
+
+  /** Takes one poll's points. Never throws. */
+  write(batch: PollBatch): void {
+    try {
+      const points = batchToPoints(batch);
+      if (points.length === 0) return;
+      for (const p of points) this.buffer.push(p);
+      if (this.running && this.buffer.length >= this.settings.batchSize) this.kick();
+    } catch (err) {
+      this.log.error({ err, device: batch.poll?.device }, 'store could not take a batch');
+    }
+  }
+
+  /** Flushes what it can (to InfluxDB, else to the spool) and stops the timers. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    await this.connecting;
+    await this.pumping;
+    // Final flush: straight to InfluxDB only when nothing is spooled (order); else spool.
+    while (this.buffer.length > 0) {
+      if (this.reachable && (!this.spoolUsable || this.spool.isEmpty())) {
+        const chunk = this.buffer.splice(0, this.settings.batchSize);
+        const result = await this.writeChunk(chunk);
+        if (result === 'failed') this.toSpool(chunk);
+      } else {
+        this.spoolBuffer();
+      }
+    }
+    const stats = this.spoolUsable ? this.spool.stats() : undefined;
+    this.log.info({ spooledPoints: stats?.points ?? 0 }, 'store stopped');
+  }
+
+  health(): StoreHealth {
+    const stats = this.spoolUsable ? this.spool.stats() : { points: 0, bytes: 0, droppedPoints: 0 };
+    const h: StoreHealth = {
+      influxReachable: this.reachable,
+      spooledPoints: stats.points,
+      spooledBytes: stats.bytes,
+      droppedPoints: stats.droppedPoints + this.rejectedPoints + this.lostPoints,
+      pendingPoints: this.buffer.length + this.inFlightPoints,
+    };
+    if (this.lastWriteOkAtMs !== undefined) h.lastWriteOkAtMs = this.lastWriteOkAtMs;
+    if (this.lastError !== undefined) h.lastError = this.lastError;
+    return h;
+  }
+
+  // ---- connection -------------------------------------------------------------------------
+
+  private connect(): Promise<void> {
+    this.connecting ??= this.tryConnect().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async tryConnect(): Promise<void> {
+    const ping = await pingInflux(this.settings.url, Math.min(this.requestTimeoutMs, 5_000));
+    if (!ping.reachable) {
+      this.markUnreachable(ping.error ?? 'influxdb unreachable');
+      return;
+    }
+    if (!this.databaseReady) {
+      try {
+        await this.ensureDatabase();
+        this.databaseReady = true;
+      } catch (err) {
+        this.markUnreachable(`could not prepare database: ${errorMessage(err)}`);
+        return;
+      }
+    }
+    if (!this.reachable) this.log.info({ url: this.settings.url, afterFailures: this.failures }, 'influxdb reachable');
+    this.reachable = true;
+    this.failures = 0;
+  }
+
+  private async ensureDatabase(): Promise<void> {
+    const db = this.settings.database;
+    const names = await this.influx.getDatabaseNames();
+    if (!names.includes(db)) {
+      await this.influx.createDatabase(db);
+      this.log.info({ database: db }, 'influxdb database created');
+    }
+    const duration = `${this.settings.retentionDays}d`;
+    const wanted = `${this.settings.retentionDays * 24}h0m0s`;
+    const policies = await this.influx.showRetentionPolicies(db);
+    const existing = policies.find((p) => p.name === rawRetentionPolicy);
+    const rp = { database: db, duration, replication: 1, isDefault: true };
+    if (!existing) {
+      await this.influx.createRetentionPolicy(rawRetentionPolicy, rp);
+      this.log.info({ database: db, policy: rawRetentionPolicy, duration }, 'influxdb retention policy created');
+    } else if (!existing.default || existing.duration !== wanted) {
+      await this.influx.alterRetentionPolicy(rawRetentionPolicy, rp);
+      this.log.info({ database: db, policy: rawRetentionPolicy, duration }, 'influxdb retention policy updated');
+    }
+  }
+
+  private markUnreachable(error: string): void {
+    if (this.reachable || this.failures === 0) this.log.warn({ url: this.settings.url, error }, 'influxdb unreachable, spooling');
+    this.reachable = false;
+    this.failures += 1;
+    this.lastError = error;
+  }
+
+  private scheduleRetry(): void {
+    if (!this.running || this.retryTimer) return;
+    const delayMs = retryDelayMs(this.failures, this.retryInitialMs, this.retryMaxMs);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.connect().then(
+        () => {
+          if (!this.running) return;
+          if (this.reachable) this.kick();
+          else this.scheduleRetry();
+        },
+        (err: unknown) => {
+          this.log.error({ err }, 'influxdb retry failed unexpectedly');
+          this.scheduleRetry();
+        },
+      );
+    }, delayMs);
+    this.retryTimer.unref();
+  }
+
+  // ---- the pump ---------------------------------------------------------------------------
+
+  private kick(): void {
+    if (!this.running) return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = this.pump()
+      .catch((err: unknown) => {
+        this.log.error({ err }, 'store pump failed unexpectedly');
+      })
+      .finally(() => {
+        this.pumping = undefined;
+        if (this.pumpAgain) {
+          this.pumpAgain = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async pump(): Promise<void> {
+    while (this.running) {
+      if (!this.reachable) {
+        this.spoolBuffer();
+        this.scheduleRetry();
+        return;
+      }
+      if (this.spoolUsable && !this.spool.isEmpty()) {
+        this.spoolBuffer();
+        const segment = this.spool.oldest();
+        if (!segment) continue;
+        const result = await this.writeAll(segment.points);
+        if (result === 'failed') {
+          this.scheduleRetry();
+          return;
+        }
+        this.spool.remove(segment.id);
+        continue;
+      }
+      if (this.buffer.length === 0) return;
+      const chunk = this.buffer.splice(0, this.settings.batchSize);
+      const result = await this.writeChunk(chunk);
+      if (result === 'failed') {
+        this.toSpool(chunk);
+        this.spoolBuffer();
+        this.scheduleRetry();
+        return;
+      }
+    }
+  }
+
+  /** Writes points in chunks of batchSize; stops at the first failure. */
+  private async writeAll(points: StorePoint[]): Promise<WriteResult> {
+    for (let i = 0; i < points.length; i += this.settings.batchSize) {
+      const result = await this.writeChunk(points.slice(i, i + this.settings.batchSize));
+      if (result === 'failed') return result;
+    }
+    return 'ok';
+  }
+
+  private async writeChunk(points: StorePoint[]): Promise<WriteResult> {
+    if (points.length === 0) return 'ok';
+    this.inFlightPoints = points.length;
+    try {
+      await this.influx.writePoints(points.map(toInfluxPoint), { precision: 'ms', database: this.settings.database });
+      this.lastWriteOkAtMs = Date.now();
+      return 'ok';
+    } catch (err) {
+      const status = httpStatus(err);
+      const message = errorMessage(err);
+      if (status === 400) {
+        // Bad data (field type conflict, unparsable line): retrying cannot help.
+        this.rejectedPoints += points.length;
+        this.lastError = message;
+        this.log.error({ error: message, points: points.length }, 'influxdb rejected points, dropped');
+        return 'rejected';
+      }
+      if (status === 404) this.databaseReady = false; // database dropped under us: recreate it
+      this.markUnreachable(message);
+      return 'failed';
+    } finally {
+      this.inFlightPoints = 0;
+    }
+  }
+
+  private spoolBuffer(): void {
+    if (this.buffer.length === 0) return;
+    const points = this.buffer;
+    this.buffer = [];
+    this.toSpool(points);
+  }
+
+  private toSpool(points: StorePoint[]): void {
+    if (points.length === 0) return;
+    if (!this.spoolUsable) {
+      this.lostPoints += points.length;
+      this.log.error({ points: points.length, lostTotal: this.lostPoints }, 'no spool: points lost');
+      return;
+    }
+    try {
+      this.spool.append(points);
+    } catch (err) {
+      this.lostPoints += points.length;
+      this.log.error({ err, points: points.length, lostTotal: this.lostPoints }, 'spool append failed: points lost');
+    }
+  }
+}
