@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { parseTimeParam } from '../../server/history/time-param.ts';
+
+const nowMs = Date.UTC(2025, 6, 1, 12, 0, 0); // 2025-07-01T12:00:00Z
+
+describe('parseTimeParam', () => {
+  it.each([
+    ['now', nowMs],
+    [' now ', nowMs],
+    ['-30s', nowMs - 30_000],
+    ['-15m', nowMs - 15 * 60_000],
+    ['-1h', nowMs - 3_600_000],
+    ['-7d', nowMs - 7 * 86_400_000],
+    ['-2w', nowMs - 14 * 86_400_000],
+    ['-500ms', nowMs - 500],
+    ['now-1h', nowMs - 3_600_000],
+    ['now+5m', nowMs + 5 * 60_000],
+    ['+5m', nowMs + 5 * 60_000],
+    ['2025-07-01', Date.UTC(2025, 6, 1)],
+    ['2025-07-01T08:00Z', Date.UTC(2025, 6, 1, 8, 0)],
+    ['2025-07-01T08:00:00Z', Date.UTC(2025, 6, 1, 8, 0, 0)],
+    ['2025-07-01T08:00:00', Date.UTC(2025, 6, 1, 8, 0, 0)],
+    ['2025-07-01T08:00:00.123Z', Date.UTC(2025, 6, 1, 8, 0, 0, 123)],
+    ['2025-07-01T08:00:00.123456789Z', Date.UTC(2025, 6, 1, 8, 0, 0, 123)],
+    ['2025-07-01T08:00:00+07:00', Date.UTC(2025, 6, 1, 1, 0, 0)],
+    ['2025-07-01T08:00:00+0700', Date.UTC(2025, 6, 1, 1, 0, 0)],
+    ['2025-07-01T08:00:00-02:30', Date.UTC(2025, 6, 1, 10, 30, 0)],
+    ['2024-02-29', Date.UTC(2024, 1, 29)],
+    ['1751356800000', 1_751_356_800_000],
+  ])('%s', (value, expected) => {
+    expect(parseTimeParam(value, nowMs)).toBe(expected);
+  });
+
+  it.each([
+    '',
+    'yesterday',
+    '-1',
+    '-1y',
+    '1h',
+    'now-',
+    'now - 1h',
+    '-1.5h',
+    '2025-02-29',
+    '2025-02-30',
+    '2025-13-01',
+    '2025-07-01T24:00Z',
+    '2025-07-01T08:60Z',
+    '2025-07-01T08:00:00+15:00',
+    'July 1, 2025',
+    '2025-07-01T08:00:00Z; DROP DATABASE lanewatch',
+    '12345',
+  ])('rejects %j', (value) => {
+    expect(parseTimeParam(value, nowMs)).toBeUndefined();
+  });
+});
