@@ -1,0 +1,106 @@
+// The collector: one DevicePoller per configured router, run by the Scheduler; every
+// PollBatch is published on the live bus (the store and the server subscribe).
+import type { Logger } from 'pino';
+import type { LanewatchConfig } from '../config/schema.ts';
+import type { LiveBus } from './live-bus.ts';
+import { DevicePoller } from './poller.ts';
+import { Scheduler } from './scheduler.ts';
+
+export interface CollectorHealth {
+  running: boolean;
+  devices: number;
+  devicesUp: number;
+  lastPollAtMs?: number;
+}
+
+export interface CollectorOptions {
+  config: LanewatchConfig;
+  bus: LiveBus;
+  log: Logger;
+  now?: () => number;
+}
+
+/** One DevicePoller per router of the topology, each with the links on that router. */
+export function createPollers(config: LanewatchConfig, log: Logger, now?: () => number, intervalMs?: number): Map<string, DevicePoller> {
+  const pollers = new Map<string, DevicePoller>();
+  const collector = { ...config.settings.collector, intervalMs: intervalMs ?? config.settings.collector.intervalMs };
+  for (const router of config.topology.routers) {
+    const links = config.topology.links.filter((l) => l.router === router.id);
+    pollers.set(router.id, new DevicePoller({ router, links, collector, log, now }));
+  }
+  return pollers;
+}
+
+export class Collector {
+  readonly #bus: LiveBus;
+  readonly #log: Logger;
+  readonly #pollers: Map<string, DevicePoller>;
+  readonly #scheduler: Scheduler;
+  readonly #graceMs: number;
+  #lastPollAtMs: number | undefined;
+  #stopping = false;
+
+  constructor(opts: CollectorOptions) {
+    this.#bus = opts.bus;
+    this.#log = opts.log;
+    this.#pollers = createPollers(opts.config, opts.log, opts.now);
+    const { intervalMs, concurrency, timeoutMs } = opts.config.settings.collector;
+    this.#graceMs = timeoutMs;
+    this.#scheduler = new Scheduler({
+      devices: [...this.#pollers.keys()],
+      intervalMs,
+      concurrency,
+      run: (device) => this.#pollDevice(device),
+      log: opts.log,
+      now: opts.now,
+    });
+  }
+
+  async #pollDevice(device: string): Promise<{ ok: boolean; error?: string }> {
+    const poller = this.#pollers.get(device);
+    if (!poller) return { ok: false, error: 'unknown device' };
+    const batch = await poller.poll();
+    // A poll cut short by stop() is not a device failure: publish nothing.
+    if (this.#stopping && !batch.poll.ok) return { ok: batch.poll.ok, error: batch.poll.error };
+    this.#lastPollAtMs = batch.poll.atMs;
+    this.#bus.publish(batch);
+    return { ok: batch.poll.ok, error: batch.poll.error };
+  }
+
+  /** Begins scheduling; returns at once. */
+  start(): void {
+    this.#stopping = false;
+    this.#log.info({ devices: this.#pollers.size }, 'collector starting');
+    this.#scheduler.start();
+  }
+
+  /**
+   * Stops scheduling and waits for the polls in flight; those still waiting for an answer
+   * after one request timeout are aborted (their sessions closed).
+   */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    const stopped = this.#scheduler.stop();
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<'grace'>((resolve) => {
+      timer = setTimeout(() => resolve('grace'), this.#graceMs);
+    });
+    try {
+      if ((await Promise.race([stopped.then(() => 'stopped' as const), grace])) === 'grace') {
+        for (const poller of this.#pollers.values()) poller.abort();
+        await stopped;
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    this.#log.info('collector stopped');
+  }
+
+  health(): CollectorHealth {
+    let devicesUp = 0;
+    for (const device of this.#pollers.keys()) if (this.#scheduler.stateOf(device) === 'up') devicesUp++;
+    const health: CollectorHealth = { running: this.#scheduler.running, devices: this.#pollers.size, devicesUp };
+    if (this.#lastPollAtMs !== undefined) health.lastPollAtMs = this.#lastPollAtMs;
+    return health;
+  }
+}

@@ -1,0 +1,41 @@
+// One-shot polling for debugging and the `lanewatch poll --once` command: poll every
+// configured device twice, one interval apart, and return the second round (the first only
+// sets the baselines: no rate without two readings).
+import type { Logger } from 'pino';
+import type { LanewatchConfig } from '../config/schema.ts';
+import type { PollBatch } from './samples.ts';
+import { createPollers } from './collector.ts';
+import type { DevicePoller } from './poller.ts';
+
+export interface PollTwiceOptions {
+  log: Logger;
+  /** Time between the two rounds; defaults to the config's collector.intervalMs. */
+  intervalMs?: number;
+  now?: () => number;
+}
+
+/** Polls all devices with at most `concurrency` in flight; results in device order. */
+async function pollRound(pollers: DevicePoller[], concurrency: number): Promise<PollBatch[]> {
+  const results: PollBatch[] = new Array<PollBatch>(pollers.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < pollers.length) {
+      const i = next++;
+      const poller = pollers[i];
+      if (poller) results[i] = await poller.poll();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, pollers.length) }, worker));
+  return results;
+}
+
+export async function pollTwice(config: LanewatchConfig, opts: PollTwiceOptions): Promise<PollBatch[]> {
+  const intervalMs = opts.intervalMs ?? config.settings.collector.intervalMs;
+  const pollers = [...createPollers(config, opts.log, opts.now, intervalMs).values()];
+  const { concurrency } = config.settings.collector;
+  const startedAtMs = Date.now();
+  await pollRound(pollers, concurrency);
+  const waitMs = Math.max(0, startedAtMs + intervalMs - Date.now());
+  await new Promise((resolve) => setTimeout(resolve, waitMs));
+  return pollRound(pollers, concurrency);
+}

@@ -1,0 +1,178 @@
+// Runs every device every `intervalMs` at a stable per-device offset (spread over the
+// interval so a fleet is not polled in one burst), with at most `concurrency` polls in
+// flight. A device whose previous poll is still running or waiting skips that tick: two
+// polls of one device never overlap, and a dead or slow device only ever holds one slot.
+// Timeouts, retries and backoff are per request, in the SNMP session (collector/snmp).
+import type { Logger } from 'pino';
+
+export interface PollResult {
+  ok: boolean;
+  error?: string;
+}
+
+export type DeviceState = 'unknown' | 'up' | 'down';
+
+export interface SchedulerOptions {
+  devices: readonly string[];
+  intervalMs: number;
+  concurrency: number;
+  /** Polls one device. Should not reject; a rejection counts as a failed poll. */
+  run: (device: string) => Promise<PollResult>;
+  log: Logger;
+  now?: () => number;
+}
+
+/** FNV-1a 32-bit hash of a string. */
+export function fnv1a32(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash >>> 0;
+}
+
+/** A device's stable offset within the interval: the same id always polls at the same phase. */
+export function jitterOffsetMs(device: string, intervalMs: number): number {
+  return Math.floor((fnv1a32(device) / 2 ** 32) * intervalMs);
+}
+
+/** The first time ≥ nowMs that is `offsetMs` past a multiple of `intervalMs` (epoch-aligned). */
+export function nextDueMs(nowMs: number, offsetMs: number, intervalMs: number): number {
+  const due = Math.floor((nowMs - offsetMs) / intervalMs) * intervalMs + offsetMs;
+  return due >= nowMs ? due : due + intervalMs;
+}
+
+interface DeviceSlot {
+  offsetMs: number;
+  timer: NodeJS.Timeout | undefined;
+  /** Waiting for a concurrency slot or polling. */
+  busy: boolean;
+  state: DeviceState;
+  skipped: number;
+}
+
+export class Scheduler {
+  readonly #opts: SchedulerOptions;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  readonly #slots = new Map<string, DeviceSlot>();
+  readonly #queue: string[] = [];
+  readonly #inFlight = new Set<Promise<void>>();
+  #running = false;
+
+  constructor(opts: SchedulerOptions) {
+    if (!(opts.intervalMs > 0)) throw new Error('intervalMs must be positive');
+    if (!(opts.concurrency >= 1)) throw new Error('concurrency must be at least 1');
+    this.#opts = opts;
+    this.#log = opts.log;
+    this.#now = opts.now ?? Date.now;
+    for (const device of opts.devices) {
+      this.#slots.set(device, {
+        offsetMs: jitterOffsetMs(device, opts.intervalMs),
+        timer: undefined,
+        busy: false,
+        state: 'unknown',
+        skipped: 0,
+      });
+    }
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** Polls in progress right now. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  stateOf(device: string): DeviceState {
+    return this.#slots.get(device)?.state ?? 'unknown';
+  }
+
+  /** How many ticks a device skipped because its previous poll was still running. */
+  skippedOf(device: string): number {
+    return this.#slots.get(device)?.skipped ?? 0;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    for (const device of this.#slots.keys()) this.#arm(device);
+  }
+
+  /** Stops scheduling and waits for the polls in flight. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    for (const slot of this.#slots.values()) {
+      if (slot.timer) clearTimeout(slot.timer);
+      slot.timer = undefined;
+    }
+    for (const device of this.#queue.splice(0)) {
+      const slot = this.#slots.get(device);
+      if (slot) slot.busy = false;
+    }
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  #arm(device: string): void {
+    const slot = this.#slots.get(device);
+    if (!slot || !this.#running) return;
+    const now = this.#now();
+    // Strictly after now, so a tick that fires a little early is not repeated.
+    const due = nextDueMs(now + 1, slot.offsetMs, this.#opts.intervalMs);
+    slot.timer = setTimeout(() => this.#tick(device), due - now);
+  }
+
+  #tick(device: string): void {
+    const slot = this.#slots.get(device);
+    if (!slot || !this.#running) return;
+    this.#arm(device);
+    if (slot.busy) {
+      slot.skipped++;
+      this.#log.debug({ device, skipped: slot.skipped }, 'previous poll still running: tick skipped');
+      return;
+    }
+    slot.busy = true;
+    this.#queue.push(device);
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (this.#running && this.#inFlight.size < this.#opts.concurrency && this.#queue.length > 0) {
+      const device = this.#queue.shift();
+      if (device === undefined) break;
+      const task = this.#runOne(device);
+      this.#inFlight.add(task);
+      void task.finally(() => {
+        this.#inFlight.delete(task);
+        this.#pump();
+      });
+    }
+  }
+
+  async #runOne(device: string): Promise<void> {
+    const slot = this.#slots.get(device);
+    let result: PollResult;
+    try {
+      result = await this.#opts.run(device);
+    } catch (err) {
+      result = { ok: false, error: err instanceof Error ? err.message : String(err) };
+    }
+    if (!slot) return;
+    slot.busy = false;
+    this.#noteState(device, slot, result);
+  }
+
+  /** Logs a device's state change once per change, not every poll. */
+  #noteState(device: string, slot: DeviceSlot, result: PollResult): void {
+    const next: DeviceState = result.ok ? 'up' : 'down';
+    const previous = slot.state;
+    if (next === previous) return;
+    slot.state = next;
+    if (next === 'down') this.#log.warn({ device, error: result.error, previous }, 'device down');
+    else if (previous === 'down') this.#log.info({ device }, 'device up again');
+    else this.#log.debug({ device }, 'device up');
+  }
+}

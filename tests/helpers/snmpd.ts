@@ -1,0 +1,94 @@
+// Starts Debian's Net-SNMP agent (`/usr/sbin/snmpd`) unprivileged on a free loopback UDP
+// port with a temporary config: a v2c read-only community and an SNMPv3 authPriv user
+// (SHA/AES). Waits until it answers. Used by the collector's integration tests.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freeUdpPort } from './ports.ts';
+
+const execFileAsync = promisify(execFile);
+
+export interface SnmpdOptions {
+  community?: string;
+  v3?: { user: string; authKey: string; privKey: string };
+}
+
+export interface SnmpdHandle {
+  address: string;
+  port: number;
+  /** `127.0.0.1:PORT`, as a router address in a topology. */
+  target: string;
+  community: string;
+  stop(): Promise<void>;
+  log(): string;
+}
+
+/** Reads one OID with Net-SNMP's own `snmpget` (v2c), numeric output, value only. */
+export async function snmpgetValue(target: string, community: string, oid: string, timeoutS = 2): Promise<string> {
+  const args = ['-v2c', '-c', community, '-On', '-Oqv', '-t', String(timeoutS), '-r', '1', target, oid];
+  const { stdout } = await execFileAsync('snmpget', args, {
+    env: { ...process.env, MIBS: '' },
+  });
+  return stdout.trim();
+}
+
+export async function startSnmpd(opts: SnmpdOptions = {}): Promise<SnmpdHandle> {
+  const community = opts.community ?? 'public';
+  const dir = mkdtempSync(join(tmpdir(), 'lanewatch-snmpd-'));
+  const conf = join(dir, 'conf');
+  const persist = join(dir, 'persist');
+  mkdirSync(conf);
+  mkdirSync(persist);
+  const port = await freeUdpPort();
+  const address = '127.0.0.1';
+  const target = `${address}:${port}`;
+  const lines = [`agentAddress udp:${target}`, `rocommunity ${community} 127.0.0.1`];
+  if (opts.v3) {
+    lines.push(`createUser ${opts.v3.user} SHA "${opts.v3.authKey}" AES "${opts.v3.privKey}"`, `rouser ${opts.v3.user} authpriv`);
+  }
+  writeFileSync(join(conf, 'snmpd.conf'), lines.join('\n') + '\n');
+  const logPath = join(dir, 'snmpd.log');
+  const child: ChildProcess = spawn(
+    '/usr/sbin/snmpd',
+    ['-f', '-I', '-smux', '-p', join(dir, 'snmpd.pid'), '-Lf', logPath],
+    {
+      stdio: 'ignore',
+      env: { ...process.env, MIBS: '', SNMPCONFPATH: `${conf}:${persist}`, SNMP_PERSISTENT_DIR: persist },
+    },
+  );
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const log = () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : '');
+
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      await snmpgetValue(target, community, '1.3.6.1.2.1.1.3.0', 0.2);
+      break;
+    } catch {
+      if (child.exitCode !== null) {
+        const text = log();
+        await stop();
+        throw new Error(`snmpd exited (${child.exitCode}):\n${text.slice(-2000)}`);
+      }
+      if (Date.now() > deadline) {
+        const text = log();
+        await stop();
+        throw new Error(`snmpd did not answer on ${target} within 15 s:\n${text.slice(-2000)}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return { address, port, target, community, stop, log };
+}
