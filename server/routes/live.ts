@@ -4,6 +4,7 @@ import type { LiveBus } from '../../collector/live-bus.ts';
 import type { LiveSnapshot } from '../live/snapshot.ts';
 import type { KnownIds } from '../live/filter.ts';
 import { LiveConnection, type LiveSocket } from '../live/connection.ts';
+import { errorBody } from './errors.ts';
 import { errorResponses, linkSampleSchema } from './schemas.ts';
 
 const snapshotSchema = {
@@ -30,17 +31,25 @@ export interface LiveRoutesOptions {
 export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOptions): Promise<void> {
   app.get('/live/snapshot', { schema: snapshotSchema }, async () => options.snapshot.snapshot());
 
-  app.get('/live', { websocket: true }, (socket: LiveSocket, request) => {
-    const log = request.log.child({ component: 'live' });
-    log.info('live client connected');
-    socket.on('close', () => log.info('live client disconnected'));
-    new LiveConnection({
-      socket,
-      bus: options.bus,
-      snapshot: options.snapshot,
-      known: options.known,
-      maxBufferedBytes: options.maxBufferedBytes,
-      log,
-    }).start();
+  app.route({
+    method: 'GET',
+    url: '/live',
+    schema: { response: errorResponses },
+    // A plain HTTP request to the stream: say how to use it.
+    handler: async (_request, reply) =>
+      reply.status(426).header('upgrade', 'websocket').send(errorBody(426, 'the live stream is a WebSocket: connect with Upgrade: websocket')),
+    wsHandler: (socket: LiveSocket, request) => {
+      const log = request.log.child({ component: 'live' });
+      log.info('live client connected');
+      socket.on('close', () => log.info('live client disconnected'));
+      new LiveConnection({
+        socket,
+        bus: options.bus,
+        snapshot: options.snapshot,
+        known: options.known,
+        maxBufferedBytes: options.maxBufferedBytes,
+        log,
+      }).start();
+    },
   });
 }

@@ -1,0 +1,281 @@
+// The REST API against a real influxd: health follows influxd going down and up, the
+// topology leaks no credential, bad input gets 400 naming the field, history reads points.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { InfluxDB } from 'influx';
+import { loadConfig, defaultConfigDir } from '../../config/load.ts';
+import type { LanewatchConfig } from '../../config/schema.ts';
+import { LiveBus } from '../../collector/live-bus.ts';
+import type { LinkSample } from '../../collector/samples.ts';
+import { createInfluxClient } from '../../collector/store/influx-client.ts';
+import { buildApp } from '../../server/app.ts';
+import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
+
+let handle: InfluxdHandle;
+let config: LanewatchConfig;
+let influx: InfluxDB;
+let bus: LiveBus;
+let app: FastifyInstance;
+let webDir: string;
+const nowMs = Date.now();
+
+interface ErrorReply {
+  statusCode: number;
+  error: string;
+  message: string;
+  field?: string;
+}
+
+interface HealthReply {
+  status: 'ok' | 'degraded';
+  influx: { reachable: boolean; error?: string; spooledPoints?: number; droppedPoints?: number; lastWriteOkAtMs?: number };
+  collector: { running: boolean; devices: number; devicesUp: number; lastPollAtMs?: number } | null;
+}
+
+interface HistoryReply {
+  link: string;
+  dir: string;
+  class: string;
+  fromMs: number;
+  toMs: number;
+  points: { atMs: number; bitsPerSecond: number; utilization: number | null; dropBitsPerSecond?: number }[];
+}
+
+async function getJson<T>(url: string): Promise<{ status: number; body: T; text: string }> {
+  const res = await app.inject({ method: 'GET', url });
+  return { status: res.statusCode, body: res.json<T>(), text: res.body };
+}
+
+async function waitForHealth(status: HealthReply['status'], withinMs: number): Promise<HealthReply> {
+  const deadline = Date.now() + withinMs;
+  let last: HealthReply | undefined;
+  while (Date.now() < deadline) {
+    last = (await getJson<HealthReply>('/api/v1/health')).body;
+    if (last.status === status) return last;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`health did not become ${status} within ${withinMs} ms; last: ${JSON.stringify(last)}`);
+}
+
+beforeAll(async () => {
+  handle = await startInfluxd();
+  config = loadConfig(defaultConfigDir, { env: { LANEWATCH_INFLUX_URL: handle.url } });
+  influx = createInfluxClient(config.settings.influx);
+  await influx.createDatabase(config.settings.influx.database);
+  // Ten minutes of one-minute traffic points for t1-hue, as the collector's store writes them.
+  const points = [];
+  for (let i = 10; i >= 1; i--) {
+    const timestamp = nowMs - i * 60_000;
+    for (const [dir, cls, bps] of [
+      ['down', 'total', 40_000_000],
+      ['up', 'total', 10_000_000],
+      ['down', 'video', 5_000_000],
+    ] as const) {
+      points.push({
+        measurement: 'traffic',
+        tags: { link: 't1-hue', province: 'hue', tier: '1', dir, class: cls },
+        fields: { bps, util: bps / 1e9, capacityBps: 1e9 },
+        timestamp,
+      });
+    }
+  }
+  await influx.writePoints(points, { precision: 'ms' });
+
+  webDir = mkdtempSync(join(tmpdir(), 'lanewatch-web-'));
+  mkdirSync(join(webDir, 'assets'));
+  writeFileSync(join(webDir, 'index.html'), '<!doctype html><title>Lanewatch</title><div id="app"></div>');
+  writeFileSync(join(webDir, 'assets', 'app.js'), 'console.log("lanewatch")');
+
+  bus = new LiveBus();
+  app = await buildApp({ config, bus, influx, webDir });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await handle?.destroy();
+  if (webDir) rmSync(webDir, { recursive: true, force: true });
+});
+
+describe('health', () => {
+  it('is ok with influxd up, degraded within 1 s of stopping it, ok again after a start', async () => {
+    const up = await getJson<HealthReply>('/api/v1/health');
+    expect(up.status).toBe(200);
+    expect(up.body).toEqual({ status: 'ok', influx: { reachable: true }, collector: null });
+
+    await handle.stop();
+    const down = await waitForHealth('degraded', 1_000);
+    expect(down.influx.reachable).toBe(false);
+    expect(down.influx.error).toBeTruthy();
+
+    // While influxd is down a history query fails: a 500 that tells no internals.
+    const failed = await app.inject({ method: 'GET', url: '/api/v1/history?link=t1-hue&dir=down' });
+    expect(failed.statusCode).toBe(500);
+    expect(failed.json<ErrorReply>()).toEqual({ statusCode: 500, error: 'Internal Server Error', message: 'internal server error' });
+    expect(failed.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|stack/i);
+
+    await handle.start();
+    const again = await waitForHealth('ok', 5_000);
+    expect(again.influx.reachable).toBe(true);
+  });
+
+  it('combines the store and collector health when they run in this process', async () => {
+    let collector = { running: true, devices: 2, devicesUp: 2, lastPollAtMs: Date.now() };
+    let store = { influxReachable: true, lastWriteOkAtMs: Date.now(), spooledPoints: 0, spooledBytes: 0, droppedPoints: 0, pendingPoints: 3 };
+    const local = await buildApp({ config, bus: new LiveBus(), influx, storeHealth: () => store, collectorHealth: () => collector });
+    try {
+      const health = async () => (await local.inject({ method: 'GET', url: '/api/v1/health' })).json<HealthReply>();
+      const ok = await health();
+      expect(ok.status).toBe('ok');
+      expect(ok.collector).toEqual(collector);
+      expect(ok.influx).toEqual({ reachable: true, spooledPoints: 0, droppedPoints: 0, lastWriteOkAtMs: store.lastWriteOkAtMs });
+
+      collector = { ...collector, devicesUp: 1 };
+      expect((await health()).status).toBe('degraded');
+
+      collector = { ...collector, devicesUp: 2, lastPollAtMs: Date.now() - 3 * config.settings.collector.intervalMs };
+      expect((await health()).status).toBe('degraded');
+
+      collector = { ...collector, lastPollAtMs: Date.now() };
+      store = { ...store, influxReachable: false, spooledPoints: 120 };
+      const spooling = await health();
+      expect(spooling.status).toBe('degraded');
+      expect(spooling.influx.spooledPoints).toBe(120);
+    } finally {
+      await local.close();
+    }
+  });
+});
+
+describe('topology', () => {
+  it('lists the 34 tier-1 links of the example and never a credential or address', async () => {
+    const { status, body, text } = await getJson<{
+      intervalMs: number;
+      provinces: { id: string; name: string; region: string }[];
+      routers: { id: string; name: string }[];
+      links: { id: string; tier: number; province: string; router: string; ifName: string; capacityBps?: number; downIs: string }[];
+    }>('/api/v1/topology');
+    expect(status).toBe(200);
+    expect(body.intervalMs).toBe(config.settings.collector.intervalMs);
+    expect(body.links).toHaveLength(34);
+    expect(new Set(body.links.map((l) => l.id)).size).toBe(34);
+    expect(body.provinces).toHaveLength(34);
+    expect(body.provinces.find((p) => p.id === 'hue')).toEqual({ id: 'hue', name: 'Huế', region: 'central' });
+    expect(body.links.find((l) => l.id === 't1-hue')).toMatchObject({ tier: 1, province: 'hue', router: 'hn-core-1', ifName: 'Gi0/1/1', capacityBps: 1e9, downIs: 'out' });
+    expect(body.routers.map((r) => r.id).sort()).toEqual(['hcm-core-1', 'hn-core-1']);
+
+    const secrets = ['lanewatch-ro', 'lanewatch-auth-key', 'lanewatch-priv-key', '"lanewatch"', '127.0.0.1', '16101', 'community', 'authKey', 'privKey', 'address', 'snmp'];
+    for (const router of config.topology.routers) {
+      secrets.push(router.address);
+      if (router.snmp.version === '2c') secrets.push(router.snmp.community);
+      else secrets.push(`"${router.snmp.user}"`, router.snmp.authKey, router.snmp.privKey);
+    }
+    for (const secret of secrets) expect(text, secret).not.toContain(secret);
+  });
+});
+
+describe('live snapshot', () => {
+  it('keeps the latest sample per link, direction and class from the bus', async () => {
+    const base: LinkSample = {
+      atMs: nowMs - 5_000, intervalMs: 5_000, link: 't1-ca-mau', province: 'ca-mau', tier: 1, dir: 'down',
+      class: 'total', bitsPerSecond: 1e6, capacityBps: 1e9, utilization: 0.001,
+    };
+    const poll = { atMs: nowMs, device: 'hcm-core-1', province: 'ho-chi-minh', ok: true, latencyMs: 3, varbinds: 40 };
+    bus.publish({ poll, links: [base, { ...base, dir: 'up', bitsPerSecond: 2e6, dropBitsPerSecond: 10 }], interfaces: [] });
+    bus.publish({ poll, links: [{ ...base, atMs: nowMs, bitsPerSecond: 3e6 }], interfaces: [] });
+    const { status, body } = await getJson<{ atMs: number; samples: LinkSample[] }>('/api/v1/live/snapshot');
+    expect(status).toBe(200);
+    expect(body.atMs).toBeGreaterThanOrEqual(nowMs);
+    const byDir = new Map(body.samples.filter((s) => s.link === 't1-ca-mau').map((s) => [s.dir, s]));
+    expect(byDir.get('down')).toEqual({ ...base, atMs: nowMs, bitsPerSecond: 3e6 });
+    expect(byDir.get('up')).toEqual({ ...base, dir: 'up', bitsPerSecond: 2e6, dropBitsPerSecond: 10 });
+  });
+});
+
+describe('history', () => {
+  it('returns the points of one link, direction and class', async () => {
+    const { status, body } = await getJson<HistoryReply>('/api/v1/history?link=t1-hue&dir=down&from=-30m');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ link: 't1-hue', dir: 'down', class: 'total' });
+    expect(body.toMs - body.fromMs).toBeGreaterThanOrEqual(30 * 60_000 - 1_000);
+    expect(body.toMs - body.fromMs).toBeLessThanOrEqual(30 * 60_000 + 1_000);
+    expect(body.points.length).toBeGreaterThan(0);
+    for (const p of body.points) {
+      expect(p.atMs).toBeGreaterThanOrEqual(body.fromMs - 60_000);
+      expect(p.atMs).toBeLessThanOrEqual(body.toMs);
+      expect(p.bitsPerSecond).toBeCloseTo(40_000_000);
+      expect(p.utilization).toBeCloseTo(0.04);
+    }
+    const video = await getJson<HistoryReply>(`/api/v1/history?link=t1-hue&dir=down&class=video&from=${new Date(nowMs - 20 * 60_000).toISOString()}&to=now`);
+    expect(video.status).toBe(200);
+    expect(video.body.points.length).toBeGreaterThan(0);
+    for (const p of video.body.points) expect(p.bitsPerSecond).toBeCloseTo(5_000_000);
+    const up = await getJson<HistoryReply>('/api/v1/history?link=t1-hue&dir=up&class=total');
+    for (const p of up.body.points) expect(p.bitsPerSecond).toBeCloseTo(10_000_000);
+    expect(up.body.points.length).toBeGreaterThan(0);
+  });
+
+  it('has no points for a link without traffic', async () => {
+    const { status, body } = await getJson<HistoryReply>('/api/v1/history?link=t1-ca-mau&dir=up');
+    expect(status).toBe(200);
+    expect(body.points).toEqual([]);
+  });
+
+  const badRequests: { name: string; query: string; field: string; mentions: RegExp }[] = [
+    { name: 'missing link', query: 'dir=down', field: 'link', mentions: /link/ },
+    { name: 'unknown link', query: 'link=t1-atlantis&dir=down', field: 'link', mentions: /link.*t1-atlantis/ },
+    { name: 'missing dir', query: 'link=t1-hue', field: 'dir', mentions: /dir/ },
+    { name: 'bad dir', query: 'link=t1-hue&dir=sideways', field: 'dir', mentions: /dir/ },
+    { name: 'bad class', query: 'link=t1-hue&dir=down&class=gold', field: 'class', mentions: /class/ },
+    { name: 'unparseable from', query: 'link=t1-hue&dir=down&from=yesterday-ish', field: 'from', mentions: /from.*yesterday-ish/ },
+    { name: 'unparseable to', query: 'link=t1-hue&dir=down&to=2025-13-45T99:00:00Z', field: 'to', mentions: /to/ },
+    { name: 'from after to', query: 'link=t1-hue&dir=down&from=now&to=-1h', field: 'from', mentions: /from.*before to/ },
+    { name: 'from equal to', query: 'link=t1-hue&dir=down&from=2025-01-01T00:00:00Z&to=2025-01-01T00:00:00Z', field: 'from', mentions: /from/ },
+  ];
+  for (const c of badRequests) {
+    it(`400 naming the field for ${c.name}`, async () => {
+      const { status, body } = await getJson<ErrorReply>(`/api/v1/history?${c.query}`);
+      expect(status).toBe(400);
+      expect(body.statusCode).toBe(400);
+      expect(body.field).toBe(c.field);
+      expect(body.message).toMatch(c.mentions);
+    });
+  }
+});
+
+describe('static ui and unknown routes', () => {
+  it('serves index.html at / and for client-side routes, files by path', async () => {
+    const root = await app.inject({ method: 'GET', url: '/' });
+    expect(root.statusCode).toBe(200);
+    expect(root.headers['content-type']).toMatch(/text\/html/);
+    expect(root.body).toContain('<title>Lanewatch</title>');
+    const route = await app.inject({ method: 'GET', url: '/province/hue?tab=links' });
+    expect(route.statusCode).toBe(200);
+    expect(route.body).toContain('<title>Lanewatch</title>');
+    const asset = await app.inject({ method: 'GET', url: '/assets/app.js' });
+    expect(asset.statusCode).toBe(200);
+    expect(asset.body).toBe('console.log("lanewatch")');
+    const missingAsset = await app.inject({ method: 'GET', url: '/assets/missing.js' });
+    expect(missingAsset.statusCode).toBe(404);
+  });
+
+  it('answers unknown /api paths with a JSON 404, never the ui', async () => {
+    for (const url of ['/api/v1/nope', '/api/v2/topology', '/api']) {
+      const res = await app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.json<ErrorReply>()).toMatchObject({ statusCode: 404, error: 'Not Found' });
+    }
+  });
+
+  it('serves the api only when there is no built ui', async () => {
+    const bare = await buildApp({ config, bus: new LiveBus(), influx, webDir: join(webDir, 'does-not-exist') });
+    try {
+      expect((await bare.inject({ method: 'GET', url: '/' })).statusCode).toBe(404);
+      expect((await bare.inject({ method: 'GET', url: '/api/v1/topology' })).statusCode).toBe(200);
+    } finally {
+      await bare.close();
+    }
+  });
+});
