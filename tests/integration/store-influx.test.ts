@@ -1,0 +1,239 @@
+// InfluxStore against a real influxd: points land, outages spool, restarts replay, the bound holds.
+import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import type { InfluxDB } from 'influx';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Settings } from '../../config/schema.ts';
+import type { PollBatch } from '../../collector/samples.ts';
+import { createInfluxClient } from '../../collector/store/influx-client.ts';
+import { InfluxStore, rawRetentionPolicy } from '../../collector/store/influx-store.ts';
+import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
+
+const log = pino({ level: 'silent' });
+let influxd: InfluxdHandle;
+const cleanup: Array<() => Promise<void> | void> = [];
+
+beforeAll(async () => {
+  influxd = await startInfluxd();
+});
+afterAll(async () => {
+  await influxd?.destroy();
+});
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+  if (influxdDown) await startInfluxdAgain(); // a failed test may leave it stopped
+});
+
+// The helper's start() must only follow its stop(): it spawns a second daemon otherwise.
+let influxdDown = false;
+async function stopInfluxd(): Promise<void> {
+  await influxd.stop();
+  influxdDown = true;
+}
+async function startInfluxdAgain(): Promise<void> {
+  await influxd.start();
+  influxdDown = false;
+}
+
+/** Times well inside the 30-day retention policy; one batch per second. */
+const baseMs = Date.now() - 3_600_000;
+
+/** One poll of device `r1`: a poll point, one traffic point (bps = 1000 + i), one iface point. */
+function batch(i: number, link = 'hn-01'): PollBatch {
+  const atMs = baseMs + i * 1_000;
+  return {
+    poll: i % 2 === 0
+      ? { atMs, device: 'r1', province: 'ha-noi', ok: true, latencyMs: 12.5, varbinds: 97 }
+      : { atMs, device: 'r1', province: 'ha-noi', ok: false, latencyMs: 2_000, varbinds: 0, error: 'timeout\nafter 2 s' },
+    links: [
+      {
+        atMs,
+        intervalMs: 1_000,
+        link,
+        province: 'ha-noi',
+        tier: 1,
+        dir: 'down',
+        class: 'total',
+        bitsPerSecond: 1_000 + i,
+        dropBitsPerSecond: 0.5,
+        capacityBps: 1e9,
+        utilization: (1_000 + i) / 1e9,
+      },
+    ],
+    interfaces: [
+      { atMs, intervalMs: 1_000, device: 'r1', ifName: 'Gi0/1.300', province: 'ha-noi', inBps: 10 + i, outBps: 20 + i, operUp: true, inErrors: 0, outErrors: 1 },
+    ],
+  };
+}
+
+interface Setup {
+  store: InfluxStore;
+  query: InfluxDB;
+  spoolDir: string;
+  settings: { influx: Settings['influx']; spool: Settings['collector']['spool'] };
+}
+
+let dbCounter = 0;
+
+function setup(overrides: { batchSize?: number; maxBytes?: number; spoolDir?: string; database?: string } = {}): Setup {
+  dbCounter += 1;
+  const database = overrides.database ?? `lw_store_${dbCounter}`;
+  const spoolDir = overrides.spoolDir ?? mkdtempSync(join(tmpdir(), 'lanewatch-store-spool-'));
+  const settings = {
+    influx: { url: influxd.url, database, retentionDays: 30, batchSize: overrides.batchSize ?? 100, flushIntervalMs: 100 },
+    spool: { dir: spoolDir, maxBytes: overrides.maxBytes ?? 64 * 1024 * 1024 },
+  };
+  const store = new InfluxStore({ ...settings, log, retry: { initialMs: 100, maxMs: 400 }, requestTimeoutMs: 2_000 });
+  cleanup.push(async () => {
+    await store.stop();
+  });
+  if (!overrides.spoolDir) cleanup.push(() => rmSync(spoolDir, { recursive: true, force: true }));
+  return { store, query: createInfluxClient({ url: influxd.url, database }), spoolDir, settings };
+}
+
+async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function trafficBps(query: InfluxDB, link = 'hn-01'): Promise<number[]> {
+  const rows = await query.query<{ bps: number }>(`SELECT "bps" FROM "traffic" WHERE "link" = '${link}' ORDER BY time ASC`);
+  return rows.map((r) => r.bps);
+}
+
+function range(from: number, count: number): number[] {
+  return Array.from({ length: count }, (_, k) => from + k);
+}
+
+describe('InfluxStore', () => {
+  it('creates the database with a default retention policy and writes points with the schema tags, fields and times', async () => {
+    const { store, query } = setup();
+    await store.start();
+    expect(store.health().influxReachable).toBe(true);
+    for (const i of [0, 1]) store.write(batch(i));
+    await waitFor('points written', async () => (await trafficBps(query)).length === 2);
+
+    const policies = await query.showRetentionPolicies();
+    expect(policies.find((p) => p.name === rawRetentionPolicy)).toMatchObject({ default: true, duration: '720h0m0s' });
+
+    const traffic = await query.query<Record<string, unknown>>(`SELECT * FROM "traffic" ORDER BY time ASC`);
+    expect(traffic.length).toBe(2);
+    expect(traffic[1]).toMatchObject({
+      link: 'hn-01', province: 'ha-noi', tier: '1', dir: 'down', class: 'total',
+      bps: 1_001, dropBps: 0.5, util: 1_001 / 1e9, capacityBps: 1e9,
+    });
+    expect((traffic[1]?.time as Date).getTime()).toBe(baseMs + 1_000);
+
+    const iface = await query.query<Record<string, unknown>>(`SELECT * FROM "iface" ORDER BY time ASC`);
+    expect(iface[0]).toMatchObject({ device: 'r1', ifName: 'Gi0/1.300', province: 'ha-noi', inBps: 10, outBps: 20, operUp: true, inErrors: 0, outErrors: 1 });
+    expect((iface[0]?.time as Date).getTime()).toBe(baseMs);
+
+    const poll = await query.query<Record<string, unknown>>(`SELECT * FROM "poll" ORDER BY time ASC`);
+    expect(poll[0]).toMatchObject({ device: 'r1', province: 'ha-noi', ok: true, latencyMs: 12.5, varbinds: 97, error: null });
+    expect(poll[1]).toMatchObject({ ok: false, latencyMs: 2_000, varbinds: 0, error: 'timeout after 2 s' });
+
+    // Rates are floats in InfluxDB, never integers.
+    const fieldTypes = await query.query<{ fieldKey: string; fieldType: string }>('SHOW FIELD KEYS FROM "traffic"');
+    expect(new Set(fieldTypes.map((f) => f.fieldType))).toEqual(new Set(['float']));
+
+    const h = store.health();
+    expect(h).toMatchObject({ influxReachable: true, spooledPoints: 0, droppedPoints: 0, pendingPoints: 0 });
+    expect(h.lastWriteOkAtMs).toBeTypeOf('number');
+  });
+
+  it('spools while influxd is down and, once it is back, drains the spool so every point lands in order', async () => {
+    const { store, query, spoolDir } = setup({ batchSize: 20 });
+    await store.start();
+    for (const i of range(0, 10)) store.write(batch(i));
+    await waitFor('first points written', async () => (await trafficBps(query)).length === 10);
+
+    await stopInfluxd();
+    for (const i of range(10, 40)) store.write(batch(i));
+    await waitFor('points spooled', () => store.health().spooledPoints === 40 * 3);
+    const down = store.health();
+    expect(down.influxReachable).toBe(false);
+    expect(down.lastError).toBeTruthy();
+    expect(down.pendingPoints).toBe(0);
+    expect(down.spooledBytes).toBeGreaterThan(0);
+    expect(readdirSync(spoolDir).length).toBeGreaterThan(0);
+
+    await startInfluxdAgain();
+    // Points keep coming while the spool drains: they must land after the spooled ones.
+    for (const i of range(50, 10)) store.write(batch(i));
+    await waitFor('spool drained', () => {
+      const h = store.health();
+      return h.influxReachable && h.spooledPoints === 0 && h.pendingPoints === 0;
+    });
+    await waitFor('all points in influxdb', async () => (await trafficBps(query)).length === 60);
+    expect(await trafficBps(query)).toEqual(range(1_000, 60));
+    const polls = await query.query<{ n: number }>('SELECT count("latencyMs") AS "n" FROM "poll"');
+    expect(polls[0]?.n).toBe(60);
+    expect(readdirSync(spoolDir)).toEqual([]);
+    expect(store.health().droppedPoints).toBe(0);
+  });
+
+  it('starts while influxd is down without throwing, and creates the database when it comes up', async () => {
+    await stopInfluxd();
+    const { store, query, settings } = setup();
+    await store.start();
+    expect(store.health().influxReachable).toBe(false);
+    for (const i of range(0, 5)) store.write(batch(i));
+    await waitFor('points spooled', () => store.health().spooledPoints === 15);
+    await startInfluxdAgain();
+    await waitFor('points written', async () => (await query.getDatabaseNames()).includes(settings.influx.database) && (await trafficBps(query)).length === 5);
+    expect(await trafficBps(query)).toEqual(range(1_000, 5));
+  });
+
+  it('a new store over an existing spool directory (restart after a crash) replays it', async () => {
+    const spoolDir = mkdtempSync(join(tmpdir(), 'lanewatch-store-spool-'));
+    cleanup.push(() => rmSync(spoolDir, { recursive: true, force: true }));
+    await stopInfluxd();
+    const first = setup({ spoolDir, batchSize: 7 });
+    await first.store.start();
+    for (const i of range(0, 20)) first.store.write(batch(i));
+    await first.store.stop();
+    expect(first.store.health().spooledPoints).toBe(60);
+    // A crash mid-write leaves a torn last line.
+    const segments = readdirSync(spoolDir).sort();
+    appendFileSync(join(spoolDir, segments.at(-1) ?? 'seg-x.jsonl'), '{"measurement":"traffic","tags":{"li');
+
+    await startInfluxdAgain();
+    const second = setup({ spoolDir, batchSize: 7, database: first.settings.influx.database });
+    await second.store.start();
+    await waitFor('spool replayed', () => second.store.health().spooledPoints === 0);
+    await waitFor('all points in influxdb', async () => (await trafficBps(second.query)).length === 20);
+    expect(await trafficBps(second.query)).toEqual(range(1_000, 20));
+    expect(readdirSync(spoolDir)).toEqual([]);
+  });
+
+  it('over its bound the spool drops the oldest points and counts them', async () => {
+    await stopInfluxd();
+    const maxBytes = 16 * 1024;
+    const { store, query } = setup({ batchSize: 10, maxBytes });
+    await store.start();
+    const total = 300;
+    for (const i of range(0, total)) {
+      store.write(batch(i));
+      if (i % 25 === 24) await waitFor('buffer spooled', () => store.health().pendingPoints === 0);
+    }
+    await waitFor('buffer spooled', () => store.health().pendingPoints === 0);
+    const down = store.health();
+    expect(down.droppedPoints).toBeGreaterThan(0);
+    expect(down.spooledBytes).toBeLessThanOrEqual(maxBytes);
+    expect(down.spooledPoints + down.droppedPoints).toBe(total * 3);
+
+    await startInfluxdAgain();
+    await waitFor('spool drained', () => store.health().spooledPoints === 0 && store.health().influxReachable);
+    const kept = await trafficBps(query);
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThan(total);
+    // What survived is the newest, contiguous, ending with the last point.
+    expect(kept).toEqual(range(1_000 + total - kept.length, kept.length));
+  });
+});
