@@ -1,0 +1,2 @@
+export { default } from "./++UtilBar.svelte.ts";
+export * from "./++UtilBar.svelte.ts";

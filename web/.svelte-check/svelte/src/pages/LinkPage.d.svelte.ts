@@ -1,0 +1,2 @@
+export { default } from "./++LinkPage.svelte.ts";
+export * from "./++LinkPage.svelte.ts";

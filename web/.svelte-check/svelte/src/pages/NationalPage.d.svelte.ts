@@ -1,0 +1,2 @@
+export { default } from "./++NationalPage.svelte.ts";
+export * from "./++NationalPage.svelte.ts";

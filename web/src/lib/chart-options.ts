@@ -1,0 +1,137 @@
+// uPlot options for the two charts, in the UI's language. x values are epoch ms (`ms: 1`).
+import type uPlot from 'uplot';
+import { bandLimits } from './national.ts';
+import type { Translator } from './i18n.ts';
+
+export const chartColors = {
+  down: '#2563eb',
+  up: '#d97706',
+  capacity: '#dc2626',
+  mid: 'rgba(217, 119, 6, 0.55)',
+  high: 'rgba(220, 38, 38, 0.55)',
+  grid: '#e8ecf1',
+  axis: '#475569',
+} as const;
+
+type ChartOptions = Omit<uPlot.Options, 'width' | 'height'>;
+
+function timeAxis(fmt: Translator): uPlot.Axis {
+  return {
+    stroke: chartColors.axis,
+    grid: { stroke: chartColors.grid, width: 1 },
+    ticks: { stroke: chartColors.grid, width: 1 },
+    // Under a minute between ticks the seconds matter.
+    values: (_self, splits, _axisIdx, _space, incr) =>
+      splits.map((atMs) => (incr < 60_000 ? fmt.time(atMs) : fmt.clock(atMs))),
+  };
+}
+
+function timeSeries(fmt: Translator): uPlot.Series {
+  return {
+    label: fmt.t('chart.time'),
+    value: (_self, atMs) => (atMs === null ? fmt.t('common.dash') : fmt.time(atMs)),
+  };
+}
+
+/** Horizontal dashed lines at fixed y values of one scale, drawn under the series. */
+function horizontalLines(scaleKey: string, lines: readonly { value: number; color: string }[]): (self: uPlot) => void {
+  return (self) => {
+    const { ctx, bbox } = self;
+    ctx.save();
+    ctx.lineWidth = Math.max(1, devicePixelRatio);
+    ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
+    for (const line of lines) {
+      const y = Math.round(self.valToPos(line.value, scaleKey, true));
+      if (y < bbox.top || y > bbox.top + bbox.height) continue;
+      ctx.strokeStyle = line.color;
+      ctx.beginPath();
+      ctx.moveTo(bbox.left, y);
+      ctx.lineTo(bbox.left + bbox.width, y);
+      ctx.stroke();
+    }
+    ctx.restore();
+  };
+}
+
+/** National tier-1 total utilization in percent, down and up, with the 60% and 80% bands. */
+export function nationalChartOptions(fmt: Translator): ChartOptions {
+  const percent = (value: number | null): string =>
+    value === null || !Number.isFinite(value) ? fmt.t('common.dash') : fmt.utilization(value / 100);
+  return {
+    ms: 1,
+    cursor: { drag: { x: false, y: false } },
+    scales: {
+      x: { time: true },
+      pct: { auto: true, range: (_self, _min, max) => [0, Math.max(100, Math.ceil((max ?? 0) / 10) * 10)] },
+    },
+    series: [
+      timeSeries(fmt),
+      { label: fmt.t('chart.down'), scale: 'pct', stroke: chartColors.down, width: 2, value: (_s, v) => percent(v) },
+      { label: fmt.t('chart.up'), scale: 'pct', stroke: chartColors.up, width: 2, value: (_s, v) => percent(v) },
+    ],
+    axes: [
+      timeAxis(fmt),
+      {
+        scale: 'pct',
+        stroke: chartColors.axis,
+        grid: { stroke: chartColors.grid, width: 1 },
+        ticks: { stroke: chartColors.grid, width: 1 },
+        size: 56,
+        values: (_self, splits) => splits.map((value) => `${fmt.count(value)}%`),
+      },
+    ],
+    hooks: {
+      drawAxes: [
+        horizontalLines('pct', [
+          { value: bandLimits.mid * 100, color: chartColors.mid },
+          { value: bandLimits.high * 100, color: chartColors.high },
+        ]),
+      ],
+    },
+  };
+}
+
+/** One link's class-total rate, down and up, with its capacity as a dashed line. */
+export function linkChartOptions(fmt: Translator): ChartOptions {
+  const rate = (value: number | null): string =>
+    value === null || !Number.isFinite(value) ? fmt.t('common.dash') : fmt.bitRate(value);
+  return {
+    ms: 1,
+    cursor: { drag: { x: true, y: false } },
+    scales: {
+      x: { time: true },
+      bps: { auto: true, range: (_self, _min, max) => [0, (max ?? 0) > 0 ? max * 1.05 : 1] },
+    },
+    series: [
+      timeSeries(fmt),
+      {
+        label: fmt.t('chart.down'),
+        scale: 'bps',
+        stroke: chartColors.down,
+        fill: 'rgba(37, 99, 235, 0.08)',
+        width: 2,
+        value: (_s, v) => rate(v),
+      },
+      { label: fmt.t('chart.up'), scale: 'bps', stroke: chartColors.up, width: 2, value: (_s, v) => rate(v) },
+      {
+        label: fmt.t('chart.capacity'),
+        scale: 'bps',
+        stroke: chartColors.capacity,
+        width: 1.5,
+        dash: [8, 4],
+        value: (_s, v) => fmt.capacity(v),
+      },
+    ],
+    axes: [
+      timeAxis(fmt),
+      {
+        scale: 'bps',
+        stroke: chartColors.axis,
+        grid: { stroke: chartColors.grid, width: 1 },
+        ticks: { stroke: chartColors.grid, width: 1 },
+        size: 90,
+        values: (_self, splits) => splits.map((value) => fmt.capacity(value)),
+      },
+    ],
+  };
+}

@@ -1,0 +1,312 @@
+// Every visible string of the UI in Vietnamese (the default) and English, and the number and
+// date formatting through Intl (vi-VN / en-GB). Pure: no DOM, no state.
+
+export const locales = ['vi', 'en'] as const;
+export type Locale = (typeof locales)[number];
+export const defaultLocale: Locale = 'vi';
+
+/** The BCP 47 tag Intl uses for each UI language. */
+export const intlLocale: Record<Locale, string> = { vi: 'vi-VN', en: 'en-GB' };
+
+export function isLocale(value: unknown): value is Locale {
+  return typeof value === 'string' && (locales as readonly string[]).includes(value);
+}
+
+const vi = {
+  'app.name': 'Lanewatch',
+  'app.tagline': 'Giám sát băng thông mạng truyền số liệu chuyên dùng',
+  'nav.national': 'Toàn quốc',
+  'nav.link': 'Đường truyền',
+  'nav.label': 'Điều hướng',
+  'lang.label': 'Ngôn ngữ',
+  'lang.vi': 'VI',
+  'lang.en': 'EN',
+  'conn.open': 'Trực tuyến',
+  'conn.connecting': 'Đang kết nối…',
+  'conn.closed': 'Mất kết nối',
+  'conn.title': 'Kết nối số liệu trực tuyến',
+  'health.influx': 'InfluxDB',
+  'health.collector': 'Bộ thu thập',
+  'health.ok': 'bình thường',
+  'health.unreachable': 'không truy cập được',
+  'health.notRunning': 'không chạy',
+  'health.none': 'không có',
+  'health.unknown': 'chưa rõ',
+  'health.devices': '{up}/{total} thiết bị',
+  'health.lastPoll': 'lần thu gần nhất {time}',
+  'common.loading': 'Đang tải…',
+  'common.noData': 'chưa có số liệu',
+  'common.dash': '—',
+  'common.retry': 'Thử lại',
+  'common.stale': 'số liệu cũ',
+  'common.updatedAt': 'Cập nhật lúc {time}',
+  'error.topology': 'Không tải được cấu hình mạng: {message}',
+  'error.history': 'Không tải được số liệu lịch sử: {message}',
+  'error.notFound': 'Không có trang “{path}”.',
+  'national.title': 'Đường truyền cấp 1 toàn quốc',
+  'national.summary': '{low}/{total} tỉnh dưới 60%, {mid} từ 60–80%, {high} trên 80%',
+  'national.summaryNoData': '{count} tỉnh chưa có số liệu',
+  'national.chartTitle': 'Mức sử dụng tổng của các đường truyền cấp 1 (trực tuyến)',
+  'national.empty': 'Cấu hình không có đường truyền cấp 1 nào.',
+  'table.caption': 'Các đường truyền cấp 1, số liệu mới nhất',
+  'table.province': 'Tỉnh/thành',
+  'table.link': 'Đường truyền',
+  'table.capacity': 'Dung lượng',
+  'table.down': 'Chiều xuống',
+  'table.up': 'Chiều lên',
+  'table.utilization': 'Mức sử dụng',
+  'table.utilDown': 'xuống',
+  'table.utilUp': 'lên',
+  'table.sortByUtil': 'Sắp xếp theo mức sử dụng',
+  'table.sortByProvince': 'Sắp xếp theo tỉnh/thành',
+  'band.low': 'dưới 60%',
+  'band.mid': '60–80%',
+  'band.high': 'từ 80% trở lên',
+  'chart.down': 'Chiều xuống',
+  'chart.up': 'Chiều lên',
+  'chart.capacity': 'Dung lượng',
+  'chart.time': 'Thời gian',
+  'chart.utilization': 'Mức sử dụng',
+  'link.back': '← Toàn quốc',
+  'link.province': 'Tỉnh/thành',
+  'link.router': 'Bộ định tuyến',
+  'link.interface': 'Giao diện',
+  'link.tier': 'Cấp',
+  'link.tierValue': 'Cấp {tier}',
+  'link.capacity': 'Dung lượng',
+  'link.downIs': 'Chiều xuống là',
+  'link.downIs.out': 'chiều ra (out) của giao diện',
+  'link.downIs.in': 'chiều vào (in) của giao diện',
+  'link.now': 'Hiện tại',
+  'link.chartTitle': 'Lưu lượng 1 giờ qua, tiếp nối trực tuyến',
+  'link.notFound': 'Không tìm thấy đường truyền “{id}”.',
+  'link.historyPoints': '{count} điểm lịch sử',
+  'link.byClass': 'Theo lớp dịch vụ (số liệu mới nhất)',
+  'link.class': 'Lớp dịch vụ',
+  'link.drops': 'Rớt gói',
+  'class.total': 'Tổng',
+  'class.internet': 'Internet',
+  'class.docex': 'Trao đổi văn bản',
+  'class.video': 'Hội nghị truyền hình',
+  'class.other': 'Khác',
+  'national.provinces': 'tỉnh/thành',
+} as const;
+
+export type MessageKey = keyof typeof vi;
+export type Messages = Record<MessageKey, string>;
+
+const en: Messages = {
+  'app.name': 'Lanewatch',
+  'app.tagline': 'Bandwidth monitor for the dedicated government data network',
+  'nav.national': 'National',
+  'nav.link': 'Link',
+  'nav.label': 'Navigation',
+  'lang.label': 'Language',
+  'lang.vi': 'VI',
+  'lang.en': 'EN',
+  'conn.open': 'Live',
+  'conn.connecting': 'Connecting…',
+  'conn.closed': 'Disconnected',
+  'conn.title': 'Live data connection',
+  'health.influx': 'InfluxDB',
+  'health.collector': 'Collector',
+  'health.ok': 'ok',
+  'health.unreachable': 'unreachable',
+  'health.notRunning': 'not running',
+  'health.none': 'none',
+  'health.unknown': 'unknown',
+  'health.devices': '{up}/{total} devices',
+  'health.lastPoll': 'last poll {time}',
+  'common.loading': 'Loading…',
+  'common.noData': 'no data',
+  'common.dash': '—',
+  'common.retry': 'Retry',
+  'common.stale': 'stale',
+  'common.updatedAt': 'Updated {time}',
+  'error.topology': 'Could not load the network topology: {message}',
+  'error.history': 'Could not load the history: {message}',
+  'error.notFound': 'There is no page “{path}”.',
+  'national.title': 'National tier-1 links',
+  'national.summary': '{low}/{total} provinces under 60%, {mid} at 60–80%, {high} at 80% or over',
+  'national.summaryNoData': '{count} provinces without data',
+  'national.chartTitle': 'Total utilization of the tier-1 links (live)',
+  'national.empty': 'The configuration has no tier-1 links.',
+  'table.caption': 'Tier-1 links, latest sample',
+  'table.province': 'Province',
+  'table.link': 'Link',
+  'table.capacity': 'Capacity',
+  'table.down': 'Down',
+  'table.up': 'Up',
+  'table.utilization': 'Utilization',
+  'table.utilDown': 'down',
+  'table.utilUp': 'up',
+  'table.sortByUtil': 'Sort by utilization',
+  'table.sortByProvince': 'Sort by province',
+  'band.low': 'under 60%',
+  'band.mid': '60–80%',
+  'band.high': '80% or over',
+  'chart.down': 'Down',
+  'chart.up': 'Up',
+  'chart.capacity': 'Capacity',
+  'chart.time': 'Time',
+  'chart.utilization': 'Utilization',
+  'link.back': '← National',
+  'link.province': 'Province',
+  'link.router': 'Router',
+  'link.interface': 'Interface',
+  'link.tier': 'Tier',
+  'link.tierValue': 'Tier {tier}',
+  'link.capacity': 'Capacity',
+  'link.downIs': 'Down is',
+  'link.downIs.out': 'the interface’s out direction',
+  'link.downIs.in': 'the interface’s in direction',
+  'link.now': 'Now',
+  'link.chartTitle': 'Traffic over the last hour, continued live',
+  'link.notFound': 'No link “{id}”.',
+  'link.historyPoints': '{count} history points',
+  'link.byClass': 'By service class (latest sample)',
+  'link.class': 'Service class',
+  'link.drops': 'Drops',
+  'class.total': 'Total',
+  'class.internet': 'Internet',
+  'class.docex': 'Document exchange',
+  'class.video': 'Video conferencing',
+  'class.other': 'Other',
+  'national.provinces': 'provinces',
+};
+
+export const messages: Record<Locale, Messages> = { vi, en };
+
+export type MessageParams = Readonly<Record<string, string | number>>;
+
+/** The message for `key` in `locale`, with `{name}` placeholders filled from `params`. */
+export function translate(locale: Locale, key: MessageKey, params?: MessageParams): string {
+  const template = messages[locale][key];
+  if (params === undefined) return template;
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const value = params[name];
+    if (value === undefined) return whole;
+    return typeof value === 'number' ? formatCount(value, locale) : value;
+  });
+}
+
+const bitRateUnits = ['bit/s', 'kbit/s', 'Mbit/s', 'Gbit/s', 'Tbit/s'] as const;
+
+/**
+ * Picks the SI unit (powers of 1000, from bit/s up) so that the shown value, once rounded to
+ * `fractionDigits`, stays under 1000: 999 960 bit/s with one digit is "1,0 Mbit/s", not
+ * "1.000,0 kbit/s".
+ */
+export function scaleBitRate(
+  bitsPerSecond: number,
+  fractionDigits: number,
+  minUnitIndex = 0,
+): { value: number; unit: string } {
+  const rounding = 10 ** fractionDigits;
+  let index = Math.min(Math.max(minUnitIndex, 0), bitRateUnits.length - 1);
+  let value = Math.abs(bitsPerSecond) / 1000 ** index;
+  while (index < bitRateUnits.length - 1 && Math.round(value * rounding) / rounding >= 1000) {
+    value /= 1000;
+    index += 1;
+  }
+  return { value: Math.sign(bitsPerSecond) * value, unit: bitRateUnits[index] ?? 'bit/s' };
+}
+
+function numberFormat(locale: Locale, minimumFractionDigits: number, maximumFractionDigits: number): Intl.NumberFormat {
+  return new Intl.NumberFormat(intlLocale[locale], { minimumFractionDigits, maximumFractionDigits });
+}
+
+/** A rate with one decimal: "123,4 Mbit/s" (vi), "123.4 Mbit/s" (en); "—" when unknown. */
+export function formatBitRate(bitsPerSecond: number | null | undefined, locale: Locale): string {
+  if (bitsPerSecond === null || bitsPerSecond === undefined || !Number.isFinite(bitsPerSecond)) {
+    return messages[locale]['common.dash'];
+  }
+  // Plain bit/s have no meaningful decimals; from 1 kbit/s on, one decimal.
+  if (Math.abs(bitsPerSecond) < 999.5) return `${numberFormat(locale, 0, 0).format(bitsPerSecond)} bit/s`;
+  const { value, unit } = scaleBitRate(bitsPerSecond, 1, 1);
+  return `${numberFormat(locale, 1, 1).format(value)} ${unit}`;
+}
+
+/** A capacity without trailing zeros: "100 Mbit/s", "1 Gbit/s", "2,5 Gbit/s". */
+export function formatCapacity(capacityBps: number | null | undefined, locale: Locale): string {
+  if (capacityBps === null || capacityBps === undefined || !Number.isFinite(capacityBps)) {
+    return messages[locale]['common.dash'];
+  }
+  const { value, unit } = scaleBitRate(capacityBps, 1);
+  return `${numberFormat(locale, 0, 1).format(value)} ${unit}`;
+}
+
+/** A utilization (0..1) as a percentage with one decimal: "45,3%" (vi), "45.3%" (en). */
+export function formatUtilization(utilization: number | null | undefined, locale: Locale): string {
+  if (utilization === null || utilization === undefined || !Number.isFinite(utilization)) {
+    return messages[locale]['common.dash'];
+  }
+  return new Intl.NumberFormat(intlLocale[locale], {
+    style: 'percent',
+    minimumFractionDigits: 1,
+    maximumFractionDigits: 1,
+  }).format(utilization);
+}
+
+/** A whole number with the locale's grouping: "3.300" (vi), "3,300" (en). */
+export function formatCount(count: number, locale: Locale): string {
+  return new Intl.NumberFormat(intlLocale[locale], { maximumFractionDigits: 0 }).format(count);
+}
+
+/** Wall-clock time of an epoch-ms instant in the browser's time zone: "14:05:09". */
+export function formatTime(atMs: number, locale: Locale, timeZone?: string): string {
+  return new Intl.DateTimeFormat(intlLocale[locale], {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+    ...(timeZone === undefined ? {} : { timeZone }),
+  }).format(new Date(atMs));
+}
+
+/** Hours and minutes only, for chart axes: "14:05". */
+export function formatClock(atMs: number, locale: Locale, timeZone?: string): string {
+  return new Intl.DateTimeFormat(intlLocale[locale], {
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+    ...(timeZone === undefined ? {} : { timeZone }),
+  }).format(new Date(atMs));
+}
+
+/** Date and time of an epoch-ms instant: "23/11/2026, 14:05:09" style per locale. */
+export function formatDateTime(atMs: number, locale: Locale, timeZone?: string): string {
+  return new Intl.DateTimeFormat(intlLocale[locale], {
+    dateStyle: 'short',
+    timeStyle: 'medium',
+    hour12: false,
+    ...(timeZone === undefined ? {} : { timeZone }),
+  }).format(new Date(atMs));
+}
+
+/** The UI's formatting bound to one language; what components receive. */
+export interface Translator {
+  locale: Locale;
+  t: (key: MessageKey, params?: MessageParams) => string;
+  bitRate: (bitsPerSecond: number | null | undefined) => string;
+  capacity: (capacityBps: number | null | undefined) => string;
+  utilization: (utilization: number | null | undefined) => string;
+  count: (count: number) => string;
+  time: (atMs: number) => string;
+  clock: (atMs: number) => string;
+  dateTime: (atMs: number) => string;
+}
+
+export function createTranslator(locale: Locale): Translator {
+  return {
+    locale,
+    t: (key, params) => translate(locale, key, params),
+    bitRate: (bitsPerSecond) => formatBitRate(bitsPerSecond, locale),
+    capacity: (capacityBps) => formatCapacity(capacityBps, locale),
+    utilization: (utilization) => formatUtilization(utilization, locale),
+    count: (count) => formatCount(count, locale),
+    time: (atMs) => formatTime(atMs, locale),
+    clock: (atMs) => formatClock(atMs, locale),
+    dateTime: (atMs) => formatDateTime(atMs, locale),
+  };
+}
