@@ -29,11 +29,13 @@ export interface HealthInput {
   nowMs: number;
   /** The collector's poll interval: no poll within two of them is degraded. */
   intervalMs: number;
+  /** When health checking began: before any poll, the two intervals count from here. */
+  sinceMs: number;
 }
 
 /** Pure: combines the probes into the health view. */
 export function assessHealth(input: HealthInput): HealthView {
-  const { ping, store, collector, nowMs, intervalMs } = input;
+  const { ping, store, collector, nowMs, intervalMs, sinceMs } = input;
   const influx: HealthView['influx'] = { reachable: ping.reachable };
   const error = ping.error ?? (store && !store.influxReachable ? store.lastError : undefined);
   if (error !== undefined) influx.error = error;
@@ -44,7 +46,7 @@ export function assessHealth(input: HealthInput): HealthView {
   }
   let degraded = !ping.reachable || (store !== undefined && !store.influxReachable);
   if (collector) {
-    const stale = collector.lastPollAtMs === undefined || nowMs - collector.lastPollAtMs > 2 * intervalMs;
+    const stale = nowMs - (collector.lastPollAtMs ?? sinceMs) > 2 * intervalMs;
     if (!collector.running || collector.devicesUp < collector.devices || stale) degraded = true;
   }
   return { status: degraded ? 'degraded' : 'ok', influx, collector: collector ?? null };
@@ -132,9 +134,10 @@ export interface HealthRoutesOptions {
 }
 
 export async function healthRoutes(app: FastifyInstance, options: HealthRoutesOptions): Promise<void> {
+  const sinceMs = Date.now();
   app.get('/health', { schema: healthSchema }, async () => {
     const ping = await options.probe.check();
-    const input: HealthInput = { ping, nowMs: Date.now(), intervalMs: options.intervalMs };
+    const input: HealthInput = { ping, nowMs: Date.now(), intervalMs: options.intervalMs, sinceMs };
     if (options.storeHealth) input.store = options.storeHealth();
     if (options.collectorHealth) input.collector = options.collectorHealth();
     return assessHealth(input);

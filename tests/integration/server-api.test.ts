@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { InfluxDB } from 'influx';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { loadConfig, defaultConfigDir } from '../../config/load.ts';
 import type { LanewatchConfig } from '../../config/schema.ts';
 import { LiveBus } from '../../collector/live-bus.ts';
@@ -20,6 +22,8 @@ let influx: InfluxDB;
 let bus: LiveBus;
 let app: FastifyInstance;
 let webDir: string;
+/** What the app logged, one JSON object per line. */
+const logLines: string[] = [];
 const nowMs = Date.now();
 
 interface ErrorReply {
@@ -90,7 +94,13 @@ beforeAll(async () => {
   writeFileSync(join(webDir, 'assets', 'app.js'), 'console.log("lanewatch")');
 
   bus = new LiveBus();
-  app = await buildApp({ config, bus, influx, webDir });
+  const logStream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  app = await buildApp({ config, bus, influx, webDir, logger: pino({ level: 'info' }, logStream) });
 });
 
 afterAll(async () => {
@@ -115,6 +125,11 @@ describe('health', () => {
     expect(failed.statusCode).toBe(500);
     expect(failed.json<ErrorReply>()).toEqual({ statusCode: 500, error: 'Internal Server Error', message: 'internal server error' });
     expect(failed.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|stack/i);
+    // …but the log has the cause.
+    const logged = logLines.map((l) => JSON.parse(l) as { level: number; msg: string; url?: string; err?: { message: string } });
+    const failure = logged.find((l) => l.msg === 'request failed');
+    expect(failure).toMatchObject({ level: 50, url: '/api/v1/history?link=t1-hue&dir=down' });
+    expect(failure?.err?.message).toBeTruthy();
 
     await handle.start();
     const again = await waitForHealth('ok', 5_000);
@@ -122,11 +137,15 @@ describe('health', () => {
   });
 
   it('combines the store and collector health when they run in this process', async () => {
-    let collector = { running: true, devices: 2, devicesUp: 2, lastPollAtMs: Date.now() };
+    let collector: { running: boolean; devices: number; devicesUp: number; lastPollAtMs?: number } = { running: true, devices: 2, devicesUp: 2 };
     let store = { influxReachable: true, lastWriteOkAtMs: Date.now(), spooledPoints: 0, spooledBytes: 0, droppedPoints: 0, pendingPoints: 3 };
     const local = await buildApp({ config, bus: new LiveBus(), influx, storeHealth: () => store, collectorHealth: () => collector });
     try {
       const health = async () => (await local.inject({ method: 'GET', url: '/api/v1/health' })).json<HealthReply>();
+      // Just started, no poll yet: not degraded until two intervals have passed.
+      expect((await health()).status).toBe('ok');
+
+      collector = { ...collector, lastPollAtMs: Date.now() };
       const ok = await health();
       expect(ok.status).toBe('ok');
       expect(ok.collector).toEqual(collector);
@@ -137,6 +156,10 @@ describe('health', () => {
 
       collector = { ...collector, devicesUp: 2, lastPollAtMs: Date.now() - 3 * config.settings.collector.intervalMs };
       expect((await health()).status).toBe('degraded');
+
+      collector = { ...collector, running: false, lastPollAtMs: Date.now() };
+      expect((await health()).status).toBe('degraded');
+      collector = { ...collector, running: true };
 
       collector = { ...collector, lastPollAtMs: Date.now() };
       store = { ...store, influxReachable: false, spooledPoints: 120 };
