@@ -47,8 +47,8 @@ export interface AppDeps {
 }
 
 const apiPrefix = '/api/v1';
-/** WebSocket messages from clients are small subscribe requests. */
-const maxClientMessageBytes = 64 * 1024;
+/** WebSocket messages from clients are subscribe requests (up to thousands of link ids). */
+const maxClientMessageBytes = 1024 * 1024;
 
 function isLoggerInstance(value: AppDeps['logger']): value is Logger {
   return typeof value === 'object' && value !== null && 'child' in value && typeof value.child === 'function';
