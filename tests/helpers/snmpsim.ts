@@ -1,0 +1,117 @@
+// Starts Debian's snmpsimd (0.4.5) serving .snmprec recordings on a free loopback UDP port.
+// The data dir holds symlinks to the given files, so the community of each recording is its
+// file name without `.snmprec`. As root, snmpsimd must drop privileges (nobody/nogroup) and
+// needs a cache dir that user can write. Never `--v2c-arch` (its GETBULK spins forever).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { freeUdpPort } from './ports.ts';
+
+export interface SnmpsimHandle {
+  host: string;
+  port: number;
+  /** `127.0.0.1:port`, the address form of the config and the SNMP layer. */
+  address: string;
+  /** The community that serves a recording: its file name without `.snmprec`. */
+  community(file: string): string;
+  /** Stops snmpsimd by its PID (SIGTERM, then SIGKILL) and removes the temp dir. */
+  stop(): Promise<void>;
+  log(): string;
+}
+
+export function communityOf(file: string): string {
+  return basename(file).replace(/\.snmprec$/, '');
+}
+
+function idOf(name: string, flag: '-u' | '-g'): number | undefined {
+  const out = spawnSync('id', [flag, name], { encoding: 'utf8' });
+  const id = Number(out.stdout.trim());
+  return out.status === 0 && Number.isInteger(id) ? id : undefined;
+}
+
+/** One GET of sysUpTime/sysDescr through Net-SNMP's snmpget: true when the agent answers. */
+function answers(address: string, community: string): boolean {
+  const out = spawnSync('snmpget', ['-v2c', '-c', community, '-t', '0.3', '-r', '0', '-On', address, '1.3.6.1.2.1.1.1.0'], {
+    encoding: 'utf8',
+  });
+  // Any response (even "No Such Object") proves the agent is up; a timeout exits non-zero with "Timeout".
+  return out.status === 0 || (!/Timeout/i.test(out.stderr) && out.stdout.length > 0);
+}
+
+export async function startSnmpsim(files: readonly string[], opts: { startTimeoutMs?: number } = {}): Promise<SnmpsimHandle> {
+  if (files.length === 0) throw new Error('startSnmpsim needs at least one recording');
+  const dir = mkdtempSync(join(tmpdir(), 'lanewatch-snmpsim-'));
+  const dataDir = join(dir, 'data');
+  const cacheDir = join(dir, 'cache');
+  mkdirSync(dataDir);
+  mkdirSync(cacheDir);
+  for (const file of files) symlinkSync(resolve(file), join(dataDir, basename(file)));
+
+  const args = [`--data-dir=${dataDir}`, `--cache-dir=${cacheDir}`, '--logging-method=null'];
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (isRoot) {
+    const uid = idOf('nobody', '-u');
+    const gid = idOf('nobody', '-g');
+    if (uid === undefined || gid === undefined) throw new Error('running as root, but user "nobody" does not exist');
+    chownSync(cacheDir, uid, gid);
+    // nobody must reach the data and cache dirs through the temp dir.
+    chmodSync(dir, 0o755);
+    chmodSync(dataDir, 0o755);
+    args.push('--process-user=nobody', '--process-group=nogroup');
+  }
+
+  const port = await freeUdpPort();
+  const host = '127.0.0.1';
+  const address = `${host}:${port}`;
+  args.push(`--agent-udpv4-endpoint=${address}`);
+  const logPath = join(dir, 'snmpsimd.log');
+  const out = openSync(logPath, 'a');
+  let child: ChildProcess | undefined = spawn('snmpsimd', args, { stdio: ['ignore', out, out] });
+  closeSync(out);
+  let exitCode: number | null | undefined;
+  const exited = new Promise<void>((resolveExit) =>
+    child?.once('exit', (code) => {
+      exitCode = code;
+      resolveExit();
+    }),
+  );
+  const log = (): string => {
+    try {
+      return readFileSync(logPath, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+
+  const stop = async (): Promise<void> => {
+    const proc = child;
+    child = undefined;
+    if (proc && exitCode === undefined && proc.pid !== undefined) {
+      proc.kill('SIGTERM');
+      const killed = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000))]);
+      if (!killed) {
+        proc.kill('SIGKILL');
+        await exited;
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  const probe = communityOf(files[0] ?? '');
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) {
+      const text = log();
+      await stop();
+      throw new Error(`snmpsimd exited (${String(exitCode)}):\n${text.slice(-3000)}`);
+    }
+    if (answers(address, probe)) {
+      return { host, port, address, community: communityOf, stop, log };
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const text = log();
+  await stop();
+  throw new Error(`snmpsimd did not answer on ${address} within ${opts.startTimeoutMs ?? 60_000} ms:\n${text.slice(-3000)}`);
+}
