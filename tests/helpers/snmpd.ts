@@ -25,13 +25,19 @@ export interface SnmpdHandle {
   log(): string;
 }
 
-/** Reads one OID with Net-SNMP's own `snmpget` (v2c), numeric output, value only. */
+/** Reads OIDs with Net-SNMP's own `snmpget` (v2c), numeric output, one value per OID. */
+export async function snmpgetValues(target: string, community: string, oids: string[], timeoutS = 2): Promise<string[]> {
+  const args = ['-v2c', '-c', community, '-On', '-Oqv', '-t', String(timeoutS), '-r', '1', target, ...oids];
+  const { stdout } = await execFileAsync('snmpget', args, { env: { ...process.env, MIBS: '' } });
+  const values = stdout.trim().split('\n');
+  if (values.length !== oids.length) throw new Error(`snmpget returned ${values.length} values for ${oids.length} OIDs: ${stdout}`);
+  return values;
+}
+
+/** Reads one OID with `snmpget` (v2c), value only. */
 export async function snmpgetValue(target: string, community: string, oid: string, timeoutS = 2): Promise<string> {
-  const args = ['-v2c', '-c', community, '-On', '-Oqv', '-t', String(timeoutS), '-r', '1', target, oid];
-  const { stdout } = await execFileAsync('snmpget', args, {
-    env: { ...process.env, MIBS: '' },
-  });
-  return stdout.trim();
+  const [value] = await snmpgetValues(target, community, [oid], timeoutS);
+  return value ?? '';
 }
 
 export async function startSnmpd(opts: SnmpdOptions = {}): Promise<SnmpdHandle> {

@@ -1,0 +1,324 @@
+// The collector against a real Net-SNMP snmpd (v2c and v3 authPriv), polling `lo` while the
+// test makes loopback traffic. Rates are checked against counter deltas read by Net-SNMP's
+// own `snmpget`. snmpd caches interface counters for ~3 s, so each of our polls is bracketed
+// by two snmpget reads: when both agree, our poll saw exactly that value.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSocket, type Socket } from 'node:dgram';
+import { pino, type Logger } from 'pino';
+import { startSnmpd, snmpgetValues, type SnmpdHandle } from '../helpers/snmpd.ts';
+import { freeUdpPort } from '../helpers/ports.ts';
+import { DevicePoller, OID } from '../../collector/poller.ts';
+import { Collector } from '../../collector/collector.ts';
+import { LiveBus } from '../../collector/live-bus.ts';
+import { openSession, readColumns, get, SnmpError } from '../../collector/snmp/index.ts';
+import type { LinkConfig, RouterConfig, SnmpConfig, LanewatchConfig } from '../../config/schema.ts';
+import { settingsSchema } from '../../config/schema.ts';
+import type { PollBatch } from '../../collector/samples.ts';
+
+const COMMUNITY = 'lw-test-ro';
+const V3 = { user: 'lwtest', authKey: 'lw-auth-key-123', privKey: 'lw-priv-key-123' };
+const LO_CAPACITY_BPS = 100_000_000_000;
+
+interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+function captureLogger(): { log: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
+  return { log, lines };
+}
+
+let snmpd: SnmpdHandle;
+
+beforeAll(async () => {
+  snmpd = await startSnmpd({ community: COMMUNITY, v3: V3 });
+});
+
+afterAll(async () => {
+  await snmpd?.stop();
+});
+
+const v2c: SnmpConfig = { version: '2c', community: COMMUNITY };
+const v3: SnmpConfig = { version: '3', user: V3.user, authProtocol: 'sha', authKey: V3.authKey, privProtocol: 'aes', privKey: V3.privKey };
+
+function router(id: string, address: string, snmp: SnmpConfig): RouterConfig {
+  return { id, address, snmp, province: 'ha-noi' };
+}
+
+function loLink(routerId: string, over: Partial<LinkConfig> = {}): LinkConfig {
+  return { id: `${routerId}-lo`, tier: 1, province: 'ha-noi', router: routerId, ifName: 'lo', capacityBps: LO_CAPACITY_BPS, downIs: 'out', ...over };
+}
+
+/** Sends UDP datagrams to a local socket until stopped; counts payload bytes. */
+async function loopbackTraffic(): Promise<{ sentBytes: () => number; stop: () => Promise<void> }> {
+  const sink: Socket = createSocket('udp4');
+  sink.on('message', () => {});
+  await new Promise<void>((resolve) => sink.bind(0, '127.0.0.1', () => resolve()));
+  const source: Socket = createSocket('udp4');
+  const port = sink.address().port;
+  const payload = Buffer.alloc(1200, 0x5a);
+  let sent = 0;
+  const timer = setInterval(() => {
+    for (let i = 0; i < 20; i++) source.send(payload, port, '127.0.0.1', (err) => {
+      if (!err) sent += payload.length;
+    });
+  }, 10);
+  return {
+    sentBytes: () => sent,
+    stop: async () => {
+      clearInterval(timer);
+      await new Promise<void>((resolve) => source.close(() => resolve()));
+      await new Promise<void>((resolve) => sink.close(() => resolve()));
+    },
+  };
+}
+
+const HC_IN_LO = `${OID.ifHCInOctets}.1`;
+const HC_OUT_LO = `${OID.ifHCOutOctets}.1`;
+
+interface Bracketed {
+  batch: PollBatch;
+  /** The counters our poll saw, when snmpget read the same values just before and after. */
+  exact: { in: bigint; out: bigint } | undefined;
+}
+
+async function bracketedPoll(poller: DevicePoller): Promise<Bracketed> {
+  const before = await snmpgetValues(snmpd.target, COMMUNITY, [HC_IN_LO, HC_OUT_LO]);
+  const batch = await poller.poll();
+  const after = await snmpgetValues(snmpd.target, COMMUNITY, [HC_IN_LO, HC_OUT_LO]);
+  const same = before[0] === after[0] && before[1] === after[1];
+  return { batch, exact: same ? { in: BigInt(before[0] ?? ''), out: BigInt(before[1] ?? '') } : undefined };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.each([
+  ['v2c', v2c],
+  ['v3 authPriv (SHA/AES)', v3],
+])('polling lo over %s', (_name, snmp) => {
+  it('first poll yields only the outcome; the next yields rates that match snmpget deltas', async () => {
+    const { log } = captureLogger();
+    const intervalMs = 6_000;
+    const id = `r-${snmp.version}`;
+    const poller = new DevicePoller({
+      router: router(id, snmpd.target, snmp),
+      links: [loLink(id)],
+      collector: { intervalMs, timeoutMs: 1_000, retries: 1, maxUtilization: 1.1 },
+      log,
+    });
+    const traffic = await loopbackTraffic();
+    try {
+      let prev = await bracketedPoll(poller);
+      expect(prev.batch.poll).toMatchObject({ ok: true, device: id, province: 'ha-noi' });
+      expect(prev.batch.poll.varbinds).toBeGreaterThan(0);
+      expect(prev.batch.links).toEqual([]);
+      expect(prev.batch.interfaces).toEqual([]);
+
+      let compared = false;
+      for (let attempt = 0; attempt < 4 && !compared; attempt++) {
+        const sentAtStart = traffic.sentBytes();
+        await sleep(intervalMs);
+        const sentBytes = traffic.sentBytes() - sentAtStart;
+        const cur = await bracketedPoll(poller);
+        expect(cur.batch.poll.ok).toBe(true);
+        expect(cur.batch.interfaces).toHaveLength(1);
+        expect(cur.batch.links).toHaveLength(2);
+        const iface = cur.batch.interfaces[0]!;
+        expect(iface).toMatchObject({ device: id, ifName: 'lo', province: 'ha-noi', operUp: true });
+        // Δt from sysUpTime (live in snmpd) agrees with the wall clock.
+        expect(iface.intervalMs).toBeGreaterThan(intervalMs - 1_000);
+        expect(iface.intervalMs).toBeLessThan(intervalMs + 2_000);
+        const down = cur.batch.links.find((l) => l.dir === 'down')!;
+        const up = cur.batch.links.find((l) => l.dir === 'up')!;
+        // downIs: out → down is the out counter, up the in counter.
+        expect(down).toMatchObject({ link: `${id}-lo`, class: 'total', capacityBps: LO_CAPACITY_BPS, tier: 1 });
+        expect(down.bitsPerSecond).toBe(iface.outBps);
+        expect(up.bitsPerSecond).toBe(iface.inBps);
+        expect(down.utilization).toBeCloseTo(down.bitsPerSecond / LO_CAPACITY_BPS, 12);
+
+        if (prev.exact && cur.exact) {
+          const snmpgetIn = Number(cur.exact.in - prev.exact.in);
+          const snmpgetOut = Number(cur.exact.out - prev.exact.out);
+          // Our rate × Δt / 8 is exactly the octets snmpget saw move.
+          expect(Math.abs((iface.inBps * iface.intervalMs) / 8_000 - snmpgetIn)).toBeLessThan(0.5);
+          expect(Math.abs((iface.outBps * iface.intervalMs) / 8_000 - snmpgetOut)).toBeLessThan(0.5);
+          // Our traffic is in there: snmpd's ~3 s cache means at least half of the interval's.
+          expect(snmpgetIn).toBeGreaterThan(sentBytes * 0.4);
+          compared = true;
+        }
+        prev = cur;
+      }
+      expect(compared, 'snmpget brackets never agreed in 4 attempts').toBe(true);
+    } finally {
+      await traffic.stop();
+    }
+  }, 60_000);
+});
+
+describe('SNMP reads against snmpd', () => {
+  it('paging with maxRepetitions 1 reads the same rows as one big page', async () => {
+    const open = openSession(snmpd.target, v2c, { timeoutMs: 1_000, retries: 1 });
+    try {
+      const columns = [OID.ifName, OID.ifOperStatus, OID.ifHighSpeed];
+      const small = await readColumns(open.session, open.target, columns, { maxRepetitions: 1 });
+      const big = await readColumns(open.session, open.target, columns, { maxRepetitions: 50 });
+      expect(small.requests).toBeGreaterThan(big.requests);
+      expect([...small.rows.keys()]).toEqual([...big.rows.keys()]);
+      expect(small.rows.get('1')?.get(OID.ifName)?.toString()).toBe('lo');
+      expect(small.rows.get('1')?.get(OID.ifOperStatus)).toBe(1);
+    } finally {
+      open.close();
+    }
+  });
+
+  it('a column and a scalar the agent lacks are absent, not errors', async () => {
+    const open = openSession(snmpd.target, v2c, { timeoutMs: 1_000, retries: 1 });
+    try {
+      const missingColumn = '1.3.6.1.2.1.31.1.1.1.99';
+      const read = await readColumns(open.session, open.target, [OID.ifName, missingColumn], {
+        scalars: [OID.sysUpTime, '1.3.6.1.2.1.1.99.0'],
+      });
+      expect(read.scalars.get(OID.sysUpTime)).toBeTypeOf('number');
+      expect(read.scalars.has('1.3.6.1.2.1.1.99.0')).toBe(false);
+      expect(read.rows.size).toBeGreaterThan(0);
+      for (const row of read.rows.values()) expect(row.has(missingColumn)).toBe(false);
+      const got = await get(open.session, open.target, [OID.sysUpTime, '1.3.6.1.2.1.1.99.0']);
+      expect(got.values.get(OID.sysUpTime)).toBeTypeOf('number');
+      expect(got.values.has('1.3.6.1.2.1.1.99.0')).toBe(false);
+    } finally {
+      open.close();
+    }
+  });
+
+  it('Counter64 values arrive as bigint equal to snmpget', async () => {
+    const open = openSession(snmpd.target, v3, { timeoutMs: 1_000, retries: 1 });
+    try {
+      // ifHighSpeed/ifName do not move; compare a counter bracketed by snmpget reads.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const [before] = await snmpgetValues(snmpd.target, COMMUNITY, [HC_IN_LO]);
+        const got = await get(open.session, open.target, [HC_IN_LO]);
+        const [after] = await snmpgetValues(snmpd.target, COMMUNITY, [HC_IN_LO]);
+        if (before !== after) continue;
+        expect(got.values.get(HC_IN_LO)).toBe(BigInt(before ?? ''));
+        return;
+      }
+      throw new Error('counter moved during every attempt');
+    } finally {
+      open.close();
+    }
+  });
+});
+
+describe('failures are values', () => {
+  it('v3 with a wrong auth key is an auth error, not a crash', async () => {
+    const { log } = captureLogger();
+    const bad: SnmpConfig = { ...v3, authKey: 'not-the-right-key' } as SnmpConfig;
+    const poller = new DevicePoller({
+      router: router('r-bad', snmpd.target, bad),
+      links: [loLink('r-bad')],
+      collector: { intervalMs: 5_000, timeoutMs: 1_000, retries: 0, maxUtilization: 1.1 },
+      log,
+    });
+    const batch = await poller.poll();
+    expect(batch.poll.ok).toBe(false);
+    expect(batch.poll.error).toMatch(/^auth: /);
+    expect(batch.links).toEqual([]);
+    const open = openSession(snmpd.target, bad, { timeoutMs: 1_000, retries: 0 });
+    try {
+      const err = await readColumns(open.session, open.target, [OID.ifName]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(SnmpError);
+      expect((err as SnmpError).kind).toBe('auth');
+      expect((err as SnmpError).cause).toBeInstanceOf(Error);
+    } finally {
+      open.close();
+    }
+  });
+
+  it('v3 with a wrong privacy key fails as a value too', async () => {
+    const { log } = captureLogger();
+    const bad: SnmpConfig = { ...v3, privKey: 'not-the-right-key' } as SnmpConfig;
+    const poller = new DevicePoller({
+      router: router('r-badpriv', snmpd.target, bad),
+      links: [loLink('r-badpriv')],
+      collector: { intervalMs: 5_000, timeoutMs: 500, retries: 0, maxUtilization: 1.1 },
+      log,
+    });
+    const batch = await poller.poll();
+    expect(batch.poll.ok).toBe(false);
+    expect(batch.poll.error).toMatch(/^(auth|timeout): /);
+  });
+
+  it('a link whose ifName the router lacks is logged once, the others still sampled', async () => {
+    const { log, lines } = captureLogger();
+    const poller = new DevicePoller({
+      router: router('r-missing', snmpd.target, v2c),
+      links: [loLink('r-missing'), loLink('r-missing', { id: 'ghost', ifName: 'Gi0/9/9' })],
+      collector: { intervalMs: 5_000, timeoutMs: 1_000, retries: 1, maxUtilization: 1.1 },
+      log,
+    });
+    for (let i = 0; i < 3; i++) {
+      const batch = await poller.poll();
+      expect(batch.poll.ok).toBe(true);
+      expect(batch.links.every((l) => l.link === 'r-missing-lo')).toBe(true);
+    }
+    const missing = lines.filter((l) => l.msg === 'link interface not found on device');
+    expect(missing).toHaveLength(1);
+    expect(missing[0]).toMatchObject({ device: 'r-missing', link: 'ghost', ifName: 'Gi0/9/9' });
+  });
+});
+
+describe('Collector scheduling', () => {
+  it('a dead device does not delay a live one; polls of a device never overlap; state changes logged once', async () => {
+    const deadPort = await freeUdpPort();
+    const { log, lines } = captureLogger();
+    const settings = settingsSchema.parse({ collector: { intervalMs: 1_000, timeoutMs: 1_500, retries: 1, concurrency: 4 } });
+    const config: LanewatchConfig = {
+      dir: '(test)',
+      settings,
+      topology: {
+        provinces: [{ id: 'ha-noi' }],
+        routers: [router('live', snmpd.target, v2c), router('dead', `127.0.0.1:${deadPort}`, v2c)],
+        links: [loLink('live'), loLink('dead')],
+      },
+      provinces: new Map(),
+    };
+    const bus = new LiveBus();
+    const batches: PollBatch[] = [];
+    bus.subscribe((b) => batches.push(b));
+    const collector = new Collector({ config, bus, log });
+    collector.start();
+    try {
+      // The dead device needs 1.5 s + 2.25 s (backoff) per poll; wait for its second outcome.
+      const deadline = Date.now() + 20_000;
+      while (batches.filter((b) => b.poll.device === 'dead').length < 2 && Date.now() < deadline) await sleep(100);
+    } finally {
+      await collector.stop();
+    }
+    const live = batches.filter((b) => b.poll.device === 'live');
+    const dead = batches.filter((b) => b.poll.device === 'dead');
+    expect(dead.length).toBeGreaterThanOrEqual(2);
+    expect(dead.every((b) => !b.poll.ok && /^timeout: /.test(b.poll.error ?? ''))).toBe(true);
+    // While one dead poll takes ~3.75 s, the live device kept its 1 s schedule.
+    const firstDeadAt = dead[0]!.poll.atMs;
+    expect(live.filter((b) => b.poll.atMs <= firstDeadAt).length).toBeGreaterThanOrEqual(2);
+    expect(live.every((b) => b.poll.ok && b.poll.latencyMs < 1_000)).toBe(true);
+    expect(live.some((b) => b.links.length === 2)).toBe(true);
+    // Polls of the dead device never overlapped: each started after the previous ended.
+    for (let i = 1; i < dead.length; i++) {
+      const start = dead[i]!.poll.atMs - dead[i]!.poll.latencyMs;
+      expect(start).toBeGreaterThanOrEqual(dead[i - 1]!.poll.atMs);
+    }
+    const downLogs = lines.filter((l) => l.msg === 'device down');
+    expect(downLogs).toHaveLength(1);
+    expect(downLogs[0]).toMatchObject({ device: 'dead' });
+    const health = collector.health();
+    expect(health).toMatchObject({ running: false, devices: 2, devicesUp: 1 });
+    expect(health.lastPollAtMs).toBeTypeOf('number');
+  }, 40_000);
+});
