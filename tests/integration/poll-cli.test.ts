@@ -1,0 +1,125 @@
+// `lanewatch poll` in-process against a real snmpd, with a temporary config directory.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSnmpd, type SnmpdHandle } from '../helpers/snmpd.ts';
+import { freeUdpPort } from '../helpers/ports.ts';
+import { pollCommand, type PollReport } from '../../cli/commands/poll.ts';
+
+const COMMUNITY = 'lw-cli-ro';
+let snmpd: SnmpdHandle;
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  snmpd = await startSnmpd({ community: COMMUNITY });
+});
+
+afterAll(async () => {
+  await snmpd?.stop();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function configDir(topology: string, settings = 'collector:\n  intervalMs: 60000\n  timeoutMs: 500\n  retries: 0\n'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lanewatch-poll-cli-'));
+  dirs.push(dir);
+  writeFileSync(join(dir, 'settings.yaml'), settings);
+  writeFileSync(join(dir, 'topology.yaml'), topology);
+  return dir;
+}
+
+/** Runs the command with stdout and stderr captured. */
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    return true;
+  });
+  try {
+    const code = await pollCommand.run(args);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+function liveTopology(): string {
+  return `provinces: [{ id: ha-noi }]
+routers:
+  - { id: core-1, province: ha-noi, address: "${snmpd.target}", snmp: { version: "2c", community: ${COMMUNITY} } }
+links:
+  - { id: t1-lo, tier: 1, province: ha-noi, router: core-1, ifName: lo, capacityBps: 100000000000 }
+`;
+}
+
+describe('lanewatch poll', () => {
+  it('--once --json prints the second round: link rates both ways, interfaces, polls', async () => {
+    const dir = configDir(liveTopology());
+    const { code, stdout } = await run(['--config', dir, '--once', '--json', '--interval-ms', '1500', '--log-level', 'silent']);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as PollReport;
+    expect(report.polls).toHaveLength(1);
+    expect(report.polls[0]).toMatchObject({ device: 'core-1', province: 'ha-noi', ok: true });
+    expect(report.links.map((l) => l.dir).sort()).toEqual(['down', 'up']);
+    for (const link of report.links) {
+      expect(link).toMatchObject({ link: 't1-lo', province: 'ha-noi', tier: 1, capacityBps: 100_000_000_000 });
+      expect(link.bitsPerSecond).toBeGreaterThanOrEqual(0);
+      expect(link.utilization).toBeCloseTo(link.bitsPerSecond / 100_000_000_000, 12);
+      expect(Object.keys(link).sort()).toEqual(['bitsPerSecond', 'capacityBps', 'dir', 'link', 'province', 'tier', 'utilization']);
+    }
+    expect(report.interfaces).toHaveLength(1);
+    const iface = report.interfaces[0]!;
+    expect(iface).toMatchObject({ device: 'core-1', ifName: 'lo', operUp: true });
+    expect(report.links.find((l) => l.dir === 'down')?.bitsPerSecond).toBe(iface.outBps);
+  });
+
+  it('prints a readable table and exits 1 when a device does not answer', async () => {
+    const deadPort = await freeUdpPort();
+    const dir = configDir(`provinces: [{ id: ha-noi }, { id: hue }]
+routers:
+  - { id: core-1, province: ha-noi, address: "${snmpd.target}", snmp: { version: "2c", community: ${COMMUNITY} } }
+  - { id: hue-1, province: hue, address: "127.0.0.1:${deadPort}", snmp: { version: "2c", community: ${COMMUNITY} } }
+links:
+  - { id: t1-lo, tier: 1, province: ha-noi, router: core-1, ifName: lo, capacityBps: 100000000000 }
+  - { id: t1-hue, tier: 1, province: hue, router: hue-1, ifName: Gi0/1, capacityBps: 100000000 }
+`);
+    const { code, stdout } = await run(['--config', dir, '--once', '--interval-ms', '1000', '--log-level', 'silent']);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^link\s+province\s+tier\s+dir\s+rate\s+util\s+capacity/m);
+    expect(stdout).toMatch(/^t1-lo\s+ha-noi\s+1\s+down\s+\S+ \w?bps\s+\S+%\s+100\.00 Gbps$/m);
+    expect(stdout).toMatch(/^core-1\s+ok\s+/m);
+    expect(stdout).toMatch(/^hue-1\s+FAILED\s+\d+ ms\s+0\s+timeout: /m);
+    expect(stdout).not.toMatch(/t1-hue/);
+  });
+
+  it('a bad config prints the ConfigError and exits 2', async () => {
+    const dir = configDir(`provinces: [{ id: ha-noi }]
+routers:
+  - { id: core-1, address: "${snmpd.target}", snmp: { version: "2c", community: ${COMMUNITY} } }
+links:
+  - { id: t1, tier: 1, province: ha-noi, router: no-such-router, ifName: lo }
+`);
+    const { code, stdout, stderr } = await run(['--config', dir, '--once', '--json']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/invalid configuration/);
+    expect(stderr).toMatch(/links\[0\]\.router: unknown router "no-such-router"/);
+  });
+
+  it('bad arguments print the usage and exit 2', async () => {
+    const bad = await run(['--once', '--interval-ms', 'soon']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--interval-ms expects a positive integer/);
+    expect(bad.stderr).toContain(pollCommand.usage);
+    const unknown = await run(['--frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(pollCommand.usage).toMatch(/--once/);
+    expect(pollCommand.usage).toMatch(/--json/);
+  });
+});
