@@ -57,6 +57,12 @@ function errorMessage(err: unknown): string {
   return String(err);
 }
 
+/** `dropped=N` of an InfluxDB "partial write" answer. Pure. */
+export function droppedByPartialWrite(message: string): number | undefined {
+  const m = /partial write:.*dropped=(\d+)/s.exec(message);
+  return m?.[1] === undefined ? undefined : Number(m[1]);
+}
+
 /** The HTTP status of a node-influx RequestError, when the error carries one. */
 function httpStatus(err: unknown): number | undefined {
   if (typeof err !== 'object' || err === null || !('res' in err)) return undefined;
@@ -329,10 +335,12 @@ export class InfluxStore {
       const status = httpStatus(err);
       const message = errorMessage(err);
       if (status === 400) {
-        // Bad data (field type conflict, unparsable line): retrying cannot help.
-        this.rejectedPoints += points.length;
+        // Bad data (field type conflict, unparsable line): retrying cannot help. A partial
+        // write keeps the valid points and says how many it dropped.
+        const dropped = droppedByPartialWrite(message) ?? points.length;
+        this.rejectedPoints += dropped;
         this.lastError = message;
-        this.log.error({ error: message, points: points.length }, 'influxdb rejected points, dropped');
+        this.log.error({ error: message, points: points.length, dropped }, 'influxdb rejected points, dropped');
         return 'rejected';
       }
       if (status === 404) this.databaseReady = false; // database dropped under us: recreate it

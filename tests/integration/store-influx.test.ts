@@ -212,6 +212,24 @@ describe('InfluxStore', () => {
     expect(readdirSync(spoolDir)).toEqual([]);
   });
 
+  it('points InfluxDB rejects as bad data are dropped and counted, and do not block the points behind them', async () => {
+    const { store, query } = setup({ batchSize: 3 });
+    await store.start();
+    // A string `bps` in the shard first: the store's float `bps` then conflicts (HTTP 400).
+    await query.writePoints([{ measurement: 'traffic', tags: { link: 'x' }, fields: { bps: 'text' }, timestamp: baseMs - 1 }], { precision: 'ms' });
+    for (const i of range(0, 5)) store.write(batch(i));
+    // The iface and poll points of the same batches still land.
+    await waitFor('iface points written', async () => {
+      const rows = await query.query<{ n: number }>('SELECT count("inBps") AS "n" FROM "iface"');
+      return rows[0]?.n === 5 && store.health().pendingPoints === 0;
+    });
+    const h = store.health();
+    expect(h.influxReachable).toBe(true);
+    expect(h.spooledPoints).toBe(0);
+    expect(h.lastError).toMatch(/conflict/);
+    expect(h.droppedPoints).toBe(5); // the traffic points only: the partial write kept the rest
+  });
+
   it('over its bound the spool drops the oldest points and counts them', async () => {
     await stopInfluxd();
     const maxBytes = 16 * 1024;
