@@ -15,14 +15,22 @@ export const chartColors = {
 
 type ChartOptions = Omit<uPlot.Options, 'width' | 'height'>;
 
+/** Tick spacings in ms: whole seconds, minutes and hours, so that no two labels read alike. */
+const timeIncrementsMs = [
+  1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000,
+  7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000, 172_800_000, 604_800_000,
+];
+
 function timeAxis(fmt: Translator): uPlot.Axis {
   return {
     stroke: chartColors.axis,
     grid: { stroke: chartColors.grid, width: 1 },
     ticks: { stroke: chartColors.grid, width: 1 },
-    // Under a minute between ticks the seconds matter.
+    space: 60,
+    incrs: timeIncrementsMs,
+    // Under a minute between ticks the seconds matter; from a day on, the date does.
     values: (_self, splits, _axisIdx, _space, incr) =>
-      splits.map((atMs) => (incr < 60_000 ? fmt.time(atMs) : fmt.clock(atMs))),
+      splits.map((atMs) => (incr < 60_000 ? fmt.time(atMs) : incr < 86_400_000 ? fmt.clock(atMs) : fmt.date(atMs))),
   };
 }
 

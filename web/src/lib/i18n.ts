@@ -274,12 +274,26 @@ export function formatClock(atMs: number, locale: Locale, timeZone?: string): st
   }).format(new Date(atMs));
 }
 
-/** Date and time of an epoch-ms instant: "23/11/2026, 14:05:09" style per locale. */
+/** Date and time of an epoch-ms instant: "14:05:09 23/11/2026" (vi), "23/11/2026, 14:05:09" (en). */
 export function formatDateTime(atMs: number, locale: Locale, timeZone?: string): string {
   return new Intl.DateTimeFormat(intlLocale[locale], {
-    dateStyle: 'short',
-    timeStyle: 'medium',
+    day: '2-digit',
+    month: '2-digit',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
     hour12: false,
+    ...(timeZone === undefined ? {} : { timeZone }),
+  }).format(new Date(atMs));
+}
+
+/** The day of an epoch-ms instant: "23/11/2026". */
+export function formatDate(atMs: number, locale: Locale, timeZone?: string): string {
+  return new Intl.DateTimeFormat(intlLocale[locale], {
+    day: '2-digit',
+    month: '2-digit',
+    year: 'numeric',
     ...(timeZone === undefined ? {} : { timeZone }),
   }).format(new Date(atMs));
 }
@@ -295,6 +309,7 @@ export interface Translator {
   time: (atMs: number) => string;
   clock: (atMs: number) => string;
   dateTime: (atMs: number) => string;
+  date: (atMs: number) => string;
 }
 
 export function createTranslator(locale: Locale): Translator {
@@ -308,5 +323,6 @@ export function createTranslator(locale: Locale): Translator {
     time: (atMs) => formatTime(atMs, locale),
     clock: (atMs) => formatClock(atMs, locale),
     dateTime: (atMs) => formatDateTime(atMs, locale),
+    date: (atMs) => formatDate(atMs, locale),
   };
 }

@@ -58,7 +58,7 @@ async () => {
      { svelteHTML.createElement("div", { "class":`title`,});
        { svelteHTML.createElement("h1", {});fmt.t('national.title'); }
        { svelteHTML.createElement("p", {   "class":`summary`,...__sveltets_2_empty({"data-testid":`summary`}),});
-         { svelteHTML.createElement("span", { "class":`chip low`,}); }fmt.t('national.summary', {
+        fmt.t('national.summary', {
           low: summary.low,
           total: summary.total,
           mid: summary.mid,
