@@ -32,9 +32,20 @@ export function fnv1a32(text: string): number {
   return hash >>> 0;
 }
 
+/** MurmurHash3's 32-bit finalizer: spreads FNV's poorly mixed bits for similar ids. */
+export function fmix32(hash: number): number {
+  let h = hash >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
 /** A device's stable offset within the interval: the same id always polls at the same phase. */
 export function jitterOffsetMs(device: string, intervalMs: number): number {
-  return Math.floor((fnv1a32(device) / 2 ** 32) * intervalMs);
+  return Math.floor((fmix32(fnv1a32(device)) / 2 ** 32) * intervalMs);
 }
 
 /** The first time ≥ nowMs that is `offsetMs` past a multiple of `intervalMs` (epoch-aligned). */

@@ -1,0 +1,189 @@
+// Scheduler: the pure schedule maths, table-driven, and its behaviour under vitest's fake
+// clock (deterministic: no real time is measured).
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { pino } from 'pino';
+import { Scheduler, fnv1a32, jitterOffsetMs, nextDueMs, type PollResult } from '../../collector/scheduler.ts';
+
+describe('fnv1a32', () => {
+  it.each([
+    ['', 0x811c9dc5],
+    ['a', 0xe40c292c],
+    ['foobar', 0xbf9cf968],
+  ])('%j → %d', (text, hash) => expect(fnv1a32(text)).toBe(hash));
+});
+
+describe('jitterOffsetMs', () => {
+  it('is stable and within the interval', () => {
+    for (const id of ['hn-core-1', 'hcm-core-1', 'x', 'a-very-long-router-name-in-some-province']) {
+      const offset = jitterOffsetMs(id, 60_000);
+      expect(offset).toBe(jitterOffsetMs(id, 60_000));
+      expect(offset).toBeGreaterThanOrEqual(0);
+      expect(offset).toBeLessThan(60_000);
+      expect(Number.isInteger(offset)).toBe(true);
+    }
+  });
+
+  it('spreads a fleet over the interval', () => {
+    const buckets = new Array<number>(10).fill(0);
+    for (let i = 0; i < 2_000; i++) {
+      const offset = jitterOffsetMs(`site-${i}`, 60_000);
+      buckets[Math.floor(offset / 6_000)]! += 1;
+    }
+    for (const count of buckets) {
+      expect(count).toBeGreaterThan(120);
+      expect(count).toBeLessThan(280);
+    }
+  });
+});
+
+describe('nextDueMs', () => {
+  it.each([
+    ['exactly due', 60_500, 500, 60_000, 60_500],
+    ['just after due: next interval', 60_501, 500, 60_000, 120_500],
+    ['before the offset in this interval', 60_100, 500, 60_000, 60_500],
+    ['offset 0', 125_000, 0, 60_000, 180_000],
+    ['offset 0 on the boundary', 120_000, 0, 60_000, 120_000],
+    ['epoch-scale times', 1_700_000_000_123, 250, 1_000, 1_700_000_000_250],
+  ])('%s', (_name, now, offset, interval, due) => expect(nextDueMs(now, offset, interval)).toBe(due));
+});
+
+interface Deferred {
+  resolve: (r: PollResult) => void;
+}
+
+describe('Scheduler', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_700_000_000_000 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  function logger() {
+    const lines: { msg: string; device?: string; level: number }[] = [];
+    const log = pino({ level: 'debug' }, { write: (l: string) => void lines.push(JSON.parse(l) as (typeof lines)[number]) });
+    return { log, lines };
+  }
+
+  it('polls each device once per interval at its own offset', async () => {
+    const { log } = logger();
+    const calls: { device: string; atMs: number }[] = [];
+    const devices = ['a', 'b', 'c', 'd'];
+    const scheduler = new Scheduler({
+      devices,
+      intervalMs: 10_000,
+      concurrency: 8,
+      log,
+      run: async (device) => {
+        calls.push({ device, atMs: Date.now() });
+        return { ok: true };
+      },
+    });
+    scheduler.start();
+    await vi.advanceTimersByTimeAsync(50_000);
+    await scheduler.stop();
+    for (const device of devices) {
+      const mine = calls.filter((c) => c.device === device);
+      expect(mine).toHaveLength(5);
+      for (const c of mine) expect(c.atMs % 10_000).toBe(jitterOffsetMs(device, 10_000));
+    }
+  });
+
+  it('bounds concurrency and never overlaps polls of one device; a stuck device skips ticks', async () => {
+    const { log } = logger();
+    const pending = new Map<string, Deferred>();
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const started: string[] = [];
+    const devices = ['stuck', ...Array.from({ length: 9 }, (_, i) => `r${i}`)];
+    const scheduler = new Scheduler({
+      devices,
+      intervalMs: 1_000,
+      concurrency: 3,
+      log,
+      run: (device) =>
+        new Promise<PollResult>((resolve) => {
+          expect(pending.has(device)).toBe(false); // never two polls of one device at once
+          started.push(device);
+          inFlight++;
+          maxInFlight = Math.max(maxInFlight, inFlight);
+          const done = (r: PollResult) => {
+            inFlight--;
+            pending.delete(device);
+            resolve(r);
+          };
+          pending.set(device, { resolve: done });
+          // Everyone but `stuck` answers after 200 ms; `stuck` only when the test says so.
+          if (device !== 'stuck') setTimeout(() => done({ ok: true }), 200);
+        }),
+    });
+    scheduler.start();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(maxInFlight).toBeLessThanOrEqual(3);
+    expect(started.filter((d) => d === 'stuck')).toHaveLength(1);
+    expect(scheduler.skippedOf('stuck')).toBeGreaterThanOrEqual(3);
+    // The others kept polling although one slot is held by the stuck device.
+    for (const d of devices.slice(1)) expect(started.filter((s) => s === d).length).toBeGreaterThanOrEqual(3);
+    pending.get('stuck')?.resolve({ ok: false, error: 'timeout' });
+    const stopping = scheduler.stop();
+    await vi.advanceTimersByTimeAsync(1_000);
+    await stopping;
+    expect(scheduler.inFlight).toBe(0);
+    expect(scheduler.stateOf('stuck')).toBe('down');
+  });
+
+  it('logs a state change once per change, not every poll', async () => {
+    const { log, lines } = logger();
+    // up, up, down, down, down, up, up
+    const script = [true, true, false, false, false, true, true];
+    let i = 0;
+    const scheduler = new Scheduler({
+      devices: ['flappy'],
+      intervalMs: 1_000,
+      concurrency: 1,
+      log,
+      run: async () => {
+        const ok = script[i++] ?? true;
+        return ok ? { ok } : { ok, error: 'timeout' };
+      },
+    });
+    scheduler.start();
+    await vi.advanceTimersByTimeAsync(7_000);
+    await scheduler.stop();
+    expect(i).toBe(7);
+    expect(lines.filter((l) => l.msg === 'device down')).toHaveLength(1);
+    expect(lines.filter((l) => l.msg === 'device up again')).toHaveLength(1);
+    expect(scheduler.stateOf('flappy')).toBe('up');
+  });
+
+  it('a run that rejects counts as a failed poll and scheduling goes on', async () => {
+    const { log } = logger();
+    let calls = 0;
+    const scheduler = new Scheduler({
+      devices: ['x'],
+      intervalMs: 1_000,
+      concurrency: 1,
+      log,
+      run: async () => {
+        calls++;
+        throw new Error('boom');
+      },
+    });
+    scheduler.start();
+    await vi.advanceTimersByTimeAsync(3_000);
+    await scheduler.stop();
+    expect(calls).toBe(3);
+    expect(scheduler.stateOf('x')).toBe('down');
+    expect(scheduler.running).toBe(false);
+  });
+
+  it('stop() cancels waiting ticks: nothing runs afterwards', async () => {
+    const { log } = logger();
+    let calls = 0;
+    const scheduler = new Scheduler({ devices: ['a', 'b'], intervalMs: 1_000, concurrency: 1, log, run: async () => ({ ok: !!++calls }) });
+    scheduler.start();
+    await scheduler.stop();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(calls).toBe(0);
+  });
+});
