@@ -1,0 +1,36 @@
+// The simulated clock: it starts at the wall time of its creation (so the daily profile matches
+// the time of day) and runs `speed` times faster than the wall clock.
+
+export interface SimulatedClockOptions {
+  now: () => number;
+  /** Simulated ms per wall ms; default 1. */
+  speed?: number;
+  /** Simulated epoch ms at the start; default the wall time at creation. */
+  startAtMs?: number;
+}
+
+export class SimulatedClock {
+  readonly speed: number;
+  readonly wallStartMs: number;
+  readonly simulatedStartMs: number;
+  private readonly now: () => number;
+
+  constructor(opts: SimulatedClockOptions) {
+    const speed = opts.speed ?? 1;
+    if (!Number.isFinite(speed) || speed <= 0) throw new RangeError(`speed must be a positive number, got ${speed}`);
+    this.speed = speed;
+    this.now = opts.now;
+    this.wallStartMs = opts.now();
+    this.simulatedStartMs = opts.startAtMs ?? this.wallStartMs;
+  }
+
+  /** Simulated epoch ms now. */
+  simulatedNowMs(): number {
+    return this.simulatedStartMs + (this.now() - this.wallStartMs) * this.speed;
+  }
+
+  /** Wall ms since the clock started. */
+  wallElapsedMs(): number {
+    return this.now() - this.wallStartMs;
+  }
+}

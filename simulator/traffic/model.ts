@@ -1,0 +1,194 @@
+// The traffic model: per link and direction, a bit rate as a pure function of simulated time,
+// and its exact integral (the octet counters). Utilisation = peak × (profile + noise):
+//   - peak: a seeded busy-hour utilisation per link (most tier-1 links 20–55 %, a few 83–92 %);
+//   - profile: the daily shape (traffic/profile.ts), shifted per link by a few minutes;
+//   - noise: three layers (30 s, 5 min, 40 min) of one sine period per segment with a seeded
+//     amplitude. Each segment integrates to zero, so the integral from any origin only needs
+//     the current segment: O(1) for any uptime, and consistent for any read time.
+// With |noise| ≤ 0.07 and profile ≥ 0.18 the rate stays positive and below capacity.
+import { hash32, between } from './random.ts';
+import { localOffsetMs, profileAt, profileDayIntegral, profileIntegralWithinDay, splitDay, busyHourStart, hourMs, dayMs } from './profile.ts';
+
+export type TrafficDirection = 'down' | 'up';
+
+export interface DirectionModel {
+  /** Utilisation (0–1) at the profile's busy-hour peak, before noise. */
+  peakUtilization: number;
+  /** Shifts this link's daily profile (positive: its day runs ahead). */
+  phaseMs: number;
+  /** Seed of this direction's noise. */
+  noiseKey: number;
+}
+
+export interface LinkModel {
+  id: string;
+  capacityBps: number;
+  down: DirectionModel;
+  up: DirectionModel;
+}
+
+interface NoiseLayer {
+  periodMs: number;
+  amplitude: number;
+}
+export const noiseLayers: readonly NoiseLayer[] = [
+  { periodMs: 30_000, amplitude: 0.03 },
+  { periodMs: 300_000, amplitude: 0.025 },
+  { periodMs: 2_400_000, amplitude: 0.015 },
+];
+const twoPi = 2 * Math.PI;
+
+function segmentAmplitude(noiseKey: number, layer: number, segment: number): number {
+  return (hash32(noiseKey, layer, segment) / 0x1_0000_0000) * 2 - 1;
+}
+
+/** The noise term (profile units) at `atMs`. */
+export function noiseAt(noiseKey: number, atMs: number): number {
+  let sum = 0;
+  for (let j = 0; j < noiseLayers.length; j++) {
+    const { periodMs, amplitude } = noiseLayers[j]!;
+    const segment = Math.floor(atMs / periodMs);
+    const f = atMs / periodMs - segment;
+    sum += amplitude * segmentAmplitude(noiseKey, j, segment) * Math.sin(twoPi * f);
+  }
+  return sum;
+}
+
+/** ∫ of the noise from the start of each layer's current segment to `atMs` (profile·ms). */
+export function noiseIntegral(noiseKey: number, atMs: number): number {
+  let sum = 0;
+  for (let j = 0; j < noiseLayers.length; j++) {
+    const { periodMs, amplitude } = noiseLayers[j]!;
+    const segment = Math.floor(atMs / periodMs);
+    const f = atMs / periodMs - segment;
+    sum += (amplitude * segmentAmplitude(noiseKey, j, segment) * periodMs * (1 - Math.cos(twoPi * f))) / twoPi;
+  }
+  return sum;
+}
+
+/** Utilisation (0–1) of one direction at `atMs`. */
+export function modelUtilization(model: DirectionModel, atMs: number): number {
+  if (model.peakUtilization === 0) return 0;
+  const { withinMs } = splitDay(atMs + localOffsetMs + model.phaseMs);
+  return model.peakUtilization * (profileAt(withinMs) + noiseAt(model.noiseKey, atMs));
+}
+
+/** Bits per second of `link` in direction `dir` at simulated time `atMs`. */
+export function modelRate(link: LinkModel, dir: TrafficDirection, atMs: number): number {
+  return link.capacityBps * modelUtilization(link[dir], atMs);
+}
+
+/** A point of the running integral: whole local days and the octets within the day. */
+interface IntegralPoint {
+  day: number;
+  octetsInDay: number;
+}
+
+function octetsPerProfileMs(link: LinkModel, dir: TrafficDirection): number {
+  return (link.capacityBps * link[dir].peakUtilization) / 8_000;
+}
+
+function integralPoint(link: LinkModel, dir: TrafficDirection, atMs: number): IntegralPoint {
+  const model = link[dir];
+  const k = octetsPerProfileMs(link, dir);
+  const { day, withinMs } = splitDay(atMs + localOffsetMs + model.phaseMs);
+  return { day, octetsInDay: k * (profileIntegralWithinDay(withinMs) + noiseIntegral(model.noiseKey, atMs)) };
+}
+
+/** ∫ rate/8 dt from `fromMs` to `toMs`: octets carried (a float; use counterOctets for counters). */
+export function modelOctets(link: LinkModel, dir: TrafficDirection, fromMs: number, toMs: number): number {
+  const a = integralPoint(link, dir, fromMs);
+  const b = integralPoint(link, dir, toMs);
+  const dayOctets = octetsPerProfileMs(link, dir) * profileDayIntegral;
+  return (b.day - a.day) * dayOctets + (b.octetsInDay - a.octetsInDay);
+}
+
+/**
+ * The octet counter at `atMs` of an interface that booted at `bootMs`: ⌊∫ from boot⌋, exact
+ * as a bigint for any uptime (whole days are counted in integers, never in a large float).
+ */
+export function counterOctets(link: LinkModel, dir: TrafficDirection, bootMs: number, atMs: number): bigint {
+  if (link[dir].peakUtilization === 0 || atMs <= bootMs) return 0n;
+  const a = integralPoint(link, dir, bootMs);
+  const b = integralPoint(link, dir, atMs);
+  const dayOctets = octetsPerProfileMs(link, dir) * profileDayIntegral;
+  const wholeDayOctets = Math.floor(dayOctets);
+  const days = b.day - a.day;
+  const rest = Math.floor(days * (dayOctets - wholeDayOctets) + (b.octetsInDay - a.octetsInDay));
+  const total = BigInt(days) * BigInt(wholeDayOctets) + BigInt(rest);
+  return total > 0n ? total : 0n;
+}
+
+/** Mean utilisation (0–1) over [fromMs, toMs]. */
+export function meanUtilization(link: LinkModel, dir: TrafficDirection, fromMs: number, toMs: number): number {
+  return (modelOctets(link, dir, fromMs, toMs) * 8_000) / (link.capacityBps * (toMs - fromMs));
+}
+
+/** The local busy hour (10:00–11:00, UTC+7) of the local day containing `atMs`. */
+export function busyHourOf(atMs: number): { fromMs: number; toMs: number } {
+  const { day } = splitDay(atMs + localOffsetMs);
+  const fromMs = day * dayMs - localOffsetMs + busyHourStart * hourMs;
+  return { fromMs, toMs: fromMs + hourMs };
+}
+
+// ---- calibration: which links are how busy ----------------------------------------------------
+
+export interface PlannedLink {
+  id: string;
+  tier: 1 | 2;
+  capacityBps: number;
+}
+
+interface TierCalibration {
+  /** Busy-hour peak utilisation of ordinary links. */
+  normal: readonly [number, number];
+  /** … and of the congested few. */
+  hot: readonly [number, number];
+  /** Share of the tier's links that are congested (at least one when the tier has links). */
+  hotShare: number;
+}
+
+export const calibration: Readonly<Record<1 | 2, TierCalibration>> = {
+  1: { normal: [0.2, 0.55], hot: [0.83, 0.92], hotShare: 0.06 },
+  2: { normal: [0.25, 0.7], hot: [0.83, 0.92], hotShare: 0.1 },
+};
+/** The `up` direction carries this share of `down` (requests, uploads, acknowledgements). */
+export const upShare: readonly [number, number] = [0.25, 0.5];
+const maxPhaseMs = 20 * 60_000;
+
+function directionModel(seed: number, id: string, dir: TrafficDirection, peakUtilization: number, phaseMs: number): DirectionModel {
+  return { peakUtilization, phaseMs, noiseKey: hash32(seed, 'noise', id, dir) };
+}
+
+/** A link whose busy-hour peak utilisation is given (management ports, scenario overrides). */
+export function fixedLinkModel(seed: number, id: string, capacityBps: number, downPeak: number, upPeak: number): LinkModel {
+  const phaseMs = between(-maxPhaseMs, maxPhaseMs, seed, 'phase', id);
+  return {
+    id,
+    capacityBps,
+    down: directionModel(seed, id, 'down', downPeak, phaseMs),
+    up: directionModel(seed, id, 'up', upPeak, phaseMs),
+  };
+}
+
+/**
+ * Seeded models for every link: per tier, the `hotShare` of links (by a seeded order, at least
+ * one) get a congested busy hour, the others an ordinary one. Same seed → same plan.
+ */
+export function planTraffic(links: readonly PlannedLink[], seed: number): Map<string, LinkModel> {
+  const models = new Map<string, LinkModel>();
+  for (const tier of [1, 2] as const) {
+    const cal = calibration[tier];
+    const ofTier = links.filter((l) => l.tier === tier);
+    const order = [...ofTier].sort((a, b) => hash32(seed, 'hot', a.id) - hash32(seed, 'hot', b.id) || (a.id < b.id ? -1 : 1));
+    const hotCount = ofTier.length === 0 ? 0 : Math.max(1, Math.round(ofTier.length * cal.hotShare));
+    const hot = new Set(order.slice(0, hotCount).map((l) => l.id));
+    for (const link of ofTier) {
+      const [min, max] = hot.has(link.id) ? cal.hot : cal.normal;
+      const downPeak = between(min, max, seed, 'peak', link.id);
+      const upPeak = downPeak * between(upShare[0], upShare[1], seed, 'up', link.id);
+      models.set(link.id, fixedLinkModel(seed, link.id, link.capacityBps, downPeak, upPeak));
+    }
+  }
+  return models;
+}
