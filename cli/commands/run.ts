@@ -3,13 +3,13 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
-import { InfluxDB } from 'influx';
 import type { CliCommand } from '../command.ts';
 import { parseCommandArgs, loadConfigOrReport, withUsage } from '../args.ts';
 import type { LanewatchConfig } from '../../config/schema.ts';
 import { LiveBus } from '../../collector/live-bus.ts';
 import { Collector } from '../../collector/collector.ts';
 import { InfluxStore } from '../../collector/store/influx-store.ts';
+import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import { buildApp } from '../../server/app.ts';
 import { InfluxTail } from '../../server/live/influx-tail.ts';
 
@@ -22,18 +22,6 @@ interface Part {
 
 export function createLogger(): Logger {
   return pino({ level: process.env.LOG_LEVEL ?? 'info', base: { app: 'lanewatch' } });
-}
-
-export function influxClient(config: LanewatchConfig): InfluxDB {
-  const url = new URL(config.settings.influx.url);
-  return new InfluxDB({
-    host: url.hostname,
-    port: Number(url.port || (url.protocol === 'https:' ? 443 : 8086)),
-    protocol: url.protocol === 'https:' ? 'https' : 'http',
-    username: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-    database: config.settings.influx.database,
-  });
 }
 
 /** Stops the parts in reverse order on SIGINT/SIGTERM; resolves with the exit code. */
@@ -79,7 +67,7 @@ async function start(mode: Mode, config: LanewatchConfig): Promise<number> {
       collector = new Collector({ config, bus, log: log.child({ component: 'collector' }) });
     }
     if (mode !== 'collector') {
-      const influx = influxClient(config);
+      const influx = createInfluxClient(settings.influx);
       if (mode === 'server') {
         const tail = new InfluxTail({ influx, bus, config, intervalMs: settings.collector.intervalMs, log: log.child({ component: 'influx-tail' }) });
         tail.start();

@@ -50,6 +50,12 @@ function parseIso(value: string): number | undefined {
 }
 
 export function parseTimeParam(value: string, nowMs: number): number | undefined {
+  const atMs = parseAny(value, nowMs);
+  // InfluxDB and the API speak times from 1970 on; anything else is not a usable time.
+  return atMs !== undefined && Number.isSafeInteger(atMs) && atMs >= 0 ? atMs : undefined;
+}
+
+function parseAny(value: string, nowMs: number): number | undefined {
   const v = value.trim();
   if (v.length === 0 || v.length > 40) return undefined;
   if (v === 'now') return nowMs;

@@ -53,3 +53,11 @@ describe('parseTimeParam', () => {
     expect(parseTimeParam(value, nowMs)).toBeUndefined();
   });
 });
+
+describe('parseTimeParam outside InfluxDB time', () => {
+  it('rejects times before 1970 and beyond safe integers', () => {
+    expect(parseTimeParam('-100000w', 1_700_000_000_000)).toBeUndefined();
+    expect(parseTimeParam('1969-12-31T23:59:59Z', 1_700_000_000_000)).toBeUndefined();
+    expect(parseTimeParam('99999999999999999999', 1_700_000_000_000)).toBeUndefined();
+  });
+});
