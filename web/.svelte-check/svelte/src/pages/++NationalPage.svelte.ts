@@ -34,6 +34,9 @@ import { uplotChart } from '../lib/uplot.svelte.ts';
   const rows = $derived(tierOneRows(topology, live.data.latest, live.data.newestAtMs, live.limits.staleIntervals));
   const sortedRows = $derived(sortRows(rows, sort));
   const summary = $derived(summarizeProvinces(rows));
+  const summaryText = $derived(
+    fmt.t('national.summary', { low: summary.low, total: summary.total, mid: summary.mid, high: summary.high }),
+  );
   const chartColumns = $derived(nationalColumns(live.data.national, topology.intervalMs * 2.5));
 
   function sortBy(key: SortKey): void {
@@ -58,13 +61,10 @@ async () => {
      { svelteHTML.createElement("div", { "class":`title`,});
        { svelteHTML.createElement("h1", {});fmt.t('national.title'); }
        { svelteHTML.createElement("p", {   "class":`summary`,...__sveltets_2_empty({"data-testid":`summary`}),});
-        fmt.t('national.summary', {
-          low: summary.low,
-          total: summary.total,
-          mid: summary.mid,
-          high: summary.high,
-        });if(summary.noData > 0){ { svelteHTML.createElement("span", { "class":`nodata`,});
-             fmt.t('national.summaryNoData', { count: summary.noData }); }}
+         { svelteHTML.createElement("span", {});summaryText; }
+        if(summary.noData > 0){
+           { svelteHTML.createElement("span", { "class":`nodata`,}); fmt.t('national.summaryNoData', { count: summary.noData }); }
+        }
        }
       if(live.data.newestAtMs !== null){
          { svelteHTML.createElement("p", { "class":`updated muted`,});fmt.t('common.updatedAt', { time: fmt.dateTime(live.data.newestAtMs) }); }
@@ -85,7 +85,7 @@ async () => {
   if(rows.length === 0){
      { svelteHTML.createElement("p", { "class":`panel empty`,});fmt.t('national.empty'); }
   }else{
-     { svelteHTML.createElement("div", { "class":`panel table-panel`,});
+     { svelteHTML.createElement("div", {  "class":`panel table-panel`,});live.connection !== 'open';
        { svelteHTML.createElement("table", { ...__sveltets_2_empty({"data-testid":`national-table`}),});
          { svelteHTML.createElement("caption", {});fmt.t('table.caption'); }
          { svelteHTML.createElement("thead", {});
