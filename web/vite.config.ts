@@ -1,10 +1,11 @@
 // Builds the Svelte UI from web/ into web/dist; in dev, /api (REST and the live WebSocket)
-// goes to the server on 127.0.0.1:8080.
+// goes to the server on 127.0.0.1:8080 (LANEWATCH_API_URL points it elsewhere).
 import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vite';
 
 const webDir = fileURLToPath(new URL('.', import.meta.url));
+const apiTarget = process.env['LANEWATCH_API_URL'] ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
   root: webDir,
@@ -19,7 +20,7 @@ export default defineConfig({
   server: {
     host: '127.0.0.1',
     proxy: {
-      '/api': { target: 'http://127.0.0.1:8080', changeOrigin: false, ws: true },
+      '/api': { target: apiTarget, changeOrigin: false, ws: true },
     },
   },
   preview: { host: '127.0.0.1' },

@@ -127,6 +127,7 @@ export function linkChartOptions(fmt: Translator): ChartOptions {
         stroke: chartColors.capacity,
         width: 1.5,
         dash: [8, 4],
+        points: { show: false },
         value: (_s, v) => fmt.capacity(v),
       },
     ],
