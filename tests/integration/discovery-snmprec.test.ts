@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { startSnmpsim, type SnmpsimHandle } from '../helpers/snmpsim.ts';
+import { startSnmpd } from '../helpers/snmpd.ts';
 import { counterOids, discoverDevice, type DeviceDiscovery, type QosClass } from '../../collector/discovery/index.ts';
 import { get, openSession } from '../../collector/snmp/index.ts';
 import { discoverCommand } from '../../cli/commands/discover.ts';
@@ -231,5 +233,46 @@ describe('details over real SNMP', () => {
     // The child policy one level below EGRESS's class-default, its classes one level further.
     expect(text).toContain('\n      policy EGRESS-TC\n        EGRESS-TC1 ');
     expect(text).toMatch(/\n {8}EGRESS-TC3 +stats 1223331394\.747063185\n/);
+  });
+});
+
+describe('SNMPv3 authPriv (SHA/AES) against Net-SNMP snmpd', () => {
+  it('discovers the agent\'s interfaces through `lanewatch discover --v3-user`, as snmpbulkwalk sees them', async () => {
+    const v3 = { user: 'discoverer', authKey: 'discAuthPass1', privKey: 'discPrivPass1' };
+    const snmpd = await startSnmpd({ v3 });
+    try {
+      // Independent expectation: Net-SNMP's own snmpbulkwalk of ifName over the same v3 user.
+      const walk = execFileSync(
+        'snmpbulkwalk',
+        ['-v3', '-l', 'authPriv', '-u', v3.user, '-a', 'SHA', '-A', v3.authKey, '-x', 'AES', '-X', v3.privKey, '-On', '-Oq', snmpd.target, '1.3.6.1.2.1.31.1.1.1.1'],
+        { encoding: 'utf8', env: { ...process.env, MIBS: '' } },
+      );
+      const expected = walk
+        .trim()
+        .split('\n')
+        .map((line) => /^\.1\.3\.6\.1\.2\.1\.31\.1\.1\.1\.1\.(\d+) "?(.*?)"?$/.exec(line))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => ({ ifIndex: Number(m[1]), ifName: m[2] }));
+      expect(expected.length).toBeGreaterThan(0);
+
+      const chunks: string[] = [];
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = ((chunk: string | Uint8Array): boolean => {
+        chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+        return true;
+      }) as typeof process.stdout.write;
+      let code: number;
+      try {
+        code = await discoverCommand.run(['--host', snmpd.target, '--v3-user', v3.user, '--auth-key', v3.authKey, '--priv-key', v3.privKey, '--json']);
+      } finally {
+        process.stdout.write = write;
+      }
+      expect(code).toBe(0);
+      const parsed = JSON.parse(chunks.join('')) as { interfaces: Array<{ ifIndex: number; ifName?: string }>; classes: unknown[] };
+      expect(parsed.interfaces.map((i) => ({ ifIndex: i.ifIndex, ifName: i.ifName }))).toEqual(expected);
+      expect(parsed.classes).toEqual([]);
+    } finally {
+      await snmpd.stop();
+    }
   });
 });
