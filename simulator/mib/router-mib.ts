@@ -52,6 +52,8 @@ const scalars: readonly [Oid, (r: SimRouter, atMs: number) => SnmpValue][] = [
   [[1, 3, 6, 1, 2, 1, 1, 6, 0], (r) => octets(r.sysLocation)],
   [[1, 3, 6, 1, 2, 1, 1, 7, 0], () => integer(6)],
   [oids.ifNumber, (r) => integer(r.interfaces.length)],
+  [[1, 3, 6, 1, 2, 1, 31, 1, 5, 0], () => timeTicks(0n)], // ifTableLastChange
+  [[1, 3, 6, 1, 2, 1, 31, 1, 6, 0], () => timeTicks(0n)], // ifStackLastChange
 ];
 
 /** ifTable (IF-MIB) columns by number. */

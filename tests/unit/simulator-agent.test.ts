@@ -106,7 +106,7 @@ describe('router model and MIB layout', () => {
     }
     expect(seen.length).toBe(layouts.forRouter(r).entries.length);
     expect(seen[0]!.join('.')).toBe('1.3.6.1.2.1.1.1.0');
-    expect(seen.at(-1)!.join('.')).toBe('1.3.6.1.2.1.31.1.1.1.19.5');
+    expect(seen.at(-1)!.join('.')).toBe('1.3.6.1.2.1.31.1.6.0');
     // ifSpeed latches at 2^32-1 for 10 Gbps; ifHighSpeed carries it in Mbps.
     expect(mib.get(parseOid('1.3.6.1.2.1.2.2.1.5.4'), atMs)).toEqual({ type: 'gauge32', value: 10_000_000_000n });
     expect(mib.get(parseOid('1.3.6.1.2.1.31.1.1.1.15.4'), atMs)).toEqual({ type: 'gauge32', value: 10_000n });
@@ -170,10 +170,11 @@ describe('router agent (v2c)', () => {
   });
 
   it('GETBULK past the end of the MIB stops with endOfMibView', () => {
-    const response = agent.handle(request('c1', PduType.getBulk, 0, 10, ['1.3.6.1.2.1.31.1.1.1.19.4']));
+    const response = agent.handle(request('c1', PduType.getBulk, 0, 10, ['1.3.6.1.2.1.31.1.1.1.19.5']));
     expect(varbinds(response!)).toEqual([
-      { oid: '1.3.6.1.2.1.31.1.1.1.19.5', tag: Tag.timeTicks },
-      { oid: '1.3.6.1.2.1.31.1.1.1.19.5', tag: Tag.endOfMibView },
+      { oid: '1.3.6.1.2.1.31.1.5.0', tag: Tag.timeTicks },
+      { oid: '1.3.6.1.2.1.31.1.6.0', tag: Tag.timeTicks },
+      { oid: '1.3.6.1.2.1.31.1.6.0', tag: Tag.endOfMibView },
     ]);
   });
 });
