@@ -5,8 +5,9 @@ import { checkConfigCommand } from './commands/check-config.ts';
 import { runCommand, collectorCommand, serverCommand } from './commands/run.ts';
 import { pollCommand } from './commands/poll.ts';
 import { simulateCommand } from './commands/simulate.ts';
+import { discoverCommand } from './commands/discover.ts';
 
-const commands: CliCommand[] = [runCommand, collectorCommand, serverCommand, pollCommand, checkConfigCommand, simulateCommand];
+const commands: CliCommand[] = [runCommand, collectorCommand, serverCommand, pollCommand, discoverCommand, checkConfigCommand, simulateCommand];
 
 function mainUsage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
