@@ -50,6 +50,7 @@ import { uplotChart } from '../lib/uplot.svelte.ts';
   let historyError = $state<string | null>(null);
 
   onMount(() => {
+    if (link === null) return;
     const release = live.watch(linkId);
     const abort = new AbortController();
     Promise.all([
@@ -79,7 +80,10 @@ import { uplotChart } from '../lib/uplot.svelte.ts';
   const total = $derived(latestByClass[0] ?? { trafficClass: 'total', down: null, up: null });
   const capacityBps = $derived(link?.capacityBps ?? total.down?.capacityBps ?? total.up?.capacityBps ?? null);
   const stale = $derived(
-    total.down !== null && isStale(total.down, live.data.newestAtMs, live.limits.staleIntervals),
+    [total.down, total.up].every(
+      (sample) => sample === null || isStale(sample, live.data.newestAtMs, live.limits.staleIntervals),
+    ) &&
+      (total.down !== null || total.up !== null),
   );
 
   const chartColumns: ChartColumns = $derived.by(() => {
