@@ -146,7 +146,10 @@ async function benchBareNetSnmp(ports: { port: number }[]): Promise<Measure> {
     let n = 0;
     const queue = [...sessions];
     const worker = async () => {
-      for (let s = queue.shift(); s; s = queue.shift()) n += await getBulk(s, oids, rows);
+      for (let s = queue.shift(); s; s = queue.shift()) {
+        const got = await getBulk(s, oids, rows); // not `n += await …`: that loses concurrent updates
+        n += got;
+      }
     };
     await Promise.all(Array.from({ length: 64 }, worker));
     return n;
@@ -155,7 +158,10 @@ async function benchBareNetSnmp(ports: { port: number }[]): Promise<Measure> {
   let varbinds = 0;
   const cpu0 = cpuMsOfSelf();
   const t0 = performance.now();
-  while (performance.now() - t0 < phaseMs) varbinds += await round();
+  while (performance.now() - t0 < phaseMs) {
+    const got = await round();
+    varbinds += got;
+  }
   const result = { name: 'bare net-snmp GETBULK loop', varbinds, wallMs: performance.now() - t0, cpuMs: cpuMsOfSelf() - cpu0 };
   for (const s of sessions) s.close();
   return result;
