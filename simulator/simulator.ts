@@ -65,10 +65,16 @@ export class Simulator {
       topology.links.map((l) => ({ id: l.id, tier: l.tier, capacityBps: capacityOf(l) })),
       this.seed,
     );
+    const linksByRouter = new Map<string, LinkConfig[]>();
+    for (const link of topology.links) {
+      const list = linksByRouter.get(link.router);
+      if (list) list.push(link);
+      else linksByRouter.set(link.router, [link]);
+    }
     this.entries = topology.routers.map((config) => {
       const model = buildRouterModel({
         router: config,
-        links: topology.links.filter((l) => l.router === config.id),
+        links: linksByRouter.get(config.id) ?? [],
         models: this.models,
         seed: this.seed,
         simulatedStartMs: this.clock.simulatedStartMs,

@@ -91,8 +91,10 @@ function macFor(routerId: string, ifName: string): Buffer {
 
 /** Natural order of interface names: Gi0/1/2 before Gi0/1/10. */
 export function compareIfNames(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
+  return ifNameCollator.compare(a, b);
 }
+/** Stateless; created once because localeCompare with options builds a collator per call. */
+const ifNameCollator = new Intl.Collator('en', { numeric: true });
 
 export interface RouterModelInput {
   router: RouterConfig;

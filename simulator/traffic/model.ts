@@ -180,7 +180,9 @@ export function planTraffic(links: readonly PlannedLink[], seed: number): Map<st
   for (const tier of [1, 2] as const) {
     const cal = calibration[tier];
     const ofTier = links.filter((l) => l.tier === tier);
-    const order = [...ofTier].sort((a, b) => hash32(seed, 'hot', a.id) - hash32(seed, 'hot', b.id) || (a.id < b.id ? -1 : 1));
+    const order = ofTier
+      .map((l) => ({ id: l.id, key: hash32(seed, 'hot', l.id) }))
+      .sort((a, b) => a.key - b.key || (a.id < b.id ? -1 : 1));
     const hotCount = ofTier.length === 0 ? 0 : Math.max(1, Math.round(ofTier.length * cal.hotShare));
     const hot = new Set(order.slice(0, hotCount).map((l) => l.id));
     for (const link of ofTier) {
