@@ -1,2 +1,0 @@
-export { default } from "./++UtilBar.svelte.ts";
-export * from "./++UtilBar.svelte.ts";

@@ -1,2 +1,0 @@
-export { default } from "./++LinkPage.svelte.ts";
-export * from "./++LinkPage.svelte.ts";

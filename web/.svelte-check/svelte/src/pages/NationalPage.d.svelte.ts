@@ -1,2 +1,0 @@
-export { default } from "./++NationalPage.svelte.ts";
-export * from "./++NationalPage.svelte.ts";
