@@ -1,7 +1,7 @@
 // The collector: one DevicePoller per configured router, run by the Scheduler; every
 // PollBatch is published on the live bus (the store and the server subscribe).
 import type { Logger } from 'pino';
-import type { LanewatchConfig } from '../config/schema.ts';
+import type { LanewatchConfig, LinkConfig } from '../config/schema.ts';
 import type { LiveBus } from './live-bus.ts';
 import { DevicePoller } from './poller.ts';
 import { Scheduler } from './scheduler.ts';
@@ -24,8 +24,14 @@ export interface CollectorOptions {
 export function createPollers(config: LanewatchConfig, log: Logger, now?: () => number, intervalMs?: number): Map<string, DevicePoller> {
   const pollers = new Map<string, DevicePoller>();
   const collector = { ...config.settings.collector, intervalMs: intervalMs ?? config.settings.collector.intervalMs };
+  const linksByRouter = new Map<string, LinkConfig[]>();
+  for (const link of config.topology.links) {
+    const list = linksByRouter.get(link.router);
+    if (list) list.push(link);
+    else linksByRouter.set(link.router, [link]);
+  }
   for (const router of config.topology.routers) {
-    const links = config.topology.links.filter((l) => l.router === router.id);
+    const links = linksByRouter.get(router.id) ?? [];
     pollers.set(router.id, new DevicePoller({ router, links, collector, log, now }));
   }
   return pollers;
