@@ -2,6 +2,7 @@
 // per poll, and turns two successive readings into LinkSamples (class `total`, both
 // directions) and InterfaceSamples for the router's configured links. Keeps the device's
 // state: the last good reading per ifName and the ifIndex → ifName map.
+import { LogLimiter } from './log-limiter.ts';
 import type { Logger } from 'pino';
 import type { LinkConfig, RouterConfig, Settings } from '../config/schema.ts';
 import type { InterfaceSample, LinkSample, PollBatch, PollOutcome } from './samples.ts';
@@ -81,6 +82,8 @@ export class DevicePoller {
   #indexToName = new Map<string, string>();
   /** Links whose problem was already logged (once per problem until it clears). */
   readonly #reported = new Set<string>();
+  /** Repeated warnings (invalid rates, discontinuities): one line per link per 10 minutes. */
+  readonly #limiter: LogLimiter;
   /** Whether the 32-bit octet columns are needed: unknown until the first poll. */
   #needFallback: boolean | undefined;
   #lastUptime: { cs: number; atMs: number } | undefined;
@@ -95,6 +98,7 @@ export class DevicePoller {
     this.province = opts.router.province ?? '';
     this.#log = opts.log.child({ device: opts.router.id });
     this.#now = opts.now ?? Date.now;
+    this.#limiter = new LogLimiter(10 * 60_000, this.#now);
   }
 
   /** ifIndex → ifName as of the last successful poll. */
@@ -214,10 +218,13 @@ export class DevicePoller {
         const check = checkRate(bitsPerSecond, capacityBps, this.#opts.collector.maxUtilization);
         if (!check.valid) {
           allValid = false;
-          this.#log.warn(
-            { link: link.id, ifName: link.ifName, dir, bitsPerSecond, capacityBps, utilization: check.utilization, reason: check.reason },
-            'rate invalid: no sample',
-          );
+          const admitted = this.#limiter.admit(`invalid:${link.id}:${dir}`);
+          if (admitted) {
+            this.#log.warn(
+              { link: link.id, ifName: link.ifName, dir, bitsPerSecond, capacityBps, utilization: check.utilization, reason: check.reason, suppressed: admitted.suppressed },
+              'rate invalid: no sample',
+            );
+          }
           continue;
         }
         if (capacityBps === undefined || check.utilization === undefined) continue;
@@ -274,7 +281,10 @@ export class DevicePoller {
     if (reason === 'first-reading' || reason === 'reboot') return;
     const fields = { link: link.id, ifName: link.ifName, reason, previousIfIndex: prev?.ifIndex, ifIndex: curr.ifIndex };
     if (reason === 'gap-too-long') this.#log.info(fields, 'gap since last reading too long: starting fresh');
-    else this.#log.warn(fields, 'counter discontinuity: no sample for this interval');
+    else {
+      const admitted = this.#limiter.admit(`discontinuity:${link.id}`);
+      if (admitted) this.#log.warn({ ...fields, suppressed: admitted.suppressed }, 'counter discontinuity: no sample for this interval');
+    }
   }
 
   /** Reads every interface row that has an ifName, keyed by ifName; updates the ifIndex map. */
