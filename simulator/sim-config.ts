@@ -1,0 +1,318 @@
+// The simulator-only configuration: `simulation.yaml` beside `topology.yaml`. How each router
+// reports per-class traffic (class-based QoS, one sub-interface per class, or nothing), the
+// queueing each router actually configures on each link (which may differ from the policy:
+// that is the point of the misconfigurations), and the class mix of the offered load.
+// The collector and the server never read it. The file is optional: every key has a default,
+// and the defaults live in `simulationDefaults` only.
+import { readFileSync, existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseDocument, LineCounter, isMap, isNode, isScalar, type Document } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, formatKey, type ConfigProblem } from '../config/load.ts';
+import type { TopologyConfig } from '../config/schema.ts';
+
+export type SimClass = 'docex' | 'video' | 'internet' | 'other';
+export type QosStyle = 'cbqos' | 'subinterfaces' | 'none';
+export const simClasses: readonly SimClass[] = ['docex', 'video', 'internet', 'other'];
+export const qosStyles: readonly QosStyle[] = ['cbqos', 'subinterfaces', 'none'];
+
+export interface ClassQueue {
+  /** Bandwidth the ROUTER reserves for the class; absent = a queue without a reservation. */
+  bandwidth?: { value: number; unit: 'kbps' | 'percent' };
+}
+export interface RouterSimConfig {
+  /** How this router reports per-class traffic. */
+  qos: QosStyle;
+  /** CBQoS policy-map name, e.g. "WAN-OUT". */
+  policyName: string;
+  /** Class-map names, e.g. { docex: 'DOCEX', video: 'VIDEO', internet: 'class-default', other: 'MGMT' }. */
+  classMaps: Record<SimClass, string>;
+  /** Sub-interface suffix per class (Gi0/1.100 …) for style 'subinterfaces'. */
+  subinterfaces: Record<SimClass, number>;
+}
+/** The router's queueing config on a link (both directions). */
+export interface LinkSimConfig {
+  queues: Record<SimClass, ClassQueue>;
+}
+export interface SimulationConfig {
+  seed: number;
+  routerDefaults: RouterSimConfig;
+  /** By router id. */
+  routers: Record<string, Partial<RouterSimConfig>>;
+  linkDefaults: LinkSimConfig;
+  /** By link id; a `null` queue means the router has no queue for that class (a misconfiguration). */
+  links: Record<string, Partial<{ queues: Partial<Record<SimClass, ClassQueue | null>> }>>;
+  /** Share of the busy-hour offered load per class (each tier sums to 1). */
+  classShares: { tier1: Record<SimClass, number>; tier2: Record<SimClass, number> };
+}
+
+/** The defaults, in one place. */
+export const simulationDefaults: SimulationConfig = Object.freeze({
+  seed: 1,
+  routerDefaults: {
+    qos: 'cbqos',
+    policyName: 'WAN-OUT',
+    classMaps: { docex: 'DOCEX', video: 'VIDEO', internet: 'class-default', other: 'MGMT' },
+    subinterfaces: { docex: 100, video: 200, internet: 300, other: 400 },
+  },
+  routers: {},
+  linkDefaults: {
+    queues: {
+      docex: { bandwidth: { value: 20, unit: 'percent' } },
+      video: { bandwidth: { value: 30, unit: 'percent' } },
+      internet: {},
+      other: { bandwidth: { value: 5, unit: 'percent' } },
+    },
+  },
+  links: {},
+  classShares: {
+    tier1: { docex: 0.15, video: 0.2, internet: 0.55, other: 0.1 },
+    tier2: { docex: 0.2, video: 0.15, internet: 0.55, other: 0.1 },
+  },
+}) as SimulationConfig;
+
+// ---- schema -------------------------------------------------------------------------------
+
+const bandwidthSchema = z
+  .object({
+    value: z.number().positive(),
+    unit: z.enum(['kbps', 'percent']),
+  })
+  .strict()
+  .refine((b) => b.unit !== 'percent' || b.value <= 100, { message: 'a percentage cannot exceed 100', path: ['value'] });
+
+const classQueueSchema = z.object({ bandwidth: bandwidthSchema.optional() }).strict();
+
+function perClass<T extends z.ZodType>(value: T) {
+  return z.object({ docex: value, video: value, internet: value, other: value }).strict();
+}
+function perClassPartial<T extends z.ZodType>(value: T) {
+  return z.object({ docex: value.optional(), video: value.optional(), internet: value.optional(), other: value.optional() }).strict();
+}
+
+const className = z.string().min(1).max(40);
+const subinterfaceSuffix = z.number().int().min(1).max(4_094);
+const qosSchema = z.enum(['cbqos', 'subinterfaces', 'none']);
+
+/** Every router key optional, class maps and suffixes per class: merged over the defaults. */
+const routerOverrideSchema = z
+  .object({
+    qos: qosSchema.optional(),
+    policyName: z.string().min(1).max(40).optional(),
+    classMaps: perClassPartial(className).optional(),
+    subinterfaces: perClassPartial(subinterfaceSuffix).optional(),
+  })
+  .strict();
+
+const shareSchema = perClass(z.number().min(0).max(1)).refine(
+  (s) => Math.abs(s.docex + s.video + s.internet + s.other - 1) < 1e-6,
+  { message: 'class shares must sum to 1' },
+);
+
+export const simulationFileSchema = z
+  .object({
+    seed: z.number().int().min(0).max(0xffff_ffff).optional(),
+    routerDefaults: routerOverrideSchema.optional(),
+    routers: z.record(z.string(), routerOverrideSchema).optional(),
+    linkDefaults: z.object({ queues: perClassPartial(classQueueSchema).optional() }).strict().optional(),
+    links: z
+      .record(z.string(), z.object({ queues: perClassPartial(classQueueSchema.nullable()).optional() }).strict())
+      .optional(),
+    classShares: z.object({ tier1: shareSchema.optional(), tier2: shareSchema.optional() }).strict().optional(),
+  })
+  .strict();
+export type SimulationFile = z.infer<typeof simulationFileSchema>;
+
+type PartialPerClass<T> = Partial<Record<SimClass, T | undefined>>;
+
+function mergePerClass<T>(base: Record<SimClass, T>, over: PartialPerClass<T> | undefined): Record<SimClass, T> {
+  const out = { ...base };
+  if (over) for (const c of simClasses) if (over[c] !== undefined) out[c] = over[c] as T;
+  return out;
+}
+
+function dropUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** A validated file over the defaults. Pure: used by the loader, the generators and tests. */
+export function simulationConfigOf(file: SimulationFile): SimulationConfig {
+  const d = simulationDefaults;
+  const rd = file.routerDefaults ?? {};
+  const routerDefaults: RouterSimConfig = {
+    qos: rd.qos ?? d.routerDefaults.qos,
+    policyName: rd.policyName ?? d.routerDefaults.policyName,
+    classMaps: mergePerClass(d.routerDefaults.classMaps, rd.classMaps),
+    subinterfaces: mergePerClass(d.routerDefaults.subinterfaces, rd.subinterfaces),
+  };
+  const routers: SimulationConfig['routers'] = {};
+  for (const [id, r] of Object.entries(file.routers ?? {})) {
+    routers[id] = dropUndefined({
+      qos: r.qos,
+      policyName: r.policyName,
+      classMaps: r.classMaps ? mergePerClass(routerDefaults.classMaps, r.classMaps) : undefined,
+      subinterfaces: r.subinterfaces ? mergePerClass(routerDefaults.subinterfaces, r.subinterfaces) : undefined,
+    });
+  }
+  const links: SimulationConfig['links'] = {};
+  for (const [id, l] of Object.entries(file.links ?? {})) {
+    links[id] = l.queues ? { queues: dropUndefined(l.queues) } : {};
+  }
+  return {
+    seed: file.seed ?? d.seed,
+    routerDefaults,
+    routers,
+    linkDefaults: { queues: mergePerClass(d.linkDefaults.queues, file.linkDefaults?.queues) },
+    links,
+    classShares: {
+      tier1: { ...(file.classShares?.tier1 ?? d.classShares.tier1) },
+      tier2: { ...(file.classShares?.tier2 ?? d.classShares.tier2) },
+    },
+  };
+}
+
+// ---- resolution ---------------------------------------------------------------------------
+
+/** The effective settings of a router: its overrides over the defaults. */
+export function resolveRouter(sim: SimulationConfig, routerId: string): RouterSimConfig {
+  const over = sim.routers[routerId] ?? {};
+  return {
+    qos: over.qos ?? sim.routerDefaults.qos,
+    policyName: over.policyName ?? sim.routerDefaults.policyName,
+    classMaps: { ...sim.routerDefaults.classMaps, ...over.classMaps },
+    subinterfaces: { ...sim.routerDefaults.subinterfaces, ...over.subinterfaces },
+  };
+}
+
+/** The queues the router configures on a link; `undefined` for a class without a queue. */
+export function resolveLinkQueues(sim: SimulationConfig, linkId: string): Record<SimClass, ClassQueue | undefined> {
+  const over = sim.links[linkId]?.queues ?? {};
+  const out = {} as Record<SimClass, ClassQueue | undefined>;
+  for (const c of simClasses) {
+    const q = over[c];
+    out[c] = q === null ? undefined : (q ?? sim.linkDefaults.queues[c]);
+  }
+  return out;
+}
+
+/** A class's reservation in bps on a link of `capacityBps`; 0 without a queue or a bandwidth. */
+export function reservedBps(queue: ClassQueue | undefined, capacityBps: number): number {
+  const bw = queue?.bandwidth;
+  if (!bw) return 0;
+  return bw.unit === 'kbps' ? bw.value * 1_000 : (bw.value / 100) * capacityBps;
+}
+
+// ---- loading ------------------------------------------------------------------------------
+
+export const simulationFileName = 'simulation.yaml';
+
+interface ParsedFile {
+  file: string;
+  doc: Document.Parsed;
+  lines: LineCounter;
+  value: unknown;
+}
+
+/** The line of the key that `path` names (of its value for a sequence item); a missing key: its parent's. */
+function lineOf(parsed: ParsedFile, path: readonly PropertyKey[]): number | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    if (n > 0) {
+      const parent = parsed.doc.getIn(path.slice(0, n - 1) as unknown[], true);
+      if (isMap(parent)) {
+        const pair = parent.items.find((item) => isScalar(item.key) && String(item.key.value) === String(path[n - 1]));
+        if (pair && isNode(pair.key) && pair.key.range) return parsed.lines.linePos(pair.key.range[0]).line;
+      }
+    }
+    const node = parsed.doc.getIn(path.slice(0, n) as unknown[], true);
+    if (isNode(node) && node.range) return parsed.lines.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+/** References and limits a schema cannot see: router and link ids exist, reservations fit. */
+export function crossCheckSimulation(
+  file: SimulationFile,
+  sim: SimulationConfig,
+  topology: TopologyConfig,
+): { key: PropertyKey[]; reason: string }[] {
+  const out: { key: PropertyKey[]; reason: string }[] = [];
+  const routerIds = new Set(topology.routers.map((r) => r.id));
+  const linksById = new Map(topology.links.map((l) => [l.id, l]));
+  for (const id of Object.keys(file.routers ?? {})) {
+    if (!routerIds.has(id)) out.push({ key: ['routers', id], reason: `unknown router "${id}" (not in topology.yaml)` });
+  }
+  for (const id of Object.keys(file.links ?? {})) {
+    if (!linksById.has(id)) out.push({ key: ['links', id], reason: `unknown link "${id}" (not in topology.yaml)` });
+  }
+  for (const router of topology.routers) {
+    const r = resolveRouter(sim, router.id);
+    const where: PropertyKey[] = file.routers?.[router.id] ? ['routers', router.id] : ['routerDefaults'];
+    if (new Set(Object.values(r.classMaps)).size !== simClasses.length) {
+      out.push({ key: [...where, 'classMaps'], reason: `router "${router.id}" has two classes with the same class-map name` });
+    }
+    if (new Set(Object.values(r.subinterfaces)).size !== simClasses.length) {
+      out.push({ key: [...where, 'subinterfaces'], reason: `router "${router.id}" has two classes on the same sub-interface` });
+    }
+  }
+  for (const link of topology.links) {
+    const queues = resolveLinkQueues(sim, link.id);
+    const percent = simClasses.reduce((sum, c) => sum + (queues[c]?.bandwidth?.unit === 'percent' ? queues[c].bandwidth.value : 0), 0);
+    const where: PropertyKey[] = file.links?.[link.id] ? ['links', link.id, 'queues'] : ['linkDefaults', 'queues'];
+    if (percent > 100) out.push({ key: where, reason: `link "${link.id}" reserves ${percent} % of its bandwidth` });
+    if (link.capacityBps !== undefined) {
+      const total = simClasses.reduce((sum, c) => sum + reservedBps(queues[c], link.capacityBps ?? 0), 0);
+      if (total > link.capacityBps) {
+        out.push({ key: where, reason: `link "${link.id}" reserves ${total / 1e6} Mbps of its ${link.capacityBps / 1e6} Mbps` });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Loads `simulation.yaml` from `dir` (absent: the defaults), validated against the schema and
+ * the topology. Throws ConfigError with every problem as `file:line key: reason`.
+ */
+export function loadSimulationConfig(dir: string, topology: TopologyConfig): SimulationConfig {
+  const path = join(dir, simulationFileName);
+  const shown = relative(process.cwd(), path) || path;
+  let fileValue: SimulationFile = {};
+  let parsed: ParsedFile | undefined;
+  if (existsSync(path)) {
+    const lines = new LineCounter();
+    const doc = parseDocument(readFileSync(path, 'utf8'), { lineCounter: lines });
+    if (doc.errors.length > 0) {
+      throw new ConfigError(
+        doc.errors.map((err) => ({ file: shown, key: '', line: err.linePos?.[0]?.line, reason: `YAML syntax: ${err.message.split('\n')[0]}` })),
+      );
+    }
+    parsed = { file: shown, doc, lines, value: doc.toJS() ?? {} };
+    const result = simulationFileSchema.safeParse(parsed.value);
+    if (!result.success) {
+      const problems: ConfigProblem[] = result.error.issues.map((issue) => {
+        const key = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
+        return {
+          file: shown,
+          key: formatKey(key),
+          line: lineOf(parsed!, key),
+          reason: issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message,
+        };
+      });
+      throw new ConfigError(problems);
+    }
+    fileValue = result.data;
+  }
+  const sim = simulationConfigOf(fileValue);
+  const crossProblems = crossCheckSimulation(fileValue, sim, topology);
+  if (crossProblems.length > 0) {
+    throw new ConfigError(
+      crossProblems.map((p) => ({
+        file: shown,
+        key: formatKey(p.key),
+        line: parsed ? lineOf(parsed, p.key) : undefined,
+        reason: p.reason,
+      })),
+    );
+  }
+  return sim;
+}
