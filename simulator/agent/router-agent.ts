@@ -28,6 +28,10 @@ export interface MibTree {
   get(oid: Oid, atMs: number): SnmpValue | 'noSuchObject' | 'noSuchInstance';
   /** The first instance strictly after `oid`, with its OID already BER-encoded. */
   next(oid: Oid, atMs: number): { oid: Oid; oidTlv: Buffer; value: SnmpValue } | undefined;
+  /** false: the device has stopped answering (every request is dropped). Absent: always answers. */
+  responding?(): boolean;
+  /** Reboots since the agent started: snmpEngineBoots grows with them. Absent: 0. */
+  bootCount?(): number;
 }
 
 export type AgentSecurity =
@@ -48,6 +52,8 @@ export interface AgentCounters {
   dropped: number;
   badCommunity: number;
   reports: number;
+  /** Requests ignored while the device is not responding. */
+  ignored: number;
 }
 
 /** Largest UDP payload over IPv4. */
@@ -78,7 +84,7 @@ export interface RouterAgentOptions {
 }
 
 export class RouterAgent {
-  readonly counters: AgentCounters = { requests: 0, responses: 0, dropped: 0, badCommunity: 0, reports: 0 };
+  readonly counters: AgentCounters = { requests: 0, responses: 0, dropped: 0, badCommunity: 0, reports: 0, ignored: 0 };
   private readonly security: AgentSecurity;
   private readonly mib: MibTree;
   private readonly clock: AgentClock;
@@ -95,6 +101,10 @@ export class RouterAgent {
   /** Answers one datagram; undefined means no answer (malformed, wrong community, …). */
   handle(request: Buffer): Buffer | undefined {
     this.counters.requests++;
+    if (this.mib.responding && !this.mib.responding()) {
+      this.counters.ignored++;
+      return undefined;
+    }
     try {
       const message = decodeMessage(request);
       const response =
@@ -127,7 +137,8 @@ export class RouterAgent {
 
   private handleV3(buf: Buffer, msg: V3Message): Buffer | undefined {
     if (this.security.version !== '3' || msg.securityModel !== 3) return undefined;
-    const { user, engineId, engineBoots } = this.security;
+    const { user, engineId } = this.security;
+    const engineBoots = this.engineBoots();
     const reportable = (msg.flags & V3Flags.reportable) !== 0;
     const wantsAuth = (msg.flags & V3Flags.auth) !== 0;
     const wantsPriv = (msg.flags & V3Flags.priv) !== 0;
@@ -174,7 +185,8 @@ export class RouterAgent {
   /** Wraps a ScopedPDU in a v3 message: encrypts when `flags` has priv, signs when it has auth. */
   private sendV3(msg: V3Message, scopedPdu: Buffer, flags: number, engineTime: number): Buffer {
     if (this.security.version !== '3') throw new Error('not a v3 agent');
-    const { user, engineId, engineBoots } = this.security;
+    const { user, engineId } = this.security;
+    const engineBoots = this.engineBoots();
     let data = scopedPdu;
     let privParams = Buffer.alloc(0);
     if ((flags & V3Flags.priv) !== 0) {
@@ -198,6 +210,12 @@ export class RouterAgent {
     });
     if (authenticated) computeMac(user, message).copy(message, macOffset);
     return message;
+  }
+
+  /** snmpEngineBoots: the configured value plus the reboots the MIB has seen. */
+  private engineBoots(): number {
+    const base = this.security.version === '3' ? this.security.engineBoots : 0;
+    return Math.min(0x7fffffff, base + (this.mib.bootCount?.() ?? 0));
   }
 
   private report(msg: V3Message, kind: UsmErrorKind, requestId: number, authenticated: boolean): Buffer {

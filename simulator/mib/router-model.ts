@@ -1,13 +1,30 @@
-// One simulated router as data: identity, boot time, and its interfaces (one per configured
-// link plus a management port and a loopback), each with the traffic model it carries.
+// One simulated router as data: identity, QoS style, boot state and its interfaces (a
+// management port, one per configured link, a loopback). Counters are not stored: they are
+// read from the traffic engine (cumulative octets since the simulation start) plus a seeded
+// per-interface offset that stands for the traffic before the simulation started, replaced by
+// a baseline snapshot when the router reboots. Per-router state stays small: names, the boot
+// time, a layout variant, and the baselines/wrap offsets only after such events.
 import { createHash } from 'node:crypto';
 import type { LinkConfig, RouterConfig } from '../../config/schema.ts';
+import type { ClassQueue, QosStyle, RouterSimConfig, SimClass } from '../sim-config.ts';
+import type { DirectionOctets, TrafficEngine } from '../traffic/engine.ts';
 import { between, hash32 } from '../traffic/random.ts';
-import { fixedLinkModel, type LinkModel, type TrafficDirection } from '../traffic/model.ts';
 
-export const IfType = { ethernetCsmacd: 6, softwareLoopback: 24 } as const;
+export type TrafficDirection = 'down' | 'up';
+/** What the MIB needs of the traffic engine. */
+export type OctetSource = Pick<TrafficEngine, 'read'>;
+
+export const IfType = { ethernetCsmacd: 6, softwareLoopback: 24, l2vlan: 135 } as const;
+/** The classes in a fixed order: sub-interface and class-map positions follow it. */
+export const simClasses: readonly SimClass[] = ['docex', 'video', 'internet', 'other'];
+/** What a sub-interface's ifAlias calls its service. */
+export const serviceLabels: Record<SimClass, string> = { docex: 'DOCEX', video: 'VIDEO', internet: 'INTERNET', other: 'OTHER' };
+
+export type InterfaceKind = 'management' | 'link' | 'loopback';
 
 export interface SimInterface {
+  kind: InterfaceKind;
+  /** Current ifIndex (a renumber changes it). */
   ifIndex: number;
   ifName: string;
   ifDescr: string;
@@ -15,15 +32,25 @@ export interface SimInterface {
   ifType: number;
   mtu: number;
   speedBps: number;
-  physAddress: Buffer;
-  /** The traffic it carries; undefined: none (a loopback). */
-  traffic: LinkModel | undefined;
   /** The model direction its out-octets carry (`down` when the link's downIs is `out`). */
   outDirection: TrafficDirection;
   /** One input error every this many ms of uptime; 0: never. */
   inErrorEveryMs: number;
-  /** The configured link it stands for, if any. */
+  /** The configured link it stands for (kind 'link'). */
   linkId?: string;
+  /** The router's queueing config on this link (kind 'link'); undefined entries: no queue. */
+  queues?: Record<SimClass, ClassQueue | undefined>;
+  /** Management port: steady rates (bps) in the model's directions. */
+  steadyBps?: { down: number; up: number };
+  /** Seeds this interface's counter offsets. */
+  key: number;
+}
+
+/** Octets of one interface direction and class at one instant (bigint, from the counter origin). */
+export interface ClassCounters {
+  pre: bigint;
+  post: bigint;
+  drop: bigint;
 }
 
 export interface SimRouter {
@@ -32,9 +59,26 @@ export interface SimRouter {
   sysDescr: string;
   sysObjectId: readonly number[];
   sysLocation: string;
+  qos: QosStyle;
+  /** Policy-map and class-map names, sub-interface suffixes. */
+  sim: RouterSimConfig;
   /** Simulated epoch ms of the last boot: sysUpTime counts from here. */
   bootAtMs: number;
-  /** Ordered by ifIndex. */
+  /** When the engine's counters start (the simulation start). */
+  engineStartMs: number;
+  /** Boots since the simulation started (SNMPv3 engineBoots grows with it). */
+  reboots: number;
+  /** Layout variant: 0 as configured, +1 per renumber (ifIndex and CBQoS indexes change). */
+  variant: number;
+  /** ifCounterDiscontinuityTime as an epoch ms; ≤ bootAtMs means none since boot. */
+  discontinuityAtMs: number;
+  /** false: the agent drops every request. */
+  responding: boolean;
+  /** Engine octets at the last reboot, by `linkId/dir`; undefined: never rebooted (seeded offsets apply). */
+  baselines: Map<string, DirectionOctets> | undefined;
+  /** Added to the 32-bit ifInOctets/ifOutOctets after setCounter32NearWrap, by `ifIndexRowKey/dir`. */
+  wrapOffsets: Map<string, bigint> | undefined;
+  /** In a fixed order (interface positions); not necessarily by ifIndex. */
   interfaces: SimInterface[];
 }
 
@@ -83,9 +127,10 @@ export function asciiText(text: string): string {
     .replace(/[^\x20-\x7e]/g, '?');
 }
 
-function macFor(routerId: string, ifName: string): Buffer {
+/** A stable locally administered unicast MAC for an interface (computed when read). */
+export function macFor(routerId: string, ifName: string): Buffer {
   const mac = createHash('sha1').update(`${routerId}/${ifName}`).digest().subarray(0, 6);
-  mac[0] = (mac[0]! & 0xfe) | 0x02; // unicast, locally administered
+  mac[0] = (mac[0]! & 0xfe) | 0x02;
   return Buffer.from(mac);
 }
 
@@ -100,70 +145,74 @@ export interface RouterModelInput {
   router: RouterConfig;
   /** The links of this router. */
   links: readonly LinkConfig[];
-  /** Traffic models by link id. */
-  models: ReadonlyMap<string, LinkModel>;
+  /** Its resolved simulation config (S4's resolveRouter). */
+  sim: RouterSimConfig;
+  /** Resolved queues by link id (S4's resolveLinkQueues); a missing link: no queues. */
+  queues: ReadonlyMap<string, Record<SimClass, ClassQueue | undefined>>;
   seed: number;
-  /** Simulated epoch ms when the simulation starts: boot times lie before it. */
+  /** Simulated epoch ms when the simulation (and the engine's counters) start: boot times lie before it. */
   simulatedStartMs: number;
 }
 
 const managementName = 'Gi0';
 const loopbackName = 'Lo0';
+const noQueues = (): Record<SimClass, ClassQueue | undefined> => ({ docex: undefined, video: undefined, internet: undefined, other: undefined });
 
 /**
  * ifIndex numbering is stable for a given configuration: 1 is the management port, then the
- * links in natural ifName order, then the loopback. (Real routers renumber on reload; the
- * collector keys interfaces by ifName.)
+ * links in natural ifName order, then the loopback; sub-interfaces after them. A renumber
+ * (router-mib.ts) permutes them as a reload without ifIndex persistence would.
  */
 export function buildRouterModel(input: RouterModelInput): SimRouter {
   const { router, seed } = input;
   const uptimeMs = Math.floor(between(3, 90, seed, 'uptime', router.id) * 86_400_000);
   const interfaces: SimInterface[] = [];
   const taken = new Set(input.links.map((l) => l.ifName));
-  const add = (iface: Omit<SimInterface, 'ifIndex' | 'physAddress' | 'ifDescr'> & { ifDescr?: string }): void => {
+  const add = (iface: Omit<SimInterface, 'ifIndex' | 'ifDescr' | 'key'> & { ifDescr?: string }): void => {
     interfaces.push({
       ...iface,
       ifIndex: interfaces.length + 1,
       ifDescr: iface.ifDescr ?? longInterfaceName(iface.ifName),
-      physAddress: iface.ifType === IfType.softwareLoopback ? Buffer.alloc(0) : macFor(router.id, iface.ifName),
+      key: hash32(seed, 'counters', router.id, iface.ifName),
     });
   };
   if (!taken.has(managementName)) {
     add({
+      kind: 'management',
       ifName: managementName,
       ifAlias: 'OOB management',
       ifType: IfType.ethernetCsmacd,
       mtu: 1500,
       speedBps: 1e9,
-      traffic: fixedLinkModel(seed, `${router.id}/${managementName}`, 1e9, 0.0002, 0.0001),
       outDirection: 'down',
       inErrorEveryMs: 0,
+      steadyBps: { down: between(60e3, 240e3, seed, 'mgmt-down', router.id), up: between(20e3, 90e3, seed, 'mgmt-up', router.id) },
     });
   }
   const links = [...input.links].sort((a, b) => compareIfNames(a.ifName, b.ifName));
   for (const link of links) {
-    const traffic = input.models.get(link.id);
     const errorsHappen = hash32(seed, 'errors', link.id) % 3 === 0;
     add({
+      kind: 'link',
       ifName: link.ifName,
       ifAlias: asciiText(`${link.name ?? link.id} [${link.id}]`),
       ifType: IfType.ethernetCsmacd,
       mtu: 1500,
-      speedBps: traffic?.capacityBps ?? link.capacityBps ?? nominalSpeedBps(link.ifName),
-      traffic,
+      speedBps: link.capacityBps ?? nominalSpeedBps(link.ifName),
       outDirection: link.downIs === 'out' ? 'down' : 'up',
       inErrorEveryMs: errorsHappen ? Math.floor(between(5, 120, seed, 'error-rate', link.id) * 60_000) : 0,
       linkId: link.id,
+      queues: input.queues.get(link.id) ?? noQueues(),
     });
   }
   if (!taken.has(loopbackName)) {
     add({
+      kind: 'loopback',
       ifName: loopbackName,
       ifAlias: 'router id',
       ifType: IfType.softwareLoopback,
       mtu: 1514,
       speedBps: 8e9,
-      traffic: undefined,
       outDirection: 'down',
       inErrorEveryMs: 0,
     });
@@ -174,7 +223,61 @@ export function buildRouterModel(input: RouterModelInput): SimRouter {
     sysDescr,
     sysObjectId: simulatedSysObjectId,
     sysLocation: asciiText(router.name ?? router.id),
+    qos: input.sim.qos,
+    sim: input.sim,
     bootAtMs: input.simulatedStartMs - uptimeMs,
+    engineStartMs: input.simulatedStartMs,
+    reboots: 0,
+    variant: 0,
+    discontinuityAtMs: 0,
+    responding: true,
+    baselines: undefined,
+    wrapOffsets: undefined,
     interfaces,
   };
 }
+
+/** The model direction carried by an interface's in-octets. */
+export const inDirection = (i: SimInterface): TrafficDirection => (i.outDirection === 'down' ? 'up' : 'down');
+
+/** Mean packet sizes: toward the sites mostly full-size frames, back mostly small ones. */
+export const packetsOf = (octetCount: bigint, dir: TrafficDirection): bigint => octetCount / (dir === 'down' ? 900n : 350n);
+
+const zeroClass: ClassCounters = { pre: 0n, post: 0n, drop: 0n };
+
+/**
+ * The seeded octets a link's class counters had at the simulation start (the router has been up
+ * since bootAtMs): a share of a modest mean utilisation over the uptime before the start.
+ */
+export function seededOffset(router: SimRouter, iface: SimInterface, dir: TrafficDirection, cls: number): ClassCounters {
+  const uptimeBeforeMs = Math.max(0, router.engineStartMs - router.bootAtMs);
+  const d = dir === 'down' ? 0 : 1;
+  const meanUtil = 0.05 + 0.25 * (hash32(iface.key, d, 'util') / 0x1_0000_0000);
+  const share = [0.15, 0.1, 0.6, 0.15][cls]! * (0.6 + 0.8 * (hash32(iface.key, d, cls, 'share') / 0x1_0000_0000));
+  const post = Math.floor(((iface.speedBps / 8) * (uptimeBeforeMs / 1000) * meanUtil * share));
+  const dropRatio = (cls === 2 ? 0.004 : 0.0005) * (hash32(iface.key, d, cls, 'drop') / 0x1_0000_0000);
+  const drop = Math.floor(post * dropRatio);
+  return { pre: BigInt(post + drop), post: BigInt(post), drop: BigInt(drop) };
+}
+
+/** A link's per-class counters in one direction at `atMs` (origin: boot, seeded before the simulation). */
+export function linkClassCounters(router: SimRouter, iface: SimInterface, dir: TrafficDirection, now: DirectionOctets): ClassCounters[] {
+  const base = router.baselines?.get(`${iface.linkId}/${dir}`);
+  return simClasses.map((cls, k) => {
+    const c = now.classes[cls];
+    if (base) {
+      const b = base.classes[cls];
+      return { pre: c.preOctets - b.preOctets, post: c.postOctets - b.postOctets, drop: c.dropOctets - b.dropOctets };
+    }
+    const o = seededOffset(router, iface, dir, k);
+    return { pre: c.preOctets + o.pre, post: c.postOctets + o.post, drop: c.dropOctets + o.drop };
+  });
+}
+
+/** Octets of a management port since boot (steady rate). */
+export function steadyOctets(router: SimRouter, iface: SimInterface, dir: TrafficDirection, atMs: number): bigint {
+  const bps = iface.steadyBps?.[dir] ?? 0;
+  return BigInt(Math.floor((bps / 8) * (Math.max(0, atMs - router.bootAtMs) / 1000)));
+}
+
+export const noClassCounters: readonly ClassCounters[] = [zeroClass, zeroClass, zeroClass, zeroClass];

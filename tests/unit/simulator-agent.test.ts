@@ -9,7 +9,8 @@ import { parseLoopbackAddress } from '../../simulator/address.ts';
 import { MibLayoutCache, RouterMib } from '../../simulator/mib/router-mib.ts';
 import { buildRouterModel } from '../../simulator/mib/router-model.ts';
 import { compareOids, parseOid } from '../../simulator/mib/oid.ts';
-import { planTraffic } from '../../simulator/traffic/model.ts';
+import { TrafficEngine } from '../../simulator/traffic/engine.ts';
+import { resolveLinkQueues, resolveRouter, simulationDefaults } from '../../simulator/sim-config.ts';
 import type { LinkConfig, RouterConfig } from '../../config/schema.ts';
 
 describe('BER', () => {
@@ -78,24 +79,32 @@ const links: LinkConfig[] = ['Gi0/1/10', 'Gi0/1/2', 'Te0/0/0'].map((ifName, k) =
   capacityBps: k === 2 ? 10e9 : 100e6,
   downIs: 'out',
 }));
+const startMs = Date.UTC(2025, 6, 15, 3);
 
+/** A router without QoS tables (IF-MIB only), read from the real traffic engine. */
 function simRouter() {
-  const models = planTraffic(links.map((l) => ({ id: l.id, tier: l.tier, capacityBps: l.capacityBps ?? 1e9 })), 9);
-  return buildRouterModel({ router, links, models, seed: 9, simulatedStartMs: Date.UTC(2025, 6, 15, 3) });
+  const sim = { ...simulationDefaults, routerDefaults: { ...simulationDefaults.routerDefaults, qos: 'none' as const } };
+  const engine = new TrafficEngine({
+    links: links.map((l) => ({ id: l.id, tier: 2, capacityBps: l.capacityBps!, qos: 'none', queues: resolveLinkQueues(sim, l.id), shares: sim.classShares.tier2 })),
+    seed: 9,
+    startMs,
+  });
+  const model = buildRouterModel({ router, links, sim: resolveRouter(sim, 'r1'), queues: new Map(), seed: 9, simulatedStartMs: startMs });
+  return { model, engine };
 }
 
 describe('router model and MIB layout', () => {
   it('numbers interfaces stably: management, links in natural name order, loopback', () => {
-    const r = simRouter();
+    const { model: r } = simRouter();
     expect(r.interfaces.map((i) => `${i.ifIndex}:${i.ifName}`)).toEqual(['1:Gi0', '2:Gi0/1/2', '3:Gi0/1/10', '4:Te0/0/0', '5:Lo0']);
     expect(r.interfaces[3]!.ifDescr).toBe('TenGigabitEthernet0/0/0');
   });
 
   it('a GETNEXT walk visits every entry once in strictly increasing order and ends', () => {
-    const r = simRouter();
-    const layouts = new MibLayoutCache();
-    const mib = new RouterMib(layouts.forRouter(r), r);
-    expect(layouts.forRouter(simRouter())).toBe(layouts.forRouter(r)); // shared layout
+    const { model: r, engine } = simRouter();
+    const layouts = new MibLayoutCache(9);
+    const mib = new RouterMib({ router: r, engine, layouts });
+    expect(layouts.forRouter(simRouter().model)).toBe(layouts.forRouter(r)); // shared layout
     const atMs = Date.UTC(2025, 6, 15, 4);
     const seen: (readonly number[])[] = [];
     let cursor: readonly number[] = [1, 3];
@@ -116,8 +125,8 @@ describe('router model and MIB layout', () => {
 });
 
 describe('router agent (v2c)', () => {
-  const r = simRouter();
-  const mib = new RouterMib(new MibLayoutCache().forRouter(r), r);
+  const { model: r, engine } = simRouter();
+  const mib = new RouterMib({ router: r, engine, layouts: new MibLayoutCache() });
   const atMs = Date.UTC(2025, 6, 15, 4);
   const agent = new RouterAgent({
     security: { version: '2c', community: 'c1' },
@@ -176,5 +185,14 @@ describe('router agent (v2c)', () => {
       { oid: '1.3.6.1.2.1.31.1.6.0', tag: Tag.timeTicks },
       { oid: '1.3.6.1.2.1.31.1.6.0', tag: Tag.endOfMibView },
     ]);
+  });
+
+  it('a device that stops answering drops every request, and answers again when back', () => {
+    const get = request('c1', PduType.get, 0, 0, ['1.3.6.1.2.1.1.3.0']);
+    mib.setResponding(false);
+    expect(agent.handle(get)).toBeUndefined();
+    expect(agent.counters.ignored).toBe(1);
+    mib.setResponding(true);
+    expect(varbinds(agent.handle(get)!)).toEqual([{ oid: '1.3.6.1.2.1.1.3.0', tag: Tag.timeTicks }]);
   });
 });
