@@ -18,6 +18,8 @@ export interface GenerateOptions {
   v3Every?: number;
   /** Highest port used on a host before moving to the next 127.0.0.x; default 65,000. */
   maxPort?: number;
+  /** Last octet of the first host, 127.0.0.<firstHost>; default 1. */
+  firstHost?: number;
 }
 
 export const generatedCommunity = 'lanewatch-ro';
@@ -38,11 +40,11 @@ function provinceIds(): string[] {
   return (JSON.parse(readFileSync(file, 'utf8')) as { provinces: { id: string }[] }).provinces.map((p) => p.id);
 }
 
-/** `127.0.0.<1 + host>:<port>` of the i-th router. */
-export function generatedAddress(i: number, basePort: number, maxPort: number): string {
+/** `127.0.0.<firstHost + k>:<port>` of the i-th router: consecutive ports, then the next host. */
+export function generatedAddress(i: number, basePort: number, maxPort: number, firstHost = 1): string {
   const perHost = maxPort - basePort + 1;
   if (!(perHost > 0)) throw new RangeError(`basePort ${basePort} is above maxPort ${maxPort}`);
-  const host = 1 + Math.floor(i / perHost);
+  const host = firstHost + Math.floor(i / perHost);
   if (host > 254) throw new RangeError(`router ${i} does not fit on 127.0.0.1–254 from port ${basePort}`);
   return `127.0.0.${host}:${basePort + (i % perHost)}`;
 }
@@ -75,7 +77,7 @@ export function generateTopology(n: number, opts: GenerateOptions): { topology: 
     routers.push({
       id,
       province,
-      address: generatedAddress(i, opts.basePort, maxPort),
+      address: generatedAddress(i, opts.basePort, maxPort, opts.firstHost ?? 1),
       snmp: v3 ? { ...generatedV3 } : { version: '2c', community: generatedCommunity },
     });
     const qos = qosOf(seed, id);
