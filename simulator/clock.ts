@@ -34,3 +34,16 @@ export class SimulatedClock {
     return this.now() - this.wallStartMs;
   }
 }
+
+/** Vietnam time (UTC+7), the network's local time. */
+export const vietnamOffsetMs = 7 * 3_600_000;
+
+/**
+ * Epoch ms of `minutesAfterMidnight` local time on the local day of `nowMs` (Vietnam time by
+ * default): where a scenario's simulated clock starts.
+ */
+export function localTimeOfDayMs(nowMs: number, minutesAfterMidnight: number, utcOffsetMs: number = vietnamOffsetMs): number {
+  const localMs = nowMs + utcOffsetMs;
+  const midnightLocalMs = localMs - (((localMs % 86_400_000) + 86_400_000) % 86_400_000);
+  return midnightLocalMs - utcOffsetMs + minutesAfterMidnight * 60_000;
+}

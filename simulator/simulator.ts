@@ -1,17 +1,26 @@
 // Orchestration: every router of a topology served as an SNMP agent on its loopback address,
-// with interfaces and traffic from the seeded model, on a clock that may run faster than real.
+// with per-class traffic from the seeded traffic engine, an optional scenario (surges,
+// conferences, reboots, wraps, renumbering, link failures, silent devices) and an optional
+// ground-truth file, on a clock that may run faster than real.
+// Wiring in dependency order: simulation config → clock → scenario effects → traffic engine →
+// router models and MIBs → agents and sockets; started in that order, stopped in reverse.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { LinkConfig, TopologyConfig } from '../config/schema.ts';
 import { parseLoopbackAddress, type HostPort } from './address.ts';
-import { SimulatedClock } from './clock.ts';
-import { RouterAgent, type AgentSecurity } from './agent/router-agent.ts';
+import { SimulatedClock, localTimeOfDayMs } from './clock.ts';
+import { RouterAgent, type AgentCounters, type AgentSecurity } from './agent/router-agent.ts';
 import { UdpEndpoint } from './agent/udp-endpoint.ts';
 import { PasswordKeyCache, deriveUser } from './agent/usm.ts';
-import { MibLayoutCache, RouterMib } from './mib/router-mib.ts';
+import { MibLayoutCache, RouterMib, type RouterControl } from './mib/router-mib.ts';
 import { buildRouterModel, nominalSpeedBps, type SimRouter } from './mib/router-model.ts';
-import { planTraffic, type LinkModel } from './traffic/model.ts';
+import { ScenarioEffects } from './scenario/effects.ts';
+import { ScenarioRunner } from './scenario/runner.ts';
+import type { Scenario } from './scenario/schema.ts';
+import { resolveLinkQueues, resolveRouter, simulationConfigOf, type ClassQueue, type SimClass, type SimulationConfig } from './sim-config.ts';
+import { TrafficEngine, noEffects, type EngineLink, type TrafficEffects } from './traffic/engine.ts';
 import { hash32 } from './traffic/random.ts';
+import { GroundTruthWriter } from './truth/writer.ts';
 
 export interface ServedRouter {
   id: string;
@@ -23,19 +32,38 @@ export interface ServedRouter {
 
 export interface SimulatorOptions {
   topology: TopologyConfig;
-  /** Same seed → same traffic trace; default 1. */
+  /** simulation.yaml (QoS styles, queues, class shares); default: the defaults. */
+  simulation?: SimulationConfig;
+  /** Same seed → same traffic trace; default the simulation config's seed (1). */
   seed?: number;
   /** The simulated clock runs this many times faster than the wall clock; default 1. */
   speed?: number;
   log: Logger;
   /** Wall clock (epoch ms); default Date.now. */
   now?: () => number;
+  /** Simulated epoch ms at the start; default the scenario's clockStart today, else the wall time. */
+  startAtMs?: number;
+  /** A scenario played from the start (simulator/scenario/schema.ts loadScenario). */
+  scenario?: Scenario;
+  /** Write the ground truth (JSON lines) to `path`, one interval every `everyMs` simulated ms (default 60 s). */
+  truth?: { path: string; everyMs?: number };
+  /** The traffic engine's integration step (simulated ms); default the engine's. */
+  stepMs?: number;
+}
+
+/** A served router: its model, its MIB and the scenario controls. */
+export interface SimulatedRouter extends RouterControl {
+  readonly id: string;
+  /** The router's state (interfaces, ifIndex, boot time, …). */
+  readonly model: SimRouter;
+  readonly mib: RouterMib;
+  /** The ifIndex that names `ifName` now (it changes after a renumber). */
+  ifIndexOf(ifName: string): number | undefined;
 }
 
 interface ServedEntry {
   config: TopologyConfig['routers'][number];
-  model: SimRouter;
-  mib: RouterMib;
+  router: SimulatedRouter;
   endpoint?: UdpEndpoint;
   agent?: RouterAgent;
 }
@@ -46,44 +74,119 @@ export function engineIdFor(routerId: string): Buffer {
   return Buffer.concat([Buffer.from([0x80, 0x00, 0x00, 0x09, 0x05]), tail]);
 }
 
+/** The link's capacity: configured, else the interface's nominal speed. */
+export function linkCapacityBps(link: LinkConfig): number {
+  return link.capacityBps ?? nominalSpeedBps(link.ifName);
+}
+
+/** The traffic engine's view of every link of a topology under a simulation config. */
+export function engineLinks(topology: TopologyConfig, simulation: SimulationConfig): EngineLink[] {
+  const qosByRouter = new Map(topology.routers.map((r) => [r.id, resolveRouter(simulation, r.id).qos]));
+  return topology.links.map((l) => ({
+    id: l.id,
+    tier: l.tier,
+    capacityBps: linkCapacityBps(l),
+    qos: qosByRouter.get(l.router) ?? simulation.routerDefaults.qos,
+    queues: resolveLinkQueues(simulation, l.id),
+    shares: l.tier === 1 ? simulation.classShares.tier1 : simulation.classShares.tier2,
+  }));
+}
+
+function simulatedRouter(id: string, mib: RouterMib): SimulatedRouter {
+  return {
+    id,
+    model: mib.router,
+    mib,
+    ifIndexOf: (ifName) => mib.ifIndexOf(ifName),
+    reboot: (atMs) => mib.reboot(atMs),
+    renumber: (atMs) => mib.renumber(atMs),
+    setCounter32NearWrap: (atMs) => mib.setCounter32NearWrap(atMs),
+    setResponding: (on) => mib.setResponding(on),
+  };
+}
+
 export class Simulator {
   readonly seed: number;
   readonly clock: SimulatedClock;
+  readonly simulation: SimulationConfig;
+  readonly scenario: Scenario | undefined;
   private readonly log: Logger;
+  private readonly trafficEngine: TrafficEngine;
+  private readonly effects: TrafficEffects;
   private readonly entries: ServedEntry[];
-  private readonly models: Map<string, LinkModel>;
-  private readonly layouts = new MibLayoutCache();
+  private readonly byId: Map<string, ServedEntry>;
+  private readonly layouts: MibLayoutCache;
+  private readonly runner: ScenarioRunner | undefined;
+  private readonly truthWriter: GroundTruthWriter | undefined;
   private running = false;
 
   constructor(opts: SimulatorOptions) {
-    this.seed = (opts.seed ?? 1) >>> 0;
-    this.log = opts.log.child({ component: 'simulator' });
-    this.clock = new SimulatedClock({ now: opts.now ?? Date.now, speed: opts.speed ?? 1 });
     const { topology } = opts;
-    const capacityOf = (l: LinkConfig): number => l.capacityBps ?? nominalSpeedBps(l.ifName);
-    this.models = planTraffic(
-      topology.links.map((l) => ({ id: l.id, tier: l.tier, capacityBps: capacityOf(l) })),
-      this.seed,
-    );
+    this.simulation = opts.simulation ?? simulationConfigOf({});
+    this.seed = (opts.seed ?? this.simulation.seed) >>> 0;
+    this.scenario = opts.scenario;
+    this.log = opts.log.child({ component: 'simulator' });
+    const now = opts.now ?? Date.now;
+    const clockStartMinutes = opts.scenario?.clockStartMinutes;
+    const startAtMs = opts.startAtMs ?? (clockStartMinutes === undefined ? undefined : localTimeOfDayMs(now(), clockStartMinutes));
+    this.clock = new SimulatedClock({ now, speed: opts.speed ?? 1, startAtMs });
+    const startMs = this.clock.simulatedStartMs;
+
+    this.effects = opts.scenario ? new ScenarioEffects(opts.scenario, startMs) : noEffects;
+    this.trafficEngine = new TrafficEngine({
+      links: engineLinks(topology, this.simulation),
+      seed: this.seed,
+      startMs,
+      stepMs: opts.stepMs,
+      effects: this.effects,
+    });
+
     const linksByRouter = new Map<string, LinkConfig[]>();
     for (const link of topology.links) {
       const list = linksByRouter.get(link.router);
       if (list) list.push(link);
       else linksByRouter.set(link.router, [link]);
     }
+    this.layouts = new MibLayoutCache(this.seed);
+    const linkUp = (linkId: string, atMs: number): boolean => this.effects.linkUp(linkId, atMs);
     this.entries = topology.routers.map((config) => {
+      const links = linksByRouter.get(config.id) ?? [];
+      const queues = new Map<string, Record<SimClass, ClassQueue | undefined>>(links.map((l) => [l.id, resolveLinkQueues(this.simulation, l.id)]));
       const model = buildRouterModel({
         router: config,
-        links: linksByRouter.get(config.id) ?? [],
-        models: this.models,
+        links,
+        sim: resolveRouter(this.simulation, config.id),
+        queues,
         seed: this.seed,
-        simulatedStartMs: this.clock.simulatedStartMs,
+        simulatedStartMs: startMs,
       });
-      return { config, model, mib: new RouterMib(this.layouts.forRouter(model), model) };
+      const mib = new RouterMib({ router: model, engine: this.trafficEngine, layouts: this.layouts, linkUp });
+      return { config, router: simulatedRouter(config.id, mib) };
     });
+    this.byId = new Map(this.entries.map((e) => [e.config.id, e]));
+
+    if (opts.scenario) {
+      this.runner = new ScenarioRunner({
+        scenario: opts.scenario,
+        startMs,
+        clock: this.clock,
+        router: (id) => this.byId.get(id)?.router,
+        log: opts.log,
+      });
+    }
+    if (opts.truth) {
+      this.truthWriter = new GroundTruthWriter({
+        engine: this.trafficEngine,
+        links: topology.links.map((l) => l.id),
+        path: opts.truth.path,
+        everyMs: opts.truth.everyMs ?? 60_000,
+        clock: this.clock,
+        log: opts.log,
+      });
+    }
   }
 
-  /** Binds every router. Rejects, naming the router and address, if any cannot be served. */
+  /** Binds every router, then starts the scenario and the ground truth. Rejects, naming the router and address, if any cannot be served. */
   async start(): Promise<void> {
     if (this.running) return;
     // Check everything before binding anything.
@@ -110,21 +213,36 @@ export class Simulator {
     }
     const started: ServedEntry[] = [];
     const failures: string[] = [];
+    const runner = this.runner;
     await Promise.all(
       this.entries.map(async (entry) => {
         const id = entry.config.id;
-        const bootAtMs = entry.model.bootAtMs;
-        const engineTimeAtStart = Math.floor((this.clock.simulatedStartMs - bootAtMs) / 1000);
+        const model = entry.router.model;
+        const initialEngineTimeS = Math.floor((this.clock.simulatedStartMs - model.bootAtMs) / 1000);
         const agent = new RouterAgent({
           security: securities.get(id)!,
-          mib: entry.mib,
+          mib: entry.router.mib,
           clock: {
             simulatedNowMs: () => this.clock.simulatedNowMs(),
-            engineTimeSeconds: () => Math.min(0x7fffffff, engineTimeAtStart + Math.floor(this.clock.wallElapsedMs() / 1000)),
+            // snmpEngineTime advances with the wall clock; after a reboot it restarts at 0.
+            engineTimeSeconds: () =>
+              Math.min(
+                0x7fffffff,
+                model.reboots === 0
+                  ? initialEngineTimeS + Math.floor(this.clock.wallElapsedMs() / 1000)
+                  : Math.max(0, Math.floor((this.clock.simulatedNowMs() - model.bootAtMs) / this.clock.speed / 1000)),
+              ),
           },
           saltSeed: hash32(this.seed, 'salt', id),
         });
-        const endpoint = new UdpEndpoint(addresses.get(id)!, (request) => agent.handle(request), this.log.child({ router: id }));
+        // Scenario events due by now apply before the request is answered.
+        const handle = runner
+          ? (request: Buffer): Buffer | undefined => {
+              runner.advanceTo(this.clock.simulatedNowMs());
+              return agent.handle(request);
+            }
+          : (request: Buffer): Buffer | undefined => agent.handle(request);
+        const endpoint = new UdpEndpoint(addresses.get(id)!, handle, this.log.child({ router: id }));
         try {
           await endpoint.start();
           entry.agent = agent;
@@ -141,16 +259,28 @@ export class Simulator {
         e.endpoint = undefined;
         e.agent = undefined;
       }
-      throw new Error(failures.join('; '));
+      throw new Error(failures.length > 3 ? `${failures.slice(0, 3).join('; ')}; and ${failures.length - 3} more` : failures.join('; '));
     }
     this.running = true;
+    this.runner?.start();
+    this.truthWriter?.start();
     this.log.info(
-      { routers: this.entries.length, links: this.models.size, seed: this.seed, speed: this.clock.speed, layouts: this.layouts.size },
+      {
+        routers: this.entries.length,
+        links: this.trafficEngine.linkIds().length,
+        seed: this.seed,
+        speed: this.clock.speed,
+        layouts: this.layouts.size,
+        scenario: this.scenario?.name,
+        simulatedStart: new Date(this.clock.simulatedStartMs).toISOString(),
+      },
       'simulator serving',
     );
   }
 
   async stop(): Promise<void> {
+    this.runner?.stop();
+    await this.truthWriter?.stop();
     await Promise.all(this.entries.map((e) => e.endpoint?.stop()));
     for (const e of this.entries) {
       e.endpoint = undefined;
@@ -168,19 +298,29 @@ export class Simulator {
     );
   }
 
-  /** The simulated model of a router (interfaces, ifIndex, boot time), for tests and tools. */
-  router(id: string): SimRouter | undefined {
-    return this.entries.find((e) => e.config.id === id)?.model;
+  /** A served router: its model and MIB, and the controls scenarios use (reboot, renumber, wrap, silence). */
+  router(id: string): SimulatedRouter | undefined {
+    return this.byId.get(id)?.router;
   }
 
-  /** The traffic model of a configured link. */
-  linkModel(linkId: string): LinkModel | undefined {
-    return this.models.get(linkId);
+  /** The traffic engine: cumulative octets and the true rates per link, direction and class. */
+  engine(): TrafficEngine {
+    return this.trafficEngine;
   }
 
-  /** Request counters per router (requests, responses, dropped, …). */
-  counters(): Record<string, RouterAgent['counters']> {
-    const out: Record<string, RouterAgent['counters']> = {};
+  /** The scenario's effects on traffic (no effects without a scenario). */
+  trafficEffects(): TrafficEffects {
+    return this.effects;
+  }
+
+  /** Applies the scenario's events due by `atMs` (simulated) now, instead of waiting for the timer. */
+  advanceScenarioTo(atMs: number = this.clock.simulatedNowMs()): void {
+    this.runner?.advanceTo(atMs);
+  }
+
+  /** Request counters per router (requests, responses, dropped, ignored, …). */
+  counters(): Record<string, AgentCounters> {
+    const out: Record<string, AgentCounters> = {};
     for (const e of this.entries) if (e.agent) out[e.config.id] = { ...e.agent.counters };
     return out;
   }

@@ -97,6 +97,19 @@ export const scenarioSchema = z
     /** The timeline's length: when it repeats, it starts over after this. Default: the end of the last event. */
     length: positiveDuration.optional(),
     repeat: z.boolean().default(false),
+    /**
+     * "HH:MM", Vietnam time (UTC+7): the simulated clock starts at this time of the current day,
+     * so the scenario plays at the hour it was written for (a surge squeezes at the busy hour).
+     * Default: the clock starts at the wall time.
+     */
+    clockStart: z
+      .string()
+      .regex(/^([01]?\d|2[0-3]):[0-5]\d$/, 'expected a time of day "HH:MM" (Vietnam time)')
+      .transform((text) => {
+        const [h, m] = text.split(':').map(Number);
+        return h! * 60 + m!;
+      })
+      .optional(),
     events: z.array(scenarioEventSchema).min(1),
   })
   .strict();
@@ -127,6 +140,8 @@ export interface Scenario {
   /** Length of one pass of the timeline. */
   lengthMs: number;
   repeat: boolean;
+  /** Minutes after local (UTC+7) midnight at which the simulated clock starts; undefined: the wall time. */
+  clockStartMinutes?: number;
   /** In file order. */
   events: ScenarioEvent[];
 }
@@ -244,7 +259,7 @@ export function parseScenario(text: string, file: string, topology: TopologyConf
     add(['length'], `a repeating timeline needs a length after its last event (at ${formatDurationMs(lastEndMs)})`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return { name: raw.name ?? file, file, description: raw.description, lengthMs, repeat: raw.repeat, events };
+  return { name: raw.name ?? file, file, description: raw.description, lengthMs, repeat: raw.repeat, clockStartMinutes: raw.clockStart, events };
 }
 
 /** Reads and validates a scenario file. Throws ConfigError (file not found, syntax, schema, unknown targets). */
