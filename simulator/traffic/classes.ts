@@ -10,7 +10,7 @@
 // Profiles are piecewise linear between hourly knots and each day's profile is periodic over
 // the day (its 24:00 value is its own 0:00 knot), so integrals are exact.
 import type { SimClass } from '../sim-config.ts';
-import { noiseAt, noiseIntegral, noiseLayers } from './model.ts';
+import { noiseAt, noiseIntegral, noiseLayers, segmentAmplitude } from './model.ts';
 import { busyHourStart, dayMs, hourMs, localOffsetMs } from './profile.ts';
 import { hash32 } from './random.ts';
 
@@ -176,5 +176,52 @@ export function classOfferedOctets(cls: SimClass, model: ClassLoadModel, fromMs:
   const shift = localOffsetMs + model.phaseMs;
   const profile = classProfileIntegral(cls, fromMs + shift, toMs + shift);
   const noise = noiseIntegral(model.noiseKey, toMs) - noiseIntegral(model.noiseKey, fromMs);
+  return (model.busyBps * (profile + model.noiseScale * noise)) / 8_000;
+}
+
+// ---- the same integral with memoised noise amplitudes (the engine's hot path) -----------------
+
+const twoPi = 2 * Math.PI;
+
+/** Float64 slots a noise memo needs per class: (segment, amplitude) per noise layer. */
+export const noiseMemoSlots = noiseLayers.length * 2;
+
+/** Marks memo slots [offset, offset + noiseMemoSlots) empty. */
+export function clearNoiseMemo(memo: Float64Array, offset: number): void {
+  for (let j = 0; j < noiseLayers.length; j++) memo[offset + 2 * j] = Number.NaN;
+}
+
+/** noiseIntegral, remembering each layer's last segment amplitude in `memo`: the same value, bit for bit. */
+function noiseIntegralMemo(noiseKey: number, atMs: number, memo: Float64Array, offset: number): number {
+  let sum = 0;
+  for (let j = 0; j < noiseLayers.length; j++) {
+    const { periodMs, amplitude } = noiseLayers[j]!;
+    const segment = Math.floor(atMs / periodMs);
+    const f = atMs / periodMs - segment;
+    let a: number;
+    if (memo[offset + 2 * j] === segment) a = memo[offset + 2 * j + 1]!;
+    else {
+      a = segmentAmplitude(noiseKey, j, segment);
+      memo[offset + 2 * j] = segment;
+      memo[offset + 2 * j + 1] = a;
+    }
+    sum += (amplitude * a * periodMs * (1 - Math.cos(twoPi * f))) / twoPi;
+  }
+  return sum;
+}
+
+/** classOfferedOctets with a noise memo (see clearNoiseMemo): the same value, bit for bit. */
+export function classOfferedOctetsMemo(
+  cls: SimClass,
+  model: ClassLoadModel,
+  fromMs: number,
+  toMs: number,
+  memo: Float64Array,
+  offset: number,
+): number {
+  if (model.busyBps === 0 || toMs <= fromMs) return 0;
+  const shift = localOffsetMs + model.phaseMs;
+  const profile = classProfileIntegral(cls, fromMs + shift, toMs + shift);
+  const noise = noiseIntegralMemo(model.noiseKey, toMs, memo, offset) - noiseIntegralMemo(model.noiseKey, fromMs, memo, offset);
   return (model.busyBps * (profile + model.noiseScale * noise)) / 8_000;
 }

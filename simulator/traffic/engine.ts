@@ -14,7 +14,7 @@
 // 15,000 routers × ~10 links × 2 directions polled once a minute is ~30,000 steps per second.
 import type { ClassQueue, QosStyle, SimClass } from '../sim-config.ts';
 import { reservedBps } from '../sim-config.ts';
-import { classLoadModel, classOfferedOctets, classOrder, type ClassLoadModel } from './classes.ts';
+import { classLoadModel, classOfferedOctetsMemo, classOrder, clearNoiseMemo, noiseMemoSlots, type ClassLoadModel } from './classes.ts';
 import { planTraffic } from './model.ts';
 import { queueStep } from './queue.ts';
 
@@ -94,6 +94,8 @@ interface DirState {
   linkState: LinkState;
   dir: EngineDirection;
   models: ClassLoadModel[];
+  /** Noise amplitudes of the current segments, per class (see classOfferedOctetsMemo). */
+  noiseMemo: Float64Array;
   /** Totals below are at the start of this step. */
   step: number;
   /** Whole octets since the origin step: pre-policy and post-policy, per class (+ carries). */
@@ -249,6 +251,7 @@ export class TrafficEngine {
       linkState,
       dir,
       models,
+      noiseMemo: new Float64Array(classCount * noiseMemoSlots),
       step: originStep,
       pre: new Float64Array(classCount),
       post: new Float64Array(classCount),
@@ -261,6 +264,7 @@ export class TrafficEngine {
       lastReadAtMs: Number.NaN,
       lastRead: undefined,
     };
+    for (let c = 0; c < classCount; c++) clearNoiseMemo(state.noiseMemo, c * noiseMemoSlots);
     const at = this.positionOf(state, this.startMs);
     for (let i = 0; i < classCount; i++) {
       state.origin.push(BigInt(Math.floor(at.pre[i]!)), BigInt(Math.floor(at.post[i]!)), BigInt(Math.floor(at.drop[i]!)));
@@ -282,7 +286,7 @@ export class TrafficEngine {
       return;
     }
     for (let c = 0; c < classCount; c++) {
-      let octets = classOfferedOctets(classOrder[c]!, state.models[c]!, fromMs, toMs);
+      let octets = classOfferedOctetsMemo(classOrder[c]!, state.models[c]!, fromMs, toMs, state.noiseMemo, c * noiseMemoSlots);
       if (c === internetIndex) octets *= Math.max(0, this.effects.internetFactor(link.id, fromMs));
       if (c === videoIndex) octets += (Math.max(0, this.effects.videoBps(link.id, state.dir, fromMs)) * this.stepMs) / 8_000;
       offered[c] = Math.max(0, Math.round(octets));

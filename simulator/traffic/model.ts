@@ -38,7 +38,8 @@ export const noiseLayers: readonly NoiseLayer[] = [
 ];
 const twoPi = 2 * Math.PI;
 
-function segmentAmplitude(noiseKey: number, layer: number, segment: number): number {
+/** The seeded amplitude (−1…1) of one noise layer's segment. */
+export function segmentAmplitude(noiseKey: number, layer: number, segment: number): number {
   return (hash32(noiseKey, layer, segment) / 0x1_0000_0000) * 2 - 1;
 }
 

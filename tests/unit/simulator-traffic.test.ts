@@ -9,7 +9,10 @@ import {
   classLoadModel,
   classOfferedBps,
   classOfferedOctets,
+  classOfferedOctetsMemo,
   classOrder,
+  clearNoiseMemo,
+  noiseMemoSlots,
   classProfileAt,
   classProfileIntegral,
   isWeekday,
@@ -97,6 +100,19 @@ describe('class profiles', () => {
     const exact = classOfferedOctets(cls, model, fromMs, fromMs + lengthMs);
     expect(exact).toBeGreaterThan(0);
     expect(Math.abs(exact - numeric) / exact).toBeLessThan(lengthMs > dayMs ? 1e-5 : 1e-7);
+  });
+
+  it('the memoised integral (used by the engine) is the plain one, bit for bit, in any order', () => {
+    const memo = new Float64Array(2 * noiseMemoSlots);
+    for (const cls of classOrder) {
+      clearNoiseMemo(memo, noiseMemoSlots); // a memo belongs to one noise key
+      const model = classLoadModel(cls, base);
+      for (let k = 0; k < 3_000; k++) {
+        const fromMs = tuesdayMs + ((k * 7_919) % 500) * 10_000 + (k % 5) * 1_001;
+        const toMs = fromMs + 10_000 + (k % 7) * 9_000;
+        expect(classOfferedOctetsMemo(cls, model, fromMs, toMs, memo, noiseMemoSlots)).toBe(classOfferedOctets(cls, model, fromMs, toMs));
+      }
+    }
   });
 
   it('offered load stays positive at every hour of a week, for every class', () => {
