@@ -109,7 +109,7 @@ bind-address = "127.0.0.1:18088"
 
 await startInflux();
 const cli = join(root, 'bin', 'lanewatch.js');
-start('simulate', process.execPath, [cli, 'simulate']);
+start('simulate', process.execPath, [cli, 'simulate', '--scenario', join(root, 'config', 'example', 'scenarios', 'demo.yaml')]);
 await new Promise((r) => setTimeout(r, 1500));
 start('lanewatch', process.execPath, [cli, 'run'], { env: { ...process.env } });
 const port = process.env.PORT || '8080';

@@ -8,8 +8,12 @@ import { formatDurationMs, parseDurationMs } from '../../simulator/scenario/dura
 import { loadScenario, parseScenario, type Scenario } from '../../simulator/scenario/schema.ts';
 import { ScenarioEffects, timelineOffsetMs } from '../../simulator/scenario/effects.ts';
 import { ScenarioRunner, scenarioActions, type ScenarioRouterControl } from '../../simulator/scenario/runner.ts';
+import { localTimeOfDayMs } from '../../simulator/clock.ts';
+import { loadSimulationConfig } from '../../simulator/sim-config.ts';
+import { Simulator } from '../../simulator/simulator.ts';
 
-const topology = loadConfig().topology;
+const example = loadConfig();
+const topology = example.topology;
 const log = pino({ level: 'silent' });
 const province = topology.links.find((l) => l.tier === 1)!.province;
 const provinceLinks = topology.links.filter((l) => l.province === province).map((l) => l.id);
@@ -107,13 +111,29 @@ events:
     expect(() => loadScenario('/nonexistent/scenario.yaml', topology)).toThrow(/scenario\.yaml.*file not found/);
   });
 
-  it('accepts the example demo scenario', () => {
-    const path = fileURLToPath(new URL('../../config/example/scenarios/demo.yaml', import.meta.url));
-    const s = loadScenario(path, topology);
-    expect(s.repeat).toBe(true);
-    const surge = s.events.find((e) => e.kind === 'internetSurge');
-    expect(surge?.atMs).toBeLessThanOrEqual(5 * min);
-    expect(s.events.some((e) => e.kind === 'videoConference')).toBe(true);
+  it.each([
+    ['"10:30"', 630],
+    ['"0:05"', 5],
+    ['"23:59"', 1439],
+  ])('reads clockStart %s as %d minutes after midnight', (text, minutes) => {
+    const s = parseScenario(`clockStart: ${text}\nevents:\n  - { kind: reboot, at: 1m, router: ${routerId} }\n`, 'sc.yaml', topology);
+    expect(s.clockStartMinutes).toBe(minutes);
+  });
+  it.each(['"24:00"', '"10h30"', '"7:5"', '630'])('rejects clockStart %s', (text) => {
+    expect(problemsOf(`clockStart: ${text}\nevents:\n  - { kind: reboot, at: 1m, router: ${routerId} }\n`).join('\n')).toMatch(/sc\.yaml:1 clockStart: /);
+  });
+});
+
+describe('localTimeOfDayMs', () => {
+  it.each([
+    // 2025-01-06 03:00 UTC is 10:00 in Vietnam: 10:30 the same local day.
+    [Date.UTC(2025, 0, 6, 3, 0), 630, Date.UTC(2025, 0, 6, 3, 30)],
+    // 2025-01-06 18:00 UTC is already 01:00 on the 7th in Vietnam.
+    [Date.UTC(2025, 0, 6, 18, 0), 630, Date.UTC(2025, 0, 7, 3, 30)],
+    // 16:59 UTC is 23:59 local on the 6th.
+    [Date.UTC(2025, 0, 6, 16, 59), 0, Date.UTC(2025, 0, 5, 17, 0)],
+  ])('from %d at minute %d → %d', (nowMs, minutes, expected) => {
+    expect(localTimeOfDayMs(nowMs, minutes)).toBe(expected);
   });
 });
 
@@ -300,5 +320,51 @@ events:
     });
     expect(run.advanceTo(3 * min)).toBe(2);
     expect(calls).toEqual([`${b} reboot ${2 * min}`]);
+  });
+});
+
+describe('the demo scenario (config/example/scenarios/demo.yaml) on the example network', () => {
+  const path = fileURLToPath(new URL('../../config/example/scenarios/demo.yaml', import.meta.url));
+  const demo = loadScenario(path, topology);
+  // Not started: the engine alone answers, through the scenario's effects.
+  const sim = new Simulator({ topology, simulation: loadSimulationConfig(example.dir, topology), scenario: demo, log, now: () => Date.UTC(2025, 0, 6, 1, 0) });
+  const engine = sim.engine();
+  const startMs = sim.clock.simulatedStartMs;
+  const mean = (link: string, fromMin: number, toMin: number) => engine.truth(link, 'down', startMs + fromMin * min, startMs + toMin * min);
+  const capacityOf = (link: string): number => topology.links.find((l) => l.id === link)!.capacityBps!;
+  const offered = (t: ReturnType<typeof mean>): number => Object.values(t).reduce((sum, c) => sum + c.offeredBps, 0);
+
+  it('repeats, starts the clock at the busy hour and squeezes within the first five minutes', () => {
+    expect(demo.repeat).toBe(true);
+    expect(startMs).toBe(Date.UTC(2025, 0, 6, 3, 30)); // 10:30 in Vietnam
+    const surge = demo.events.find((e) => e.kind === 'internetSurge');
+    expect(surge?.atMs).toBeLessThanOrEqual(5 * min);
+    expect(demo.events.some((e) => e.kind === 'videoConference')).toBe(true);
+  });
+
+  it('pushes the squeezed province past its uplink and its misconfigured link drops video, then recovers', () => {
+    const uplink = 't1-thanh-hoa';
+    const misconfigured = 't2-thanh-hoa-sam-son';
+    const before = mean(uplink, 0, 3);
+    const during = mean(uplink, 5, 15);
+    const after = mean(uplink, 16, 18);
+    expect(offered(before)).toBeLessThan(0.8 * capacityOf(uplink));
+    expect(offered(during)).toBeGreaterThan(capacityOf(uplink));
+    expect(during.internet.dropBps).toBeGreaterThan(0);
+    expect(during.docex.dropBps).toBe(0); // protected by its queue
+    expect(before.internet.dropBps + after.internet.dropBps).toBe(0);
+    const site = mean(misconfigured, 5, 15);
+    expect(site.video.dropBps).toBeGreaterThan(0); // no VIDEO queue on this link
+    expect(mean(misconfigured, 16, 18).video.dropBps).toBe(0);
+    // Another province is untouched.
+    expect(mean('t1-hue', 5, 15).internet.dropBps).toBe(0);
+  });
+
+  it('adds the conference on every uplink during it, and repeats after 30 minutes', () => {
+    const without = offered(mean('t1-hue', 16, 18));
+    const withConference = mean('t1-hue', 19, 25);
+    expect(withConference.video.offeredBps).toBeGreaterThan(mean('t1-hue', 16, 18).video.offeredBps + 15e6);
+    expect(without).toBeGreaterThan(0);
+    expect(offered(mean('t1-thanh-hoa', 35, 45))).toBeGreaterThan(capacityOf('t1-thanh-hoa'));
   });
 });
