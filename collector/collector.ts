@@ -10,6 +10,8 @@ export interface CollectorHealth {
   running: boolean;
   devices: number;
   devicesUp: number;
+  /** Devices whose last poll failed (not those never polled yet). */
+  devicesDown: number;
   lastPollAtMs?: number;
 }
 
@@ -104,8 +106,13 @@ export class Collector {
 
   health(): CollectorHealth {
     let devicesUp = 0;
-    for (const device of this.#pollers.keys()) if (this.#scheduler.stateOf(device) === 'up') devicesUp++;
-    const health: CollectorHealth = { running: this.#scheduler.running, devices: this.#pollers.size, devicesUp };
+    let devicesDown = 0;
+    for (const device of this.#pollers.keys()) {
+      const state = this.#scheduler.stateOf(device);
+      if (state === 'up') devicesUp++;
+      else if (state === 'down') devicesDown++;
+    }
+    const health: CollectorHealth = { running: this.#scheduler.running, devices: this.#pollers.size, devicesUp, devicesDown };
     if (this.#lastPollAtMs !== undefined) health.lastPollAtMs = this.#lastPollAtMs;
     return health;
   }

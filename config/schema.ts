@@ -94,7 +94,7 @@ export const settingsSchema = z
         spool: z
           .object({
             dir: z.string().default('.tmp/spool'),
-            maxBytes: z.number().int().positive().default(256 * 1024 * 1024),
+            maxBytes: z.number().int().positive().default(2 * 1024 * 1024 * 1024),
           })
           .strict()
           .prefault({}),

@@ -71,6 +71,9 @@ function httpStatus(err: unknown): number | undefined {
   return typeof res.statusCode === 'number' ? res.statusCode : undefined;
 }
 
+/** Points kept in memory before they go to the spool, in batches. */
+const maxBufferedBatches = 4;
+
 export class InfluxStore {
   private readonly settings: Settings['influx'];
   private readonly log: Logger;
@@ -142,6 +145,9 @@ export class InfluxStore {
       const points = batchToPoints(batch);
       if (points.length === 0) return;
       for (const p of points) this.buffer.push(p);
+      // InfluxDB slower than the collector: memory stays bounded, the spool takes the rest
+      // (in order: the pump always drains the spool before the buffer).
+      if (this.buffer.length > maxBufferedBatches * this.settings.batchSize) this.spoolBuffer();
       if (this.running && this.buffer.length >= this.settings.batchSize) this.kick();
     } catch (err) {
       this.log.error({ err, device: batch.poll?.device }, 'store could not take a batch');
@@ -175,7 +181,7 @@ export class InfluxStore {
   health(): StoreHealth {
     const stats = this.spoolUsable ? this.spool.stats() : { points: 0, bytes: 0, droppedPoints: 0 };
     const h: StoreHealth = {
-      influxReachable: this.reachable,
+      influxReachable: this.reachable && this.failures === 0,
       spooledPoints: stats.points,
       spooledBytes: stats.bytes,
       droppedPoints: stats.droppedPoints + this.rejectedPoints + this.lostPoints,
@@ -210,9 +216,9 @@ export class InfluxStore {
         return;
       }
     }
-    if (!this.reachable) this.log.info({ url: this.settings.url, afterFailures: this.failures }, 'influxdb reachable');
+    // A ping answers without credentials and while writes still fail (overload, 401/403): only a
+    // successful write resets the failure count (see writeChunk), so retries keep backing off.
     this.reachable = true;
-    this.failures = 0;
   }
 
   private async ensureDatabase(): Promise<void> {
@@ -237,7 +243,7 @@ export class InfluxStore {
   }
 
   private markUnreachable(error: string): void {
-    if (this.reachable || this.failures === 0) this.log.warn({ url: this.settings.url, error }, 'influxdb unreachable, spooling');
+    if (this.failures === 0) this.log.warn({ url: this.settings.url, error }, 'influxdb unreachable, spooling');
     this.reachable = false;
     this.failures += 1;
     this.lastError = error;
@@ -330,6 +336,8 @@ export class InfluxStore {
     try {
       await this.influx.writePoints(points.map(toInfluxPoint), { precision: 'ms', database: this.settings.database });
       this.lastWriteOkAtMs = Date.now();
+      if (this.failures > 0) this.log.info({ url: this.settings.url, afterFailures: this.failures }, 'influxdb writes succeed again');
+      this.failures = 0;
       return 'ok';
     } catch (err) {
       const status = httpStatus(err);

@@ -133,7 +133,14 @@ export class Spool {
     let bytes = 0;
     const flush = (seg: SegmentInfo): void => {
       if (lines.length === 0) return;
-      appendFileSync(seg.path, lines.join(''));
+      try {
+        appendFileSync(seg.path, lines.join(''));
+      } catch (err) {
+        // A partial write (disk full) may leave a torn last line: never append after it. The
+        // reader skips the torn line; the next append opens a fresh segment.
+        if (this.current === seg) this.current = undefined;
+        throw err;
+      }
       seg.bytes += bytes;
       seg.points += lines.length;
       this.totalBytes += bytes;

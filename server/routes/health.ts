@@ -33,6 +33,13 @@ export interface HealthInput {
   sinceMs: number;
 }
 
+/**
+ * Share of devices down above which the collector counts as degraded. A national network
+ * always has a few dead sites: those are network events (shown per device), not a failing
+ * monitor; a large share down points at the monitor's own reachability or credentials.
+ */
+export const maxDownShare = 0.05;
+
 /** Pure: combines the probes into the health view. */
 export function assessHealth(input: HealthInput): HealthView {
   const { ping, store, collector, nowMs, intervalMs, sinceMs } = input;
@@ -47,7 +54,8 @@ export function assessHealth(input: HealthInput): HealthView {
   let degraded = !ping.reachable || (store !== undefined && !store.influxReachable);
   if (collector) {
     const stale = nowMs - (collector.lastPollAtMs ?? sinceMs) > 2 * intervalMs;
-    if (!collector.running || collector.devicesUp < collector.devices || stale) degraded = true;
+    const downShare = collector.devices === 0 ? 0 : collector.devicesDown / collector.devices;
+    if (!collector.running || downShare > maxDownShare || stale) degraded = true;
   }
   return { status: degraded ? 'degraded' : 'ok', influx, collector: collector ?? null };
 }
@@ -115,9 +123,10 @@ const healthSchema = {
             running: { type: 'boolean' },
             devices: { type: 'integer' },
             devicesUp: { type: 'integer' },
+            devicesDown: { type: 'integer' },
             lastPollAtMs: { type: 'number' },
           },
-          required: ['running', 'devices', 'devicesUp'],
+          required: ['running', 'devices', 'devicesUp', 'devicesDown'],
         },
       },
       required: ['status', 'influx', 'collector'],
