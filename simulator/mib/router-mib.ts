@@ -93,6 +93,8 @@ interface ReadContext {
   rowOutDrops(row: LayoutRow): bigint;
   /** Per-class counters of a link interface in a model direction. */
   classCounters(ifPos: number, dir: TrafficDirection): readonly ClassCounters[];
+  /** Per-class bit rates (bps) over the last 30 s (since boot at most), as IOS's BitRate columns. */
+  classBitRates(ifPos: number, dir: TrafficDirection): readonly ClassCounters[];
   operUp(row: LayoutRow): boolean;
   wrapOffset(row: LayoutRow, side: 'in' | 'out'): bigint;
 }
@@ -210,6 +212,9 @@ const stats = (c: ReadContext, p: LayoutPolicy, cls: number): ClassCounters => c
 
 type StatsReader = (c: ReadContext, p: LayoutPolicy, cls: number) => SnmpValue;
 const statsPackets = (c: ReadContext, p: LayoutPolicy, octetCount: bigint): bigint => packetsOf(octetCount, policyDir(c, p));
+const rates = (c: ReadContext, p: LayoutPolicy, cls: number): ClassCounters => c.classBitRates(p.ifPos, policyDir(c, p))[cls]!;
+/** The window of the BitRate columns. */
+export const bitRateWindowMs = 30_000;
 /** cbQosCMStatsTable columns: 64-bit counters and their 32-bit overflow/low pairs (old IOS). */
 const statsColumns: readonly [number, StatsReader][] = [
   [1, (c, p, k) => counter32(high32(statsPackets(c, p, stats(c, p, k).pre)))], // PrePolicyPktOverflow
@@ -227,6 +232,15 @@ const statsColumns: readonly [number, StatsReader][] = [
   [15, (c, p, k) => counter32(high32(stats(c, p, k).drop))], // DropByteOverflow
   [16, (c, p, k) => counter32(stats(c, p, k).drop)], // DropByte
   [17, (c, p, k) => counter64(stats(c, p, k).drop)], // DropByte64
+  [7, (c, p, k) => gauge32(rates(c, p, k).pre)], // PrePolicyBitRate
+  [11, (c, p, k) => gauge32(rates(c, p, k).post)], // PostPolicyBitRate
+  [18, (c, p, k) => gauge32(rates(c, p, k).drop)], // DropBitRate
+  // No-buffer drops and fragments: none in this model.
+  ...[19, 20, 22, 23, 25, 26].map((column): [number, StatsReader] => [column, () => counter32(0n)]),
+  ...[21, 24, 27].map((column): [number, StatsReader] => [column, () => counter64(0n)]),
+  [28, (c, p, k) => counter64(rates(c, p, k).pre)], // PrePolicyBitRate64
+  [29, (c, p, k) => counter64(rates(c, p, k).post)], // PostPolicyBitRate64
+  [30, (c, p, k) => counter64(rates(c, p, k).drop)], // DropBitRate64
 ];
 
 /** The input policy's name beside the configured (output) one: WAN-OUT → WAN-IN. */
@@ -605,6 +619,30 @@ export class RouterMib implements MibTree, RouterControl {
     return counters;
   }
 
+  private classBitRates(ifPos: number, dir: TrafficDirection, atMs: number): readonly ClassCounters[] {
+    const iface = this.router.interfaces[ifPos]!;
+    if (iface.kind !== 'link' || iface.linkId === undefined) return noClassCounters;
+    const key = `${ifPos}/${dir}/rate`;
+    if (this.memoAtMs !== atMs || !this.memo) {
+      this.memoAtMs = atMs;
+      this.memo = new Map();
+    }
+    let bitRates = this.memo.get(key);
+    if (!bitRates) {
+      const fromMs = Math.max(atMs - bitRateWindowMs, this.router.bootAtMs, this.router.engineStartMs);
+      const now = this.engine.read(iface.linkId, dir, atMs);
+      const then = this.engine.read(iface.linkId, dir, fromMs);
+      const bps = (a: bigint, b: bigint): bigint => (atMs > fromMs ? ((a - b) * 8_000n) / BigInt(Math.round(atMs - fromMs)) : 0n);
+      bitRates = simClasses.map((cls) => {
+        const x = now.classes[cls];
+        const y = then.classes[cls];
+        return { pre: bps(x.preOctets, y.preOctets), post: bps(x.postOctets, y.postOctets), drop: bps(x.dropOctets, y.dropOctets) };
+      });
+      this.memo.set(key, bitRates);
+    }
+    return bitRates;
+  }
+
   private context(atMs: number): ReadContext {
     if (this.ctx?.atMs === atMs) return this.ctx;
     this.ctx = this.newContext(atMs);
@@ -615,6 +653,7 @@ export class RouterMib implements MibTree, RouterControl {
     const router = this.router;
     const iface = (ifPos: number): SimInterface => router.interfaces[ifPos]!;
     const classCounters = (ifPos: number, dir: TrafficDirection): readonly ClassCounters[] => this.classCounters(ifPos, dir, atMs);
+    const classBitRates = (ifPos: number, dir: TrafficDirection): readonly ClassCounters[] => this.classBitRates(ifPos, dir, atMs);
     const dirOf = (row: LayoutRow, side: 'in' | 'out'): TrafficDirection => {
       const i = iface(row.ifPos);
       return side === 'out' ? i.outDirection : inDirection(i);
@@ -624,6 +663,7 @@ export class RouterMib implements MibTree, RouterControl {
       atMs,
       iface,
       classCounters,
+      classBitRates,
       rowOctets: (row, side) => {
         const i = iface(row.ifPos);
         if (i.kind === 'management') return steadyOctets(router, i, dirOf(row, side), atMs);
