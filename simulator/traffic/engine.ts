@@ -107,7 +107,7 @@ interface DirState {
   cachedStep: number;
   stepPre: Float64Array;
   stepPost: Float64Array;
-  /** floor of the cumulative octets at startMs: pre, post, drop per class. */
+  /** floor of the cumulative octets at startMs: post, drop per class. */
   origin: bigint[];
   lastReadAtMs: number;
   lastRead: DirectionOctets | undefined;
@@ -266,9 +266,7 @@ export class TrafficEngine {
     };
     for (let c = 0; c < classCount; c++) clearNoiseMemo(state.noiseMemo, c * noiseMemoSlots);
     const at = this.positionOf(state, this.startMs);
-    for (let i = 0; i < classCount; i++) {
-      state.origin.push(BigInt(Math.floor(at.pre[i]!)), BigInt(Math.floor(at.post[i]!)), BigInt(Math.floor(at.drop[i]!)));
-    }
+    for (let i = 0; i < classCount; i++) state.origin.push(BigInt(Math.floor(at.post[i]!)), BigInt(Math.floor(at.drop[i]!)));
     return state;
   }
 
@@ -326,9 +324,11 @@ export class TrafficEngine {
     const classes = {} as Record<SimClass, ClassOctets>;
     let totalOctets = 0n;
     for (let c = 0; c < classCount; c++) {
-      const preOctets = at.carryPre[c]! + BigInt(Math.floor(at.pre[c]!)) - state.origin[3 * c]!;
-      const postOctets = at.carryPost[c]! + BigInt(Math.floor(at.post[c]!)) - state.origin[3 * c + 1]!;
-      const dropOctets = at.carryPre[c]! - at.carryPost[c]! + BigInt(Math.floor(at.drop[c]!)) - state.origin[3 * c + 2]!;
+      // post and drop are floored apart (each monotone); pre is their sum, so pre = post + drop
+      // at every instant, as on a router (it differs from ⌊pre⌋ by at most one octet).
+      const postOctets = at.carryPost[c]! + BigInt(Math.floor(at.post[c]!)) - state.origin[2 * c]!;
+      const dropOctets = at.carryPre[c]! - at.carryPost[c]! + BigInt(Math.floor(at.drop[c]!)) - state.origin[2 * c + 1]!;
+      const preOctets = postOctets + dropOctets;
       classes[classOrder[c]!] = Object.freeze({ preOctets, postOctets, dropOctets });
       totalOctets += postOctets;
     }
