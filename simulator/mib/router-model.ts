@@ -252,8 +252,10 @@ const zeroClass: ClassCounters = { pre: 0n, post: 0n, drop: 0n };
 export function seededOffset(router: SimRouter, iface: SimInterface, dir: TrafficDirection, cls: number): ClassCounters {
   const uptimeBeforeMs = Math.max(0, router.engineStartMs - router.bootAtMs);
   const d = dir === 'down' ? 0 : 1;
-  const meanUtil = 0.05 + 0.25 * (hash32(iface.key, d, 'util') / 0x1_0000_0000);
-  const share = [0.15, 0.1, 0.6, 0.15][cls]! * (0.6 + 0.8 * (hash32(iface.key, d, cls, 'share') / 0x1_0000_0000));
+  // Toward the sites busier than back, whatever the draw (down 20–35 %, up 5–12 % mean utilisation).
+  const u = hash32(iface.key, d, 'util') / 0x1_0000_0000;
+  const meanUtil = dir === 'down' ? 0.2 + 0.15 * u : 0.05 + 0.07 * u;
+  const share = [0.15, 0.1, 0.6, 0.15][cls]! * (0.8 + 0.4 * (hash32(iface.key, d, cls, 'share') / 0x1_0000_0000));
   const post = Math.floor(((iface.speedBps / 8) * (uptimeBeforeMs / 1000) * meanUtil * share));
   const dropRatio = (cls === 2 ? 0.004 : 0.0005) * (hash32(iface.key, d, cls, 'drop') / 0x1_0000_0000);
   const drop = Math.floor(post * dropRatio);
