@@ -61,6 +61,24 @@ interface DeviceSlot {
   busy: boolean;
   state: DeviceState;
   skipped: number;
+  /** Consecutive failed polls. */
+  failures: number;
+  /** Ticks still to pass over before a device that is down is polled again. */
+  backoffTicks: number;
+}
+
+/** A device that is down is polled at least every this many intervals. */
+export const maxDownBackoffIntervals = 8;
+
+/**
+ * Ticks to pass over after `failures` consecutive failed polls: 0 after the first (a lost
+ * packet), then 1, 3, 7… up to `maxDownBackoffIntervals - 1`. Dead devices (a regional power
+ * cut) then cost a fraction of the concurrency budget instead of all of it, and the healthy
+ * ones keep their schedule.
+ */
+export function downBackoffTicks(failures: number): number {
+  if (failures <= 1) return 0;
+  return Math.min(2 ** (failures - 1), maxDownBackoffIntervals) - 1;
 }
 
 export class Scheduler {
@@ -85,6 +103,8 @@ export class Scheduler {
         busy: false,
         state: 'unknown',
         skipped: 0,
+        failures: 0,
+        backoffTicks: 0,
       });
     }
   }
@@ -140,6 +160,10 @@ export class Scheduler {
     const slot = this.#slots.get(device);
     if (!slot || !this.#running) return;
     this.#arm(device);
+    if (slot.backoffTicks > 0) {
+      slot.backoffTicks--;
+      return;
+    }
     if (slot.busy) {
       slot.skipped++;
       this.#log.debug({ device, skipped: slot.skipped }, 'previous poll still running: tick skipped');
@@ -178,6 +202,8 @@ export class Scheduler {
 
   /** Logs a device's state change once per change, not every poll. */
   #noteState(device: string, slot: DeviceSlot, result: PollResult): void {
+    slot.failures = result.ok ? 0 : slot.failures + 1;
+    slot.backoffTicks = downBackoffTicks(slot.failures);
     const next: DeviceState = result.ok ? 'up' : 'down';
     const previous = slot.state;
     if (next === previous) return;

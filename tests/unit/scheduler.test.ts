@@ -2,7 +2,7 @@
 // clock (deterministic: no real time is measured).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { pino } from 'pino';
-import { Scheduler, fnv1a32, jitterOffsetMs, nextDueMs, type PollResult } from '../../collector/scheduler.ts';
+import { Scheduler, downBackoffTicks, fnv1a32, jitterOffsetMs, maxDownBackoffIntervals, nextDueMs, type PollResult } from '../../collector/scheduler.ts';
 
 describe('fnv1a32', () => {
   it.each([
@@ -50,6 +50,21 @@ describe('nextDueMs', () => {
 interface Deferred {
   resolve: (r: PollResult) => void;
 }
+
+describe('downBackoffTicks', () => {
+  it.each([
+    [0, 0],
+    [1, 0],
+    [2, 1],
+    [3, 3],
+    [4, 7],
+    [5, 7],
+    [100, 7],
+  ])('after %i consecutive failures passes over %i ticks', (failures, ticks) => {
+    expect(downBackoffTicks(failures)).toBe(ticks);
+    expect(ticks).toBeLessThan(maxDownBackoffIntervals);
+  });
+});
 
 describe('Scheduler', () => {
   beforeEach(() => {
@@ -148,7 +163,8 @@ describe('Scheduler', () => {
       },
     });
     scheduler.start();
-    await vi.advanceTimersByTimeAsync(7_000);
+    // Ticks 1–2 up; 3, 4 and 6 down (tick 5 and 7–9 passed over: down backoff); 10–11 up.
+    await vi.advanceTimersByTimeAsync(11_000);
     await scheduler.stop();
     expect(i).toBe(7);
     expect(lines.filter((l) => l.msg === 'device down')).toHaveLength(1);
@@ -170,7 +186,8 @@ describe('Scheduler', () => {
       },
     });
     scheduler.start();
-    await vi.advanceTimersByTimeAsync(3_000);
+    // Failed polls at ticks 1, 2 and 4 (tick 3 passed over: down backoff).
+    await vi.advanceTimersByTimeAsync(4_000);
     await scheduler.stop();
     expect(calls).toBe(3);
     expect(scheduler.stateOf('x')).toBe('down');
@@ -185,5 +202,43 @@ describe('Scheduler', () => {
     await scheduler.stop();
     await vi.advanceTimersByTimeAsync(5_000);
     expect(calls).toBe(0);
+  });
+});
+
+describe('Scheduler with dead devices', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_700_000_000_000 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('polls a dead device less and less often, a live one every interval, and a recovered one at once', async () => {
+    const log = pino({ level: 'silent' });
+    const calls = new Map<string, number>();
+    let deadAnswers = false;
+    const scheduler = new Scheduler({
+      devices: ['live', 'dead'],
+      intervalMs: 1_000,
+      concurrency: 4,
+      log,
+      run: async (device) => {
+        calls.set(device, (calls.get(device) ?? 0) + 1);
+        return { ok: device === 'live' || deadAnswers, error: 'timeout' };
+      },
+    });
+    scheduler.start();
+    await vi.advanceTimersByTimeAsync(40_000);
+    // 40 ticks: the dead one is polled at ticks 1, 2, 4, 8, 16, 24, 32, 40 (every 8th at most).
+    expect(calls.get('live')).toBe(40);
+    expect(calls.get('dead')).toBe(8);
+    expect(scheduler.stateOf('dead')).toBe('down');
+    deadAnswers = true;
+    await vi.advanceTimersByTimeAsync(8_000); // within one backoff period it is polled and found up
+    expect(scheduler.stateOf('dead')).toBe('up');
+    const before = calls.get('dead') ?? 0;
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(calls.get('dead')).toBe(before + 5); // back on every interval
+    await scheduler.stop();
   });
 });
