@@ -30,7 +30,7 @@ const routerIds = ['hue-core-1', 'nghe-an-core-1', 'ha-tinh-core-1', 'lang-son-c
 
 /** A few province routers of the example (v2c; CBQoS, sub-interfaces and no-QoS), on free ports. */
 async function smallTopology(): Promise<TopologyConfig> {
-  const routers = [];
+  const routers: TopologyConfig['routers'] = [];
   for (const id of routerIds) {
     const r = example.topology.routers.find((x) => x.id === id);
     if (!r) throw new Error(`example router ${id} is missing`);
@@ -101,15 +101,17 @@ async function serve(scenarioText: string | undefined, extra: Partial<SimulatorO
   };
 }
 
-/** snmpget of numeric OIDs: their values as bigint (Counter32/64, Gauge, Timeticks, INTEGER). */
-async function snmpget(s: Served, routerId: string, oids: string[]): Promise<bigint[]> {
+/** snmpget of numeric OIDs: their values as bigint (Counter32/64, Gauge, Timeticks, INTEGER), one per OID. */
+async function snmpget<const T extends readonly string[]>(s: Served, routerId: string, oids: T): Promise<{ -readonly [K in keyof T]: bigint }> {
   const { stdout } = await run('snmpget', ['-v2c', '-c', s.community(routerId), '-t', '1', '-r', '0', '-On', '-Oqvt', s.address(routerId), ...oids], {
     env: { ...process.env, MIBS: '' },
   });
-  return stdout
+  const values = stdout
     .trim()
     .split('\n')
     .map((line) => BigInt(line.trim()));
+  if (values.length !== oids.length) throw new Error(`snmpget returned ${values.length} values for ${oids.length} OIDs: ${stdout}`);
+  return values as { -readonly [K in keyof T]: bigint };
 }
 
 /** ifName → ifIndex, walked with snmpbulkwalk. */
@@ -240,7 +242,7 @@ describe('scenario traffic read through the engine and SNMP', () => {
       const [a] = await snmpget(x, 'hue-core-1', [`${column}.${ifIndex}`]);
       x.at(6 * min);
       const [b] = await snmpget(x, 'hue-core-1', [`${column}.${ifIndex}`]);
-      return b! - a!;
+      return b - a;
     };
     const surged = Number(await delta(s));
     const normal = Number(await delta(calm));
@@ -290,7 +292,7 @@ describe('--speed', () => {
     await new Promise((r) => setTimeout(r, 2_000));
     const [up2, octets2] = await snmpget(s, 'hue-core-1', [oid.sysUpTime, `${column}.${ifIndex}`]);
     const wallSeconds = (Date.now() - wall1) / 1000;
-    const simulatedSeconds = Number(up2! - up1!) / 100;
+    const simulatedSeconds = Number(up2 - up1) / 100;
     // 60 simulated seconds per wall second (loose bounds: the wall time includes process starts).
     expect(simulatedSeconds / wallSeconds).toBeGreaterThan(40);
     expect(simulatedSeconds / wallSeconds).toBeLessThan(65);
@@ -298,7 +300,7 @@ describe('--speed', () => {
     const bootAtMs = s.sim.router('hue-core-1')!.model.bootAtMs;
     const fromMs = bootAtMs + Number(up1) * 10;
     const toMs = bootAtMs + Number(up2) * 10;
-    const measuredBps = (Number(octets2! - octets1!) * 8) / simulatedSeconds;
+    const measuredBps = (Number(octets2 - octets1) * 8) / simulatedSeconds;
     const truthBps = Object.values(s.sim.engine().truth(linkId, 'down', fromMs, toMs)).reduce((sum, c) => sum + c.sentBps, 0);
     expect(Math.abs(measuredBps - truthBps) / truthBps).toBeLessThan(0.01);
   });
