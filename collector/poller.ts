@@ -199,14 +199,14 @@ export class DevicePoller {
       this.#reported.delete(`counters:${link.id}`);
       const prev = this.#readings.get(link.ifName);
       this.#readings.set(link.ifName, curr);
-      const outcome = measureInterval(prev, curr, { maxGapMs });
+      const capacityBps = capacityBpsOf(link.capacityBps, found.ifHighSpeedMbps);
+      const outcome = measureInterval(prev, curr, { maxGapMs, ...(capacityBps !== undefined ? { capacityBps } : {}) });
       if (!outcome.ok) {
         this.#noteDiscontinuity(outcome.reason, link, prev, curr);
         continue;
       }
       const inBps = bitsPerSecondOf(outcome.inOctets, outcome.intervalMs);
       const outBps = bitsPerSecondOf(outcome.outOctets, outcome.intervalMs);
-      const capacityBps = capacityBpsOf(link.capacityBps, found.ifHighSpeedMbps);
       if (capacityBps === undefined) {
         this.#reportOnce(`capacity:${link.id}`, { link: link.id, ifName: link.ifName }, 'link capacity unknown (no capacityBps, ifHighSpeed 0): no link samples');
       } else this.#reported.delete(`capacity:${link.id}`);

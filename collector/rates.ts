@@ -130,7 +130,9 @@ export type Discontinuity =
   | 'discontinuity-time'
   | 'ifindex-changed'
   | 'counter-width-changed'
-  | 'counter-went-back';
+  | 'counter-went-back'
+  /** A 32-bit counter on a link fast enough to wrap more than once in the interval. */
+  | 'counter32-ambiguous';
 
 export type IntervalOutcome =
   | {
@@ -148,6 +150,18 @@ export type IntervalOutcome =
 export interface MeasureOptions {
   /** Longer than this since the last good reading (e.g. 3 × interval after missed polls): start fresh. */
   maxGapMs: number;
+  /** The link's capacity, when known: a 32-bit counter that could wrap twice gives no sample. */
+  capacityBps?: number;
+}
+
+/**
+ * Whether a 32-bit counter at `capacityBps` can wrap more than once in `intervalMs`: one
+ * wrap is then indistinguishable from two (700 Mbit/s read as 127 Mbit/s). RFC 2863 asks for
+ * 64-bit counters above 20 Mbit/s; this guards the devices that lack them.
+ */
+export function counter32Ambiguous(capacityBps: number | undefined, intervalMs: number): boolean {
+  if (capacityBps === undefined) return false;
+  return (capacityBps * intervalMs) / 1_000 / 8 >= Number(COUNTER32_MODULUS);
 }
 
 /**
@@ -186,5 +200,6 @@ export function measureInterval(prev: CounterReading | undefined, curr: CounterR
     prev.outErrors !== undefined && curr.outErrors !== undefined ? counterDelta(prev.outErrors, curr.outErrors, 32) : undefined;
 
   const { intervalMs, clock } = chooseIntervalMs(uptimeDeltaCs, wallElapsedMs);
+  if (curr.counterBits === 32 && counter32Ambiguous(opts.capacityBps, intervalMs)) return { ok: false, reason: 'counter32-ambiguous' };
   return { ok: true, intervalMs, clock, inOctets, outOctets, inErrors, outErrors };
 }

@@ -194,6 +194,22 @@ describe('measureInterval', () => {
     expect(got).toMatchObject({ ok: true, inOctets: 750n, outOctets: 100n });
   });
 
+  it.each([
+    // 2^32 octets in 60 s is 572.6 Mbit/s: at or above it, one wrap cannot be told from two.
+    [100e6, true],
+    [572e6, true],
+    [573e6, false],
+    [1e9, false],
+  ])('32-bit counters on a %d bit/s link over 60 s: sample %s', (capacityBps, sampled) => {
+    const prev = { ...base, counterBits: 32 as const, inOctets: MAX32 - 99n, outOctets: 0n };
+    const got = measureInterval(prev, next({ counterBits: 32, inOctets: 650n, outOctets: 100n }), { ...opts, capacityBps });
+    expect(got).toMatchObject(sampled ? { ok: true } : { ok: false, reason: 'counter32-ambiguous' });
+  });
+
+  it('64-bit counters are never ambiguous, whatever the capacity', () => {
+    expect(measureInterval(base, next({}), { ...opts, capacityBps: 400e9 })).toMatchObject({ ok: true });
+  });
+
   it('sysUpTime own wrap after ~497 days still measures', () => {
     const prev = { ...base, sysUpTimeCs: TIMETICKS_MODULUS - 2_000 };
     const got = measureInterval(prev, next({ sysUpTimeCs: 4_000 }), opts);
