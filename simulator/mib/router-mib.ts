@@ -83,7 +83,7 @@ export interface LayoutPolicy {
 }
 
 /** Reads one value of a router at one instant. */
-interface ReadContext {
+export interface ReadContext {
   router: SimRouter;
   atMs: number;
   iface(ifPos: number): SimInterface;
@@ -458,9 +458,23 @@ export class MibLayout {
   }
 }
 
+/**
+ * What one read instant of one router computed (engine reads, per-class counters, bit rates).
+ * Requests are answered one at a time, so one scratch shared by every router of a cache keeps
+ * per-router memory free of it.
+ */
+export interface ReadScratch {
+  owner: object | undefined;
+  atMs: number;
+  memo: Map<string, readonly ClassCounters[]>;
+  ctx: ReadContext | undefined;
+}
+
 /** Shares layouts between routers of the same shape. Owned by one Simulator. */
 export class MibLayoutCache {
   private readonly layouts = new Map<string, MibLayout>();
+  /** See ReadScratch. */
+  readonly scratch: ReadScratch = { owner: undefined, atMs: Number.NaN, memo: new Map(), ctx: undefined };
 
   constructor(private readonly seed = 0) {}
 
@@ -497,11 +511,6 @@ export class RouterMib implements MibTree, RouterControl {
   private readonly engine: OctetSource;
   private readonly layouts: MibLayoutCache;
   private readonly linkUp: (linkId: string, atMs: number) => boolean;
-  /** Per-class counters read at `memoAtMs` (one request reads many columns at one instant). */
-  private memoAtMs = Number.NaN;
-  private memo: Map<string, readonly ClassCounters[]> | undefined;
-  /** The read context of the last instant read. */
-  private ctx: ReadContext | undefined;
 
   constructor(opts: RouterMibOptions) {
     this.router = opts.router;
@@ -586,9 +595,19 @@ export class RouterMib implements MibTree, RouterControl {
   }
 
   private forget(): void {
-    this.memoAtMs = Number.NaN;
-    this.memo = undefined;
-    this.ctx = undefined;
+    if (this.layouts.scratch.owner === this) this.layouts.scratch.owner = undefined;
+  }
+
+  /** The shared scratch, reset unless it holds this router's values at `atMs`. */
+  private scratchAt(atMs: number): ReadScratch {
+    const scratch = this.layouts.scratch;
+    if (scratch.owner !== this || scratch.atMs !== atMs) {
+      scratch.owner = this;
+      scratch.atMs = atMs;
+      scratch.memo.clear();
+      scratch.ctx = undefined;
+    }
+    return scratch;
   }
 
   /** Octets a row counted recently (since boot, or since the simulation start for engine links), and over how long. */
@@ -606,15 +625,12 @@ export class RouterMib implements MibTree, RouterControl {
   private classCounters(ifPos: number, dir: TrafficDirection, atMs: number): readonly ClassCounters[] {
     const iface = this.router.interfaces[ifPos]!;
     if (iface.kind !== 'link' || iface.linkId === undefined) return noClassCounters;
-    if (this.memoAtMs !== atMs || !this.memo) {
-      this.memoAtMs = atMs;
-      this.memo = new Map();
-    }
+    const { memo } = this.scratchAt(atMs);
     const key = `${ifPos}/${dir}`;
-    let counters = this.memo.get(key);
+    let counters = memo.get(key);
     if (!counters) {
       counters = linkClassCounters(this.router, iface, dir, this.engine.read(iface.linkId, dir, atMs));
-      this.memo.set(key, counters);
+      memo.set(key, counters);
     }
     return counters;
   }
@@ -623,11 +639,8 @@ export class RouterMib implements MibTree, RouterControl {
     const iface = this.router.interfaces[ifPos]!;
     if (iface.kind !== 'link' || iface.linkId === undefined) return noClassCounters;
     const key = `${ifPos}/${dir}/rate`;
-    if (this.memoAtMs !== atMs || !this.memo) {
-      this.memoAtMs = atMs;
-      this.memo = new Map();
-    }
-    let bitRates = this.memo.get(key);
+    const { memo } = this.scratchAt(atMs);
+    let bitRates = memo.get(key);
     if (!bitRates) {
       const fromMs = Math.max(atMs - bitRateWindowMs, this.router.bootAtMs, this.router.engineStartMs);
       const now = this.engine.read(iface.linkId, dir, atMs);
@@ -638,15 +651,15 @@ export class RouterMib implements MibTree, RouterControl {
         const y = then.classes[cls];
         return { pre: bps(x.preOctets, y.preOctets), post: bps(x.postOctets, y.postOctets), drop: bps(x.dropOctets, y.dropOctets) };
       });
-      this.memo.set(key, bitRates);
+      memo.set(key, bitRates);
     }
     return bitRates;
   }
 
   private context(atMs: number): ReadContext {
-    if (this.ctx?.atMs === atMs) return this.ctx;
-    this.ctx = this.newContext(atMs);
-    return this.ctx;
+    const scratch = this.scratchAt(atMs);
+    scratch.ctx ??= this.newContext(atMs);
+    return scratch.ctx;
   }
 
   private newContext(atMs: number): ReadContext {
