@@ -264,7 +264,8 @@ export function parseScenario(text: string, file: string, topology: TopologyConf
 
 /** Reads and validates a scenario file. Throws ConfigError (file not found, syntax, schema, unknown targets). */
 export function loadScenario(path: string, topology: TopologyConfig): Scenario {
-  const shown = relative(process.cwd(), path) || path;
+  const fromCwd = relative(process.cwd(), path);
+  const shown = fromCwd === '' || fromCwd.startsWith('..') ? path : fromCwd;
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
