@@ -3,6 +3,7 @@
 // directions) and InterfaceSamples for the router's configured links. Keeps the device's
 // state: the last good reading per ifName and the ifIndex → ifName map.
 import { LogLimiter } from './log-limiter.ts';
+import { AddressResolver } from './snmp/resolve.ts';
 import type { Logger } from 'pino';
 import type { LinkConfig, RouterConfig, Settings } from '../config/schema.ts';
 import type { InterfaceSample, LinkSample, PollBatch, PollOutcome } from './samples.ts';
@@ -84,6 +85,7 @@ export class DevicePoller {
   readonly #reported = new Set<string>();
   /** Repeated warnings (invalid rates, discontinuities): one line per link per 10 minutes. */
   readonly #limiter: LogLimiter;
+  readonly #resolver: AddressResolver;
   /** Whether the 32-bit octet columns are needed: unknown until the first poll. */
   #needFallback: boolean | undefined;
   #lastUptime: { cs: number; atMs: number } | undefined;
@@ -99,6 +101,7 @@ export class DevicePoller {
     this.#log = opts.log.child({ device: opts.router.id });
     this.#now = opts.now ?? Date.now;
     this.#limiter = new LogLimiter(10 * 60_000, this.#now);
+    this.#resolver = new AddressResolver({ timeoutMs: opts.collector.timeoutMs, now: this.#now });
   }
 
   /** ifIndex → ifName as of the last successful poll. */
@@ -117,7 +120,10 @@ export class DevicePoller {
     const columns = this.#needFallback === false ? BASE_COLUMNS : [...BASE_COLUMNS, ...FALLBACK_COLUMNS];
     let open: ReturnType<typeof openSession> | undefined;
     try {
-      open = openSession(this.#router.address, this.#router.snmp, {
+      const address = await this.#resolver.resolve(this.#router.address).catch((err: unknown) => {
+        throw new SnmpError('socket', this.#router.address, err instanceof Error ? err.message : String(err), { cause: err });
+      });
+      open = openSession(address, this.#router.snmp, {
         timeoutMs: this.#opts.collector.timeoutMs,
         retries: this.#opts.collector.retries,
         backoff: this.#opts.backoff ?? 1.5,
