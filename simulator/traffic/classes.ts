@@ -183,16 +183,22 @@ export function classOfferedOctets(cls: SimClass, model: ClassLoadModel, fromMs:
 
 const twoPi = 2 * Math.PI;
 
-/** Float64 slots a noise memo needs per class: (segment, amplitude) per noise layer. */
-export const noiseMemoSlots = noiseLayers.length * 2;
+/** Float64 slots a noise memo needs per class: (segment, amplitude) per noise layer, then the last (atMs, integral). */
+export const noiseMemoSlots = noiseLayers.length * 2 + 2;
+const lastSlot = noiseLayers.length * 2;
 
 /** Marks memo slots [offset, offset + noiseMemoSlots) empty. */
 export function clearNoiseMemo(memo: Float64Array, offset: number): void {
   for (let j = 0; j < noiseLayers.length; j++) memo[offset + 2 * j] = Number.NaN;
+  memo[offset + lastSlot] = Number.NaN;
 }
 
-/** noiseIntegral, remembering each layer's last segment amplitude in `memo`: the same value, bit for bit. */
+/**
+ * noiseIntegral, remembering each layer's last segment amplitude and the last value in `memo`
+ * (consecutive steps share an edge): the same value, bit for bit.
+ */
 function noiseIntegralMemo(noiseKey: number, atMs: number, memo: Float64Array, offset: number): number {
+  if (memo[offset + lastSlot] === atMs) return memo[offset + lastSlot + 1]!;
   let sum = 0;
   for (let j = 0; j < noiseLayers.length; j++) {
     const { periodMs, amplitude } = noiseLayers[j]!;
@@ -207,6 +213,8 @@ function noiseIntegralMemo(noiseKey: number, atMs: number, memo: Float64Array, o
     }
     sum += (amplitude * a * periodMs * (1 - Math.cos(twoPi * f))) / twoPi;
   }
+  memo[offset + lastSlot] = atMs;
+  memo[offset + lastSlot + 1] = sum;
   return sum;
 }
 
@@ -222,6 +230,7 @@ export function classOfferedOctetsMemo(
   if (model.busyBps === 0 || toMs <= fromMs) return 0;
   const shift = localOffsetMs + model.phaseMs;
   const profile = classProfileIntegral(cls, fromMs + shift, toMs + shift);
-  const noise = noiseIntegralMemo(model.noiseKey, toMs, memo, offset) - noiseIntegralMemo(model.noiseKey, fromMs, memo, offset);
+  const atFrom = noiseIntegralMemo(model.noiseKey, fromMs, memo, offset);
+  const noise = noiseIntegralMemo(model.noiseKey, toMs, memo, offset) - atFrom;
   return (model.busyBps * (profile + model.noiseScale * noise)) / 8_000;
 }
