@@ -3,7 +3,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseDocument, LineCounter, isNode, type Document } from 'yaml';
+import { parseDocument, LineCounter, isMap, isNode, isScalar, type Document } from 'yaml';
 import type { z } from 'zod';
 import {
   settingsSchema,
@@ -49,14 +49,16 @@ export function formatKey(path: readonly PropertyKey[]): string {
   return out;
 }
 
-interface ParsedFile {
+/** A parsed YAML file with what is needed to name a key's line. */
+export interface ParsedFile {
   file: string;
   doc: Document.Parsed;
   lines: LineCounter;
   value: unknown;
 }
 
-function readYaml(dir: string, name: string, problems: ConfigProblem[], required: boolean): ParsedFile | undefined {
+/** Reads `dir/name`; syntax errors (and a missing required file) go to `problems`. */
+export function readYaml(dir: string, name: string, problems: ConfigProblem[], required: boolean): ParsedFile | undefined {
   const path = join(dir, name);
   const shown = relative(process.cwd(), path) || path;
   if (!existsSync(path)) {
@@ -72,16 +74,24 @@ function readYaml(dir: string, name: string, problems: ConfigProblem[], required
   return { file: shown, doc, lines, value: doc.toJS() ?? {} };
 }
 
-function lineOf(parsed: ParsedFile, path: readonly PropertyKey[]): number | undefined {
-  // Walk up until a node exists (a missing key is reported at its parent).
+/** The line of the key that `path` names (of its value for a sequence item); a missing key: its parent's. */
+export function lineOf(parsed: ParsedFile, path: readonly PropertyKey[]): number | undefined {
   for (let n = path.length; n >= 0; n--) {
+    if (n > 0) {
+      const parent = parsed.doc.getIn(path.slice(0, n - 1) as unknown[], true);
+      if (isMap(parent)) {
+        const pair = parent.items.find((item) => isScalar(item.key) && String(item.key.value) === String(path[n - 1]));
+        if (pair && isNode(pair.key) && pair.key.range) return parsed.lines.linePos(pair.key.range[0]).line;
+      }
+    }
     const node = parsed.doc.getIn(path.slice(0, n) as unknown[], true);
     if (isNode(node) && node.range) return parsed.lines.linePos(node.range[0]).line;
   }
   return undefined;
 }
 
-function validate<S extends z.ZodType>(
+/** Validates a parsed file against a schema; every issue goes to `problems` with its key and line. */
+export function validate<S extends z.ZodType>(
   schema: S,
   parsed: ParsedFile,
   problems: ConfigProblem[],

@@ -4,11 +4,9 @@
 // that is the point of the misconfigurations), and the class mix of the offered load.
 // The collector and the server never read it. The file is optional: every key has a default,
 // and the defaults live in `simulationDefaults` only.
-import { readFileSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { parseDocument, LineCounter, isMap, isNode, isScalar, type Document } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, formatKey, type ConfigProblem } from '../config/load.ts';
+import { ConfigError, formatKey, lineOf, readYaml, validate, type ConfigProblem } from '../config/load.ts';
 import type { TopologyConfig } from '../config/schema.ts';
 
 export type SimClass = 'docex' | 'video' | 'internet' | 'other';
@@ -206,29 +204,6 @@ export function reservedBps(queue: ClassQueue | undefined, capacityBps: number):
 
 export const simulationFileName = 'simulation.yaml';
 
-interface ParsedFile {
-  file: string;
-  doc: Document.Parsed;
-  lines: LineCounter;
-  value: unknown;
-}
-
-/** The line of the key that `path` names (of its value for a sequence item); a missing key: its parent's. */
-function lineOf(parsed: ParsedFile, path: readonly PropertyKey[]): number | undefined {
-  for (let n = path.length; n >= 0; n--) {
-    if (n > 0) {
-      const parent = parsed.doc.getIn(path.slice(0, n - 1) as unknown[], true);
-      if (isMap(parent)) {
-        const pair = parent.items.find((item) => isScalar(item.key) && String(item.key.value) === String(path[n - 1]));
-        if (pair && isNode(pair.key) && pair.key.range) return parsed.lines.linePos(pair.key.range[0]).line;
-      }
-    }
-    const node = parsed.doc.getIn(path.slice(0, n) as unknown[], true);
-    if (isNode(node) && node.range) return parsed.lines.linePos(node.range[0]).line;
-  }
-  return undefined;
-}
-
 /** References and limits a schema cannot see: router and link ids exist, reservations fit. */
 export function crossCheckSimulation(
   file: SimulationFile,
@@ -274,34 +249,16 @@ export function crossCheckSimulation(
  * the topology. Throws ConfigError with every problem as `file:line key: reason`.
  */
 export function loadSimulationConfig(dir: string, topology: TopologyConfig): SimulationConfig {
-  const path = join(dir, simulationFileName);
-  const shown = relative(process.cwd(), path) || path;
+  const problems: ConfigProblem[] = [];
+  const parsed = readYaml(dir, simulationFileName, problems, false);
   let fileValue: SimulationFile = {};
-  let parsed: ParsedFile | undefined;
-  if (existsSync(path)) {
-    const lines = new LineCounter();
-    const doc = parseDocument(readFileSync(path, 'utf8'), { lineCounter: lines });
-    if (doc.errors.length > 0) {
-      throw new ConfigError(
-        doc.errors.map((err) => ({ file: shown, key: '', line: err.linePos?.[0]?.line, reason: `YAML syntax: ${err.message.split('\n')[0]}` })),
-      );
-    }
-    parsed = { file: shown, doc, lines, value: doc.toJS() ?? {} };
-    const result = simulationFileSchema.safeParse(parsed.value);
-    if (!result.success) {
-      const problems: ConfigProblem[] = result.error.issues.map((issue) => {
-        const key = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
-        return {
-          file: shown,
-          key: formatKey(key),
-          line: lineOf(parsed!, key),
-          reason: issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message,
-        };
-      });
-      throw new ConfigError(problems);
-    }
-    fileValue = result.data;
+  if (parsed) {
+    const data = validate(simulationFileSchema, parsed, problems);
+    if (!data) throw new ConfigError(problems);
+    fileValue = data;
   }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const shown = parsed?.file ?? (relative(process.cwd(), join(dir, simulationFileName)) || join(dir, simulationFileName));
   const sim = simulationConfigOf(fileValue);
   const crossProblems = crossCheckSimulation(fileValue, sim, topology);
   if (crossProblems.length > 0) {
