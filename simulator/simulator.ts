@@ -68,6 +68,15 @@ interface ServedEntry {
   agent?: RouterAgent;
 }
 
+/** The routers a topology serves, for `--list`: id, address, version, community or v3 user (never keys). */
+export function servedRouters(topology: TopologyConfig): ServedRouter[] {
+  return topology.routers.map((config) =>
+    config.snmp.version === '2c'
+      ? { id: config.id, address: config.address, version: '2c', community: config.snmp.community }
+      : { id: config.id, address: config.address, version: '3', user: config.snmp.user },
+  );
+}
+
 /** RFC 3411 engine ID: enterprise 9 (Cisco) with the high bit, format 5 (octets), 8 bytes of hash. */
 export function engineIdFor(routerId: string): Buffer {
   const tail = createHash('sha1').update(`lanewatch-sim/${routerId}`).digest().subarray(0, 8);
@@ -291,11 +300,7 @@ export class Simulator {
   }
 
   list(): ServedRouter[] {
-    return this.entries.map(({ config }) =>
-      config.snmp.version === '2c'
-        ? { id: config.id, address: config.address, version: '2c', community: config.snmp.community }
-        : { id: config.id, address: config.address, version: '3', user: config.snmp.user },
-    );
+    return servedRouters({ provinces: [], links: [], routers: this.entries.map((e) => e.config) });
   }
 
   /** A served router: its model and MIB, and the controls scenarios use (reboot, renumber, wrap, silence). */

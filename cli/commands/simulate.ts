@@ -9,7 +9,7 @@ import type { TopologyConfig } from '../../config/schema.ts';
 import { generateTopology } from '../../simulator/generate.ts';
 import { loadScenario, type Scenario } from '../../simulator/scenario/schema.ts';
 import { loadSimulationConfig, type SimulationConfig } from '../../simulator/sim-config.ts';
-import { Simulator } from '../../simulator/simulator.ts';
+import { Simulator, servedRouters } from '../../simulator/simulator.ts';
 
 const usage = `Usage: lanewatch simulate [--config DIR | --generate N] [--speed N] [--seed S]
                          [--scenario FILE] [--truth FILE] [--list]
@@ -111,6 +111,10 @@ export const simulateCommand: CliCommand = {
         }
       }
 
+      if (values.list) {
+        process.stdout.write(JSON.stringify(servedRouters(topology), null, 2) + '\n');
+        return 0;
+      }
       const log = pino({ name: 'lanewatch', level: process.env.LOG_LEVEL ?? 'info' });
       const simulator = new Simulator({
         topology,
@@ -121,10 +125,6 @@ export const simulateCommand: CliCommand = {
         scenario,
         truth: values.truth === undefined ? undefined : { path: resolve(values.truth) },
       });
-      if (values.list) {
-        process.stdout.write(JSON.stringify(simulator.list(), null, 2) + '\n');
-        return 0;
-      }
       try {
         await simulator.start();
       } catch (err) {
