@@ -40,8 +40,11 @@ describe('national page in Chromium', () => {
     await expect
       .poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 2 * system.intervalMs + 1_000, interval: 100 })
       .toBeGreaterThan(pointsBefore);
-    const rateAfter = await page.locator('[data-testid="link-row"] [data-testid="rate-down"]').allTextContents();
-    expect(rateAfter).not.toEqual(rateBefore);
+    // The table's rates follow too. The simulator's traffic changes in 10 s steps, so two polls
+    // inside one step can measure the same rate: wait past a step boundary for new values.
+    await expect
+      .poll(() => page.locator('[data-testid="link-row"] [data-testid="rate-down"]').allTextContents(), { timeout: 15_000, interval: 250 })
+      .not.toEqual(rateBefore);
     await page.screenshot({ path: `${artifacts}national-vi.png`, fullPage: true });
 
     await page.locator('[data-testid="lang-en"]').click();
