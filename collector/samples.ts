@@ -21,6 +21,10 @@ export interface LinkSample {
   bitsPerSecond: number;
   /** Dropped bits per second, where the router reports drops. */
   dropBitsPerSecond?: number;
+  /** Per-class samples: the offered rate before the QoS policy (post + drops), where reported. */
+  prePolicyBitsPerSecond?: number;
+  /** Per-class samples: the bandwidth the ROUTER reserves for the class (CBQoS queueing config). */
+  reservedBps?: number;
   capacityBps: number;
   /** bitsPerSecond / capacityBps (0..1.1). */
   utilization: number;
@@ -58,4 +62,34 @@ export interface PollBatch {
   poll: PollOutcome;
   links: LinkSample[];
   interfaces: InterfaceSample[];
+}
+
+/** A service class: the per-class traffic classes, without `total`. */
+export type ServiceClass = Exclude<TrafficClass, 'total'>;
+
+/** One discovered QoS class (or per-service sub-interface) and the service class a rule gave it. */
+export interface QosClassMapping {
+  device: string;
+  /** The configured link it measures, when its interface is one. */
+  link?: string;
+  ifName?: string;
+  dir?: Direction;
+  /** `cisco` | `huawei` | `juniper` for class-based QoS, `subinterface` for per-service sub-interfaces. */
+  source: 'cisco' | 'huawei' | 'juniper' | 'subinterface';
+  policyName?: string;
+  /** Class-map (or classifier, forwarding class) name; the sub-interface's ifName for `subinterface`. */
+  className: string;
+  /** Hierarchy for nested policies, e.g. `PARENT/class-default/CHILD/VIDEO`. */
+  path: string;
+  serviceClass: ServiceClass;
+  /** Index of the rule that matched; absent when no rule matched (the class counts as `other`). */
+  rule?: number;
+  /** The bandwidth the router reserves for this class, where it reports one. */
+  reservedBps?: number;
+}
+
+/** What the collector currently maps, device by device (for the API, the UI and the log). */
+export interface QosView {
+  atMs: number;
+  classes: QosClassMapping[];
 }

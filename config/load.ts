@@ -1,4 +1,4 @@
-// Loads and validates a config directory once: settings.yaml + topology.yaml.
+// Loads and validates a config directory once: settings.yaml, topology.yaml, classes.yaml.
 // Every problem is reported as `file:line key: reason`, all of them at once.
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve, relative } from 'node:path';
@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument, LineCounter, isMap, isNode, isScalar, type Document } from 'yaml';
 import type { z } from 'zod';
 import {
+  classesSchema,
+  defaultClassRules,
   settingsSchema,
   topologySchema,
   type LanewatchConfig,
@@ -190,8 +192,10 @@ export function loadConfig(dir: string = defaultConfigDir, options: LoadOptions 
     : settingsSchema.parse({});
   const topology = topologyFile ? validate(topologySchema, topologyFile, problems) : undefined;
   if (topology && topologyFile) crossCheck(topology, topologyFile, provinces, problems);
+  const classesFile = readYaml(abs, 'classes.yaml', problems, false);
+  const classes = classesFile ? validate(classesSchema, classesFile, problems) : classesSchema.parse({ rules: defaultClassRules });
   if (settings) applyEnv(settings, options.env ?? process.env, problems);
 
-  if (problems.length > 0 || !settings || !topology) throw new ConfigError(problems);
-  return { dir: abs, settings, topology, provinces };
+  if (problems.length > 0 || !settings || !topology || !classes) throw new ConfigError(problems);
+  return { dir: abs, settings, topology, provinces, classRules: classes.rules };
 }

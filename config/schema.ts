@@ -111,6 +111,53 @@ export const settingsSchema = z
   })
   .strict();
 
+/** The service classes a link's traffic is split into (DESIGN §1). */
+export const serviceClasses = ['docex', 'video', 'internet', 'other'] as const;
+
+/** A regular expression, checked when the config loads (case-insensitive when used). */
+const regex = z.string().min(1).refine(
+  (source) => {
+    try {
+      new RegExp(source, 'i');
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a valid regular expression' },
+);
+
+/**
+ * One rule: every pattern given must match (case-insensitive); the first rule that matches
+ * decides. `className` is a class-map name (or a Juniper forwarding class), `policyName` its
+ * policy-map, `ifName`/`ifAlias` the interface (a sub-interface for per-service sub-interfaces).
+ */
+export const classRuleSchema = z
+  .object({
+    match: z
+      .object({ className: regex.optional(), policyName: regex.optional(), ifName: regex.optional(), ifAlias: regex.optional() })
+      .strict()
+      .refine((m) => Object.keys(m).length > 0, { message: 'a rule needs at least one of className, policyName, ifName, ifAlias' }),
+    class: z.enum(serviceClasses),
+  })
+  .strict();
+
+/** Shipped rules, used when the config directory has no classes.yaml. Unmatched → `other`. */
+export const defaultClassRules: z.input<typeof classRuleSchema>[] = [
+  { match: { className: '^(docex|doc-?ex|van-?ban|edoc|document)' }, class: 'docex' },
+  { match: { className: '^(video|vc|conf|hoi-?nghi|tele-?presence)' }, class: 'video' },
+  { match: { className: '^(internet|inet|class-default)$' }, class: 'internet' },
+  { match: { className: '^(mgmt|management|network-control|routing)' }, class: 'other' },
+  { match: { ifAlias: '\\b(docex|van ban)\\b' }, class: 'docex' },
+  { match: { ifAlias: '\\b(video|hoi nghi)\\b' }, class: 'video' },
+  { match: { ifAlias: '\\binternet\\b' }, class: 'internet' },
+  { match: { ifAlias: '\\b(mgmt|management)\\b' }, class: 'other' },
+];
+
+export const classesSchema = z
+  .object({ rules: z.array(classRuleSchema).min(1) })
+  .strict();
+
 export type SnmpV2cConfig = z.infer<typeof snmpV2cSchema>;
 export type SnmpV3Config = z.infer<typeof snmpV3Schema>;
 export type SnmpConfig = z.infer<typeof snmpSchema>;
@@ -118,6 +165,8 @@ export type RouterConfig = z.infer<typeof routerSchema>;
 export type LinkConfig = z.infer<typeof linkSchema>;
 export type TopologyConfig = z.infer<typeof topologySchema>;
 export type Settings = z.infer<typeof settingsSchema>;
+export type ServiceClass = (typeof serviceClasses)[number];
+export type ClassRule = z.infer<typeof classRuleSchema>;
 
 export interface Province {
   id: string;
@@ -134,4 +183,6 @@ export interface LanewatchConfig {
   topology: TopologyConfig;
   /** Reference data for the provinces the topology names, by id. */
   provinces: Map<string, Province>;
+  /** Ordered rules mapping discovered QoS classes and sub-interfaces to service classes. */
+  classRules: ClassRule[];
 }

@@ -286,6 +286,7 @@ describe('Collector scheduling', () => {
     const config: LanewatchConfig = {
       dir: '(test)',
       settings,
+      classRules: [],
       topology: {
         provinces: [{ id: 'ha-noi' }],
         routers: [router('live', snmpd.target, v2c), router('dead', `127.0.0.1:${deadPort}`, v2c)],

@@ -103,3 +103,45 @@ describe('loadConfig', () => {
     expect(problems[0]).toMatchObject({ key: '', reason: 'file not found' });
   });
 });
+
+describe('class rules', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lanewatch-classes-'));
+    writeFileSync(join(dir, 'topology.yaml'), minimalTopology);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('ships default rules when classes.yaml is absent', () => {
+    const config = loadConfig(dir, { env: {} });
+    expect(config.classRules.length).toBeGreaterThan(0);
+    expect(config.classRules.find((r) => r.match.className?.includes('class-default'))?.class).toBe('internet');
+  });
+
+  it('loads rules in order from classes.yaml', () => {
+    writeFileSync(join(dir, 'classes.yaml'), 'rules:\n  - match: { className: "^GOLD$" }\n    class: video\n  - match: { ifAlias: "inet" }\n    class: internet\n');
+    expect(loadConfig(dir, { env: {} }).classRules).toEqual([
+      { match: { className: '^GOLD$' }, class: 'video' },
+      { match: { ifAlias: 'inet' }, class: 'internet' },
+    ]);
+  });
+
+  it.each([
+    ['rules:\n  - match: { className: "(" }\n    class: video\n', 'rules[0].match.className', /regular expression/],
+    ['rules:\n  - match: {}\n    class: video\n', 'rules[0].match', /at least one/],
+    ['rules:\n  - match: { className: x }\n    class: gold\n', 'rules[0].class', /./],
+    ['rules:\n  - match: { vlan: "1" }\n    class: video\n', 'rules[0].match.vlan', /unknown key/],
+  ])('names the key of a bad rule: %j', (text, key, reason) => {
+    writeFileSync(join(dir, 'classes.yaml'), text);
+    try {
+      loadConfig(dir, { env: {} });
+      throw new Error('expected a ConfigError');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const problem = (err as ConfigError).problems.find((p) => p.key === key);
+      expect(problem, JSON.stringify((err as ConfigError).problems)).toBeDefined();
+      expect(problem?.file).toMatch(/classes\.yaml$/);
+      expect(problem?.reason).toMatch(reason);
+    }
+  });
+});
