@@ -11,6 +11,7 @@ import type { LanewatchConfig } from '../config/schema.ts';
 import type { LiveBus } from '../collector/live-bus.ts';
 import type { StoreHealth } from '../collector/store/influx-store.ts';
 import type { CollectorHealth } from '../collector/collector.ts';
+import type { QosView } from '../collector/samples.ts';
 import { pingInflux } from './history/query-history.ts';
 import { topologyView } from './topology-view.ts';
 import { LiveSnapshot } from './live/snapshot.ts';
@@ -19,6 +20,7 @@ import { healthRoutes, InfluxProbe } from './routes/health.ts';
 import { topologyRoutes } from './routes/topology.ts';
 import { liveRoutes } from './routes/live.ts';
 import { historyRoutes } from './routes/history.ts';
+import { qosRoutes } from './routes/qos.ts';
 
 export interface AppDeps {
   config: LanewatchConfig;
@@ -29,6 +31,8 @@ export interface AppDeps {
   /** Present when the collector and store run in this process. */
   storeHealth?: () => StoreHealth;
   collectorHealth?: () => CollectorHealth;
+  /** The collector's discovered QoS classes and their service classes (same process only). */
+  qosView?: () => QosView;
   /** The built UI (web/dist), served at / with an index.html fallback. */
   webDir?: string;
   logger?: FastifyServerOptions['logger'] | Logger;
@@ -95,6 +99,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxBufferedBytes: deps.live?.maxBufferedBytes ?? 4 * 1024 * 1024,
   });
   await app.register(historyRoutes, { prefix: apiPrefix, influx, linkIds });
+  await app.register(qosRoutes, {
+    prefix: apiPrefix,
+    linkIds,
+    deviceIds: new Set(topology.routers.map((r) => r.id)),
+    ...(deps.qosView ? { qosView: deps.qosView } : {}),
+  });
 
   const webDir = deps.webDir ? resolve(deps.webDir) : undefined;
   const serveUi = webDir !== undefined && existsSync(join(webDir, 'index.html'));
