@@ -3,7 +3,9 @@
 import type { Logger } from 'pino';
 import type { LanewatchConfig, LinkConfig } from '../config/schema.ts';
 import type { LiveBus } from './live-bus.ts';
+import { compileClassRules } from './classify.ts';
 import { DevicePoller } from './poller.ts';
+import type { QosView } from './samples.ts';
 import { Scheduler } from './scheduler.ts';
 
 export interface CollectorHealth {
@@ -22,9 +24,13 @@ export interface CollectorOptions {
   now?: () => number;
 }
 
-/** One DevicePoller per router of the topology, each with the links on that router. */
+/**
+ * One DevicePoller per router of the topology, each with the links on that router; the class
+ * rules are compiled once for all of them.
+ */
 export function createPollers(config: LanewatchConfig, log: Logger, now?: () => number, intervalMs?: number): Map<string, DevicePoller> {
   const pollers = new Map<string, DevicePoller>();
+  const classifier = compileClassRules(config.classRules);
   const collector = { ...config.settings.collector, intervalMs: intervalMs ?? config.settings.collector.intervalMs };
   const linksByRouter = new Map<string, LinkConfig[]>();
   for (const link of config.topology.links) {
@@ -34,7 +40,7 @@ export function createPollers(config: LanewatchConfig, log: Logger, now?: () => 
   }
   for (const router of config.topology.routers) {
     const links = linksByRouter.get(router.id) ?? [];
-    pollers.set(router.id, new DevicePoller({ router, links, collector, log, now }));
+    pollers.set(router.id, new DevicePoller({ router, links, collector, classifier, log, now }));
   }
   return pollers;
 }
@@ -45,12 +51,14 @@ export class Collector {
   readonly #pollers: Map<string, DevicePoller>;
   readonly #scheduler: Scheduler;
   readonly #graceMs: number;
+  readonly #now: () => number;
   #lastPollAtMs: number | undefined;
   #stopping = false;
 
   constructor(opts: CollectorOptions) {
     this.#bus = opts.bus;
     this.#log = opts.log;
+    this.#now = opts.now ?? Date.now;
     this.#pollers = createPollers(opts.config, opts.log, opts.now);
     const { intervalMs, concurrency, timeoutMs } = opts.config.settings.collector;
     this.#graceMs = timeoutMs;
@@ -98,10 +106,20 @@ export class Collector {
         for (const poller of this.#pollers.values()) poller.abort();
         await stopped;
       }
+      // Background QoS discoveries end within their own timeouts; wait for them too.
+      await Promise.all([...this.#pollers.values()].map((p) => p.idle()));
     } finally {
       clearTimeout(timer);
     }
     this.#log.info('collector stopped');
+  }
+
+  /**
+   * Every discovered QoS class and per-service sub-interface on a configured link, device by
+   * device, with the service class it counts as (`rule` absent: matched no rule, counted as other).
+   */
+  qos(): QosView {
+    return { atMs: this.#now(), classes: [...this.#pollers.values()].flatMap((p) => p.qosMappings()) };
   }
 
   health(): CollectorHealth {

@@ -91,6 +91,8 @@ export const settingsSchema = z
         concurrency: z.number().int().min(1).max(4_096).default(64),
         /** A rate above this share of capacity is invalid and not stored (DESIGN §3). */
         maxUtilization: z.number().positive().default(1.1),
+        /** QoS classes and sub-interfaces are re-discovered this often (and after a reboot or an ifIndex change). */
+        rediscoverIntervalMs: z.number().int().min(1_000).default(3_600_000),
         spool: z
           .object({
             dir: z.string().default('.tmp/spool'),

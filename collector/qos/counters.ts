@@ -1,0 +1,117 @@
+// Per-class counter maths (pure): a class's byte counters at one poll, the interval between two
+// polls under the same rules as interface counters (collector/rates.ts), and the sum of a
+// group's members as rates. Counters stay bigint until the delta.
+import { bitsPerSecondOf, chooseIntervalMs, counterDelta, uptimeVerdict } from '../rates.ts';
+import { asCounter, type SnmpValue } from '../snmp/index.ts';
+import type { QosCounterColumns } from '../discovery/index.ts';
+
+/** One class's counters as read at one poll (all Counter64). */
+export interface ClassReading {
+  /** When the response carrying them arrived. */
+  atMs: number;
+  sysUpTimeCs?: number;
+  postOctets: bigint;
+  preOctets?: bigint;
+  dropOctets?: bigint;
+}
+
+/** Octets of one member over one interval; pre and drop only where the device reports them. */
+export interface MemberOctets {
+  intervalMs: number;
+  postOctets: bigint;
+  preOctets?: bigint;
+  dropOctets?: bigint;
+}
+
+export type ClassDiscontinuity = 'first-reading' | 'clock-went-back' | 'gap-too-long' | 'reboot' | 'counter-went-back';
+
+export type ClassInterval = ({ ok: true } & MemberOctets) | { ok: false; reason: ClassDiscontinuity };
+
+/**
+ * The reading of a class from GET values (instance OID → value); undefined when its
+ * post-policy counter is missing (noSuchInstance: the statistics index is gone).
+ */
+export function classReadingOf(
+  values: ReadonlyMap<string, SnmpValue>,
+  oids: QosCounterColumns,
+  atMs: number,
+  sysUpTimeCs: number | undefined,
+): ClassReading | undefined {
+  const postOctets = asCounter(values.get(oids.postPolicyBytes));
+  if (postOctets === undefined) return undefined;
+  const reading: ClassReading = { atMs, postOctets };
+  if (sysUpTimeCs !== undefined) reading.sysUpTimeCs = sysUpTimeCs;
+  const preOctets = asCounter(values.get(oids.prePolicyBytes));
+  if (preOctets !== undefined) reading.preOctets = preOctets;
+  const dropOctets = asCounter(values.get(oids.dropBytes));
+  if (dropOctets !== undefined) reading.dropOctets = dropOctets;
+  return reading;
+}
+
+/** Δ of an optional 64-bit counter: undefined when either side lacks it, null when it went back. */
+function optionalDelta(prev: bigint | undefined, curr: bigint | undefined): bigint | undefined | null {
+  if (prev === undefined || curr === undefined) return undefined;
+  return counterDelta(prev, curr, 64) ?? null;
+}
+
+/**
+ * The octets between two readings of one class, or why there is no sample: a reboot (sysUpTime),
+ * any of its 64-bit counters going back (a reset or a renumbered index now naming another
+ * class), a gap longer than `maxGapMs`, or no previous reading.
+ */
+export function measureClassInterval(prev: ClassReading | undefined, curr: ClassReading, opts: { maxGapMs: number }): ClassInterval {
+  if (!prev) return { ok: false, reason: 'first-reading' };
+  const wallElapsedMs = curr.atMs - prev.atMs;
+  if (wallElapsedMs <= 0) return { ok: false, reason: 'clock-went-back' };
+  if (wallElapsedMs > opts.maxGapMs) return { ok: false, reason: 'gap-too-long' };
+  let uptimeDeltaCs: number | undefined;
+  if (prev.sysUpTimeCs !== undefined && curr.sysUpTimeCs !== undefined) {
+    const verdict = uptimeVerdict(prev.sysUpTimeCs, curr.sysUpTimeCs, wallElapsedMs);
+    if (verdict.kind === 'rebooted') return { ok: false, reason: 'reboot' };
+    uptimeDeltaCs = verdict.deltaCs;
+  }
+  const postOctets = counterDelta(prev.postOctets, curr.postOctets, 64);
+  const preOctets = optionalDelta(prev.preOctets, curr.preOctets);
+  const dropOctets = optionalDelta(prev.dropOctets, curr.dropOctets);
+  if (postOctets === undefined || preOctets === null || dropOctets === null) return { ok: false, reason: 'counter-went-back' };
+  const { intervalMs } = chooseIntervalMs(uptimeDeltaCs, wallElapsedMs);
+  const out: ClassInterval = { ok: true, intervalMs, postOctets };
+  if (preOctets !== undefined) out.preOctets = preOctets;
+  if (dropOctets !== undefined) out.dropOctets = dropOctets;
+  return out;
+}
+
+export interface GroupRates {
+  /** The longest member interval (members are read within one poll). */
+  intervalMs: number;
+  postBitsPerSecond: number;
+  /** Present only when every member reports it. */
+  preBitsPerSecond?: number;
+  dropBitsPerSecond?: number;
+}
+
+/** Sums the members' rates; undefined for an empty group. */
+export function sumGroup(members: readonly MemberOctets[]): GroupRates | undefined {
+  if (members.length === 0) return undefined;
+  let intervalMs = 0;
+  let post = 0;
+  let pre: number | undefined = 0;
+  let drop: number | undefined = 0;
+  for (const m of members) {
+    intervalMs = Math.max(intervalMs, m.intervalMs);
+    post += bitsPerSecondOf(m.postOctets, m.intervalMs);
+    pre = pre === undefined || m.preOctets === undefined ? undefined : pre + bitsPerSecondOf(m.preOctets, m.intervalMs);
+    drop = drop === undefined || m.dropOctets === undefined ? undefined : drop + bitsPerSecondOf(m.dropOctets, m.intervalMs);
+  }
+  const out: GroupRates = { intervalMs, postBitsPerSecond: post };
+  if (pre !== undefined) out.preBitsPerSecond = pre;
+  if (drop !== undefined) out.dropBitsPerSecond = drop;
+  return out;
+}
+
+/** Splits OIDs into GET batches of at most `size` (a Cisco agent answers tooBig past ~1500 bytes). */
+export function batchesOf<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

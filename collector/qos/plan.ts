@@ -1,0 +1,207 @@
+// A device's QoS plan: which counters measure which service class of which configured link and
+// direction, built (purely) from a discovery, the router's links and the class rules.
+//
+// - Class-based QoS (Cisco, Huawei, Juniper) on the link's own interface: leaf classes only
+//   (a parent class of a nested policy counts the same bytes as its children). The policy's
+//   direction gives the link direction through the link's `downIs`: the interface's output
+//   carries `down` when downIs is `out`, its input then carries `up` (and the reverse for `in`).
+// - Per-service sub-interfaces `<link ifName>.<n>`: classified by their ifName/ifAlias; their
+//   IF-MIB octets are the class's post-policy rates (out-octets in the link's out direction).
+//   Used for a direction only when the link's interface has no QoS classes in that direction.
+// - Several classes mapping to one service class on one link and direction form one group
+//   whose rates are summed. The router's configured bandwidth of each class is its
+//   reservation (kbps × 1000; percent of the link capacity); other units are not converted.
+import type { LinkConfig } from '../../config/schema.ts';
+import {
+  counterOids,
+  type DeviceDiscovery,
+  type DiscoveredInterface,
+  type QosClass,
+  type QosCounterColumns,
+  type QosDirection,
+} from '../discovery/index.ts';
+import type { Classifier } from '../classify.ts';
+import { capacityBpsOf } from '../rates.ts';
+import type { Direction, QosClassMapping, ServiceClass } from '../samples.ts';
+
+/** Counters of one CBQoS/CoS class (instance OIDs, read with GET). */
+export interface CounterMember {
+  kind: 'counters';
+  /** Stable while the device keeps its indexes: link, direction, path and statistics index. */
+  key: string;
+  oids: QosCounterColumns;
+}
+
+/** One direction of a per-service sub-interface (read from the ifXTable walk). */
+export interface InterfaceMember {
+  kind: 'interface';
+  key: string;
+  ifName: string;
+  side: 'in' | 'out';
+}
+
+export type QosMember = CounterMember | InterfaceMember;
+
+/** One service class of one link and direction: the sum of its members. */
+export interface ClassGroup {
+  link: string;
+  dir: Direction;
+  serviceClass: ServiceClass;
+  /** Σ reservations the router reports for the members; absent when none reports one. */
+  reservedBps?: number;
+  members: QosMember[];
+}
+
+export interface QosPlan {
+  device: string;
+  /** When the discovery it was built from finished. */
+  atMs: number;
+  groups: ClassGroup[];
+  /** Every discovered class and sub-interface on a configured link, with its service class. */
+  mappings: QosClassMapping[];
+  /** ifIndex of each link interface (by ifName) at discovery: a change calls for a new plan. */
+  linkIfIndexes: Map<string, number>;
+  /** Sub-interface ifNames per link interface at discovery (sorted). */
+  subinterfaces: Map<string, string[]>;
+  /** Every class whose counters the groups need (read with GET), in plan order. */
+  counterMembers: CounterMember[];
+  /** Things a human should know (leaf classes without statistics, …). */
+  notes: string[];
+}
+
+export interface QosPlanInput {
+  device: string;
+  discovery: DeviceDiscovery;
+  links: readonly LinkConfig[];
+  classifier: Classifier;
+}
+
+/** The link direction a policy direction carries. */
+export function directionOf(policy: QosDirection, downIs: LinkConfig['downIs']): Direction {
+  const outIsDown = downIs === 'out';
+  if (policy === 'output') return outIsDown ? 'down' : 'up';
+  return outIsDown ? 'up' : 'down';
+}
+
+/** The interface side (octet counter) that carries a link direction. */
+export function sideOf(dir: Direction, downIs: LinkConfig['downIs']): 'in' | 'out' {
+  return (dir === 'down') === (downIs === 'out') ? 'out' : 'in';
+}
+
+/** The reservation in bps of a class's configured bandwidth; undefined when not convertible. */
+export function reservedBpsOf(cls: Pick<QosClass, 'configuredBandwidth'>, capacityBps: number | undefined): number | undefined {
+  const bw = cls.configuredBandwidth;
+  if (!bw || !Number.isFinite(bw.value) || bw.value <= 0) return undefined;
+  if (bw.unit === 'kbps') return bw.value * 1_000;
+  if (bw.unit === 'percent' && capacityBps !== undefined) return (bw.value / 100) * capacityBps;
+  return undefined;
+}
+
+/** `Gi0/1.300` is a sub-interface of `Gi0/1`. */
+export function isSubinterfaceOf(ifName: string, parent: string): boolean {
+  return ifName.length > parent.length + 1 && ifName.startsWith(`${parent}.`) && /^\d+$/.test(ifName.slice(parent.length + 1));
+}
+
+const DIRECTIONS: readonly Direction[] = ['down', 'up'];
+
+export function buildQosPlan(input: QosPlanInput): QosPlan {
+  const { device, discovery, classifier } = input;
+  const byName = new Map<string, DiscoveredInterface>();
+  for (const iface of discovery.interfaces) if (iface.ifName !== undefined && !byName.has(iface.ifName)) byName.set(iface.ifName, iface);
+
+  const groups = new Map<string, ClassGroup>();
+  const mappings: QosClassMapping[] = [];
+  const notes: string[] = [];
+  const counterMembers: CounterMember[] = [];
+  const linkIfIndexes = new Map<string, number>();
+  const subinterfaces = new Map<string, string[]>();
+
+  const addToGroup = (link: LinkConfig, dir: Direction, serviceClass: ServiceClass, member: QosMember, reservedBps: number | undefined): void => {
+    const key = `${link.id}|${dir}|${serviceClass}`;
+    let group = groups.get(key);
+    if (!group) {
+      group = { link: link.id, dir, serviceClass, members: [] };
+      groups.set(key, group);
+    }
+    group.members.push(member);
+    if (reservedBps !== undefined) group.reservedBps = (group.reservedBps ?? 0) + reservedBps;
+  };
+
+  for (const link of input.links) {
+    const iface = byName.get(link.ifName);
+    if (!iface) continue;
+    linkIfIndexes.set(link.ifName, iface.ifIndex);
+    const capacityBps = capacityBpsOf(link.capacityBps, iface.ifHighSpeedMbps);
+    const classes = discovery.classes.filter((c) => c.ifIndex === iface.ifIndex && c.leaf);
+    const covered = new Set<Direction>();
+
+    for (const cls of classes) {
+      const dir = directionOf(cls.direction, link.downIs);
+      covered.add(dir);
+      const { serviceClass, rule } = classifier.classOf({
+        className: cls.className,
+        policyName: cls.policyName,
+        ifName: link.ifName,
+        ifAlias: iface.ifAlias,
+      });
+      const reservedBps = reservedBpsOf(cls, capacityBps);
+      const mapping: QosClassMapping = {
+        device,
+        link: link.id,
+        ifName: link.ifName,
+        dir,
+        source: cls.vendor,
+        policyName: cls.policyName,
+        className: cls.className,
+        path: cls.path,
+        serviceClass,
+      };
+      if (rule !== undefined) mapping.rule = rule;
+      if (reservedBps !== undefined) mapping.reservedBps = reservedBps;
+      mappings.push(mapping);
+      const oids = counterOids(cls);
+      if (!oids) {
+        notes.push(`${link.ifName} ${cls.direction} ${cls.path}: no statistics row, not measured`);
+        continue;
+      }
+      const member: CounterMember = { kind: 'counters', key: `${link.id}|${dir}|${cls.path}|${cls.vendor}:${cls.statsIndex ?? ''}`, oids };
+      counterMembers.push(member);
+      addToGroup(link, dir, serviceClass, member, reservedBps);
+    }
+
+    const subs = discovery.interfaces
+      .filter((i): i is DiscoveredInterface & { ifName: string } => i.ifName !== undefined && isSubinterfaceOf(i.ifName, link.ifName))
+      .sort((a, b) => (a.ifName < b.ifName ? -1 : a.ifName > b.ifName ? 1 : 0));
+    subinterfaces.set(link.ifName, subs.map((s) => s.ifName));
+    for (const sub of subs) {
+      const { serviceClass, rule } = classifier.classOf({ ifName: sub.ifName, ifAlias: sub.ifAlias });
+      for (const dir of DIRECTIONS) {
+        if (covered.has(dir)) continue;
+        const mapping: QosClassMapping = {
+          device,
+          link: link.id,
+          ifName: sub.ifName,
+          dir,
+          source: 'subinterface',
+          className: sub.ifName,
+          path: sub.ifName,
+          serviceClass,
+        };
+        if (rule !== undefined) mapping.rule = rule;
+        mappings.push(mapping);
+        const side = sideOf(dir, link.downIs);
+        addToGroup(link, dir, serviceClass, { kind: 'interface', key: `${link.id}|${dir}|${sub.ifName}`, ifName: sub.ifName, side }, undefined);
+      }
+    }
+  }
+  return {
+    device,
+    atMs: discovery.atMs,
+    groups: [...groups.values()],
+    mappings,
+    linkIfIndexes,
+    subinterfaces,
+    counterMembers,
+    notes,
+  };
+}
