@@ -1,9 +1,9 @@
 // The server API as the UI sees it: schemas for every response and live message (data from
 // the server is `unknown` until one of these accepts it), and small fetch helpers.
 import { z } from 'zod';
-import type { LinkSample } from '../../../collector/samples.ts';
+import type { LinkSample, QosClassMapping, ServiceClass } from '../../../collector/samples.ts';
 
-export type { LinkSample };
+export type { LinkSample, QosClassMapping, ServiceClass };
 export type Direction = LinkSample['dir'];
 export type TrafficClass = LinkSample['class'];
 
@@ -21,6 +21,8 @@ export const linkSampleSchema: z.ZodType<LinkSample> = z.object({
   class: trafficClass,
   bitsPerSecond: z.number(),
   dropBitsPerSecond: z.number().optional(),
+  prePolicyBitsPerSecond: z.number().optional(),
+  reservedBps: z.number().optional(),
   capacityBps: z.number(),
   utilization: z.number(),
 });
@@ -70,11 +72,35 @@ export const historySchema = z.object({
       // A rollup bucket without samples may come back empty: a gap, never a zero.
       bitsPerSecond: z.number().nullable(),
       utilization: z.number().nullable(),
+      dropBitsPerSecond: z.number().nullish(),
     }),
   ),
 });
 export type History = z.infer<typeof historySchema>;
 export type HistoryPoint = History['points'][number];
+
+const serviceClass = z.enum(['internet', 'docex', 'video', 'other']);
+
+export const qosClassSchema: z.ZodType<QosClassMapping> = z.object({
+  device: z.string(),
+  link: z.string().optional(),
+  ifName: z.string().optional(),
+  dir: direction.optional(),
+  source: z.enum(['cisco', 'huawei', 'juniper', 'subinterface']),
+  policyName: z.string().optional(),
+  className: z.string(),
+  path: z.string(),
+  serviceClass,
+  rule: z.number().optional(),
+  reservedBps: z.number().optional(),
+});
+
+export const qosSchema = z.object({
+  available: z.boolean(),
+  atMs: z.number().optional(),
+  classes: z.array(qosClassSchema),
+});
+export type Qos = z.infer<typeof qosSchema>;
 
 export const healthSchema = z.object({
   status: z.enum(['ok', 'degraded']),
@@ -185,6 +211,18 @@ export function fetchHistory(
   signal?: AbortSignal,
 ): Promise<History> {
   return fetchJson(historyPath(query), historySchema, signal);
+}
+
+export function qosPath(query: { link?: string; unmatched?: boolean }): string {
+  const params = new URLSearchParams();
+  if (query.link !== undefined) params.set('link', query.link);
+  if (query.unmatched !== undefined) params.set('unmatched', String(query.unmatched));
+  const text = params.toString();
+  return text === '' ? '/api/v1/qos' : `/api/v1/qos?${text}`;
+}
+
+export function fetchQos(query: { link?: string; unmatched?: boolean }, signal?: AbortSignal): Promise<Qos> {
+  return fetchJson(qosPath(query), qosSchema, signal);
 }
 
 /** A short reason for an Error or anything thrown, for the UI. */

@@ -1,7 +1,9 @@
 // uPlot options for the two charts, in the UI's language. x values are epoch ms (`ms: 1`).
 import type uPlot from 'uplot';
 import { bandLimits } from './national.ts';
-import type { Translator } from './i18n.ts';
+import type { MessageKey, Translator } from './i18n.ts';
+import type { ServiceClass } from './api.ts';
+import { classChartSeries, serviceClasses } from './class-chart.ts';
 
 export const chartColors = {
   down: '#2563eb',
@@ -142,5 +144,132 @@ export function linkChartOptions(fmt: Translator): ChartOptions {
         values: (_self, splits) => splits.map((value) => fmt.capacity(value)),
       },
     ],
+  };
+}
+
+/** One colour per service class, shared by the link chart, the drop chart and the sparklines. */
+export const classColors: Readonly<Record<ServiceClass, string>> = {
+  internet: '#0284c7',
+  docex: '#16a34a',
+  video: '#9333ea',
+  other: '#94a3b8',
+};
+
+const classFills: Readonly<Record<ServiceClass, string>> = {
+  internet: 'rgba(2, 132, 199, 0.35)',
+  docex: 'rgba(22, 163, 74, 0.40)',
+  video: 'rgba(147, 51, 234, 0.35)',
+  other: 'rgba(148, 163, 184, 0.45)',
+};
+
+const reservedBandFill = 'rgba(220, 38, 38, 0.10)';
+
+function bpsAxis(fmt: Translator): uPlot.Axis {
+  return {
+    scale: 'bps',
+    stroke: chartColors.axis,
+    grid: { stroke: chartColors.grid, width: 1 },
+    ticks: { stroke: chartColors.grid, width: 1 },
+    size: 90,
+    values: (_self, splits) => splits.map((value) => fmt.capacity(value)),
+  };
+}
+
+/**
+ * The stacked per-class chart of one direction (columns from `classChartColumns`): each class
+ * filled between its stack top and the one below, the capacity as a dashed line, and the band
+ * between capacity − Σ reserved (docex + video) and capacity. The legend shows each class's
+ * own rate, not its stack top.
+ */
+export function classChartOptions(fmt: Translator, classKeys: Readonly<Record<ServiceClass, MessageKey>>): ChartOptions {
+  const rate = (value: number | null | undefined): string =>
+    value === null || value === undefined || !Number.isFinite(value) ? fmt.t('common.dash') : fmt.bitRate(value);
+  const own =
+    (seriesIndex: number) =>
+    (self: uPlot, _value: number | null, _s: number, row: number | null): string => {
+      if (row === null) return fmt.t('common.dash');
+      const top = self.data[seriesIndex]?.[row];
+      if (top === null || top === undefined) return fmt.t('common.dash');
+      const below = seriesIndex > 1 ? (self.data[seriesIndex - 1]?.[row] ?? 0) : 0;
+      return rate(top - below);
+    };
+  const classSeries: uPlot.Series[] = serviceClasses.map((serviceClass, index) => ({
+    label: fmt.t(classKeys[serviceClass]),
+    scale: 'bps',
+    stroke: classColors[serviceClass],
+    fill: classFills[serviceClass],
+    width: 1,
+    points: { show: false },
+    value: own(index + 1),
+  }));
+  return {
+    ms: 1,
+    cursor: { drag: { x: true, y: false } },
+    scales: {
+      x: { time: true },
+      bps: { auto: true, range: (_self, _min, max) => [0, (max ?? 0) > 0 ? max * 1.05 : 1] },
+    },
+    series: [
+      timeSeries(fmt),
+      ...classSeries,
+      {
+        label: fmt.t('chart.capacity'),
+        scale: 'bps',
+        stroke: chartColors.capacity,
+        fill: reservedBandFill,
+        width: 1.5,
+        dash: [8, 4],
+        points: { show: false },
+        value: (_s, v) => fmt.capacity(v),
+      },
+      {
+        label: fmt.t('chart.reserved'),
+        scale: 'bps',
+        stroke: 'rgba(220, 38, 38, 0.35)',
+        width: 1,
+        points: { show: false },
+        // The floor is capacity − reserved: the legend shows the reservation itself.
+        value: (self, floor, _s, row) => {
+          const capacity = row === null ? undefined : self.data[classChartSeries.capacity]?.[row];
+          if (floor === null || capacity === null || capacity === undefined) return fmt.t('common.dash');
+          return fmt.bitRate(capacity - floor);
+        },
+      },
+    ],
+    bands: [
+      { series: [classChartSeries.capacity, classChartSeries.reservedFloor], fill: reservedBandFill },
+      { series: [2, 1] },
+      { series: [3, 2] },
+      { series: [4, 3] },
+    ],
+    axes: [timeAxis(fmt), bpsAxis(fmt)],
+  };
+}
+
+/** Drops per class of one direction (columns from `dropChartColumns`), one line per class. */
+export function dropChartOptions(fmt: Translator, classKeys: Readonly<Record<ServiceClass, MessageKey>>): ChartOptions {
+  const rate = (value: number | null): string =>
+    value === null || !Number.isFinite(value) ? fmt.t('common.dash') : fmt.bitRate(value);
+  return {
+    ms: 1,
+    cursor: { drag: { x: true, y: false } },
+    scales: {
+      x: { time: true },
+      bps: { auto: true, range: (_self, _min, max) => [0, (max ?? 0) > 0 ? max * 1.1 : 1000] },
+    },
+    series: [
+      timeSeries(fmt),
+      ...serviceClasses.map(
+        (serviceClass): uPlot.Series => ({
+          label: fmt.t(classKeys[serviceClass]),
+          scale: 'bps',
+          stroke: classColors[serviceClass],
+          width: 1.5,
+          points: { show: false },
+          value: (_s, v) => rate(v),
+        }),
+      ),
+    ],
+    axes: [timeAxis(fmt), bpsAxis(fmt)],
   };
 }

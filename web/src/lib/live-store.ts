@@ -3,12 +3,16 @@
 // replaces it on every message; nothing here is mutated after it is returned.
 import type { Direction, LinkSample, TrafficClass } from './api.ts';
 
-/** One point of a link's chart series (class total). */
+/** One point of a link's chart series (class total, or one service class). */
 export interface RatePoint {
   atMs: number;
   bitsPerSecond: number;
   utilization: number;
   capacityBps: number;
+  /** Service classes: dropped bits per second, where the router reports drops. */
+  dropBitsPerSecond?: number;
+  /** Service classes: the bandwidth the router reserves for the class, where it reports one. */
+  reservedBps?: number;
 }
 
 /** One point of the national tier-1 total: utilization of the summed links, per direction. */
@@ -26,7 +30,10 @@ export interface NationalPoint {
 export interface LiveData {
   /** Latest sample per link, direction and class (key: `sampleKey`). */
   latest: ReadonlyMap<string, LinkSample>;
-  /** Bounded recent class-total points per link and direction (key: `seriesKey`). */
+  /**
+   * Bounded recent points per link and direction: class total under `seriesKey`, each service
+   * class (of the links that keep class series) under `sampleKey`.
+   */
   series: ReadonlyMap<string, readonly RatePoint[]>;
   /** Bounded national tier-1 total, one point per message. */
   national: readonly NationalPoint[];
@@ -124,7 +131,24 @@ export interface ApplyOptions {
   mode: 'snapshot' | 'samples';
   /** Whether to keep a chart series for this link (tier 1 and watched links). */
   keepSeries: (sample: LinkSample) => boolean;
+  /** Whether to keep per-class series for this link (pages that chart its classes); default none. */
+  keepClassSeries?: (sample: LinkSample) => boolean;
   limits: LiveLimits;
+}
+
+/** The chart point of one sample (class fields only where the sample has them). */
+export function ratePoint(sample: LinkSample): RatePoint {
+  const point: RatePoint = {
+    atMs: sample.atMs,
+    bitsPerSecond: sample.bitsPerSecond,
+    utilization: sample.utilization,
+    capacityBps: sample.capacityBps,
+  };
+  if (sample.class !== 'total') {
+    if (sample.dropBitsPerSecond !== undefined) point.dropBitsPerSecond = sample.dropBitsPerSecond;
+    if (sample.reservedBps !== undefined) point.reservedBps = sample.reservedBps;
+  }
+  return point;
 }
 
 /** Folds one message's samples into the live data; returns new data, never mutates `data`. */
@@ -144,14 +168,11 @@ export function applySamples(data: LiveData, samples: readonly LinkSample[], opt
   let series = data.series;
   const changed = new Map<string, readonly RatePoint[]>();
   for (const sample of samples) {
-    if (sample.class !== 'total' || !options.keepSeries(sample)) continue;
-    const key = seriesKey(sample.link, sample.dir);
+    const keep = sample.class === 'total' ? options.keepSeries(sample) : (options.keepClassSeries?.(sample) ?? false);
+    if (!keep) continue;
+    const key = sample.class === 'total' ? seriesKey(sample.link, sample.dir) : sampleKey(sample.link, sample.dir, sample.class);
     const before = changed.get(key) ?? data.series.get(key) ?? [];
-    const after = appendPoint(
-      before,
-      { atMs: sample.atMs, bitsPerSecond: sample.bitsPerSecond, utilization: sample.utilization, capacityBps: sample.capacityBps },
-      options.limits,
-    );
+    const after = appendPoint(before, ratePoint(sample), options.limits);
     if (after !== before) changed.set(key, after);
   }
   if (changed.size > 0) {
@@ -172,13 +193,15 @@ export function applySamples(data: LiveData, samples: readonly LinkSample[], opt
   return { latest, series, national, newestAtMs, samplesApplied: data.samplesApplied + samples.length };
 }
 
-/** Keeps only the series of the given links (plus tier 1): used when a page stops watching a link. */
-export function dropSeries(data: LiveData, keep: (link: string) => boolean): LiveData {
+/** Keeps only the series `keep` accepts (by link, and whether per-class): used when a page stops watching a link. */
+export function dropSeries(data: LiveData, keep: (link: string, classSeries: boolean) => boolean): LiveData {
   let removed = false;
   const series = new Map<string, readonly RatePoint[]>();
   for (const [key, points] of data.series) {
-    const link = key.slice(0, key.indexOf('\u0000'));
-    if (keep(link)) series.set(key, points);
+    const separator = key.indexOf('\u0000');
+    const link = key.slice(0, separator);
+    const classSeries = key.indexOf('\u0000', separator + 1) !== -1;
+    if (keep(link, classSeries)) series.set(key, points);
     else removed = true;
   }
   return removed ? { ...data, series } : data;

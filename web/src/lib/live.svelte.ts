@@ -10,9 +10,10 @@ import {
   type LiveData,
   type LiveLimits,
   type RatePoint,
+  sampleKey,
   seriesKey,
 } from './live-store.ts';
-import type { Direction } from './api.ts';
+import type { Direction, ServiceClass } from './api.ts';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
@@ -107,13 +108,18 @@ export class LiveClient {
       this.#watched.delete(linkId);
       const tierOne = new Set<string>();
       for (const sample of this.data.latest.values()) if (sample.tier === 1) tierOne.add(sample.link);
-      this.data = dropSeries(this.data, (link) => tierOne.has(link) || this.#watched.has(link));
+      this.data = dropSeries(this.data, (link, classSeries) => this.#watched.has(link) || (!classSeries && tierOne.has(link)));
     };
   }
 
   /** Recent class-total points of one link and direction (empty when none kept). */
   series(linkId: string, dir: Direction): readonly RatePoint[] {
     return this.data.series.get(seriesKey(linkId, dir)) ?? [];
+  }
+
+  /** Recent points of one service class of a watched link and direction (empty when none kept). */
+  classSeries(linkId: string, dir: Direction, serviceClass: ServiceClass): readonly RatePoint[] {
+    return this.data.series.get(sampleKey(linkId, dir, serviceClass)) ?? [];
   }
 
   #connect(): void {
@@ -163,6 +169,7 @@ export class LiveClient {
     this.data = applySamples(this.data, message.samples, {
       mode: message.type === 'snapshot' ? 'snapshot' : 'samples',
       keepSeries: (sample) => sample.tier === 1 || this.#watched.has(sample.link),
+      keepClassSeries: (sample) => this.#watched.has(sample.link),
       limits: this.limits,
     });
   }

@@ -1,0 +1,174 @@
+// Per-class chart data for the link and province pages: history and live points per service
+// class, stacked for uPlot (internet at the bottom, then docex, video, other), drops per
+// class, the reserved band, and SVG sparkline paths. Pure functions.
+import type { HistoryPoint, LinkSample, ServiceClass, Topology, TopologyLink, TrafficClass } from './api.ts';
+import type { MessageKey } from './i18n.ts';
+import { joinSeries, lastWindow, type ChartColumns, type Column, type SeriesPoint } from './chart-data.ts';
+import type { RatePoint } from './live-store.ts';
+
+/** Stacking order, bottom first: Internet, then the protected classes, then the rest. */
+export const serviceClasses: readonly ServiceClass[] = ['internet', 'docex', 'video', 'other'];
+
+/** The classes whose reservations make the reserved band (DESIGN §4: protected). */
+export const protectedClasses: readonly ServiceClass[] = ['docex', 'video'];
+
+/** One class point: post-policy rate and drops (null where unknown). */
+export interface ClassPoint {
+  atMs: number;
+  bitsPerSecond: number | null;
+  dropBitsPerSecond: number | null;
+}
+
+export type ClassSeries = Readonly<Record<ServiceClass, readonly ClassPoint[]>>;
+
+/** History from the server, then the live points newer than its last point. */
+export function mergeClassHistoryAndLive(history: readonly HistoryPoint[], live: readonly RatePoint[]): ClassPoint[] {
+  const merged: ClassPoint[] = history.map((point) => ({
+    atMs: point.atMs,
+    bitsPerSecond: point.bitsPerSecond,
+    dropBitsPerSecond: point.dropBitsPerSecond ?? null,
+  }));
+  let lastAtMs = merged[merged.length - 1]?.atMs ?? -Infinity;
+  for (const point of live) {
+    if (point.atMs <= lastAtMs) continue;
+    merged.push({ atMs: point.atMs, bitsPerSecond: point.bitsPerSecond, dropBitsPerSecond: point.dropBitsPerSecond ?? null });
+    lastAtMs = point.atMs;
+  }
+  return merged;
+}
+
+/** The classes with at least one known rate, in stacking order. */
+export function classesWithData(series: ClassSeries): ServiceClass[] {
+  return serviceClasses.filter((serviceClass) => series[serviceClass].some((point) => point.bitsPerSecond !== null));
+}
+
+/**
+ * Running sums of columns, row by row: column k becomes the top edge of class k in the stack.
+ * A row where every column is null stays null (a gap); otherwise a null counts as zero.
+ */
+export function stackColumns(columns: readonly Column[]): Column[] {
+  const rows = columns[0]?.length ?? 0;
+  const stacked: Column[] = columns.map(() => new Array<number | null>(rows).fill(null));
+  for (let row = 0; row < rows; row += 1) {
+    if (columns.every((column) => column[row] === null || column[row] === undefined)) continue;
+    let sum = 0;
+    columns.forEach((column, index) => {
+      sum += column[row] ?? 0;
+      const target = stacked[index];
+      if (target !== undefined) target[row] = sum;
+    });
+  }
+  return stacked;
+}
+
+/** Σ the router's reservations of the protected classes; null when it reports none. */
+export function reservedTotalBps(latest: readonly (Pick<LinkSample, 'class' | 'reservedBps'> | null)[]): number | null {
+  let total: number | null = null;
+  for (const sample of latest) {
+    if (sample === null || sample.reservedBps === undefined) continue;
+    if (!protectedClasses.includes(sample.class as ServiceClass)) continue;
+    total = (total ?? 0) + sample.reservedBps;
+  }
+  return total;
+}
+
+export interface ClassChartInput {
+  series: ClassSeries;
+  capacityBps: number | null;
+  /** Σ reserved of the protected classes; null draws no band. */
+  reservedBps: number | null;
+  windowMs: number;
+  gapAfterMs: number;
+}
+
+/** Column order of the class chart: x, the four stack tops, capacity, reserved floor. */
+export const classChartSeries = { capacity: 5, reservedFloor: 6 } as const;
+
+function seriesPoints(points: readonly ClassPoint[], pick: (point: ClassPoint) => number | null): SeriesPoint[] {
+  return points.map((point) => ({ atMs: point.atMs, value: pick(point) }));
+}
+
+function newestAtMs(series: ClassSeries): number {
+  return Math.max(0, ...serviceClasses.map((serviceClass) => series[serviceClass][series[serviceClass].length - 1]?.atMs ?? 0));
+}
+
+/**
+ * [xs, internet, +docex, +video, +other (stack tops), capacity, capacity − reserved]. Where the
+ * router reports no reservation the floor equals capacity: a band of zero height.
+ */
+export function classChartColumns(input: ClassChartInput): ChartColumns {
+  const newest = newestAtMs(input.series);
+  const [xs, ...ys] = joinSeries(
+    serviceClasses.map((serviceClass) =>
+      lastWindow(seriesPoints(input.series[serviceClass], (point) => point.bitsPerSecond), input.windowMs, newest),
+    ),
+    input.gapAfterMs,
+  );
+  const capacity = xs.map(() => input.capacityBps);
+  const floorBps =
+    input.capacityBps === null ? null : Math.max(0, input.capacityBps - Math.min(input.reservedBps ?? 0, input.capacityBps));
+  return [xs, ...stackColumns(ys), capacity, xs.map(() => floorBps)];
+}
+
+/** [xs, drops of internet, docex, video, other]: not stacked. */
+export function dropChartColumns(input: Pick<ClassChartInput, 'series' | 'windowMs' | 'gapAfterMs'>): ChartColumns {
+  const newest = newestAtMs(input.series);
+  return joinSeries(
+    serviceClasses.map((serviceClass) =>
+      lastWindow(seriesPoints(input.series[serviceClass], (point) => point.dropBitsPerSecond), input.windowMs, newest),
+    ),
+    input.gapAfterMs,
+  );
+}
+
+/** A province's links: its tier-1 uplink(s) first, then its tier-2 links, in topology order. */
+export function provinceLinks(topology: Topology, provinceId: string): TopologyLink[] {
+  const links = topology.links.filter((link) => link.province === provinceId);
+  return [...links.filter((link) => link.tier === 1), ...links.filter((link) => link.tier === 2)];
+}
+
+/**
+ * An SVG path of a sparkline `widthPx` × `heightPx` over the given points' time span, y from 0
+ * to `maxValue` (at least 1). A null value, or a hole longer than `gapAfterMs`, breaks the line.
+ */
+export function sparklinePath(
+  points: readonly { atMs: number; value: number | null }[],
+  widthPx: number,
+  heightPx: number,
+  maxValue: number,
+  gapAfterMs: number,
+): string {
+  const first = points[0];
+  const last = points[points.length - 1];
+  if (first === undefined || last === undefined) return '';
+  const spanMs = Math.max(last.atMs - first.atMs, 1);
+  const top = Math.max(maxValue, 1);
+  const parts: string[] = [];
+  let previousAtMs: number | null = null;
+  for (const point of points) {
+    if (point.value === null || !Number.isFinite(point.value)) {
+      previousAtMs = null;
+      continue;
+    }
+    const x = ((point.atMs - first.atMs) / spanMs) * widthPx;
+    const clamped = Math.min(Math.max(point.value, 0), top);
+    const y = heightPx - (clamped / top) * heightPx;
+    const move = previousAtMs === null || point.atMs - previousAtMs > gapAfterMs;
+    parts.push(`${move ? 'M' : 'L'}${round(x)} ${round(y)}`);
+    previousAtMs = point.atMs;
+  }
+  return parts.join(' ');
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+/** The message key of each traffic class's name. */
+export const classMessageKeys: Readonly<Record<TrafficClass, MessageKey>> = {
+  total: 'class.total',
+  internet: 'class.internet',
+  docex: 'class.docex',
+  video: 'class.video',
+  other: 'class.other',
+};
