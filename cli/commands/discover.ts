@@ -2,17 +2,19 @@
 // Huawei CBQoS, Juniper CoS) and prints them, as an indented hierarchy or as JSON. A tool for
 // engineers writing the topology and the class rules.
 import type { CliCommand } from '../command.ts';
-import { parseCommandArgs, UsageError, withUsage } from '../args.ts';
+import { loadConfigOrReport, parseCommandArgs, UsageError, withUsage } from '../args.ts';
 import { snmpSchema, type SnmpConfig } from '../../config/schema.ts';
+import { compileClassRules, type Classification, type Classifier } from '../../collector/classify.ts';
 import { counterOids, discoverDevice, type DeviceDiscovery, type QosClass } from '../../collector/discovery/index.ts';
 import { parseHostPort, SnmpError } from '../../collector/snmp/index.ts';
 
 const usage = `Usage: lanewatch discover --host HOST:PORT (--community C | --v3-user U --auth-key K --priv-key K
-                          [--auth-protocol sha] [--priv-protocol aes]) [--json]
+                          [--auth-protocol sha] [--priv-protocol aes]) [--config DIR] [--json]
 
 Reads a device's interfaces (IF-MIB ifXTable) and QoS classes (Cisco CBQoS, Huawei CBQoS,
 Juniper CoS queues) over SNMP and prints them: interfaces with speeds, then each service
-policy with its classes as an indented hierarchy (nested policies included).
+policy with its classes as an indented hierarchy (nested policies included), and the service
+class (docex, video, internet, other) each class maps to under the config's class rules.
 
 Options:
   --host HOST:PORT        the agent, e.g. 127.0.0.1:161 or [::1]:161
@@ -24,7 +26,10 @@ Options:
   --priv-protocol P       des | aes | aes256b | aes256r (default aes)
   --timeout-ms N          per-request timeout (default 2000)
   --retries N             resends after a timeout (default 1)
-  --json                  print the discovery as JSON (with each class's counter OIDs)
+  --config DIR            the config whose classes.yaml rules map classes to service classes
+                          (default: the embedded example, config/example)
+  --json                  print the discovery as JSON (with each class's counter OIDs,
+                          serviceClass and the index of the rule that matched)
   -h, --help              this text
 
 Exit status: 0 discovered, 1 the device did not answer or refused, 2 bad arguments.`;
@@ -39,6 +44,7 @@ const options = {
   'priv-protocol': { type: 'string' },
   'timeout-ms': { type: 'string' },
   retries: { type: 'string' },
+  config: { type: 'string' },
   json: { type: 'boolean', default: false },
 } as const;
 
@@ -100,11 +106,19 @@ function bandwidthText(cls: QosClass): string {
   return `${b.priority ? 'priority ' : 'bandwidth '}${b.value}${unit}`;
 }
 
-/**
- * Maps a class to a service class (docex/video/internet/other). The config's ordered class
- * rules will plug in here (issue 4, second half); until then discovery prints no mapping.
- */
+/** Maps a class to the text printed after `→` (its service class under the config's rules). */
 export type ServiceClassOf = (cls: QosClass) => string | undefined;
+
+/** The class rules applied to a discovered class, with its interface's ifAlias. */
+export function classifyDiscovered(d: DeviceDiscovery, classifier: Classifier): (cls: QosClass) => Classification {
+  const aliases = new Map(d.interfaces.map((i) => [i.ifIndex, i.ifAlias]));
+  return (cls) => classifier.classOf({ className: cls.className, policyName: cls.policyName, ifName: cls.ifName, ifAlias: aliases.get(cls.ifIndex) });
+}
+
+/** `internet (rules[2])`, or `other (no rule matches)`. */
+export function serviceClassText(c: Classification): string {
+  return c.rule === undefined ? `${c.serviceClass} (no rule matches)` : `${c.serviceClass} (rules[${c.rule}])`;
+}
 
 interface Node {
   name: string;
@@ -197,6 +211,8 @@ export const discoverCommand: CliCommand = {
       if (host === undefined) throw new UsageError('--host is required');
       if (!parseHostPort(host)) throw new UsageError(`--host: expected host:port, e.g. 127.0.0.1:161 or [::1]:161, got "${host}"`);
       const snmp = snmpConfigFromArgs(values);
+      const config = loadConfigOrReport(values.config);
+      if (!config) return 2;
       const timeoutMs = integerOption(values['timeout-ms'], 'timeout-ms', 2_000, 1);
       const retries = integerOption(values.retries, 'retries', 1, 0);
       let d: DeviceDiscovery;
@@ -209,11 +225,12 @@ export const discoverCommand: CliCommand = {
         }
         throw err;
       }
+      const classify = classifyDiscovered(d, compileClassRules(config.classRules));
       if (values.json) {
-        const classes = d.classes.map((cls) => ({ ...cls, counterOids: counterOids(cls) }));
+        const classes = d.classes.map((cls) => ({ ...cls, counterOids: counterOids(cls), ...classify(cls) }));
         process.stdout.write(JSON.stringify({ ...d, classes }, null, 2) + '\n');
       } else {
-        process.stdout.write(renderDiscovery(d));
+        process.stdout.write(renderDiscovery(d, (cls) => serviceClassText(classify(cls))));
       }
       return 0;
     }),

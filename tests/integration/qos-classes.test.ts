@@ -18,6 +18,7 @@ import { Simulator } from '../../simulator/simulator.ts';
 import { loadSimulationConfig } from '../../simulator/sim-config.ts';
 import { parseScenario } from '../../simulator/scenario/schema.ts';
 import { freeUdpPort } from '../helpers/ports.ts';
+import { discoverCommand } from '../../cli/commands/discover.ts';
 
 const log = pino({ level: 'silent' });
 const example = loadConfig(defaultConfigDir);
@@ -232,5 +233,45 @@ describe('unmatched classes', () => {
     expect(unmatched.filter((m) => m.source === 'subinterface')).toHaveLength(subLinks * 2);
     expect(unmatched.every((m) => m.serviceClass === 'other')).toBe(true);
     expect(view.classes.filter((m) => m.device === SUB_ROUTER && m.serviceClass === 'video').every((m) => m.className.endsWith('.200'))).toBe(true);
+  });
+});
+
+describe('lanewatch discover', () => {
+  async function run(args: string[]): Promise<{ code: number; out: string }> {
+    const chunks: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string | Uint8Array): boolean => {
+      chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      return { code: await discoverCommand.run(args), out: chunks.join('') };
+    } finally {
+      process.stdout.write = write;
+    }
+  }
+  const router = (): TopologyConfig['routers'][number] => topology.routers.find((r) => r.id === CBQOS_ROUTER)!;
+  const community = (): string => {
+    const snmp = router().snmp;
+    return snmp.version === '2c' ? snmp.community : '';
+  };
+
+  it('prints the service class of each class-map under the config rules (text and --json)', async () => {
+    expect(router().snmp.version).toBe('2c');
+    const text = await run(['--host', router().address, '--community', community(), '--config', defaultConfigDir]);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/\n {4}DOCEX +bandwidth 20% +→ docex \(rules\[0\]\) +stats /);
+    expect(text.out).toMatch(/\n {4}class-default +bandwidth 0 kbps +→ internet \(rules\[2\]\) +stats /);
+    expect(text.out).toMatch(/\n {4}MGMT +bandwidth 5% +→ other \(rules\[3\]\) +stats /);
+    const json = await run(['--host', router().address, '--community', community(), '--json']);
+    expect(json.code).toBe(0);
+    const parsed = JSON.parse(json.out) as { classes: { className: string; serviceClass: string; rule?: number }[] };
+    const byName = new Map(parsed.classes.map((c) => [c.className, c]));
+    expect([...byName.values()].map((c) => [c.className, c.serviceClass, c.rule]).sort()).toEqual([
+      ['DOCEX', 'docex', 0],
+      ['MGMT', 'other', 3],
+      ['VIDEO', 'video', 1],
+      ['class-default', 'internet', 2],
+    ]);
   });
 });
