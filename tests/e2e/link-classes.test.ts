@@ -1,0 +1,187 @@
+// Per-class traffic in Debian's Chromium against the whole running system (influxd,
+// `lanewatch simulate` with the example simulation.yaml, `lanewatch run`): the link page of a
+// CBQoS tier-2 link and of a per-service sub-interface tier-2 link stacks all four classes and
+// moves live; the province page lists its links with a live sparkline per class.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { defaultConfigDir } from '../../config/load.ts';
+import { startInfluxd } from '../helpers/influxd.ts';
+import { freeTcpPort } from '../helpers/ports.ts';
+import { getJson, writeTestConfig, type SystemHandle } from '../helpers/system.ts';
+
+const artifacts = new URL('../../test-artifacts/', import.meta.url).pathname;
+const cli = fileURLToPath(new URL('../../bin/lanewatch.js', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A tier-2 link of a router with CBQoS (simulation.yaml: routerDefaults qos: cbqos). */
+const cbqosLink = 't2-ha-noi-son-tay';
+/** A tier-2 link of a router with one sub-interface per service (lai-chau-core-1: qos: subinterfaces). */
+const subinterfaceLink = 't2-lai-chau-tam-duong';
+const allClasses = 'internet,docex,video,other';
+
+function startCli(args: string[], logFile: string): ChildProcess {
+  const out = openSync(logFile, 'a');
+  return spawn(process.execPath, [cli, ...args], { cwd: repoRoot, stdio: ['ignore', out, out], env: { ...process.env, LOG_LEVEL: 'info', PORT: '' } });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 8_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * `startSystem()` from tests/helpers/system.ts, plus the example simulation.yaml (which that
+ * helper leaves out, so every simulated router would run CBQoS and no link would be measured
+ * through sub-interfaces).
+ */
+async function startSystemWithSimulation(intervalMs: number): Promise<SystemHandle> {
+  const influx = await startInfluxd();
+  const configDir = mkdtempSync(join(tmpdir(), 'lanewatch-classes-'));
+  const httpPort = await freeTcpPort();
+  const linkIds = await writeTestConfig(configDir, influx.url, intervalMs, httpPort);
+  copyFileSync(join(defaultConfigDir, 'simulation.yaml'), join(configDir, 'simulation.yaml'));
+  const logFile = join(configDir, 'system.log');
+  const simulator = startCli(['simulate', '--config', configDir], logFile);
+  const app = startCli(['run', '--config', configDir], logFile);
+  const url = `http://127.0.0.1:${httpPort}`;
+  const logs = (): string => readFileSync(logFile, 'utf8');
+  const stop = async (): Promise<void> => {
+    await stopChild(app);
+    await stopChild(simulator);
+    await influx.destroy();
+    rmSync(configDir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 40_000;
+  for (;;) {
+    try {
+      const health = await getJson<{ collector: { devices: number; devicesUp: number } | null }>(`${url}/api/v1/health`);
+      if (health.collector && health.collector.devices > 0 && health.collector.devicesUp === health.collector.devices) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline || app.exitCode !== null || simulator.exitCode !== null) {
+      const text = logs();
+      await stop();
+      throw new Error(`the system did not become healthy:\n${text.slice(-4000)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { url, influx, configDir, intervalMs, linkIds, logs, stop };
+}
+
+let system: SystemHandle;
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  system = await startSystemWithSimulation(2_000);
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}, 90_000);
+afterAll(async () => {
+  await browser?.close();
+  await system?.stop();
+});
+
+async function openPage(hash: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  await page.goto(`${system.url}/${hash}`);
+  await page.locator('[data-testid="conn"][data-state="open"]').waitFor({ timeout: 15_000 });
+  return { page, errors };
+}
+
+/** The class chart shows every class, then gains points within two polls, without reload. */
+async function expectClassChartLive(page: Page): Promise<void> {
+  const chart = page.locator('[data-testid="class-chart"]');
+  await expect.poll(() => chart.getAttribute('data-classes'), { timeout: 20_000, interval: 250 }).toBe(allClasses);
+  const pointsBefore = Number(await chart.getAttribute('data-points'));
+  await expect
+    .poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 2 * system.intervalMs + 1_000, interval: 100 })
+    .toBeGreaterThan(pointsBefore);
+  await page.locator('[data-testid="drop-chart"]').waitFor();
+  // Every class row shows a live post-policy rate.
+  const rows = page.locator('[data-testid="class-row"]');
+  expect(await rows.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-class')))).toEqual(allClasses.split(','));
+  await expect
+    .poll(() => rows.evaluateAll((elements) => elements.every((element) => Number(element.getAttribute('data-bps') || 'NaN') > 0)), {
+      timeout: 10_000,
+    })
+    .toBe(true);
+}
+
+describe('per-class traffic in Chromium', () => {
+  it('stacks the four classes of a CBQoS tier-2 link, live, with the router’s reservations', async () => {
+    const { page, errors } = await openPage(`#/link/${cbqosLink}`);
+    await expectClassChartLive(page);
+    // simulation.yaml reserves 20 % (docex) + 30 % (video) of the link on this router.
+    const reservedBps = Number(await page.locator('[data-testid="reserved-band"]').getAttribute('data-reserved-bps'));
+    expect(reservedBps).toBeGreaterThan(0);
+    await page.screenshot({ path: `${artifacts}link-classes-cbqos-vi.png`, fullPage: true });
+    await page.locator('[data-testid="dir-up"]').click();
+    await expect.poll(() => page.locator('[data-testid="class-chart"]').getAttribute('data-dir')).toBe('up');
+    await expect.poll(() => page.locator('[data-testid="class-chart"]').getAttribute('data-classes'), { timeout: 10_000 }).toBe(allClasses);
+    await page.locator('[data-testid="lang-en"]').click();
+    await page.screenshot({ path: `${artifacts}link-classes-cbqos-up-en.png`, fullPage: true });
+    await page.locator('[data-testid="lang-vi"]').click();
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('stacks the four classes of a sub-interface tier-2 link, live', async () => {
+    const { page, errors } = await openPage(`#/link/${subinterfaceLink}`);
+    await expectClassChartLive(page);
+    await page.screenshot({ path: `${artifacts}link-classes-subinterface.png`, fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('lists a province’s links with live class sparklines, reached from the national table', async () => {
+    const { page, errors } = await openPage('#/');
+    const topology = await getJson<{ links: { id: string; province: string; tier: number }[] }>(`${system.url}/api/v1/topology`);
+    const expected = topology.links.filter((link) => link.province === 'ha-noi');
+    expect(expected.length).toBeGreaterThan(1);
+    await page.locator('[data-testid="link-row"][data-link="t1-ha-noi"] [data-testid="province-link"]').click();
+    await page.waitForURL(/#\/province\/ha-noi$/);
+    await page.locator('[data-testid="province-page"]').waitFor();
+
+    const rows = page.locator('[data-testid="province-link-row"]');
+    await expect.poll(() => rows.count()).toBe(expected.length);
+    // The tier-1 uplink first, then the tier-2 links.
+    const shown = await rows.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-link')));
+    expect(shown[0]).toBe('t1-ha-noi');
+    expect(new Set(shown)).toEqual(new Set(expected.map((link) => link.id)));
+
+    const sparklines = page.locator('[data-testid="province-link-row"] [data-testid="sparkline"]');
+    expect(await sparklines.count()).toBe(expected.length * 4);
+    // Every sparkline draws at least two live points, and they keep coming.
+    const pointsOf = (): Promise<number[]> => sparklines.evaluateAll((elements) => elements.map((element) => Number(element.getAttribute('data-points'))));
+    await expect.poll(async () => Math.min(...(await pointsOf())), { timeout: 4 * system.intervalMs + 2_000, interval: 250 }).toBeGreaterThanOrEqual(2);
+    const before = await pointsOf();
+    await expect
+      .poll(async () => (await pointsOf()).every((count, index) => count > (before[index] ?? Infinity)), {
+        timeout: 2 * system.intervalMs + 1_000,
+        interval: 100,
+      })
+      .toBe(true);
+    await page.screenshot({ path: `${artifacts}province-ha-noi.png`, fullPage: true });
+
+    await page.locator('[data-testid="nav-unmatched"]').click();
+    await page.locator('[data-testid="unmatched-page"]').waitFor();
+    await page.screenshot({ path: `${artifacts}unmatched.png`, fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+});
