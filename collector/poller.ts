@@ -197,7 +197,7 @@ export class DevicePoller {
       );
     }
     const fields = { groups: plan.groups.length, classes: plan.mappings.length, counterClasses: plan.counterMembers.length };
-    if (!previous) this.#log.info(fields, 'qos plan ready');
+    if (!previous) this.#log.debug(fields, 'qos plan ready');
     else this.#log.info(fields, 'qos plan replaced after re-discovery');
     for (const note of plan.notes) {
       const admitted = this.#limiter.admit(`plan-note:${note}`);
