@@ -153,7 +153,7 @@ export const defaultClassRules: z.input<typeof classRuleSchema>[] = [
   { match: { ifAlias: '\\b(docex|van ban)\\b' }, class: 'docex' },
   { match: { ifAlias: '\\b(video|hoi nghi)\\b' }, class: 'video' },
   { match: { ifAlias: '\\binternet\\b' }, class: 'internet' },
-  { match: { ifAlias: '\\b(mgmt|management)\\b' }, class: 'other' },
+  { match: { ifAlias: '\\b(mgmt|management|other)\\b' }, class: 'other' },
 ];
 
 export const classesSchema = z

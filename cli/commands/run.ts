@@ -80,7 +80,7 @@ async function start(mode: Mode, config: LanewatchConfig): Promise<number> {
         bus,
         influx,
         ...(store ? { storeHealth: () => store.health() } : {}),
-        ...(collector ? { collectorHealth: () => collector.health() } : {}),
+        ...(collector ? { collectorHealth: () => collector.health(), qosView: () => collector.qos() } : {}),
         ...(webDir ? { webDir } : {}),
         logger: log.child({ component: 'server' }),
       });

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, ConfigError, defaultConfigDir } from '../../config/load.ts';
+import { classesSchema, defaultClassRules } from '../../config/schema.ts';
 
 const exampleTopology = readFileSync(join(defaultConfigDir, 'topology.yaml'), 'utf8');
 
@@ -111,6 +112,10 @@ describe('class rules', () => {
     writeFileSync(join(dir, 'topology.yaml'), minimalTopology);
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('the example classes.yaml is the shipped default rule set', () => {
+    expect(loadConfig(defaultConfigDir, { env: {} }).classRules).toEqual(classesSchema.parse({ rules: defaultClassRules }).rules);
+  });
 
   it('ships default rules when classes.yaml is absent', () => {
     const config = loadConfig(dir, { env: {} });
