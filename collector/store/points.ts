@@ -50,6 +50,8 @@ export function linkSampleToPoint(s: LinkSample): StorePoint | undefined {
   if (s.dropBitsPerSecond !== undefined && finite(s.dropBitsPerSecond)) fields.dropBps = s.dropBitsPerSecond;
   if (finite(s.utilization)) fields.util = s.utilization;
   if (finite(s.capacityBps)) fields.capacityBps = s.capacityBps;
+  if (s.prePolicyBitsPerSecond !== undefined && finite(s.prePolicyBitsPerSecond)) fields.preBps = s.prePolicyBitsPerSecond;
+  if (s.reservedBps !== undefined && finite(s.reservedBps)) fields.reservedBps = s.reservedBps;
   return {
     measurement: 'traffic',
     tags: tags({ link: s.link, province: s.province, tier: String(s.tier), dir: s.dir, class: s.class }),
