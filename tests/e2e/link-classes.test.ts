@@ -122,8 +122,24 @@ async function expectClassChartLive(page: Page): Promise<void> {
     .toBe(true);
 }
 
+interface QosReply {
+  available: boolean;
+  classes: { source: string; serviceClass: string; className: string; dir?: string }[];
+}
+
+/** The service classes the collector maps for a link, each with how it is measured. */
+async function mappedClasses(linkId: string): Promise<{ sources: string[]; serviceClasses: string[] }> {
+  const qos = await getJson<QosReply>(`${system.url}/api/v1/qos?link=${linkId}`);
+  expect(qos.available).toBe(true);
+  return {
+    sources: [...new Set(qos.classes.map((mapping) => mapping.source))],
+    serviceClasses: [...new Set(qos.classes.map((mapping) => mapping.serviceClass))].sort(),
+  };
+}
+
 describe('per-class traffic in Chromium', () => {
   it('stacks the four classes of a CBQoS tier-2 link, live, with the router’s reservations', async () => {
+    expect(await mappedClasses(cbqosLink)).toEqual({ sources: ['cisco'], serviceClasses: ['docex', 'internet', 'other', 'video'] });
     const { page, errors } = await openPage(`#/link/${cbqosLink}`);
     await expectClassChartLive(page);
     // simulation.yaml reserves 20 % (docex) + 30 % (video) of the link on this router.
@@ -141,6 +157,7 @@ describe('per-class traffic in Chromium', () => {
   }, 60_000);
 
   it('stacks the four classes of a sub-interface tier-2 link, live', async () => {
+    expect(await mappedClasses(subinterfaceLink)).toEqual({ sources: ['subinterface'], serviceClasses: ['docex', 'internet', 'other', 'video'] });
     const { page, errors } = await openPage(`#/link/${subinterfaceLink}`);
     await expectClassChartLive(page);
     await page.screenshot({ path: `${artifacts}link-classes-subinterface.png`, fullPage: true });
@@ -180,6 +197,11 @@ describe('per-class traffic in Chromium', () => {
 
     await page.locator('[data-testid="nav-unmatched"]').click();
     await page.locator('[data-testid="unmatched-page"]').waitFor();
+    // The page lists exactly what the API calls unmatched (the example rules match every class).
+    const unmatched = await getJson<QosReply>(`${system.url}/api/v1/qos?unmatched=true`);
+    expect(unmatched.available).toBe(true);
+    await expect.poll(() => page.locator('[data-testid="unmatched-none"], [data-testid="unmatched-row"]').count()).toBe(Math.max(1, unmatched.classes.length));
+    expect(await page.locator('[data-testid="unmatched-row"]').count()).toBe(unmatched.classes.length);
     await page.screenshot({ path: `${artifacts}unmatched.png`, fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
