@@ -33,6 +33,8 @@ export const linkSampleSchema = {
     class: { type: 'string', enum: trafficClasses },
     bitsPerSecond: { type: 'number' },
     dropBitsPerSecond: { type: 'number' },
+    prePolicyBitsPerSecond: { type: 'number' },
+    reservedBps: { type: 'number' },
     capacityBps: { type: 'number' },
     utilization: { type: 'number' },
   },

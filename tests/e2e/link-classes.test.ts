@@ -3,20 +3,11 @@
 // CBQoS tier-2 link and of a per-service sub-interface tier-2 link stacks all four classes and
 // moves live; the province page lists its links with a live sparkline per class.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { defaultConfigDir } from '../../config/load.ts';
-import { startInfluxd } from '../helpers/influxd.ts';
-import { freeTcpPort } from '../helpers/ports.ts';
-import { getJson, writeTestConfig, type SystemHandle } from '../helpers/system.ts';
+import { getJson, startSystem, type SystemHandle } from '../helpers/system.ts';
 
 const artifacts = new URL('../../test-artifacts/', import.meta.url).pathname;
-const cli = fileURLToPath(new URL('../../bin/lanewatch.js', import.meta.url));
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /** A tier-2 link of a router with CBQoS (simulation.yaml: routerDefaults qos: cbqos). */
 const cbqosLink = 't2-ha-noi-son-tay';
@@ -24,66 +15,12 @@ const cbqosLink = 't2-ha-noi-son-tay';
 const subinterfaceLink = 't2-lai-chau-tam-duong';
 const allClasses = 'internet,docex,video,other';
 
-function startCli(args: string[], logFile: string): ChildProcess {
-  const out = openSync(logFile, 'a');
-  return spawn(process.execPath, [cli, ...args], { cwd: repoRoot, stdio: ['ignore', out, out], env: { ...process.env, LOG_LEVEL: 'info', PORT: '' } });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 8_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-/**
- * `startSystem()` from tests/helpers/system.ts, plus the example simulation.yaml (which that
- * helper leaves out, so every simulated router would run CBQoS and no link would be measured
- * through sub-interfaces).
- */
-async function startSystemWithSimulation(intervalMs: number): Promise<SystemHandle> {
-  const influx = await startInfluxd();
-  const configDir = mkdtempSync(join(tmpdir(), 'lanewatch-classes-'));
-  const httpPort = await freeTcpPort();
-  const linkIds = await writeTestConfig(configDir, influx.url, intervalMs, httpPort);
-  copyFileSync(join(defaultConfigDir, 'simulation.yaml'), join(configDir, 'simulation.yaml'));
-  const logFile = join(configDir, 'system.log');
-  const simulator = startCli(['simulate', '--config', configDir], logFile);
-  const app = startCli(['run', '--config', configDir], logFile);
-  const url = `http://127.0.0.1:${httpPort}`;
-  const logs = (): string => readFileSync(logFile, 'utf8');
-  const stop = async (): Promise<void> => {
-    await stopChild(app);
-    await stopChild(simulator);
-    await influx.destroy();
-    rmSync(configDir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 40_000;
-  for (;;) {
-    try {
-      const health = await getJson<{ collector: { devices: number; devicesUp: number } | null }>(`${url}/api/v1/health`);
-      if (health.collector && health.collector.devices > 0 && health.collector.devicesUp === health.collector.devices) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline || app.exitCode !== null || simulator.exitCode !== null) {
-      const text = logs();
-      await stop();
-      throw new Error(`the system did not become healthy:\n${text.slice(-4000)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return { url, influx, configDir, intervalMs, linkIds, logs, stop };
-}
-
 let system: SystemHandle;
 let browser: Browser;
 
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
-  system = await startSystemWithSimulation(2_000);
+  system = await startSystem({ intervalMs: 2_000 });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],

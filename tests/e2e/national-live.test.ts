@@ -50,7 +50,7 @@ describe('national page in Chromium', () => {
     await page.locator('[data-testid="lang-en"]').click();
     await page.screenshot({ path: `${artifacts}national-en.png`, fullPage: true });
 
-    await page.locator('[data-testid="link-row"] a').first().click();
+    await page.locator('[data-testid="link-row"] td.name a').first().click();
     await page.waitForURL(/#\/link\//);
     await page.waitForTimeout(2 * system.intervalMs);
     await page.screenshot({ path: `${artifacts}link.png`, fullPage: true });

@@ -2,7 +2,7 @@
 // `lanewatch run` as child processes on a temporary copy of the example config, every
 // address moved to free loopback ports.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync, openSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, rmSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,8 @@ export async function writeTestConfig(dir: string, influxUrl: string, intervalMs
   const topology = parse(readFileSync(join(defaultConfigDir, 'topology.yaml'), 'utf8')) as TopologyFile;
   for (const router of topology.routers) router.address = `127.0.0.1:${await freeUdpPort()}`;
   writeFileSync(join(dir, 'topology.yaml'), stringify(topology));
+  // The simulated routers' QoS styles and queues, as in the demo (simulator only; ids unchanged).
+  copyFileSync(join(defaultConfigDir, 'simulation.yaml'), join(dir, 'simulation.yaml'));
   writeFileSync(
     join(dir, 'settings.yaml'),
     stringify({

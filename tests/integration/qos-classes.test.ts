@@ -228,9 +228,13 @@ describe('unmatched classes', () => {
     const unmatched = view.classes.filter((m) => m.rule === undefined);
     const cbqosLinks = topology.links.filter((l) => l.router === CBQOS_ROUTER).length;
     const subLinks = topology.links.filter((l) => l.router === SUB_ROUTER).length;
-    // MGMT class-maps, and the "OTHER [link]" sub-interfaces, which no shipped rule names.
+    // The MGMT class-maps are unmatched once their rule is gone; the "OTHER [link]"
+    // sub-interfaces still match the shipped ifAlias rule for `other`.
     expect(unmatched.filter((m) => m.source === 'cisco').map((m) => m.className)).toEqual(Array(cbqosLinks * 2).fill('MGMT'));
-    expect(unmatched.filter((m) => m.source === 'subinterface')).toHaveLength(subLinks * 2);
+    expect(unmatched.filter((m) => m.source === 'subinterface')).toHaveLength(0);
+    const otherSubs = view.classes.filter((m) => m.source === 'subinterface' && m.serviceClass === 'other');
+    expect(otherSubs).toHaveLength(subLinks * 2);
+    expect(otherSubs.every((m) => m.rule !== undefined)).toBe(true);
     expect(unmatched.every((m) => m.serviceClass === 'other')).toBe(true);
     expect(view.classes.filter((m) => m.device === SUB_ROUTER && m.serviceClass === 'video').every((m) => m.className.endsWith('.200'))).toBe(true);
   });

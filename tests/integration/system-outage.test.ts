@@ -47,7 +47,7 @@ describe('system through an InfluxDB outage', () => {
     expect(degraded.status).toBe('degraded');
 
     // Stay down for a few polls; the collector and the server keep running.
-    await new Promise((r) => setTimeout(r, 4 * system.intervalMs));
+    await new Promise((r) => setTimeout(r, 6 * system.intervalMs));
     const during = await getJson<Health>(health);
     expect(during.collector?.devicesUp).toBe(ok.collector?.devices);
     const upAtMs = Date.now();
@@ -58,6 +58,11 @@ describe('system through an InfluxDB outage', () => {
       return h.status === 'ok' ? h : undefined;
     });
 
+    // The spool drains oldest first: count once it is empty.
+    await waitFor('the spool to drain', 20_000, async () => {
+      const h = await getJson<Health & { influx: { spooledPoints?: number } }>(health);
+      return h.influx.spooledPoints === 0 ? h : undefined;
+    });
     // Every link and direction has samples stamped while InfluxDB was down.
     const influx = new InfluxDB(`${system.influx.url}/lanewatch`);
     const rows = await waitFor('spooled samples to reach influxdb', 15_000, async () => {
