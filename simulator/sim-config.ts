@@ -19,13 +19,17 @@ export interface ClassQueue {
   bandwidth?: { value: number; unit: 'kbps' | 'percent' };
 }
 export interface RouterSimConfig {
-  /** How this router reports per-class traffic. */
+  /**
+   * `cbqos`: a CBQoS policy per link interface (class-map counters, queues as configured);
+   * `subinterfaces`: one sub-interface per service, queues as configured; `none`: one
+   * sub-interface per service but no QoS policy, so every class loses in proportion.
+   */
   qos: QosStyle;
   /** CBQoS policy-map name, e.g. "WAN-OUT". */
   policyName: string;
   /** Class-map names, e.g. { docex: 'DOCEX', video: 'VIDEO', internet: 'class-default', other: 'MGMT' }. */
   classMaps: Record<SimClass, string>;
-  /** Sub-interface suffix per class (Gi0/1.100 …) for style 'subinterfaces'. */
+  /** Sub-interface suffix per class (Gi0/1.100 …) for styles 'subinterfaces' and 'none'. */
   subinterfaces: Record<SimClass, number>;
 }
 /** The router's queueing config on a link (both directions). */

@@ -264,9 +264,10 @@ function interfaceShape(router: SimRouter): string {
   return router.interfaces
     .map((i) => {
       if (i.kind !== 'link') return i.kind[0]!;
-      if (router.qos === 'subinterfaces') return 's';
+      // 'subinterfaces' and 'none' both carry each service on its own sub-interface; only
+      // the queue model differs (no QoS policy: every class loses in proportion).
       if (router.qos === 'cbqos') return `q${simClasses.map((c) => (i.queues?.[c] ? 1 : 0)).join('')}`;
-      return 'l';
+      return 's';
     })
     .join(',');
 }
@@ -307,7 +308,7 @@ export function layoutShape(router: SimRouter, seed: number): LayoutShape {
     order.splice(first, movable.length, ...movable);
   }
   const rows: LayoutRow[] = order.map((ifPos, k) => ({ ifPos, sub: -1, ifIndex: k + 1 }));
-  if (router.qos === 'subinterfaces') {
+  if (router.qos !== 'cbqos') {
     for (const ifPos of order) {
       if (router.interfaces[ifPos]!.kind !== 'link') continue;
       for (let cls = 0; cls < simClasses.length; cls++) rows.push({ ifPos, sub: cls, ifIndex: rows.length + 1 });

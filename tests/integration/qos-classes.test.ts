@@ -25,6 +25,8 @@ const example = loadConfig(defaultConfigDir);
 const simulation = loadSimulationConfig(defaultConfigDir, example.topology);
 const CBQOS_ROUTER = 'thanh-hoa-core-1';
 const SUB_ROUTER = 'lai-chau-core-1';
+/** No QoS policy, one sub-interface per service (simulation.yaml: qos none). */
+const NONE_ROUTER = 'lang-son-core-1';
 const MISCONFIGURED = 't2-thanh-hoa-sam-son';
 const INTERVAL_MS = 60_000;
 const RENUMBER_AT_MS = 30 * 60_000;
@@ -37,8 +39,8 @@ const now = (): number => nowMs;
 const startMs = nowMs;
 
 beforeAll(async () => {
-  const routers = example.topology.routers.filter((r) => r.id === CBQOS_ROUTER || r.id === SUB_ROUTER);
-  expect(routers).toHaveLength(2);
+  const routers = example.topology.routers.filter((r) => r.id === CBQOS_ROUTER || r.id === SUB_ROUTER || r.id === NONE_ROUTER);
+  expect(routers).toHaveLength(3);
   for (const r of routers) r.address = `127.0.0.1:${await freeUdpPort()}`;
   const links = example.topology.links.filter((l) => routers.some((r) => r.id === l.router));
   expect(links.map((l) => l.id)).toContain(MISCONFIGURED);
@@ -50,6 +52,7 @@ beforeAll(async () => {
       'events:',
       '  - { kind: internetSurge, at: 0, for: 1h, province: thanh-hoa, factor: 4 }',
       '  - { kind: internetSurge, at: 0, for: 1h, province: lai-chau, factor: 4 }',
+      '  - { kind: internetSurge, at: 0, for: 1h, province: lang-son, factor: 4 }',
       `  - { kind: renumber, at: ${RENUMBER_AT_MS / 60_000}m, router: ${CBQOS_ROUTER} }`,
     ].join('\n'),
     'qos-classes.yaml',
@@ -151,6 +154,24 @@ describe('per-class rates against the ground truth', () => {
     expect(videoDropsOnMisconfigured).toBeGreaterThan(0);
   });
 
+  it('a router without QoS still shows its four classes through its sub-interfaces, and protected classes lose too', async () => {
+    const poller = pollerFor(NONE_ROUTER);
+    const links = topology.links.filter((l) => l.router === NONE_ROUTER);
+    nowMs = startMs + 10 * INTERVAL_MS;
+    await poller.poll();
+    const fromMs = nowMs;
+    nowMs += INTERVAL_MS;
+    const samples = classSamples(await poller.poll());
+    expect(samples).toHaveLength(links.length * 8);
+    compareWithTruth(samples, fromMs, nowMs, false);
+    // The surge without a QoS policy: the ground truth shows protected traffic dropped too.
+    const protectedDrops = links.reduce((sum, l) => {
+      const truth = sim.engine().truth(l.id, 'down', fromMs, nowMs);
+      return sum + truth.docex.dropBps + truth.video.dropBps;
+    }, 0);
+    expect(protectedDrops).toBeGreaterThan(0);
+  });
+
   it('reservations come from the router: 20 %/30 %/5 % of capacity; none for VIDEO on the misconfigured link', () => {
     const mappings = cbqos().qosMappings();
     const link = topology.links.find((l) => l.id === MISCONFIGURED)!;
@@ -214,7 +235,7 @@ describe('unmatched classes', () => {
       classRules: withoutMgmt,
     };
     // createPollers is how the Collector builds its pollers (rules compiled once for all).
-    expect(createPollers(config, log).size).toBe(2);
+    expect(createPollers(config, log).size).toBe(topology.routers.length);
     const collector = new Collector({ config, bus: new LiveBus(), log });
     collector.start();
     try {
@@ -227,7 +248,7 @@ describe('unmatched classes', () => {
     expect(view.classes).toHaveLength(topology.links.length * 8);
     const unmatched = view.classes.filter((m) => m.rule === undefined);
     const cbqosLinks = topology.links.filter((l) => l.router === CBQOS_ROUTER).length;
-    const subLinks = topology.links.filter((l) => l.router === SUB_ROUTER).length;
+    const subLinks = topology.links.filter((l) => l.router !== CBQOS_ROUTER).length; // sub-interface and no-QoS routers
     // The MGMT class-maps are unmatched once their rule is gone; the "OTHER [link]"
     // sub-interfaces still match the shipped ifAlias rule for `other`.
     expect(unmatched.filter((m) => m.source === 'cisco').map((m) => m.className)).toEqual(Array(cbqosLinks * 2).fill('MGMT'));
