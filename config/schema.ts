@@ -61,7 +61,15 @@ export const linkSchema = z
   })
   .strict();
 
-export const provinceRefSchema = z.object({ id }).strict();
+/** Who hears about a province's alerts: e-mail addresses and webhook URLs (JSON POST). */
+export const contactsSchema = z
+  .object({
+    email: z.array(z.string().email()).default([]),
+    webhook: z.array(z.string().url().refine((u) => /^https?:/.test(u), 'expected an http(s) URL')).default([]),
+  })
+  .strict();
+
+export const provinceRefSchema = z.object({ id, contacts: contactsSchema.optional() }).strict();
 
 export const topologySchema = z
   .object({
@@ -97,6 +105,38 @@ export const settingsSchema = z
           .object({
             dir: z.string().default('.tmp/spool'),
             maxBytes: z.number().int().positive().default(2 * 1024 * 1024 * 1024),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    /** Where policies (with their revision history) and alert episodes are kept across restarts. */
+    state: z
+      .object({ dir: z.string().default('.tmp/state') })
+      .strict()
+      .prefault({}),
+    notify: z
+      .object({
+        /** SMTP relay for alert e-mail; without it e-mail contacts are skipped (logged once). */
+        smtp: z
+          .object({
+            host: z.string().min(1),
+            port: z.number().int().min(1).max(65_535).default(25),
+            secure: z.boolean().default(false),
+            from: z.string().email(),
+            username: z.string().optional(),
+            password: z.string().optional(),
+          })
+          .strict()
+          .optional(),
+        webhookTimeoutMs: z.number().int().positive().default(5_000),
+        /** Delivery retries with exponential backoff, per notification. */
+        retry: z
+          .object({
+            initialMs: z.number().int().positive().default(1_000),
+            maxMs: z.number().int().positive().default(60_000),
+            maxAttempts: z.number().int().min(1).max(100).default(8),
           })
           .strict()
           .prefault({}),
@@ -167,6 +207,7 @@ export type RouterConfig = z.infer<typeof routerSchema>;
 export type LinkConfig = z.infer<typeof linkSchema>;
 export type TopologyConfig = z.infer<typeof topologySchema>;
 export type Settings = z.infer<typeof settingsSchema>;
+export type Contacts = z.infer<typeof contactsSchema>;
 export type ServiceClass = (typeof serviceClasses)[number];
 export type ClassRule = z.infer<typeof classRuleSchema>;
 

@@ -142,7 +142,15 @@ export class InfluxStore {
   /** Takes one poll's points. Never throws. */
   write(batch: PollBatch): void {
     try {
-      const points = batchToPoints(batch);
+      this.writePoints(batchToPoints(batch));
+    } catch (err) {
+      this.log.error({ err, device: batch.poll?.device }, 'store could not take a batch');
+    }
+  }
+
+  /** Takes points of any measurement (the analyzer's `linkState`): same batching, spool and order. Never throws. */
+  writePoints(points: readonly StorePoint[]): void {
+    try {
       if (points.length === 0) return;
       for (const p of points) this.buffer.push(p);
       // InfluxDB slower than the collector: memory stays bounded, the spool takes the rest
@@ -150,7 +158,7 @@ export class InfluxStore {
       if (this.buffer.length > maxBufferedBatches * this.settings.batchSize) this.spoolBuffer();
       if (this.running && this.buffer.length >= this.settings.batchSize) this.kick();
     } catch (err) {
-      this.log.error({ err, device: batch.poll?.device }, 'store could not take a batch');
+      this.log.error({ err, points: points.length }, 'store could not take points');
     }
   }
 

@@ -4,7 +4,7 @@
 import type { IPoint } from 'influx';
 import type { InterfaceSample, LinkSample, PollBatch, PollOutcome } from '../samples.ts';
 
-export type Measurement = 'traffic' | 'iface' | 'poll';
+export type Measurement = 'traffic' | 'iface' | 'poll' | 'linkState';
 
 export type FieldValue = number | boolean | string;
 
@@ -114,7 +114,7 @@ export function toInfluxPoint(p: StorePoint): IPoint {
   return { measurement: p.measurement, tags: p.tags, fields: p.fields, timestamp: p.atMs };
 }
 
-const measurements: ReadonlySet<string> = new Set<Measurement>(['traffic', 'iface', 'poll']);
+const measurements: ReadonlySet<string> = new Set<Measurement>(['traffic', 'iface', 'poll', 'linkState']);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
