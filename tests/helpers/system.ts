@@ -2,7 +2,7 @@
 // `lanewatch run` as child processes on a temporary copy of the example config, every
 // address moved to free loopback ports.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, rmSync, openSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,14 +26,38 @@ export interface SystemHandle {
 }
 
 interface TopologyFile {
+  provinces: { id: string; contacts?: { email?: string[]; webhook?: string[] } }[];
   routers: { address: string }[];
   links: { id: string }[];
 }
 
-export async function writeTestConfig(dir: string, influxUrl: string, intervalMs: number, httpPort: number): Promise<string[]> {
+export interface SystemOptions {
+  intervalMs?: number;
+  /** A scenario (YAML text) for `lanewatch simulate --scenario`. */
+  scenario?: string;
+  /** Province id → contacts for alert notifications. */
+  contacts?: Record<string, { email?: string[]; webhook?: string[] }>;
+  /** Extra top-level settings (e.g. `notify`), merged over the test defaults. */
+  settings?: Record<string, unknown>;
+}
+
+export async function writeTestConfig(
+  dir: string,
+  influxUrl: string,
+  intervalMs: number,
+  httpPort: number,
+  opts: Pick<SystemOptions, 'contacts' | 'settings'> = {},
+): Promise<string[]> {
   const topology = parse(readFileSync(join(defaultConfigDir, 'topology.yaml'), 'utf8')) as TopologyFile;
   for (const router of topology.routers) router.address = `127.0.0.1:${await freeUdpPort()}`;
+  for (const province of topology.provinces) {
+    const contacts = opts.contacts?.[province.id];
+    if (contacts) province.contacts = contacts;
+  }
   writeFileSync(join(dir, 'topology.yaml'), stringify(topology));
+  for (const file of ['classes.yaml', 'policies.yaml']) {
+    if (existsSync(join(defaultConfigDir, file))) copyFileSync(join(defaultConfigDir, file), join(dir, file));
+  }
   // The simulated routers' QoS styles and queues, as in the demo (simulator only; ids unchanged).
   copyFileSync(join(defaultConfigDir, 'simulation.yaml'), join(dir, 'simulation.yaml'));
   writeFileSync(
@@ -42,6 +66,8 @@ export async function writeTestConfig(dir: string, influxUrl: string, intervalMs
       influx: { url: influxUrl, database: 'lanewatch', flushIntervalMs: 200 },
       collector: { intervalMs, timeoutMs: 800, retries: 0, spool: { dir: join(dir, 'spool') } },
       server: { host: '127.0.0.1', port: httpPort },
+      state: { dir: join(dir, 'state') },
+      ...opts.settings,
     }),
   );
   return topology.links.map((l) => l.id);
@@ -75,14 +101,19 @@ export async function getJson<T>(url: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-export async function startSystem(opts: { intervalMs?: number } = {}): Promise<SystemHandle> {
+export async function startSystem(opts: SystemOptions = {}): Promise<SystemHandle> {
   const intervalMs = opts.intervalMs ?? 1_000;
   const influx = await startInfluxd();
   const configDir = mkdtempSync(join(tmpdir(), 'lanewatch-system-'));
   const httpPort = await freeTcpPort();
-  const linkIds = await writeTestConfig(configDir, influx.url, intervalMs, httpPort);
+  const linkIds = await writeTestConfig(configDir, influx.url, intervalMs, httpPort, opts);
   const logFile = join(configDir, 'system.log');
-  const simulator = startCli(['simulate', '--config', configDir], logFile);
+  const simulateArgs = ['simulate', '--config', configDir];
+  if (opts.scenario !== undefined) {
+    writeFileSync(join(configDir, 'scenario.yaml'), opts.scenario);
+    simulateArgs.push('--scenario', join(configDir, 'scenario.yaml'));
+  }
+  const simulator = startCli(simulateArgs, logFile);
   const app = startCli(['run', '--config', configDir], logFile);
   const url = `http://127.0.0.1:${httpPort}`;
   const logs = () => readFileSync(logFile, 'utf8');
