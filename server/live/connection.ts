@@ -4,7 +4,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { LiveBus } from '../../collector/live-bus.ts';
 import type { LinkSample } from '../../collector/samples.ts';
 import type { LiveSnapshot } from './snapshot.ts';
-import { applyFilter, parseClientMessage, type KnownIds, type LiveFilter } from './filter.ts';
+import type { StatesSource } from '../analysis/analyzer.ts';
+import type { LinkStateChange, LinkStatus, ProvinceStatus } from '../analysis/model.ts';
+import { applyFilter, matchesFilter, parseClientMessage, type KnownIds, type LiveFilter } from './filter.ts';
 
 /** The part of a `ws` WebSocket this module uses. */
 export interface LiveSocket {
@@ -22,12 +24,41 @@ const OPEN = 1;
 export type ServerMessage =
   | { type: 'snapshot'; atMs: number; samples: LinkSample[] }
   | { type: 'samples'; samples: LinkSample[] }
+  | StatesMessage
   | { type: 'error'; message: string };
+
+/**
+ * The link and province states the client's filter lets through: the whole (filtered) picture
+ * every time, so a client can replace what it had; `changes` lists what moved (absent on
+ * connect and after a new subscription).
+ */
+export interface StatesMessage {
+  type: 'states';
+  atMs: number;
+  links: LinkStatus[];
+  provinces: ProvinceStatus[];
+  changes?: LinkStateChange[];
+}
+
+/** Pure: the part of the states a filter lets through; a province passes with its own filter or with one of its links. */
+export function filterStates(
+  links: readonly LinkStatus[],
+  provinces: readonly ProvinceStatus[],
+  filter: LiveFilter | undefined,
+): { links: LinkStatus[]; provinces: ProvinceStatus[] } {
+  if (!filter) return { links: [...links], provinces: [...provinces] };
+  const kept = links.filter((s) => matchesFilter(s, filter));
+  const provinceIds = new Set(kept.map((s) => s.province));
+  if (filter.province !== undefined) provinceIds.add(filter.province);
+  return { links: kept, provinces: provinces.filter((p) => provinceIds.has(p.province)) };
+}
 
 export interface LiveConnectionOptions {
   socket: LiveSocket;
   bus: LiveBus;
   snapshot: LiveSnapshot;
+  /** The analyzer's states: sent after the snapshot and on every batch that changed one. */
+  states?: StatesSource;
   known: KnownIds;
   /** Above this many bytes waiting to be sent, the client is disconnected. */
   maxBufferedBytes: number;
@@ -46,6 +77,7 @@ export class LiveConnection {
   readonly #options: LiveConnectionOptions;
   #filter: LiveFilter | undefined;
   #unsubscribe: (() => void) | undefined;
+  #unsubscribeStates: (() => void) | undefined;
   #closed = false;
 
   constructor(options: LiveConnectionOptions) {
@@ -61,10 +93,16 @@ export class LiveConnection {
     });
     socket.on('message', (data) => this.#onMessage(data));
     this.#sendSnapshot();
+    this.#sendStates();
     this.#unsubscribe = bus.subscribe((batch) => {
       if (batch.links.length === 0) return;
       const samples = applyFilter(batch.links, this.#filter);
       if (samples.length > 0) this.#send({ type: 'samples', samples });
+    });
+    if (this.#closed) return;
+    this.#unsubscribeStates = this.#options.states?.onBatchChanges((changes) => {
+      const mine = changes.filter((c) => matchesFilter(c, this.#filter));
+      if (mine.length > 0) this.#sendStates(mine);
     });
   }
 
@@ -73,6 +111,17 @@ export class LiveConnection {
     this.#closed = true;
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
+    this.#unsubscribeStates?.();
+    this.#unsubscribeStates = undefined;
+  }
+
+  #sendStates(changes?: LinkStateChange[]): void {
+    const source = this.#options.states;
+    if (!source) return;
+    const view = source.view();
+    const message: StatesMessage = { type: 'states', atMs: view.atMs, ...filterStates(view.links, view.provinces, this.#filter) };
+    if (changes) message.changes = changes;
+    this.#send(message);
   }
 
   #sendSnapshot(): void {
@@ -90,6 +139,7 @@ export class LiveConnection {
     this.#filter = parsed.filter;
     // The client's view changes with its filter: give it a consistent starting point again.
     this.#sendSnapshot();
+    this.#sendStates();
   }
 
   #send(message: ServerMessage): void {

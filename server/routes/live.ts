@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { LiveBus } from '../../collector/live-bus.ts';
 import type { LiveSnapshot } from '../live/snapshot.ts';
 import type { KnownIds } from '../live/filter.ts';
+import type { StatesSource } from '../analysis/analyzer.ts';
 import { LiveConnection, type LiveSocket } from '../live/connection.ts';
 import { errorBody } from './errors.ts';
 import { errorResponses, linkSampleSchema } from './schemas.ts';
@@ -24,6 +25,8 @@ const snapshotSchema = {
 export interface LiveRoutesOptions {
   bus: LiveBus;
   snapshot: LiveSnapshot;
+  /** The analyzer: `states` messages after the snapshot and on every state change. */
+  states?: StatesSource;
   known: KnownIds;
   maxBufferedBytes: number;
 }
@@ -46,6 +49,7 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
         socket,
         bus: options.bus,
         snapshot: options.snapshot,
+        ...(options.states ? { states: options.states } : {}),
         known: options.known,
         maxBufferedBytes: options.maxBufferedBytes,
         log,

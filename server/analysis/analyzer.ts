@@ -1,0 +1,204 @@
+// The analyzer: every batch on the live bus → the squeeze rule on every link and direction →
+// hysteresis → `linkState` points and state changes. A province takes the worst state of its
+// links. The effective policy is read per sample (cached until the policy changes), so a new
+// policy revision applies from the next sample, without restart.
+import type { Logger } from 'pino';
+import type { LanewatchConfig } from '../../config/schema.ts';
+import type { LiveBus } from '../../collector/live-bus.ts';
+import type { Direction, PollBatch } from '../../collector/samples.ts';
+import type { StorePoint } from '../../collector/store/points.ts';
+import type { EffectivePolicy, PolicySource } from '../policies/model.ts';
+import type { AnalyzerView, LinkStateChange, LinkStatus, LinkVerdict, ProvinceStatus, StateLevel } from './model.ts';
+import { evaluate, linkInputsOf, rankOf } from './rule.ts';
+import { initialHysteresis, stepHysteresis, type HysteresisState } from './hysteresis.ts';
+
+export interface AnalyzerOptions {
+  config: LanewatchConfig;
+  bus: LiveBus;
+  policies: PolicySource;
+  log: Logger;
+  now?: () => number;
+  /** Where `linkState` points go (the InfluxStore's writePoints); none → not stored. */
+  writePoints?: (points: StorePoint[]) => void;
+}
+
+/** What a WebSocket connection needs: the view and the changes of each bus batch at once. */
+export interface StatesSource {
+  view(): AnalyzerView;
+  /** Called once per bus batch that changed at least one state; returns the unsubscribe function. */
+  onBatchChanges(listener: (changes: LinkStateChange[]) => void): () => void;
+}
+
+export const stateValue: Record<StateLevel, number> = { ok: 0, warning: 1, critical: 2 };
+
+interface Tracked {
+  hysteresis: HysteresisState;
+  status: LinkStatus;
+}
+
+/** `linkState` point of one verdict and the state after hysteresis. */
+export function linkStatePoint(verdict: LinkVerdict, level: StateLevel): StorePoint {
+  return {
+    measurement: 'linkState',
+    tags: { link: verdict.link, province: verdict.province, tier: String(verdict.tier), dir: verdict.dir },
+    fields: { state: stateValue[level], encroachBps: verdict.encroachBps },
+    atMs: verdict.atMs,
+  };
+}
+
+function byLinkAndDir(a: { link: string; dir: Direction }, b: { link: string; dir: Direction }): number {
+  if (a.link !== b.link) return a.link < b.link ? -1 : 1;
+  return a.dir === b.dir ? 0 : a.dir === 'down' ? -1 : 1;
+}
+
+/**
+ * Pure: each province's worst state over its links and directions. Every province in
+ * `provinceIds` is listed (ok when none of its links has a state), in that order, then any
+ * other province a status names.
+ */
+export function provinceStatuses(statuses: readonly LinkStatus[], provinceIds: readonly string[]): ProvinceStatus[] {
+  const byProvince = new Map<string, ProvinceStatus>();
+  for (const id of provinceIds) byProvince.set(id, { province: id, level: 'ok', worst: [] });
+  for (const s of statuses) {
+    let p = byProvince.get(s.province);
+    if (!p) {
+      p = { province: s.province, level: 'ok', worst: [] };
+      byProvince.set(s.province, p);
+    }
+    if (s.level === 'ok') continue;
+    p.worst.push({ link: s.link, dir: s.dir, level: s.level });
+    if (rankOf(s.level) > rankOf(p.level)) p.level = s.level;
+  }
+  for (const p of byProvince.values()) p.worst.sort((a, b) => rankOf(b.level) - rankOf(a.level) || byLinkAndDir(a, b));
+  return [...byProvince.values()];
+}
+
+export class Analyzer implements StatesSource {
+  readonly #options: AnalyzerOptions;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  readonly #provinceIds: string[];
+  readonly #tracked = new Map<string, Tracked>();
+  readonly #policyCache = new Map<string, { capacityBps: number; policy: EffectivePolicy | undefined }>();
+  readonly #changeListeners = new Set<(change: LinkStateChange) => void>();
+  readonly #batchListeners = new Set<(changes: LinkStateChange[]) => void>();
+  readonly #unknownLinks = new Set<string>();
+  #revision = 0;
+  #unsubscribers: (() => void)[] = [];
+
+  constructor(options: AnalyzerOptions) {
+    this.#options = options;
+    this.#log = options.log.child({ component: 'analyzer' });
+    this.#now = options.now ?? Date.now;
+    this.#provinceIds = options.config.topology.provinces.map((p) => p.id);
+  }
+
+  start(): void {
+    if (this.#unsubscribers.length > 0) return;
+    this.#revision = this.#options.policies.current().revision;
+    this.#unsubscribers.push(
+      this.#options.policies.onChange((revision) => {
+        // The next sample reads the new effective policy.
+        this.#revision = revision;
+        this.#policyCache.clear();
+        this.#log.info({ revision }, 'policy changed, applies from the next sample');
+      }),
+      this.#options.bus.subscribe((batch) => this.#onBatch(batch)),
+    );
+  }
+
+  stop(): void {
+    for (const unsubscribe of this.#unsubscribers.splice(0)) unsubscribe();
+  }
+
+  view(): AnalyzerView {
+    const links = [...this.#tracked.values()].map((t) => t.status).sort(byLinkAndDir);
+    return { atMs: this.#now(), links, provinces: provinceStatuses(links, this.#provinceIds) };
+  }
+
+  /** Called for every state change (after hysteresis); returns the unsubscribe function. */
+  onStateChange(listener: (change: LinkStateChange) => void): () => void {
+    this.#changeListeners.add(listener);
+    return () => this.#changeListeners.delete(listener);
+  }
+
+  onBatchChanges(listener: (changes: LinkStateChange[]) => void): () => void {
+    this.#batchListeners.add(listener);
+    return () => this.#batchListeners.delete(listener);
+  }
+
+  #policyOf(link: string, capacityBps: number): EffectivePolicy | undefined {
+    const cached = this.#policyCache.get(link);
+    if (cached && cached.capacityBps === capacityBps) return cached.policy;
+    const policy = this.#options.policies.effective(link, capacityBps);
+    this.#policyCache.set(link, { capacityBps, policy });
+    return policy;
+  }
+
+  #onBatch(batch: PollBatch): void {
+    if (batch.links.length === 0) return;
+    const points: StorePoint[] = [];
+    const changes: LinkStateChange[] = [];
+    try {
+      for (const input of linkInputsOf(batch.links)) {
+        const policy = this.#policyOf(input.link, input.capacityBps);
+        if (!policy) {
+          if (!this.#unknownLinks.has(input.link)) {
+            this.#unknownLinks.add(input.link);
+            this.#log.warn({ link: input.link }, 'no effective policy for link, not analyzed');
+          }
+          continue;
+        }
+        const verdict = evaluate(input, policy, this.#revision);
+        if (!verdict) continue;
+        const key = `${input.link}|${input.dir}`;
+        const previous = this.#tracked.get(key);
+        // A sample replayed or older than the last one judged is not judged again.
+        if (previous && verdict.atMs <= previous.status.last.atMs) continue;
+        const hysteresis = stepHysteresis(previous?.hysteresis ?? initialHysteresis(verdict.atMs), verdict.level, verdict.atMs, policy.thresholds);
+        const status: LinkStatus = {
+          link: verdict.link,
+          province: verdict.province,
+          tier: verdict.tier,
+          dir: verdict.dir,
+          level: hysteresis.level,
+          sinceMs: hysteresis.sinceMs,
+          last: verdict,
+        };
+        this.#tracked.set(key, { hysteresis, status });
+        points.push(linkStatePoint(verdict, hysteresis.level));
+        const from = previous?.status.level ?? 'ok';
+        if (from !== hysteresis.level) {
+          changes.push({ atMs: verdict.atMs, link: verdict.link, province: verdict.province, tier: verdict.tier, dir: verdict.dir, from, to: hysteresis.level, verdict });
+        }
+      }
+    } catch (err) {
+      this.#log.error({ err, device: batch.poll.device }, 'analysis of a batch failed');
+    }
+    if (points.length > 0 && this.#options.writePoints) {
+      try {
+        this.#options.writePoints(points);
+      } catch (err) {
+        this.#log.error({ err, points: points.length }, 'linkState points not written');
+      }
+    }
+    for (const change of changes) {
+      this.#log.info({ link: change.link, dir: change.dir, province: change.province, from: change.from, to: change.to }, 'link state changed');
+      for (const listener of this.#changeListeners) {
+        try {
+          listener(change);
+        } catch (err) {
+          this.#log.error({ err, link: change.link }, 'state change listener failed');
+        }
+      }
+    }
+    if (changes.length === 0) return;
+    for (const listener of this.#batchListeners) {
+      try {
+        listener(changes);
+      } catch (err) {
+        this.#log.error({ err }, 'state batch listener failed');
+      }
+    }
+  }
+}

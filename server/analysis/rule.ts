@@ -1,0 +1,152 @@
+// The squeeze rule (DESIGN §4) applied to one sample of one link and direction. Pure.
+//
+//   C capacity (the effective policy's), R = Σ protected reservations, I Internet bps,
+//   T total bps, D_k / x_k drop and sent bps of protected class k.
+//   encroaching: I > min(C − R, internetCap)        busy: T ≥ highUtil·C
+//   starved:     D_k / (x_k + D_k) ≥ dropRatio for some protected class (where drops are reported)
+//   warning  = encroaching ∧ busy
+//   critical = (starved ∧ encroaching) ∨ (encroaching ∧ T ≥ critUtil·C ∧ drops not reported)
+//
+// Without an `internet` class sample the Internet share is unknown, so the link cannot be
+// judged: `evaluate` returns undefined (no verdict, no linkState point, the state is kept).
+import type { Direction, LinkSample } from '../../collector/samples.ts';
+import { protectedClasses, type EffectivePolicy, type ProtectedClass } from '../policies/model.ts';
+import type { Conditions, LinkVerdict, StateLevel } from './model.ts';
+
+/** One protected class on one link and direction in one sample. */
+export interface ProtectedClassInput {
+  sentBps: number;
+  /** Absent when the router does not report drops for this class. */
+  dropBps?: number;
+}
+
+/** One link and direction's samples from one poll. */
+export interface LinkInput {
+  atMs: number;
+  link: string;
+  province: string;
+  tier: 1 | 2;
+  dir: Direction;
+  totalBps: number;
+  /** The measured capacity the samples carry (used to resolve the effective policy). */
+  capacityBps: number;
+  /** Absent when no `internet` class sample came with this poll. */
+  internetBps?: number;
+  protected: Partial<Record<ProtectedClass, ProtectedClassInput>>;
+}
+
+const levelRank: Record<StateLevel, number> = { ok: 0, warning: 1, critical: 2 };
+
+export function rankOf(level: StateLevel): number {
+  return levelRank[level];
+}
+
+export function worstOf(a: StateLevel, b: StateLevel): StateLevel {
+  return levelRank[a] >= levelRank[b] ? a : b;
+}
+
+/** drops / (sent + drops); 0 when the class carried nothing. */
+export function dropRatioOf(sentBps: number, dropBps: number): number {
+  const offered = sentBps + dropBps;
+  return offered > 0 ? dropBps / offered : 0;
+}
+
+/** The most Internet may carry before it eats reserved bandwidth: C − R, or the cap when lower. */
+export function internetLimitBps(policy: Pick<EffectivePolicy, 'capacityBps' | 'reservedBps' | 'internetCapBps'>): number {
+  const unreserved = policy.capacityBps - policy.reservedBps;
+  return policy.internetCapBps !== undefined ? Math.min(unreserved, policy.internetCapBps) : unreserved;
+}
+
+/** The rule on one sample; undefined when the link cannot be judged (no Internet sample). */
+export function evaluate(input: LinkInput, policy: EffectivePolicy, policyRevision = 0): LinkVerdict | undefined {
+  if (input.internetBps === undefined) return undefined;
+  const capacityBps = policy.capacityBps;
+  const { highUtil, critUtil, dropRatio: dropRatioThreshold } = policy.thresholds;
+  const internetBps = input.internetBps;
+  const totalBps = input.totalBps;
+
+  const limitBps = internetLimitBps(policy);
+  const encroaching = internetBps > limitBps;
+  const busy = totalBps >= highUtil * capacityBps;
+
+  const dropRatio: Partial<Record<ProtectedClass, number>> = {};
+  let dropsReported = false;
+  let starved = false;
+  for (const cls of protectedClasses) {
+    const sample = input.protected[cls];
+    if (sample?.dropBps === undefined) continue;
+    dropsReported = true;
+    const ratio = dropRatioOf(sample.sentBps, sample.dropBps);
+    dropRatio[cls] = ratio;
+    if (ratio >= dropRatioThreshold) starved = true;
+  }
+
+  const conditions: Conditions = { encroaching, busy, starved, dropsReported };
+  let level: StateLevel = 'ok';
+  if (encroaching && (starved || (!dropsReported && totalBps >= critUtil * capacityBps))) level = 'critical';
+  else if (encroaching && busy) level = 'warning';
+
+  return {
+    atMs: input.atMs,
+    link: input.link,
+    province: input.province,
+    tier: input.tier,
+    dir: input.dir,
+    level,
+    conditions,
+    totalBps,
+    internetBps,
+    capacityBps,
+    reservedBps: policy.reservedBps,
+    encroachBps: Math.max(0, internetBps - limitBps),
+    dropRatio,
+    policyRevision,
+  };
+}
+
+/**
+ * Groups one poll's link samples into one input per link and direction. A link and direction
+ * without a `total` sample is left out (nothing to judge against); one without an `internet`
+ * sample is kept with `internetBps` absent, so `evaluate` declines it.
+ */
+export function linkInputsOf(samples: readonly LinkSample[]): LinkInput[] {
+  const byKey = new Map<string, { total?: LinkSample; classes: LinkSample[] }>();
+  for (const s of samples) {
+    const key = `${s.link}|${s.dir}`;
+    let entry = byKey.get(key);
+    if (!entry) {
+      entry = { classes: [] };
+      byKey.set(key, entry);
+    }
+    if (s.class === 'total') entry.total = s;
+    else entry.classes.push(s);
+  }
+  const out: LinkInput[] = [];
+  for (const { total, classes } of byKey.values()) {
+    if (!total) continue;
+    const input: LinkInput = {
+      atMs: total.atMs,
+      link: total.link,
+      province: total.province,
+      tier: total.tier,
+      dir: total.dir,
+      totalBps: total.bitsPerSecond,
+      capacityBps: total.capacityBps,
+      protected: {},
+    };
+    for (const s of classes) {
+      if (s.class === 'internet') {
+        input.internetBps = (input.internetBps ?? 0) + s.bitsPerSecond;
+      } else if (s.class === 'docex' || s.class === 'video') {
+        const prev = input.protected[s.class];
+        const next: ProtectedClassInput = { sentBps: (prev?.sentBps ?? 0) + s.bitsPerSecond };
+        if (s.dropBitsPerSecond !== undefined || prev?.dropBps !== undefined) {
+          next.dropBps = (prev?.dropBps ?? 0) + (s.dropBitsPerSecond ?? 0);
+        }
+        input.protected[s.class] = next;
+      }
+    }
+    out.push(input);
+  }
+  return out;
+}
