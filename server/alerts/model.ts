@@ -14,6 +14,8 @@ export interface NotificationRecord {
   attempts: number;
   deliveredAtMs?: number;
   error?: string;
+  /** Set when every attempt failed (`notify.retry.maxAttempts`): never tried again, not even after a restart. */
+  gaveUpAtMs?: number;
 }
 
 export interface AlertEpisode {
@@ -33,5 +35,21 @@ export interface AlertEpisode {
   /** The verdict that raised it, and the latest one. */
   firstVerdict: LinkVerdict;
   lastVerdict: LinkVerdict;
+  /** The verdict that escalated it to critical, when it did. */
+  escalateVerdict?: LinkVerdict;
   notifications: NotificationRecord[];
+}
+
+export const episodeStates: readonly EpisodeState[] = ['open', 'acknowledged', 'resolved'];
+export const notificationKinds: readonly NotificationKind[] = ['raise', 'escalate', 'resolve'];
+
+/** What a webhook receives (JSON POST) for each raise, escalate and resolve. */
+export interface NotificationPayload {
+  kind: NotificationKind;
+  /** `<episode id>:<kind>:<channel>:<target>`, the same on every retry: lets a receiver drop a repeat. */
+  deliveryId: string;
+  /** The episode as it stood when the event happened (without its notification records). */
+  episode: Omit<AlertEpisode, 'notifications' | 'firstVerdict' | 'lastVerdict' | 'escalateVerdict'>;
+  /** The verdict behind this event. */
+  verdict: LinkVerdict;
 }
