@@ -81,3 +81,9 @@ export interface PolicySource {
 }
 
 export type { Direction };
+
+/** A problem with a policy document: the dotted path of the key (e.g. `links.t1-hue.reservations.video.percent`) and why. */
+export interface PolicyProblem {
+  path: string;
+  message: string;
+}
