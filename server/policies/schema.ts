@@ -98,14 +98,24 @@ export function issuePath(path: readonly PropertyKey[], extraKey?: string): stri
   return parts.join('.');
 }
 
-/** Zod issues as problems, one per unknown key. */
-export function problemsOfIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): PolicyProblem[] {
+/** The value at a path of the input, or undefined when the path is absent. */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const part of path) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, part)) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[part];
+  }
+  return value;
+}
+
+/** Zod issues about `input` as problems, one per unknown key; a missing key is "required". */
+export function problemsOfIssues(input: unknown, issues: readonly z.core.$ZodIssue[]): PolicyProblem[] {
   const problems: PolicyProblem[] = [];
   for (const issue of issues) {
-    const path = [...prefix, ...issue.path];
+    const path = issue.path;
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) problems.push({ path: issuePath(path, key), message: 'unknown key' });
-    } else if (issue.code === 'invalid_type' && issue.input === undefined) {
+    } else if (issue.code === 'invalid_type' && valueAt(input, path) === undefined) {
       problems.push({ path: issuePath(path), message: `required (${issue.expected})` });
     } else {
       problems.push({ path: issuePath(path), message: issue.message });
@@ -140,7 +150,7 @@ function cleanLayer(layer: z.infer<typeof policyLayerSchema>): PolicyLayer {
 /** Schema check only (no topology): the document, or every problem with its path. */
 export function parsePolicyDocument(input: unknown): ParseResult {
   const result = policyDocumentSchema.safeParse(input);
-  if (!result.success) return { ok: false, problems: problemsOfIssues(result.error.issues) };
+  if (!result.success) return { ok: false, problems: problemsOfIssues(input, result.error.issues) };
   const parsed = result.data;
   const tiers: PolicyDocument['tiers'] = {};
   if (parsed.tiers['1'] !== undefined) tiers['1'] = cleanLayer(parsed.tiers['1']);
