@@ -13,6 +13,13 @@ import type { LinkSample, PollBatch } from '../../collector/samples.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import { buildApp } from '../../server/app.ts';
 import { InfluxTail } from '../../server/live/influx-tail.ts';
+import Fastify from 'fastify';
+import fastifyWebsocket from '@fastify/websocket';
+import { LiveSnapshot } from '../../server/live/snapshot.ts';
+import { liveRoutes } from '../../server/routes/live.ts';
+import { Analyzer } from '../../server/analysis/analyzer.ts';
+import type { LinkStateChange, LinkStatus, ProvinceStatus } from '../../server/analysis/model.ts';
+import type { EffectivePolicy, PolicySource } from '../../server/policies/model.ts';
 import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
 
 /** The part of the `ws` client used here (the package ships no types of its own). */
@@ -33,6 +40,7 @@ const WebSocketClient = createRequire(import.meta.url)('ws') as new (url: string
 type ServerMessage =
   | { type: 'snapshot'; atMs: number; samples: LinkSample[] }
   | { type: 'samples'; samples: LinkSample[] }
+  | { type: 'states'; atMs: number; links: LinkStatus[]; provinces: ProvinceStatus[]; changes?: LinkStateChange[] }
   | { type: 'error'; message: string };
 
 /** A connected client with its messages queued in arrival order. */
@@ -287,6 +295,140 @@ describe('InfluxTail', () => {
       await tail.stop();
       await client.close();
       await app.close();
+    }
+  });
+});
+
+describe('WebSocket /api/v1/live states', () => {
+  let bus: LiveBus;
+  let analyzer: Analyzer;
+  let app: FastifyInstance;
+  let url: string;
+  let atMs = Date.now();
+
+  /** Docex 10 %, video 20 % everywhere; a state is entered on the first sample and left on the first clean one. */
+  const policies = (): PolicySource => ({
+    current: () => ({ revision: 1, document: { defaults: {}, tiers: {}, provinces: {}, links: {} } }),
+    effective: (linkId, capacityBps): EffectivePolicy | undefined => {
+      const link = config.topology.links.find((l) => l.id === linkId);
+      if (!link) return undefined;
+      const c = link.capacityBps ?? capacityBps ?? 0;
+      return {
+        link: linkId, province: link.province, tier: link.tier, capacityBps: c,
+        reservationsBps: { docex: 0.1 * c, video: 0.2 * c }, reservedBps: 0.3 * c,
+        thresholds: { highUtil: 0.8, critUtil: 0.95, dropRatio: 0.001, raiseAfter: 1, clearAfter: 1 }, from: {},
+      };
+    },
+    onChange: () => () => {},
+  });
+
+  /** One poll of a tier-1 link: down direction, total and internet as shares of its capacity. */
+  const poll = (link: string, province: string, totalShare: number, internetShare: number): PollBatch => {
+    atMs += 1_000;
+    const capacityBps = config.topology.links.find((l) => l.id === link)!.capacityBps!;
+    const base = { atMs, intervalMs: 1_000, link, province, tier: 1 as const, dir: 'down' as const, capacityBps };
+    return batch([
+      { ...base, class: 'total', bitsPerSecond: totalShare * capacityBps, utilization: totalShare },
+      { ...base, class: 'internet', bitsPerSecond: internetShare * capacityBps, utilization: internetShare },
+    ]);
+  };
+  // Encroaching (Internet above 70 %) and busy, under critUtil: warning.
+  const surge = (link: string, province: string) => poll(link, province, 0.9, 0.8);
+  const calm = (link: string, province: string) => poll(link, province, 0.2, 0.1);
+
+  /** The next message of a type, skipping sample messages. */
+  async function nextOf<T extends ServerMessage['type']>(client: TestClient, type: T): Promise<Extract<ServerMessage, { type: T }>> {
+    for (;;) {
+      const message = await client.next();
+      if (message.type === type) return message as Extract<ServerMessage, { type: T }>;
+      if (message.type !== 'samples') throw new Error(`expected ${type}, got ${message.type}`);
+    }
+  }
+
+  beforeAll(async () => {
+    bus = new LiveBus();
+    analyzer = new Analyzer({ config, bus, policies: policies(), log: pino({ level: 'silent' }) });
+    analyzer.start();
+    const snapshot = new LiveSnapshot({ bus, maxAgeMs: 60_000 });
+    snapshot.start();
+    app = Fastify();
+    app.addHook('onClose', async () => snapshot.stop());
+    await app.register(fastifyWebsocket);
+    await app.register(liveRoutes, {
+      prefix: '/api/v1',
+      bus,
+      snapshot,
+      states: analyzer,
+      known: { links: new Set(config.topology.links.map((l) => l.id)), provinces: new Set(config.topology.provinces.map((p) => p.id)) },
+      maxBufferedBytes: 1024 * 1024,
+    });
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    url = `${address.replace(/^http/, 'ws')}/api/v1/live`;
+  });
+
+  afterAll(async () => {
+    analyzer?.stop();
+    await app?.close();
+  });
+
+  it('sends the states after the snapshot on connect, then once per batch that changed a state', async () => {
+    bus.publish(surge('t1-hue', 'hue'));
+    const client = await TestClient.connect(url);
+    try {
+      expect((await client.next()).type).toBe('snapshot');
+      const first = await client.next();
+      expect(first.type).toBe('states');
+      if (first.type !== 'states') return;
+      expect(first.changes).toBeUndefined();
+      expect(first.provinces).toHaveLength(34);
+      expect(first.provinces.find((p) => p.province === 'hue')?.level).toBe('warning');
+      expect(first.links.map((s) => [s.link, s.dir, s.level])).toEqual([['t1-hue', 'down', 'warning']]);
+
+      // Samples that change nothing: samples only, no states.
+      bus.publish(surge('t1-hue', 'hue'));
+      expect((await client.next()).type).toBe('samples');
+      // One batch changing two links: one states message, after that batch's samples.
+      atMs += 1_000;
+      const two = batch([...calm('t1-hue', 'hue').links, ...surge('t1-ca-mau', 'ca-mau').links].map((s) => ({ ...s, atMs })));
+      bus.publish(two);
+      // The batch's samples and its states (in the order the bus serves its subscribers).
+      const pair = [await client.next(), await client.next()];
+      expect(pair.map((m) => m.type).sort()).toEqual(['samples', 'states']);
+      const changed = pair.find((m) => m.type === 'states');
+      if (changed?.type !== 'states') return;
+      expect(changed.changes?.map((c) => [c.link, c.from, c.to])).toEqual([['t1-hue', 'warning', 'ok'], ['t1-ca-mau', 'ok', 'warning']]);
+      expect(changed.links.map((s) => [s.link, s.level])).toEqual([['t1-ca-mau', 'warning'], ['t1-hue', 'ok']]);
+      expect(changed.provinces.filter((p) => p.level !== 'ok').map((p) => p.province)).toEqual(['ca-mau']);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('respects the subscription: only its links and provinces, only changes it can see', async () => {
+    const client = await TestClient.connect(url);
+    try {
+      expect((await client.next()).type).toBe('snapshot');
+      expect((await client.next()).type).toBe('states');
+      client.send({ type: 'subscribe', province: 'da-nang' });
+      expect((await client.next()).type).toBe('snapshot');
+      const filtered = await nextOf(client, 'states');
+      expect(filtered.provinces.map((p) => p.province)).toEqual(['da-nang']);
+      expect(filtered.links.every((s) => s.province === 'da-nang')).toBe(true);
+
+      bus.publish(calm('t1-ca-mau', 'ca-mau')); // a change this client does not see
+      bus.publish(surge('t1-da-nang', 'da-nang'));
+      const next = await nextOf(client, 'states');
+      expect(next.changes?.map((c) => [c.link, c.to])).toEqual([['t1-da-nang', 'warning']]);
+      expect(next.links.map((s) => [s.link, s.level])).toEqual([['t1-da-nang', 'warning']]);
+      expect(next.provinces).toEqual([{ province: 'da-nang', level: 'warning', worst: [{ link: 't1-da-nang', dir: 'down', level: 'warning' }] }]);
+
+      client.send({ type: 'subscribe', links: ['t1-hue'] });
+      await nextOf(client, 'snapshot');
+      const byLink = await nextOf(client, 'states');
+      expect(byLink.links.map((s) => s.link)).toEqual(['t1-hue']);
+      expect(byLink.provinces.map((p) => p.province)).toEqual(['hue']);
+    } finally {
+      await client.close();
     }
   });
 });
