@@ -1,0 +1,75 @@
+// The Analyzer's linkState points through the real InfluxStore into a real influxd.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { loadConfig, defaultConfigDir } from '../../config/load.ts';
+import { LiveBus } from '../../collector/live-bus.ts';
+import type { LinkSample } from '../../collector/samples.ts';
+import { InfluxStore } from '../../collector/store/influx-store.ts';
+import { createInfluxClient } from '../../collector/store/influx-client.ts';
+import type { EffectivePolicy, PolicySource } from '../../server/policies/model.ts';
+import { Analyzer } from '../../server/analysis/analyzer.ts';
+import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
+
+const database = 'lanewatch_analyzer';
+let influxd: InfluxdHandle;
+let spoolDir: string;
+
+beforeAll(async () => {
+  influxd = await startInfluxd();
+  spoolDir = mkdtempSync(join(tmpdir(), 'lanewatch-analyzer-spool-'));
+});
+
+afterAll(async () => {
+  await influxd?.destroy();
+  rmSync(spoolDir, { recursive: true, force: true });
+});
+
+describe('linkState points', () => {
+  it('are stored per link, direction and sample with the state after hysteresis', async () => {
+    const config = loadConfig(defaultConfigDir);
+    const log = pino({ level: 'silent' });
+    const store = new InfluxStore({
+      influx: { url: influxd.url, database, retentionDays: 30, batchSize: 5_000, flushIntervalMs: 100 },
+      spool: { dir: spoolDir, maxBytes: 64 * 1024 * 1024 },
+      log,
+    });
+    await store.start();
+    const policies: PolicySource = {
+      current: () => ({ revision: 1, document: { defaults: {}, tiers: {}, provinces: {}, links: {} } }),
+      effective: (link): EffectivePolicy => ({
+        link, province: 'hue', tier: 1, capacityBps: 1e9, reservationsBps: { docex: 1e8, video: 2e8 }, reservedBps: 3e8,
+        thresholds: { highUtil: 0.8, critUtil: 0.95, dropRatio: 0.001, raiseAfter: 2, clearAfter: 5 }, from: {},
+      }),
+      onChange: () => () => {},
+    };
+    const bus = new LiveBus();
+    const analyzer = new Analyzer({ config, bus, policies, log, writePoints: (points) => store.writePoints(points) });
+    analyzer.start();
+    const startMs = Date.now() - 60_000;
+    for (let i = 0; i < 3; i += 1) {
+      const base = { atMs: startMs + i * 1_000, intervalMs: 1_000, link: 't1-hue', province: 'hue', tier: 1 as const, dir: 'down' as const, capacityBps: 1e9 };
+      const links: LinkSample[] = [
+        { ...base, class: 'total', bitsPerSecond: 9e8, utilization: 0.9 },
+        { ...base, class: 'internet', bitsPerSecond: 7.5e8, utilization: 0.75 },
+      ];
+      bus.publish({ poll: { atMs: base.atMs, device: 'hn-core-1', province: 'ha-noi', ok: true, latencyMs: 1, varbinds: 4 }, links, interfaces: [] });
+    }
+    analyzer.stop();
+    await store.stop();
+    expect(store.health()).toMatchObject({ spooledPoints: 0, droppedPoints: 0 });
+
+    const influx = createInfluxClient({ url: influxd.url, database });
+    const rows = await influx.query<{ time: Date; state: number; encroachBps: number; link: string; province: string; tier: string; dir: string }>(
+      'SELECT "state", "encroachBps", "link", "province", "tier", "dir" FROM "linkState" ORDER BY time',
+      { database, precision: 'ms' },
+    );
+    expect(rows.map((r) => [r.time.getTime(), r.state, r.encroachBps, r.link, r.province, r.tier, r.dir])).toEqual([
+      [startMs, 0, 5e7, 't1-hue', 'hue', '1', 'down'],
+      [startMs + 1_000, 1, 5e7, 't1-hue', 'hue', '1', 'down'],
+      [startMs + 2_000, 1, 5e7, 't1-hue', 'hue', '1', 'down'],
+    ]);
+  });
+});
