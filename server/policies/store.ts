@@ -63,7 +63,7 @@ const storedRevisionSchema = z.object({
   atMs: z.number().int().min(0),
   author: z.string().min(1),
   comment: z.string().optional(),
-  changes: z.array(z.object({ path: z.string(), before: z.unknown(), after: z.unknown() })),
+  changes: z.array(z.object({ path: z.string(), before: z.unknown().optional(), after: z.unknown().optional() })),
   document: z.unknown(),
   rollbackOf: z.number().int().min(1).optional(),
 });

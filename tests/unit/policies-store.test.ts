@@ -1,0 +1,238 @@
+// PolicyStore on a real directory: revisions (who, when, changes), conflicts on a stale
+// revision, invalid documents refused, rollback as a new revision, the same state after a
+// restart, a crash mid-write (torn tmp file, partial revision file) leaving the previous revision
+// in force with a warning, and concurrent updates from one revision: exactly one wins.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { pino, type Logger } from 'pino';
+import { defaultConfigDir, loadConfig } from '../../config/load.ts';
+import type { PolicyDocument } from '../../server/policies/model.ts';
+import { builtInPolicyDocument, loadPolicySeed } from '../../server/policies/seed.ts';
+import { PolicyStore } from '../../server/policies/store.ts';
+
+const topology = loadConfig(defaultConfigDir).topology;
+const seed = loadPolicySeed(defaultConfigDir);
+
+interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+let dir: string;
+let lines: LogLine[];
+let log: Logger;
+let clockMs: number;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lanewatch-policies-'));
+  lines = [];
+  log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
+  clockMs = 1_760_000_000_000;
+});
+
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function open(seedDocument: PolicyDocument = seed): Promise<PolicyStore> {
+  return PolicyStore.open({ dir, seed: seedDocument, topology, log, now: () => (clockMs += 1_000) });
+}
+
+/** The seed with Thanh Hóa's video reservation raised to `percent`. */
+function withThanhHoaVideo(percent: number): PolicyDocument {
+  const doc = structuredClone(seed);
+  doc.provinces['thanh-hoa'] = { reservations: { video: { percent } } };
+  return doc;
+}
+
+function revisionFiles(): string[] {
+  return readdirSync(dir).filter((name) => /^revision-\d+\.json$/.test(name)).sort();
+}
+
+describe('PolicyStore', () => {
+  it('seeds revision 1 in an empty directory, durably', async () => {
+    const store = await open();
+    expect(store.current()).toEqual({ revision: 1, document: seed });
+    expect(store.history()).toHaveLength(1);
+    expect(store.revision(1)).toMatchObject({ revision: 1, author: 'lanewatch', changes: [], document: seed });
+    expect(revisionFiles()).toEqual(['revision-000001.json']);
+    const onDisk = JSON.parse(readFileSync(join(dir, 'revision-000001.json'), 'utf8')) as { document: unknown };
+    expect(onDisk.document).toEqual(seed);
+  });
+
+  it('an update is a new revision with who, when, comment and what changed', async () => {
+    const store = await open();
+    const seen: number[] = [];
+    store.onChange((revision) => seen.push(revision));
+    const result = await store.update(withThanhHoaVideo(40), { author: 'ky-su-an', comment: 'more video', ifRevision: 1 });
+    expect(result).toEqual({
+      ok: true,
+      revision: 2,
+      document: withThanhHoaVideo(40),
+      changes: [{ path: 'provinces.thanh-hoa.reservations.video', before: undefined, after: { percent: 40 } }],
+    });
+    expect(seen).toEqual([2]);
+    expect(store.current().revision).toBe(2);
+    const [newest, oldest] = store.history();
+    expect(newest).toMatchObject({ revision: 2, author: 'ky-su-an', comment: 'more video', atMs: clockMs });
+    expect(oldest?.revision).toBe(1);
+    expect(store.effective('t2-thanh-hoa-sam-son')?.from['reservations.video']).toBe('province');
+  });
+
+  it('a stale revision is a conflict and changes nothing', async () => {
+    const store = await open();
+    await store.update(withThanhHoaVideo(40), { author: 'a', ifRevision: 1 });
+    const stale = await store.update(withThanhHoaVideo(45), { author: 'b', ifRevision: 1 });
+    expect(stale).toEqual({ ok: false, conflict: true, currentRevision: 2 });
+    expect(store.current()).toEqual({ revision: 2, document: withThanhHoaVideo(40) });
+    expect(revisionFiles()).toHaveLength(2);
+  });
+
+  it('an invalid document is refused with its problems and nothing is written', async () => {
+    const store = await open();
+    const doc = withThanhHoaVideo(95);
+    const result = await store.update(doc, { author: 'a', ifRevision: 1 });
+    expect(result.ok).toBe(false);
+    expect(result).toMatchObject({ invalid: true, problems: [{ path: 'provinces.thanh-hoa.reservations.video.percent' }] });
+    const unknownLink = await store.update({ ...seed, links: { 't1-atlantis': {} } }, { author: 'a', ifRevision: 1 });
+    expect(unknownLink).toMatchObject({ invalid: true, problems: [{ path: 'links.t1-atlantis' }] });
+    expect(store.current().revision).toBe(1);
+    expect(revisionFiles()).toHaveLength(1);
+  });
+
+  it('rollback makes a new revision equal to the one restored', async () => {
+    const store = await open();
+    await store.update(withThanhHoaVideo(40), { author: 'a', ifRevision: 1 });
+    await store.update(withThanhHoaVideo(50), { author: 'a', ifRevision: 2 });
+    const back = await store.rollback(1, { author: 'b', comment: 'undo', ifRevision: 3 });
+    expect(back).toMatchObject({ ok: true, revision: 4, document: seed });
+    expect(store.revision(4)).toMatchObject({
+      rollbackOf: 1,
+      author: 'b',
+      comment: 'undo',
+      changes: [{ path: 'provinces.thanh-hoa.reservations.video', before: { percent: 50 }, after: undefined }],
+    });
+    expect(store.current().document).toEqual(seed);
+    expect(await store.rollback(9, { author: 'b', ifRevision: 4 })).toEqual({ ok: false, notFound: true, revision: 9 });
+    expect(await store.rollback(2, { author: 'b', ifRevision: 3 })).toEqual({ ok: false, conflict: true, currentRevision: 4 });
+    expect(store.history().map((r) => r.revision)).toEqual([4, 3, 2, 1]);
+  });
+
+  it('reopening gives the same revision and history; the seed is then ignored', async () => {
+    const first = await open();
+    await first.update(withThanhHoaVideo(40), { author: 'a', ifRevision: 1 });
+    await first.rollback(1, { author: 'b', ifRevision: 2 });
+    const history = first.history();
+    const second = await open(withThanhHoaVideo(10));
+    expect(second.current()).toEqual(first.current());
+    expect(second.history()).toEqual(history);
+    expect(lines.some((l) => l.msg === 'policies loaded' && l['revision'] === 3)).toBe(true);
+  });
+
+  it('a crash mid-write: a torn tmp file and a partial revision file are ignored with a warning', async () => {
+    const first = await open();
+    await first.update(withThanhHoaVideo(40), { author: 'a', ifRevision: 1 });
+    const full = JSON.stringify({ ...first.revision(2), revision: 3, document: withThanhHoaVideo(60) });
+    // A write that died before its rename, and one whose file is cut short.
+    writeFileSync(join(dir, `.revision-000003.json.4242.0d9e.tmp`), full.slice(0, 40));
+    writeFileSync(join(dir, 'revision-000003.json'), full.slice(0, full.length / 2));
+    lines.length = 0;
+
+    const reopened = await open();
+    expect(reopened.current()).toEqual({ revision: 2, document: withThanhHoaVideo(40) });
+    const warnings = lines.filter((l) => l.level === 40).map((l) => l.msg);
+    expect(warnings).toEqual(['ignoring an unfinished policy write', 'ignoring an unreadable policy revision']);
+    expect(readdirSync(dir).some((name) => name.endsWith('.tmp'))).toBe(false);
+
+    // The next change takes the number and survives another restart.
+    const next = await reopened.update(withThanhHoaVideo(45), { author: 'c', ifRevision: 2 });
+    expect(next).toMatchObject({ ok: true, revision: 3 });
+    const again = await open();
+    expect(again.current()).toEqual({ revision: 3, document: withThanhHoaVideo(45) });
+  });
+
+  it('a revision file holding another revision or an invalid document is ignored', async () => {
+    const first = await open();
+    await first.update(withThanhHoaVideo(40), { author: 'a', ifRevision: 1 });
+    const two = readFileSync(join(dir, 'revision-000002.json'), 'utf8');
+    writeFileSync(join(dir, 'revision-000003.json'), two);
+    writeFileSync(
+      join(dir, 'revision-000004.json'),
+      JSON.stringify({ ...first.revision(2), revision: 4, document: { defaults: {} } }),
+    );
+    lines.length = 0;
+    const reopened = await open();
+    expect(reopened.current().revision).toBe(2);
+    const reasons = lines.filter((l) => l.level === 40).map((l) => String(l['reason']));
+    expect(reasons).toEqual(['holds revision 2', expect.stringMatching(/^invalid document \(defaults\.thresholds: required/)]);
+  });
+
+  it('concurrent updates from one revision: exactly one wins, the others conflict', async () => {
+    const store = await open();
+    const attempts = [30, 35, 40, 45, 50].map((percent) =>
+      store.update(withThanhHoaVideo(percent), { author: `engineer-${percent}`, ifRevision: 1 }),
+    );
+    const results = await Promise.all(attempts);
+    const winners = results.filter((r) => r.ok);
+    expect(winners).toHaveLength(1);
+    expect(results.filter((r) => !r.ok)).toEqual(Array(4).fill({ ok: false, conflict: true, currentRevision: 2 }));
+    expect(store.current().revision).toBe(2);
+    expect(revisionFiles()).toHaveLength(2);
+    const reopened = await open();
+    expect(reopened.current()).toEqual(store.current());
+  });
+
+  it('a failing change listener is logged and does not undo the change', async () => {
+    const store = await open();
+    const seen: number[] = [];
+    store.onChange(() => {
+      throw new Error('listener bug');
+    });
+    const unsubscribe = store.onChange((revision) => seen.push(revision));
+    expect(await store.update(withThanhHoaVideo(40), { author: 'a', ifRevision: 1 })).toMatchObject({ ok: true });
+    unsubscribe();
+    await store.update(withThanhHoaVideo(41), { author: 'a', ifRevision: 2 });
+    expect(seen).toEqual([2]);
+    expect(lines.filter((l) => l.msg === 'policy change listener failed')).toHaveLength(2);
+    expect(store.current().revision).toBe(3);
+  });
+
+  it('effective(): configured capacity, else the measured one; unknown link → undefined', async () => {
+    const small = {
+      provinces: [{ id: 'hue' }],
+      links: [
+        { id: 't2-hue-a', tier: 2 as const, province: 'hue', router: 'r', ifName: 'Gi0/0', downIs: 'out' as const, capacityBps: 100_000_000 },
+        { id: 't2-hue-b', tier: 2 as const, province: 'hue', router: 'r', ifName: 'Gi0/1', downIs: 'out' as const },
+      ],
+    };
+    const store = await PolicyStore.open({ dir, seed: builtInPolicyDocument(), topology: small, log });
+    expect(store.effective('t2-hue-a', 1e9)?.capacityBps).toBe(100_000_000);
+    expect(store.effective('t2-hue-b', 1e9)).toMatchObject({ capacityBps: 1e9, reservationsBps: { docex: 100_000_000, video: 200_000_000 } });
+    expect(store.effective('t2-hue-b')?.reservedBps).toBe(0);
+    expect(store.effective('t9-nowhere')).toBeUndefined();
+  });
+
+  it('a seed that does not fit the topology is refused at open, naming the key', async () => {
+    const bad = structuredClone(seed);
+    bad.provinces['atlantis'] = {};
+    await expect(open(bad)).rejects.toThrow(/provinces\.atlantis: unknown province/);
+    expect(revisionFiles()).toEqual([]);
+  });
+
+  it('validate(): problems and the diff from the current revision', async () => {
+    const store = await open();
+    expect(store.validate(withThanhHoaVideo(40))).toEqual({
+      ok: true,
+      problems: [],
+      changes: [{ path: 'provinces.thanh-hoa.reservations.video', before: undefined, after: { percent: 40 } }],
+    });
+    const over = store.validate(withThanhHoaVideo(90));
+    expect(over.ok).toBe(false);
+    expect(over.problems[0]?.path).toBe('provinces.thanh-hoa.reservations.video.percent');
+    expect(over.changes).toHaveLength(1);
+    expect(store.validate({ defaults: 1 })).toMatchObject({ ok: false, changes: [], problems: [{ path: 'defaults' }] });
+  });
+});
