@@ -116,10 +116,254 @@ export const healthSchema = z.object({
 });
 export type Health = z.infer<typeof healthSchema>;
 
+// ---- Issue 5: link and province states (DESIGN §4) -------------------------------------
+
+export const stateLevelSchema = z.enum(['ok', 'warning', 'critical']);
+export type StateLevel = z.infer<typeof stateLevelSchema>;
+
+/** A link and direction's state after hysteresis (the UI keeps what it shows of `last`). */
+export const linkStatusSchema = z.object({
+  link: z.string(),
+  province: z.string(),
+  tier,
+  dir: direction,
+  level: stateLevelSchema,
+  sinceMs: z.number(),
+  last: z
+    .looseObject({
+      atMs: z.number(),
+      totalBps: z.number(),
+      internetBps: z.number(),
+      capacityBps: z.number(),
+      reservedBps: z.number(),
+      encroachBps: z.number(),
+    })
+    .optional(),
+});
+export type LinkStatus = z.infer<typeof linkStatusSchema>;
+
+export const provinceStatusSchema = z.object({
+  province: z.string(),
+  level: stateLevelSchema,
+  worst: z.array(z.object({ link: z.string(), dir: direction, level: stateLevelSchema })),
+});
+export type ProvinceStatus = z.infer<typeof provinceStatusSchema>;
+
+export const statesSchema = z.object({
+  atMs: z.number().optional(),
+  links: z.array(linkStatusSchema),
+  provinces: z.array(provinceStatusSchema),
+});
+/** `GET states` and the WebSocket's `states` message (which has no `atMs`). */
+export type StatesView = z.infer<typeof statesSchema>;
+
+export function fetchStates(signal?: AbortSignal): Promise<StatesView> {
+  return fetchJson('/api/v1/states', statesSchema, signal);
+}
+
+// ---- Alerts ------------------------------------------------------------------------------
+
+export const episodeStates = ['open', 'acknowledged', 'resolved'] as const;
+export type EpisodeState = (typeof episodeStates)[number];
+
+const verdictSummary = z.looseObject({
+  atMs: z.number(),
+  totalBps: z.number().optional(),
+  internetBps: z.number().optional(),
+  capacityBps: z.number().optional(),
+  reservedBps: z.number().optional(),
+  encroachBps: z.number().optional(),
+});
+
+export const alertSchema = z.object({
+  id: z.string(),
+  link: z.string(),
+  province: z.string(),
+  tier,
+  dir: direction,
+  level: z.enum(['warning', 'critical']),
+  state: z.enum(episodeStates),
+  raisedAtMs: z.number(),
+  escalatedAtMs: z.number().optional(),
+  acknowledgedAtMs: z.number().optional(),
+  acknowledgedBy: z.string().optional(),
+  resolvedAtMs: z.number().optional(),
+  firstVerdict: verdictSummary.optional(),
+  lastVerdict: verdictSummary.optional(),
+});
+export type Alert = z.infer<typeof alertSchema>;
+
+export const alertsSchema = z.object({ alerts: z.array(alertSchema) });
+
+export function alertsPath(query: { state?: EpisodeState | undefined; province?: string | undefined }): string {
+  const params = new URLSearchParams();
+  if (query.state !== undefined) params.set('state', query.state);
+  if (query.province !== undefined && query.province !== '') params.set('province', query.province);
+  const text = params.toString();
+  return text === '' ? '/api/v1/alerts' : `/api/v1/alerts?${text}`;
+}
+
+export async function fetchAlerts(
+  query: { state?: EpisodeState | undefined; province?: string | undefined },
+  signal?: AbortSignal,
+): Promise<Alert[]> {
+  return (await fetchJson(alertsPath(query), alertsSchema, signal)).alerts;
+}
+
+export function acknowledgeAlert(id: string, by: string): Promise<Alert> {
+  return sendJson(`/api/v1/alerts/${encodeURIComponent(id)}/ack`, { method: 'POST', body: { by } }, alertSchema);
+}
+
+// ---- Policies ----------------------------------------------------------------------------
+
+/** The policy document is edited as plain JSON; the server validates it. */
+export const policyDocumentSchema = z.looseObject({
+  defaults: z.record(z.string(), z.unknown()),
+  tiers: z.record(z.string(), z.unknown()),
+  provinces: z.record(z.string(), z.unknown()),
+  links: z.record(z.string(), z.unknown()),
+});
+export type PolicyDocumentJson = z.infer<typeof policyDocumentSchema>;
+
+export const policyChangeSchema = z.object({ path: z.string(), before: z.unknown(), after: z.unknown() });
+export type PolicyChange = z.infer<typeof policyChangeSchema>;
+
+export const policiesSchema = z.object({ revision: z.number(), document: policyDocumentSchema });
+export type CurrentPolicy = z.infer<typeof policiesSchema>;
+
+export const policySavedSchema = policiesSchema.extend({ changes: z.array(policyChangeSchema) });
+
+export const policyProblemSchema = z.object({ path: z.string(), message: z.string() });
+export type PolicyProblem = z.infer<typeof policyProblemSchema>;
+
+export const policyValidationSchema = z.object({
+  ok: z.boolean(),
+  problems: z.array(policyProblemSchema),
+  changes: z.array(policyChangeSchema),
+});
+export type PolicyValidation = z.infer<typeof policyValidationSchema>;
+
+export const policyHistoryEntrySchema = z.object({
+  revision: z.number(),
+  atMs: z.number(),
+  author: z.string(),
+  comment: z.string().optional(),
+  changes: z.array(policyChangeSchema),
+  rollbackOf: z.number().optional(),
+});
+export type PolicyHistoryEntry = z.infer<typeof policyHistoryEntrySchema>;
+export const policyHistorySchema = z.object({ revisions: z.array(policyHistoryEntrySchema) });
+
+export const effectivePolicySchema = z.object({
+  link: z.string(),
+  province: z.string(),
+  tier,
+  capacityBps: z.number(),
+  reservationsBps: z.record(z.string(), z.number()),
+  reservedBps: z.number(),
+  internetCapBps: z.number().optional(),
+  thresholds: z.record(z.string(), z.number()),
+  from: z.record(z.string(), z.enum(['defaults', 'tier', 'province', 'link'])),
+});
+export type EffectivePolicyView = z.infer<typeof effectivePolicySchema>;
+
+export const driftSchema = z.object({
+  links: z.array(
+    z.object({
+      link: z.string(),
+      dir: direction,
+      class: z.enum(['docex', 'video']),
+      policyBps: z.number(),
+      routerBps: z.number().nullable(),
+      status: z.enum(['ok', 'differs', 'no-queue', 'unknown']),
+    }),
+  ),
+});
+export type DriftRow = z.infer<typeof driftSchema>['links'][number];
+
+export function fetchPolicies(signal?: AbortSignal): Promise<CurrentPolicy> {
+  return fetchJson('/api/v1/policies', policiesSchema, signal);
+}
+
+export function fetchPolicyHistory(signal?: AbortSignal): Promise<PolicyHistoryEntry[]> {
+  return fetchJson('/api/v1/policies/history', policyHistorySchema, signal).then((body) => body.revisions);
+}
+
+export function fetchEffectivePolicy(linkId: string, signal?: AbortSignal): Promise<EffectivePolicyView> {
+  return fetchJson(`/api/v1/policies/effective?link=${encodeURIComponent(linkId)}`, effectivePolicySchema, signal);
+}
+
+export function fetchDrift(linkId: string, signal?: AbortSignal): Promise<DriftRow[]> {
+  return fetchJson(`/api/v1/drift?link=${encodeURIComponent(linkId)}`, driftSchema, signal).then((body) => body.links);
+}
+
+export function validatePolicy(document: unknown, signal?: AbortSignal): Promise<PolicyValidation> {
+  return sendJson('/api/v1/policies/validate', { method: 'POST', body: { document }, signal }, policyValidationSchema);
+}
+
+export function savePolicy(
+  request: { document: unknown; author: string; comment?: string; revision: number },
+): Promise<z.infer<typeof policySavedSchema>> {
+  const body: Record<string, unknown> = { document: request.document, author: request.author };
+  if (request.comment !== undefined && request.comment !== '') body['comment'] = request.comment;
+  return sendJson('/api/v1/policies', { method: 'PUT', body, ifMatch: request.revision }, policySavedSchema);
+}
+
+export function rollbackPolicy(request: { revision: number; author: string; currentRevision: number }): Promise<unknown> {
+  return sendJson(
+    '/api/v1/policies/rollback',
+    { method: 'POST', body: { revision: request.revision, author: request.author }, ifMatch: request.currentRevision },
+    z.unknown(),
+  );
+}
+
+/** A non-2xx answer: the status and the server's message and field (when it named one). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly field: string | undefined;
+  readonly body: unknown;
+  constructor(path: string, status: number, body: unknown) {
+    const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+    const message = typeof record['message'] === 'string' ? record['message'] : `HTTP ${status}`;
+    super(`${path}: ${message}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.field = typeof record['field'] === 'string' ? record['field'] : undefined;
+    this.body = body;
+  }
+}
+
+/** Sends a JSON body (POST/PUT, optional `If-Match: "<revision>"`) and validates the answer. */
+export async function sendJson<T>(
+  path: string,
+  request: { method: 'POST' | 'PUT'; body: unknown; ifMatch?: number; signal?: AbortSignal | undefined },
+  schema: z.ZodType<T>,
+): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/json' };
+  if (request.ifMatch !== undefined) headers['if-match'] = `"${request.ifMatch}"`;
+  const response = await fetch(path, {
+    method: request.method,
+    headers,
+    body: JSON.stringify(request.body),
+    signal: request.signal ?? null,
+  });
+  let body: unknown = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  if (!response.ok) throw new ApiError(path, response.status, body);
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new Error(`${path}: unexpected response`, { cause: parsed.error });
+  return parsed.data;
+}
+
 /** What the live WebSocket says, once validated. Unknown message types are `ignored`. */
 export type LiveMessage =
   | { type: 'snapshot'; atMs: number; samples: LinkSample[]; rejected: number }
   | { type: 'samples'; samples: LinkSample[]; rejected: number }
+  | { type: 'states'; states: StatesView }
   | { type: 'ignored'; reason: string };
 
 const messageEnvelope = z.looseObject({ type: z.string() });
@@ -157,6 +401,11 @@ export function parseLiveMessage(text: string): LiveMessage {
     const body = samplesEnvelope.safeParse(data);
     if (!body.success) return { type: 'ignored', reason: 'malformed samples' };
     return { type: 'samples', ...acceptSamples(body.data.samples) };
+  }
+  if (envelope.data.type === 'states') {
+    const body = statesSchema.safeParse(data);
+    if (!body.success) return { type: 'ignored', reason: 'malformed states' };
+    return { type: 'states', states: body.data };
   }
   return { type: 'ignored', reason: `type ${envelope.data.type}` };
 }

@@ -1,7 +1,7 @@
 // The live client: one WebSocket to /api/v1/live, reconnected with backoff when it drops,
 // folding the snapshot and every batch of samples into reactive state. The data is one
 // immutable LiveData in `$state.raw`, replaced (never mutated) on every message.
-import { parseLiveMessage, type LiveSubscription } from './api.ts';
+import { parseLiveMessage, type LiveSubscription, type StatesView } from './api.ts';
 import {
   applySamples,
   defaultLiveLimits,
@@ -46,6 +46,11 @@ export class LiveClient {
   reconnects = $state(0);
   ignoredMessages = $state(0);
   rejectedSamples = $state(0);
+  /** Link and province states (WebSocket `states` messages, or `GET states` until the first one). */
+  states: StatesView | null = $state.raw(null);
+  /** Counts `states` messages: pages that refetch on a state change watch it. */
+  statesVersion = $state(0);
+  #statesFromSocket = false;
 
   readonly limits: LiveLimits;
   readonly #url: string;
@@ -122,6 +127,12 @@ export class LiveClient {
     return this.data.series.get(sampleKey(linkId, dir, serviceClass)) ?? [];
   }
 
+  /** States from `GET states`: used only until the WebSocket sends its own. */
+  seedStates(states: StatesView): void {
+    if (this.#statesFromSocket) return;
+    this.states = states;
+  }
+
   #connect(): void {
     if (!this.#running) return;
     this.connection = 'connecting';
@@ -163,6 +174,12 @@ export class LiveClient {
     const message = parseLiveMessage(text);
     if (message.type === 'ignored') {
       this.ignoredMessages += 1;
+      return;
+    }
+    if (message.type === 'states') {
+      this.#statesFromSocket = true;
+      this.states = message.states;
+      this.statesVersion += 1;
       return;
     }
     if (message.rejected > 0) this.rejectedSamples += message.rejected;
