@@ -99,7 +99,6 @@ const listSchema = {
       state: { type: 'string', enum: ['open', 'acknowledged', 'resolved'] },
       province: { type: 'string', minLength: 1, maxLength: 200 },
     },
-    additionalProperties: false,
   },
   response: {
     200: { type: 'object', properties: { alerts: { type: 'array', items: episodeSchema } }, required: ['alerts'] },
@@ -117,7 +116,6 @@ const ackSchema = {
     type: 'object',
     properties: { by: { type: 'string', minLength: 1, maxLength: 100, pattern: '\\S' } },
     required: ['by'],
-    additionalProperties: false,
   },
   response: { 200: episodeSchema, ...errorResponses },
 } as const;
