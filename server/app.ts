@@ -21,6 +21,12 @@ import { topologyRoutes } from './routes/topology.ts';
 import { liveRoutes } from './routes/live.ts';
 import { historyRoutes } from './routes/history.ts';
 import { qosRoutes } from './routes/qos.ts';
+import { policiesRoutes } from './routes/policies.ts';
+import { statesRoutes } from './routes/states.ts';
+import { driftRoutes } from './routes/drift.ts';
+import type { PolicyStore } from './policies/store.ts';
+import type { StatesSource } from './analysis/analyzer.ts';
+import { alertRoutes, type AlertsSource } from './routes/alerts.ts';
 
 export interface AppDeps {
   config: LanewatchConfig;
@@ -33,6 +39,12 @@ export interface AppDeps {
   collectorHealth?: () => CollectorHealth;
   /** The collector's discovered QoS classes and their service classes (same process only). */
   qosView?: () => QosView;
+  /** Reservation policies (revisioned); enables the policies and drift routes. */
+  policies?: PolicyStore;
+  /** The analyzer's link and province states; enables `GET states` and the WebSocket `states` messages. */
+  analyzer?: StatesSource;
+  /** Alert episodes; enables the alerts routes. */
+  alerts?: AlertsSource;
   /** The built UI (web/dist), served at / with an index.html fallback. */
   webDir?: string;
   logger?: FastifyServerOptions['logger'] | Logger;
@@ -97,6 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     snapshot,
     known: { links: linkIds, provinces: provinceIds },
     maxBufferedBytes: deps.live?.maxBufferedBytes ?? 4 * 1024 * 1024,
+    ...(deps.analyzer ? { states: deps.analyzer } : {}),
   });
   await app.register(historyRoutes, { prefix: apiPrefix, influx, linkIds });
   await app.register(qosRoutes, {
@@ -105,6 +118,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     deviceIds: new Set(topology.routers.map((r) => r.id)),
     ...(deps.qosView ? { qosView: deps.qosView } : {}),
   });
+
+  if (deps.policies) {
+    await app.register(policiesRoutes, { prefix: apiPrefix, policies: deps.policies });
+    await app.register(driftRoutes, {
+      prefix: apiPrefix,
+      policies: deps.policies,
+      config,
+      ...(deps.qosView ? { qosView: deps.qosView } : {}),
+    });
+  }
+  if (deps.analyzer) await app.register(statesRoutes, { prefix: apiPrefix, analyzer: deps.analyzer });
+  if (deps.alerts) await app.register(alertRoutes, { prefix: apiPrefix, book: deps.alerts, provinceIds });
 
   const webDir = deps.webDir ? resolve(deps.webDir) : undefined;
   const serveUi = webDir !== undefined && existsSync(join(webDir, 'index.html'));

@@ -1,6 +1,7 @@
 // `lanewatch run | collector | server`: wires the parts in dependency order
 // (store → collector → server), starts them in that order and stops them in reverse.
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import type { CliCommand } from '../command.ts';
@@ -12,6 +13,11 @@ import { InfluxStore } from '../../collector/store/influx-store.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import { buildApp } from '../../server/app.ts';
 import { InfluxTail } from '../../server/live/influx-tail.ts';
+import { PolicyStore } from '../../server/policies/store.ts';
+import { loadPolicySeed } from '../../server/policies/seed.ts';
+import { Analyzer } from '../../server/analysis/analyzer.ts';
+import { AlertBook } from '../../server/alerts/alert-book.ts';
+import { Notifier } from '../../server/notify/notifier.ts';
 
 export const webDistDir = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
@@ -68,6 +74,32 @@ async function start(mode: Mode, config: LanewatchConfig): Promise<number> {
     }
     if (mode !== 'collector') {
       const influx = createInfluxClient(settings.influx);
+      if (!store) {
+        // The split server writes only the analyzer's linkState points: its own spool.
+        const spool = { ...settings.collector.spool, dir: join(settings.collector.spool.dir, 'server') };
+        store = new InfluxStore({ influx: settings.influx, spool, log: log.child({ component: 'store' }) });
+        await store.start();
+        parts.push({ name: 'store', stop: () => store!.stop() });
+      }
+      const stateStore = store;
+      // Policies → analyzer → alerts, all fed by the live bus before the first poll.
+      const policies = await PolicyStore.open({
+        dir: join(settings.state.dir, 'policies'),
+        seed: loadPolicySeed(config.dir),
+        topology: config.topology,
+        log: log.child({ component: 'policies' }),
+      });
+      const analyzer = new Analyzer({ config, bus, policies, log: log.child({ component: 'analyzer' }), writePoints: (points) => stateStore.writePoints(points) });
+      const notifier = new Notifier({
+        notify: settings.notify,
+        log: log.child({ component: 'notify' }),
+        provinceName: (id) => config.provinces.get(id)?.name ?? id,
+      });
+      const alerts = await AlertBook.open({ dir: join(settings.state.dir, 'alerts'), config, notifier, log: log.child({ component: 'alerts' }) });
+      parts.push({ name: 'alerts', stop: () => alerts.stop() });
+      analyzer.onStateChange((change) => alerts.onStateChange(change));
+      analyzer.start();
+      parts.push({ name: 'analyzer', stop: async () => analyzer.stop() });
       if (mode === 'server') {
         const tail = new InfluxTail({ influx, bus, config, intervalMs: settings.collector.intervalMs, log: log.child({ component: 'influx-tail' }) });
         tail.start();
@@ -79,8 +111,11 @@ async function start(mode: Mode, config: LanewatchConfig): Promise<number> {
         config,
         bus,
         influx,
-        ...(store ? { storeHealth: () => store.health() } : {}),
+        storeHealth: () => stateStore.health(),
         ...(collector ? { collectorHealth: () => collector.health(), qosView: () => collector.qos() } : {}),
+        policies,
+        analyzer,
+        alerts,
         ...(webDir ? { webDir } : {}),
         logger: log.child({ component: 'server' }),
       });
@@ -131,7 +166,7 @@ Stops cleanly on SIGINT or SIGTERM.`;
 export const runCommand = makeCommand(
   'run',
   'collector, store and server in one process (the embedded default)',
-  'Polls every router of the topology, writes to InfluxDB (spooling to disk while it is\ndown), and serves the API, the live WebSocket and the web UI.',
+  'Polls every router of the topology, writes to InfluxDB (spooling to disk while it is\ndown), holds every link against its reservation policy (policies.yaml seeds the\nrevisioned policy kept in settings.state.dir), raises alerts to the provinces\' contacts,\nand serves the API, the live WebSocket and the web UI.',
 );
 export const collectorCommand = makeCommand(
   'collector',
@@ -141,5 +176,5 @@ export const collectorCommand = makeCommand(
 export const serverCommand = makeCommand(
   'server',
   'only the API, live WebSocket and web UI, reading InfluxDB',
-  'Serves the API and the web UI. The live stream follows the samples that a separate\n`lanewatch collector` writes to InfluxDB.',
+  'Serves the API and the web UI, analyzes and alerts. The live stream follows the samples\nthat a separate `lanewatch collector` writes to InfluxDB.',
 );
