@@ -225,7 +225,8 @@ export const policyDocumentSchema = z.looseObject({
 });
 export type PolicyDocumentJson = z.infer<typeof policyDocumentSchema>;
 
-export const policyChangeSchema = z.object({ path: z.string(), before: z.unknown(), after: z.unknown() });
+// An added path has no `before`, a removed one no `after` (JSON drops undefined).
+export const policyChangeSchema = z.object({ path: z.string(), before: z.unknown().optional(), after: z.unknown().optional() });
 export type PolicyChange = z.infer<typeof policyChangeSchema>;
 
 export const policiesSchema = z.object({ revision: z.number(), document: policyDocumentSchema });
