@@ -1,0 +1,250 @@
+// The UI's issue-5 helpers: province tiles and state counts, link/province state look-ups,
+// the live `states` message, alert filters and names, and the policy editor's text handling.
+import { describe, expect, it } from 'vitest';
+import type { LinkSample } from '../../collector/samples.ts';
+import { alertsPath, parseLiveMessage, policyChangeSchema, type Alert, type StatesView, type Topology } from '../../web/src/lib/api.ts';
+import { canAcknowledge, cleanName, episodeDurationMs, filterAlerts, readUserName, storeUserName, userNameStorageKey } from '../../web/src/lib/alerts.ts';
+import { sampleKey } from '../../web/src/lib/live-store.ts';
+import { tierOneRows } from '../../web/src/lib/national.ts';
+import {
+  documentPath,
+  formatChangeValue,
+  lineOfPath,
+  parsePolicyText,
+  pathLines,
+  policyText,
+  withLayer,
+  withReservation,
+} from '../../web/src/lib/policy-edit.ts';
+import { parseRoute } from '../../web/src/lib/route.ts';
+import { countStates, linkState, provinceState, provinceTiles, worseState } from '../../web/src/lib/states.ts';
+import { messages } from '../../web/src/lib/i18n.ts';
+
+const topology: Topology = {
+  intervalMs: 10_000,
+  provinces: [
+    { id: 'hue', name: 'Huế', region: 'central' },
+    { id: 'lao-cai', name: 'Lào Cai', region: 'north' },
+    { id: 'ca-mau', name: 'Cà Mau', region: 'south' },
+    { id: 'ha-noi', name: 'Hà Nội', region: 'north' },
+    { id: 'atlantis', name: 'Atlantis', region: 'unknown' },
+  ],
+  routers: [{ id: 'r1', name: 'core' }],
+  links: [
+    { id: 't1-hue', tier: 1, province: 'hue', router: 'r1', ifName: 'Gi0/1', capacityBps: 1_000 },
+    { id: 't1-lao-cai', tier: 1, province: 'lao-cai', router: 'r1', ifName: 'Gi0/2', capacityBps: 1_000 },
+    { id: 't1-ha-noi', tier: 1, province: 'ha-noi', router: 'r1', ifName: 'Gi0/3', capacityBps: 1_000 },
+    { id: 't2-hue-a', tier: 2, province: 'hue', router: 'r1', ifName: 'Gi0/4', capacityBps: 100 },
+  ],
+};
+
+function sample(link: string, dir: 'down' | 'up', utilization: number): LinkSample {
+  return {
+    atMs: 1_000,
+    intervalMs: 10_000,
+    link,
+    province: link.replace(/^t\d-/, ''),
+    tier: 1,
+    dir,
+    class: 'total',
+    bitsPerSecond: utilization * 1_000,
+    capacityBps: 1_000,
+    utilization,
+  };
+}
+
+const states: StatesView = {
+  links: [
+    { link: 't1-hue', province: 'hue', tier: 1, dir: 'down', level: 'ok', sinceMs: 0 },
+    { link: 't2-hue-a', province: 'hue', tier: 2, dir: 'up', level: 'critical', sinceMs: 5 },
+    { link: 't1-lao-cai', province: 'lao-cai', tier: 1, dir: 'down', level: 'warning', sinceMs: 7 },
+  ],
+  provinces: [
+    { province: 'hue', level: 'critical', worst: [{ link: 't2-hue-a', dir: 'up', level: 'critical' }] },
+    { province: 'lao-cai', level: 'warning', worst: [{ link: 't1-lao-cai', dir: 'down', level: 'warning' }] },
+    { province: 'ca-mau', level: 'ok', worst: [] },
+  ],
+};
+
+describe('provinceTiles', () => {
+  const latest = new Map([
+    [sampleKey('t1-hue', 'down', 'total'), sample('t1-hue', 'down', 0.3)],
+    [sampleKey('t1-hue', 'up', 'total'), sample('t1-hue', 'up', 0.85)],
+    [sampleKey('t1-lao-cai', 'down', 'total'), sample('t1-lao-cai', 'down', 0.6)],
+  ]);
+  const rows = tierOneRows(topology, latest, 1_000, 3);
+
+  it('groups every province by region, north → central → south → other, in topology order', () => {
+    const groups = provinceTiles(topology, states, rows);
+    expect(groups.map((group) => [group.region, group.tiles.map((tile) => tile.province)])).toEqual([
+      ['north', ['lao-cai', 'ha-noi']],
+      ['central', ['hue']],
+      ['south', ['ca-mau']],
+      ['other', ['atlantis']],
+    ]);
+  });
+
+  it('colours by the analyzer state (ok when it lists nothing wrong) and bands the uplink on its worse direction', () => {
+    const tiles = provinceTiles(topology, states, rows).flatMap((group) => group.tiles);
+    const byId = new Map(tiles.map((tile) => [tile.province, tile]));
+    expect(byId.get('hue')).toMatchObject({ state: 'critical', utilization: 0.85, band: 'high', uplink: 't1-hue' });
+    expect(byId.get('lao-cai')).toMatchObject({ state: 'warning', utilization: 0.6, band: 'mid' });
+    expect(byId.get('ha-noi')).toMatchObject({ state: 'ok', utilization: null, band: null });
+    expect(byId.get('ca-mau')).toMatchObject({ state: 'ok', uplink: null });
+    expect(byId.get('hue')?.worst).toEqual([{ link: 't2-hue-a', dir: 'up', level: 'critical' }]);
+  });
+
+  it('shows unknown before any states arrived, and counts the states', () => {
+    const tiles = provinceTiles(topology, null, rows).flatMap((group) => group.tiles);
+    expect(tiles.every((tile) => tile.state === 'unknown')).toBe(true);
+    const counted = countStates(provinceTiles(topology, states, rows).flatMap((group) => group.tiles));
+    expect(counted).toEqual({ ok: 3, warning: 1, critical: 1, unknown: 0 });
+  });
+});
+
+describe('state look-ups', () => {
+  it('finds a link and direction, a province, and the worse of two', () => {
+    expect(linkState(states, 't2-hue-a', 'up')).toBe('critical');
+    expect(linkState(states, 't2-hue-a', 'down')).toBe('unknown');
+    expect(linkState(null, 't1-hue', 'down')).toBe('unknown');
+    expect(provinceState(states, 'hue')).toBe('critical');
+    expect(provinceState(states, 'ha-noi')).toBe('ok');
+    expect(provinceState(null, 'hue')).toBe('unknown');
+    expect(worseState('ok', 'warning')).toBe('warning');
+    expect(worseState('critical', 'warning')).toBe('critical');
+    expect(worseState('unknown', 'ok')).toBe('ok');
+  });
+});
+
+describe('live states message', () => {
+  it('is accepted with links and provinces, without atMs', () => {
+    const message = parseLiveMessage(JSON.stringify({ type: 'states', links: states.links, provinces: states.provinces }));
+    expect(message.type).toBe('states');
+    if (message.type === 'states') expect(message.states.provinces).toHaveLength(3);
+  });
+
+  it('is ignored when malformed', () => {
+    const message = parseLiveMessage(JSON.stringify({ type: 'states', links: [{ link: 'x', level: 'purple' }], provinces: [] }));
+    expect(message).toEqual({ type: 'ignored', reason: 'malformed states' });
+  });
+});
+
+describe('alerts', () => {
+  const base: Omit<Alert, 'id' | 'province' | 'state' | 'raisedAtMs'> = { link: 'l', tier: 1, dir: 'down', level: 'warning' };
+  const alerts: Alert[] = [
+    { ...base, id: 'a', province: 'hue', state: 'resolved', raisedAtMs: 1, resolvedAtMs: 11 },
+    { ...base, id: 'b', province: 'hue', state: 'open', raisedAtMs: 3 },
+    { ...base, id: 'c', province: 'ca-mau', state: 'acknowledged', raisedAtMs: 2 },
+  ];
+
+  it('filters by status and province, newest first', () => {
+    expect(filterAlerts(alerts, {}).map((alert) => alert.id)).toEqual(['b', 'c', 'a']);
+    expect(filterAlerts(alerts, { province: 'hue' }).map((alert) => alert.id)).toEqual(['b', 'a']);
+    expect(filterAlerts(alerts, { state: 'acknowledged' }).map((alert) => alert.id)).toEqual(['c']);
+    expect(filterAlerts(alerts, { state: 'open', province: 'ca-mau' })).toEqual([]);
+  });
+
+  it('acknowledges only open episodes; duration runs until resolved', () => {
+    expect(alerts.map(canAcknowledge)).toEqual([false, true, false]);
+    expect(episodeDurationMs(alerts[0]!, 100)).toBe(10);
+    expect(episodeDurationMs(alerts[1]!, 100)).toBe(97);
+  });
+
+  it('builds the query path', () => {
+    expect(alertsPath({})).toBe('/api/v1/alerts');
+    expect(alertsPath({ state: 'open', province: 'hue' })).toBe('/api/v1/alerts?state=open&province=hue');
+    expect(alertsPath({ province: '' })).toBe('/api/v1/alerts');
+  });
+
+  it('cleans and remembers the name', () => {
+    expect(cleanName('  Lan  ')).toBe('Lan');
+    expect(cleanName('   ')).toBeNull();
+    expect(cleanName('x'.repeat(101))).toBeNull();
+    expect(cleanName('x'.repeat(100))).toHaveLength(100);
+    const store = new Map<string, string>();
+    const storage = { getItem: (key: string) => store.get(key) ?? null, setItem: (key: string, value: string) => void store.set(key, value) };
+    expect(readUserName(storage)).toBe('');
+    storeUserName(storage, 'Lan');
+    expect(store.get(userNameStorageKey)).toBe('Lan');
+    expect(readUserName(storage)).toBe('Lan');
+    expect(readUserName(null)).toBe('');
+  });
+});
+
+describe('policy editor text', () => {
+  const document = {
+    defaults: { reservations: { docex: { percent: 10 } }, thresholds: { highUtil: 0.8 } },
+    tiers: {},
+    provinces: { hue: { reservations: { video: { mbps: 50 } } } },
+    links: {},
+  };
+  const text = policyText(document);
+
+  it('parses valid JSON and locates a parse error by line', () => {
+    expect(parsePolicyText(text)).toEqual({ ok: true, document });
+    const broken = text.replace('"highUtil": 0.8', '"highUtil": 0.8,');
+    const parsed = parsePolicyText(broken);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.line).toBe(broken.split('\n').findIndex((line) => line.includes('highUtil')) + 2);
+    expect(parsePolicyText('[1]')).toMatchObject({ ok: false, line: 1 });
+  });
+
+  it('maps each path to the line of its key', () => {
+    const lines = pathLines(text);
+    const lineOf = (needle: string) => text.split('\n').findIndex((line) => line.includes(needle)) + 1;
+    expect(lines.get('defaults')).toBe(2);
+    expect(lines.get('defaults.thresholds.highUtil')).toBe(lineOf('"highUtil"'));
+    expect(lines.get('provinces.hue.reservations.video.mbps')).toBe(lineOf('"mbps"'));
+    expect(lines.get('links')).toBe(lineOf('"links"'));
+  });
+
+  it('places a problem at its path, its nearest ancestor, or nowhere', () => {
+    const lines = pathLines(text);
+    const lineOf = (needle: string) => text.split('\n').findIndex((line) => line.includes(needle)) + 1;
+    expect(lineOfPath(lines, 'document.provinces.hue.reservations.video.mbps')).toBe(lineOf('"mbps"'));
+    expect(lineOfPath(lines, 'provinces.hue.reservations.docex')).toBe(lineOf('"hue"') + 1);
+    expect(lineOfPath(lines, 'nothing.here')).toBeNull();
+    expect(documentPath('document.links.t1-hue.reservations.video.percent')).toBe('links.t1-hue.reservations.video.percent');
+  });
+
+  it('reads keys with escapes and stops quietly at broken text', () => {
+    const lines = pathLines('{\n  "a\\"b": {\n    "c": [1, {"d": 2}]\n  },\n  "e": ');
+    expect(lines.get('a"b')).toBe(2);
+    expect(lines.get('a"b.c.1.d')).toBe(3);
+    expect(lines.get('e')).toBe(5);
+  });
+
+  it('adds a reservation override without touching other keys or the input', () => {
+    const before = structuredClone(document);
+    const next = withReservation(document, { scope: 'provinces', id: 'hue', serviceClass: 'docex', unit: 'percent', value: 15 });
+    expect(next['provinces']).toEqual({ hue: { reservations: { video: { mbps: 50 }, docex: { percent: 15 } } } });
+    const link = withReservation(document, { scope: 'links', id: 't1-hue', serviceClass: 'video', unit: 'mbps', value: 200 });
+    expect(link['links']).toEqual({ 't1-hue': { reservations: { video: { mbps: 200 } } } });
+    expect(withLayer(document, { scope: 'links', id: 't1-x' })['links']).toEqual({ 't1-x': {} });
+    expect(withLayer(document, { scope: 'provinces', id: 'hue' })['provinces']).toEqual(document.provinces);
+    expect(document).toEqual(before);
+  });
+
+  it('formats change values and accepts changes without before or after', () => {
+    expect(formatChangeValue(undefined)).toBe('—');
+    expect(formatChangeValue({ mbps: 5 })).toBe('{"mbps":5}');
+    expect(policyChangeSchema.safeParse({ path: 'links.x' , after: 1 }).success).toBe(true);
+    expect(policyChangeSchema.safeParse({ path: 'links.x', before: 1 }).success).toBe(true);
+  });
+});
+
+describe('routes and messages', () => {
+  it('parses the alerts and policies pages', () => {
+    expect(parseRoute('#/alerts')).toEqual({ page: 'alerts' });
+    expect(parseRoute('#/policies/')).toEqual({ page: 'policies' });
+    expect(parseRoute('#/policies/x')).toEqual({ page: 'not-found', path: '/policies/x' });
+  });
+
+  it('has every new message in both languages, and they differ where the words do', () => {
+    const keys = Object.keys(messages.vi);
+    expect(Object.keys(messages.en).sort()).toEqual([...keys].sort());
+    expect(messages.vi['national.stateSummary']).toBe('{warning} cảnh báo, {critical} nghiêm trọng');
+    expect(messages.en['state.critical']).toBe('Critical');
+    expect(messages.vi['state.critical']).toBe('Nghiêm trọng');
+  });
+});
