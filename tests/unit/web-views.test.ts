@@ -170,7 +170,9 @@ describe('routes', () => {
     ['#/link/t1-ha-noi/', { page: 'link', linkId: 't1-ha-noi' }],
     ['#/link/a%20b', { page: 'link', linkId: 'a b' }],
     ['#/link/%E0%A4%A', { page: 'not-found', path: '/link/%E0%A4%A' }],
-    ['#/alerts', { page: 'not-found', path: '/alerts' }],
+    ['#/alerts', { page: 'alerts' }],
+    ['#/policies', { page: 'policies' }],
+    ['#/report', { page: 'not-found', path: '/report' }],
   ];
   it.each(cases)('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
