@@ -130,6 +130,9 @@ describe('issue 5 UI in Chromium', () => {
     const newest = page.locator('[data-testid="policy-history-row"]').first();
     expect(await newest.getAttribute('data-revision')).toBe(String(startRevision + 1));
     expect(await newest.textContent()).toContain('Kỹ sư kiểm thử');
+    // Checked again against the new revision: nothing left to save.
+    await page.locator('[data-testid="policy-no-changes"]').waitFor({ timeout: 5_000 });
+    expect(await save.isDisabled()).toBe(true);
 
     // The effective policy of Huế's uplink now takes video from the province layer.
     await page.locator('[data-testid="effective-link"]').selectOption('t1-hue');
