@@ -334,9 +334,9 @@ describe('the demo scenario (config/example/scenarios/demo.yaml) on the example 
   const capacityOf = (link: string): number => topology.links.find((l) => l.id === link)!.capacityBps!;
   const offered = (t: ReturnType<typeof mean>): number => Object.values(t).reduce((sum, c) => sum + c.offeredBps, 0);
 
-  it('repeats, starts the clock at the busy hour and squeezes within the first five minutes', () => {
+  it('repeats, starts the clock before the busy hour and squeezes within the first five minutes', () => {
     expect(demo.repeat).toBe(true);
-    expect(startMs).toBe(Date.UTC(2025, 0, 6, 3, 30)); // 10:30 in Vietnam
+    expect(startMs).toBe(Date.UTC(2025, 0, 6, 0, 30)); // 07:30 in Vietnam
     const surge = demo.events.find((e) => e.kind === 'internetSurge');
     expect(surge?.atMs).toBeLessThanOrEqual(5 * min);
     expect(demo.events.some((e) => e.kind === 'videoConference')).toBe(true);
@@ -346,14 +346,20 @@ describe('the demo scenario (config/example/scenarios/demo.yaml) on the example 
     const uplink = 't1-thanh-hoa';
     const misconfigured = 't2-thanh-hoa-sam-son';
     const before = mean(uplink, 0, 3);
-    const during = mean(uplink, 5, 15);
+    // Uplink only: busy (≥ 80 %) and Internet above capacity − reserved, nothing dropped yet.
+    const amber = mean(uplink, 3.5, 5);
+    expect(offered(amber)).toBeGreaterThan(0.8 * capacityOf(uplink));
+    expect(offered(amber)).toBeLessThan(capacityOf(uplink));
+    expect(amber.internet.offeredBps).toBeGreaterThan(0.5 * capacityOf(uplink));
+    expect(mean(misconfigured, 3.5, 5).video.dropBps).toBe(0);
+    const during = mean(uplink, 5.5, 15);
     const after = mean(uplink, 16, 18);
     expect(offered(before)).toBeLessThan(0.8 * capacityOf(uplink));
     expect(offered(during)).toBeGreaterThan(capacityOf(uplink));
     expect(during.internet.dropBps).toBeGreaterThan(0);
     expect(during.docex.dropBps).toBe(0); // protected by its queue
     expect(before.internet.dropBps + after.internet.dropBps).toBe(0);
-    const site = mean(misconfigured, 5, 15);
+    const site = mean(misconfigured, 5.5, 15);
     expect(site.video.dropBps).toBeGreaterThan(0); // no VIDEO queue on this link
     expect(mean(misconfigured, 16, 18).video.dropBps).toBe(0);
     // Another province is untouched.
