@@ -1,12 +1,16 @@
 // `lanewatch check-config [dir]`: validates a config directory and prints a summary or every problem.
 import type { CliCommand } from '../command.ts';
+import { join, relative } from 'node:path';
 import { parseCommandArgs, loadConfigOrReport, withUsage } from '../args.ts';
+import { loadPolicySeed, policiesFileName, PolicySeedError } from '../../server/policies/seed.ts';
+import { checkAgainstTopology } from '../../server/policies/validate.ts';
 
 const usage = `Usage: lanewatch check-config [DIR] [--config DIR] [--json]
 
-Validates settings.yaml and topology.yaml in DIR (default: the embedded example,
-config/example). Prints every problem as "file:line key: reason" and exits 1 when
-the configuration is invalid, 0 when it is valid.
+Validates settings.yaml, topology.yaml, classes.yaml and policies.yaml (the policy seed)
+in DIR (default: the embedded example, config/example). Prints every problem as
+"file:line key: reason" (policies: "file path: reason") and exits 1 when the
+configuration is invalid, 0 when it is valid.
 
 Options:
   --config DIR   the config directory (same as the positional DIR)
@@ -27,6 +31,15 @@ export const checkConfigCommand: CliCommand = {
       const config = loadConfigOrReport(values.config ?? positionals[0]);
       if (!config) return 1;
       const { topology } = config;
+      const policiesFile = relative(process.cwd(), join(config.dir, policiesFileName)) || policiesFileName;
+      try {
+        const problems = checkAgainstTopology(loadPolicySeed(config.dir), topology);
+        if (problems.length > 0) throw new PolicySeedError(policiesFile, problems);
+      } catch (err) {
+        if (!(err instanceof PolicySeedError)) throw err;
+        process.stderr.write(`invalid configuration:\n${err.problems.map((p) => `  ${policiesFile} ${p.path || '(root)'}: ${p.message}`).join('\n')}\n`);
+        return 1;
+      }
       if (values.json) {
         process.stdout.write(JSON.stringify({ dir: config.dir, settings: config.settings }, null, 2) + '\n');
       } else {
