@@ -4,6 +4,7 @@ import type { AlertEpisode, EpisodeState } from '../alerts/model.ts';
 import type { EpisodeFilter } from '../alerts/episodes.ts';
 import { errorBody, RequestFieldError } from './errors.ts';
 import { directions, errorResponses } from './schemas.ts';
+import { linkVerdictSchema } from './states.ts';
 
 /** What the routes need from the AlertBook. */
 export interface AlertsSource {
@@ -16,38 +17,6 @@ export interface AlertRoutesOptions {
   /** Configured provinces: `province=` must name one. */
   provinceIds: ReadonlySet<string>;
 }
-
-const levels = ['ok', 'warning', 'critical'] as const;
-
-const verdictSchema = {
-  type: 'object',
-  properties: {
-    atMs: { type: 'number' },
-    link: { type: 'string' },
-    province: { type: 'string' },
-    tier: { type: 'integer', enum: [1, 2] },
-    dir: { type: 'string', enum: directions },
-    level: { type: 'string', enum: levels },
-    conditions: {
-      type: 'object',
-      properties: {
-        encroaching: { type: 'boolean' },
-        busy: { type: 'boolean' },
-        starved: { type: 'boolean' },
-        dropsReported: { type: 'boolean' },
-      },
-      required: ['encroaching', 'busy', 'starved', 'dropsReported'],
-    },
-    totalBps: { type: 'number' },
-    internetBps: { type: 'number' },
-    capacityBps: { type: 'number' },
-    reservedBps: { type: 'number' },
-    encroachBps: { type: 'number' },
-    dropRatio: { type: 'object', properties: { docex: { type: 'number' }, video: { type: 'number' } } },
-    policyRevision: { type: 'number' },
-  },
-  required: ['atMs', 'link', 'province', 'tier', 'dir', 'level', 'conditions', 'totalBps', 'internetBps', 'capacityBps', 'reservedBps', 'encroachBps', 'dropRatio', 'policyRevision'],
-} as const;
 
 const notificationSchema = {
   type: 'object',
@@ -79,9 +48,9 @@ export const episodeSchema = {
     acknowledgedAtMs: { type: 'number' },
     acknowledgedBy: { type: 'string' },
     resolvedAtMs: { type: 'number' },
-    firstVerdict: verdictSchema,
-    lastVerdict: verdictSchema,
-    escalateVerdict: verdictSchema,
+    firstVerdict: linkVerdictSchema,
+    lastVerdict: linkVerdictSchema,
+    escalateVerdict: linkVerdictSchema,
     notifications: { type: 'array', items: notificationSchema },
   },
   required: ['id', 'link', 'province', 'tier', 'dir', 'level', 'state', 'raisedAtMs', 'firstVerdict', 'lastVerdict', 'notifications'],

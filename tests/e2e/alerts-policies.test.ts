@@ -2,21 +2,17 @@
 // 34 province tiles with their states, the alerts page, and the policy editor (a validation
 // problem shown at its path, the diff, a save that makes a new revision, a rollback).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startSystem, type SystemHandle } from '../helpers/system.ts';
+import { artifactsDir, launchChromium } from '../helpers/browser.ts';
 
-const artifacts = new URL('../../test-artifacts/', import.meta.url).pathname;
+const artifacts = artifactsDir;
 let system: SystemHandle;
 let browser: Browser;
 
 beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
   system = await startSystem({ intervalMs: 2_000 });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 }, 90_000);
 afterAll(async () => {
   await browser?.close();

@@ -3,11 +3,11 @@
 // CBQoS tier-2 link and of a per-service sub-interface tier-2 link stacks all four classes and
 // moves live; the province page lists its links with a live sparkline per class.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { getJson, startSystem, type SystemHandle } from '../helpers/system.ts';
+import { artifactsDir, launchChromium } from '../helpers/browser.ts';
 
-const artifacts = new URL('../../test-artifacts/', import.meta.url).pathname;
+const artifacts = artifactsDir;
 
 /** A tier-2 link of a router with CBQoS (simulation.yaml: routerDefaults qos: cbqos). */
 const cbqosLink = 't2-ha-noi-son-tay';
@@ -19,12 +19,8 @@ let system: SystemHandle;
 let browser: Browser;
 
 beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
   system = await startSystem({ intervalMs: 2_000 });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 }, 90_000);
 afterAll(async () => {
   await browser?.close();

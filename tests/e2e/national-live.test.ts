@@ -1,21 +1,17 @@
 // The web UI in Debian's Chromium against the whole running system: the national page lists
 // every tier-1 link and its live chart moves within two poll intervals, without reload.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdirSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startSystem, type SystemHandle } from '../helpers/system.ts';
+import { artifactsDir, launchChromium } from '../helpers/browser.ts';
 
-const artifacts = new URL('../../test-artifacts/', import.meta.url).pathname;
+const artifacts = artifactsDir;
 let system: SystemHandle;
 let browser: Browser;
 
 beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
   system = await startSystem({ intervalMs: 2_000 });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 }, 90_000);
 afterAll(async () => {
   await browser?.close();

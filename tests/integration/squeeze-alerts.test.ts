@@ -6,19 +6,18 @@
 // surge every episode resolves and is notified once; raising the province's reservation through
 // the API changes the verdict on the next samples; a stale If-Match gets 409 and loses nothing.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
 import { startSystem, getJson, type SystemHandle } from '../helpers/system.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook.ts';
 import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp.ts';
 import type { AnalyzerView, StateLevel } from '../../server/analysis/model.ts';
 import type { AlertEpisode, NotificationPayload } from '../../server/alerts/model.ts';
 import type { PolicyDocument } from '../../server/policies/model.ts';
+import { artifactsDir, launchChromium } from '../helpers/browser.ts';
 
 const province = 'thanh-hoa';
 const uplink = 't1-thanh-hoa';
 const quietProvince = 'nghe-an';
-const artifacts = new URL('../../test-artifacts/', import.meta.url).pathname;
+const artifacts = artifactsDir;
 
 // Off-peak (07:30 in Việt Nam) every province starts ok. Phase 1 (30–90 s): Internet ×5.5 on
 // the uplink only: busy and encroaching but not overflowing → warning. Phase 2 (50–90 s):
@@ -103,8 +102,7 @@ describe('an Internet surge in one province', () => {
     expect(seen.slice(0, 3)).toEqual(['ok', 'warning', 'critical']);
 
     // The national view in Chromium while it is red (kept as a test artifact).
-    mkdirSync(artifacts, { recursive: true });
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
       await page.goto(`${system.url}/#/`);
