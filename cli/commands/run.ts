@@ -89,7 +89,6 @@ async function start(mode: Mode, config: LanewatchConfig): Promise<number> {
         topology: config.topology,
         log: log.child({ component: 'policies' }),
       });
-      const analyzer = new Analyzer({ config, bus, policies, log: log.child({ component: 'analyzer' }), writePoints: (points) => stateStore.writePoints(points) });
       const notifier = new Notifier({
         notify: settings.notify,
         log: log.child({ component: 'notify' }),
@@ -97,6 +96,16 @@ async function start(mode: Mode, config: LanewatchConfig): Promise<number> {
       });
       const alerts = await AlertBook.open({ dir: join(settings.state.dir, 'alerts'), config, notifier, log: log.child({ component: 'alerts' }) });
       parts.push({ name: 'alerts', stop: () => alerts.stop() });
+      // Episodes still open from before a restart: their links resume in that state.
+      const resumeLevels = new Map(alerts.list().filter((e) => e.state !== 'resolved').map((e) => [`${e.link}|${e.dir}`, e.level] as const));
+      const analyzer = new Analyzer({
+        config,
+        bus,
+        policies,
+        log: log.child({ component: 'analyzer' }),
+        writePoints: (points) => stateStore.writePoints(points),
+        resumeLevels,
+      });
       analyzer.onStateChange((change) => alerts.onStateChange(change));
       analyzer.start();
       parts.push({ name: 'analyzer', stop: async () => analyzer.stop() });

@@ -20,6 +20,11 @@ export interface AnalyzerOptions {
   now?: () => number;
   /** Where `linkState` points go (the InfluxStore's writePoints); none → not stored. */
   writePoints?: (points: StorePoint[]) => void;
+  /**
+   * Levels to resume from, by `link|dir` (the open alert episodes after a restart): such a link
+   * starts in that state, so clean samples resolve it and a squeeze goes on without a new raise.
+   */
+  resumeLevels?: ReadonlyMap<string, StateLevel>;
 }
 
 /** What a WebSocket connection needs: the view and the changes of each bus batch at once. */
@@ -155,7 +160,8 @@ export class Analyzer implements StatesSource {
         const previous = this.#tracked.get(key);
         // A sample replayed or older than the last one judged is not judged again.
         if (previous && verdict.atMs <= previous.status.last.atMs) continue;
-        const hysteresis = stepHysteresis(previous?.hysteresis ?? initialHysteresis(verdict.atMs), verdict.level, verdict.atMs, policy.thresholds);
+        const resumed = previous ? undefined : this.#options.resumeLevels?.get(key);
+        const hysteresis = stepHysteresis(previous?.hysteresis ?? initialHysteresis(verdict.atMs, resumed), verdict.level, verdict.atMs, policy.thresholds);
         const status: LinkStatus = {
           link: verdict.link,
           province: verdict.province,
@@ -167,7 +173,7 @@ export class Analyzer implements StatesSource {
         };
         this.#tracked.set(key, { hysteresis, status });
         points.push(linkStatePoint(verdict, hysteresis.level));
-        const from = previous?.status.level ?? 'ok';
+        const from = previous?.status.level ?? resumed ?? 'ok';
         if (from !== hysteresis.level) {
           changes.push({ atMs: verdict.atMs, link: verdict.link, province: verdict.province, tier: verdict.tier, dir: verdict.dir, from, to: hysteresis.level, verdict });
         }

@@ -24,8 +24,9 @@ export interface HysteresisLimits {
   clearAfter: number;
 }
 
-export function initialHysteresis(atMs: number): HysteresisState {
-  return { level: 'ok', sinceMs: atMs, atLeastWarning: 0, atLeastCritical: 0, belowWarning: 0, belowCritical: 0 };
+/** A link's state before its first sample: `ok`, or the level it was in before a restart. */
+export function initialHysteresis(atMs: number, level: StateLevel = 'ok'): HysteresisState {
+  return { level, sinceMs: atMs, atLeastWarning: 0, atLeastCritical: 0, belowWarning: 0, belowCritical: 0 };
 }
 
 /** The state after one more sample whose rule verdict is `sampleLevel`. */

@@ -171,6 +171,23 @@ describe('Analyzer', () => {
     expect(province('hue')).toEqual({ province: 'hue', level: 'ok', worst: [] });
   });
 
+  it('after a restart, a link with an open episode resumes its level: clean samples resolve it, a squeeze goes on without a new raise', () => {
+    analyzer.stop();
+    const resumeLevels = new Map([['t1-hue|down', 'critical' as const], ['t1-hue|up', 'warning' as const]]);
+    analyzer = new Analyzer({ config, bus, policies, log: pino({ level: 'silent' }), now: () => atMs, resumeLevels });
+    analyzer.onStateChange((c) => changes.push(c));
+    analyzer.start();
+    // Still squeezed downward: no change (the open episode goes on); upward is clean.
+    publishHue(surgeDropping, { totalBps: 300 * M, internetBps: 150 * M });
+    expect(levelOf('t1-hue')).toBe('critical');
+    expect(levelOf('t1-hue', 'up')).toBe('warning');
+    expect(changes).toEqual([]);
+    for (let i = 0; i < 4; i += 1) publishHue(quiet, { totalBps: 300 * M, internetBps: 150 * M });
+    expect(changes.map((c) => `${c.dir}:${c.from}→${c.to}`)).toEqual(['up:warning→ok']);
+    publishHue(quiet);
+    expect(changes.map((c) => `${c.dir}:${c.from}→${c.to}`)).toEqual(['up:warning→ok', 'down:critical→ok']);
+  });
+
   it('writes one linkState point per link, direction and sample', () => {
     publishHue(quiet);
     publishHue(surge);
