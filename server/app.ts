@@ -74,8 +74,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, bus, influx } = deps;
   const intervalMs = config.settings.collector.intervalMs;
   const app: FastifyInstance = isLoggerInstance(deps.logger)
-    ? (Fastify({ loggerInstance: deps.logger }) as unknown as FastifyInstance)
-    : Fastify({ logger: deps.logger ?? false });
+    ? (Fastify({ loggerInstance: deps.logger, disableRequestLogging: true }) as unknown as FastifyInstance)
+    : Fastify({ logger: deps.logger ?? false, disableRequestLogging: true });
 
   const topology = topologyView(config);
   const linkIds = new Set(topology.links.map((l) => l.id));
