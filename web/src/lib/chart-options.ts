@@ -101,10 +101,14 @@ export function nationalChartOptions(fmt: Translator): ChartOptions {
   };
 }
 
+/** A bit rate for the legend, or a dash where there is no value. */
+function rateOrDash(fmt: Translator): (value: number | null | undefined) => string {
+  return (value) => (value === null || value === undefined || !Number.isFinite(value) ? fmt.t('common.dash') : fmt.bitRate(value));
+}
+
 /** One link's class-total rate, down and up, with its capacity as a dashed line. */
 export function linkChartOptions(fmt: Translator): ChartOptions {
-  const rate = (value: number | null): string =>
-    value === null || !Number.isFinite(value) ? fmt.t('common.dash') : fmt.bitRate(value);
+  const rate = rateOrDash(fmt);
   return {
     ms: 1,
     cursor: { drag: { x: true, y: false } },
@@ -182,8 +186,7 @@ function bpsAxis(fmt: Translator): uPlot.Axis {
  * own rate, not its stack top.
  */
 export function classChartOptions(fmt: Translator, classKeys: Readonly<Record<ServiceClass, MessageKey>>): ChartOptions {
-  const rate = (value: number | null | undefined): string =>
-    value === null || value === undefined || !Number.isFinite(value) ? fmt.t('common.dash') : fmt.bitRate(value);
+  const rate = rateOrDash(fmt);
   const own =
     (seriesIndex: number) =>
     (self: uPlot, _value: number | null, _s: number, row: number | null): string => {
@@ -248,8 +251,7 @@ export function classChartOptions(fmt: Translator, classKeys: Readonly<Record<Se
 
 /** Drops per class of one direction (columns from `dropChartColumns`), one line per class. */
 export function dropChartOptions(fmt: Translator, classKeys: Readonly<Record<ServiceClass, MessageKey>>): ChartOptions {
-  const rate = (value: number | null): string =>
-    value === null || !Number.isFinite(value) ? fmt.t('common.dash') : fmt.bitRate(value);
+  const rate = rateOrDash(fmt);
   return {
     ms: 1,
     cursor: { drag: { x: true, y: false } },
