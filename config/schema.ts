@@ -147,7 +147,44 @@ export const settingsSchema = z
       .object({
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65_535).default(8080),
+        /**
+         * Host names (with or without :port) the server answers to; any other `Host` header gets
+         * 421 (DNS rebinding). Empty: loopback names only (localhost, 127.0.0.1, [::1]) plus `host`.
+         */
+        allowedHosts: z.array(z.string().min(1)).default([]),
+        /**
+         * Origins (scheme://host[:port]) allowed to change state and open the live stream, besides
+         * the server's own origin as the browser addressed it.
+         */
+        allowedOrigins: z.array(z.string().url()).default([]),
+        /** HTTPS: PEM certificate and key files. The session cookie is `Secure` under TLS. */
+        tls: z
+          .object({ certFile: z.string().min(1), keyFile: z.string().min(1) })
+          .strict()
+          .optional(),
+        /** Behind a reverse proxy on this list of addresses, X-Forwarded-For names the client. */
+        trustProxy: z.array(z.string().min(1)).default([]),
       })
+      .strict()
+      .prefault({}),
+    /** Users, sessions, login throttling (users and sessions live in `state.dir`). */
+    auth: z
+      .object({
+        /** A session unused this long expires. */
+        sessionIdleMs: z.number().int().min(60_000).default(12 * 3_600_000),
+        /** A session expires this long after login whatever its use. */
+        sessionMaxMs: z.number().int().min(60_000).default(7 * 24 * 3_600_000),
+        /** Failed logins allowed per user name in `windowMs` before it is locked for the rest of the window. */
+        maxFailuresPerUser: z.number().int().min(1).default(5),
+        /** Failed logins allowed per client address in `windowMs`. */
+        maxFailuresPerAddress: z.number().int().min(1).default(20),
+        windowMs: z.number().int().min(1_000).default(15 * 60_000),
+      })
+      .strict()
+      .prefault({}),
+    /** `GET /metrics` without a session: only from these addresses (exact IPs). */
+    metrics: z
+      .object({ allowFrom: z.array(z.string().min(1)).default(['127.0.0.1', '::1']) })
       .strict()
       .prefault({}),
   })
