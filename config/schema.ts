@@ -182,11 +182,6 @@ export const settingsSchema = z
       })
       .strict()
       .prefault({}),
-    /** `GET /metrics` without a session: only from these addresses (exact IPs). */
-    metrics: z
-      .object({ allowFrom: z.array(z.string().min(1)).default(['127.0.0.1', '::1']) })
-      .strict()
-      .prefault({}),
   })
   .strict();
 
