@@ -4,9 +4,12 @@
 // bucket, the bucket sized so that at most `maxPoints` buckets come back (empty buckets are
 // left out: a gap stays a gap). Tag values are InfluxQL string literals escaped here:
 // node-influx's `escape.stringLit` escapes quotes but not backslashes, so `a\` would end the
-// literal early.
+// literal early. InfluxDB being down, slow or failing (5xx) is a StorageUnavailableError, so
+// the API answers 503 with Retry-After instead of 500.
 import type { InfluxDB } from 'influx';
+import { RequestError, ServiceNotAvailableError } from 'influx/lib/src/pool.js';
 import type { Direction, TrafficClass } from '../../collector/samples.ts';
+import { maxTimeMs, minTimeMs } from './time-param.ts';
 
 export { pingInflux } from '../../collector/store/influx-client.ts';
 
@@ -28,6 +31,79 @@ export interface LinkHistoryQuery {
 }
 
 export const defaultMaxPoints = 1_000;
+
+/** What a client is told to wait (Retry-After) when InfluxDB cannot answer. */
+export const storageRetryAfterSeconds = 10;
+
+/**
+ * InfluxDB could not answer: refused or reset connection, timeout, or a 5xx from influxd. The
+ * message never holds InfluxDB's address or credentials; `cause` keeps the client's error for
+ * the logs.
+ */
+export class StorageUnavailableError extends Error {
+  readonly retryAfterSeconds: number;
+  constructor(reason: string, options: { cause: unknown; retryAfterSeconds?: number }) {
+    super(`InfluxDB is unreachable (${reason})`, { cause: options.cause });
+    this.name = 'StorageUnavailableError';
+    this.retryAfterSeconds = options.retryAfterSeconds ?? storageRetryAfterSeconds;
+  }
+}
+
+/** Socket errors that mean InfluxDB is not there (or not reachable) right now. */
+const unreachableCodes: ReadonlyMap<string, string> = new Map([
+  ['ECONNREFUSED', 'connection refused'],
+  ['ECONNRESET', 'connection reset'],
+  ['ECONNABORTED', 'connection aborted'],
+  ['EPIPE', 'connection closed'],
+  ['ETIMEDOUT', 'timed out'],
+  ['EHOSTUNREACH', 'host unreachable'],
+  ['ENETUNREACH', 'network unreachable'],
+  ['EHOSTDOWN', 'host down'],
+  ['EAI_AGAIN', 'name lookup failed'],
+  ['ENOTFOUND', 'name lookup failed'],
+]);
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/**
+ * Pure: why `err` (from node-influx) means InfluxDB is unavailable, or undefined when it is
+ * some other failure (a bad query stays a bug, answered 500). node-influx reports timeouts,
+ * 5xx answers and "No host available" as ServiceNotAvailableError, and socket errors as
+ * they come (an AggregateError when every address of a name failed).
+ */
+export function unavailableReason(err: unknown, depth = 0): string | undefined {
+  if (!isRecord(err) || depth > 3) return undefined;
+  const code = err['code'];
+  if (typeof code === 'string') {
+    const reason = unreachableCodes.get(code);
+    if (reason !== undefined) return reason;
+  }
+  if (err instanceof ServiceNotAvailableError) {
+    return /timed out/i.test(err.message) ? 'timed out' : err.message === 'No host available' ? 'no host available' : 'server error';
+  }
+  if (err instanceof RequestError && (err.res.statusCode ?? 0) >= 500) return `answered ${err.res.statusCode}`;
+  const inner = err['errors'];
+  if (Array.isArray(inner)) {
+    for (const e of inner) {
+      const reason = unavailableReason(e, depth + 1);
+      if (reason !== undefined) return reason;
+    }
+  }
+  return unavailableReason(err['cause'], depth + 1);
+}
+
+/** Runs one InfluxDB call; an unavailable InfluxDB becomes a StorageUnavailableError. */
+async function fromStorage<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    const reason = unavailableReason(err);
+    if (reason !== undefined) throw new StorageUnavailableError(reason, { cause: err });
+    throw err;
+  }
+}
 
 const directions: ReadonlySet<string> = new Set<Direction>(['down', 'up']);
 const classes: ReadonlySet<string> = new Set<TrafficClass>(['total', 'internet', 'docex', 'video', 'other']);
@@ -65,7 +141,10 @@ function validate(q: LinkHistoryQuery): number {
   if (typeof q.link !== 'string' || q.link.length === 0 || q.link.length > 256) throw new RangeError('link must be a non-empty string');
   if (!directions.has(q.dir)) throw new RangeError(`dir must be down or up, not ${String(q.dir)}`);
   if (!classes.has(q.class)) throw new RangeError(`unknown class ${String(q.class)}`);
-  if (!Number.isFinite(q.fromMs) || !Number.isFinite(q.toMs) || q.fromMs < 0) throw new RangeError('fromMs and toMs must be epoch ms');
+  if (!Number.isFinite(q.fromMs) || !Number.isFinite(q.toMs)) throw new RangeError('fromMs and toMs must be epoch ms');
+  if (q.fromMs < minTimeMs || q.toMs > maxTimeMs) {
+    throw new RangeError(`fromMs and toMs must lie within ${new Date(minTimeMs).toISOString()} – ${new Date(maxTimeMs).toISOString()}`);
+  }
   if (q.fromMs > q.toMs) throw new RangeError('fromMs is after toMs');
   const maxPoints = q.maxPoints ?? defaultMaxPoints;
   if (!Number.isInteger(maxPoints) || maxPoints < 1 || maxPoints > 100_000) throw new RangeError('maxPoints must be an integer from 1 to 100000');
@@ -97,13 +176,13 @@ function toHistoryPoint(row: Record<string, unknown>): HistoryPoint | undefined 
 
 /**
  * The history of one link/direction/class over [fromMs, toMs], oldest first. The client's
- * default database is queried. Throws RangeError on a bad query, and the client's error when
- * InfluxDB fails.
+ * default database is queried. Throws RangeError on a bad query, StorageUnavailableError when
+ * InfluxDB cannot answer, and the client's error for any other failure.
  */
 export async function queryLinkHistory(influx: InfluxDB, q: LinkHistoryQuery): Promise<HistoryPoint[]> {
   const maxPoints = validate(q);
   const where = whereClause(q);
-  const counted = await influx.query<Record<string, unknown>>(`SELECT count("bps") AS "n" FROM "traffic" WHERE ${where}`);
+  const counted = await fromStorage(() => influx.query<Record<string, unknown>>(`SELECT count("bps") AS "n" FROM "traffic" WHERE ${where}`));
   const n = finiteOrUndefined(counted[0]?.n) ?? 0;
   if (n === 0) return [];
   let sql: string;
@@ -116,7 +195,7 @@ export async function queryLinkHistory(influx: InfluxDB, q: LinkHistoryQuery): P
       `SELECT mean("bps") AS "bps", mean("util") AS "util", mean("dropBps") AS "dropBps" FROM "traffic" ` +
       `WHERE ${where} GROUP BY time(${bucketMs}ms, ${offsetMs}ms) fill(none) ORDER BY time ASC LIMIT ${maxPoints}`;
   }
-  const rows = await influx.query<Record<string, unknown>>(sql);
+  const rows = await fromStorage(() => influx.query<Record<string, unknown>>(sql));
   const out: HistoryPoint[] = [];
   for (const row of rows) {
     const p = toHistoryPoint(row);

@@ -4,7 +4,8 @@
 // `now+5m`, `+5m`); ISO 8601 dates and date-times (`2025-07-01`, `2025-07-01T08:00Z`,
 // `2025-07-01T08:00:00.123+07:00`; a date-time without a zone is read as UTC, so the answer
 // never depends on the server's time zone); and epoch milliseconds (`1751356800000`).
-// Anything else → undefined (the route answers 400).
+// Anything else, or a time outside [minTimeMs, maxTimeMs], is refused with a reason (the
+// route answers 400 naming the field).
 
 const unitMs: Record<string, number> = {
   ms: 1,
@@ -49,10 +50,35 @@ function parseIso(value: string): number | undefined {
   return Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMs;
 }
 
-export function parseTimeParam(value: string, nowMs: number): number | undefined {
+/** The earliest time the API speaks: 1970-01-01T00:00:00.000Z (epoch ms are never negative). */
+export const minTimeMs = 0;
+/**
+ * The latest time a query may name: 2261-12-31T23:59:59.999Z. InfluxDB stores nanoseconds in
+ * an int64 and refuses anything after 2262-04-11T23:47:16.854775806Z ("overflowed duration");
+ * the hundred days of margin keep range arithmetic (buckets, offsets) clear of that edge.
+ */
+export const maxTimeMs = Date.UTC(2262, 0, 1) - 1;
+
+/** A `from=`/`to=` value read: the time, or why it is refused (to follow the field's name). */
+export type TimeParam = { ok: true; atMs: number } | { ok: false; reason: string };
+
+const unparsable = 'must be ISO 8601, epoch milliseconds or relative like -1h or now';
+
+/** Pure: reads a `from=`/`to=` value; the reason reads after the field name (`to must be …`). */
+export function readTimeParam(value: string, nowMs: number): TimeParam {
   const atMs = parseAny(value, nowMs);
-  // InfluxDB and the API speak times from 1970 on; anything else is not a usable time.
-  return atMs !== undefined && Number.isSafeInteger(atMs) && atMs >= 0 ? atMs : undefined;
+  if (atMs === undefined || !Number.isFinite(atMs)) return { ok: false, reason: unparsable };
+  if (atMs < minTimeMs) return { ok: false, reason: `must not be before ${new Date(minTimeMs).toISOString()}` };
+  if (atMs > maxTimeMs) {
+    return { ok: false, reason: `must not be after ${new Date(maxTimeMs).toISOString()} (the latest time InfluxDB can hold)` };
+  }
+  return { ok: true, atMs };
+}
+
+/** The time, or undefined when readTimeParam refuses it. */
+export function parseTimeParam(value: string, nowMs: number): number | undefined {
+  const read = readTimeParam(value, nowMs);
+  return read.ok ? read.atMs : undefined;
 }
 
 function parseAny(value: string, nowMs: number): number | undefined {

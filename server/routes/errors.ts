@@ -1,7 +1,10 @@
 // One error handler for the whole API: 4xx say what is wrong and which field; 5xx are
-// logged with their context and answered without internals.
+// logged with their context and answered without internals. InfluxDB being unreachable is
+// 503 with Retry-After (the client may try again), not 500.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { LogLimiter } from '../../collector/log-limiter.ts';
+import { StorageUnavailableError } from '../history/query-history.ts';
 
 /** A request that names a field the handler rejects (after schema validation passed). */
 export class RequestFieldError extends Error {
@@ -47,7 +50,11 @@ export function errorBody(statusCode: number, message: string, field?: string): 
   return out;
 }
 
+/** One warning per minute while InfluxDB stays down, with the count of the ones left out. */
+const storageLogEveryMs = 60_000;
+
 export function installErrorHandler(app: FastifyInstance): void {
+  const storageLog = new LogLimiter(storageLogEveryMs);
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const record = isRecord(error) ? error : {};
     const message = error instanceof Error ? error.message : String(error);
@@ -61,6 +68,14 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (error instanceof RequestFieldError) {
       request.log.info({ field: error.field, reason: message }, 'invalid request');
       return reply.status(400).send(errorBody(400, message, error.field));
+    }
+    if (error instanceof StorageUnavailableError) {
+      const admitted = storageLog.admit(error.name);
+      if (admitted) request.log.warn({ err: error, url: request.url, method: request.method, suppressed: admitted.suppressed }, 'storage unavailable');
+      return reply
+        .status(503)
+        .header('retry-after', String(error.retryAfterSeconds))
+        .send(errorBody(503, `InfluxDB is unreachable; try again in ${error.retryAfterSeconds} s`));
     }
     const rawStatus = record['statusCode'];
     const statusCode = typeof rawStatus === 'number' && rawStatus >= 400 && rawStatus < 600 ? rawStatus : 500;

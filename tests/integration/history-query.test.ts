@@ -159,6 +159,7 @@ describe('queryLinkHistory', () => {
     await expect(queryLinkHistory(influx, { ...base, link: '' })).rejects.toThrow(RangeError);
     await expect(queryLinkHistory(influx, { ...base, fromMs: endMs, toMs: startMs })).rejects.toThrow(RangeError);
     await expect(queryLinkHistory(influx, { ...base, toMs: Number.NaN })).rejects.toThrow(RangeError);
+    await expect(queryLinkHistory(influx, { ...base, toMs: Date.UTC(2262, 3, 12) })).rejects.toThrow(RangeError);
     await expect(queryLinkHistory(influx, { ...base, maxPoints: 0 })).rejects.toThrow(RangeError);
     await expect(queryLinkHistory(influx, { ...base, dir: 'sideways' as Direction })).rejects.toThrow(RangeError);
     await expect(queryLinkHistory(influx, { ...base, class: 'bulk' as TrafficClass })).rejects.toThrow(RangeError);

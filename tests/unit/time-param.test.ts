@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTimeParam } from '../../server/history/time-param.ts';
+import { maxTimeMs, parseTimeParam, readTimeParam } from '../../server/history/time-param.ts';
 
 const nowMs = Date.UTC(2025, 6, 1, 12, 0, 0); // 2025-07-01T12:00:00Z
 
@@ -59,5 +59,40 @@ describe('parseTimeParam outside InfluxDB time', () => {
     expect(parseTimeParam('-100000w', 1_700_000_000_000)).toBeUndefined();
     expect(parseTimeParam('1969-12-31T23:59:59Z', 1_700_000_000_000)).toBeUndefined();
     expect(parseTimeParam('99999999999999999999', 1_700_000_000_000)).toBeUndefined();
+  });
+});
+
+describe('readTimeParam: the reason a time is refused', () => {
+  const now = 1_700_000_000_000;
+  it.each([
+    ['2262-04-12', /^must not be after 2261-12-31T23:59:59\.999Z \(the latest time InfluxDB can hold\)$/],
+    ['2262-01-01', /^must not be after 2261-12-31T23:59:59\.999Z/],
+    ['9999-12-31T23:59:59Z', /^must not be after /],
+    ['+999999999w', /^must not be after /],
+    ['922337203685477', /^must not be after /],
+    ['1969-12-31T23:59:59Z', /^must not be before 1970-01-01T00:00:00\.000Z$/],
+    ['-100000w', /^must not be before /],
+    ['1677-09-21', /^must not be before /],
+    ['yesterday', /^must be ISO 8601, epoch milliseconds or relative like -1h or now$/],
+    ['', /^must be ISO 8601/],
+  ])('%j is refused', (value, reason) => {
+    const read = readTimeParam(value, now);
+    expect(read.ok).toBe(false);
+    expect(read.ok ? '' : read.reason).toMatch(reason);
+    expect(parseTimeParam(value, now)).toBeUndefined();
+  });
+
+  it.each([
+    ['2261-12-31T23:59:59.999Z', maxTimeMs],
+    ['2261-12-31', Date.UTC(2261, 11, 31)],
+    ['1970-01-01T00:00:00Z', 0],
+    ['now', now],
+  ])('%j is accepted up to the edge', (value, atMs) => {
+    expect(readTimeParam(value, now)).toEqual({ ok: true, atMs });
+  });
+
+  it('keeps a margin before the last time InfluxDB holds (2262-04-11T23:47:16.854Z)', () => {
+    const influxLastMs = Date.UTC(2262, 3, 11, 23, 47, 16, 854);
+    expect(maxTimeMs).toBeLessThan(influxLastMs - 30 * 86_400_000);
   });
 });
