@@ -3,7 +3,7 @@
 // file name without `.snmprec`. As root, snmpsimd must drop privileges (nobody/nogroup) and
 // needs a cache dir that user can write. Never `--v2c-arch` (its GETBULK spins forever).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, closeSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { freeUdpPort } from './ports.ts';
@@ -41,6 +41,8 @@ function answers(address: string, community: string): boolean {
 
 export async function startSnmpsim(files: readonly string[], opts: { startTimeoutMs?: number } = {}): Promise<SnmpsimHandle> {
   if (files.length === 0) throw new Error('startSnmpsim needs at least one recording');
+  // A dangling symlink would only show up later as a community that never answers.
+  for (const file of files) if (!existsSync(file)) throw new Error(`recording not found: ${resolve(file)}`);
   const dir = mkdtempSync(join(tmpdir(), 'lanewatch-snmpsim-'));
   const dataDir = join(dir, 'data');
   const cacheDir = join(dir, 'cache');

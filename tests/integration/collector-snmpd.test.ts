@@ -8,8 +8,8 @@ import { pino, type Logger } from 'pino';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startSnmpd, snmpgetValues, type SnmpdHandle } from '../helpers/snmpd.ts';
+import { fixturePath } from '../helpers/fixtures.ts';
 import { startSnmpsim, type SnmpsimHandle } from '../helpers/snmpsim.ts';
 import { freeUdpPort } from '../helpers/ports.ts';
 import { DevicePoller, OID } from '../../collector/poller.ts';
@@ -329,11 +329,9 @@ describe('Collector scheduling', () => {
   }, 40_000);
 });
 
-// Real-router recordings (shared/snmprec, LibreNMS) and a live recording of our own, served
-// by Debian's snmpsimd: agents without sysUpTime, HC columns that end early, 32-bit only.
-// shared/ sits beside the repository (locally and in CI), or $LANEWATCH_SNMPREC_DIR names it.
-const SNMPREC_DIR =
-  process.env.LANEWATCH_SNMPREC_DIR ?? fileURLToPath(new URL('../../../shared/snmprec/', import.meta.url));
+// A real-router recording (tests/fixtures/snmprec/librenms, from LibreNMS) and a live recording
+// of our own, served by Debian's snmpsimd: agents without sysUpTime, HC columns that end early,
+// 32-bit only.
 
 /** A small router whose counters move (snmpsim `numeric`): HC on Gi0/0/0, 32-bit only on Gi0/0/1. */
 function liveRecording(): string {
@@ -359,9 +357,10 @@ function liveRecording(): string {
 describe('real-device recordings and moving counters (snmpsim)', () => {
   let sim: SnmpsimHandle;
   let liveDir: string;
-  const c8200 = join(SNMPREC_DIR, 'iosxr_c8200-400g.snmprec');
+  let c8200: string;
 
   beforeAll(async () => {
+    c8200 = fixturePath('snmprec', 'librenms', 'iosxr_c8200-400g.snmprec');
     liveDir = mkdtempSync(join(tmpdir(), 'lanewatch-liverec-'));
     chmodSync(liveDir, 0o755);
     const live = join(liveDir, 'lw-live-router.snmprec');
@@ -385,7 +384,7 @@ describe('real-device recordings and moving counters (snmpsim)', () => {
       expect(read.scalars.has(OID.sysUpTime)).toBe(false);
       const named = [...read.rows.values()].filter((r) => r.has(OID.ifName));
       const hc = [...read.rows.values()].filter((r) => r.has(OID.ifHCInOctets));
-      // shared/snmprec/README.md: 92 ifName rows, 47 with HC counters.
+      // tests/fixtures/snmprec/librenms/README.md: 92 ifName rows, 47 with HC counters.
       expect(named).toHaveLength(92);
       expect(hc).toHaveLength(47);
       expect(read.requests).toBeGreaterThan(5);

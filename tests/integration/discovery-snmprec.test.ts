@@ -1,26 +1,31 @@
 // Discovery over real SNMP against Debian's snmpsimd serving the real device recordings
-// (../shared/snmprec beside the repo, or $LANEWATCH_SNMPREC_DIR) and the synthetic Huawei/
-// Juniper ones. Expected values: tests/fixtures/discovery/*.json, produced without our code
-// (see the README there). One snmpsimd serves every recording for the whole file.
+// (tests/fixtures/snmprec/librenms) and the synthetic Huawei/Juniper ones (tests/fixtures/snmprec).
+// Expected values: tests/fixtures/discovery/*.json, produced without our code (see the README
+// there); each names its recording, so a missing recording fails the file, naming it. One
+// snmpsimd serves every recording for the whole file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { fixturePath } from '../helpers/fixtures.ts';
 import { startSnmpsim, type SnmpsimHandle } from '../helpers/snmpsim.ts';
 import { startSnmpd } from '../helpers/snmpd.ts';
 import { counterOids, discoverDevice, type DeviceDiscovery, type QosClass } from '../../collector/discovery/index.ts';
 import { get, openSession } from '../../collector/snmp/index.ts';
 import { discoverCommand } from '../../cli/commands/discover.ts';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const realDir = process.env.LANEWATCH_SNMPREC_DIR ?? resolve(repoRoot, '../shared/snmprec');
-const syntheticDir = join(repoRoot, 'tests/fixtures/snmprec');
-const fixtureDir = join(repoRoot, 'tests/fixtures/discovery');
+const fixtureDir = fixturePath('discovery');
+const isSnmprec = (f: string): boolean => f.endsWith('.snmprec');
 
-const realFiles = existsSync(realDir) ? readdirSync(realDir).filter((f) => f.endsWith('.snmprec')).sort() : [];
-const syntheticFiles = readdirSync(syntheticDir).filter((f) => f.endsWith('.snmprec')).sort();
-const allPaths = [...realFiles.map((f) => join(realDir, f)), ...syntheticFiles.map((f) => join(syntheticDir, f))];
+/** The recordings the expected values describe: ours are `synthetic-*`, the rest are LibreNMS's. */
+const recordings = readdirSync(fixtureDir)
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => expectedFor(f).recording)
+  .sort();
+const realFiles = recordings.filter((f) => !f.startsWith('synthetic-'));
+const syntheticFiles = recordings.filter((f) => f.startsWith('synthetic-'));
+const recordingPath = (file: string): string =>
+  file.startsWith('synthetic-') ? fixturePath('snmprec', file) : fixturePath('snmprec', 'librenms', file);
 
 const CBQOS_RECORDINGS = ['iosxr_ncs540', 'iosxe_c9400-svl', 'iosxe_c9500h-svl', 'iosxe_c9600x-svl', 'iosxe_ct5760'];
 
@@ -75,7 +80,7 @@ async function discover(file: string): Promise<DeviceDiscovery> {
 }
 
 beforeAll(async () => {
-  sim = await startSnmpsim(allPaths);
+  sim = await startSnmpsim(recordings.map(recordingPath));
 }, 120_000);
 
 afterAll(async () => {
@@ -83,11 +88,14 @@ afterAll(async () => {
 });
 
 describe('the recordings and their expected values', () => {
-  it('finds every real recording, and a fixture for each', () => {
-    expect(realFiles.length, `no recordings in ${realDir}`).toBe(25);
+  it('has the 25 real recordings and the synthetic ones, each with its expected values', () => {
+    expect(realFiles).toHaveLength(25);
+    expect(syntheticFiles).toEqual(['synthetic-huawei-ne40.snmprec', 'synthetic-juniper-mx.snmprec']);
     for (const name of CBQOS_RECORDINGS) expect(realFiles).toContain(`${name}.snmprec`);
-    const fixtures = readdirSync(fixtureDir).filter((f) => f.endsWith('.json'));
-    for (const file of [...realFiles, ...syntheticFiles]) expect(fixtures).toContain(file.replace(/\.snmprec$/, '.json'));
+    for (const file of recordings) expect(expectedFor(file).recording).toBe(file);
+    // And no recording without expected values.
+    expect(readdirSync(fixturePath('snmprec', 'librenms')).filter(isSnmprec).sort()).toEqual(realFiles);
+    expect(readdirSync(fixturePath('snmprec')).filter(isSnmprec).sort()).toEqual(syntheticFiles);
   });
 });
 
@@ -134,7 +142,7 @@ describe('details over real SNMP', () => {
     const s = openSession(sim.address, { version: '2c', community: 'iosxr_ncs540' }, { timeoutMs: 5_000, retries: 1 });
     try {
       const read = await get(s.session, s.target, [oids?.dropBytes ?? '']);
-      // 15,211,817 bytes dropped: shared/snmprec/README.md, from the recording's DropByte64 line.
+      // 15,211,817 bytes dropped: tests/fixtures/snmprec/librenms/README.md, from the recording's DropByte64 line.
       expect(read.values.get(oids?.dropBytes ?? '')).toBe(15_211_817n);
     } finally {
       s.close();

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
@@ -18,6 +18,7 @@ import { MibLayoutCache, RouterMib } from '../../simulator/mib/router-mib.ts';
 import { buildRouterModel } from '../../simulator/mib/router-model.ts';
 import { loadSimulationConfig, resolveLinkQueues, resolveRouter, type SimClass } from '../../simulator/sim-config.ts';
 import { TrafficEngine } from '../../simulator/traffic/engine.ts';
+import { fixturePath } from '../helpers/fixtures.ts';
 import { freeUdpPort } from '../helpers/ports.ts';
 
 const run = promisify(execFile);
@@ -25,9 +26,8 @@ const log = pino({ level: 'warn' });
 const { topology } = loadConfig();
 const simulation = loadSimulationConfig(defaultConfigDir, topology);
 const community = 'cbqos-test';
-/** IF-MIB and SNMPv2 modules for snmptable: net-snmp's bundled copies; the CBQoS MIB from shared/. */
+/** IF-MIB and SNMPv2 modules for snmptable: net-snmp's bundled copies; the CBQoS MIB: tests/fixtures/mibs. */
 const netSnmpMibs = fileURLToPath(new URL('../../node_modules/net-snmp/lib/mibs', import.meta.url));
-const sharedMibs = fileURLToPath(new URL('../../../shared/mibs', import.meta.url));
 
 const qosOf = (id: string): string => resolveRouter(simulation, id).qos;
 const linksOf = (id: string): LinkConfig[] => topology.links.filter((l) => l.router === id);
@@ -83,7 +83,7 @@ beforeAll(async () => {
     await endpoint.start();
     routers.set(id, { config, mib, address: `127.0.0.1:${port}`, endpoint });
   }
-  // Stubs for the modules CISCO-CLASS-BASED-QOS-MIB imports that are not in shared/mibs.
+  // Stubs for the modules CISCO-CLASS-BASED-QOS-MIB imports that neither net-snmp nor tests/fixtures/mibs has.
   mibDir = mkdtempSync(join(tmpdir(), 'lanewatch-mibs-'));
   const stub = (name: string, body: string): void =>
     writeFileSync(join(mibDir, `${name}.txt`), `${name} DEFINITIONS ::= BEGIN\nIMPORTS ${body}\nEND\n`);
@@ -205,7 +205,8 @@ describe('CBQoS router', () => {
   });
 
   it('snmptable reads cbQosCMStatsTable and cbQosCMCfgTable', async () => {
-    const args = ['-M', `${netSnmpMibs}:${sharedMibs}:${mibDir}`, '-m', 'IF-MIB:CISCO-CLASS-BASED-QOS-MIB', '-Cf', ',', '-Ci', '-Cb'];
+    const cbqosMib = fixturePath('mibs', 'CISCO-CLASS-BASED-QOS-MIB');
+    const args = ['-M', `${netSnmpMibs}:${dirname(cbqosMib)}:${mibDir}`, '-m', 'IF-MIB:CISCO-CLASS-BASED-QOS-MIB', '-Cf', ',', '-Ci', '-Cb'];
     const table = (stdout: string): Record<string, string>[] => {
       const lines = stdout.trim().split('\n');
       const headerAt = lines.findIndex((l) => l.startsWith('index,'));
