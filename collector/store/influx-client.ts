@@ -1,6 +1,7 @@
 // One way to reach InfluxDB 1.x from a settings URL, shared by the store and the server.
 import { InfluxDB, type IPoolOptions } from 'influx';
 import type { Settings } from '../../config/schema.ts';
+import { redactUrl } from '../../config/secrets.ts';
 
 /**
  * node-influx disables a host for a growing backoff after a network error and then fails
@@ -22,9 +23,25 @@ export interface InfluxClientOptions {
   requestTimeoutMs?: number;
 }
 
-/** A client whose default database is `database`; user:password may ride in the URL. */
+/**
+ * The URL parsed, or an Error naming it without its credentials (a URL TypeError keeps the
+ * whole input, password included, and would carry it into a log).
+ */
+function parseInfluxUrl(text: string): URL {
+  try {
+    return new URL(text);
+  } catch {
+    throw new Error(`bad influx url: ${redactUrl(text)}`);
+  }
+}
+
+/**
+ * A client whose default database is `database`; user:password may ride in the URL. The
+ * credentials go to node-influx, which sends them in an Authorization header: its errors keep
+ * the request, so log them with the `err` serializer of `cli/logger.ts`, never whole.
+ */
 export function createInfluxClient(opts: InfluxClientOptions | Settings['influx']): InfluxDB {
-  const url = new URL(opts.url);
+  const url = parseInfluxUrl(opts.url);
   const protocol = url.protocol === 'https:' ? 'https' : 'http';
   const port = url.port ? Number(url.port) : protocol === 'https' ? 443 : 8086;
   const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
@@ -40,7 +57,7 @@ export function createInfluxClient(opts: InfluxClientOptions | Settings['influx'
   });
 }
 
-/** GET /ping: 204 means InfluxDB is up. Never throws. */
+/** GET /ping: 204 means InfluxDB is up. Never throws; its error never holds the URL's credentials. */
 export async function pingInflux(url: string, timeoutMs: number): Promise<{ reachable: boolean; error?: string }> {
   let pingUrl: URL;
   try {
@@ -48,8 +65,8 @@ export async function pingInflux(url: string, timeoutMs: number): Promise<{ reac
     // fetch refuses URLs with credentials; /ping needs none.
     pingUrl.username = '';
     pingUrl.password = '';
-  } catch (err) {
-    return { reachable: false, error: `bad influx url: ${err instanceof Error ? err.message : String(err)}` };
+  } catch {
+    return { reachable: false, error: `bad influx url: ${redactUrl(url)}` };
   }
   try {
     const res = await fetch(pingUrl, { signal: AbortSignal.timeout(timeoutMs) });
