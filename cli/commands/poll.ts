@@ -7,19 +7,24 @@ import { parseCommandArgs, loadConfigOrReport, withUsage, UsageError } from '../
 import { pollTwice } from '../../collector/poll-once.ts';
 import { Collector } from '../../collector/collector.ts';
 import { LiveBus } from '../../collector/live-bus.ts';
-import type { InterfaceSample, PollBatch, PollOutcome } from '../../collector/samples.ts';
+import type { InterfaceSample, PollBatch, PollOutcome, TrafficClass } from '../../collector/samples.ts';
+import { serviceClasses } from '../../config/schema.ts';
 
 const usage = `Usage: lanewatch poll [--config DIR] [--once] [--json] [--interval-ms N] [--log-level LEVEL]
 
-Polls every router of the topology over SNMP (v2c or v3) and prints link rates
-(class total, both directions), interface rates and each poll's outcome.
+Polls every router of the topology over SNMP (v2c or v3) and prints link rates,
+interface rates and each poll's outcome. A link has one row per direction and
+class: \`total\` (the interface rate) and, where the router reports per-class
+counters (class-based QoS or per-service sub-interfaces), one row for each
+service class its classes map to (${serviceClasses.join(', ')}).
 
 Options:
   --config DIR       the config directory (default: the embedded example, config/example)
   --once             poll every device twice, one interval apart, print the second
                      round and exit (exit code 1 when a device failed)
                      (without --once: poll continuously and print every batch until Ctrl-C)
-  --json             print JSON: {"links":[…],"interfaces":[…],"polls":[…]}
+  --json             print JSON: {"links":[…],"interfaces":[…],"polls":[…]},
+                     each link row with its "dir" and "class"
                      (continuous mode: one such object per poll batch, one per line)
   --interval-ms N    time between polls (default: collector.intervalMs of the config)
   --log-level LEVEL  log level of the diagnostics on stderr (default: warn)
@@ -31,6 +36,7 @@ export interface PollReport {
     province: string;
     tier: 1 | 2;
     dir: 'down' | 'up';
+    class: TrafficClass;
     bitsPerSecond: number;
     utilization: number;
     capacityBps: number;
@@ -47,6 +53,7 @@ export function toReport(batches: readonly PollBatch[]): PollReport {
         province: s.province,
         tier: s.tier,
         dir: s.dir,
+        class: s.class,
         bitsPerSecond: s.bitsPerSecond,
         utilization: s.utilization,
         capacityBps: s.capacityBps,
@@ -81,12 +88,13 @@ export function formatReport(report: PollReport): string {
     report.links.length === 0
       ? 'links: no rates (first reading, discontinuity, or no capacity known)'
       : table(
-          ['link', 'province', 'tier', 'dir', 'rate', 'util', 'capacity'],
+          ['link', 'province', 'tier', 'dir', 'class', 'rate', 'util', 'capacity'],
           report.links.map((l) => [
             l.link,
             l.province,
             String(l.tier),
             l.dir,
+            l.class,
             formatBps(l.bitsPerSecond),
             `${(l.utilization * 100).toFixed(1)}%`,
             formatBps(l.capacityBps),

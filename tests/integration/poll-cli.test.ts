@@ -1,11 +1,18 @@
-// `lanewatch poll` in-process against a real snmpd, with a temporary config directory.
+// `lanewatch poll` in-process with a temporary config directory: against a real snmpd, and
+// against the Simulator's QoS routers (CBQoS, per-service sub-interfaces) for per-class rows.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
+import { stringify } from 'yaml';
 import { startSnmpd, type SnmpdHandle } from '../helpers/snmpd.ts';
 import { freeUdpPort } from '../helpers/ports.ts';
 import { pollCommand, type PollReport } from '../../cli/commands/poll.ts';
+import { defaultConfigDir, loadConfig } from '../../config/load.ts';
+import { serviceClasses, type TopologyConfig } from '../../config/schema.ts';
+import { Simulator } from '../../simulator/simulator.ts';
+import { loadSimulationConfig, resolveRouter } from '../../simulator/sim-config.ts';
 
 const COMMUNITY = 'lw-cli-ro';
 let snmpd: SnmpdHandle;
@@ -66,12 +73,13 @@ describe('lanewatch poll', () => {
     const report = JSON.parse(stdout) as PollReport;
     expect(report.polls).toHaveLength(1);
     expect(report.polls[0]).toMatchObject({ device: 'core-1', province: 'ha-noi', ok: true });
-    expect(report.links.map((l) => l.dir).sort()).toEqual(['down', 'up']);
+    // lo has no QoS: the class total only, once per direction.
+    expect(report.links.map((l) => `${l.dir} ${l.class}`).sort()).toEqual(['down total', 'up total']);
     for (const link of report.links) {
       expect(link).toMatchObject({ link: 't1-lo', province: 'ha-noi', tier: 1, capacityBps: 100_000_000_000 });
       expect(link.bitsPerSecond).toBeGreaterThanOrEqual(0);
       expect(link.utilization).toBeCloseTo(link.bitsPerSecond / 100_000_000_000, 12);
-      expect(Object.keys(link).sort()).toEqual(['bitsPerSecond', 'capacityBps', 'dir', 'link', 'province', 'tier', 'utilization']);
+      expect(Object.keys(link).sort()).toEqual(['bitsPerSecond', 'capacityBps', 'class', 'dir', 'link', 'province', 'tier', 'utilization']);
     }
     expect(report.interfaces).toHaveLength(1);
     const iface = report.interfaces[0]!;
@@ -91,8 +99,8 @@ links:
 `);
     const { code, stdout } = await run(['--config', dir, '--once', '--interval-ms', '1000', '--log-level', 'silent']);
     expect(code).toBe(1);
-    expect(stdout).toMatch(/^link\s+province\s+tier\s+dir\s+rate\s+util\s+capacity/m);
-    expect(stdout).toMatch(/^t1-lo\s+ha-noi\s+1\s+down\s+\S+ \w?bps\s+\S+%\s+100\.00 Gbps$/m);
+    expect(stdout).toMatch(/^link\s+province\s+tier\s+dir\s+class\s+rate\s+util\s+capacity/m);
+    expect(stdout).toMatch(/^t1-lo\s+ha-noi\s+1\s+down\s+total\s+\S+ \w?bps\s+\S+%\s+100\.00 Gbps$/m);
     expect(stdout).toMatch(/^core-1\s+ok\s+/m);
     expect(stdout).toMatch(/^hue-1\s+FAILED\s+\d+ ms\s+0\s+timeout: /m);
     expect(stdout).not.toMatch(/t1-hue/);
@@ -121,5 +129,67 @@ links:
     expect(unknown.code).toBe(2);
     expect(pollCommand.usage).toMatch(/--once/);
     expect(pollCommand.usage).toMatch(/--json/);
+  });
+});
+
+describe('lanewatch poll against QoS routers (the Simulator)', () => {
+  const example = loadConfig(defaultConfigDir);
+  const simulation = loadSimulationConfig(defaultConfigDir, example.topology);
+  const qosOf = (id: string): string => resolveRouter(simulation, id).qos;
+  /** One router of each QoS style that yields per-class samples. */
+  const routers = ['cbqos', 'subinterfaces'].map((qos) => {
+    const router = example.topology.routers.find((r) => qosOf(r.id) === qos && example.topology.links.some((l) => l.router === r.id));
+    if (!router) throw new Error(`the example network has no ${qos} router with links`);
+    return router;
+  });
+  let sim: Simulator | undefined;
+  let dir: string;
+
+  beforeAll(async () => {
+    for (const r of routers) r.address = `127.0.0.1:${await freeUdpPort()}`;
+    const links = example.topology.links.filter((l) => routers.some((r) => r.id === l.router));
+    const provinces = example.topology.provinces.filter((p) => links.some((l) => l.province === p.id));
+    const topology: TopologyConfig = { provinces, routers, links };
+    sim = new Simulator({ topology, simulation, log: pino({ level: 'silent' }) });
+    await sim.start();
+    dir = configDir(stringify(topology));
+    // The example's class rules, which name the simulated routers' classes.
+    copyFileSync(join(defaultConfigDir, 'classes.yaml'), join(dir, 'classes.yaml'));
+  });
+  afterAll(async () => {
+    await sim?.stop();
+  });
+
+  it('--once --json labels every link row with its class; (link, dir, class) is unique', async () => {
+    const { code, stdout } = await run(['--config', dir, '--once', '--json', '--interval-ms', '1500', '--log-level', 'silent']);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as PollReport;
+    expect(report.polls.map((p) => p.device).sort()).toEqual(routers.map((r) => r.id).sort());
+    const classes: readonly string[] = ['total', ...serviceClasses];
+    for (const row of report.links) expect(classes, JSON.stringify(row)).toContain(row.class);
+    const keys = report.links.map((l) => `${l.link} ${l.dir} ${l.class}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    // Every link: its total both ways, and per-class rows besides (these routers report classes).
+    for (const link of new Set(report.links.map((l) => l.link))) {
+      const rows = report.links.filter((l) => l.link === link);
+      expect(rows.filter((l) => l.class === 'total').map((l) => l.dir).sort(), link).toEqual(['down', 'up']);
+      expect(rows.some((l) => l.class !== 'total'), link).toBe(true);
+    }
+  });
+
+  it('prints the class of every link row as text', async () => {
+    const { code, stdout } = await run(['--config', dir, '--once', '--interval-ms', '1500', '--log-level', 'silent']);
+    expect(code).toBe(0);
+    const [linkTable = ''] = stdout.split('\n\n');
+    const [header = '', ...rows] = linkTable.split('\n');
+    expect(header).toMatch(/^link\s+province\s+tier\s+dir\s+class\s+rate\s+util\s+capacity$/);
+    expect(rows.length).toBeGreaterThan(0);
+    const keys = rows.map((row) => {
+      const [link, , , dir, cls] = row.split(/\s+/);
+      expect(['total', ...serviceClasses], row).toContain(cls);
+      return `${link} ${dir} ${cls}`;
+    });
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.some((k) => !k.endsWith(' total'))).toBe(true);
   });
 });
