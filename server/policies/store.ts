@@ -1,7 +1,12 @@
 // The policy store: every accepted change is a new revision (who, when, what changed), one JSON
 // file per revision written atomically (tmp file, fsync, rename, fsync of the directory), so a
 // crash mid-write leaves the previous revision in force. Changes are serialised: two updates
-// from the same revision cannot both win. Implements PolicySource for the analyzer and the UI.
+// from the same revision cannot both win; a save that changes nothing writes nothing.
+// Implements PolicySource for the analyzer and the UI.
+//
+// Bounds: every revision stays on disk (the audit trail; nothing is ever deleted). Memory holds
+// the `keepInMemory` newest revisions in full (default 50) and one number per older revision;
+// older ones are read from their file when asked for (history pages, revision(), rollback).
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,7 +20,7 @@ import type {
   PolicyRevision,
   PolicySource,
 } from './model.ts';
-import { diffDocuments } from './diff.ts';
+import { deepEqual, diffDocuments } from './diff.ts';
 import { effectivePolicy } from './effective.ts';
 import { parsePolicyDocument } from './schema.ts';
 import { checkAgainstTopology, validatePolicyDocument, type PolicyTopology } from './validate.ts';
@@ -28,6 +33,29 @@ export interface PolicyStoreOptions {
   topology: PolicyTopology;
   log: Logger;
   now?: () => number;
+  /** Newest revisions kept in memory in full (default 50); older ones are read from disk on demand. */
+  keepInMemory?: number;
+}
+
+export const defaultKeepInMemory = 50;
+/** Most revisions one history page may ask for. */
+export const historyPageMax = 200;
+
+/** A revision without its document: what a history page lists. */
+export type PolicyRevisionSummary = Omit<PolicyRevision, 'document'>;
+
+export interface HistoryPageRequest {
+  /** Only revisions older than this one (absent: from the newest). */
+  beforeRevision?: number;
+  /** 1 to historyPageMax. */
+  limit: number;
+}
+
+export interface HistoryPage {
+  /** Newest first. */
+  revisions: PolicyRevisionSummary[];
+  /** Present when older revisions remain: pass it as `beforeRevision` for the next page. */
+  nextBeforeRevision?: number;
 }
 
 export interface ChangeOptions {
@@ -38,7 +66,8 @@ export interface ChangeOptions {
 }
 
 export type UpdateResult =
-  | { ok: true; revision: number; document: PolicyDocument; changes: PolicyChange[] }
+  /** `unchanged`: the document equals the current one; nothing was written and `revision` is the current one. */
+  | { ok: true; unchanged?: boolean; revision: number; document: PolicyDocument; changes: PolicyChange[] }
   | { ok: false; conflict: true; currentRevision: number }
   | { ok: false; invalid: true; problems: PolicyProblem[] };
 
@@ -125,34 +154,73 @@ function parseRevisionFile(text: string, expected: number): { revision: PolicyRe
   return { revision };
 }
 
+/** Index of the first element of ascending `numbers` that is ≥ `value` (numbers.length when none). */
+function lowerBound(numbers: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = numbers.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((numbers[mid] ?? Infinity) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function summaryOf({ document: _document, ...summary }: PolicyRevision): PolicyRevisionSummary {
+  return summary;
+}
+
+type RevisionRead = { revision: PolicyRevision } | { reason: string } | { missing: true };
+
+async function readRevisionFile(dir: string, revision: number): Promise<RevisionRead> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, revisionFileName(revision)), 'utf8');
+  } catch (err) {
+    if (err instanceof Error && 'code' in err && err.code === 'ENOENT') return { missing: true };
+    throw new Error(`cannot read policy revision ${revision}`, { cause: err });
+  }
+  return parseRevisionFile(text, revision);
+}
+
 export class PolicyStore implements PolicySource {
   private readonly dir: string;
   private readonly topology: PolicyTopology;
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly linksById: Map<string, PolicyTopology['links'][number]>;
-  /** Oldest first; never empty once open. */
-  private readonly revisions: PolicyRevision[];
+  private readonly keepInMemory: number;
+  /** Every revision on disk not known to be unreadable, oldest first. */
+  private readonly numbers: number[];
+  /** The newest revisions in full, oldest first (at most keepInMemory); never empty once open. */
+  private readonly recent: PolicyRevision[];
   private readonly listeners = new Set<(revision: number) => void>();
   /** The tail of the queue of changes: one at a time. */
   private tail: Promise<unknown> = Promise.resolve();
 
-  private constructor(options: PolicyStoreOptions, revisions: PolicyRevision[]) {
+  private constructor(options: PolicyStoreOptions, numbers: number[], recent: PolicyRevision[]) {
     this.dir = options.dir;
     this.topology = options.topology;
     this.log = options.log;
     this.now = options.now ?? Date.now;
     this.linksById = new Map(options.topology.links.map((l) => [l.id, l]));
-    this.revisions = revisions;
+    this.keepInMemory = options.keepInMemory ?? defaultKeepInMemory;
+    this.numbers = numbers;
+    this.recent = recent;
   }
 
-  /** Loads every intact revision from `dir`; writes the seed as revision 1 when there is none. */
+  /**
+   * Reads the newest intact revisions from `dir` (an unreadable one is moved aside with a
+   * warning; the one before it is then in force); writes the seed as revision 1 when there is
+   * none. Older revisions are only listed here and read when asked for.
+   */
   static async open(options: PolicyStoreOptions): Promise<PolicyStore> {
     const log = options.log.child({ component: 'policies' });
+    const keepInMemory = options.keepInMemory ?? defaultKeepInMemory;
+    if (!Number.isInteger(keepInMemory) || keepInMemory < 1) throw new RangeError('keepInMemory must be an integer ≥ 1');
     await mkdir(options.dir, { recursive: true });
-    const revisions: PolicyRevision[] = [];
-    const names = (await readdir(options.dir)).sort();
-    for (const name of names) {
+    const numbers: number[] = [];
+    for (const name of (await readdir(options.dir)).sort()) {
       const path = join(options.dir, name);
       if (name.endsWith('.tmp')) {
         log.warn({ file: path }, 'ignoring an unfinished policy write');
@@ -160,20 +228,17 @@ export class PolicyStore implements PolicySource {
         continue;
       }
       const match = revisionFilePattern.exec(name);
-      if (!match) continue;
-      const parsed = parseRevisionFile(await readFile(path, 'utf8'), Number(match[1]));
-      if ('reason' in parsed) {
-        const aside = `${path}.corrupt-${(options.now ?? Date.now)()}`;
-        log.warn({ file: path, reason: parsed.reason, movedTo: aside }, 'ignoring an unreadable policy revision');
-        await rename(path, aside).catch(() => undefined);
-        continue;
-      }
-      revisions.push(parsed.revision);
+      if (match) numbers.push(Number(match[1]));
     }
-    revisions.sort((a, b) => a.revision - b.revision);
+    numbers.sort((a, b) => a - b);
 
-    const store = new PolicyStore({ ...options, log }, revisions);
-    const last = revisions.at(-1);
+    const store = new PolicyStore({ ...options, log }, numbers, []);
+    // Newest first until memory holds keepInMemory of them.
+    for (let i = numbers.length - 1; i >= 0 && store.recent.length < keepInMemory; i -= 1) {
+      const found = await store.loadRevisionFile(numbers[i] ?? 0);
+      if (found !== undefined) store.recent.unshift(found);
+    }
+    const last = store.recent.at(-1);
     if (last === undefined) {
       const problems = checkAgainstTopology(options.seed, options.topology);
       if (problems.length > 0) {
@@ -186,13 +251,13 @@ export class PolicyStore implements PolicySource {
     } else {
       const problems = checkAgainstTopology(last.document, options.topology);
       if (problems.length > 0) log.warn({ revision: last.revision, problems }, 'current policy does not fit the topology');
-      log.info({ revision: last.revision, revisions: revisions.length }, 'policies loaded');
+      log.info({ revision: last.revision, revisions: store.numbers.length }, 'policies loaded');
     }
     return store;
   }
 
   private latest(): PolicyRevision {
-    const last = this.revisions.at(-1);
+    const last = this.recent.at(-1);
     if (last === undefined) throw new Error('policy store has no revision');
     return last;
   }
@@ -215,13 +280,68 @@ export class PolicyStore implements PolicySource {
     };
   }
 
-  /** Newest first. */
-  history(): PolicyRevision[] {
-    return [...this.revisions].reverse();
+  /**
+   * With a page request: summaries, newest first, read from disk past the ones in memory.
+   * Without: only the revisions held in memory (the keepInMemory newest), newest first.
+   */
+  history(page: HistoryPageRequest): Promise<HistoryPage>;
+  /** @deprecated Only the keepInMemory newest revisions; page with `history({ beforeRevision, limit })`. */
+  history(): PolicyRevision[];
+  history(page?: HistoryPageRequest): PolicyRevision[] | Promise<HistoryPage> {
+    if (page === undefined) return [...this.recent].reverse();
+    return this.historyPage(page);
   }
 
+  private async historyPage({ beforeRevision, limit }: HistoryPageRequest): Promise<HistoryPage> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > historyPageMax) {
+      throw new RangeError(`limit must be an integer from 1 to ${historyPageMax}`);
+    }
+    const revisions: PolicyRevisionSummary[] = [];
+    let before = beforeRevision ?? Infinity;
+    while (revisions.length < limit) {
+      // Looked up again each step: an unreadable file leaves `numbers` while we walk.
+      const number = this.numbers[lowerBound(this.numbers, before) - 1];
+      if (number === undefined) break;
+      const found = await this.readRevision(number);
+      if (found !== undefined) revisions.push(summaryOf(found));
+      before = number;
+    }
+    const page: HistoryPage = { revisions };
+    const oldest = revisions.at(-1);
+    if (revisions.length === limit && oldest !== undefined && lowerBound(this.numbers, oldest.revision) > 0) {
+      page.nextBeforeRevision = oldest.revision;
+    }
+    return page;
+  }
+
+  /** One revision in full: from memory when it is among the newest, else from its file. */
+  async readRevision(revision: number): Promise<PolicyRevision | undefined> {
+    const inMemory = this.revision(revision);
+    if (inMemory !== undefined) return inMemory;
+    if (this.numbers[lowerBound(this.numbers, revision)] !== revision) return undefined;
+    return this.loadRevisionFile(revision);
+  }
+
+  /** @deprecated Only finds the keepInMemory newest revisions; use readRevision(). */
   revision(revision: number): PolicyRevision | undefined {
-    return this.revisions.find((r) => r.revision === revision);
+    return this.recent.find((r) => r.revision === revision);
+  }
+
+  /** Reads a revision file; an unreadable one is moved aside (never deleted) and forgotten, with a warning. */
+  private async loadRevisionFile(revision: number): Promise<PolicyRevision | undefined> {
+    const read = await readRevisionFile(this.dir, revision);
+    if ('revision' in read) return read.revision;
+    const index = lowerBound(this.numbers, revision);
+    if (this.numbers[index] === revision) this.numbers.splice(index, 1);
+    const path = join(this.dir, revisionFileName(revision));
+    if ('missing' in read) {
+      this.log.warn({ file: path }, 'policy revision file is gone');
+      return undefined;
+    }
+    const aside = `${path}.corrupt-${this.now()}`;
+    this.log.warn({ file: path, reason: read.reason, movedTo: aside }, 'ignoring an unreadable policy revision');
+    await rename(path, aside).catch(() => undefined);
+    return undefined;
   }
 
   /** Inline validation: problems (schema and topology) and the diff from the current revision. */
@@ -247,7 +367,7 @@ export class PolicyStore implements PolicySource {
     return this.exclusive(async (): Promise<RollbackResult> => {
       const current = this.latest();
       if (options.ifRevision !== current.revision) return { ok: false, conflict: true, currentRevision: current.revision };
-      const target = this.revision(revision);
+      const target = await this.readRevision(revision);
       if (target === undefined) return { ok: false, notFound: true, revision };
       const problems = checkAgainstTopology(target.document, this.topology);
       if (problems.length > 0) return { ok: false, invalid: true, problems };
@@ -257,6 +377,10 @@ export class PolicyStore implements PolicySource {
 
   private async append(document: PolicyDocument, options: ChangeOptions, rollbackOf?: number): Promise<UpdateResult> {
     const current = this.latest();
+    if (deepEqual(current.document, document)) {
+      this.log.debug({ revision: current.revision, author: options.author }, 'policy saved without a change, nothing written');
+      return { ok: true, unchanged: true, revision: current.revision, document: current.document, changes: [] };
+    }
     const next: PolicyRevision = {
       revision: current.revision + 1,
       atMs: this.now(),
@@ -278,7 +402,9 @@ export class PolicyStore implements PolicySource {
   /** Durable first, then in force. */
   private async commit(revision: PolicyRevision): Promise<void> {
     await writeFileAtomically(this.dir, revisionFileName(revision.revision), `${JSON.stringify(revision, null, 2)}\n`);
-    this.revisions.push(revision);
+    this.numbers.push(revision.revision);
+    this.recent.push(revision);
+    if (this.recent.length > this.keepInMemory) this.recent.splice(0, this.recent.length - this.keepInMemory);
   }
 
   private notify(revision: number): void {

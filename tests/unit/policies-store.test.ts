@@ -1,7 +1,9 @@
 // PolicyStore on a real directory: revisions (who, when, changes), conflicts on a stale
-// revision, invalid documents refused, rollback as a new revision, the same state after a
-// restart, a crash mid-write (torn tmp file, partial revision file) leaving the previous revision
-// in force with a warning, and concurrent updates from one revision: exactly one wins.
+// revision, invalid documents refused, a save without a change writing nothing, rollback as a
+// new revision, history paged from disk past the newest revisions kept in memory, the same
+// state after a restart, a crash mid-write (torn tmp file, partial revision file) leaving the
+// previous revision in force with a warning, and concurrent updates from one revision: exactly
+// one wins.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +12,7 @@ import { pino, type Logger } from 'pino';
 import { defaultConfigDir, loadConfig } from '../../config/load.ts';
 import type { PolicyDocument } from '../../server/policies/model.ts';
 import { builtInPolicyDocument, loadPolicySeed } from '../../server/policies/seed.ts';
-import { PolicyStore } from '../../server/policies/store.ts';
+import { historyPageMax, PolicyStore } from '../../server/policies/store.ts';
 
 const topology = loadConfig(defaultConfigDir).topology;
 const seed = loadPolicySeed(defaultConfigDir);
@@ -37,8 +39,15 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function open(seedDocument: PolicyDocument = seed): Promise<PolicyStore> {
-  return PolicyStore.open({ dir, seed: seedDocument, topology, log, now: () => (clockMs += 1_000) });
+function open(seedDocument: PolicyDocument = seed, keepInMemory?: number): Promise<PolicyStore> {
+  return PolicyStore.open({
+    dir,
+    seed: seedDocument,
+    topology,
+    log,
+    now: () => (clockMs += 1_000),
+    ...(keepInMemory !== undefined ? { keepInMemory } : {}),
+  });
 }
 
 /** The seed with Thanh Hóa's video reservation raised to `percent`. */
@@ -57,7 +66,7 @@ describe('PolicyStore', () => {
     const store = await open();
     expect(store.current()).toEqual({ revision: 1, document: seed });
     expect(store.history()).toHaveLength(1);
-    expect(store.revision(1)).toMatchObject({ revision: 1, author: 'lanewatch', changes: [], document: seed });
+    expect(await store.readRevision(1)).toMatchObject({ revision: 1, author: 'lanewatch', changes: [], document: seed });
     expect(revisionFiles()).toEqual(['revision-000001.json']);
     const onDisk = JSON.parse(readFileSync(join(dir, 'revision-000001.json'), 'utf8')) as { document: unknown };
     expect(onDisk.document).toEqual(seed);
@@ -103,13 +112,43 @@ describe('PolicyStore', () => {
     expect(revisionFiles()).toHaveLength(1);
   });
 
+  it('saving the current document again writes nothing and says unchanged', async () => {
+    const store = await open();
+    const seen: number[] = [];
+    store.onChange((revision) => seen.push(revision));
+    const unchanged = { ok: true, unchanged: true, revision: 1, document: seed, changes: [] };
+    expect(await store.update(structuredClone(seed), { author: 'a', ifRevision: 1 })).toEqual(unchanged);
+    // Another key order and a JSON round trip are the same document.
+    const reordered = { links: seed.links, provinces: seed.provinces, tiers: seed.tiers, defaults: seed.defaults };
+    expect(await store.update(reordered, { author: 'a', ifRevision: 1 })).toEqual(unchanged);
+    expect(await store.update(JSON.parse(JSON.stringify(seed)) as unknown, { author: 'a', ifRevision: 1 })).toEqual(unchanged);
+    expect(revisionFiles()).toEqual(['revision-000001.json']);
+    expect(seen).toEqual([]);
+
+    expect(await store.update(withThanhHoaVideo(40), { author: 'a', ifRevision: 1 })).toMatchObject({ ok: true, revision: 2 });
+    expect(await store.update(withThanhHoaVideo(40), { author: 'b', ifRevision: 2 })).toEqual({
+      ok: true,
+      unchanged: true,
+      revision: 2,
+      document: withThanhHoaVideo(40),
+      changes: [],
+    });
+    // A stale revision is still a conflict, and an invalid document still refused, even when unchanged.
+    expect(await store.update(withThanhHoaVideo(40), { author: 'b', ifRevision: 1 })).toEqual({ ok: false, conflict: true, currentRevision: 2 });
+    // Rolling back to a revision whose document is the current one writes nothing either.
+    expect(await store.rollback(2, { author: 'b', ifRevision: 2 })).toMatchObject({ ok: true, unchanged: true, revision: 2 });
+    expect(revisionFiles()).toHaveLength(2);
+    expect(seen).toEqual([2]);
+    expect(store.history().map((r) => r.author)).toEqual(['a', 'lanewatch']);
+  });
+
   it('rollback makes a new revision equal to the one restored', async () => {
     const store = await open();
     await store.update(withThanhHoaVideo(40), { author: 'a', ifRevision: 1 });
     await store.update(withThanhHoaVideo(50), { author: 'a', ifRevision: 2 });
     const back = await store.rollback(1, { author: 'b', comment: 'undo', ifRevision: 3 });
     expect(back).toMatchObject({ ok: true, revision: 4, document: seed });
-    expect(store.revision(4)).toMatchObject({
+    expect(await store.readRevision(4)).toMatchObject({
       rollbackOf: 1,
       author: 'b',
       comment: 'undo',
@@ -135,7 +174,7 @@ describe('PolicyStore', () => {
   it('a crash mid-write: a torn tmp file and a partial revision file are ignored with a warning', async () => {
     const first = await open();
     await first.update(withThanhHoaVideo(40), { author: 'a', ifRevision: 1 });
-    const full = JSON.stringify({ ...first.revision(2), revision: 3, document: withThanhHoaVideo(60) });
+    const full = JSON.stringify({ ...(await first.readRevision(2)), revision: 3, document: withThanhHoaVideo(60) });
     // A write that died before its rename, and one whose file is cut short.
     writeFileSync(join(dir, `.revision-000003.json.4242.0d9e.tmp`), full.slice(0, 40));
     writeFileSync(join(dir, 'revision-000003.json'), full.slice(0, full.length / 2));
@@ -161,13 +200,14 @@ describe('PolicyStore', () => {
     writeFileSync(join(dir, 'revision-000003.json'), two);
     writeFileSync(
       join(dir, 'revision-000004.json'),
-      JSON.stringify({ ...first.revision(2), revision: 4, document: { defaults: {} } }),
+      JSON.stringify({ ...(await first.readRevision(2)), revision: 4, document: { defaults: {} } }),
     );
     lines.length = 0;
     const reopened = await open();
     expect(reopened.current().revision).toBe(2);
     const reasons = lines.filter((l) => l.level === 40).map((l) => String(l['reason']));
-    expect(reasons).toEqual(['holds revision 2', expect.stringMatching(/^invalid document \(defaults\.thresholds: required/)]);
+    // Read newest first: revision 4, then 3.
+    expect(reasons).toEqual([expect.stringMatching(/^invalid document \(defaults\.thresholds: required/), 'holds revision 2']);
   });
 
   it('concurrent updates from one revision: exactly one wins, the others conflict', async () => {
@@ -234,5 +274,77 @@ describe('PolicyStore', () => {
     expect(over.problems[0]?.path).toBe('provinces.thanh-hoa.reservations.video.percent');
     expect(over.changes).toHaveLength(1);
     expect(store.validate({ defaults: 1 })).toMatchObject({ ok: false, changes: [], problems: [{ path: 'defaults' }] });
+  });
+});
+
+describe('PolicyStore history beyond memory', () => {
+  /** Revisions 2..n+1, each a different Thanh Hóa video reservation. */
+  async function filled(store: PolicyStore, n: number): Promise<void> {
+    for (let i = 0; i < n; i += 1) {
+      const result = await store.update(withThanhHoaVideo(20 + i), { author: `engineer-${i}`, ifRevision: i + 1 });
+      expect(result).toMatchObject({ ok: true, revision: i + 2 });
+    }
+  }
+
+  it('keeps only the newest revisions in memory and pages the rest from disk, newest first', async () => {
+    const store = await open(seed, 3);
+    await filled(store, 10);
+    // Memory: the 3 newest in full. Disk: all 11, nothing deleted.
+    expect(store.history().map((r) => r.revision)).toEqual([11, 10, 9]);
+    expect(revisionFiles()).toHaveLength(11);
+
+    const first = await store.history({ limit: 4 });
+    expect(first.revisions.map((r) => r.revision)).toEqual([11, 10, 9, 8]);
+    expect(first.nextBeforeRevision).toBe(8);
+    expect(first.revisions.every((r) => !('document' in r))).toBe(true);
+    expect(first.revisions[3]).toMatchObject({
+      revision: 8,
+      author: 'engineer-6',
+      changes: [{ path: 'provinces.thanh-hoa.reservations.video', before: { percent: 25 }, after: { percent: 26 } }],
+    });
+    const second = await store.history({ beforeRevision: 8, limit: 4 });
+    expect(second).toMatchObject({ nextBeforeRevision: 4 });
+    expect(second.revisions.map((r) => r.revision)).toEqual([7, 6, 5, 4]);
+    const last = await store.history({ beforeRevision: 4, limit: 4 });
+    expect(last.revisions.map((r) => r.revision)).toEqual([3, 2, 1]);
+    expect(last).not.toHaveProperty('nextBeforeRevision');
+    expect(await store.history({ beforeRevision: 1, limit: 4 })).toEqual({ revisions: [] });
+    // A page that ends exactly at revision 1 has no next one.
+    expect(await store.history({ beforeRevision: 3, limit: 2 })).toEqual({ revisions: [expect.objectContaining({ revision: 2 }), expect.objectContaining({ revision: 1 })] });
+
+    // One old revision in full, read from its file; rollback to it works the same.
+    expect(await store.readRevision(2)).toMatchObject({ revision: 2, author: 'engineer-0', document: withThanhHoaVideo(20) });
+    expect(store.revision(2)).toBeUndefined();
+    expect(await store.readRevision(99)).toBeUndefined();
+    expect(await store.rollback(2, { author: 'b', ifRevision: 11 })).toMatchObject({ ok: true, revision: 12, document: withThanhHoaVideo(20) });
+    expect(store.history().map((r) => r.revision)).toEqual([12, 11, 10]);
+    expect(revisionFiles()).toHaveLength(12);
+  });
+
+  it('a page limit outside 1…historyPageMax is a RangeError', async () => {
+    const store = await open();
+    await expect(store.history({ limit: 0 })).rejects.toThrow(RangeError);
+    await expect(store.history({ limit: historyPageMax + 1 })).rejects.toThrow(RangeError);
+    await expect(store.history({ limit: 1.5 })).rejects.toThrow(RangeError);
+    expect((await store.history({ limit: historyPageMax })).revisions).toHaveLength(1);
+  });
+
+  it('after a restart only the newest are read; an unreadable old revision is skipped with a warning, moved aside', async () => {
+    const first = await open(seed, 3);
+    await filled(first, 6);
+    const all = (await first.history({ limit: 50 })).revisions;
+    writeFileSync(join(dir, 'revision-000002.json'), '{"revision": 2, "torn');
+    lines.length = 0;
+
+    const reopened = await open(seed, 3);
+    expect(reopened.current()).toEqual(first.current());
+    expect(lines.filter((l) => l.level === 40)).toEqual([]);
+    const page = await reopened.history({ limit: 50 });
+    expect(page.revisions).toEqual(all.filter((r) => r.revision !== 2));
+    expect(lines.filter((l) => l.level === 40).map((l) => [l.msg, l['reason']])).toEqual([
+      ['ignoring an unreadable policy revision', 'not complete JSON'],
+    ]);
+    expect(readdirSync(dir).some((name) => name.startsWith('revision-000002.json.corrupt-'))).toBe(true);
+    expect(await reopened.readRevision(2)).toBeUndefined();
   });
 });
