@@ -3,14 +3,22 @@
 // centiseconds as the agent gives it).
 //
 // Decisions documented here:
-// - A 32-bit counter that went back is a wrap (2^32); a 64-bit counter that went back is a
-//   discontinuity. A 32-bit "wrap" that is really a reset is caught by the reboot /
-//   discontinuity-time checks, or else by the capacity check (an absurd rate is rejected).
+// - A 64-bit counter that went back is a discontinuity. A 32-bit counter that went back is
+//   either a wrap (2^32) or a reset, and the counter alone cannot tell which: it is read as a
+//   wrap only when the agent witnesses that nothing was reset — a sysUpTime that moved on both
+//   readings without a reboot, or ifCounterDiscontinuityTime present (and unchanged) on both.
+//   Without a witness the interval gives no sample (`counter32-unverified`): a wrap and a
+//   reset both look plausible, and a false wrap is a believable wrong rate. Error counters
+//   (Counter32) follow the same rule but only become unknown. A counter-only reset ("clear
+//   counters") on an agent with sysUpTime but no discontinuity time still reads as a wrap.
 // - sysUpTime going back is a reboot unless it is the agent's own 32-bit wrap (~497 days):
-//   the wrapped delta then agrees with the wall clock. sysUpTime that moved but is shorter
-//   than the wall time since the previous reading also means the device booted in between.
-//   An agent whose sysUpTime does not move (recorded/static agents) is not a reboot; its
-//   clock is just not used for Δt.
+//   the wrapped delta then agrees with the wall clock. sysUpTime that went forward is still a
+//   reboot when the agent could have booted after the previous reading (its uptime is not
+//   longer than the wall time since then) and it moved less than that wall time: e.g. up 5 s at
+//   one poll, restarted 2 s later, up 58 s at the next. Poll jitter of max(1 s, 2 %) is allowed
+//   on both comparisons (`rebootToleranceMs`). An agent that has been up longer than the
+//   interval cannot have booted in it, however slowly its clock runs. An agent whose sysUpTime
+//   does not move (recorded/static agents) is not a reboot; its clock is just not used for Δt.
 // - Δt comes from sysUpTime when it agrees with the wall clock within max(1 s, 20 %), else
 //   from the poll timestamps (when the last response arrived).
 // - Capacity: the link's capacityBps, else ifHighSpeed × 10^6. ifHighSpeed 0 or absent with
@@ -41,6 +49,15 @@ export function clockToleranceMs(wallElapsedMs: number): number {
   return Math.max(1_000, 0.2 * Math.abs(wallElapsedMs));
 }
 
+/**
+ * How far apart sysUpTime and the poll timestamps may be when deciding whether the agent
+ * restarted: max(1 s, 2 %). Tighter than `clockToleranceMs`, which only picks the clock for Δt:
+ * the timestamps differ from the agent's by response latency, not by a wrong clock rate.
+ */
+export function rebootToleranceMs(wallElapsedMs: number): number {
+  return Math.max(1_000, 0.02 * Math.abs(wallElapsedMs));
+}
+
 export type UptimeVerdict =
   /** sysUpTime advanced (deltaCs, possibly across its own 32-bit wrap). */
   | { kind: 'moved'; deltaCs: number; wrapped: boolean }
@@ -52,8 +69,12 @@ export function uptimeVerdict(prevCs: number, currCs: number, wallElapsedMs: num
   const toleranceMs = clockToleranceMs(wallElapsedMs);
   if (currCs >= prevCs) {
     const deltaCs = currCs - prevCs;
-    // It moved, yet the time since boot is shorter than the time since the last reading.
-    if (deltaCs > 0 && currCs * 10 + toleranceMs < wallElapsedMs) return { kind: 'rebooted' };
+    // It moved, but it could have booted after the last reading (up no longer than the time
+    // since then) and moved less than that time: it restarted in between, perhaps again.
+    const jitterMs = rebootToleranceMs(wallElapsedMs);
+    const bootedSince = currCs * 10 < wallElapsedMs + jitterMs;
+    const movedLess = deltaCs * 10 + jitterMs < wallElapsedMs;
+    if (deltaCs > 0 && bootedSince && movedLess) return { kind: 'rebooted' };
     return { kind: 'moved', deltaCs, wrapped: false };
   }
   const wrappedCs = currCs + TIMETICKS_MODULUS - prevCs;
@@ -131,6 +152,8 @@ export type Discontinuity =
   | 'ifindex-changed'
   | 'counter-width-changed'
   | 'counter-went-back'
+  /** A 32-bit counter went back on an agent that cannot tell a wrap from a reset. */
+  | 'counter32-unverified'
   /** A 32-bit counter on a link fast enough to wrap more than once in the interval. */
   | 'counter32-ambiguous';
 
@@ -193,11 +216,20 @@ export function measureInterval(prev: CounterReading | undefined, curr: CounterR
   const inOctets = counterDelta(prev.inOctets, curr.inOctets, curr.counterBits);
   const outOctets = counterDelta(prev.outOctets, curr.outOctets, curr.counterBits);
   if (inOctets === undefined || outOctets === undefined) return { ok: false, reason: 'counter-went-back' };
+  // A 32-bit wrap is believed only when a reset would have shown (see the header).
+  const wrapWitnessed =
+    (uptimeDeltaCs !== undefined && uptimeDeltaCs > 0) ||
+    (prev.discontinuityTimeCs !== undefined && curr.discontinuityTimeCs !== undefined);
+  const wrapped = curr.counterBits === 32 && (curr.inOctets < prev.inOctets || curr.outOctets < prev.outOctets);
+  if (wrapped && !wrapWitnessed) return { ok: false, reason: 'counter32-unverified' };
 
-  const inErrors =
-    prev.inErrors !== undefined && curr.inErrors !== undefined ? counterDelta(prev.inErrors, curr.inErrors, 32) : undefined;
-  const outErrors =
-    prev.outErrors !== undefined && curr.outErrors !== undefined ? counterDelta(prev.outErrors, curr.outErrors, 32) : undefined;
+  const errorsDelta = (p: bigint | undefined, c: bigint | undefined): bigint | undefined => {
+    if (p === undefined || c === undefined) return undefined;
+    if (c < p && !wrapWitnessed) return undefined;
+    return counterDelta(p, c, 32);
+  };
+  const inErrors = errorsDelta(prev.inErrors, curr.inErrors);
+  const outErrors = errorsDelta(prev.outErrors, curr.outErrors);
 
   const { intervalMs, clock } = chooseIntervalMs(uptimeDeltaCs, wallElapsedMs);
   if (curr.counterBits === 32 && counter32Ambiguous(opts.capacityBps, intervalMs)) return { ok: false, reason: 'counter32-ambiguous' };

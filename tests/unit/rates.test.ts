@@ -75,6 +75,14 @@ describe('uptimeVerdict', () => {
     ['previous far from 2^32 and went back: reboot even with small current', 2 * DAY_CS, 10, 60_000, { kind: 'rebooted' }],
     ['booted in between though uptime exceeds previous (30 s up, 61 s wall)', 100, 3_000, 61_000, { kind: 'rebooted' }],
     ['just booted at previous poll, uptime consistent', 100, 6_100, 60_000, { kind: 'moved', deltaCs: 6_000, wrapped: false }],
+    // A second reboot within one interval: up 5 s at the previous poll, restarted 2 s later;
+    // 58 s up now exceeds the 5 s before, but sysUpTime moved 53 s in 60 s of wall time.
+    ['second reboot within one interval: moved less than the wall clock', 500, 5_800, 60_000, { kind: 'rebooted' }],
+    ['second reboot right after the previous poll (moved 58.7 s in 60 s)', 100, 5_970, 60_000, { kind: 'rebooted' }],
+    ['second reboot on a short interval (moved 3.5 s in 5 s)', 50, 400, 5_000, { kind: 'rebooted' }],
+    ['young agent, poll jitter within max(1 s, 2 %): not a reboot', 100, 6_000, 60_000, { kind: 'moved', deltaCs: 5_900, wrapped: false }],
+    ['young agent, uptime ahead of the wall clock: not a reboot', 100, 6_300, 60_000, { kind: 'moved', deltaCs: 6_200, wrapped: false }],
+    ['old agent moving slowly cannot have booted since (uptime > wall)', 7_000, 10_000, 60_000, { kind: 'moved', deltaCs: 3_000, wrapped: false }],
   ];
   it.each(cases)('%s', (_name, prev, curr, wall, expected) => {
     expect(uptimeVerdict(prev, curr, wall)).toEqual(expected);
@@ -221,6 +229,35 @@ describe('measureInterval', () => {
     expect(got).toMatchObject({ ok: true, inErrors: undefined, outErrors: undefined });
   });
 
+  // A 32-bit counter that went back is a wrap only where the agent can witness that it was not a
+  // reset: a moving sysUpTime (no reboot) or ifCounterDiscontinuityTime on both readings.
+  const wrapWitness: [string, boolean, Partial<CounterReading>, Partial<CounterReading>][] = [
+    ['sysUpTime and discontinuity time', true, {}, {}],
+    ['sysUpTime only', true, { discontinuityTimeCs: undefined }, { discontinuityTimeCs: undefined }],
+    ['discontinuity time only', true, { sysUpTimeCs: undefined }, { sysUpTimeCs: undefined }],
+    ['neither', false, { sysUpTimeCs: undefined, discontinuityTimeCs: undefined }, { sysUpTimeCs: undefined, discontinuityTimeCs: undefined }],
+    ['discontinuity time on one side only, no sysUpTime', false, { sysUpTimeCs: undefined }, { sysUpTimeCs: undefined, discontinuityTimeCs: undefined }],
+    ['static sysUpTime (it witnesses nothing), no discontinuity time', false, { discontinuityTimeCs: undefined }, { sysUpTimeCs: base.sysUpTimeCs, discontinuityTimeCs: undefined }],
+  ];
+  it.each(wrapWitness)('32-bit counter went back, witness: %s → sample: %s', (_n, sampled, prevOver, currOver) => {
+    const prev: CounterReading = { ...base, counterBits: 32, inOctets: MAX32 - 99n, outOctets: 0n, ...prevOver };
+    const curr = next({ counterBits: 32, inOctets: 650n, outOctets: 100n, ...currOver });
+    const got = measureInterval(prev, curr, opts);
+    expect(got).toMatchObject(sampled ? { ok: true, inOctets: 750n, outOctets: 100n } : { ok: false, reason: 'counter32-unverified' });
+  });
+
+  it('32-bit counters that only went forward need no witness', () => {
+    const none = { sysUpTimeCs: undefined, discontinuityTimeCs: undefined };
+    const got = measureInterval({ ...base, ...none, counterBits: 32, inOctets: 100n, outOctets: 0n }, next({ ...none, counterBits: 32, inOctets: 850n, outOctets: 100n }), opts);
+    expect(got).toMatchObject({ ok: true, inOctets: 750n, outOctets: 100n });
+  });
+
+  it('error counters that went back without a witness are unknown, not a wrap', () => {
+    const none = { sysUpTimeCs: undefined, discontinuityTimeCs: undefined };
+    const got = measureInterval({ ...base, ...none, inErrors: 10n }, next({ ...none, inErrors: 3n, outErrors: 25n }), opts);
+    expect(got).toMatchObject({ ok: true, inErrors: undefined, outErrors: 5n });
+  });
+
   const noSample: [string, CounterReading | undefined, CounterReading, string][] = [
     ['first reading', undefined, next({}), 'first-reading'],
     ['wall clock went back', base, next({ atMs: base.atMs - 1 }), 'clock-went-back'],
@@ -233,6 +270,18 @@ describe('measureInterval', () => {
     ['HC columns appeared or vanished', base, next({ counterBits: 32 }), 'counter-width-changed'],
     ['64-bit in counter went back without other signs', base, next({ inOctets: 999_999n }), 'counter-went-back'],
     ['64-bit out counter went back', base, next({ outOctets: 0n }), 'counter-went-back'],
+    [
+      'second reboot within one interval: counters grew past the old values',
+      { ...base, sysUpTimeCs: 500, inOctets: 1_000n, outOctets: 2_000n },
+      next({ sysUpTimeCs: 5_800, inOctets: 400_000n, outOctets: 900_000n }),
+      'reboot',
+    ],
+    [
+      '32-bit wrap-or-reset on an agent with neither sysUpTime nor discontinuity time',
+      { ...base, counterBits: 32, sysUpTimeCs: undefined, discontinuityTimeCs: undefined, inOctets: 3_000_000_000n },
+      next({ counterBits: 32, sysUpTimeCs: undefined, discontinuityTimeCs: undefined, inOctets: 1_000n }),
+      'counter32-unverified',
+    ],
   ];
   it.each(noSample)('no sample: %s', (_n, prev, curr, reason) => {
     expect(measureInterval(prev, curr, opts)).toEqual({ ok: false, reason });
