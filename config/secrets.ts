@@ -58,8 +58,11 @@ function userinfoSecrets(url: URL): string[] {
   return out;
 }
 
-/** A webhook URL: the whole URL (as written and as normalised), its credentials and its token-like parts. */
-function webhookSecrets(text: string): string[] {
+/**
+ * The forms of a webhook URL worth hiding: the whole URL (as written and as normalised), its
+ * credentials and its token-like path segments and query values (16 characters or more).
+ */
+export function webhookSecrets(text: string): string[] {
   const out = [text];
   const url = parseUrl(text);
   if (url === undefined) return out;

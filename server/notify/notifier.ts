@@ -2,13 +2,18 @@
 // bounded queue with a few deliveries in flight; failures are retried with exponential
 // backoff on timers, so a slow or failing receiver never blocks the caller. Each delivery
 // reports its attempts and outcome to the caller (AlertBook records them in the episode).
+// Neither the delivery key, nor a log line, nor a reported error holds the target: a webhook
+// URL carries a token and an e-mail address is personal data (logs show them masked).
 import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type { Logger } from 'pino';
 import type { Contacts, Settings } from '../../config/schema.ts';
+import { redactText, webhookSecrets } from '../../config/secrets.ts';
 import type { NotificationPayload, NotificationRecord } from '../alerts/model.ts';
+import { maskTarget } from '../alerts/mask.ts';
 import { backoffDelayMs, mayRetry, type RetryPolicy } from './backoff.ts';
+import { deliveryKey } from './delivery-key.ts';
 import { composeEmail } from './email-message.ts';
 
 export type Channel = NotificationRecord['channel'];
@@ -28,6 +33,7 @@ export type DeliveryOutcome =
 export interface DeliveryJob {
   channel: Channel;
   target: string;
+  /** What is sent; its `deliveryId` is replaced by the opaque `deliveryKey` of this job. */
   payload: NotificationPayload;
   /** Attempts already made before this job was queued (a delivery resumed after a restart). */
   attemptsBefore: number;
@@ -37,6 +43,7 @@ export interface DeliveryJob {
 
 export interface NotifierOptions {
   notify: Settings['notify'];
+  /** The caller names the component (`log.child({ component })`); the notifier adds none. */
   log: Logger;
   /** Province id → display name for e-mail (the id when absent). */
   provinceName?: (province: string) => string;
@@ -48,7 +55,10 @@ export interface NotifierOptions {
 }
 
 interface PendingJob extends DeliveryJob {
+  /** `deliveryKey(episode, kind, channel, target)`: the idempotency key, safe to log. */
   key: string;
+  /** The target masked for log lines. */
+  to: string;
   attempts: number;
 }
 
@@ -72,7 +82,7 @@ export class Notifier {
 
   constructor(options: NotifierOptions) {
     this.#notify = options.notify;
-    this.#log = options.log.child({ component: 'notifier' });
+    this.#log = options.log;
     this.#provinceName = options.provinceName ?? ((id) => id);
     this.#now = options.now ?? Date.now;
     this.#maxPending = options.maxPending ?? 10_000;
@@ -108,10 +118,16 @@ export class Notifier {
    * pending and offers it again later).
    */
   enqueue(job: DeliveryJob): boolean {
-    const key = job.payload.deliveryId;
+    const key = deliveryKey(job.payload.episode.id, job.payload.kind, job.channel, job.target);
     if (this.#pending.has(key)) return true;
     if (this.#stopped || this.#pending.size >= this.#maxPending) return false;
-    const pending: PendingJob = { ...job, key, attempts: job.attemptsBefore };
+    const pending: PendingJob = {
+      ...job,
+      payload: { ...job.payload, deliveryId: key },
+      key,
+      to: maskTarget(job.channel, job.target),
+      attempts: job.attemptsBefore,
+    };
     this.#pending.set(key, pending);
     this.#queue.push(pending);
     this.#pump();
@@ -137,7 +153,7 @@ export class Notifier {
       const job = this.#queue.shift();
       if (job === undefined) return;
       const running = this.#attempt(job).catch((err: unknown) => {
-        this.#log.error({ err, delivery: job.key }, 'notification attempt failed unexpectedly');
+        this.#log.error({ err, delivery: job.key, channel: job.channel, to: job.to }, 'notification attempt failed unexpectedly');
       });
       this.#inFlight.add(running);
       void running.finally(() => {
@@ -151,7 +167,7 @@ export class Notifier {
     try {
       job.report(outcome);
     } catch (err) {
-      this.#log.error({ err, delivery: job.key }, 'notification report failed');
+      this.#log.error({ err, delivery: job.key, channel: job.channel, to: job.to }, 'notification report failed');
     }
   }
 
@@ -163,7 +179,7 @@ export class Notifier {
       if (job.channel === 'webhook') await this.#postWebhook(job);
       else await this.#sendEmail(job);
     } catch (err) {
-      error = err instanceof Error ? err.message : String(err);
+      error = this.#scrub(job, err);
     }
     if (this.#stopped) {
       // Aborted by stop(): whatever happened, the record says so and it is resumed on the next start.
@@ -174,18 +190,18 @@ export class Notifier {
     if (error === undefined) {
       this.#report(job, { type: 'delivered', attempts: job.attempts, atMs: this.#now() });
       this.#pending.delete(job.key);
-      this.#log.info({ delivery: job.key, attempts: job.attempts }, 'notification delivered');
+      this.#log.info({ delivery: job.key, channel: job.channel, to: job.to, attempts: job.attempts }, 'notification delivered');
       return;
     }
     const final = !mayRetry(this.#retry, job.attempts);
     this.#report(job, { type: 'failed', attempts: job.attempts, atMs: this.#now(), error, final });
     if (final) {
       this.#pending.delete(job.key);
-      this.#log.error({ delivery: job.key, attempts: job.attempts, error }, 'notification given up');
+      this.#log.error({ delivery: job.key, channel: job.channel, to: job.to, attempts: job.attempts, error }, 'notification given up');
       return;
     }
     const delayMs = backoffDelayMs(this.#retry, job.attempts);
-    this.#log.warn({ delivery: job.key, attempts: job.attempts, error, retryInMs: delayMs }, 'notification failed, will retry');
+    this.#log.warn({ delivery: job.key, channel: job.channel, to: job.to, attempts: job.attempts, error, retryInMs: delayMs }, 'notification failed, will retry');
     const timer = setTimeout(() => {
       this.#retryTimers.delete(timer);
       if (this.#stopped) return;
@@ -193,6 +209,19 @@ export class Notifier {
       this.#pump();
     }, delayMs);
     this.#retryTimers.add(timer);
+  }
+
+  /**
+   * An attempt's error as the record and the logs keep it: its message with the target (a
+   * webhook URL in any of its forms, an e-mail address a relay quotes back) and the SMTP
+   * password replaced by `[redacted]`.
+   */
+  #scrub(job: PendingJob, err: unknown): string {
+    const message = err instanceof Error ? err.message : String(err);
+    const secrets = job.channel === 'webhook' ? webhookSecrets(job.target) : [job.target];
+    const smtpPassword = this.#notify.smtp?.password;
+    if (smtpPassword !== undefined) secrets.push(smtpPassword);
+    return redactText(message, secrets);
   }
 
   async #postWebhook(job: PendingJob): Promise<void> {

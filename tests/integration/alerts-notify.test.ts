@@ -10,6 +10,7 @@ import { settingsSchema, topologySchema, type LanewatchConfig } from '../../conf
 import type { LinkStateChange, StateLevel } from '../../server/analysis/model.ts';
 import { AlertBook } from '../../server/alerts/alert-book.ts';
 import type { AlertEpisode, NotificationPayload } from '../../server/alerts/model.ts';
+import { deliveryKey } from '../../server/notify/delivery-key.ts';
 import { Notifier } from '../../server/notify/notifier.ts';
 import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook.ts';
@@ -150,7 +151,7 @@ describe('alert book with real webhook and SMTP receivers', () => {
     expect(payloads.map((p) => p.kind)).toEqual(['raise', 'escalate', 'resolve']);
     expect(payloads[0]).toMatchObject({
       kind: 'raise',
-      deliveryId: `${id}:raise:webhook:${hook.url}`,
+      deliveryId: deliveryKey(id, 'raise', 'webhook', hook.url),
       episode: { id, link: 't1-hue', province: 'hue', dir: 'down', level: 'warning', state: 'open', raisedAtMs: 1_000 },
       verdict: { level: 'warning', encroachBps: 100e6 },
     });
@@ -158,6 +159,9 @@ describe('alert book with real webhook and SMTP receivers', () => {
     expect(payloads[2]).toMatchObject({ episode: { state: 'resolved', resolvedAtMs: 4_000 }, verdict: { level: 'ok' } });
     expect(hook.delivered().every((r) => r.headers['content-type'] === 'application/json')).toBe(true);
     expect(hook.delivered().map((r) => r.headers['idempotency-key'])).toEqual(payloads.map((p) => p.deliveryId));
+    // The key names the episode, never the target: a webhook URL carries a token.
+    expect(new Set(hook.requests.map((r) => r.headers['idempotency-key'])).size).toBe(3);
+    for (const request of hook.requests) expect(JSON.stringify([request.headers, request.body])).not.toContain(hook.url);
 
     expect(smtp.messages).toHaveLength(3);
     expect(smtp.messages.every((m) => m.to.length === 1 && m.to[0] === 'noc@hue.gov.vn')).toBe(true);
@@ -170,6 +174,11 @@ describe('alert book with real webhook and SMTP receivers', () => {
     expect(resolveMail?.subject).toContain('Đã trở lại bình thường');
     expect(resolveMail?.text).toMatch(/^English: .* is back to ok/m);
     expect(new Set(smtp.messages.map((m) => m.headers.get('message-id'))).size).toBe(3);
+    // Nor does an e-mail's Message-ID or delivery header name the address (only To: does).
+    expect(smtp.messages.map((m) => m.headers.get('x-lanewatch-delivery'))).toEqual(
+      (['raise', 'escalate', 'resolve'] as const).map((kind) => deliveryKey(id, kind, 'email', 'noc@hue.gov.vn')),
+    );
+    for (const mail of smtp.messages) expect(`${mail.headers.get('message-id')} ${mail.headers.get('x-lanewatch-delivery')}`).not.toMatch(/noc|hue\.gov/);
 
     expect(book.get(id)).toMatchObject({ state: 'resolved', level: 'critical', escalatedAtMs: 2_000, resolvedAtMs: 4_000 });
   });
