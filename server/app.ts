@@ -2,9 +2,14 @@
 // Built separately from listening, so tests can `inject()` or listen on port 0.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
+import fastifyCookie from '@fastify/cookie';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { apiPrefix } from '../api/routes.ts';
+import { open as openAccess, type AccessRule } from '../api/access.ts';
 import type { InfluxDB } from 'influx';
 import type { Logger } from 'pino';
 import type { LanewatchConfig } from '../config/schema.ts';
@@ -27,6 +32,13 @@ import { driftRoutes } from './routes/drift.ts';
 import type { PolicyStore } from './policies/store.ts';
 import type { StatesSource } from './analysis/analyzer.ts';
 import { alertRoutes, type AlertsSource } from './routes/alerts.ts';
+import { authRoutes } from './routes/auth.ts';
+import { userRoutes } from './routes/users.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { installGuard } from './auth/guard.ts';
+import { TopologyScope } from './auth/scope.ts';
+import { installBrowserDefences } from './security/browser.ts';
+import type { AuthServices } from './auth/services.ts';
 
 export interface AppDeps {
   config: LanewatchConfig;
@@ -34,6 +46,8 @@ export interface AppDeps {
   bus: LiveBus;
   /** For history queries. */
   influx: InfluxDB;
+  /** Users, sessions, the audit log and login throttling: every route but the open ones needs a session. */
+  auth: Omit<AuthServices, 'close'>;
   /** Present when the collector and store run in this process. */
   storeHealth?: () => StoreHealth;
   collectorHealth?: () => CollectorHealth;
@@ -62,22 +76,56 @@ export interface AppDeps {
   };
 }
 
-const apiPrefix = '/api/v1';
 /** WebSocket messages from clients are subscribe requests (up to thousands of link ids). */
 const maxClientMessageBytes = 1024 * 1024;
+
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  /** Undefined for a route registered without a rule: the guard refuses it (403). */
+  access: AccessRule | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route fastify registered, with its access rule. */
+    routeRules(): RegisteredRoute[];
+  }
+}
 
 function isLoggerInstance(value: AppDeps['logger']): value is Logger {
   return typeof value === 'object' && value !== null && 'child' in value && typeof value.child === 'function';
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, bus, influx } = deps;
+  const { config, bus, influx, auth } = deps;
+  const { server: serverSettings } = config.settings;
   const intervalMs = config.settings.collector.intervalMs;
+  const tls = serverSettings.tls;
+  const common = {
+    disableRequestLogging: true,
+    ...(serverSettings.trustProxy.length > 0 ? { trustProxy: serverSettings.trustProxy } : {}),
+    ...(tls ? { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {}),
+  };
   const app: FastifyInstance = isLoggerInstance(deps.logger)
-    ? (Fastify({ loggerInstance: deps.logger, disableRequestLogging: true }) as unknown as FastifyInstance)
-    : Fastify({ logger: deps.logger ?? false, disableRequestLogging: true });
+    ? (Fastify({ ...common, loggerInstance: deps.logger }) as unknown as FastifyInstance)
+    : (Fastify({ ...common, logger: deps.logger ?? false }) as unknown as FastifyInstance);
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // Routes outside the API table (the UI's static files) are open; API routes carry their rule.
+  // Every route fastify registers is listed with its rule, for `routeRules()`.
+  const registered: RegisteredRoute[] = [];
+  app.addHook('onRoute', (options) => {
+    const url = options.url ?? '';
+    if (options.config?.access === undefined && !url.startsWith('/api')) {
+      options.config = { ...options.config, access: openAccess };
+    }
+    for (const method of [options.method].flat()) registered.push({ method, url, access: options.config?.access });
+  });
+  app.decorate('routeRules', () => [...registered]);
 
   const topology = topologyView(config);
+  const scope = new TopologyScope(topology);
   const linkIds = new Set(topology.links.map((l) => l.id));
   const provinceIds = new Set(topology.provinces.map((p) => p.id));
 
@@ -93,7 +141,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   installErrorHandler(app);
+  await installBrowserDefences(app, {
+    listenHost: serverSettings.host,
+    allowedHosts: serverSettings.allowedHosts,
+    allowedOrigins: serverSettings.allowedOrigins,
+    tls: tls !== undefined,
+  });
+  await app.register(fastifyCookie);
+  installGuard(app, auth.sessions);
   await app.register(fastifyWebsocket, { options: { maxPayload: maxClientMessageBytes } });
+
+  await app.register(authRoutes, {
+    prefix: apiPrefix,
+    users: auth.users,
+    sessions: auth.sessions,
+    throttle: auth.throttle,
+    audit: auth.audit,
+    sessionMaxMs: config.settings.auth.sessionMaxMs,
+    secureCookie: tls !== undefined,
+  });
+  await app.register(userRoutes, { prefix: apiPrefix, users: auth.users, sessions: auth.sessions, audit: auth.audit });
+  await app.register(auditRoutes, { prefix: apiPrefix, audit: auth.audit });
 
   await app.register(healthRoutes, {
     prefix: apiPrefix,
@@ -102,34 +170,37 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.storeHealth ? { storeHealth: deps.storeHealth } : {}),
     ...(deps.collectorHealth ? { collectorHealth: deps.collectorHealth } : {}),
   });
-  await app.register(topologyRoutes, { prefix: apiPrefix, topology });
+  await app.register(topologyRoutes, { prefix: apiPrefix, scope });
   await app.register(liveRoutes, {
     prefix: apiPrefix,
     bus,
     snapshot,
     known: { links: linkIds, provinces: provinceIds },
     maxBufferedBytes: deps.live?.maxBufferedBytes ?? 4 * 1024 * 1024,
+    scope,
     ...(deps.analyzer ? { states: deps.analyzer } : {}),
   });
-  await app.register(historyRoutes, { prefix: apiPrefix, influx, linkIds });
+  await app.register(historyRoutes, { prefix: apiPrefix, influx, linkIds, scope });
   await app.register(qosRoutes, {
     prefix: apiPrefix,
+    scope,
     linkIds,
     deviceIds: new Set(topology.routers.map((r) => r.id)),
     ...(deps.qosView ? { qosView: deps.qosView } : {}),
   });
 
   if (deps.policies) {
-    await app.register(policiesRoutes, { prefix: apiPrefix, policies: deps.policies });
+    await app.register(policiesRoutes, { prefix: apiPrefix, policies: deps.policies, scope, audit: auth.audit });
     await app.register(driftRoutes, {
       prefix: apiPrefix,
+      scope,
       policies: deps.policies,
       config,
       ...(deps.qosView ? { qosView: deps.qosView } : {}),
     });
   }
-  if (deps.analyzer) await app.register(statesRoutes, { prefix: apiPrefix, analyzer: deps.analyzer });
-  if (deps.alerts) await app.register(alertRoutes, { prefix: apiPrefix, book: deps.alerts, provinceIds });
+  if (deps.analyzer) await app.register(statesRoutes, { prefix: apiPrefix, analyzer: deps.analyzer, scope });
+  if (deps.alerts) await app.register(alertRoutes, { prefix: apiPrefix, book: deps.alerts, provinceIds, scope, audit: auth.audit });
 
   const webDir = deps.webDir ? resolve(deps.webDir) : undefined;
   const serveUi = webDir !== undefined && existsSync(join(webDir, 'index.html'));

@@ -18,6 +18,7 @@ import { loadPolicySeed } from '../../server/policies/seed.ts';
 import { Analyzer } from '../../server/analysis/analyzer.ts';
 import { AlertBook } from '../../server/alerts/alert-book.ts';
 import { Notifier } from '../../server/notify/notifier.ts';
+import { openAuthServices } from '../../server/auth/services.ts';
 
 export const webDistDir = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
@@ -114,6 +115,16 @@ async function start(mode: Mode, config: LanewatchConfig): Promise<number> {
         tail.start();
         parts.push({ name: 'influx-tail', stop: async () => tail.stop() });
       }
+      const auth = await openAuthServices({
+        stateDir: settings.state.dir,
+        auth: settings.auth,
+        provinceIds: new Set(config.topology.provinces.map((p) => p.id)),
+        log: log.child({ component: 'auth' }),
+      });
+      parts.push({ name: 'auth', stop: () => auth.close() });
+      if (auth.users.list().length === 0) {
+        log.warn('no users yet: every API route but health and login answers 401; add one with `lanewatch user add NAME --role admin`');
+      }
       const webDir = existsSync(webDistDir) ? webDistDir : undefined;
       if (!webDir) log.warn({ webDistDir }, 'web ui not built: run `npm run build:web`; serving the api only');
       const app = await buildApp({
@@ -125,6 +136,7 @@ async function start(mode: Mode, config: LanewatchConfig): Promise<number> {
         policies,
         analyzer,
         alerts,
+        auth,
         ...(webDir ? { webDir } : {}),
         logger: log.child({ component: 'server' }),
       });

@@ -6,6 +6,8 @@ import type { LinkSample } from '../../collector/samples.ts';
 import type { LiveSnapshot } from './snapshot.ts';
 import type { StatesSource } from '../analysis/analyzer.ts';
 import type { LinkStateChange, LinkStatus, ProvinceStatus } from '../analysis/model.ts';
+import type { Principal } from '../../api/access.ts';
+import { confinedTo, type TopologyScope } from '../auth/scope.ts';
 import { applyFilter, matchesFilter, parseClientMessage, type KnownIds, type LiveFilter } from './filter.ts';
 
 /** The part of a `ws` WebSocket this module uses. */
@@ -63,6 +65,31 @@ export interface LiveConnectionOptions {
   /** Above this many bytes waiting to be sent, the client is disconnected. */
   maxBufferedBytes: number;
   log: FastifyBaseLogger;
+  /** Who is connected: a province user's stream carries its own province only. */
+  principal: Principal;
+  scope: TopologyScope;
+}
+
+/**
+ * Pure: the filter a principal's subscription becomes, or the reason it is refused. A confined
+ * principal's "everything" is its own province; naming another province or its links is refused.
+ */
+export function scopedFilter(
+  filter: LiveFilter | undefined,
+  principal: Principal,
+  scope: Pick<TopologyScope, 'seesLink'>,
+): { ok: true; filter: LiveFilter | undefined } | { ok: false; message: string } {
+  const only = confinedTo(principal);
+  if (only === undefined) return { ok: true, filter };
+  if (filter === undefined) return { ok: true, filter: { province: only } };
+  if (filter.province !== undefined && filter.province !== only) {
+    return { ok: false, message: `province: "${filter.province}" is not your province` };
+  }
+  const foreign = [...(filter.links ?? [])].filter((id) => !scope.seesLink(principal, id));
+  if (foreign.length > 0) {
+    return { ok: false, message: `links: ${foreign.slice(0, 5).map((id) => `"${id}"`).join(', ')} not in your province` };
+  }
+  return { ok: true, filter };
 }
 
 function messageText(data: unknown): string | undefined {
@@ -82,6 +109,8 @@ export class LiveConnection {
 
   constructor(options: LiveConnectionOptions) {
     this.#options = options;
+    const initial = scopedFilter(undefined, options.principal, options.scope);
+    this.#filter = initial.ok ? initial.filter : undefined;
   }
 
   start(): void {
@@ -136,7 +165,12 @@ export class LiveConnection {
       this.#send({ type: 'error', message: parsed.message });
       return;
     }
-    this.#filter = parsed.filter;
+    const scoped = scopedFilter(parsed.filter, this.#options.principal, this.#options.scope);
+    if (!scoped.ok) {
+      this.#send({ type: 'error', message: scoped.message });
+      return;
+    }
+    this.#filter = scoped.filter;
     // The client's view changes with its filter: give it a consistent starting point again.
     this.#sendSnapshot();
     this.#sendStates();

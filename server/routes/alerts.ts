@@ -1,110 +1,66 @@
-// GET /api/v1/alerts?state=&province= (newest first) and POST /api/v1/alerts/:id/ack { by }.
+// GET /api/v1/alerts?state=&province= (newest first) and POST /api/v1/alerts/:id/ack. A
+// province user sees and acknowledges its own province's alerts only; notification targets
+// (webhook URLs carry tokens, e-mail addresses are personal) are whole for admins only.
 import type { FastifyInstance } from 'fastify';
-import type { AlertEpisode, EpisodeState } from '../alerts/model.ts';
+import type { AlertEpisode } from '../alerts/model.ts';
 import type { EpisodeFilter } from '../alerts/episodes.ts';
+import { maskTarget } from '../alerts/mask.ts';
+import { principalOf } from '../auth/guard.ts';
+import type { TopologyScope } from '../auth/scope.ts';
+import type { Principal } from '../../api/access.ts';
+import type { AuditSink } from './auth.ts';
+import { route } from './contract.ts';
 import { errorBody, RequestFieldError } from './errors.ts';
-import { directions, errorResponses } from './schemas.ts';
-import { linkVerdictSchema } from './states.ts';
 
 /** What the routes need from the AlertBook. */
 export interface AlertsSource {
   list(filter: EpisodeFilter): AlertEpisode[];
-  ack(id: string, by: string): AlertEpisode | 'not-found' | 'resolved';
+  ack(id: string, by: string): Promise<AlertEpisode | 'not-found' | 'resolved'> | AlertEpisode | 'not-found' | 'resolved';
 }
 
 export interface AlertRoutesOptions {
   book: AlertsSource;
   /** Configured provinces: `province=` must name one. */
   provinceIds: ReadonlySet<string>;
+  scope: TopologyScope;
+  audit: AuditSink;
 }
 
-const notificationSchema = {
-  type: 'object',
-  properties: {
-    kind: { type: 'string', enum: ['raise', 'escalate', 'resolve'] },
-    channel: { type: 'string', enum: ['webhook', 'email'] },
-    target: { type: 'string' },
-    atMs: { type: 'number' },
-    attempts: { type: 'integer' },
-    deliveredAtMs: { type: 'number' },
-    error: { type: 'string' },
-    gaveUpAtMs: { type: 'number' },
-  },
-  required: ['kind', 'channel', 'target', 'atMs', 'attempts'],
-} as const;
-
-export const episodeSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    link: { type: 'string' },
-    province: { type: 'string' },
-    tier: { type: 'integer', enum: [1, 2] },
-    dir: { type: 'string', enum: directions },
-    level: { type: 'string', enum: ['warning', 'critical'] },
-    state: { type: 'string', enum: ['open', 'acknowledged', 'resolved'] },
-    raisedAtMs: { type: 'number' },
-    escalatedAtMs: { type: 'number' },
-    acknowledgedAtMs: { type: 'number' },
-    acknowledgedBy: { type: 'string' },
-    resolvedAtMs: { type: 'number' },
-    firstVerdict: linkVerdictSchema,
-    lastVerdict: linkVerdictSchema,
-    escalateVerdict: linkVerdictSchema,
-    notifications: { type: 'array', items: notificationSchema },
-  },
-  required: ['id', 'link', 'province', 'tier', 'dir', 'level', 'state', 'raisedAtMs', 'firstVerdict', 'lastVerdict', 'notifications'],
-} as const;
-
-interface ListQuery {
-  state?: EpisodeState;
-  province?: string;
+/** Pure: the episode as this principal may see it (targets masked for all but admins). */
+export function episodeFor(principal: Principal, episode: AlertEpisode): AlertEpisode {
+  if (principal.role === 'admin') return episode;
+  return { ...episode, notifications: episode.notifications.map((n) => ({ ...n, target: maskTarget(n.channel, n.target) })) };
 }
-
-const listSchema = {
-  querystring: {
-    type: 'object',
-    properties: {
-      state: { type: 'string', enum: ['open', 'acknowledged', 'resolved'] },
-      province: { type: 'string', minLength: 1, maxLength: 200 },
-    },
-  },
-  response: {
-    200: { type: 'object', properties: { alerts: { type: 'array', items: episodeSchema } }, required: ['alerts'] },
-    ...errorResponses,
-  },
-} as const;
-
-const ackSchema = {
-  params: {
-    type: 'object',
-    properties: { id: { type: 'string', minLength: 1, maxLength: 400 } },
-    required: ['id'],
-  },
-  body: {
-    type: 'object',
-    properties: { by: { type: 'string', minLength: 1, maxLength: 100, pattern: '\\S' } },
-    required: ['by'],
-  },
-  response: { 200: episodeSchema, ...errorResponses },
-} as const;
 
 export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOptions): Promise<void> {
-  app.get<{ Querystring: ListQuery }>('/alerts', { schema: listSchema }, async (request) => {
+  const { book, scope } = options;
+
+  route(app, 'alerts', async (request) => {
     const q = request.query;
+    const principal = principalOf(request);
     if (q.province !== undefined && !options.provinceIds.has(q.province)) {
       throw new RequestFieldError('querystring', 'province', `must name a configured province ("${q.province}" is unknown)`);
     }
+    if (q.province !== undefined) scope.requireProvince(principal, q.province);
     const filter: EpisodeFilter = {};
     if (q.state !== undefined) filter.state = q.state;
     if (q.province !== undefined) filter.province = q.province;
-    return { alerts: options.book.list(filter) };
+    const alerts = scope.filter(principal, book.list(filter)).map((episode) => episodeFor(principal, episode));
+    return { alerts };
   });
 
-  app.post<{ Params: { id: string }; Body: { by: string } }>('/alerts/:id/ack', { schema: ackSchema }, async (request, reply) => {
-    const result = options.book.ack(request.params.id, request.body.by.trim());
-    if (result === 'not-found') return reply.status(404).send(errorBody(404, `no alert "${request.params.id}"`));
-    if (result === 'resolved') return reply.status(409).send(errorBody(409, `alert "${request.params.id}" is resolved`));
-    return result;
+  route(app, 'alertAck', async (request, reply) => {
+    const principal = principalOf(request);
+    const { id } = request.params;
+    const episode = book.list({}).find((e) => e.id === id);
+    // Another province's alert is answered as unknown: its existence is not this user's business.
+    if (episode === undefined || !scope.seesProvince(principal, episode.province)) {
+      return reply.status(404).send(errorBody(404, `no alert "${id}"`));
+    }
+    const result = await book.ack(id, principal.username);
+    if (result === 'not-found') return reply.status(404).send(errorBody(404, `no alert "${id}"`));
+    if (result === 'resolved') return reply.status(409).send(errorBody(409, `alert "${id}" is resolved`));
+    await options.audit.record({ actor: principal.username, address: request.ip, action: 'alert-ack', target: id, details: { province: result.province, link: result.link } });
+    return episodeFor(principal, result);
   });
 }

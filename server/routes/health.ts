@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { StoreHealth } from '../../collector/store/influx-store.ts';
 import type { CollectorHealth } from '../../collector/collector.ts';
-import { errorResponses } from './schemas.ts';
+import { route } from './contract.ts';
 
 export interface PingResult {
   reachable: boolean;
@@ -100,41 +100,6 @@ export class InfluxProbe {
   }
 }
 
-const healthSchema = {
-  response: {
-    200: {
-      type: 'object',
-      properties: {
-        status: { type: 'string', enum: ['ok', 'degraded'] },
-        influx: {
-          type: 'object',
-          properties: {
-            reachable: { type: 'boolean' },
-            error: { type: 'string' },
-            spooledPoints: { type: 'number' },
-            droppedPoints: { type: 'number' },
-            lastWriteOkAtMs: { type: 'number' },
-          },
-          required: ['reachable'],
-        },
-        collector: {
-          type: ['object', 'null'],
-          properties: {
-            running: { type: 'boolean' },
-            devices: { type: 'integer' },
-            devicesUp: { type: 'integer' },
-            devicesDown: { type: 'integer' },
-            lastPollAtMs: { type: 'number' },
-          },
-          required: ['running', 'devices', 'devicesUp', 'devicesDown'],
-        },
-      },
-      required: ['status', 'influx', 'collector'],
-    },
-    ...errorResponses,
-  },
-} as const;
-
 export interface HealthRoutesOptions {
   probe: InfluxProbe;
   intervalMs: number;
@@ -144,7 +109,7 @@ export interface HealthRoutesOptions {
 
 export async function healthRoutes(app: FastifyInstance, options: HealthRoutesOptions): Promise<void> {
   const sinceMs = Date.now();
-  app.get('/health', { schema: healthSchema }, async () => {
+  route(app, 'health', async () => {
     const ping = await options.probe.check();
     const input: HealthInput = { ping, nowMs: Date.now(), intervalMs: options.intervalMs, sinceMs };
     if (options.storeHealth) input.store = options.storeHealth();

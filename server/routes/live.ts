@@ -6,21 +6,9 @@ import type { KnownIds } from '../live/filter.ts';
 import type { StatesSource } from '../analysis/analyzer.ts';
 import { LiveConnection, type LiveSocket } from '../live/connection.ts';
 import { errorBody } from './errors.ts';
-import { errorResponses, linkSampleSchema } from './schemas.ts';
-
-const snapshotSchema = {
-  response: {
-    200: {
-      type: 'object',
-      properties: {
-        atMs: { type: 'number' },
-        samples: { type: 'array', items: linkSampleSchema },
-      },
-      required: ['atMs', 'samples'],
-    },
-    ...errorResponses,
-  },
-} as const;
+import { route } from './contract.ts';
+import { principalOf } from '../auth/guard.ts';
+import type { TopologyScope } from '../auth/scope.ts';
 
 export interface LiveRoutesOptions {
   bus: LiveBus;
@@ -29,20 +17,24 @@ export interface LiveRoutesOptions {
   states?: StatesSource;
   known: KnownIds;
   maxBufferedBytes: number;
+  scope: TopologyScope;
 }
 
 export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOptions): Promise<void> {
-  app.get('/live/snapshot', { schema: snapshotSchema }, async () => options.snapshot.snapshot());
+  route(app, 'snapshot', async (request) => {
+    const { atMs, samples } = options.snapshot.snapshot();
+    return { atMs, samples: options.scope.filter(principalOf(request), samples) };
+  });
 
-  app.route({
-    method: 'GET',
-    url: '/live',
-    schema: { response: errorResponses },
+  route(
+    app,
+    'live',
     // A plain HTTP request to the stream: say how to use it.
-    handler: async (_request, reply) =>
+    async (_request, reply) =>
       reply.status(426).header('upgrade', 'websocket').send(errorBody(426, 'the live stream is a WebSocket: connect with Upgrade: websocket')),
-    wsHandler: (socket: LiveSocket, request) => {
-      const log = request.log.child({ component: 'live' });
+    {
+      wsHandler: (socket: LiveSocket, request) => {
+      const log = request.log.child({ stream: 'live' });
       log.info('live client connected');
       socket.on('close', () => log.info('live client disconnected'));
       new LiveConnection({
@@ -53,7 +45,10 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
         known: options.known,
         maxBufferedBytes: options.maxBufferedBytes,
         log,
+        principal: principalOf(request),
+        scope: options.scope,
       }).start();
+      },
     },
-  });
+  );
 }

@@ -1,50 +1,20 @@
-// Reservation policies over HTTP (issue 5): GET/PUT policies (revisioned: ETag and If-Match,
-// 428 without it, 409 on a stale revision, 400 naming the field), validate (problems and the diff
-// before saving), history, rollback, and the effective policy of a link.
+// Reservation policies over HTTP: GET/PUT policies (revisioned: ETag and If-Match, 428
+// without it, 409 on a stale revision, 400 naming the field), validate (problems and the diff
+// before saving), history (paged), rollback, and the effective policy of a link. Who saved a
+// revision is the signed-in user, never a name in the body.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { PolicyProblem } from '../policies/model.ts';
 import type { PolicyStore, RollbackResult } from '../policies/store.ts';
+import { principalOf } from '../auth/guard.ts';
+import type { TopologyScope } from '../auth/scope.ts';
+import type { AuditSink } from './auth.ts';
+import { route } from './contract.ts';
 import { errorBody, RequestFieldError } from './errors.ts';
-import { errorSchema } from './schemas.ts';
 
 export interface PoliciesRoutesOptions {
   policies: PolicyStore;
-}
-
-/** 4xx of these routes: the usual error, plus the problems of an invalid document or the current revision on a conflict. */
-const policyErrorSchema = {
-  type: 'object',
-  properties: {
-    ...errorSchema.properties,
-    currentRevision: { type: 'integer' },
-    problems: {
-      type: 'array',
-      items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } }, required: ['path', 'message'] },
-    },
-  },
-  required: errorSchema.required,
-} as const;
-
-const errors = { '4xx': policyErrorSchema, '5xx': errorSchema } as const;
-
-const author = { type: 'string', minLength: 1, maxLength: 100, pattern: '\\S' } as const;
-const comment = { type: 'string', maxLength: 1000 } as const;
-const ifMatchHeader = { type: 'object', properties: { 'if-match': { type: 'string', maxLength: 100 } } } as const;
-
-interface PutBody {
-  document: unknown;
-  author: string;
-  comment?: string;
-}
-
-interface RollbackBody {
-  revision: number;
-  author: string;
-  comment?: string;
-}
-
-interface ValidateBody {
-  document: unknown;
+  scope: TopologyScope;
+  audit: AuditSink;
 }
 
 /** `"12"` (or a bare 12) → 12; absent → 'missing'; anything else → 'invalid'. */
@@ -86,7 +56,12 @@ function requireIfMatch(header: string | undefined, reply: FastifyReply): number
 
 function sendChangeResult(reply: FastifyReply, result: RollbackResult) {
   if (result.ok) {
-    return reply.header('etag', etagOf(result.revision)).send({ revision: result.revision, document: result.document, changes: result.changes });
+    return reply.header('etag', etagOf(result.revision)).send({
+      revision: result.revision,
+      document: result.document,
+      changes: result.changes,
+      ...(result.unchanged === true ? { unchanged: true } : {}),
+    });
   }
   if ('conflict' in result) {
     return reply.code(409).send({
@@ -101,103 +76,69 @@ function sendChangeResult(reply: FastifyReply, result: RollbackResult) {
 }
 
 export async function policiesRoutes(app: FastifyInstance, options: PoliciesRoutesOptions): Promise<void> {
-  const { policies } = options;
+  const { policies, scope, audit } = options;
 
-  app.get('/policies', { schema: { response: errors } }, async (_request, reply) => {
+  route(app, 'policies', async (_request, reply) => {
     const { revision, document } = policies.current();
     return reply.header('etag', etagOf(revision)).send({ revision, document });
   });
 
-  app.put<{ Body: PutBody; Headers: { 'if-match'?: string } }>(
-    '/policies',
-    {
-      schema: {
-        headers: ifMatchHeader,
-        body: {
-          type: 'object',
-          properties: { document: {}, author, comment },
-          required: ['document', 'author'],
-          additionalProperties: false,
-        },
-        response: errors,
-      },
-    },
-    async (request, reply) => {
-      const ifRevision = requireIfMatch(request.headers['if-match'], reply);
-      if (ifRevision === undefined) return reply;
-      const { document, author: who, comment: why } = request.body;
-      const result = await policies.update(document, { author: who, ifRevision, ...(why !== undefined ? { comment: why } : {}) });
-      return sendChangeResult(reply, result);
-    },
-  );
+  route(app, 'policiesPut', async (request, reply) => {
+    const principal = principalOf(request);
+    const ifRevision = requireIfMatch(request.headers['if-match'], reply);
+    if (ifRevision === undefined) return reply;
+    const { document, comment } = request.body;
+    const result = await policies.update(document, { author: principal.username, ifRevision, ...(comment !== undefined ? { comment } : {}) });
+    if (result.ok && result.unchanged !== true) {
+      await audit.record({
+        actor: principal.username,
+        address: request.ip,
+        action: 'policy-save',
+        target: String(result.revision),
+        details: { changes: result.changes.length, ...(comment !== undefined ? { comment } : {}) },
+      });
+    }
+    return sendChangeResult(reply, result);
+  });
 
-  app.post<{ Body: ValidateBody }>(
-    '/policies/validate',
-    {
-      schema: {
-        body: { type: 'object', properties: { document: {} }, required: ['document'], additionalProperties: false },
-        response: errors,
-      },
-    },
-    async (request) => policies.validate(request.body.document),
-  );
+  route(app, 'policiesValidate', async (request) => policies.validate(request.body.document));
 
-  app.get('/policies/history', { schema: { response: errors } }, async () => ({
-    revisions: policies.history().map(({ document: _document, ...summary }) => summary),
-  }));
+  route(app, 'policiesHistory', async (request) => {
+    const { beforeRevision, limit } = request.query;
+    return policies.history({ limit, ...(beforeRevision !== undefined ? { beforeRevision } : {}) });
+  });
 
-  app.get<{ Params: { revision: number } }>(
-    '/policies/history/:revision',
-    {
-      schema: {
-        params: { type: 'object', properties: { revision: { type: 'integer', minimum: 1 } }, required: ['revision'] },
-        response: errors,
-      },
-    },
-    async (request, reply) => {
-      const found = policies.revision(request.params.revision);
-      if (found === undefined) return reply.code(404).send(errorBody(404, `no policy revision ${request.params.revision}`, 'revision'));
-      return found;
-    },
-  );
+  route(app, 'policiesRevision', async (request, reply) => {
+    const found = await policies.revision(request.params.revision);
+    if (found === undefined) return reply.code(404).send(errorBody(404, `no policy revision ${request.params.revision}`, 'revision'));
+    return found;
+  });
 
-  app.post<{ Body: RollbackBody; Headers: { 'if-match'?: string } }>(
-    '/policies/rollback',
-    {
-      schema: {
-        headers: ifMatchHeader,
-        body: {
-          type: 'object',
-          properties: { revision: { type: 'integer', minimum: 1 }, author, comment },
-          required: ['revision', 'author'],
-          additionalProperties: false,
-        },
-        response: errors,
-      },
-    },
-    async (request, reply) => {
-      const ifRevision = requireIfMatch(request.headers['if-match'], reply);
-      if (ifRevision === undefined) return reply;
-      const { revision, author: who, comment: why } = request.body;
-      const result = await policies.rollback(revision, { author: who, ifRevision, ...(why !== undefined ? { comment: why } : {}) });
-      return sendChangeResult(reply, result);
-    },
-  );
+  route(app, 'policiesRollback', async (request, reply) => {
+    const principal = principalOf(request);
+    const ifRevision = requireIfMatch(request.headers['if-match'], reply);
+    if (ifRevision === undefined) return reply;
+    const { revision, comment } = request.body;
+    const result = await policies.rollback(revision, { author: principal.username, ifRevision, ...(comment !== undefined ? { comment } : {}) });
+    if (result.ok && result.unchanged !== true) {
+      await audit.record({
+        actor: principal.username,
+        address: request.ip,
+        action: 'policy-rollback',
+        target: String(result.revision),
+        details: { rollbackOf: revision },
+      });
+    }
+    return sendChangeResult(reply, result);
+  });
 
-  app.get<{ Querystring: { link: string } }>(
-    '/policies/effective',
-    {
-      schema: {
-        querystring: { type: 'object', properties: { link: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['link'] },
-        response: errors,
-      },
-    },
-    async (request) => {
-      const effective = policies.effective(request.query.link);
-      if (effective === undefined) {
-        throw new RequestFieldError('querystring', 'link', `must name a configured link ("${request.query.link}" is unknown)`);
-      }
-      return effective;
-    },
-  );
+  route(app, 'policiesEffective', async (request) => {
+    const { link } = request.query;
+    const effective = policies.effective(link);
+    if (effective === undefined) {
+      throw new RequestFieldError('querystring', 'link', `must name a configured link ("${link}" is unknown)`);
+    }
+    scope.requireLink(principalOf(request), link);
+    return effective;
+  });
 }

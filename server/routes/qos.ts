@@ -4,56 +4,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { QosClassMapping, QosView } from '../../collector/samples.ts';
 import { RequestFieldError } from './errors.ts';
-import { directions, errorResponses } from './schemas.ts';
-
-interface QosQuery {
-  link?: string;
-  device?: string;
-  unmatched?: boolean;
-}
-
-const serviceClasses = ['internet', 'docex', 'video', 'other'] as const;
-
-const qosClassSchema = {
-  type: 'object',
-  properties: {
-    device: { type: 'string' },
-    link: { type: 'string' },
-    ifName: { type: 'string' },
-    dir: { type: 'string', enum: directions },
-    source: { type: 'string', enum: ['cisco', 'huawei', 'juniper', 'subinterface'] },
-    policyName: { type: 'string' },
-    className: { type: 'string' },
-    path: { type: 'string' },
-    serviceClass: { type: 'string', enum: serviceClasses },
-    rule: { type: 'integer' },
-    reservedBps: { type: 'number' },
-  },
-  required: ['device', 'source', 'className', 'path', 'serviceClass'],
-} as const;
-
-const qosSchema = {
-  querystring: {
-    type: 'object',
-    properties: {
-      link: { type: 'string', minLength: 1, maxLength: 200 },
-      device: { type: 'string', minLength: 1, maxLength: 200 },
-      unmatched: { type: 'boolean' },
-    },
-  },
-  response: {
-    200: {
-      type: 'object',
-      properties: {
-        available: { type: 'boolean' },
-        atMs: { type: 'number' },
-        classes: { type: 'array', items: qosClassSchema },
-      },
-      required: ['available', 'classes'],
-    },
-    ...errorResponses,
-  },
-} as const;
+import { route } from './contract.ts';
+import { principalOf } from '../auth/guard.ts';
+import { confinedTo, type TopologyScope } from '../auth/scope.ts';
 
 export interface QosReply {
   available: boolean;
@@ -83,23 +36,31 @@ export interface QosRoutesOptions {
   qosView?: () => QosView;
   linkIds: ReadonlySet<string>;
   deviceIds: ReadonlySet<string>;
+  scope: TopologyScope;
 }
 
 export async function qosRoutes(app: FastifyInstance, options: QosRoutesOptions): Promise<void> {
-  app.get<{ Querystring: QosQuery }>('/qos', { schema: qosSchema }, async (request): Promise<QosReply> => {
+  route(app, 'qos', async (request): Promise<QosReply> => {
     const q = request.query;
+    const principal = principalOf(request);
     if (q.link !== undefined && !options.linkIds.has(q.link)) {
       throw new RequestFieldError('querystring', 'link', `must name a configured link ("${q.link}" is unknown)`);
     }
     if (q.device !== undefined && !options.deviceIds.has(q.device)) {
       throw new RequestFieldError('querystring', 'device', `must name a configured router ("${q.device}" is unknown)`);
     }
+    if (q.link !== undefined) options.scope.requireLink(principal, q.link);
+    if (q.device !== undefined) options.scope.requireDevice(principal, q.device);
     if (options.qosView === undefined) return { available: false, classes: [] };
     const view = options.qosView();
     const filter: QosFilter = {};
     if (q.link !== undefined) filter.link = q.link;
     if (q.device !== undefined) filter.device = q.device;
     if (q.unmatched !== undefined) filter.unmatched = q.unmatched;
-    return { available: true, atMs: view.atMs, classes: filterQosClasses(view.classes, filter) };
+    // A confined user sees the classes of its own links only (a router may carry other provinces' links).
+    const classes = filterQosClasses(view.classes, filter).filter(
+      (mapping) => confinedTo(principal) === undefined || (mapping.link !== undefined && options.scope.seesLink(principal, mapping.link)),
+    );
+    return { available: true, atMs: view.atMs, classes };
   });
 }

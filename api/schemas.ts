@@ -1,0 +1,377 @@
+// Every shape the HTTP API and the live WebSocket carry, written once as zod: the server
+// validates requests and serialises answers with these (a field not named here never leaves
+// the server), and the web client validates what it receives with the same schemas.
+import { z } from 'zod';
+import { roles } from './access.ts';
+
+// ---- Vocabulary ---------------------------------------------------------------------------
+
+export const directions = ['down', 'up'] as const;
+/** `total` is the interface rate; the others are the service classes (DESIGN §1). */
+export const trafficClasses = ['total', 'internet', 'docex', 'video', 'other'] as const;
+export const serviceClasses = ['internet', 'docex', 'video', 'other'] as const;
+export const protectedClasses = ['docex', 'video'] as const;
+export const stateLevels = ['ok', 'warning', 'critical'] as const;
+export const episodeStates = ['open', 'acknowledged', 'resolved'] as const;
+
+export const tierSchema = z.union([z.literal(1), z.literal(2)]);
+export const directionSchema = z.enum(directions);
+export const trafficClassSchema = z.enum(trafficClasses);
+export const serviceClassSchema = z.enum(serviceClasses);
+export const roleSchema = z.enum(roles);
+const stateLevelSchema = z.enum(stateLevels);
+
+/** Ids that reach InfluxQL and file names: the config's id rule, bounded. */
+export const idParam = z.string().min(1).max(200);
+/** `true`/`false` in a query string. */
+const booleanParam = z.enum(['true', 'false']).transform((text) => text === 'true');
+
+// ---- Errors -------------------------------------------------------------------------------
+
+export const errorSchema = z.object({
+  statusCode: z.number().int(),
+  error: z.string(),
+  message: z.string(),
+  /** The request field the error is about, when there is one. */
+  field: z.string().optional(),
+});
+export type ErrorReply = z.infer<typeof errorSchema>;
+
+// ---- Auth and users -----------------------------------------------------------------------
+
+export const usernameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'expected a lowercase user name: letters, digits, ".", "_" or "-" (at most 64)');
+export const passwordSchema = z.string().min(8, 'at least 8 characters').max(1024);
+
+export const meSchema = z.object({
+  username: z.string(),
+  role: roleSchema,
+  province: z.string().optional(),
+});
+export type Me = z.infer<typeof meSchema>;
+
+export const loginBodySchema = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict();
+export const loginReplySchema = z.object({ user: meSchema });
+
+export const userSchema = z.object({
+  username: z.string(),
+  role: roleSchema,
+  province: z.string().optional(),
+  createdAtMs: z.number(),
+  updatedAtMs: z.number(),
+});
+export const usersReplySchema = z.object({ users: z.array(userSchema) });
+export const userAddBodySchema = z
+  .object({ username: usernameSchema, role: roleSchema, province: idParam.optional(), password: passwordSchema })
+  .strict();
+export const userPasswordBodySchema = z.object({ password: passwordSchema }).strict();
+export const usernameParamsSchema = z.object({ username: usernameSchema });
+
+export const auditActions = [
+  'login',
+  'login-failed',
+  'logout',
+  'policy-save',
+  'policy-rollback',
+  'alert-ack',
+  'user-add',
+  'user-passwd',
+  'user-remove',
+] as const;
+export const auditEntrySchema = z.object({
+  seq: z.number().int(),
+  atMs: z.number(),
+  actor: z.string().nullable(),
+  address: z.string(),
+  action: z.enum(auditActions),
+  target: z.string().optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export const auditQuerySchema = z.object({
+  beforeSeq: z.coerce.number().int().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(1_000).default(100),
+});
+export const auditReplySchema = z.object({ entries: z.array(auditEntrySchema), nextBeforeSeq: z.number().int().optional() });
+
+// ---- Health and topology ------------------------------------------------------------------
+
+export const healthSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  influx: z.object({
+    reachable: z.boolean(),
+    error: z.string().optional(),
+    spooledPoints: z.number().optional(),
+    droppedPoints: z.number().optional(),
+    lastWriteOkAtMs: z.number().optional(),
+  }),
+  collector: z
+    .object({
+      running: z.boolean(),
+      devices: z.number().int(),
+      devicesUp: z.number().int(),
+      devicesDown: z.number().int(),
+      lastPollAtMs: z.number().optional(),
+    })
+    .nullable(),
+});
+export type Health = z.infer<typeof healthSchema>;
+
+export const topologyProvinceSchema = z.object({ id: z.string(), name: z.string(), region: z.string() });
+export const topologyRouterSchema = z.object({ id: z.string(), name: z.string(), province: z.string().optional() });
+export const topologyLinkSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  tier: tierSchema,
+  province: z.string(),
+  router: z.string(),
+  ifName: z.string(),
+  capacityBps: z.number().optional(),
+  downIs: z.enum(['out', 'in']),
+});
+export const topologySchema = z.object({
+  intervalMs: z.number().int().positive(),
+  provinces: z.array(topologyProvinceSchema),
+  routers: z.array(topologyRouterSchema),
+  links: z.array(topologyLinkSchema),
+});
+export type Topology = z.infer<typeof topologySchema>;
+export type TopologyLink = Topology['links'][number];
+export type TopologyProvince = Topology['provinces'][number];
+export type TopologyRouter = Topology['routers'][number];
+
+// ---- Live samples -------------------------------------------------------------------------
+
+export const linkSampleSchema = z.object({
+  atMs: z.number(),
+  intervalMs: z.number(),
+  link: z.string(),
+  province: z.string(),
+  tier: tierSchema,
+  dir: directionSchema,
+  class: trafficClassSchema,
+  bitsPerSecond: z.number(),
+  dropBitsPerSecond: z.number().optional(),
+  prePolicyBitsPerSecond: z.number().optional(),
+  reservedBps: z.number().optional(),
+  capacityBps: z.number(),
+  utilization: z.number(),
+});
+export const snapshotSchema = z.object({ atMs: z.number(), samples: z.array(linkSampleSchema) });
+
+/** What a client may send on the live WebSocket. */
+export const subscribeMessageSchema = z
+  .object({
+    type: z.literal('subscribe'),
+    links: z.array(idParam).max(20_000).optional(),
+    province: idParam.optional(),
+  })
+  .strict();
+export type SubscribeMessage = z.infer<typeof subscribeMessageSchema>;
+
+// ---- History ------------------------------------------------------------------------------
+
+export const historyQuerySchema = z.object({
+  link: idParam,
+  dir: directionSchema,
+  class: trafficClassSchema.default('total'),
+  from: z.string().min(1).max(64).default('-1h'),
+  to: z.string().min(1).max(64).default('now'),
+  maxPoints: z.coerce.number().int().min(2).max(10_000).optional(),
+});
+export const historyPointSchema = z.object({
+  atMs: z.number(),
+  // A rollup bucket without samples may come back empty: a gap, never a zero.
+  bitsPerSecond: z.number().nullable(),
+  utilization: z.number().nullable(),
+  dropBitsPerSecond: z.number().nullable().optional(),
+});
+export const historySchema = z.object({
+  link: z.string(),
+  dir: directionSchema,
+  class: trafficClassSchema,
+  fromMs: z.number(),
+  toMs: z.number(),
+  points: z.array(historyPointSchema),
+});
+export type History = z.infer<typeof historySchema>;
+export type HistoryPoint = History['points'][number];
+
+// ---- QoS discovery ------------------------------------------------------------------------
+
+export const qosQuerySchema = z.object({ link: idParam.optional(), device: idParam.optional(), unmatched: booleanParam.optional() });
+export const qosClassSchema = z.object({
+  device: z.string(),
+  link: z.string().optional(),
+  ifName: z.string().optional(),
+  dir: directionSchema.optional(),
+  source: z.enum(['cisco', 'huawei', 'juniper', 'subinterface']),
+  policyName: z.string().optional(),
+  className: z.string(),
+  path: z.string(),
+  serviceClass: serviceClassSchema,
+  rule: z.number().int().optional(),
+  reservedBps: z.number().optional(),
+});
+export const qosSchema = z.object({ available: z.boolean(), atMs: z.number().optional(), classes: z.array(qosClassSchema) });
+export type Qos = z.infer<typeof qosSchema>;
+
+// ---- States (analyzer) --------------------------------------------------------------------
+
+export const linkVerdictSchema = z.object({
+  atMs: z.number(),
+  link: z.string(),
+  province: z.string(),
+  tier: tierSchema,
+  dir: directionSchema,
+  level: stateLevelSchema,
+  conditions: z.object({ encroaching: z.boolean(), busy: z.boolean(), starved: z.boolean(), dropsReported: z.boolean() }),
+  totalBps: z.number(),
+  internetBps: z.number(),
+  capacityBps: z.number(),
+  reservedBps: z.number(),
+  encroachBps: z.number(),
+  dropRatio: z.object({ docex: z.number().optional(), video: z.number().optional() }),
+  policyRevision: z.number().int(),
+});
+export const linkStatusSchema = z.object({
+  link: z.string(),
+  province: z.string(),
+  tier: tierSchema,
+  dir: directionSchema,
+  level: stateLevelSchema,
+  sinceMs: z.number(),
+  last: linkVerdictSchema,
+});
+export const provinceStatusSchema = z.object({
+  province: z.string(),
+  level: stateLevelSchema,
+  worst: z.array(z.object({ link: z.string(), dir: directionSchema, level: stateLevelSchema })),
+});
+export const statesSchema = z.object({
+  atMs: z.number(),
+  links: z.array(linkStatusSchema),
+  provinces: z.array(provinceStatusSchema),
+});
+export const linkStateChangeSchema = z.object({
+  link: z.string(),
+  province: z.string(),
+  tier: tierSchema,
+  dir: directionSchema,
+  from: stateLevelSchema,
+  to: stateLevelSchema,
+  atMs: z.number(),
+  verdict: linkVerdictSchema,
+});
+export type StatesView = z.infer<typeof statesSchema>;
+
+// ---- Alerts -------------------------------------------------------------------------------
+
+export const notificationSchema = z.object({
+  kind: z.enum(['raise', 'escalate', 'resolve']),
+  channel: z.enum(['webhook', 'email']),
+  /** The webhook URL or e-mail address: whole for admins, masked for everyone else. */
+  target: z.string(),
+  atMs: z.number(),
+  attempts: z.number().int(),
+  deliveredAtMs: z.number().optional(),
+  error: z.string().optional(),
+  gaveUpAtMs: z.number().optional(),
+});
+export const alertSchema = z.object({
+  id: z.string(),
+  link: z.string(),
+  province: z.string(),
+  tier: tierSchema,
+  dir: directionSchema,
+  level: z.enum(['warning', 'critical']),
+  state: z.enum(episodeStates),
+  raisedAtMs: z.number(),
+  escalatedAtMs: z.number().optional(),
+  acknowledgedAtMs: z.number().optional(),
+  acknowledgedBy: z.string().optional(),
+  resolvedAtMs: z.number().optional(),
+  firstVerdict: linkVerdictSchema,
+  lastVerdict: linkVerdictSchema,
+  escalateVerdict: linkVerdictSchema.optional(),
+  notifications: z.array(notificationSchema),
+});
+export type Alert = z.infer<typeof alertSchema>;
+export const alertsQuerySchema = z.object({ state: z.enum(episodeStates).optional(), province: idParam.optional() });
+export const alertsSchema = z.object({ alerts: z.array(alertSchema) });
+export const alertIdParamsSchema = z.object({ id: z.string().min(1).max(400) });
+
+// ---- Policies -----------------------------------------------------------------------------
+
+/** The policy document travels as JSON; the server validates it and names each problem's path. */
+export const policyDocumentSchema = z.looseObject({
+  defaults: z.record(z.string(), z.unknown()),
+  tiers: z.record(z.string(), z.unknown()),
+  provinces: z.record(z.string(), z.unknown()),
+  links: z.record(z.string(), z.unknown()),
+});
+// An added path has no `before`, a removed one no `after` (JSON drops undefined).
+export const policyChangeSchema = z.object({ path: z.string(), before: z.unknown().optional(), after: z.unknown().optional() });
+export const policyProblemSchema = z.object({ path: z.string(), message: z.string() });
+export const policiesSchema = z.object({ revision: z.number().int(), document: policyDocumentSchema });
+export const policySavedSchema = policiesSchema.extend({
+  changes: z.array(policyChangeSchema),
+  /** True when the document equalled the current one: no revision was written. */
+  unchanged: z.boolean().optional(),
+});
+export const policyValidationSchema = z.object({
+  ok: z.boolean(),
+  problems: z.array(policyProblemSchema),
+  changes: z.array(policyChangeSchema),
+});
+export const policyHistoryEntrySchema = z.object({
+  revision: z.number().int(),
+  atMs: z.number(),
+  author: z.string(),
+  comment: z.string().optional(),
+  changes: z.array(policyChangeSchema),
+  rollbackOf: z.number().int().optional(),
+});
+export const policyRevisionSchema = policyHistoryEntrySchema.extend({ document: policyDocumentSchema });
+export const policyHistoryQuerySchema = z.object({
+  beforeRevision: z.coerce.number().int().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export const policyHistorySchema = z.object({
+  revisions: z.array(policyHistoryEntrySchema),
+  nextBeforeRevision: z.number().int().optional(),
+});
+export const policyPutBodySchema = z.object({ document: z.unknown(), comment: z.string().max(1000).optional() }).strict();
+export const policyValidateBodySchema = z.object({ document: z.unknown() }).strict();
+export const policyRollbackBodySchema = z
+  .object({ revision: z.number().int().min(1), comment: z.string().max(1000).optional() })
+  .strict();
+export const ifMatchHeadersSchema = z.object({ 'if-match': z.string().max(100).optional() });
+export const revisionParamsSchema = z.object({ revision: z.coerce.number().int().min(1) });
+/** 4xx of the policy routes: the usual error plus the problems or the current revision. */
+export const policyErrorSchema = errorSchema.extend({
+  currentRevision: z.number().int().optional(),
+  problems: z.array(policyProblemSchema).optional(),
+});
+export const linkQuerySchema = z.object({ link: idParam });
+export const optionalLinkQuerySchema = z.object({ link: idParam.optional() });
+export const effectivePolicySchema = z.object({
+  link: z.string(),
+  province: z.string(),
+  tier: tierSchema,
+  capacityBps: z.number(),
+  reservationsBps: z.record(z.string(), z.number()),
+  reservedBps: z.number(),
+  internetCapBps: z.number().optional(),
+  thresholds: z.record(z.string(), z.number()),
+  from: z.record(z.string(), z.enum(['defaults', 'tier', 'province', 'link'])),
+});
+export const driftRowSchema = z.object({
+  link: z.string(),
+  dir: directionSchema,
+  class: z.enum(protectedClasses),
+  policyBps: z.number(),
+  routerBps: z.number().nullable(),
+  status: z.enum(['ok', 'differs', 'no-queue', 'unknown']),
+});
+export const driftSchema = z.object({ links: z.array(driftRowSchema) });

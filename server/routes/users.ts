@@ -1,0 +1,75 @@
+// Users (admins only): list, add, set a password, remove. A password change or a removal
+// revokes the user's sessions at once; every change goes to the audit log.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { UserError, type UserStore } from '../auth/users.ts';
+import type { SessionStore } from '../auth/sessions.ts';
+import { principalOf } from '../auth/guard.ts';
+import type { AuditSink } from './auth.ts';
+import { route } from './contract.ts';
+import { errorBody } from './errors.ts';
+
+export interface UserRoutesOptions {
+  users: UserStore;
+  sessions: Pick<SessionStore, 'revokeUser'>;
+  audit: AuditSink;
+}
+
+const fieldOf: Record<UserError['code'], string> = {
+  'invalid-username': 'username',
+  'invalid-role': 'role',
+  'invalid-province': 'province',
+  'invalid-password': 'password',
+  exists: 'username',
+  'not-found': 'username',
+};
+
+function sendUserError(reply: FastifyReply, err: unknown) {
+  if (!(err instanceof UserError)) throw err;
+  const status = err.code === 'not-found' ? 404 : err.code === 'exists' ? 409 : 400;
+  return reply.code(status).send(errorBody(status, err.message, fieldOf[err.code]));
+}
+
+export async function userRoutes(app: FastifyInstance, options: UserRoutesOptions): Promise<void> {
+  const { users, sessions, audit } = options;
+
+  route(app, 'users', async () => ({ users: users.list() }));
+
+  route(app, 'userAdd', async (request, reply) => {
+    const actor = principalOf(request);
+    const { username, role, province, password } = request.body;
+    try {
+      const user = await users.add({ username, role, password, ...(province !== undefined ? { province } : {}) });
+      await audit.record({ actor: actor.username, address: request.ip, action: 'user-add', target: username, details: { role, ...(province !== undefined ? { province } : {}) } });
+      return reply.code(201).send(user);
+    } catch (err) {
+      return sendUserError(reply, err);
+    }
+  });
+
+  route(app, 'userPassword', async (request, reply) => {
+    const actor = principalOf(request);
+    const { username } = request.params;
+    try {
+      await users.setPassword(username, request.body.password);
+    } catch (err) {
+      return sendUserError(reply, err);
+    }
+    const revoked = await sessions.revokeUser(username);
+    await audit.record({ actor: actor.username, address: request.ip, action: 'user-passwd', target: username, details: { sessionsRevoked: revoked } });
+    return reply.code(204).send();
+  });
+
+  route(app, 'userRemove', async (request, reply) => {
+    const actor = principalOf(request);
+    const { username } = request.params;
+    if (username === actor.username) return reply.code(409).send(errorBody(409, 'you cannot remove yourself', 'username'));
+    try {
+      await users.remove(username);
+    } catch (err) {
+      return sendUserError(reply, err);
+    }
+    const revoked = await sessions.revokeUser(username);
+    await audit.record({ actor: actor.username, address: request.ip, action: 'user-remove', target: username, details: { sessionsRevoked: revoked } });
+    return reply.code(204).send();
+  });
+}
