@@ -117,3 +117,32 @@ export async function startSnmpsim(files: readonly string[], opts: { startTimeou
   await stop();
   throw new Error(`snmpsimd did not answer on ${address} within ${opts.startTimeoutMs ?? 60_000} ms:\n${text.slice(-3000)}`);
 }
+
+export interface SharedSnmpsim {
+  /** For `beforeAll`: starts snmpsimd; a failure is left for `get()` to report. */
+  start(): Promise<void>;
+  /** For each test: the running snmpsimd, or the error that kept it from starting. */
+  get(): Promise<SnmpsimHandle>;
+  /** For `afterAll`. */
+  stop(): Promise<void>;
+}
+
+/**
+ * One snmpsimd for a whole test file. Started in `beforeAll` but awaited by each test, so that
+ * when it cannot start (a recording is missing) every test that needs it fails with that error:
+ * a failed `beforeAll` would instead report those tests as skipped.
+ */
+export function sharedSnmpsim(files: () => readonly string[], opts: { startTimeoutMs?: number } = {}): SharedSnmpsim {
+  let started: Promise<SnmpsimHandle> | undefined;
+  const get = (): Promise<SnmpsimHandle> => (started ??= Promise.resolve().then(() => startSnmpsim(files(), opts)));
+  return {
+    get,
+    start: async () => {
+      await get().catch(() => undefined);
+    },
+    stop: async () => {
+      const sim = await started?.catch(() => undefined);
+      await sim?.stop();
+    },
+  };
+}

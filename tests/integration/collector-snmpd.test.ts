@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSnmpd, snmpgetValues, type SnmpdHandle } from '../helpers/snmpd.ts';
 import { fixturePath } from '../helpers/fixtures.ts';
-import { startSnmpsim, type SnmpsimHandle } from '../helpers/snmpsim.ts';
+import { sharedSnmpsim } from '../helpers/snmpsim.ts';
 import { freeUdpPort } from '../helpers/ports.ts';
 import { DevicePoller, OID } from '../../collector/poller.ts';
 import { Collector } from '../../collector/collector.ts';
@@ -355,26 +355,29 @@ function liveRecording(): string {
 }
 
 describe('real-device recordings and moving counters (snmpsim)', () => {
-  let sim: SnmpsimHandle;
+  /** The recorded IOS XR router (its community: the file name without `.snmprec`). */
+  const c8200 = 'iosxr_c8200-400g.snmprec';
   let liveDir: string;
-  let c8200: string;
+  let live: string;
+  /** A missing recording fails each test here, naming the file. */
+  const snmpsim = sharedSnmpsim(() => [live, fixturePath('snmprec', 'librenms', c8200)]);
 
   beforeAll(async () => {
-    c8200 = fixturePath('snmprec', 'librenms', 'iosxr_c8200-400g.snmprec');
     liveDir = mkdtempSync(join(tmpdir(), 'lanewatch-liverec-'));
     chmodSync(liveDir, 0o755);
-    const live = join(liveDir, 'lw-live-router.snmprec');
+    live = join(liveDir, 'lw-live-router.snmprec');
     writeFileSync(live, liveRecording());
     chmodSync(live, 0o644);
-    sim = await startSnmpsim([live, c8200]);
+    await snmpsim.start();
   }, 90_000);
 
   afterAll(async () => {
-    await sim?.stop();
+    await snmpsim.stop();
     if (liveDir) rmSync(liveDir, { recursive: true, force: true });
   });
 
   it('reads a recorded IOS XR router: no sysUpTime, HC columns ending early, paging', async () => {
+    const sim = await snmpsim.get();
     const open = openSession(sim.address, { version: '2c', community: sim.community(c8200) }, { timeoutMs: 2_000, retries: 1 });
     try {
       const read = await readColumns(open.session, open.target, [OID.ifName, OID.ifHCInOctets, OID.ifHCOutOctets, OID.ifHighSpeed], {
@@ -395,6 +398,7 @@ describe('real-device recordings and moving counters (snmpsim)', () => {
   });
 
   it('polls the recorded router: static counters give 0 bps on wall-clock Δt; ifHighSpeed gives capacity', async () => {
+    const sim = await snmpsim.get();
     // Find an HC interface and one without counters from the recording itself.
     const open = openSession(sim.address, { version: '2c', community: sim.community(c8200) }, { timeoutMs: 2_000, retries: 1 });
     let withHc = '';
@@ -442,6 +446,7 @@ describe('real-device recordings and moving counters (snmpsim)', () => {
   });
 
   it('moving counters: HC and 32-bit fallback rates match the recording, Δt from sysUpTime', async () => {
+    const sim = await snmpsim.get();
     const { log } = captureLogger();
     const r = router('live', sim.address, { version: '2c', community: 'lw-live-router' });
     const poller = new DevicePoller({

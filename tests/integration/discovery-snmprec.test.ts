@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fixturePath } from '../helpers/fixtures.ts';
-import { startSnmpsim, type SnmpsimHandle } from '../helpers/snmpsim.ts';
+import { sharedSnmpsim } from '../helpers/snmpsim.ts';
 import { startSnmpd } from '../helpers/snmpd.ts';
 import { counterOids, discoverDevice, type DeviceDiscovery, type QosClass } from '../../collector/discovery/index.ts';
 import { get, openSession } from '../../collector/snmp/index.ts';
@@ -65,12 +65,14 @@ const byKey = (a: Record<string, unknown>, b: Record<string, unknown>): number =
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 };
 
-let sim: SnmpsimHandle;
+/** Every recording, served by one snmpsimd: a missing one fails each test, naming the file. */
+const snmpsim = sharedSnmpsim(() => recordings.map(recordingPath));
 const results = new Map<string, DeviceDiscovery>();
 
 async function discover(file: string): Promise<DeviceDiscovery> {
   const cached = results.get(file);
   if (cached) return cached;
+  const sim = await snmpsim.get();
   const d = await discoverDevice(
     { address: sim.address, snmp: { version: '2c', community: sim.community(file) } },
     { timing: { timeoutMs: 5_000, retries: 1 } },
@@ -79,13 +81,8 @@ async function discover(file: string): Promise<DeviceDiscovery> {
   return d;
 }
 
-beforeAll(async () => {
-  sim = await startSnmpsim(recordings.map(recordingPath));
-}, 120_000);
-
-afterAll(async () => {
-  await sim?.stop();
-});
+beforeAll(() => snmpsim.start(), 120_000);
+afterAll(() => snmpsim.stop());
 
 describe('the recordings and their expected values', () => {
   it('has the 25 real recordings and the synthetic ones, each with its expected values', () => {
@@ -135,6 +132,7 @@ describe('details over real SNMP', () => {
   });
 
   it('points counterOids at the counters the recording holds (ncs540 EGRESS-TC3 drops)', async () => {
+    const sim = await snmpsim.get();
     const d = await discover('iosxr_ncs540.snmprec');
     const tc3 = d.classes.find((c) => c.path === 'EGRESS/class-default/EGRESS-TC/EGRESS-TC3');
     const oids = tc3 && counterOids(tc3);
@@ -150,6 +148,7 @@ describe('details over real SNMP', () => {
   });
 
   it('points counterOids at the Huawei and Juniper counters of the synthetic recordings', async () => {
+    const sim = await snmpsim.get();
     const hw = await discover('synthetic-huawei-ne40.snmprec');
     const video = hw.classes.find((c) => c.ifIndex === 1 && c.path === 'WAN-OUT/VIDEO');
     const jn = await discover('synthetic-juniper-mx.snmprec');
@@ -185,6 +184,7 @@ describe('details over real SNMP', () => {
   });
 
   it('works on a session the caller opened (and leaves it open)', async () => {
+    const sim = await snmpsim.get();
     const s = openSession(sim.address, { version: '2c', community: 'iosxe_ct5760' }, { timeoutMs: 5_000, retries: 1 });
     try {
       const d = await discoverDevice(s);
@@ -197,12 +197,14 @@ describe('details over real SNMP', () => {
   });
 
   it('rejects with a timeout for a community the agent does not serve', async () => {
+    const sim = await snmpsim.get();
     await expect(
       discoverDevice({ address: sim.address, snmp: { version: '2c', community: 'no-such-device' } }, { timing: { timeoutMs: 300, retries: 0 } }),
     ).rejects.toMatchObject({ name: 'SnmpError', kind: 'timeout' });
   });
 
   it('prints the discovery as JSON through `lanewatch discover --json`', async () => {
+    const sim = await snmpsim.get();
     const chunks: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
     process.stdout.write = ((chunk: string | Uint8Array): boolean => {
@@ -223,6 +225,7 @@ describe('details over real SNMP', () => {
   });
 
   it('prints the indented hierarchy as text through `lanewatch discover`', async () => {
+    const sim = await snmpsim.get();
     const chunks: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
     process.stdout.write = ((chunk: string | Uint8Array): boolean => {
