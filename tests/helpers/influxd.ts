@@ -6,6 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeTcpPort } from './ports.ts';
 
+export interface InfluxdOptions {
+  /**
+   * Turns HTTP authentication on (`[http] auth-enabled`) and creates this admin user (ALL
+   * PRIVILEGES) once started. /ping still answers without credentials. Default: no auth.
+   */
+  admin?: { username: string; password: string };
+}
+
 export interface InfluxdHandle {
   url: string;
   port: number;
@@ -19,7 +27,7 @@ export interface InfluxdHandle {
   log(): string;
 }
 
-function config(dir: string, httpPort: number, bindPort: number): string {
+function config(dir: string, httpPort: number, bindPort: number, authEnabled: boolean): string {
   return `reporting-disabled = true
 bind-address = "127.0.0.1:${bindPort}"
 [meta]
@@ -37,6 +45,7 @@ bind-address = "127.0.0.1:${bindPort}"
   enabled = true
   bind-address = "127.0.0.1:${httpPort}"
   log-enabled = false
+  auth-enabled = ${authEnabled}
 [continuous_queries]
   enabled = true
   log-enabled = false
@@ -52,14 +61,24 @@ async function ping(url: string): Promise<boolean> {
   }
 }
 
-export async function startInfluxd(): Promise<InfluxdHandle> {
+/** InfluxDB 1.x lets the first admin be created without credentials while auth is on and no user exists. */
+async function createAdmin(url: string, admin: { username: string; password: string }): Promise<void> {
+  const name = admin.username.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  const password = admin.password.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
+  const body = new URLSearchParams({ q: `CREATE USER "${name}" WITH PASSWORD '${password}' WITH ALL PRIVILEGES` });
+  const res = await fetch(`${url}/query`, { method: 'POST', body, signal: AbortSignal.timeout(5_000) });
+  const text = await res.text();
+  if (res.status !== 200 || text.includes('"error"')) throw new Error(`influxd: creating the admin user failed: ${res.status} ${text}`);
+}
+
+export async function startInfluxd(options: InfluxdOptions = {}): Promise<InfluxdHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'lanewatch-influx-'));
   for (const sub of ['meta', 'data', 'wal']) mkdirSync(join(dir, sub));
   const port = await freeTcpPort();
   const bindPort = await freeTcpPort();
   const confPath = join(dir, 'influxdb.conf');
   const logPath = join(dir, 'influxd.log');
-  writeFileSync(confPath, config(dir, port, bindPort));
+  writeFileSync(confPath, config(dir, port, bindPort, options.admin !== undefined));
   const url = `http://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
 
@@ -89,6 +108,15 @@ export async function startInfluxd(): Promise<InfluxdHandle> {
   };
 
   await start();
+  if (options.admin !== undefined) {
+    try {
+      await createAdmin(url, options.admin);
+    } catch (err) {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
   return {
     url,
     port,
