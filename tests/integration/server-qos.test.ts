@@ -1,14 +1,10 @@
-// GET /api/v1/qos through fastify's inject on the example config: the collector's mapping
-// filtered by link, device and "unmatched", 400 naming the field on bad input, and
-// `available: false` where no collector runs in the process (the split deployment).
+// GET /api/v1/qos on the whole app (example config) as signed-in users: the collector's
+// mapping filtered by link, device and "unmatched", 400 naming the field on bad input,
+// `available: false` where no collector runs in the process (the split deployment), and a
+// province user confined to its own links and routers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { loadConfig, defaultConfigDir } from '../../config/load.ts';
-import type { LanewatchConfig } from '../../config/schema.ts';
-import { LiveBus } from '../../collector/live-bus.ts';
 import type { QosClassMapping, QosView } from '../../collector/samples.ts';
-import { createInfluxClient } from '../../collector/store/influx-client.ts';
-import { buildApp } from '../../server/app.ts';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
 
 interface QosReply {
   available: boolean;
@@ -34,17 +30,13 @@ const mappings: QosClassMapping[] = [
   { device: 'lai-chau-core-1', ifName: 'Gi0/0/9', dir: 'up', source: 'cisco', policyName: 'LAB', className: 'TEST-CLASS', path: 'LAB/TEST-CLASS', serviceClass: 'other' },
 ];
 
-let config: LanewatchConfig;
-let withCollector: FastifyInstance;
-let splitServer: FastifyInstance;
+let withCollector: TestApp;
+let splitServer: TestApp;
 
 beforeAll(async () => {
-  config = loadConfig(defaultConfigDir);
-  // Never queried here: the qos route does not touch InfluxDB.
-  const influx = createInfluxClient(config.settings.influx);
+  // The qos route never touches InfluxDB (the helper's client points nowhere).
   const view: QosView = { atMs: viewAtMs, classes: mappings };
-  withCollector = await buildApp({ config, bus: new LiveBus(), influx, qosView: () => view });
-  splitServer = await buildApp({ config, bus: new LiveBus(), influx });
+  [withCollector, splitServer] = await Promise.all([startTestApp({ qosView: () => view }), startTestApp()]);
 });
 
 afterAll(async () => {
@@ -52,8 +44,8 @@ afterAll(async () => {
   await splitServer?.close();
 });
 
-async function get<T>(app: FastifyInstance, url: string): Promise<{ status: number; body: T }> {
-  const res = await app.inject({ method: 'GET', url });
+async function get<T>(t: TestApp, url: string, as = 'viewer'): Promise<{ status: number; body: T }> {
+  const res = await t.as(as)({ method: 'GET', url });
   return { status: res.statusCode, body: res.json<T>() };
 }
 
@@ -113,5 +105,27 @@ describe('GET /api/v1/qos', () => {
     expect(body).toEqual({ available: false, classes: [] });
     // Input is still validated the same way.
     expect((await get<ErrorReply>(splitServer, '/api/v1/qos?link=nope')).status).toBe(400);
+  });
+});
+
+describe('GET /api/v1/qos as a province user', () => {
+  it("lists its own links' classes only, never a class without a link", async () => {
+    const { status, body } = await get<QosReply>(withCollector, '/api/v1/qos', 'ha-noi');
+    expect(status).toBe(200);
+    expect(body.classes).toEqual(mappings.filter((m) => m.link === 't2-ha-noi-son-tay'));
+    const unmatched = await get<QosReply>(withCollector, '/api/v1/qos?unmatched=true', 'ha-noi');
+    expect(unmatched.body.classes.map((c) => c.className)).toEqual(['SCAVENGER']);
+  });
+
+  it("is refused another province's link or router with 403", async () => {
+    const link = await get<ErrorReply>(withCollector, '/api/v1/qos?link=t2-lai-chau-tam-duong', 'ha-noi');
+    expect(link.status).toBe(403);
+    expect(link.body.message).toContain('t2-lai-chau-tam-duong');
+    const device = await get<ErrorReply>(withCollector, '/api/v1/qos?device=lai-chau-core-1', 'ha-noi');
+    expect(device.status).toBe(403);
+    expect(device.body.message).toContain('lai-chau-core-1');
+    // Its own router and link are fine.
+    expect((await get<QosReply>(withCollector, '/api/v1/qos?device=ha-noi-core-1', 'ha-noi')).body.classes).toHaveLength(4);
+    expect((await get<QosReply>(withCollector, '/api/v1/qos?device=lai-chau-core-1', 'lai-chau')).body.classes.map((c) => c.className)).toEqual(['Gi0/0/0.200']);
   });
 });
