@@ -3,7 +3,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from '../logger.ts';
+import { secretValues } from '../../config/secrets.ts';
 import type { CliCommand } from '../command.ts';
 import { parseCommandArgs, loadConfigOrReport, withUsage } from '../args.ts';
 import type { LanewatchConfig } from '../../config/schema.ts';
@@ -27,9 +29,6 @@ interface Part {
   stop(): Promise<void>;
 }
 
-export function createLogger(): Logger {
-  return pino({ level: process.env.LOG_LEVEL ?? 'info', base: { app: 'lanewatch' } });
-}
 
 /** Stops the parts in reverse order on SIGINT/SIGTERM; resolves with the exit code. */
 function runUntilSignal(parts: Part[], log: Logger): Promise<number> {
@@ -59,7 +58,7 @@ function runUntilSignal(parts: Part[], log: Logger): Promise<number> {
 type Mode = 'run' | 'collector' | 'server';
 
 async function start(mode: Mode, config: LanewatchConfig): Promise<number> {
-  const log = createLogger();
+  const log = createLogger({ secrets: secretValues(config) });
   const parts: Part[] = [];
   const bus = new LiveBus((err) => log.error({ err }, 'live bus subscriber failed'));
   const { settings } = config;

@@ -4,7 +4,7 @@
 // moves live; the province page lists its links with a live sparkline per class.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { getJson, startSystem, type SystemHandle } from '../helpers/system.ts';
+import { signedInContext, startSystem, type SystemHandle } from '../helpers/system.ts';
 import { artifactsDir, launchChromium } from '../helpers/browser.ts';
 
 const artifacts = artifactsDir;
@@ -28,7 +28,8 @@ afterAll(async () => {
 });
 
 async function openPage(hash: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const context = await signedInContext(browser, system, 'viewer', { viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
   await page.goto(`${system.url}/${hash}`);
@@ -62,7 +63,7 @@ interface QosReply {
 
 /** The service classes the collector maps for a link, each with how it is measured. */
 async function mappedClasses(linkId: string): Promise<{ sources: string[]; serviceClasses: string[] }> {
-  const qos = await getJson<QosReply>(`${system.url}/api/v1/qos?link=${linkId}`);
+  const qos = await system.getAs<QosReply>(`/api/v1/qos?link=${linkId}`);
   expect(qos.available).toBe(true);
   return {
     sources: [...new Set(qos.classes.map((mapping) => mapping.source))],
@@ -100,7 +101,7 @@ describe('per-class traffic in Chromium', () => {
 
   it('lists a province’s links with live class sparklines, reached from the national table', async () => {
     const { page, errors } = await openPage('#/');
-    const topology = await getJson<{ links: { id: string; province: string; tier: number }[] }>(`${system.url}/api/v1/topology`);
+    const topology = await system.getAs<{ links: { id: string; province: string; tier: number }[] }>('/api/v1/topology');
     const expected = topology.links.filter((link) => link.province === 'ha-noi');
     expect(expected.length).toBeGreaterThan(1);
     await page.locator('[data-testid="link-row"][data-link="t1-ha-noi"] [data-testid="province-link"]').click();
@@ -131,7 +132,7 @@ describe('per-class traffic in Chromium', () => {
     await page.locator('[data-testid="nav-unmatched"]').click();
     await page.locator('[data-testid="unmatched-page"]').waitFor();
     // The page lists exactly what the API calls unmatched (the example rules match every class).
-    const unmatched = await getJson<QosReply>(`${system.url}/api/v1/qos?unmatched=true`);
+    const unmatched = await system.getAs<QosReply>('/api/v1/qos?unmatched=true');
     expect(unmatched.available).toBe(true);
     await expect.poll(() => page.locator('[data-testid="unmatched-none"], [data-testid="unmatched-row"]').count()).toBe(Math.max(1, unmatched.classes.length));
     expect(await page.locator('[data-testid="unmatched-row"]').count()).toBe(unmatched.classes.length);

@@ -2,7 +2,7 @@
 // every tier-1 link and its live chart moves within two poll intervals, without reload.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { startSystem, type SystemHandle } from '../helpers/system.ts';
+import { signedInContext, startSystem, type SystemHandle } from '../helpers/system.ts';
 import { artifactsDir, launchChromium } from '../helpers/browser.ts';
 
 const artifacts = artifactsDir;
@@ -20,7 +20,8 @@ afterAll(async () => {
 
 describe('national page in Chromium', () => {
   it('shows every tier-1 link and a chart that moves on every sample', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const context = await signedInContext(browser, system, 'viewer', { viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
     await page.goto(`${system.url}/#/`);

@@ -7,8 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
+import type { Browser, BrowserContext, BrowserContextOptions } from 'playwright-core';
 import { defaultConfigDir } from '../../config/load.ts';
 import { startInfluxd, type InfluxdHandle } from './influxd.ts';
+import { loadConfig } from '../../config/load.ts';
+import { authDir, UserStore } from '../../server/auth/users.ts';
+import { addTestUsers, testPassword } from './app.ts';
 import { freeTcpPort, freeUdpPort } from './ports.ts';
 
 const cli = fileURLToPath(new URL('../../bin/lanewatch.js', import.meta.url));
@@ -20,6 +24,14 @@ export interface SystemHandle {
   configDir: string;
   intervalMs: number;
   linkIds: string[];
+  /** The password of every user: `admin`, `engineer`, `viewer` and one per province named by its id. */
+  password: string;
+  /** Signs in through the API (once per user) and returns the session cookie. */
+  login(username: string): Promise<string>;
+  /** fetch() of an API path as a signed-in user, with a same-origin Origin. */
+  fetchAs(username: string, path: string, init?: RequestInit): Promise<Response>;
+  /** GET an API path as a signed-in user (default `admin`) and parse its JSON. */
+  getAs<T>(path: string, username?: string): Promise<T>;
   /** Text the processes logged so far, for failure messages. */
   logs(): string;
   stop(): Promise<void>;
@@ -96,9 +108,43 @@ interface Health {
   collector: { devices: number; devicesUp: number } | null;
 }
 
-export async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(3_000) });
+export async function getJson<T>(url: string, cookie?: string): Promise<T> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(3_000), ...(cookie !== undefined ? { headers: { cookie } } : {}) });
   return (await res.json()) as T;
+}
+
+/** A Chromium context already signed in as `username` (the session cookie set directly). */
+export async function signedInContext(
+  browser: Browser,
+  system: Pick<SystemHandle, 'url' | 'login'>,
+  username: string,
+  options: BrowserContextOptions = {},
+): Promise<BrowserContext> {
+  const context = await browser.newContext(options);
+  const [name, ...value] = (await system.login(username)).split('=');
+  await context.addCookies([{ name: name!, value: value.join('='), url: system.url, httpOnly: true, sameSite: 'Strict' }]);
+  return context;
+}
+
+/** Creates the test users in a config directory's state dir, as `lanewatch user` would. */
+export async function addSystemUsers(configDir: string): Promise<void> {
+  const config = loadConfig(configDir);
+  const users = await UserStore.open({ dir: authDir(config.settings.state.dir) });
+  await addTestUsers({ users }, config);
+}
+
+/** Signs in to a running server; the session cookie (`name=value`). */
+export async function loginTo(url: string, username: string, password = testPassword): Promise<string> {
+  const res = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: url },
+    body: JSON.stringify({ username, password }),
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (res.status !== 200) throw new Error(`login as ${username}: ${res.status} ${await res.text()}`);
+  const cookie = res.headers.get('set-cookie')?.split(';')[0];
+  if (cookie === undefined) throw new Error(`login as ${username}: no session cookie`);
+  return cookie;
 }
 
 export async function startSystem(opts: SystemOptions = {}): Promise<SystemHandle> {
@@ -107,6 +153,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<SystemHandl
   const configDir = mkdtempSync(join(tmpdir(), 'lanewatch-system-'));
   const httpPort = await freeTcpPort();
   const linkIds = await writeTestConfig(configDir, influx.url, intervalMs, httpPort, opts);
+  await addSystemUsers(configDir);
   const logFile = join(configDir, 'system.log');
   const simulateArgs = ['simulate', '--config', configDir];
   if (opts.scenario !== undefined) {
@@ -139,5 +186,26 @@ export async function startSystem(opts: SystemOptions = {}): Promise<SystemHandl
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { url, influx, configDir, intervalMs, linkIds, logs, stop };
+  const cookies = new Map<string, string>();
+  const login = async (username: string) => {
+    let cookie = cookies.get(username);
+    if (cookie === undefined) {
+      cookie = await loginTo(url, username);
+      cookies.set(username, cookie);
+    }
+    return cookie;
+  };
+  const fetchAs = async (username: string, path: string, init: RequestInit = {}) => {
+    const cookie = await login(username);
+    const headers = new Headers(init.headers);
+    headers.set('cookie', cookie);
+    headers.set('origin', url);
+    return fetch(`${url}${path}`, { signal: AbortSignal.timeout(5_000), ...init, headers });
+  };
+  const getAs = async <T>(path: string, username = 'admin'): Promise<T> => {
+    const res = await fetchAs(username, path);
+    if (!res.ok) throw new Error(`GET ${path} as ${username}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+  return { url, influx, configDir, intervalMs, linkIds, password: testPassword, login, fetchAs, getAs, logs, stop };
 }

@@ -6,7 +6,7 @@
 // surge every episode resolves and is notified once; raising the province's reservation through
 // the API changes the verdict on the next samples; a stale If-Match gets 409 and loses nothing.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { startSystem, getJson, type SystemHandle } from '../helpers/system.ts';
+import { startSystem, signedInContext, type SystemHandle } from '../helpers/system.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook.ts';
 import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp.ts';
 import type { AnalyzerView, StateLevel } from '../../server/analysis/model.ts';
@@ -60,8 +60,8 @@ afterAll(async () => {
   await smtp?.stop();
 });
 
-const states = () => getJson<AnalyzerView>(`${system.url}/api/v1/states`);
-const alerts = async (query = '') => (await getJson<{ alerts: AlertEpisode[] }>(`${system.url}/api/v1/alerts${query}`)).alerts;
+const states = () => system.getAs<AnalyzerView>('/api/v1/states', 'viewer');
+const alerts = async (query = '') => (await system.getAs<{ alerts: AlertEpisode[] }>(`/api/v1/alerts${query}`, 'viewer')).alerts;
 
 async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -104,7 +104,8 @@ describe('an Internet surge in one province', () => {
     // The national view in Chromium while it is red (kept as a test artifact).
     const browser = await launchChromium();
     try {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      const context = await signedInContext(browser, system, 'viewer', { viewport: { width: 1400, height: 1000 } });
+      const page = await context.newPage();
       await page.goto(`${system.url}/#/`);
       await page.locator(`[data-testid="province-tile"][data-province="${province}"][data-state="critical"]`).waitFor({ timeout: 15_000 });
       await page.screenshot({ path: `${artifacts}squeeze-national-critical.png` });
@@ -112,20 +113,16 @@ describe('an Internet surge in one province', () => {
       await browser.close();
     }
 
-    // An open alert for the province; acknowledged by a named engineer.
+    // An open alert for the province; acknowledged by the province's own staff, named by their session.
     const open = await waitFor('an open alert', 10_000, async () => {
       const list = await alerts(`?province=${province}&state=open`);
       return list.length > 0 ? list : undefined;
     });
     expect(open.every((a) => a.province === province)).toBe(true);
     const first = open[0]!;
-    const ack = await fetch(`${system.url}/api/v1/alerts/${encodeURIComponent(first.id)}/ack`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ by: 'Nguyễn Văn An' }),
-    });
+    const ack = await system.fetchAs(province, `/api/v1/alerts/${encodeURIComponent(first.id)}/ack`, { method: 'POST' });
     expect(ack.status).toBe(200);
-    expect(((await ack.json()) as AlertEpisode).acknowledgedBy).toBe('Nguyễn Văn An');
+    expect(((await ack.json()) as AlertEpisode).acknowledgedBy).toBe(province);
 
     // The surge ends at 90 s; every episode resolves after clearAfter clean samples.
     await waitFor('the province back to ok', 90_000, async () => {
@@ -162,17 +159,17 @@ describe('an Internet surge in one province', () => {
   it('a higher reservation for the province changes the verdict on the next samples; a stale If-Match gets 409', async () => {
     const before = (await states()).links.find((l) => l.link === uplink && l.dir === 'down');
     expect(before?.last.conditions.encroaching).toBe(false);
-    const current = await fetch(`${system.url}/api/v1/policies`);
+    const current = await system.fetchAs('engineer', '/api/v1/policies');
     const etag = current.headers.get('etag') ?? '';
     const { revision, document } = (await current.json()) as { revision: number; document: PolicyDocument };
 
     const raised: PolicyDocument = structuredClone(document);
     raised.provinces[province] = { ...raised.provinces[province], reservations: { docex: { percent: 45 }, video: { percent: 45 } } };
     const put = (doc: PolicyDocument, ifMatch: string) =>
-      fetch(`${system.url}/api/v1/policies`, {
+      system.fetchAs('engineer', '/api/v1/policies', {
         method: 'PUT',
         headers: { 'content-type': 'application/json', 'if-match': ifMatch },
-        body: JSON.stringify({ document: doc, author: 'Trần Thị Bình', comment: 'more room for document exchange and video' }),
+        body: JSON.stringify({ document: doc, comment: 'more room for document exchange and video' }),
       });
     const accepted = await put(raised, etag);
     expect(accepted.status).toBe(200);
@@ -192,10 +189,10 @@ describe('an Internet surge in one province', () => {
     const stale = await put(document, etag);
     expect(stale.status).toBe(409);
     expect(((await stale.json()) as { currentRevision: number }).currentRevision).toBe(newRevision);
-    const now = (await getJson<{ revision: number; document: PolicyDocument }>(`${system.url}/api/v1/policies`));
+    const now = await system.getAs<{ revision: number; document: PolicyDocument }>('/api/v1/policies', 'viewer');
     expect(now.revision).toBe(newRevision);
     expect(now.document.provinces[province]?.reservations).toEqual({ docex: { percent: 45 }, video: { percent: 45 } });
-    const history = await getJson<{ revisions: { revision: number; author: string }[] }>(`${system.url}/api/v1/policies/history`);
-    expect(history.revisions[0]).toMatchObject({ revision: newRevision, author: 'Trần Thị Bình' });
+    const history = await system.getAs<{ revisions: { revision: number; author: string }[] }>('/api/v1/policies/history', 'viewer');
+    expect(history.revisions[0]).toMatchObject({ revision: newRevision, author: 'engineer' });
   }, 60_000);
 });
