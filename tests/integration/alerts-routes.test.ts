@@ -1,19 +1,15 @@
-// GET /api/v1/alerts and POST /api/v1/alerts/:id/ack on a real AlertBook (inject, no port).
+// GET /api/v1/alerts and POST /api/v1/alerts/:id/ack on the whole app with a tiny config
+// (inject, no port), as signed-in users: filters, newest first, the acknowledgement recorded
+// as the signed-in user, 404, 409, 400 naming the field, and a province user confined to its
+// own province's alerts.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { settingsSchema, topologySchema, type LanewatchConfig } from '../../config/schema.ts';
 import type { LinkStateChange, StateLevel } from '../../server/analysis/model.ts';
-import { AlertBook } from '../../server/alerts/alert-book.ts';
 import type { AlertEpisode } from '../../server/alerts/model.ts';
-import { Notifier } from '../../server/notify/notifier.ts';
-import { installErrorHandler } from '../../server/routes/errors.ts';
-import { alertRoutes } from '../../server/routes/alerts.ts';
-
-const log = pino({ level: 'silent' });
+import { startTestApp, type TestApp } from '../helpers/app.ts';
 
 function change(link: string, province: string, from: StateLevel, to: StateLevel, atMs: number): LinkStateChange {
   return {
@@ -43,43 +39,45 @@ function change(link: string, province: string, from: StateLevel, to: StateLevel
   };
 }
 
+/** Three provinces (a user each), two links on one router. */
+function tinyConfig(dir: string): LanewatchConfig {
+  const topology = topologySchema.parse({
+    provinces: [{ id: 'hue' }, { id: 'ha-noi' }, { id: 'can-tho' }],
+    routers: [{ id: 'core-hn', address: '127.0.0.1:161', snmp: { version: '2c', community: 'public' } }],
+    links: [
+      { id: 't1-hue', tier: 1, province: 'hue', router: 'core-hn', ifName: 'ge-0/0/1' },
+      { id: 't1-ha-noi', tier: 1, province: 'ha-noi', router: 'core-hn', ifName: 'ge-0/0/2' },
+    ],
+  });
+  return { dir, settings: settingsSchema.parse({}), topology, provinces: new Map(), classRules: [] };
+}
+
 describe('alert routes', () => {
   let dir: string;
-  let book: AlertBook;
-  let app: FastifyInstance;
+  let t: TestApp;
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lanewatch-alert-routes-'));
-    const topology = topologySchema.parse({
-      provinces: [{ id: 'hue' }, { id: 'ha-noi' }, { id: 'can-tho' }],
-      routers: [{ id: 'core-hn', address: '127.0.0.1:161', snmp: { version: '2c', community: 'public' } }],
-      links: [
-        { id: 't1-hue', tier: 1, province: 'hue', router: 'core-hn', ifName: 'ge-0/0/1' },
-        { id: 't1-ha-noi', tier: 1, province: 'ha-noi', router: 'core-hn', ifName: 'ge-0/0/2' },
-      ],
-    });
-    const config: LanewatchConfig = { dir, settings: settingsSchema.parse({}), topology, provinces: new Map(), classRules: [] };
-    book = await AlertBook.open({ dir, config, notifier: new Notifier({ notify: config.settings.notify, log }), log });
-    book.onStateChange(change('t1-hue', 'hue', 'ok', 'warning', 1_000));
-    book.onStateChange(change('t1-ha-noi', 'ha-noi', 'ok', 'critical', 2_000));
-    book.onStateChange(change('t1-hue', 'hue', 'warning', 'ok', 3_000));
-    book.onStateChange(change('t1-hue', 'hue', 'ok', 'warning', 4_000));
-    app = Fastify();
-    installErrorHandler(app);
-    await app.register(alertRoutes, { prefix: '/api/v1', book, provinceIds: new Set(topology.provinces.map((p) => p.id)) });
-    await app.ready();
+    t = await startTestApp({ config: tinyConfig(dir) });
+    t.alerts.onStateChange(change('t1-hue', 'hue', 'ok', 'warning', 1_000));
+    t.alerts.onStateChange(change('t1-ha-noi', 'ha-noi', 'ok', 'critical', 2_000));
+    t.alerts.onStateChange(change('t1-hue', 'hue', 'warning', 'ok', 3_000));
+    t.alerts.onStateChange(change('t1-hue', 'hue', 'ok', 'warning', 4_000));
   });
 
   afterEach(async () => {
-    await app.close();
-    await book.stop();
+    await t?.close();
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function list(query = ''): Promise<AlertEpisode[]> {
-    const res = await app.inject({ method: 'GET', url: `/api/v1/alerts${query}` });
-    expect(res.statusCode).toBe(200);
+  async function list(query = '', as = 'viewer'): Promise<AlertEpisode[]> {
+    const res = await t.as(as)({ method: 'GET', url: `/api/v1/alerts${query}` });
+    expect(res.statusCode, res.body).toBe(200);
     return (res.json() as { alerts: AlertEpisode[] }).alerts;
+  }
+
+  function ack(id: string, as: string, payload?: Record<string, unknown>) {
+    return t.as(as)({ method: 'POST', url: `/api/v1/alerts/${encodeURIComponent(id)}/ack`, ...(payload ? { payload } : {}) });
   }
 
   it('lists every episode newest first, with verdicts and notification records', async () => {
@@ -107,41 +105,93 @@ describe('alert routes', () => {
     ['?state=closed', 'state'],
     ['?province=atlantis', 'province'],
   ])('rejects %s naming the field', async (query, field) => {
-    const res = await app.inject({ method: 'GET', url: `/api/v1/alerts${query}` });
+    const res = await t.as('viewer')({ method: 'GET', url: `/api/v1/alerts${query}` });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ statusCode: 400, field });
   });
 
-  it('acknowledges by whom; the first acknowledgement stands; listed as acknowledged', async () => {
+  it('acknowledges as the signed-in user; the first acknowledgement stands; listed as acknowledged', async () => {
     const id = (await list('?province=ha-noi'))[0]!.id;
-    const res = await app.inject({ method: 'POST', url: `/api/v1/alerts/${encodeURIComponent(id)}/ack`, payload: { by: 'pham.van.d' } });
-    expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ id, state: 'acknowledged', acknowledgedBy: 'pham.van.d' });
-    const again = await app.inject({ method: 'POST', url: `/api/v1/alerts/${encodeURIComponent(id)}/ack`, payload: { by: 'someone.else' } });
-    expect(again.json()).toMatchObject({ acknowledgedBy: 'pham.van.d' });
+    const res = await ack(id, 'engineer');
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ id, state: 'acknowledged', acknowledgedBy: 'engineer' });
+    const again = await ack(id, 'admin');
+    expect(again.json()).toMatchObject({ acknowledgedBy: 'engineer' });
     expect((await list('?state=acknowledged')).map((a) => a.id)).toEqual([id]);
-    expect(book.get(id)?.acknowledgedBy).toBe('pham.van.d');
+    expect(t.alerts.get(id)?.acknowledgedBy).toBe('engineer');
+    // The audit log says who, and which alert.
+    const audit = await t.as('admin')({ method: 'GET', url: '/api/v1/audit' });
+    const acks = audit.json<{ entries: { actor: string | null; action: string; target?: string }[] }>().entries.filter((e) => e.action === 'alert-ack');
+    expect(acks.map((e) => [e.actor, e.target])).toContainEqual(['engineer', id]);
+  });
+
+  it('records the signed-in user, never a name given in the body', async () => {
+    const id = (await list('?state=open'))[0]!.id;
+    const res = await ack(id, 'engineer', { by: 'pham.van.d' });
+    // A body is not part of the route: whatever it says, the session names who acknowledged.
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ acknowledgedBy: 'engineer' });
+    expect(t.alerts.get(id)?.acknowledgedBy).toBe('engineer');
   });
 
   it('404 for an unknown id, 409 for a resolved episode', async () => {
-    const missing = await app.inject({ method: 'POST', url: '/api/v1/alerts/nope/ack', payload: { by: 'a' } });
+    const missing = await ack('nope', 'engineer');
     expect(missing.statusCode).toBe(404);
     const resolved = (await list('?state=resolved'))[0]!;
-    const res = await app.inject({ method: 'POST', url: `/api/v1/alerts/${encodeURIComponent(resolved.id)}/ack`, payload: { by: 'a' } });
+    const res = await ack(resolved.id, 'engineer');
     expect(res.statusCode).toBe(409);
-    expect(book.get(resolved.id)?.acknowledgedBy).toBeUndefined();
+    expect(t.alerts.get(resolved.id)?.acknowledgedBy).toBeUndefined();
   });
 
-  it.each([
-    [{}, 'by'],
-    [{ by: '' }, 'by'],
-    [{ by: '   ' }, 'by'],
-    [{ by: 'x'.repeat(101) }, 'by'],
-  ])('rejects ack body %j naming the field', async (payload, field) => {
+  it('a viewer may read but not acknowledge (403); nothing changes', async () => {
     const id = (await list('?state=open'))[0]!.id;
-    const res = await app.inject({ method: 'POST', url: `/api/v1/alerts/${encodeURIComponent(id)}/ack`, payload });
-    expect(res.statusCode).toBe(400);
-    expect(res.json()).toMatchObject({ field });
-    expect(book.get(id)?.state).toBe('open');
+    const res = await ack(id, 'viewer');
+    expect(res.statusCode).toBe(403);
+    expect(t.alerts.get(id)?.state).toBe('open');
+  });
+
+  it('an acknowledgement without an Origin header is refused (403); nothing changes', async () => {
+    const id = (await list('?state=open'))[0]!.id;
+    const cookie = await t.login('engineer');
+    const res = await t.app.inject({ method: 'POST', url: `/api/v1/alerts/${encodeURIComponent(id)}/ack`, headers: { cookie } });
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toMatchObject({ field: 'origin' });
+    expect(t.alerts.get(id)?.state).toBe('open');
+  });
+});
+
+describe('alert routes as a province user', () => {
+  let dir: string;
+  let t: TestApp;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lanewatch-alert-scope-'));
+    t = await startTestApp({ config: tinyConfig(dir) });
+    t.alerts.onStateChange(change('t1-hue', 'hue', 'ok', 'warning', 1_000));
+    t.alerts.onStateChange(change('t1-ha-noi', 'ha-noi', 'ok', 'critical', 2_000));
+  });
+
+  afterEach(async () => {
+    await t?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("lists its own province's alerts only; naming another province is 403", async () => {
+    const res = await t.as('hue')({ method: 'GET', url: '/api/v1/alerts' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json<{ alerts: AlertEpisode[] }>().alerts.map((a) => a.link)).toEqual(['t1-hue']);
+    const other = await t.as('hue')({ method: 'GET', url: '/api/v1/alerts?province=ha-noi' });
+    expect(other.statusCode).toBe(403);
+    expect(other.json()).toMatchObject({ statusCode: 403, message: expect.stringContaining('ha-noi') });
+  });
+
+  it("acknowledges its own alerts as itself; another province's alert is unknown to it (404)", async () => {
+    const [hue, haNoi] = [t.alerts.list({ province: 'hue' })[0]!, t.alerts.list({ province: 'ha-noi' })[0]!];
+    const foreign = await t.as('hue')({ method: 'POST', url: `/api/v1/alerts/${encodeURIComponent(haNoi.id)}/ack` });
+    expect(foreign.statusCode).toBe(404);
+    expect(t.alerts.get(haNoi.id)?.state).toBe('open');
+    const own = await t.as('hue')({ method: 'POST', url: `/api/v1/alerts/${encodeURIComponent(hue.id)}/ack` });
+    expect(own.statusCode, own.body).toBe(200);
+    expect(own.json()).toMatchObject({ id: hue.id, state: 'acknowledged', acknowledgedBy: 'hue' });
   });
 });
