@@ -280,19 +280,13 @@ export class PolicyStore implements PolicySource {
     };
   }
 
-  /**
-   * With a page request: summaries, newest first, read from disk past the ones in memory.
-   * Without: only the revisions held in memory (the keepInMemory newest), newest first.
-   */
-  history(page: HistoryPageRequest): Promise<HistoryPage>;
-  /** @deprecated Only the keepInMemory newest revisions; page with `history({ beforeRevision, limit })`. */
-  history(): PolicyRevision[];
-  history(page?: HistoryPageRequest): PolicyRevision[] | Promise<HistoryPage> {
-    if (page === undefined) return [...this.recent].reverse();
-    return this.historyPage(page);
+  /** The revisions held in full in memory (the keepInMemory newest), newest first. */
+  inMemoryRevisions(): number[] {
+    return this.recent.map((r) => r.revision).reverse();
   }
 
-  private async historyPage({ beforeRevision, limit }: HistoryPageRequest): Promise<HistoryPage> {
+  /** A page of revision summaries, newest first; past the ones in memory they are read from disk. */
+  async history({ beforeRevision, limit }: HistoryPageRequest): Promise<HistoryPage> {
     if (!Number.isInteger(limit) || limit < 1 || limit > historyPageMax) {
       throw new RangeError(`limit must be an integer from 1 to ${historyPageMax}`);
     }
@@ -302,7 +296,7 @@ export class PolicyStore implements PolicySource {
       // Looked up again each step: an unreadable file leaves `numbers` while we walk.
       const number = this.numbers[lowerBound(this.numbers, before) - 1];
       if (number === undefined) break;
-      const found = await this.readRevision(number);
+      const found = await this.revision(number);
       if (found !== undefined) revisions.push(summaryOf(found));
       before = number;
     }
@@ -315,16 +309,11 @@ export class PolicyStore implements PolicySource {
   }
 
   /** One revision in full: from memory when it is among the newest, else from its file. */
-  async readRevision(revision: number): Promise<PolicyRevision | undefined> {
-    const inMemory = this.revision(revision);
+  async revision(revision: number): Promise<PolicyRevision | undefined> {
+    const inMemory = this.recent.find((r) => r.revision === revision);
     if (inMemory !== undefined) return inMemory;
     if (this.numbers[lowerBound(this.numbers, revision)] !== revision) return undefined;
     return this.loadRevisionFile(revision);
-  }
-
-  /** @deprecated Only finds the keepInMemory newest revisions; use readRevision(). */
-  revision(revision: number): PolicyRevision | undefined {
-    return this.recent.find((r) => r.revision === revision);
   }
 
   /** Reads a revision file; an unreadable one is moved aside (never deleted) and forgotten, with a warning. */
@@ -367,7 +356,7 @@ export class PolicyStore implements PolicySource {
     return this.exclusive(async (): Promise<RollbackResult> => {
       const current = this.latest();
       if (options.ifRevision !== current.revision) return { ok: false, conflict: true, currentRevision: current.revision };
-      const target = await this.readRevision(revision);
+      const target = await this.revision(revision);
       if (target === undefined) return { ok: false, notFound: true, revision };
       const problems = checkAgainstTopology(target.document, this.topology);
       if (problems.length > 0) return { ok: false, invalid: true, problems };

@@ -65,8 +65,8 @@ describe('PolicyStore', () => {
   it('seeds revision 1 in an empty directory, durably', async () => {
     const store = await open();
     expect(store.current()).toEqual({ revision: 1, document: seed });
-    expect(store.history()).toHaveLength(1);
-    expect(await store.readRevision(1)).toMatchObject({ revision: 1, author: 'lanewatch', changes: [], document: seed });
+    expect((await store.history({ limit: 10 })).revisions).toHaveLength(1);
+    expect(await store.revision(1)).toMatchObject({ revision: 1, author: 'lanewatch', changes: [], document: seed });
     expect(revisionFiles()).toEqual(['revision-000001.json']);
     const onDisk = JSON.parse(readFileSync(join(dir, 'revision-000001.json'), 'utf8')) as { document: unknown };
     expect(onDisk.document).toEqual(seed);
@@ -85,7 +85,7 @@ describe('PolicyStore', () => {
     });
     expect(seen).toEqual([2]);
     expect(store.current().revision).toBe(2);
-    const [newest, oldest] = store.history();
+    const [newest, oldest] = (await store.history({ limit: 10 })).revisions;
     expect(newest).toMatchObject({ revision: 2, author: 'ky-su-an', comment: 'more video', atMs: clockMs });
     expect(oldest?.revision).toBe(1);
     expect(store.effective('t2-thanh-hoa-sam-son')?.from['reservations.video']).toBe('province');
@@ -139,7 +139,7 @@ describe('PolicyStore', () => {
     expect(await store.rollback(2, { author: 'b', ifRevision: 2 })).toMatchObject({ ok: true, unchanged: true, revision: 2 });
     expect(revisionFiles()).toHaveLength(2);
     expect(seen).toEqual([2]);
-    expect(store.history().map((r) => r.author)).toEqual(['a', 'lanewatch']);
+    expect((await store.history({ limit: 10 })).revisions.map((r) => r.author)).toEqual(['a', 'lanewatch']);
   });
 
   it('rollback makes a new revision equal to the one restored', async () => {
@@ -148,7 +148,7 @@ describe('PolicyStore', () => {
     await store.update(withThanhHoaVideo(50), { author: 'a', ifRevision: 2 });
     const back = await store.rollback(1, { author: 'b', comment: 'undo', ifRevision: 3 });
     expect(back).toMatchObject({ ok: true, revision: 4, document: seed });
-    expect(await store.readRevision(4)).toMatchObject({
+    expect(await store.revision(4)).toMatchObject({
       rollbackOf: 1,
       author: 'b',
       comment: 'undo',
@@ -157,24 +157,24 @@ describe('PolicyStore', () => {
     expect(store.current().document).toEqual(seed);
     expect(await store.rollback(9, { author: 'b', ifRevision: 4 })).toEqual({ ok: false, notFound: true, revision: 9 });
     expect(await store.rollback(2, { author: 'b', ifRevision: 3 })).toEqual({ ok: false, conflict: true, currentRevision: 4 });
-    expect(store.history().map((r) => r.revision)).toEqual([4, 3, 2, 1]);
+    expect((await store.history({ limit: 10 })).revisions.map((r) => r.revision)).toEqual([4, 3, 2, 1]);
   });
 
   it('reopening gives the same revision and history; the seed is then ignored', async () => {
     const first = await open();
     await first.update(withThanhHoaVideo(40), { author: 'a', ifRevision: 1 });
     await first.rollback(1, { author: 'b', ifRevision: 2 });
-    const history = first.history();
+    const history = await first.history({ limit: 10 });
     const second = await open(withThanhHoaVideo(10));
     expect(second.current()).toEqual(first.current());
-    expect(second.history()).toEqual(history);
+    expect(await second.history({ limit: 10 })).toEqual(history);
     expect(lines.some((l) => l.msg === 'policies loaded' && l['revision'] === 3)).toBe(true);
   });
 
   it('a crash mid-write: a torn tmp file and a partial revision file are ignored with a warning', async () => {
     const first = await open();
     await first.update(withThanhHoaVideo(40), { author: 'a', ifRevision: 1 });
-    const full = JSON.stringify({ ...(await first.readRevision(2)), revision: 3, document: withThanhHoaVideo(60) });
+    const full = JSON.stringify({ ...(await first.revision(2)), revision: 3, document: withThanhHoaVideo(60) });
     // A write that died before its rename, and one whose file is cut short.
     writeFileSync(join(dir, `.revision-000003.json.4242.0d9e.tmp`), full.slice(0, 40));
     writeFileSync(join(dir, 'revision-000003.json'), full.slice(0, full.length / 2));
@@ -200,7 +200,7 @@ describe('PolicyStore', () => {
     writeFileSync(join(dir, 'revision-000003.json'), two);
     writeFileSync(
       join(dir, 'revision-000004.json'),
-      JSON.stringify({ ...(await first.readRevision(2)), revision: 4, document: { defaults: {} } }),
+      JSON.stringify({ ...(await first.revision(2)), revision: 4, document: { defaults: {} } }),
     );
     lines.length = 0;
     const reopened = await open();
@@ -290,7 +290,7 @@ describe('PolicyStore history beyond memory', () => {
     const store = await open(seed, 3);
     await filled(store, 10);
     // Memory: the 3 newest in full. Disk: all 11, nothing deleted.
-    expect(store.history().map((r) => r.revision)).toEqual([11, 10, 9]);
+    expect(store.inMemoryRevisions()).toEqual([11, 10, 9]);
     expect(revisionFiles()).toHaveLength(11);
 
     const first = await store.history({ limit: 4 });
@@ -313,11 +313,11 @@ describe('PolicyStore history beyond memory', () => {
     expect(await store.history({ beforeRevision: 3, limit: 2 })).toEqual({ revisions: [expect.objectContaining({ revision: 2 }), expect.objectContaining({ revision: 1 })] });
 
     // One old revision in full, read from its file; rollback to it works the same.
-    expect(await store.readRevision(2)).toMatchObject({ revision: 2, author: 'engineer-0', document: withThanhHoaVideo(20) });
-    expect(store.revision(2)).toBeUndefined();
-    expect(await store.readRevision(99)).toBeUndefined();
+    expect(await store.revision(2)).toMatchObject({ revision: 2, author: 'engineer-0', document: withThanhHoaVideo(20) });
+    expect(store.inMemoryRevisions()).not.toContain(2);
+    expect(await store.revision(99)).toBeUndefined();
     expect(await store.rollback(2, { author: 'b', ifRevision: 11 })).toMatchObject({ ok: true, revision: 12, document: withThanhHoaVideo(20) });
-    expect(store.history().map((r) => r.revision)).toEqual([12, 11, 10]);
+    expect(store.inMemoryRevisions()).toEqual([12, 11, 10]);
     expect(revisionFiles()).toHaveLength(12);
   });
 
@@ -345,6 +345,6 @@ describe('PolicyStore history beyond memory', () => {
       ['ignoring an unreadable policy revision', 'not complete JSON'],
     ]);
     expect(readdirSync(dir).some((name) => name.startsWith('revision-000002.json.corrupt-'))).toBe(true);
-    expect(await reopened.readRevision(2)).toBeUndefined();
+    expect(await reopened.revision(2)).toBeUndefined();
   });
 });
