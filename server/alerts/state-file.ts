@@ -1,13 +1,35 @@
-// The alert episodes on disk: one JSON file replaced atomically (write a temporary file,
-// fsync, rename over, fsync the directory), so a crash mid-write leaves the previous
-// version intact. Writes are serialised and coalesced: the latest state always lands.
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+// The alert episodes on disk: a snapshot (`alerts.json`, replaced atomically: tmp file, fsync,
+// rename, fsync of the directory) and a journal (`alerts.journal.jsonl`) of the changes made
+// since, one JSON line per change (the episode as it now stands, or its removal), numbered.
+//
+// A change is durable once its line is fsynced: `put()` resolves then, and rejects when the
+// write failed. Lines that arrive while a write is running go into the next one (group
+// commit: no added delay, at most `maxBatchLines` lines per fsync), so a change waits for at
+// most the write in progress and its own.
+//
+// Compaction writes the live state as a new snapshot, numbered with the last change it holds,
+// then empties the journal: at open, at close, and when the journal outgrows
+// `compactFactor` × the live state (and `compactMinBytes`). Loading replays the journal lines
+// numbered after the snapshot (a crash between the two steps of a compaction replays
+// nothing twice); a torn last line, which a crash in the middle of an append leaves, is
+// skipped. A version 1 `alerts.json` (the whole state rewritten on every change) loads as a
+// snapshot and the compaction at open migrates it.
+import { mkdir, open, readdir, readFile, rename, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { AlertEpisode } from './model.ts';
 
 export const alertsFileName = 'alerts.json';
-const fileVersion = 1;
+export const journalFileName = 'alerts.journal.jsonl';
+const snapshotVersion = 2;
+
+/** Journal lines written with one fsync, at most. */
+export const maxBatchLines = 256;
+/** The journal is compacted when it is larger than this many times the live state… */
+export const defaultCompactFactor = 4;
+/** …and larger than this (a small state is not rewritten every few changes). */
+export const defaultCompactMinBytes = 1024 * 1024;
 
 const direction = z.enum(['down', 'up']);
 const level = z.enum(['ok', 'warning', 'critical']);
@@ -65,126 +87,342 @@ export const episodeSchema = z.object({
   notifications: z.array(recordSchema),
 });
 
-const fileSchema = z.object({ version: z.literal(fileVersion), episodes: z.array(episodeSchema) });
+const seqSchema = z.number().int().min(1);
 
-export type LoadResult =
-  | { kind: 'loaded'; episodes: AlertEpisode[] }
-  | { kind: 'missing' }
-  | { kind: 'invalid'; reason: string; movedTo: string };
+const snapshotSchema = z.union([
+  z.object({ version: z.literal(1), episodes: z.array(episodeSchema) }),
+  z.object({ version: z.literal(snapshotVersion), seq: z.number().int().min(0), episodes: z.array(episodeSchema) }),
+]);
 
-/** Reads the episodes; a file that does not parse is moved aside (never overwritten) and reported. */
-export async function loadEpisodes(dir: string, nowMs: number): Promise<LoadResult> {
-  const path = join(dir, alertsFileName);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if (err instanceof Error && 'code' in err && err.code === 'ENOENT') return { kind: 'missing' };
-    throw new Error(`cannot read ${path}`, { cause: err });
-  }
-  let reason: string;
-  try {
-    const parsed = fileSchema.safeParse(JSON.parse(text) as unknown);
-    if (parsed.success) return { kind: 'loaded', episodes: parsed.data.episodes };
-    const issue = parsed.error.issues[0];
-    reason = issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid';
-  } catch (err) {
-    reason = err instanceof Error ? err.message : String(err);
-  }
-  const movedTo = `${path}.invalid-${nowMs}`;
-  await rename(path, movedTo);
-  return { kind: 'invalid', reason, movedTo };
+const lineSchema = z.union([
+  z.object({ seq: seqSchema, op: z.literal('put'), episode: episodeSchema }),
+  z.object({ seq: seqSchema, op: z.literal('drop'), id: z.string().min(1) }),
+]);
+
+/** What loading found, for the log. */
+export interface LoadReport {
+  snapshot: 'loaded' | 'missing' | 'invalid';
+  /** The snapshot was a version 1 file (migrated by the compaction at open). */
+  migrated: boolean;
+  /** Where an unreadable snapshot was moved (never overwritten). */
+  movedTo?: string;
+  invalidReason?: string;
+  /** Journal lines applied (those numbered after the snapshot). */
+  replayed: number;
+  /** Journal lines that did not parse, by line number (1-based); the last one when `tornTail`. */
+  skippedLines: number[];
+  /** The journal ended in a line cut short (a crash mid-append): skipped. */
+  tornTail: boolean;
 }
 
-/** Writes `value` as JSON to `path` atomically. */
-export async function writeJsonAtomic(path: string, dir: string, value: unknown): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  const handle = await open(tmp, 'w');
+interface LoadedState {
+  episodes: Map<string, AlertEpisode>;
+  seq: number;
+  report: LoadReport;
+}
+
+function issueText(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid';
+}
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof Error && 'code' in err && err.code === 'ENOENT';
+}
+
+async function readOptional(path: string): Promise<string | undefined> {
   try {
-    await handle.writeFile(JSON.stringify(value));
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw new Error(`cannot read ${path}`, { cause: err });
+  }
+}
+
+/** Reads the snapshot and replays the journal after it. An unreadable snapshot is moved aside. */
+export async function loadAlertState(dir: string, nowMs: number): Promise<LoadedState> {
+  const report: LoadReport = { snapshot: 'missing', migrated: false, replayed: 0, skippedLines: [], tornTail: false };
+  const episodes = new Map<string, AlertEpisode>();
+  let seq = 0;
+
+  const snapshotPath = join(dir, alertsFileName);
+  const snapshotText = await readOptional(snapshotPath);
+  if (snapshotText !== undefined) {
+    let reason: string | undefined;
+    try {
+      const parsed = snapshotSchema.safeParse(JSON.parse(snapshotText) as unknown);
+      if (parsed.success) {
+        for (const episode of parsed.data.episodes) episodes.set(episode.id, episode);
+        if (parsed.data.version === snapshotVersion) seq = parsed.data.seq;
+        report.snapshot = 'loaded';
+        report.migrated = parsed.data.version === 1;
+      } else {
+        reason = issueText(parsed.error);
+      }
+    } catch (err) {
+      reason = err instanceof Error ? err.message : String(err);
+    }
+    if (reason !== undefined) {
+      const movedTo = `${snapshotPath}.invalid-${nowMs}`;
+      await rename(snapshotPath, movedTo);
+      report.snapshot = 'invalid';
+      report.movedTo = movedTo;
+      report.invalidReason = reason;
+    }
+  }
+
+  const journalText = (await readOptional(join(dir, journalFileName))) ?? '';
+  const lines = journalText.split('\n');
+  // The text after the last newline: empty after a complete append, a fragment after a torn one.
+  const tail = lines.pop() ?? '';
+  if (tail.length > 0) {
+    report.tornTail = true;
+    report.skippedLines.push(lines.length + 1);
+  }
+  let maxSeq = seq;
+  lines.forEach((text, index) => {
+    if (text.length === 0) return;
+    let parsed: ReturnType<typeof lineSchema.safeParse>;
+    try {
+      parsed = lineSchema.safeParse(JSON.parse(text) as unknown);
+    } catch {
+      report.skippedLines.push(index + 1);
+      return;
+    }
+    if (!parsed.success) {
+      report.skippedLines.push(index + 1);
+      return;
+    }
+    const line = parsed.data;
+    maxSeq = Math.max(maxSeq, line.seq);
+    if (line.seq <= seq) return; // already in the snapshot
+    if (line.op === 'put') episodes.set(line.episode.id, line.episode);
+    else episodes.delete(line.id);
+    report.replayed += 1;
+  });
+  report.skippedLines.sort((a, b) => a - b);
+  return { episodes, seq: maxSeq, report };
+}
+
+/** Flushes a directory's entries (a rename, a new file) to disk. */
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
     await handle.sync();
   } finally {
     await handle.close();
   }
+}
+
+/** Writes `text` to `path` atomically (tmp file, fsync, rename, fsync of the directory). */
+export async function writeFileAtomic(path: string, dir: string, text: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
   try {
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
   }
-  const dirHandle = await open(dir, 'r');
+  await syncDir(dir);
+}
+
+/** Appends `text` to `path` and fsyncs it (the file is opened for each batch, and closed in every case). */
+async function appendDurably(path: string, text: string): Promise<void> {
+  const handle = await open(path, 'a');
   try {
-    await dirHandle.sync();
+    await handle.appendFile(text, 'utf8');
+    await handle.datasync();
   } finally {
-    await dirHandle.close();
+    await handle.close();
   }
 }
 
-interface Waiter {
-  generation: number;
+export interface AlertJournalOptions {
+  /** Where `alerts.json` and `alerts.journal.jsonl` live (created when missing). */
+  dir: string;
+  log: Logger;
+  now?: () => number;
+  compactFactor?: number;
+  compactMinBytes?: number;
+}
+
+interface QueuedLine {
+  seq: number;
+  text: string;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
 
 /**
- * The episodes file. `save(snapshot)` resolves once a write that includes that call (the
- * snapshot is taken when a write starts) is on disk; saves during a write are coalesced
- * into the next one. One write at a time.
+ * The episodes as the journal holds them, and the writer. `put`/`drop` take effect in the
+ * journal's view at once (a compaction snapshots it) and resolve once on disk.
  */
-export class EpisodeFile {
+export class AlertJournal {
   readonly #dir: string;
-  readonly #path: string;
-  #latest: (() => AlertEpisode[]) | undefined;
-  #requested = 0;
-  #written = 0;
+  readonly #journalPath: string;
+  readonly #log: Logger;
+  readonly #compactFactor: number;
+  readonly #compactMinBytes: number;
+  /** The latest version of every episode handed to put(), by id. */
+  readonly #live: Map<string, AlertEpisode>;
+  /** The size of each episode's latest journal line: the live state's size. */
+  readonly #liveBytes = new Map<string, number>();
+  #liveTotalBytes = 0;
+  #seq: number;
+  #journalBytes = 0;
+  /** A failed append may have left a fragment that could not be cut off: the next batch starts on a new line. */
+  #maybeTorn = false;
+  #queue: QueuedLine[] = [];
   #loop: Promise<void> | undefined;
-  #waiters: Waiter[] = [];
+  #closed = false;
 
-  constructor(dir: string) {
-    this.#dir = dir;
-    this.#path = join(dir, alertsFileName);
+  private constructor(options: AlertJournalOptions, state: LoadedState) {
+    this.#dir = options.dir;
+    this.#journalPath = join(options.dir, journalFileName);
+    this.#log = options.log;
+    this.#compactFactor = options.compactFactor ?? defaultCompactFactor;
+    this.#compactMinBytes = options.compactMinBytes ?? defaultCompactMinBytes;
+    this.#live = state.episodes;
+    this.#seq = state.seq;
+    for (const episode of state.episodes.values()) this.#setLiveBytes(episode.id, Buffer.byteLength(JSON.stringify(episode)));
   }
 
-  async ensureDir(): Promise<void> {
-    await mkdir(this.#dir, { recursive: true });
+  /**
+   * Loads the state and compacts it (so the journal starts empty, and an old-format file is
+   * rewritten in the current one). Throws when the directory cannot be written.
+   */
+  static async open(options: AlertJournalOptions): Promise<{ journal: AlertJournal; episodes: AlertEpisode[]; report: LoadReport }> {
+    await mkdir(options.dir, { recursive: true });
+    // What a crash in the middle of a snapshot write leaves: never read, removed.
+    for (const name of await readdir(options.dir)) {
+      if (/^alerts\.json\.\d+\.tmp$/.test(name)) await rm(join(options.dir, name), { force: true });
+    }
+    const state = await loadAlertState(options.dir, (options.now ?? Date.now)());
+    const journal = new AlertJournal(options, state);
+    await journal.#compact();
+    return { journal, episodes: [...state.episodes.values()], report: state.report };
   }
 
-  save(snapshot: () => AlertEpisode[]): Promise<void> {
-    this.#latest = snapshot;
-    const generation = ++this.#requested;
-    const done = new Promise<void>((resolve, reject) => this.#waiters.push({ generation, resolve, reject }));
-    this.#loop ??= this.#run();
-    return done;
+  /** Bytes in the journal since the last compaction. */
+  get journalBytes(): number {
+    return this.#journalBytes;
   }
 
-  /** Resolves when no write is running or waiting. */
+  /** Records the episode as it now stands; resolves once that is on disk. */
+  put(episode: AlertEpisode): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('alert journal closed'));
+    const seq = ++this.#seq;
+    const text = `${JSON.stringify({ seq, op: 'put', episode })}\n`;
+    this.#live.set(episode.id, episode);
+    this.#setLiveBytes(episode.id, Buffer.byteLength(text));
+    return this.#enqueue(seq, text);
+  }
+
+  /** Records that the episode is gone; resolves once that is on disk. */
+  drop(id: string): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('alert journal closed'));
+    const seq = ++this.#seq;
+    this.#live.delete(id);
+    this.#setLiveBytes(id, undefined);
+    return this.#enqueue(seq, `${JSON.stringify({ seq, op: 'drop', id })}\n`);
+  }
+
+  /** Resolves when nothing is waiting to be written. */
   async flush(): Promise<void> {
     while (this.#loop !== undefined) await this.#loop;
   }
 
+  /** Writes what is queued, compacts (a clean stop leaves one snapshot) and refuses further changes. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.flush();
+    try {
+      await this.#compact();
+    } catch (err) {
+      this.#log.error({ err }, 'alert state not compacted at close; the journal keeps every change');
+    }
+  }
+
+  #setLiveBytes(id: string, bytes: number | undefined): void {
+    this.#liveTotalBytes -= this.#liveBytes.get(id) ?? 0;
+    if (bytes === undefined) {
+      this.#liveBytes.delete(id);
+      return;
+    }
+    this.#liveBytes.set(id, bytes);
+    this.#liveTotalBytes += bytes;
+  }
+
+  #enqueue(seq: number, text: string): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => this.#queue.push({ seq, text, resolve, reject }));
+    this.#loop ??= this.#run();
+    return done;
+  }
+
   async #run(): Promise<void> {
     try {
-      while (this.#written < this.#requested) {
-        const generation = this.#requested;
-        const snapshot = this.#latest;
-        let failure: { err: unknown } | undefined;
-        try {
-          if (snapshot !== undefined) {
-            await writeJsonAtomic(this.#path, this.#dir, { version: fileVersion, episodes: snapshot() });
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, maxBatchLines);
+        await this.#append(batch);
+        if (this.#journalBytes > Math.max(this.#compactMinBytes, this.#compactFactor * this.#liveTotalBytes)) {
+          try {
+            await this.#compact();
+          } catch (err) {
+            // The journal still holds every change: nothing is lost, it only grows.
+            this.#log.error({ err, journalBytes: this.#journalBytes }, 'alert state not compacted');
           }
-        } catch (err) {
-          failure = { err };
-        }
-        this.#written = generation;
-        const settled = this.#waiters.filter((w) => w.generation <= generation);
-        this.#waiters = this.#waiters.filter((w) => w.generation > generation);
-        for (const waiter of settled) {
-          if (failure) waiter.reject(failure.err);
-          else waiter.resolve();
         }
       }
     } finally {
       this.#loop = undefined;
     }
+  }
+
+  async #append(batch: QueuedLine[]): Promise<void> {
+    let text = batch.map((line) => line.text).join('');
+    if (this.#maybeTorn) text = `\n${text}`;
+    try {
+      await appendDurably(this.#journalPath, text);
+    } catch (err) {
+      // Cut off whatever part of the batch got in, so the next line starts clean.
+      try {
+        await truncate(this.#journalPath, this.#journalBytes);
+      } catch {
+        this.#maybeTorn = true;
+      }
+      const failure = new Error(`alert journal not written (${batch.length} change${batch.length === 1 ? '' : 's'})`, { cause: err });
+      for (const line of batch) line.reject(failure);
+      return;
+    }
+    this.#maybeTorn = false;
+    this.#journalBytes += Buffer.byteLength(text);
+    for (const line of batch) line.resolve();
+  }
+
+  /** The live state as a snapshot, then an empty journal. */
+  async #compact(): Promise<void> {
+    const seq = this.#seq;
+    const text = JSON.stringify({ version: snapshotVersion, seq, episodes: [...this.#live.values()] });
+    await writeFileAtomic(join(this.#dir, alertsFileName), this.#dir, text);
+    // From here the snapshot holds every change numbered up to seq: journal lines up to it are
+    // skipped on load, so a crash before the journal is emptied replays nothing twice.
+    const handle = await open(this.#journalPath, 'w');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await syncDir(this.#dir);
+    this.#journalBytes = 0;
+    this.#maybeTorn = false;
+    this.#log.debug({ seq, episodes: this.#live.size, bytes: text.length }, 'alert state compacted');
   }
 }

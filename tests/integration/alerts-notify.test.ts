@@ -213,7 +213,7 @@ describe('alert book with real webhook and SMTP receivers', () => {
     first.onStateChange(change('ok', 'warning', 1_000));
     first.onStateChange(change('ok', 'critical', 1_000, 't1-ha-noi', 'ha-noi'));
     const hue = first.list({ province: 'hue' })[0]!;
-    expect(first.ack(hue.id, 'le.thi.c')).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'le.thi.c' });
+    expect(await first.ack(hue.id, 'le.thi.c')).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'le.thi.c' });
     await waitUntil('raise delivered', () => settled(first.get(hue.id)));
     await first.stop();
 
@@ -227,7 +227,7 @@ describe('alert book with real webhook and SMTP receivers', () => {
     expect(hook.delivered()).toHaveLength(1);
     expect(smtp.messages).toHaveLength(1);
     second.onStateChange(change('warning', 'ok', 6_000));
-    expect(second.ack(hue.id, 'x')).toBe('resolved');
+    expect(await second.ack(hue.id, 'x')).toBe('resolved');
     await waitUntil('resolve delivered', () => settled(second.get(hue.id)) && second.get(hue.id)!.notifications.length === 4);
     expect(hookPayloads(hook).map((p) => p.kind)).toEqual(['raise', 'resolve']);
   });
