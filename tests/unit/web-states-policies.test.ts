@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LinkSample } from '../../collector/samples.ts';
 import { alertsPath, parseLiveMessage, policyChangeSchema, type Alert, type StatesView, type Topology } from '../../web/src/lib/api.ts';
-import { canAcknowledge, cleanName, episodeDurationMs, filterAlerts, readUserName, storeUserName, userNameStorageKey } from '../../web/src/lib/alerts.ts';
+import { canAcknowledge, episodeDurationMs, filterAlerts } from '../../web/src/lib/alerts.ts';
 import { sampleKey } from '../../web/src/lib/live-store.ts';
 import { tierOneRows } from '../../web/src/lib/national.ts';
 import {
@@ -154,20 +154,6 @@ describe('alerts', () => {
     expect(alertsPath({})).toBe('/api/v1/alerts');
     expect(alertsPath({ state: 'open', province: 'hue' })).toBe('/api/v1/alerts?state=open&province=hue');
     expect(alertsPath({ province: '' })).toBe('/api/v1/alerts');
-  });
-
-  it('cleans and remembers the name', () => {
-    expect(cleanName('  Lan  ')).toBe('Lan');
-    expect(cleanName('   ')).toBeNull();
-    expect(cleanName('x'.repeat(101))).toBeNull();
-    expect(cleanName('x'.repeat(100))).toHaveLength(100);
-    const store = new Map<string, string>();
-    const storage = { getItem: (key: string) => store.get(key) ?? null, setItem: (key: string, value: string) => void store.set(key, value) };
-    expect(readUserName(storage)).toBe('');
-    storeUserName(storage, 'Lan');
-    expect(store.get(userNameStorageKey)).toBe('Lan');
-    expect(readUserName(storage)).toBe('Lan');
-    expect(readUserName(null)).toBe('');
   });
 });
 

@@ -1,33 +1,7 @@
-// The alerts page's small rules: who is acknowledging (remembered in localStorage), which
-// episodes can be acknowledged, and the order and filter of the list. Pure functions.
+// The alerts page's small rules: which episodes can be acknowledged (whoever may do it: see
+// permissions.ts), and the order and filter of the list. Pure functions.
 import type { Alert, EpisodeState } from './api.ts';
 import { episodeStates } from './api.ts';
-
-export const userNameStorageKey = 'lanewatch.user';
-/** The server accepts a name of 1 to 100 characters. */
-export const maxNameLength = 100;
-
-/** The trimmed name, or null when it is empty or too long. */
-export function cleanName(name: string): string | null {
-  const trimmed = name.trim();
-  return trimmed === '' || trimmed.length > maxNameLength ? null : trimmed;
-}
-
-export function readUserName(storage: Pick<Storage, 'getItem'> | null): string {
-  try {
-    return storage?.getItem(userNameStorageKey) ?? '';
-  } catch {
-    return '';
-  }
-}
-
-export function storeUserName(storage: Pick<Storage, 'setItem'> | null, name: string): void {
-  try {
-    storage?.setItem(userNameStorageKey, name);
-  } catch {
-    // Private mode or a full quota: the name is asked again next time.
-  }
-}
 
 export function canAcknowledge(alert: Pick<Alert, 'state'>): boolean {
   return alert.state === 'open';

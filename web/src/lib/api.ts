@@ -1,6 +1,8 @@
 // The server API as the UI sees it: schemas for every response and live message (data from
-// the server is `unknown` until one of these accepts it), and small fetch helpers.
+// the server is `unknown` until one of these accepts it), and small fetch helpers. A 401 from
+// any data route (the session ended) is announced on `window` as `sessionEndedEvent`.
 import { z } from 'zod';
+import { roles, type Principal } from '../../../api/access.ts';
 import type { LinkSample, QosClassMapping, ServiceClass } from '../../../collector/samples.ts';
 
 export type { LinkSample, QosClassMapping, ServiceClass };
@@ -210,8 +212,9 @@ export async function fetchAlerts(
   return (await fetchJson(alertsPath(query), alertsSchema, signal)).alerts;
 }
 
-export function acknowledgeAlert(id: string, by: string): Promise<Alert> {
-  return sendJson(`/api/v1/alerts/${encodeURIComponent(id)}/ack`, { method: 'POST', body: { by } }, alertSchema);
+/** Acknowledged in the name of the signed-in user (the server knows who). */
+export function acknowledgeAlert(id: string): Promise<Alert> {
+  return sendJson(`/api/v1/alerts/${encodeURIComponent(id)}/ack`, { method: 'POST', body: {} }, alertSchema);
 }
 
 // ---- Policies ----------------------------------------------------------------------------
@@ -302,18 +305,19 @@ export function validatePolicy(document: unknown, signal?: AbortSignal): Promise
   return sendJson('/api/v1/policies/validate', { method: 'POST', body: { document }, signal }, policyValidationSchema);
 }
 
+/** Saved in the name of the signed-in user (the server records who). */
 export function savePolicy(
-  request: { document: unknown; author: string; comment?: string; revision: number },
+  request: { document: unknown; comment?: string; revision: number },
 ): Promise<z.infer<typeof policySavedSchema>> {
-  const body: Record<string, unknown> = { document: request.document, author: request.author };
+  const body: Record<string, unknown> = { document: request.document };
   if (request.comment !== undefined && request.comment !== '') body['comment'] = request.comment;
   return sendJson('/api/v1/policies', { method: 'PUT', body, ifMatch: request.revision }, policySavedSchema);
 }
 
-export function rollbackPolicy(request: { revision: number; author: string; currentRevision: number }): Promise<unknown> {
+export function rollbackPolicy(request: { revision: number; currentRevision: number }): Promise<unknown> {
   return sendJson(
     '/api/v1/policies/rollback',
-    { method: 'POST', body: { revision: request.revision, author: request.author }, ifMatch: request.currentRevision },
+    { method: 'POST', body: { revision: request.revision }, ifMatch: request.currentRevision },
     z.unknown(),
   );
 }
@@ -334,6 +338,92 @@ export class ApiError extends Error {
   }
 }
 
+/** Announced on `window` when a data route answers 401: the session expired or was revoked. */
+export const sessionEndedEvent = 'lanewatch:session-ended';
+
+async function jsonBody(response: Response): Promise<unknown> {
+  try {
+    return (await response.json()) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+/** The error for a non-2xx answer; a 401 also tells the session (see `sessionEndedEvent`). */
+function failure(path: string, status: number, body: unknown): ApiError {
+  if (status === 401 && typeof window !== 'undefined') window.dispatchEvent(new Event(sessionEndedEvent));
+  return new ApiError(path, status, body);
+}
+
+// ---- Session -----------------------------------------------------------------------------
+
+export const principalSchema: z.ZodType<Principal> = z.object({
+  username: z.string(),
+  role: z.enum(roles),
+  province: z.string().optional(),
+});
+
+const loginReplySchema = z.object({ user: principalSchema });
+
+/** What a login attempt came to. Wrong credentials, throttling and an unreachable server are outcomes, not faults. */
+export type LoginOutcome =
+  | { kind: 'signed-in'; principal: Principal }
+  | { kind: 'wrong-credentials' }
+  | { kind: 'throttled'; retryAfterSeconds: number | null }
+  | { kind: 'invalid'; field: string | null }
+  | { kind: 'unreachable'; status: number | null };
+
+/**
+ * Seconds to wait from a `Retry-After` header (delay-seconds or an HTTP date), or null when
+ * there is none or it cannot be read.
+ */
+export function retryAfterSeconds(header: string | null, nowMs: number): number | null {
+  if (header === null || header.trim() === '') return null;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text);
+  const atMs = Date.parse(text);
+  return Number.isNaN(atMs) ? null : Math.max(0, Math.ceil((atMs - nowMs) / 1000));
+}
+
+export async function login(credentials: { username: string; password: string }): Promise<LoginOutcome> {
+  let response: Response;
+  try {
+    response = await fetch('/api/v1/auth/login', {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: JSON.stringify(credentials),
+    });
+  } catch {
+    return { kind: 'unreachable', status: null };
+  }
+  const body = await jsonBody(response);
+  if (response.status === 401) return { kind: 'wrong-credentials' };
+  if (response.status === 429) {
+    return { kind: 'throttled', retryAfterSeconds: retryAfterSeconds(response.headers.get('retry-after'), Date.now()) };
+  }
+  if (response.status === 400) return { kind: 'invalid', field: new ApiError('/api/v1/auth/login', 400, body).field ?? null };
+  const parsed = loginReplySchema.safeParse(body);
+  if (!response.ok || !parsed.success) return { kind: 'unreachable', status: response.status };
+  return { kind: 'signed-in', principal: parsed.data.user };
+}
+
+/** Ends the session on the server; the cookie goes with it. */
+export async function logout(): Promise<void> {
+  const response = await fetch('/api/v1/auth/logout', { method: 'POST' });
+  if (!response.ok && response.status !== 401) throw new ApiError('/api/v1/auth/logout', response.status, await jsonBody(response));
+}
+
+/** The signed-in user, or null when there is no valid session (401). Other failures are Errors. */
+export async function fetchMe(signal?: AbortSignal): Promise<Principal | null> {
+  const response = await fetch('/api/v1/me', { signal: signal ?? null, headers: { accept: 'application/json' } });
+  if (response.status === 401) return null;
+  const body = await jsonBody(response);
+  if (!response.ok) throw new ApiError('/api/v1/me', response.status, body);
+  const parsed = principalSchema.safeParse(body);
+  if (!parsed.success) throw new Error('/api/v1/me: unexpected response', { cause: parsed.error });
+  return parsed.data;
+}
+
 /** Sends a JSON body (POST/PUT, optional `If-Match: "<revision>"`) and validates the answer. */
 export async function sendJson<T>(
   path: string,
@@ -348,13 +438,8 @@ export async function sendJson<T>(
     body: JSON.stringify(request.body),
     signal: request.signal ?? null,
   });
-  let body: unknown = null;
-  try {
-    body = await response.json();
-  } catch {
-    body = null;
-  }
-  if (!response.ok) throw new ApiError(path, response.status, body);
+  const body = await jsonBody(response);
+  if (!response.ok) throw failure(path, response.status, body);
   const parsed = schema.safeParse(body);
   if (!parsed.success) throw new Error(`${path}: unexpected response`, { cause: parsed.error });
   return parsed.data;
@@ -437,9 +522,7 @@ export function historyPath(query: { link: string; dir: Direction; class?: Traff
 /** GET a JSON resource and validate it; network, HTTP and schema failures are Errors. */
 export async function fetchJson<T>(path: string, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
   const response = await fetch(path, { signal: signal ?? null, headers: { accept: 'application/json' } });
-  if (!response.ok) {
-    throw new Error(`${path}: HTTP ${response.status}`);
-  }
+  if (!response.ok) throw failure(path, response.status, await jsonBody(response));
   const body: unknown = await response.json();
   const parsed = schema.safeParse(body);
   if (!parsed.success) {

@@ -36,6 +36,12 @@ export interface LiveClientOptions {
   /** Injected for tests and non-browser hosts; defaults to the global WebSocket. */
   createSocket?: (url: string) => WebSocket;
   random?: () => number;
+  /**
+   * Called when the socket closed `refusedAfter` times in a row without ever opening (the
+   * server refuses the handshake without a session, or is down): the caller checks which.
+   */
+  onRefused?: () => void;
+  refusedAfter?: number;
 }
 
 export class LiveClient {
@@ -57,11 +63,15 @@ export class LiveClient {
   readonly #backoff: BackoffOptions;
   readonly #createSocket: (url: string) => WebSocket;
   readonly #random: () => number;
+  readonly #onRefused: (() => void) | undefined;
+  readonly #refusedAfter: number;
   /** Links watched by a page (reference-counted), whose series are kept even outside tier 1. */
   readonly #watched = new Map<string, number>();
   #socket: WebSocket | null = null;
   #retryTimer: ReturnType<typeof setTimeout> | null = null;
   #attempt = 0;
+  /** Closes in a row without an open. */
+  #refusals = 0;
   #running = false;
   #subscription: LiveSubscription | null = null;
 
@@ -71,6 +81,8 @@ export class LiveClient {
     this.#backoff = { initialMs: 500, maxMs: 15_000, ...options.backoff };
     this.#createSocket = options.createSocket ?? ((url) => new WebSocket(url));
     this.#random = options.random ?? Math.random;
+    this.#onRefused = options.onRefused;
+    this.#refusedAfter = options.refusedAfter ?? 2;
   }
 
   start(): void {
@@ -147,6 +159,7 @@ export class LiveClient {
     socket.onopen = () => {
       if (this.#socket !== socket) return;
       this.#attempt = 0;
+      this.#refusals = 0;
       this.connection = 'open';
       this.openedAtMs = Date.now();
       this.#sendSubscription();
@@ -162,11 +175,15 @@ export class LiveClient {
     socket.onerror = () => {
       // A close event follows every error; reconnecting is done there.
     };
-    socket.onclose = () => {
+    socket.onclose = (event: CloseEvent) => {
       if (this.#socket !== socket) return;
+      // Never opened, or closed by the server for a policy reason (1008) or an application code.
+      const refused = this.connection !== 'open' || event.code === 1008 || (event.code >= 4000 && event.code < 5000);
       this.#socket = null;
       this.connection = 'closed';
       this.#scheduleReconnect();
+      this.#refusals = refused ? this.#refusals + 1 : 0;
+      if (this.#refusals >= this.#refusedAfter) this.#onRefused?.();
     };
   }
 

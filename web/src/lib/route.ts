@@ -1,6 +1,7 @@
 // Hash routes: `#/` national page, `#/link/<id>` link page, `#/province/<id>` province page,
 // `#/qos/unmatched` the unmatched QoS classes, `#/alerts` the alerts, `#/policies` the policy
-// editor. Pure parsing and link building.
+// editor, `#/login?next=<route>` the login page (with the route to open once signed in).
+// Pure parsing and link building.
 
 export type Route =
   | { page: 'national' }
@@ -9,16 +10,22 @@ export type Route =
   | { page: 'unmatched' }
   | { page: 'alerts' }
   | { page: 'policies' }
+  | { page: 'login'; next: string | null }
   | { page: 'not-found'; path: string };
+
+/** Longer `next` values are dropped: no route of ours is anywhere near this long. */
+const maxNextLength = 1_000;
 
 /** The route of a `location.hash` value ("", "#", "#/", "#/link/t1-ha-noi", …). */
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '');
   if (path === '' || path === '/') return { page: 'national' };
+  const login = /^\/login\/?(?:\?(.*))?$/.exec(path);
+  if (login !== null) return { page: 'login', next: safeNext(new URLSearchParams(login[1] ?? '').get('next')) };
   if (/^\/qos\/unmatched\/?$/.test(path)) return { page: 'unmatched' };
   if (/^\/alerts\/?$/.test(path)) return { page: 'alerts' };
   if (/^\/policies\/?$/.test(path)) return { page: 'policies' };
-  const match = /^\/(link|province)\/([^/]+)\/?$/.exec(path);
+  const match = /^\/(link|province)\/([^/?]+)\/?$/.exec(path);
   if (match?.[1] !== undefined && match[2] !== undefined) {
     let id: string;
     try {
@@ -29,6 +36,27 @@ export function parseRoute(hash: string): Route {
     return match[1] === 'link' ? { page: 'link', linkId: id } : { page: 'province', provinceId: id };
   }
   return { page: 'not-found', path };
+}
+
+/**
+ * A route to go to after signing in, or null when `next` is not one: only an in-app hash
+ * route (`#/…`), never the login page itself, nothing with spaces or control characters.
+ */
+export function safeNext(next: string | null | undefined): string | null {
+  if (next === null || next === undefined || next.length > maxNextLength) return null;
+  if (!/^#\/[^\s\u0000-\u001f\u007f]*$/.test(next)) return null;
+  return parseRoute(next).page === 'login' ? null : next;
+}
+
+/** The hash route of a `location.hash` value, with the empty hash as `#/`. */
+export function currentHashRoute(hash: string): string {
+  return hash === '' || hash === '#' ? nationalHref() : hash;
+}
+
+/** The login page; `next` is kept when it is a route worth coming back to (not the national default). */
+export function loginHref(next?: string | null): string {
+  const kept = safeNext(next);
+  return kept === null || kept === nationalHref() ? '#/login' : `#/login?next=${encodeURIComponent(kept)}`;
 }
 
 export function nationalHref(): string {
