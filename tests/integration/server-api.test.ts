@@ -1,10 +1,11 @@
-// The REST API against a real influxd: health follows influxd going down and up, the
-// topology leaks no credential, bad input gets 400 naming the field, history reads points.
+// The REST API of the whole app against a real influxd, as signed-in users: health (open for
+// probes) follows influxd going down and up, the topology leaks no credential, bad input gets
+// 400 naming the field, history reads points, a province user sees its own province only, and
+// the UI is served to anyone (it has to show the sign-in page).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import type { InfluxDB } from 'influx';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -14,13 +15,13 @@ import { LiveBus } from '../../collector/live-bus.ts';
 import type { LinkSample } from '../../collector/samples.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import { buildApp } from '../../server/app.ts';
+import { startTestApp, testOrigin, type TestApp } from '../helpers/app.ts';
 import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
 
 let handle: InfluxdHandle;
 let config: LanewatchConfig;
 let influx: InfluxDB;
-let bus: LiveBus;
-let app: FastifyInstance;
+let t: TestApp;
 let webDir: string;
 /** What the app logged, one JSON object per line. */
 const logLines: string[] = [];
@@ -48,16 +49,23 @@ interface HistoryReply {
   points: { atMs: number; bitsPerSecond: number; utilization: number | null; dropBitsPerSecond?: number }[];
 }
 
-async function getJson<T>(url: string): Promise<{ status: number; body: T; text: string }> {
-  const res = await app.inject({ method: 'GET', url });
+/** A GET as this user (a viewer unless told). */
+async function getJson<T>(url: string, as = 'viewer'): Promise<{ status: number; body: T; text: string }> {
+  const res = await t.as(as)({ method: 'GET', url });
   return { status: res.statusCode, body: res.json<T>(), text: res.body };
+}
+
+/** Health is open to probes: no session. */
+async function getHealth(): Promise<{ status: number; body: HealthReply }> {
+  const res = await t.app.inject({ method: 'GET', url: '/api/v1/health' });
+  return { status: res.statusCode, body: res.json<HealthReply>() };
 }
 
 async function waitForHealth(status: HealthReply['status'], withinMs: number): Promise<HealthReply> {
   const deadline = Date.now() + withinMs;
   let last: HealthReply | undefined;
   while (Date.now() < deadline) {
-    last = (await getJson<HealthReply>('/api/v1/health')).body;
+    last = (await getHealth()).body;
     if (last.status === status) return last;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -93,25 +101,24 @@ beforeAll(async () => {
   writeFileSync(join(webDir, 'index.html'), '<!doctype html><title>Lanewatch</title><div id="app"></div>');
   writeFileSync(join(webDir, 'assets', 'app.js'), 'console.log("lanewatch")');
 
-  bus = new LiveBus();
   const logStream = new Writable({
     write(chunk: Buffer, _encoding, done) {
       logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
       done();
     },
   });
-  app = await buildApp({ config, bus, influx, webDir, logger: pino({ level: 'info' }, logStream) });
+  t = await startTestApp({ config, influx, webDir, logger: pino({ level: 'info' }, logStream) });
 });
 
 afterAll(async () => {
-  await app?.close();
+  await t?.close();
   await handle?.destroy();
   if (webDir) rmSync(webDir, { recursive: true, force: true });
 });
 
 describe('health', () => {
   it('is ok with influxd up, degraded within 1 s of stopping it, ok again after a start', async () => {
-    const up = await getJson<HealthReply>('/api/v1/health');
+    const up = await getHealth();
     expect(up.status).toBe(200);
     expect(up.body).toEqual({ status: 'ok', influx: { reachable: true }, collector: null });
 
@@ -120,15 +127,17 @@ describe('health', () => {
     expect(down.influx.reachable).toBe(false);
     expect(down.influx.error).toBeTruthy();
 
-    // While influxd is down a history query fails: a 500 that tells no internals.
-    const failed = await app.inject({ method: 'GET', url: '/api/v1/history?link=t1-hue&dir=down' });
-    expect(failed.statusCode).toBe(500);
-    expect(failed.json<ErrorReply>()).toEqual({ statusCode: 500, error: 'Internal Server Error', message: 'internal server error' });
+    // While influxd is down a history query fails: a 503 to try again later that tells no internals.
+    const failed = await t.as('viewer')({ method: 'GET', url: '/api/v1/history?link=t1-hue&dir=down' });
+    expect(failed.statusCode).toBe(503);
+    expect(Number(failed.headers['retry-after'])).toBeGreaterThan(0);
+    expect(failed.json<ErrorReply>()).toMatchObject({ statusCode: 503, error: 'Service Unavailable', message: expect.stringContaining('try again') });
     expect(failed.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|stack/i);
+    expect(failed.body).not.toContain(String(handle.port));
     // …but the log has the cause.
     const logged = logLines.map((l) => JSON.parse(l) as { level: number; msg: string; url?: string; err?: { message: string } });
-    const failure = logged.find((l) => l.msg === 'request failed');
-    expect(failure).toMatchObject({ level: 50, url: '/api/v1/history?link=t1-hue&dir=down' });
+    const failure = logged.find((l) => l.msg === 'storage unavailable');
+    expect(failure).toMatchObject({ level: 40, url: '/api/v1/history?link=t1-hue&dir=down' });
     expect(failure?.err?.message).toBeTruthy();
 
     await handle.start();
@@ -139,7 +148,8 @@ describe('health', () => {
   it('combines the store and collector health when they run in this process', async () => {
     let collector: { running: boolean; devices: number; devicesUp: number; devicesDown: number; lastPollAtMs?: number } = { running: true, devices: 2, devicesUp: 2, devicesDown: 0 };
     let store = { influxReachable: true, lastWriteOkAtMs: Date.now(), spooledPoints: 0, spooledBytes: 0, droppedPoints: 0, pendingPoints: 3 };
-    const local = await buildApp({ config, bus: new LiveBus(), influx, storeHealth: () => store, collectorHealth: () => collector });
+    // The test app's users and sessions; health needs none of them.
+    const local = await buildApp({ config, bus: new LiveBus(), influx, auth: t.auth, storeHealth: () => store, collectorHealth: () => collector });
     try {
       const health = async () => (await local.inject({ method: 'GET', url: '/api/v1/health' })).json<HealthReply>();
       // Just started, no poll yet: not degraded until two intervals have passed.
@@ -221,8 +231,8 @@ describe('live snapshot', () => {
       class: 'total', bitsPerSecond: 1e6, capacityBps: 1e9, utilization: 0.001,
     };
     const poll = { atMs: nowMs, device: 'hcm-core-1', province: 'ho-chi-minh', ok: true, latencyMs: 3, varbinds: 40 };
-    bus.publish({ poll, links: [base, { ...base, dir: 'up', bitsPerSecond: 2e6, dropBitsPerSecond: 10 }], interfaces: [] });
-    bus.publish({ poll, links: [{ ...base, atMs: nowMs, bitsPerSecond: 3e6 }], interfaces: [] });
+    t.bus.publish({ poll, links: [base, { ...base, dir: 'up', bitsPerSecond: 2e6, dropBitsPerSecond: 10 }], interfaces: [] });
+    t.bus.publish({ poll, links: [{ ...base, atMs: nowMs, bitsPerSecond: 3e6 }], interfaces: [] });
     const { status, body } = await getJson<{ atMs: number; samples: LinkSample[] }>('/api/v1/live/snapshot');
     expect(status).toBe(200);
     expect(body.atMs).toBeGreaterThanOrEqual(nowMs);
@@ -283,8 +293,42 @@ describe('history', () => {
   }
 });
 
+describe('a province user', () => {
+  it('sees its own province, its links and the routers that carry them', async () => {
+    const { status, body } = await getJson<{ provinces: { id: string }[]; routers: { id: string; province?: string }[]; links: { id: string; province: string; router: string }[] }>(
+      '/api/v1/topology',
+      'hue',
+    );
+    expect(status).toBe(200);
+    expect(body.provinces.map((p) => p.id)).toEqual(['hue']);
+    const own = config.topology.links.filter((l) => l.province === 'hue');
+    expect(body.links.map((l) => l.id).sort()).toEqual(own.map((l) => l.id).sort());
+    expect(body.routers.map((r) => r.id).sort()).toEqual([...new Set(own.map((l) => l.router))].sort());
+    expect(body.routers.every((r) => r.province === undefined || r.province === 'hue')).toBe(true);
+  });
+
+  it("gets its own province's samples from the snapshot and history; another province's link is 403", async () => {
+    const sample: LinkSample = {
+      atMs: Date.now(), intervalMs: 5_000, link: 't1-hue', province: 'hue', tier: 1, dir: 'down', class: 'total', bitsPerSecond: 1e6, capacityBps: 1e9, utilization: 0.001,
+    };
+    t.bus.publish({ poll: { atMs: sample.atMs, device: 'hue-core-1', province: 'hue', ok: true, latencyMs: 3, varbinds: 4 }, links: [sample, { ...sample, link: 't1-ca-mau', province: 'ca-mau' }], interfaces: [] });
+    const snapshot = await getJson<{ samples: LinkSample[] }>('/api/v1/live/snapshot', 'hue');
+    expect(snapshot.body.samples.length).toBeGreaterThan(0);
+    expect(snapshot.body.samples.every((s) => s.province === 'hue')).toBe(true);
+    expect((await getJson<{ samples: LinkSample[] }>('/api/v1/live/snapshot', 'ca-mau')).body.samples.map((s) => s.link)).toContain('t1-ca-mau');
+
+    const own = await getJson<HistoryReply>('/api/v1/history?link=t1-hue&dir=down&from=-30m', 'hue');
+    expect(own.status).toBe(200);
+    expect(own.body.points.length).toBeGreaterThan(0);
+    const foreign = await getJson<ErrorReply>('/api/v1/history?link=t1-ca-mau&dir=down', 'hue');
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.message).toContain('t1-ca-mau');
+  });
+});
+
 describe('static ui and unknown routes', () => {
-  it('serves index.html at / and for client-side routes, files by path', async () => {
+  it('serves index.html at / and for client-side routes, files by path, without a session', async () => {
+    const app = t.app;
     const root = await app.inject({ method: 'GET', url: '/' });
     expect(root.statusCode).toBe(200);
     expect(root.headers['content-type']).toMatch(/text\/html/);
@@ -299,19 +343,22 @@ describe('static ui and unknown routes', () => {
     expect(missingAsset.statusCode).toBe(404);
   });
 
-  it('answers unknown /api paths with a JSON 404, never the ui', async () => {
+  it('answers unknown /api paths with a JSON 404, never the ui, signed in or not', async () => {
     for (const url of ['/api/v1/nope', '/api/v2/topology', '/api']) {
-      const res = await app.inject({ method: 'GET', url });
-      expect(res.statusCode, url).toBe(404);
-      expect(res.json<ErrorReply>()).toMatchObject({ statusCode: 404, error: 'Not Found' });
+      for (const res of [await t.app.inject({ method: 'GET', url }), await t.as('viewer')({ method: 'GET', url })]) {
+        expect(res.statusCode, url).toBe(404);
+        expect(res.json<ErrorReply>()).toMatchObject({ statusCode: 404, error: 'Not Found' });
+      }
     }
   });
 
   it('serves the api only when there is no built ui', async () => {
-    const bare = await buildApp({ config, bus: new LiveBus(), influx, webDir: join(webDir, 'does-not-exist') });
+    const bare = await buildApp({ config, bus: new LiveBus(), influx, auth: t.auth, webDir: join(webDir, 'does-not-exist') });
     try {
       expect((await bare.inject({ method: 'GET', url: '/' })).statusCode).toBe(404);
-      expect((await bare.inject({ method: 'GET', url: '/api/v1/topology' })).statusCode).toBe(200);
+      const cookie = await t.login('viewer');
+      expect((await bare.inject({ method: 'GET', url: '/api/v1/topology', headers: { cookie, origin: testOrigin } })).statusCode).toBe(200);
+      expect((await bare.inject({ method: 'GET', url: '/api/v1/topology' })).statusCode).toBe(401);
     } finally {
       await bare.close();
     }
