@@ -235,20 +235,33 @@ export class AlertBook {
   /** Writes again the changes whose write failed, then offers every pending notification that is on disk. */
   #resumePending(): void {
     if (this.#stopped) return;
+    const retries: Promise<{ id: string; outcome: RecordOutcome }>[] = [];
     for (const episode of this.#episodes.values()) {
       const onDisk = this.#recorded.get(episode.id);
       if (onDisk !== episode && this.#writing.get(episode.id) === undefined) {
-        void this.#record(episode).then((outcome) => {
-          if (outcome.ok) {
-            this.#log.info({ episode: episode.id }, 'alert episode recorded on a later attempt');
-            this.#sendPending(episode);
-          } else {
-            this.#log.error({ err: outcome.err, episode: episode.id }, 'alert episode still not recorded');
-          }
-        });
+        retries.push(
+          this.#record(episode).then((outcome) => {
+            if (outcome.ok) {
+              this.#log.info({ episode: episode.id }, 'alert episode recorded on a later attempt');
+              this.#sendPending(episode);
+            }
+            return { id: episode.id, outcome };
+          }),
+        );
       }
       if (onDisk !== undefined && onDisk.notifications.some(isPending)) this.#sendPending(onDisk);
     }
+    if (retries.length === 0) return;
+    // One line per round, not one per episode, while the disk stays unwritable.
+    void Promise.all(retries).then((results) => {
+      const failed = results.filter((r) => !r.outcome.ok);
+      const first = failed[0];
+      if (first === undefined || first.outcome.ok) return;
+      this.#log.error(
+        { err: first.outcome.err, count: failed.length, episodes: failed.slice(0, 10).map((r) => r.id) },
+        'alert episodes still not recorded',
+      );
+    });
   }
 
   #onOutcome(

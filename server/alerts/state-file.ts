@@ -119,6 +119,8 @@ interface LoadedState {
   episodes: Map<string, AlertEpisode>;
   seq: number;
   report: LoadReport;
+  /** The journal's size; undefined when there was none. */
+  journalBytes: number | undefined;
 }
 
 function issueText(error: z.ZodError): string {
@@ -171,7 +173,8 @@ export async function loadAlertState(dir: string, nowMs: number): Promise<Loaded
     }
   }
 
-  const journalText = (await readOptional(join(dir, journalFileName))) ?? '';
+  const journalFound = await readOptional(join(dir, journalFileName));
+  const journalText = journalFound ?? '';
   const lines = journalText.split('\n');
   // The text after the last newline: empty after a complete append, a fragment after a torn one.
   const tail = lines.pop() ?? '';
@@ -201,7 +204,7 @@ export async function loadAlertState(dir: string, nowMs: number): Promise<Loaded
     report.replayed += 1;
   });
   report.skippedLines.sort((a, b) => a - b);
-  return { episodes, seq: maxSeq, report };
+  return { episodes, seq: maxSeq, report, journalBytes: journalFound === undefined ? undefined : Buffer.byteLength(journalFound) };
 }
 
 /** Flushes a directory's entries (a rename, a new file) to disk. */
@@ -295,8 +298,9 @@ export class AlertJournal {
   }
 
   /**
-   * Loads the state and compacts it (so the journal starts empty, and an old-format file is
-   * rewritten in the current one). Throws when the directory cannot be written.
+   * Loads the state and compacts it, so the journal starts empty (without a torn line) and an
+   * old-format file is rewritten in the current one; a current snapshot with an empty journal
+   * is left as it is. Throws when the directory cannot be written.
    */
   static async open(options: AlertJournalOptions): Promise<{ journal: AlertJournal; episodes: AlertEpisode[]; report: LoadReport }> {
     await mkdir(options.dir, { recursive: true });
@@ -306,7 +310,8 @@ export class AlertJournal {
     }
     const state = await loadAlertState(options.dir, (options.now ?? Date.now)());
     const journal = new AlertJournal(options, state);
-    await journal.#compact();
+    const clean = state.report.snapshot === 'loaded' && !state.report.migrated && state.journalBytes === 0;
+    if (!clean) await journal.#compact();
     return { journal, episodes: [...state.episodes.values()], report: state.report };
   }
 

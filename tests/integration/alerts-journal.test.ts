@@ -148,6 +148,13 @@ describe('alert state as a journal', () => {
     expect(snapshot.version).toBe(2);
     expect(snapshot.seq).toBe(all.length);
     expect(snapshot.episodes).toEqual([book.get(id)]);
+
+    // Reopened after a clean stop: nothing to compact, the snapshot is left as it is.
+    const stopped = await stat(join(dir, alertsFileName));
+    const again = await openBook();
+    expect(again.list()).toEqual(book.list());
+    expect((await stat(join(dir, alertsFileName))).mtimeMs).toBe(stopped.mtimeMs);
+    expect((await stat(join(dir, alertsFileName))).ino).toBe(stopped.ino);
   });
 
   it('ack resolves only once the acknowledgement is on disk', async () => {
