@@ -4,19 +4,21 @@
 //
 // One serial "pump" does all the I/O, so points reach InfluxDB in the order they came:
 //   - spool not empty: the buffer is appended to the spool (behind what is there), then the
-//     oldest segment is written and deleted; repeat;
+//     oldest spooled points are read (a batch at a time), written and acknowledged; repeat;
 //   - spool empty: the buffer is written directly in chunks of `batchSize`;
 //   - InfluxDB unreachable: the buffer goes to the spool; a retry loop (backoff 1 s → 30 s)
 //     pings InfluxDB, (re)creates the database when needed, then restarts the pump.
 // A write InfluxDB rejects as bad data (HTTP 400, e.g. a field type conflict) cannot succeed on
 // retry: those points are logged and counted as dropped rather than blocking the spool.
+// Spool appends are asynchronous and run in call order inside the spool, so handing points to
+// it never blocks and never reorders them; points on their way to disk count as pending.
 import type { InfluxDB } from 'influx';
 import type { Logger } from 'pino';
 import type { Settings } from '../../config/schema.ts';
 import type { PollBatch } from '../samples.ts';
 import { createInfluxClient, pingInflux } from './influx-client.ts';
 import { batchToPoints, toInfluxPoint, type StorePoint } from './points.ts';
-import { Spool } from './spool.ts';
+import { Spool, type SpoolFsync } from './spool.ts';
 
 export interface StoreHealth {
   influxReachable: boolean;
@@ -24,8 +26,22 @@ export interface StoreHealth {
   lastError?: string;
   spooledPoints: number;
   spooledBytes: number;
+  /** Points lost for good: over the spool's bound, not writable to disk, unreadable, rejected. */
   droppedPoints: number;
   pendingPoints: number;
+  /** The spool's own accounting (absent when the spool could not be opened). */
+  spool?: {
+    /** Durability bound: every spool append is fdatasync'ed before it counts as spooled. */
+    fsync: SpoolFsync;
+    writable: boolean;
+    /** Dropped as the oldest over the bound. */
+    droppedPoints: number;
+    /** Not written: disk full or I/O error. */
+    lostPoints: number;
+    /** Lines skipped on replay: torn by a crash or corrupt. */
+    unreadableLines: number;
+    lastError?: string;
+  };
 }
 
 export interface InfluxStoreOptions {
@@ -110,12 +126,8 @@ export class InfluxStore {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
     this.influx = createInfluxClient({ url: opts.influx.url, database: opts.influx.database, requestTimeoutMs: this.requestTimeoutMs });
     this.spoolDir = opts.spool.dir;
-    this.spool = new Spool({
-      dir: opts.spool.dir,
-      maxBytes: opts.spool.maxBytes,
-      segmentMaxPoints: opts.influx.batchSize,
-      log: opts.log,
-    });
+    // Segments are sized by bytes (the spool's default); reads take a batch at a time.
+    this.spool = new Spool({ dir: opts.spool.dir, maxBytes: opts.spool.maxBytes, log: opts.log });
   }
 
   /**
@@ -126,7 +138,7 @@ export class InfluxStore {
     if (this.running) return;
     this.running = true;
     try {
-      this.spool.open();
+      await this.spool.open();
       this.spoolUsable = true;
     } catch (err) {
       this.spoolUsable = false;
@@ -182,21 +194,34 @@ export class InfluxStore {
         this.spoolBuffer();
       }
     }
+    // Waits for every append handed to the spool (they run in order before the close).
+    if (this.spoolUsable) await this.spool.close();
     const stats = this.spoolUsable ? this.spool.stats() : undefined;
-    this.log.info({ spooledPoints: stats?.points ?? 0 }, 'store stopped');
+    this.log.info({ spooledPoints: stats?.points ?? 0, lostPoints: stats?.lostPoints ?? 0 }, 'store stopped');
   }
 
   health(): StoreHealth {
-    const stats = this.spoolUsable ? this.spool.stats() : { points: 0, bytes: 0, droppedPoints: 0 };
+    const stats = this.spoolUsable ? this.spool.stats() : undefined;
+    const spoolLost = stats ? stats.droppedPoints + stats.lostPoints + stats.unreadableLines : 0;
     const h: StoreHealth = {
       influxReachable: this.reachable && this.failures === 0,
-      spooledPoints: stats.points,
-      spooledBytes: stats.bytes,
-      droppedPoints: stats.droppedPoints + this.rejectedPoints + this.lostPoints,
-      pendingPoints: this.buffer.length + this.inFlightPoints,
+      spooledPoints: stats?.points ?? 0,
+      spooledBytes: stats?.bytes ?? 0,
+      droppedPoints: spoolLost + this.rejectedPoints + this.lostPoints,
+      pendingPoints: this.buffer.length + this.inFlightPoints + (stats?.queuedPoints ?? 0),
     };
     if (this.lastWriteOkAtMs !== undefined) h.lastWriteOkAtMs = this.lastWriteOkAtMs;
     if (this.lastError !== undefined) h.lastError = this.lastError;
+    if (stats) {
+      h.spool = {
+        fsync: stats.fsync,
+        writable: stats.writable,
+        droppedPoints: stats.droppedPoints,
+        lostPoints: stats.lostPoints,
+        unreadableLines: stats.unreadableLines,
+      };
+      if (stats.lastError !== undefined) h.spool.lastError = stats.lastError;
+    }
     return h;
   }
 
@@ -307,14 +332,14 @@ export class InfluxStore {
       }
       if (this.spoolUsable && !this.spool.isEmpty()) {
         this.spoolBuffer();
-        const segment = this.spool.oldest();
-        if (!segment) continue;
-        const result = await this.writeAll(segment.points);
+        const read = await this.spool.read(this.settings.batchSize);
+        if (!read) continue;
+        const result = await this.writeChunk(read.points);
         if (result === 'failed') {
           this.scheduleRetry();
           return;
         }
-        this.spool.remove(segment.id);
+        await this.spool.acknowledge(read);
         continue;
       }
       if (this.buffer.length === 0) return;
@@ -327,15 +352,6 @@ export class InfluxStore {
         return;
       }
     }
-  }
-
-  /** Writes points in chunks of batchSize; stops at the first failure. */
-  private async writeAll(points: StorePoint[]): Promise<WriteResult> {
-    for (let i = 0; i < points.length; i += this.settings.batchSize) {
-      const result = await this.writeChunk(points.slice(i, i + this.settings.batchSize));
-      if (result === 'failed') return result;
-    }
-    return 'ok';
   }
 
   private async writeChunk(points: StorePoint[]): Promise<WriteResult> {
@@ -374,6 +390,10 @@ export class InfluxStore {
     this.toSpool(points);
   }
 
+  /**
+   * Hands points to the spool without waiting: appends run in call order inside it, and what
+   * it cannot write (disk full) it counts and logs itself, so the promise never rejects.
+   */
   private toSpool(points: StorePoint[]): void {
     if (points.length === 0) return;
     if (!this.spoolUsable) {
@@ -381,11 +401,8 @@ export class InfluxStore {
       this.log.error({ points: points.length, lostTotal: this.lostPoints }, 'no spool: points lost');
       return;
     }
-    try {
-      this.spool.append(points);
-    } catch (err) {
-      this.lostPoints += points.length;
-      this.log.error({ err, points: points.length, lostTotal: this.lostPoints }, 'spool append failed: points lost');
-    }
+    this.spool.append(points).catch((err: unknown) => {
+      this.log.error({ err, points: points.length }, 'spool append failed unexpectedly');
+    });
   }
 }

@@ -1,11 +1,12 @@
 // The on-disk spool against a real temporary directory.
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { segmentFileName, Spool } from '../../collector/store/spool.ts';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { segmentFileName, sidecarFileName, Spool } from '../../collector/store/spool.ts';
 import type { StorePoint } from '../../collector/store/points.ts';
 
 interface LogLine {
@@ -40,14 +41,19 @@ function points(from: number, count: number): StorePoint[] {
   return Array.from({ length: count }, (_, k) => point(from + k));
 }
 
-/** Reads and removes every segment, oldest first. */
-function drain(spool: Spool): StorePoint[] {
+/** Reads and acknowledges everything, oldest first. */
+async function drain(spool: Spool, chunk = 1_000): Promise<StorePoint[]> {
   const out: StorePoint[] = [];
-  for (let seg = spool.oldest(); seg; seg = spool.oldest()) {
-    out.push(...seg.points);
-    spool.remove(seg.id);
+  for (let read = await spool.read(chunk); read; read = await spool.read(chunk)) {
+    out.push(...read.points);
+    await spool.acknowledge(read);
   }
   return out;
+}
+
+/** Segment files only (sidecars hold their counts). */
+function segmentFiles(): string[] {
+  return readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort();
 }
 
 let dir: string;
@@ -60,119 +66,271 @@ afterEach(() => {
 });
 
 describe('Spool', () => {
-  it('gives points back oldest first, across segments, and deletes only removed segments', () => {
+  it('gives points back oldest first, across segments, and deletes only acknowledged segments', async () => {
     const { log } = capturingLogger();
     const spool = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 4, log });
-    spool.open();
-    spool.append(points(0, 6));
-    spool.append(points(6, 5));
+    await spool.open();
+    expect(await spool.append(points(0, 6))).toEqual({ spooled: 6, lost: 0 });
+    expect(await spool.append(points(6, 5))).toEqual({ spooled: 5, lost: 0 });
     expect(spool.stats().points).toBe(11);
-    expect(readdirSync(dir).sort()).toEqual([segmentFileName(1), segmentFileName(2), segmentFileName(3)]);
+    expect(segmentFiles()).toEqual([segmentFileName(1), segmentFileName(2), segmentFileName(3)]);
 
-    const first = spool.oldest();
+    const first = await spool.read(100);
     expect(first?.points.map((p) => p.atMs)).toEqual(points(0, 4).map((p) => p.atMs));
-    // Not removed yet: still there, and read again.
-    expect(spool.oldest()?.id).toBe(first?.id);
-    spool.remove(first?.id ?? -1);
-    expect(readdirSync(dir)).not.toContain(segmentFileName(1));
+    // Not acknowledged yet: still there, and read again.
+    expect((await spool.read(100))?.segmentId).toBe(first?.segmentId);
+    if (first) await spool.acknowledge(first);
+    expect(segmentFiles()).not.toContain(segmentFileName(1));
+    expect(readdirSync(dir)).not.toContain(sidecarFileName(1));
 
-    const rest = drain(spool);
+    const rest = await drain(spool);
     expect(rest).toEqual(points(4, 7));
     expect(spool.isEmpty()).toBe(true);
-    expect(spool.stats()).toMatchObject({ points: 0, bytes: 0, segments: 0, droppedPoints: 0 });
+    expect(spool.stats()).toMatchObject({ points: 0, bytes: 0, segments: 0, droppedPoints: 0, lostPoints: 0, unreadableLines: 0 });
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('appends after reading the newest segment go to a new segment, keeping order', () => {
+  it('appends after reading the newest segment go to a new segment, keeping order', async () => {
     const { log } = capturingLogger();
     const spool = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 100, log });
-    spool.open();
-    spool.append(points(0, 3));
-    const seg = spool.oldest();
-    spool.append(points(3, 2));
-    expect(seg?.points).toEqual(points(0, 3));
-    spool.remove(seg?.id ?? -1);
-    expect(drain(spool)).toEqual(points(3, 2));
+    await spool.open();
+    await spool.append(points(0, 3));
+    const read = await spool.read(100);
+    await spool.append(points(3, 2));
+    expect(read?.points).toEqual(points(0, 3));
+    if (read) await spool.acknowledge(read);
+    expect(await drain(spool)).toEqual(points(3, 2));
   });
 
-  it('survives a restart: a new Spool over the same directory replays the points', () => {
+  it('keeps calls in order without awaiting each: a read sees every append called before it', async () => {
+    const { log } = capturingLogger();
+    const spool = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 3, log });
+    await spool.open();
+    const appends = [spool.append(points(0, 4)), spool.append(points(4, 4))];
+    expect(spool.isEmpty()).toBe(false); // queued points count before they are written
+    expect(spool.stats().queuedPoints).toBe(8);
+    const read = spool.read(100);
+    expect(await Promise.all(appends)).toEqual([{ spooled: 4, lost: 0 }, { spooled: 4, lost: 0 }]);
+    expect((await read)?.points).toEqual(points(0, 3));
+    expect(spool.stats()).toMatchObject({ queuedPoints: 0, points: 8 });
+  });
+
+  it('reads a segment in bounded chunks and forgets only what was acknowledged', async () => {
+    const { log } = capturingLogger();
+    const spool = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 1_000, readChunkBytes: 100, log });
+    await spool.open();
+    await spool.append(points(0, 25));
+    const a = await spool.read(10);
+    expect(a?.points).toEqual(points(0, 10));
+    expect(spool.stats().points).toBe(25);
+    // Not acknowledged (InfluxDB failed): the same chunk comes again.
+    const again = await spool.read(10);
+    expect(again).toEqual(a);
+    if (again) await spool.acknowledge(again);
+    expect(spool.stats().points).toBe(15);
+    if (a) await spool.acknowledge(a); // stale: ignored
+    expect(spool.stats().points).toBe(15);
+    expect((await spool.read(10))?.points).toEqual(points(10, 10));
+    expect(await drain(spool, 10)).toEqual(points(10, 15));
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('survives a restart: a new Spool over the same directory replays the points', async () => {
     const { log } = capturingLogger();
     const before = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 3, log });
-    before.open();
-    before.append(points(0, 7));
+    await before.open();
+    await before.append(points(0, 7));
+    await before.close();
 
     const after = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 3, log });
-    after.open();
+    await after.open();
     expect(after.stats().points).toBe(7);
-    after.append(points(7, 2));
-    expect(drain(after)).toEqual(points(0, 9));
+    await after.append(points(7, 2));
+    expect(await drain(after)).toEqual(points(0, 9));
   });
 
-  it('skips a partial last line (crash mid-write) with a warning and never appends after it', () => {
+  it('counts a closed segment from its sidecar without reading the segment', async () => {
+    const { log, lines } = capturingLogger();
+    const before = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 5, log });
+    await before.open();
+    await before.append(points(0, 8));
+    await before.close();
+    expect(JSON.parse(readFileSync(join(dir, sidecarFileName(1)), 'utf8'))).toEqual({
+      lines: 5,
+      bytes: statSync(join(dir, segmentFileName(1))).size,
+      ackedLines: 0,
+      ackedBytes: 0,
+    });
+    // Same size, no newlines: had it been parsed, it would count 1 line, not 5.
+    const seg1 = join(dir, segmentFileName(1));
+    writeFileSync(seg1, 'x'.repeat(statSync(seg1).size));
+
+    const after = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 5, log });
+    await after.open();
+    expect(after.stats().points).toBe(8);
+    expect(lines.find((l) => l.msg === 'spool found points from before')).toMatchObject({ points: 8, scannedSegments: 0 });
+  });
+
+  it('a segment without a sidecar (the one being written at a crash) is counted by streaming it, then gets one', async () => {
+    const { log, lines } = capturingLogger();
+    const text = points(0, 4).map((p) => JSON.stringify(p) + '\n').join('');
+    writeFileSync(join(dir, segmentFileName(3)), text);
+    writeFileSync(join(dir, sidecarFileName(9)), '{"lines":1,"bytes":1}\n'); // orphan: removed
+    const spool = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 5, readChunkBytes: 64, log });
+    await spool.open();
+    expect(spool.stats().points).toBe(4);
+    expect(lines.find((l) => l.msg === 'spool found points from before')).toMatchObject({ points: 4, scannedSegments: 1 });
+    expect(readdirSync(dir).sort()).toEqual([sidecarFileName(3), segmentFileName(3)]);
+    await spool.append(points(4, 1));
+    expect(await drain(spool)).toEqual(points(0, 5));
+  });
+
+  it('a restart resumes after the points already acknowledged', async () => {
+    const { log } = capturingLogger();
+    const before = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 100, log });
+    await before.open();
+    await before.append(points(0, 10));
+    const read = await before.read(4);
+    if (read) await before.acknowledge(read);
+    expect(before.stats().points).toBe(6);
+    await before.close();
+
+    const after = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 100, log });
+    await after.open();
+    expect(after.stats().points).toBe(6);
+    expect(await drain(after)).toEqual(points(4, 6));
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('does not block the event loop while opening or reading a large spool', async () => {
+    const { log } = capturingLogger();
+    // ~16 MB in one segment from an older version (no sidecar).
+    const line = JSON.stringify(point(0)) + '\n';
+    const block = line.repeat(10_000);
+    const path = join(dir, segmentFileName(1));
+    for (let i = 0; i < 8; i++) appendFileSync(path, block);
+    const spool = new Spool({ dir, maxBytes: 1_000_000_000, readChunkBytes: 256 * 1024, log });
+    let ticks = 0;
+    const timer = setInterval(() => (ticks += 1), 0);
+    try {
+      await spool.open();
+      expect(spool.stats().points).toBe(80_000);
+      const openTicks = ticks;
+      expect(openTicks).toBeGreaterThan(0);
+      const read = await spool.read(500);
+      expect(read?.points.length).toBe(500);
+      expect(read?.toOffset).toBe(500 * Buffer.byteLength(line));
+    } finally {
+      clearInterval(timer);
+    }
+  });
+
+  it('fdatasyncs every append before it resolves', async () => {
+    const { log } = capturingLogger();
+    const probe = await open(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+    await probe.close();
+    const spy = vi.spyOn(proto, 'datasync');
+    try {
+      const spool = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 4, log });
+      await spool.open();
+      await spool.append(points(0, 2));
+      expect(spy).toHaveBeenCalledTimes(1);
+      await spool.append(points(2, 5)); // two segments touched: synced once each
+      expect(spy).toHaveBeenCalledTimes(3);
+      expect(spool.stats().fsync).toBe('every-append');
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('appends made while the disk is busy are written together, each resolving once synced', async () => {
+    const { log } = capturingLogger();
+    const probe = await open(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+    await probe.close();
+    const spool = new Spool({ dir, maxBytes: 10_000_000, log });
+    await spool.open();
+    const spy = vi.spyOn(proto, 'datasync');
+    try {
+      const results = await Promise.all(Array.from({ length: 50 }, (_, k) => spool.append(points(k * 2, 2))));
+      expect(results.every((r) => r.spooled === 2 && r.lost === 0)).toBe(true);
+      expect(spy.mock.calls.length).toBeLessThanOrEqual(2); // not 50
+      expect(spool.stats()).toMatchObject({ points: 100, queuedPoints: 0 });
+      expect(await drain(spool)).toEqual(points(0, 100));
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('skips and counts a torn last line (crash mid-write) and unparsable lines, never fatal', async () => {
     const { log, lines } = capturingLogger();
     const before = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 100, log });
-    before.open();
-    before.append(points(0, 3));
+    await before.open();
+    await before.append(points(0, 3));
+    await before.close();
     const path = join(dir, segmentFileName(1));
     appendFileSync(path, JSON.stringify(point(3)).slice(0, 40)); // torn write, no newline
     writeFileSync(join(dir, segmentFileName(2)), 'not json at all\n{"measurement":"traffic"}\n');
 
     const after = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 100, log });
-    after.open();
-    after.append(points(10, 2));
-    const first = after.oldest();
+    await after.open();
+    expect(after.stats().points).toBe(6); // lines: 3 + the torn one, and 2
+    await after.append(points(10, 2));
+    const first = await after.read(100);
     expect(first?.points).toEqual(points(0, 3));
     expect(first?.skippedLines).toBe(1);
-    after.remove(first?.id ?? -1);
-    const second = after.oldest();
+    if (first) await after.acknowledge(first);
+    const second = await after.read(100);
     expect(second?.points).toEqual([]);
     expect(second?.skippedLines).toBe(2);
-    after.remove(second?.id ?? -1);
-    expect(drain(after)).toEqual(points(10, 2));
+    if (second) await after.acknowledge(second);
+    expect(await drain(after)).toEqual(points(10, 2));
+    expect(after.stats()).toMatchObject({ points: 0, unreadableLines: 3 });
     expect(lines.filter((l) => l.level === 40 && l.msg.includes('unreadable')).length).toBe(2);
   });
 
-  it('over its bound drops the OLDEST segments, counts and logs the dropped points', () => {
+  it('over its bound drops the OLDEST segments, counts and logs the dropped points', async () => {
     const { log, lines } = capturingLogger();
     const lineBytes = Buffer.byteLength(JSON.stringify(point(0)) + '\n');
     // Room for about 10 points; segments of 2 points.
     const spool = new Spool({ dir, maxBytes: lineBytes * 10 + 5, segmentMaxPoints: 2, segmentMaxBytes: 1_000_000, log });
-    spool.open();
-    for (let i = 0; i < 30; i += 2) spool.append(points(i, 2));
+    await spool.open();
+    for (let i = 0; i < 30; i += 2) await spool.append(points(i, 2));
 
     const stats = spool.stats();
     expect(stats.bytes).toBeLessThanOrEqual(lineBytes * 10 + 5);
     expect(stats.points + stats.droppedPoints).toBe(30);
     expect(stats.droppedPoints).toBe(20);
-    const kept = drain(spool);
+    const kept = await drain(spool);
     expect(kept).toEqual(points(20, 10));
     const warns = lines.filter((l) => l.level === 40 && l.msg === 'spool over its bound, oldest points dropped');
     expect(warns.length).toBeGreaterThan(0);
     expect(warns.reduce((sum, l) => sum + Number(l.droppedPoints), 0)).toBe(20);
   });
 
-  it('never drops the segment being written to InfluxDB', () => {
+  it('never drops the segment being written to InfluxDB', async () => {
     const { log } = capturingLogger();
     const lineBytes = Buffer.byteLength(JSON.stringify(point(0)) + '\n');
     const spool = new Spool({ dir, maxBytes: lineBytes * 4 + 5, segmentMaxPoints: 2, segmentMaxBytes: 1_000_000, log });
-    spool.open();
-    spool.append(points(0, 2));
-    const leased = spool.oldest();
-    spool.append(points(2, 6));
+    await spool.open();
+    await spool.append(points(0, 2));
+    const leased = await spool.read(100);
+    await spool.append(points(2, 6));
     // The leased segment (0, 1) stays; the next-oldest went instead.
-    expect(spool.oldest()?.id).toBe(leased?.id);
-    spool.remove(leased?.id ?? -1);
-    expect(drain(spool)).toEqual(points(6, 2));
+    expect((await spool.read(100))?.segmentId).toBe(leased?.segmentId);
+    if (leased) await spool.acknowledge(leased);
+    expect(await drain(spool)).toEqual(points(6, 2));
     expect(spool.stats().droppedPoints).toBe(4);
   });
 
-  it('rolls segments by size as well as by count', () => {
+  it('rolls segments by size as well as by count', async () => {
     const { log } = capturingLogger();
     const lineBytes = Buffer.byteLength(JSON.stringify(point(0)) + '\n');
     const spool = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 1_000, segmentMaxBytes: lineBytes * 3, log });
-    spool.open();
-    spool.append(points(0, 10));
+    await spool.open();
+    await spool.append(points(0, 10));
     expect(spool.stats().segments).toBe(4);
-    expect(drain(spool)).toEqual(points(0, 10));
+    expect(await drain(spool)).toEqual(points(0, 10));
   });
 });
