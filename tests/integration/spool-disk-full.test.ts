@@ -1,0 +1,230 @@
+// The spool on a really full disk: a 1 MiB tmpfs mounted as the spool directory (needs root).
+// Checks exact accounting (points written + points lost = points given), that no segment is
+// left holding a partial line, and that spooling resumes by itself once space returns: by
+// deleting a filler file, and by remounting the tmpfs bigger. Where mounting is refused the
+// tests fail with the reason, unless CI_NO_TMPFS is set: then they are skipped, saying why.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino, { type Logger } from 'pino';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { parseStorePoint, type StorePoint } from '../../collector/store/points.ts';
+import { Spool, type AppendResult } from '../../collector/store/spool.ts';
+import { InfluxStore } from '../../collector/store/influx-store.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'lanewatch-disk-full-'));
+const mnt = join(root, 'spool');
+let mounted = false;
+let refusal = '';
+
+function run(cmd: string, args: string[]): void {
+  execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+function mountTmpfs(size: string, remount = false): void {
+  run('mount', ['-t', 'tmpfs', '-o', remount ? `remount,size=${size}` : `size=${size}`, 'tmpfs', mnt]);
+}
+
+beforeAll(() => {
+  mkdirSync(mnt);
+  try {
+    mountTmpfs('1m');
+    mounted = true;
+  } catch (err) {
+    const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
+    refusal = (stderr || (err instanceof Error ? err.message : String(err))).split('\n')[0] ?? '';
+  }
+});
+
+afterAll(() => {
+  if (mounted) {
+    try {
+      run('umount', [mnt]);
+    } catch {
+      run('umount', ['-l', mnt]); // busy: detach now, freed when the last file closes
+    }
+  }
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** Fails (or, with CI_NO_TMPFS, skips) when the tmpfs could not be mounted. */
+function requireTmpfs(ctx: TestContext): void {
+  if (mounted) return;
+  const why = `a tmpfs could not be mounted at ${mnt} (${refusal}): these tests need root (mount -t tmpfs)`;
+  if (process.env.CI_NO_TMPFS) ctx.skip(`${why}; skipped because CI_NO_TMPFS is set`);
+  throw new Error(`${why}. Set CI_NO_TMPFS=1 to skip them where mounting is not allowed.`);
+}
+
+function emptyMount(): void {
+  for (const name of readdirSync(mnt)) rmSync(join(mnt, name), { recursive: true, force: true });
+}
+
+function capturingLogger(): { log: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const text of chunk.toString('utf8').split('\n')) if (text) lines.push(JSON.parse(text) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { log: pino({ level: 'debug' }, stream), lines };
+}
+
+/** Points of equal line length. */
+function point(i: number): StorePoint {
+  return {
+    measurement: 'traffic',
+    tags: { link: 'hn-hcm', province: 'ha-noi', tier: '1', dir: 'down', class: 'total' },
+    fields: { bps: 1_000_000 + i, util: 0.5, capacityBps: 1e9 },
+    atMs: 1_750_000_000_000 + i * 1_000,
+  };
+}
+
+function points(from: number, count: number): StorePoint[] {
+  return Array.from({ length: count }, (_, k) => point(from + k));
+}
+
+/** Every segment on disk: whole lines only, each one a point. Returns the points in order. */
+function segmentsOnDisk(): StorePoint[] {
+  const out: StorePoint[] = [];
+  for (const name of readdirSync(mnt).filter((n) => n.endsWith('.jsonl')).sort()) {
+    const text = readFileSync(join(mnt, name), 'utf8');
+    if (text.length === 0) continue;
+    expect(text.endsWith('\n'), `${name} ends with a whole line`).toBe(true);
+    for (const line of text.slice(0, -1).split('\n')) {
+      const p = parseStorePoint(JSON.parse(line) as unknown);
+      expect(p, `${name}: a readable point`).toBeDefined();
+      if (p) out.push(p);
+    }
+  }
+  return out;
+}
+
+async function freeTcpPortNobodyListensOn(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  await new Promise((r) => server.close(r));
+  return typeof addr === 'object' && addr ? addr.port : 1;
+}
+
+async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('spool on a full disk (tmpfs)', () => {
+  it('counts exactly the points not written, leaves no partial line, and spools again once a filler is deleted', async (ctx) => {
+    requireTmpfs(ctx);
+    emptyMount();
+    const filler = join(mnt, 'filler');
+    writeFileSync(filler, Buffer.alloc(700 * 1024, 1));
+    const { log, lines } = capturingLogger();
+    const spool = new Spool({ dir: mnt, maxBytes: 64 * 1024 * 1024, log });
+    await spool.open();
+
+    const batch = 100;
+    const results: AppendResult[] = [];
+    const expected: StorePoint[] = [];
+    let next = 0;
+    // Fill the disk, then two more batches that find it full.
+    let fullSince: number | undefined;
+    while (fullSince === undefined || results.length < fullSince + 3) {
+      const given = points(next, batch);
+      const r = await spool.append(given);
+      results.push(r);
+      expected.push(...given.slice(0, r.spooled));
+      next += batch;
+      if (r.lost > 0 && fullSince === undefined) fullSince = results.length - 1;
+      if (results.length > 1_000) throw new Error('the tmpfs never filled');
+    }
+    const firstFailing = results[fullSince ?? 0];
+    // The batch that met the full disk kept the lines that fit, and only those.
+    expect(firstFailing?.spooled).toBeGreaterThan(0);
+    expect(firstFailing?.spooled).toBeLessThan(batch);
+    for (const r of results.slice((fullSince ?? 0) + 1)) expect(r).toEqual({ spooled: 0, lost: batch });
+    for (const r of results) expect(r.spooled + r.lost).toBe(batch);
+
+    const lost = results.reduce((sum, r) => sum + r.lost, 0);
+    const stats = spool.stats();
+    expect(stats).toMatchObject({ points: expected.length, lostPoints: lost, writable: false, queuedPoints: 0 });
+    expect(stats.lastError).toMatch(/ENOSPC/);
+    expect(lines.filter((l) => l.msg === 'spool write failed: points lost until it can write again').length).toBe(1);
+    // No segment holds a partial line: exactly the points counted as spooled are on disk.
+    expect(segmentsOnDisk()).toEqual(expected);
+
+    // Space returns: the next append is spooled whole, after the others.
+    unlinkSync(filler);
+    const again = await spool.append(points(next, batch));
+    expect(again).toEqual({ spooled: batch, lost: 0 });
+    expected.push(...points(next, batch));
+    expect(spool.stats()).toMatchObject({ writable: true, lostPoints: lost, points: expected.length });
+    expect(lines.some((l) => l.msg === 'spool writes again')).toBe(true);
+    await spool.close();
+
+    // A new process finds them all, in order, none unreadable.
+    const reopened = new Spool({ dir: mnt, maxBytes: 64 * 1024 * 1024, log });
+    await reopened.open();
+    expect(reopened.stats().points).toBe(expected.length);
+    const drained: StorePoint[] = [];
+    for (let read = await reopened.read(250); read; read = await reopened.read(250)) {
+      expect(read.skippedLines).toBe(0);
+      drained.push(...read.points);
+      await reopened.acknowledge(read);
+    }
+    expect(drained).toEqual(expected);
+    expect(reopened.stats()).toMatchObject({ points: 0, unreadableLines: 0 });
+    expect(readdirSync(mnt)).toEqual([]);
+  });
+
+  it('the InfluxStore (InfluxDB down) reports the exact loss in health and spools again after the tmpfs is remounted bigger', async (ctx) => {
+    requireTmpfs(ctx);
+    emptyMount();
+    mountTmpfs('1m', true);
+    const port = await freeTcpPortNobodyListensOn();
+    const store = new InfluxStore({
+      influx: { url: `http://127.0.0.1:${port}`, database: 'lanewatch', retentionDays: 30, batchSize: 500, flushIntervalMs: 20 },
+      spool: { dir: mnt, maxBytes: 64 * 1024 * 1024 },
+      log: pino({ level: 'silent' }),
+      retry: { initialMs: 60_000, maxMs: 60_000 },
+      requestTimeoutMs: 1_000,
+    });
+    try {
+      await store.start();
+      expect(store.health().influxReachable).toBe(false);
+      let given = 0;
+      const give = async (count: number): Promise<void> => {
+        store.writePoints(points(given, count));
+        given += count;
+        await waitFor('points handed to the spool', () => store.health().pendingPoints === 0);
+      };
+      while ((store.health().spool?.lostPoints ?? 0) === 0) {
+        await give(1_000);
+        if (given > 100_000) throw new Error('the tmpfs never filled');
+      }
+      await give(1_000); // one more batch on the full disk
+      const full = store.health();
+      expect(full.spool).toMatchObject({ writable: false, fsync: 'every-append', droppedPoints: 0, unreadableLines: 0 });
+      expect(full.spooledPoints + full.droppedPoints).toBe(given);
+      expect(full.droppedPoints).toBe(full.spool?.lostPoints);
+      expect(segmentsOnDisk().length).toBe(full.spooledPoints);
+
+      mountTmpfs('4m', true);
+      await give(1_000);
+      const after = store.health();
+      expect(after.spool?.writable).toBe(true);
+      expect(after.droppedPoints).toBe(full.droppedPoints);
+      expect(after.spooledPoints).toBe(full.spooledPoints + 1_000);
+      expect(segmentsOnDisk().length).toBe(after.spooledPoints);
+    } finally {
+      await store.stop();
+    }
+    emptyMount();
+  });
+});
