@@ -2,8 +2,9 @@
 // simulated national network, then `lanewatch run` (collector + store + server + UI).
 // Installs what is missing (npm packages; Debian's influxdb when running as root).
 // PORT overrides the HTTP port (default 8080). Ctrl-C stops everything.
-import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync, openSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureNodeModules, ensureDebianPackages, buildWeb, root } from './ensure.mjs';
 
@@ -107,8 +108,33 @@ bind-address = "127.0.0.1:18088"
   console.log(`[demo] influxd answering at ${influxUrl} (data in ${dir})`);
 }
 
+/**
+ * The demo's users: admin, engineer, viewer and one province user per province (named by its
+ * id, e.g. bac-ninh), all with LANEWATCH_DEMO_PASSWORD or one generated password.
+ */
+async function createDemoUsers(cli) {
+  const { parse } = await import('yaml');
+  const topology = parse(readFileSync(join(root, 'config', 'example', 'topology.yaml'), 'utf8'));
+  const given = process.env.LANEWATCH_DEMO_PASSWORD;
+  const password = given && given.length > 0 ? given : randomBytes(12).toString('base64url');
+  const users = [
+    { username: 'admin', role: 'admin' },
+    { username: 'engineer', role: 'engineer' },
+    { username: 'viewer', role: 'viewer' },
+    ...topology.provinces.map((p) => ({ username: p.id, role: 'province', province: p.id })),
+  ];
+  const input = users.map((u) => JSON.stringify({ ...u, password })).join('\n') + '\n';
+  const result = spawnSync(process.execPath, [cli, 'user', 'import'], { cwd: root, input, encoding: 'utf8' });
+  if (result.status !== 0) {
+    console.error(`[demo] creating the demo users failed:\n${result.stderr}`);
+    await stopAll(1);
+  }
+  console.log(`[demo] users: admin, engineer, viewer and one per province (e.g. bac-ninh, thanh-hoa); password: ${given ? '(LANEWATCH_DEMO_PASSWORD)' : password}`);
+}
+
 await startInflux();
 const cli = join(root, 'bin', 'lanewatch.js');
+await createDemoUsers(cli);
 start('simulate', process.execPath, [cli, 'simulate', '--scenario', join(root, 'config', 'example', 'scenarios', 'demo.yaml')]);
 await new Promise((r) => setTimeout(r, 1500));
 start('lanewatch', process.execPath, [cli, 'run'], { env: { ...process.env } });

@@ -18,6 +18,7 @@ import type { StoreHealth } from '../collector/store/influx-store.ts';
 import type { CollectorHealth } from '../collector/collector.ts';
 import type { QosView } from '../collector/samples.ts';
 import { pingInflux } from './history/query-history.ts';
+import { createRedactor, redactUrl, secretValues } from '../config/secrets.ts';
 import { topologyView } from './topology-view.ts';
 import { LiveSnapshot } from './live/snapshot.ts';
 import { errorBody, installErrorHandler } from './routes/errors.ts';
@@ -133,9 +134,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   snapshot.start();
   app.addHook('onClose', async () => snapshot.stop());
 
+  // Health is open (probes): an InfluxDB error text there must not carry a credential.
+  const redact = createRedactor(secretValues(config));
   const probe = new InfluxProbe({
     url: config.settings.influx.url,
-    ping: pingInflux,
+    ping: async (url, timeoutMs) => {
+      const result = await pingInflux(url, timeoutMs);
+      return result.error === undefined ? result : { ...result, error: redact(redactUrl(result.error)) };
+    },
     timeoutMs: deps.health?.pingTimeoutMs ?? 1_000,
     cacheMs: deps.health?.pingCacheMs ?? 500,
   });
