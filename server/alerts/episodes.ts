@@ -2,6 +2,7 @@
 // notification says, and how the list is filtered. No I/O here (AlertBook does that).
 import type { LinkStateChange, LinkVerdict } from '../analysis/model.ts';
 import type { AlertEpisode, EpisodeState, NotificationKind, NotificationPayload, NotificationRecord } from './model.ts';
+import { deliveryKey } from '../notify/delivery-key.ts';
 
 export interface EpisodeStep {
   /** The new or updated episode (a fresh object; the input is never mutated). */
@@ -93,10 +94,8 @@ export function filterEpisodes(episodes: Iterable<AlertEpisode>, filter: Episode
   return out.sort((a, b) => b.raisedAtMs - a.raisedAtMs || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
 }
 
-/** `<episode id>:<kind>:<channel>:<target>`: one notification, the same on every attempt. */
-export function deliveryId(episodeId: string, kind: NotificationKind, channel: NotificationRecord['channel'], target: string): string {
-  return `${episodeId}:${kind}:${channel}:${target}`;
-}
+/** One notification's id, the same on every attempt; opaque: it never names the target. */
+export const deliveryId = deliveryKey;
 
 /** A notification still to be sent: not delivered and not given up. */
 export function isPending(record: NotificationRecord): boolean {

@@ -46,7 +46,7 @@ export const notificationKinds: readonly NotificationKind[] = ['raise', 'escalat
 /** What a webhook receives (JSON POST) for each raise, escalate and resolve. */
 export interface NotificationPayload {
   kind: NotificationKind;
-  /** `<episode id>:<kind>:<channel>:<target>`, the same on every retry: lets a receiver drop a repeat. */
+  /** Opaque and the same on every retry (lets a receiver drop a repeat); it never names the target. */
   deliveryId: string;
   /** The episode as it stood when the event happened (without its notification records). */
   episode: Omit<AlertEpisode, 'notifications' | 'firstVerdict' | 'lastVerdict' | 'escalateVerdict'>;

@@ -57,7 +57,14 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOpti
     if (episode === undefined || !scope.seesProvince(principal, episode.province)) {
       return reply.status(404).send(errorBody(404, `no alert "${id}"`));
     }
-    const result = await book.ack(id, principal.username);
+    let result: AlertEpisode | 'not-found' | 'resolved';
+    try {
+      result = await book.ack(id, principal.username);
+    } catch (err) {
+      // The acknowledgement could not be made durable (disk full, I/O error): nothing was promised.
+      request.log.error({ err, alert: id }, 'acknowledgement not recorded');
+      return reply.status(503).header('retry-after', '10').send(errorBody(503, `the acknowledgement of "${id}" could not be recorded; try again`));
+    }
     if (result === 'not-found') return reply.status(404).send(errorBody(404, `no alert "${id}"`));
     if (result === 'resolved') return reply.status(409).send(errorBody(409, `alert "${id}" is resolved`));
     await options.audit.record({ actor: principal.username, address: request.ip, action: 'alert-ack', target: id, details: { province: result.province, link: result.link } });

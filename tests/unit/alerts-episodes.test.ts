@@ -124,7 +124,7 @@ describe('notificationPayload', () => {
     const payload = notificationPayload(resolved, 'raise', 'webhook', 'http://127.0.0.1/h');
     expect(payload).toEqual({
       kind: 'raise',
-      deliveryId: 'ep:raise:webhook:http://127.0.0.1/h',
+      deliveryId: deliveryId('ep', 'raise', 'webhook', 'http://127.0.0.1/h'),
       episode: { id: 'ep', link: 't1-hue', province: 'hue', tier: 1, dir: 'down', level: 'warning', state: 'open', raisedAtMs: 1_000 },
       verdict: raised.firstVerdict,
     });
@@ -151,6 +151,12 @@ describe('notificationPayload', () => {
       deliveryId('ep', 'raise', 'webhook', 'y'),
     ]);
     expect(keys.size).toBe(4);
+  });
+
+  it('a delivery id never names its target', () => {
+    const id = deliveryId('ep', 'raise', 'webhook', 'https://hooks.example.org/T0KEN-abc');
+    expect(id).not.toContain('hooks.example.org');
+    expect(id).not.toContain('T0KEN');
   });
 });
 
