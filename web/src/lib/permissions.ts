@@ -4,7 +4,7 @@
 // Pure functions.
 import { allows, seesProvince, type Principal, type Role } from '../../../api/access.ts';
 import { routes } from '../../../api/routes.ts';
-import type { Topology } from './api.ts';
+import type { TopologyLink } from './api.ts';
 import type { MessageKey } from './i18n.ts';
 import type { SessionEnd, SessionStatus } from './session.svelte.ts';
 import {
@@ -85,7 +85,11 @@ export function mayAcknowledge(principal: Principal | null, alert: { province: s
  */
 export type PageAccess = 'ok' | 'home' | 'not-your-province' | 'forbidden';
 
-export function pageAccess(principal: Principal, route: Route, topology: Pick<Topology, 'links'> | null): PageAccess {
+export function pageAccess(
+  principal: Principal,
+  route: Route,
+  topology: { links: readonly Pick<TopologyLink, 'id' | 'province'>[] } | null,
+): PageAccess {
   if (route.page === 'policies') return allows(routes.policies.access, principal.role) ? 'ok' : 'forbidden';
   if (route.page === 'unmatched') return allows(routes.qos.access, principal.role) ? 'ok' : 'forbidden';
   if (route.page === 'alerts') return allows(routes.alerts.access, principal.role) ? 'ok' : 'forbidden';
