@@ -311,7 +311,9 @@ export class Spool {
       this.totalBytes += seg.bytes;
       this.totalPoints += seg.points;
     }
-    this.nextId = (this.segments.at(-1)?.id ?? 0) + 1;
+    // After every number seen, including segments deleted just now.
+    this.nextId = 1;
+    for (const id of segmentIds) this.nextId = Math.max(this.nextId, id + 1);
     if (this.segments.length > 0) {
       this.log.info(
         { dir: this.opts.dir, segments: this.segments.length, points: this.totalPoints, bytes: this.totalBytes, scannedSegments: scanned },
@@ -524,10 +526,21 @@ export class Spool {
   }
 
   private async openSegment(): Promise<{ seg: SegmentInfo; handle: FileHandle }> {
-    const id = this.nextId;
-    this.nextId += 1;
-    const path = join(this.opts.dir, segmentFileName(id));
-    const handle = await open(path, 'wx');
+    let id: number;
+    let path: string;
+    let handle: FileHandle | undefined;
+    for (let attempt = 0; ; attempt += 1) {
+      id = this.nextId;
+      this.nextId += 1;
+      path = join(this.opts.dir, segmentFileName(id));
+      try {
+        handle = await open(path, 'wx');
+        break;
+      } catch (err) {
+        // A file left under that name (one that could not be deleted): take the next number.
+        if (errorCode(err) !== 'EEXIST' || attempt >= 100) throw err;
+      }
+    }
     await this.syncDir();
     const seg: SegmentInfo = { id, path, bytes: 0, lines: 0, points: 0, readOffset: 0 };
     this.segments.push(seg);

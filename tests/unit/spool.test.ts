@@ -324,6 +324,16 @@ describe('Spool', () => {
     expect(spool.stats().droppedPoints).toBe(4);
   });
 
+  it('a file already under the next segment name is stepped over, not written into', async () => {
+    const { log } = capturingLogger();
+    const spool = new Spool({ dir, maxBytes: 10_000_000, log });
+    await spool.open();
+    writeFileSync(join(dir, segmentFileName(1)), 'someone else\n');
+    expect(await spool.append(points(0, 3))).toEqual({ spooled: 3, lost: 0 });
+    expect(readFileSync(join(dir, segmentFileName(1)), 'utf8')).toBe('someone else\n');
+    expect((await spool.read(10))?.points).toEqual(points(0, 3));
+  });
+
   it('rolls segments by size as well as by count', async () => {
     const { log } = capturingLogger();
     const lineBytes = Buffer.byteLength(JSON.stringify(point(0)) + '\n');
