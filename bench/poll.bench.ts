@@ -23,6 +23,7 @@ import { InfluxStore } from '../collector/store/influx-store.ts';
 import { createInfluxClient } from '../collector/store/influx-client.ts';
 import { OID } from '../collector/poller.ts';
 import { buildApp } from '../server/app.ts';
+import { openAuthServices } from '../server/auth/services.ts';
 import { startInfluxd } from '../tests/helpers/influxd.ts';
 import { freeTcpPort, freeUdpPort } from '../tests/helpers/ports.ts';
 
@@ -89,6 +90,7 @@ async function benchCollector(configDir: string, influxUrl: string): Promise<Mea
       influx: { url: influxUrl, database: 'bench' },
       collector: { intervalMs: 1_000, timeoutMs: 2_000, retries: 1, concurrency: 64, spool: { dir: join(configDir, 'spool') } },
       server: { host: '127.0.0.1', port: httpPort },
+      state: { dir: join(configDir, 'state') },
     }),
   );
   const config = loadConfig(configDir, { env: {} });
@@ -98,9 +100,19 @@ async function benchCollector(configDir: string, influxUrl: string): Promise<Mea
   await store.start();
   bus.subscribe((batch) => store.write(batch));
   const collector = new Collector({ config, bus, log });
-  const app = await buildApp({ config, bus, influx: createInfluxClient(config.settings.influx), logger: false });
+  const auth = await openAuthServices({ stateDir: config.settings.state.dir, auth: config.settings.auth, provinceIds: new Set(config.topology.provinces.map((p) => p.id)) });
+  const password = 'bench-viewer-password';
+  await auth.users.upsert({ username: 'viewer', role: 'viewer', password });
+  const app = await buildApp({ config, bus, influx: createInfluxClient(config.settings.influx), auth, logger: false });
   await app.listen({ host: '127.0.0.1', port: httpPort });
-  const ws = new WebSocket(`ws://127.0.0.1:${httpPort}/api/v1/live`);
+  const origin = `http://127.0.0.1:${httpPort}`;
+  const login = await fetch(`${origin}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { origin, 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'viewer', password }),
+  });
+  const cookie = login.headers.get('set-cookie')?.split(';')[0] ?? '';
+  const ws = new WebSocket(`ws://127.0.0.1:${httpPort}/api/v1/live`, { headers: { cookie, origin } });
   let wsMessages = 0;
   ws.on('message', () => wsMessages++);
   await new Promise((r) => ws.once('open', r));
@@ -123,6 +135,7 @@ async function benchCollector(configDir: string, influxUrl: string): Promise<Mea
   ws.close();
   await collector.stop();
   await app.close();
+  await auth.close();
   await store.stop();
   if (health.devicesUp !== devices) console.warn(`warning: ${devices - health.devicesUp} devices down during the collector phase`);
   if (wsMessages === 0) throw new Error('the live stream delivered nothing');

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { createLogger } from '../logger.ts';
+import { installFatalHandlers, runUntilSignal, stopInReverse, type StoppablePart } from '../lifecycle.ts';
 import { secretValues } from '../../config/secrets.ts';
 import type { CliCommand } from '../command.ts';
 import { parseCommandArgs, loadConfigOrReport, withUsage } from '../args.ts';
@@ -24,42 +25,24 @@ import { openAuthServices } from '../../server/auth/services.ts';
 
 export const webDistDir = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
-interface Part {
-  name: string;
-  stop(): Promise<void>;
-}
+type Part = StoppablePart;
 
 
-/** Stops the parts in reverse order on SIGINT/SIGTERM; resolves with the exit code. */
-function runUntilSignal(parts: Part[], log: Logger): Promise<number> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    const shutdown = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info({ signal }, 'stopping');
-      let code = 0;
-      for (const part of [...parts].reverse()) {
-        try {
-          await part.stop();
-        } catch (err) {
-          code = 1;
-          log.error({ err, part: part.name }, 'stop failed');
-        }
-      }
-      log.info('stopped');
-      resolve(code);
-    };
-    process.once('SIGINT', () => void shutdown('SIGINT'));
-    process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  });
-}
+/**
+ * A stop (signal or crash) finishes within this: the store's last write to a hung InfluxDB
+ * times out after its own 10 s request timeout, then what it holds goes to the spool.
+ */
+const stopDeadlineMs = 15_000;
 
 type Mode = 'run' | 'collector' | 'server';
 
 async function start(mode: Mode, config: LanewatchConfig): Promise<number> {
   const log = createLogger({ secrets: secretValues(config) });
   const parts: Part[] = [];
+  // A crash still stops the parts in reverse, so what the store holds in memory is written or spooled.
+  installFatalHandlers(log, async () => {
+    await stopInReverse(parts, log, { deadlineMs: stopDeadlineMs });
+  });
   const bus = new LiveBus((err) => log.error({ err }, 'live bus subscriber failed'));
   const { settings } = config;
   try {
@@ -150,10 +133,10 @@ async function start(mode: Mode, config: LanewatchConfig): Promise<number> {
     }
   } catch (err) {
     log.error({ err }, 'start failed');
-    for (const part of parts.reverse()) await part.stop().catch(() => {});
+    await stopInReverse(parts, log, { deadlineMs: stopDeadlineMs });
     return 1;
   }
-  return runUntilSignal(parts, log);
+  return runUntilSignal(parts, log, { deadlineMs: stopDeadlineMs });
 }
 
 function makeCommand(mode: Mode, summary: string, what: string): CliCommand {
@@ -168,7 +151,8 @@ Options:
 
 Environment: PORT overrides server.port; LANEWATCH_INFLUX_URL overrides influx.url;
 LOG_LEVEL sets the log level (default info). Logs are JSON lines on stdout.
-Stops cleanly on SIGINT or SIGTERM.`;
+Stops cleanly on SIGINT or SIGTERM within 15 s (parts in reverse order; the store flushes
+or spools what it holds); an uncaught error is logged, then the same stop, then exit 1.`;
   return {
     name: mode,
     summary,

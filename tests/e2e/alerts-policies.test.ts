@@ -125,7 +125,7 @@ describe('issue 5 UI in Chromium', () => {
     await expect.poll(() => page.locator('[data-testid="policy-history-row"]').count()).toBe(historyBefore + 1);
     const newest = page.locator('[data-testid="policy-history-row"]').first();
     expect(await newest.getAttribute('data-revision')).toBe(String(startRevision + 1));
-    expect(await newest.textContent()).toContain('Kỹ sư kiểm thử');
+    expect(await newest.textContent()).toContain('engineer');
     // Checked again against the new revision: nothing left to save.
     await page.locator('[data-testid="policy-no-changes"]').waitFor({ timeout: 5_000 });
     expect(await save.isDisabled()).toBe(true);

@@ -7,7 +7,7 @@ import { apiPrefix, routes, type RouteContract } from '../../api/routes.ts';
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 /** `| \`GET /api/v1/x\` … | who | what |` rows of the README. */
 const rows = new Map(
-  [...readme.matchAll(/^\| `([A-Z]+) (\/[^`]*)`[^|]*\| ([^|]+) \|/gm)].map((m) => [`${m[1]} ${m[2]}`, m[3]!.trim()] as const),
+  [...readme.matchAll(/^\| `([A-Z]+) (\/[^`]*)`[^|]*\| ([^|]+) \|/gm)].map((m): [string, string] => [`${m[1]} ${m[2]}`, m[3]!.trim()]),
 );
 
 function who(contract: RouteContract): string {
