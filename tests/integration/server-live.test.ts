@@ -1,25 +1,22 @@
-// The live stream over a real listening server and a real `ws` client: snapshot on connect,
+// The live stream of the whole app over a real listening server and a real `ws` client,
+// signed in with a session cookie and a same-origin Origin: snapshot and states on connect,
 // then the samples of every published batch, filtered by subscription; slow clients dropped.
-// And InfluxTail: traffic points written to a real influxd come back on the bus.
+// The handshake needs a session (401) and refuses a foreign Origin (403); a province user's
+// stream carries its own province only. And InfluxTail: traffic points written to a real
+// influxd come back on the bus.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
-import type { FastifyInstance } from 'fastify';
+import type { Socket } from 'node:net';
 import type { InfluxDB } from 'influx';
 import { pino } from 'pino';
 import { loadConfig, defaultConfigDir } from '../../config/load.ts';
 import type { LanewatchConfig } from '../../config/schema.ts';
-import { LiveBus } from '../../collector/live-bus.ts';
 import type { LinkSample, PollBatch } from '../../collector/samples.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
-import { buildApp } from '../../server/app.ts';
 import { InfluxTail } from '../../server/live/influx-tail.ts';
-import Fastify from 'fastify';
-import fastifyWebsocket from '@fastify/websocket';
-import { LiveSnapshot } from '../../server/live/snapshot.ts';
-import { liveRoutes } from '../../server/routes/live.ts';
-import { Analyzer } from '../../server/analysis/analyzer.ts';
 import type { LinkStateChange, LinkStatus, ProvinceStatus } from '../../server/analysis/model.ts';
-import type { EffectivePolicy, PolicySource } from '../../server/policies/model.ts';
+import type { PolicyDocument } from '../../server/policies/model.ts';
+import { startTestApp, type TestApp, type TestAppOptions } from '../helpers/app.ts';
 import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
 
 /** The part of the `ws` client used here (the package ships no types of its own). */
@@ -29,13 +26,43 @@ interface WsClient {
   on(event: 'message', listener: (data: Buffer) => void): this;
   on(event: 'close', listener: (code: number) => void): this;
   on(event: 'error', listener: (err: Error) => void): this;
+  on(event: 'unexpected-response', listener: (request: unknown, response: { statusCode?: number }) => void): this;
   send(data: string): void;
   pause(): void;
   resume(): void;
   close(): void;
   terminate(): void;
 }
-const WebSocketClient = createRequire(import.meta.url)('ws') as new (url: string) => WsClient;
+const WebSocketClient = createRequire(import.meta.url)('ws') as new (url: string, options?: { headers?: Record<string, string> }) => WsClient;
+
+/** What the browser sends with the handshake: the session cookie and the page's origin. */
+interface Handshake {
+  cookie?: string;
+  origin?: string;
+}
+
+function handshakeHeaders(handshake: Handshake): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (handshake.cookie !== undefined) headers['cookie'] = handshake.cookie;
+  if (handshake.origin !== undefined) headers['origin'] = handshake.origin;
+  return headers;
+}
+
+/** The HTTP status a refused handshake was answered with (fails when the socket opens). */
+function refusedStatus(url: string, handshake: Handshake): Promise<number> {
+  const ws = new WebSocketClient(url, { headers: handshakeHeaders(handshake) });
+  return new Promise((resolve, reject) => {
+    ws.on('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.on('open', () => {
+      ws.close();
+      reject(new Error('the handshake was accepted'));
+    });
+    ws.on('error', () => undefined);
+  });
+}
 
 type ServerMessage =
   | { type: 'snapshot'; atMs: number; samples: LinkSample[] }
@@ -61,8 +88,8 @@ class TestClient {
     this.closed = new Promise((resolve) => ws.on('close', (code) => resolve(code)));
   }
 
-  static async connect(url: string): Promise<TestClient> {
-    const ws = new WebSocketClient(url);
+  static async connect(url: string, handshake: Handshake): Promise<TestClient> {
+    const ws = new WebSocketClient(url, { headers: handshakeHeaders(handshake) });
     const client = new TestClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.on('open', () => resolve());
@@ -81,6 +108,15 @@ class TestClient {
         resolve(m);
       });
     });
+  }
+
+  /** The opening messages: the snapshot, then the states (the app runs an analyzer). */
+  async opening(): Promise<{ snapshot: Extract<ServerMessage, { type: 'snapshot' }>; states: Extract<ServerMessage, { type: 'states' }> }> {
+    const snapshot = await this.next();
+    if (snapshot.type !== 'snapshot') throw new Error(`expected snapshot, got ${JSON.stringify(snapshot)}`);
+    const states = await this.next();
+    if (states.type !== 'states') throw new Error(`expected states, got ${JSON.stringify(states)}`);
+    return { snapshot, states };
   }
 
   send(value: unknown): void {
@@ -128,49 +164,60 @@ afterAll(async () => {
   await handle?.destroy();
 });
 
+/** The whole app listening on a free loopback port; its live URL and its own origin. */
+async function listening(options: TestAppOptions = {}): Promise<{ t: TestApp; url: string; origin: string }> {
+  const t = await startTestApp({ config, influx, ...options });
+  const origin = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  return { t, url: `${origin.replace(/^http/, 'ws')}/api/v1/live`, origin };
+}
+
+/** A signed-in, same-origin handshake as this user. */
+async function as(t: TestApp, origin: string, username: string): Promise<Handshake> {
+  return { cookie: await t.login(username), origin };
+}
+
 describe('WebSocket /api/v1/live', () => {
-  let bus: LiveBus;
-  let app: FastifyInstance;
+  let t: TestApp;
   let url: string;
-  /** Listeners on the bus besides WebSocket clients (the app's snapshot). */
+  let origin: string;
+  /** A viewer's handshake. */
+  let viewer: Handshake;
+  /** Listeners on the bus besides WebSocket clients (the app's snapshot and analyzer). */
   let baseListeners: number;
 
   beforeAll(async () => {
-    bus = new LiveBus();
-    app = await buildApp({ config, bus, influx, live: { maxBufferedBytes: 64 * 1024 } });
-    const address = await app.listen({ port: 0, host: '127.0.0.1' });
-    url = `${address.replace(/^http/, 'ws')}/api/v1/live`;
-    baseListeners = bus.listenerCount;
+    ({ t, url, origin } = await listening({ live: { maxBufferedBytes: 64 * 1024 } }));
+    viewer = await as(t, origin, 'viewer');
+    baseListeners = t.bus.listenerCount;
   });
 
   afterAll(async () => {
-    await app?.close();
+    await t?.close();
   });
 
-  it('sends the snapshot on connect, then the samples of each published batch', async () => {
+  it('sends the snapshot and the states on connect, then the samples of each published batch', async () => {
     const before = sample('t1-hue', 'hue', { atMs: Date.now() - 1_000 });
-    bus.publish(batch([before]));
-    const client = await TestClient.connect(url);
+    t.bus.publish(batch([before]));
+    const client = await TestClient.connect(url, viewer);
     try {
-      const first = await client.next();
-      expect(first.type).toBe('snapshot');
-      if (first.type !== 'snapshot') return;
-      expect(first.samples).toContainEqual(before);
+      const { snapshot, states } = await client.opening();
+      expect(snapshot.samples).toContainEqual(before);
+      expect(states.provinces).toHaveLength(34);
 
-      bus.publish(batch([])); // a batch without link samples sends nothing
+      t.bus.publish(batch([])); // a batch without link samples sends nothing
       const next = [sample('t1-hue', 'hue', { dir: 'up' }), sample('t1-hue', 'hue', { class: 'video', dropBitsPerSecond: 800 })];
-      bus.publish(batch(next));
+      t.bus.publish(batch(next));
       expect(await client.next()).toEqual({ type: 'samples', samples: next });
     } finally {
       await client.close();
     }
-    await eventually(() => bus.listenerCount === baseListeners, 'unsubscribe after close');
+    await eventually(() => t.bus.listenerCount === baseListeners, 'unsubscribe after close');
   });
 
   it('filters by subscription; invalid messages get an error and the stream goes on', async () => {
-    const client = await TestClient.connect(url);
+    const client = await TestClient.connect(url, viewer);
     try {
-      expect((await client.next()).type).toBe('snapshot');
+      await client.opening();
 
       client.send('{not json');
       const notJson = await client.next();
@@ -182,26 +229,25 @@ describe('WebSocket /api/v1/live', () => {
       if (unknownLink.type === 'error') expect(unknownLink.message).toContain('t1-nowhere');
 
       client.send({ type: 'subscribe', province: 'ca-mau' });
-      const resnapshot = await client.next();
-      expect(resnapshot.type).toBe('snapshot');
-      if (resnapshot.type === 'snapshot') expect(resnapshot.samples.every((s) => s.province === 'ca-mau')).toBe(true);
+      const { snapshot: resnapshot } = await client.opening();
+      expect(resnapshot.samples.every((s) => s.province === 'ca-mau')).toBe(true);
 
       const hue = sample('t1-hue', 'hue');
       const caMau = sample('t1-ca-mau', 'ca-mau');
-      bus.publish(batch([hue, caMau]));
-      bus.publish(batch([hue])); // nothing for this client
+      t.bus.publish(batch([hue, caMau]));
+      t.bus.publish(batch([hue])); // nothing for this client
       expect(await client.next()).toEqual({ type: 'samples', samples: [caMau] });
 
       const daNang = sample('t1-da-nang', 'da-nang');
       client.send({ type: 'subscribe', links: ['t1-da-nang'] });
-      expect((await client.next()).type).toBe('snapshot');
-      bus.publish(batch([hue, caMau]));
-      bus.publish(batch([hue, daNang]));
+      await client.opening();
+      t.bus.publish(batch([hue, caMau]));
+      t.bus.publish(batch([hue, daNang]));
       expect(await client.next()).toEqual({ type: 'samples', samples: [daNang] });
 
       client.send({ type: 'subscribe' }); // everything again
-      expect((await client.next()).type).toBe('snapshot');
-      bus.publish(batch([hue, caMau]));
+      await client.opening();
+      t.bus.publish(batch([hue, caMau]));
       expect(await client.next()).toEqual({ type: 'samples', samples: [hue, caMau] });
     } finally {
       await client.close();
@@ -209,11 +255,11 @@ describe('WebSocket /api/v1/live', () => {
   });
 
   it('drops a client that stops reading instead of buffering without bound', async () => {
-    const slow = await TestClient.connect(url);
-    const healthy = await TestClient.connect(url);
-    expect((await slow.next()).type).toBe('snapshot');
-    expect((await healthy.next()).type).toBe('snapshot');
-    expect(bus.listenerCount).toBe(baseListeners + 2);
+    const slow = await TestClient.connect(url, viewer);
+    const healthy = await TestClient.connect(url, viewer);
+    await slow.opening();
+    await healthy.opening();
+    expect(t.bus.listenerCount).toBe(baseListeners + 2);
     slow.ws.pause();
     // ~90 KB per message: the kernel buffers fill, then the server's queue passes 64 KiB.
     const big = Array.from({ length: 400 }, (_, i) => sample('t1-hue', 'hue', { atMs: i, bitsPerSecond: i }));
@@ -222,35 +268,135 @@ describe('WebSocket /api/v1/live', () => {
     healthy.ws.on('message', () => {
       received += 1;
     });
-    while (bus.listenerCount > baseListeners + 1 && published < 2_000) {
-      bus.publish(batch(big));
+    while (t.bus.listenerCount > baseListeners + 1 && published < 2_000) {
+      t.bus.publish(batch(big));
       published += 1;
       if (published % 20 === 0) await new Promise((r) => setTimeout(r, 5));
     }
-    expect(bus.listenerCount).toBe(baseListeners + 1);
+    expect(t.bus.listenerCount).toBe(baseListeners + 1);
     // The healthy client kept receiving everything.
     await eventually(() => received === published, 'the healthy client got every batch', 20_000);
     slow.ws.resume();
     await slow.closed;
     await healthy.close();
-    await eventually(() => bus.listenerCount === baseListeners, 'all clients unsubscribed');
+    await eventually(() => t.bus.listenerCount === baseListeners, 'all clients unsubscribed');
   });
 
-  it('answers a plain HTTP request with 426', async () => {
-    const res = await fetch(url.replace(/^ws/, 'http'));
+  it('answers a plain HTTP request with 426 (and without a session with 401)', async () => {
+    const httpUrl = url.replace(/^ws/, 'http');
+    const res = await fetch(httpUrl, { headers: { cookie: viewer.cookie ?? '' } });
     expect(res.status).toBe(426);
+    expect((await fetch(httpUrl)).status).toBe(401);
+  });
+});
+
+describe('WebSocket /api/v1/live access', () => {
+  let t: TestApp;
+  let url: string;
+  let origin: string;
+  let baseListeners: number;
+  /** The server's open TCP connections. */
+  const serverSockets = new Set<Socket>();
+
+  beforeAll(async () => {
+    ({ t, url, origin } = await listening());
+    baseListeners = t.bus.listenerCount;
+    t.app.server.on('connection', (socket: Socket) => {
+      serverSockets.add(socket);
+      socket.on('close', () => serverSockets.delete(socket));
+    });
+  });
+
+  afterAll(async () => {
+    // A refused handshake's connection can outlive the client (see the test that says so);
+    // app.close() would wait for it forever.
+    for (const socket of serverSockets) socket.destroy();
+    await t?.close();
+  });
+
+  it('refuses a handshake without a session (401) or with a made-up one (401)', async () => {
+    expect(await refusedStatus(url, { origin })).toBe(401);
+    expect(await refusedStatus(url, {})).toBe(401);
+    expect(await refusedStatus(url, { origin, cookie: 'lanewatch_session=forged-token' })).toBe(401);
+    expect(t.bus.listenerCount).toBe(baseListeners);
+  });
+
+  it('releases the connection of a refused handshake once the client is gone', async () => {
+    const earlier = new Set(serverSockets);
+    expect(await refusedStatus(url, { origin })).toBe(401);
+    expect(await refusedStatus(url, { origin: 'https://evil.example', cookie: await t.login('viewer') })).toBe(403);
+    // The clients have hung up: the server must not keep their sockets (a leak, and a close that never ends).
+    await eventually(() => [...serverSockets].every((socket) => earlier.has(socket)), 'the server closed the refused connections', 2_000);
+  });
+
+  it('refuses a handshake from a foreign Origin (403), even with a session', async () => {
+    const cookie = await t.login('viewer');
+    expect(await refusedStatus(url, { cookie, origin: 'https://evil.example' })).toBe(403);
+    expect(await refusedStatus(url, { cookie, origin: origin.replace('127.0.0.1', 'localhost') })).toBe(403);
+    expect(t.bus.listenerCount).toBe(baseListeners);
+    // A script (no Origin at all) with a session is let in.
+    const script = await TestClient.connect(url, { cookie });
+    try {
+      await script.opening();
+    } finally {
+      await script.close();
+    }
+  });
+
+  it("streams a province user's own province only; subscribing to another province or its links is an error that keeps the filter", async () => {
+    const hue = sample('t1-hue', 'hue', { atMs: Date.now() - 1_000 });
+    const caMau = sample('t1-ca-mau', 'ca-mau', { atMs: Date.now() - 1_000 });
+    t.bus.publish(batch([hue, caMau]));
+    const client = await TestClient.connect(url, await as(t, origin, 'hue'));
+    try {
+      const { snapshot, states } = await client.opening();
+      expect(snapshot.samples).toContainEqual(hue);
+      expect(snapshot.samples.every((s) => s.province === 'hue')).toBe(true);
+      expect(states.provinces.map((p) => p.province)).toEqual(['hue']);
+      expect(states.links.every((s) => s.province === 'hue')).toBe(true);
+
+      const next = () => [sample('t1-hue', 'hue'), sample('t1-ca-mau', 'ca-mau')] as const;
+      let [ownSample, otherSample] = next();
+      t.bus.publish(batch([ownSample, otherSample]));
+      expect(await client.next()).toEqual({ type: 'samples', samples: [ownSample] });
+
+      for (const refused of [
+        { subscribe: { type: 'subscribe', province: 'ca-mau' }, mentions: 'ca-mau' },
+        { subscribe: { type: 'subscribe', links: ['t1-hue', 't1-ca-mau'] }, mentions: 't1-ca-mau' },
+        { subscribe: { type: 'subscribe', province: 'hue', links: ['t1-ca-mau'] }, mentions: 't1-ca-mau' },
+      ]) {
+        client.send(refused.subscribe);
+        const error = await client.next();
+        expect(error.type, JSON.stringify(refused.subscribe)).toBe('error');
+        if (error.type === 'error') expect(error.message).toContain(refused.mentions);
+        // Still its own province, nothing else.
+        [ownSample, otherSample] = next();
+        t.bus.publish(batch([otherSample]));
+        t.bus.publish(batch([ownSample, otherSample]));
+        expect(await client.next()).toEqual({ type: 'samples', samples: [ownSample] });
+      }
+
+      // "Everything" for a province user is its own province.
+      client.send({ type: 'subscribe' });
+      const again = await client.opening();
+      expect(again.snapshot.samples.every((s) => s.province === 'hue')).toBe(true);
+      expect(again.states.provinces.map((p) => p.province)).toEqual(['hue']);
+      [ownSample, otherSample] = next();
+      t.bus.publish(batch([ownSample, otherSample]));
+      expect(await client.next()).toEqual({ type: 'samples', samples: [ownSample] });
+    } finally {
+      await client.close();
+    }
   });
 });
 
 describe('InfluxTail', () => {
   it('publishes traffic points written to influxd once each, and drives the WebSocket', async () => {
-    const bus = new LiveBus();
+    const { t, url, origin } = await listening();
     const received: LinkSample[] = [];
-    bus.subscribe((b) => received.push(...b.links));
-    const tail = new InfluxTail({ influx, bus, config, intervalMs: 200, log: pino({ level: 'silent' }) });
-    const app = await buildApp({ config, bus, influx });
-    const address = await app.listen({ port: 0, host: '127.0.0.1' });
-    const client = await TestClient.connect(`${address.replace(/^http/, 'ws')}/api/v1/live`);
+    t.bus.subscribe((b) => received.push(...b.links));
+    const tail = new InfluxTail({ influx, bus: t.bus, config: t.config, intervalMs: 200, log: pino({ level: 'silent' }) });
+    const client = await TestClient.connect(url, await as(t, origin, 'viewer'));
     const write = (atMs: number, bps: number, cls = 'total') =>
       influx.writePoints(
         [{
@@ -262,7 +408,7 @@ describe('InfluxTail', () => {
         { precision: 'ms' },
       );
     try {
-      expect((await client.next()).type).toBe('snapshot');
+      await client.opening();
       const t0 = Date.now() - 2_000;
       await write(t0, 1e6);
       await write(t0, 2e6, 'video');
@@ -289,38 +435,22 @@ describe('InfluxTail', () => {
       await eventually(() => received.length >= 4, 'a point after influxd restarted', 10_000);
       expect(received[3]?.bitsPerSecond).toBe(4e6);
 
-      const snapshot = (await app.inject({ method: 'GET', url: '/api/v1/live/snapshot' })).json<{ samples: LinkSample[] }>();
+      const snapshot = (await t.as('viewer')({ method: 'GET', url: '/api/v1/live/snapshot' })).json<{ samples: LinkSample[] }>();
       expect(snapshot.samples.find((s) => s.link === 't1-hue' && s.class === 'total')?.bitsPerSecond).toBe(4e6);
     } finally {
       await tail.stop();
       await client.close();
-      await app.close();
+      await t.close();
     }
   });
 });
 
 describe('WebSocket /api/v1/live states', () => {
-  let bus: LiveBus;
-  let analyzer: Analyzer;
-  let app: FastifyInstance;
+  let t: TestApp;
   let url: string;
+  let origin: string;
+  let viewer: Handshake;
   let atMs = Date.now();
-
-  /** Docex 10 %, video 20 % everywhere; a state is entered on the first sample and left on the first clean one. */
-  const policies = (): PolicySource => ({
-    current: () => ({ revision: 1, document: { defaults: {}, tiers: {}, provinces: {}, links: {} } }),
-    effective: (linkId, capacityBps): EffectivePolicy | undefined => {
-      const link = config.topology.links.find((l) => l.id === linkId);
-      if (!link) return undefined;
-      const c = link.capacityBps ?? capacityBps ?? 0;
-      return {
-        link: linkId, province: link.province, tier: link.tier, capacityBps: c,
-        reservationsBps: { docex: 0.1 * c, video: 0.2 * c }, reservedBps: 0.3 * c,
-        thresholds: { highUtil: 0.8, critUtil: 0.95, dropRatio: 0.001, raiseAfter: 1, clearAfter: 1 }, from: {},
-      };
-    },
-    onChange: () => () => {},
-  });
 
   /** One poll of a tier-1 link: down direction, total and internet as shares of its capacity. */
   const poll = (link: string, province: string, totalShare: number, internetShare: number): PollBatch => {
@@ -332,7 +462,7 @@ describe('WebSocket /api/v1/live states', () => {
       { ...base, class: 'internet', bitsPerSecond: internetShare * capacityBps, utilization: internetShare },
     ]);
   };
-  // Encroaching (Internet above 70 %) and busy, under critUtil: warning.
+  // Encroaching (Internet above what the reservations leave) and busy, under critUtil: warning.
   const surge = (link: string, province: string) => poll(link, province, 0.9, 0.8);
   const calm = (link: string, province: string) => poll(link, province, 0.2, 0.1);
 
@@ -346,51 +476,38 @@ describe('WebSocket /api/v1/live states', () => {
   }
 
   beforeAll(async () => {
-    bus = new LiveBus();
-    analyzer = new Analyzer({ config, bus, policies: policies(), log: pino({ level: 'silent' }) });
-    analyzer.start();
-    const snapshot = new LiveSnapshot({ bus, maxAgeMs: 60_000 });
-    snapshot.start();
-    app = Fastify();
-    app.addHook('onClose', async () => snapshot.stop());
-    await app.register(fastifyWebsocket);
-    await app.register(liveRoutes, {
-      prefix: '/api/v1',
-      bus,
-      snapshot,
-      states: analyzer,
-      known: { links: new Set(config.topology.links.map((l) => l.id)), provinces: new Set(config.topology.provinces.map((p) => p.id)) },
-      maxBufferedBytes: 1024 * 1024,
-    });
-    const address = await app.listen({ port: 0, host: '127.0.0.1' });
-    url = `${address.replace(/^http/, 'ws')}/api/v1/live`;
+    ({ t, url, origin } = await listening());
+    viewer = await as(t, origin, 'viewer');
+    // The example policy, with a state entered on the first sample and left on the first clean
+    // one, saved by an engineer through the API.
+    const { document, revision } = t.policies.current();
+    const quick: PolicyDocument = structuredClone(document);
+    quick.defaults.thresholds = { highUtil: 0.8, critUtil: 0.95, dropRatio: 0.001, raiseAfter: 1, clearAfter: 1 };
+    const saved = await t.as('engineer')({ method: 'PUT', url: '/api/v1/policies', headers: { 'if-match': `"${revision}"` }, payload: { document: quick } });
+    if (saved.statusCode !== 200) throw new Error(`policy save: ${saved.statusCode} ${saved.body}`);
   });
 
   afterAll(async () => {
-    analyzer?.stop();
-    await app?.close();
+    await t?.close();
   });
 
   it('sends the states after the snapshot on connect, then once per batch that changed a state', async () => {
-    bus.publish(surge('t1-hue', 'hue'));
-    const client = await TestClient.connect(url);
+    t.bus.publish(surge('t1-hue', 'hue'));
+    const client = await TestClient.connect(url, viewer);
     try {
-      expect((await client.next()).type).toBe('snapshot');
-      const first = await client.next();
-      expect(first.type).toBe('states');
-      if (first.type !== 'states') return;
+      const { states: first } = await client.opening();
       expect(first.changes).toBeUndefined();
       expect(first.provinces).toHaveLength(34);
       expect(first.provinces.find((p) => p.province === 'hue')?.level).toBe('warning');
       expect(first.links.map((s) => [s.link, s.dir, s.level])).toEqual([['t1-hue', 'down', 'warning']]);
 
       // Samples that change nothing: samples only, no states.
-      bus.publish(surge('t1-hue', 'hue'));
+      t.bus.publish(surge('t1-hue', 'hue'));
       expect((await client.next()).type).toBe('samples');
       // One batch changing two links: one states message, after that batch's samples.
       atMs += 1_000;
       const two = batch([...calm('t1-hue', 'hue').links, ...surge('t1-ca-mau', 'ca-mau').links].map((s) => ({ ...s, atMs })));
-      bus.publish(two);
+      t.bus.publish(two);
       // The batch's samples and its states (in the order the bus serves its subscribers).
       const pair = [await client.next(), await client.next()];
       expect(pair.map((m) => m.type).sort()).toEqual(['samples', 'states']);
@@ -405,18 +522,17 @@ describe('WebSocket /api/v1/live states', () => {
   });
 
   it('respects the subscription: only its links and provinces, only changes it can see', async () => {
-    const client = await TestClient.connect(url);
+    const client = await TestClient.connect(url, viewer);
     try {
-      expect((await client.next()).type).toBe('snapshot');
-      expect((await client.next()).type).toBe('states');
+      await client.opening();
       client.send({ type: 'subscribe', province: 'da-nang' });
       expect((await client.next()).type).toBe('snapshot');
       const filtered = await nextOf(client, 'states');
       expect(filtered.provinces.map((p) => p.province)).toEqual(['da-nang']);
       expect(filtered.links.every((s) => s.province === 'da-nang')).toBe(true);
 
-      bus.publish(calm('t1-ca-mau', 'ca-mau')); // a change this client does not see
-      bus.publish(surge('t1-da-nang', 'da-nang'));
+      t.bus.publish(calm('t1-ca-mau', 'ca-mau')); // a change this client does not see
+      t.bus.publish(surge('t1-da-nang', 'da-nang'));
       const next = await nextOf(client, 'states');
       expect(next.changes?.map((c) => [c.link, c.to])).toEqual([['t1-da-nang', 'warning']]);
       expect(next.links.map((s) => [s.link, s.level])).toEqual([['t1-da-nang', 'warning']]);
@@ -427,6 +543,32 @@ describe('WebSocket /api/v1/live states', () => {
       const byLink = await nextOf(client, 'states');
       expect(byLink.links.map((s) => s.link)).toEqual(['t1-hue']);
       expect(byLink.provinces.map((p) => p.province)).toEqual(['hue']);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("gives a province user its own province's states and changes only", async () => {
+    const client = await TestClient.connect(url, await as(t, origin, 'ca-mau'));
+    try {
+      const { states } = await client.opening();
+      expect(states.provinces.map((p) => p.province)).toEqual(['ca-mau']);
+      expect(states.links.every((s) => s.province === 'ca-mau')).toBe(true);
+
+      t.bus.publish(calm('t1-da-nang', 'da-nang')); // another province's change: not for this user
+      t.bus.publish(surge('t1-ca-mau', 'ca-mau'));
+      const next = await nextOf(client, 'states');
+      expect(next.changes?.map((c) => [c.link, c.to])).toEqual([['t1-ca-mau', 'warning']]);
+      expect(next.links.map((s) => s.link)).toEqual(['t1-ca-mau']);
+      expect(next.provinces.map((p) => p.province)).toEqual(['ca-mau']);
+
+      // Subscribing to another province is refused; the stream stays on its own.
+      client.send({ type: 'subscribe', province: 'da-nang' });
+      expect(await nextOf(client, 'error')).toMatchObject({ message: expect.stringContaining('da-nang') });
+      t.bus.publish(surge('t1-da-nang', 'da-nang'));
+      t.bus.publish(calm('t1-ca-mau', 'ca-mau'));
+      const after = await nextOf(client, 'states');
+      expect(after.changes?.map((c) => [c.link, c.to])).toEqual([['t1-ca-mau', 'ok']]);
     } finally {
       await client.close();
     }
