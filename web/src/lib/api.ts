@@ -2,200 +2,95 @@
 // the server is `unknown` until one of these accepts it), and small fetch helpers. A 401 from
 // any data route (the session ended) is announced on `window` as `sessionEndedEvent`.
 import { z } from 'zod';
-import { roles, type Principal } from '../../../api/access.ts';
+import type { Principal } from '../../../api/access.ts';
 import type { LinkSample, QosClassMapping, ServiceClass } from '../../../collector/samples.ts';
 
 export type { LinkSample, QosClassMapping, ServiceClass };
 export type Direction = LinkSample['dir'];
 export type TrafficClass = LinkSample['class'];
 
-const tier = z.union([z.literal(1), z.literal(2)]);
-const direction = z.enum(['down', 'up']);
-const trafficClass = z.enum(['total', 'internet', 'docex', 'video', 'other']);
+// Every response shape is the server's own (api/schemas.ts): written once, validated here.
+export {
+  linkSampleSchema,
+  topologySchema,
+  historySchema,
+  qosClassSchema,
+  qosSchema,
+  healthSchema,
+  linkStatusSchema,
+  provinceStatusSchema,
+  statesSchema,
+} from '../../../api/schemas.ts';
+import {
+  alertSchema,
+  alertsSchema,
+  driftSchema,
+  effectivePolicySchema,
+  episodeStates,
+  healthSchema,
+  historySchema,
+  linkSampleSchema,
+  linkStatusSchema,
+  loginReplySchema,
+  meSchema,
+  policiesSchema,
+  policyChangeSchema,
+  policyDocumentSchema,
+  policyHistoryEntrySchema,
+  policyHistorySchema,
+  policyProblemSchema,
+  policySavedSchema,
+  policyValidationSchema,
+  provinceStatusSchema,
+  qosSchema,
+  stateLevels,
+  statesSchema,
+  topologySchema,
+} from '../../../api/schemas.ts';
 
-export const linkSampleSchema: z.ZodType<LinkSample> = z.object({
-  atMs: z.number(),
-  intervalMs: z.number(),
-  link: z.string(),
-  province: z.string(),
-  tier,
-  dir: direction,
-  class: trafficClass,
-  bitsPerSecond: z.number(),
-  dropBitsPerSecond: z.number().optional(),
-  prePolicyBitsPerSecond: z.number().optional(),
-  reservedBps: z.number().optional(),
-  capacityBps: z.number(),
-  utilization: z.number(),
-});
-
-export const topologySchema = z.object({
-  intervalMs: z.number().positive(),
-  provinces: z.array(
-    z.object({
-      id: z.string(),
-      name: z.string(),
-      region: z.string().nullish(),
-    }),
-  ),
-  routers: z.array(
-    z.object({
-      id: z.string(),
-      name: z.string().nullish(),
-      province: z.string().nullish(),
-    }),
-  ),
-  links: z.array(
-    z.object({
-      id: z.string(),
-      name: z.string().nullish(),
-      tier,
-      province: z.string(),
-      router: z.string(),
-      ifName: z.string(),
-      capacityBps: z.number().positive().nullish(),
-      downIs: z.enum(['out', 'in']).nullish(),
-    }),
-  ),
-});
 export type Topology = z.infer<typeof topologySchema>;
 export type TopologyLink = Topology['links'][number];
 export type TopologyProvince = Topology['provinces'][number];
-
-export const historySchema = z.object({
-  link: z.string(),
-  dir: direction,
-  class: trafficClass,
-  fromMs: z.number(),
-  toMs: z.number(),
-  points: z.array(
-    z.object({
-      atMs: z.number(),
-      // A rollup bucket without samples may come back empty: a gap, never a zero.
-      bitsPerSecond: z.number().nullable(),
-      utilization: z.number().nullable(),
-      dropBitsPerSecond: z.number().nullish(),
-    }),
-  ),
-});
 export type History = z.infer<typeof historySchema>;
 export type HistoryPoint = History['points'][number];
-
-const serviceClass = z.enum(['internet', 'docex', 'video', 'other']);
-
-export const qosClassSchema: z.ZodType<QosClassMapping> = z.object({
-  device: z.string(),
-  link: z.string().optional(),
-  ifName: z.string().optional(),
-  dir: direction.optional(),
-  source: z.enum(['cisco', 'huawei', 'juniper', 'subinterface']),
-  policyName: z.string().optional(),
-  className: z.string(),
-  path: z.string(),
-  serviceClass,
-  rule: z.number().optional(),
-  reservedBps: z.number().optional(),
-});
-
-export const qosSchema = z.object({
-  available: z.boolean(),
-  atMs: z.number().optional(),
-  classes: z.array(qosClassSchema),
-});
 export type Qos = z.infer<typeof qosSchema>;
-
-export const healthSchema = z.object({
-  status: z.enum(['ok', 'degraded']),
-  influx: z.looseObject({ reachable: z.boolean() }),
-  collector: z
-    .looseObject({
-      running: z.boolean(),
-      devices: z.number(),
-      devicesUp: z.number(),
-      lastPollAtMs: z.number().nullish(),
-    })
-    .nullable(),
-});
 export type Health = z.infer<typeof healthSchema>;
-
-// ---- Issue 5: link and province states (DESIGN §4) -------------------------------------
-
-export const stateLevelSchema = z.enum(['ok', 'warning', 'critical']);
-export type StateLevel = z.infer<typeof stateLevelSchema>;
-
-/** A link and direction's state after hysteresis (the UI keeps what it shows of `last`). */
-export const linkStatusSchema = z.object({
-  link: z.string(),
-  province: z.string(),
-  tier,
-  dir: direction,
-  level: stateLevelSchema,
-  sinceMs: z.number(),
-  last: z
-    .looseObject({
-      atMs: z.number(),
-      totalBps: z.number(),
-      internetBps: z.number(),
-      capacityBps: z.number(),
-      reservedBps: z.number(),
-      encroachBps: z.number(),
-    })
-    .optional(),
-});
+export type StateLevel = (typeof stateLevels)[number];
 export type LinkStatus = z.infer<typeof linkStatusSchema>;
-
-export const provinceStatusSchema = z.object({
-  province: z.string(),
-  level: stateLevelSchema,
-  worst: z.array(z.object({ link: z.string(), dir: direction, level: stateLevelSchema })),
-});
 export type ProvinceStatus = z.infer<typeof provinceStatusSchema>;
-
-export const statesSchema = z.object({
-  atMs: z.number().optional(),
-  links: z.array(linkStatusSchema),
-  provinces: z.array(provinceStatusSchema),
-});
-/** `GET states` and the WebSocket's `states` message (which has no `atMs`). */
+/** `GET states` and the WebSocket's `states` message. */
 export type StatesView = z.infer<typeof statesSchema>;
+export { episodeStates };
+export type EpisodeState = (typeof episodeStates)[number];
+export type Alert = z.infer<typeof alertSchema>;
+export type PolicyDocumentJson = z.infer<typeof policyDocumentSchema>;
+export type PolicyChange = z.infer<typeof policyChangeSchema>;
+export type CurrentPolicy = z.infer<typeof policiesSchema>;
+export type PolicyProblem = z.infer<typeof policyProblemSchema>;
+export type PolicyValidation = z.infer<typeof policyValidationSchema>;
+export type PolicyHistoryEntry = z.infer<typeof policyHistoryEntrySchema>;
+export type EffectivePolicyView = z.infer<typeof effectivePolicySchema>;
+export type DriftRow = z.infer<typeof driftSchema>['links'][number];
+export {
+  alertSchema,
+  alertsSchema,
+  driftSchema,
+  effectivePolicySchema,
+  policiesSchema,
+  policyChangeSchema,
+  policyDocumentSchema,
+  policyHistoryEntrySchema,
+  policyHistorySchema,
+  policyProblemSchema,
+  policySavedSchema,
+  policyValidationSchema,
+};
 
 export function fetchStates(signal?: AbortSignal): Promise<StatesView> {
   return fetchJson('/api/v1/states', statesSchema, signal);
 }
 
 // ---- Alerts ------------------------------------------------------------------------------
-
-export const episodeStates = ['open', 'acknowledged', 'resolved'] as const;
-export type EpisodeState = (typeof episodeStates)[number];
-
-const verdictSummary = z.looseObject({
-  atMs: z.number(),
-  totalBps: z.number().optional(),
-  internetBps: z.number().optional(),
-  capacityBps: z.number().optional(),
-  reservedBps: z.number().optional(),
-  encroachBps: z.number().optional(),
-});
-
-export const alertSchema = z.object({
-  id: z.string(),
-  link: z.string(),
-  province: z.string(),
-  tier,
-  dir: direction,
-  level: z.enum(['warning', 'critical']),
-  state: z.enum(episodeStates),
-  raisedAtMs: z.number(),
-  escalatedAtMs: z.number().optional(),
-  acknowledgedAtMs: z.number().optional(),
-  acknowledgedBy: z.string().optional(),
-  resolvedAtMs: z.number().optional(),
-  firstVerdict: verdictSummary.optional(),
-  lastVerdict: verdictSummary.optional(),
-});
-export type Alert = z.infer<typeof alertSchema>;
-
-export const alertsSchema = z.object({ alerts: z.array(alertSchema) });
 
 export function alertsPath(query: { state?: EpisodeState | undefined; province?: string | undefined }): string {
   const params = new URLSearchParams();
@@ -219,71 +114,7 @@ export function acknowledgeAlert(id: string): Promise<Alert> {
 
 // ---- Policies ----------------------------------------------------------------------------
 
-/** The policy document is edited as plain JSON; the server validates it. */
-export const policyDocumentSchema = z.looseObject({
-  defaults: z.record(z.string(), z.unknown()),
-  tiers: z.record(z.string(), z.unknown()),
-  provinces: z.record(z.string(), z.unknown()),
-  links: z.record(z.string(), z.unknown()),
-});
-export type PolicyDocumentJson = z.infer<typeof policyDocumentSchema>;
-
-// An added path has no `before`, a removed one no `after` (JSON drops undefined).
-export const policyChangeSchema = z.object({ path: z.string(), before: z.unknown().optional(), after: z.unknown().optional() });
-export type PolicyChange = z.infer<typeof policyChangeSchema>;
-
-export const policiesSchema = z.object({ revision: z.number(), document: policyDocumentSchema });
-export type CurrentPolicy = z.infer<typeof policiesSchema>;
-
-export const policySavedSchema = policiesSchema.extend({ changes: z.array(policyChangeSchema) });
-
-export const policyProblemSchema = z.object({ path: z.string(), message: z.string() });
-export type PolicyProblem = z.infer<typeof policyProblemSchema>;
-
-export const policyValidationSchema = z.object({
-  ok: z.boolean(),
-  problems: z.array(policyProblemSchema),
-  changes: z.array(policyChangeSchema),
-});
-export type PolicyValidation = z.infer<typeof policyValidationSchema>;
-
-export const policyHistoryEntrySchema = z.object({
-  revision: z.number(),
-  atMs: z.number(),
-  author: z.string(),
-  comment: z.string().optional(),
-  changes: z.array(policyChangeSchema),
-  rollbackOf: z.number().optional(),
-});
-export type PolicyHistoryEntry = z.infer<typeof policyHistoryEntrySchema>;
-export const policyHistorySchema = z.object({ revisions: z.array(policyHistoryEntrySchema) });
-
-export const effectivePolicySchema = z.object({
-  link: z.string(),
-  province: z.string(),
-  tier,
-  capacityBps: z.number(),
-  reservationsBps: z.record(z.string(), z.number()),
-  reservedBps: z.number(),
-  internetCapBps: z.number().optional(),
-  thresholds: z.record(z.string(), z.number()),
-  from: z.record(z.string(), z.enum(['defaults', 'tier', 'province', 'link'])),
-});
-export type EffectivePolicyView = z.infer<typeof effectivePolicySchema>;
-
-export const driftSchema = z.object({
-  links: z.array(
-    z.object({
-      link: z.string(),
-      dir: direction,
-      class: z.enum(['docex', 'video']),
-      policyBps: z.number(),
-      routerBps: z.number().nullable(),
-      status: z.enum(['ok', 'differs', 'no-queue', 'unknown']),
-    }),
-  ),
-});
-export type DriftRow = z.infer<typeof driftSchema>['links'][number];
+// ---- Policies ----------------------------------------------------------------------------
 
 export function fetchPolicies(signal?: AbortSignal): Promise<CurrentPolicy> {
   return fetchJson('/api/v1/policies', policiesSchema, signal);
@@ -357,14 +188,6 @@ function failure(path: string, status: number, body: unknown): ApiError {
 
 // ---- Session -----------------------------------------------------------------------------
 
-export const principalSchema: z.ZodType<Principal> = z.object({
-  username: z.string(),
-  role: z.enum(roles),
-  province: z.string().optional(),
-});
-
-const loginReplySchema = z.object({ user: principalSchema });
-
 /** What a login attempt came to. Wrong credentials, throttling and an unreachable server are outcomes, not faults. */
 export type LoginOutcome =
   | { kind: 'signed-in'; principal: Principal }
@@ -419,7 +242,7 @@ export async function fetchMe(signal?: AbortSignal): Promise<Principal | null> {
   if (response.status === 401) return null;
   const body = await jsonBody(response);
   if (!response.ok) throw new ApiError('/api/v1/me', response.status, body);
-  const parsed = principalSchema.safeParse(body);
+  const parsed = meSchema.safeParse(body);
   if (!parsed.success) throw new Error('/api/v1/me: unexpected response', { cause: parsed.error });
   return parsed.data;
 }
