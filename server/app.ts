@@ -26,6 +26,7 @@ import { healthRoutes, InfluxProbe } from './routes/health.ts';
 import { topologyRoutes } from './routes/topology.ts';
 import { liveRoutes } from './routes/live.ts';
 import { historyRoutes } from './routes/history.ts';
+import { reportRoutes } from './routes/report.ts';
 import { qosRoutes } from './routes/qos.ts';
 import { policiesRoutes } from './routes/policies.ts';
 import { statesRoutes } from './routes/states.ts';
@@ -40,6 +41,9 @@ import { installGuard } from './auth/guard.ts';
 import { TopologyScope } from './auth/scope.ts';
 import { installBrowserDefences } from './security/browser.ts';
 import type { AuthServices } from './auth/services.ts';
+import { Registry } from 'prom-client';
+import { metricsRoutes } from './metrics/routes.ts';
+import { LiveMetrics } from './live/metrics.ts';
 
 export interface AppDeps {
   config: LanewatchConfig;
@@ -62,6 +66,11 @@ export interface AppDeps {
   alerts?: AlertsSource;
   /** The built UI (web/dist), served at / with an index.html fallback. */
   webDir?: string;
+  /**
+   * The process's metrics registry (server/metrics/registry.ts), served at GET /metrics; the
+   * live stream adds its metrics to it. Default: a registry of this app's own metrics only.
+   */
+  metrics?: Registry;
   logger?: FastifyServerOptions['logger'] | Logger;
   live?: {
     /** A WebSocket client with more than this waiting to be sent is dropped (default 4 MiB). */
@@ -125,6 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.decorate('routeRules', () => [...registered]);
 
+  const metrics = deps.metrics ?? new Registry();
   const topology = topologyView(config);
   const scope = new TopologyScope(topology);
   const linkIds = new Set(topology.links.map((l) => l.id));
@@ -147,6 +157,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   installErrorHandler(app);
+  // Before the defences and the guard: the plugin's own onRequest hook marks a WebSocket
+  // handshake, so a refused one (401/403/421) still has its connection released.
+  await app.register(fastifyWebsocket, { options: { maxPayload: maxClientMessageBytes } });
   await installBrowserDefences(app, {
     listenHost: serverSettings.host,
     allowedHosts: serverSettings.allowedHosts,
@@ -155,7 +168,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(fastifyCookie);
   installGuard(app, auth.sessions);
-  await app.register(fastifyWebsocket, { options: { maxPayload: maxClientMessageBytes } });
 
   await app.register(authRoutes, {
     prefix: apiPrefix,
@@ -177,6 +189,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.collectorHealth ? { collectorHealth: deps.collectorHealth } : {}),
   });
   await app.register(topologyRoutes, { prefix: apiPrefix, scope });
+  // At the root (Prometheus convention), not under the API prefix.
+  await app.register(metricsRoutes, { registry: metrics, allowFrom: config.settings.metrics.allowFrom });
   await app.register(liveRoutes, {
     prefix: apiPrefix,
     bus,
@@ -184,9 +198,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     known: { links: linkIds, provinces: provinceIds },
     maxBufferedBytes: deps.live?.maxBufferedBytes ?? 4 * 1024 * 1024,
     scope,
+    metrics: new LiveMetrics(metrics),
     ...(deps.analyzer ? { states: deps.analyzer } : {}),
   });
   await app.register(historyRoutes, { prefix: apiPrefix, influx, linkIds, scope });
+  await app.register(reportRoutes, {
+    prefix: apiPrefix,
+    influx,
+    scope,
+    intervalMs,
+    ...(deps.policies ? { policies: deps.policies } : {}),
+  });
   await app.register(qosRoutes, {
     prefix: apiPrefix,
     scope,

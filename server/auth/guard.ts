@@ -21,12 +21,15 @@ export interface SessionLookup {
   get(token: string): Principal | undefined;
 }
 
+/** A refusal with its status and, when it is about one request field, that field. */
 export class HttpError extends Error {
   readonly statusCode: number;
-  constructor(statusCode: number, message: string) {
+  readonly field: string | undefined;
+  constructor(statusCode: number, message: string, field?: string) {
     super(message);
     this.name = 'HttpError';
     this.statusCode = statusCode;
+    this.field = field;
   }
 }
 

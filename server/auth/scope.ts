@@ -47,15 +47,15 @@ export class TopologyScope {
 
   /** Throws 403 naming the field when a confined principal names another province's link. */
   requireLink(principal: Principal, linkId: string, field = 'link'): void {
-    if (!this.seesLink(principal, linkId)) throw new HttpError(403, `${field}: link "${linkId}" is not in your province`);
+    if (!this.seesLink(principal, linkId)) throw new HttpError(403, `${field}: link "${linkId}" is not in your province`, field);
   }
 
   requireProvince(principal: Principal, province: string, field = 'province'): void {
-    if (!this.seesProvince(principal, province)) throw new HttpError(403, `${field}: "${province}" is not your province`);
+    if (!this.seesProvince(principal, province)) throw new HttpError(403, `${field}: "${province}" is not your province`, field);
   }
 
   requireDevice(principal: Principal, device: string, field = 'device'): void {
-    if (!this.seesDevice(principal, device)) throw new HttpError(403, `${field}: router "${device}" is not in your province`);
+    if (!this.seesDevice(principal, device)) throw new HttpError(403, `${field}: router "${device}" is not in your province`, field);
   }
 
   /** The topology a principal may see: its province, its links and the routers that carry them. */

@@ -33,6 +33,12 @@ export function fieldOfValidation(issue: ValidationIssue | undefined): string | 
   if (typeof missing === 'string') return missing;
   const extra = issue.params?.['additionalProperty'];
   if (typeof extra === 'string') return extra;
+  // zod's unrecognized_keys (a strict object given a key it does not know).
+  const keys = issue.params?.['keys'];
+  if (Array.isArray(keys) && typeof keys[0] === 'string') {
+    const prefix = issue.instancePath?.replace(/^\//, '').replace(/\//g, '.');
+    return prefix ? `${prefix}.${keys[0]}` : keys[0];
+  }
   const path = issue.instancePath?.replace(/^\//, '').replace(/\//g, '.');
   return path ? path : undefined;
 }
@@ -83,7 +89,8 @@ export function installErrorHandler(app: FastifyInstance): void {
       request.log.error({ err: error, url: request.url, method: request.method }, 'request failed');
       return reply.status(500).send(errorBody(500, 'internal server error'));
     }
-    request.log.info({ reason: message }, 'request rejected');
-    return reply.status(statusCode).send(errorBody(statusCode, message));
+    const field = typeof record['field'] === 'string' ? record['field'] : undefined;
+    request.log.info({ reason: message, field }, 'request rejected');
+    return reply.status(statusCode).send(errorBody(statusCode, message, field));
   });
 }

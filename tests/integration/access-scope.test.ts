@@ -153,3 +153,20 @@ describe('another province through paths and query parameters: 403 or 404, never
     expect(badClass.json()).toMatchObject({ field: 'class' });
   });
 });
+
+describe('refusals name their field', () => {
+  it('a scope refusal and an unknown body key carry `field`', async () => {
+    const scoped = await asProvince({ method: 'GET', url: `/api/v1/history?link=${otherUplink}&dir=down` });
+    expect(scoped.json()).toMatchObject({ statusCode: 403, field: 'link' });
+    const engineer = t.as('engineer');
+    const current = await engineer({ method: 'GET', url: '/api/v1/policies' });
+    const res = await engineer({
+      method: 'PUT',
+      url: '/api/v1/policies',
+      headers: { 'if-match': current.headers['etag'] as string },
+      payload: { document: (current.json() as { document: unknown }).document, author: 'someone else' },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ field: 'author' });
+  });
+});
