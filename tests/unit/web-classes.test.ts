@@ -18,6 +18,7 @@ import {
 import { messages } from '../../web/src/lib/i18n.ts';
 import { applySamples, dropSeries, emptyLiveData, sampleKey, seriesKey, type ApplyOptions } from '../../web/src/lib/live-store.ts';
 import { parseRoute, provinceHref, unmatchedHref } from '../../web/src/lib/route.ts';
+import { topologyLink } from './web-fixtures.ts';
 
 function point(atMs: number, bitsPerSecond: number | null, dropBitsPerSecond: number | null = null): ClassPoint {
   return { atMs, bitsPerSecond, dropBitsPerSecond };
@@ -147,10 +148,10 @@ describe('provinceLinks', () => {
     provinces: [{ id: 'hue', name: 'Huế', region: 'central' }],
     routers: [],
     links: [
-      { id: 't2-a', tier: 2, province: 'hue', router: 'r', ifName: 'Gi0/0/0' },
-      { id: 't1-other', tier: 1, province: 'ha-noi', router: 'r', ifName: 'Gi0/1' },
-      { id: 't1-hue', tier: 1, province: 'hue', router: 'r', ifName: 'Gi0/2' },
-      { id: 't2-b', tier: 2, province: 'hue', router: 'r', ifName: 'Gi0/0/1' },
+      topologyLink({ id: 't2-a', tier: 2, province: 'hue', router: 'r', ifName: 'Gi0/0/0' }),
+      topologyLink({ id: 't1-other', tier: 1, province: 'ha-noi', router: 'r', ifName: 'Gi0/1' }),
+      topologyLink({ id: 't1-hue', tier: 1, province: 'hue', router: 'r', ifName: 'Gi0/2' }),
+      topologyLink({ id: 't2-b', tier: 2, province: 'hue', router: 'r', ifName: 'Gi0/0/1' }),
     ],
   };
   it('puts the tier-1 uplink first, then tier 2 in topology order', () => {

@@ -19,6 +19,7 @@ import {
 import { parseRoute } from '../../web/src/lib/route.ts';
 import { countStates, linkState, provinceState, provinceTiles, worseState } from '../../web/src/lib/states.ts';
 import { messages } from '../../web/src/lib/i18n.ts';
+import { alert, alertNotification, linkStatus, statesView, topologyLink } from './web-fixtures.ts';
 
 const topology: Topology = {
   intervalMs: 10_000,
@@ -31,10 +32,10 @@ const topology: Topology = {
   ],
   routers: [{ id: 'r1', name: 'core' }],
   links: [
-    { id: 't1-hue', tier: 1, province: 'hue', router: 'r1', ifName: 'Gi0/1', capacityBps: 1_000 },
-    { id: 't1-lao-cai', tier: 1, province: 'lao-cai', router: 'r1', ifName: 'Gi0/2', capacityBps: 1_000 },
-    { id: 't1-ha-noi', tier: 1, province: 'ha-noi', router: 'r1', ifName: 'Gi0/3', capacityBps: 1_000 },
-    { id: 't2-hue-a', tier: 2, province: 'hue', router: 'r1', ifName: 'Gi0/4', capacityBps: 100 },
+    topologyLink({ id: 't1-hue', tier: 1, province: 'hue', router: 'r1', ifName: 'Gi0/1', capacityBps: 1_000 }),
+    topologyLink({ id: 't1-lao-cai', tier: 1, province: 'lao-cai', router: 'r1', ifName: 'Gi0/2', capacityBps: 1_000 }),
+    topologyLink({ id: 't1-ha-noi', tier: 1, province: 'ha-noi', router: 'r1', ifName: 'Gi0/3', capacityBps: 1_000 }),
+    topologyLink({ id: 't2-hue-a', tier: 2, province: 'hue', router: 'r1', ifName: 'Gi0/4', capacityBps: 100 }),
   ],
 };
 
@@ -53,18 +54,19 @@ function sample(link: string, dir: 'down' | 'up', utilization: number): LinkSamp
   };
 }
 
-const states: StatesView = {
+const states: StatesView = statesView({
+  atMs: 10,
   links: [
-    { link: 't1-hue', province: 'hue', tier: 1, dir: 'down', level: 'ok', sinceMs: 0 },
-    { link: 't2-hue-a', province: 'hue', tier: 2, dir: 'up', level: 'critical', sinceMs: 5 },
-    { link: 't1-lao-cai', province: 'lao-cai', tier: 1, dir: 'down', level: 'warning', sinceMs: 7 },
+    linkStatus({ link: 't1-hue', province: 'hue', tier: 1, dir: 'down', level: 'ok', sinceMs: 0 }),
+    linkStatus({ link: 't2-hue-a', province: 'hue', tier: 2, dir: 'up', level: 'critical', sinceMs: 5 }),
+    linkStatus({ link: 't1-lao-cai', province: 'lao-cai', tier: 1, dir: 'down', level: 'warning', sinceMs: 7 }),
   ],
   provinces: [
     { province: 'hue', level: 'critical', worst: [{ link: 't2-hue-a', dir: 'up', level: 'critical' }] },
     { province: 'lao-cai', level: 'warning', worst: [{ link: 't1-lao-cai', dir: 'down', level: 'warning' }] },
     { province: 'ca-mau', level: 'ok', worst: [] },
   ],
-};
+});
 
 describe('provinceTiles', () => {
   const latest = new Map([
@@ -117,10 +119,20 @@ describe('state look-ups', () => {
 });
 
 describe('live states message', () => {
-  it('is accepted with links and provinces, without atMs', () => {
+  it('is accepted with atMs, links and provinces, kept whole', () => {
+    const message = parseLiveMessage(JSON.stringify({ type: 'states', ...states }));
+    expect(message).toEqual({ type: 'states', states });
+  });
+
+  it('is ignored without atMs: the server always sends it', () => {
     const message = parseLiveMessage(JSON.stringify({ type: 'states', links: states.links, provinces: states.provinces }));
-    expect(message.type).toBe('states');
-    if (message.type === 'states') expect(message.states.provinces).toHaveLength(3);
+    expect(message).toEqual({ type: 'ignored', reason: 'malformed states' });
+  });
+
+  it('is ignored when a link state has no last verdict', () => {
+    const links = states.links.map(({ last: _last, ...status }) => status);
+    const message = parseLiveMessage(JSON.stringify({ type: 'states', atMs: 10, links, provinces: states.provinces }));
+    expect(message).toEqual({ type: 'ignored', reason: 'malformed states' });
   });
 
   it('is ignored when malformed', () => {
@@ -130,11 +142,11 @@ describe('live states message', () => {
 });
 
 describe('alerts', () => {
-  const base: Omit<Alert, 'id' | 'province' | 'state' | 'raisedAtMs'> = { link: 'l', tier: 1, dir: 'down', level: 'warning' };
+  const base = { link: 'l', tier: 1, dir: 'down', level: 'warning' } as const;
   const alerts: Alert[] = [
-    { ...base, id: 'a', province: 'hue', state: 'resolved', raisedAtMs: 1, resolvedAtMs: 11 },
-    { ...base, id: 'b', province: 'hue', state: 'open', raisedAtMs: 3 },
-    { ...base, id: 'c', province: 'ca-mau', state: 'acknowledged', raisedAtMs: 2 },
+    alert({ ...base, id: 'a', province: 'hue', state: 'resolved', raisedAtMs: 1, resolvedAtMs: 11 }),
+    alert({ ...base, id: 'b', province: 'hue', state: 'open', raisedAtMs: 3, notifications: [alertNotification({ atMs: 3 })] }),
+    alert({ ...base, id: 'c', province: 'ca-mau', state: 'acknowledged', raisedAtMs: 2, acknowledgedAtMs: 4, acknowledgedBy: 'engineer' }),
   ];
 
   it('filters by status and province, newest first', () => {

@@ -12,6 +12,7 @@ import {
 import { sampleKey } from '../../web/src/lib/live-store.ts';
 import { sortRows, summarizeProvinces, tierOneRows, utilizationBand } from '../../web/src/lib/national.ts';
 import { linkHref, parseRoute } from '../../web/src/lib/route.ts';
+import { topologyLink } from './web-fixtures.ts';
 
 describe('utilizationBand', () => {
   const cases: [number, string][] = [
@@ -37,11 +38,11 @@ const topology: Topology = {
   ],
   routers: [{ id: 'r1', name: 'core' }],
   links: [
-    { id: 't1-hue', name: 'Huế — tier 1', tier: 1, province: 'hue', router: 'r1', ifName: 'Gi0/1', capacityBps: 1_000 },
-    { id: 't1-lao-cai', tier: 1, province: 'lao-cai', router: 'r1', ifName: 'Gi0/2' },
-    { id: 't2-hue-a', tier: 2, province: 'hue', router: 'r1', ifName: 'Gi0/3', capacityBps: 100 },
-    { id: 't1-ca-mau', tier: 1, province: 'ca-mau', router: 'r1', ifName: 'Gi0/4', capacityBps: 1_000 },
-    { id: 't1-ha-noi', tier: 1, province: 'ha-noi', router: 'r1', ifName: 'Gi0/5', capacityBps: 1_000 },
+    topologyLink({ id: 't1-hue', name: 'Huế — tier 1', tier: 1, province: 'hue', router: 'r1', ifName: 'Gi0/1', capacityBps: 1_000 }),
+    topologyLink({ id: 't1-lao-cai', tier: 1, province: 'lao-cai', router: 'r1', ifName: 'Gi0/2' }),
+    topologyLink({ id: 't2-hue-a', tier: 2, province: 'hue', router: 'r1', ifName: 'Gi0/3', capacityBps: 100 }),
+    topologyLink({ id: 't1-ca-mau', tier: 1, province: 'ca-mau', router: 'r1', ifName: 'Gi0/4', capacityBps: 1_000 }),
+    topologyLink({ id: 't1-ha-noi', tier: 1, province: 'ha-noi', router: 'r1', ifName: 'Gi0/5', capacityBps: 1_000 }),
   ],
 };
 
