@@ -227,6 +227,15 @@ export const routes = {
     querystring: s.auditQuerySchema,
     response: { 200: s.auditReplySchema, ...errors },
   },
+  report: {
+    method: 'GET',
+    path: '/report/utilization',
+    access: readScoped,
+    summary: "National utilization report: each province's uplink band, class shares and suggestions (JSON, or CSV with format=csv)",
+    querystring: s.reportQuerySchema,
+    // format=csv answers text/csv (UTF-8 with BOM) instead of this JSON.
+    response: { 200: s.utilizationReportSchema, ...errors },
+  },
 } as const satisfies Record<string, RouteContract>;
 
 export type RouteName = keyof typeof routes;

@@ -375,3 +375,87 @@ export const driftRowSchema = z.object({
   status: z.enum(['ok', 'differs', 'no-queue', 'unknown']),
 });
 export const driftSchema = z.object({ links: z.array(driftRowSchema) });
+
+// ---- National utilization report ----------------------------------------------------------
+
+/** What a province is banded on: its tier-1 uplink's busy-hour mean, or its 95th percentile. */
+export const reportBases = ['busyhour', 'p95'] as const;
+export type ReportBasis = (typeof reportBases)[number];
+/** Under 60 %, 60–80 %, 80 % and over; `none`: no data in the period (never shown as 0 %). */
+export const utilizationBands = ['low', 'mid', 'high', 'none'] as const;
+export type UtilizationBand = (typeof utilizationBands)[number];
+export const reportFormats = ['json', 'csv'] as const;
+
+export const reportQuerySchema = z.object({
+  /** A calendar month in Vietnam time; or `from`/`to` (a bare date is a Vietnam day, `to` inclusive). */
+  month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected a month as YYYY-MM').optional(),
+  from: z.string().min(1).max(64).optional(),
+  to: z.string().min(1).max(64).optional(),
+  basis: z.enum(reportBases).default('busyhour'),
+  /** `csv`: the rows as UTF-8 CSV with a byte-order mark (text/csv). */
+  format: z.enum(reportFormats).default('json'),
+});
+/** Utilizations and shares are 0..1 rounded to 0.001 (0.1 %); rates and capacities in bit/s. */
+export const reportReservationSchema = z.object({
+  busyHourP95Bps: z.number(),
+  busyHourMaxBps: z.number(),
+  suggestedBps: z.number(),
+  capacityShare: z.number().nullable(),
+  policyBps: z.number().nullable(),
+});
+export const reportRowSchema = z.object({
+  province: z.string(),
+  provinceName: z.string(),
+  /** The tier-1 uplink the row is about (null: the province has none configured). */
+  uplink: z.object({ link: z.string(), name: z.string(), capacityBps: z.number().nullable() }).nullable(),
+  /** Vietnam days with data in the period. */
+  days: z.number().int(),
+  busyHourUtilization: z.number().nullable(),
+  /** The hour of day (Vietnam time, 0–23) that was most often the busy hour, and the busier direction. */
+  busyHourOfDay: z.number().int().nullable(),
+  busyDir: directionSchema.nullable(),
+  p95Utilization: z.number().nullable(),
+  /** The figure of the chosen basis, and its band. */
+  utilization: z.number().nullable(),
+  band: z.enum(utilizationBands),
+  shares: z.object({ internet: z.number(), docex: z.number(), video: z.number(), other: z.number() }).nullable(),
+  /** Time the province's worst link state was warning / critical (null: no states recorded). */
+  warningMs: z.number().nullable(),
+  criticalMs: z.number().nullable(),
+  tier2: z.object({
+    links: z.number().int(),
+    withData: z.number().int(),
+    over80: z.array(z.object({ link: z.string(), name: z.string(), utilization: z.number() })),
+  }),
+  capacity: z
+    .object({
+      busyHourP95Bps: z.number(),
+      currentBps: z.number().nullable(),
+      currentUtilization: z.number().nullable(),
+      /** The standard capacity to upgrade to; null when the current one keeps it under 60 %. */
+      suggestedBps: z.number().nullable(),
+    })
+    .nullable(),
+  reservations: z.object({ docex: reportReservationSchema.nullable(), video: reportReservationSchema.nullable() }),
+});
+export type ReportRow = z.infer<typeof reportRowSchema>;
+export const reportNationalSchema = z.object({
+  provinces: z.number().int(),
+  low: z.number().int(),
+  mid: z.number().int(),
+  high: z.number().int(),
+  none: z.number().int(),
+});
+export const utilizationReportSchema = z.object({
+  fromMs: z.number(),
+  toMs: z.number(),
+  month: z.string().optional(),
+  basis: z.enum(reportBases),
+  timeZone: z.string(),
+  /** Where the figures come from: raw samples (or the rollups, when they exist). */
+  source: z.enum(['raw', 'rollup']),
+  rows: z.array(reportRowSchema),
+  /** Counts over every province; null for a province user (they would reveal the others). */
+  national: reportNationalSchema.nullable(),
+});
+export type UtilizationReport = z.infer<typeof utilizationReportSchema>;
