@@ -1,0 +1,535 @@
+// Backtest of a policy draft before it is saved (POST /api/v1/policies/backtest): the
+// analyzer's own squeeze rule (analysis/rule.ts `evaluate`, with its `linkInputsOf` grouping)
+// and hysteresis (analysis/hysteresis.ts) replayed over past traffic, once under the current
+// policy and once under the draft, and the alert episodes each would have raised, opened,
+// escalated and resolved as the alert book does (alerts/episodes.ts `stepEpisode`).
+//
+// Past traffic comes in 5-minute buckets: the mean rates of each link, direction and class.
+// `backtestStatement` is the one place that says where they come from: the raw `traffic`
+// points (mean per 5 minutes) until the `rollup_5m` rollup exists. Each bucket is one sample
+// for the rule and the hysteresis, so raiseAfter/clearAfter count 5-minute buckets here where
+// the live analyzer counts polls; every link starts the range in `ok`.
+//
+// Bounded: at most 30 days, at most `maxSeriesBuckets` links × directions × buckets (checked
+// before any query), links read a chunk at a time (each query at most `bucketsPerQuery`
+// buckets), the replay yields to the event loop every `yieldEveryLinks` links, and at most
+// `maxEpisodes` episodes are listed per policy (the counts stay exact).
+import type { InfluxDB } from 'influx';
+import type { Direction, LinkSample, TrafficClass } from '../../collector/samples.ts';
+import { stepEpisode } from '../alerts/episodes.ts';
+import type { AlertEpisode } from '../alerts/model.ts';
+import { initialHysteresis, stepHysteresis, type HysteresisState } from '../analysis/hysteresis.ts';
+import type { LinkStateChange, StateLevel } from '../analysis/model.ts';
+import { evaluate, linkInputsOf, type LinkInput } from '../analysis/rule.ts';
+import { influxqlString, StorageUnavailableError, unavailableReason } from '../history/query-history.ts';
+import { effectivePolicy } from './effective.ts';
+import type { EffectivePolicy, PolicyDocument } from './model.ts';
+
+/** One bucket of past traffic: what one sample is to the replayed rule. */
+export const backtestBucketMs = 5 * 60_000;
+/** The longest range a backtest covers. */
+export const maxBacktestRangeMs = 30 * 86_400_000;
+export const backtestDirections: readonly Direction[] = ['down', 'up'];
+/** The classes the rule reads: the interface total, Internet and the protected classes. */
+export const backtestClasses: readonly TrafficClass[] = ['total', 'internet', 'docex', 'video'];
+
+/** Where the buckets come from (see `backtestStatement`). */
+export type BacktestSource = 'raw' | 'rollup_5m';
+export const backtestSource: BacktestSource = 'raw';
+
+/** What a backtest needs to know of a link (the topology's). */
+export interface BacktestLink {
+  id: string;
+  province: string;
+  tier: 1 | 2;
+  /** The configured capacity; absent: the capacity the samples carry. */
+  capacityBps?: number;
+}
+
+/** An alert episode the policy would have raised. */
+export interface BacktestEpisode {
+  link: string;
+  province: string;
+  tier: 1 | 2;
+  dir: Direction;
+  /** The worst level the episode reached. */
+  level: 'warning' | 'critical';
+  /** The bucket at which the state left ok. */
+  fromMs: number;
+  /** The bucket at which it was back to ok; null when still raised at the end of the range. */
+  toMs: number | null;
+}
+
+/** One 5-minute mean of one link, direction and class. */
+export interface BucketRow {
+  atMs: number;
+  link: string;
+  dir: Direction;
+  class: TrafficClass;
+  bitsPerSecond: number;
+  dropBitsPerSecond?: number;
+  capacityBps?: number;
+}
+
+// ---- The range and the work ---------------------------------------------------------------
+
+/** Pure: how many aligned buckets [fromMs, toMs) touches. */
+export function bucketCount(fromMs: number, toMs: number, bucketMs = backtestBucketMs): number {
+  if (toMs <= fromMs) return 0;
+  return Math.floor((toMs - 1) / bucketMs) - Math.floor(fromMs / bucketMs) + 1;
+}
+
+/** Pure: links × directions × buckets, the unit of a backtest's work. */
+export function seriesBuckets(linkCount: number, fromMs: number, toMs: number, bucketMs = backtestBucketMs): number {
+  return linkCount * backtestDirections.length * bucketCount(fromMs, toMs, bucketMs);
+}
+
+/** Pure: why [fromMs, toMs) cannot be backtested (the reason reads after "from/to"), or undefined. */
+export function rangeProblem(fromMs: number, toMs: number): string | undefined {
+  if (fromMs >= toMs) return `must be a range: from (${new Date(fromMs).toISOString()}) is not before to (${new Date(toMs).toISOString()})`;
+  if (toMs - fromMs > maxBacktestRangeMs) {
+    const days = (toMs - fromMs) / 86_400_000;
+    return `span ${days.toFixed(1)} days (${new Date(fromMs).toISOString()} – ${new Date(toMs).toISOString()}); a backtest covers at most 30 days`;
+  }
+  return undefined;
+}
+
+/** Pure: how many links one query reads so that it returns at most `bucketsPerQuery` series buckets. */
+export function linksPerQuery(fromMs: number, toMs: number, bucketsPerQuery: number): number {
+  const perLink = Math.max(1, seriesBuckets(1, fromMs, toMs));
+  return Math.max(1, Math.floor(bucketsPerQuery / perLink));
+}
+
+// ---- Reading the buckets ------------------------------------------------------------------
+
+/**
+ * Pure: the InfluxQL statement of one chunk of links, 5-minute means per link, direction and
+ * class. The one switch to the rollups: with `rollup_5m`, read its means instead of averaging
+ * the raw points (same columns: time, bps, dropBps, capacityBps).
+ */
+export function backtestStatement(links: readonly string[], fromMs: number, toMs: number, source: BacktestSource = backtestSource): string {
+  const linkClause = links.map((link) => `"link" = ${influxqlString(link)}`).join(' OR ');
+  const classClause = backtestClasses.map((cls) => `"class" = ${influxqlString(cls)}`).join(' OR ');
+  const measurement = source === 'raw' ? '"traffic"' : '"rollup_5m"';
+  return (
+    `SELECT mean("bps") AS "bps", mean("dropBps") AS "dropBps", max("capacityBps") AS "capacityBps" FROM ${measurement} ` +
+    `WHERE time >= ${Math.floor(fromMs)}ms AND time < ${Math.floor(toMs)}ms AND (${linkClause}) AND (${classClause}) ` +
+    `GROUP BY time(${backtestBucketMs / 60_000}m), "link", "dir", "class" fill(none)`
+  );
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function finite(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+const directionSet: ReadonlySet<string> = new Set(backtestDirections);
+const classSet: ReadonlySet<string> = new Set(backtestClasses);
+
+/**
+ * Pure: the rows of InfluxDB's raw JSON answer (`queryRaw` with epoch ms) to `backtestStatement`.
+ * A series with an unexpected tag or a row without a time or a rate is skipped; an `error`
+ * in the answer is thrown, naming the statement's job.
+ */
+export function bucketRowsOf(raw: unknown): BucketRow[] {
+  const out: BucketRow[] = [];
+  const results = isRecord(raw) && Array.isArray(raw['results']) ? raw['results'] : [];
+  for (const result of results) {
+    if (!isRecord(result)) continue;
+    if (typeof result['error'] === 'string') throw new Error(`backtest query failed: ${result['error']}`);
+    const series = Array.isArray(result['series']) ? result['series'] : [];
+    for (const one of series) {
+      if (!isRecord(one) || !isRecord(one['tags']) || !Array.isArray(one['columns']) || !Array.isArray(one['values'])) continue;
+      const { link, dir, class: cls } = one['tags'];
+      if (typeof link !== 'string' || typeof dir !== 'string' || !directionSet.has(dir) || typeof cls !== 'string' || !classSet.has(cls)) continue;
+      const columns = one['columns'] as unknown[];
+      const at = columns.indexOf('time');
+      const bps = columns.indexOf('bps');
+      const drop = columns.indexOf('dropBps');
+      const capacity = columns.indexOf('capacityBps');
+      for (const values of one['values'] as unknown[]) {
+        if (!Array.isArray(values)) continue;
+        const atMs = finite(values[at]);
+        const bitsPerSecond = finite(values[bps]);
+        if (atMs === undefined || bitsPerSecond === undefined) continue;
+        const row: BucketRow = { atMs, link, dir: dir as Direction, class: cls as TrafficClass, bitsPerSecond };
+        const dropBitsPerSecond = drop < 0 ? undefined : finite(values[drop]);
+        if (dropBitsPerSecond !== undefined) row.dropBitsPerSecond = dropBitsPerSecond;
+        const capacityBps = capacity < 0 ? undefined : finite(values[capacity]);
+        if (capacityBps !== undefined) row.capacityBps = capacityBps;
+        out.push(row);
+      }
+    }
+  }
+  return out;
+}
+
+async function fromStorage<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    const reason = unavailableReason(err);
+    if (reason !== undefined) throw new StorageUnavailableError(reason, { cause: err });
+    throw err;
+  }
+}
+
+/** The 5-minute buckets of some links over [fromMs, toMs). Throws StorageUnavailableError when InfluxDB cannot answer. */
+export async function readBucketRows(influx: InfluxDB, links: readonly string[], fromMs: number, toMs: number): Promise<BucketRow[]> {
+  if (links.length === 0) return [];
+  const raw: unknown = await fromStorage(() => influx.queryRaw(backtestStatement(links, fromMs, toMs), { precision: 'ms' }));
+  return bucketRowsOf(raw);
+}
+
+// ---- Replaying the rule -------------------------------------------------------------------
+
+/**
+ * Pure: one link's bucket rows → the rule's inputs per direction, oldest first. Each bucket's
+ * rows become the samples of one poll and go through the analyzer's own grouping
+ * (`linkInputsOf`): a bucket without a `total` is left out, one without `internet` cannot be
+ * judged. The capacity is the configured one, else the largest the bucket's total carried.
+ */
+export function linkInputsByDirection(link: BacktestLink, rows: readonly BucketRow[]): Map<Direction, LinkInput[]> {
+  const byBucket = new Map<number, LinkSample[]>();
+  const capacityByBucket = new Map<string, number>();
+  for (const row of rows) {
+    if (row.link !== link.id || row.class !== 'total' || row.capacityBps === undefined) continue;
+    capacityByBucket.set(`${row.atMs}|${row.dir}`, row.capacityBps);
+  }
+  for (const row of rows) {
+    if (row.link !== link.id) continue;
+    const capacityBps = link.capacityBps ?? capacityByBucket.get(`${row.atMs}|${row.dir}`) ?? row.capacityBps ?? 0;
+    const sample: LinkSample = {
+      atMs: row.atMs,
+      intervalMs: backtestBucketMs,
+      link: link.id,
+      province: link.province,
+      tier: link.tier,
+      dir: row.dir,
+      class: row.class,
+      bitsPerSecond: row.bitsPerSecond,
+      capacityBps,
+      utilization: capacityBps > 0 ? row.bitsPerSecond / capacityBps : 0,
+    };
+    if (row.dropBitsPerSecond !== undefined) sample.dropBitsPerSecond = row.dropBitsPerSecond;
+    let bucket = byBucket.get(row.atMs);
+    if (bucket === undefined) {
+      bucket = [];
+      byBucket.set(row.atMs, bucket);
+    }
+    bucket.push(sample);
+  }
+  const out = new Map<Direction, LinkInput[]>(backtestDirections.map((dir) => [dir, []]));
+  for (const atMs of [...byBucket.keys()].sort((a, b) => a - b)) {
+    for (const input of linkInputsOf(byBucket.get(atMs) ?? [])) out.get(input.dir)?.push(input);
+  }
+  return out;
+}
+
+/** The effective policy of a link under a document, by the capacity a bucket carries (memoised per capacity). */
+export function policyResolver(document: PolicyDocument, link: BacktestLink): (capacityBps: number) => EffectivePolicy {
+  const byCapacity = new Map<number, EffectivePolicy>();
+  return (capacityBps) => {
+    const capacity = link.capacityBps ?? capacityBps;
+    let policy = byCapacity.get(capacity);
+    if (policy === undefined) {
+      policy = effectivePolicy(document, link, capacity);
+      byCapacity.set(capacity, policy);
+    }
+    return policy;
+  };
+}
+
+function episodeOf(episode: AlertEpisode): BacktestEpisode {
+  return {
+    link: episode.link,
+    province: episode.province,
+    tier: episode.tier,
+    dir: episode.dir,
+    level: episode.level,
+    fromMs: episode.raisedAtMs,
+    toMs: episode.resolvedAtMs ?? null,
+  };
+}
+
+/**
+ * Pure: the episodes one link and direction would have raised over `inputs` (oldest first)
+ * under a policy: the rule on each bucket, the hysteresis over them from `ok`, and the alert
+ * book's episode steps on each state change. An episode still raised after the last bucket
+ * has `toMs: null`. Also returns the buckets judged (those the rule could judge).
+ */
+export function replayEpisodes(
+  inputs: readonly LinkInput[],
+  policyOf: (capacityBps: number) => EffectivePolicy | undefined,
+): { episodes: BacktestEpisode[]; judged: number } {
+  const episodes: BacktestEpisode[] = [];
+  let hysteresis: HysteresisState | undefined;
+  let level: StateLevel = 'ok';
+  let lastAtMs = -Infinity;
+  let active: AlertEpisode | undefined;
+  let judged = 0;
+  let ids = 0;
+  const newId = (): string => String((ids += 1));
+  for (const input of inputs) {
+    const policy = policyOf(input.capacityBps);
+    if (policy === undefined) continue;
+    const verdict = evaluate(input, policy);
+    if (verdict === undefined || verdict.atMs <= lastAtMs) continue;
+    lastAtMs = verdict.atMs;
+    judged += 1;
+    hysteresis = stepHysteresis(hysteresis ?? initialHysteresis(verdict.atMs), verdict.level, verdict.atMs, policy.thresholds);
+    if (hysteresis.level === level) continue;
+    const change: LinkStateChange = {
+      atMs: verdict.atMs,
+      link: verdict.link,
+      province: verdict.province,
+      tier: verdict.tier,
+      dir: verdict.dir,
+      from: level,
+      to: hysteresis.level,
+      verdict,
+    };
+    level = hysteresis.level;
+    const step = stepEpisode(active, change, newId);
+    if (step === undefined) continue;
+    if (step.episode.state === 'resolved') {
+      episodes.push(episodeOf(step.episode));
+      active = undefined;
+    } else {
+      active = step.episode;
+    }
+  }
+  if (active !== undefined) episodes.push(episodeOf(active));
+  return { episodes, judged };
+}
+
+// ---- Comparing the two policies -----------------------------------------------------------
+
+/** An episode as listed: `same` when the other policy raises exactly the same one. */
+export interface ListedEpisode extends BacktestEpisode {
+  same: boolean;
+}
+
+export interface EpisodeCounts {
+  episodes: number;
+  warning: number;
+  critical: number;
+  /** Links with at least one episode. */
+  links: number;
+}
+
+export interface PolicyOutcome {
+  /** Oldest first, then by link and direction; at most `maxEpisodes`. */
+  episodes: ListedEpisode[];
+  /** True when more episodes were raised than listed (the counts are of all of them). */
+  truncated: boolean;
+  counts: EpisodeCounts;
+}
+
+/** A link whose episodes differ between the two policies. */
+export interface LinkDifference {
+  link: string;
+  province: string;
+  tier: 1 | 2;
+  current: number;
+  draft: number;
+}
+
+export interface BacktestDifferences {
+  /** Episodes the current policy raises and the draft does not raise exactly so. */
+  onlyCurrent: number;
+  /** Episodes the draft raises and the current policy does not raise exactly so. */
+  onlyDraft: number;
+  links: LinkDifference[];
+}
+
+export function episodeKey(episode: BacktestEpisode): string {
+  return `${episode.link}|${episode.dir}|${episode.level}|${episode.fromMs}|${episode.toMs ?? 'open'}`;
+}
+
+function byTimeThenLink(a: BacktestEpisode, b: BacktestEpisode): number {
+  if (a.fromMs !== b.fromMs) return a.fromMs - b.fromMs;
+  if (a.link !== b.link) return a.link < b.link ? -1 : 1;
+  return a.dir === b.dir ? 0 : a.dir === 'down' ? -1 : 1;
+}
+
+/** Pure: one link's episodes under both policies, each marked `same` when the other has it too. */
+export function compareLinkEpisodes(
+  current: readonly BacktestEpisode[],
+  draft: readonly BacktestEpisode[],
+): { current: ListedEpisode[]; draft: ListedEpisode[]; onlyCurrent: number; onlyDraft: number } {
+  const currentKeys = new Set(current.map(episodeKey));
+  const draftKeys = new Set(draft.map(episodeKey));
+  const currentListed = current.map((episode) => ({ ...episode, same: draftKeys.has(episodeKey(episode)) }));
+  const draftListed = draft.map((episode) => ({ ...episode, same: currentKeys.has(episodeKey(episode)) }));
+  return {
+    current: currentListed,
+    draft: draftListed,
+    onlyCurrent: currentListed.filter((episode) => !episode.same).length,
+    onlyDraft: draftListed.filter((episode) => !episode.same).length,
+  };
+}
+
+/** Collects both policies' episodes link by link, keeping at most `maxEpisodes` per policy listed. */
+export class BacktestTally {
+  readonly #maxEpisodes: number;
+  readonly #current: ListedEpisode[] = [];
+  readonly #draft: ListedEpisode[] = [];
+  readonly #currentCounts: EpisodeCounts = { episodes: 0, warning: 0, critical: 0, links: 0 };
+  readonly #draftCounts: EpisodeCounts = { episodes: 0, warning: 0, critical: 0, links: 0 };
+  readonly #links: LinkDifference[] = [];
+  #onlyCurrent = 0;
+  #onlyDraft = 0;
+
+  constructor(maxEpisodes: number) {
+    this.#maxEpisodes = maxEpisodes;
+  }
+
+  /** Both policies' episodes of one link (all its directions). */
+  add(link: BacktestLink, current: readonly BacktestEpisode[], draft: readonly BacktestEpisode[]): void {
+    const compared = compareLinkEpisodes(current, draft);
+    this.#onlyCurrent += compared.onlyCurrent;
+    this.#onlyDraft += compared.onlyDraft;
+    if (compared.onlyCurrent > 0 || compared.onlyDraft > 0) {
+      this.#links.push({ link: link.id, province: link.province, tier: link.tier, current: current.length, draft: draft.length });
+    }
+    count(this.#currentCounts, compared.current);
+    count(this.#draftCounts, compared.draft);
+    this.#current.push(...compared.current);
+    this.#draft.push(...compared.draft);
+    // Memory stays bounded: trim to the earliest maxEpisodes whenever the list doubles.
+    if (this.#current.length > 2 * this.#maxEpisodes) trim(this.#current, this.#maxEpisodes);
+    if (this.#draft.length > 2 * this.#maxEpisodes) trim(this.#draft, this.#maxEpisodes);
+  }
+
+  result(): { current: PolicyOutcome; draft: PolicyOutcome; differences: BacktestDifferences } {
+    const outcome = (listed: ListedEpisode[], counts: EpisodeCounts): PolicyOutcome => {
+      const sorted = [...listed].sort(byTimeThenLink);
+      return { episodes: sorted.slice(0, this.#maxEpisodes), truncated: counts.episodes > this.#maxEpisodes, counts: { ...counts } };
+    };
+    return {
+      current: outcome(this.#current, this.#currentCounts),
+      draft: outcome(this.#draft, this.#draftCounts),
+      differences: {
+        onlyCurrent: this.#onlyCurrent,
+        onlyDraft: this.#onlyDraft,
+        links: [...this.#links].sort((a, b) => Math.abs(b.draft - b.current) - Math.abs(a.draft - a.current) || (a.link < b.link ? -1 : 1)),
+      },
+    };
+  }
+}
+
+function count(counts: EpisodeCounts, episodes: readonly BacktestEpisode[]): void {
+  counts.episodes += episodes.length;
+  for (const episode of episodes) counts[episode.level] += 1;
+  if (episodes.length > 0) counts.links += 1;
+}
+
+function trim(list: ListedEpisode[], keep: number): void {
+  list.sort(byTimeThenLink);
+  list.splice(keep);
+}
+
+// ---- Running a backtest -------------------------------------------------------------------
+
+export interface BacktestLimits {
+  /** Most links × directions × buckets one backtest replays. */
+  maxSeriesBuckets: number;
+  /** Most episodes listed per policy. */
+  maxEpisodes: number;
+  /** Most series buckets one InfluxDB query returns (links are read in chunks of this). */
+  bucketsPerQuery: number;
+  /** The replay yields to the event loop after this many links. */
+  yieldEveryLinks: number;
+}
+
+export interface BacktestRequest {
+  influx: InfluxDB;
+  links: readonly BacktestLink[];
+  current: PolicyDocument;
+  draft: PolicyDocument;
+  fromMs: number;
+  toMs: number;
+  limits: BacktestLimits;
+  /** Aborted: the backtest stops at its next chunk (the client went away). */
+  signal?: AbortSignal;
+  /** Reads one chunk's buckets (default: `readBucketRows` from InfluxDB). */
+  readRows?: (links: readonly string[], fromMs: number, toMs: number) => Promise<BucketRow[]>;
+}
+
+export interface BacktestResult {
+  fromMs: number;
+  toMs: number;
+  bucketMs: number;
+  source: BacktestSource;
+  /** Links examined. */
+  links: number;
+  /** Link directions with at least one bucket the rule could judge. */
+  series: number;
+  /** Buckets judged (per policy). */
+  buckets: number;
+  current: PolicyOutcome;
+  draft: PolicyOutcome;
+  differences: BacktestDifferences;
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Replays both policies over [fromMs, toMs) for every link given. The caller checks the range
+ * and the work (`rangeProblem`, `seriesBuckets`) first; InfluxDB down is a
+ * StorageUnavailableError.
+ */
+export async function runBacktest(request: BacktestRequest): Promise<BacktestResult> {
+  const { links, fromMs, toMs, limits } = request;
+  const readRows = request.readRows ?? ((ids, from, to) => readBucketRows(request.influx, ids, from, to));
+  const tally = new BacktestTally(limits.maxEpisodes);
+  const chunkSize = linksPerQuery(fromMs, toMs, limits.bucketsPerQuery);
+  let series = 0;
+  let buckets = 0;
+  let sinceYield = 0;
+  for (let start = 0; start < links.length; start += chunkSize) {
+    request.signal?.throwIfAborted();
+    const chunk = links.slice(start, start + chunkSize);
+    const rows = await readRows(
+      chunk.map((link) => link.id),
+      fromMs,
+      toMs,
+    );
+    const rowsByLink = new Map<string, BucketRow[]>();
+    for (const row of rows) {
+      let list = rowsByLink.get(row.link);
+      if (list === undefined) {
+        list = [];
+        rowsByLink.set(row.link, list);
+      }
+      list.push(row);
+    }
+    for (const link of chunk) {
+      const inputs = linkInputsByDirection(link, rowsByLink.get(link.id) ?? []);
+      const currentPolicy = policyResolver(request.current, link);
+      const draftPolicy = policyResolver(request.draft, link);
+      const current: BacktestEpisode[] = [];
+      const draft: BacktestEpisode[] = [];
+      for (const dirInputs of inputs.values()) {
+        const underCurrent = replayEpisodes(dirInputs, currentPolicy);
+        const underDraft = replayEpisodes(dirInputs, draftPolicy);
+        current.push(...underCurrent.episodes);
+        draft.push(...underDraft.episodes);
+        if (underCurrent.judged > 0) series += 1;
+        buckets += underCurrent.judged;
+      }
+      tally.add(link, current, draft);
+      sinceYield += 1;
+      if (sinceYield >= limits.yieldEveryLinks) {
+        sinceYield = 0;
+        await yieldToEventLoop();
+        request.signal?.throwIfAborted();
+      }
+    }
+  }
+  return { fromMs, toMs, bucketMs: backtestBucketMs, source: backtestSource, links: links.length, series, buckets, ...tally.result() };
+}
