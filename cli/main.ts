@@ -1,5 +1,8 @@
 // `lanewatch <command>`: the only place that knows the collector, the server and the
 // simulator together. Each command module parses its own arguments and has its own --help.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { CliCommand } from './command.ts';
 import { checkConfigCommand } from './commands/check-config.ts';
 import { runCommand, collectorCommand, serverCommand } from './commands/run.ts';
@@ -8,6 +11,21 @@ import { simulateCommand } from './commands/simulate.ts';
 import { discoverCommand } from './commands/discover.ts';
 
 const commands: CliCommand[] = [runCommand, collectorCommand, serverCommand, pollCommand, discoverCommand, checkConfigCommand, simulateCommand];
+
+/** The version in Lanewatch's package.json: the nearest one above this module (cli/ in the sources, dist/cli/ when built). */
+function packageVersion(): string {
+  const here = fileURLToPath(import.meta.url);
+  for (let dir = dirname(here); ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg: unknown = JSON.parse(readFileSync(file, 'utf8'));
+      if (typeof pkg === 'object' && pkg !== null && 'name' in pkg && pkg.name === 'lanewatch' && 'version' in pkg && typeof pkg.version === 'string') {
+        return pkg.version;
+      }
+    }
+    if (dirname(dir) === dir) throw new Error(`no package.json of lanewatch in any folder above ${here}`);
+  }
+}
 
 function mainUsage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -19,7 +37,7 @@ function mainUsage(): string {
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `lanewatch <command> --help` for the options of a command.',
+    'Run `lanewatch <command> --help` for the options of a command; `lanewatch --version` prints the version.',
     'Without --config, commands use the embedded example configuration (config/example).',
   ].join('\n');
 }
@@ -29,6 +47,10 @@ async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(mainUsage() + '\n');
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
