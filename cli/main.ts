@@ -9,8 +9,9 @@ import { runCommand, collectorCommand, serverCommand } from './commands/run.ts';
 import { pollCommand } from './commands/poll.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { discoverCommand } from './commands/discover.ts';
+import { userCommand } from './commands/user.ts';
 
-const commands: CliCommand[] = [runCommand, collectorCommand, serverCommand, pollCommand, discoverCommand, checkConfigCommand, simulateCommand];
+const commands: CliCommand[] = [runCommand, collectorCommand, serverCommand, pollCommand, discoverCommand, checkConfigCommand, simulateCommand, userCommand];
 
 /** The version in Lanewatch's package.json: the nearest one above this module (cli/ in the sources, dist/cli/ when built). */
 function packageVersion(): string {
