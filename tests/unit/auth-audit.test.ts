@@ -184,6 +184,21 @@ describe('AuditLog', () => {
     expect((await third.page({ limit: 10 })).entries.map((e) => e.seq)).toEqual([3, 2, 1]);
   });
 
+  it('reads back a file of many 64 KiB chunks, lines and multi-byte letters split across them', async () => {
+    const first = await open();
+    const note = 'Thanh Hoá: tăng băng thông '.repeat(300);
+    for (let i = 0; i < 60; i++) await first.record({ actor: 'ky-su', address: '10.0.0.1', action: 'policy-save', target: String(i), details: { note } });
+    await first.close();
+    expect(statSync(join(dir, auditFileName)).size).toBeGreaterThan(4 * 64 * 1024);
+    const second = await open(10);
+    expect(second.lastSeq).toBe(60);
+    const pages = await allPages(second, 25);
+    expect(pages.flat()).toEqual(Array.from({ length: 60 }, (_, i) => 60 - i));
+    const oldest = await second.page({ beforeSeq: 2, limit: 1 });
+    expect(oldest.entries[0]?.details?.note).toBe(note);
+    expect(logLines.filter((l) => l.level >= 40)).toEqual([]);
+  });
+
   it('opens a file that is nothing but a torn line', async () => {
     writeFileSync(join(dir, auditFileName), '{"se');
     const audit = await open();
