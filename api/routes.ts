@@ -12,7 +12,7 @@ type ResponseSchemas = Partial<Record<200 | 201 | 204 | '4xx' | '5xx', z.ZodType
 
 export interface RouteContract {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /** Under `apiPrefix`, fastify syntax for parameters (`/alerts/:id/ack`). */
+  /** Under `apiPrefix` (at the root with `root`), fastify syntax for parameters (`/alerts/:id/ack`). */
   path: string;
   access: AccessRule;
   summary: string;
@@ -23,6 +23,8 @@ export interface RouteContract {
   response: ResponseSchemas;
   /** A WebSocket endpoint (its messages are described in `liveMessages`). */
   websocket?: true;
+  /** At the server's root instead of under `apiPrefix` (Prometheus' `GET /metrics`). */
+  root?: true;
 }
 
 const errors = { '4xx': s.errorSchema, '5xx': s.errorSchema } as const;
@@ -38,6 +40,16 @@ export const routes = {
     access: open,
     summary: 'Is InfluxDB reachable, is the collector polling (open for probes)',
     response: { 200: s.healthSchema, ...errors },
+  },
+  metrics: {
+    method: 'GET',
+    path: '/metrics',
+    root: true,
+    // Open in the table; the handler refuses (403) an address outside settings.metrics.allowFrom
+    // unless a viewer, engineer or admin is signed in (server/metrics/access.ts).
+    access: open,
+    summary: 'Prometheus text format: collector, store, live stream, alerts and process metrics',
+    response: { 200: s.metricsTextSchema, ...errors },
   },
   login: {
     method: 'POST',
@@ -240,9 +252,14 @@ export const routes = {
 
 export type RouteName = keyof typeof routes;
 
+/** The full URL path of a table entry (parameters unfilled). */
+export function contractUrl(contract: RouteContract): string {
+  return contract.root ? contract.path : `${apiPrefix}${contract.path}`;
+}
+
 /** The full URL path of a route (parameters unfilled). */
 export function routeUrl(name: RouteName): string {
-  return `${apiPrefix}${routes[name].path}`;
+  return contractUrl(routes[name]);
 }
 
 /** Messages of the live WebSocket (`routes.live`): what the server sends. */

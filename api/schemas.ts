@@ -117,6 +117,9 @@ export const healthSchema = z.object({
 });
 export type Health = z.infer<typeof healthSchema>;
 
+/** `GET /metrics`: Prometheus text exposition format 0.0.4 (text/plain), not JSON. */
+export const metricsTextSchema = z.string();
+
 export const topologyProvinceSchema = z.object({ id: z.string(), name: z.string(), region: z.string() });
 export const topologyRouterSchema = z.object({ id: z.string(), name: z.string(), province: z.string().optional() });
 export const topologyLinkSchema = z.object({

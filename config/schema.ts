@@ -1,5 +1,6 @@
 // The configuration as data: zod schemas are the single source of the config types and
 // of their defaults. Everything from outside is `unknown` until one of these accepts it.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** `host:port` of an SNMP agent; IPv6 as `[::1]:161`. */
@@ -78,6 +79,24 @@ export const topologySchema = z
     links: z.array(linkSchema).min(1),
   })
   .strict();
+
+/** Pure: an IPv4/IPv6 address, or a subnet in CIDR notation (`10.20.0.0/16`, `fd00::/8`); undefined when neither. */
+export function parseAddressOrSubnet(text: string): { address: string; family: 4 | 6; prefixBits?: number } | undefined {
+  const [address = '', prefix, ...rest] = text.split('/');
+  const family = isIP(address);
+  if ((family !== 4 && family !== 6) || rest.length > 0) return undefined;
+  if (prefix === undefined) return { address, family };
+  // Digits only: `10.0.0.0/` must not read as /0 (everyone).
+  const prefixBits = /^\d{1,3}$/.test(prefix) ? Number(prefix) : -1;
+  if (prefixBits < 0 || prefixBits > (family === 4 ? 32 : 128)) return undefined;
+  return { address, family, prefixBits };
+}
+
+const addressOrSubnet = z
+  .string()
+  .refine((text) => parseAddressOrSubnet(text) !== undefined, {
+    message: 'expected an IP address or a CIDR subnet, e.g. 127.0.0.1, ::1 or 10.20.0.0/16',
+  });
 
 export const settingsSchema = z
   .object({
@@ -179,6 +198,17 @@ export const settingsSchema = z
         /** Failed logins allowed per client address in `windowMs`. */
         maxFailuresPerAddress: z.number().int().min(1).default(20),
         windowMs: z.number().int().min(1_000).default(15 * 60_000),
+      })
+      .strict()
+      .prefault({}),
+    /** GET /metrics (Prometheus text format). */
+    metrics: z
+      .object({
+        /**
+         * Addresses (or CIDR subnets) that may read /metrics without a session, e.g. the
+         * Prometheus server; a signed-in viewer, engineer or admin may read it from anywhere.
+         */
+        allowFrom: z.array(addressOrSubnet).default(['127.0.0.1', '::1']),
       })
       .strict()
       .prefault({}),

@@ -9,6 +9,7 @@ import type { LinkStateChange, LinkStatus, ProvinceStatus } from '../analysis/mo
 import type { Principal } from '../../api/access.ts';
 import { confinedTo, type TopologyScope } from '../auth/scope.ts';
 import { applyFilter, matchesFilter, parseClientMessage, type KnownIds, type LiveFilter } from './filter.ts';
+import type { LiveMetrics } from './metrics.ts';
 
 /** The part of a `ws` WebSocket this module uses. */
 export interface LiveSocket {
@@ -68,6 +69,8 @@ export interface LiveConnectionOptions {
   /** Who is connected: a province user's stream carries its own province only. */
   principal: Principal;
   scope: TopologyScope;
+  /** Counts messages and bytes sent, and slow clients dropped. */
+  metrics?: LiveMetrics;
 }
 
 /**
@@ -181,12 +184,15 @@ export class LiveConnection {
     if (this.#closed || socket.readyState !== OPEN) return;
     if (socket.bufferedAmount > maxBufferedBytes) {
       log.warn({ bufferedBytes: socket.bufferedAmount, maxBufferedBytes }, 'live client too slow, disconnecting');
+      this.#options.metrics?.droppedSlow();
       this.stop();
       socket.terminate();
       return;
     }
     try {
-      socket.send(JSON.stringify(message));
+      const text = JSON.stringify(message);
+      socket.send(text);
+      this.#options.metrics?.sent(message.type, text);
     } catch (err) {
       log.warn({ err }, 'live send failed');
       this.stop();

@@ -9,6 +9,7 @@ import { errorBody } from './errors.ts';
 import { route } from './contract.ts';
 import { principalOf } from '../auth/guard.ts';
 import type { TopologyScope } from '../auth/scope.ts';
+import type { LiveMetrics } from '../live/metrics.ts';
 
 export interface LiveRoutesOptions {
   bus: LiveBus;
@@ -18,6 +19,8 @@ export interface LiveRoutesOptions {
   known: KnownIds;
   maxBufferedBytes: number;
   scope: TopologyScope;
+  /** Clients connected, messages and bytes sent. */
+  metrics?: LiveMetrics;
 }
 
 export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOptions): Promise<void> {
@@ -36,7 +39,11 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
       wsHandler: (socket: LiveSocket, request) => {
       const log = request.log.child({ stream: 'live' });
       log.info('live client connected');
-      socket.on('close', () => log.info('live client disconnected'));
+      options.metrics?.connected();
+      socket.on('close', () => {
+        log.info('live client disconnected');
+        options.metrics?.disconnected();
+      });
       new LiveConnection({
         socket,
         bus: options.bus,
@@ -47,6 +54,7 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
         log,
         principal: principalOf(request),
         scope: options.scope,
+        ...(options.metrics ? { metrics: options.metrics } : {}),
       }).start();
       },
     },

@@ -3,7 +3,7 @@
 // body); roles inside it get through the guard.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anyone, roles, type Role } from '../../api/access.ts';
-import { apiPrefix, routes, type RouteContract, type RouteName } from '../../api/routes.ts';
+import { contractUrl, routes, type RouteContract, type RouteName } from '../../api/routes.ts';
 import { startTestApp, testOrigin, type TestApp } from '../helpers/app.ts';
 
 let t: TestApp;
@@ -16,8 +16,7 @@ afterAll(async () => {
 
 /** A concrete URL for a table path: parameters filled with harmless values. */
 function concreteUrl(contract: RouteContract): string {
-  const path = contract.path.replace(':id', 'no-such-alert').replace(':revision', '1').replace(':username', 'nobody-here');
-  return `${apiPrefix}${path}`;
+  return contractUrl(contract).replace(':id', 'no-such-alert').replace(':revision', '1').replace(':username', 'nobody-here');
 }
 
 const entries = Object.entries(routes) as [RouteName, RouteContract][];
@@ -33,13 +32,15 @@ describe('registered routes', () => {
   });
 
   it('every API route registered is in the route table, and every table entry is registered', () => {
-    const rules = t.app.routeRules().filter((r) => r.url.startsWith('/api') && r.method !== 'HEAD');
-    const table = new Set(entries.map(([, c]) => `${c.method} ${apiPrefix}${c.path}`));
+    // API routes, and the table's routes at the root (GET /metrics).
+    const rootUrls = new Set(entries.filter(([, c]) => c.root).map(([, c]) => contractUrl(c)));
+    const rules = t.app.routeRules().filter((r) => (r.url.startsWith('/api') || rootUrls.has(r.url)) && r.method !== 'HEAD');
+    const table = new Set(entries.map(([, c]) => `${c.method} ${contractUrl(c)}`));
     const registered = new Set(rules.map((r) => `${r.method} ${r.url}`));
     expect([...registered].filter((key) => !table.has(key))).toEqual([]);
     expect([...table].filter((key) => !registered.has(key))).toEqual([]);
     for (const rule of rules) {
-      const [, contract] = entries.find(([, c]) => `${c.method} ${apiPrefix}${c.path}` === `${rule.method} ${rule.url}`)!;
+      const [, contract] = entries.find(([, c]) => `${c.method} ${contractUrl(c)}` === `${rule.method} ${rule.url}`)!;
       expect(rule.access, `${rule.method} ${rule.url}`).toEqual(contract.access);
     }
   });

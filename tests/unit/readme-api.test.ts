@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { anyone } from '../../api/access.ts';
-import { apiPrefix, routes, type RouteContract } from '../../api/routes.ts';
+import { contractUrl, routes, type RouteContract } from '../../api/routes.ts';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 /** `| \`GET /api/v1/x\` … | who | what |` rows of the README. */
@@ -17,12 +17,12 @@ function who(contract: RouteContract): string {
 
 describe('README API table', () => {
   it.each(Object.entries(routes) as [string, RouteContract][])('%s is listed with who may use it', (_name, contract) => {
-    const key = `${contract.method} ${contract.path.startsWith('/') && !contract.path.startsWith(apiPrefix) ? apiPrefix : ''}${contract.path}`;
+    const key = `${contract.method} ${contractUrl(contract)}`;
     expect(rows.get(key), key).toBe(who(contract));
   });
 
   it('lists no route the table does not have', () => {
-    const table = new Set((Object.values(routes) as RouteContract[]).map((c) => `${c.method} ${apiPrefix}${c.path}`));
+    const table = new Set((Object.values(routes) as RouteContract[]).map((c) => `${c.method} ${contractUrl(c)}`));
     expect([...rows.keys()].filter((key) => key.includes('/api/') && !table.has(key))).toEqual([]);
   });
 });

@@ -1,0 +1,28 @@
+// GET /metrics: the process's registry in the Prometheus text format, for a signed-in viewer,
+// engineer or admin, or for an address in settings.metrics.allowFrom (403 otherwise).
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import { route } from '../routes/contract.ts';
+import { errorBody } from '../routes/errors.ts';
+import { AddressAllowList, metricsAccess } from './access.ts';
+
+export interface MetricsRoutesOptions {
+  registry: Registry;
+  /** settings.metrics.allowFrom */
+  allowFrom: readonly string[];
+}
+
+/** Registered without a prefix: the path is at the root (Prometheus convention). */
+export async function metricsRoutes(app: FastifyInstance, options: MetricsRoutesOptions): Promise<void> {
+  const allowList = new AddressAllowList(options.allowFrom);
+  const { registry } = options;
+  route(app, 'metrics', async (request, reply) => {
+    const access = metricsAccess({ role: request.principal?.role, address: request.ip, allowList });
+    if (!access.allowed) {
+      request.log.info({ address: request.ip, role: request.principal?.role }, 'metrics refused');
+      return reply.code(403).send(errorBody(403, access.message));
+    }
+    const text = await registry.metrics();
+    return reply.header('content-type', registry.contentType).header('cache-control', 'no-store').send(text);
+  });
+}
