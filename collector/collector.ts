@@ -1,12 +1,14 @@
 // The collector: one DevicePoller per configured router, run by the Scheduler; every
 // PollBatch is published on the live bus (the store and the server subscribe).
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { LanewatchConfig, LinkConfig } from '../config/schema.ts';
 import type { LiveBus } from './live-bus.ts';
 import { compileClassRules } from './classify.ts';
 import { DevicePoller } from './poller.ts';
 import type { QosView } from './samples.ts';
-import { Scheduler } from './scheduler.ts';
+import { Scheduler, type DeviceState } from './scheduler.ts';
+import { CollectorMetrics, type PollerMetrics } from './metrics.ts';
 
 export interface CollectorHealth {
   running: boolean;
@@ -22,13 +24,21 @@ export interface CollectorOptions {
   bus: LiveBus;
   log: Logger;
   now?: () => number;
+  /** Where the collector's metrics go (the process's registry); default: a private one. */
+  registry?: Registry;
 }
 
 /**
  * One DevicePoller per router of the topology, each with the links on that router; the class
  * rules are compiled once for all of them.
  */
-export function createPollers(config: LanewatchConfig, log: Logger, now?: () => number, intervalMs?: number): Map<string, DevicePoller> {
+export function createPollers(
+  config: LanewatchConfig,
+  log: Logger,
+  now?: () => number,
+  intervalMs?: number,
+  metrics?: PollerMetrics,
+): Map<string, DevicePoller> {
   const pollers = new Map<string, DevicePoller>();
   const classifier = compileClassRules(config.classRules);
   const collector = { ...config.settings.collector, intervalMs: intervalMs ?? config.settings.collector.intervalMs };
@@ -40,7 +50,7 @@ export function createPollers(config: LanewatchConfig, log: Logger, now?: () => 
   }
   for (const router of config.topology.routers) {
     const links = linksByRouter.get(router.id) ?? [];
-    pollers.set(router.id, new DevicePoller({ router, links, collector, classifier, log, now }));
+    pollers.set(router.id, new DevicePoller({ router, links, collector, classifier, log, now, ...(metrics ? { metrics } : {}) }));
   }
   return pollers;
 }
@@ -52,6 +62,7 @@ export class Collector {
   readonly #scheduler: Scheduler;
   readonly #graceMs: number;
   readonly #now: () => number;
+  readonly #metrics: CollectorMetrics;
   #lastPollAtMs: number | undefined;
   #stopping = false;
 
@@ -59,7 +70,12 @@ export class Collector {
     this.#bus = opts.bus;
     this.#log = opts.log;
     this.#now = opts.now ?? Date.now;
-    this.#pollers = createPollers(opts.config, opts.log, opts.now);
+    this.#metrics = new CollectorMetrics(opts.registry, {
+      devicesByState: () => this.#devicesByState(),
+      pollsInFlight: () => this.#scheduler.inFlight,
+      pollsWaiting: () => this.#scheduler.waiting,
+    });
+    this.#pollers = createPollers(opts.config, opts.log, opts.now, undefined, this.#metrics);
     const { intervalMs, concurrency, timeoutMs } = opts.config.settings.collector;
     this.#graceMs = timeoutMs;
     this.#scheduler = new Scheduler({
@@ -69,15 +85,18 @@ export class Collector {
       run: (device) => this.#pollDevice(device),
       log: opts.log,
       now: opts.now,
+      metrics: this.#metrics,
     });
   }
 
   async #pollDevice(device: string): Promise<{ ok: boolean; error?: string }> {
     const poller = this.#pollers.get(device);
     if (!poller) return { ok: false, error: 'unknown device' };
+    const startedAtMs = this.#now();
     const batch = await poller.poll();
     // A poll cut short by stop() is not a device failure: publish nothing.
     if (this.#stopping && !batch.poll.ok) return { ok: batch.poll.ok, error: batch.poll.error };
+    this.#metrics.pollDone(batch.poll, this.#now() - startedAtMs);
     this.#lastPollAtMs = batch.poll.atMs;
     this.#bus.publish(batch);
     return { ok: batch.poll.ok, error: batch.poll.error };
@@ -122,14 +141,14 @@ export class Collector {
     return { atMs: this.#now(), classes: [...this.#pollers.values()].flatMap((p) => p.qosMappings()) };
   }
 
+  #devicesByState(): Record<DeviceState, number> {
+    const counts: Record<DeviceState, number> = { unknown: 0, up: 0, down: 0 };
+    for (const device of this.#pollers.keys()) counts[this.#scheduler.stateOf(device)]++;
+    return counts;
+  }
+
   health(): CollectorHealth {
-    let devicesUp = 0;
-    let devicesDown = 0;
-    for (const device of this.#pollers.keys()) {
-      const state = this.#scheduler.stateOf(device);
-      if (state === 'up') devicesUp++;
-      else if (state === 'down') devicesDown++;
-    }
+    const { up: devicesUp, down: devicesDown } = this.#devicesByState();
     const health: CollectorHealth = { running: this.#scheduler.running, devices: this.#pollers.size, devicesUp, devicesDown };
     if (this.#lastPollAtMs !== undefined) health.lastPollAtMs = this.#lastPollAtMs;
     return health;

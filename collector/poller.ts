@@ -38,6 +38,7 @@ import { buildQosPlan, isSubinterfaceOf, type ClassGroup, type CounterMember, ty
 import { batchesOf, classReadingOf, measureClassInterval, sumGroup, type ClassReading, type MemberOctets } from './qos/counters.ts';
 import { defaultClassRules, classRuleSchema } from '../config/schema.ts';
 import type { QosClassMapping } from './samples.ts';
+import type { PollerMetrics } from './metrics.ts';
 
 export const OID = {
   sysUpTime: '1.3.6.1.2.1.1.3.0',
@@ -95,6 +96,8 @@ export interface DevicePollerOptions {
   maxRepetitions?: number;
   /** Each retry waits this many times longer (net-snmp backoff). */
   backoff?: number;
+  /** Counts samples a counter rule refused (collector/metrics.ts). */
+  metrics?: PollerMetrics;
 }
 
 /** One interface as read at one poll. */
@@ -355,6 +358,8 @@ export class DevicePoller {
           latencyMs: Math.max(0, atMs - startedAtMs),
           varbinds: 0,
           error: `${error.kind}: ${error.message}`,
+          // A fault outside SNMP (a bug) has no kind: counted as `internal`, not as a socket error.
+          ...(err instanceof SnmpError ? { errorKind: err.kind } : {}),
         },
         links: [],
         interfaces: [],
@@ -409,6 +414,7 @@ export class DevicePoller {
       if (capacityBps !== undefined) capacities.set(link.id, capacityBps);
       const outcome = measureInterval(prev, curr, { maxGapMs, ...(capacityBps !== undefined ? { capacityBps } : {}) });
       if (!outcome.ok) {
+        this.#opts.metrics?.sampleDropped(outcome.reason, 'interface');
         this.#noteDiscontinuity(outcome.reason, link, prev, curr);
         continue;
       }
@@ -425,6 +431,7 @@ export class DevicePoller {
         const check = checkRate(bitsPerSecond, capacityBps, this.#opts.collector.maxUtilization);
         if (!check.valid) {
           allValid = false;
+          this.#opts.metrics?.sampleDropped(check.reason, 'interface');
           const admitted = this.#limiter.admit(`invalid:${link.id}:${dir}`);
           if (admitted) {
             this.#log.warn(
@@ -524,6 +531,7 @@ export class DevicePoller {
       this.#reported.delete(`stats:${m.key}`);
       this.#classReadings.set(m.key, curr);
       const outcome = measureClassInterval(prev, curr, { maxGapMs });
+      if (!outcome.ok) this.#opts.metrics?.sampleDropped(outcome.reason, 'class');
       if (outcome.ok) measured.set(m.key, outcome);
       else if (outcome.reason === 'counter-went-back' || outcome.reason === 'clock-went-back') {
         const admitted = this.#limiter.admit(`class-discontinuity:${m.key}`);
@@ -545,7 +553,10 @@ export class DevicePoller {
       }
       this.#subReadings.set(ifName, curr);
       const outcome = measureInterval(prev, curr, { maxGapMs });
-      if (!outcome.ok) continue;
+      if (!outcome.ok) {
+        this.#opts.metrics?.sampleDropped(outcome.reason, 'class');
+        continue;
+      }
       measured.set(`${ifName}|in`, { intervalMs: outcome.intervalMs, postOctets: outcome.inOctets });
       measured.set(`${ifName}|out`, { intervalMs: outcome.intervalMs, postOctets: outcome.outOctets });
     }
@@ -580,6 +591,7 @@ export class DevicePoller {
     if (!rates) return undefined;
     const check = checkRate(rates.postBitsPerSecond, capacityBps, this.#opts.collector.maxUtilization);
     if (!check.valid || check.utilization === undefined) {
+      this.#opts.metrics?.sampleDropped(check.valid ? 'not-finite' : check.reason, 'class');
       const admitted = this.#limiter.admit(`invalid:${link.id}:${group.dir}:${group.serviceClass}`);
       if (admitted) {
         this.#log.warn(

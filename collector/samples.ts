@@ -1,5 +1,6 @@
 // What the collector produces: typed samples, one time unit (epoch ms), units in names.
 // The live bus, the store and the server all speak these types.
+import type { SnmpErrorKind } from './snmp/errors.ts';
 
 /** `down`: toward the province/site; `up`: toward the centre. */
 export type Direction = 'down' | 'up';
@@ -55,6 +56,8 @@ export interface PollOutcome {
   varbinds: number;
   /** Why the poll failed (timeout, auth, …); absent when ok. */
   error?: string;
+  /** The SNMP failure's kind (for metrics); absent when ok or when it failed outside SNMP. */
+  errorKind?: SnmpErrorKind;
 }
 
 /** Everything one poll of one device yields, published at once on the live bus. */

@@ -4,6 +4,7 @@
 // polls of one device never overlap, and a dead or slow device only ever holds one slot.
 // Timeouts, retries and backoff are per request, in the SNMP session (collector/snmp).
 import type { Logger } from 'pino';
+import type { SchedulerMetrics } from './metrics.ts';
 
 export interface PollResult {
   ok: boolean;
@@ -20,6 +21,8 @@ export interface SchedulerOptions {
   run: (device: string) => Promise<PollResult>;
   log: Logger;
   now?: () => number;
+  /** Counts ticks passed over (collector/metrics.ts). */
+  metrics?: SchedulerMetrics;
 }
 
 /** FNV-1a 32-bit hash of a string. */
@@ -118,6 +121,11 @@ export class Scheduler {
     return this.#inFlight.size;
   }
 
+  /** Polls due and waiting for a concurrency slot. */
+  get waiting(): number {
+    return this.#queue.length;
+  }
+
   stateOf(device: string): DeviceState {
     return this.#slots.get(device)?.state ?? 'unknown';
   }
@@ -162,10 +170,12 @@ export class Scheduler {
     this.#arm(device);
     if (slot.backoffTicks > 0) {
       slot.backoffTicks--;
+      this.#opts.metrics?.tickSkipped('backoff');
       return;
     }
     if (slot.busy) {
       slot.skipped++;
+      this.#opts.metrics?.tickSkipped('busy');
       this.#log.debug({ device, skipped: slot.skipped }, 'previous poll still running: tick skipped');
       return;
     }
