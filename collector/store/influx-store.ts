@@ -19,6 +19,8 @@ import type { PollBatch } from '../samples.ts';
 import { createInfluxClient, pingInflux } from './influx-client.ts';
 import { batchToPoints, toInfluxPoint, type StorePoint } from './points.ts';
 import { Spool, type SpoolFsync } from './spool.ts';
+import type { Registry } from 'prom-client';
+import { StoreMetrics } from './metrics.ts';
 
 export interface StoreHealth {
   influxReachable: boolean;
@@ -52,12 +54,14 @@ export interface InfluxStoreOptions {
   retry?: { initialMs?: number; maxMs?: number };
   /** Timeout of one ping or write request (default 10 s). */
   requestTimeoutMs?: number;
+  /** Where the store's metrics go (the process's registry); default: a private one. */
+  registry?: Registry;
 }
 
 /** The retention policy for raw samples, made the database's default. */
 export const rawRetentionPolicy = 'raw';
 
-type WriteResult = 'ok' | 'rejected' | 'failed';
+export type WriteResult = 'ok' | 'rejected' | 'failed';
 
 /** Backoff delay after `failures` consecutive failed attempts. Pure. */
 export function retryDelayMs(failures: number, initialMs: number, maxMs: number): number {
@@ -99,6 +103,7 @@ export class InfluxStore {
   private readonly retryInitialMs: number;
   private readonly retryMaxMs: number;
   private readonly requestTimeoutMs: number;
+  private readonly metrics: StoreMetrics;
 
   private buffer: StorePoint[] = [];
   private inFlightPoints = 0;
@@ -128,6 +133,11 @@ export class InfluxStore {
     this.spoolDir = opts.spool.dir;
     // Segments are sized by bytes (the spool's default); reads take a batch at a time.
     this.spool = new Spool({ dir: opts.spool.dir, maxBytes: opts.spool.maxBytes, log: opts.log });
+    this.metrics = new StoreMetrics(opts.registry, {
+      health: () => this.health(),
+      rejectedPoints: () => this.rejectedPoints,
+      noSpoolLostPoints: () => this.lostPoints,
+    });
   }
 
   /**
@@ -357,9 +367,11 @@ export class InfluxStore {
   private async writeChunk(points: StorePoint[]): Promise<WriteResult> {
     if (points.length === 0) return 'ok';
     this.inFlightPoints = points.length;
+    const startedAtMs = Date.now();
     try {
       await this.influx.writePoints(points.map(toInfluxPoint), { precision: 'ms', database: this.settings.database });
       this.lastWriteOkAtMs = Date.now();
+      this.metrics.writeDone('ok', points.length, this.lastWriteOkAtMs - startedAtMs);
       if (this.failures > 0) this.log.info({ url: this.settings.url, afterFailures: this.failures }, 'influxdb writes succeed again');
       this.failures = 0;
       return 'ok';
@@ -371,11 +383,13 @@ export class InfluxStore {
         // write keeps the valid points and says how many it dropped.
         const dropped = droppedByPartialWrite(message) ?? points.length;
         this.rejectedPoints += dropped;
+        this.metrics.writeDone('rejected', Math.max(0, points.length - dropped), Date.now() - startedAtMs);
         this.lastError = message;
         this.log.error({ error: message, points: points.length, dropped }, 'influxdb rejected points, dropped');
         return 'rejected';
       }
       if (status === 404) this.databaseReady = false; // database dropped under us: recreate it
+      this.metrics.writeDone('failed', 0, Date.now() - startedAtMs);
       this.markUnreachable(message);
       return 'failed';
     } finally {
