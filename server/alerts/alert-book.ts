@@ -12,6 +12,8 @@ import type { DeliveryOutcome, DeliveryTarget, Notifier } from '../notify/notifi
 import type { AlertEpisode, NotificationKind, NotificationRecord } from './model.ts';
 import { acknowledge, activeKey, filterEpisodes, isPending, notificationPayload, stepEpisode, type EpisodeFilter } from './episodes.ts';
 import { AlertJournal } from './state-file.ts';
+import type { Registry } from 'prom-client';
+import { registerAlertMetrics } from './metrics.ts';
 
 export interface AlertBookOptions {
   /** Where `alerts.json` and its journal live (`settings.state.dir`). */
@@ -28,6 +30,8 @@ export interface AlertBookOptions {
    * again, and changes that could not be written are written again (default 30 s).
    */
   resumeIntervalMs?: number;
+  /** Where the book's metrics go (the process's registry); default: a private one. */
+  registry?: Registry;
 }
 
 type RecordOutcome = { ok: true } | { ok: false; err: unknown };
@@ -64,6 +68,7 @@ export class AlertBook {
       this.#recorded.set(episode.id, episode);
       if (episode.state !== 'resolved') this.#active.set(activeKey(episode.link, episode.dir), episode.id);
     }
+    registerAlertMetrics(options.registry, () => this.#episodes.values());
   }
 
   /** Loads the episodes kept in `dir` and resumes their undelivered notifications. Throws when `dir` cannot be written. */
