@@ -22,6 +22,7 @@ import { Analyzer } from '../../server/analysis/analyzer.ts';
 import { AlertBook } from '../../server/alerts/alert-book.ts';
 import { Notifier } from '../../server/notify/notifier.ts';
 import { openAuthServices } from '../../server/auth/services.ts';
+import { createMetricsRegistry } from '../../server/metrics/registry.ts';
 
 export const webDistDir = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
@@ -45,22 +46,24 @@ async function start(mode: Mode, config: LanewatchConfig): Promise<number> {
   });
   const bus = new LiveBus((err) => log.error({ err }, 'live bus subscriber failed'));
   const { settings } = config;
+  // One registry per process: each part adds its own metrics; the server serves them at GET /metrics.
+  const metrics = createMetricsRegistry();
   try {
     let store: InfluxStore | undefined;
     let collector: Collector | undefined;
     if (mode !== 'server') {
-      store = new InfluxStore({ influx: settings.influx, spool: settings.collector.spool, log: log.child({ component: 'store' }) });
+      store = new InfluxStore({ influx: settings.influx, spool: settings.collector.spool, log: log.child({ component: 'store' }), registry: metrics });
       await store.start();
       parts.push({ name: 'store', stop: () => store!.stop() });
       bus.subscribe((batch) => store!.write(batch));
-      collector = new Collector({ config, bus, log: log.child({ component: 'collector' }) });
+      collector = new Collector({ config, bus, log: log.child({ component: 'collector' }), registry: metrics });
     }
     if (mode !== 'collector') {
       const influx = createInfluxClient(settings.influx);
       if (!store) {
         // The split server writes only the analyzer's linkState points: its own spool.
         const spool = { ...settings.collector.spool, dir: join(settings.collector.spool.dir, 'server') };
-        store = new InfluxStore({ influx: settings.influx, spool, log: log.child({ component: 'store' }) });
+        store = new InfluxStore({ influx: settings.influx, spool, log: log.child({ component: 'store' }), registry: metrics });
         await store.start();
         parts.push({ name: 'store', stop: () => store!.stop() });
       }
@@ -77,7 +80,13 @@ async function start(mode: Mode, config: LanewatchConfig): Promise<number> {
         log: log.child({ component: 'notify' }),
         provinceName: (id) => config.provinces.get(id)?.name ?? id,
       });
-      const alerts = await AlertBook.open({ dir: join(settings.state.dir, 'alerts'), config, notifier, log: log.child({ component: 'alerts' }) });
+      const alerts = await AlertBook.open({
+        dir: join(settings.state.dir, 'alerts'),
+        config,
+        notifier,
+        log: log.child({ component: 'alerts' }),
+        registry: metrics,
+      });
       parts.push({ name: 'alerts', stop: () => alerts.stop() });
       // Episodes still open from before a restart: their links resume in that state.
       const resumeLevels = new Map(alerts.list().filter((e) => e.state !== 'resolved').map((e) => [`${e.link}|${e.dir}`, e.level] as const));
@@ -121,6 +130,7 @@ async function start(mode: Mode, config: LanewatchConfig): Promise<number> {
         auth,
         ...(webDir ? { webDir } : {}),
         logger: log.child({ component: 'server' }),
+        metrics,
       });
       await app.listen({ host: settings.server.host, port: settings.server.port });
       parts.push({ name: 'server', stop: () => app.close() });
