@@ -98,17 +98,52 @@ const addressOrSubnet = z
     message: 'expected an IP address or a CIDR subnet, e.g. 127.0.0.1, ::1 or 10.20.0.0/16',
   });
 
+/** Days InfluxDB keeps raw samples and each rollup unless `influx.retention` says otherwise. */
+export const defaultRetentionDays = { rawDays: 30, fiveMinuteDays: 365, hourDays: 1_825 } as const;
+/** A century: InfluxDB durations are int64 nanoseconds (about 292 years). */
+const maxRetentionDays = 36_500;
+
+/** Cross-field rules of `influx.retention`: one name for the raw duration; rollups outlive what they summarise. */
+function checkRetention(
+  influx: { retentionDays?: number | undefined; retention?: { rawDays?: number | undefined; fiveMinuteDays: number; hourDays: number } | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  const r = influx.retention;
+  if (influx.retentionDays !== undefined && r?.rawDays !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['retentionDays'], message: 'is the old name of retention.rawDays: set only retention.rawDays' });
+  }
+  if (!r) return;
+  const rawDays = r.rawDays ?? influx.retentionDays ?? defaultRetentionDays.rawDays;
+  if (r.fiveMinuteDays < rawDays) {
+    ctx.addIssue({ code: 'custom', path: ['retention', 'fiveMinuteDays'], message: `(${r.fiveMinuteDays}) is shorter than the raw samples' ${rawDays} days: a rollup must outlive what it summarises` });
+  }
+  if (r.hourDays < r.fiveMinuteDays) {
+    ctx.addIssue({ code: 'custom', path: ['retention', 'hourDays'], message: `(${r.hourDays}) is shorter than fiveMinuteDays (${r.fiveMinuteDays}): a rollup must outlive the finer one` });
+  }
+}
+
 export const settingsSchema = z
   .object({
     influx: z
       .object({
         url: z.string().url().default('http://127.0.0.1:8086'),
         database: z.string().regex(/^[A-Za-z0-9_]+$/).default('lanewatch'),
-        retentionDays: z.number().int().positive().default(30),
+        /** The old name of `retention.rawDays`: still read; setting both is a config error. */
+        retentionDays: z.number().int().positive().max(maxRetentionDays).optional(),
+        /** How long InfluxDB keeps raw samples and the 5-minute and 1-hour rollups (collector/store/rollups.ts). */
+        retention: z
+          .object({
+            rawDays: z.number().int().positive().max(maxRetentionDays).optional(),
+            fiveMinuteDays: z.number().int().positive().max(maxRetentionDays).default(defaultRetentionDays.fiveMinuteDays),
+            hourDays: z.number().int().positive().max(maxRetentionDays).default(defaultRetentionDays.hourDays),
+          })
+          .strict()
+          .optional(),
         batchSize: z.number().int().positive().max(50_000).default(5_000),
         flushIntervalMs: z.number().int().positive().default(1_000),
       })
       .strict()
+      .superRefine(checkRetention)
       .prefault({}),
     collector: z
       .object({

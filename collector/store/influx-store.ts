@@ -19,6 +19,7 @@ import type { PollBatch } from '../samples.ts';
 import { createInfluxClient, pingInflux } from './influx-client.ts';
 import { batchToPoints, toInfluxPoint, type StorePoint } from './points.ts';
 import { Spool, type SpoolFsync } from './spool.ts';
+import { backfillStateFile, ensureRetentionAndRollups, retentionOf, RollupBackfill } from './rollups.ts';
 import type { Registry } from 'prom-client';
 import { StoreMetrics } from './metrics.ts';
 
@@ -59,7 +60,7 @@ export interface InfluxStoreOptions {
 }
 
 /** The retention policy for raw samples, made the database's default. */
-export const rawRetentionPolicy = 'raw';
+export { rawRetentionPolicy } from './rollups.ts';
 
 export type WriteResult = 'ok' | 'rejected' | 'failed';
 
@@ -104,6 +105,8 @@ export class InfluxStore {
   private readonly retryMaxMs: number;
   private readonly requestTimeoutMs: number;
   private readonly metrics: StoreMetrics;
+  /** Recomputes the rollups of spans replayed from the spool. */
+  private readonly rollups: RollupBackfill;
 
   private buffer: StorePoint[] = [];
   private inFlightPoints = 0;
@@ -133,6 +136,14 @@ export class InfluxStore {
     this.spoolDir = opts.spool.dir;
     // Segments are sized by bytes (the spool's default); reads take a batch at a time.
     this.spool = new Spool({ dir: opts.spool.dir, maxBytes: opts.spool.maxBytes, log: opts.log });
+    this.rollups = new RollupBackfill({
+      // Its own client: one backfill statement reads an hour of every series.
+      influx: createInfluxClient({ url: opts.influx.url, database: opts.influx.database, requestTimeoutMs: Math.max(this.requestTimeoutMs, 120_000) }),
+      database: opts.influx.database,
+      retention: retentionOf(opts.influx),
+      stateFile: backfillStateFile(opts.spool.dir),
+      log: opts.log,
+    });
     this.metrics = new StoreMetrics(opts.registry, {
       health: () => this.health(),
       rejectedPoints: () => this.rejectedPoints,
@@ -194,6 +205,7 @@ export class InfluxStore {
     this.retryTimer = undefined;
     await this.connecting;
     await this.pumping;
+    await this.rollups.close();
     // Final flush: straight to InfluxDB only when nothing is spooled (order); else spool.
     while (this.buffer.length > 0) {
       if (this.reachable && (!this.spoolUsable || this.spool.isEmpty())) {
@@ -271,18 +283,8 @@ export class InfluxStore {
       await this.influx.createDatabase(db);
       this.log.info({ database: db }, 'influxdb database created');
     }
-    const duration = `${this.settings.retentionDays}d`;
-    const wanted = `${this.settings.retentionDays * 24}h0m0s`;
-    const policies = await this.influx.showRetentionPolicies(db);
-    const existing = policies.find((p) => p.name === rawRetentionPolicy);
-    const rp = { database: db, duration, replication: 1, isDefault: true };
-    if (!existing) {
-      await this.influx.createRetentionPolicy(rawRetentionPolicy, rp);
-      this.log.info({ database: db, policy: rawRetentionPolicy, duration }, 'influxdb retention policy created');
-    } else if (!existing.default || existing.duration !== wanted) {
-      await this.influx.alterRetentionPolicy(rawRetentionPolicy, rp);
-      this.log.info({ database: db, policy: rawRetentionPolicy, duration }, 'influxdb retention policy updated');
-    }
+    // Raw, 5-minute and 1-hour retention policies and the rollups' continuous queries.
+    await ensureRetentionAndRollups(this.influx, { database: db, retention: retentionOf(this.settings), log: this.log });
   }
 
   private markUnreachable(error: string): void {
@@ -349,9 +351,12 @@ export class InfluxStore {
           this.scheduleRetry();
           return;
         }
+        await this.rollups.note(read.points); // the span is on disk before the spool forgets it
         await this.spool.acknowledge(read);
         continue;
       }
+      // The spool is replayed: recompute the rollups of what it held (in the background).
+      this.rollups.replayFinished();
       if (this.buffer.length === 0) return;
       const chunk = this.buffer.splice(0, this.settings.batchSize);
       const result = await this.writeChunk(chunk);
