@@ -33,7 +33,7 @@ type Part = StoppablePart;
  * A stop (signal or crash) finishes within this: the store's last write to a hung InfluxDB
  * times out after its own 10 s request timeout, then what it holds goes to the spool.
  */
-const stopDeadlineMs = 15_000;
+export const stopDeadlineMs = 15_000;
 
 type Mode = 'run' | 'collector' | 'server';
 
