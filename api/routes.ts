@@ -191,6 +191,14 @@ export const routes = {
     body: s.policyRollbackBodySchema,
     response: { 200: s.policySavedSchema, ...policyErrors },
   },
+  policiesBacktest: {
+    method: 'POST',
+    path: '/policies/backtest',
+    access: engineers,
+    summary: 'The episodes a draft and the current policy would have raised over a past range (at most 30 days)',
+    body: s.policyBacktestBodySchema,
+    response: { 200: s.policyBacktestSchema, ...policyErrors },
+  },
   policiesEffective: {
     method: 'GET',
     path: '/policies/effective',

@@ -379,6 +379,57 @@ export const driftRowSchema = z.object({
 });
 export const driftSchema = z.object({ links: z.array(driftRowSchema) });
 
+/** A draft replayed over past traffic beside the current policy (server/policies/backtest.ts). */
+export const policyBacktestBodySchema = z
+  .object({
+    document: z.unknown(),
+    /** As the history API takes them: ISO 8601, epoch ms or relative (`-7d`, `now`); at most 30 days apart. */
+    from: z.string().min(1).max(64).default('-1d'),
+    to: z.string().min(1).max(64).default('now'),
+    /** Only these links (default: every link). */
+    links: z.array(idParam).min(1).max(20_000).optional(),
+  })
+  .strict();
+export const backtestEpisodeSchema = z.object({
+  link: z.string(),
+  province: z.string(),
+  tier: tierSchema,
+  dir: directionSchema,
+  /** The worst level the episode reached. */
+  level: z.enum(['warning', 'critical']),
+  fromMs: z.number(),
+  /** Null: still raised at the end of the range. */
+  toMs: z.number().nullable(),
+  /** The other policy raises exactly this episode too. */
+  same: z.boolean(),
+});
+export type BacktestEpisodeView = z.infer<typeof backtestEpisodeSchema>;
+export const backtestOutcomeSchema = z.object({
+  episodes: z.array(backtestEpisodeSchema),
+  /** More episodes than listed; the counts are of all of them. */
+  truncated: z.boolean(),
+  counts: z.object({ episodes: z.number().int(), warning: z.number().int(), critical: z.number().int(), links: z.number().int() }),
+});
+export const policyBacktestSchema = z.object({
+  fromMs: z.number(),
+  toMs: z.number(),
+  bucketMs: z.number(),
+  /** Raw samples averaged per bucket, or the 5-minute rollup. */
+  source: z.enum(['raw', 'rollup_5m']),
+  links: z.number().int(),
+  series: z.number().int(),
+  buckets: z.number().int(),
+  current: backtestOutcomeSchema.extend({ revision: z.number().int() }),
+  draft: backtestOutcomeSchema,
+  differences: z.object({
+    onlyCurrent: z.number().int(),
+    onlyDraft: z.number().int(),
+    links: z.array(z.object({ link: z.string(), province: z.string(), tier: tierSchema, current: z.number().int(), draft: z.number().int() })),
+  }),
+  elapsedMs: z.number(),
+});
+export type PolicyBacktest = z.infer<typeof policyBacktestSchema>;
+
 // ---- National utilization report ----------------------------------------------------------
 
 /** What a province is banded on: its tier-1 uplink's busy-hour mean, or its 95th percentile. */

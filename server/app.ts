@@ -218,7 +218,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   if (deps.policies) {
-    await app.register(policiesRoutes, { prefix: apiPrefix, policies: deps.policies, scope, audit: auth.audit });
+    await app.register(policiesRoutes, {
+      prefix: apiPrefix,
+      policies: deps.policies,
+      scope,
+      audit: auth.audit,
+      backtest: { influx, topology: config.topology, limits: config.settings.backtest },
+    });
     await app.register(driftRoutes, {
       prefix: apiPrefix,
       scope,

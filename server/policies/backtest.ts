@@ -12,8 +12,9 @@
 //
 // Bounded: at most 30 days, at most `maxSeriesBuckets` links × directions × buckets (checked
 // before any query), links read a chunk at a time (each query at most `bucketsPerQuery`
-// buckets), the replay yields to the event loop every `yieldEveryLinks` links, and at most
-// `maxEpisodes` episodes are listed per policy (the counts stay exact).
+// buckets), the replay yields to the event loop every `yieldEveryLinks` links or 20 ms
+// (`TimeSlicer`), and at most `maxEpisodes` episodes are listed per policy (the counts stay
+// exact).
 import type { InfluxDB } from 'influx';
 import type { Direction, LinkSample, TrafficClass } from '../../collector/samples.ts';
 import { stepEpisode } from '../alerts/episodes.ts';
@@ -442,8 +443,10 @@ export interface BacktestLimits {
   maxEpisodes: number;
   /** Most series buckets one InfluxDB query returns (links are read in chunks of this). */
   bucketsPerQuery: number;
-  /** The replay yields to the event loop after this many links. */
+  /** The replay yields to the event loop after this many links… */
   yieldEveryLinks: number;
+  /** …or after this long (default `defaultSliceMs`), whichever comes first. */
+  sliceMs?: number;
 }
 
 export interface BacktestRequest {
@@ -476,7 +479,48 @@ export interface BacktestResult {
   differences: BacktestDifferences;
 }
 
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** The longest the replay runs before it yields to the event loop, by default. */
+export const defaultSliceMs = 20;
+
+/**
+ * Yields to the event loop (setImmediate) after `everyLinks` links or once `sliceMs` have
+ * passed since the last yield, whichever comes first; checks the abort signal at each yield.
+ */
+export class TimeSlicer {
+  readonly #everyLinks: number;
+  readonly #sliceMs: number;
+  readonly #now: () => number;
+  #links = 0;
+  #sinceMs: number;
+  /** Yields so far. */
+  yields = 0;
+
+  constructor(everyLinks: number, sliceMs: number, now: () => number = () => performance.now()) {
+    this.#everyLinks = Math.max(1, everyLinks);
+    this.#sliceMs = sliceMs;
+    this.#now = now;
+    this.#sinceMs = now();
+  }
+
+  /** Yields when the time slice is spent. */
+  async maybeYield(signal?: AbortSignal): Promise<void> {
+    if (this.#now() - this.#sinceMs >= this.#sliceMs) await this.#yield(signal);
+  }
+
+  /** Counts a link; yields after `everyLinks` of them (or when the slice is spent). */
+  async linkDone(signal?: AbortSignal): Promise<void> {
+    this.#links += 1;
+    if (this.#links >= this.#everyLinks || this.#now() - this.#sinceMs >= this.#sliceMs) await this.#yield(signal);
+  }
+
+  async #yield(signal?: AbortSignal): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.yields += 1;
+    this.#links = 0;
+    this.#sinceMs = this.#now();
+    signal?.throwIfAborted();
+  }
+}
 
 /**
  * Replays both policies over [fromMs, toMs) for every link given. The caller checks the range
@@ -488,9 +532,9 @@ export async function runBacktest(request: BacktestRequest): Promise<BacktestRes
   const readRows = request.readRows ?? ((ids, from, to) => readBucketRows(request.influx, ids, from, to));
   const tally = new BacktestTally(limits.maxEpisodes);
   const chunkSize = linksPerQuery(fromMs, toMs, limits.bucketsPerQuery);
+  const slicer = new TimeSlicer(limits.yieldEveryLinks, limits.sliceMs ?? defaultSliceMs);
   let series = 0;
   let buckets = 0;
-  let sinceYield = 0;
   for (let start = 0; start < links.length; start += chunkSize) {
     request.signal?.throwIfAborted();
     const chunk = links.slice(start, start + chunkSize);
@@ -509,26 +553,25 @@ export async function runBacktest(request: BacktestRequest): Promise<BacktestRes
       list.push(row);
     }
     for (const link of chunk) {
-      const inputs = linkInputsByDirection(link, rowsByLink.get(link.id) ?? []);
+      const rowsOfLink = rowsByLink.get(link.id) ?? [];
       const currentPolicy = policyResolver(request.current, link);
       const draftPolicy = policyResolver(request.draft, link);
       const current: BacktestEpisode[] = [];
       const draft: BacktestEpisode[] = [];
-      for (const dirInputs of inputs.values()) {
-        const underCurrent = replayEpisodes(dirInputs, currentPolicy);
-        const underDraft = replayEpisodes(dirInputs, draftPolicy);
+      // One direction at a time, with a chance to yield between building and replaying.
+      for (const dir of backtestDirections) {
+        const inputs = linkInputsByDirection(link, rowsOfLink.filter((row) => row.dir === dir)).get(dir) ?? [];
+        await slicer.maybeYield(request.signal);
+        const underCurrent = replayEpisodes(inputs, currentPolicy);
+        const underDraft = replayEpisodes(inputs, draftPolicy);
         current.push(...underCurrent.episodes);
         draft.push(...underDraft.episodes);
         if (underCurrent.judged > 0) series += 1;
         buckets += underCurrent.judged;
+        await slicer.maybeYield(request.signal);
       }
       tally.add(link, current, draft);
-      sinceYield += 1;
-      if (sinceYield >= limits.yieldEveryLinks) {
-        sinceYield = 0;
-        await yieldToEventLoop();
-        request.signal?.throwIfAborted();
-      }
+      await slicer.linkDone(request.signal);
     }
   }
   return { fromMs, toMs, bucketMs: backtestBucketMs, source: backtestSource, links: links.length, series, buckets, ...tally.result() };

@@ -1,10 +1,16 @@
 // Reservation policies over HTTP: GET/PUT policies (revisioned: ETag and If-Match, 428
 // without it, 409 on a stale revision, 400 naming the field), validate (problems and the diff
-// before saving), history (paged), rollback, and the effective policy of a link. Who saved a
-// revision is the signed-in user, never a name in the body.
+// before saving), history (paged), rollback, the effective policy of a link, and the backtest
+// of a draft against the current policy over past traffic. Who saved a revision is the
+// signed-in user, never a name in the body.
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { InfluxDB } from 'influx';
+import type { Settings } from '../../config/schema.ts';
+import { rangeProblem, runBacktest, seriesBuckets, type BacktestLink } from '../policies/backtest.ts';
 import type { PolicyProblem } from '../policies/model.ts';
 import type { PolicyStore, RollbackResult } from '../policies/store.ts';
+import { validatePolicyDocument, type PolicyTopology } from '../policies/validate.ts';
+import { readTimeParam } from '../history/time-param.ts';
 import { principalOf } from '../auth/guard.ts';
 import type { TopologyScope } from '../auth/scope.ts';
 import type { AuditSink } from './auth.ts';
@@ -15,6 +21,15 @@ export interface PoliciesRoutesOptions {
   policies: PolicyStore;
   scope: TopologyScope;
   audit: AuditSink;
+  /** What a backtest reads past traffic from, the links it replays, and its bounds. */
+  backtest: {
+    influx: InfluxDB;
+    topology: PolicyTopology;
+    limits: Settings['backtest'];
+    /** Links replayed between two yields to the event loop (default 4). */
+    yieldEveryLinks?: number;
+    now?: () => number;
+  };
 }
 
 /** `"12"` (or a bare 12) → 12; absent → 'missing'; anything else → 'invalid'. */
@@ -130,6 +145,82 @@ export async function policiesRoutes(app: FastifyInstance, options: PoliciesRout
       });
     }
     return sendChangeResult(reply, result);
+  });
+
+  const backtest = options.backtest;
+  const backtestLinks: BacktestLink[] = backtest.topology.links.map((link) => ({
+    id: link.id,
+    province: link.province,
+    tier: link.tier,
+    ...(link.capacityBps !== undefined ? { capacityBps: link.capacityBps } : {}),
+  }));
+  const backtestLinksById = new Map(backtestLinks.map((link) => [link.id, link]));
+  let backtestsRunning = 0;
+
+  route(app, 'policiesBacktest', async (request, reply) => {
+    const principal = principalOf(request);
+    const { document, from, to, links } = request.body;
+    const validated = validatePolicyDocument(document, backtest.topology);
+    if (!validated.ok) return reply.code(400).send(invalidBody(validated.problems));
+    const nowMs = (backtest.now ?? Date.now)();
+    const fromTime = readTimeParam(from, nowMs);
+    if (!fromTime.ok) throw new RequestFieldError('body', 'from', `${fromTime.reason} (got "${from}")`);
+    const toTime = readTimeParam(to, nowMs);
+    if (!toTime.ok) throw new RequestFieldError('body', 'to', `${toTime.reason} (got "${to}")`);
+    const problem = rangeProblem(fromTime.atMs, toTime.atMs);
+    if (problem !== undefined) throw new RequestFieldError('body', 'from', `and to ${problem}`);
+    const chosen = new Set<BacktestLink>();
+    for (const [index, id] of (links ?? backtestLinks.map((link) => link.id)).entries()) {
+      const link = backtestLinksById.get(id);
+      if (link === undefined) throw new RequestFieldError('body', `links.${index}`, `must name a configured link ("${id}" is unknown)`);
+      scope.requireLink(principal, id, `links.${index}`);
+      chosen.add(link);
+    }
+    const work = seriesBuckets(chosen.size, fromTime.atMs, toTime.atMs);
+    if (work > backtest.limits.maxSeriesBuckets) {
+      throw new RequestFieldError(
+        'body',
+        'links',
+        `and the range make ${work} link-direction 5-minute buckets, above the ${backtest.limits.maxSeriesBuckets} one backtest may replay ` +
+          `(settings backtest.maxSeriesBuckets): choose fewer links or a shorter range`,
+      );
+    }
+    if (backtestsRunning >= backtest.limits.maxConcurrent) {
+      return reply
+        .code(429)
+        .header('retry-after', '5')
+        .send(errorBody(429, `${backtestsRunning} backtests are running (at most ${backtest.limits.maxConcurrent} at once): try again in a few seconds`));
+    }
+    // A client that goes away stops its backtest at the next chunk.
+    const abort = new AbortController();
+    const onClose = (): void => {
+      if (!reply.raw.writableFinished) abort.abort(new Error('the client closed the request'));
+    };
+    reply.raw.once('close', onClose);
+    backtestsRunning += 1;
+    const startedAtMs = performance.now();
+    try {
+      const current = policies.current();
+      const result = await runBacktest({
+        influx: backtest.influx,
+        links: [...chosen],
+        current: current.document,
+        draft: validated.document,
+        fromMs: fromTime.atMs,
+        toMs: toTime.atMs,
+        limits: { ...backtest.limits, yieldEveryLinks: backtest.yieldEveryLinks ?? 4 },
+        signal: abort.signal,
+      });
+      const elapsedMs = Math.round(performance.now() - startedAtMs);
+      request.log.info(
+        { links: result.links, series: result.series, buckets: result.buckets, current: result.current.counts.episodes, draft: result.draft.counts.episodes, elapsedMs },
+        'policy backtest done',
+      );
+      return { ...result, current: { ...result.current, revision: current.revision }, elapsedMs };
+    } finally {
+      backtestsRunning -= 1;
+      reply.raw.off('close', onClose);
+    }
   });
 
   route(app, 'policiesEffective', async (request) => {

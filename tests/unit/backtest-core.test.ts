@@ -20,6 +20,7 @@ import {
   replayEpisodes,
   runBacktest,
   seriesBuckets,
+  TimeSlicer,
   type BacktestEpisode,
   type BacktestLink,
   type BucketRow,
@@ -342,5 +343,33 @@ describe('runBacktest (buckets from a function instead of InfluxDB)', () => {
       },
     });
     await expect(run).rejects.toThrow('client went away');
+  });
+});
+
+describe('TimeSlicer', () => {
+  it('yields after everyLinks links, or as soon as the time slice is spent', async () => {
+    let nowMs = 0;
+    const slicer = new TimeSlicer(3, 20, () => nowMs);
+    await slicer.linkDone();
+    await slicer.linkDone();
+    expect(slicer.yields).toBe(0);
+    await slicer.linkDone();
+    expect(slicer.yields).toBe(1);
+    nowMs = 19;
+    await slicer.maybeYield();
+    expect(slicer.yields).toBe(1);
+    nowMs = 20;
+    await slicer.maybeYield();
+    expect(slicer.yields).toBe(2);
+    // The link count restarted at the last yield: one link and a spent slice yield at once.
+    nowMs = 45;
+    await slicer.linkDone();
+    expect(slicer.yields).toBe(3);
+  });
+
+  it('a yield checks the abort signal', async () => {
+    const abort = new AbortController();
+    abort.abort(new Error('stop'));
+    await expect(new TimeSlicer(1, 20, () => 0).linkDone(abort.signal)).rejects.toThrow('stop');
   });
 });
