@@ -319,7 +319,7 @@ async function passwd(context: Context, name: string): Promise<number> {
   await context.users.setPassword(name, password);
   const ended = await withSessionsAndAudit(context, async (sessions, record) => {
     const count = await sessions.revokeUser(name);
-    await record({ action: 'user-passwd', target: name, details: { sessionsEnded: count } });
+    await record({ action: 'user-passwd', target: name, details: { sessionsRevoked: count } });
     return count;
   });
   process.stdout.write(`password of ${name} changed; ${plural(ended, 'session', 'sessions')} ended\n`);
@@ -330,7 +330,7 @@ async function remove(context: Context, name: string): Promise<number> {
   const user = await context.users.remove(name);
   const ended = await withSessionsAndAudit(context, async (sessions, record) => {
     const count = await sessions.revokeUser(name);
-    await record({ action: 'user-remove', target: name, details: { ...accountDetails(user), sessionsEnded: count } });
+    await record({ action: 'user-remove', target: name, details: { ...accountDetails(user), sessionsRevoked: count } });
     return count;
   });
   process.stdout.write(`removed user ${describeUser(user)}; ${plural(ended, 'session', 'sessions')} ended\n`);
@@ -389,7 +389,7 @@ async function importUsers(context: Context): Promise<number> {
         replaced += 1;
         const count = await sessions.revokeUser(username);
         ended += count;
-        await record({ action: 'user-passwd', target: username, details: { ...accountDetails(user), via: 'import', sessionsEnded: count } });
+        await record({ action: 'user-passwd', target: username, details: { ...accountDetails(user), via: 'import', sessionsRevoked: count } });
       }
     }
   });

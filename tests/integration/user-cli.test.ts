@@ -176,7 +176,7 @@ describe('lanewatch user', () => {
       expect(sessions.get(alice2 ?? '')).toBeUndefined();
       expect(sessions.get(bob ?? '')).toEqual({ username: 'bob', role: 'viewer' });
     });
-    expect((await auditActions()).at(-1)).toEqual({ actor: null, address: 'cli', action: 'user-passwd', target: 'alice', details: { sessionsEnded: 2 } });
+    expect((await auditActions()).at(-1)).toEqual({ actor: null, address: 'cli', action: 'user-passwd', target: 'alice', details: { sessionsRevoked: 2 } });
   });
 
   it('remove deletes the user, ends its sessions, and is audited', async () => {
@@ -192,7 +192,7 @@ describe('lanewatch user', () => {
       address: 'cli',
       action: 'user-remove',
       target: 'th.staff',
-      details: { role: 'province', province: 'thanh-hoa', sessionsEnded: 1 },
+      details: { role: 'province', province: 'thanh-hoa', sessionsRevoked: 1 },
     });
   });
 
@@ -231,7 +231,7 @@ describe('lanewatch user', () => {
       address: 'cli',
       action: 'user-passwd',
       target: 'ky-su',
-      details: { role: 'admin', via: 'import', sessionsEnded: 1 },
+      details: { role: 'admin', via: 'import', sessionsRevoked: 1 },
     });
   });
 
