@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { pino } from 'pino';
 import { Counter, Gauge, Histogram, Registry, Summary, collectDefaultMetrics } from 'prom-client';
 import { parsePrometheusText, sampleValue, sumOf } from '../helpers/prometheus-text.ts';
-import { parseAddressOrSubnet } from '../../config/schema.ts';
+import { parseAddressOrSubnet, settingsSchema } from '../../config/schema.ts';
 import { AddressAllowList, metricsAccess } from '../../server/metrics/access.ts';
 import { createMetricsRegistry } from '../../server/metrics/registry.ts';
 import { CollectorMetrics, countsAsDropped, pollErrorKindOf, type DropReason } from '../../collector/metrics.ts';
@@ -102,6 +102,20 @@ describe('parseAddressOrSubnet', () => {
     ['', undefined],
     ['300.1.1.1', undefined],
   ])('%j → %j', (text, parsed) => expect(parseAddressOrSubnet(text)).toEqual(parsed));
+});
+
+describe('settings.metrics', () => {
+  it('defaults allowFrom to loopback', () => {
+    expect(settingsSchema.parse({}).metrics).toEqual({ allowFrom: ['127.0.0.1', '::1'] });
+  });
+
+  it('refuses an entry that is neither an address nor a subnet, naming its key', () => {
+    const result = settingsSchema.safeParse({ metrics: { allowFrom: ['10.20.0.5', 'prometheus.local'] } });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues).toEqual([
+      expect.objectContaining({ path: ['metrics', 'allowFrom', 1], message: expect.stringContaining('expected an IP address or a CIDR subnet') }),
+    ]);
+  });
 });
 
 describe('AddressAllowList', () => {
