@@ -2,18 +2,15 @@
 // signed in with a session cookie and a same-origin Origin: snapshot and states on connect,
 // then the samples of every published batch, filtered by subscription; slow clients dropped.
 // The handshake needs a session (401) and refuses a foreign Origin (403); a province user's
-// stream carries its own province only. And InfluxTail: traffic points written to a real
-// influxd come back on the bus.
+// stream carries its own province only. (The split server's InfluxTail: split-server.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import type { InfluxDB } from 'influx';
-import { pino } from 'pino';
 import { loadConfig, defaultConfigDir } from '../../config/load.ts';
 import type { LanewatchConfig } from '../../config/schema.ts';
 import type { LinkSample, PollBatch } from '../../collector/samples.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
-import { InfluxTail } from '../../server/live/influx-tail.ts';
 import type { LinkStateChange, LinkStatus, ProvinceStatus } from '../../server/analysis/model.ts';
 import type { PolicyDocument } from '../../server/policies/model.ts';
 import { startTestApp, type TestApp, type TestAppOptions } from '../helpers/app.ts';
@@ -386,61 +383,6 @@ describe('WebSocket /api/v1/live access', () => {
       expect(await client.next()).toEqual({ type: 'samples', samples: [ownSample] });
     } finally {
       await client.close();
-    }
-  });
-});
-
-describe('InfluxTail', () => {
-  it('publishes traffic points written to influxd once each, and drives the WebSocket', async () => {
-    const { t, url, origin } = await listening();
-    const received: LinkSample[] = [];
-    t.bus.subscribe((b) => received.push(...b.links));
-    const tail = new InfluxTail({ influx, bus: t.bus, config: t.config, intervalMs: 200, log: pino({ level: 'silent' }) });
-    const client = await TestClient.connect(url, await as(t, origin, 'viewer'));
-    const write = (atMs: number, bps: number, cls = 'total') =>
-      influx.writePoints(
-        [{
-          measurement: 'traffic',
-          tags: { link: 't1-hue', province: 'hue', tier: '1', dir: 'down', class: cls },
-          fields: { bps, util: bps / 1e9, capacityBps: 1e9, dropBps: 0 },
-          timestamp: atMs,
-        }],
-        { precision: 'ms' },
-      );
-    try {
-      await client.opening();
-      const t0 = Date.now() - 2_000;
-      await write(t0, 1e6);
-      await write(t0, 2e6, 'video');
-      tail.start();
-      await eventually(() => received.length >= 2, 'the first points on the bus');
-      const tailed = await client.next();
-      expect(tailed.type).toBe('samples');
-      if (tailed.type === 'samples') {
-        expect(tailed.samples.map((s) => [s.class, s.bitsPerSecond]).sort()).toEqual([['total', 1e6], ['video', 2e6]]);
-        expect(tailed.samples[0]).toMatchObject({ atMs: t0, link: 't1-hue', province: 'hue', tier: 1, dir: 'down', capacityBps: 1e9, dropBitsPerSecond: 0 });
-      }
-
-      // A later point arrives once; the earlier ones are not published again.
-      await write(t0 + 1_000, 3e6);
-      await eventually(() => received.length >= 3, 'the next point on the bus');
-      await new Promise((r) => setTimeout(r, 600)); // a few more ticks re-read the overlap window
-      expect(received.map((s) => s.bitsPerSecond).sort()).toEqual([1e6, 2e6, 3e6]);
-
-      // InfluxDB down: the tail keeps trying; back up: it carries on.
-      await handle.stop();
-      await new Promise((r) => setTimeout(r, 500));
-      await handle.start();
-      await write(t0 + 1_500, 4e6);
-      await eventually(() => received.length >= 4, 'a point after influxd restarted', 10_000);
-      expect(received[3]?.bitsPerSecond).toBe(4e6);
-
-      const snapshot = (await t.as('viewer')({ method: 'GET', url: '/api/v1/live/snapshot' })).json<{ samples: LinkSample[] }>();
-      expect(snapshot.samples.find((s) => s.link === 't1-hue' && s.class === 'total')?.bitsPerSecond).toBe(4e6);
-    } finally {
-      await tail.stop();
-      await client.close();
-      await t.close();
     }
   });
 });
