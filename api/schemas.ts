@@ -68,6 +68,7 @@ export const userAddBodySchema = z
 export const userPasswordBodySchema = z.object({ password: passwordSchema }).strict();
 export const usernameParamsSchema = z.object({ username: usernameSchema });
 
+/** What the audit log records (the server's AuditLog takes its list from here). */
 export const auditActions = [
   'login',
   'login-failed',
@@ -174,30 +175,92 @@ export type SubscribeMessage = z.infer<typeof subscribeMessageSchema>;
 
 // ---- History ------------------------------------------------------------------------------
 
+/** Bounds of one history request: a page opens with one request, never an unbounded one. */
+export const historyLimits = {
+  links: 50,
+  /** links × directions × classes. */
+  series: 100,
+  defaultMaxPoints: 1_500,
+  maxPoints: 10_000,
+  /** Points of all series together: past it, each series gets a coarser step. */
+  totalPoints: 200_000,
+} as const;
+/** Where history points come from: raw samples, or the 5-minute or 1-hour rollups. */
+export const historySources = ['raw', '5m', '1h'] as const;
+
+/**
+ * A query parameter given once or repeated (`class=total&class=video`): its distinct values in
+ * order, each checked by `item`; a refusal names the parameter (not an index) and the value.
+ */
+function listParam<T>(item: z.ZodType<T>, max: number) {
+  return z.union([z.string(), z.array(z.string())]).transform((value, ctx): T[] => {
+    const list = Array.isArray(value) ? value : [value];
+    if (list.length > max) {
+      ctx.addIssue({ code: 'custom', message: `must be given at most ${max} times (got ${list.length})` });
+      return z.NEVER;
+    }
+    const out: T[] = [];
+    for (const text of list) {
+      const parsed = item.safeParse(text);
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', message: `${parsed.error.issues[0]?.message ?? 'is not accepted'} (got "${text.slice(0, 200)}")` });
+        return z.NEVER;
+      }
+      if (!out.includes(parsed.data)) out.push(parsed.data);
+    }
+    return out;
+  });
+}
+
 export const historyQuerySchema = z.object({
-  link: idParam,
-  dir: directionSchema,
-  class: trafficClassSchema.default('total'),
+  /** One link, or several: `link=a&link=b`. */
+  link: listParam(idParam, historyLimits.links),
+  dir: listParam(directionSchema, directions.length),
+  class: listParam(trafficClassSchema, trafficClasses.length).default(['total']),
   from: z.string().min(1).max(64).default('-1h'),
   to: z.string().min(1).max(64).default('now'),
-  maxPoints: z.coerce.number().int().min(2).max(10_000).optional(),
+  /** The spacing of points: `30s`, `5m`, `1h`, `1d` or milliseconds; coarsened when the range needs it. */
+  step: z.string().min(1).max(32).optional(),
+  /** Most points per series (default 1500). */
+  maxPoints: z.coerce.number().int().min(2).max(historyLimits.maxPoints).optional(),
 });
 export const historyPointSchema = z.object({
+  /** The sample's time; for an aggregated point, the start of its step. */
   atMs: z.number(),
   // A rollup bucket without samples may come back empty: a gap, never a zero.
+  /** The sample, or the mean of the step. */
   bitsPerSecond: z.number().nullable(),
   utilization: z.number().nullable(),
   dropBitsPerSecond: z.number().nullable().optional(),
+  /** Aggregated points only: the highest sample of the step. */
+  maxBitsPerSecond: z.number().optional(),
+  /**
+   * Aggregated points only: the 95th percentile of the samples in the step; where a step
+   * spans several rollup buckets, the highest of their 95th percentiles (an upper bound).
+   */
+  p95BitsPerSecond: z.number().optional(),
 });
-export const historySchema = z.object({
+const historyAnswer = {
+  fromMs: z.number(),
+  toMs: z.number(),
+  source: z.enum(historySources),
+  /** The step of the points; 0 when they are the samples as stored. */
+  stepMs: z.number(),
+};
+export const historySeriesSchema = z.object({
   link: z.string(),
   dir: directionSchema,
   class: trafficClassSchema,
-  fromMs: z.number(),
-  toMs: z.number(),
   points: z.array(historyPointSchema),
 });
+/** A request naming one link, one direction and one class: the series at the top level. */
+export const historySchema = historySeriesSchema.extend(historyAnswer);
+/** A request naming several links, directions or classes: every series, in request order (links, then dirs, then classes). */
+export const historyManySchema = z.object({ ...historyAnswer, series: z.array(historySeriesSchema) });
+export const historyReplySchema = z.union([historySchema, historyManySchema]);
 export type History = z.infer<typeof historySchema>;
+export type HistoryMany = z.infer<typeof historyManySchema>;
+export type HistorySeries = z.infer<typeof historySeriesSchema>;
 export type HistoryPoint = History['points'][number];
 
 // ---- QoS discovery ------------------------------------------------------------------------

@@ -13,20 +13,11 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
+import { auditActions } from '../../api/schemas.ts';
 
 export const auditFileName = 'audit.jsonl';
 
-export const auditActions = [
-  'login',
-  'login-failed',
-  'logout',
-  'policy-save',
-  'policy-rollback',
-  'alert-ack',
-  'user-add',
-  'user-passwd',
-  'user-remove',
-] as const;
+export { auditActions };
 export type AuditAction = (typeof auditActions)[number];
 
 export type AuditDetailValue = string | number | boolean | null;

@@ -12,7 +12,7 @@ export interface AuthServices {
   sessions: SessionStore;
   audit: AuditLog;
   throttle: LoginThrottle;
-  /** Flushes what is pending (sessions' last use). */
+  /** Flushes what is pending (sessions' last use) and closes the audit log. */
   close(): Promise<void>;
 }
 
@@ -26,11 +26,15 @@ export async function openAuthServices(options: {
   const log = options.log;
   const users = await UserStore.open({ dir, provinceIds: options.provinceIds, ...(log ? { log } : {}) });
   const sessions = await SessionStore.open({ dir, idleMs: options.auth.sessionIdleMs, maxMs: options.auth.sessionMaxMs, ...(log ? { log } : {}) });
-  const audit = await AuditLog.open({ dir });
+  const audit = await AuditLog.open({ dir, ...(log ? { log } : {}) });
   const throttle = new LoginThrottle({
     maxFailuresPerUser: options.auth.maxFailuresPerUser,
     maxFailuresPerAddress: options.auth.maxFailuresPerAddress,
     windowMs: options.auth.windowMs,
   });
-  return { users, sessions, audit, throttle, close: () => sessions.close() };
+  const close = async () => {
+    await sessions.close();
+    await audit.close();
+  };
+  return { users, sessions, audit, throttle, close };
 }
