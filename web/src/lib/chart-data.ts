@@ -3,8 +3,10 @@
 // is inserted so that uPlot breaks the line instead of drawing across the hole.
 import type { HistoryPoint } from './api.ts';
 import type { NationalPoint, RatePoint } from './live-store.ts';
+import { joinStepped, type StepPoint } from './time-range-history.ts';
 
-export type Column = (number | null)[];
+/** A y column: null breaks the line (a gap), undefined is a row this series has no point in (drawn across). */
+export type Column = (number | null | undefined)[];
 export type ChartColumns = [number[], ...Column[]];
 
 /** A point of a chart series, gaps allowed. */
@@ -95,4 +97,29 @@ export function medianStepMs(points: readonly { atMs: number }[]): number {
   if (steps.length === 0) return 0;
   steps.sort((a, b) => a - b);
   return steps[Math.floor(steps.length / 2)] ?? 0;
+}
+
+/** One link's class total over a range: [xs, down, up, capacity], holes marked (see `joinStepped`). */
+export function linkColumns(input: {
+  down: readonly StepPoint[];
+  up: readonly StepPoint[];
+  capacityBps: number | null;
+  minStepMs: number;
+}): ChartColumns {
+  const [xs, ...ys] = joinStepped([input.down, input.up], input.minStepMs);
+  return [xs, ...ys, constantColumn(xs, input.capacityBps)];
+}
+
+/** National utilization over a range in percent: [xs, down %, up %], holes marked. */
+export function nationalRangeColumns(
+  points: readonly { atMs: number; stepMs: number; downUtilization: number | null; upUtilization: number | null }[],
+  minStepMs: number,
+): ChartColumns {
+  return joinStepped(
+    [
+      points.map((point) => ({ atMs: point.atMs, stepMs: point.stepMs, value: percent(point.downUtilization) })),
+      points.map((point) => ({ atMs: point.atMs, stepMs: point.stepMs, value: percent(point.upUtilization) })),
+    ],
+    minStepMs,
+  );
 }

@@ -4,6 +4,7 @@
 import type { HistoryPoint, LinkSample, ServiceClass, Topology, TopologyLink, TrafficClass } from './api.ts';
 import type { MessageKey } from './i18n.ts';
 import { joinSeries, lastWindow, type ChartColumns, type Column, type SeriesPoint } from './chart-data.ts';
+import { joinStepped, type StepPoint } from './time-range-history.ts';
 import type { RatePoint } from './live-store.ts';
 
 /** Stacking order, bottom first: Internet, then the protected classes, then the rest. */
@@ -50,7 +51,11 @@ export function stackColumns(columns: readonly Column[]): Column[] {
   const rows = columns[0]?.length ?? 0;
   const stacked: Column[] = columns.map(() => new Array<number | null>(rows).fill(null));
   for (let row = 0; row < rows; row += 1) {
-    if (columns.every((column) => column[row] === null || column[row] === undefined)) continue;
+    if (columns.every((column) => column[row] === null || column[row] === undefined)) {
+      // A row no class has a value in: a gap where one is marked, else nothing to draw.
+      if (!columns.some((column) => column[row] === null)) stacked.forEach((column) => (column[row] = undefined));
+      continue;
+    }
     let sum = 0;
     columns.forEach((column, index) => {
       sum += column[row] ?? 0;
@@ -121,6 +126,50 @@ export function dropChartColumns(input: Pick<ClassChartInput, 'series' | 'window
   );
 }
 
+/** A class point of a chart over a time range: rate and drops, and the step of its source. */
+export interface ClassStepPoint extends ClassPoint {
+  stepMs: number;
+}
+
+export type ClassStepSeries = Readonly<Record<ServiceClass, readonly ClassStepPoint[]>>;
+
+function stepPoints(points: readonly ClassStepPoint[], pick: (point: ClassStepPoint) => number | null): StepPoint[] {
+  return points.map((point) => ({ atMs: point.atMs, stepMs: point.stepMs, value: pick(point) }));
+}
+
+export interface ClassColumnsInput {
+  series: ClassStepSeries;
+  capacityBps: number | null;
+  /** Σ reserved of the protected classes; null draws no band. */
+  reservedBps: number | null;
+  /** The poll interval: holes are judged against it where points are raw. */
+  minStepMs: number;
+}
+
+/**
+ * [xs, internet, +docex, +video, +other (stack tops), capacity, capacity − reserved] of points
+ * at any mix of steps (history layers, the live tail). Where the router reports no reservation
+ * the floor equals capacity: a band of zero height.
+ */
+export function classColumns(input: ClassColumnsInput): ChartColumns {
+  const [xs, ...ys] = joinStepped(
+    serviceClasses.map((serviceClass) => stepPoints(input.series[serviceClass], (point) => point.bitsPerSecond)),
+    input.minStepMs,
+  );
+  const capacity = xs.map(() => input.capacityBps);
+  const floorBps =
+    input.capacityBps === null ? null : Math.max(0, input.capacityBps - Math.min(input.reservedBps ?? 0, input.capacityBps));
+  return [xs, ...stackColumns(ys), capacity, xs.map(() => floorBps)];
+}
+
+/** [xs, drops of internet, docex, video, other] of points at any mix of steps: not stacked. */
+export function dropColumns(input: Pick<ClassColumnsInput, 'series' | 'minStepMs'>): ChartColumns {
+  return joinStepped(
+    serviceClasses.map((serviceClass) => stepPoints(input.series[serviceClass], (point) => point.dropBitsPerSecond)),
+    input.minStepMs,
+  );
+}
+
 /** A province's links: its tier-1 uplink(s) first, then its tier-2 links, in topology order. */
 export function provinceLinks(topology: Topology, provinceId: string): TopologyLink[] {
   const links = topology.links.filter((link) => link.province === provinceId);
@@ -128,8 +177,9 @@ export function provinceLinks(topology: Topology, provinceId: string): TopologyL
 }
 
 /**
- * An SVG path of a sparkline `widthPx` × `heightPx` over the given points' time span, y from 0
- * to `maxValue` (at least 1). A null value, or a hole longer than `gapAfterMs`, breaks the line.
+ * An SVG path of a sparkline `widthPx` × `heightPx` over `window` (default: the points' own time
+ * span; points outside it are pinned to its edges), y from 0 to `maxValue` (at least 1). A null
+ * value, or a hole longer than `gapAfterMs`, breaks the line.
  */
 export function sparklinePath(
   points: readonly { atMs: number; value: number | null }[],
@@ -137,11 +187,13 @@ export function sparklinePath(
   heightPx: number,
   maxValue: number,
   gapAfterMs: number,
+  window?: { fromMs: number; toMs: number },
 ): string {
   const first = points[0];
   const last = points[points.length - 1];
   if (first === undefined || last === undefined) return '';
-  const spanMs = Math.max(last.atMs - first.atMs, 1);
+  const startMs = window?.fromMs ?? first.atMs;
+  const spanMs = Math.max((window?.toMs ?? last.atMs) - startMs, 1);
   const top = Math.max(maxValue, 1);
   const parts: string[] = [];
   let previousAtMs: number | null = null;
@@ -150,7 +202,7 @@ export function sparklinePath(
       previousAtMs = null;
       continue;
     }
-    const x = ((point.atMs - first.atMs) / spanMs) * widthPx;
+    const x = Math.min(Math.max(((point.atMs - startMs) / spanMs) * widthPx, 0), widthPx);
     const clamped = Math.min(Math.max(point.value, 0), top);
     const y = heightPx - (clamped / top) * heightPx;
     const move = previousAtMs === null || point.atMs - previousAtMs > gapAfterMs;
