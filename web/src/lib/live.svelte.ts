@@ -1,7 +1,9 @@
-// The live client: one WebSocket to /api/v1/live, reconnected with backoff when it drops,
-// folding the snapshot and every batch of samples into reactive state. The data is one
-// immutable LiveData in `$state.raw`, replaced (never mutated) on every message.
-import { parseLiveMessage, type LiveSubscription, type StatesView } from './api.ts';
+// The live client: the reactive side of the live WebSocket (its connection, backoff and
+// watches are in live-connection.ts), folding the snapshot and every batch of samples into
+// reactive state. The data is one immutable LiveData in `$state.raw`, replaced (never
+// mutated) on every message.
+import { parseLiveMessage, type StatesView } from './api.ts';
+import { LiveConnection, type BackoffOptions, type ConnectionState, type SocketLike } from './live-connection.ts';
 import {
   applySamples,
   defaultLiveLimits,
@@ -15,18 +17,7 @@ import {
 } from './live-store.ts';
 import type { Direction, ServiceClass } from './api.ts';
 
-export type ConnectionState = 'connecting' | 'open' | 'closed';
-
-export interface BackoffOptions {
-  initialMs: number;
-  maxMs: number;
-}
-
-/** Exponential backoff with jitter: attempt 0 waits about `initialMs`, capped at `maxMs`. */
-export function backoffDelayMs(attempt: number, options: BackoffOptions, random: number): number {
-  const ceilingMs = Math.min(options.maxMs, options.initialMs * 2 ** Math.min(attempt, 30));
-  return Math.round(ceilingMs * (0.5 + 0.5 * random));
-}
+export { backoffDelayMs, type BackoffOptions, type ConnectionState } from './live-connection.ts';
 
 export interface LiveClientOptions {
   /** ws:// or wss:// address of the live endpoint (see `liveUrl`). */
@@ -34,7 +25,7 @@ export interface LiveClientOptions {
   limits?: Partial<LiveLimits>;
   backoff?: Partial<BackoffOptions>;
   /** Injected for tests and non-browser hosts; defaults to the global WebSocket. */
-  createSocket?: (url: string) => WebSocket;
+  createSocket?: (url: string) => SocketLike;
   random?: () => number;
   /**
    * Called when the socket closed `refusedAfter` times in a row without ever opening (the
@@ -59,74 +50,59 @@ export class LiveClient {
   #statesFromSocket = false;
 
   readonly limits: LiveLimits;
-  readonly #url: string;
-  readonly #backoff: BackoffOptions;
-  readonly #createSocket: (url: string) => WebSocket;
-  readonly #random: () => number;
-  readonly #onRefused: (() => void) | undefined;
-  readonly #refusedAfter: number;
-  /** Links watched by a page (reference-counted), whose series are kept even outside tier 1. */
-  readonly #watched = new Map<string, number>();
-  #socket: WebSocket | null = null;
-  #retryTimer: ReturnType<typeof setTimeout> | null = null;
-  #attempt = 0;
-  /** Closes in a row without an open. */
-  #refusals = 0;
-  #running = false;
-  #subscription: LiveSubscription | null = null;
+  readonly #connection: LiveConnection;
 
   constructor(options: LiveClientOptions) {
-    this.#url = options.url;
     this.limits = { ...defaultLiveLimits, ...options.limits };
-    this.#backoff = { initialMs: 500, maxMs: 15_000, ...options.backoff };
-    this.#createSocket = options.createSocket ?? ((url) => new WebSocket(url));
-    this.#random = options.random ?? Math.random;
-    this.#onRefused = options.onRefused;
-    this.#refusedAfter = options.refusedAfter ?? 2;
+    this.#connection = new LiveConnection({
+      url: options.url,
+      ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+      createSocket: options.createSocket ?? ((url) => new WebSocket(url)),
+      ...(options.random === undefined ? {} : { random: options.random }),
+      ...(options.onRefused === undefined ? {} : { onRefused: options.onRefused }),
+      ...(options.refusedAfter === undefined ? {} : { refusedAfter: options.refusedAfter }),
+      onText: (text) => this.#onText(text),
+      onBinary: () => {
+        this.ignoredMessages += 1;
+      },
+      onState: (state) => {
+        this.connection = state;
+      },
+      onOpen: () => {
+        this.openedAtMs = Date.now();
+      },
+      onRetry: () => {
+        this.reconnects += 1;
+      },
+      // Another subscription: the national total restarts from the snapshot that follows (a
+      // total over a few watched links is not the national one).
+      onSubscription: () => {
+        if (this.data.national.length > 0) this.data = { ...this.data, national: [] };
+      },
+    });
   }
 
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#connect();
+    this.#connection.start();
   }
 
   stop(): void {
-    this.#running = false;
-    if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
-    this.#retryTimer = null;
-    const socket = this.#socket;
-    this.#socket = null;
-    if (socket !== null) {
-      socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
-      socket.close(1000, 'client stopped');
-    }
-    this.connection = 'closed';
+    this.#connection.stop();
   }
 
-  /** Narrows what the server sends (sent again after every reconnect); `{}` for everything. */
-  subscribe(subscription: LiveSubscription): void {
-    this.#subscription = subscription;
-    this.#sendSubscription();
-  }
-
-  /** Keeps a chart series for `linkId` while the returned function is not called. */
+  /**
+   * Keeps a chart series for `linkId`, and narrows the live stream to the watched links, while
+   * the returned function is not called.
+   */
   watch(linkId: string): () => void {
-    this.#watched.set(linkId, (this.#watched.get(linkId) ?? 0) + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const count = (this.#watched.get(linkId) ?? 1) - 1;
-      if (count > 0) {
-        this.#watched.set(linkId, count);
-        return;
-      }
-      this.#watched.delete(linkId);
+    return this.#connection.watch(linkId, () => {
       const tierOne = new Set<string>();
       for (const sample of this.data.latest.values()) if (sample.tier === 1) tierOne.add(sample.link);
-      this.data = dropSeries(this.data, (link, classSeries) => this.#watched.has(link) || (!classSeries && tierOne.has(link)));
-    };
+      this.data = dropSeries(
+        this.data,
+        (link, classSeries) => this.#connection.isWatched(link) || (!classSeries && tierOne.has(link)),
+      );
+    });
   }
 
   /** Recent class-total points of one link and direction (empty when none kept). */
@@ -145,48 +121,6 @@ export class LiveClient {
     this.states = states;
   }
 
-  #connect(): void {
-    if (!this.#running) return;
-    this.connection = 'connecting';
-    let socket: WebSocket;
-    try {
-      socket = this.#createSocket(this.#url);
-    } catch {
-      this.#scheduleReconnect();
-      return;
-    }
-    this.#socket = socket;
-    socket.onopen = () => {
-      if (this.#socket !== socket) return;
-      this.#attempt = 0;
-      this.#refusals = 0;
-      this.connection = 'open';
-      this.openedAtMs = Date.now();
-      this.#sendSubscription();
-    };
-    socket.onmessage = (event: MessageEvent<unknown>) => {
-      if (this.#socket !== socket) return;
-      if (typeof event.data !== 'string') {
-        this.ignoredMessages += 1;
-        return;
-      }
-      this.#onText(event.data);
-    };
-    socket.onerror = () => {
-      // A close event follows every error; reconnecting is done there.
-    };
-    socket.onclose = (event: CloseEvent) => {
-      if (this.#socket !== socket) return;
-      // Never opened, or closed by the server for a policy reason (1008) or an application code.
-      const refused = this.connection !== 'open' || event.code === 1008 || (event.code >= 4000 && event.code < 5000);
-      this.#socket = null;
-      this.connection = 'closed';
-      this.#scheduleReconnect();
-      this.#refusals = refused ? this.#refusals + 1 : 0;
-      if (this.#refusals >= this.#refusedAfter) this.#onRefused?.();
-    };
-  }
-
   #onText(text: string): void {
     const message = parseLiveMessage(text);
     if (message.type === 'ignored') {
@@ -202,30 +136,9 @@ export class LiveClient {
     if (message.rejected > 0) this.rejectedSamples += message.rejected;
     this.data = applySamples(this.data, message.samples, {
       mode: message.type === 'snapshot' ? 'snapshot' : 'samples',
-      keepSeries: (sample) => sample.tier === 1 || this.#watched.has(sample.link),
-      keepClassSeries: (sample) => this.#watched.has(sample.link),
+      keepSeries: (sample) => sample.tier === 1 || this.#connection.isWatched(sample.link),
+      keepClassSeries: (sample) => this.#connection.isWatched(sample.link),
       limits: this.limits,
     });
-  }
-
-  #scheduleReconnect(): void {
-    if (!this.#running || this.#retryTimer !== null) return;
-    const delayMs = backoffDelayMs(this.#attempt, this.#backoff, this.#random());
-    this.#attempt += 1;
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = null;
-      this.reconnects += 1;
-      this.#connect();
-    }, delayMs);
-  }
-
-  #sendSubscription(): void {
-    const socket = this.#socket;
-    if (this.#subscription === null || socket === null || socket.readyState !== WebSocket.OPEN) return;
-    try {
-      socket.send(JSON.stringify({ type: 'subscribe', ...this.#subscription }));
-    } catch {
-      // The socket is closing; the subscription is sent again on the next open.
-    }
   }
 }
