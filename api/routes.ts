@@ -99,9 +99,9 @@ export const routes = {
     method: 'GET',
     path: '/history',
     access: readScoped,
-    summary: "A link's rates over a time range",
+    summary: 'Rates of one or several links, directions and classes over a time range (raw samples or rollups)',
     querystring: s.historyQuerySchema,
-    response: { 200: s.historySchema, ...errors },
+    response: { 200: s.historyReplySchema, ...errors },
   },
   qos: {
     method: 'GET',

@@ -27,6 +27,7 @@ import { topologyRoutes } from './routes/topology.ts';
 import { liveRoutes } from './routes/live.ts';
 import { historyRoutes } from './routes/history.ts';
 import { reportRoutes } from './routes/report.ts';
+import { retentionOf } from '../collector/store/rollups.ts';
 import { qosRoutes } from './routes/qos.ts';
 import { policiesRoutes } from './routes/policies.ts';
 import { statesRoutes } from './routes/states.ts';
@@ -201,7 +202,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics: new LiveMetrics(metrics),
     ...(deps.analyzer ? { states: deps.analyzer } : {}),
   });
-  await app.register(historyRoutes, { prefix: apiPrefix, influx, linkIds, scope });
+  await app.register(historyRoutes, {
+    prefix: apiPrefix,
+    influx,
+    linkIds,
+    scope,
+    retention: retentionOf(config.settings.influx),
+    rawIntervalMs: intervalMs,
+  });
   await app.register(reportRoutes, {
     prefix: apiPrefix,
     influx,

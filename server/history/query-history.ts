@@ -1,108 +1,47 @@
-// History of one link, direction and class from the `traffic` measurement (InfluxQL).
+// History of links from the `traffic` measurement (InfluxQL): one or several links,
+// directions and classes in one query, from the source history-plan.ts picks: raw samples as
+// stored, raw samples per step (mean, max, 95th percentile), or a rollup per step (the mean of
+// the bucket means, the highest bucket max, the highest bucket 95th percentile), with the
+// not-yet-rolled tail from raw samples. Empty steps are left out: a gap stays a gap.
 //
-// Raw points when the range holds at most `maxPoints` of them; otherwise mean() per time
-// bucket, the bucket sized so that at most `maxPoints` buckets come back (empty buckets are
-// left out: a gap stays a gap). Tag values are InfluxQL string literals escaped here:
-// node-influx's `escape.stringLit` escapes quotes but not backslashes, so `a\` would end the
-// literal early. InfluxDB being down, slow or failing (5xx) is a StorageUnavailableError, so
-// the API answers 503 with Retry-After instead of 500.
+// Tag values are InfluxQL string literals escaped here: node-influx's `escape.stringLit`
+// escapes quotes but not backslashes, so `a\` would end the literal early.
 import type { InfluxDB } from 'influx';
-import { RequestError, ServiceNotAvailableError } from 'influx/lib/src/pool.js';
+import { historyLimits, type HistoryPoint, type HistorySeries } from '../../api/schemas.ts';
 import type { Direction, TrafficClass } from '../../collector/samples.ts';
+import { influxqlDuration, influxqlIdentifier, retentionOf, rollupField, type RetentionDays } from '../../collector/store/rollups.ts';
+import { planHistory, type HistoryPlan, type HistorySource } from './history-plan.ts';
+import { fromStorage } from './storage-errors.ts';
 import { maxTimeMs, minTimeMs } from './time-param.ts';
 
 export { pingInflux } from '../../collector/store/influx-client.ts';
+export { StorageUnavailableError, storageRetryAfterSeconds, unavailableReason } from './storage-errors.ts';
+export type { HistoryPoint, HistorySeries };
 
-export interface HistoryPoint {
-  atMs: number;
-  bitsPerSecond: number;
-  utilization: number | null;
-  dropBitsPerSecond?: number;
-}
-
-export interface LinkHistoryQuery {
-  link: string;
-  dir: Direction;
-  class: TrafficClass;
+export interface HistoryQuery {
+  links: readonly string[];
+  dirs: readonly Direction[];
+  classes: readonly TrafficClass[];
   fromMs: number;
   toMs: number;
-  /** Most points returned (default 1000). */
+  /** Most points per series (default 1500; fewer when many series share the total bound). */
   maxPoints?: number;
+  /** The step asked for (ms); the answer's step may be coarser. */
+  stepMs?: number;
+  /** Default Date.now(): retention and the not-yet-rolled tail are counted from it. */
+  nowMs?: number;
+  /** Default: the settings' defaults. */
+  retention?: RetentionDays;
+  /** The collector's poll interval (default 60 s). */
+  rawIntervalMs?: number;
 }
 
-export const defaultMaxPoints = 1_000;
-
-/** What a client is told to wait (Retry-After) when InfluxDB cannot answer. */
-export const storageRetryAfterSeconds = 10;
-
-/**
- * InfluxDB could not answer: refused or reset connection, timeout, or a 5xx from influxd. The
- * message never holds InfluxDB's address or credentials; `cause` keeps the client's error for
- * the logs.
- */
-export class StorageUnavailableError extends Error {
-  readonly retryAfterSeconds: number;
-  constructor(reason: string, options: { cause: unknown; retryAfterSeconds?: number }) {
-    super(`InfluxDB is unreachable (${reason})`, { cause: options.cause });
-    this.name = 'StorageUnavailableError';
-    this.retryAfterSeconds = options.retryAfterSeconds ?? storageRetryAfterSeconds;
-  }
-}
-
-/** Socket errors that mean InfluxDB is not there (or not reachable) right now. */
-const unreachableCodes: ReadonlyMap<string, string> = new Map([
-  ['ECONNREFUSED', 'connection refused'],
-  ['ECONNRESET', 'connection reset'],
-  ['ECONNABORTED', 'connection aborted'],
-  ['EPIPE', 'connection closed'],
-  ['ETIMEDOUT', 'timed out'],
-  ['EHOSTUNREACH', 'host unreachable'],
-  ['ENETUNREACH', 'network unreachable'],
-  ['EHOSTDOWN', 'host down'],
-  ['EAI_AGAIN', 'name lookup failed'],
-  ['ENOTFOUND', 'name lookup failed'],
-]);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
-}
-
-/**
- * Pure: why `err` (from node-influx) means InfluxDB is unavailable, or undefined when it is
- * some other failure (a bad query stays a bug, answered 500). node-influx reports timeouts,
- * 5xx answers and "No host available" as ServiceNotAvailableError, and socket errors as
- * they come (an AggregateError when every address of a name failed).
- */
-export function unavailableReason(err: unknown, depth = 0): string | undefined {
-  if (!isRecord(err) || depth > 3) return undefined;
-  const code = err['code'];
-  if (typeof code === 'string') {
-    const reason = unreachableCodes.get(code);
-    if (reason !== undefined) return reason;
-  }
-  if (err instanceof ServiceNotAvailableError) {
-    return /timed out/i.test(err.message) ? 'timed out' : err.message === 'No host available' ? 'no host available' : 'server error';
-  }
-  if (err instanceof RequestError && (err.res.statusCode ?? 0) >= 500) return `answered ${err.res.statusCode}`;
-  const inner = err['errors'];
-  if (Array.isArray(inner)) {
-    for (const e of inner) {
-      const reason = unavailableReason(e, depth + 1);
-      if (reason !== undefined) return reason;
-    }
-  }
-  return unavailableReason(err['cause'], depth + 1);
-}
-
-/** Runs one InfluxDB call; an unavailable InfluxDB becomes a StorageUnavailableError. */
-async function fromStorage<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    const reason = unavailableReason(err);
-    if (reason !== undefined) throw new StorageUnavailableError(reason, { cause: err });
-    throw err;
-  }
+export interface HistoryResult {
+  source: HistorySource;
+  /** 0: samples as stored. */
+  stepMs: number;
+  /** One per link × direction × class, in that order (links outermost). */
+  series: HistorySeries[];
 }
 
 const directions: ReadonlySet<string> = new Set<Direction>(['down', 'up']);
@@ -118,88 +57,188 @@ export function influxqlString(value: string): string {
   return `'${body}'`;
 }
 
-/**
- * The bucket (ms) that splits [fromMs, toMs] (both inclusive) into at most maxPoints
- * buckets aligned on fromMs. Pure.
- */
-export function bucketMsFor(fromMs: number, toMs: number, maxPoints: number): number {
-  const spanMs = toMs - fromMs + 1;
-  return Math.max(1, Math.ceil(spanMs / Math.max(1, maxPoints)));
+/** Pure: the points per series a query may return: its own bound, shared out under the total one. */
+export function pointsPerSeries(maxPoints: number, seriesCount: number): number {
+  return Math.max(2, Math.min(maxPoints, Math.floor(historyLimits.totalPoints / Math.max(1, seriesCount))));
 }
 
-function whereClause(q: LinkHistoryQuery): string {
-  return [
-    `"link" = ${influxqlString(q.link)}`,
-    `"dir" = ${influxqlString(q.dir)}`,
-    `"class" = ${influxqlString(q.class)}`,
-    `time >= ${Math.floor(q.fromMs)}ms`,
-    `time <= ${Math.floor(q.toMs)}ms`,
-  ].join(' AND ');
-}
-
-function validate(q: LinkHistoryQuery): number {
-  if (typeof q.link !== 'string' || q.link.length === 0 || q.link.length > 256) throw new RangeError('link must be a non-empty string');
-  if (!directions.has(q.dir)) throw new RangeError(`dir must be down or up, not ${String(q.dir)}`);
-  if (!classes.has(q.class)) throw new RangeError(`unknown class ${String(q.class)}`);
+function validate(q: HistoryQuery): number {
+  if (q.links.length === 0 || q.links.length > historyLimits.links) throw new RangeError(`links: from 1 to ${historyLimits.links}, not ${q.links.length}`);
+  for (const link of q.links) {
+    if (typeof link !== 'string' || link.length === 0 || link.length > 256) throw new RangeError('each link must be a non-empty string');
+  }
+  if (q.dirs.length === 0) throw new RangeError('dirs: at least one');
+  for (const dir of q.dirs) if (!directions.has(dir)) throw new RangeError(`dir must be down or up, not ${String(dir)}`);
+  if (q.classes.length === 0) throw new RangeError('classes: at least one');
+  for (const cls of q.classes) if (!classes.has(cls)) throw new RangeError(`unknown class ${String(cls)}`);
+  const seriesCount = q.links.length * q.dirs.length * q.classes.length;
+  if (seriesCount > historyLimits.series) throw new RangeError(`at most ${historyLimits.series} series (links × dirs × classes), not ${seriesCount}`);
   if (!Number.isFinite(q.fromMs) || !Number.isFinite(q.toMs)) throw new RangeError('fromMs and toMs must be epoch ms');
   if (q.fromMs < minTimeMs || q.toMs > maxTimeMs) {
     throw new RangeError(`fromMs and toMs must lie within ${new Date(minTimeMs).toISOString()} – ${new Date(maxTimeMs).toISOString()}`);
   }
-  if (q.fromMs > q.toMs) throw new RangeError('fromMs is after toMs');
-  const maxPoints = q.maxPoints ?? defaultMaxPoints;
-  if (!Number.isInteger(maxPoints) || maxPoints < 1 || maxPoints > 100_000) throw new RangeError('maxPoints must be an integer from 1 to 100000');
-  return maxPoints;
+  if (q.fromMs >= q.toMs) throw new RangeError('fromMs is not before toMs');
+  const maxPoints = q.maxPoints ?? historyLimits.defaultMaxPoints;
+  if (!Number.isInteger(maxPoints) || maxPoints < 2 || maxPoints > 100_000) throw new RangeError('maxPoints must be an integer from 2 to 100000');
+  if (q.stepMs !== undefined && (!Number.isInteger(q.stepMs) || q.stepMs < 1)) throw new RangeError('stepMs must be a positive integer');
+  return pointsPerSeries(maxPoints, seriesCount);
+}
+
+const q = influxqlIdentifier;
+
+function anyOf(tag: string, values: readonly string[]): string {
+  const alternatives = values.map((v) => `${q(tag)} = ${influxqlString(v)}`);
+  return alternatives.length === 1 ? (alternatives[0] ?? '') : `(${alternatives.join(' OR ')})`;
+}
+
+function seriesFilter(query: HistoryQuery): string {
+  return [anyOf('link', query.links), anyOf('dir', query.dirs), anyOf('class', query.classes)].join(' AND ');
+}
+
+const bySeries = 'GROUP BY "link", "dir", "class"';
+
+/** Samples as stored (the database's default policy: raw), at most `limit` per series. */
+function storedSql(query: HistoryQuery, limit: number): string {
+  return (
+    `SELECT "bps", "util", "dropBps" FROM "traffic" WHERE ${seriesFilter(query)} ` +
+    `AND time >= ${Math.floor(query.fromMs)}ms AND time <= ${Math.floor(query.toMs)}ms ${bySeries} ORDER BY time ASC LIMIT ${limit}`
+  );
+}
+
+/** Raw samples per step over [fromMs, toMs]. */
+function rawStepsSql(query: HistoryQuery, fromMs: number, toMs: number, stepMs: number): string {
+  return (
+    `SELECT mean("bps") AS "bps", max("bps") AS "bpsMax", percentile("bps", 95) AS "bpsP95", mean("util") AS "util", mean("dropBps") AS "dropBps" ` +
+    `FROM "traffic" WHERE ${seriesFilter(query)} AND time >= ${Math.floor(fromMs)}ms AND time <= ${Math.floor(toMs)}ms ` +
+    `GROUP BY time(${influxqlDuration(stepMs)}), "link", "dir", "class" fill(none)`
+  );
+}
+
+/** Rollup buckets per step over [fromMs, beforeMs). */
+function rollupStepsSql(query: HistoryQuery, retentionPolicy: string, fromMs: number, beforeMs: number, stepMs: number): string {
+  return (
+    `SELECT mean(${q(rollupField('bps', 'mean'))}) AS "bps", max(${q(rollupField('bps', 'max'))}) AS "bpsMax", ` +
+    `max(${q(rollupField('bps', 'p95'))}) AS "bpsP95", mean(${q(rollupField('util', 'mean'))}) AS "util", ` +
+    `mean(${q(rollupField('dropBps', 'mean'))}) AS "dropBps" ` +
+    `FROM ${q(retentionPolicy)}."traffic" WHERE ${seriesFilter(query)} AND time >= ${Math.floor(fromMs)}ms AND time < ${Math.floor(beforeMs)}ms ` +
+    `GROUP BY time(${influxqlDuration(stepMs)}), "link", "dir", "class" fill(none)`
+  );
+}
+
+function seriesKey(link: string, dir: string, cls: string): string {
+  return `${link}\u0000${dir}\u0000${cls}`;
 }
 
 function finiteOrUndefined(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
-function timeMs(value: unknown): number | undefined {
-  if (value instanceof Date) return value.getTime();
-  if (typeof value === 'string') {
-    const ms = Date.parse(value);
-    return Number.isNaN(ms) ? undefined : ms;
-  }
-  return finiteOrUndefined(value);
+interface RawSeries {
+  tags?: Record<string, string>;
+  columns?: string[];
+  values?: unknown[][];
 }
 
-function toHistoryPoint(row: Record<string, unknown>): HistoryPoint | undefined {
-  const atMs = timeMs(row.time);
-  const bitsPerSecond = finiteOrUndefined(row.bps);
+/** Points of each series a query answered, by series key. */
+type Rows = Map<string, HistoryPoint[]>;
+
+/** Pure: one row of an answer as a point; undefined when it has no rate (a gap). */
+export function rowToPoint(columns: readonly string[], row: readonly unknown[], aggregated: boolean): HistoryPoint | undefined {
+  const at = (name: string): unknown => row[columns.indexOf(name)];
+  const atMs = finiteOrUndefined(at('time'));
+  const bitsPerSecond = finiteOrUndefined(at('bps'));
   if (atMs === undefined || bitsPerSecond === undefined) return undefined;
-  const point: HistoryPoint = { atMs, bitsPerSecond, utilization: finiteOrUndefined(row.util) ?? null };
-  const drop = finiteOrUndefined(row.dropBps);
+  const point: HistoryPoint = { atMs, bitsPerSecond, utilization: finiteOrUndefined(at('util')) ?? null };
+  const drop = finiteOrUndefined(at('dropBps'));
   if (drop !== undefined) point.dropBitsPerSecond = drop;
+  if (aggregated) {
+    const max = finiteOrUndefined(at('bpsMax'));
+    const p95 = finiteOrUndefined(at('bpsP95'));
+    if (max !== undefined) point.maxBitsPerSecond = max;
+    if (p95 !== undefined) point.p95BitsPerSecond = p95;
+  }
   return point;
 }
 
+/** Runs a read; an unavailable InfluxDB is a StorageUnavailableError, a refusal an Error with InfluxDB's words. */
+async function read(influx: InfluxDB, sql: string, aggregated: boolean, into: Rows): Promise<void> {
+  const body = await fromStorage(() => influx.queryRaw(sql, { precision: 'ms' }));
+  const results: unknown = typeof body === 'object' && body !== null && 'results' in body ? body.results : undefined;
+  const first: unknown = Array.isArray(results) ? results[0] : undefined;
+  if (typeof first !== 'object' || first === null) return;
+  if ('error' in first && typeof first.error === 'string') throw new Error(`influxdb refused a history query: ${first.error}`);
+  const series: unknown = 'series' in first ? first.series : undefined;
+  if (!Array.isArray(series)) return;
+  for (const s of series as RawSeries[]) {
+    const tags = s.tags ?? {};
+    const key = seriesKey(tags['link'] ?? '', tags['dir'] ?? '', tags['class'] ?? '');
+    const points = into.get(key) ?? [];
+    for (const row of s.values ?? []) {
+      const p = rowToPoint(s.columns ?? [], row, aggregated);
+      if (p) points.push(p);
+    }
+    into.set(key, points);
+  }
+}
+
+function isMissingPolicy(err: unknown): boolean {
+  return err instanceof Error && /retention policy not found/i.test(err.message);
+}
+
+async function readPlan(influx: InfluxDB, query: HistoryQuery, plan: HistoryPlan, perSeries: number): Promise<{ plan: HistoryPlan; rows: Rows }> {
+  const rows: Rows = new Map();
+  if (plan.stepMs === 0) {
+    await read(influx, storedSql(query, perSeries + 1), false, rows);
+    // Denser than the poll interval promised: per step after all.
+    if (![...rows.values()].some((points) => points.length > perSeries)) return { plan, rows };
+    const stepped: HistoryPlan = { source: 'raw', stepMs: plan.minStepMs, minStepMs: plan.minStepMs };
+    return readPlan(influx, query, stepped, perSeries);
+  }
+  if (!plan.rollup) {
+    await read(influx, rawStepsSql(query, query.fromMs, query.toMs, plan.stepMs), true, rows);
+    return { plan, rows };
+  }
+  const { retentionPolicy, bucketMs } = plan.rollup;
+  const rollupFromMs = Math.floor(query.fromMs / bucketMs) * bucketMs;
+  const rollupBeforeMs = plan.rawTailFromMs ?? Math.floor(query.toMs) + 1;
+  try {
+    await read(influx, rollupStepsSql(query, retentionPolicy, rollupFromMs, rollupBeforeMs, plan.stepMs), true, rows);
+  } catch (err) {
+    // A database the store has not migrated yet (no rollup policies): raw samples per step.
+    if (!isMissingPolicy(err)) throw err;
+    return readPlan(influx, query, { source: 'raw', stepMs: plan.stepMs, minStepMs: plan.minStepMs }, perSeries);
+  }
+  if (plan.rawTailFromMs !== undefined) await read(influx, rawStepsSql(query, plan.rawTailFromMs, query.toMs, plan.stepMs), true, rows);
+  return { plan, rows };
+}
+
 /**
- * The history of one link/direction/class over [fromMs, toMs], oldest first. The client's
- * default database is queried. Throws RangeError on a bad query, StorageUnavailableError when
- * InfluxDB cannot answer, and the client's error for any other failure.
+ * The history of every link × direction × class of `query` over [fromMs, toMs], each series
+ * oldest first (empty when it has no points). The client's default database is queried.
+ * Throws RangeError on a bad query, StorageUnavailableError when InfluxDB cannot answer, and
+ * an Error with InfluxDB's message when it refuses the query.
  */
-export async function queryLinkHistory(influx: InfluxDB, q: LinkHistoryQuery): Promise<HistoryPoint[]> {
-  const maxPoints = validate(q);
-  const where = whereClause(q);
-  const counted = await fromStorage(() => influx.query<Record<string, unknown>>(`SELECT count("bps") AS "n" FROM "traffic" WHERE ${where}`));
-  const n = finiteOrUndefined(counted[0]?.n) ?? 0;
-  if (n === 0) return [];
-  let sql: string;
-  if (n <= maxPoints) {
-    sql = `SELECT "bps", "util", "dropBps" FROM "traffic" WHERE ${where} ORDER BY time ASC LIMIT ${maxPoints}`;
-  } else {
-    const bucketMs = bucketMsFor(q.fromMs, q.toMs, maxPoints);
-    const offsetMs = Math.floor(q.fromMs) % bucketMs;
-    sql =
-      `SELECT mean("bps") AS "bps", mean("util") AS "util", mean("dropBps") AS "dropBps" FROM "traffic" ` +
-      `WHERE ${where} GROUP BY time(${bucketMs}ms, ${offsetMs}ms) fill(none) ORDER BY time ASC LIMIT ${maxPoints}`;
+export async function queryHistory(influx: InfluxDB, query: HistoryQuery): Promise<HistoryResult> {
+  const perSeries = validate(query);
+  const plan = planHistory({
+    fromMs: query.fromMs,
+    toMs: query.toMs,
+    nowMs: query.nowMs ?? Date.now(),
+    maxPoints: perSeries,
+    ...(query.stepMs !== undefined ? { stepMs: query.stepMs } : {}),
+    retention: query.retention ?? retentionOf({}),
+    rawIntervalMs: query.rawIntervalMs ?? 60_000,
+  });
+  const answered = await readPlan(influx, query, plan, perSeries);
+  const series: HistorySeries[] = [];
+  for (const link of query.links) {
+    for (const dir of query.dirs) {
+      for (const cls of query.classes) {
+        const points = answered.rows.get(seriesKey(link, dir, cls)) ?? [];
+        points.sort((a, b) => a.atMs - b.atMs);
+        series.push({ link, dir, class: cls, points });
+      }
+    }
   }
-  const rows = await fromStorage(() => influx.query<Record<string, unknown>>(sql));
-  const out: HistoryPoint[] = [];
-  for (const row of rows) {
-    const p = toHistoryPoint(row);
-    if (p) out.push(p);
-  }
-  return out;
+  return { source: answered.plan.source, stepMs: answered.plan.stepMs, series };
 }

@@ -1,8 +1,16 @@
-// GET /api/v1/history?link=&dir=&class=&from=&to=: one link's series over a time range.
+// GET /api/v1/history?link=&dir=&class=&from=&to=&step=&maxPoints=: the rates of one or several
+// links, directions and classes over a time range, from raw samples or a rollup.
+//
+// Naming one link, one direction and one class answers the series at the top level (the shape
+// the UI has always read); naming several answers `series`, in request order. Every link is
+// checked against the topology and the caller's province before InfluxDB is asked.
 import type { FastifyInstance } from 'fastify';
 import type { InfluxDB } from 'influx';
-import { queryLinkHistory } from '../history/query-history.ts';
-import { parseTimeParam } from '../history/time-param.ts';
+import { historyLimits } from '../../api/schemas.ts';
+import type { RetentionDays } from '../../collector/store/rollups.ts';
+import { queryHistory } from '../history/query-history.ts';
+import { readStepParam } from '../history/history-plan.ts';
+import { readTimeParam } from '../history/time-param.ts';
 import { RequestFieldError } from './errors.ts';
 import { route } from './contract.ts';
 import { principalOf } from '../auth/guard.ts';
@@ -12,35 +20,62 @@ export interface HistoryRoutesOptions {
   influx: InfluxDB;
   linkIds: ReadonlySet<string>;
   scope: TopologyScope;
+  /** How long InfluxDB keeps raw samples and rollups: which source still holds a range. */
+  retention: RetentionDays;
+  /** The collector's poll interval: steps no coarser than this return the samples as stored. */
+  rawIntervalMs: number;
+}
+
+function timeParam(field: 'from' | 'to', value: string, nowMs: number): number {
+  const read = readTimeParam(value, nowMs);
+  if (!read.ok) throw new RequestFieldError('querystring', field, `${read.reason} (got "${value.slice(0, 64)}")`);
+  return read.atMs;
 }
 
 export async function historyRoutes(app: FastifyInstance, options: HistoryRoutesOptions): Promise<void> {
   route(app, 'history', async (request) => {
     const q = request.query;
-    if (!options.linkIds.has(q.link)) {
-      throw new RequestFieldError('querystring', 'link', `must name a configured link ("${q.link}" is unknown)`);
+    const principal = principalOf(request);
+    for (const link of q.link) {
+      if (!options.linkIds.has(link)) {
+        throw new RequestFieldError('querystring', 'link', `must name a configured link ("${link}" is unknown)`);
+      }
+      options.scope.requireLink(principal, link);
     }
-    options.scope.requireLink(principalOf(request), q.link);
+    const seriesCount = q.link.length * q.dir.length * q.class.length;
+    if (seriesCount > historyLimits.series) {
+      throw new RequestFieldError(
+        'querystring',
+        'link',
+        `asks for ${seriesCount} series (${q.link.length} links × ${q.dir.length} dirs × ${q.class.length} classes); at most ${historyLimits.series}`,
+      );
+    }
     const nowMs = Date.now();
-    const fromMs = parseTimeParam(q.from, nowMs);
-    if (fromMs === undefined) {
-      throw new RequestFieldError('querystring', 'from', `must be ISO 8601 or relative like -1h or now (got "${q.from}")`);
-    }
-    const toMs = parseTimeParam(q.to, nowMs);
-    if (toMs === undefined) {
-      throw new RequestFieldError('querystring', 'to', `must be ISO 8601 or relative like -1h or now (got "${q.to}")`);
-    }
+    const fromMs = timeParam('from', q.from, nowMs);
+    const toMs = timeParam('to', q.to, nowMs);
     if (fromMs >= toMs) {
       throw new RequestFieldError('querystring', 'from', `must be before to (${new Date(fromMs).toISOString()} ≥ ${new Date(toMs).toISOString()})`);
     }
-    const points = await queryLinkHistory(options.influx, {
-      link: q.link,
-      dir: q.dir,
-      class: q.class,
+    let stepMs: number | undefined;
+    if (q.step !== undefined) {
+      const step = readStepParam(q.step);
+      if (!step.ok) throw new RequestFieldError('querystring', 'step', step.reason);
+      stepMs = step.stepMs;
+    }
+    const result = await queryHistory(options.influx, {
+      links: q.link,
+      dirs: q.dir,
+      classes: q.class,
       fromMs,
       toMs,
+      nowMs,
+      retention: options.retention,
+      rawIntervalMs: options.rawIntervalMs,
       ...(q.maxPoints !== undefined ? { maxPoints: q.maxPoints } : {}),
+      ...(stepMs !== undefined ? { stepMs } : {}),
     });
-    return { link: q.link, dir: q.dir, class: q.class, fromMs, toMs, points };
+    const answer = { fromMs, toMs, source: result.source, stepMs: result.stepMs };
+    const only = result.series.length === 1 ? result.series[0] : undefined;
+    return only ? { ...only, ...answer } : { ...answer, series: result.series };
   });
 }

@@ -10,10 +10,11 @@ import type { InfluxDB } from 'influx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import {
-  queryLinkHistory,
+  queryHistory,
   StorageUnavailableError,
   storageRetryAfterSeconds,
-  type LinkHistoryQuery,
+  type HistoryPoint,
+  type HistoryQuery,
 } from '../../server/history/query-history.ts';
 import { maxTimeMs } from '../../server/history/time-param.ts';
 import { installErrorHandler } from '../../server/routes/errors.ts';
@@ -21,7 +22,14 @@ import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
 
 const database = 'lw_history_errors';
 const nowMs = Date.now();
-const query: LinkHistoryQuery = { link: 'hn-01', dir: 'down', class: 'total', fromMs: nowMs - 3_600_000, toMs: nowMs };
+const query: HistoryQuery = { links: ['hn-01'], dirs: ['down'], classes: ['total'], fromMs: nowMs - 3_600_000, toMs: nowMs };
+/** A week: answered from the 5-minute rollup (its policy is missing here: then raw per step). */
+const weekQuery: HistoryQuery = { ...query, fromMs: nowMs - 7 * 86_400_000 };
+
+/** The points of the query's only series. */
+async function queryLinkHistory(influx: InfluxDB, q: HistoryQuery): Promise<HistoryPoint[]> {
+  return (await queryHistory(influx, q)).series[0]?.points ?? [];
+}
 
 let influxd: InfluxdHandle;
 
@@ -82,11 +90,13 @@ describe('queryLinkHistory against a real influxd', () => {
       expect(unavailable.retryAfterSeconds).toBe(storageRetryAfterSeconds);
       expect(unavailable.message).not.toContain(String(influxd.port));
       expect(String((unavailable.cause as Error).message)).toContain('ECONNREFUSED');
+      expect(await rejection(queryHistory(influx, weekQuery))).toBeInstanceOf(StorageUnavailableError);
     } finally {
       await influxd.start();
     }
     // Back up: the same client answers again.
     expect(await queryLinkHistory(influx, query)).toHaveLength(1);
+    expect(await queryLinkHistory(influx, weekQuery)).toHaveLength(1);
   });
 
   it('an influxd that never answers is StorageUnavailableError (timed out)', async () => {

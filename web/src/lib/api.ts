@@ -331,14 +331,30 @@ export function liveUrl(location: { protocol: string; host: string }): string {
   return `${scheme}//${location.host}/api/v1/live`;
 }
 
-export function historyPath(query: { link: string; dir: Direction; class?: TrafficClass; from?: string; to?: string }): string {
-  const params = new URLSearchParams({
-    link: query.link,
-    dir: query.dir,
-    class: query.class ?? 'total',
-    from: query.from ?? '-1h',
-    to: query.to ?? 'now',
-  });
+/**
+ * The history URL. Several links, directions or classes go in one request (repeated
+ * parameters): the answer is then `historyManySchema` (`series`, in request order) instead of
+ * one series at the top level. `step`: `30s`, `5m`, `1h`, `1d` or milliseconds (the server may
+ * answer a coarser one); `maxPoints`: most points per series.
+ */
+export function historyPath(query: {
+  link: string | readonly string[];
+  dir: Direction | readonly Direction[];
+  class?: TrafficClass | readonly TrafficClass[];
+  from?: string;
+  to?: string;
+  step?: string | number;
+  maxPoints?: number;
+}): string {
+  const params = new URLSearchParams();
+  for (const link of typeof query.link === 'string' ? [query.link] : query.link) params.append('link', link);
+  for (const dir of typeof query.dir === 'string' ? [query.dir] : query.dir) params.append('dir', dir);
+  const classes = query.class ?? 'total';
+  for (const trafficClass of typeof classes === 'string' ? [classes] : classes) params.append('class', trafficClass);
+  params.set('from', query.from ?? '-1h');
+  params.set('to', query.to ?? 'now');
+  if (query.step !== undefined) params.set('step', String(query.step));
+  if (query.maxPoints !== undefined) params.set('maxPoints', String(query.maxPoints));
   return `/api/v1/history?${params.toString()}`;
 }
 
@@ -362,8 +378,13 @@ export function fetchHealth(signal?: AbortSignal): Promise<Health> {
   return fetchJson('/api/v1/health', healthSchema, signal);
 }
 
+/**
+ * One link, direction and class: the answer says its `source` (raw, 5m, 1h) and `stepMs` (0:
+ * samples as stored). For several series in one request, fetch `historyPath` with lists and
+ * read it with `historyManySchema`.
+ */
 export function fetchHistory(
-  query: { link: string; dir: Direction; class?: TrafficClass; from?: string; to?: string },
+  query: { link: string; dir: Direction; class?: TrafficClass; from?: string; to?: string; step?: string | number; maxPoints?: number },
   signal?: AbortSignal,
 ): Promise<History> {
   return fetchJson(historyPath(query), historySchema, signal);
