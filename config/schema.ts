@@ -216,6 +216,8 @@ export const settingsSchema = z
           .object({ certFile: z.string().min(1), keyFile: z.string().min(1) })
           .strict()
           .optional(),
+        /** Live WebSocket clients at once; more are refused (close code 1013, try again later). */
+        maxLiveClients: z.number().int().min(1).max(100_000).default(500),
         /** Behind a reverse proxy on this list of addresses, X-Forwarded-For names the client. */
         trustProxy: z.array(z.string().min(1)).default([]),
       })

@@ -21,13 +21,14 @@ import { pingInflux } from './history/query-history.ts';
 import { createRedactor, redactUrl, secretValues } from '../config/secrets.ts';
 import { topologyView } from './topology-view.ts';
 import { LiveSnapshot } from './live/snapshot.ts';
+import { LiveHub } from './live/hub.ts';
 import { errorBody, installErrorHandler } from './routes/errors.ts';
 import { healthRoutes, InfluxProbe } from './routes/health.ts';
 import { topologyRoutes } from './routes/topology.ts';
 import { liveRoutes } from './routes/live.ts';
 import { historyRoutes } from './routes/history.ts';
-import { reportRoutes } from './routes/report.ts';
 import { retentionOf } from '../collector/store/rollups.ts';
+import { reportRoutes } from './routes/report.ts';
 import { qosRoutes } from './routes/qos.ts';
 import { policiesRoutes } from './routes/policies.ts';
 import { statesRoutes } from './routes/states.ts';
@@ -101,6 +102,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route fastify registered, with its access rule. */
     routeRules(): RegisteredRoute[];
+    /** Live WebSocket clients connected now. */
+    liveClients(): number;
   }
 }
 
@@ -141,6 +144,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const linkIds = new Set(topology.links.map((l) => l.id));
   const provinceIds = new Set(topology.provinces.map((p) => p.id));
 
+  const hub = new LiveHub({ bus, maxClients: serverSettings.maxLiveClients, ...(deps.analyzer ? { states: deps.analyzer } : {}) });
+  hub.start();
+  app.addHook('onClose', async () => hub.stop());
+  app.decorate('liveClients', () => hub.size);
   const snapshot = new LiveSnapshot({ bus, maxAgeMs: deps.live?.snapshotMaxAgeMs ?? 10 * intervalMs });
   snapshot.start();
   app.addHook('onClose', async () => snapshot.stop());
@@ -198,6 +205,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     snapshot,
     known: { links: linkIds, provinces: provinceIds },
     maxBufferedBytes: deps.live?.maxBufferedBytes ?? 4 * 1024 * 1024,
+    hub,
     scope,
     metrics: new LiveMetrics(metrics),
     ...(deps.analyzer ? { states: deps.analyzer } : {}),

@@ -1,7 +1,7 @@
-// One WebSocket client of the live stream: a snapshot on connect, then every bus batch's
-// link samples that pass its filter. A client that cannot keep up is dropped, not buffered.
+// One WebSocket client of the live stream: a snapshot and states on connect and on every new
+// subscription (rate-limited), then what the hub hands it. A client that cannot keep up is
+// dropped, not buffered.
 import type { FastifyBaseLogger } from 'fastify';
-import type { LiveBus } from '../../collector/live-bus.ts';
 import type { LinkSample } from '../../collector/samples.ts';
 import type { LiveSnapshot } from './snapshot.ts';
 import type { StatesSource } from '../analysis/analyzer.ts';
@@ -17,6 +17,7 @@ export interface LiveSocket {
   readonly bufferedAmount: number;
   send(data: string): void;
   terminate(): void;
+  close(code?: number, reason?: string): void;
   on(event: 'message', listener: (data: unknown) => void): unknown;
   on(event: 'close', listener: () => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
@@ -58,7 +59,6 @@ export function filterStates(
 
 export interface LiveConnectionOptions {
   socket: LiveSocket;
-  bus: LiveBus;
   snapshot: LiveSnapshot;
   /** The analyzer's states: sent after the snapshot and on every batch that changed one. */
   states?: StatesSource;
@@ -103,21 +103,78 @@ function messageText(data: unknown): string | undefined {
   return undefined;
 }
 
+/** `subscribe` messages: a burst of this many, then one per `subscribeRefillMs`. */
+export const subscribeBurst = 5;
+export const subscribeRefillMs = 2_000;
+
+/** Pure token bucket for one client's subscribe messages. */
+export class SubscribeLimiter {
+  #tokens: number;
+  #lastMs: number;
+  readonly #burst: number;
+  readonly #refillMs: number;
+
+  constructor(nowMs: number, burst = subscribeBurst, refillMs = subscribeRefillMs) {
+    this.#tokens = burst;
+    this.#lastMs = nowMs;
+    this.#burst = burst;
+    this.#refillMs = refillMs;
+  }
+
+  /** True when a subscribe at `nowMs` may go through (and spends a token). */
+  take(nowMs: number): boolean {
+    this.#tokens = Math.min(this.#burst, this.#tokens + (nowMs - this.#lastMs) / this.#refillMs);
+    this.#lastMs = nowMs;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+}
+
+/** Pure: one string per distinct filter, so a batch is serialised once per filter, not per client. */
+export function filterKey(filter: LiveFilter | undefined): string {
+  if (!filter) return '*';
+  const links = filter.links ? [...filter.links].sort().join(',') : '';
+  return `p=${filter.province ?? ''};l=${links}`;
+}
+
+/**
+ * One client of the live stream. The hub (server/live/hub.ts) serialises each batch once per
+ * distinct filter and hands the text to every connection with that filter; a connection sends
+ * its own snapshot and states when it starts and when its filter changes.
+ */
 export class LiveConnection {
   readonly #options: LiveConnectionOptions;
+  readonly #limiter: SubscribeLimiter;
   #filter: LiveFilter | undefined;
-  #unsubscribe: (() => void) | undefined;
-  #unsubscribeStates: (() => void) | undefined;
+  #filterKey: string;
   #closed = false;
+  #onStop: (() => void) | undefined;
 
   constructor(options: LiveConnectionOptions) {
     this.#options = options;
     const initial = scopedFilter(undefined, options.principal, options.scope);
     this.#filter = initial.ok ? initial.filter : undefined;
+    this.#filterKey = filterKey(this.#filter);
+    this.#limiter = new SubscribeLimiter(Date.now());
   }
 
-  start(): void {
-    const { socket, bus } = this.#options;
+  get filter(): LiveFilter | undefined {
+    return this.#filter;
+  }
+
+  get filterKey(): string {
+    return this.#filterKey;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Sends the snapshot and states, then listens to the client; `onStop` runs once when it ends. */
+  start(onStop?: () => void): void {
+    const { socket } = this.#options;
+    this.#onStop = onStop;
     socket.on('close', () => this.stop());
     socket.on('error', (err) => {
       this.#options.log.warn({ err }, 'live socket error');
@@ -126,34 +183,28 @@ export class LiveConnection {
     socket.on('message', (data) => this.#onMessage(data));
     this.#sendSnapshot();
     this.#sendStates();
-    this.#unsubscribe = bus.subscribe((batch) => {
-      if (batch.links.length === 0) return;
-      const samples = applyFilter(batch.links, this.#filter);
-      if (samples.length > 0) this.#send({ type: 'samples', samples });
-    });
-    if (this.#closed) return;
-    this.#unsubscribeStates = this.#options.states?.onBatchChanges((changes) => {
-      const mine = changes.filter((c) => matchesFilter(c, this.#filter));
-      if (mine.length > 0) this.#sendStates(mine);
-    });
   }
 
-  /** Unsubscribes from the bus; idempotent. */
+  /** Idempotent. */
   stop(): void {
+    if (this.#closed) return;
     this.#closed = true;
-    this.#unsubscribe?.();
-    this.#unsubscribe = undefined;
-    this.#unsubscribeStates?.();
-    this.#unsubscribeStates = undefined;
+    this.#onStop?.();
   }
 
-  #sendStates(changes?: LinkStateChange[]): void {
+  /** The states message for this connection's filter (the hub caches it per filter key). */
+  statesMessage(changes?: LinkStateChange[]): StatesMessage | undefined {
     const source = this.#options.states;
-    if (!source) return;
+    if (!source) return undefined;
     const view = source.view();
     const message: StatesMessage = { type: 'states', atMs: view.atMs, ...filterStates(view.links, view.provinces, this.#filter) };
     if (changes) message.changes = changes;
-    this.#send(message);
+    return message;
+  }
+
+  #sendStates(): void {
+    const message = this.statesMessage();
+    if (message) this.sendText(JSON.stringify(message), 'states');
   }
 
   #sendSnapshot(): void {
@@ -162,6 +213,10 @@ export class LiveConnection {
   }
 
   #onMessage(data: unknown): void {
+    if (!this.#limiter.take(Date.now())) {
+      this.#send({ type: 'error', message: `subscribe: too many (at most ${subscribeBurst} at once, then one every ${subscribeRefillMs / 1000} s); ignored` });
+      return;
+    }
     const text = messageText(data);
     const parsed = text === undefined ? { ok: false as const, message: 'message is not text' } : parseClientMessage(text, this.#options.known);
     if (!parsed.ok) {
@@ -174,25 +229,36 @@ export class LiveConnection {
       return;
     }
     this.#filter = scoped.filter;
-    // The client's view changes with its filter: give it a consistent starting point again.
+    this.#filterKey = filterKey(this.#filter);
+    // The client's view changes with its filter: the new filter's snapshot and states.
     this.#sendSnapshot();
     this.#sendStates();
   }
 
   #send(message: ServerMessage): void {
+    if (this.#closed) return;
+    this.sendText(JSON.stringify(message), message.type);
+  }
+
+  /**
+   * Sends text already serialised. A client whose unsent data plus this message would pass
+   * `maxBufferedBytes` is dropped (one message larger than the bound still goes to a client
+   * that has nothing waiting: a national snapshot can be several MB).
+   */
+  sendText(text: string, type: ServerMessage['type']): void {
     const { socket, maxBufferedBytes, log } = this.#options;
     if (this.#closed || socket.readyState !== OPEN) return;
-    if (socket.bufferedAmount > maxBufferedBytes) {
-      log.warn({ bufferedBytes: socket.bufferedAmount, maxBufferedBytes }, 'live client too slow, disconnecting');
+    const waiting = socket.bufferedAmount;
+    if (waiting > 0 && waiting + text.length > maxBufferedBytes) {
+      log.warn({ bufferedBytes: waiting, messageBytes: text.length, maxBufferedBytes }, 'live client too slow, disconnecting');
       this.#options.metrics?.droppedSlow();
       this.stop();
       socket.terminate();
       return;
     }
     try {
-      const text = JSON.stringify(message);
       socket.send(text);
-      this.#options.metrics?.sent(message.type, text);
+      this.#options.metrics?.sent(type, text);
     } catch (err) {
       log.warn({ err }, 'live send failed');
       this.stop();

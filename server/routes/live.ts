@@ -5,6 +5,7 @@ import type { LiveSnapshot } from '../live/snapshot.ts';
 import type { KnownIds } from '../live/filter.ts';
 import type { StatesSource } from '../analysis/analyzer.ts';
 import { LiveConnection, type LiveSocket } from '../live/connection.ts';
+import type { LiveHub } from '../live/hub.ts';
 import { errorBody } from './errors.ts';
 import { route } from './contract.ts';
 import { principalOf } from '../auth/guard.ts';
@@ -18,12 +19,16 @@ export interface LiveRoutesOptions {
   states?: StatesSource;
   known: KnownIds;
   maxBufferedBytes: number;
+  /** Fans batches out to the clients, and caps their number. */
+  hub: LiveHub;
   scope: TopologyScope;
   /** Clients connected, messages and bytes sent. */
   metrics?: LiveMetrics;
 }
 
 export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOptions): Promise<void> {
+  const { hub } = options;
+
   route(app, 'snapshot', async (request) => {
     const { atMs, samples } = options.snapshot.snapshot();
     return { atMs, samples: options.scope.filter(principalOf(request), samples) };
@@ -44,9 +49,8 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
         log.info('live client disconnected');
         options.metrics?.disconnected();
       });
-      new LiveConnection({
+      const connection = new LiveConnection({
         socket,
-        bus: options.bus,
         snapshot: options.snapshot,
         ...(options.states ? { states: options.states } : {}),
         known: options.known,
@@ -55,7 +59,14 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
         principal: principalOf(request),
         scope: options.scope,
         ...(options.metrics ? { metrics: options.metrics } : {}),
-      }).start();
+      });
+      if (!hub.admit(connection)) {
+        log.warn({ maxClients: hub.maxClients }, 'live client refused: too many clients');
+        // 1013 "try again later".
+        socket.close(1013, `too many live clients (at most ${hub.maxClients})`);
+        return;
+      }
+      connection.start(() => hub.remove(connection));
       },
     },
   );

@@ -179,13 +179,10 @@ describe('WebSocket /api/v1/live', () => {
   let origin: string;
   /** A viewer's handshake. */
   let viewer: Handshake;
-  /** Listeners on the bus besides WebSocket clients (the app's snapshot and analyzer). */
-  let baseListeners: number;
 
   beforeAll(async () => {
     ({ t, url, origin } = await listening({ live: { maxBufferedBytes: 64 * 1024 } }));
     viewer = await as(t, origin, 'viewer');
-    baseListeners = t.bus.listenerCount;
   });
 
   afterAll(async () => {
@@ -208,7 +205,7 @@ describe('WebSocket /api/v1/live', () => {
     } finally {
       await client.close();
     }
-    await eventually(() => t.bus.listenerCount === baseListeners, 'unsubscribe after close');
+    await eventually(() => t.app.liveClients() === 0, 'unsubscribe after close');
   });
 
   it('filters by subscription; invalid messages get an error and the stream goes on', async () => {
@@ -256,7 +253,7 @@ describe('WebSocket /api/v1/live', () => {
     const healthy = await TestClient.connect(url, viewer);
     await slow.opening();
     await healthy.opening();
-    expect(t.bus.listenerCount).toBe(baseListeners + 2);
+    expect(t.app.liveClients()).toBe(2);
     slow.ws.pause();
     // ~90 KB per message: the kernel buffers fill, then the server's queue passes 64 KiB.
     const big = Array.from({ length: 400 }, (_, i) => sample('t1-hue', 'hue', { atMs: i, bitsPerSecond: i }));
@@ -265,18 +262,18 @@ describe('WebSocket /api/v1/live', () => {
     healthy.ws.on('message', () => {
       received += 1;
     });
-    while (t.bus.listenerCount > baseListeners + 1 && published < 2_000) {
+    while (t.app.liveClients() > 1 && published < 2_000) {
       t.bus.publish(batch(big));
       published += 1;
       if (published % 20 === 0) await new Promise((r) => setTimeout(r, 5));
     }
-    expect(t.bus.listenerCount).toBe(baseListeners + 1);
+    expect(t.app.liveClients()).toBe(1);
     // The healthy client kept receiving everything.
     await eventually(() => received === published, 'the healthy client got every batch', 20_000);
     slow.ws.resume();
     await slow.closed;
     await healthy.close();
-    await eventually(() => t.bus.listenerCount === baseListeners, 'all clients unsubscribed');
+    await eventually(() => t.app.liveClients() === 0, 'all clients unsubscribed');
   });
 
   it('answers a plain HTTP request with 426 (and without a session with 401)', async () => {
@@ -291,13 +288,11 @@ describe('WebSocket /api/v1/live access', () => {
   let t: TestApp;
   let url: string;
   let origin: string;
-  let baseListeners: number;
   /** The server's open TCP connections. */
   const serverSockets = new Set<Socket>();
 
   beforeAll(async () => {
     ({ t, url, origin } = await listening());
-    baseListeners = t.bus.listenerCount;
     t.app.server.on('connection', (socket: Socket) => {
       serverSockets.add(socket);
       socket.on('close', () => serverSockets.delete(socket));
@@ -315,7 +310,7 @@ describe('WebSocket /api/v1/live access', () => {
     expect(await refusedStatus(url, { origin })).toBe(401);
     expect(await refusedStatus(url, {})).toBe(401);
     expect(await refusedStatus(url, { origin, cookie: 'lanewatch_session=forged-token' })).toBe(401);
-    expect(t.bus.listenerCount).toBe(baseListeners);
+    expect(t.app.liveClients()).toBe(0);
   });
 
   it('releases the connection of a refused handshake once the client is gone', async () => {
@@ -330,7 +325,7 @@ describe('WebSocket /api/v1/live access', () => {
     const cookie = await t.login('viewer');
     expect(await refusedStatus(url, { cookie, origin: 'https://evil.example' })).toBe(403);
     expect(await refusedStatus(url, { cookie, origin: origin.replace('127.0.0.1', 'localhost') })).toBe(403);
-    expect(t.bus.listenerCount).toBe(baseListeners);
+    expect(t.app.liveClients()).toBe(0);
     // A script (no Origin at all) with a session is let in.
     const script = await TestClient.connect(url, { cookie });
     try {
@@ -511,6 +506,59 @@ describe('WebSocket /api/v1/live states', () => {
       t.bus.publish(calm('t1-ca-mau', 'ca-mau'));
       const after = await nextOf(client, 'states');
       expect(after.changes?.map((c) => [c.link, c.to])).toEqual([['t1-ca-mau', 'ok']]);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('WebSocket /api/v1/live limits', () => {
+  let t: TestApp;
+  let url: string;
+  let origin: string;
+  const maxLiveClients = 3;
+
+  beforeAll(async () => {
+    const limited: LanewatchConfig = { ...config, settings: { ...config.settings, server: { ...config.settings.server, maxLiveClients } } };
+    ({ t, url, origin } = await listening({ config: limited }));
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('refuses clients beyond server.maxLiveClients with close code 1013, and admits again when one leaves', async () => {
+    const viewer = await as(t, origin, 'viewer');
+    const clients = await Promise.all(Array.from({ length: maxLiveClients }, () => TestClient.connect(url, viewer)));
+    await Promise.all(clients.map((c) => c.opening()));
+    const extra = await TestClient.connect(url, viewer);
+    expect(await extra.closed).toBe(1013);
+    expect(t.app.liveClients()).toBe(maxLiveClients);
+    await clients[0]!.close();
+    await eventually(() => t.app.liveClients() === maxLiveClients - 1, 'one client left');
+    const again = await TestClient.connect(url, viewer);
+    await again.opening();
+    for (const c of [...clients.slice(1), again]) await c.close();
+  });
+
+  it("rate-limits subscribe: a burst of five answered with the new filter's snapshot only, then errors", async () => {
+    const client = await TestClient.connect(url, await as(t, origin, 'viewer'));
+    try {
+      await client.opening();
+      t.bus.publish(batch([sample('t1-hue', 'hue'), sample('t1-thanh-hoa', 'thanh-hoa')]));
+      expect((await client.next()).type).toBe('samples');
+      for (let i = 0; i < 5; i++) client.send({ type: 'subscribe', province: 'hue' });
+      for (let i = 0; i < 5; i++) {
+        const { snapshot } = await client.opening();
+        expect(new Set(snapshot.samples.map((s) => s.province))).toEqual(new Set(['hue']));
+      }
+      client.send({ type: 'subscribe' });
+      const refused = await client.next();
+      expect(refused).toMatchObject({ type: 'error', message: expect.stringContaining('too many') });
+      // The filter stayed: the next batch carries Huế only.
+      t.bus.publish(batch([sample('t1-hue', 'hue', { dir: 'up' }), sample('t1-thanh-hoa', 'thanh-hoa', { dir: 'up' })]));
+      const next = await client.next();
+      expect(next.type === 'samples' && next.samples.map((s) => s.province)).toEqual(['hue']);
     } finally {
       await client.close();
     }
