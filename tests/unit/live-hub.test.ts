@@ -28,8 +28,11 @@ class RecordingSocket implements LiveSocket {
   close(): void {
     this.terminate();
   }
-  on(event: string, listener: (arg?: unknown) => void): this {
-    this.#listeners.set(event, [...(this.#listeners.get(event) ?? []), listener]);
+  on(event: 'message', listener: (data: unknown) => void): this;
+  on(event: 'close', listener: () => void): this;
+  on(event: 'error', listener: (err: Error) => void): this;
+  on(event: string, listener: (arg: never) => void): this {
+    this.#listeners.set(event, [...(this.#listeners.get(event) ?? []), listener as (arg?: unknown) => void]);
     return this;
   }
   emit(event: string, arg?: unknown): void {
