@@ -22,6 +22,7 @@ import { Spool, type SpoolFsync } from './spool.ts';
 import { backfillStateFile, ensureRetentionAndRollups, retentionOf, RollupBackfill } from './rollups.ts';
 import type { Registry } from 'prom-client';
 import { StoreMetrics } from './metrics.ts';
+import { redactUrl } from '../../config/secrets.ts';
 
 export interface StoreHealth {
   influxReachable: boolean;
@@ -288,7 +289,7 @@ export class InfluxStore {
   }
 
   private markUnreachable(error: string): void {
-    if (this.failures === 0) this.log.warn({ url: this.settings.url, error }, 'influxdb unreachable, spooling');
+    if (this.failures === 0) this.log.warn({ url: redactUrl(this.settings.url), error }, 'influxdb unreachable, spooling');
     this.reachable = false;
     this.failures += 1;
     this.lastError = error;
@@ -377,7 +378,7 @@ export class InfluxStore {
       await this.influx.writePoints(points.map(toInfluxPoint), { precision: 'ms', database: this.settings.database });
       this.lastWriteOkAtMs = Date.now();
       this.metrics.writeDone('ok', points.length, this.lastWriteOkAtMs - startedAtMs);
-      if (this.failures > 0) this.log.info({ url: this.settings.url, afterFailures: this.failures }, 'influxdb writes succeed again');
+      if (this.failures > 0) this.log.info({ url: redactUrl(this.settings.url), afterFailures: this.failures }, 'influxdb writes succeed again');
       this.failures = 0;
       return 'ok';
     } catch (err) {
