@@ -1,5 +1,6 @@
-// The Analyzer's linkState points through the real InfluxStore into a real influxd.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The Analyzer's linkState points through the real InfluxStore into a real influxd, judged
+// against the real PolicyStore (a policies.yaml seed on a temporary directory).
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,9 +10,9 @@ import { LiveBus } from '../../collector/live-bus.ts';
 import type { LinkSample } from '../../collector/samples.ts';
 import { InfluxStore } from '../../collector/store/influx-store.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
-import type { EffectivePolicy, PolicySource } from '../../server/policies/model.ts';
 import { Analyzer } from '../../server/analysis/analyzer.ts';
 import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
+import { openTempPolicyStore } from '../helpers/policy-store.ts';
 
 const database = 'lanewatch_analyzer';
 let influxd: InfluxdHandle;
@@ -37,16 +38,26 @@ describe('linkState points', () => {
       log,
     });
     await store.start();
-    const policies: PolicySource = {
-      current: () => ({ revision: 1, document: { defaults: {}, tiers: {}, provinces: {}, links: {} } }),
-      effective: (link): EffectivePolicy => ({
-        link, province: 'hue', tier: 1, capacityBps: 1e9, reservationsBps: { docex: 1e8, video: 2e8 }, reservedBps: 3e8,
-        thresholds: { highUtil: 0.8, critUtil: 0.95, dropRatio: 0.001, raiseAfter: 2, clearAfter: 5 }, from: {},
-      }),
-      onChange: () => () => {},
-    };
+    // t1-hue (1 Gbit/s in the example topology): 100 + 200 Mbit/s reserved, a state raised after 2 samples.
+    const policies = await openTempPolicyStore({
+      topology: config.topology,
+      policiesYaml: [
+        'defaults:',
+        '  reservations: { docex: { percent: 10 }, video: { percent: 20 } }',
+        '  thresholds: { highUtil: 0.8, critUtil: 0.95, dropRatio: 0.001, raiseAfter: 3, clearAfter: 5 }',
+        'tiers: {}',
+        'provinces: {}',
+        'links:',
+        '  t1-hue:',
+        '    reservations: { docex: { mbps: 100 }, video: { mbps: 200 } }',
+        '    thresholds: { raiseAfter: 2 }',
+        '',
+      ].join('\n'),
+    });
+    onTestFinished(() => policies.close());
+    expect(policies.store.effective('t1-hue')).toMatchObject({ capacityBps: 1e9, reservedBps: 3e8, thresholds: { raiseAfter: 2 } });
     const bus = new LiveBus();
-    const analyzer = new Analyzer({ config, bus, policies, log, writePoints: (points) => store.writePoints(points) });
+    const analyzer = new Analyzer({ config, bus, policies: policies.store, log, writePoints: (points) => store.writePoints(points) });
     analyzer.start();
     const startMs = Date.now() - 60_000;
     for (let i = 0; i < 3; i += 1) {

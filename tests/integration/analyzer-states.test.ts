@@ -1,7 +1,8 @@
 // The Analyzer on a real LiveBus, fed PollBatches as the collector publishes them (total and
 // per-class samples of both directions): an Internet surge raises warning after raiseAfter
 // samples, critical once protected classes drop, back to ok after clearAfter; a province is
-// the worst of its links; a policy change applies from the next sample; linkState points.
+// the worst of its links; a policy change saved in the real PolicyStore applies from the next
+// sample; linkState points.
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { loadConfig, defaultConfigDir } from '../../config/load.ts';
@@ -9,57 +10,25 @@ import type { LanewatchConfig } from '../../config/schema.ts';
 import { LiveBus } from '../../collector/live-bus.ts';
 import type { Direction, LinkSample, PollBatch } from '../../collector/samples.ts';
 import type { StorePoint } from '../../collector/store/points.ts';
-import type { EffectivePolicy, PolicyDocument, PolicySource, ProtectedClass, Thresholds } from '../../server/policies/model.ts';
 import type { LinkStateChange } from '../../server/analysis/model.ts';
 import { Analyzer } from '../../server/analysis/analyzer.ts';
+import { openTempPolicyStore, type TempPolicyStore } from '../helpers/policy-store.ts';
 
 const M = 1e6;
-const defaults: Thresholds = { highUtil: 0.8, critUtil: 0.95, dropRatio: 0.001, raiseAfter: 3, clearAfter: 5 };
 
 /**
- * A PolicySource built from the contract types alone: per-link percent reservations and
- * threshold overrides, a revision bumped on every change.
+ * The policy every test starts from, as policies.yaml: 10 % docex and 20 % video on every link,
+ * DESIGN §4's thresholds. The real PolicyStore computes each link's effective policy from it.
  */
-class TestPolicies implements PolicySource {
-  readonly #config: LanewatchConfig;
-  readonly #listeners = new Set<(revision: number) => void>();
-  readonly #percent = new Map<string, Record<ProtectedClass, number>>();
-  readonly #thresholds = new Map<string, Partial<Thresholds>>();
-  #revision = 1;
-
-  constructor(config: LanewatchConfig) {
-    this.#config = config;
-  }
-
-  current(): { revision: number; document: PolicyDocument } {
-    return { revision: this.#revision, document: { defaults: { thresholds: defaults }, tiers: {}, provinces: {}, links: {} } };
-  }
-
-  effective(linkId: string, capacityBps?: number): EffectivePolicy | undefined {
-    const link = this.#config.topology.links.find((l) => l.id === linkId);
-    if (!link) return undefined;
-    const c = link.capacityBps ?? capacityBps ?? 0;
-    const pct = this.#percent.get(linkId) ?? { docex: 10, video: 20 };
-    const reservationsBps = { docex: (pct.docex / 100) * c, video: (pct.video / 100) * c };
-    return {
-      link: linkId, province: link.province, tier: link.tier, capacityBps: c, reservationsBps,
-      reservedBps: reservationsBps.docex + reservationsBps.video,
-      thresholds: { ...defaults, ...this.#thresholds.get(linkId) }, from: {},
-    };
-  }
-
-  onChange(listener: (revision: number) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  set(linkId: string, pct: Record<ProtectedClass, number>, thresholds: Partial<Thresholds> = {}): void {
-    this.#percent.set(linkId, pct);
-    this.#thresholds.set(linkId, thresholds);
-    this.#revision += 1;
-    for (const listener of this.#listeners) listener(this.#revision);
-  }
-}
+const policiesYaml = [
+  'defaults:',
+  '  reservations: { docex: { percent: 10 }, video: { percent: 20 } }',
+  '  thresholds: { highUtil: 0.8, critUtil: 0.95, dropRatio: 0.001, raiseAfter: 3, clearAfter: 5 }',
+  'tiers: {}',
+  'provinces: {}',
+  'links: {}',
+  '',
+].join('\n');
 
 interface Traffic {
   totalBps: number;
@@ -104,7 +73,7 @@ const surgeDropping: Traffic = { ...surge, video: { bps: 90 * M, dropBps: 1 * M 
 
 describe('Analyzer', () => {
   let bus: LiveBus;
-  let policies: TestPolicies;
+  let policies: TempPolicyStore;
   let analyzer: Analyzer;
   let points: StorePoint[];
   let changes: LinkStateChange[];
@@ -118,16 +87,16 @@ describe('Analyzer', () => {
   const levelOf = (link: string, dir: Direction = 'down') => analyzer.view().links.find((s) => s.link === link && s.dir === dir)?.level;
   const province = (id: string) => analyzer.view().provinces.find((p) => p.province === id);
 
-  beforeEach(() => {
+  beforeEach(async () => {
     bus = new LiveBus((err) => {
       throw err;
     });
-    policies = new TestPolicies(config);
+    policies = await openTempPolicyStore({ topology: config.topology, policiesYaml });
     points = [];
     changes = [];
     batches = [];
     atMs = 1_700_000_000_000;
-    analyzer = new Analyzer({ config, bus, policies, log: pino({ level: 'silent' }), now: () => atMs, writePoints: (p) => points.push(...p) });
+    analyzer = new Analyzer({ config, bus, policies: policies.store, log: pino({ level: 'silent' }), now: () => atMs, writePoints: (p) => points.push(...p) });
     analyzer.onStateChange((c) => changes.push(c));
     analyzer.onBatchChanges((c) => batches.push(c));
     analyzer.start();
@@ -135,6 +104,7 @@ describe('Analyzer', () => {
 
   afterEach(() => {
     analyzer.stop();
+    policies.close();
   });
 
   it('surge → warning after raiseAfter, critical with protected drops, ok after clearAfter', () => {
@@ -174,7 +144,7 @@ describe('Analyzer', () => {
   it('after a restart, a link with an open episode resumes its level: clean samples resolve it, a squeeze goes on without a new raise', () => {
     analyzer.stop();
     const resumeLevels = new Map([['t1-hue|down', 'critical' as const], ['t1-hue|up', 'warning' as const]]);
-    analyzer = new Analyzer({ config, bus, policies, log: pino({ level: 'silent' }), now: () => atMs, resumeLevels });
+    analyzer = new Analyzer({ config, bus, policies: policies.store, log: pino({ level: 'silent' }), now: () => atMs, resumeLevels });
     analyzer.onStateChange((c) => changes.push(c));
     analyzer.start();
     // Still squeezed downward: no change (the open episode goes on); upward is clean.
@@ -224,13 +194,19 @@ describe('Analyzer', () => {
     });
   });
 
-  it('a policy change applies from the next sample, without restart', () => {
+  it('a policy change applies from the next sample, without restart', async () => {
     // Internet at 650 Mbps, total 850: under the 700 Mbps limit of R = 30 %.
     const busy: Traffic = { totalBps: 850 * M, internetBps: 650 * M, docex: { bps: 80 * M }, video: { bps: 100 * M } };
     publishHue(busy);
     publishHue(busy);
     expect(analyzer.view().links.find((s) => s.link === 't1-hue' && s.dir === 'down')?.last).toMatchObject({ level: 'ok', reservedBps: 300 * M, policyRevision: 1 });
-    policies.set('t1-hue', { docex: 20, video: 20 }, { raiseAfter: 1 });
+    // An engineer saves revision 2: 20 % + 20 % on this link, raised after one sample.
+    const { document } = policies.store.current();
+    const revision = await policies.save({
+      ...document,
+      links: { ...document.links, 't1-hue': { reservations: { docex: { percent: 20 }, video: { percent: 20 } }, thresholds: { raiseAfter: 1 } } },
+    });
+    expect(revision).toBe(2);
     publishHue(busy);
     const last = analyzer.view().links.find((s) => s.link === 't1-hue' && s.dir === 'down')?.last;
     expect(last).toMatchObject({ level: 'warning', reservedBps: 400 * M, encroachBps: 50 * M, policyRevision: 2 });

@@ -1,29 +1,15 @@
-// Drift as a table: the router's reservation of each protected class beside the policy.
-import { describe, expect, it } from 'vitest';
+// Drift as a table: the router's reservation of each protected class beside the policy, the
+// policy read from the real PolicyStore (a policies.yaml seed on a temporary directory).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QosClassMapping } from '../../collector/samples.ts';
-import type { EffectivePolicy, PolicySource } from '../../server/policies/model.ts';
+import type { LinkConfig } from '../../config/schema.ts';
 import { driftOf, driftStatusOf, withinTolerance } from '../../server/analysis/drift.ts';
+import { openTempPolicyStore, type TempPolicyStore } from '../helpers/policy-store.ts';
 
 const M = 1e6;
 
 function mapping(serviceClass: QosClassMapping['serviceClass'], overrides: Partial<QosClassMapping> = {}): QosClassMapping {
   return { device: 'r1', link: 'l1', ifName: 'Gi0/1', dir: 'down', source: 'cisco', className: serviceClass.toUpperCase(), path: serviceClass.toUpperCase(), serviceClass, ...overrides };
-}
-
-/** A PolicySource of fixed reservations: docex 20 %, video 30 % of the link's capacity. */
-function policies(): PolicySource {
-  return {
-    current: () => ({ revision: 1, document: { defaults: {}, tiers: {}, provinces: {}, links: {} } }),
-    effective: (link, capacityBps): EffectivePolicy | undefined => {
-      if (link === 'unknown' || capacityBps === undefined) return undefined;
-      const reservationsBps = { docex: 0.2 * capacityBps, video: 0.3 * capacityBps };
-      return {
-        link, province: 'hue', tier: 2, capacityBps, reservationsBps, reservedBps: 0.5 * capacityBps,
-        thresholds: { highUtil: 0.8, critUtil: 0.95, dropRatio: 0.001, raiseAfter: 3, clearAfter: 5 }, from: {},
-      };
-    },
-    onChange: () => () => {},
-  };
 }
 
 describe('withinTolerance', () => {
@@ -56,7 +42,30 @@ describe('driftStatusOf', () => {
 });
 
 describe('driftOf', () => {
-  const topology = { links: [{ id: 'l1', capacityBps: 100 * M }, { id: 'l2', capacityBps: 10 * M }, { id: 'l3' }] } as unknown as Parameters<typeof driftOf>[2];
+  const link = (id: string, capacityBps?: number): LinkConfig => ({
+    id, tier: 2, province: 'hue', router: 'r1', ifName: `Gi0/${id}`, downIs: 'out', ...(capacityBps === undefined ? {} : { capacityBps }),
+  });
+  // l3 has no configured capacity: its measured one (50 Mbit/s) is passed in.
+  const topology = { provinces: [{ id: 'hue' }], links: [link('l1', 100 * M), link('l2', 10 * M), link('l3')] };
+  // Reservations of 20 % (docex) and 30 % (video) of each link's capacity.
+  let policies: TempPolicyStore;
+  beforeAll(async () => {
+    policies = await openTempPolicyStore({
+      topology,
+      policiesYaml: [
+        'defaults:',
+        '  reservations: { docex: { percent: 20 }, video: { percent: 30 } }',
+        '  thresholds: { highUtil: 0.8, critUtil: 0.95, dropRatio: 0.001, raiseAfter: 3, clearAfter: 5 }',
+        'tiers: {}',
+        'provinces: {}',
+        'links: {}',
+        '',
+      ].join('\n'),
+    });
+  });
+  afterAll(() => {
+    policies?.close();
+  });
 
   it('lists both directions and both protected classes of every link, with the policy beside the router', () => {
     const qos = {
@@ -68,7 +77,7 @@ describe('driftOf', () => {
         mapping('docex', { link: undefined }), // not on a configured link: ignored
       ],
     };
-    const rows = driftOf(qos, policies(), topology, { capacityBps: (link) => (link === 'l3' ? 50 * M : undefined) });
+    const rows = driftOf(qos, policies.store, topology, { capacityBps: (link) => (link === 'l3' ? 50 * M : undefined) });
     expect(rows).toEqual([
       { link: 'l1', dir: 'down', class: 'docex', policyBps: 20 * M, routerBps: 20 * M, status: 'ok' },
       { link: 'l1', dir: 'down', class: 'video', policyBps: 30 * M, routerBps: null, status: 'no-queue' },
@@ -86,7 +95,7 @@ describe('driftOf', () => {
   });
 
   it('filters by link; no QoS view → every row unknown', () => {
-    const rows = driftOf(undefined, policies(), topology, { link: 'l2' });
+    const rows = driftOf(undefined, policies.store, topology, { link: 'l2' });
     expect(rows.map((r) => [r.link, r.status])).toEqual(Array.from({ length: 4 }, () => ['l2', 'unknown']));
   });
 });
