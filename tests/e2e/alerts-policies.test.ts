@@ -1,8 +1,15 @@
 // The issue-5 UI in Debian's Chromium against the whole running system: the national page's
 // 34 province tiles with their states, the alerts page, and the policy editor (a validation
-// problem shown at its path, the diff, a save that makes a new revision, a rollback).
+// problem shown at its path, the diff, a backtest of the draft over yesterday's traffic
+// before saving, a save that makes a new revision, a rollback; a viewer gets no backtest).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import type { Direction, LinkSample, TrafficClass } from '../../collector/samples.ts';
+import { InfluxStore } from '../../collector/store/influx-store.ts';
 import { signedInContext, startSystem, type SystemHandle } from '../helpers/system.ts';
 import { artifactsDir, launchChromium } from '../helpers/browser.ts';
 
@@ -10,8 +17,53 @@ const artifacts = artifactsDir;
 let system: SystemHandle;
 let browser: Browser;
 
+const bucketMs = 300_000;
+/** Yesterday's traffic on Huế's uplink (1 Gbit/s), written before the editor opens. */
+const surgeStartMs = Math.floor((Date.now() - 20 * 3_600_000) / bucketMs) * bucketMs;
+/** Internet 600 Mbit/s for 30 min: above 500 (C − 20 % − 30 %) under both policies. */
+const bothFromMs = surgeStartMs;
+/** Internet 470 Mbit/s for 30 min: inside 500, above the 450 a 35 % video reservation for Huế leaves. */
+const draftOnlyFromMs = surgeStartMs + 90 * 60_000;
+
+/** Writes yesterday's synthetic surges on t1-hue through the real InfluxStore into the system's InfluxDB. */
+async function writeYesterdaysSurges(influxUrl: string): Promise<void> {
+  const spoolDir = mkdtempSync(join(tmpdir(), 'lanewatch-e2e-spool-'));
+  const store = new InfluxStore({
+    influx: { url: influxUrl, database: 'lanewatch', retentionDays: 30, batchSize: 5_000, flushIntervalMs: 100 },
+    spool: { dir: spoolDir, maxBytes: 64 * 1024 * 1024 },
+    log: pino({ level: 'silent' }),
+  });
+  await store.start();
+  const capacityBps = 1e9;
+  const internetAt = (atMs: number): number => {
+    if (atMs >= bothFromMs && atMs < bothFromMs + 30 * 60_000) return 600e6;
+    if (atMs >= draftOnlyFromMs && atMs < draftOnlyFromMs + 30 * 60_000) return 470e6;
+    return 150e6;
+  };
+  for (let atMs = surgeStartMs - 10 * 60_000; atMs < surgeStartMs + 3 * 3_600_000; atMs += 60_000) {
+    const internetBps = internetAt(atMs);
+    const totalBps = internetBps === 150e6 ? 300e6 : 850e6;
+    const dir: Direction = 'down';
+    const sample = (cls: TrafficClass, bitsPerSecond: number, dropBitsPerSecond?: number): LinkSample => ({
+      atMs, intervalMs: 60_000, link: 't1-hue', province: 'hue', tier: 1, dir, class: cls,
+      bitsPerSecond, capacityBps, utilization: bitsPerSecond / capacityBps,
+      ...(dropBitsPerSecond !== undefined ? { dropBitsPerSecond } : {}),
+    });
+    store.write({
+      poll: { atMs, device: 'hn-core-1', province: 'hue', ok: true, latencyMs: 1, varbinds: 1 },
+      links: [sample('total', totalBps), sample('internet', internetBps), sample('docex', 100e6, 0), sample('video', 100e6, 0)],
+      interfaces: [],
+    });
+  }
+  await store.stop();
+  rmSync(spoolDir, { recursive: true, force: true });
+  const health = store.health();
+  if (health.spooledPoints !== 0 || health.droppedPoints !== 0) throw new Error(`yesterday's surges not all written: ${JSON.stringify(health)}`);
+}
+
 beforeAll(async () => {
   system = await startSystem({ intervalMs: 2_000 });
+  await writeYesterdaysSurges(system.influx.url);
   browser = await launchChromium();
 }, 90_000);
 afterAll(async () => {
@@ -118,6 +170,55 @@ describe('issue 5 UI in Chromium', () => {
     expect(await diffRow.textContent()).toContain('35');
     await page.screenshot({ path: `${artifacts}policies-diff-vi.png`, fullPage: true });
 
+    // Before saving: the draft backtested over the last 24 hours on the links it changes (Huế's).
+    const backtest = page.locator('[data-testid="backtest-panel"]');
+    await backtest.locator('[data-testid="backtest-range"][data-range="24h"]').click();
+    const huesLinks = (await system.getAs<{ links: { province: string }[] }>('/api/v1/topology')).links.filter((l) => l.province === 'hue').length;
+    expect(await backtest.locator('[data-testid="backtest-links"]').inputValue()).toBe('changed');
+    expect(await backtest.locator('[data-testid="backtest-links"] option[value="changed"]').textContent()).toContain(`(${huesLinks})`);
+    const run = backtest.locator('[data-testid="backtest-run"]');
+    await expect.poll(() => run.isEnabled(), { timeout: 5_000 }).toBe(true);
+    await run.click();
+    await backtest.locator('[data-testid="backtest-result"]').waitFor({ timeout: 30_000 });
+    const currentList = backtest.locator('[data-testid="backtest-current"]');
+    const draftList = backtest.locator('[data-testid="backtest-draft"]');
+    const episodeAt = (fromMs: number) => `[data-testid="backtest-episode"][data-link="t1-hue"][data-dir="down"][data-from="${fromMs}"]`;
+    // Raised at the third 5-minute bucket of each surge.
+    const both = episodeAt(bothFromMs + 2 * bucketMs);
+    const draftOnly = episodeAt(draftOnlyFromMs + 2 * bucketMs);
+    expect(await currentList.locator(both).getAttribute('data-same')).toBe('true');
+    expect(await draftList.locator(both).getAttribute('data-same')).toBe('true');
+    expect(await draftList.locator(draftOnly).getAttribute('data-same')).toBe('false');
+    expect(await currentList.locator(draftOnly).count()).toBe(0);
+    expect(await draftList.locator(draftOnly).textContent()).toContain('Huế — tier 1');
+    expect(await draftList.locator(draftOnly).getAttribute('data-level')).toBe('warning');
+    expect(await draftList.locator(`${draftOnly} [data-testid="state-badge"]`).textContent()).toContain('Cảnh báo');
+    for (const list of [currentList, draftList]) {
+      const count = Number(await list.getAttribute('data-count'));
+      expect(await list.locator('[data-testid="backtest-episode"]').count()).toBe(count);
+      expect(await list.locator('.count').textContent()).toContain(`${count} đợt cảnh báo`);
+    }
+    const summary = backtest.locator('[data-testid="backtest-summary"]');
+    const onlyDraft = Number(await summary.getAttribute('data-only-draft'));
+    expect(onlyDraft).toBeGreaterThanOrEqual(1);
+    expect(await summary.textContent()).toContain(`Đợt cảnh báo chỉ bản nháp phát: ${onlyDraft}`);
+    await backtest.locator('[data-testid="backtest-diff-link"][data-link="t1-hue"]').waitFor();
+    expect(await backtest.locator('[data-testid="backtest-stale"]').count()).toBe(0);
+    await backtest.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${artifacts}policies-backtest-vi.png`, fullPage: true });
+    // On a 390 px phone the two lists stack and nothing scrolls sideways.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth), { timeout: 5_000 }).toBeLessThanOrEqual(390);
+    const [currentBox, draftBox] = [await currentList.boundingBox(), await draftList.boundingBox()];
+    expect(draftBox!.y).toBeGreaterThan(currentBox!.y + currentBox!.height - 1);
+    await backtest.screenshot({ path: `${artifacts}policies-backtest-390-vi.png` });
+    await page.screenshot({ path: `${artifacts}policies-390-vi.png`, fullPage: true });
+    await page.locator('[data-testid="lang-en"]').click();
+    expect(await draftList.locator('.count').textContent()).toMatch(/\d+ episodes?: \d+ warning, \d+ critical/);
+    await backtest.screenshot({ path: `${artifacts}policies-backtest-390-en.png` });
+    await page.locator('[data-testid="lang-vi"]').click();
+    await page.setViewportSize({ width: 1400, height: 1000 });
+
     const save = page.locator('[data-testid="policy-save"]');
     await expect.poll(() => save.isEnabled(), { timeout: 5_000 }).toBe(true);
     await save.click();
@@ -147,9 +248,30 @@ describe('issue 5 UI in Chromium', () => {
     await expect.poll(() => page.locator('[data-testid="policy-history-row"]').count()).toBe(historyBefore + 2);
     expect(await page.locator('[data-testid="policy-history-row"]').first().textContent()).toContain(String(startRevision));
     await expect.poll(() => videoRow.getAttribute('data-from'), { timeout: 5_000 }).not.toBe('province');
+    // The backtest ran on the draft before it was saved: now the draft has changed, and with
+    // nothing left to change the links to replay are all of them.
+    expect(await backtest.locator('[data-testid="backtest-stale"]').count()).toBe(1);
+    await page.locator('[data-testid="policy-no-changes"]').waitFor({ timeout: 5_000 });
+    expect(await backtest.locator('[data-testid="backtest-links"]').inputValue()).toBe('all');
     await page.locator('[data-testid="lang-en"]').click();
     await page.screenshot({ path: `${artifacts}policies-en.png`, fullPage: true });
     await page.close();
     expect(errors).toEqual([]);
-  }, 60_000);
+  }, 90_000);
+
+  it('a viewer reads the policy without the backtest', async () => {
+    const context = await signedInContext(browser, system, 'viewer', { viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await page.goto(`${system.url}/#/policies`);
+    await page.locator('[data-testid="policy-history-row"]').first().waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid="effective-policy"] tr[data-key="capacity"]').waitFor({ timeout: 10_000 });
+    expect(await page.locator('[data-testid="policy-read-only"]').count()).toBe(1);
+    expect(await page.locator('[data-testid="backtest-panel"]').count()).toBe(0);
+    expect(await page.locator('[data-testid="override-add"]').count()).toBe(0);
+    expect(await page.locator('[data-testid="policy-text"]').getAttribute('readonly')).not.toBeNull();
+    await context.close();
+    expect(errors).toEqual([]);
+  }, 30_000);
 });
