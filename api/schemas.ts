@@ -569,8 +569,10 @@ export const utilizationReportSchema = z.object({
   month: z.string().optional(),
   basis: z.enum(reportBases),
   timeZone: z.string(),
-  /** Where the figures come from: raw samples (or the rollups, when they exist). */
+  /** Where the traffic figures come from: the rollups (with the not-yet-rolled tail from raw samples), or raw samples. */
   source: z.enum(['raw', 'rollup']),
+  /** False when raw link states no longer cover the period: time warning/critical is unknown (null), not zero. */
+  statesAvailable: z.boolean(),
   rows: z.array(reportRowSchema),
   /** Counts over every province; null for a province user (they would reveal the others). */
   national: reportNationalSchema.nullable(),

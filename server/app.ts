@@ -223,6 +223,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     influx,
     scope,
     intervalMs,
+    retention: retentionOf(config.settings.influx),
     ...(deps.policies ? { policies: deps.policies } : {}),
   });
   await app.register(qosRoutes, {

@@ -6,7 +6,7 @@ import type { LinkView, TopologyView } from '../topology-view.ts';
 import { bandOf, nationalCounts, roundUtilization } from './bands.ts';
 import { vietnamTimeZone, type Period } from './period.ts';
 import { classShares } from './shares.ts';
-import type { HourlyClass, HourlyRow, ReportData } from './source.ts';
+import type { HourlyClass, HourlyRow, ReportData, Tier2PercentileRow } from './source.ts';
 import { busyHour, dailyPeaks, percentile, type HourlyValue } from './stats.ts';
 import { suggestCapacity, suggestReservation } from './suggestions.ts';
 
@@ -110,6 +110,30 @@ function busiest(figures: readonly LinkFigures[], basis: ReportBasis): LinkFigur
   return best;
 }
 
+/** A tier-2 link on the report's basis: whether it has data, and its figure (on p95: only at 80 % or over). */
+export interface Tier2Value {
+  link: LinkView;
+  hasData: boolean;
+  value: number | null;
+}
+
+function tier2Values(
+  links: readonly LinkView[],
+  basis: ReportBasis,
+  figuresOf: (link: LinkView) => LinkFigures,
+  p95: ReadonlyMap<string, readonly Tier2PercentileRow[]>,
+): Tier2Value[] {
+  return links.map((link) => {
+    if (basis === 'busyhour') {
+      const value = figuresOf(link).busyHourUtilization;
+      return { link, hasData: value !== null, value };
+    }
+    const rows = p95.get(link.id) ?? [];
+    const highs = rows.map((r) => r.over80).filter((v): v is number => v !== undefined);
+    return { link, hasData: rows.some((r) => r.samples > 0), value: highs.length === 0 ? null : roundUtilization(Math.max(...highs)) };
+  });
+}
+
 export function buildReport(options: BuildReportOptions): UtilizationReport {
   const { topology, data, basis } = options;
   const hourly = indexHourly(data.hourly);
@@ -128,7 +152,9 @@ export function buildReport(options: BuildReportOptions): UtilizationReport {
     entry[row.class] = (entry[row.class] ?? 0) + row.sumBps;
     sums.set(row.link, entry);
   }
-  const states = new Map(data.states.map((row) => [row.province, row]));
+  const states = new Map((data.states ?? []).map((row) => [row.province, row]));
+  const tier2P95 = new Map<string, Tier2PercentileRow[]>();
+  for (const row of data.tier2P95) tier2P95.set(row.link, [...(tier2P95.get(row.link) ?? []), row]);
   const figuresOf = (link: LinkView): LinkFigures =>
     linkFigures(link, hourly.get(link.id)?.get('total') ?? [], p95.get(link.id) ?? new Map());
 
@@ -138,12 +164,16 @@ export function buildReport(options: BuildReportOptions): UtilizationReport {
       links.filter((l) => l.tier === 1).map(figuresOf),
       basis,
     );
-    const tier2 = links.filter((l) => l.tier === 2).map(figuresOf);
-    const tier2Values = tier2.map((f) => ({ f, value: basisValue(f, basis) }));
-    const over80 = tier2Values
-      .filter(({ value }) => bandOf(value) === 'high')
+    const tier2 = tier2Values(
+      links.filter((l) => l.tier === 2),
+      basis,
+      figuresOf,
+      tier2P95,
+    );
+    const over80 = tier2
+      .filter((t) => bandOf(t.value) === 'high')
       .sort((a, b) => (b.value ?? 0) - (a.value ?? 0))
-      .map(({ f, value }) => ({ link: f.link.id, name: f.link.name, utilization: value ?? 0 }));
+      .map((t) => ({ link: t.link.id, name: t.link.name, utilization: t.value ?? 0 }));
     const utilization = uplink === undefined ? null : basisValue(uplink, basis);
     const state = states.get(province.id);
     const capacityBps = uplink?.capacityBps ?? null;
@@ -166,9 +196,9 @@ export function buildReport(options: BuildReportOptions): UtilizationReport {
       utilization,
       band: bandOf(utilization),
       shares: uplink === undefined ? null : classShares(sums.get(uplink.link.id) ?? {}),
-      warningMs: state === undefined || state.observed === 0 ? null : state.warning * options.stateIntervalMs,
-      criticalMs: state === undefined || state.observed === 0 ? null : state.critical * options.stateIntervalMs,
-      tier2: { links: tier2.length, withData: tier2Values.filter(({ value }) => value !== null).length, over80 },
+      warningMs: state === undefined ? null : state.warning * options.stateIntervalMs,
+      criticalMs: state === undefined ? null : state.critical * options.stateIntervalMs,
+      tier2: { links: tier2.length, withData: tier2.filter((t) => t.hasData).length, over80 },
       capacity: suggestCapacity(uplink?.busyHourP95Bps ?? null, capacityBps),
       reservations: { docex: reservation('docex'), video: reservation('video') },
     };
@@ -181,6 +211,7 @@ export function buildReport(options: BuildReportOptions): UtilizationReport {
     basis,
     timeZone: vietnamTimeZone,
     source: data.source,
+    statesAvailable: data.states !== null,
     rows,
     national: options.national ? nationalCounts(rows.map((r) => r.band)) : null,
   };

@@ -1,16 +1,25 @@
 // What the utilization report reads from InfluxDB (InfluxQL), in one place.
 //
-// Today it reads the raw `traffic` and `linkState` points: hourly means for the busy hours,
-// 5-minute means for the period's 95th percentile, sums of class samples for the shares, and
-// per-province worst states per poll interval for the time spent warning and critical.
-// `trafficSource` is the one switch for the rollups (`rollup_1h` / `rollup_5m` means) when they
-// exist: the rest of the report does not change.
+// Sources (collector/store/rollups.ts): the hourly means come from the 1-hour rollup
+// (`rollup_1h`: util_mean, bps_mean, preBps_mean, capacityBps_max), with the hour or two not
+// rolled up yet from raw samples; the 95th percentiles from the 5-minute rollup's means
+// (`rollup_5m`: util_mean; the 1-hour one past its retention); the class shares from the hourly
+// means. A database without the rollup policies, or a period entirely in the not-yet-rolled
+// tail, is read from raw samples the same way (hourly and 5-minute means computed by InfluxDB).
+// Link states (time warning and critical) come from raw `linkState` points, the worst state
+// over the province's links per poll interval, while raw retention still holds the period.
+// `planReport` picks the sources (pure); `readReportData` runs the statements.
 import type { InfluxDB } from 'influx';
 import type { Direction, ServiceClass } from '../../collector/samples.ts';
-import { StorageUnavailableError, influxqlString, unavailableReason } from '../history/query-history.ts';
+import { dayMs, rollupField, type RetentionDays } from '../../collector/store/rollups.ts';
+import { planHistory } from '../history/history-plan.ts';
+import { influxqlString } from '../history/query-history.ts';
+import { fromStorage } from '../history/storage-errors.ts';
+import { bandEdgesPermille } from './bands.ts';
+import { percentileRank } from './stats.ts';
 
-/** What a report is computed from: the raw samples (rollups: not yet). */
-export type ReportSource = 'raw';
+/** What a report's traffic figures were computed from. */
+export type ReportSource = 'raw' | 'rollup';
 
 /** The classes the report needs hourly: the link total and the protected classes. */
 export type HourlyClass = 'total' | 'docex' | 'video';
@@ -37,24 +46,36 @@ export interface PercentileRow {
 export interface ClassSumRow {
   link: string;
   class: ServiceClass;
-  /** Sum of the class's samples (bit/s) over the period. */
+  /** Sum of the class's hourly mean rates over the period (proportional to its bits). */
   sumBps: number;
 }
 
 export interface StateBucketRow {
+  /** A province with at least one state recorded in the period. */
   province: string;
-  /** Intervals with a state, and those whose worst state was warning or critical. */
-  observed: number;
+  /** Poll intervals whose worst state over the province's links was warning, critical. */
   warning: number;
   critical: number;
+}
+
+/** A tier-2 link on the p95 basis: has it data, and its p95 when that is 80 % or over. */
+export interface Tier2PercentileRow {
+  link: string;
+  dir: Direction;
+  samples: number;
+  /** Set only when the p95 is in the band "80 % and over" (the others need no figure). */
+  over80?: number;
 }
 
 export interface ReportData {
   source: ReportSource;
   hourly: HourlyRow[];
   p95: PercentileRow[];
+  /** On the p95 basis only: the tier-2 links' sample counts and p95s at 80 % or over. */
+  tier2P95: Tier2PercentileRow[];
   classSums: ClassSumRow[];
-  states: StateBucketRow[];
+  /** Null when raw retention no longer holds the period's start (states unknown, not zero). */
+  states: StateBucketRow[] | null;
 }
 
 export interface ReportDataQuery {
@@ -65,21 +86,195 @@ export interface ReportDataQuery {
   province?: string;
   /** The poll interval: the unit of time spent in a state. */
   stateIntervalMs: number;
+  nowMs: number;
+  retention: RetentionDays;
 }
 
-/** The measurement and mean expression for a resolution: the switch to the rollups. */
-export function trafficSource(resolution: '1h' | '5m'): { source: ReportSource; from: string; groupBy: string; mean: (field: string) => string } {
-  return { source: 'raw', from: '"traffic"', groupBy: `time(${resolution})`, mean: (field) => `mean("${field}")` };
+const hourMs = 3_600_000;
+const fiveMinutesMs = 300_000;
+
+/** Where one kind of aggregate comes from: a rollup policy up to `rawFromMs`, raw samples from there. */
+export interface SourceSpan {
+  /** The rollup's retention policy; undefined: raw samples only. */
+  rollup?: string;
+  /** Raw samples from here to the period's end (the period's end: none; its start: raw only). */
+  rawFromMs: number;
 }
 
-async function fromStorage<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    const reason = unavailableReason(err);
-    if (reason !== undefined) throw new StorageUnavailableError(reason, { cause: err });
-    throw err;
+export interface ReportPlan {
+  source: ReportSource;
+  hourly: SourceSpan;
+  /** The 5-minute means the percentiles are taken over (the 1-hour rollup once the 5-minute one expired). */
+  fine: SourceSpan;
+  states: boolean;
+}
+
+/** Pure: the sources of a report over [fromMs, toMs). */
+export function planReport(q: Pick<ReportDataQuery, 'fromMs' | 'toMs' | 'nowMs' | 'retention' | 'stateIntervalMs'>): ReportPlan {
+  const span = (stepMs: number): SourceSpan => {
+    const plan = planHistory({
+      fromMs: q.fromMs,
+      toMs: q.toMs - 1,
+      nowMs: q.nowMs,
+      maxPoints: Number.MAX_SAFE_INTEGER,
+      stepMs,
+      retention: q.retention,
+      rawIntervalMs: q.stateIntervalMs,
+    });
+    if (!plan.rollup) return { rawFromMs: q.fromMs };
+    return { rollup: plan.rollup.retentionPolicy, rawFromMs: Math.min(q.toMs, plan.rawTailFromMs ?? q.toMs) };
+  };
+  const hourly = span(hourMs);
+  return {
+    source: hourly.rollup === undefined ? 'raw' : 'rollup',
+    hourly,
+    fine: span(fiveMinutesMs),
+    states: q.fromMs >= q.nowMs - q.retention.rawDays * dayMs,
+  };
+}
+
+/** Pure: a plan that reads raw samples only (a database whose rollup policies are missing). */
+export function rawPlan(plan: ReportPlan, fromMs: number): ReportPlan {
+  return { ...plan, source: 'raw', hourly: { rawFromMs: fromMs }, fine: { rawFromMs: fromMs } };
+}
+
+/**
+ * A utilization just under the lowest one banded "80 % and over" (79.95 % rounds up to 80.0 %):
+ * links whose p95 reaches it are candidates, and bandOf decides on their exact p95.
+ */
+export const over80FromUtilization = (bandEdgesPermille.high - 0.6) / 1000;
+
+function timeRange(fromMs: number, toMs: number): string {
+  return `time >= ${Math.floor(fromMs)}ms AND time < ${Math.floor(toMs)}ms`;
+}
+
+function provinceClause(q: Pick<ReportDataQuery, 'province'>): string {
+  return q.province === undefined ? '' : ` AND "province" = ${influxqlString(q.province)}`;
+}
+
+const q = (name: string) => `"${name}"`;
+
+/** Hourly means of `fields` (raw field names) over one part of the period, from a rollup or raw samples. */
+function hourlySelect(
+  part: { rollup?: string; fromMs: number; toMs: number },
+  select: readonly { field: string; as: string; aggregate: 'mean' | 'max' }[],
+  where: string,
+  groupBy: string,
+): string {
+  const columns = select.map(({ field, as, aggregate }) =>
+    part.rollup === undefined
+      ? `${aggregate}(${q(field)}) AS ${q(as)}`
+      : `${aggregate}(${q(rollupField(field, aggregate))}) AS ${q(as)}`,
+  );
+  const from = part.rollup === undefined ? q('traffic') : `${q(part.rollup)}.${q('traffic')}`;
+  return `SELECT ${columns.join(', ')} FROM ${from} WHERE ${timeRange(part.fromMs, part.toMs)}${where} GROUP BY time(1h), ${groupBy} fill(none)`;
+}
+
+/** The 5-minute mean utilizations of one tier's totals, as a FROM source with its WHERE. */
+function fineSource(span: SourceSpan, q0: ReportDataQuery, tier: '1' | '2'): { from: string; where: string; toMs: number } {
+  const tags = `"tier" = '${tier}' AND "class" = 'total'${provinceClause(q0)}`;
+  const field = rollupField('util', 'mean');
+  if (span.rollup !== undefined) {
+    // The not-yet-rolled tail (minutes) is left out of the percentiles.
+    return {
+      from: `${q(span.rollup)}.${q('traffic')}`,
+      where: `${timeRange(q0.fromMs, span.rawFromMs)} AND ${tags}`,
+      toMs: span.rawFromMs,
+    };
   }
+  const inner =
+    `SELECT mean("util") AS ${q(field)} FROM "traffic" WHERE ${timeRange(q0.fromMs, q0.toMs)} AND ${tags} ` +
+    `GROUP BY time(5m), "link", "dir" fill(none)`;
+  return { from: `(${inner})`, where: timeRange(q0.fromMs, q0.toMs), toMs: q0.toMs };
+}
+
+/** What each statement reads (exported for the tests and the README). */
+export interface ReportStatements {
+  /** Tier-1 uplinks: hourly means of the total (rollup part, raw tail). */
+  uplinkHourly: string[];
+  /** Tier-1 uplinks: hourly means of the protected classes (sent and offered). */
+  classHourly: string[];
+  /** Tier-1 uplinks: the 95th percentile of the 5-minute means, per direction. */
+  uplinkP95: string;
+  /** Busy-hour basis: tier-2 hourly means. P95 basis: tier-2 counts of 5-minute means, all and at 80 % or over. */
+  tier2: string[];
+  classSums: string[];
+  /** Provinces with any state recorded, then intervals whose worst state was warning, critical; none without raw states. */
+  states: string[];
+}
+
+/**
+ * The InfluxQL of one report. Each statement names one tier and class set and only the fields
+ * it needs, with no OR between tag sets: on InfluxDB 1.6 every extra field read and every OR
+ * costs a scan.
+ */
+export function reportStatements(q0: ReportDataQuery, plan: ReportPlan, basis: 'busyhour' | 'p95'): ReportStatements {
+  const province = provinceClause(q0);
+  const parts = [
+    ...(plan.hourly.rollup !== undefined && plan.hourly.rawFromMs > q0.fromMs
+      ? [{ rollup: plan.hourly.rollup, fromMs: q0.fromMs, toMs: plan.hourly.rawFromMs }]
+      : []),
+    ...(plan.hourly.rawFromMs < q0.toMs ? [{ fromMs: plan.hourly.rawFromMs, toMs: q0.toMs }] : []),
+  ];
+  const uplinkTotal = ` AND "tier" = '1' AND "class" = 'total'${province}`;
+  const fine1 = fineSource(plan.fine, q0, '1');
+  const fine2 = fineSource(plan.fine, q0, '2');
+  const util = q(rollupField('util', 'mean'));
+  const bucketMs = Math.max(1_000, Math.round(q0.stateIntervalMs));
+  const stateWhere = `${timeRange(q0.fromMs, q0.toMs)}${province}`;
+  // Only the intervals with a warning or critical sample: several times faster than every state's max.
+  const worst = (level: 1 | 2) =>
+    `SELECT count("m") AS "n" FROM (SELECT max("state") AS "m" FROM "linkState" WHERE ${stateWhere} AND "state" >= 1 ` +
+    `GROUP BY time(${bucketMs}ms), "province" fill(none)) WHERE "m" = ${level} GROUP BY "province"`;
+  return {
+    uplinkHourly: parts.map((part) =>
+      hourlySelect(
+        part,
+        [
+          { field: 'util', as: 'util', aggregate: 'mean' },
+          { field: 'bps', as: 'bps', aggregate: 'mean' },
+          { field: 'capacityBps', as: 'capacityBps', aggregate: 'max' },
+        ],
+        uplinkTotal,
+        '"link", "dir"',
+      ),
+    ),
+    classHourly: parts.map((part) =>
+      hourlySelect(
+        part,
+        [
+          { field: 'bps', as: 'bps', aggregate: 'mean' },
+          { field: 'preBps', as: 'preBps', aggregate: 'mean' },
+        ],
+        ` AND "tier" = '1' AND ("class" = 'docex' OR "class" = 'video')${province}`,
+        '"link", "dir", "class"',
+      ),
+    ),
+    uplinkP95: `SELECT percentile(${util}, 95) AS "p95" FROM ${fine1.from} WHERE ${fine1.where} GROUP BY "link", "dir"`,
+    tier2:
+      basis === 'busyhour'
+        ? parts.map((part) =>
+            hourlySelect(part, [{ field: 'util', as: 'util', aggregate: 'mean' }], ` AND "tier" = '2' AND "class" = 'total'${province}`, '"link", "dir"'),
+          )
+        : [
+            `SELECT count(${util}) AS "n" FROM ${fine2.from} WHERE ${fine2.where} GROUP BY "link", "dir"`,
+            `SELECT count(${util}) AS "n" FROM ${fine2.from} WHERE ${fine2.where} AND ${util} >= ${over80FromUtilization} GROUP BY "link", "dir"`,
+          ],
+    classSums: parts.map((part) =>
+      hourlySelect(part, [{ field: 'bps', as: 'bps', aggregate: 'mean' }], ` AND "tier" = '1' AND "class" != 'total'${province}`, '"link", "class"'),
+    ),
+    states: plan.states
+      ? [`SELECT last("state") AS "n" FROM "linkState" WHERE ${stateWhere} GROUP BY "province"`, worst(1), worst(2)]
+      : [],
+  };
+}
+
+/** The exact p95 of the tier-2 links whose counts put it at 80 % or over. */
+function tier2PercentileStatement(q0: ReportDataQuery, plan: ReportPlan, links: readonly string[]): string {
+  const fine2 = fineSource(plan.fine, q0, '2');
+  const util = q(rollupField('util', 'mean'));
+  const only = links.map((link) => `"link" = ${influxqlString(link)}`).join(' OR ');
+  return `SELECT percentile(${util}, 95) AS "p95" FROM ${fine2.from} WHERE ${fine2.where} AND (${only}) GROUP BY "link", "dir"`;
 }
 
 type Row = Record<string, unknown>;
@@ -108,111 +303,141 @@ function direction(value: unknown): Direction | null {
 const hourlyClasses: ReadonlySet<string> = new Set<HourlyClass>(['total', 'docex', 'video']);
 const serviceClasses: ReadonlySet<string> = new Set<ServiceClass>(['internet', 'docex', 'video', 'other']);
 
-function timeRange(q: ReportDataQuery): string {
-  return `time >= ${Math.floor(q.fromMs)}ms AND time < ${Math.floor(q.toMs)}ms`;
-}
-
-function provinceClause(q: ReportDataQuery): string {
-  return q.province === undefined ? '' : ` AND "province" = ${influxqlString(q.province)}`;
-}
-
-/** The InfluxQL statements of one report (exported for the tests and the README). */
-export function reportStatements(q: ReportDataQuery): { hourly: string; p95: string; classSums: string; states: string[] } {
-  const where = `${timeRange(q)}${provinceClause(q)}`;
-  const hourly = trafficSource('1h');
-  const fine = trafficSource('5m');
-  const bucketMs = Math.max(1_000, Math.round(q.stateIntervalMs));
-  const worst = `SELECT max("state") AS "m" FROM "linkState" WHERE ${where} GROUP BY time(${bucketMs}ms), "province" fill(none)`;
-  return {
-    // Tier-1 uplinks: total and the protected classes; tier-2 links: total only.
-    hourly:
-      `SELECT ${hourly.mean('util')} AS "util", ${hourly.mean('bps')} AS "bps", ${hourly.mean('preBps')} AS "preBps", ` +
-      `max("capacityBps") AS "capacityBps" FROM ${hourly.from} WHERE ${where} AND ` +
-      `(("tier" = '1' AND ("class" = 'total' OR "class" = 'docex' OR "class" = 'video')) OR ("tier" = '2' AND "class" = 'total')) ` +
-      `GROUP BY ${hourly.groupBy}, "link", "dir", "class" fill(none)`,
-    p95:
-      `SELECT percentile("u", 95) AS "p95" FROM (SELECT ${fine.mean('util')} AS "u" FROM ${fine.from} ` +
-      `WHERE ${where} AND "class" = 'total' GROUP BY ${fine.groupBy}, "link", "dir" fill(none)) GROUP BY "link", "dir"`,
-    classSums:
-      `SELECT sum("bps") AS "sum" FROM "traffic" WHERE ${where} AND "tier" = '1' AND "class" != 'total' GROUP BY "link", "class"`,
-    states: [
-      `SELECT count("m") AS "n" FROM (${worst}) GROUP BY "province"`,
-      `SELECT count("m") AS "n" FROM (${worst}) WHERE "m" = 1 GROUP BY "province"`,
-      `SELECT count("m") AS "n" FROM (${worst}) WHERE "m" = 2 GROUP BY "province"`,
-    ],
-  };
-}
-
-function hourlyRow(row: Row): HourlyRow | undefined {
-  const link = text(row['link']);
-  const dir = direction(row['dir']);
-  const cls = row['class'];
-  const hourStartMs = timeMs(row['time']);
-  if (link === null || dir === null || typeof cls !== 'string' || !hourlyClasses.has(cls) || hourStartMs === null) return undefined;
-  return {
-    link,
-    dir,
-    class: cls as HourlyClass,
-    hourStartMs,
-    utilization: finite(row['util']),
-    bitsPerSecond: finite(row['bps']),
-    offeredBitsPerSecond: finite(row['preBps']),
-    capacityBps: finite(row['capacityBps']),
-  };
-}
-
-function countsByProvince(rows: readonly Row[]): Map<string, number> {
-  const out = new Map<string, number>();
+function hourlyRows(rows: readonly Row[]): HourlyRow[] {
+  const out: HourlyRow[] = [];
   for (const row of rows) {
-    const province = text(row['province']);
-    const n = finite(row['n']);
-    if (province !== null && n !== null) out.set(province, n);
+    const link = text(row['link']);
+    const dir = direction(row['dir']);
+    // The totals' statements group by link and direction only.
+    const cls = row['class'] ?? 'total';
+    const hourStartMs = timeMs(row['time']);
+    if (link === null || dir === null || typeof cls !== 'string' || !hourlyClasses.has(cls) || hourStartMs === null) continue;
+    out.push({
+      link,
+      dir,
+      class: cls as HourlyClass,
+      hourStartMs,
+      utilization: finite(row['util']),
+      bitsPerSecond: finite(row['bps']),
+      offeredBitsPerSecond: finite(row['preBps']),
+      capacityBps: finite(row['capacityBps']),
+    });
   }
   return out;
 }
 
-/**
- * Everything one report needs, read with the client's default database. Throws
- * StorageUnavailableError when InfluxDB cannot answer.
- */
-export async function readReportData(influx: InfluxDB, q: ReportDataQuery): Promise<ReportData> {
-  const statements = reportStatements(q);
-  const query = (sql: string) => fromStorage(() => influx.query<Row>(sql));
-  const [hourlyRows, p95Rows, sumRows, observedRows, warningRows, criticalRows] = await Promise.all([
-    query(statements.hourly),
-    query(statements.p95),
-    query(statements.classSums),
-    ...statements.states.map(query),
-  ]);
-  const hourly: HourlyRow[] = [];
-  for (const row of hourlyRows) {
-    const parsed = hourlyRow(row);
-    if (parsed) hourly.push(parsed);
-  }
-  const p95: PercentileRow[] = [];
-  for (const row of p95Rows) {
+function percentileRows(rows: readonly Row[]): PercentileRow[] {
+  const out: PercentileRow[] = [];
+  for (const row of rows) {
     const link = text(row['link']);
     const dir = direction(row['dir']);
     const utilization = finite(row['p95']);
-    if (link !== null && dir !== null && utilization !== null) p95.push({ link, dir, utilization });
+    if (link !== null && dir !== null && utilization !== null) out.push({ link, dir, utilization });
   }
-  const classSums: ClassSumRow[] = [];
-  for (const row of sumRows) {
-    const link = text(row['link']);
-    const cls = row['class'];
-    const sumBps = finite(row['sum']);
-    if (link !== null && typeof cls === 'string' && serviceClasses.has(cls) && sumBps !== null) {
-      classSums.push({ link, class: cls as ServiceClass, sumBps });
+  return out;
+}
+
+function countsBy(rows: readonly Row[], key: (row: Row) => string | null): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const row of rows) {
+    const k = key(row);
+    const n = finite(row['n']);
+    if (k !== null && n !== null) out.set(k, n);
+  }
+  return out;
+}
+
+const linkDirKey = (row: Row): string | null => {
+  const link = text(row['link']);
+  const dir = direction(row['dir']);
+  return link === null || dir === null ? null : `${link}\u0000${dir}`;
+};
+
+/**
+ * Pure: whether the 95th percentile of `samples` values is at or above a threshold when `atOrAbove`
+ * of them are: sorted ascending, those fill the top ranks, so the p95's rank must be among them.
+ */
+export function percentileReaches(samples: number, atOrAbove: number): boolean {
+  if (samples <= 0 || atOrAbove <= 0) return false;
+  return percentileRank(samples, 95) >= samples - atOrAbove + 1;
+}
+
+function isMissingPolicy(err: unknown): boolean {
+  return err instanceof Error && /retention policy not found/i.test(err.message);
+}
+
+async function run(influx: InfluxDB, sql: string): Promise<Row[]> {
+  return fromStorage(() => influx.query<Row>(sql));
+}
+
+async function readPlanned(influx: InfluxDB, q0: ReportDataQuery, plan: ReportPlan, basis: 'busyhour' | 'p95'): Promise<ReportData> {
+  const st = reportStatements(q0, plan, basis);
+  const all = (sqls: readonly string[]) => Promise.all(sqls.map((sql) => run(influx, sql))).then((parts) => parts.flat());
+  const [uplinkHourly, classHourly, uplinkP95, tier2, sums, states] = await Promise.all([
+    all(st.uplinkHourly),
+    all(st.classHourly),
+    run(influx, st.uplinkP95),
+    Promise.all(st.tier2.map((sql) => run(influx, sql))),
+    all(st.classSums),
+    Promise.all(st.states.map((sql) => run(influx, sql))),
+  ]);
+  const hourly = [...hourlyRows(uplinkHourly), ...hourlyRows(classHourly), ...(basis === 'busyhour' ? hourlyRows(tier2.flat()) : [])];
+  const tier2P95: Tier2PercentileRow[] = [];
+  if (basis === 'p95') {
+    const samples = countsBy(tier2[0] ?? [], linkDirKey);
+    const high = countsBy(tier2[1] ?? [], linkDirKey);
+    const candidates = new Set<string>();
+    for (const [key, n] of samples) if (percentileReaches(n, high.get(key) ?? 0)) candidates.add(key.split('\u0000')[0] ?? '');
+    const exact = new Map<string, number>();
+    if (candidates.size > 0) {
+      for (const row of percentileRows(await run(influx, tier2PercentileStatement(q0, plan, [...candidates])))) {
+        exact.set(`${row.link}\u0000${row.dir}`, row.utilization);
+      }
+    }
+    for (const [key, n] of samples) {
+      const [link = '', dir = 'down'] = key.split('\u0000');
+      const row: Tier2PercentileRow = { link, dir: dir === 'up' ? 'up' : 'down', samples: n };
+      const p95 = exact.get(key);
+      if (p95 !== undefined && p95 >= over80FromUtilization) row.over80 = p95;
+      tier2P95.push(row);
     }
   }
-  const observed = countsByProvince(observedRows ?? []);
-  const warning = countsByProvince(warningRows ?? []);
-  const critical = countsByProvince(criticalRows ?? []);
-  const states: StateBucketRow[] = [...observed].map(([province, n]) => ({
-    province,
-    observed: n,
-    warning: warning.get(province) ?? 0,
-    critical: critical.get(province) ?? 0,
-  }));
-  return { source: trafficSource('1h').source, hourly, p95, classSums, states };
+  const classSums = new Map<string, ClassSumRow>();
+  for (const row of sums) {
+    const link = text(row['link']);
+    const cls = row['class'];
+    const bps = finite(row['bps']);
+    if (link === null || typeof cls !== 'string' || !serviceClasses.has(cls) || bps === null) continue;
+    const key = `${link}\u0000${cls}`;
+    const entry = classSums.get(key) ?? { link, class: cls as ServiceClass, sumBps: 0 };
+    entry.sumBps += bps;
+    classSums.set(key, entry);
+  }
+  let stateRows: StateBucketRow[] | null = null;
+  if (plan.states) {
+    const byProvince = (row: Row) => text(row['province']);
+    const warning = countsBy(states[1] ?? [], byProvince);
+    const critical = countsBy(states[2] ?? [], byProvince);
+    stateRows = [];
+    for (const row of states[0] ?? []) {
+      const province = text(row['province']);
+      if (province !== null) stateRows.push({ province, warning: warning.get(province) ?? 0, critical: critical.get(province) ?? 0 });
+    }
+  }
+  return { source: plan.source, hourly, p95: percentileRows(uplinkP95), tier2P95, classSums: [...classSums.values()], states: stateRows };
+}
+
+/**
+ * Everything one report needs (tier-2 links on `basis` only), read with the client's default
+ * database. A database without the rollup policies is read from raw samples. Throws
+ * StorageUnavailableError when InfluxDB cannot answer.
+ */
+export async function readReportData(influx: InfluxDB, q0: ReportDataQuery, basis: 'busyhour' | 'p95'): Promise<ReportData> {
+  const plan = planReport(q0);
+  try {
+    return await readPlanned(influx, q0, plan, basis);
+  } catch (err) {
+    if (plan.source === 'raw' || !isMissingPolicy(err)) throw err;
+    return readPlanned(influx, q0, rawPlan(plan, q0.fromMs), basis);
+  }
 }

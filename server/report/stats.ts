@@ -17,8 +17,12 @@ export function percentile(values: readonly number[], p: number): number | null 
   if (!(p > 0 && p <= 100)) throw new RangeError(`percentile: p must be in (0, 100], got ${p}`);
   const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   if (sorted.length === 0) return null;
-  const rank = Math.min(sorted.length, Math.max(1, Math.floor((sorted.length * p) / 100 + 0.5)));
-  return sorted[rank - 1] ?? null;
+  return sorted[percentileRank(sorted.length, p) - 1] ?? null;
+}
+
+/** The 1-based rank of the p-th percentile among n ≥ 1 sorted values (see `percentile`). */
+export function percentileRank(n: number, p: number): number {
+  return Math.min(n, Math.max(1, Math.floor((n * p) / 100 + 0.5)));
 }
 
 /** The mean of the finite values, or null when there are none. */

@@ -79,10 +79,15 @@ const data: ReportData = {
   p95: [
     { link: 't1-hue', dir: 'down', utilization: 0.42 },
     { link: 't1-hue', dir: 'up', utilization: 0.21 },
-    { link: 't2-hue-a', dir: 'down', utilization: 0.5 },
-    { link: 't2-hue-b', dir: 'down', utilization: 0.81 },
     { link: 't1-lai-chau', dir: 'down', utilization: 0.7 },
     { link: 't1b-lai-chau', dir: 'down', utilization: 0.2 },
+  ],
+  // On the p95 basis: samples of each tier-2 link, its p95 only when at 80 % or over.
+  tier2P95: [
+    { link: 't2-hue-a', dir: 'down', samples: 1_008 },
+    { link: 't2-hue-a', dir: 'up', samples: 1_008 },
+    { link: 't2-hue-b', dir: 'down', samples: 1_008, over80: 0.81 },
+    { link: 't2-hue-b', dir: 'up', samples: 1_008 },
   ],
   classSums: [
     { link: 't1-hue', class: 'internet', sumBps: 600 },
@@ -91,8 +96,8 @@ const data: ReportData = {
     { link: 't1-hue', class: 'other', sumBps: 50 },
   ],
   states: [
-    { province: 'hue', observed: 10_080, warning: 90, critical: 15 },
-    { province: 'lai-chau', observed: 10_080, warning: 0, critical: 0 },
+    { province: 'hue', warning: 90, critical: 15 },
+    { province: 'lai-chau', warning: 0, critical: 0 },
   ],
 };
 
@@ -110,7 +115,7 @@ describe('buildReport', () => {
     const report = buildReport(base);
     expect(report.rows.map((r) => r.province)).toEqual(['hue', 'lai-chau', 'ca-mau']);
     expect(report.national).toEqual({ provinces: 3, low: 1, mid: 1, high: 0, none: 1 });
-    expect(report).toMatchObject({ fromMs: day0, toMs: at(7, 0), basis: 'busyhour', timeZone: 'Asia/Ho_Chi_Minh', source: 'raw' });
+    expect(report).toMatchObject({ fromMs: day0, toMs: at(7, 0), basis: 'busyhour', timeZone: 'Asia/Ho_Chi_Minh', source: 'raw', statesAvailable: true });
     expect(report.month).toBeUndefined();
   });
 
@@ -177,7 +182,7 @@ describe('buildReport', () => {
   });
 
   it('an uplink configured but silent: band none, no figures', () => {
-    const empty: ReportData = { source: 'raw', hourly: [], p95: [], classSums: [], states: [] };
+    const empty: ReportData = { source: 'raw', hourly: [], p95: [], tier2P95: [], classSums: [], states: [] };
     const report = buildReport({ ...base, data: empty });
     expect(report.rows[0]).toMatchObject({
       uplink: { link: 't1-hue', capacityBps: 1 * G },
@@ -211,6 +216,16 @@ describe('buildReport', () => {
     const report = buildReport({ ...base, topology: own, national: false });
     expect(report.rows.map((r) => r.province)).toEqual(['hue']);
     expect(report.national).toBeNull();
+  });
+
+  it('raw states no longer held: time warning and critical unknown (null), not zero', () => {
+    const report = buildReport({ ...base, data: { ...data, states: null } });
+    expect(report.statesAvailable).toBe(false);
+    expect(report.rows.map((r) => [r.warningMs, r.criticalMs])).toEqual([
+      [null, null],
+      [null, null],
+      [null, null],
+    ]);
   });
 
   it('keeps the month of a month period', () => {

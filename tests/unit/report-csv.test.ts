@@ -52,7 +52,8 @@ const report: UtilizationReport = {
   month: '2026-10',
   basis: 'busyhour',
   timeZone: 'Asia/Ho_Chi_Minh',
-  source: 'raw',
+  source: 'rollup',
+  statesAvailable: true,
   rows: [row, empty],
   national: { provinces: 2, low: 0, mid: 0, high: 1, none: 1 },
 };
