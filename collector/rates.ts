@@ -28,6 +28,9 @@
 
 export type CounterBits = 32 | 64;
 
+/** How many intervals of missed polls are bridged before a device's readings start fresh. */
+export const MAX_GAP_INTERVALS = 3;
+
 export const COUNTER32_MODULUS = 1n << 32n;
 /** sysUpTime (TimeTicks, centiseconds) is an unsigned 32-bit value. */
 export const TIMETICKS_MODULUS = 2 ** 32;

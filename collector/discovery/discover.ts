@@ -13,9 +13,10 @@ import { ifNamesOf, INTERFACE_COLUMNS, joinInterfaces } from './interfaces.ts';
 import { JUNIPER_ANCHOR_COLUMNS, JUNIPER_DETAIL_COLUMNS, joinJuniperCos } from './juniper-cos.ts';
 import { compareClasses, type DeviceDiscovery, type QosClass, type QosVendor } from './model.ts';
 import { hasAnyColumn, textOf } from './rows.ts';
+import { SNMPV2_MIB } from '../snmp/if-mib.ts';
 
-const SYS_DESCR = '1.3.6.1.2.1.1.1.0';
-const SYS_OBJECT_ID = '1.3.6.1.2.1.1.2.0';
+const SYS_DESCR = SNMPV2_MIB.sysDescr;
+const SYS_OBJECT_ID = SNMPV2_MIB.sysObjectID;
 
 /** Either an open session (the caller closes it) or an address and credentials (we do). */
 export type DiscoveryTarget =

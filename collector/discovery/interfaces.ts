@@ -2,20 +2,21 @@
 // read is an interface; ifName is optional (Huawei NE8000 has HC rows without a name).
 import type { Rows } from '../snmp/index.ts';
 import type { DiscoveredInterface } from './model.ts';
+import { DISCOVERY_COLUMNS, IF_MIB } from '../snmp/if-mib.ts';
 import { numberOf, numericArcs, textOf } from './rows.ts';
 
-const IFX = '1.3.6.1.2.1.31.1.1.1';
+/** The ifXTable columns discovery reads, by name (from the one IF-MIB table). */
 export const IF_COLUMNS = {
-  ifName: `${IFX}.1`,
-  ifHCInOctets: `${IFX}.6`,
-  ifHCOutOctets: `${IFX}.10`,
-  ifHighSpeed: `${IFX}.15`,
-  ifAlias: `${IFX}.18`,
-  ifCounterDiscontinuityTime: `${IFX}.19`,
+  ifName: IF_MIB.ifName,
+  ifHCInOctets: IF_MIB.ifHCInOctets,
+  ifHCOutOctets: IF_MIB.ifHCOutOctets,
+  ifHighSpeed: IF_MIB.ifHighSpeed,
+  ifAlias: IF_MIB.ifAlias,
+  ifCounterDiscontinuityTime: IF_MIB.ifCounterDiscontinuityTime,
 } as const;
 
 /** The ifXTable columns discovery reads. */
-export const INTERFACE_COLUMNS: readonly string[] = Object.values(IF_COLUMNS);
+export const INTERFACE_COLUMNS: readonly string[] = DISCOVERY_COLUMNS;
 
 export function joinInterfaces(rows: Rows): DiscoveredInterface[] {
   const out: DiscoveredInterface[] = [];
