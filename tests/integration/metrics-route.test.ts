@@ -68,16 +68,16 @@ describe('GET /metrics', () => {
     expect(res.statusCode).toBe(403);
   });
 
-  it.each([
-    ['viewer', 200],
-    ['engineer', 200],
-    ['admin', 200],
-    ['bac-ninh', 403],
-  ])('signed in as %s from another address: %i', async (user, status) => {
+  it.each(['viewer', 'engineer', 'admin'])('signed in as %s from another address: 200 and the metrics', async (user) => {
     const res = await t.as(user)({ method: 'GET', url: '/metrics', remoteAddress: denied });
-    expect(res.statusCode, res.body).toBe(status);
-    if (status === 200) expect(parsePrometheusText(res.body).has('lanewatch_live_clients')).toBe(true);
-    else expect(res.json()).toMatchObject({ statusCode: 403, error: 'Forbidden', message: expect.stringContaining('the province role') });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(parsePrometheusText(res.body).has('lanewatch_live_clients')).toBe(true);
+  });
+
+  it('signed in as a province user from another address: 403 naming the province role', async () => {
+    const res = await t.as('bac-ninh')({ method: 'GET', url: '/metrics', remoteAddress: denied });
+    expect(res.statusCode, res.body).toBe(403);
+    expect(res.json()).toMatchObject({ statusCode: 403, error: 'Forbidden', message: expect.stringContaining('the province role') });
   });
 
   it('a province user from an allowed address reads it like anyone there', async () => {

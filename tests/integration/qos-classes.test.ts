@@ -86,25 +86,42 @@ function expectClose(measured: number | undefined, truth: number, what: string):
 
 const classSamples = (batch: PollBatch): LinkSample[] => batch.links.filter((s) => s.class !== 'total');
 
-/** Compares every class sample with the engine over [fromMs, toMs]; returns the total drop rate seen. */
-function compareWithTruth(samples: LinkSample[], fromMs: number, toMs: number, withDrops: boolean): number {
-  let drops = 0;
+/** The service class of a class sample; a total sample here is a mistake of the test. */
+function classOf(s: LinkSample): Exclude<LinkSample['class'], 'total'> {
+  if (s.class === 'total') throw new Error(`${s.link} ${s.dir}: a total sample where class samples were expected`);
+  return s.class;
+}
+
+/** Compares every class sample's post-policy rate and utilization with the engine over [fromMs, toMs]. */
+function compareSentWithTruth(samples: LinkSample[], fromMs: number, toMs: number): void {
+  expect(samples.length).toBeGreaterThan(0);
   for (const s of samples) {
-    if (s.class === 'total') continue;
-    const truth = sim.engine().truth(s.link, s.dir, fromMs, toMs)[s.class];
+    const truth = sim.engine().truth(s.link, s.dir, fromMs, toMs)[classOf(s)];
     const what = `${s.link} ${s.dir} ${s.class}`;
     expect(s.intervalMs).toBe(toMs - fromMs);
     expectClose(s.bitsPerSecond, truth.sentBps, `${what} post-policy`);
-    if (withDrops) {
-      expectClose(s.dropBitsPerSecond, truth.dropBps, `${what} drops`);
-      expectClose(s.prePolicyBitsPerSecond, truth.offeredBps, `${what} pre-policy`);
-      drops += s.dropBitsPerSecond ?? 0;
-    } else {
-      expect(s.dropBitsPerSecond).toBeUndefined();
-    }
     expect(s.utilization).toBeCloseTo(s.bitsPerSecond / s.capacityBps, 12);
   }
+}
+
+/** Where the router reports drops (CBQoS): post-policy, drop and pre-policy rates as the engine's; returns the total drop rate seen. */
+function compareWithTruth(samples: LinkSample[], fromMs: number, toMs: number): number {
+  compareSentWithTruth(samples, fromMs, toMs);
+  let drops = 0;
+  for (const s of samples) {
+    const truth = sim.engine().truth(s.link, s.dir, fromMs, toMs)[classOf(s)];
+    const what = `${s.link} ${s.dir} ${s.class}`;
+    expectClose(s.dropBitsPerSecond, truth.dropBps, `${what} drops`);
+    expectClose(s.prePolicyBitsPerSecond, truth.offeredBps, `${what} pre-policy`);
+    drops += s.dropBitsPerSecond ?? 0;
+  }
   return drops;
+}
+
+/** Where nothing reports drops (per-service sub-interfaces): post-policy rates as the engine's, no drop rate on any sample. */
+function compareWithTruthWithoutDrops(samples: LinkSample[], fromMs: number, toMs: number): void {
+  compareSentWithTruth(samples, fromMs, toMs);
+  expect(samples.filter((s) => s.dropBitsPerSecond !== undefined).map((s) => `${s.link} ${s.dir} ${s.class}`)).toEqual([]);
 }
 
 describe('per-class rates against the ground truth', () => {
@@ -133,7 +150,7 @@ describe('per-class rates against the ground truth', () => {
       for (const l of links) for (const dir of ['down', 'up'] as const) {
         expect(samples.filter((s) => s.link === l.id && s.dir === dir).map((s) => s.class).sort()).toEqual(['docex', 'internet', 'other', 'video']);
       }
-      dropsSeen += compareWithTruth(samples, fromMs, nowMs, true);
+      dropsSeen += compareWithTruth(samples, fromMs, nowMs);
       videoDropsOnMisconfigured += samples.find((s) => s.link === MISCONFIGURED && s.dir === 'down' && s.class === 'video')?.dropBitsPerSecond ?? 0;
       // Totals stay the interface rate: Σ classes (post-policy) = total.
       for (const l of links) for (const dir of ['down', 'up'] as const) {
@@ -147,7 +164,7 @@ describe('per-class rates against the ground truth', () => {
       const subSamples = classSamples(subBatch);
       const subLinks = topology.links.filter((l) => l.router === SUB_ROUTER);
       expect(subSamples).toHaveLength(subLinks.length * 8);
-      compareWithTruth(subSamples, nowMs - INTERVAL_MS, nowMs, false);
+      compareWithTruthWithoutDrops(subSamples, nowMs - INTERVAL_MS, nowMs);
     }
     // The surge made classes drop, and the class without a queue on the misconfigured link too.
     expect(dropsSeen).toBeGreaterThan(0);
@@ -163,7 +180,7 @@ describe('per-class rates against the ground truth', () => {
     nowMs += INTERVAL_MS;
     const samples = classSamples(await poller.poll());
     expect(samples).toHaveLength(links.length * 8);
-    compareWithTruth(samples, fromMs, nowMs, false);
+    compareWithTruthWithoutDrops(samples, fromMs, nowMs);
     // The surge without a QoS policy: the ground truth shows protected traffic dropped too.
     const protectedDrops = links.reduce((sum, l) => {
       const truth = sim.engine().truth(l.id, 'down', fromMs, nowMs);
@@ -202,7 +219,7 @@ describe('per-class rates against the ground truth', () => {
     const resumed = await cbqos().poll();
     const links = topology.links.filter((l) => l.router === CBQOS_ROUTER);
     expect(classSamples(resumed)).toHaveLength(links.length * 8);
-    compareWithTruth(classSamples(resumed), fromMs, nowMs, true);
+    compareWithTruth(classSamples(resumed), fromMs, nowMs);
   });
 });
 
@@ -223,7 +240,7 @@ describe('unmatched classes', () => {
     expect(unmatched.every((m) => m.className === 'MGMT' && m.serviceClass === 'other' && m.device === CBQOS_ROUTER)).toBe(true);
     const other = classSamples(batch).filter((s) => s.class === 'other');
     expect(other).toHaveLength(links.length * 2);
-    compareWithTruth(other, fromMs, nowMs, true);
+    compareWithTruth(other, fromMs, nowMs);
   });
 
   it('Collector.qos() lists every mapping, the unmatched ones without a rule', async () => {

@@ -4,6 +4,7 @@
 // The handshake needs a session (401) and refuses a foreign Origin (403); a province user's
 // stream carries its own province only. (The split server's InfluxTail: split-server.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import type { InfluxDB } from 'influx';
@@ -66,6 +67,17 @@ type ServerMessage =
   | { type: 'samples'; samples: LinkSample[] }
   | { type: 'states'; atMs: number; links: LinkStatus[]; provinces: ProvinceStatus[]; changes?: LinkStateChange[] }
   | { type: 'error'; message: string };
+
+function isOfType<T extends ServerMessage['type']>(message: ServerMessage | undefined, type: T): message is Extract<ServerMessage, { type: T }> {
+  return message?.type === type;
+}
+
+/** The message as its type; fails the test (saying `what` and the message) when it is another or missing. */
+function messageOfType<T extends ServerMessage['type']>(message: ServerMessage | undefined, type: T, what = ''): Extract<ServerMessage, { type: T }> {
+  expect(message?.type, `${what} ${JSON.stringify(message)}`).toBe(type);
+  assert(isOfType(message, type));
+  return message;
+}
 
 /** A connected client with its messages queued in arrival order. */
 class TestClient {
@@ -218,9 +230,8 @@ describe('WebSocket /api/v1/live', () => {
       expect(notJson).toMatchObject({ type: 'error' });
 
       client.send({ type: 'subscribe', links: ['t1-nowhere'] });
-      const unknownLink = await client.next();
-      expect(unknownLink.type).toBe('error');
-      if (unknownLink.type === 'error') expect(unknownLink.message).toContain('t1-nowhere');
+      const unknownLink = messageOfType(await client.next(), 'error');
+      expect(unknownLink.message).toContain('t1-nowhere');
 
       client.send({ type: 'subscribe', province: 'ca-mau' });
       const { snapshot: resnapshot } = await client.opening();
@@ -358,9 +369,8 @@ describe('WebSocket /api/v1/live access', () => {
         { subscribe: { type: 'subscribe', province: 'hue', links: ['t1-ca-mau'] }, mentions: 't1-ca-mau' },
       ]) {
         client.send(refused.subscribe);
-        const error = await client.next();
-        expect(error.type, JSON.stringify(refused.subscribe)).toBe('error');
-        if (error.type === 'error') expect(error.message).toContain(refused.mentions);
+        const error = messageOfType(await client.next(), 'error', JSON.stringify(refused.subscribe));
+        expect(error.message).toContain(refused.mentions);
         // Still its own province, nothing else.
         [ownSample, otherSample] = next();
         t.bus.publish(batch([otherSample]));
@@ -448,8 +458,7 @@ describe('WebSocket /api/v1/live states', () => {
       // The batch's samples and its states (in the order the bus serves its subscribers).
       const pair = [await client.next(), await client.next()];
       expect(pair.map((m) => m.type).sort()).toEqual(['samples', 'states']);
-      const changed = pair.find((m) => m.type === 'states');
-      if (changed?.type !== 'states') return;
+      const changed = messageOfType(pair.find((m) => m.type === 'states'), 'states');
       expect(changed.changes?.map((c) => [c.link, c.from, c.to])).toEqual([['t1-hue', 'warning', 'ok'], ['t1-ca-mau', 'ok', 'warning']]);
       expect(changed.links.map((s) => [s.link, s.level])).toEqual([['t1-ca-mau', 'warning'], ['t1-hue', 'ok']]);
       expect(changed.provinces.filter((p) => p.level !== 'ok').map((p) => p.province)).toEqual(['ca-mau']);
@@ -557,8 +566,8 @@ describe('WebSocket /api/v1/live limits', () => {
       expect(refused).toMatchObject({ type: 'error', message: expect.stringContaining('too many') });
       // The filter stayed: the next batch carries Huế only.
       t.bus.publish(batch([sample('t1-hue', 'hue', { dir: 'up' }), sample('t1-thanh-hoa', 'thanh-hoa', { dir: 'up' })]));
-      const next = await client.next();
-      expect(next.type === 'samples' && next.samples.map((s) => s.province)).toEqual(['hue']);
+      const next = messageOfType(await client.next(), 'samples');
+      expect(next.samples.map((s) => s.province)).toEqual(['hue']);
     } finally {
       await client.close();
     }
