@@ -61,21 +61,21 @@ interface Case {
   replayed: number;
   skipped: number[];
   torn: boolean;
-  /** The state of episode `a` after loading, when it matters. */
-  aState?: AlertEpisode['state'];
+  /** The state of episode `a` after loading (null when there is none). */
+  aState: AlertEpisode['state'] | null;
 }
 
 describe('loadAlertState', () => {
   it.each<Case>([
-    { name: 'nothing on disk', snapshot: undefined, journal: undefined, ids: [], seq: 0, replayed: 0, skipped: [], torn: false },
-    { name: 'version 1 file alone', snapshot: { version: 1, episodes: [a1] }, journal: undefined, ids: ['a'], seq: 0, replayed: 0, skipped: [], torn: false },
+    { name: 'nothing on disk', snapshot: undefined, journal: undefined, ids: [], seq: 0, replayed: 0, skipped: [], torn: false, aState: null },
+    { name: 'version 1 file alone', snapshot: { version: 1, episodes: [a1] }, journal: undefined, ids: ['a'], seq: 0, replayed: 0, skipped: [], torn: false, aState: 'open' },
     { name: 'journal alone', snapshot: undefined, journal: put(1, a1) + put(2, b1) + put(3, a2), ids: ['a', 'b'], seq: 3, replayed: 3, skipped: [], torn: false, aState: 'acknowledged' },
-    { name: 'a drop removes', snapshot: { version: 2, seq: 0, episodes: [a1, b1] }, journal: drop(1, 'b'), ids: ['a'], seq: 1, replayed: 1, skipped: [], torn: false },
+    { name: 'a drop removes', snapshot: { version: 2, seq: 0, episodes: [a1, b1] }, journal: drop(1, 'b'), ids: ['a'], seq: 1, replayed: 1, skipped: [], torn: false, aState: 'open' },
     { name: 'lines up to the snapshot are skipped', snapshot: { version: 2, seq: 2, episodes: [a2] }, journal: put(1, a1) + put(2, a2) + put(3, b1), ids: ['a', 'b'], seq: 3, replayed: 1, skipped: [], torn: false, aState: 'acknowledged' },
     { name: 'a torn last line', snapshot: undefined, journal: put(1, a1) + put(2, a2).slice(0, 50), ids: ['a'], seq: 1, replayed: 1, skipped: [2], torn: true, aState: 'open' },
-    { name: 'a complete last line without its newline is torn too', snapshot: undefined, journal: put(1, a1) + put(2, a2).trimEnd(), ids: ['a'], seq: 1, replayed: 1, skipped: [2], torn: true },
-    { name: 'an unreadable line in the middle', snapshot: undefined, journal: put(1, a1) + '{"seq":2,"op":"put"}\n' + 'garbage\n' + put(3, b1), ids: ['a', 'b'], seq: 3, replayed: 2, skipped: [2, 3], torn: false },
-    { name: 'an empty line (after a failed append) is nothing', snapshot: undefined, journal: put(1, a1) + '\n' + put(2, b1), ids: ['a', 'b'], seq: 2, replayed: 2, skipped: [], torn: false },
+    { name: 'a complete last line without its newline is torn too', snapshot: undefined, journal: put(1, a1) + put(2, a2).trimEnd(), ids: ['a'], seq: 1, replayed: 1, skipped: [2], torn: true, aState: 'open' },
+    { name: 'an unreadable line in the middle', snapshot: undefined, journal: put(1, a1) + '{"seq":2,"op":"put"}\n' + 'garbage\n' + put(3, b1), ids: ['a', 'b'], seq: 3, replayed: 2, skipped: [2, 3], torn: false, aState: 'open' },
+    { name: 'an empty line (after a failed append) is nothing', snapshot: undefined, journal: put(1, a1) + '\n' + put(2, b1), ids: ['a', 'b'], seq: 2, replayed: 2, skipped: [], torn: false, aState: 'open' },
   ])('$name', async ({ snapshot, journal, ids, seq, replayed, skipped, torn, aState }) => {
     if (snapshot !== undefined) writeFileSync(join(dir, alertsFileName), JSON.stringify(snapshot));
     if (journal !== undefined) writeFileSync(join(dir, journalFileName), journal);
@@ -83,7 +83,7 @@ describe('loadAlertState', () => {
     expect([...state.episodes.keys()].sort()).toEqual(ids);
     expect(state.seq).toBe(seq);
     expect(state.report).toMatchObject({ replayed, skippedLines: skipped, tornTail: torn });
-    if (aState !== undefined) expect(state.episodes.get('a')?.state).toBe(aState);
+    expect(state.episodes.get('a')?.state ?? null).toBe(aState);
   });
 
   it('an unreadable snapshot is moved aside and the journal still replays', async () => {

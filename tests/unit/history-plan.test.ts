@@ -45,9 +45,7 @@ describe('readStepParam', () => {
     ['0s', /from 1s to 366d/],
     ['367d', /from 1s to 366d/],
   ])('refuses %j', (text, reason) => {
-    const read = readStepParam(text);
-    expect(read.ok).toBe(false);
-    if (!read.ok) expect(read.reason).toMatch(reason);
+    expect(readStepParam(text)).toEqual({ ok: false, reason: expect.stringMatching(reason) });
   });
 });
 
