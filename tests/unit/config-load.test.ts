@@ -15,13 +15,14 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function problemsOf(files: Record<string, string>, env: Record<string, string> = {}) {
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  let thrown: unknown;
   try {
     loadConfig(dir, { env });
   } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
+    thrown = err;
   }
-  throw new Error('expected a ConfigError');
+  expect(thrown).toBeInstanceOf(ConfigError);
+  return (thrown as ConfigError).problems;
 }
 
 const minimalTopology = `provinces:
@@ -137,16 +138,10 @@ describe('class rules', () => {
     ['rules:\n  - match: { className: x }\n    class: gold\n', 'rules[0].class', /./],
     ['rules:\n  - match: { vlan: "1" }\n    class: video\n', 'rules[0].match.vlan', /unknown key/],
   ])('names the key of a bad rule: %j', (text, key, reason) => {
-    writeFileSync(join(dir, 'classes.yaml'), text);
-    try {
-      loadConfig(dir, { env: {} });
-      throw new Error('expected a ConfigError');
-    } catch (err) {
-      expect(err).toBeInstanceOf(ConfigError);
-      const problem = (err as ConfigError).problems.find((p) => p.key === key);
-      expect(problem, JSON.stringify((err as ConfigError).problems)).toBeDefined();
-      expect(problem?.file).toMatch(/classes\.yaml$/);
-      expect(problem?.reason).toMatch(reason);
-    }
+    const problems = problemsOf({ 'classes.yaml': text });
+    const problem = problems.find((p) => p.key === key);
+    expect(problem, JSON.stringify(problems)).toBeDefined();
+    expect(problem?.file).toMatch(/classes\.yaml$/);
+    expect(problem?.reason).toMatch(reason);
   });
 });

@@ -107,8 +107,7 @@ describe('the example topology', () => {
       expect(lowBps / low.capacityBps!, peer.id).toBeLessThan(share / 2);
     }
     // Everywhere else every protected class has a reservation.
-    for (const l of topology.links) {
-      if (l.id === missingQueue.link) continue;
+    for (const l of topology.links.filter((link) => link.id !== missingQueue.link)) {
       const queues = resolveLinkQueues(sim, l.id);
       for (const c of ['docex', 'video'] as const) expect(reservedBps(queues[c], l.capacityBps!), `${l.id} ${c}`).toBeGreaterThan(0);
     }

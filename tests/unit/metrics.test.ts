@@ -142,22 +142,23 @@ describe('AddressAllowList', () => {
 
 describe('metricsAccess', () => {
   const allowList = new AddressAllowList(['127.0.0.1']);
-  it.each<[Role | undefined, string, string | false]>([
+  it.each<[Role | undefined, string, 'address' | 'role']>([
     [undefined, '127.0.0.1', 'address'],
-    [undefined, '10.0.0.9', false],
     ['viewer', '10.0.0.9', 'role'],
     ['engineer', '10.0.0.9', 'role'],
     ['admin', '10.0.0.9', 'role'],
-    ['province', '10.0.0.9', false],
     ['province', '127.0.0.1', 'address'],
-  ])('role %s from %s → %s', (role, address, by) => {
+  ])('role %s from %s → allowed by %s', (role, address, by) => {
+    expect(metricsAccess({ role, address, allowList })).toEqual({ allowed: true, by });
+  });
+
+  it.each<[Role | undefined, string]>([
+    [undefined, '10.0.0.9'],
+    ['province', '10.0.0.9'],
+  ])('role %s from %s → refused, naming metrics.allowFrom and the address', (role, address) => {
     const access = metricsAccess({ role, address, allowList });
-    if (by === false) {
-      expect(access).toEqual({ allowed: false, message: expect.stringContaining('metrics.allowFrom') });
-      expect(access).toEqual({ allowed: false, message: expect.stringContaining(address) });
-    } else {
-      expect(access).toEqual({ allowed: true, by });
-    }
+    expect(access).toEqual({ allowed: false, message: expect.stringContaining('metrics.allowFrom') });
+    expect(access).toEqual({ allowed: false, message: expect.stringContaining(address) });
   });
 });
 

@@ -1,6 +1,7 @@
 // Policy validation as a table: each bad document names the key to fix (a dotted path) and why;
 // schema checks (units, ranges, unknown keys, defaults complete) and topology cross-checks
 // (unknown province/link, reservations above capacity, effective highUtil > critUtil).
+import assert from 'node:assert/strict';
 import { describe, expect, it } from 'vitest';
 import { defaultConfigDir, loadConfig } from '../../config/load.ts';
 import type { TopologyConfig } from '../../config/schema.ts';
@@ -226,7 +227,7 @@ describe('policy validation names the key', () => {
   it.each(cases)('$name → $path', ({ edit, path, message }) => {
     const result = validatePolicyDocument(edit(base()), example);
     expect(result.ok).toBe(false);
-    if (result.ok) return;
+    assert(!result.ok);
     const problem = result.problems.find((p) => p.path === path);
     expect(problem, JSON.stringify(result.problems)).toBeDefined();
     expect(problem?.message).toMatch(message);

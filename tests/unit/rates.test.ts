@@ -1,4 +1,5 @@
 // Counter maths (collector/rates.ts), table-driven: every rule of DESIGN §3 and its edges.
+import assert from 'node:assert/strict';
 import { describe, expect, it } from 'vitest';
 import {
   COUNTER32_MODULUS,
@@ -141,11 +142,9 @@ describe('checkRate', () => {
     ['negative', -1, 100e6, { valid: false, utilization: undefined, reason: 'not-finite' }],
   ];
   it.each(cases)('%s', (_n, bps, cap, expected) => {
-    const got = checkRate(bps, cap, 1.1);
-    expect(got.valid).toBe(expected.valid);
-    if (expected.utilization === undefined) expect(got.utilization).toBeUndefined();
-    else expect(got.utilization).toBeCloseTo(expected.utilization, 9);
-    if (!expected.valid && !got.valid) expect(got.reason).toBe(expected.reason);
+    // The whole verdict (validity, reason, utilization), the utilization to 9 decimals.
+    const utilization = expected.utilization === undefined ? undefined : expect.closeTo(expected.utilization, 9);
+    expect(checkRate(bps, cap, 1.1)).toEqual({ ...expected, utilization });
   });
 });
 
@@ -292,7 +291,8 @@ describe('measureInterval', () => {
     const curr = next({ atMs: base.atMs + 120_000, sysUpTimeCs: 10_012_000, inOctets: base.inOctets + 1_500_000n });
     const got = measureInterval(base, curr, opts);
     expect(got).toMatchObject({ ok: true, intervalMs: 120_000, inOctets: 1_500_000n });
-    if (got.ok) expect(bitsPerSecondOf(got.inOctets, got.intervalMs)).toBe(100_000);
+    assert(got.ok);
+    expect(bitsPerSecondOf(got.inOctets, got.intervalMs)).toBe(100_000);
   });
 
   it('discontinuity time absent on one side is not a discontinuity', () => {

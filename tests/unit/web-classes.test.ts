@@ -1,5 +1,6 @@
 // The per-class views' pure parts: stacking, the reserved band, drops, history + live merge,
 // province links, sparkline paths, routes, per-class series in the live store, the qos reply.
+import assert from 'node:assert/strict';
 import { describe, expect, it } from 'vitest';
 import type { LinkSample } from '../../collector/samples.ts';
 import { qosPath, qosSchema, parseLiveMessage, type Topology } from '../../web/src/lib/api.ts';
@@ -216,7 +217,7 @@ describe('per-class samples in the live store', () => {
       }),
     );
     expect(message.type).toBe('samples');
-    if (message.type !== 'samples') return;
+    assert(message.type === 'samples');
     expect(message.samples[0]).toMatchObject({ dropBitsPerSecond: 3, prePolicyBitsPerSecond: 13, reservedBps: 30 });
   });
 

@@ -181,9 +181,7 @@ describe('policy editor text', () => {
   it('parses valid JSON and locates a parse error by line', () => {
     expect(parsePolicyText(text)).toEqual({ ok: true, document });
     const broken = text.replace('"highUtil": 0.8', '"highUtil": 0.8,');
-    const parsed = parsePolicyText(broken);
-    expect(parsed.ok).toBe(false);
-    if (!parsed.ok) expect(parsed.line).toBe(broken.split('\n').findIndex((line) => line.includes('highUtil')) + 2);
+    expect(parsePolicyText(broken)).toMatchObject({ ok: false, line: broken.split('\n').findIndex((line) => line.includes('highUtil')) + 2 });
     expect(parsePolicyText('[1]')).toMatchObject({ ok: false, line: 1 });
   });
 
