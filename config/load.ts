@@ -144,17 +144,52 @@ function crossCheck(
     if (r.province && !provinceIds.has(r.province)) add(['routers', i, 'province'], `unknown province "${r.province}"`);
   });
   const linkIds = new Set<string>();
+  /** Every link end (router/ifName, near or far) and the link it belongs to: one interface, one link. */
   const ports = new Map<string, string>();
+  const claimPort = (path: PropertyKey[], router: string, ifName: string, linkId: string): void => {
+    const port = `${router}/${ifName}`;
+    const other = ports.get(port);
+    if (other) add(path, `${port} is already ${other === linkId ? 'the other end of this link' : `an end of link "${other}"`}`);
+    else ports.set(port, linkId);
+  };
+  const provinceOfRouter = new Map(topology.routers.map((r) => [r.id, r.province]));
   topology.links.forEach((l, i) => {
     if (linkIds.has(l.id)) add(['links', i, 'id'], `duplicate link id "${l.id}"`);
     linkIds.add(l.id);
     if (!routerIds.has(l.router)) add(['links', i, 'router'], `unknown router "${l.router}"`);
     if (!provinceIds.has(l.province)) add(['links', i, 'province'], `unknown province "${l.province}"`);
-    const port = `${l.router}/${l.ifName}`;
-    const other = ports.get(port);
-    if (other) add(['links', i, 'ifName'], `${port} is already link "${other}"`);
-    ports.set(port, l.id);
+    claimPort(['links', i, 'ifName'], l.router, l.ifName, l.id);
+    if (l.far) crossCheckFarEnd(l, i, routerIds, provinceOfRouter, add, claimPort);
   });
+}
+
+/** A two-ended link: its far end is another known router, in the link's province, on an interface of its own. */
+function crossCheckFarEnd(
+  link: TopologyConfig['links'][number],
+  i: number,
+  routerIds: ReadonlySet<string>,
+  provinceOfRouter: ReadonlyMap<string, string | undefined>,
+  add: (path: PropertyKey[], reason: string) => void,
+  claimPort: (path: PropertyKey[], router: string, ifName: string, linkId: string) => void,
+): void {
+  const far = link.far;
+  if (!far) return;
+  if (link.downIs !== 'out') {
+    add(['links', i, 'downIs'], `a two-ended link reads down from its near end's egress (out) and up from the far end's: drop "downIs: ${link.downIs}", or swap router and far`);
+  }
+  if (far.router === link.router) {
+    add(['links', i, 'far', 'router'], `"${far.router}" is also the near end (router): the two ends of a link are two routers`);
+    return;
+  }
+  if (!routerIds.has(far.router)) {
+    add(['links', i, 'far', 'router'], `unknown router "${far.router}"`);
+    return;
+  }
+  const farProvince = provinceOfRouter.get(far.router);
+  if (farProvince !== undefined && farProvince !== link.province) {
+    add(['links', i, 'far', 'router'], `router "${far.router}" is in province "${farProvince}", the link in "${link.province}"`);
+  }
+  claimPort(['links', i, 'far', 'ifName'], far.router, far.ifName, link.id);
 }
 
 export interface LoadOptions {

@@ -43,6 +43,9 @@ export const routerSchema = z
   })
   .strict();
 
+/** One end of a link: a router of the topology and its interface toward the other end. */
+export const linkEndSchema = z.object({ router: id, ifName: z.string().min(1) }).strict();
+
 export const linkSchema = z
   .object({
     id,
@@ -59,6 +62,14 @@ export const linkSchema = z
      * the downstream end.
      */
     downIs: z.enum(['out', 'in']).default('out'),
+    /**
+     * The other end of a two-ended link, polled too: `down` (every class, drops, reservations)
+     * is then read from the near end's egress (`router`/`ifName` out) and `up` from the far
+     * end's egress (`far.ifName` out on `far.router`), the queue where upstream traffic is
+     * squeezed and the only one that can report those drops. Without `far`, both directions
+     * come from the near end (`downIs`).
+     */
+    far: linkEndSchema.optional(),
   })
   .strict();
 
@@ -318,6 +329,7 @@ export type SnmpV3Config = z.infer<typeof snmpV3Schema>;
 export type SnmpConfig = z.infer<typeof snmpSchema>;
 export type RouterConfig = z.infer<typeof routerSchema>;
 export type LinkConfig = z.infer<typeof linkSchema>;
+export type LinkEndConfig = z.infer<typeof linkEndSchema>;
 export type TopologyConfig = z.infer<typeof topologySchema>;
 export type Settings = z.infer<typeof settingsSchema>;
 export type Contacts = z.infer<typeof contactsSchema>;
