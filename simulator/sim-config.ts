@@ -36,14 +36,22 @@ export interface RouterSimConfig {
 export interface LinkSimConfig {
   queues: Record<SimClass, ClassQueue>;
 }
+/** Which end of a link: `near` is the link's `router`; `far` the other end of a two-ended link (topology `far`). */
+export type LinkEnd = 'near' | 'far';
+/** Per-class queue overrides; `null`: the router has no queue for that class. */
+export type QueueOverrides = Partial<Record<SimClass, ClassQueue | null>>;
 export interface SimulationConfig {
   seed: number;
   routerDefaults: RouterSimConfig;
   /** By router id. */
   routers: Record<string, Partial<RouterSimConfig>>;
   linkDefaults: LinkSimConfig;
-  /** By link id; a `null` queue means the router has no queue for that class (a misconfiguration). */
-  links: Record<string, Partial<{ queues: Partial<Record<SimClass, ClassQueue | null>> }>>;
+  /**
+   * By link id: the near end's queue overrides; `far.queues` the far end's on a two-ended link
+   * (both over `linkDefaults`). A `null` queue means the router has no queue for that class (a
+   * misconfiguration).
+   */
+  links: Record<string, Partial<{ queues: QueueOverrides; far: { queues?: QueueOverrides } }>>;
   /** Share of the busy-hour offered load per class (each tier sums to 1). */
   classShares: { tier1: Record<SimClass, number>; tier2: Record<SimClass, number> };
 }
@@ -118,7 +126,16 @@ export const simulationFileSchema = z
     routers: z.record(z.string(), routerOverrideSchema).optional(),
     linkDefaults: z.object({ queues: perClassPartial(classQueueSchema).optional() }).strict().optional(),
     links: z
-      .record(z.string(), z.object({ queues: perClassPartial(classQueueSchema.nullable()).optional() }).strict())
+      .record(
+        z.string(),
+        z
+          .object({
+            queues: perClassPartial(classQueueSchema.nullable()).optional(),
+            /** The far end's queueing on a two-ended link (topology `links[].far`). */
+            far: z.object({ queues: perClassPartial(classQueueSchema.nullable()).optional() }).strict().optional(),
+          })
+          .strict(),
+      )
       .optional(),
     classShares: z.object({ tier1: shareSchema.optional(), tier2: shareSchema.optional() }).strict().optional(),
   })
@@ -158,7 +175,10 @@ export function simulationConfigOf(file: SimulationFile): SimulationConfig {
   }
   const links: SimulationConfig['links'] = {};
   for (const [id, l] of Object.entries(file.links ?? {})) {
-    links[id] = l.queues ? { queues: dropUndefined(l.queues) } : {};
+    links[id] = dropUndefined({
+      queues: l.queues ? dropUndefined(l.queues) : undefined,
+      far: l.far ? { queues: l.far.queues ? dropUndefined(l.far.queues) : undefined } : undefined,
+    });
   }
   return {
     seed: file.seed ?? d.seed,
@@ -186,9 +206,10 @@ export function resolveRouter(sim: SimulationConfig, routerId: string): RouterSi
   };
 }
 
-/** The queues the router configures on a link; `undefined` for a class without a queue. */
-export function resolveLinkQueues(sim: SimulationConfig, linkId: string): Record<SimClass, ClassQueue | undefined> {
-  const over = sim.links[linkId]?.queues ?? {};
+/** The queues a link's router (`near`) or far-end router (`far`) configures on it; `undefined` for a class without a queue. */
+export function resolveLinkQueues(sim: SimulationConfig, linkId: string, end: LinkEnd = 'near'): Record<SimClass, ClassQueue | undefined> {
+  const link = sim.links[linkId];
+  const over = (end === 'near' ? link?.queues : link?.far?.queues) ?? {};
   const out = {} as Record<SimClass, ClassQueue | undefined>;
   for (const c of simClasses) {
     const q = over[c];
@@ -220,8 +241,10 @@ export function crossCheckSimulation(
   for (const id of Object.keys(file.routers ?? {})) {
     if (!routerIds.has(id)) out.push({ key: ['routers', id], reason: `unknown router "${id}" (not in topology.yaml)` });
   }
-  for (const id of Object.keys(file.links ?? {})) {
-    if (!linksById.has(id)) out.push({ key: ['links', id], reason: `unknown link "${id}" (not in topology.yaml)` });
+  for (const [id, l] of Object.entries(file.links ?? {})) {
+    const link = linksById.get(id);
+    if (!link) out.push({ key: ['links', id], reason: `unknown link "${id}" (not in topology.yaml)` });
+    else if (l.far && !link.far) out.push({ key: ['links', id, 'far'], reason: `link "${id}" has no far end in topology.yaml (links[].far)` });
   }
   for (const router of topology.routers) {
     const r = resolveRouter(sim, router.id);
@@ -234,14 +257,18 @@ export function crossCheckSimulation(
     }
   }
   for (const link of topology.links) {
-    const queues = resolveLinkQueues(sim, link.id);
-    const percent = simClasses.reduce((sum, c) => sum + (queues[c]?.bandwidth?.unit === 'percent' ? queues[c].bandwidth.value : 0), 0);
-    const where: PropertyKey[] = file.links?.[link.id] ? ['links', link.id, 'queues'] : ['linkDefaults', 'queues'];
-    if (percent > 100) out.push({ key: where, reason: `link "${link.id}" reserves ${percent} % of its bandwidth` });
-    if (link.capacityBps !== undefined) {
-      const total = simClasses.reduce((sum, c) => sum + reservedBps(queues[c], link.capacityBps ?? 0), 0);
-      if (total > link.capacityBps) {
-        out.push({ key: where, reason: `link "${link.id}" reserves ${total / 1e6} Mbps of its ${link.capacityBps / 1e6} Mbps` });
+    for (const end of link.far ? (['near', 'far'] as const) : (['near'] as const)) {
+      const queues = resolveLinkQueues(sim, link.id, end);
+      const overridden = end === 'near' ? file.links?.[link.id]?.queues : file.links?.[link.id]?.far?.queues;
+      const where: PropertyKey[] = overridden ? ['links', link.id, ...(end === 'far' ? ['far'] : []), 'queues'] : ['linkDefaults', 'queues'];
+      const which = end === 'far' ? `link "${link.id}" (far end)` : `link "${link.id}"`;
+      const percent = simClasses.reduce((sum, c) => sum + (queues[c]?.bandwidth?.unit === 'percent' ? queues[c].bandwidth.value : 0), 0);
+      if (percent > 100) out.push({ key: where, reason: `${which} reserves ${percent} % of its bandwidth` });
+      if (link.capacityBps !== undefined) {
+        const total = simClasses.reduce((sum, c) => sum + reservedBps(queues[c], link.capacityBps ?? 0), 0);
+        if (total > link.capacityBps) {
+          out.push({ key: where, reason: `${which} reserves ${total / 1e6} Mbps of its ${link.capacityBps / 1e6} Mbps` });
+        }
       }
     }
   }

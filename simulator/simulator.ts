@@ -4,15 +4,19 @@
 // ground-truth file, on a clock that may run faster than real.
 // Wiring in dependency order: simulation config → clock → scenario effects → traffic engine →
 // router models and MIBs → agents and sockets; started in that order, stopped in reverse.
+// A two-ended link (topology `far`) is served by both of its routers: the near end's egress
+// carries `down`, the far end's egress `up`, each queued as that router is configured.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { LinkConfig, TopologyConfig } from '../config/schema.ts';
 import { parseLoopbackAddress, type HostPort } from './address.ts';
 import { SimulatedClock, localTimeOfDayMs } from './clock.ts';
 import { RouterAgent, type AgentCounters, type AgentSecurity } from './agent/router-agent.ts';
+import { ResponseWriter } from './agent/response-writer.ts';
 import { UdpEndpoint } from './agent/udp-endpoint.ts';
 import { PasswordKeyCache, deriveUser } from './agent/usm.ts';
-import { MibLayoutCache, RouterMib, type RouterControl } from './mib/router-mib.ts';
+import { MibLayoutCache } from './mib/layout.ts';
+import { ReadScratch, RouterMib, type RouterControl } from './mib/router-mib.ts';
 import { buildRouterModel, nominalSpeedBps, type SimRouter } from './mib/router-model.ts';
 import { ScenarioEffects } from './scenario/effects.ts';
 import { ScenarioRunner } from './scenario/runner.ts';
@@ -91,14 +95,20 @@ export function linkCapacityBps(link: LinkConfig): number {
 /** The traffic engine's view of every link of a topology under a simulation config. */
 export function engineLinks(topology: TopologyConfig, simulation: SimulationConfig): EngineLink[] {
   const qosByRouter = new Map(topology.routers.map((r) => [r.id, resolveRouter(simulation, r.id).qos]));
-  return topology.links.map((l) => ({
-    id: l.id,
-    tier: l.tier,
-    capacityBps: linkCapacityBps(l),
-    qos: qosByRouter.get(l.router) ?? simulation.routerDefaults.qos,
-    queues: resolveLinkQueues(simulation, l.id),
-    shares: l.tier === 1 ? simulation.classShares.tier1 : simulation.classShares.tier2,
-  }));
+  const qosOf = (routerId: string) => qosByRouter.get(routerId) ?? simulation.routerDefaults.qos;
+  return topology.links.map((l) => {
+    const link: EngineLink = {
+      id: l.id,
+      tier: l.tier,
+      capacityBps: linkCapacityBps(l),
+      qos: qosOf(l.router),
+      queues: resolveLinkQueues(simulation, l.id),
+      shares: l.tier === 1 ? simulation.classShares.tier1 : simulation.classShares.tier2,
+    };
+    // Upstream traffic queues at the far end's egress.
+    if (l.far) link.up = { qos: qosOf(l.far.router), queues: resolveLinkQueues(simulation, l.id, 'far') };
+    return link;
+  });
 }
 
 function simulatedRouter(id: string, mib: RouterMib): SimulatedRouter {
@@ -112,6 +122,17 @@ function simulatedRouter(id: string, mib: RouterMib): SimulatedRouter {
     setCounter32NearWrap: (atMs) => mib.setCounter32NearWrap(atMs),
     setResponding: (on) => mib.setResponding(on),
   };
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
 }
 
 export class Simulator {
@@ -150,26 +171,29 @@ export class Simulator {
       effects: this.effects,
     });
 
-    const linksByRouter = new Map<string, LinkConfig[]>();
-    for (const link of topology.links) {
-      const list = linksByRouter.get(link.router);
-      if (list) list.push(link);
-      else linksByRouter.set(link.router, [link]);
-    }
+    const linksByRouter = groupBy(topology.links, (l) => l.router);
+    const farLinksByRouter = groupBy(
+      topology.links.filter((l) => l.far),
+      (l) => l.far!.router,
+    );
     this.layouts = new MibLayoutCache(this.seed);
+    const scratch = new ReadScratch();
     const linkUp = (linkId: string, atMs: number): boolean => this.effects.linkUp(linkId, atMs);
+    type Queues = Record<SimClass, ClassQueue | undefined>;
     this.entries = topology.routers.map((config) => {
       const links = linksByRouter.get(config.id) ?? [];
-      const queues = new Map<string, Record<SimClass, ClassQueue | undefined>>(links.map((l) => [l.id, resolveLinkQueues(this.simulation, l.id)]));
+      const farLinks = farLinksByRouter.get(config.id) ?? [];
       const model = buildRouterModel({
         router: config,
         links,
+        farLinks,
         sim: resolveRouter(this.simulation, config.id),
-        queues,
+        queues: new Map<string, Queues>(links.map((l) => [l.id, resolveLinkQueues(this.simulation, l.id)])),
+        farQueues: new Map<string, Queues>(farLinks.map((l) => [l.id, resolveLinkQueues(this.simulation, l.id, 'far')])),
         seed: this.seed,
         simulatedStartMs: startMs,
       });
-      const mib = new RouterMib({ router: model, engine: this.trafficEngine, layouts: this.layouts, linkUp });
+      const mib = new RouterMib({ router: model, engine: this.trafficEngine, layouts: this.layouts, scratch, linkUp });
       return { config, router: simulatedRouter(config.id, mib) };
     });
     this.byId = new Map(this.entries.map((e) => [e.config.id, e]));
@@ -223,6 +247,7 @@ export class Simulator {
     const started: ServedEntry[] = [];
     const failures: string[] = [];
     const runner = this.runner;
+    const writer = new ResponseWriter();
     await Promise.all(
       this.entries.map(async (entry) => {
         const id = entry.config.id;
@@ -243,6 +268,7 @@ export class Simulator {
               ),
           },
           saltSeed: hash32(this.seed, 'salt', id),
+          writer,
         });
         // Scenario events due by now apply before the request is answered.
         const handle = runner

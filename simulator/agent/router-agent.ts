@@ -2,6 +2,8 @@
 // and GET / GETNEXT / GETBULK over its MIB, all evaluated at one instant per request so a
 // response is a consistent snapshot (sysUpTime and counters read at the same time).
 // Socket-free: `handle(request)` returns the response bytes, or undefined to stay silent.
+// Responses are encoded by a ResponseWriter (one per process, shared by every agent): GETBULK
+// rows step from one instance to the next without a search (MibTree.nextAt).
 import { BerError, encodeOid, tlv, Tag } from './ber.ts';
 import {
   ErrorStatus,
@@ -10,24 +12,34 @@ import {
   decodeMessage,
   decodePdu,
   decodeScopedPdu,
-  encodeCommunityMessage,
   encodePdu,
   encodeScopedPdu,
   encodeV3Message,
   encodeVarbind,
   type RequestPdu,
   type V3Message,
-  type VarbindValue,
 } from './message.ts';
+import { ResponseWriter } from './response-writer.ts';
 import { computeMac, decryptScopedPdu, encryptScopedPdu, verifyMac, type UsmUser } from './usm.ts';
 import type { Oid } from '../mib/oid.ts';
 import type { SnmpValue } from '../mib/value.ts';
 
+/** One instance of a MIB read at one instant, its OID already BER-encoded. */
+export interface MibInstance {
+  oid: Oid;
+  oidTlv: Buffer;
+  value: SnmpValue;
+  /** Where it sits in the MIB, for `nextAt`; absent when the MIB has no positions. */
+  position?: number;
+}
+
 /** What an agent serves: exact lookups and lexicographic successors at a given instant. */
 export interface MibTree {
   get(oid: Oid, atMs: number): SnmpValue | 'noSuchObject' | 'noSuchInstance';
-  /** The first instance strictly after `oid`, with its OID already BER-encoded. */
-  next(oid: Oid, atMs: number): { oid: Oid; oidTlv: Buffer; value: SnmpValue } | undefined;
+  /** The first instance strictly after `oid`. */
+  next(oid: Oid, atMs: number): MibInstance | undefined;
+  /** The instance after the one at `position` (from next or nextAt in this request): no search. */
+  nextAt?(position: number, atMs: number): MibInstance | undefined;
   /** false: the device has stopped answering (every request is dropped). Absent: always answers. */
   responding?(): boolean;
   /** Reboots since the agent started: snmpEngineBoots grows with them. Absent: 0. */
@@ -81,7 +93,12 @@ export interface RouterAgentOptions {
   clock: AgentClock;
   /** Start of the 64-bit AES salt sequence (seeded: reproducible traces). */
   saltSeed?: number;
+  /** Encodes responses; share one between the agents of a process (default: one of its own). */
+  writer?: ResponseWriter;
 }
+
+/** A response PDU's status once its varbinds are in the writer; undefined: no answer. */
+type PduOutcome = { errorStatus: number; errorIndex: number } | undefined;
 
 export class RouterAgent {
   readonly counters: AgentCounters = { requests: 0, responses: 0, dropped: 0, badCommunity: 0, reports: 0, ignored: 0 };
@@ -89,12 +106,17 @@ export class RouterAgent {
   private readonly mib: MibTree;
   private readonly clock: AgentClock;
   private readonly usmCounts = new Map<UsmErrorKind, number>();
+  private readonly writer: ResponseWriter;
+  /** The v2c community as bytes, compared with each request's. */
+  private readonly community: Buffer | undefined;
   private salt: bigint;
 
   constructor(opts: RouterAgentOptions) {
     this.security = opts.security;
     this.mib = opts.mib;
     this.clock = opts.clock;
+    this.writer = opts.writer ?? new ResponseWriter();
+    this.community = opts.security.version === '2c' ? Buffer.from(opts.security.community) : undefined;
     this.salt = BigInt((opts.saltSeed ?? 0) >>> 0) << 32n;
   }
 
@@ -126,13 +148,13 @@ export class RouterAgent {
   }
 
   private handleCommunity(buf: Buffer, community: Buffer, pduOffset: number, end: number): Buffer | undefined {
-    if (this.security.version !== '2c' || !community.equals(Buffer.from(this.security.community))) {
+    if (this.community === undefined || !community.equals(this.community)) {
       this.counters.badCommunity++;
       return undefined;
     }
     const pdu = decodePdu(buf, pduOffset, end);
-    const response = this.respond(pdu, maxUdpPayload - framingReserve - community.length);
-    return response ? encodeCommunityMessage(1, community, response) : undefined;
+    const outcome = this.respond(pdu, maxUdpPayload - framingReserve - community.length);
+    return outcome ? this.writer.finishCommunity(1, community, PduType.response, pdu.requestId, outcome.errorStatus, outcome.errorIndex) : undefined;
   }
 
   private handleV3(buf: Buffer, msg: V3Message): Buffer | undefined {
@@ -177,9 +199,10 @@ export class RouterAgent {
       return reportable ? this.report(msg, UsmError.decryptionErrors, 0x7fffffff, false) : undefined;
     }
     const maxBytes = Math.min(maxUdpPayload, msg.msgMaxSize > 0 ? msg.msgMaxSize : maxUdpPayload) - framingReserve;
-    const responsePdu = this.respond(pdu, maxBytes);
-    if (!responsePdu) return undefined;
-    return this.sendV3(msg, encodeScopedPdu(engineId, contextName, responsePdu), V3Flags.auth | V3Flags.priv, engineTime);
+    const outcome = this.respond(pdu, maxBytes);
+    if (!outcome) return undefined;
+    const scoped = this.writer.finishScopedPdu(engineId, contextName, PduType.response, pdu.requestId, outcome.errorStatus, outcome.errorIndex);
+    return this.sendV3(msg, scoped, V3Flags.auth | V3Flags.priv, engineTime);
   }
 
   /** Wraps a ScopedPDU in a v3 message: encrypts when `flags` has priv, signs when it has auth. */
@@ -229,64 +252,81 @@ export class RouterAgent {
     return this.sendV3(msg, scoped, authenticated ? V3Flags.auth : 0, this.clock.engineTimeSeconds());
   }
 
-  /** The response PDU for a request PDU; undefined for PDUs an agent does not answer. */
-  private respond(pdu: RequestPdu, maxBytes: number): Buffer | undefined {
+  /**
+   * Writes the response varbinds of a request PDU into the writer and returns the response's
+   * status; undefined for PDUs an agent does not answer. Every value is read at one instant.
+   */
+  private respond(pdu: RequestPdu, maxBytes: number): PduOutcome {
     const atMs = this.clock.simulatedNowMs();
-    const varbinds: Buffer[] = [];
-    let bytes = 0;
-    const add = (oidTlv: Buffer, value: VarbindValue): boolean => {
-      const vb = encodeVarbind(oidTlv, value);
-      if (bytes + vb.length > maxBytes) return false;
-      varbinds.push(vb);
-      bytes += vb.length;
-      return true;
+    const writer = this.writer;
+    const mib = this.mib;
+    writer.begin();
+    const tooBig = (): PduOutcome => {
+      writer.begin();
+      return { errorStatus: ErrorStatus.tooBig, errorIndex: 0 };
     };
-    const nextOf = (oid: Oid): { oid: Oid; oidTlv: Buffer; value: VarbindValue } => {
-      const next = this.mib.next(oid, atMs);
-      return next ?? { oid, oidTlv: encodeOid(oid), value: 'endOfMibView' };
-    };
-    const tooBig = (): Buffer => encodePdu(PduType.response, pdu.requestId, ErrorStatus.tooBig, 0, []);
+    const ok: PduOutcome = { errorStatus: ErrorStatus.noError, errorIndex: 0 };
 
     switch (pdu.type) {
       case PduType.get:
-        for (const oid of pdu.oids) if (!add(encodeOid(oid), this.mib.get(oid, atMs))) return tooBig();
-        break;
+        for (const oid of pdu.oids) if (!writer.varbind(encodeOid(oid), mib.get(oid, atMs), maxBytes)) return tooBig();
+        return ok;
       case PduType.getNext:
         for (const oid of pdu.oids) {
-          const next = nextOf(oid);
-          if (!add(next.oidTlv, next.value)) return tooBig();
+          const next = mib.next(oid, atMs);
+          const written = next ? writer.varbind(next.oidTlv, next.value, maxBytes) : writer.varbind(encodeOid(oid), 'endOfMibView', maxBytes);
+          if (!written) return tooBig();
         }
-        break;
+        return ok;
       case PduType.getBulk: {
         const nonRepeaters = Math.min(Math.max(pdu.nonRepeaters, 0), pdu.oids.length);
         const maxRepetitions = Math.max(pdu.maxRepetitions, 0);
         for (let i = 0; i < nonRepeaters; i++) {
-          const next = nextOf(pdu.oids[i]!);
-          if (!add(next.oidTlv, next.value)) return tooBig();
+          const oid = pdu.oids[i]!;
+          const next = mib.next(oid, atMs);
+          const written = next ? writer.varbind(next.oidTlv, next.value, maxBytes) : writer.varbind(encodeOid(oid), 'endOfMibView', maxBytes);
+          if (!written) return tooBig();
         }
-        const cursors: Oid[] = pdu.oids.slice(nonRepeaters);
-        const ended = cursors.map(() => false);
+        const columns = pdu.oids.length - nonRepeaters;
+        // Each column's cursor: the last instance returned (its position steps to the next one),
+        // or, before the first row and past the end, the OID asked.
+        const cursors: (MibInstance | undefined)[] = new Array(columns).fill(undefined);
+        const ended: boolean[] = new Array(columns).fill(false);
+        let endedCount = 0;
+        let varbinds = nonRepeaters;
         // Row by row; stops when every column is past the end, the response is full, or the cap.
-        outer: for (let r = 0; r < maxRepetitions && cursors.length > 0; r++) {
-          for (let c = 0; c < cursors.length; c++) {
-            if (varbinds.length >= maxBulkVarbinds) break outer;
-            const next = nextOf(cursors[c]!);
-            if (next.value === 'endOfMibView') ended[c] = true;
-            if (!add(next.oidTlv, next.value)) break outer;
-            cursors[c] = next.oid;
+        outer: for (let r = 0; r < maxRepetitions && columns > 0; r++) {
+          for (let c = 0; c < columns; c++) {
+            if (varbinds >= maxBulkVarbinds) break outer;
+            const cursor = cursors[c];
+            let next: MibInstance | undefined;
+            if (ended[c]) next = undefined;
+            else if (cursor?.position !== undefined && mib.nextAt) next = mib.nextAt(cursor.position, atMs);
+            else next = mib.next(cursor ? cursor.oid : pdu.oids[nonRepeaters + c]!, atMs);
+            if (next) {
+              if (!writer.varbind(next.oidTlv, next.value, maxBytes)) break outer;
+              cursors[c] = next;
+            } else {
+              const at = cursor ? cursor.oid : pdu.oids[nonRepeaters + c]!;
+              if (!writer.varbind(cursor ? cursor.oidTlv : encodeOid(at), 'endOfMibView', maxBytes)) break outer;
+              if (!ended[c]) {
+                ended[c] = true;
+                endedCount++;
+              }
+            }
+            varbinds++;
           }
-          if (ended.every(Boolean)) break;
+          if (endedCount === columns) break;
         }
-        break;
+        return ok;
       }
       case PduType.set: {
         // A read-only view: nothing is writable.
-        const echoed = pdu.oids.map((oid) => encodeVarbind(encodeOid(oid), 'null'));
-        return encodePdu(PduType.response, pdu.requestId, ErrorStatus.notWritable, 1, echoed);
+        for (const oid of pdu.oids) if (!writer.varbind(encodeOid(oid), 'null', maxBytes)) return tooBig();
+        return { errorStatus: ErrorStatus.notWritable, errorIndex: 1 };
       }
       default:
         return undefined;
     }
-    return encodePdu(PduType.response, pdu.requestId, ErrorStatus.noError, 0, varbinds);
   }
 }

@@ -37,11 +37,8 @@ export class UdpEndpoint {
           if (this.faults === 1 || this.faults % 1000 === 0) this.log.error({ err, faults: this.faults }, 'request handling failed');
           return;
         }
-        if (response) {
-          socket.send(response, rinfo.port, rinfo.address, (err) => {
-            if (err) this.log.debug({ err, to: `${rinfo.address}:${rinfo.port}` }, 'send failed');
-          });
-        }
+        // Without a callback a send error reaches the socket's 'error' listener (logged there).
+        if (response) socket.send(response, rinfo.port, rinfo.address);
       });
       socket.bind({ address: this.address.host, port: this.address.port, exclusive: true }, () => {
         socket.off('error', onBindError);

@@ -1,5 +1,7 @@
 // One simulated router as data: identity, QoS style, boot state and its interfaces (a
-// management port, one per configured link, a loopback). Counters are not stored: they are
+// management port, one per configured link end on this router, a loopback). A two-ended link
+// has an interface on both of its routers: the near end's egress carries `down`, the far end's
+// egress `up`. Counters are not stored: they are
 // read from the traffic engine (cumulative octets since the simulation start) plus a seeded
 // per-interface offset that stands for the traffic before the simulation started, replaced by
 // a baseline snapshot when the router reboots. Per-router state stays small: names, the boot
@@ -32,8 +34,10 @@ export interface SimInterface {
   ifType: number;
   mtu: number;
   speedBps: number;
-  /** The model direction its out-octets carry (`down` when the link's downIs is `out`). */
+  /** The model direction its out-octets carry (`down` when the link's downIs is `out`; `up` at a far end). */
   outDirection: TrafficDirection;
+  /** An end of a two-ended link (topology `far`): its QoS policy is on the egress only. */
+  twoEnded: boolean;
   /** One input error every this many ms of uptime; 0: never. */
   inErrorEveryMs: number;
   /** The configured link it stands for (kind 'link'). */
@@ -44,6 +48,8 @@ export interface SimInterface {
   steadyBps?: { down: number; up: number };
   /** Seeds this interface's counter offsets. */
   key: number;
+  /** seededOffset per direction and class, computed once when first read (octets: pre, post, drop per class). */
+  offsets?: { down?: readonly ClassCounters[]; up?: readonly ClassCounters[] };
 }
 
 /** Octets of one interface direction and class at one instant (bigint, from the counter origin). */
@@ -143,12 +149,16 @@ const ifNameCollator = new Intl.Collator('en', { numeric: true });
 
 export interface RouterModelInput {
   router: RouterConfig;
-  /** The links of this router. */
+  /** The links of this router (it is their `router`, the near end). */
   links: readonly LinkConfig[];
+  /** Two-ended links whose far end is this router (`far.router`); default none. */
+  farLinks?: readonly LinkConfig[];
   /** Its resolved simulation config (S4's resolveRouter). */
   sim: RouterSimConfig;
   /** Resolved queues by link id (S4's resolveLinkQueues); a missing link: no queues. */
   queues: ReadonlyMap<string, Record<SimClass, ClassQueue | undefined>>;
+  /** Resolved far-end queues by link id (resolveLinkQueues(…, 'far')); a missing link: no queues. */
+  farQueues?: ReadonlyMap<string, Record<SimClass, ClassQueue | undefined>>;
   seed: number;
   /** Simulated epoch ms when the simulation (and the engine's counters) start: boot times lie before it. */
   simulatedStartMs: number;
@@ -167,10 +177,12 @@ export function buildRouterModel(input: RouterModelInput): SimRouter {
   const { router, seed } = input;
   const uptimeMs = Math.floor(between(3, 90, seed, 'uptime', router.id) * 86_400_000);
   const interfaces: SimInterface[] = [];
-  const taken = new Set(input.links.map((l) => l.ifName));
-  const add = (iface: Omit<SimInterface, 'ifIndex' | 'ifDescr' | 'key'> & { ifDescr?: string }): void => {
+  const farLinks = input.farLinks ?? [];
+  const taken = new Set([...input.links.map((l) => l.ifName), ...farLinks.map((l) => l.far!.ifName)]);
+  const add = (iface: Omit<SimInterface, 'ifIndex' | 'ifDescr' | 'key' | 'twoEnded'> & { ifDescr?: string; twoEnded?: boolean }): void => {
     interfaces.push({
       ...iface,
+      twoEnded: iface.twoEnded ?? false,
       ifIndex: interfaces.length + 1,
       ifDescr: iface.ifDescr ?? longInterfaceName(iface.ifName),
       key: hash32(seed, 'counters', router.id, iface.ifName),
@@ -189,20 +201,26 @@ export function buildRouterModel(input: RouterModelInput): SimRouter {
       steadyBps: { down: between(60e3, 240e3, seed, 'mgmt-down', router.id), up: between(20e3, 90e3, seed, 'mgmt-up', router.id) },
     });
   }
-  const links = [...input.links].sort((a, b) => compareIfNames(a.ifName, b.ifName));
-  for (const link of links) {
-    const errorsHappen = hash32(seed, 'errors', link.id) % 3 === 0;
+  const ends = [
+    ...input.links.map((link) => ({ link, ifName: link.ifName, far: false })),
+    ...farLinks.map((link) => ({ link, ifName: link.far!.ifName, far: true })),
+  ].sort((a, b) => compareIfNames(a.ifName, b.ifName));
+  for (const { link, ifName, far } of ends) {
+    // Errors at the near end as before; the far end draws its own.
+    const errorsKey = far ? `${link.id}/far` : link.id;
+    const errorsHappen = hash32(seed, 'errors', errorsKey) % 3 === 0;
     add({
       kind: 'link',
-      ifName: link.ifName,
-      ifAlias: asciiText(`${link.name ?? link.id} [${link.id}]`),
+      ifName,
+      ifAlias: asciiText(far ? `uplink ${link.router} [${link.id}]` : `${link.name ?? link.id} [${link.id}]`),
       ifType: IfType.ethernetCsmacd,
       mtu: 1500,
-      speedBps: link.capacityBps ?? nominalSpeedBps(link.ifName),
-      outDirection: link.downIs === 'out' ? 'down' : 'up',
-      inErrorEveryMs: errorsHappen ? Math.floor(between(5, 120, seed, 'error-rate', link.id) * 60_000) : 0,
+      speedBps: link.capacityBps ?? nominalSpeedBps(ifName),
+      outDirection: far || link.downIs !== 'out' ? 'up' : 'down',
+      twoEnded: link.far !== undefined,
+      inErrorEveryMs: errorsHappen ? Math.floor(between(5, 120, seed, 'error-rate', errorsKey) * 60_000) : 0,
       linkId: link.id,
-      queues: input.queues.get(link.id) ?? noQueues(),
+      queues: (far ? input.farQueues : input.queues)?.get(link.id) ?? noQueues(),
     });
   }
   if (!taken.has(loopbackName)) {
@@ -262,16 +280,23 @@ export function seededOffset(router: SimRouter, iface: SimInterface, dir: Traffi
   return { pre: BigInt(post + drop), post: BigInt(post), drop: BigInt(drop) };
 }
 
+/** seededOffset of every class, computed once per interface and direction. */
+function seededOffsets(router: SimRouter, iface: SimInterface, dir: TrafficDirection): readonly ClassCounters[] {
+  iface.offsets ??= {};
+  return (iface.offsets[dir] ??= simClasses.map((_cls, k) => seededOffset(router, iface, dir, k)));
+}
+
 /** A link's per-class counters in one direction at `atMs` (origin: boot, seeded before the simulation). */
 export function linkClassCounters(router: SimRouter, iface: SimInterface, dir: TrafficDirection, now: DirectionOctets): ClassCounters[] {
   const base = router.baselines?.get(`${iface.linkId}/${dir}`);
+  const offsets = base ? undefined : seededOffsets(router, iface, dir);
   return simClasses.map((cls, k) => {
     const c = now.classes[cls];
     if (base) {
       const b = base.classes[cls];
       return { pre: c.preOctets - b.preOctets, post: c.postOctets - b.postOctets, drop: c.dropOctets - b.dropOctets };
     }
-    const o = seededOffset(router, iface, dir, k);
+    const o = offsets![k]!;
     return { pre: c.preOctets + o.pre, post: c.postOctets + o.post, drop: c.dropOctets + o.drop };
   });
 }

@@ -1,7 +1,7 @@
 // The traffic side of a scenario as pure functions of simulated time: what the traffic engine
 // asks at every step (Internet factor, extra video, link up). No state changes when read, so
 // the engine's trace stays exact and deterministic whatever the order of reads.
-import type { TrafficEffects } from '../traffic/engine.ts';
+import type { EngineDirection, TrafficEffects } from '../traffic/engine.ts';
 import { eventDurationMs, type Scenario, type ScenarioEvent } from './schema.ts';
 
 /** Where `atMs` falls in the timeline (ms from the start of the current pass); undefined before the start or after a one-shot timeline. */
@@ -30,6 +30,7 @@ function addSpan(index: Map<string, Span[]>, linkId: string, span: Span): void {
 }
 
 export class ScenarioEffects implements TrafficEffects {
+  /** Internet surges by `link/dir`. */
   private readonly surges = new Map<string, Span[]>();
   private readonly video = new Map<string, Span[]>();
   private readonly down = new Map<string, Span[]>();
@@ -41,7 +42,7 @@ export class ScenarioEffects implements TrafficEffects {
   ) {
     for (const e of scenario.events) {
       const span = (value: number): Span => ({ fromMs: e.atMs, toMs: e.atMs + eventDurationMs(e), value });
-      if (e.kind === 'internetSurge') for (const l of e.linkIds) addSpan(this.surges, l, span(e.factor));
+      if (e.kind === 'internetSurge') for (const l of e.linkIds) for (const dir of e.dirs) addSpan(this.surges, `${l}/${dir}`, span(e.factor));
       else if (e.kind === 'videoConference') for (const l of e.linkIds) addSpan(this.video, l, span(e.bitsPerSecond));
       else if (e.kind === 'linkDown') addSpan(this.down, e.linkId, span(1));
     }
@@ -51,9 +52,9 @@ export class ScenarioEffects implements TrafficEffects {
     return timelineOffsetMs(this.scenario, this.startMs, atMs);
   }
 
-  /** Product of the factors of the surges in effect (overlapping surges compound). */
-  internetFactor(linkId: string, atMs: number): number {
-    const spans = this.surges.get(linkId);
+  /** Product of the factors of the surges in effect in that direction (overlapping surges compound). */
+  internetFactor(linkId: string, dir: EngineDirection, atMs: number): number {
+    const spans = this.surges.get(`${linkId}/${dir}`);
     if (!spans) return 1;
     const t = this.offset(atMs);
     if (t === undefined) return 1;

@@ -40,8 +40,10 @@ export const internetSurgeSchema = z
     province: id.optional(),
     /** Or chosen links. */
     links: z.array(id).min(1).optional(),
-    /** Multiplies the Internet class's offered load (3 = three times the normal demand). */
+    /** Multiplies the Internet class's demand (3 = three times the normal demand). */
     factor: z.number().positive(),
+    /** Which direction surges: `down` (toward the sites), `up` (uploads: squeezed at the far end's egress); default both. */
+    dir: z.enum(['down', 'up']).optional(),
   })
   .strict()
   .refine((e) => (e.province === undefined) !== (e.links === undefined), {
@@ -125,7 +127,7 @@ interface ResolvedCommon {
   atMs: number;
 }
 export type ScenarioEvent =
-  | (ResolvedCommon & { kind: 'internetSurge'; forMs: number; linkIds: string[]; factor: number })
+  | (ResolvedCommon & { kind: 'internetSurge'; forMs: number; linkIds: string[]; factor: number; dirs: readonly ('down' | 'up')[] })
   | (ResolvedCommon & { kind: 'videoConference'; forMs: number; linkIds: string[]; bitsPerSecond: number })
   | (ResolvedCommon & { kind: 'linkDown'; forMs: number; linkId: string })
   | (ResolvedCommon & { kind: 'reboot' | 'counterWrap' | 'renumber'; routerId: string })
@@ -208,7 +210,15 @@ export function parseScenario(text: string, file: string, topology: TopologyConf
           });
           targets = [...new Set(e.links ?? [])];
         }
-        events.push({ ...base, kind: e.kind, forMs: e.for, linkIds: targets, factor: e.factor, label: e.label ?? `internet surge ×${e.factor} on ${e.province ?? targets.join(',')}` });
+        events.push({
+          ...base,
+          kind: e.kind,
+          forMs: e.for,
+          linkIds: targets,
+          factor: e.factor,
+          dirs: e.dir === undefined ? ['down', 'up'] : [e.dir],
+          label: e.label ?? `internet surge ×${e.factor}${e.dir ? ` (${e.dir})` : ''} on ${e.province ?? targets.join(',')}`,
+        });
         break;
       }
       case 'videoConference': {

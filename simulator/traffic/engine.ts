@@ -1,7 +1,9 @@
-// The traffic engine: per link, direction and service class, the offered load (traffic/classes.ts
+// The traffic engine: per link, direction and service class, the users' demand (traffic/classes.ts
 // on the calibrated peaks of traffic/model.ts, times scenario effects), pushed through the queue
-// model (traffic/queue.ts) at the link's capacity in fixed simulated steps, and integrated into
-// pre-policy, post-policy and drop octet counters.
+// model (traffic/queue.ts: Internet elastic, the other classes not) at the link's capacity in
+// fixed simulated steps, and integrated into pre-policy, post-policy and drop octet counters.
+// Each direction queues as the router at its sending end is configured: a two-ended link's
+// `down` as its near end, its `up` as its far end (EngineLink.up).
 //
 // Steps are aligned to multiples of `stepMs` since the epoch, so a step's octets depend only on
 // the seed, the link and the step's start — never on `startMs` nor on when anything was read.
@@ -34,8 +36,8 @@ export interface DirectionOctets {
 
 /** Scenario effects, queried at the start of every step (S3's scenario runner implements it). */
 export interface TrafficEffects {
-  /** Multiplies Internet offered load (1 normally). */
-  internetFactor(linkId: string, atMs: number): number;
+  /** Multiplies the Internet demand in one direction (1 normally). */
+  internetFactor(linkId: string, dir: EngineDirection, atMs: number): number;
   /** Extra offered video bps (conference events). */
   videoBps(linkId: string, dir: EngineDirection, atMs: number): number;
   /** false: nothing flows. */
@@ -48,15 +50,21 @@ export const noEffects: TrafficEffects = Object.freeze({
   linkUp: () => true,
 });
 
-export interface EngineLink {
-  id: string;
-  tier: 1 | 2;
-  capacityBps: number;
+/** How the sending end of one direction queues. */
+export interface EngineQueueing {
   qos: QosStyle;
   /** The router's queueing on this link; undefined: no queue for the class. */
   queues: Record<SimClass, ClassQueue | undefined>;
+}
+
+export interface EngineLink extends EngineQueueing {
+  id: string;
+  tier: 1 | 2;
+  capacityBps: number;
   /** Share of the busy-hour offered load per class (normalised by their sum). */
   shares: Record<SimClass, number>;
+  /** How `up` queues when its sending end is another router (a two-ended link's far end); default as `down`. */
+  up?: EngineQueueing;
 }
 
 export interface ClassTruth {
@@ -79,13 +87,14 @@ export const defaultStepMs = 10_000;
 const classCount = classOrder.length;
 const internetIndex = classOrder.indexOf('internet');
 const videoIndex = classOrder.indexOf('video');
+/** Internet is TCP: it backs off and fills the link (traffic/queue.ts). */
+const elasticClasses: readonly boolean[] = classOrder.map((cls) => cls === 'internet');
 /** Running totals are moved into bigint carries beyond this (floats are exact below 2^53). */
 const carryAt = 2 ** 52;
 
 interface LinkState {
   link: EngineLink;
   capacityOctetsPerStep: number;
-  reservedOctetsPerStep: Float64Array;
   down: DirState | undefined;
   up: DirState | undefined;
 }
@@ -105,6 +114,9 @@ const bufferSlots = MEMO + classCount * noiseMemoSlots;
 interface DirState {
   linkState: LinkState;
   dir: EngineDirection;
+  /** The sending end's queueing: style, and octets per step reserved per class. */
+  qos: QosStyle;
+  reservedOctetsPerStep: Float64Array;
   models: ClassLoadModel[];
   /** Totals in `buf` are at the start of this step. */
   step: number;
@@ -134,8 +146,8 @@ export class TrafficEngine {
   private effects: TrafficEffects;
   private readonly links = new Map<string, LinkState>();
   private readonly plan: ReturnType<typeof planTraffic>;
-  private readonly offered = new Float64Array(classCount);
-  private readonly sent = new Float64Array(classCount);
+  private readonly demand = new Float64Array(classCount);
+  private readonly queued = { preOctets: new Float64Array(classCount), sentOctets: new Float64Array(classCount) };
 
   constructor(opts: TrafficEngineOptions) {
     const stepMs = opts.stepMs ?? defaultStepMs;
@@ -148,14 +160,9 @@ export class TrafficEngine {
     for (const link of opts.links) {
       if (this.links.has(link.id)) throw new Error(`link "${link.id}" is given twice`);
       if (!(link.capacityBps > 0)) throw new RangeError(`link "${link.id}": capacityBps must be positive`);
-      const reserved = new Float64Array(classCount);
-      classOrder.forEach((cls, c) => {
-        reserved[c] = (reservedBps(link.queues[cls], link.capacityBps) * stepMs) / 8_000;
-      });
       this.links.set(link.id, {
         link,
         capacityOctetsPerStep: (link.capacityBps * stepMs) / 8_000,
-        reservedOctetsPerStep: reserved,
         down: undefined,
         up: undefined,
       });
@@ -262,9 +269,16 @@ export class TrafficEngine {
         phaseMs: model[dir].phaseMs,
       }),
     );
+    const queueing = dir === 'up' && link.up ? link.up : link;
+    const reservedOctetsPerStep = new Float64Array(classCount);
+    classOrder.forEach((cls, c) => {
+      reservedOctetsPerStep[c] = (reservedBps(queueing.queues[cls], link.capacityBps) * this.stepMs) / 8_000;
+    });
     const state: DirState = {
       linkState,
       dir,
+      qos: queueing.qos,
+      reservedOctetsPerStep,
       models,
       step: Math.floor(this.startMs / this.stepMs),
       cachedStep: Number.NaN,
@@ -287,11 +301,11 @@ export class TrafficEngine {
   /** Computes (or reuses) the octets of step k into the cursor's STEP_PRE/STEP_POST slots. */
   private stepOctets(state: DirState, k: number): void {
     if (state.cachedStep === k) return;
-    const { link, capacityOctetsPerStep, reservedOctetsPerStep } = state.linkState;
+    const { link, capacityOctetsPerStep } = state.linkState;
     const { buf } = state;
     const fromMs = k * this.stepMs;
     const toMs = fromMs + this.stepMs;
-    const offered = this.offered;
+    const demand = this.demand;
     state.cachedStep = k;
     if (!this.effects.linkUp(link.id, fromMs)) {
       buf.fill(0, STEP_PRE, STEP_POST + classCount);
@@ -299,16 +313,19 @@ export class TrafficEngine {
     }
     for (let c = 0; c < classCount; c++) {
       let octets = classOfferedOctetsMemo(classOrder[c]!, state.models[c]!, fromMs, toMs, buf, MEMO + c * noiseMemoSlots);
-      if (c === internetIndex) octets *= Math.max(0, this.effects.internetFactor(link.id, fromMs));
+      if (c === internetIndex) octets *= Math.max(0, this.effects.internetFactor(link.id, state.dir, fromMs));
       if (c === videoIndex) octets += (Math.max(0, this.effects.videoBps(link.id, state.dir, fromMs)) * this.stepMs) / 8_000;
-      offered[c] = Math.max(0, Math.round(octets));
-      buf[STEP_PRE + c] = offered[c]!;
+      demand[c] = Math.max(0, Math.round(octets));
     }
+    const queued = this.queued;
     queueStep(
-      { qos: link.qos, capacityOctets: capacityOctetsPerStep, reservedOctets: reservedOctetsPerStep, offeredOctets: offered },
-      this.sent,
+      { qos: state.qos, capacityOctets: capacityOctetsPerStep, reservedOctets: state.reservedOctetsPerStep, demandOctets: demand, elastic: elasticClasses },
+      queued,
     );
-    for (let c = 0; c < classCount; c++) buf[STEP_POST + c] = this.sent[c]!;
+    for (let c = 0; c < classCount; c++) {
+      buf[STEP_PRE + c] = queued.preOctets[c]!;
+      buf[STEP_POST + c] = queued.sentOctets[c]!;
+    }
   }
 
   /** Moves the cursor so that its totals are at the start of step k. */

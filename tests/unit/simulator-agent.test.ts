@@ -6,7 +6,8 @@ import { PduType, encodeCommunityMessage, encodePdu, encodeVarbind } from '../..
 import { PasswordKeyCache, localizeKey } from '../../simulator/agent/usm.ts';
 import { RouterAgent } from '../../simulator/agent/router-agent.ts';
 import { parseLoopbackAddress } from '../../simulator/address.ts';
-import { MibLayoutCache, RouterMib } from '../../simulator/mib/router-mib.ts';
+import { MibLayoutCache } from '../../simulator/mib/layout.ts';
+import { RouterMib } from '../../simulator/mib/router-mib.ts';
 import { buildRouterModel } from '../../simulator/mib/router-model.ts';
 import { compareOids, parseOid } from '../../simulator/mib/oid.ts';
 import { TrafficEngine } from '../../simulator/traffic/engine.ts';

@@ -3,7 +3,9 @@
 // layouts, and the router events (reboot, renumber, 32-bit wrap).
 import { describe, expect, it } from 'vitest';
 import type { LinkConfig, RouterConfig } from '../../config/schema.ts';
-import { MibLayoutCache, RouterMib, inputPolicyName } from '../../simulator/mib/router-mib.ts';
+import { inputPolicyName } from '../../simulator/mib/cbqos-mib.ts';
+import { MibLayoutCache } from '../../simulator/mib/layout.ts';
+import { RouterMib } from '../../simulator/mib/router-mib.ts';
 import { buildRouterModel } from '../../simulator/mib/router-model.ts';
 import { compareOids, formatOid, parseOid, startsWith, type Oid } from '../../simulator/mib/oid.ts';
 import type { SnmpValue } from '../../simulator/mib/value.ts';

@@ -165,6 +165,7 @@ events:
   - { kind: videoConference, at: 30m, for: 15m, provinces: [${province}], bitsPerSecond: 4000000 }
   - { kind: videoConference, at: 40m, for: 10m, provinces: all, tiers: [1], bitsPerSecond: 1000000 }
   - { kind: linkDown, at: 50m, for: 5m, link: ${otherLink} }
+  - { kind: internetSurge, at: 30m, for: 10m, links: [${provinceLinks[0]}], factor: 5, dir: up }
 `);
   const effects = new ScenarioEffects(s, startMs);
   const at = (m: number): number => startMs + m * min;
@@ -182,8 +183,19 @@ events:
     [22, first, 1], // [at, at+for)
     [62, first, 3], // the next pass
     [5, otherLink, 1],
-  ])('internetFactor at %d min on %s = %d', (m, link, factor) => {
-    expect(effects.internetFactor(link, at(m))).toBe(factor);
+  ])('internetFactor at %d min on %s = %d, both directions', (m, link, factor) => {
+    expect(effects.internetFactor(link, 'down', at(m))).toBe(factor);
+    expect(effects.internetFactor(link, 'up', at(m))).toBe(factor);
+  });
+
+  it.each([
+    [29, 1, 1],
+    [30, 1, 5],
+    [39.9, 1, 5],
+    [40, 1, 1],
+  ])('an upstream surge (dir: up) at %d min: down ×%d, up ×%d', (m, down, up) => {
+    expect(effects.internetFactor(first, 'down', at(m))).toBe(down);
+    expect(effects.internetFactor(first, 'up', at(m))).toBe(up);
   });
 
   it('adds conferences on the links of their provinces and tiers, both directions', () => {
@@ -204,8 +216,8 @@ events:
 
   it('is a pure function of time: the same answers in any order', () => {
     const times = Array.from({ length: 200 }, (_, k) => at((k * 7.3) % 130));
-    const forward = times.map((t) => [effects.internetFactor(first, t), effects.videoBps(tier1, 'down', t), effects.linkUp(otherLink, t)]);
-    const backward = [...times].reverse().map((t) => [effects.internetFactor(first, t), effects.videoBps(tier1, 'down', t), effects.linkUp(otherLink, t)]);
+    const forward = times.map((t) => [effects.internetFactor(first, 'up', t), effects.videoBps(tier1, 'down', t), effects.linkUp(otherLink, t)]);
+    const backward = [...times].reverse().map((t) => [effects.internetFactor(first, 'up', t), effects.videoBps(tier1, 'down', t), effects.linkUp(otherLink, t)]);
     expect(backward.reverse()).toEqual(forward);
   });
 });
