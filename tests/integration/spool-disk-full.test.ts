@@ -3,6 +3,7 @@
 // left holding a partial line, and that spooling resumes by itself once space returns: by
 // deleting a filler file, and by remounting the tmpfs bigger. Where mounting is refused the
 // tests fail with the reason, unless CI_NO_TMPFS is set: then they are skipped, saying why.
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -90,14 +91,19 @@ function points(from: number, count: number): StorePoint[] {
 /** Every segment on disk: whole lines only, each one a point. Returns the points in order. */
 function segmentsOnDisk(): StorePoint[] {
   const out: StorePoint[] = [];
-  for (const name of readdirSync(mnt).filter((n) => n.endsWith('.jsonl')).sort()) {
-    const text = readFileSync(join(mnt, name), 'utf8');
-    if (text.length === 0) continue;
+  const segments = readdirSync(mnt)
+    .filter((n) => n.endsWith('.jsonl'))
+    .sort()
+    .map((name) => ({ name, text: readFileSync(join(mnt, name), 'utf8') }))
+    // An empty segment (opened, nothing written to it yet) has no line to check.
+    .filter(({ text }) => text.length > 0);
+  for (const { name, text } of segments) {
     expect(text.endsWith('\n'), `${name} ends with a whole line`).toBe(true);
     for (const line of text.slice(0, -1).split('\n')) {
       const p = parseStorePoint(JSON.parse(line) as unknown);
       expect(p, `${name}: a readable point`).toBeDefined();
-      if (p) out.push(p);
+      assert(p !== undefined);
+      out.push(p);
     }
   }
   return out;
