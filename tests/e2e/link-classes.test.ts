@@ -1,7 +1,8 @@
 // Per-class traffic in Debian's Chromium against the whole running system (influxd,
 // `lanewatch simulate` with the example simulation.yaml, `lanewatch run`): the link page of a
 // CBQoS tier-2 link and of a per-service sub-interface tier-2 link stacks all four classes and
-// moves live; the province page lists its links with a live sparkline per class.
+// moves live; the province page lists its links with a sparkline per class that opens with
+// the recent history of every link (one history request) and moves live.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { signedInContext, startSystem, type SystemHandle } from '../helpers/system.ts';
@@ -104,9 +105,29 @@ describe('per-class traffic in Chromium', () => {
     const topology = await system.getAs<{ links: { id: string; province: string; tier: number }[] }>('/api/v1/topology');
     const expected = topology.links.filter((link) => link.province === 'ha-noi');
     expect(expected.length).toBeGreaterThan(1);
+    // History to open with: every class of the province's links polled for several intervals.
+    await expect
+      .poll(async () => (await system.getAs<{ points: unknown[] }>(`/api/v1/history?link=${expected.at(-1)!.id}&dir=down&class=other&from=-10m&to=now`)).points.length, {
+        timeout: 30_000,
+        interval: 500,
+      })
+      .toBeGreaterThanOrEqual(8);
+    const historyRequests: URL[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname === '/api/v1/history') historyRequests.push(url);
+    });
+    const historyAnswered = page.waitForResponse((response) => new URL(response.url()).pathname === '/api/v1/history');
     await page.locator('[data-testid="link-row"][data-link="t1-ha-noi"] [data-testid="province-link"]').click();
     await page.waitForURL(/#\/province\/ha-noi$/);
     await page.locator('[data-testid="province-page"]').waitFor();
+    await historyAnswered;
+    // One request: every link of the province, the shown direction, the four classes.
+    expect(historyRequests).toHaveLength(1);
+    const asked = historyRequests[0]!.searchParams;
+    expect(new Set(asked.getAll('link'))).toEqual(new Set(expected.map((link) => link.id)));
+    expect(asked.getAll('dir')).toEqual(['down']);
+    expect(asked.getAll('class')).toEqual(['internet', 'docex', 'video', 'other']);
 
     const rows = page.locator('[data-testid="province-link-row"]');
     await expect.poll(() => rows.count()).toBe(expected.length);
@@ -117,9 +138,11 @@ describe('per-class traffic in Chromium', () => {
 
     const sparklines = page.locator('[data-testid="province-link-row"] [data-testid="sparkline"]');
     expect(await sparklines.count()).toBe(expected.length * 4);
-    // Every sparkline draws at least two live points, and they keep coming.
+    // Every sparkline opens with history: at least 6 points within one poll interval of the
+    // answer, where live samples alone would have brought one.
     const pointsOf = (): Promise<number[]> => sparklines.evaluateAll((elements) => elements.map((element) => Number(element.getAttribute('data-points'))));
-    await expect.poll(async () => Math.min(...(await pointsOf())), { timeout: 4 * system.intervalMs + 2_000, interval: 250 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(async () => Math.min(...(await pointsOf())), { timeout: system.intervalMs, interval: 100 }).toBeGreaterThanOrEqual(6);
+    // And the points keep coming, live.
     const before = await pointsOf();
     await expect
       .poll(async () => (await pointsOf()).every((count, index) => count > (before[index] ?? Infinity)), {

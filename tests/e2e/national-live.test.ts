@@ -1,5 +1,6 @@
 // The web UI in Debian's Chromium against the whole running system: the national page lists
-// every tier-1 link and its live chart moves within two poll intervals, without reload.
+// every tier-1 link; its chart opens with the recent history of every tier-1 link (one history
+// request for all of them) and moves within two poll intervals, without reload.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { signedInContext, startSystem, type SystemHandle } from '../helpers/system.ts';
@@ -24,12 +25,35 @@ describe('national page in Chromium', () => {
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
+    const historyRequests: URL[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname === '/api/v1/history') historyRequests.push(url);
+    });
+    // Some history to open with: the system has polled for several intervals.
+    await expect
+      .poll(async () => (await system.getAs<{ points: unknown[] }>('/api/v1/history?link=t1-ha-noi&dir=down&from=-10m&to=now')).points.length, {
+        timeout: 30_000,
+        interval: 500,
+      })
+      .toBeGreaterThanOrEqual(6);
+    const openedAtMs = Date.now();
     await page.goto(`${system.url}/#/`);
     await page.locator('[data-testid="conn"][data-state="open"]').waitFor({ timeout: 15_000 });
     await expect.poll(() => page.locator('[data-testid="link-row"]').count(), { timeout: 15_000 }).toBe(34);
 
     const chart = page.locator('[data-testid="live-chart"]');
     await chart.waitFor();
+    await expect.poll(() => chart.getAttribute('data-loading'), { timeout: 15_000 }).toBe('false');
+    // One request for every tier-1 link, both directions, over the default hour.
+    expect(historyRequests).toHaveLength(1);
+    const asked = historyRequests[0]!.searchParams;
+    expect(asked.getAll('link')).toHaveLength(34);
+    expect(asked.getAll('dir')).toEqual(['down', 'up']);
+    expect([asked.get('from'), asked.get('to')]).toEqual(['-1h', 'now']);
+    // The chart opens with what was polled before the page was: not empty, reaching back.
+    expect(Number(await chart.getAttribute('data-first-ms'))).toBeLessThan(openedAtMs - 4 * system.intervalMs);
+    expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThanOrEqual(5);
     const pointsBefore = Number(await chart.getAttribute('data-points'));
     const rateBefore = await page.locator('[data-testid="link-row"] [data-testid="rate-down"]').allTextContents();
     // Within two poll intervals (1 s grace for rendering), the chart has more points and

@@ -180,6 +180,11 @@ describe('pan and zoom out', () => {
     ['a past hour forward', { kind: 'fixed', fromMs: now - 3 * hour, toMs: now - 2 * hour }, 1, { kind: 'fixed', fromMs: now - 150 * minute, toMs: now - 90 * minute }],
     ['a past hour forward up to now goes live', { kind: 'fixed', fromMs: now - 80 * minute, toMs: now - 20 * minute }, 1, { kind: 'recent', spanMs: hour }],
     ['a past day back', { kind: 'fixed', fromMs: now - 2 * day, toMs: now - day }, -1, { kind: 'fixed', fromMs: now - 2.5 * day, toMs: now - 1.5 * day }],
+    // Back from live, then forward after now moved on a little: live again.
+    ['back then forward, now 10 s later', { kind: 'fixed', fromMs: now - 90 * minute - 10_000, toMs: now - 30 * minute - 10_000 }, 1, { kind: 'recent', spanMs: hour }],
+    ['forward, ending 16 min before now: still past', { kind: 'fixed', fromMs: now - 106 * minute, toMs: now - 46 * minute }, 1, { kind: 'fixed', fromMs: now - 76 * minute, toMs: now - 16 * minute }],
+    ['forward, ending 15 min before now: live', { kind: 'fixed', fromMs: now - 105 * minute, toMs: now - 45 * minute }, 1, { kind: 'recent', spanMs: hour }],
+    ['a past hour back never goes live', { kind: 'fixed', fromMs: now - 70 * minute, toMs: now - 10 * minute }, -1, { kind: 'fixed', fromMs: now - 100 * minute, toMs: now - 40 * minute }],
   ] satisfies [string, TimeRange, -1 | 1, TimeRange][])('%s', (_name, range, direction, moved) => {
     expect(panRange(range, direction, now)).toEqual(moved);
   });

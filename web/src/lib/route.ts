@@ -1,15 +1,17 @@
 // Hash routes: `#/` national page, `#/link/<id>` link page, `#/province/<id>` province page,
 // `#/qos/unmatched` the unmatched QoS classes, `#/alerts` the alerts, `#/policies` the policy
 // editor, `#/login?next=<route>` the login page (with the route to open once signed in).
-// Pure parsing and link building.
+// The national, province and link pages take a query (`?from=-6h&to=now`: the time range,
+// read by the page itself, see time-range.ts), kept in `query`. Pure parsing and link building.
 
 export type Route =
-  | { page: 'national' }
-  | { page: 'link'; linkId: string }
-  | { page: 'province'; provinceId: string }
+  | { page: 'national'; query?: string }
+  | { page: 'link'; linkId: string; query?: string }
+  | { page: 'province'; provinceId: string; query?: string }
   | { page: 'unmatched' }
   | { page: 'alerts' }
   | { page: 'policies' }
+  | { page: 'report'; query?: string }
   | { page: 'login'; next: string | null }
   | { page: 'not-found'; path: string };
 
@@ -20,12 +22,16 @@ const maxNextLength = 1_000;
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '');
   if (path === '' || path === '/') return { page: 'national' };
+  const national = /^\/?\?(.*)$/.exec(path);
+  if (national !== null) return withQuery({ page: 'national' }, national[1]);
   const login = /^\/login\/?(?:\?(.*))?$/.exec(path);
   if (login !== null) return { page: 'login', next: safeNext(new URLSearchParams(login[1] ?? '').get('next')) };
   if (/^\/qos\/unmatched\/?$/.test(path)) return { page: 'unmatched' };
   if (/^\/alerts\/?$/.test(path)) return { page: 'alerts' };
   if (/^\/policies\/?$/.test(path)) return { page: 'policies' };
-  const match = /^\/(link|province)\/([^/?]+)\/?$/.exec(path);
+  const report = /^\/report\/?(?:\?(.*))?$/.exec(path);
+  if (report !== null) return withQuery({ page: 'report' }, report[1]);
+  const match = /^\/(link|province)\/([^/?]+)\/?(?:\?(.*))?$/.exec(path);
   if (match?.[1] !== undefined && match[2] !== undefined) {
     let id: string;
     try {
@@ -33,9 +39,14 @@ export function parseRoute(hash: string): Route {
     } catch {
       return { page: 'not-found', path };
     }
-    return match[1] === 'link' ? { page: 'link', linkId: id } : { page: 'province', provinceId: id };
+    return withQuery(match[1] === 'link' ? { page: 'link', linkId: id } : { page: 'province', provinceId: id }, match[3]);
   }
   return { page: 'not-found', path };
+}
+
+/** The route with its query, when it has a non-empty one. */
+function withQuery<R extends Route & { query?: string }>(route: R, query: string | undefined): R {
+  return query === undefined || query === '' ? route : { ...route, query };
 }
 
 /**
@@ -63,12 +74,13 @@ export function nationalHref(): string {
   return '#/';
 }
 
-export function linkHref(linkId: string): string {
-  return `#/link/${encodeURIComponent(linkId)}`;
+/** The link page; `query` (e.g. the time range, `from=-6h&to=now`) goes along when given. */
+export function linkHref(linkId: string, query?: string): string {
+  return `#/link/${encodeURIComponent(linkId)}${query === undefined || query === '' ? '' : `?${query}`}`;
 }
 
-export function provinceHref(provinceId: string): string {
-  return `#/province/${encodeURIComponent(provinceId)}`;
+export function provinceHref(provinceId: string, query?: string): string {
+  return `#/province/${encodeURIComponent(provinceId)}${query === undefined || query === '' ? '' : `?${query}`}`;
 }
 
 export function unmatchedHref(): string {
@@ -81,4 +93,9 @@ export function alertsHref(): string {
 
 export function policiesHref(): string {
   return '#/policies';
+}
+
+/** The national utilization report; `query` names its period and basis (`month=2026-10&basis=p95`). */
+export function reportHref(query?: string): string {
+  return query === undefined || query === '' ? '#/report' : `#/report?${query}`;
 }

@@ -226,14 +226,16 @@ export function zoomRange(selection: TimeWindow, context: ZoomContext): TimeRang
 
 /**
  * The range moved by half its span, back (-1) or forward (+1). Moving a recent range back
- * fixes it; a fixed range moved up to now becomes recent again (and live).
+ * fixes it; a fixed range moved forward to within a quarter of its span of now becomes recent
+ * again (and live): back then forward returns to live although now has moved on meanwhile.
  */
 export function panRange(range: TimeRange, direction: -1 | 1, nowMs: number): TimeRange {
   const shown = rangeWindow(range, nowMs);
   const spanMs = shown.toMs - shown.fromMs;
   const stepMs = Math.round(spanMs / 2);
   const toMs = shown.toMs + direction * stepMs;
-  if (toMs >= nowMs) return { kind: 'recent', spanMs };
+  if (range.kind === 'recent' && direction === 1) return range;
+  if (direction === 1 && toMs >= nowMs - spanMs / 4) return { kind: 'recent', spanMs };
   return { kind: 'fixed', fromMs: toSecond(toMs - spanMs), toMs: toSecond(toMs) };
 }
 

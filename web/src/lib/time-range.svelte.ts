@@ -1,0 +1,259 @@
+// The time range of a page as reactive state: read from the URL (`?from=&to=`) and followed
+// through `hashchange`, changed by pushing a new URL (so Back undoes a zoom); and the history
+// of a page's series over that range, fetched as the range changes (finer data for a zoom,
+// the missing tail for a recent range left open).
+import { untrack } from 'svelte';
+import { errorMessage, type HistoryPoint } from './api.ts';
+import { fetchSeries, type SeriesAnswer, type SeriesRequest } from './time-range-fetch.ts';
+import {
+  addLayer,
+  answerStepMs,
+  emptySeries,
+  fetchPlan,
+  type LayeredSeries,
+} from './time-range-history.ts';
+import {
+  hashQuery,
+  hashWithRange,
+  instantToken,
+  rangeOfHash,
+  rangeWindow,
+  relativeToken,
+  spanOf,
+  type TimeRange,
+  type TimeWindow,
+} from './time-range.ts';
+
+export class UrlRange {
+  /** The range the URL names, or the page's default. */
+  range: TimeRange = $state.raw({ kind: 'recent', spanMs: 3_600_000 });
+  /** Why the URL's range could not be read (the default is shown instead), or null. */
+  problem: string | null = $state(null);
+  /** Whether the URL names the range (else it is the page's default). */
+  #named = $state(false);
+  readonly #window: Window;
+  readonly #defaultRange: TimeRange;
+  readonly #onHashChange = (): void => this.#read();
+
+  constructor(options: { window: Window; defaultRange: TimeRange }) {
+    this.#window = options.window;
+    this.#defaultRange = options.defaultRange;
+    this.#read();
+  }
+
+  start(): void {
+    this.#window.addEventListener('hashchange', this.#onHashChange);
+    this.#read();
+  }
+
+  stop(): void {
+    this.#window.removeEventListener('hashchange', this.#onHashChange);
+  }
+
+  /** Shows `range`: a new history entry whose URL names it. */
+  set(range: TimeRange): void {
+    const next = hashWithRange(this.#window.location.hash, range);
+    if (next !== this.#window.location.hash) this.#window.location.hash = next;
+  }
+
+  /**
+   * The query that carries this range to another page (`from=-6h&to=now`), or "" when the URL
+   * names none (the other page then shows its own default).
+   */
+  get query(): string {
+    return this.#named ? hashQuery(hashWithRange('#/', this.range)) : '';
+  }
+
+  #read(): void {
+    const parsed = rangeOfHash(this.#window.location.hash);
+    if (parsed.ok) {
+      this.range = parsed.range ?? this.#defaultRange;
+      this.#named = parsed.range !== null;
+      this.problem = null;
+    } else {
+      this.range = this.#defaultRange;
+      this.#named = false;
+      this.problem = `${parsed.field}: ${parsed.reason}`;
+    }
+  }
+}
+
+/** What one fetch brought, as layers per stored key. */
+export type LayerBuilder<P extends { atMs: number }> = (
+  answers: readonly SeriesAnswer[],
+  window: TimeWindow,
+  rawStepMs: number,
+) => Map<string, { points: P[]; stepMs: number }>;
+
+export interface HistoryLoaderOptions<P extends { atMs: number }> {
+  /** The series every fetch asks for (one request for all of them). */
+  series: Pick<SeriesRequest, 'links' | 'dirs' | 'classes'>;
+  /** Most points per series and answer (about one per pixel of the chart). */
+  maxPoints: number;
+  /** The poll interval: the finest step there is. */
+  rawStepMs: number;
+  /** Turns answers into stored layers (default: one per series, keyed by `seriesKeyOf`). */
+  build?: LayerBuilder<P>;
+  fetch?: (request: SeriesRequest, signal: AbortSignal) => Promise<SeriesAnswer[]>;
+}
+
+/** The key of one series of an answer: link, direction and class. */
+export function seriesKeyOf(answer: Pick<SeriesAnswer, 'link' | 'dir' | 'class'>): string {
+  return `${answer.link}\u0000${answer.dir}\u0000${answer.class}`;
+}
+
+/** One layer per series, at the step its points show. */
+export function layersPerSeries(
+  answers: readonly SeriesAnswer[],
+  _window: TimeWindow,
+  rawStepMs: number,
+): Map<string, { points: HistoryPoint[]; stepMs: number }> {
+  return new Map(
+    answers.map((answer) => [seriesKeyOf(answer), { points: answer.points, stepMs: answerStepMs(answer.points, rawStepMs, answer.stepMs) }]),
+  );
+}
+
+/**
+ * A page's history over its range. `show(range, nowMs)` (from an effect) fetches what the
+ * window lacks: the whole window for a new recent range, then its tail as it slides; for a
+ * fixed range only when what is held is too coarse for it (a zoom) or does not cover it.
+ */
+export class HistoryLoader<P extends { atMs: number } = HistoryPoint> {
+  layers: ReadonlyMap<string, LayeredSeries<P>> = $state.raw(new Map());
+  loading = $state(false);
+  error: string | null = $state(null);
+  /** The last window fetched (the test hook and the label say what the chart holds). */
+  lastFetched: TimeWindow | null = $state.raw(null);
+  /** The server's time of the newest answer for a recent range: how far its history reaches. */
+  fetchedToMs: number | null = $state(null);
+
+  readonly #options: HistoryLoaderOptions<P>;
+  readonly #build: LayerBuilder<P>;
+  readonly #fetch: (request: SeriesRequest, signal: AbortSignal) => Promise<SeriesAnswer[]>;
+  #shownKey = '';
+  #inFlight: AbortController | null = null;
+  #tailInFlight = false;
+  #stopped = false;
+
+  constructor(options: HistoryLoaderOptions<P>) {
+    this.#options = options;
+    this.#build = options.build ?? (layersPerSeries as unknown as LayerBuilder<P>);
+    this.#fetch = options.fetch ?? fetchSeries;
+  }
+
+  /** Stored points of one key (empty series when none). */
+  of(key: string): LayeredSeries<P> {
+    return this.layers.get(key) ?? emptySeries<P>();
+  }
+
+  show(range: TimeRange, nowMs: number): void {
+    untrack(() => this.#show(range, nowMs));
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#inFlight?.abort();
+  }
+
+  #show(range: TimeRange, nowMs: number): void {
+    if (this.#stopped) return;
+    const key = range.kind === 'recent' ? `recent:${range.spanMs}` : `fixed:${range.fromMs}:${range.toMs}`;
+    const changed = key !== this.#shownKey;
+    this.#shownKey = key;
+    const window = rangeWindow(range, nowMs);
+    const spanMs = spanOf(range);
+    if (range.kind === 'recent') {
+      if (changed) {
+        this.#load({ from: relativeToken(range.spanMs), to: 'now' }, window, spanMs, true);
+        return;
+      }
+      // The live tail fills the window as it slides; the history is brought up to date now and
+      // then, so that a page left open has no hole when the live series reach back less far.
+      const refreshAfterMs = Math.min(10 * 60_000, Math.max(60_000, spanMs / 10));
+      if (this.fetchedToMs !== null && !this.loading && !this.#tailInFlight && nowMs - this.fetchedToMs > refreshAfterMs) {
+        this.#loadTail(this.fetchedToMs, window, spanMs);
+      }
+      return;
+    }
+    const plan = fetchPlan(window, [...this.layers.values()], {
+      maxPoints: this.#options.maxPoints,
+      rawStepMs: this.#options.rawStepMs,
+    });
+    if (changed && plan === null) {
+      this.#inFlight?.abort();
+      this.loading = false;
+      return;
+    }
+    if (plan !== null && changed) this.#load({ from: instantToken(plan.fromMs), to: instantToken(plan.toMs) }, window, spanMs, false);
+  }
+
+  #keepWindow(window: TimeWindow, spanMs: number): TimeWindow {
+    return { fromMs: window.fromMs - spanMs, toMs: window.toMs + spanMs };
+  }
+
+  #load(params: { from: string; to: string }, window: TimeWindow, spanMs: number, recent: boolean): void {
+    this.#inFlight?.abort();
+    const abort = new AbortController();
+    this.#inFlight = abort;
+    this.loading = true;
+    this.error = null;
+    const request: SeriesRequest = { ...this.#options.series, ...params, maxPoints: this.#options.maxPoints };
+    this.#fetch(request, abort.signal).then(
+      (answers) => {
+        if (abort.signal.aborted) return;
+        this.#inFlight = null;
+        const fetched = answerWindow(answers, window);
+        this.#store(answers, fetched, this.#keepWindow(fetched, spanMs));
+        this.lastFetched = fetched;
+        if (recent) this.fetchedToMs = fetched.toMs;
+        this.loading = false;
+      },
+      (error: unknown) => {
+        if (abort.signal.aborted) return;
+        this.#inFlight = null;
+        this.error = errorMessage(error);
+        this.loading = false;
+      },
+    );
+  }
+
+  #loadTail(fromMs: number, window: TimeWindow, spanMs: number): void {
+    this.#tailInFlight = true;
+    const abort = new AbortController();
+    const request: SeriesRequest = {
+      ...this.#options.series,
+      from: instantToken(fromMs),
+      to: 'now',
+      maxPoints: this.#options.maxPoints,
+    };
+    this.#fetch(request, abort.signal).then(
+      (answers) => {
+        this.#tailInFlight = false;
+        if (this.#stopped || !this.#shownKey.startsWith('recent:')) return;
+        const fetched = answerWindow(answers, { fromMs, toMs: window.toMs });
+        this.#store(answers, fetched, this.#keepWindow({ fromMs: fetched.toMs - spanMs, toMs: fetched.toMs }, spanMs));
+        this.fetchedToMs = fetched.toMs;
+      },
+      () => {
+        // The live tail still shows; the next slide tries again.
+        this.#tailInFlight = false;
+        if (this.fetchedToMs !== null) this.fetchedToMs = Math.max(this.fetchedToMs, window.toMs - 60_000);
+      },
+    );
+  }
+
+  #store(answers: readonly SeriesAnswer[], fetched: TimeWindow, keep: TimeWindow): void {
+    const built = this.#build(answers, fetched, this.#options.rawStepMs);
+    const next = new Map(this.layers);
+    for (const [key, layer] of built) {
+      next.set(key, addLayer(next.get(key) ?? emptySeries<P>(), { ...fetched, ...layer }, keep));
+    }
+    this.layers = next;
+  }
+}
+
+/** The window the server read (its clock), or the asked one when no answer says. */
+function answerWindow(answers: readonly SeriesAnswer[], asked: TimeWindow): TimeWindow {
+  const first = answers[0];
+  return first === undefined ? asked : { fromMs: first.fromMs, toMs: first.toMs };
+}
