@@ -28,12 +28,15 @@ let appDir: string;
 let installOutput = '';
 const running: ChildProcess[] = [];
 
+/** This process's environment without what would change how node finds or loads the program. */
+function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  for (const name of ['LANEWATCH_RUNTIME', 'NODE_PATH', 'NODE_OPTIONS']) delete env[name];
+  return env;
+}
+
 function runSync(cmd: string, args: string[], opts: { cwd: string; timeoutMs: number; input?: string }): { status: number | null; stdout: string; stderr: string } {
-  const env = { ...process.env };
-  delete env['LANEWATCH_RUNTIME'];
-  delete env['NODE_PATH'];
-  delete env['NODE_OPTIONS'];
-  const result = spawnSync(cmd, args, { cwd: opts.cwd, encoding: 'utf8', timeout: opts.timeoutMs, input: opts.input ?? '', env });
+  const result = spawnSync(cmd, args, { cwd: opts.cwd, encoding: 'utf8', timeout: opts.timeoutMs, input: opts.input ?? '', env: childEnv() });
   if (result.error) throw new Error(`${cmd} ${args.join(' ')} failed to run`, { cause: result.error });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -97,11 +100,11 @@ async function writeConfig(base: string, stateDir: string): Promise<string> {
 async function startRun(configDir: string): Promise<Instance> {
   const settings = parse(readFileSync(join(configDir, 'settings.yaml'), 'utf8')) as { server: { port: number } };
   const url = `http://127.0.0.1:${settings.server.port}`;
-  const env = { ...process.env, LOG_LEVEL: 'info', PORT: '' };
-  delete env['LANEWATCH_RUNTIME'];
-  delete env['NODE_PATH'];
-  delete env['NODE_OPTIONS'];
-  const child = spawn(process.execPath, [join(appDir, 'bin', 'lanewatch.js'), 'run', '--config', configDir], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(appDir, 'bin', 'lanewatch.js'), 'run', '--config', configDir], {
+    cwd: work,
+    env: childEnv({ LOG_LEVEL: 'info', PORT: '' }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.push(child);
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
