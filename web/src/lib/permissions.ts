@@ -16,6 +16,7 @@ import {
   policiesHref,
   provinceHref,
   safeNext,
+  reportHref,
   unmatchedHref,
   type Route,
 } from './route.ts';
@@ -27,7 +28,7 @@ export const roleLabelKeys: Record<Role, MessageKey> = {
   admin: 'role.admin',
 };
 
-export type NavId = 'national' | 'province' | 'alerts' | 'policies' | 'unmatched';
+export type NavId = 'national' | 'province' | 'alerts' | 'policies' | 'report' | 'unmatched';
 
 export interface NavItem {
   id: NavId;
@@ -57,6 +58,7 @@ export function navItems(principal: Principal): NavItem[] {
   else if (principal.role !== 'province') items.push({ id: 'national', href: nationalHref() });
   if (allows(routes.alerts.access, principal.role)) items.push({ id: 'alerts', href: alertsHref() });
   if (mayEditPolicies(principal)) items.push({ id: 'policies', href: policiesHref() });
+  if (allows(routes.report.access, principal.role)) items.push({ id: 'report', href: reportHref() });
   if (allows(routes.qos.access, principal.role)) items.push({ id: 'unmatched', href: unmatchedHref() });
   return items;
 }
@@ -93,6 +95,7 @@ export function pageAccess(
   if (route.page === 'policies') return allows(routes.policies.access, principal.role) ? 'ok' : 'forbidden';
   if (route.page === 'unmatched') return allows(routes.qos.access, principal.role) ? 'ok' : 'forbidden';
   if (route.page === 'alerts') return allows(routes.alerts.access, principal.role) ? 'ok' : 'forbidden';
+  if (route.page === 'report') return allows(routes.report.access, principal.role) ? 'ok' : 'forbidden';
   if (principal.role !== 'province') return 'ok';
   const province = ownProvince(principal);
   if (route.page === 'national') return 'home';
