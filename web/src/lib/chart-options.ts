@@ -17,10 +17,14 @@ export const chartColors = {
 
 type ChartOptions = Omit<uPlot.Options, 'width' | 'height'>;
 
-/** Tick spacings in ms: whole seconds, minutes and hours, so that no two labels read alike. */
+/**
+ * Tick spacings in ms: whole seconds, minutes, hours and days, so that no two labels read
+ * alike; up to a year apart, so that a range of years still has room for its labels.
+ */
 const timeIncrementsMs = [
   1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000,
-  7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000, 172_800_000, 604_800_000,
+  7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000, 172_800_000, 604_800_000, 1_209_600_000, 2_592_000_000,
+  7_776_000_000, 15_552_000_000, 31_536_000_000,
 ];
 
 function timeAxis(fmt: Translator): uPlot.Axis {
@@ -28,7 +32,7 @@ function timeAxis(fmt: Translator): uPlot.Axis {
     stroke: chartColors.axis,
     grid: { stroke: chartColors.grid, width: 1 },
     ticks: { stroke: chartColors.grid, width: 1 },
-    space: 60,
+    space: 80,
     incrs: timeIncrementsMs,
     // Under a minute between ticks the seconds matter; from a day on, the date does.
     values: (_self, splits, _axisIdx, _space, incr) =>
@@ -39,7 +43,8 @@ function timeAxis(fmt: Translator): uPlot.Axis {
 function timeSeries(fmt: Translator): uPlot.Series {
   return {
     label: fmt.t('chart.time'),
-    value: (_self, atMs) => (atMs === null ? fmt.t('common.dash') : fmt.time(atMs)),
+    // With the date: a range may span days.
+    value: (_self, atMs) => (atMs === null ? fmt.t('common.dash') : fmt.dateTime(atMs)),
   };
 }
 
