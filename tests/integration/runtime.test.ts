@@ -175,6 +175,10 @@ describe('the installed program', () => {
     expect(packages).toEqual(expect.arrayContaining(['fastify', 'net-snmp', 'influx', 'pino', 'yaml', 'zod']));
     expect(packages.filter((name) => /^(tsx|typescript|esbuild|vite|vitest|@esbuild\/.*|@typescript\/.*)$/.test(name))).toEqual([]);
     expect(installOutput).not.toMatch(/EBADENGINE/);
+    // Nor for the whole tree, dev dependencies included (a dry run reads the lock file and checks engines).
+    const full = runSync('npm', ['ci', '--dry-run', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: appDir, timeoutMs: installTimeoutMs });
+    expect(full.status, full.stderr).toBe(0);
+    expect(full.stdout + full.stderr).not.toMatch(/EBADENGINE/);
     // No sources in the copy: bin/lanewatch.js can only run dist/.
     expect(existsSync(join(appDir, 'cli'))).toBe(false);
     expect(existsSync(join(appDir, 'dist', 'cli', 'main.js'))).toBe(true);
