@@ -284,7 +284,11 @@ export class Simulator {
           entry.endpoint = endpoint;
           started.push(entry);
         } catch (err) {
-          failures.push(`router "${id}" cannot bind ${entry.config.address}: ${err instanceof Error ? err.message : String(err)}`);
+          const tooMany = (err as NodeJS.ErrnoException).code === 'EMFILE';
+          failures.push(
+            `router "${id}" cannot bind ${entry.config.address}: ${err instanceof Error ? err.message : String(err)}` +
+              (tooMany ? ` (one socket per router: ${this.entries.length} are needed; raise the open-files limit, ulimit -n)` : ''),
+          );
         }
       }),
     );

@@ -167,3 +167,68 @@ export function encodeOid(arcs: readonly number[]): Buffer {
 }
 
 export const encodedNull: Buffer = Buffer.from([Tag.null, 0]);
+
+// ---- writing in place (no intermediate buffers) -------------------------------------------
+
+/** Bytes a definite length takes (the length octets only). */
+export function lengthOfLength(length: number): number {
+  return length < 0x80 ? 1 : length < 0x100 ? 2 : length < 0x1_0000 ? 3 : 4;
+}
+
+/** Writes tag and definite length at `at`; returns where the content starts. */
+export function writeHeader(buf: Buffer, at: number, tag: number, length: number): number {
+  buf[at++] = tag;
+  if (length < 0x80) buf[at++] = length;
+  else if (length < 0x100) {
+    buf[at++] = 0x81;
+    buf[at++] = length;
+  } else if (length < 0x1_0000) {
+    buf[at++] = 0x82;
+    buf[at++] = length >> 8;
+    buf[at++] = length & 0xff;
+  } else {
+    buf[at++] = 0x83;
+    buf[at++] = (length >> 16) & 0xff;
+    buf[at++] = (length >> 8) & 0xff;
+    buf[at++] = length & 0xff;
+  }
+  return at;
+}
+
+function arcLength(arc: number): number {
+  let n = 1;
+  for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) n++;
+  return n;
+}
+
+function writeArc(buf: Buffer, at: number, arc: number): number {
+  const n = arcLength(arc);
+  let v = arc;
+  for (let i = n - 1; i >= 0; i--) {
+    buf[at + i] = (v % 128) | (i === n - 1 ? 0 : 0x80);
+    v = Math.floor(v / 128);
+  }
+  return at + n;
+}
+
+/** Bytes of an OID's content (as encodeOid writes it). */
+export function oidContentLength(arcs: ArrayLike<number>): number {
+  let n = arcLength(arcs[0]! * 40 + arcs[1]!);
+  for (let i = 2; i < arcs.length; i++) n += arcLength(arcs[i]!);
+  return n;
+}
+
+/** Bytes of an OID's whole TLV. */
+export function oidTlvLength(arcs: ArrayLike<number>): number {
+  const n = oidContentLength(arcs);
+  return 1 + lengthOfLength(n) + n;
+}
+
+/** Writes an OID's TLV at `at` (the bytes encodeOid returns); returns its end. */
+export function writeOidTlv(buf: Buffer, at: number, arcs: ArrayLike<number>): number {
+  if (arcs.length < 2) throw new RangeError('an OID needs at least two arcs');
+  let p = writeHeader(buf, at, Tag.oid, oidContentLength(arcs));
+  p = writeArc(buf, p, arcs[0]! * 40 + arcs[1]!);
+  for (let i = 2; i < arcs.length; i++) p = writeArc(buf, p, arcs[i]!);
+  return p;
+}

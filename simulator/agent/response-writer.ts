@@ -4,7 +4,7 @@
 // intermediate buffers per varbind, value or header: the agent's hot path (a GETBULK of a
 // hundred counters) allocates its answer once. One writer serves every agent of a process,
 // since requests are answered one at a time.
-import { Tag } from './ber.ts';
+import { Tag, lengthOfLength, oidContentLength, writeHeader, writeOidTlv } from './ber.ts';
 import type { VarbindValue } from './message.ts';
 import type { SnmpValue } from '../mib/value.ts';
 
@@ -14,11 +14,6 @@ const max32 = 0xffff_ffff;
 const max32n = 0xffff_ffffn;
 const max64n = (1n << 64n) - 1n;
 const safe = BigInt(Number.MAX_SAFE_INTEGER);
-
-/** Bytes a definite length takes. */
-function lengthOfLength(length: number): number {
-  return length < 0x80 ? 1 : length < 0x100 ? 2 : length < 0x1_0000 ? 3 : 4;
-}
 
 /** Bytes of a minimal unsigned encoding of a non-negative integer below 2^53 (a leading 0 when its top bit is set). */
 function unsignedLength(value: number): number {
@@ -38,18 +33,6 @@ function integerLength(value: number): number {
   if (value >= -0x80_0000 && value <= 0x7f_ffff) return 3;
   if (value >= -0x8000_0000 && value <= 0x7fff_ffff) return 4;
   return 5;
-}
-
-/** Bytes of an OID's content. */
-function oidContentLength(arcs: readonly number[]): number {
-  let n = arcLength(arcs[0]! * 40 + arcs[1]!);
-  for (let i = 2; i < arcs.length; i++) n += arcLength(arcs[i]!);
-  return n;
-}
-function arcLength(arc: number): number {
-  let n = 1;
-  for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) n++;
-  return n;
 }
 
 /** An unsigned value as the encoder sends it: Counter32/TimeTicks wrap, Gauge32 latches, Counter64 wraps at 2^64. */
@@ -98,7 +81,7 @@ export class ResponseWriter {
     const content = oidTlv.length + valueBytes;
     const total = 1 + lengthOfLength(content) + content;
     if (this.#end - this.#start + total > maxBytes || this.#end + total > this.#buf.length) return false;
-    let at = this.#writeHeader(this.#end, Tag.sequence, content);
+    let at = writeHeader(this.#buf, this.#end, Tag.sequence, content);
     at += oidTlv.copy(this.#buf, at);
     this.#end = writeValue(this.#buf, at, value, valueBytes);
     return true;
@@ -130,32 +113,11 @@ export class ResponseWriter {
     return out;
   }
 
-  /** Writes tag and length at `at`; returns where the content starts. */
-  #writeHeader(at: number, tag: number, length: number): number {
-    const buf = this.#buf;
-    buf[at++] = tag;
-    if (length < 0x80) buf[at++] = length;
-    else if (length < 0x100) {
-      buf[at++] = 0x81;
-      buf[at++] = length;
-    } else if (length < 0x1_0000) {
-      buf[at++] = 0x82;
-      buf[at++] = length >> 8;
-      buf[at++] = length & 0xff;
-    } else {
-      buf[at++] = 0x83;
-      buf[at++] = (length >> 16) & 0xff;
-      buf[at++] = (length >> 8) & 0xff;
-      buf[at++] = length & 0xff;
-    }
-    return at;
-  }
-
   /** Puts a header for `length` bytes of content in front of #head; returns the header's size. */
   #prependHeader(tag: number, length: number): number {
     const size = 1 + lengthOfLength(length);
     this.#head -= size;
-    this.#writeHeader(this.#head, tag, length);
+    writeHeader(this.#buf, this.#head, tag, length);
     return size;
   }
 
@@ -223,18 +185,13 @@ function writeValue(buf: Buffer, at: number, value: VarbindValue, size: number):
     case 'octets': {
       const v = value.value;
       const content = typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : v.length;
-      let p = headerAt(buf, at, Tag.octetString, content);
+      let p = writeHeader(buf, at, Tag.octetString, content);
       if (typeof v === 'string') p += buf.write(v, p, 'utf8');
       else p += v.copy(buf, p);
       return p;
     }
-    case 'oid': {
-      const arcs = value.value;
-      let p = headerAt(buf, at, Tag.oid, oidContentLength(arcs));
-      p = writeArc(buf, p, arcs[0]! * 40 + arcs[1]!);
-      for (let i = 2; i < arcs.length; i++) p = writeArc(buf, p, arcs[i]!);
-      return p;
-    }
+    case 'oid':
+      return writeOidTlv(buf, at, value.value);
     default: {
       const wire = unsignedWire(value);
       const length = size - 2;
@@ -256,35 +213,6 @@ function writeValue(buf: Buffer, at: number, value: VarbindValue, size: number):
       return end;
     }
   }
-}
-
-function headerAt(buf: Buffer, at: number, tag: number, length: number): number {
-  buf[at++] = tag;
-  if (length < 0x80) buf[at++] = length;
-  else if (length < 0x100) {
-    buf[at++] = 0x81;
-    buf[at++] = length;
-  } else if (length < 0x1_0000) {
-    buf[at++] = 0x82;
-    buf[at++] = length >> 8;
-    buf[at++] = length & 0xff;
-  } else {
-    buf[at++] = 0x83;
-    buf[at++] = (length >> 16) & 0xff;
-    buf[at++] = (length >> 8) & 0xff;
-    buf[at++] = length & 0xff;
-  }
-  return at;
-}
-
-function writeArc(buf: Buffer, at: number, arc: number): number {
-  const n = arcLength(arc);
-  let v = arc;
-  for (let i = n - 1; i >= 0; i--) {
-    buf[at + i] = (v % 128) | (i === n - 1 ? 0 : 0x80);
-    v = Math.floor(v / 128);
-  }
-  return at + n;
 }
 
 /** Two's complement, big-endian, in `length` bytes. */

@@ -2,9 +2,9 @@
 // policies per interface and direction, the objects tree (policy-map → class-maps → queueing),
 // policy-map, class-map and queueing config, and the class-map statistics (pre-policy,
 // post-policy and drop counters, 64-bit with their 32-bit pairs, and the 30-s bit rates).
-import type { LayoutPolicy, LayoutShape } from './layout.ts';
+import type { LayoutClassObject, LayoutPolicy, LayoutShape } from './layout.ts';
 import type { Oid } from './oid.ts';
-import { discontinuityTicks, type AddInstance, type ReadContext } from './read-context.ts';
+import { discontinuityTicks, type AddInstance, type ReadContext, type Reader } from './read-context.ts';
 import { packetsOf, simClasses, type ClassCounters, type TrafficDirection } from './router-model.ts';
 import { counter32, counter64, gauge32, integer, octets, timeTicks, type SnmpValue } from './value.ts';
 
@@ -73,7 +73,11 @@ export function inputPolicyName(outputName: string): string {
   return /OUT$/i.test(outputName) ? outputName.replace(/OUT$/i, (m) => (m === 'OUT' ? 'IN' : 'in')) : `${outputName}-IN`;
 }
 
-/** Adds every CBQoS instance of a layout's policies and configs; `objects` gets the columns' OIDs. */
+/**
+ * Adds every CBQoS instance of a layout's policies and configs; `objects` gets the columns' OIDs.
+ * Readers take a policy's index (service policy, policy-map object), a policy's index × 4 + a
+ * class (class objects, queue objects, stats), or a config's index in its list.
+ */
 export function addCbQos(shape: LayoutShape, add: AddInstance, objects: Oid[]): void {
   const sp = cbQosOids.servicePolicyEntry;
   const ob = cbQosOids.objectsEntry;
@@ -84,61 +88,79 @@ export function addCbQos(shape: LayoutShape, add: AddInstance, objects: Oid[]): 
   for (const column of [1, 2]) objects.push([...cbQosOids.policyMapCfgEntry, column]);
   for (const column of [1, 2, 3]) objects.push([...cbQosOids.cmCfgEntry, column]);
   for (const column of [1, 2, 3, 4]) objects.push([...cbQosOids.queueingCfgEntry, column]);
-  const mainInterface = integer(1);
-  const classmap = integer(QosObjectType.classmap);
-  const queueing = integer(QosObjectType.queueing);
-  for (const p of shape.policies) {
-    const direction = integer(PolicyDirection[p.direction]);
-    const policyParent = unsigned32(p.policyIndex);
-    add([...sp, 2, p.policyIndex], () => mainInterface); // cbQosIfType
-    add([...sp, 3, p.policyIndex], () => direction);
-    add([...sp, 4, p.policyIndex], (c) => integer(c.iface(p.ifPos).ifIndex));
-    add([...sp, 11, p.policyIndex], (c) => timeTicks(discontinuityTicks(c))); // cbQosPolicyDiscontinuityTime
-    // The policy-map object: its objectsIndex is the policyIndex, as on IOS.
-    const policyConfig = unsigned32(p.policyConfigIndex);
-    const policymap = integer(QosObjectType.policymap);
-    const root = unsigned32(0);
-    add([...ob, 2, p.policyIndex, p.policyIndex], () => policyConfig);
-    add([...ob, 3, p.policyIndex, p.policyIndex], () => policymap);
-    add([...ob, 4, p.policyIndex, p.policyIndex], () => root);
-    for (const o of p.classes) {
-      const classConfig = unsigned32(o.configIndex);
-      add([...ob, 2, p.policyIndex, o.objectsIndex], () => classConfig);
-      add([...ob, 3, p.policyIndex, o.objectsIndex], () => classmap);
-      add([...ob, 4, p.policyIndex, o.objectsIndex], () => policyParent);
+  const { policies } = shape;
+  const perPolicy = simClasses.length;
+  const policyOf = (k: number): LayoutPolicy => policies[Math.floor(k / perPolicy)]!;
+  const objectOf = (k: number): LayoutClassObject => policyOf(k).classes[k % perPolicy]!;
+  const queueOf = (k: number): { objectsIndex: number; configIndex: number } => objectOf(k).queue!;
+  const constant = (value: SnmpValue) => (): SnmpValue => value;
+
+  // Service policies, by policy.
+  const mainInterface = constant(integer(1)); // cbQosIfType
+  const direction = (_c: ReadContext, p: number): SnmpValue => integer(PolicyDirection[policies[p]!.direction]);
+  const ifIndex = (c: ReadContext, p: number): SnmpValue => integer(c.iface(policies[p]!.ifPos).ifIndex);
+  const discontinuity = (c: ReadContext): SnmpValue => timeTicks(discontinuityTicks(c)); // cbQosPolicyDiscontinuityTime
+  // The policy-map object: its objectsIndex is the policyIndex, as on IOS.
+  const policyConfig = (_c: ReadContext, p: number): SnmpValue => unsigned32(policies[p]!.policyConfigIndex);
+  const policymap = constant(integer(QosObjectType.policymap));
+  const root = constant(unsigned32(0));
+  // Class objects and their queueing children, by policy × 4 + class.
+  const classConfig = (_c: ReadContext, k: number): SnmpValue => unsigned32(objectOf(k).configIndex);
+  const classmap = constant(integer(QosObjectType.classmap));
+  const classParent = (_c: ReadContext, k: number): SnmpValue => unsigned32(policyOf(k).policyIndex);
+  const queueConfig = (_c: ReadContext, k: number): SnmpValue => unsigned32(queueOf(k).configIndex);
+  const queueing = constant(integer(QosObjectType.queueing));
+  const queueParent = (_c: ReadContext, k: number): SnmpValue => unsigned32(objectOf(k).objectsIndex);
+  const statsReaders = statsColumns.map(([column, read]): [number, Reader] => [column, (c, k) => read(c, policyOf(k), k % perPolicy)]);
+
+  policies.forEach((p, i) => {
+    add([...sp, 2, p.policyIndex], mainInterface, i);
+    add([...sp, 3, p.policyIndex], direction, i);
+    add([...sp, 4, p.policyIndex], ifIndex, i);
+    add([...sp, 11, p.policyIndex], discontinuity, i);
+    add([...ob, 2, p.policyIndex, p.policyIndex], policyConfig, i);
+    add([...ob, 3, p.policyIndex, p.policyIndex], policymap, i);
+    add([...ob, 4, p.policyIndex, p.policyIndex], root, i);
+    p.classes.forEach((o, cls) => {
+      const k = i * perPolicy + cls;
+      add([...ob, 2, p.policyIndex, o.objectsIndex], classConfig, k);
+      add([...ob, 3, p.policyIndex, o.objectsIndex], classmap, k);
+      add([...ob, 4, p.policyIndex, o.objectsIndex], classParent, k);
       if (o.queue) {
-        const q = o.queue;
-        const queueConfig = unsigned32(q.configIndex);
-        const queueParent = unsigned32(o.objectsIndex);
-        add([...ob, 2, p.policyIndex, q.objectsIndex], () => queueConfig);
-        add([...ob, 3, p.policyIndex, q.objectsIndex], () => queueing);
-        add([...ob, 4, p.policyIndex, q.objectsIndex], () => queueParent);
+        add([...ob, 2, p.policyIndex, o.queue.objectsIndex], queueConfig, k);
+        add([...ob, 3, p.policyIndex, o.queue.objectsIndex], queueing, k);
+        add([...ob, 4, p.policyIndex, o.queue.objectsIndex], queueParent, k);
       }
-      for (const [column, read] of statsColumns) add([...st, column, p.policyIndex, o.objectsIndex], (c) => read(c, p, o.cls));
-    }
-  }
-  const empty = octets('');
-  for (const pm of shape.policyMapConfigs) {
-    const name = (c: ReadContext): string => (pm.direction === 'output' ? c.router.sim.policyName : inputPolicyName(c.router.sim.policyName));
-    add([...cbQosOids.policyMapCfgEntry, 1, pm.configIndex], (c) => octets(name(c)));
-    add([...cbQosOids.policyMapCfgEntry, 2, pm.configIndex], () => empty);
-  }
-  const matchAny = integer(3);
-  for (const cm of shape.classMapConfigs) {
-    const cls = simClasses[cm.cls]!;
-    add([...cbQosOids.cmCfgEntry, 1, cm.configIndex], (c) => octets(c.router.sim.classMaps[cls]));
-    add([...cbQosOids.cmCfgEntry, 2, cm.configIndex], () => empty);
-    add([...cbQosOids.cmCfgEntry, 3, cm.configIndex], () => matchAny);
-  }
-  const no = integer(2);
-  for (const qc of shape.queueConfigs) {
-    const cls = simClasses[qc.cls]!;
-    // A queue without a reservation (fair-queue) reports 0 kbps.
-    const bandwidth = (c: ReadContext): { value: number; unit: 'kbps' | 'percent' } =>
-      c.iface(qc.ifPos).queues?.[cls]?.bandwidth ?? { value: 0, unit: 'kbps' };
-    add([...cbQosOids.queueingCfgEntry, 1, qc.configIndex], (c) => integer(Math.round(bandwidth(c).value)));
-    add([...cbQosOids.queueingCfgEntry, 2, qc.configIndex], (c) => integer(bandwidth(c).unit === 'kbps' ? 1 : 2));
-    add([...cbQosOids.queueingCfgEntry, 3, qc.configIndex], () => no); // FlowEnabled false
-    add([...cbQosOids.queueingCfgEntry, 4, qc.configIndex], () => no); // PriorityEnabled false
-  }
+      for (const [column, read] of statsReaders) add([...st, column, p.policyIndex, o.objectsIndex], read, k);
+    });
+  });
+
+  const empty = constant(octets(''));
+  const policyName = (c: ReadContext, k: number): SnmpValue =>
+    octets(shape.policyMapConfigs[k]!.direction === 'output' ? c.router.sim.policyName : inputPolicyName(c.router.sim.policyName));
+  shape.policyMapConfigs.forEach((pm, k) => {
+    add([...cbQosOids.policyMapCfgEntry, 1, pm.configIndex], policyName, k);
+    add([...cbQosOids.policyMapCfgEntry, 2, pm.configIndex], empty, k);
+  });
+  const className = (c: ReadContext, k: number): SnmpValue => octets(c.router.sim.classMaps[simClasses[shape.classMapConfigs[k]!.cls]!]);
+  const matchAny = constant(integer(3));
+  shape.classMapConfigs.forEach((cm, k) => {
+    add([...cbQosOids.cmCfgEntry, 1, cm.configIndex], className, k);
+    add([...cbQosOids.cmCfgEntry, 2, cm.configIndex], empty, k);
+    add([...cbQosOids.cmCfgEntry, 3, cm.configIndex], matchAny, k);
+  });
+  // A queue without a reservation (fair-queue) reports 0 kbps.
+  const bandwidth = (c: ReadContext, k: number): { value: number; unit: 'kbps' | 'percent' } => {
+    const qc = shape.queueConfigs[k]!;
+    return c.iface(qc.ifPos).queues?.[simClasses[qc.cls]!]?.bandwidth ?? { value: 0, unit: 'kbps' };
+  };
+  const bandwidthValue = (c: ReadContext, k: number): SnmpValue => integer(Math.round(bandwidth(c, k).value));
+  const bandwidthUnits = (c: ReadContext, k: number): SnmpValue => integer(bandwidth(c, k).unit === 'kbps' ? 1 : 2);
+  const no = constant(integer(2));
+  shape.queueConfigs.forEach((qc, k) => {
+    add([...cbQosOids.queueingCfgEntry, 1, qc.configIndex], bandwidthValue, k);
+    add([...cbQosOids.queueingCfgEntry, 2, qc.configIndex], bandwidthUnits, k);
+    add([...cbQosOids.queueingCfgEntry, 3, qc.configIndex], no, k); // FlowEnabled false
+    add([...cbQosOids.queueingCfgEntry, 4, qc.configIndex], no, k); // PriorityEnabled false
+  });
 }

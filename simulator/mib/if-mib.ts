@@ -116,19 +116,22 @@ const ifXColumns: readonly [number, RowReader][] = [
  */
 export function addIfMib(shape: LayoutShape, add: AddInstance, objects: Oid[]): void {
   for (const [oid, read] of scalars) {
-    add(oid, read);
+    add(oid, read, 0);
     objects.push(oid.slice(0, -1));
   }
   const ifCount = integer(shape.rows.length);
-  add(ifMibOids.ifNumber, () => ifCount);
+  add(ifMibOids.ifNumber, () => ifCount, 0);
   objects.push(ifMibOids.ifNumber.slice(0, -1));
+  const rows = shape.rows;
   for (const [entryOid, columns] of [
     [ifMibOids.ifEntry, ifColumns],
     [ifMibOids.ifXEntry, ifXColumns],
   ] as const) {
     for (const [column, read] of columns) {
       objects.push([...entryOid, column]);
-      for (const row of shape.rows) add([...entryOid, column, row.ifIndex], (c) => read(c, row));
+      // One reader per column; the argument is the row's index in the layout.
+      const readRow = (c: ReadContext, k: number): SnmpValue => read(c, rows[k]!);
+      rows.forEach((row, k) => add([...entryOid, column, row.ifIndex], readRow, k));
     }
   }
 }

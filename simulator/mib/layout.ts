@@ -4,11 +4,12 @@
 // interface kinds, QoS style, which classes have a queue, which links are two-ended) and its
 // numbering variant, so routers of the same shape share one: per-router memory stays small when
 // one process serves thousands of routers. Values are computed when read (router-mib.ts).
-import { encodeOid } from '../agent/ber.ts';
+import { oidTlvLength, writeOidTlv } from '../agent/ber.ts';
 import { addCbQos } from './cbqos-mib.ts';
 import { addIfMib } from './if-mib.ts';
 import { compareOids, type Oid } from './oid.ts';
-import type { LayoutRow, Reader } from './read-context.ts';
+import type { LayoutRow, ReadContext, Reader } from './read-context.ts';
+import type { SnmpValue } from './value.ts';
 import { simClasses, type SimRouter } from './router-model.ts';
 import { hash32 } from '../traffic/random.ts';
 
@@ -142,44 +143,122 @@ export function layoutShape(router: SimRouter, seed: number): LayoutShape {
   return { key: `${seed}|${shape}|${variant}`, rows, policies, policyMapConfigs, classMapConfigs, queueConfigs };
 }
 
-export interface LayoutEntry {
+/** One instance while a layout is built. */
+interface PendingEntry {
   oid: Oid;
-  oidTlv: Buffer;
   read: Reader;
+  arg: number;
 }
 
+/**
+ * The instances of a layout in OID order, packed: every OID's arcs in one Uint32Array, every
+ * encoded OID in one Buffer, and per instance the index of its column's reader and the reader's
+ * argument (a province core's layout has tens of thousands of instances: no object, array,
+ * buffer or closure per instance).
+ */
 export class MibLayout {
-  /** Every instance, in OID order. */
-  readonly entries: readonly LayoutEntry[];
+  /** Instances. */
+  readonly size: number;
   /** OIDs of the objects (scalars without .0, columns): a GET under one is noSuchInstance. */
   readonly objects: readonly Oid[];
   readonly shape: LayoutShape;
+  readonly #arcs: Uint32Array;
+  /** Instance i's arcs are #arcs[#arcStart[i] … #arcStart[i + 1]). */
+  readonly #arcStart: Uint32Array;
+  readonly #tlv: Buffer;
+  readonly #tlvStart: Uint32Array;
+  readonly #readers: readonly Reader[];
+  readonly #readerOf: Uint32Array;
+  readonly #args: Uint32Array;
 
   constructor(shape: LayoutShape) {
     this.shape = shape;
-    const entries: LayoutEntry[] = [];
+    const pending: PendingEntry[] = [];
     const objects: Oid[] = [];
-    const add = (oid: Oid, read: Reader): void => {
-      entries.push({ oid, oidTlv: encodeOid(oid), read });
+    const add = (oid: Oid, read: Reader, arg: number): void => {
+      pending.push({ oid, read, arg });
     };
     addIfMib(shape, add, objects);
     if (shape.policies.length > 0) addCbQos(shape, add, objects);
-    entries.sort((a, b) => compareOids(a.oid, b.oid));
-    for (let k = 1; k < entries.length; k++) {
-      if (compareOids(entries[k - 1]!.oid, entries[k]!.oid) >= 0) throw new Error(`duplicate OID ${entries[k]!.oid.join('.')}`);
+    pending.sort((a, b) => compareOids(a.oid, b.oid));
+    for (let k = 1; k < pending.length; k++) {
+      if (compareOids(pending[k - 1]!.oid, pending[k]!.oid) >= 0) throw new Error(`duplicate OID ${pending[k]!.oid.join('.')}`);
     }
-    this.entries = entries;
+    const n = pending.length;
+    this.size = n;
     this.objects = objects;
+    this.#arcStart = new Uint32Array(n + 1);
+    this.#tlvStart = new Uint32Array(n + 1);
+    this.#readerOf = new Uint32Array(n);
+    this.#args = new Uint32Array(n);
+    const readers: Reader[] = [];
+    const readerIndex = new Map<Reader, number>();
+    let arcs = 0;
+    let bytes = 0;
+    for (let i = 0; i < n; i++) {
+      const e = pending[i]!;
+      this.#arcStart[i] = arcs;
+      arcs += e.oid.length;
+      this.#tlvStart[i] = bytes;
+      bytes += oidTlvLength(e.oid);
+      let r = readerIndex.get(e.read);
+      if (r === undefined) {
+        r = readers.length;
+        readers.push(e.read);
+        readerIndex.set(e.read, r);
+      }
+      this.#readerOf[i] = r;
+      this.#args[i] = e.arg;
+    }
+    this.#arcStart[n] = arcs;
+    this.#tlvStart[n] = bytes;
+    this.#arcs = new Uint32Array(arcs);
+    this.#tlv = Buffer.alloc(bytes);
+    for (let i = 0; i < n; i++) {
+      const oid = pending[i]!.oid;
+      this.#arcs.set(oid, this.#arcStart[i]);
+      writeOidTlv(this.#tlv, this.#tlvStart[i]!, oid);
+    }
+    this.#readers = readers;
+    // Readers' closures can reach `add` and through it this list: empty it, or it outlives the build.
+    pending.length = 0;
   }
 
-  /** Index of the first entry whose OID is > oid (or ≥ oid when `inclusive`). */
+  /** Instance i's OID (a new array). */
+  oidAt(i: number): number[] {
+    return Array.from(this.#arcs.subarray(this.#arcStart[i], this.#arcStart[i + 1]));
+  }
+
+  /** Instance i's encoded OID (a view of the layout's buffer). */
+  oidTlvAt(i: number): Buffer {
+    return this.#tlv.subarray(this.#tlvStart[i], this.#tlvStart[i + 1]);
+  }
+
+  /** Instance i's value as `ctx` reads it. */
+  read(i: number, ctx: ReadContext): SnmpValue {
+    return this.#readers[this.#readerOf[i]!]!(ctx, this.#args[i]!);
+  }
+
+  /** compareOids(instance i's OID, oid) without building the instance's OID. */
+  compareAt(i: number, oid: Oid): number {
+    const arcs = this.#arcs;
+    const start = this.#arcStart[i]!;
+    const length = this.#arcStart[i + 1]! - start;
+    const n = Math.min(length, oid.length);
+    for (let k = 0; k < n; k++) {
+      const d = arcs[start + k]! - oid[k]!;
+      if (d !== 0) return d;
+    }
+    return length - oid.length;
+  }
+
+  /** Index of the first instance whose OID is > oid (or ≥ oid when `inclusive`); `size` when none. */
   lowerBound(oid: Oid, inclusive: boolean): number {
-    const entries = this.entries;
     let lo = 0;
-    let hi = entries.length;
+    let hi = this.size;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const c = compareOids(entries[mid]!.oid, oid);
+      const c = this.compareAt(mid, oid);
       if (c < 0 || (c === 0 && !inclusive)) lo = mid + 1;
       else hi = mid;
     }

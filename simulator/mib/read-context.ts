@@ -28,10 +28,14 @@ export interface ReadContext {
   wrapOffset(row: LayoutRow, side: 'in' | 'out'): bigint;
 }
 
-export type Reader = (ctx: ReadContext) => SnmpValue;
+/**
+ * Reads one instance: `arg` says which (a row's index in the layout, a policy and class, …).
+ * One reader serves a whole column of a layout, so a layout keeps no closure per instance.
+ */
+export type Reader = (ctx: ReadContext, arg: number) => SnmpValue;
 
-/** Adds one instance (its OID and how to read it) to a MIB being built. */
-export type AddInstance = (oid: readonly number[], read: Reader) => void;
+/** Adds one instance (its OID, the reader of its column and the reader's argument) to a MIB being built. */
+export type AddInstance = (oid: readonly number[], read: Reader, arg: number) => void;
 
 /** Hundredths of a second from `fromMs` to `atMs` (0 before). */
 export const ticksSince = (fromMs: number, atMs: number): bigint => BigInt(Math.max(0, Math.floor((atMs - fromMs) / 10)));

@@ -7,7 +7,7 @@ import type { MibInstance, MibTree } from '../agent/router-agent.ts';
 import { bitRateWindowMs } from './cbqos-mib.ts';
 import { rowName } from './if-mib.ts';
 import type { MibLayout, MibLayoutCache } from './layout.ts';
-import { compareOids, startsWith, type Oid } from './oid.ts';
+import { startsWith, type Oid } from './oid.ts';
 import { sideDirection, type LayoutRow, type ReadContext } from './read-context.ts';
 import {
   linkClassCounters,
@@ -33,6 +33,25 @@ export interface RouterControl {
   setCounter32NearWrap(atMs: number): void;
   /** off: the agent drops every request (device stops answering). */
   setResponding(on: boolean): void;
+}
+
+/** An instance read from a layout; its OID is built only when asked for (GETBULK rows step by position). */
+class LayoutInstance implements MibInstance {
+  #oid: Oid | undefined;
+  #oidTlv: Buffer | undefined;
+  constructor(
+    readonly layout: MibLayout,
+    readonly position: number,
+    readonly value: SnmpValue,
+  ) {}
+
+  get oid(): Oid {
+    return (this.#oid ??= this.layout.oidAt(this.position));
+  }
+
+  get oidTlv(): Buffer {
+    return (this.#oidTlv ??= this.layout.oidTlvAt(this.position));
+  }
 }
 
 /** What one read instant of one router computed; slots by `ifPos * 2 + direction` (down 0, up 1). */
@@ -149,8 +168,7 @@ export class RouterMib implements MibTree, RouterControl {
   get(oid: Oid, atMs: number): SnmpValue | 'noSuchObject' | 'noSuchInstance' {
     const layout = this.#layout;
     const k = layout.lowerBound(oid, true);
-    const entry = layout.entries[k];
-    if (entry && compareOids(entry.oid, oid) === 0) return entry.read(this.#context(atMs));
+    if (k < layout.size && layout.compareAt(k, oid) === 0) return layout.read(k, this.#context(atMs));
     return layout.objects.some((object) => startsWith(oid, object)) ? 'noSuchInstance' : 'noSuchObject';
   }
 
@@ -164,8 +182,9 @@ export class RouterMib implements MibTree, RouterControl {
   }
 
   #instanceAt(position: number, atMs: number): MibInstance | undefined {
-    const entry = this.#layout.entries[position];
-    return entry ? { oid: entry.oid, oidTlv: entry.oidTlv, value: entry.read(this.#context(atMs)), position } : undefined;
+    const layout = this.#layout;
+    if (position >= layout.size) return undefined;
+    return new LayoutInstance(layout, position, layout.read(position, this.#context(atMs)));
   }
 
   #forget(): void {

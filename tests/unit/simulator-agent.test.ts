@@ -114,7 +114,7 @@ describe('router model and MIB layout', () => {
       seen.push(next.oid);
       cursor = next.oid;
     }
-    expect(seen.length).toBe(layouts.forRouter(r).entries.length);
+    expect(seen.length).toBe(layouts.forRouter(r).size);
     expect(seen[0]!.join('.')).toBe('1.3.6.1.2.1.1.1.0');
     expect(seen.at(-1)!.join('.')).toBe('1.3.6.1.2.1.31.1.6.0');
     // ifSpeed latches at 2^32-1 for 10 Gbps; ifHighSpeed carries it in Mbps.
