@@ -239,6 +239,25 @@ describe('history at every range in Chromium', () => {
     await page.locator('[data-testid="range-forward"]').click();
     await page.waitForURL(/from=-1h&to=now$/);
     expect(await picker.getAttribute('data-live')).toBe('true');
+
+    // A custom range, typed in the browser's local time: refused backwards, then applied.
+    const startMs = Math.ceil(historyFromMs / 60_000) * 60_000 + 10 * 60_000;
+    const endMs = startMs + 20 * 60_000;
+    const fieldText = (atMs: number) =>
+      page.evaluate((ms) => new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 16), atMs);
+    await page.locator('[data-testid="range-custom"]').click();
+    await page.locator('[data-testid="range-from"]').fill(await fieldText(endMs));
+    await page.locator('[data-testid="range-to"]').fill(await fieldText(startMs));
+    await page.locator('[data-testid="range-apply"]').click();
+    expect(await page.locator('[data-testid="range-problem"]').textContent()).toBe('Thời điểm bắt đầu phải trước thời điểm kết thúc.');
+    expect(rangeOfUrl(page.url())).toEqual({ from: '-1h', to: 'now' });
+    await page.locator('[data-testid="range-from"]').fill(await fieldText(startMs));
+    await page.locator('[data-testid="range-to"]').fill(await fieldText(endMs));
+    await page.locator('[data-testid="range-apply"]').click();
+    await page.waitForURL((url) => rangeOfUrl(url.toString()).to !== 'now');
+    expect(rangeOfUrl(page.url())).toEqual({ from: new Date(startMs).toISOString(), to: new Date(endMs).toISOString() });
+    expect(await picker.getAttribute('data-range')).toBe('custom');
+    await expect.poll(async () => (await chartState(page, 'link-chart')).fromMs, { timeout: 10_000 }).toBe(startMs);
     expect(errors).toEqual([]);
     await context.close();
   }, 60_000);

@@ -241,8 +241,11 @@ describe('gaps, joins and windows', () => {
       { atMs: 101_000, stepMs: 1_000, value: 8 },
       { atMs: 102_000, stepMs: 1_000, value: 9 },
     ]);
-    expect(shownStepMs(plotted)).toBe(10_000);
-    expect(shownStepMs([])).toBeNull();
+    // The coarsest step inside the window: the history's, not the live tail's.
+    expect(shownStepMs(plotted, { fromMs: 45_000, toMs: 101_500 })).toBe(10_000);
+    // Only the edges' coarse points outside a zoomed window: its own step.
+    expect(shownStepMs(plotted, { fromMs: 100_500, toMs: 102_000 })).toBe(1_000);
+    expect(shownStepMs(plotted, { fromMs: 0, toMs: 10 })).toBeNull();
   });
 
   it('builds the link chart: down, up and the capacity line', () => {

@@ -225,11 +225,18 @@ export function mergeTail<P extends { atMs: number }>(history: readonly P[], liv
   return [...history, ...live.filter((point) => point.atMs > lastAtMs)];
 }
 
-/** The median step of the points a chart shows (its resolution, for the test hook and the label). */
-export function shownStepMs(points: readonly { stepMs: number }[]): number | null {
-  if (points.length === 0) return null;
-  const steps = points.map((point) => point.stepMs).sort((a, b) => a - b);
-  return steps[Math.floor(steps.length / 2)] ?? null;
+/**
+ * How much time one point covers in what a chart shows: the coarsest step among its points
+ * inside `window` (a week of 15-minute rollups continued by a few live seconds is 15 minutes a
+ * point); null when none is inside.
+ */
+export function shownStepMs(points: readonly { atMs: number; stepMs: number }[], window: TimeWindow): number | null {
+  let coarsest: number | null = null;
+  for (const point of points) {
+    if (point.atMs < window.fromMs || point.atMs > window.toMs) continue;
+    coarsest = Math.max(coarsest ?? 0, point.stepMs);
+  }
+  return coarsest;
 }
 
 // ---- The national total -----------------------------------------------------------------------
