@@ -1,5 +1,8 @@
 // `npm run demo`: the whole system on the embedded example config — a local influxd, the
 // simulated national network, then `lanewatch run` (collector + store + server + UI).
+// `npm run demo -- --national`: the same on config/national (the centre, 34 province cores and
+// the 3,321 commune-level units' routers, every link polled at both ends every 10 s), with its
+// own database and state directory.
 // Installs what is missing (npm packages; Debian's influxdb when running as root).
 // PORT overrides the HTTP port (default 8080). Ctrl-C stops everything.
 import { spawn, spawnSync } from 'node:child_process';
@@ -8,8 +11,15 @@ import { mkdirSync, writeFileSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureNodeModules, ensureDebianPackages, buildWeb, root } from './ensure.mjs';
 
-const influxPort = 18086; // config/example/settings.yaml influx.url
+const influxPort = 18086; // config/example/settings.yaml and config/national/settings.yaml influx.url
 const influxUrl = `http://127.0.0.1:${influxPort}`;
+const national = process.argv.slice(2).includes('--national');
+const unknown = process.argv.slice(2).filter((a) => a !== '--national');
+if (unknown.length > 0) {
+  console.error(`[demo] unknown argument ${unknown.join(' ')}: npm run demo [-- --national]`);
+  process.exit(2);
+}
+const configDir = join(root, 'config', national ? 'national' : 'example');
 
 ensureNodeModules();
 ensureDebianPackages(['influxdb']);
@@ -114,7 +124,7 @@ bind-address = "127.0.0.1:18088"
  */
 async function createDemoUsers(cli) {
   const { parse } = await import('yaml');
-  const topology = parse(readFileSync(join(root, 'config', 'example', 'topology.yaml'), 'utf8'));
+  const topology = parse(readFileSync(join(configDir, 'topology.yaml'), 'utf8'));
   const given = process.env.LANEWATCH_DEMO_PASSWORD;
   const password = given && given.length > 0 ? given : randomBytes(12).toString('base64url');
   const users = [
@@ -124,7 +134,7 @@ async function createDemoUsers(cli) {
     ...topology.provinces.map((p) => ({ username: p.id, role: 'province', province: p.id })),
   ];
   const input = users.map((u) => JSON.stringify({ ...u, password })).join('\n') + '\n';
-  const result = spawnSync(process.execPath, [cli, 'user', 'import'], { cwd: root, input, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [cli, 'user', 'import', '--config', configDir], { cwd: root, input, encoding: 'utf8' });
   if (result.status !== 0) {
     console.error(`[demo] creating the demo users failed:\n${result.stderr}`);
     await stopAll(1);
@@ -132,11 +142,27 @@ async function createDemoUsers(cli) {
   console.log(`[demo] users: admin, engineer, viewer and one per province (e.g. bac-ninh, thanh-hoa); password: ${given ? '(LANEWATCH_DEMO_PASSWORD)' : password}`);
 }
 
+/** Resolves when the child writes a line containing `text` (the simulator's "serving" log line). */
+function lineSeen(child, text, timeoutMs) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    const onData = (chunk) => {
+      if (!String(chunk).includes(text)) return;
+      clearTimeout(timer);
+      child.stdout.off('data', onData);
+      resolve(true);
+    };
+    child.stdout.on('data', onData);
+  });
+}
+
 await startInflux();
 const cli = join(root, 'bin', 'lanewatch.js');
 await createDemoUsers(cli);
-start('simulate', process.execPath, [cli, 'simulate', '--scenario', join(root, 'config', 'example', 'scenarios', 'demo.yaml')]);
-await new Promise((r) => setTimeout(r, 1500));
-start('lanewatch', process.execPath, [cli, 'run'], { env: { ...process.env } });
+if (national) console.log('[demo] the national example: 3,357 simulated routers on 127.30.0.0/16, port 16161 (starting takes a few seconds)');
+const simulator = start('simulate', process.execPath, [cli, 'simulate', '--config', configDir, '--scenario', join(configDir, 'scenarios', 'demo.yaml')]);
+// The collector starts once every router answers, so that none starts out marked down.
+if (!(await lineSeen(simulator, 'simulator serving', 120_000))) console.error('[demo] the simulator is slow to start; starting lanewatch anyway');
+start('lanewatch', process.execPath, [cli, 'run', '--config', configDir], { env: { ...process.env } });
 const port = process.env.PORT || '8080';
 console.log(`[demo] open http://127.0.0.1:${port}/  (Ctrl-C stops everything)`);

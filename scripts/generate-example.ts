@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import { loadSimulationConfig } from '../simulator/sim-config.ts';
 
-interface ProvinceRef {
+export interface ProvinceRef {
   id: string;
   name: string;
   kind: 'city' | 'province';
@@ -26,7 +26,7 @@ interface ProvinceRef {
 }
 
 const exampleDir = fileURLToPath(new URL('../config/example/', import.meta.url));
-const provinces = (JSON.parse(readFileSync(fileURLToPath(new URL('../config/provinces.json', import.meta.url)), 'utf8')) as { provinces: ProvinceRef[] }).provinces;
+export const provinces = (JSON.parse(readFileSync(fileURLToPath(new URL('../config/provinces.json', import.meta.url)), 'utf8')) as { provinces: ProvinceRef[] }).provinces;
 
 /** Real district towns (former district-level units) per province, beside the former provinces. */
 export const districtTowns: Readonly<Record<string, readonly string[]>> = {
@@ -67,13 +67,13 @@ export const districtTowns: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Province core routers that report per-class traffic as sub-interfaces (one VLAN per service). */
-const subinterfaceRouters = ['lai-chau', 'dien-bien', 'son-la', 'cao-bang', 'tuyen-quang', 'ha-tinh', 'quang-ngai', 'tay-ninh', 'dong-thap', 'ca-mau'];
+export const subinterfaceRouters = ['lai-chau', 'dien-bien', 'son-la', 'cao-bang', 'tuyen-quang', 'ha-tinh', 'quang-ngai', 'tay-ninh', 'dong-thap', 'ca-mau'];
 /** Province core routers with no QoS policy at all: only interface counters. */
-const noQosRouters = ['lang-son', 'hung-yen'];
+export const noQosRouters = ['lang-son', 'hung-yen'];
 /** Province core routers polled with SNMPv3 authPriv (hcm-core-1 is v3 too). */
-const v3Routers = ['da-nang', 'can-tho', 'quang-ninh'];
+export const v3Routers = ['da-nang', 'can-tho', 'quang-ninh'];
 /** Tier-1 uplinks served from hcm-core-1 (the others from hn-core-1), in ifName order. */
-const southUplinks = ['ho-chi-minh', 'can-tho', 'dong-nai', 'tay-ninh', 'vinh-long', 'dong-thap', 'an-giang', 'ca-mau'];
+export const southUplinks = ['ho-chi-minh', 'can-tho', 'dong-nai', 'tay-ninh', 'vinh-long', 'dong-thap', 'an-giang', 'ca-mau'];
 /** Tier-1 capacities in Mbps: the big cities at 1 Gbps, the others cycling through these. */
 const cityMbps = 1_000;
 const provinceMbpsCycle = [300, 500, 100, 200];
@@ -89,6 +89,16 @@ export const misconfigurations = {
   /** A router reserving less than its peers: 5 Mbps (5 %) for docex where the policy says 20 %. */
   lowReservation: { link: 't1-nghe-an', class: 'docex' as const, kbps: 5_000 },
 };
+
+/** The tier-1 uplinks `t1-<province>` on the central routers, in provinces.json order. */
+export function tier1Uplinks(): { province: ProvinceRef; router: 'hn-core-1' | 'hcm-core-1'; ifName: string; capacityBps: number }[] {
+  const slot = { 'hn-core-1': 0, 'hcm-core-1': 0 };
+  return provinces.map((p) => {
+    const router = southUplinks.includes(p.id) ? 'hcm-core-1' : 'hn-core-1';
+    const mbps = p.kind === 'city' ? cityMbps : provinceMbpsCycle[slot[router] % provinceMbpsCycle.length]!;
+    return { province: p, router, ifName: `Gi0/1/${slot[router]++}`, capacityBps: mbps * 1e6 };
+  });
+}
 
 export function slug(text: string): string {
   return text
@@ -159,12 +169,8 @@ export function topologyYaml(): string {
     lines.push(...routerYaml(`${p.id}-core-1`, `${p.name} — core 1`, 16103 + i, v3Routers.includes(p.id), p.id));
   });
   lines.push('', 'links:', '  # tier 1: centre → province');
-  const slot = { 'hn-core-1': 0, 'hcm-core-1': 0 };
-  for (const p of provinces) {
-    const router = southUplinks.includes(p.id) ? 'hcm-core-1' : 'hn-core-1';
-    const mbps = p.kind === 'city' ? cityMbps : provinceMbpsCycle[slot[router] % provinceMbpsCycle.length]!;
-    lines.push(...linkYaml({ id: `t1-${p.id}`, name: `${p.name} — tier 1`, tier: 1, province: p.id, router, ifName: `Gi0/1/${slot[router]}`, capacityBps: mbps * 1e6 }));
-    slot[router]++;
+  for (const { province: p, router, ifName, capacityBps } of tier1Uplinks()) {
+    lines.push(...linkYaml({ id: `t1-${p.id}`, name: `${p.name} — tier 1`, tier: 1, province: p.id, router, ifName, capacityBps }));
   }
   for (const p of provinces) {
     lines.push(`  # tier 2: ${p.name}`);
