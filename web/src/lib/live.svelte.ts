@@ -48,6 +48,8 @@ export class LiveClient {
   /** Counts `states` messages: pages that refetch on a state change watch it. */
   statesVersion = $state(0);
   #statesFromSocket = false;
+  /** No national total until the snapshot of a new subscription. */
+  #nationalPaused = false;
 
   readonly limits: LiveLimits;
   readonly #connection: LiveConnection;
@@ -75,8 +77,10 @@ export class LiveClient {
         this.reconnects += 1;
       },
       // Another subscription: the national total restarts from the snapshot that follows (a
-      // total over a few watched links is not the national one).
+      // total over a few watched links is not the national one, nor are the batches still
+      // filtered the old way before it).
       onSubscription: () => {
+        this.#nationalPaused = true;
         if (this.data.national.length > 0) this.data = { ...this.data, national: [] };
       },
     });
@@ -134,11 +138,13 @@ export class LiveClient {
       return;
     }
     if (message.rejected > 0) this.rejectedSamples += message.rejected;
-    this.data = applySamples(this.data, message.samples, {
+    if (message.type === 'snapshot') this.#nationalPaused = false;
+    const data = applySamples(this.data, message.samples, {
       mode: message.type === 'snapshot' ? 'snapshot' : 'samples',
       keepSeries: (sample) => sample.tier === 1 || this.#connection.isWatched(sample.link),
       keepClassSeries: (sample) => this.#connection.isWatched(sample.link),
       limits: this.limits,
     });
+    this.data = this.#nationalPaused && data.national.length > 0 ? { ...data, national: [] } : data;
   }
 }

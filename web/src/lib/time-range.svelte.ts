@@ -92,8 +92,8 @@ export interface HistoryLoaderOptions<P extends { atMs: number }> {
   maxPoints: number;
   /** The poll interval: the finest step there is. */
   rawStepMs: number;
-  /** Turns answers into stored layers (default: one per series, keyed by `seriesKeyOf`). */
-  build?: LayerBuilder<P>;
+  /** Turns answers into stored layers (`layersPerSeries`: one per series, keyed by `seriesKeyOf`). */
+  build: LayerBuilder<P>;
   fetch?: (request: SeriesRequest, signal: AbortSignal) => Promise<SeriesAnswer[]>;
 }
 
@@ -118,7 +118,7 @@ export function layersPerSeries(
  * window lacks: the whole window for a new recent range, then its tail as it slides; for a
  * fixed range only when what is held is too coarse for it (a zoom) or does not cover it.
  */
-export class HistoryLoader<P extends { atMs: number } = HistoryPoint> {
+export class HistoryLoader<P extends { atMs: number }> {
   layers: ReadonlyMap<string, LayeredSeries<P>> = $state.raw(new Map());
   loading = $state(false);
   error: string | null = $state(null);
@@ -137,7 +137,7 @@ export class HistoryLoader<P extends { atMs: number } = HistoryPoint> {
 
   constructor(options: HistoryLoaderOptions<P>) {
     this.#options = options;
-    this.#build = options.build ?? (layersPerSeries as unknown as LayerBuilder<P>);
+    this.#build = options.build;
     this.#fetch = options.fetch ?? fetchSeries;
   }
 
