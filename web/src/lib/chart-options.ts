@@ -1,4 +1,4 @@
-// uPlot options for the two charts, in the UI's language. x values are epoch ms (`ms: 1`).
+// uPlot options for the charts (national, link, per-class, drops), in the UI's language. x values are epoch ms (`ms: 1`).
 import type uPlot from 'uplot';
 import { bandLimits } from './national.ts';
 import type { MessageKey, Translator } from './i18n.ts';
@@ -185,7 +185,7 @@ function bpsAxis(fmt: Translator): uPlot.Axis {
 }
 
 /**
- * The stacked per-class chart of one direction (columns from `classChartColumns`): each class
+ * The stacked per-class chart of one direction (columns from `classColumns`): each class
  * filled between its stack top and the one below, the capacity as a dashed line, and the band
  * between capacity − Σ reserved (docex + video) and capacity. The legend shows each class's
  * own rate, not its stack top.
@@ -254,7 +254,7 @@ export function classChartOptions(fmt: Translator, classKeys: Readonly<Record<Se
   };
 }
 
-/** Drops per class of one direction (columns from `dropChartColumns`), one line per class. */
+/** Drops per class of one direction (columns from `dropColumns`), one line per class. */
 export function dropChartOptions(fmt: Translator, classKeys: Readonly<Record<ServiceClass, MessageKey>>): ChartOptions {
   const rate = rateOrDash(fmt);
   return {
