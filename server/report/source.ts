@@ -95,8 +95,9 @@ const fiveMinutesMs = 300_000;
 
 /** Where one kind of aggregate comes from: a rollup policy up to `rawFromMs`, raw samples from there. */
 export interface SourceSpan {
-  /** The rollup's retention policy; undefined: raw samples only. */
+  /** The rollup's retention policy and bucket; undefined: raw samples only. */
   rollup?: string;
+  bucketMs?: number;
   /** Raw samples from here to the period's end (the period's end: none; its start: raw only). */
   rawFromMs: number;
 }
@@ -122,7 +123,7 @@ export function planReport(q: Pick<ReportDataQuery, 'fromMs' | 'toMs' | 'nowMs' 
       rawIntervalMs: q.stateIntervalMs,
     });
     if (!plan.rollup) return { rawFromMs: q.fromMs };
-    return { rollup: plan.rollup.retentionPolicy, rawFromMs: Math.min(q.toMs, plan.rawTailFromMs ?? q.toMs) };
+    return { rollup: plan.rollup.retentionPolicy, bucketMs: plan.rollup.bucketMs, rawFromMs: Math.min(q.toMs, plan.rawTailFromMs ?? q.toMs) };
   };
   const hourly = span(hourMs);
   return {
@@ -154,20 +155,38 @@ function provinceClause(q: Pick<ReportDataQuery, 'province'>): string {
 
 const q = (name: string) => `"${name}"`;
 
-/** Hourly means of `fields` (raw field names) over one part of the period, from a rollup or raw samples. */
-function hourlySelect(
-  part: { rollup?: string; fromMs: number; toMs: number },
-  select: readonly { field: string; as: string; aggregate: 'mean' | 'max' }[],
-  where: string,
-  groupBy: string,
-): string {
+interface Part {
+  rollup?: string;
+  bucketMs?: number;
+  fromMs: number;
+  toMs: number;
+}
+
+/**
+ * Hourly means of `fields` (raw field names) over one part of the period: the 1-hour rollup's
+ * points as stored (aggregating them again costs InfluxDB 1.6 four times as long), a finer
+ * rollup's buckets averaged per hour, or raw samples averaged per hour.
+ */
+function hourlySelect(part: Part, select: readonly { field: string; as: string; aggregate: 'mean' | 'max' }[], where: string, groupBy: string): string {
+  const range = `WHERE ${timeRange(part.fromMs, part.toMs)}${where}`;
+  if (part.rollup !== undefined && part.bucketMs === hourMs) {
+    const columns = select.map(({ field, as, aggregate }) => `${q(rollupField(field, aggregate))} AS ${q(as)}`);
+    return `SELECT ${columns.join(', ')} FROM ${q(part.rollup)}.${q('traffic')} ${range} GROUP BY ${groupBy}`;
+  }
   const columns = select.map(({ field, as, aggregate }) =>
-    part.rollup === undefined
-      ? `${aggregate}(${q(field)}) AS ${q(as)}`
-      : `${aggregate}(${q(rollupField(field, aggregate))}) AS ${q(as)}`,
+    part.rollup === undefined ? `${aggregate}(${q(field)}) AS ${q(as)}` : `${aggregate}(${q(rollupField(field, aggregate))}) AS ${q(as)}`,
   );
   const from = part.rollup === undefined ? q('traffic') : `${q(part.rollup)}.${q('traffic')}`;
-  return `SELECT ${columns.join(', ')} FROM ${from} WHERE ${timeRange(part.fromMs, part.toMs)}${where} GROUP BY time(1h), ${groupBy} fill(none)`;
+  return `SELECT ${columns.join(', ')} FROM ${from} ${range} GROUP BY time(1h), ${groupBy} fill(none)`;
+}
+
+/** Each class's sum of its hourly mean rates (proportional to its bits) over one part of the period. */
+function classSumSelect(part: Part, where: string): string {
+  const range = `WHERE ${timeRange(part.fromMs, part.toMs)}${where}`;
+  if (part.rollup !== undefined && part.bucketMs === hourMs) {
+    return `SELECT sum(${q(rollupField('bps', 'mean'))}) AS "bps" FROM ${q(part.rollup)}.${q('traffic')} ${range} GROUP BY "link", "class"`;
+  }
+  return `SELECT sum("h") AS "bps" FROM (${hourlySelect(part, [{ field: 'bps', as: 'h', aggregate: 'mean' }], where, '"link", "dir", "class"')}) GROUP BY "link", "class"`;
 }
 
 /** The 5-minute mean utilizations of one tier's totals, as a FROM source with its WHERE. */
@@ -210,9 +229,9 @@ export interface ReportStatements {
  */
 export function reportStatements(q0: ReportDataQuery, plan: ReportPlan, basis: 'busyhour' | 'p95'): ReportStatements {
   const province = provinceClause(q0);
-  const parts = [
+  const parts: Part[] = [
     ...(plan.hourly.rollup !== undefined && plan.hourly.rawFromMs > q0.fromMs
-      ? [{ rollup: plan.hourly.rollup, fromMs: q0.fromMs, toMs: plan.hourly.rawFromMs }]
+      ? [{ rollup: plan.hourly.rollup, bucketMs: plan.hourly.bucketMs ?? hourMs, fromMs: q0.fromMs, toMs: plan.hourly.rawFromMs }]
       : []),
     ...(plan.hourly.rawFromMs < q0.toMs ? [{ fromMs: plan.hourly.rawFromMs, toMs: q0.toMs }] : []),
   ];
@@ -260,9 +279,7 @@ export function reportStatements(q0: ReportDataQuery, plan: ReportPlan, basis: '
             `SELECT count(${util}) AS "n" FROM ${fine2.from} WHERE ${fine2.where} GROUP BY "link", "dir"`,
             `SELECT count(${util}) AS "n" FROM ${fine2.from} WHERE ${fine2.where} AND ${util} >= ${over80FromUtilization} GROUP BY "link", "dir"`,
           ],
-    classSums: parts.map((part) =>
-      hourlySelect(part, [{ field: 'bps', as: 'bps', aggregate: 'mean' }], ` AND "tier" = '1' AND "class" != 'total'${province}`, '"link", "class"'),
-    ),
+    classSums: parts.map((part) => classSumSelect(part, ` AND "tier" = '1' AND "class" != 'total'${province}`)),
     states: plan.states
       ? [`SELECT last("state") AS "n" FROM "linkState" WHERE ${stateWhere} GROUP BY "province"`, worst(1), worst(2)]
       : [],
@@ -278,6 +295,34 @@ function tier2PercentileStatement(q0: ReportDataQuery, plan: ReportPlan, links: 
 }
 
 type Row = Record<string, unknown>;
+
+/**
+ * Runs one statement and returns its rows, each with its series' tags (times as epoch ms).
+ * Raw answers with epoch ms: node-influx's own rows parse every time into a date, which costs
+ * more than InfluxDB's answer on a month of hourly points. Throws StorageUnavailableError when
+ * InfluxDB cannot answer, and an Error with InfluxDB's message when it refuses the statement.
+ */
+async function run(influx: InfluxDB, sql: string): Promise<Row[]> {
+  const body: unknown = await fromStorage(() => influx.queryRaw(sql, { precision: 'ms' }));
+  const results: unknown = typeof body === 'object' && body !== null && 'results' in body ? body.results : undefined;
+  const first: unknown = Array.isArray(results) ? results[0] : undefined;
+  if (typeof first !== 'object' || first === null) return [];
+  if ('error' in first && typeof first.error === 'string') throw new Error(`influxdb refused a report query: ${first.error}`);
+  const series: unknown = 'series' in first ? first.series : undefined;
+  if (!Array.isArray(series)) return [];
+  const rows: Row[] = [];
+  for (const item of series as { tags?: Record<string, string>; columns?: string[]; values?: unknown[][] }[]) {
+    const columns = item.columns ?? [];
+    for (const values of item.values ?? []) {
+      const row: Row = { ...item.tags };
+      columns.forEach((column, i) => {
+        row[column] = values[i];
+      });
+      rows.push(row);
+    }
+  }
+  return rows;
+}
 
 function finite(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
@@ -364,10 +409,6 @@ export function percentileReaches(samples: number, atOrAbove: number): boolean {
 
 function isMissingPolicy(err: unknown): boolean {
   return err instanceof Error && /retention policy not found/i.test(err.message);
-}
-
-async function run(influx: InfluxDB, sql: string): Promise<Row[]> {
-  return fromStorage(() => influx.query<Row>(sql));
 }
 
 async function readPlanned(influx: InfluxDB, q0: ReportDataQuery, plan: ReportPlan, basis: 'busyhour' | 'p95'): Promise<ReportData> {

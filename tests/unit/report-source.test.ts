@@ -15,22 +15,22 @@ describe('planReport: which source answers a period', () => {
     [
       'last month (past raw retention): rollups, no raw states',
       { fromMs: Date.UTC(2026, 9, 1), toMs: Date.UTC(2026, 10, 1) },
-      { source: 'rollup', hourly: { rollup: 'rollup_1h', rawFromMs: Date.UTC(2026, 10, 1) }, fine: { rollup: 'rollup_5m', rawFromMs: Date.UTC(2026, 10, 1) }, states: false },
+      { source: 'rollup', hourly: { rollup: 'rollup_1h', bucketMs: hourMs, rawFromMs: Date.UTC(2026, 10, 1) }, fine: { rollup: 'rollup_5m', bucketMs: 300_000, rawFromMs: Date.UTC(2026, 10, 1) }, states: false },
     ],
     [
       'the last 7 days to now: rollups, the not-yet-rolled hour from raw, raw states',
       { fromMs: nowMs - 7 * dayMs, toMs: nowMs },
-      { source: 'rollup', hourly: { rollup: 'rollup_1h', rawFromMs: Date.UTC(2026, 10, 27, 12) }, fine: { rollup: 'rollup_5m', rawFromMs: Date.UTC(2026, 10, 27, 13, 15) }, states: true },
+      { source: 'rollup', hourly: { rollup: 'rollup_1h', bucketMs: hourMs, rawFromMs: Date.UTC(2026, 10, 27, 12) }, fine: { rollup: 'rollup_5m', bucketMs: 300_000, rawFromMs: Date.UTC(2026, 10, 27, 13, 15) }, states: true },
     ],
     [
       'the last 20 minutes: hourly means from raw, the 5-minute means rolled up so far',
       { fromMs: nowMs - 20 * 60_000, toMs: nowMs },
-      { source: 'raw', hourly: { rawFromMs: nowMs - 20 * 60_000 }, fine: { rollup: 'rollup_5m', rawFromMs: Date.UTC(2026, 10, 27, 13, 15) }, states: true },
+      { source: 'raw', hourly: { rawFromMs: nowMs - 20 * 60_000 }, fine: { rollup: 'rollup_5m', bucketMs: 300_000, rawFromMs: Date.UTC(2026, 10, 27, 13, 15) }, states: true },
     ],
     [
       'two years ago: the 1-hour rollup for the percentiles too',
       { fromMs: Date.UTC(2024, 9, 1), toMs: Date.UTC(2024, 10, 1) },
-      { source: 'rollup', hourly: { rollup: 'rollup_1h', rawFromMs: Date.UTC(2024, 10, 1) }, fine: { rollup: 'rollup_1h', rawFromMs: Date.UTC(2024, 10, 1) }, states: false },
+      { source: 'rollup', hourly: { rollup: 'rollup_1h', bucketMs: hourMs, rawFromMs: Date.UTC(2024, 10, 1) }, fine: { rollup: 'rollup_1h', bucketMs: hourMs, rawFromMs: Date.UTC(2024, 10, 1) }, states: false },
     ],
   ])('%s', (_name, period, plan) => {
     expect(planReport({ ...base, ...period })).toEqual(plan);
@@ -49,7 +49,11 @@ describe('reportStatements', () => {
     const st = reportStatements(q, planReport(q), 'busyhour');
     expect(st.uplinkHourly).toHaveLength(2);
     expect(st.uplinkHourly[0]).toContain('FROM "rollup_1h"."traffic"');
-    expect(st.uplinkHourly[0]).toContain('mean("util_mean") AS "util"');
+    // The 1-hour rollup's points as stored: no second aggregation.
+    expect(st.uplinkHourly[0]).toContain('SELECT "util_mean" AS "util", "bps_mean" AS "bps", "capacityBps_max" AS "capacityBps"');
+    expect(st.uplinkHourly[0]).not.toContain('GROUP BY time(');
+    expect(st.classSums[0]).toContain('sum("bps_mean")');
+    expect(st.classSums[1]).toContain('SELECT sum("h") AS "bps" FROM (SELECT mean("bps") AS "h" FROM "traffic"');
     expect(st.uplinkHourly[0]).toContain(`time < ${Date.UTC(2026, 10, 27, 12)}ms`);
     expect(st.uplinkHourly[1]).toContain('FROM "traffic"');
     expect(st.uplinkHourly[1]).toContain(`time >= ${Date.UTC(2026, 10, 27, 12)}ms`);
