@@ -53,6 +53,8 @@ export interface AppDeps {
   bus: LiveBus;
   /** For history queries. */
   influx: InfluxDB;
+  /** For the utilization report, which reads a month of every link: a client with a long request timeout (default `influx`). */
+  reportInflux?: InfluxDB;
   /** Users, sessions, the audit log and login throttling: every route but the open ones needs a session. */
   auth: Omit<AuthServices, 'close'>;
   /** Present when the collector and store run in this process. */
@@ -220,7 +222,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(reportRoutes, {
     prefix: apiPrefix,
-    influx,
+    influx: deps.reportInflux ?? influx,
     scope,
     intervalMs,
     retention: retentionOf(config.settings.influx),
