@@ -128,6 +128,8 @@ async function start(mode: Mode, config: LanewatchConfig): Promise<number> {
         analyzer,
         alerts,
         auth,
+        // The monthly report reads a month of rollups: it gets its own, longer request timeout.
+        reportInflux: createInfluxClient({ ...settings.influx, requestTimeoutMs: 120_000 }),
         ...(webDir ? { webDir } : {}),
         logger: log.child({ component: 'server' }),
         metrics,

@@ -120,10 +120,10 @@ describe('redirectFor', () => {
 
 describe('navigation by role', () => {
   it.each([
-    [viewer, ['national', 'alerts', 'unmatched']],
-    [engineer, ['national', 'alerts', 'policies', 'unmatched']],
-    [admin, ['national', 'alerts', 'policies', 'unmatched']],
-    [thanhHoa, ['province', 'alerts', 'unmatched']],
+    [viewer, ['national', 'alerts', 'report', 'unmatched']],
+    [engineer, ['national', 'alerts', 'policies', 'report', 'unmatched']],
+    [admin, ['national', 'alerts', 'policies', 'report', 'unmatched']],
+    [thanhHoa, ['province', 'alerts', 'report', 'unmatched']],
   ])('%o', (principal, ids) => {
     expect(navItems(principal).map((item) => item.id)).toEqual(ids);
   });

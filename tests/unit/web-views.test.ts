@@ -173,7 +173,8 @@ describe('routes', () => {
     ['#/link/%E0%A4%A', { page: 'not-found', path: '/link/%E0%A4%A' }],
     ['#/alerts', { page: 'alerts' }],
     ['#/policies', { page: 'policies' }],
-    ['#/report', { page: 'not-found', path: '/report' }],
+    ['#/report', { page: 'report' }],
+    ['#/reports', { page: 'not-found', path: '/reports' }],
   ];
   it.each(cases)('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
