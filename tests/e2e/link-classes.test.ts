@@ -85,8 +85,12 @@ describe('per-class traffic in Chromium', () => {
     await expect.poll(() => page.locator('[data-testid="class-chart"]').getAttribute('data-dir')).toBe('up');
     await expect.poll(() => page.locator('[data-testid="class-chart"]').getAttribute('data-classes'), { timeout: 10_000 }).toBe(allClasses);
     await page.locator('[data-testid="lang-en"]').click();
+    await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe('en');
+    await expect.poll(() => page.locator('nav').first().textContent()).toContain('Alerts');
     await page.screenshot({ path: `${artifacts}link-classes-cbqos-up-en.png`, fullPage: true });
     await page.locator('[data-testid="lang-vi"]').click();
+    await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe('vi');
+    await expect.poll(() => page.locator('nav').first().textContent()).toContain('Cảnh báo');
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);

@@ -67,7 +67,11 @@ describe('national page in Chromium', () => {
       .not.toEqual(rateBefore);
     await page.screenshot({ path: `${artifacts}national-vi.png`, fullPage: true });
 
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('vi');
+    await expect.poll(() => page.locator('h1, h2').allTextContents()).toContain('Đường truyền cấp 1 toàn quốc');
     await page.locator('[data-testid="lang-en"]').click();
+    await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe('en');
+    await expect.poll(() => page.locator('h1, h2').allTextContents()).toContain('National tier-1 links');
     await page.screenshot({ path: `${artifacts}national-en.png`, fullPage: true });
 
     await page.locator('[data-testid="link-row"] td.name a').first().click();
