@@ -76,13 +76,14 @@ export class ResponseWriter {
    * Appends a varbind: an encoded OID TLV and a value. Returns false, writing nothing, when the
    * varbinds would then exceed `maxBytes` (the caller answers tooBig or stops the bulk).
    */
-  varbind(oidTlv: Buffer, value: VarbindValue, maxBytes: number): boolean {
+  varbind(oidTlv: Uint8Array, value: VarbindValue, maxBytes: number): boolean {
     const valueBytes = valueLength(value);
     const content = oidTlv.length + valueBytes;
     const total = 1 + lengthOfLength(content) + content;
     if (this.#end - this.#start + total > maxBytes || this.#end + total > this.#buf.length) return false;
     let at = writeHeader(this.#buf, this.#end, Tag.sequence, content);
-    at += oidTlv.copy(this.#buf, at);
+    this.#buf.set(oidTlv, at); // TypedArray.set: no per-call checks of Buffer.copy
+    at += oidTlv.length;
     this.#end = writeValue(this.#buf, at, value, valueBytes);
     return true;
   }

@@ -4,9 +4,9 @@
 // post-policy and drop counters, 64-bit with their 32-bit pairs, and the 30-s bit rates).
 import type { LayoutClassObject, LayoutPolicy, LayoutShape } from './layout.ts';
 import type { Oid } from './oid.ts';
-import { discontinuityTicks, type AddInstance, type ReadContext, type Reader } from './read-context.ts';
+import type { AddInstance, ReadContext, Reader } from './read-context.ts';
 import { packetsOf, simClasses, type ClassCounters, type TrafficDirection } from './router-model.ts';
-import { counter32, counter64, gauge32, integer, octets, timeTicks, type SnmpValue } from './value.ts';
+import { counter32, counter64, gauge32, integer, octets, type SnmpValue } from './value.ts';
 
 export const cbQosOids = {
   cbQos: [1, 3, 6, 1, 4, 1, 9, 9, 166],
@@ -99,7 +99,7 @@ export function addCbQos(shape: LayoutShape, add: AddInstance, objects: Oid[]): 
   const mainInterface = constant(integer(1)); // cbQosIfType
   const direction = (_c: ReadContext, p: number): SnmpValue => integer(PolicyDirection[policies[p]!.direction]);
   const ifIndex = (c: ReadContext, p: number): SnmpValue => integer(c.iface(policies[p]!.ifPos).ifIndex);
-  const discontinuity = (c: ReadContext): SnmpValue => timeTicks(discontinuityTicks(c)); // cbQosPolicyDiscontinuityTime
+  const discontinuity = (c: ReadContext): SnmpValue => c.discontinuity(); // cbQosPolicyDiscontinuityTime
   // The policy-map object: its objectsIndex is the policyIndex, as on IOS.
   const policyConfig = (_c: ReadContext, p: number): SnmpValue => unsigned32(policies[p]!.policyConfigIndex);
   const policymap = constant(integer(QosObjectType.policymap));

@@ -4,7 +4,6 @@
 import type { LayoutShape } from './layout.ts';
 import type { Oid } from './oid.ts';
 import {
-  discontinuityTicks,
   sideDirection,
   uptimeTicks,
   type AddInstance,
@@ -43,7 +42,8 @@ const scalars: readonly [Oid, (ctx: ReadContext) => SnmpValue][] = [
 export function rowName(c: Pick<ReadContext, 'router' | 'iface'>, row: LayoutRow): string {
   const i = c.iface(row.ifPos);
   if (row.sub < 0) return i.ifName;
-  return `${i.ifName}.${c.router.sim.subinterfaces[simClasses[row.sub]!]}`;
+  const names = (i.subinterfaceNames ??= simClasses.map((cls) => `${i.ifName}.${c.router.sim.subinterfaces[cls]}`));
+  return names[row.sub]!;
 }
 const rowDescr = (c: ReadContext, row: LayoutRow): string => (row.sub < 0 ? c.iface(row.ifPos).ifDescr : longInterfaceName(rowName(c, row)));
 const rowAlias = (c: ReadContext, row: LayoutRow): string => {
@@ -59,6 +59,17 @@ const inErrors = (c: ReadContext, row: LayoutRow): bigint => {
 };
 
 type RowReader = (c: ReadContext, row: LayoutRow) => SnmpValue;
+
+/** ifName and ifHighSpeed of a row: they change only with the configuration, so each is built once per interface. */
+function nameValue(c: ReadContext, row: LayoutRow): SnmpValue {
+  const i = c.iface(row.ifPos);
+  const values = (i.nameValues ??= []);
+  return (values[row.sub + 1] ??= octets(rowName(c, row)));
+}
+function highSpeedValue(c: ReadContext, row: LayoutRow): SnmpValue {
+  const i = c.iface(row.ifPos);
+  return (i.highSpeedValue ??= gauge32(BigInt(Math.round(i.speedBps / 1e6))));
+}
 const zero32 = counter32(0n);
 
 /** ifTable (IF-MIB) columns by number. */
@@ -89,7 +100,7 @@ const ifColumns: readonly [number, RowReader][] = [
 
 /** ifXTable (IF-MIB) columns by number. */
 const ifXColumns: readonly [number, RowReader][] = [
-  [1, (c, row) => octets(rowName(c, row))],
+  [1, nameValue],
   [2, (c, row) => counter32(multicast(rowPackets(c, row, 'in')))],
   [3, (c, row) => counter32(broadcast(rowPackets(c, row, 'in')))],
   [4, (c, row) => counter32(multicast(rowPackets(c, row, 'out')))],
@@ -103,11 +114,11 @@ const ifXColumns: readonly [number, RowReader][] = [
   [12, (c, row) => counter64(multicast(rowPackets(c, row, 'out')))],
   [13, (c, row) => counter64(broadcast(rowPackets(c, row, 'out')))],
   [14, () => integer(1)], // ifLinkUpDownTrapEnable enabled
-  [15, (c, row) => gauge32(BigInt(Math.round(c.iface(row.ifPos).speedBps / 1e6)))], // ifHighSpeed, Mbps
+  [15, highSpeedValue], // ifHighSpeed, Mbps
   [16, () => integer(2)], // ifPromiscuousMode false
   [17, (c, row) => integer(row.sub < 0 && c.iface(row.ifPos).ifType !== IfType.softwareLoopback ? 1 : 2)], // ifConnectorPresent
   [18, (c, row) => octets(rowAlias(c, row))],
-  [19, (c) => timeTicks(discontinuityTicks(c))], // ifCounterDiscontinuityTime
+  [19, (c) => c.discontinuity()], // ifCounterDiscontinuityTime
 ];
 
 /**

@@ -26,6 +26,8 @@ export interface ReadContext {
   classBitRates(ifPos: number, dir: TrafficDirection): readonly ClassCounters[];
   operUp(row: LayoutRow): boolean;
   wrapOffset(row: LayoutRow, side: 'in' | 'out'): bigint;
+  /** ifCounterDiscontinuityTime (and cbQosPolicyDiscontinuityTime): one value for every row, built once per instant. */
+  discontinuity(): SnmpValue;
 }
 
 /**

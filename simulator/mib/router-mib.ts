@@ -8,7 +8,7 @@ import { bitRateWindowMs } from './cbqos-mib.ts';
 import { rowName } from './if-mib.ts';
 import type { MibLayout, MibLayoutCache } from './layout.ts';
 import { startsWith, type Oid } from './oid.ts';
-import { sideDirection, type LayoutRow, type ReadContext } from './read-context.ts';
+import { discontinuityTicks, sideDirection, type LayoutRow, type ReadContext } from './read-context.ts';
 import {
   linkClassCounters,
   noClassCounters,
@@ -20,7 +20,7 @@ import {
   type SimRouter,
   type TrafficDirection,
 } from './router-model.ts';
-import type { SnmpValue } from './value.ts';
+import { timeTicks, type SnmpValue } from './value.ts';
 import type { DirectionOctets } from '../traffic/engine.ts';
 
 /** Router-level events (scenarios call these). */
@@ -248,7 +248,8 @@ export class RouterMib implements MibTree, RouterControl {
     const iface = (ifPos: number): SimInterface => router.interfaces[ifPos]!;
     const classCounters = (ifPos: number, dir: TrafficDirection): readonly ClassCounters[] => this.#classCounters(ifPos, dir, atMs);
     const classBitRates = (ifPos: number, dir: TrafficDirection): readonly ClassCounters[] => this.#classBitRates(ifPos, dir, atMs);
-    return {
+    let discontinuity: SnmpValue | undefined;
+    const context: ReadContext = {
       router,
       atMs,
       iface,
@@ -278,6 +279,8 @@ export class RouterMib implements MibTree, RouterControl {
         return i.linkId === undefined || this.#linkUp(i.linkId, atMs);
       },
       wrapOffset: (row, side) => router.wrapOffsets?.get(rowKey(row, side)) ?? 0n,
+      discontinuity: () => (discontinuity ??= timeTicks(discontinuityTicks(context))),
     };
+    return context;
   }
 }

@@ -11,6 +11,7 @@ import type { LinkConfig, RouterConfig } from '../../config/schema.ts';
 import type { ClassQueue, QosStyle, RouterSimConfig, SimClass } from '../sim-config.ts';
 import type { DirectionOctets, TrafficEngine } from '../traffic/engine.ts';
 import { between, hash32 } from '../traffic/random.ts';
+import type { SnmpValue } from './value.ts';
 
 export type TrafficDirection = 'down' | 'up';
 /** What the MIB needs of the traffic engine. */
@@ -48,6 +49,11 @@ export interface SimInterface {
   steadyBps?: { down: number; up: number };
   /** Seeds this interface's counter offsets. */
   key: number;
+  /** Its per-service sub-interfaces' ifNames by class (styles `subinterfaces` and `none`), built when first read. */
+  subinterfaceNames?: readonly string[];
+  /** ifName values of its rows (index: sub-interface class + 1) and its ifHighSpeed, built when first read. */
+  nameValues?: SnmpValue[];
+  highSpeedValue?: SnmpValue;
   /** seededOffset per direction and class, computed once when first read (octets: pre, post, drop per class). */
   offsets?: { down?: readonly ClassCounters[]; up?: readonly ClassCounters[] };
 }
@@ -180,12 +186,29 @@ export function buildRouterModel(input: RouterModelInput): SimRouter {
   const farLinks = input.farLinks ?? [];
   const taken = new Set([...input.links.map((l) => l.ifName), ...farLinks.map((l) => l.far!.ifName)]);
   const add = (iface: Omit<SimInterface, 'ifIndex' | 'ifDescr' | 'key' | 'twoEnded'> & { ifDescr?: string; twoEnded?: boolean }): void => {
+    // Every field in one order, optional ones too: one object shape for every interface kind,
+    // so that the readers' property accesses stay monomorphic.
     interfaces.push({
-      ...iface,
-      twoEnded: iface.twoEnded ?? false,
+      kind: iface.kind,
       ifIndex: interfaces.length + 1,
+      ifName: iface.ifName,
       ifDescr: iface.ifDescr ?? longInterfaceName(iface.ifName),
+      ifAlias: iface.ifAlias,
+      ifType: iface.ifType,
+      mtu: iface.mtu,
+      speedBps: iface.speedBps,
+      outDirection: iface.outDirection,
+      twoEnded: iface.twoEnded ?? false,
+      inErrorEveryMs: iface.inErrorEveryMs,
+      linkId: iface.linkId,
+      queues: iface.queues,
+      steadyBps: iface.steadyBps,
       key: hash32(seed, 'counters', router.id, iface.ifName),
+      // Filled when first read.
+      subinterfaceNames: undefined,
+      nameValues: undefined,
+      highSpeedValue: undefined,
+      offsets: undefined,
     });
   };
   if (!taken.has(managementName)) {
