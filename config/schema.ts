@@ -264,9 +264,9 @@ export const settingsSchema = z
     backtest: z
       .object({
         /** Most links × directions × 5-minute buckets one backtest replays; a larger request is refused (400). */
-        maxSeriesBuckets: z.number().int().positive().default(2_000_000),
-        /** Most series buckets one InfluxDB query reads (links are read in chunks of this). */
-        bucketsPerQuery: z.number().int().positive().default(50_000),
+        maxSeriesBuckets: z.number().int().positive().default(1_000_000),
+        /** Most series buckets one InfluxDB query reads (links are read in chunks of this; each answer is parsed at once). */
+        bucketsPerQuery: z.number().int().positive().default(10_000),
         /** Most episodes listed per policy (the counts stay exact). */
         maxEpisodes: z.number().int().positive().max(100_000).default(2_000),
         /** Backtests running at once; another answers 429 until one ends. */

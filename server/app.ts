@@ -242,7 +242,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       policies: deps.policies,
       scope,
       audit: auth.audit,
-      backtest: { influx, topology: config.topology, limits: config.settings.backtest },
+      backtest: { influx, topology: config.topology, limits: config.settings.backtest, retention: retentionOf(config.settings.influx) },
     });
     await app.register(driftRoutes, {
       prefix: apiPrefix,

@@ -4,11 +4,13 @@
 // policy and once under the draft, and the alert episodes each would have raised, opened,
 // escalated and resolved as the alert book does (alerts/episodes.ts `stepEpisode`).
 //
-// Past traffic comes in 5-minute buckets: the mean rates of each link, direction and class.
-// `backtestStatement` is the one place that says where they come from: the raw `traffic`
-// points (mean per 5 minutes) until the `rollup_5m` rollup exists. Each bucket is one sample
-// for the rule and the hysteresis, so raiseAfter/clearAfter count 5-minute buckets here where
-// the live analyzer counts polls; every link starts the range in `ok`.
+// Past traffic comes in 5-minute buckets: the mean rates of each link, direction and class,
+// from the `rollup_5m` rollup (collector/store/rollups.ts), with the newest bucket or two (not
+// rolled up yet) averaged from raw samples, as history reads them (`planHistory`); a database
+// without the rollup policies is read from raw samples. `bucketSources` and
+// `backtestStatement` are the one place that says where buckets come from. Each bucket is one
+// sample for the rule and the hysteresis, so raiseAfter/clearAfter count 5-minute buckets here
+// where the live analyzer counts polls; every link starts the range in `ok`.
 //
 // Bounded: at most 30 days, at most `maxSeriesBuckets` links × directions × buckets (checked
 // before any query), links read a chunk at a time (each query at most `bucketsPerQuery`
@@ -22,6 +24,8 @@ import type { AlertEpisode } from '../alerts/model.ts';
 import { initialHysteresis, stepHysteresis, type HysteresisState } from '../analysis/hysteresis.ts';
 import type { LinkStateChange, StateLevel } from '../analysis/model.ts';
 import { evaluate, linkInputsOf, type LinkInput } from '../analysis/rule.ts';
+import { influxqlIdentifier, rollupField, type RetentionDays } from '../../collector/store/rollups.ts';
+import { planHistory } from '../history/history-plan.ts';
 import { influxqlString, StorageUnavailableError, unavailableReason } from '../history/query-history.ts';
 import { effectivePolicy } from './effective.ts';
 import type { EffectivePolicy, PolicyDocument } from './model.ts';
@@ -34,9 +38,8 @@ export const backtestDirections: readonly Direction[] = ['down', 'up'];
 /** The classes the rule reads: the interface total, Internet and the protected classes. */
 export const backtestClasses: readonly TrafficClass[] = ['total', 'internet', 'docex', 'video'];
 
-/** Where the buckets come from (see `backtestStatement`). */
+/** Where the buckets come from: the 5-minute rollup (with a raw tail), or raw samples only. */
 export type BacktestSource = 'raw' | 'rollup_5m';
-export const backtestSource: BacktestSource = 'raw';
 
 /** What a backtest needs to know of a link (the topology's). */
 export interface BacktestLink {
@@ -103,19 +106,75 @@ export function linksPerQuery(fromMs: number, toMs: number, bucketsPerQuery: num
 
 // ---- Reading the buckets ------------------------------------------------------------------
 
+/** Which source answers which part of a backtest's range (both ends on bucket starts, `toMs` exclusive). */
+export interface BucketSources {
+  source: BacktestSource;
+  /** Buckets read from the rollup, [fromMs, beforeMs). */
+  rollup?: { retentionPolicy: string; fromMs: number; beforeMs: number };
+  /** Buckets averaged from raw samples, [fromMs, toMs). */
+  raw?: { fromMs: number; toMs: number };
+}
+
 /**
- * Pure: the InfluxQL statement of one chunk of links, 5-minute means per link, direction and
- * class. The one switch to the rollups: with `rollup_5m`, read its means instead of averaging
- * the raw points (same columns: time, bps, dropBps, capacityBps).
+ * Pure: where the buckets of [fromMs, toMs) come from, by history's own plan at a 5-minute
+ * step: the 5-minute rollup while it holds the range, its newest bucket or two (not rolled up
+ * yet) from raw samples; raw samples only for a range inside those newest buckets, or when
+ * there is no 5-minute rollup.
  */
-export function backtestStatement(links: readonly string[], fromMs: number, toMs: number, source: BacktestSource = backtestSource): string {
+export function bucketSources(fromMs: number, toMs: number, nowMs: number, retention: RetentionDays): BucketSources {
+  const alignedFromMs = Math.floor(fromMs / backtestBucketMs) * backtestBucketMs;
+  const plan = planHistory({
+    fromMs,
+    toMs,
+    nowMs,
+    maxPoints: bucketCount(fromMs, toMs) + 1,
+    stepMs: backtestBucketMs,
+    retention,
+    rawIntervalMs: 0,
+  });
+  if (plan.rollup === undefined || plan.rollup.bucketMs !== backtestBucketMs || plan.stepMs !== backtestBucketMs) {
+    return { source: 'raw', raw: { fromMs: alignedFromMs, toMs } };
+  }
+  const sources: BucketSources = {
+    source: 'rollup_5m',
+    rollup: { retentionPolicy: plan.rollup.retentionPolicy, fromMs: alignedFromMs, beforeMs: Math.min(toMs, plan.rawTailFromMs ?? toMs) },
+  };
+  if (plan.rawTailFromMs !== undefined && plan.rawTailFromMs < toMs) sources.raw = { fromMs: plan.rawTailFromMs, toMs };
+  return sources;
+}
+
+/** Pure: every source as raw samples (a database without the rollup policies). */
+export function rawOnly(sources: BucketSources): BucketSources {
+  const fromMs = sources.rollup?.fromMs ?? sources.raw?.fromMs ?? 0;
+  const toMs = sources.raw?.toMs ?? sources.rollup?.beforeMs ?? 0;
+  return { source: 'raw', raw: { fromMs, toMs } };
+}
+
+/**
+ * Pure: the InfluxQL statement of one chunk of links over [fromMs, toMs), one row per link,
+ * direction, class and 5-minute bucket, with the same columns from either source (time, bps,
+ * dropBps, capacityBps): raw samples averaged per bucket, or the rollup's rows as stored (it
+ * holds one per bucket: its `_mean` and `_max` fields, nothing to aggregate again).
+ */
+export function backtestStatement(
+  links: readonly string[],
+  fromMs: number,
+  toMs: number,
+  source: { rollup: string } | 'raw' = 'raw',
+): string {
   const linkClause = links.map((link) => `"link" = ${influxqlString(link)}`).join(' OR ');
   const classClause = backtestClasses.map((cls) => `"class" = ${influxqlString(cls)}`).join(' OR ');
-  const measurement = source === 'raw' ? '"traffic"' : '"rollup_5m"';
+  const where = `WHERE time >= ${Math.floor(fromMs)}ms AND time < ${Math.floor(toMs)}ms AND (${linkClause}) AND (${classClause})`;
+  if (source === 'raw') {
+    return (
+      `SELECT mean("bps") AS "bps", mean("dropBps") AS "dropBps", max("capacityBps") AS "capacityBps" FROM "traffic" ${where} ` +
+      `GROUP BY time(${backtestBucketMs / 60_000}m), "link", "dir", "class" fill(none)`
+    );
+  }
+  const field = (name: string, aggregate: 'mean' | 'max'): string => influxqlIdentifier(rollupField(name, aggregate));
   return (
-    `SELECT mean("bps") AS "bps", mean("dropBps") AS "dropBps", max("capacityBps") AS "capacityBps" FROM ${measurement} ` +
-    `WHERE time >= ${Math.floor(fromMs)}ms AND time < ${Math.floor(toMs)}ms AND (${linkClause}) AND (${classClause}) ` +
-    `GROUP BY time(${backtestBucketMs / 60_000}m), "link", "dir", "class" fill(none)`
+    `SELECT ${field('bps', 'mean')} AS "bps", ${field('dropBps', 'mean')} AS "dropBps", ${field('capacityBps', 'max')} AS "capacityBps" ` +
+    `FROM ${influxqlIdentifier(source.rollup)}."traffic" ${where} GROUP BY "link", "dir", "class"`
   );
 }
 
@@ -178,11 +237,33 @@ async function fromStorage<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The 5-minute buckets of some links over [fromMs, toMs). Throws StorageUnavailableError when InfluxDB cannot answer. */
-export async function readBucketRows(influx: InfluxDB, links: readonly string[], fromMs: number, toMs: number): Promise<BucketRow[]> {
-  if (links.length === 0) return [];
-  const raw: unknown = await fromStorage(() => influx.queryRaw(backtestStatement(links, fromMs, toMs), { precision: 'ms' }));
+/** An answer InfluxDB gives for a retention policy that does not exist (yet). */
+export function isMissingPolicy(err: unknown): boolean {
+  return err instanceof Error && /retention policy not found/i.test(err.message);
+}
+
+async function query(influx: InfluxDB, sql: string): Promise<BucketRow[]> {
+  const raw: unknown = await fromStorage(() => influx.queryRaw(sql, { precision: 'ms' }));
   return bucketRowsOf(raw);
+}
+
+/**
+ * The 5-minute buckets of some links from their sources. Throws StorageUnavailableError when
+ * InfluxDB cannot answer, and an Error naming InfluxDB's refusal otherwise (a missing rollup
+ * policy included: see `isMissingPolicy`).
+ */
+export async function readBucketRows(influx: InfluxDB, links: readonly string[], sources: BucketSources): Promise<BucketRow[]> {
+  if (links.length === 0) return [];
+  let rows: BucketRow[] = [];
+  if (sources.rollup !== undefined && sources.rollup.fromMs < sources.rollup.beforeMs) {
+    const { retentionPolicy, fromMs, beforeMs } = sources.rollup;
+    rows = await query(influx, backtestStatement(links, fromMs, beforeMs, { rollup: retentionPolicy }));
+  }
+  if (sources.raw !== undefined && sources.raw.fromMs < sources.raw.toMs) {
+    // Appended one by one: a spread of a few hundred thousand rows overflows the stack.
+    for (const row of await query(influx, backtestStatement(links, sources.raw.fromMs, sources.raw.toMs, 'raw'))) rows.push(row);
+  }
+  return rows;
 }
 
 // ---- Replaying the rule -------------------------------------------------------------------
@@ -399,8 +480,8 @@ export class BacktestTally {
     }
     count(this.#currentCounts, compared.current);
     count(this.#draftCounts, compared.draft);
-    this.#current.push(...compared.current);
-    this.#draft.push(...compared.draft);
+    for (const episode of compared.current) this.#current.push(episode);
+    for (const episode of compared.draft) this.#draft.push(episode);
     // Memory stays bounded: trim to the earliest maxEpisodes whenever the list doubles.
     if (this.#current.length > 2 * this.#maxEpisodes) trim(this.#current, this.#maxEpisodes);
     if (this.#draft.length > 2 * this.#maxEpisodes) trim(this.#draft, this.#maxEpisodes);
@@ -457,10 +538,12 @@ export interface BacktestRequest {
   fromMs: number;
   toMs: number;
   limits: BacktestLimits;
+  /** Where the buckets come from (`bucketSources`); the rollup falls back to raw samples when its policy is missing. */
+  sources: BucketSources;
   /** Aborted: the backtest stops at its next chunk (the client went away). */
   signal?: AbortSignal;
   /** Reads one chunk's buckets (default: `readBucketRows` from InfluxDB). */
-  readRows?: (links: readonly string[], fromMs: number, toMs: number) => Promise<BucketRow[]>;
+  readRows?: (links: readonly string[], sources: BucketSources) => Promise<BucketRow[]>;
 }
 
 export interface BacktestResult {
@@ -529,7 +612,8 @@ export class TimeSlicer {
  */
 export async function runBacktest(request: BacktestRequest): Promise<BacktestResult> {
   const { links, fromMs, toMs, limits } = request;
-  const readRows = request.readRows ?? ((ids, from, to) => readBucketRows(request.influx, ids, from, to));
+  const readRows = request.readRows ?? ((ids, sources) => readBucketRows(request.influx, ids, sources));
+  let sources = request.sources;
   const tally = new BacktestTally(limits.maxEpisodes);
   const chunkSize = linksPerQuery(fromMs, toMs, limits.bucketsPerQuery);
   const slicer = new TimeSlicer(limits.yieldEveryLinks, limits.sliceMs ?? defaultSliceMs);
@@ -538,11 +622,16 @@ export async function runBacktest(request: BacktestRequest): Promise<BacktestRes
   for (let start = 0; start < links.length; start += chunkSize) {
     request.signal?.throwIfAborted();
     const chunk = links.slice(start, start + chunkSize);
-    const rows = await readRows(
-      chunk.map((link) => link.id),
-      fromMs,
-      toMs,
-    );
+    const ids = chunk.map((link) => link.id);
+    let rows: BucketRow[];
+    try {
+      rows = await readRows(ids, sources);
+    } catch (err) {
+      // A database the store has not migrated yet (no rollup policies): raw samples.
+      if (sources.source === 'raw' || !isMissingPolicy(err)) throw err;
+      sources = rawOnly(sources);
+      rows = await readRows(ids, sources);
+    }
     const rowsByLink = new Map<string, BucketRow[]>();
     for (const row of rows) {
       let list = rowsByLink.get(row.link);
@@ -564,8 +653,8 @@ export async function runBacktest(request: BacktestRequest): Promise<BacktestRes
         await slicer.maybeYield(request.signal);
         const underCurrent = replayEpisodes(inputs, currentPolicy);
         const underDraft = replayEpisodes(inputs, draftPolicy);
-        current.push(...underCurrent.episodes);
-        draft.push(...underDraft.episodes);
+        for (const episode of underCurrent.episodes) current.push(episode);
+        for (const episode of underDraft.episodes) draft.push(episode);
         if (underCurrent.judged > 0) series += 1;
         buckets += underCurrent.judged;
         await slicer.maybeYield(request.signal);
@@ -574,5 +663,5 @@ export async function runBacktest(request: BacktestRequest): Promise<BacktestRes
       await slicer.linkDone(request.signal);
     }
   }
-  return { fromMs, toMs, bucketMs: backtestBucketMs, source: backtestSource, links: links.length, series, buckets, ...tally.result() };
+  return { fromMs, toMs, bucketMs: backtestBucketMs, source: sources.source, links: links.length, series, buckets, ...tally.result() };
 }

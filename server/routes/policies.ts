@@ -6,7 +6,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { InfluxDB } from 'influx';
 import type { Settings } from '../../config/schema.ts';
-import { rangeProblem, runBacktest, seriesBuckets, type BacktestLink } from '../policies/backtest.ts';
+import type { RetentionDays } from '../../collector/store/rollups.ts';
+import { bucketSources, rangeProblem, runBacktest, seriesBuckets, type BacktestLink } from '../policies/backtest.ts';
 import type { PolicyProblem } from '../policies/model.ts';
 import type { PolicyStore, RollbackResult } from '../policies/store.ts';
 import { validatePolicyDocument, type PolicyTopology } from '../policies/validate.ts';
@@ -26,6 +27,8 @@ export interface PoliciesRoutesOptions {
     influx: InfluxDB;
     topology: PolicyTopology;
     limits: Settings['backtest'];
+    /** How long InfluxDB keeps raw samples and rollups: which source holds a range. */
+    retention: RetentionDays;
     /** Links replayed between two yields to the event loop (default 4). */
     yieldEveryLinks?: number;
     now?: () => number;
@@ -208,6 +211,7 @@ export async function policiesRoutes(app: FastifyInstance, options: PoliciesRout
         draft: validated.document,
         fromMs: fromTime.atMs,
         toMs: toTime.atMs,
+        sources: bucketSources(fromTime.atMs, toTime.atMs, nowMs, backtest.retention),
         limits: { ...backtest.limits, yieldEveryLinks: backtest.yieldEveryLinks ?? 4 },
         signal: abort.signal,
       });

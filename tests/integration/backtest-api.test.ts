@@ -1,9 +1,10 @@
 // POST /api/v1/policies/backtest on the whole app against a real influxd holding a synthetic
-// week written through the real InfluxStore: the current policy raises exactly the expected
-// episodes, a draft with bigger tier-1 reservations raises exactly those plus the one its
-// smaller Internet limit makes; a subset of links; the 400s (range over 30 days, an invalid
-// draft, an unknown link, too much work), 403 for a viewer and a province user, 429 past the
-// concurrent limit, 503 while InfluxDB is down.
+// week written through the real InfluxStore, its 5-minute rollup made by the store's backfill
+// (SELECT … INTO): the current policy raises exactly the expected episodes, a draft with bigger
+// tier-1 reservations raises exactly those plus the one its smaller Internet limit makes; a
+// subset of links; the 400s (range over 30 days, an invalid draft, an unknown link, too much
+// work), 403 for a viewer and a province user, 429 past the concurrent limit, 503 while
+// InfluxDB is down; without the rollup policy, the same episodes from raw samples.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Direction, LinkSample, PollBatch, TrafficClass } from '../../collector/samples.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import { InfluxStore } from '../../collector/store/influx-store.ts';
+import { backfillWindow, retentionOf } from '../../collector/store/rollups.ts';
 import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
@@ -80,11 +82,13 @@ let currentDocument: Record<string, unknown>;
 /** The draft: tier-1 reservations 25 % + 35 % instead of 20 % + 30 %: Internet may carry 400 of 1000 Mbit/s. */
 let draftDocument: Record<string, unknown>;
 let pointsWritten = 0;
+let influxUrl = '';
+const database = 'lw_backtest';
 
 beforeAll(async () => {
   influxd = await startInfluxd();
   spoolDir = mkdtempSync(join(tmpdir(), 'lanewatch-backtest-spool-'));
-  const database = 'lw_backtest';
+  influxUrl = influxd.url;
   const store = new InfluxStore({
     influx: { url: influxd.url, database, retentionDays: 30, batchSize: 5_000, flushIntervalMs: 100 },
     spool: { dir: spoolDir, maxBytes: 256 * 1024 * 1024 },
@@ -106,7 +110,13 @@ beforeAll(async () => {
   const health = store.health();
   if (health.spooledPoints !== 0 || health.droppedPoints !== 0 || !health.influxReachable) throw new Error(`store did not write everything: ${JSON.stringify(health)}`);
 
-  t = await startTestApp({ influx: createInfluxClient({ url: influxd.url, database }) });
+  // The week is older than any continuous query looks back: rolled up as the store's backfill does, a day at a time.
+  const influx = createInfluxClient({ url: influxd.url, database });
+  for (let day = 0; day < 7; day += 1) {
+    const window = { fromMs: weekStartMs + day * dayMs, toMs: weekStartMs + (day + 1) * dayMs };
+    await backfillWindow(influx, { database, retention: retentionOf({}), measurement: 'traffic', window, nowMs: Date.now() });
+  }
+  t = await startTestApp({ influx });
   down = await startTestApp();
   currentDocument = (await t.as('engineer')({ method: 'GET', url: '/api/v1/policies' })).json<{ document: Record<string, unknown> }>().document;
   const draft = structuredClone(currentDocument) as { tiers: Record<string, { reservations?: Record<string, unknown> }> };
@@ -169,7 +179,7 @@ describe('POST /api/v1/policies/backtest over a synthetic week', () => {
     expect(body.current.revision).toBe(1);
     expect(body.current.episodes[0]).toMatchObject({ province: 'hue', tier: 1 });
     // Every link of the topology examined; the two with data judged in every 5-minute bucket of the week, both directions.
-    expect(body).toMatchObject({ fromMs: weekStartMs, toMs: weekStartMs + 7 * dayMs, links: t.config.topology.links.length, series: 4, buckets: 4 * 7 * 288, source: 'raw' });
+    expect(body).toMatchObject({ fromMs: weekStartMs, toMs: weekStartMs + 7 * dayMs, links: t.config.topology.links.length, series: 4, buckets: 4 * 7 * 288, source: 'rollup_5m' });
     console.info(
       `backtest of a week: ${pointsWritten} raw points, ${body.links} links, ${body.buckets} buckets judged per policy in ${body.elapsedMs} ms; ` +
         `event loop delay max ${(loopDelay.max / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms`,
@@ -267,7 +277,7 @@ describe('refusals', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({
       field: 'links',
-      message: expect.stringMatching(new RegExp(`${work} link-direction 5-minute buckets, above the 2000000 .*fewer links or a shorter range`)),
+      message: expect.stringMatching(new RegExp(`${work} link-direction 5-minute buckets, above the ${t.config.settings.backtest.maxSeriesBuckets} .*fewer links or a shorter range`)),
     });
   });
 
@@ -294,6 +304,26 @@ describe('refusals', () => {
     expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 200, 429]);
     const refused = answers.find((a) => a.statusCode === 429);
     expect(refused?.headers['retry-after']).toBe('5');
+  }, 60_000);
+
+  it('a database without the 5-minute rollup: the same episodes from raw samples', async () => {
+    const before = (await post('engineer', { document: draftDocument, ...week() })).json<BacktestView>();
+    expect(before.source).toBe('rollup_5m');
+    const dropped = await fetch(`${influxUrl}/query`, { method: 'POST', body: new URLSearchParams({ q: `DROP RETENTION POLICY "rollup_5m" ON "${database}"` }) });
+    expect(dropped.status).toBe(200);
+    // influxd closes the policy's shards a moment after it answers ("engine is closed" meanwhile).
+    const gone = async () => {
+      const answer = await fetch(`${influxUrl}/query?db=${database}&q=${encodeURIComponent('SELECT count("bps_mean") FROM "rollup_5m"."traffic"')}`);
+      return ((await answer.text()).match(/retention policy not found/) ?? []).length;
+    };
+    await expect.poll(gone, { timeout: 10_000 }).toBe(1);
+    const res = await post('engineer', { document: draftDocument, ...week() });
+    expect(res.statusCode, res.body).toBe(200);
+    const after = res.json<BacktestView>();
+    expect(after.source).toBe('raw');
+    expect(brief(after.current.episodes)).toEqual(brief(before.current.episodes));
+    expect(brief(after.draft.episodes)).toEqual(brief(before.draft.episodes));
+    expect(after.buckets).toBe(before.buckets);
   }, 60_000);
 
   it('InfluxDB down: 503 with Retry-After', async () => {

@@ -8,6 +8,8 @@ import type { PolicyDocument } from '../../server/policies/model.ts';
 import {
   BacktestTally,
   backtestBucketMs,
+  bucketSources,
+  rawOnly,
   backtestStatement,
   bucketCount,
   bucketRowsOf,
@@ -24,6 +26,7 @@ import {
   type BacktestEpisode,
   type BacktestLink,
   type BucketRow,
+  type BucketSources,
 } from '../../server/policies/backtest.ts';
 
 const M = 1e6;
@@ -207,8 +210,34 @@ describe('backtestStatement', () => {
     );
   });
 
-  it('the rollup is one switch away', () => {
-    expect(backtestStatement(['a'], 0, 1, 'rollup_5m')).toContain('FROM "rollup_5m"');
+  it('from the rollup: its rows as stored (one per bucket: the means and highest capacity), same columns', () => {
+    expect(backtestStatement(['t1-hue'], base, base + 3_600_000, { rollup: 'rollup_5m' })).toBe(
+      `SELECT "bps_mean" AS "bps", "dropBps_mean" AS "dropBps", "capacityBps_max" AS "capacityBps" FROM "rollup_5m"."traffic" ` +
+        `WHERE time >= ${base}ms AND time < ${base + 3_600_000}ms AND ("link" = 't1-hue') ` +
+        `AND ("class" = 'total' OR "class" = 'internet' OR "class" = 'docex' OR "class" = 'video') ` +
+        `GROUP BY "link", "dir", "class"`,
+    );
+  });
+});
+
+describe('bucketSources: the 5-minute rollup, its newest buckets from raw samples', () => {
+  const retention = { rawDays: 30, fiveMinuteDays: 365, hourDays: 1_825 };
+  /** 12:02:30, so the bucket of now started at 12:00 and the one before at 11:55. */
+  const nowMs = base + 4 * 3_600_000 + 150_000;
+  const tailMs = base + 3 * 3_600_000 + 55 * 60_000;
+  const hourMs = 3_600_000;
+  it.each([
+    ['a week ending now: rollup, then raw from the bucket before now', nowMs - 7 * 86_400_000, nowMs, { source: 'rollup_5m', rollup: { retentionPolicy: 'rollup_5m', fromMs: nowMs - 7 * 86_400_000 - 150_000, beforeMs: tailMs }, raw: { fromMs: tailMs, toMs: nowMs } }],
+    ['a past day: rollup only', base - 86_400_000, base, { source: 'rollup_5m', rollup: { retentionPolicy: 'rollup_5m', fromMs: base - 86_400_000, beforeMs: base } }],
+    ['an unaligned start is read from its bucket’s start', base + 60_000, base + hourMs, { source: 'rollup_5m', rollup: { retentionPolicy: 'rollup_5m', fromMs: base, beforeMs: base + hourMs } }],
+    ['a range inside the newest buckets: raw only', nowMs - 3 * 60_000, nowMs, { source: 'raw', raw: { fromMs: tailMs, toMs: nowMs } }],
+  ] as [string, number, number, BucketSources][])('%s', (_name, fromMs, toMs, expected) => {
+    expect(bucketSources(fromMs, toMs, nowMs, retention)).toEqual(expected);
+  });
+
+  it('every source as raw samples, over the same buckets', () => {
+    expect(rawOnly({ source: 'rollup_5m', rollup: { retentionPolicy: 'rollup_5m', fromMs: 0, beforeMs: 10 }, raw: { fromMs: 10, toMs: 20 } })).toEqual({ source: 'raw', raw: { fromMs: 0, toMs: 20 } });
+    expect(rawOnly({ source: 'rollup_5m', rollup: { retentionPolicy: 'rollup_5m', fromMs: 0, beforeMs: 10 } })).toEqual({ source: 'raw', raw: { fromMs: 0, toMs: 10 } });
   });
 });
 
@@ -310,6 +339,7 @@ describe('runBacktest (buckets from a function instead of InfluxDB)', () => {
       fromMs: base,
       toMs: base + 3_600_000,
       limits,
+      sources: { source: 'raw', raw: { fromMs: base, toMs: base + 3_600_000 } },
       readRows: async (ids) => {
         chunks.push([...ids]);
         // l3 has a surge only the draft sees; l5 one both see.
@@ -326,6 +356,46 @@ describe('runBacktest (buckets from a function instead of InfluxDB)', () => {
     expect(result.differences.links.map((l) => l.link)).toEqual(['l3']);
   });
 
+  it('a database without the rollup policy: read again from raw samples, and said so', async () => {
+    const asked: BucketSources[] = [];
+    const result = await runBacktest({
+      influx: undefined as never,
+      links,
+      current,
+      draft,
+      fromMs: base,
+      toMs: base + 3_600_000,
+      limits,
+      sources: { source: 'rollup_5m', rollup: { retentionPolicy: 'rollup_5m', fromMs: base, beforeMs: base + 3_600_000 } },
+      readRows: async (ids, sources) => {
+        asked.push(sources);
+        if (sources.rollup !== undefined) throw new Error('backtest query failed: retention policy not found: rollup_5m');
+        return ids.includes('l5') ? rowsOf('www', 'up', links[5]!) : [];
+      },
+    });
+    expect(result.source).toBe('raw');
+    expect(asked.slice(0, 2).map((s) => s.source)).toEqual(['rollup_5m', 'raw']);
+    expect(asked.slice(2).every((s) => s.source === 'raw')).toBe(true);
+    expect(result.current.counts.episodes).toBe(1);
+  });
+
+  it('any other refusal is not hidden', async () => {
+    const run = runBacktest({
+      influx: undefined as never,
+      links,
+      current,
+      draft,
+      fromMs: base,
+      toMs: base + 3_600_000,
+      limits,
+      sources: { source: 'rollup_5m', rollup: { retentionPolicy: 'rollup_5m', fromMs: base, beforeMs: base + 3_600_000 } },
+      readRows: async () => {
+        throw new Error('backtest query failed: error parsing query');
+      },
+    });
+    await expect(run).rejects.toThrow('error parsing query');
+  });
+
   it('stops when aborted', async () => {
     const abort = new AbortController();
     const run = runBacktest({
@@ -336,6 +406,7 @@ describe('runBacktest (buckets from a function instead of InfluxDB)', () => {
       fromMs: base,
       toMs: base + 3_600_000,
       limits,
+      sources: { source: 'raw', raw: { fromMs: base, toMs: base + 3_600_000 } },
       signal: abort.signal,
       readRows: async () => {
         abort.abort(new Error('client went away'));
