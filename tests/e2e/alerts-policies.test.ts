@@ -9,7 +9,9 @@ import { pino } from 'pino';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { Direction, LinkSample, TrafficClass } from '../../collector/samples.ts';
+import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import { InfluxStore } from '../../collector/store/influx-store.ts';
+import { backfillWindow, retentionOf } from '../../collector/store/rollups.ts';
 import { signedInContext, startSystem, type SystemHandle } from '../helpers/system.ts';
 import { artifactsDir, launchChromium } from '../helpers/browser.ts';
 
@@ -25,7 +27,10 @@ const bothFromMs = surgeStartMs;
 /** Internet 470 Mbit/s for 30 min: inside 500, above the 450 a 35 % video reservation for Huế leaves. */
 const draftOnlyFromMs = surgeStartMs + 90 * 60_000;
 
-/** Writes yesterday's synthetic surges on t1-hue through the real InfluxStore into the system's InfluxDB. */
+/**
+ * Writes yesterday's synthetic surges on t1-hue through the real InfluxStore into the system's
+ * InfluxDB, and rolls them up as the store's backfill does (no continuous query looks back a day).
+ */
 async function writeYesterdaysSurges(influxUrl: string): Promise<void> {
   const spoolDir = mkdtempSync(join(tmpdir(), 'lanewatch-e2e-spool-'));
   const store = new InfluxStore({
@@ -59,6 +64,10 @@ async function writeYesterdaysSurges(influxUrl: string): Promise<void> {
   rmSync(spoolDir, { recursive: true, force: true });
   const health = store.health();
   if (health.spooledPoints !== 0 || health.droppedPoints !== 0) throw new Error(`yesterday's surges not all written: ${JSON.stringify(health)}`);
+  const hourMs = 3_600_000;
+  const window = { fromMs: Math.floor((surgeStartMs - 10 * 60_000) / hourMs) * hourMs, toMs: Math.ceil((surgeStartMs + 3 * hourMs) / hourMs) * hourMs };
+  const influx = createInfluxClient({ url: influxUrl, database: 'lanewatch' });
+  await backfillWindow(influx, { database: 'lanewatch', retention: retentionOf({}), measurement: 'traffic', window, nowMs: Date.now() });
 }
 
 beforeAll(async () => {
@@ -180,6 +189,8 @@ describe('issue 5 UI in Chromium', () => {
     await expect.poll(() => run.isEnabled(), { timeout: 5_000 }).toBe(true);
     await run.click();
     await backtest.locator('[data-testid="backtest-result"]').waitFor({ timeout: 30_000 });
+    // Read from the 5-minute rollup (the newest buckets from raw samples).
+    expect(await backtest.locator('[data-testid="backtest-result"]').getAttribute('data-source')).toBe('rollup_5m');
     const currentList = backtest.locator('[data-testid="backtest-current"]');
     const draftList = backtest.locator('[data-testid="backtest-draft"]');
     const episodeAt = (fromMs: number) => `[data-testid="backtest-episode"][data-link="t1-hue"][data-dir="down"][data-from="${fromMs}"]`;

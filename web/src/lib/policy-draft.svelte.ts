@@ -148,9 +148,21 @@ export class PolicyDraft {
     this.validatedText = null;
   }
 
-  /** Loads the current revision and the history. */
+  /** Loads the current revision and the history together (the page never shows one without the other). */
   async load(): Promise<void> {
-    await Promise.all([this.loadCurrent(), this.loadHistory()]);
+    const [current, history] = await Promise.allSettled([this.#deps.fetchPolicies(), this.#deps.fetchPolicyHistory()]);
+    if (history.status === 'fulfilled') {
+      this.history = history.value;
+      this.historyError = null;
+    } else {
+      this.historyError = errorMessage(history.reason);
+    }
+    if (current.status === 'fulfilled') {
+      this.#setCurrent(current.value);
+      this.loadError = null;
+    } else {
+      this.loadError = errorMessage(current.reason);
+    }
   }
 
   async loadCurrent(): Promise<void> {
