@@ -10,9 +10,22 @@ export const directions = ['down', 'up'] as const;
 /** `total` is the interface rate; the others are the service classes (DESIGN §1). */
 export const trafficClasses = ['total', 'internet', 'docex', 'video', 'other'] as const;
 export const serviceClasses = ['internet', 'docex', 'video', 'other'] as const;
+/** The classes each link reserves bandwidth for (DESIGN §1: protected). */
 export const protectedClasses = ['docex', 'video'] as const;
 export const stateLevels = ['ok', 'warning', 'critical'] as const;
+/** The levels an alert episode is raised at (a link state other than ok). */
+export const alertLevels = ['warning', 'critical'] as const;
 export const episodeStates = ['open', 'acknowledged', 'resolved'] as const;
+export const notificationKinds = ['raise', 'escalate', 'resolve'] as const;
+
+export type Direction = (typeof directions)[number];
+export type TrafficClass = (typeof trafficClasses)[number];
+export type ServiceClass = (typeof serviceClasses)[number];
+export type ProtectedClass = (typeof protectedClasses)[number];
+export type StateLevel = (typeof stateLevels)[number];
+export type AlertLevel = (typeof alertLevels)[number];
+export type EpisodeState = (typeof episodeStates)[number];
+export type NotificationKind = (typeof notificationKinds)[number];
 
 export const tierSchema = z.union([z.literal(1), z.literal(2)]);
 export const directionSchema = z.enum(directions);
@@ -334,7 +347,7 @@ export type StatesView = z.infer<typeof statesSchema>;
 // ---- Alerts -------------------------------------------------------------------------------
 
 export const notificationSchema = z.object({
-  kind: z.enum(['raise', 'escalate', 'resolve']),
+  kind: z.enum(notificationKinds),
   channel: z.enum(['webhook', 'email']),
   /** The webhook URL or e-mail address: whole for admins, masked for everyone else. */
   target: z.string(),
@@ -350,7 +363,7 @@ export const alertSchema = z.object({
   province: z.string(),
   tier: tierSchema,
   dir: directionSchema,
-  level: z.enum(['warning', 'critical']),
+  level: z.enum(alertLevels),
   state: z.enum(episodeStates),
   raisedAtMs: z.number(),
   escalatedAtMs: z.number().optional(),
@@ -459,7 +472,7 @@ export const backtestEpisodeSchema = z.object({
   tier: tierSchema,
   dir: directionSchema,
   /** The worst level the episode reached. */
-  level: z.enum(['warning', 'critical']),
+  level: z.enum(alertLevels),
   fromMs: z.number(),
   /** Null: still raised at the end of the range. */
   toMs: z.number().nullable(),

@@ -2,6 +2,7 @@
 // of their defaults. Everything from outside is `unknown` until one of these accepts it.
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { serviceClasses } from '../api/schemas.ts';
 
 /** `host:port` of an SNMP agent; IPv6 as `[::1]:161`. */
 const hostPort = z
@@ -277,9 +278,6 @@ export const settingsSchema = z
   })
   .strict();
 
-/** The service classes a link's traffic is split into (DESIGN §1). */
-export const serviceClasses = ['docex', 'video', 'internet', 'other'] as const;
-
 /** A regular expression, checked when the config loads (case-insensitive when used). */
 const regex = z.string().min(1).refine(
   (source) => {
@@ -333,7 +331,6 @@ export type LinkEndConfig = z.infer<typeof linkEndSchema>;
 export type TopologyConfig = z.infer<typeof topologySchema>;
 export type Settings = z.infer<typeof settingsSchema>;
 export type Contacts = z.infer<typeof contactsSchema>;
-export type ServiceClass = (typeof serviceClasses)[number];
 export type ClassRule = z.infer<typeof classRuleSchema>;
 
 export interface Province {

@@ -7,8 +7,8 @@ import { parseCommandArgs, loadConfigOrReport, withUsage, UsageError } from '../
 import { pollTwice } from '../../collector/poll-once.ts';
 import { Collector } from '../../collector/collector.ts';
 import { LiveBus } from '../../collector/live-bus.ts';
-import type { InterfaceSample, PollBatch, PollOutcome, TrafficClass } from '../../collector/samples.ts';
-import { serviceClasses } from '../../config/schema.ts';
+import type { InterfaceSample, PollBatch, PollOutcome } from '../../collector/samples.ts';
+import { serviceClasses, type TrafficClass } from '../../api/schemas.ts';
 
 const usage = `Usage: lanewatch poll [--config DIR] [--once] [--json] [--interval-ms N] [--log-level LEVEL]
 

@@ -1,7 +1,7 @@
 // Pure episode logic: how one state change moves a link and direction's episode, what each
 // notification says, and how the list is filtered. No I/O here (AlertBook does that).
 import type { LinkStateChange, LinkVerdict } from '../analysis/model.ts';
-import type { AlertEpisode, EpisodeState, NotificationKind, NotificationPayload, NotificationRecord } from './model.ts';
+import type { AlertEpisode, AlertLevel, EpisodeState, NotificationKind, NotificationPayload, NotificationRecord } from './model.ts';
 import { deliveryKey } from '../notify/delivery-key.ts';
 
 export interface EpisodeStep {
@@ -102,7 +102,7 @@ export function isPending(record: NotificationRecord): boolean {
   return record.deliveredAtMs === undefined && record.gaveUpAtMs === undefined;
 }
 
-function levelOf(verdict: LinkVerdict): 'warning' | 'critical' {
+function levelOf(verdict: LinkVerdict): AlertLevel {
   return verdict.level === 'critical' ? 'critical' : 'warning';
 }
 

@@ -1,9 +1,8 @@
 // Alert episodes: one per link and direction from the moment it leaves `ok` until it is back.
-import type { Direction } from '../../collector/samples.ts';
+import type { AlertLevel, Direction, EpisodeState, NotificationKind } from '../../api/schemas.ts';
 import type { LinkVerdict } from '../analysis/model.ts';
 
-export type EpisodeState = 'open' | 'acknowledged' | 'resolved';
-export type NotificationKind = 'raise' | 'escalate' | 'resolve';
+export type { AlertLevel, EpisodeState, NotificationKind };
 
 export interface NotificationRecord {
   kind: NotificationKind;
@@ -25,7 +24,7 @@ export interface AlertEpisode {
   tier: 1 | 2;
   dir: Direction;
   /** The worst level the episode reached. */
-  level: 'warning' | 'critical';
+  level: AlertLevel;
   state: EpisodeState;
   raisedAtMs: number;
   escalatedAtMs?: number;
@@ -39,9 +38,6 @@ export interface AlertEpisode {
   escalateVerdict?: LinkVerdict;
   notifications: NotificationRecord[];
 }
-
-export const episodeStates: readonly EpisodeState[] = ['open', 'acknowledged', 'resolved'];
-export const notificationKinds: readonly NotificationKind[] = ['raise', 'escalate', 'resolve'];
 
 /** What a webhook receives (JSON POST) for each raise, escalate and resolve. */
 export interface NotificationPayload {

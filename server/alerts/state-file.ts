@@ -18,6 +18,7 @@ import { mkdir, open, readdir, readFile, rename, rm, truncate } from 'node:fs/pr
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { alertSchema } from '../../api/schemas.ts';
 import type { AlertEpisode } from './model.ts';
 
 export const alertsFileName = 'alerts.json';
@@ -31,61 +32,11 @@ export const defaultCompactFactor = 4;
 /** …and larger than this (a small state is not rewritten every few changes). */
 export const defaultCompactMinBytes = 1024 * 1024;
 
-const direction = z.enum(['down', 'up']);
-const level = z.enum(['ok', 'warning', 'critical']);
-const tier = z.union([z.literal(1), z.literal(2)]);
-
-const verdictSchema = z.object({
-  atMs: z.number(),
-  link: z.string(),
-  province: z.string(),
-  tier,
-  dir: direction,
-  level,
-  conditions: z.object({
-    encroaching: z.boolean(),
-    busy: z.boolean(),
-    starved: z.boolean(),
-    dropsReported: z.boolean(),
-  }),
-  totalBps: z.number(),
-  internetBps: z.number(),
-  capacityBps: z.number(),
-  reservedBps: z.number(),
-  encroachBps: z.number(),
-  dropRatio: z.object({ docex: z.number().optional(), video: z.number().optional() }),
-  policyRevision: z.number(),
-});
-
-const recordSchema = z.object({
-  kind: z.enum(['raise', 'escalate', 'resolve']),
-  channel: z.enum(['webhook', 'email']),
-  target: z.string(),
-  atMs: z.number(),
-  attempts: z.number().int().min(0),
-  deliveredAtMs: z.number().optional(),
-  error: z.string().optional(),
-  gaveUpAtMs: z.number().optional(),
-});
-
-export const episodeSchema = z.object({
-  id: z.string().min(1),
-  link: z.string(),
-  province: z.string(),
-  tier,
-  dir: direction,
-  level: z.enum(['warning', 'critical']),
-  state: z.enum(['open', 'acknowledged', 'resolved']),
-  raisedAtMs: z.number(),
-  escalatedAtMs: z.number().optional(),
-  acknowledgedAtMs: z.number().optional(),
-  acknowledgedBy: z.string().optional(),
-  resolvedAtMs: z.number().optional(),
-  firstVerdict: verdictSchema,
-  lastVerdict: verdictSchema,
-  escalateVerdict: verdictSchema.optional(),
-  notifications: z.array(recordSchema),
-});
+/**
+ * An episode as the API shows it (api/schemas.ts `alertSchema`: the same shape, one source),
+ * with a non-empty id.
+ */
+export const episodeSchema = alertSchema.extend({ id: z.string().min(1) });
 
 const seqSchema = z.number().int().min(1);
 

@@ -5,7 +5,8 @@
 import type { Logger } from 'pino';
 import type { LanewatchConfig } from '../../config/schema.ts';
 import type { LiveBus } from '../../collector/live-bus.ts';
-import type { Direction, PollBatch } from '../../collector/samples.ts';
+import type { Direction } from '../../api/schemas.ts';
+import type { PollBatch } from '../../collector/samples.ts';
 import type { StorePoint } from '../../collector/store/points.ts';
 import type { EffectivePolicy, PolicySource } from '../policies/model.ts';
 import type { AnalyzerView, LinkStateChange, LinkStatus, LinkVerdict, ProvinceStatus, StateLevel } from './model.ts';

@@ -10,8 +10,9 @@
 //   differs   the router's reservation and the policy's differ by more than the tolerance;
 //   ok        within the tolerance: the larger of 1 % of the policy and 100 kbit/s.
 import type { TopologyConfig } from '../../config/schema.ts';
-import type { Direction, QosClassMapping, QosView } from '../../collector/samples.ts';
-import { protectedClasses, type PolicySource, type ProtectedClass } from '../policies/model.ts';
+import { directions, protectedClasses, type Direction, type ProtectedClass } from '../../api/schemas.ts';
+import type { QosClassMapping, QosView } from '../../collector/samples.ts';
+import type { PolicySource } from '../policies/model.ts';
 
 export type DriftStatus = 'ok' | 'differs' | 'no-queue' | 'unknown';
 
@@ -34,8 +35,6 @@ export interface DriftOptions {
   /** … or absolute, whichever is larger (default 100 kbit/s). */
   toleranceBps?: number;
 }
-
-const directions: readonly Direction[] = ['down', 'up'];
 
 /** Whether two reservations agree within the tolerance. */
 export function withinTolerance(policyBps: number, routerBps: number, toleranceRatio = 0.01, toleranceBps = 100_000): boolean {

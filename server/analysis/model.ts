@@ -1,9 +1,7 @@
 // The squeeze rule's verdicts and the link/province states (DESIGN §4).
-import type { Direction } from '../../collector/samples.ts';
-import type { ProtectedClass } from '../policies/model.ts';
+import type { Direction, ProtectedClass, StateLevel } from '../../api/schemas.ts';
 
-export type StateLevel = 'ok' | 'warning' | 'critical';
-export const stateLevels: readonly StateLevel[] = ['ok', 'warning', 'critical'];
+export type { StateLevel };
 
 export interface Conditions {
   /** Internet > capacity − reserved (or above the Internet cap). */

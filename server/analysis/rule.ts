@@ -9,8 +9,9 @@
 //
 // Without an `internet` class sample the Internet share is unknown, so the link cannot be
 // judged: `evaluate` returns undefined (no verdict, no linkState point, the state is kept).
-import type { Direction, LinkSample } from '../../collector/samples.ts';
-import { protectedClasses, type EffectivePolicy, type ProtectedClass } from '../policies/model.ts';
+import { protectedClasses, type Direction, type ProtectedClass } from '../../api/schemas.ts';
+import type { LinkSample } from '../../collector/samples.ts';
+import type { EffectivePolicy } from '../policies/model.ts';
 import type { Conditions, LinkVerdict, StateLevel } from './model.ts';
 
 /** One protected class on one link and direction in one sample. */
@@ -39,10 +40,6 @@ const levelRank: Record<StateLevel, number> = { ok: 0, warning: 1, critical: 2 }
 
 export function rankOf(level: StateLevel): number {
   return levelRank[level];
-}
-
-export function worstOf(a: StateLevel, b: StateLevel): StateLevel {
-  return levelRank[a] >= levelRank[b] ? a : b;
 }
 
 /** drops / (sent + drops); 0 when the class carried nothing. */

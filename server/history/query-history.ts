@@ -7,8 +7,7 @@
 // Tag values are InfluxQL string literals escaped here: node-influx's `escape.stringLit`
 // escapes quotes but not backslashes, so `a\` would end the literal early.
 import type { InfluxDB } from 'influx';
-import { historyLimits, type HistoryPoint, type HistorySeries } from '../../api/schemas.ts';
-import type { Direction, TrafficClass } from '../../collector/samples.ts';
+import { directions, historyLimits, trafficClasses, type Direction, type HistoryPoint, type HistorySeries, type TrafficClass } from '../../api/schemas.ts';
 import { influxqlDuration, influxqlIdentifier, retentionOf, rollupField, type RetentionDays } from '../../collector/store/rollups.ts';
 import { planHistory, type HistoryPlan, type HistorySource } from './history-plan.ts';
 import { fromStorage } from './storage-errors.ts';
@@ -44,8 +43,8 @@ export interface HistoryResult {
   series: HistorySeries[];
 }
 
-const directions: ReadonlySet<string> = new Set<Direction>(['down', 'up']);
-const classes: ReadonlySet<string> = new Set<TrafficClass>(['total', 'internet', 'docex', 'video', 'other']);
+const knownDirections: ReadonlySet<string> = new Set(directions);
+const knownClasses: ReadonlySet<string> = new Set(trafficClasses);
 
 /** An InfluxQL single-quoted string literal holding exactly `value`. Pure. */
 export function influxqlString(value: string): string {
@@ -68,9 +67,9 @@ function validate(q: HistoryQuery): number {
     if (typeof link !== 'string' || link.length === 0 || link.length > 256) throw new RangeError('each link must be a non-empty string');
   }
   if (q.dirs.length === 0) throw new RangeError('dirs: at least one');
-  for (const dir of q.dirs) if (!directions.has(dir)) throw new RangeError(`dir must be down or up, not ${String(dir)}`);
+  for (const dir of q.dirs) if (!knownDirections.has(dir)) throw new RangeError(`dir must be ${directions.join(' or ')}, not ${String(dir)}`);
   if (q.classes.length === 0) throw new RangeError('classes: at least one');
-  for (const cls of q.classes) if (!classes.has(cls)) throw new RangeError(`unknown class ${String(cls)}`);
+  for (const cls of q.classes) if (!knownClasses.has(cls)) throw new RangeError(`unknown class ${String(cls)}`);
   const seriesCount = q.links.length * q.dirs.length * q.classes.length;
   if (seriesCount > historyLimits.series) throw new RangeError(`at most ${historyLimits.series} series (links × dirs × classes), not ${seriesCount}`);
   if (!Number.isFinite(q.fromMs) || !Number.isFinite(q.toMs)) throw new RangeError('fromMs and toMs must be epoch ms');

@@ -22,7 +22,8 @@ import type { InfluxDB } from 'influx';
 import type { Logger } from 'pino';
 import type { LanewatchConfig } from '../../config/schema.ts';
 import type { LiveBus } from '../../collector/live-bus.ts';
-import type { Direction, LinkSample, TrafficClass } from '../../collector/samples.ts';
+import { directions, trafficClasses, type Direction, type TrafficClass } from '../../api/schemas.ts';
+import type { LinkSample } from '../../collector/samples.ts';
 import { sampleKey } from './snapshot.ts';
 
 export interface InfluxTailOptions {
@@ -59,8 +60,8 @@ export interface InfluxTailStats {
 
 export const defaultPageSize = 5_000;
 
-const directions: ReadonlySet<string> = new Set<Direction>(['down', 'up']);
-const classes: ReadonlySet<string> = new Set<TrafficClass>(['total', 'internet', 'docex', 'video', 'other']);
+const knownDirections: ReadonlySet<string> = new Set(directions);
+const knownClasses: ReadonlySet<string> = new Set(trafficClasses);
 
 function finite(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
@@ -76,7 +77,7 @@ export function rowToSample(row: Record<string, unknown>, atMs: number, interval
   const bitsPerSecond = finite(row['bps']);
   const capacityBps = finite(row['capacityBps']);
   if (typeof link !== 'string' || typeof province !== 'string' || typeof dir !== 'string' || typeof cls !== 'string') return undefined;
-  if (!directions.has(dir) || !classes.has(cls)) return undefined;
+  if (!knownDirections.has(dir) || !knownClasses.has(cls)) return undefined;
   const tierNumber = Number(tier);
   if (tierNumber !== 1 && tierNumber !== 2) return undefined;
   if (bitsPerSecond === undefined || capacityBps === undefined) return undefined;

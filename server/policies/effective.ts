@@ -1,15 +1,7 @@
 // The effective policy of one link (DESIGN §4): layers defaults → tier → province → link, the
 // most specific value wins; amounts become bit/s against the link's capacity. Pure.
-import {
-  protectedClasses,
-  type Amount,
-  type EffectivePolicy,
-  type LayerName,
-  type PolicyDocument,
-  type PolicyLayer,
-  type ProtectedClass,
-  type Thresholds,
-} from './model.ts';
+import { protectedClasses, type ProtectedClass } from '../../api/schemas.ts';
+import type { Amount, EffectivePolicy, LayerName, PolicyDocument, PolicyLayer, Thresholds } from './model.ts';
 import { thresholdNames } from './schema.ts';
 
 /** What effectivePolicy needs to know of a link. */

@@ -1,9 +1,8 @@
 // Reservation policies (DESIGN §4): the types every part speaks. Layered
 // defaults → tier → province → link; the effective policy of a link is computed, never stored.
-import type { Direction } from '../../collector/samples.ts';
+import type { Direction, ProtectedClass } from '../../api/schemas.ts';
 
-export type ProtectedClass = 'docex' | 'video';
-export const protectedClasses: readonly ProtectedClass[] = ['docex', 'video'];
+export { protectedClasses, type ProtectedClass } from '../../api/schemas.ts';
 
 /** An amount of bandwidth: absolute, or a share of the link's capacity. */
 export type Amount = { mbps: number } | { percent: number };

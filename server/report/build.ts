@@ -1,7 +1,6 @@
 // The utilization report from what InfluxDB returned: one row per province of the (scoped)
 // topology, in topology order, and the national counts. Pure.
-import type { ReportBasis, ReportRow, UtilizationReport } from '../../api/schemas.ts';
-import type { Direction } from '../../collector/samples.ts';
+import type { Direction, ProtectedClass, ReportBasis, ReportRow, ServiceClass, UtilizationReport } from '../../api/schemas.ts';
 import type { LinkView, TopologyView } from '../topology-view.ts';
 import { bandOf, nationalCounts, roundUtilization } from './bands.ts';
 import { vietnamTimeZone, type Period } from './period.ts';
@@ -9,8 +8,6 @@ import { classShares } from './shares.ts';
 import type { HourlyClass, HourlyRow, ReportData, Tier2PercentileRow } from './source.ts';
 import { busyHour, dailyPeaks, percentile, type HourlyValue } from './stats.ts';
 import { suggestCapacity, suggestReservation } from './suggestions.ts';
-
-type ProtectedClass = 'docex' | 'video';
 
 export interface BuildReportOptions {
   topology: TopologyView;
@@ -146,7 +143,7 @@ export function buildReport(options: BuildReportOptions): UtilizationReport {
     }
     byDir.set(row.dir, row.utilization);
   }
-  const sums = new Map<string, Partial<Record<'internet' | 'docex' | 'video' | 'other', number>>>();
+  const sums = new Map<string, Partial<Record<ServiceClass, number>>>();
   for (const row of data.classSums) {
     const entry = sums.get(row.link) ?? {};
     entry[row.class] = (entry[row.class] ?? 0) + row.sumBps;

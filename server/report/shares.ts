@@ -3,12 +3,10 @@
 // Each class's traffic over the period is the sum of its samples (bit/s): every class of a link
 // is sampled at the same polls, so the poll interval cancels out of the shares. The shares are
 // of the four service classes' sum (so they add up to 100 %, rounding aside), to 0.1 %.
-import type { ServiceClass } from '../../collector/samples.ts';
+import { serviceClasses, type ServiceClass } from '../../api/schemas.ts';
 import { roundUtilization } from './bands.ts';
 
 export type ClassShares = Record<ServiceClass, number>;
-
-const serviceClasses: readonly ServiceClass[] = ['internet', 'docex', 'video', 'other'];
 
 /** Null when no service class carried traffic (no class data is not 0 %). */
 export function classShares(sums: Partial<Record<ServiceClass, number>>): ClassShares | null {

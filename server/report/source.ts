@@ -10,7 +10,7 @@
 // over the province's links per poll interval, while raw retention still holds the period.
 // `planReport` picks the sources (pure); `readReportData` runs the statements.
 import type { InfluxDB } from 'influx';
-import type { Direction, ServiceClass } from '../../collector/samples.ts';
+import { directions, protectedClasses, serviceClasses, type Direction, type ProtectedClass, type ServiceClass } from '../../api/schemas.ts';
 import { dayMs, rollupField, type RetentionDays } from '../../collector/store/rollups.ts';
 import { planHistory } from '../history/history-plan.ts';
 import { influxqlString } from '../history/query-history.ts';
@@ -22,7 +22,7 @@ import { percentileRank } from './stats.ts';
 export type ReportSource = 'raw' | 'rollup';
 
 /** The classes the report needs hourly: the link total and the protected classes. */
-export type HourlyClass = 'total' | 'docex' | 'video';
+export type HourlyClass = 'total' | ProtectedClass;
 
 export interface HourlyRow {
   link: string;
@@ -342,11 +342,11 @@ function text(value: unknown): string | null {
 }
 
 function direction(value: unknown): Direction | null {
-  return value === 'down' || value === 'up' ? value : null;
+  return directions.find((dir) => dir === value) ?? null;
 }
 
-const hourlyClasses: ReadonlySet<string> = new Set<HourlyClass>(['total', 'docex', 'video']);
-const serviceClasses: ReadonlySet<string> = new Set<ServiceClass>(['internet', 'docex', 'video', 'other']);
+const hourlyClasses: ReadonlySet<string> = new Set<HourlyClass>(['total', ...protectedClasses]);
+const knownServiceClasses: ReadonlySet<string> = new Set(serviceClasses);
 
 function hourlyRows(rows: readonly Row[]): HourlyRow[] {
   const out: HourlyRow[] = [];
@@ -448,7 +448,7 @@ async function readPlanned(influx: InfluxDB, q0: ReportDataQuery, plan: ReportPl
     const link = text(row['link']);
     const cls = row['class'];
     const bps = finite(row['bps']);
-    if (link === null || typeof cls !== 'string' || !serviceClasses.has(cls) || bps === null) continue;
+    if (link === null || typeof cls !== 'string' || !knownServiceClasses.has(cls) || bps === null) continue;
     const key = `${link}\u0000${cls}`;
     const entry = classSums.get(key) ?? { link, class: cls as ServiceClass, sumBps: 0 };
     entry.sumBps += bps;

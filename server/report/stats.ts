@@ -4,7 +4,7 @@
 // is the highest, taking for each hour the busier of its two directions; the busy-hour mean is
 // the mean of those daily values over the days that have data, and the busy-hour p95 their
 // 95th percentile. Days without data are left out, never counted as zero.
-import type { Direction } from '../../collector/samples.ts';
+import { directions, type Direction } from '../../api/schemas.ts';
 import { vietnamDayStartMs, vietnamHourOfDay } from './period.ts';
 
 /**
@@ -104,7 +104,6 @@ function mostFrequent<T>(items: readonly T[], order: readonly T[]): T | null {
 }
 
 const hoursOfDay = Array.from({ length: 24 }, (_, hour) => hour);
-const directionOrder: readonly Direction[] = ['down', 'up'];
 
 /** The busy-hour figures of a series of daily peaks. */
 export function summarizePeaks(peaks: readonly DailyPeak[]): BusyHourSummary {
@@ -120,7 +119,7 @@ export function summarizePeaks(peaks: readonly DailyPeak[]): BusyHourSummary {
     ),
     typicalDir: mostFrequent(
       peaks.map((p) => p.dir),
-      directionOrder,
+      directions,
     ),
   };
 }

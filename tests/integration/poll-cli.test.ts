@@ -10,7 +10,8 @@ import { startSnmpd, type SnmpdHandle } from '../helpers/snmpd.ts';
 import { freeUdpPort } from '../helpers/ports.ts';
 import { pollCommand, type PollReport } from '../../cli/commands/poll.ts';
 import { defaultConfigDir, loadConfig } from '../../config/load.ts';
-import { serviceClasses, type TopologyConfig } from '../../config/schema.ts';
+import { serviceClasses } from '../../api/schemas.ts';
+import type { TopologyConfig } from '../../config/schema.ts';
 import { Simulator } from '../../simulator/simulator.ts';
 import { loadSimulationConfig, resolveRouter } from '../../simulator/sim-config.ts';
 

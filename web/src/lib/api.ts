@@ -3,30 +3,11 @@
 // any data route (the session ended) is announced on `window` as `sessionEndedEvent`.
 import { z } from 'zod';
 import type { Principal } from '../../../api/access.ts';
-import type { LinkSample, QosClassMapping, ServiceClass } from '../../../collector/samples.ts';
-
-export type { LinkSample, QosClassMapping, ServiceClass };
-export type Direction = LinkSample['dir'];
-export type TrafficClass = LinkSample['class'];
-
-// Every response shape is the server's own (api/schemas.ts): written once, validated here.
-export {
-  linkSampleSchema,
-  topologySchema,
-  historySchema,
-  qosClassSchema,
-  qosSchema,
-  healthSchema,
-  linkStatusSchema,
-  provinceStatusSchema,
-  statesSchema,
-} from '../../../api/schemas.ts';
 import {
   alertSchema,
   alertsSchema,
   driftSchema,
   effectivePolicySchema,
-  episodeStates,
   healthSchema,
   historySchema,
   linkSampleSchema,
@@ -42,40 +23,31 @@ import {
   policySavedSchema,
   policyValidationSchema,
   provinceStatusSchema,
+  qosClassSchema,
   qosSchema,
-  stateLevels,
   statesSchema,
   topologySchema,
+  type Alert,
+  type Direction,
+  type EpisodeState,
+  type Health,
+  type Qos,
+  type StatesView,
+  type Topology,
+  type TrafficClass,
 } from '../../../api/schemas.ts';
 
-export type Topology = z.infer<typeof topologySchema>;
-export type TopologyLink = Topology['links'][number];
-export type TopologyProvince = Topology['provinces'][number];
-export type History = z.infer<typeof historySchema>;
-export type HistoryPoint = History['points'][number];
-export type Qos = z.infer<typeof qosSchema>;
-export type Health = z.infer<typeof healthSchema>;
-export type StateLevel = (typeof stateLevels)[number];
-export type LinkStatus = z.infer<typeof linkStatusSchema>;
-export type ProvinceStatus = z.infer<typeof provinceStatusSchema>;
-/** `GET states` and the WebSocket's `states` message. */
-export type StatesView = z.infer<typeof statesSchema>;
-export { episodeStates };
-export type EpisodeState = (typeof episodeStates)[number];
-export type Alert = z.infer<typeof alertSchema>;
-export type PolicyDocumentJson = z.infer<typeof policyDocumentSchema>;
-export type PolicyChange = z.infer<typeof policyChangeSchema>;
-export type CurrentPolicy = z.infer<typeof policiesSchema>;
-export type PolicyProblem = z.infer<typeof policyProblemSchema>;
-export type PolicyValidation = z.infer<typeof policyValidationSchema>;
-export type PolicyHistoryEntry = z.infer<typeof policyHistoryEntrySchema>;
-export type EffectivePolicyView = z.infer<typeof effectivePolicySchema>;
-export type DriftRow = z.infer<typeof driftSchema>['links'][number];
+// Every response shape and the vocabulary are the server's own (api/schemas.ts): written once,
+// validated here; the types below are inferred from those schemas, never written again.
 export {
   alertSchema,
   alertsSchema,
   driftSchema,
   effectivePolicySchema,
+  healthSchema,
+  historySchema,
+  linkSampleSchema,
+  linkStatusSchema,
   policiesSchema,
   policyChangeSchema,
   policyDocumentSchema,
@@ -84,7 +56,40 @@ export {
   policyProblemSchema,
   policySavedSchema,
   policyValidationSchema,
+  provinceStatusSchema,
+  qosClassSchema,
+  qosSchema,
+  statesSchema,
+  topologySchema,
 };
+export { episodeStates } from '../../../api/schemas.ts';
+export type {
+  Alert,
+  Direction,
+  EpisodeState,
+  Health,
+  History,
+  HistoryPoint,
+  Qos,
+  ServiceClass,
+  StateLevel,
+  StatesView,
+  Topology,
+  TopologyLink,
+  TopologyProvince,
+  TrafficClass,
+} from '../../../api/schemas.ts';
+export type LinkSample = z.infer<typeof linkSampleSchema>;
+export type QosClassMapping = z.infer<typeof qosClassSchema>;
+export type LinkStatus = z.infer<typeof linkStatusSchema>;
+export type ProvinceStatus = z.infer<typeof provinceStatusSchema>;
+export type PolicyChange = z.infer<typeof policyChangeSchema>;
+export type CurrentPolicy = z.infer<typeof policiesSchema>;
+export type PolicyProblem = z.infer<typeof policyProblemSchema>;
+export type PolicyValidation = z.infer<typeof policyValidationSchema>;
+export type PolicyHistoryEntry = z.infer<typeof policyHistoryEntrySchema>;
+export type EffectivePolicyView = z.infer<typeof effectivePolicySchema>;
+export type DriftRow = z.infer<typeof driftSchema>['links'][number];
 
 export function fetchStates(signal?: AbortSignal): Promise<StatesView> {
   return fetchJson('/api/v1/states', statesSchema, signal);
@@ -111,8 +116,6 @@ export async function fetchAlerts(
 export function acknowledgeAlert(id: string): Promise<Alert> {
   return sendJson(`/api/v1/alerts/${encodeURIComponent(id)}/ack`, { method: 'POST', body: {} }, alertSchema);
 }
-
-// ---- Policies ----------------------------------------------------------------------------
 
 // ---- Policies ----------------------------------------------------------------------------
 
@@ -319,12 +322,6 @@ export function parseLiveMessage(text: string): LiveMessage {
   return { type: 'ignored', reason: `type ${envelope.data.type}` };
 }
 
-/** What the client may ask of the live WebSocket. */
-export interface LiveSubscription {
-  links?: string[];
-  province?: string;
-}
-
 /** The live WebSocket's address on the page's own origin (wss:// under https). */
 export function liveUrl(location: { protocol: string; host: string }): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -376,18 +373,6 @@ export function fetchTopology(signal?: AbortSignal): Promise<Topology> {
 
 export function fetchHealth(signal?: AbortSignal): Promise<Health> {
   return fetchJson('/api/v1/health', healthSchema, signal);
-}
-
-/**
- * One link, direction and class: the answer says its `source` (raw, 5m, 1h) and `stepMs` (0:
- * samples as stored). For several series in one request, fetch `historyPath` with lists and
- * read it with `historyManySchema`.
- */
-export function fetchHistory(
-  query: { link: string; dir: Direction; class?: TrafficClass; from?: string; to?: string; step?: string | number; maxPoints?: number },
-  signal?: AbortSignal,
-): Promise<History> {
-  return fetchJson(historyPath(query), historySchema, signal);
 }
 
 export function qosPath(query: { link?: string; unmatched?: boolean }): string {
