@@ -1,14 +1,12 @@
-// The per-class views' pure parts: stacking, the reserved band, drops, history + live merge,
-// province links, sparkline paths, routes, per-class series in the live store, the qos reply.
+// The per-class views' pure parts: stacking, the reserved band, province links, sparkline paths,
+// routes, per-class series in the live store, the qos reply.
 import assert from 'node:assert/strict';
 import { describe, expect, it } from 'vitest';
 import type { LinkSample } from '../../collector/samples.ts';
 import { qosPath, qosSchema, parseLiveMessage, type Topology } from '../../web/src/lib/api.ts';
 import {
-  classChartColumns,
+  classColumns,
   classesWithData,
-  dropChartColumns,
-  mergeClassHistoryAndLive,
   provinceLinks,
   reservedTotalBps,
   sparklinePath,
@@ -51,48 +49,7 @@ describe('stackColumns', () => {
   });
 });
 
-describe('classChartColumns', () => {
-  const series: ClassSeries = {
-    internet: [point(1_000, 40), point(2_000, 50)],
-    docex: [point(1_000, 10), point(2_000, 10)],
-    video: [point(1_000, 20), point(2_000, null)],
-    other: [point(1_000, 5), point(2_000, 5)],
-  };
-
-  it('stacks internet, docex, video, other and adds capacity and the reserved floor', () => {
-    const columns = classChartColumns({ series, capacityBps: 100, reservedBps: 30, windowMs: 60_000, gapAfterMs: 5_000 });
-    expect(columns).toEqual([
-      [1_000, 2_000],
-      [40, 50],
-      [50, 60],
-      [70, 60],
-      [75, 65],
-      [100, 100],
-      [70, 70],
-    ]);
-  });
-
-  it('draws a band of zero height without reservations and none without capacity', () => {
-    expect(classChartColumns({ series, capacityBps: 100, reservedBps: null, windowMs: 60_000, gapAfterMs: 5_000 })[6]).toEqual([100, 100]);
-    expect(classChartColumns({ series, capacityBps: 100, reservedBps: 500, windowMs: 60_000, gapAfterMs: 5_000 })[6]).toEqual([0, 0]);
-    expect(classChartColumns({ series, capacityBps: null, reservedBps: 30, windowMs: 60_000, gapAfterMs: 5_000 })[6]).toEqual([null, null]);
-  });
-
-  it('breaks the stack across a missed poll', () => {
-    const gappy: ClassSeries = { ...empty, internet: [point(1_000, 1), point(10_000, 2)] };
-    const [xs, internet] = classChartColumns({ series: gappy, capacityBps: 10, reservedBps: null, windowMs: 60_000, gapAfterMs: 2_500 });
-    expect(xs).toEqual([1_000, 1_001, 10_000]);
-    expect(internet).toEqual([1, null, 2]);
-  });
-
-  it('keeps only the window behind the newest point', () => {
-    const long: ClassSeries = { ...empty, docex: [point(0, 1), point(50_000, 2), point(100_000, 3)] };
-    const [xs] = classChartColumns({ series: long, capacityBps: 10, reservedBps: null, windowMs: 60_000, gapAfterMs: 100_000 });
-    expect(xs).toEqual([50_000, 100_000]);
-  });
-});
-
-describe('classesWithData and dropChartColumns', () => {
+describe('classesWithData', () => {
   it('lists the classes with a known rate, in stacking order', () => {
     expect(classesWithData({ ...empty, video: [point(1, 3)], internet: [point(1, null), point(2, 0)], other: [point(1, null)] })).toEqual([
       'internet',
@@ -100,21 +57,18 @@ describe('classesWithData and dropChartColumns', () => {
     ]);
     expect(classesWithData(empty)).toEqual([]);
   });
+});
 
-  it('gives drops per class, unstacked, null where not reported', () => {
-    const series: ClassSeries = {
-      internet: [point(1_000, 40, 1), point(2_000, 50, 2)],
-      docex: [point(1_000, 10, 0), point(2_000, 10, 0)],
-      video: [point(1_000, 20, 7), point(2_000, 20, null)],
-      other: [point(1_000, 5), point(2_000, 5)],
-    };
-    expect(dropChartColumns({ series, windowMs: 60_000, gapAfterMs: 5_000 })).toEqual([
-      [1_000, 2_000],
-      [1, 2],
-      [0, 0],
-      [7, null],
-      [null, null],
-    ]);
+describe('classColumns: the reserved band', () => {
+  const at = (atMs: number, bitsPerSecond: number) => ({ ...point(atMs, bitsPerSecond), stepMs: 1_000 });
+  const series = { internet: [at(1_000, 40)], docex: [at(1_000, 10)], video: [at(1_000, 20)], other: [at(1_000, 5)] };
+  it.each([
+    { name: 'capacity − reserved', capacityBps: 100, reservedBps: 30, floor: 70 },
+    { name: 'zero height without reservations', capacityBps: 100, reservedBps: null, floor: 100 },
+    { name: 'down to zero when the router reserves more than capacity', capacityBps: 100, reservedBps: 500, floor: 0 },
+    { name: 'none without capacity', capacityBps: null, reservedBps: 30, floor: null },
+  ])('$name', ({ capacityBps, reservedBps, floor }) => {
+    expect(classColumns({ series, capacityBps, reservedBps, minStepMs: 1_000 })[6]).toEqual([floor]);
   });
 });
 
@@ -126,20 +80,6 @@ describe('reservedTotalBps', () => {
     { name: 'none reported', samples: [{ class: 'docex' }, null], out: null },
   ] as const)('$name', ({ samples, out }) => {
     expect(reservedTotalBps(samples)).toBe(out);
-  });
-});
-
-describe('mergeClassHistoryAndLive', () => {
-  it('continues history with the newer live points, drops included', () => {
-    const history = [
-      { atMs: 1_000, bitsPerSecond: 5, utilization: 0.05, dropBitsPerSecond: 1 },
-      { atMs: 2_000, bitsPerSecond: null, utilization: null },
-    ];
-    const live = [
-      { atMs: 2_000, bitsPerSecond: 99, utilization: 1, capacityBps: 100 },
-      { atMs: 3_000, bitsPerSecond: 7, utilization: 0.07, capacityBps: 100, dropBitsPerSecond: 2 },
-    ];
-    expect(mergeClassHistoryAndLive(history, live)).toEqual([point(1_000, 5, 1), point(2_000, null), point(3_000, 7, 2)]);
   });
 });
 

@@ -1,14 +1,7 @@
-// The UI's view arithmetic: utilization bands, national rows and summary, chart columns, routes.
+// The UI's view arithmetic: utilization bands, national rows and summary, routes.
 import { describe, expect, it } from 'vitest';
 import type { LinkSample } from '../../collector/samples.ts';
 import type { Topology } from '../../web/src/lib/api.ts';
-import {
-  joinSeries,
-  lastWindow,
-  medianStepMs,
-  mergeHistoryAndLive,
-  nationalColumns,
-} from '../../web/src/lib/chart-data.ts';
 import { sampleKey } from '../../web/src/lib/live-store.ts';
 import { sortRows, summarizeProvinces, tierOneRows, utilizationBand } from '../../web/src/lib/national.ts';
 import { linkHref, parseRoute } from '../../web/src/lib/route.ts';
@@ -85,80 +78,6 @@ describe('tierOneRows, summarizeProvinces and sortRows', () => {
     expect(ascending.map((row) => row.link.id)).toEqual(['t1-lao-cai', 't1-hue', 't1-ca-mau', 't1-ha-noi']);
     const byProvince = sortRows(ascending, { key: 'province', descending: false });
     expect(byProvince.map((row) => row.link.id)).toEqual(['t1-hue', 't1-lao-cai', 't1-ca-mau', 't1-ha-noi']);
-  });
-});
-
-describe('joinSeries', () => {
-  it('joins on x and fills a missing value with null', () => {
-    const columns = joinSeries(
-      [
-        [
-          { atMs: 10, value: 1 },
-          { atMs: 20, value: 2 },
-        ],
-        [{ atMs: 20, value: 5 }],
-      ],
-      0,
-    );
-    expect(columns).toEqual([
-      [10, 20],
-      [1, 2],
-      [null, 5],
-    ]);
-  });
-
-  it('breaks the line across a hole longer than gapAfterMs: a missed poll is not a zero', () => {
-    const columns = joinSeries(
-      [
-        [
-          { atMs: 0, value: 1 },
-          { atMs: 10, value: 2 },
-          { atMs: 50, value: 3 },
-        ],
-      ],
-      25,
-    );
-    expect(columns).toEqual([
-      [0, 10, 11, 50],
-      [1, 2, null, 3],
-    ]);
-  });
-});
-
-describe('history and live tail', () => {
-  it('continues the history with the live points after its end', () => {
-    const merged = mergeHistoryAndLive(
-      [
-        { atMs: 10, bitsPerSecond: 1, utilization: 0.1 },
-        { atMs: 20, bitsPerSecond: null, utilization: null },
-      ],
-      [
-        { atMs: 15, bitsPerSecond: 9, utilization: 0.9, capacityBps: 10 },
-        { atMs: 20, bitsPerSecond: 9, utilization: 0.9, capacityBps: 10 },
-        { atMs: 30, bitsPerSecond: 3, utilization: 0.3, capacityBps: 10 },
-      ],
-    );
-    expect(merged).toEqual([
-      { atMs: 10, value: 1 },
-      { atMs: 20, value: null },
-      { atMs: 30, value: 3 },
-    ]);
-    expect(lastWindow(merged, 10, 30)).toEqual(merged.slice(1));
-  });
-
-  it('measures the median step of a series', () => {
-    expect(medianStepMs([])).toBe(0);
-    expect(medianStepMs([{ atMs: 0 }, { atMs: 10 }, { atMs: 20 }, { atMs: 90 }])).toBe(10);
-  });
-
-  it('plots the national total in percent', () => {
-    const columns = nationalColumns(
-      [
-        { atMs: 1, downBitsPerSecond: 1, upBitsPerSecond: 1, capacityBps: 2, downUtilization: 0.5, upUtilization: null, links: 1 },
-      ],
-      1_000,
-    );
-    expect(columns).toEqual([[1], [50], [null]]);
   });
 });
 

@@ -62,7 +62,7 @@ export {
   statesSchema,
   topologySchema,
 };
-export { episodeStates } from '../../../api/schemas.ts';
+export { directions, episodeStates, protectedClasses, serviceClasses, trafficClasses } from '../../../api/schemas.ts';
 export type {
   Alert,
   Direction,
@@ -70,6 +70,7 @@ export type {
   Health,
   History,
   HistoryPoint,
+  ProtectedClass,
   Qos,
   ServiceClass,
   StateLevel,

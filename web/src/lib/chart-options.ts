@@ -2,8 +2,8 @@
 import type uPlot from 'uplot';
 import { bandLimits } from './national.ts';
 import type { MessageKey, Translator } from './i18n.ts';
-import type { ServiceClass } from './api.ts';
-import { classChartSeries, serviceClasses } from './class-chart.ts';
+import { serviceClasses, type ServiceClass } from './api.ts';
+import { classChartSeries } from './class-chart.ts';
 
 export const chartColors = {
   down: '#2563eb',

@@ -1,17 +1,11 @@
 // Per-class chart data for the link and province pages: history and live points per service
-// class, stacked for uPlot (internet at the bottom, then docex, video, other), drops per
-// class, the reserved band, and SVG sparkline paths. Pure functions.
-import type { HistoryPoint, LinkSample, ServiceClass, Topology, TopologyLink, TrafficClass } from './api.ts';
+// class, stacked for uPlot in the API's order of `serviceClasses` (internet at the bottom, then
+// the protected classes docex and video, whose reservations make the reserved band, then
+// other), drops per class, and SVG sparkline paths. Pure functions.
+import { protectedClasses, serviceClasses, type LinkSample, type ServiceClass, type Topology, type TopologyLink, type TrafficClass } from './api.ts';
 import type { MessageKey } from './i18n.ts';
-import { joinSeries, lastWindow, type ChartColumns, type Column, type SeriesPoint } from './chart-data.ts';
+import type { ChartColumns, Column } from './chart-data.ts';
 import { joinStepped, type StepPoint } from './time-range-history.ts';
-import type { RatePoint } from './live-store.ts';
-
-/** Stacking order, bottom first: Internet, then the protected classes, then the rest. */
-export const serviceClasses: readonly ServiceClass[] = ['internet', 'docex', 'video', 'other'];
-
-/** The classes whose reservations make the reserved band (DESIGN §4: protected). */
-export const protectedClasses: readonly ServiceClass[] = ['docex', 'video'];
 
 /** One class point: post-policy rate and drops (null where unknown). */
 export interface ClassPoint {
@@ -21,22 +15,6 @@ export interface ClassPoint {
 }
 
 export type ClassSeries = Readonly<Record<ServiceClass, readonly ClassPoint[]>>;
-
-/** History from the server, then the live points newer than its last point. */
-export function mergeClassHistoryAndLive(history: readonly HistoryPoint[], live: readonly RatePoint[]): ClassPoint[] {
-  const merged: ClassPoint[] = history.map((point) => ({
-    atMs: point.atMs,
-    bitsPerSecond: point.bitsPerSecond,
-    dropBitsPerSecond: point.dropBitsPerSecond ?? null,
-  }));
-  let lastAtMs = merged[merged.length - 1]?.atMs ?? -Infinity;
-  for (const point of live) {
-    if (point.atMs <= lastAtMs) continue;
-    merged.push({ atMs: point.atMs, bitsPerSecond: point.bitsPerSecond, dropBitsPerSecond: point.dropBitsPerSecond ?? null });
-    lastAtMs = point.atMs;
-  }
-  return merged;
-}
 
 /** The classes with at least one known rate, in stacking order. */
 export function classesWithData(series: ClassSeries): ServiceClass[] {
@@ -71,60 +49,14 @@ export function reservedTotalBps(latest: readonly (Pick<LinkSample, 'class' | 'r
   let total: number | null = null;
   for (const sample of latest) {
     if (sample === null || sample.reservedBps === undefined) continue;
-    if (!protectedClasses.includes(sample.class as ServiceClass)) continue;
+    if (!protectedClasses.some((protectedClass) => protectedClass === sample.class)) continue;
     total = (total ?? 0) + sample.reservedBps;
   }
   return total;
 }
 
-export interface ClassChartInput {
-  series: ClassSeries;
-  capacityBps: number | null;
-  /** Σ reserved of the protected classes; null draws no band. */
-  reservedBps: number | null;
-  windowMs: number;
-  gapAfterMs: number;
-}
-
 /** Column order of the class chart: x, the four stack tops, capacity, reserved floor. */
 export const classChartSeries = { capacity: 5, reservedFloor: 6 } as const;
-
-function seriesPoints(points: readonly ClassPoint[], pick: (point: ClassPoint) => number | null): SeriesPoint[] {
-  return points.map((point) => ({ atMs: point.atMs, value: pick(point) }));
-}
-
-function newestAtMs(series: ClassSeries): number {
-  return Math.max(0, ...serviceClasses.map((serviceClass) => series[serviceClass][series[serviceClass].length - 1]?.atMs ?? 0));
-}
-
-/**
- * [xs, internet, +docex, +video, +other (stack tops), capacity, capacity − reserved]. Where the
- * router reports no reservation the floor equals capacity: a band of zero height.
- */
-export function classChartColumns(input: ClassChartInput): ChartColumns {
-  const newest = newestAtMs(input.series);
-  const [xs, ...ys] = joinSeries(
-    serviceClasses.map((serviceClass) =>
-      lastWindow(seriesPoints(input.series[serviceClass], (point) => point.bitsPerSecond), input.windowMs, newest),
-    ),
-    input.gapAfterMs,
-  );
-  const capacity = xs.map(() => input.capacityBps);
-  const floorBps =
-    input.capacityBps === null ? null : Math.max(0, input.capacityBps - Math.min(input.reservedBps ?? 0, input.capacityBps));
-  return [xs, ...stackColumns(ys), capacity, xs.map(() => floorBps)];
-}
-
-/** [xs, drops of internet, docex, video, other]: not stacked. */
-export function dropChartColumns(input: Pick<ClassChartInput, 'series' | 'windowMs' | 'gapAfterMs'>): ChartColumns {
-  const newest = newestAtMs(input.series);
-  return joinSeries(
-    serviceClasses.map((serviceClass) =>
-      lastWindow(seriesPoints(input.series[serviceClass], (point) => point.dropBitsPerSecond), input.windowMs, newest),
-    ),
-    input.gapAfterMs,
-  );
-}
 
 /** A class point of a chart over a time range: rate and drops, and the step of its source. */
 export interface ClassStepPoint extends ClassPoint {

@@ -110,8 +110,3 @@ export function uplotChart(spec: ChartSpec): Attachment<HTMLElement> {
     };
   };
 }
-
-/** A y-axis / legend value formatter that shows nulls as a dash. */
-export function valueOr(dash: string, format: (value: number) => string): (self: uPlot, value: number | null) => string {
-  return (_self, value) => (value === null || !Number.isFinite(value) ? dash : format(value));
-}
