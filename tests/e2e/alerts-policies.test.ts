@@ -112,6 +112,8 @@ describe('issue 5 UI in Chromium', () => {
     await expect.poll(() => page.locator('[data-testid="link-row"]').count()).toBe(34);
     await page.screenshot({ path: `${artifacts}national-tiles-vi.png`, fullPage: true });
     await page.locator('[data-testid="lang-en"]').click();
+    await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe('en');
+    await expect.poll(() => page.locator('nav').first().textContent()).toContain('Alerts');
     await page.screenshot({ path: `${artifacts}national-tiles-en.png`, fullPage: true });
 
     await page.locator('[data-testid="province-tile"][data-province="hue"]').click();
@@ -139,6 +141,8 @@ describe('issue 5 UI in Chromium', () => {
       .toBe(0);
     await page.screenshot({ path: `${artifacts}alerts-vi.png`, fullPage: true });
     await page.locator('[data-testid="lang-en"]').click();
+    await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe('en');
+    await expect.poll(() => page.locator('nav').first().textContent()).toContain('Alerts');
     await page.screenshot({ path: `${artifacts}alerts-en.png`, fullPage: true });
     await page.close();
     expect(errors).toEqual([]);
@@ -265,6 +269,8 @@ describe('issue 5 UI in Chromium', () => {
     await page.locator('[data-testid="policy-no-changes"]').waitFor({ timeout: 5_000 });
     expect(await backtest.locator('[data-testid="backtest-links"]').inputValue()).toBe('all');
     await page.locator('[data-testid="lang-en"]').click();
+    await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe('en');
+    await expect.poll(() => page.locator('nav').first().textContent()).toContain('Alerts');
     await page.screenshot({ path: `${artifacts}policies-en.png`, fullPage: true });
     await page.close();
     expect(errors).toEqual([]);
