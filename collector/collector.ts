@@ -2,10 +2,11 @@
 // PollBatch is published on the live bus (the store and the server subscribe).
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { LanewatchConfig, LinkConfig } from '../config/schema.ts';
+import type { LanewatchConfig } from '../config/schema.ts';
 import type { LiveBus } from './live-bus.ts';
 import { compileClassRules } from './classify.ts';
 import { DevicePoller } from './poller.ts';
+import { linkEndsByRouter } from './link-ends.ts';
 import type { QosView } from './samples.ts';
 import { Scheduler, type DeviceState } from './scheduler.ts';
 import { CollectorMetrics, type PollerMetrics } from './metrics.ts';
@@ -42,12 +43,8 @@ export function createPollers(
   const pollers = new Map<string, DevicePoller>();
   const classifier = compileClassRules(config.classRules);
   const collector = { ...config.settings.collector, intervalMs: intervalMs ?? config.settings.collector.intervalMs };
-  const linksByRouter = new Map<string, LinkConfig[]>();
-  for (const link of config.topology.links) {
-    const list = linksByRouter.get(link.router);
-    if (list) list.push(link);
-    else linksByRouter.set(link.router, [link]);
-  }
+  // Each router polls its links and the far ends of two-ended links ending on it (collector/link-ends.ts).
+  const linksByRouter = linkEndsByRouter(config.topology);
   for (const router of config.topology.routers) {
     const links = linksByRouter.get(router.id) ?? [];
     pollers.set(router.id, new DevicePoller({ router, links, collector, classifier, log, now, ...(metrics ? { metrics } : {}) }));

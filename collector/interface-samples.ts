@@ -1,6 +1,7 @@
 // Interface samples of one router: from the IF-MIB rows of successive polls to LinkSamples
-// (class `total`, both directions) and InterfaceSamples for the router's configured links,
-// under the counter rules of collector/rates.ts. Keeps the last good reading per ifName, the
+// (class `total`, both directions, or the one an end of a two-ended link measures) and
+// InterfaceSamples for the router's configured links, under the counter rules of
+// collector/rates.ts. Keeps the last good reading per ifName, the
 // ifIndex → ifName map and the last sysUpTime (to tell a restart), and whether the 32-bit
 // octet columns are needed. No I/O: the poller hands it the rows it read.
 import type { Logger } from 'pino';
@@ -20,6 +21,7 @@ import {
 import type { InterfaceSample, LinkSample } from './samples.ts';
 import { asCounter, asNumber, asText, type Rows } from './snmp/index.ts';
 import { IF_MIB, POLL_COLUMNS, POLL_FALLBACK_COLUMNS } from './snmp/if-mib.ts';
+import { measuredDirections } from './link-ends.ts';
 
 /** One interface as read at one poll. */
 export interface InterfaceRead {
@@ -135,7 +137,8 @@ export class InterfaceSampler {
 
       const byDir = { down: link.downIs === 'out' ? outBps : inBps, up: link.downIs === 'out' ? inBps : outBps };
       let allValid = true;
-      for (const dir of ['down', 'up'] as const) {
+      // A two-ended link's ends each give one direction (collector/link-ends.ts).
+      for (const dir of measuredDirections(link)) {
         const bitsPerSecond = byDir[dir];
         const check = checkRate(bitsPerSecond, capacityBps, this.#opts.maxUtilization);
         if (!check.valid) {

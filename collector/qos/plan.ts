@@ -8,6 +8,8 @@
 // - Per-service sub-interfaces `<link ifName>.<n>`: classified by their ifName/ifAlias; their
 //   IF-MIB octets are the class's post-policy rates (out-octets in the link's out direction).
 //   Used for a direction only when the link's interface has no QoS classes in that direction.
+// - An end of a two-ended link (collector/link-ends.ts) measures one direction: `down` at the
+//   near end, `up` at the far end; the other direction's classes are not part of its plan.
 // - Several classes mapping to one service class on one link and direction form one group
 //   whose rates are summed. The router's configured bandwidth of each class is its
 //   reservation (kbps × 1000; percent of the link capacity); other units are not converted.
@@ -23,6 +25,7 @@ import {
 import type { Classifier } from '../classify.ts';
 import { capacityBpsOf } from '../rates.ts';
 import type { Direction, QosClassMapping, ServiceClass } from '../samples.ts';
+import { measuredDirections } from '../link-ends.ts';
 
 /** Counters of one CBQoS/CoS class (instance OIDs, read with GET). */
 export interface CounterMember {
@@ -102,8 +105,6 @@ export function isSubinterfaceOf(ifName: string, parent: string): boolean {
   return ifName.length > parent.length + 1 && ifName.startsWith(`${parent}.`) && /^\d+$/.test(ifName.slice(parent.length + 1));
 }
 
-const DIRECTIONS: readonly Direction[] = ['down', 'up'];
-
 export function buildQosPlan(input: QosPlanInput): QosPlan {
   const { device, discovery, classifier } = input;
   const byName = new Map<string, DiscoveredInterface>();
@@ -134,9 +135,11 @@ export function buildQosPlan(input: QosPlanInput): QosPlan {
     const capacityBps = capacityBpsOf(link.capacityBps, iface.ifHighSpeedMbps);
     const classes = discovery.classes.filter((c) => c.ifIndex === iface.ifIndex && c.leaf);
     const covered = new Set<Direction>();
+    const measured = measuredDirections(link);
 
     for (const cls of classes) {
       const dir = directionOf(cls.direction, link.downIs);
+      if (!measured.includes(dir)) continue;
       covered.add(dir);
       const { serviceClass, rule } = classifier.classOf({
         className: cls.className,
@@ -175,7 +178,7 @@ export function buildQosPlan(input: QosPlanInput): QosPlan {
     subinterfaces.set(link.ifName, subs.map((s) => s.ifName));
     for (const sub of subs) {
       const { serviceClass, rule } = classifier.classOf({ ifName: sub.ifName, ifAlias: sub.ifAlias });
-      for (const dir of DIRECTIONS) {
+      for (const dir of measured) {
         if (covered.has(dir)) continue;
         const mapping: QosClassMapping = {
           device,
