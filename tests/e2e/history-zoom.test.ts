@@ -7,6 +7,7 @@
 // ending now follows the live samples; Back returns to the previous range.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Browser, Page, Request } from 'playwright-core';
+import { directions } from '../../api/schemas.ts';
 import { signedInContext, startSystem, type SystemHandle } from '../helpers/system.ts';
 import { artifactsDir, launchChromium } from '../helpers/browser.ts';
 
@@ -35,7 +36,7 @@ async function writeHistory(influxUrl: string, link: TopologyReply['links'][numb
   const capacityBps = link.capacityBps ?? 1_000_000_000;
   const lines: string[] = [];
   for (let atMs = historyFromMs; atMs < historyToMs; atMs += 1_000) {
-    for (const dir of ['down', 'up'] as const) {
+    for (const dir of directions) {
       const total = totalBps(atMs, capacityBps) * (dir === 'down' ? 1 : 0.4);
       const tags = `link=${link.id},province=${link.province},tier=${link.tier},dir=${dir}`;
       lines.push(`traffic,${tags},class=total bps=${total},util=${total / capacityBps},capacityBps=${capacityBps} ${atMs}`);

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Settings } from '../../config/schema.ts';
-import type { Direction, LinkSample, PollBatch, ServiceClass } from '../../collector/samples.ts';
+import { directions, type Direction, type ServiceClass, type StateLevel } from '../../api/schemas.ts';
+import type { LinkSample, PollBatch } from '../../collector/samples.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import { InfluxStore } from '../../collector/store/influx-store.ts';
 import { backfillWindow, retentionOf } from '../../collector/store/rollups.ts';
@@ -68,7 +69,7 @@ export function planSamples(plan: LinkPlan, span: FixtureSpan): LinkSample[] {
   const out: LinkSample[] = [];
   for (const atMs of sampleTimes(span)) {
     const { day, hour } = dayAndHour(span, atMs);
-    for (const dir of ['down', 'up'] as const) {
+    for (const dir of directions) {
       const utilization = plan.utilization(dir, day, hour);
       const bitsPerSecond = utilization * plan.capacityBps;
       const base = { atMs, intervalMs: stepMs, link: plan.link, province: plan.province, tier: plan.tier, dir, capacityBps: plan.capacityBps };
@@ -86,7 +87,7 @@ export function planSamples(plan: LinkPlan, span: FixtureSpan): LinkSample[] {
 }
 
 /** A `linkState` point as the analyzer writes it. */
-export function statePoint(link: { link: string; province: string; tier: 1 | 2 }, dir: Direction, atMs: number, level: 'ok' | 'warning' | 'critical'): StorePoint {
+export function statePoint(link: { link: string; province: string; tier: 1 | 2 }, dir: Direction, atMs: number, level: StateLevel): StorePoint {
   const busy = level !== 'ok';
   const verdict: LinkVerdict = {
     atMs,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { InfluxDB } from 'influx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ErrorReply, History, HistoryMany } from '../../api/schemas.ts';
+import { directions as dirs, trafficClasses as classes, type ErrorReply, type History, type HistoryMany } from '../../api/schemas.ts';
 import { defaultConfigDir, loadConfig } from '../../config/load.ts';
 import type { LanewatchConfig } from '../../config/schema.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
@@ -23,8 +23,6 @@ import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
 const minuteMs = 60_000;
 const hourMs = 60 * minuteMs;
 const dayMs = 24 * hourMs;
-const dirs = ['down', 'up'] as const;
-const classes = ['total', 'internet', 'docex', 'video', 'other'] as const;
 /** Eight days of one-minute samples up to a minute ago, on every direction and class of two links. */
 const endMs = Math.floor(Date.now() / minuteMs) * minuteMs - minuteMs;
 const samples = 8 * 24 * 60;

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { InfluxDB } from 'influx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Direction, LinkSample, PollBatch, TrafficClass } from '../../collector/samples.ts';
+import { directions, trafficClasses, type Direction, type TrafficClass } from '../../api/schemas.ts';
+import type { LinkSample, PollBatch } from '../../collector/samples.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import { InfluxStore } from '../../collector/store/influx-store.ts';
 import type { StorePoint } from '../../collector/store/points.ts';
@@ -356,7 +357,7 @@ describe('queryHistory guards', () => {
       { dirs: ['sideways' as Direction] },
       { classes: ['bulk' as TrafficClass] },
       { links: Array.from({ length: 51 }, (_, k) => `l${k}`) },
-      { links: Array.from({ length: 11 }, (_, k) => `l${k}`), dirs: ['down', 'up'], classes: ['total', 'internet', 'docex', 'video', 'other'] },
+      { links: Array.from({ length: 11 }, (_, k) => `l${k}`), dirs: directions, classes: trafficClasses },
     ];
     for (const overrides of bad) await expect(queryHistory(influx, q(overrides)), JSON.stringify(overrides)).rejects.toThrow(RangeError);
   });

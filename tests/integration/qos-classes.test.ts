@@ -13,6 +13,7 @@ import { compileClassRules } from '../../collector/classify.ts';
 import { Collector, createPollers } from '../../collector/collector.ts';
 import { LiveBus } from '../../collector/live-bus.ts';
 import { DevicePoller } from '../../collector/poller.ts';
+import { directions } from '../../api/schemas.ts';
 import type { LinkSample, PollBatch } from '../../collector/samples.ts';
 import { Simulator } from '../../simulator/simulator.ts';
 import { loadSimulationConfig } from '../../simulator/sim-config.ts';
@@ -147,13 +148,13 @@ describe('per-class rates against the ground truth', () => {
       const samples = classSamples(batch);
       // Four classes × two directions × every link.
       expect(samples).toHaveLength(links.length * 8);
-      for (const l of links) for (const dir of ['down', 'up'] as const) {
+      for (const l of links) for (const dir of directions) {
         expect(samples.filter((s) => s.link === l.id && s.dir === dir).map((s) => s.class).sort()).toEqual(['docex', 'internet', 'other', 'video']);
       }
       dropsSeen += compareWithTruth(samples, fromMs, nowMs);
       videoDropsOnMisconfigured += samples.find((s) => s.link === MISCONFIGURED && s.dir === 'down' && s.class === 'video')?.dropBitsPerSecond ?? 0;
       // Totals stay the interface rate: Σ classes (post-policy) = total.
-      for (const l of links) for (const dir of ['down', 'up'] as const) {
+      for (const l of links) for (const dir of directions) {
         const total = batch.links.find((s) => s.link === l.id && s.dir === dir && s.class === 'total');
         const sum = samples.filter((s) => s.link === l.id && s.dir === dir).reduce((a, s) => a + s.bitsPerSecond, 0);
         expectClose(sum, total!.bitsPerSecond, `${l.id} ${dir} Σ classes vs total`);

@@ -10,7 +10,7 @@ import type { LanewatchConfig } from '../../config/schema.ts';
 import type { LinkSample } from '../../collector/samples.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import type { StorePoint } from '../../collector/store/points.ts';
-import { utilizationReportSchema, type ReportRow, type UtilizationReport } from '../../api/schemas.ts';
+import { directions, utilizationReportSchema, type ReportRow, type UtilizationReport } from '../../api/schemas.ts';
 import { roundUtilization } from '../../server/report/bands.ts';
 import { csvHeaders } from '../../server/report/csv.ts';
 import { vietnamMidnightMs } from '../../server/report/period.ts';
@@ -153,7 +153,7 @@ function rowOf(r: UtilizationReport, province: string): ReportRow {
  */
 function writtenP95(link: string): number | null {
   const values: number[] = [];
-  for (const dir of ['down', 'up'] as const) {
+  for (const dir of directions) {
     const p95 = percentile(totals.get(`${link}\u0000${dir}`) ?? [], 95);
     if (p95 !== null) values.push(p95);
   }

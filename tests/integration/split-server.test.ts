@@ -12,6 +12,7 @@ import type { InfluxDB } from 'influx';
 import { pino } from 'pino';
 import { loadConfig, defaultConfigDir } from '../../config/load.ts';
 import type { LanewatchConfig } from '../../config/schema.ts';
+import { directions, trafficClasses } from '../../api/schemas.ts';
 import type { LinkSample, PollBatch } from '../../collector/samples.ts';
 import { LiveBus } from '../../collector/live-bus.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
@@ -175,8 +176,8 @@ describe('split server: collector store → influxd → InfluxTail', () => {
     const pollAt = (atMs: number, of = links): PollBatch => ({
       poll: { atMs, device: 'many', province: 'hue', ok: true, latencyMs: 1, varbinds: 1 },
       links: of.flatMap((l) =>
-        (['down', 'up'] as const).flatMap((dir) =>
-          (['total', 'internet', 'docex', 'video', 'other'] as const).map((cls, k) => ({
+        directions.flatMap((dir) =>
+          trafficClasses.map((cls, k) => ({
             atMs, intervalMs: config.settings.collector.intervalMs, link: l.id, province: l.province, tier: l.tier, dir, class: cls,
             bitsPerSecond: (atMs % 100_000) + k, capacityBps: 1e9, utilization: ((atMs % 100_000) + k) / 1e9,
           })),

@@ -2,7 +2,7 @@
 // API's limits would refuse it, and every answer (one series at the top level, or several)
 // read back as one answer per series.
 import { describe, expect, it } from 'vitest';
-import { historyLimits, historyReplySchema } from '../../api/schemas.ts';
+import { directions, historyLimits, historyReplySchema, serviceClasses, trafficClasses } from '../../api/schemas.ts';
 import { answersOf, chunkRequest, type SeriesRequest } from '../../web/src/lib/time-range-fetch.ts';
 
 function links(count: number): string[] {
@@ -10,7 +10,7 @@ function links(count: number): string[] {
 }
 
 const base: Omit<SeriesRequest, 'links'> = {
-  dirs: ['down', 'up'],
+  dirs: directions,
   classes: ['total'],
   from: '-1h',
   to: 'now',
@@ -20,9 +20,9 @@ const base: Omit<SeriesRequest, 'links'> = {
 describe('one request per page, within the API’s limits', () => {
   it.each([
     ['the national page: 34 tier-1 links × 2 directions', { ...base, links: links(34) }, [34]],
-    ['a link page: 1 link × 2 directions × 5 classes', { ...base, links: links(1), classes: ['total', 'internet', 'docex', 'video', 'other'] }, [1]],
-    ['a province page, one direction × 4 classes, 11 links', { ...base, links: links(11), dirs: ['down'], classes: ['internet', 'docex', 'video', 'other'] }, [11]],
-    ['a province of 60 links × 4 classes: 25 links a request', { ...base, links: links(60), dirs: ['down'], classes: ['internet', 'docex', 'video', 'other'] }, [25, 25, 10]],
+    ['a link page: 1 link × 2 directions × 5 classes', { ...base, links: links(1), classes: trafficClasses }, [1]],
+    ['a province page, one direction × 4 classes, 11 links', { ...base, links: links(11), dirs: ['down'], classes: serviceClasses }, [11]],
+    ['a province of 60 links × 4 classes: 25 links a request', { ...base, links: links(60), dirs: ['down'], classes: serviceClasses }, [25, 25, 10]],
     ['more than 50 links of one series each', { ...base, links: links(120), dirs: ['down'] }, [50, 50, 20]],
     ['a point budget over the total', { ...base, links: links(40), maxPoints: 10_000 }, [10, 10, 10, 10]],
   ] satisfies [string, SeriesRequest, number[]][])('%s', (_name, request, sizes) => {
