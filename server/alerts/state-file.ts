@@ -1,6 +1,7 @@
-// The alert episodes on disk: a snapshot (`alerts.json`, replaced atomically: tmp file, fsync,
-// rename, fsync of the directory) and a journal (`alerts.journal.jsonl`) of the changes made
-// since, one JSON line per change (the episode as it now stands, or its removal), numbered.
+// The alert episodes on disk: a snapshot (`alerts.json`, replaced atomically by
+// server/fs/atomic-file.ts: tmp file, fsync, rename, fsync of the directory) and a journal
+// (`alerts.journal.jsonl`) of the changes made since, one JSON line per change (the episode as
+// it now stands, or its removal), numbered.
 //
 // A change is durable once its line is fsynced: `put()` resolves then, and rejects when the
 // write failed. Lines that arrive while a write is running go into the next one (group
@@ -19,6 +20,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { alertSchema } from '../../api/schemas.ts';
+import { removeAbandonedWrites, syncDir, writeFileAtomically } from '../fs/atomic-file.ts';
 import type { AlertEpisode } from './model.ts';
 
 export const alertsFileName = 'alerts.json';
@@ -158,35 +160,6 @@ export async function loadAlertState(dir: string, nowMs: number): Promise<Loaded
   return { episodes, seq: maxSeq, report, journalBytes: journalFound === undefined ? undefined : Buffer.byteLength(journalFound) };
 }
 
-/** Flushes a directory's entries (a rename, a new file) to disk. */
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Writes `text` to `path` atomically (tmp file, fsync, rename, fsync of the directory). */
-export async function writeFileAtomic(path: string, dir: string, text: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    const handle = await open(tmp, 'w');
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await syncDir(dir);
-}
-
 /** Appends `text` to `path` and fsyncs it (the file is opened for each batch, and closed in every case). */
 async function appendDurably(path: string, text: string): Promise<void> {
   const handle = await open(path, 'a');
@@ -255,11 +228,14 @@ export class AlertJournal {
    */
   static async open(options: AlertJournalOptions): Promise<{ journal: AlertJournal; episodes: AlertEpisode[]; report: LoadReport }> {
     await mkdir(options.dir, { recursive: true });
-    // What a crash in the middle of a snapshot write leaves: never read, removed.
+    // What a crash in the middle of a snapshot write leaves: never read, removed. (Versions
+    // before server/fs/atomic-file.ts named them `alerts.json.<pid>.tmp`.)
+    const nowMs = (options.now ?? Date.now)();
+    await removeAbandonedWrites(options.dir, { name: alertsFileName, nowMs, log: options.log });
     for (const name of await readdir(options.dir)) {
       if (/^alerts\.json\.\d+\.tmp$/.test(name)) await rm(join(options.dir, name), { force: true });
     }
-    const state = await loadAlertState(options.dir, (options.now ?? Date.now)());
+    const state = await loadAlertState(options.dir, nowMs);
     const journal = new AlertJournal(options, state);
     const clean = state.report.snapshot === 'loaded' && !state.report.migrated && state.journalBytes === 0;
     if (!clean) await journal.#compact();
@@ -367,7 +343,7 @@ export class AlertJournal {
   async #compact(): Promise<void> {
     const seq = this.#seq;
     const text = JSON.stringify({ version: snapshotVersion, seq, episodes: [...this.#live.values()] });
-    await writeFileAtomic(join(this.#dir, alertsFileName), this.#dir, text);
+    await writeFileAtomically(this.#dir, alertsFileName, text);
     // From here the snapshot holds every change numbered up to seq: journal lines up to it are
     // skipped on load, so a crash before the journal is emptied replays nothing twice.
     const handle = await open(this.#journalPath, 'w');

@@ -15,14 +15,15 @@ import { pino, type Logger } from 'pino';
 import { z } from 'zod';
 import { roles, type Principal } from '../../api/access.ts';
 import {
+  abandonedAfterMs,
   fileIdentity,
-  principalOf,
   readFileVersion,
   removeAbandonedWrites,
   sameFile,
-  writePrivateFileAtomically,
+  writeFileAtomically,
   type FileIdentity,
-} from './users.ts';
+} from '../fs/atomic-file.ts';
+import { principalOf } from './users.ts';
 
 export const sessionsFileName = 'sessions.json';
 const fileVersion = 1;
@@ -184,7 +185,7 @@ export class SessionStore {
     const log = (options.log ?? pino({ level: 'silent' })).child({ component: 'sessions' });
     const now = options.now ?? Date.now;
     await mkdir(options.dir, { recursive: true, mode: 0o700 });
-    await removeAbandonedWrites(options.dir, sessionsFileName, now(), log);
+    await removeAbandonedWrites(options.dir, { name: sessionsFileName, minAgeMs: abandonedAfterMs, nowMs: now(), log });
     const path = join(options.dir, sessionsFileName);
     const version = await readFileVersion(path);
     let sessions: Session[] = [];
@@ -369,7 +370,7 @@ export class SessionStore {
     const generation = this.#generation;
     const revokedBefore = new Set(this.#revokedHere);
     const live = new Map([...sessions].filter(([, s]) => !sessionExpired(s, nowMs, this.#idleMs, this.#maxMs)));
-    this.#identity = await writePrivateFileAtomically(this.#dir, sessionsFileName, sessionsFileText(live));
+    this.#identity = await writeFileAtomically(this.#dir, sessionsFileName, sessionsFileText(live), { mode: 0o600 });
     // Revoked while the file was being written: out of memory now, kept out of merges until the next write.
     for (const hash of this.#revokedHere) {
       if (revokedBefore.has(hash)) this.#revokedHere.delete(hash);

@@ -4,12 +4,20 @@
 // re-reads the file first when another process (the `lanewatch user` CLI beside a running
 // server) has replaced it, so neither undoes the other's edits. A file that does not parse
 // stops the store from opening: it is never overwritten.
-import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
 import { roles, type Principal, type Role } from '../../api/access.ts';
+import {
+  abandonedAfterMs,
+  fileIdentity,
+  readFileVersion,
+  removeAbandonedWrites,
+  sameFile,
+  writeFileAtomically,
+  type FileIdentity,
+} from '../fs/atomic-file.ts';
 import { dummyPasswordHash, hashPassword, maxPasswordLength, passwordProblem, verifyPassword } from './password.ts';
 
 export const usersFileName = 'users.json';
@@ -132,106 +140,6 @@ const userSchema = z
 
 const usersFileSchema = z.object({ version: z.literal(fileVersion), users: z.array(userSchema) }).strict();
 
-// ---- durable files, shared with sessions.ts -------------------------------------------------
-
-/** Which version of a file was read or written: a rename by anyone gives a new inode. */
-export interface FileIdentity {
-  ino: bigint;
-  size: bigint;
-  mtimeNs: bigint;
-}
-
-export function sameFile(a: FileIdentity | undefined, b: FileIdentity | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs;
-}
-
-function isMissing(err: unknown): boolean {
-  return err instanceof Error && 'code' in err && err.code === 'ENOENT';
-}
-
-/** The identity of `path` now, or undefined when there is no such file. */
-export async function fileIdentity(path: string): Promise<FileIdentity | undefined> {
-  try {
-    const s = await stat(path, { bigint: true });
-    return { ino: s.ino, size: s.size, mtimeNs: s.mtimeNs };
-  } catch (err) {
-    if (isMissing(err)) return undefined;
-    throw new Error(`cannot stat ${path}`, { cause: err });
-  }
-}
-
-/** The text of `path` and the identity of exactly that version, or undefined when there is no file. */
-export async function readFileVersion(path: string): Promise<{ text: string; identity: FileIdentity } | undefined> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (err) {
-    if (isMissing(err)) return undefined;
-    throw new Error(`cannot open ${path}`, { cause: err });
-  }
-  try {
-    const s = await handle.stat({ bigint: true });
-    const text = await handle.readFile('utf8');
-    return { text, identity: { ino: s.ino, size: s.size, mtimeNs: s.mtimeNs } };
-  } finally {
-    await handle.close();
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-const tmpSuffix = '.tmp';
-
-/**
- * Writes `name` in `dir` (mode 0600) so that it is either the previous version or the new one,
- * never partial; returns the identity of the new version.
- */
-export async function writePrivateFileAtomically(dir: string, name: string, text: string): Promise<FileIdentity> {
-  const tmp = join(dir, `.${name}.${process.pid}.${randomUUID()}${tmpSuffix}`);
-  let identity: FileIdentity;
-  try {
-    const handle = await open(tmp, 'wx', 0o600);
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-      const s = await handle.stat({ bigint: true });
-      identity = { ino: s.ino, size: s.size, mtimeNs: s.mtimeNs };
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, join(dir, name));
-  } catch (cause) {
-    await unlink(tmp).catch(() => undefined);
-    throw new Error(`cannot write ${join(dir, name)}`, { cause });
-  }
-  await syncDir(dir);
-  return identity;
-}
-
-/** A temporary file this old was left by a crash (a live writer renames its own within milliseconds). */
-const abandonedTmpAgeMs = 60_000;
-
-/** Removes temporary files of `name` that a crash left behind. */
-export async function removeAbandonedWrites(dir: string, name: string, nowMs: number, log: Logger): Promise<void> {
-  const prefix = `.${name}.`;
-  for (const entry of await readdir(dir)) {
-    if (!entry.startsWith(prefix) || !entry.endsWith(tmpSuffix)) continue;
-    const path = join(dir, entry);
-    const s = await stat(path).catch(() => undefined);
-    if (s === undefined || nowMs - s.mtimeMs < abandonedTmpAgeMs) continue;
-    log.warn({ file: path }, 'removing an unfinished write');
-    await unlink(path).catch(() => undefined);
-  }
-}
-
 // ---- the store ------------------------------------------------------------------------------
 
 /** The users in a file's text; throws naming the file when it is not a users file. */
@@ -295,7 +203,7 @@ export class UserStore {
   static async open(options: UserStoreOptions): Promise<UserStore> {
     const log = (options.log ?? pino({ level: 'silent' })).child({ component: 'users' });
     await mkdir(options.dir, { recursive: true, mode: 0o700 });
-    await removeAbandonedWrites(options.dir, usersFileName, (options.now ?? Date.now)(), log);
+    await removeAbandonedWrites(options.dir, { name: usersFileName, minAgeMs: abandonedAfterMs, nowMs: (options.now ?? Date.now)(), log });
     const path = join(options.dir, usersFileName);
     const version = await readFileVersion(path);
     const users = version === undefined ? new Map<string, User>() : parseUsersFile(path, version.text);
@@ -403,7 +311,7 @@ export class UserStore {
       await this.#reloadIfReplaced();
       const next = new Map(this.#users);
       const result = apply(next);
-      this.#identity = await writePrivateFileAtomically(this.#dir, usersFileName, usersFileText(next));
+      this.#identity = await writeFileAtomically(this.#dir, usersFileName, usersFileText(next), { mode: 0o600 });
       this.#users = next;
       return result;
     });

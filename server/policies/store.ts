@@ -7,8 +7,7 @@
 // Bounds: every revision stays on disk (the audit trail; nothing is ever deleted). Memory holds
 // the `keepInMemory` newest revisions in full (default 50) and one number per older revision;
 // older ones are read from their file when asked for (history pages, revision(), rollback).
-import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -20,6 +19,7 @@ import type {
   PolicyRevision,
   PolicySource,
 } from './model.ts';
+import { removeAbandonedWrites, writeFileAtomically } from '../fs/atomic-file.ts';
 import { deepEqual, diffDocuments } from './diff.ts';
 import { effectivePolicy } from './effective.ts';
 import { parsePolicyDocument } from './schema.ts';
@@ -96,35 +96,6 @@ const storedRevisionSchema = z.object({
   document: z.unknown(),
   rollbackOf: z.number().int().min(1).optional(),
 });
-
-/** Flushes a directory's entries (the rename) to disk. */
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Writes `name` in `dir` so that it is either absent or complete, never partial. */
-async function writeFileAtomically(dir: string, name: string, text: string): Promise<void> {
-  const tmp = join(dir, `.${name}.${process.pid}.${randomUUID()}.tmp`);
-  try {
-    const handle = await open(tmp, 'wx');
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, join(dir, name));
-  } catch (cause) {
-    await unlink(tmp).catch(() => undefined);
-    throw new Error(`cannot write ${join(dir, name)}`, { cause });
-  }
-  await syncDir(dir);
-}
 
 /** One revision file, or why it is unusable. */
 function parseRevisionFile(text: string, expected: number): { revision: PolicyRevision } | { reason: string } {
@@ -219,14 +190,9 @@ export class PolicyStore implements PolicySource {
     const keepInMemory = options.keepInMemory ?? defaultKeepInMemory;
     if (!Number.isInteger(keepInMemory) || keepInMemory < 1) throw new RangeError('keepInMemory must be an integer ≥ 1');
     await mkdir(options.dir, { recursive: true });
+    await removeAbandonedWrites(options.dir, { nowMs: (options.now ?? Date.now)(), log, message: 'ignoring an unfinished policy write' });
     const numbers: number[] = [];
-    for (const name of (await readdir(options.dir)).sort()) {
-      const path = join(options.dir, name);
-      if (name.endsWith('.tmp')) {
-        log.warn({ file: path }, 'ignoring an unfinished policy write');
-        await unlink(path).catch(() => undefined);
-        continue;
-      }
+    for (const name of await readdir(options.dir)) {
       const match = revisionFilePattern.exec(name);
       if (match) numbers.push(Number(match[1]));
     }

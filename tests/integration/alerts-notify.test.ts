@@ -291,9 +291,12 @@ describe('alert book with real webhook and SMTP receivers', () => {
     const first = await openBook(config);
     first.onStateChange(change('ok', 'warning', 1_000));
     await first.stop();
-    // What a crash in the middle of the next write leaves behind: a partial temporary file.
-    await writeFile(join(dir, 'alerts.json.99999.tmp'), '{"version":1,"episodes":[{"id":"trunc');
+    // What a crash in the middle of the next write leaves behind: a partial temporary file
+    // (named as server/fs/atomic-file.ts names them, and as versions before it did).
+    await writeFile(join(dir, '.alerts.json.99999.0b7c.tmp'), '{"version":1,"episodes":[{"id":"trunc');
+    await writeFile(join(dir, 'alerts.json.99998.tmp'), '{"version":1,"episodes":[{"id":"trunc');
     const second = await openBook(config);
+    expect((await readdir(dir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
     const essentials = (episodes: AlertEpisode[]): unknown[] =>
       episodes.map(({ id, state, raisedAtMs, firstVerdict, notifications }) => ({ id, state, raisedAtMs, firstVerdict, records: notifications.length }));
     expect(essentials(second.list())).toEqual(essentials(first.list()));
