@@ -21,6 +21,7 @@ export interface AlertBookOptions {
   config: LanewatchConfig;
   /** The book stops it in `stop()` (deliveries in flight are recorded before the last write). */
   notifier: Notifier;
+  /** The caller names the component (`log.child({ component })`); the book adds none. */
   log: Logger;
   now?: () => number;
   /** Resolved episodes kept (the oldest beyond this are dropped once their notifications settled; default 10,000). */
@@ -55,7 +56,7 @@ export class AlertBook {
   #stopped = false;
 
   private constructor(options: AlertBookOptions, journal: AlertJournal, episodes: AlertEpisode[]) {
-    this.#log = options.log.child({ component: 'alerts' });
+    this.#log = options.log;
     this.#notifier = options.notifier;
     this.#now = options.now ?? Date.now;
     this.#journal = journal;
@@ -73,7 +74,7 @@ export class AlertBook {
 
   /** Loads the episodes kept in `dir` and resumes their undelivered notifications. Throws when `dir` cannot be written. */
   static async open(options: AlertBookOptions): Promise<AlertBook> {
-    const log = options.log.child({ component: 'alerts' });
+    const log = options.log;
     const { journal, episodes, report } = await AlertJournal.open({
       dir: options.dir,
       log,

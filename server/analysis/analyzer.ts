@@ -17,6 +17,7 @@ export interface AnalyzerOptions {
   config: LanewatchConfig;
   bus: LiveBus;
   policies: PolicySource;
+  /** The caller names the component (`log.child({ component })`); the analyzer adds none. */
   log: Logger;
   now?: () => number;
   /** Where `linkState` points go (the InfluxStore's writePoints); none → not stored. */
@@ -94,7 +95,7 @@ export class Analyzer implements StatesSource {
 
   constructor(options: AnalyzerOptions) {
     this.#options = options;
-    this.#log = options.log.child({ component: 'analyzer' });
+    this.#log = options.log;
     this.#now = options.now ?? Date.now;
     this.#provinceIds = options.config.topology.provinces.map((p) => p.id);
   }

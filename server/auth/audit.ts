@@ -48,6 +48,7 @@ export interface AuditPage {
 export interface AuditLogOptions {
   /** The auth directory (created when missing, mode 0700). */
   dir: string;
+  /** The caller names the component (`log.child({ component })`); the audit log adds none. */
   log?: Logger;
   now?: () => number;
   /** Newest records held in memory (default 10,000). */
@@ -177,7 +178,7 @@ export class AuditLog {
     if (options.keepInMemory !== undefined && !(Number.isInteger(options.keepInMemory) && options.keepInMemory >= 1)) {
       throw new Error(`AuditLog: keepInMemory must be a positive integer, got ${options.keepInMemory}`);
     }
-    const log = (options.log ?? pino({ level: 'silent' })).child({ component: 'audit' });
+    const log = options.log ?? pino({ level: 'silent' });
     await mkdir(options.dir, { recursive: true, mode: 0o700 });
     const path = join(options.dir, auditFileName);
     let handle: FileHandle;

@@ -51,6 +51,7 @@ export interface SessionStoreOptions {
   /** A session this old has expired however recently used (`auth.sessionMaxMs`). */
   maxMs: number;
   now?: () => number;
+  /** The caller names the component (`log.child({ component })`); the store adds none. */
   log?: Logger;
   /** Times of use are written at most this often (default 60 s). */
   persistIntervalMs?: number;
@@ -182,7 +183,7 @@ export class SessionStore {
     if (!(options.idleMs > 0) || !(options.maxMs > 0)) {
       throw new Error(`session limits must be positive: idleMs=${options.idleMs}, maxMs=${options.maxMs}`);
     }
-    const log = (options.log ?? pino({ level: 'silent' })).child({ component: 'sessions' });
+    const log = options.log ?? pino({ level: 'silent' });
     const now = options.now ?? Date.now;
     await mkdir(options.dir, { recursive: true, mode: 0o700 });
     await removeAbandonedWrites(options.dir, { name: sessionsFileName, minAgeMs: abandonedAfterMs, nowMs: now(), log });

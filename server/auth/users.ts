@@ -71,6 +71,7 @@ export class UserError extends Error {
 export interface UserStoreOptions {
   /** The auth directory (created when missing, mode 0700). */
   dir: string;
+  /** The caller names the component (`log.child({ component })`); the store adds none. */
   log?: Logger;
   /** The provinces of the topology; when given, a `province` user must name one of them. */
   provinceIds?: ReadonlySet<string>;
@@ -201,7 +202,7 @@ export class UserStore {
 
   /** Loads `users.json` from `dir` (none yet: no users). Throws, naming the file, when it is damaged. */
   static async open(options: UserStoreOptions): Promise<UserStore> {
-    const log = (options.log ?? pino({ level: 'silent' })).child({ component: 'users' });
+    const log = options.log ?? pino({ level: 'silent' });
     await mkdir(options.dir, { recursive: true, mode: 0o700 });
     await removeAbandonedWrites(options.dir, { name: usersFileName, minAgeMs: abandonedAfterMs, nowMs: (options.now ?? Date.now)(), log });
     const path = join(options.dir, usersFileName);

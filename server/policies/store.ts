@@ -31,6 +31,7 @@ export interface PolicyStoreOptions {
   /** The first revision when the directory holds none (e.g. loadPolicySeed(configDir)). */
   seed: PolicyDocument;
   topology: PolicyTopology;
+  /** The caller names the component (`log.child({ component })`); the store adds none. */
   log: Logger;
   now?: () => number;
   /** Newest revisions kept in memory in full (default 50); older ones are read from disk on demand. */
@@ -155,29 +156,29 @@ async function readRevisionFile(dir: string, revision: number): Promise<Revision
 }
 
 export class PolicyStore implements PolicySource {
-  private readonly dir: string;
-  private readonly topology: PolicyTopology;
-  private readonly log: Logger;
-  private readonly now: () => number;
-  private readonly linksById: Map<string, PolicyTopology['links'][number]>;
-  private readonly keepInMemory: number;
+  readonly #dir: string;
+  readonly #topology: PolicyTopology;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  readonly #linksById: Map<string, PolicyTopology['links'][number]>;
+  readonly #keepInMemory: number;
   /** Every revision on disk not known to be unreadable, oldest first. */
-  private readonly numbers: number[];
+  readonly #numbers: number[];
   /** The newest revisions in full, oldest first (at most keepInMemory); never empty once open. */
-  private readonly recent: PolicyRevision[];
-  private readonly listeners = new Set<(revision: number) => void>();
+  readonly #recent: PolicyRevision[];
+  readonly #listeners = new Set<(revision: number) => void>();
   /** The tail of the queue of changes: one at a time. */
-  private tail: Promise<unknown> = Promise.resolve();
+  #tail: Promise<unknown> = Promise.resolve();
 
   private constructor(options: PolicyStoreOptions, numbers: number[], recent: PolicyRevision[]) {
-    this.dir = options.dir;
-    this.topology = options.topology;
-    this.log = options.log;
-    this.now = options.now ?? Date.now;
-    this.linksById = new Map(options.topology.links.map((l) => [l.id, l]));
-    this.keepInMemory = options.keepInMemory ?? defaultKeepInMemory;
-    this.numbers = numbers;
-    this.recent = recent;
+    this.#dir = options.dir;
+    this.#topology = options.topology;
+    this.#log = options.log;
+    this.#now = options.now ?? Date.now;
+    this.#linksById = new Map(options.topology.links.map((l) => [l.id, l]));
+    this.#keepInMemory = options.keepInMemory ?? defaultKeepInMemory;
+    this.#numbers = numbers;
+    this.#recent = recent;
   }
 
   /**
@@ -186,7 +187,7 @@ export class PolicyStore implements PolicySource {
    * none. Older revisions are only listed here and read when asked for.
    */
   static async open(options: PolicyStoreOptions): Promise<PolicyStore> {
-    const log = options.log.child({ component: 'policies' });
+    const log = options.log;
     const keepInMemory = options.keepInMemory ?? defaultKeepInMemory;
     if (!Number.isInteger(keepInMemory) || keepInMemory < 1) throw new RangeError('keepInMemory must be an integer ≥ 1');
     await mkdir(options.dir, { recursive: true });
@@ -200,11 +201,11 @@ export class PolicyStore implements PolicySource {
 
     const store = new PolicyStore({ ...options, log }, numbers, []);
     // Newest first until memory holds keepInMemory of them.
-    for (let i = numbers.length - 1; i >= 0 && store.recent.length < keepInMemory; i -= 1) {
-      const found = await store.loadRevisionFile(numbers[i] ?? 0);
-      if (found !== undefined) store.recent.unshift(found);
+    for (let i = numbers.length - 1; i >= 0 && store.#recent.length < keepInMemory; i -= 1) {
+      const found = await store.#loadRevisionFile(numbers[i] ?? 0);
+      if (found !== undefined) store.#recent.unshift(found);
     }
-    const last = store.recent.at(-1);
+    const last = store.#recent.at(-1);
     if (last === undefined) {
       const problems = checkAgainstTopology(options.seed, options.topology);
       if (problems.length > 0) {
@@ -212,43 +213,43 @@ export class PolicyStore implements PolicySource {
           `the seed policy does not fit the topology:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
         );
       }
-      await store.commit({ revision: 1, atMs: store.now(), author: seedAuthor, comment: 'initial policy', changes: [], document: options.seed });
+      await store.#commit({ revision: 1, atMs: store.#now(), author: seedAuthor, comment: 'initial policy', changes: [], document: options.seed });
       log.info({ dir: options.dir }, 'policies seeded as revision 1');
     } else {
       const problems = checkAgainstTopology(last.document, options.topology);
       if (problems.length > 0) log.warn({ revision: last.revision, problems }, 'current policy does not fit the topology');
-      log.info({ revision: last.revision, revisions: store.numbers.length }, 'policies loaded');
+      log.info({ revision: last.revision, revisions: store.#numbers.length }, 'policies loaded');
     }
     return store;
   }
 
-  private latest(): PolicyRevision {
-    const last = this.recent.at(-1);
+  #latest(): PolicyRevision {
+    const last = this.#recent.at(-1);
     if (last === undefined) throw new Error('policy store has no revision');
     return last;
   }
 
   current(): { revision: number; document: PolicyDocument } {
-    const last = this.latest();
+    const last = this.#latest();
     return { revision: last.revision, document: last.document };
   }
 
   effective(linkId: string, capacityBps?: number): EffectivePolicy | undefined {
-    const link = this.linksById.get(linkId);
+    const link = this.#linksById.get(linkId);
     if (link === undefined) return undefined;
-    return effectivePolicy(this.latest().document, link, link.capacityBps ?? capacityBps ?? 0);
+    return effectivePolicy(this.#latest().document, link, link.capacityBps ?? capacityBps ?? 0);
   }
 
   onChange(listener: (revision: number) => void): () => void {
-    this.listeners.add(listener);
+    this.#listeners.add(listener);
     return () => {
-      this.listeners.delete(listener);
+      this.#listeners.delete(listener);
     };
   }
 
   /** The revisions held in full in memory (the keepInMemory newest), newest first. */
   inMemoryRevisions(): number[] {
-    return this.recent.map((r) => r.revision).reverse();
+    return this.#recent.map((r) => r.revision).reverse();
   }
 
   /** A page of revision summaries, newest first; past the ones in memory they are read from disk. */
@@ -260,7 +261,7 @@ export class PolicyStore implements PolicySource {
     let before = beforeRevision ?? Infinity;
     while (revisions.length < limit) {
       // Looked up again each step: an unreadable file leaves `numbers` while we walk.
-      const number = this.numbers[lowerBound(this.numbers, before) - 1];
+      const number = this.#numbers[lowerBound(this.#numbers, before) - 1];
       if (number === undefined) break;
       const found = await this.revision(number);
       if (found !== undefined) revisions.push(summaryOf(found));
@@ -268,7 +269,7 @@ export class PolicyStore implements PolicySource {
     }
     const page: HistoryPage = { revisions };
     const oldest = revisions.at(-1);
-    if (revisions.length === limit && oldest !== undefined && lowerBound(this.numbers, oldest.revision) > 0) {
+    if (revisions.length === limit && oldest !== undefined && lowerBound(this.#numbers, oldest.revision) > 0) {
       page.nextBeforeRevision = oldest.revision;
     }
     return page;
@@ -276,105 +277,105 @@ export class PolicyStore implements PolicySource {
 
   /** One revision in full: from memory when it is among the newest, else from its file. */
   async revision(revision: number): Promise<PolicyRevision | undefined> {
-    const inMemory = this.recent.find((r) => r.revision === revision);
+    const inMemory = this.#recent.find((r) => r.revision === revision);
     if (inMemory !== undefined) return inMemory;
-    if (this.numbers[lowerBound(this.numbers, revision)] !== revision) return undefined;
-    return this.loadRevisionFile(revision);
+    if (this.#numbers[lowerBound(this.#numbers, revision)] !== revision) return undefined;
+    return this.#loadRevisionFile(revision);
   }
 
   /** Reads a revision file; an unreadable one is moved aside (never deleted) and forgotten, with a warning. */
-  private async loadRevisionFile(revision: number): Promise<PolicyRevision | undefined> {
-    const read = await readRevisionFile(this.dir, revision);
+  async #loadRevisionFile(revision: number): Promise<PolicyRevision | undefined> {
+    const read = await readRevisionFile(this.#dir, revision);
     if ('revision' in read) return read.revision;
-    const index = lowerBound(this.numbers, revision);
-    if (this.numbers[index] === revision) this.numbers.splice(index, 1);
-    const path = join(this.dir, revisionFileName(revision));
+    const index = lowerBound(this.#numbers, revision);
+    if (this.#numbers[index] === revision) this.#numbers.splice(index, 1);
+    const path = join(this.#dir, revisionFileName(revision));
     if ('missing' in read) {
-      this.log.warn({ file: path }, 'policy revision file is gone');
+      this.#log.warn({ file: path }, 'policy revision file is gone');
       return undefined;
     }
-    const aside = `${path}.corrupt-${this.now()}`;
-    this.log.warn({ file: path, reason: read.reason, movedTo: aside }, 'ignoring an unreadable policy revision');
+    const aside = `${path}.corrupt-${this.#now()}`;
+    this.#log.warn({ file: path, reason: read.reason, movedTo: aside }, 'ignoring an unreadable policy revision');
     await rename(path, aside).catch(() => undefined);
     return undefined;
   }
 
   /** Inline validation: problems (schema and topology) and the diff from the current revision. */
   validate(input: unknown): ValidateReply {
-    const result = validatePolicyDocument(input, this.topology);
-    const changes = result.document ? diffDocuments(this.latest().document, result.document) : [];
+    const result = validatePolicyDocument(input, this.#topology);
+    const changes = result.document ? diffDocuments(this.#latest().document, result.document) : [];
     return { ok: result.ok, problems: result.ok ? [] : result.problems, changes };
   }
 
   /** A new revision from `input`, if it is valid and `ifRevision` is still the current one. */
   update(input: unknown, options: ChangeOptions): Promise<UpdateResult> {
-    return this.exclusive(async () => {
-      const current = this.latest();
+    return this.#exclusive(async () => {
+      const current = this.#latest();
       if (options.ifRevision !== current.revision) return { ok: false, conflict: true, currentRevision: current.revision };
-      const result = validatePolicyDocument(input, this.topology);
+      const result = validatePolicyDocument(input, this.#topology);
       if (!result.ok) return { ok: false, invalid: true, problems: result.problems };
-      return this.append(result.document, options);
+      return this.#append(result.document, options);
     });
   }
 
   /** A new revision whose document is that of `revision`. */
   rollback(revision: number, options: ChangeOptions): Promise<RollbackResult> {
-    return this.exclusive(async (): Promise<RollbackResult> => {
-      const current = this.latest();
+    return this.#exclusive(async (): Promise<RollbackResult> => {
+      const current = this.#latest();
       if (options.ifRevision !== current.revision) return { ok: false, conflict: true, currentRevision: current.revision };
       const target = await this.revision(revision);
       if (target === undefined) return { ok: false, notFound: true, revision };
-      const problems = checkAgainstTopology(target.document, this.topology);
+      const problems = checkAgainstTopology(target.document, this.#topology);
       if (problems.length > 0) return { ok: false, invalid: true, problems };
-      return this.append(target.document, options, revision);
+      return this.#append(target.document, options, revision);
     });
   }
 
-  private async append(document: PolicyDocument, options: ChangeOptions, rollbackOf?: number): Promise<UpdateResult> {
-    const current = this.latest();
+  async #append(document: PolicyDocument, options: ChangeOptions, rollbackOf?: number): Promise<UpdateResult> {
+    const current = this.#latest();
     if (deepEqual(current.document, document)) {
-      this.log.debug({ revision: current.revision, author: options.author }, 'policy saved without a change, nothing written');
+      this.#log.debug({ revision: current.revision, author: options.author }, 'policy saved without a change, nothing written');
       return { ok: true, unchanged: true, revision: current.revision, document: current.document, changes: [] };
     }
     const next: PolicyRevision = {
       revision: current.revision + 1,
-      atMs: this.now(),
+      atMs: this.#now(),
       author: options.author,
       changes: diffDocuments(current.document, document),
       document,
     };
     if (options.comment !== undefined) next.comment = options.comment;
     if (rollbackOf !== undefined) next.rollbackOf = rollbackOf;
-    await this.commit(next);
-    this.log.info(
+    await this.#commit(next);
+    this.#log.info(
       { revision: next.revision, author: next.author, changes: next.changes.length, ...(rollbackOf !== undefined ? { rollbackOf } : {}) },
       'policy changed',
     );
-    this.notify(next.revision);
+    this.#notify(next.revision);
     return { ok: true, revision: next.revision, document, changes: next.changes };
   }
 
   /** Durable first, then in force. */
-  private async commit(revision: PolicyRevision): Promise<void> {
-    await writeFileAtomically(this.dir, revisionFileName(revision.revision), `${JSON.stringify(revision, null, 2)}\n`);
-    this.numbers.push(revision.revision);
-    this.recent.push(revision);
-    if (this.recent.length > this.keepInMemory) this.recent.splice(0, this.recent.length - this.keepInMemory);
+  async #commit(revision: PolicyRevision): Promise<void> {
+    await writeFileAtomically(this.#dir, revisionFileName(revision.revision), `${JSON.stringify(revision, null, 2)}\n`);
+    this.#numbers.push(revision.revision);
+    this.#recent.push(revision);
+    if (this.#recent.length > this.#keepInMemory) this.#recent.splice(0, this.#recent.length - this.#keepInMemory);
   }
 
-  private notify(revision: number): void {
-    for (const listener of this.listeners) {
+  #notify(revision: number): void {
+    for (const listener of this.#listeners) {
       try {
         listener(revision);
       } catch (err) {
-        this.log.error({ err, revision }, 'policy change listener failed');
+        this.#log.error({ err, revision }, 'policy change listener failed');
       }
     }
   }
 
-  private exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(task, task);
-    this.tail = run.catch(() => undefined);
+  #exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(task, task);
+    this.#tail = run.catch(() => undefined);
     return run;
   }
 }

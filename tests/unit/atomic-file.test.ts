@@ -3,7 +3,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   abandonedAfterMs,
@@ -23,7 +23,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function capturingLog(): { log: pino.Logger; messages: string[] } {
+function capturingLog(): { log: Logger; messages: string[] } {
   const messages: string[] = [];
   const log = pino({ level: 'warn' }, { write: (line: string) => messages.push(String((JSON.parse(line) as { msg: string }).msg)) });
   return { log, messages };

@@ -224,21 +224,23 @@ events:
 
 /** A router that records what the runner asks of it, in one log shared by all routers. */
 class RecordingRouter implements ScenarioRouterControl {
-  constructor(
-    private readonly id: string,
-    private readonly calls: string[],
-  ) {}
+  readonly #id: string;
+  readonly #calls: string[];
+  constructor(id: string, calls: string[]) {
+    this.#id = id;
+    this.#calls = calls;
+  }
   reboot(atMs: number): void {
-    this.calls.push(`${this.id} reboot ${atMs}`);
+    this.#calls.push(`${this.#id} reboot ${atMs}`);
   }
   renumber(atMs: number): void {
-    this.calls.push(`${this.id} renumber ${atMs}`);
+    this.#calls.push(`${this.#id} renumber ${atMs}`);
   }
   setCounter32NearWrap(atMs: number): void {
-    this.calls.push(`${this.id} wrap ${atMs}`);
+    this.#calls.push(`${this.#id} wrap ${atMs}`);
   }
   setResponding(on: boolean): void {
-    this.calls.push(`${this.id} responding ${on}`);
+    this.#calls.push(`${this.#id} responding ${on}`);
   }
 }
 
