@@ -1,4 +1,4 @@
-// The issue-5 UI in Debian's Chromium against the whole running system: the national page's
+// The alerts and policy UI in Debian's Chromium against the whole running system: the national page's
 // 34 province tiles with their states, the alerts page, and the policy editor (a validation
 // problem shown at its path, the diff, a backtest of the draft over yesterday's traffic
 // before saving, a save that makes a new revision, a rollback; a viewer gets no backtest).
@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import type { Direction, LinkSample, TrafficClass } from '../../collector/samples.ts';
+import type { Direction, TrafficClass } from '../../api/schemas.ts';
+import type { LinkSample } from '../../collector/samples.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import { InfluxStore } from '../../collector/store/influx-store.ts';
 import { backfillWindow, retentionOf } from '../../collector/store/rollups.ts';
@@ -88,7 +89,7 @@ async function openPage(path: string, errors: string[]): Promise<Page> {
   return page;
 }
 
-describe('issue 5 UI in Chromium', () => {
+describe('alerts and policy UI in Chromium', () => {
   it('national page: 34 province tiles, each with a state, linking to its province', async () => {
     const errors: string[] = [];
     const page = await openPage('#/', errors);

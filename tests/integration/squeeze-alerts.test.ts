@@ -1,4 +1,4 @@
-// Issue 5 end to end, on the whole system (real influxd, `lanewatch simulate` with a scenario,
+// Squeeze detection and alerts end to end, on the whole system (real influxd, `lanewatch simulate` with a scenario,
 // `lanewatch run`), a real webhook receiver and a real SMTP server on loopback:
 // an Internet surge in Thanh Hóa → warning (uplink busy and encroaching), then critical when
 // protected classes drop (the province-wide surge overloads the link without a video queue);
