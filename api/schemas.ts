@@ -3,6 +3,7 @@
 // the server), and the web client validates what it receives with the same schemas.
 import { z } from 'zod';
 import { roles } from './access.ts';
+import { messageCodes } from './messages.ts';
 
 // ---- Vocabulary ---------------------------------------------------------------------------
 
@@ -41,9 +42,17 @@ const booleanParam = z.enum(['true', 'false']).transform((text) => text === 'tru
 
 // ---- Errors -------------------------------------------------------------------------------
 
+/** What a message is (api/messages.ts lists every code with its parameters). */
+export const messageCodeSchema = z.enum(messageCodes);
+export const messageParamsSchema = z.record(z.string(), z.union([z.string(), z.number()]));
+
 export const errorSchema = z.object({
   statusCode: z.number().int(),
   error: z.string(),
+  /** What went wrong, for the UI to word in its language from `params`. */
+  code: messageCodeSchema,
+  params: messageParamsSchema,
+  /** The same in English, for scripts and logs. */
   message: z.string(),
   /** The request field the error is about, when there is one. */
   field: z.string().optional(),
@@ -209,14 +218,17 @@ function listParam<T>(item: z.ZodType<T>, max: number) {
   return z.union([z.string(), z.array(z.string())]).transform((value, ctx): T[] => {
     const list = Array.isArray(value) ? value : [value];
     if (list.length > max) {
-      ctx.addIssue({ code: 'custom', message: `must be given at most ${max} times (got ${list.length})` });
+      ctx.addIssue({ code: 'custom', message: `must be given at most ${max} times (got ${list.length})`, params: { code: 'too-many-values', maximum: max } });
       return z.NEVER;
     }
     const out: T[] = [];
     for (const text of list) {
       const parsed = item.safeParse(text);
       if (!parsed.success) {
-        ctx.addIssue({ code: 'custom', message: `${parsed.error.issues[0]?.message ?? 'is not accepted'} (got "${text.slice(0, 200)}")` });
+        // The item's own issue (an allowed-values list, a length), said of the parameter.
+        const first = parsed.error.issues[0];
+        const message = `${first?.message ?? 'is not accepted'} (got "${text.slice(0, 200)}")`;
+        ctx.addIssue(first === undefined ? { code: 'custom', message } : { ...first, path: [], message });
         return z.NEVER;
       }
       if (!out.includes(parsed.data)) out.push(parsed.data);
@@ -391,7 +403,15 @@ export const policyDocumentSchema = z.looseObject({
 });
 // An added path has no `before`, a removed one no `after` (JSON drops undefined).
 export const policyChangeSchema = z.object({ path: z.string(), before: z.unknown().optional(), after: z.unknown().optional() });
-export const policyProblemSchema = z.object({ path: z.string(), message: z.string() });
+export const policyProblemSchema = z.object({
+  path: z.string(),
+  code: messageCodeSchema,
+  params: messageParamsSchema,
+  /** In English, for scripts. */
+  message: z.string(),
+  /** The same problem found on this many other links (reported once). */
+  otherLinks: z.number().int().optional(),
+});
 export const policiesSchema = z.object({ revision: z.number().int(), document: policyDocumentSchema });
 export const policySavedSchema = policiesSchema.extend({
   changes: z.array(policyChangeSchema),

@@ -22,6 +22,7 @@ import { createRedactor, redactUrl, secretValues } from '../config/secrets.ts';
 import { topologyView } from './topology-view.ts';
 import { LiveSnapshot } from './live/snapshot.ts';
 import { LiveHub } from './live/hub.ts';
+import { said } from '../api/messages.ts';
 import { errorBody, installErrorHandler } from './routes/errors.ts';
 import { healthRoutes, InfluxProbe } from './routes/health.ts';
 import { topologyRoutes } from './routes/topology.ts';
@@ -271,7 +272,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       // Client-side routes of the single-page app.
       return reply.header('cache-control', 'no-cache').sendFile('index.html');
     }
-    return reply.status(404).send(errorBody(404, `no route ${request.method} ${path}`));
+    return reply.status(404).send(errorBody(404, said('no-route', { method: request.method, path: path.slice(0, 200) }), `no route ${request.method} ${path}`));
   });
 
   return app;

@@ -3,6 +3,7 @@
 // (fail closed), so a forgotten entry can never open a door.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { allows, type Principal } from '../../api/access.ts';
+import { said, type Said } from '../../api/messages.ts';
 import { errorBody } from '../routes/errors.ts';
 
 declare module 'fastify' {
@@ -21,21 +22,23 @@ export interface SessionLookup {
   get(token: string): Principal | undefined;
 }
 
-/** A refusal with its status and, when it is about one request field, that field. */
+/** A refusal with its status, what it says (code and params), and, when it is about one request field, that field. */
 export class HttpError extends Error {
   readonly statusCode: number;
+  readonly said: Said;
   readonly field: string | undefined;
-  constructor(statusCode: number, message: string, field?: string) {
+  constructor(statusCode: number, what: Said, message: string, field?: string) {
     super(message);
     this.name = 'HttpError';
     this.statusCode = statusCode;
+    this.said = what;
     this.field = field;
   }
 }
 
 /** The request's principal; the guard has already refused anonymous requests to such routes. */
 export function principalOf(request: FastifyRequest): Principal {
-  if (!request.principal) throw new HttpError(401, 'sign in first: POST /api/v1/auth/login');
+  if (!request.principal) throw new HttpError(401, said('sign-in-required', {}), 'sign in first: POST /api/v1/auth/login');
   return request.principal;
 }
 
@@ -53,12 +56,18 @@ export function installGuard(app: FastifyInstance, sessions: SessionLookup): voi
     const access = request.routeOptions.config.access;
     if (!access) {
       request.log.error({ url: request.routeOptions.url, method: request.method }, 'route without an access rule refused');
-      return reply.code(403).send(errorBody(403, 'this route has no access rule'));
+      return reply.code(403).send(errorBody(403, said('no-access-rule', {}), 'this route has no access rule'));
     }
     if (allows(access, request.principal?.role)) return;
     if (!request.principal) {
-      return reply.code(401).send(errorBody(401, 'sign in first: POST /api/v1/auth/login (the session may have expired)'));
+      return reply
+        .code(401)
+        .send(errorBody(401, said('sign-in-required', {}), 'sign in first: POST /api/v1/auth/login (the session may have expired)'));
     }
-    return reply.code(403).send(errorBody(403, `the ${request.principal.role} role may not use ${request.method} ${request.routeOptions.url}`));
+    const { role } = request.principal;
+    const path = request.routeOptions.url ?? request.url;
+    return reply
+      .code(403)
+      .send(errorBody(403, said('role-forbidden', { role, method: request.method, path }), `the ${role} role may not use ${request.method} ${path}`));
   });
 }

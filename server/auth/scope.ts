@@ -2,6 +2,7 @@
 // live stream go through these, so another province's data never leaves the server for it.
 import type { Principal } from '../../api/access.ts';
 import type { TopologyView } from '../topology-view.ts';
+import { said } from '../../api/messages.ts';
 import { HttpError } from './guard.ts';
 
 /** The province a principal is confined to, or undefined for national roles. */
@@ -47,15 +48,21 @@ export class TopologyScope {
 
   /** Throws 403 naming the field when a confined principal names another province's link. */
   requireLink(principal: Principal, linkId: string, field = 'link'): void {
-    if (!this.seesLink(principal, linkId)) throw new HttpError(403, `${field}: link "${linkId}" is not in your province`, field);
+    if (!this.seesLink(principal, linkId)) {
+      throw new HttpError(403, said('not-your-link', { field, link: linkId }), `${field}: link "${linkId}" is not in your province`, field);
+    }
   }
 
   requireProvince(principal: Principal, province: string, field = 'province'): void {
-    if (!this.seesProvince(principal, province)) throw new HttpError(403, `${field}: "${province}" is not your province`, field);
+    if (!this.seesProvince(principal, province)) {
+      throw new HttpError(403, said('not-your-province', { field, province }), `${field}: "${province}" is not your province`, field);
+    }
   }
 
   requireDevice(principal: Principal, device: string, field = 'device'): void {
-    if (!this.seesDevice(principal, device)) throw new HttpError(403, `${field}: router "${device}" is not in your province`, field);
+    if (!this.seesDevice(principal, device)) {
+      throw new HttpError(403, said('not-your-device', { field, device }), `${field}: router "${device}" is not in your province`, field);
+    }
   }
 
   /** The topology a principal may see: its province, its links and the routers that carry them. */

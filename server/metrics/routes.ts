@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { route } from '../routes/contract.ts';
+import { said } from '../../api/messages.ts';
 import { errorBody } from '../routes/errors.ts';
 import { AddressAllowList, metricsAccess } from './access.ts';
 
@@ -20,7 +21,9 @@ export async function metricsRoutes(app: FastifyInstance, options: MetricsRoutes
     const access = metricsAccess({ role: request.principal?.role, address: request.ip, allowList });
     if (!access.allowed) {
       request.log.info({ address: request.ip, role: request.principal?.role }, 'metrics refused');
-      return reply.code(403).send(errorBody(403, access.message));
+      const role = request.principal?.role;
+      const what = role === undefined ? said('metrics-address', { address: request.ip }) : said('metrics-role', { role, address: request.ip });
+      return reply.code(403).send(errorBody(403, what, access.message));
     }
     const text = await registry.metrics();
     return reply.header('content-type', registry.contentType).header('cache-control', 'no-store').send(text);

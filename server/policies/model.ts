@@ -1,6 +1,7 @@
 // Reservation policies (DESIGN §4): the types every part speaks. Layered
 // defaults → tier → province → link; the effective policy of a link is computed, never stored.
 import type { Direction, ProtectedClass } from '../../api/schemas.ts';
+import type { Said } from '../../api/messages.ts';
 
 export { protectedClasses, type ProtectedClass } from '../../api/schemas.ts';
 
@@ -81,8 +82,13 @@ export interface PolicySource {
 
 export type { Direction };
 
-/** A problem with a policy document: the dotted path of the key (e.g. `links.t1-hue.reservations.video.percent`) and why. */
-export interface PolicyProblem {
+/**
+ * A problem with a policy document: the dotted path of the key (e.g.
+ * `links.t1-hue.reservations.video.percent`), what is wrong as a code with its params (worded
+ * by the UI), and why in English. `otherLinks`: the same problem on this many other links.
+ */
+export type PolicyProblem = Said & {
   path: string;
   message: string;
-}
+  otherLinks?: number;
+};

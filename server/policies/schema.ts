@@ -2,6 +2,8 @@
 // seed YAML, a stored revision, a PUT body — is `unknown` until `parsePolicyDocument` accepts it.
 // Every problem names its key as a dotted path from the document root.
 import { z } from 'zod';
+import { factsOfZodIssue, saidOfIssue } from '../../api/issue-messages.ts';
+import { said } from '../../api/messages.ts';
 import type { Amount, PolicyDocument, PolicyLayer, PolicyProblem, Thresholds } from './model.ts';
 
 /** Reservation or cap: `{ mbps }` xor `{ percent }` of the link's capacity. */
@@ -21,6 +23,7 @@ function amountSchema(kind: 'reservation' | 'cap') {
         ctx.addIssue({
           code: 'custom',
           message: given === 0 ? 'give an amount: { mbps } or { percent }' : 'give either mbps or percent, not both',
+          params: { code: given === 0 ? 'amount-missing' : 'amount-both' },
         });
       }
     })
@@ -42,7 +45,12 @@ export const thresholdNames = ['highUtil', 'critUtil', 'dropRatio', 'raiseAfter'
 
 function checkUtilOrder(value: Partial<Thresholds>, ctx: z.RefinementCtx): void {
   if (value.highUtil !== undefined && value.critUtil !== undefined && value.highUtil > value.critUtil) {
-    ctx.addIssue({ code: 'custom', path: ['critUtil'], message: `must be at least highUtil (${value.highUtil})` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['critUtil'],
+      message: `must be at least highUtil (${value.highUtil})`,
+      params: { code: 'crit-below-high', highUtil: value.highUtil },
+    });
   }
 }
 
@@ -108,18 +116,26 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
-/** Zod issues about `input` as problems, one per unknown key; a missing key is "required". */
+/**
+ * Zod issues about `input` as problems, one per unknown key; a missing key is "required". Each
+ * says its code (api/messages.ts) with the key's dotted path as `field`.
+ */
 export function problemsOfIssues(input: unknown, issues: readonly z.core.$ZodIssue[]): PolicyProblem[] {
   const problems: PolicyProblem[] = [];
   for (const issue of issues) {
     const path = issue.path;
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) problems.push({ path: issuePath(path, key), message: 'unknown key' });
-    } else if (issue.code === 'invalid_type' && valueAt(input, path) === undefined) {
-      problems.push({ path: issuePath(path), message: `required (${issue.expected})` });
-    } else {
-      problems.push({ path: issuePath(path), message: issue.message });
+      for (const key of issue.keys) {
+        const field = issuePath(path, key);
+        problems.push({ path: field, ...said('unknown-key', { field }), message: 'unknown key' });
+      }
+      continue;
     }
+    const field = issuePath(path);
+    const present = valueAt(input, path) !== undefined;
+    const what = saidOfIssue(factsOfZodIssue(issue), field, present);
+    const message = issue.code === 'invalid_type' && !present ? `required (${issue.expected})` : issue.message;
+    problems.push({ path: field, ...what, message });
   }
   return problems;
 }

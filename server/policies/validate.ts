@@ -1,6 +1,7 @@
 // A policy document against the topology (DESIGN §4): every province and link key exists; on
 // every link the effective reservations fit the capacity; effective highUtil ≤ critUtil.
 // Problems name the key to fix: the most specific layer that set the offending value.
+import { said, type Said } from '../../api/messages.ts';
 import type { LinkConfig, TopologyConfig } from '../../config/schema.ts';
 import { protectedClasses, type PolicyDocument, type PolicyProblem, type ProtectedClass } from './model.ts';
 import { effectiveWithSources, type NamedLayer } from './effective.ts';
@@ -10,23 +11,29 @@ export type PolicyTopology = Pick<TopologyConfig, 'provinces' | 'links'>;
 
 const layerRank = { defaults: 0, tier: 1, province: 2, link: 3 } as const;
 
-function mbit(bitsPerSecond: number): string {
-  return `${Number((bitsPerSecond / 1_000_000).toFixed(3))} Mbit/s`;
+/** Mbit/s to three decimals, as problems give them. */
+function mbps(bitsPerSecond: number): number {
+  return Number((bitsPerSecond / 1_000_000).toFixed(3));
 }
 
-/** Problems found on many links at the same key are reported once, with a count. */
+function mbit(bitsPerSecond: number): string {
+  return `${mbps(bitsPerSecond)} Mbit/s`;
+}
+
+/** Problems found on many links at the same key are reported once (the first), with a count. */
 class ProblemSet {
-  private readonly byPath = new Map<string, { message: string; more: number }>();
-  add(path: string, message: string): void {
-    const seen = this.byPath.get(path);
+  readonly #byPath = new Map<string, { what: Said; message: string; more: number }>();
+  add(path: string, what: Said, message: string): void {
+    const seen = this.#byPath.get(path);
     if (seen) seen.more += 1;
-    else this.byPath.set(path, { message, more: 0 });
+    else this.#byPath.set(path, { what, message, more: 0 });
   }
   list(): PolicyProblem[] {
-    return [...this.byPath].map(([path, { message, more }]) => ({
-      path,
-      message: more === 0 ? message : `${message} (and ${more} other link${more === 1 ? '' : 's'})`,
-    }));
+    return [...this.#byPath].map(([path, { what, message, more }]) =>
+      more === 0
+        ? { path, ...what, message }
+        : { path, ...what, message: `${message} (and ${more} other link${more === 1 ? '' : 's'})`, otherLinks: more },
+    );
   }
 }
 
@@ -64,6 +71,13 @@ function checkLink(document: PolicyDocument, link: LinkConfig, problems: Problem
       const parts = protectedClasses.map((cls) => `${cls} ${mbit(policy.reservationsBps[cls])}`).join(' + ');
       problems.add(
         amountKey(culprit.named, culprit.cls),
+        said('over-capacity', {
+          link: link.id,
+          docexMbps: mbps(policy.reservationsBps.docex),
+          videoMbps: mbps(policy.reservationsBps.video),
+          reservedMbps: mbps(policy.reservedBps),
+          capacityMbps: mbps(link.capacityBps),
+        }),
         `reservations exceed the capacity of link ${link.id}: ${parts} = ${mbit(policy.reservedBps)} > ${mbit(link.capacityBps)}`,
       );
     }
@@ -75,7 +89,11 @@ function checkLink(document: PolicyDocument, link: LinkConfig, problems: Problem
       if (amount !== undefined && 'percent' in amount) percentSum += amount.percent;
     }
     if (percentSum > 100 && culprit !== undefined) {
-      problems.add(amountKey(culprit.named, culprit.cls), `reservations on link ${link.id} add up to ${percentSum} % of its capacity`);
+      problems.add(
+        amountKey(culprit.named, culprit.cls),
+        said('over-full-share', { link: link.id, percent: percentSum }),
+        `reservations on link ${link.id} add up to ${percentSum} % of its capacity`,
+      );
     }
   }
   const { highUtil, critUtil } = policy.thresholds;
@@ -87,6 +105,7 @@ function checkLink(document: PolicyDocument, link: LinkConfig, problems: Problem
     if (named !== undefined) {
       problems.add(
         `${named.path}.thresholds.${blameHigh ? 'highUtil' : 'critUtil'}`,
+        said('high-above-crit', { link: link.id, highUtil, critUtil }),
         `on link ${link.id} the effective highUtil (${highUtil}) is above critUtil (${critUtil})`,
       );
     }
@@ -99,10 +118,12 @@ export function checkAgainstTopology(document: PolicyDocument, topology: PolicyT
   const provinceIds = new Set(topology.provinces.map((p) => p.id));
   const linkIds = new Set(topology.links.map((l) => l.id));
   for (const key of Object.keys(document.provinces)) {
-    if (!provinceIds.has(key)) problems.add(`provinces.${key}`, `unknown province "${key}": not in the topology`);
+    const field = `provinces.${key}`;
+    if (!provinceIds.has(key)) problems.add(field, said('unknown-province', { field, province: key }), `unknown province "${key}": not in the topology`);
   }
   for (const key of Object.keys(document.links)) {
-    if (!linkIds.has(key)) problems.add(`links.${key}`, `unknown link "${key}": not in the topology`);
+    const field = `links.${key}`;
+    if (!linkIds.has(key)) problems.add(field, said('unknown-link', { field, link: key }), `unknown link "${key}": not in the topology`);
   }
   for (const link of topology.links) checkLink(document, link, problems);
   return problems.list();

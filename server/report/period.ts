@@ -8,6 +8,7 @@
 // time. `from=`/`to=` take what history takes (ISO 8601, epoch ms, relative like -30d, now),
 // except that a bare date names a Vietnam day: `from=2026-10-01` starts at its 00:00 and
 // `to=2026-10-07` ends with it (8 October 00:00), so a range of dates includes both ends.
+import { said, type Said } from '../../api/messages.ts';
 import { maxTimeMs, minTimeMs, readTimeParam } from '../history/time-param.ts';
 
 export const vietnamTimeZone = 'Asia/Ho_Chi_Minh';
@@ -41,7 +42,8 @@ export interface Period {
 }
 
 /** The request's period, or which field is wrong and why. */
-export type PeriodResult = { ok: true; period: Period } | { ok: false; field: 'month' | 'from' | 'to'; reason: string };
+/** A refusal names the field, why (English, after the field's name) and what it says for the UI. */
+export type PeriodResult = { ok: true; period: Period } | { ok: false; field: 'month' | 'from' | 'to'; reason: string; said: Said };
 
 const monthPattern = /^(\d{4})-(0[1-9]|1[0-2])$/;
 const datePattern = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -96,28 +98,32 @@ export const defaultTo = 'now';
 export function resolvePeriod(query: PeriodQuery, nowMs: number): PeriodResult {
   if (query.month !== undefined) {
     if (query.from !== undefined || query.to !== undefined) {
-      return { ok: false, field: 'month', reason: 'cannot be combined with from or to: give a month, or a range' };
+      return { ok: false, field: 'month', reason: 'cannot be combined with from or to: give a month, or a range', said: said('month-with-range', { field: 'month' }) };
     }
     const period = monthPeriod(query.month);
-    if (period === undefined) return { ok: false, field: 'month', reason: `must be a month as YYYY-MM (got "${query.month}")` };
+    const invalidMonth = said('invalid-month', { field: 'month', value: query.month.slice(0, 64) });
+    if (period === undefined) return { ok: false, field: 'month', reason: `must be a month as YYYY-MM (got "${query.month}")`, said: invalidMonth };
     if (period.fromMs < minTimeMs || period.toMs > maxTimeMs) {
-      return { ok: false, field: 'month', reason: `must lie between 1970-02 and 2261-12 (got "${query.month}")` };
+      return { ok: false, field: 'month', reason: `must lie between 1970-02 and 2261-12 (got "${query.month}")`, said: invalidMonth };
     }
     return { ok: true, period };
   }
-  const from = readBound(query.from ?? defaultFrom, nowMs, false);
-  if (!from.ok) return { ok: false, field: 'from', reason: from.reason };
-  const to = readBound(query.to ?? defaultTo, nowMs, true);
-  if (!to.ok) return { ok: false, field: 'to', reason: to.reason };
+  const fromText = query.from ?? defaultFrom;
+  const from = readBound(fromText, nowMs, false);
+  if (!from.ok) return { ok: false, field: 'from', reason: from.reason, said: said('invalid-time', { field: 'from', value: fromText.slice(0, 64) }) };
+  const toText = query.to ?? defaultTo;
+  const to = readBound(toText, nowMs, true);
+  if (!to.ok) return { ok: false, field: 'to', reason: to.reason, said: said('invalid-time', { field: 'to', value: toText.slice(0, 64) }) };
   if (from.atMs >= to.atMs) {
     return {
       ok: false,
       field: 'from',
       reason: `must be before to (${new Date(from.atMs).toISOString()} is not before ${new Date(to.atMs).toISOString()})`,
+      said: said('range-backwards', { field: 'from', from: new Date(from.atMs).toISOString(), to: new Date(to.atMs).toISOString() }),
     };
   }
   if (to.atMs - from.atMs > maxPeriodMs) {
-    return { ok: false, field: 'to', reason: `must be at most ${maxPeriodMs / dayMs} days after from` };
+    return { ok: false, field: 'to', reason: `must be at most ${maxPeriodMs / dayMs} days after from`, said: said('range-too-long', { field: 'to', maxDays: maxPeriodMs / dayMs }) };
   }
   return { ok: true, period: { fromMs: from.atMs, toMs: to.atMs } };
 }

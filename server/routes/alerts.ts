@@ -10,6 +10,7 @@ import type { TopologyScope } from '../auth/scope.ts';
 import type { Principal } from '../../api/access.ts';
 import type { AuditSink } from './auth.ts';
 import { route } from './contract.ts';
+import { said } from '../../api/messages.ts';
 import { errorBody, RequestFieldError } from './errors.ts';
 
 /** What the routes need from the AlertBook. */
@@ -39,7 +40,12 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOpti
     const q = request.query;
     const principal = principalOf(request);
     if (q.province !== undefined && !options.provinceIds.has(q.province)) {
-      throw new RequestFieldError('querystring', 'province', `must name a configured province ("${q.province}" is unknown)`);
+      throw new RequestFieldError(
+        'querystring',
+        'province',
+        `must name a configured province ("${q.province}" is unknown)`,
+        said('unknown-province', { field: 'province', province: q.province }),
+      );
     }
     if (q.province !== undefined) scope.requireProvince(principal, q.province);
     const filter: EpisodeFilter = {};
@@ -55,7 +61,7 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOpti
     const episode = book.list({}).find((e) => e.id === id);
     // Another province's alert is answered as unknown: its existence is not this user's business.
     if (episode === undefined || !scope.seesProvince(principal, episode.province)) {
-      return reply.status(404).send(errorBody(404, `no alert "${id}"`));
+      return reply.status(404).send(errorBody(404, said('alert-not-found', { id }), `no alert "${id}"`));
     }
     let result: AlertEpisode | 'not-found' | 'resolved';
     try {
@@ -63,10 +69,10 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOpti
     } catch (err) {
       // The acknowledgement could not be made durable (disk full, I/O error): nothing was promised.
       request.log.error({ err, alert: id }, 'acknowledgement not recorded');
-      return reply.status(503).header('retry-after', '10').send(errorBody(503, `the acknowledgement of "${id}" could not be recorded; try again`));
+      return reply.status(503).header('retry-after', '10').send(errorBody(503, said('ack-not-recorded', { id }), `the acknowledgement of "${id}" could not be recorded; try again`));
     }
-    if (result === 'not-found') return reply.status(404).send(errorBody(404, `no alert "${id}"`));
-    if (result === 'resolved') return reply.status(409).send(errorBody(409, `alert "${id}" is resolved`));
+    if (result === 'not-found') return reply.status(404).send(errorBody(404, said('alert-not-found', { id }), `no alert "${id}"`));
+    if (result === 'resolved') return reply.status(409).send(errorBody(409, said('alert-resolved', { id }), `alert "${id}" is resolved`));
     await options.audit.record({ actor: principal.username, address: request.ip, action: 'alert-ack', target: id, details: { province: result.province, link: result.link } });
     return episodeFor(principal, result);
   });

@@ -5,6 +5,7 @@ import type { Principal } from '../../api/access.ts';
 import type { AuditAction } from '../auth/audit.ts';
 import { principalOf, sessionCookieName } from '../auth/guard.ts';
 import { route } from './contract.ts';
+import { said } from '../../api/messages.ts';
 import { errorBody } from './errors.ts';
 
 export interface AuditSink {
@@ -41,7 +42,7 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
     secure: options.secureCookie,
   };
 
-  const refuse = (reply: FastifyReply) => reply.code(401).send(errorBody(401, 'wrong user name or password'));
+  const refuse = (reply: FastifyReply) => reply.code(401).send(errorBody(401, said('wrong-credentials', {}), 'wrong user name or password'));
 
   route(app, 'login', async (request, reply) => {
     const { username, password } = request.body;
@@ -53,7 +54,7 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
       return reply
         .code(429)
         .header('retry-after', String(retryAfterSeconds))
-        .send(errorBody(429, `too many failed sign-ins: try again in ${retryAfterSeconds} s`));
+        .send(errorBody(429, said('sign-in-throttled', { retryAfterSeconds }), `too many failed sign-ins: try again in ${retryAfterSeconds} s`));
     }
     const principal = await users.verify(username, password);
     if (!principal) {

@@ -1,8 +1,12 @@
 // One error handler for the whole API: 4xx say what is wrong and which field; 5xx are
 // logged with their context and answered without internals. InfluxDB being unreachable is
-// 503 with Retry-After (the client may try again), not 500.
+// 503 with Retry-After (the client may try again), not 500. Every body carries a `code` and
+// its `params` (api/messages.ts), which the UI words in the user's language, and the English
+// `message` for scripts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { saidOfIssue } from '../../api/issue-messages.ts';
+import { isMessageCode, paramsMatch, said, type MessageCode, type MessageParamValues, type Said } from '../../api/messages.ts';
 import { LogLimiter } from '../../collector/log-limiter.ts';
 import { StorageUnavailableError } from '../history/query-history.ts';
 
@@ -10,14 +14,17 @@ import { StorageUnavailableError } from '../history/query-history.ts';
 export class RequestFieldError extends Error {
   readonly statusCode = 400;
   readonly field: string;
-  constructor(part: 'querystring' | 'params' | 'body', field: string, reason: string) {
+  readonly said: Said;
+  constructor(part: 'querystring' | 'params' | 'body', field: string, reason: string, what: Said) {
     super(`${part}/${field} ${reason}`);
     this.name = 'RequestFieldError';
     this.field = field;
+    this.said = what;
   }
 }
 
 interface ValidationIssue {
+  keyword?: string;
   instancePath?: string;
   params?: Record<string, unknown>;
 }
@@ -43,17 +50,68 @@ export function fieldOfValidation(issue: ValidationIssue | undefined): string | 
   return path ? path : undefined;
 }
 
+/** Whether the request part has a value at the issue's path (a missing one is `required`). */
+export function hasValueAt(part: unknown, instancePath: string | undefined): boolean {
+  let value = part;
+  for (const segment of (instancePath ?? '').split('/').filter((s) => s !== '')) {
+    if (!isRecord(value) || !Object.hasOwn(value, segment)) return false;
+    value = value[segment];
+  }
+  return value !== undefined;
+}
+
+/** The message of a schema validation issue on `field` of the request part `part`. */
+export function saidOfValidation(issue: ValidationIssue | undefined, field: string, part: unknown): Said {
+  if (!issue) return said('invalid-field', { field });
+  return saidOfIssue({ code: issue.keyword ?? '', details: issue.params ?? {} }, field, hasValueAt(part, issue.instancePath));
+}
+
 export interface ErrorBody {
   statusCode: number;
   error: string;
+  code: MessageCode;
+  params: MessageParamValues;
   message: string;
   field?: string;
 }
 
-export function errorBody(statusCode: number, message: string, field?: string): ErrorBody {
-  const out: ErrorBody = { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message };
+/** An error body: what went wrong as a code and its parameters, and `message` in English. */
+export function errorBody(statusCode: number, what: Said, message: string, field?: string): ErrorBody {
+  const out: ErrorBody = { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', code: what.code, params: what.params, message };
   if (field !== undefined) out.field = field;
   return out;
+}
+
+/** The `said` an error carries (HttpError, RequestFieldError), when it is a well-formed one. */
+function carriedSaid(record: Record<string, unknown>): Said | undefined {
+  const carried = record['said'];
+  if (!isRecord(carried) || !isMessageCode(carried['code']) || !isRecord(carried['params'])) return undefined;
+  return paramsMatch(carried['code'], carried['params']) ? (carried as Said) : undefined;
+}
+
+/** A 4xx fastify or a plugin raised: its code when we know it, else the status. */
+export function saidOfRefusal(statusCode: number, fastifyCode: unknown, contentType: string | undefined): Said {
+  switch (fastifyCode) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return said('unsupported-media-type', { contentType: (contentType ?? '').slice(0, 100) });
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return said('body-too-large', {});
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return said('invalid-json', {});
+    default:
+      return said('request-rejected', { status: statusCode });
+  }
+}
+
+const validationParts = new Set(['body', 'querystring', 'params', 'headers']);
+
+function requestPart(request: FastifyRequest, context: unknown): unknown {
+  if (context === 'body') return request.body;
+  if (context === 'querystring') return request.query;
+  if (context === 'params') return request.params;
+  if (context === 'headers') return request.headers;
+  return undefined;
 }
 
 /** One warning per minute while InfluxDB stays down, with the count of the ones left out. */
@@ -67,13 +125,17 @@ export function installErrorHandler(app: FastifyInstance): void {
     const validation = record['validation'];
     if (Array.isArray(validation)) {
       const first: unknown = validation[0];
-      const field = fieldOfValidation(isRecord(first) ? (first as ValidationIssue) : undefined);
+      const issue = isRecord(first) ? (first as ValidationIssue) : undefined;
+      const context = record['validationContext'];
+      const field = fieldOfValidation(issue);
+      // A whole part refused (a body that is no object) is said of the part.
+      const named = field ?? (typeof context === 'string' && validationParts.has(context) ? context : 'request');
       request.log.info({ field, reason: message }, 'invalid request');
-      return reply.status(400).send(errorBody(400, message, field));
+      return reply.status(400).send(errorBody(400, saidOfValidation(issue, named, requestPart(request, context)), message, field));
     }
     if (error instanceof RequestFieldError) {
       request.log.info({ field: error.field, reason: message }, 'invalid request');
-      return reply.status(400).send(errorBody(400, message, error.field));
+      return reply.status(400).send(errorBody(400, error.said, message, error.field));
     }
     if (error instanceof StorageUnavailableError) {
       const admitted = storageLog.admit(error.name);
@@ -81,16 +143,23 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply
         .status(503)
         .header('retry-after', String(error.retryAfterSeconds))
-        .send(errorBody(503, `InfluxDB is unreachable; try again in ${error.retryAfterSeconds} s`));
+        .send(
+          errorBody(
+            503,
+            said('storage-unavailable', { retryAfterSeconds: error.retryAfterSeconds }),
+            `InfluxDB is unreachable; try again in ${error.retryAfterSeconds} s`,
+          ),
+        );
     }
     const rawStatus = record['statusCode'];
     const statusCode = typeof rawStatus === 'number' && rawStatus >= 400 && rawStatus < 600 ? rawStatus : 500;
     if (statusCode >= 500) {
       request.log.error({ err: error, url: request.url, method: request.method }, 'request failed');
-      return reply.status(500).send(errorBody(500, 'internal server error'));
+      return reply.status(500).send(errorBody(500, said('internal-error', {}), 'internal server error'));
     }
     const field = typeof record['field'] === 'string' ? record['field'] : undefined;
     request.log.info({ reason: message, field }, 'request rejected');
-    return reply.status(statusCode).send(errorBody(statusCode, message, field));
+    const what = carriedSaid(record) ?? saidOfRefusal(statusCode, record['code'], request.headers['content-type']);
+    return reply.status(statusCode).send(errorBody(statusCode, what, message, field));
   });
 }

@@ -11,6 +11,7 @@ import type { RetentionDays } from '../../collector/store/rollups.ts';
 import { queryHistory } from '../history/query-history.ts';
 import { readStepParam } from '../history/history-plan.ts';
 import { readTimeParam } from '../history/time-param.ts';
+import { said } from '../../api/messages.ts';
 import { RequestFieldError } from './errors.ts';
 import { route } from './contract.ts';
 import { principalOf } from '../auth/guard.ts';
@@ -28,7 +29,9 @@ export interface HistoryRoutesOptions {
 
 function timeParam(field: 'from' | 'to', value: string, nowMs: number): number {
   const read = readTimeParam(value, nowMs);
-  if (!read.ok) throw new RequestFieldError('querystring', field, `${read.reason} (got "${value.slice(0, 64)}")`);
+  if (!read.ok) {
+    throw new RequestFieldError('querystring', field, `${read.reason} (got "${value.slice(0, 64)}")`, said('invalid-time', { field, value: value.slice(0, 64) }));
+  }
   return read.atMs;
 }
 
@@ -38,7 +41,7 @@ export async function historyRoutes(app: FastifyInstance, options: HistoryRoutes
     const principal = principalOf(request);
     for (const link of q.link) {
       if (!options.linkIds.has(link)) {
-        throw new RequestFieldError('querystring', 'link', `must name a configured link ("${link}" is unknown)`);
+        throw new RequestFieldError('querystring', 'link', `must name a configured link ("${link}" is unknown)`, said('unknown-link', { field: 'link', link }));
       }
       options.scope.requireLink(principal, link);
     }
@@ -48,18 +51,21 @@ export async function historyRoutes(app: FastifyInstance, options: HistoryRoutes
         'querystring',
         'link',
         `asks for ${seriesCount} series (${q.link.length} links × ${q.dir.length} dirs × ${q.class.length} classes); at most ${historyLimits.series}`,
+        said('too-many-series', { field: 'link', series: seriesCount, maximum: historyLimits.series }),
       );
     }
     const nowMs = Date.now();
     const fromMs = timeParam('from', q.from, nowMs);
     const toMs = timeParam('to', q.to, nowMs);
     if (fromMs >= toMs) {
-      throw new RequestFieldError('querystring', 'from', `must be before to (${new Date(fromMs).toISOString()} ≥ ${new Date(toMs).toISOString()})`);
+      const from = new Date(fromMs).toISOString();
+      const to = new Date(toMs).toISOString();
+      throw new RequestFieldError('querystring', 'from', `must be before to (${from} ≥ ${to})`, said('range-backwards', { field: 'from', from, to }));
     }
     let stepMs: number | undefined;
     if (q.step !== undefined) {
       const step = readStepParam(q.step);
-      if (!step.ok) throw new RequestFieldError('querystring', 'step', step.reason);
+      if (!step.ok) throw new RequestFieldError('querystring', 'step', step.reason, said('invalid-step', { field: 'step', value: q.step.slice(0, 32) }));
       stepMs = step.stepMs;
     }
     const result = await queryHistory(options.influx, {

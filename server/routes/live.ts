@@ -6,6 +6,7 @@ import type { KnownIds } from '../live/filter.ts';
 import type { StatesSource } from '../analysis/analyzer.ts';
 import { LiveConnection, type LiveSocket } from '../live/connection.ts';
 import type { LiveHub } from '../live/hub.ts';
+import { said } from '../../api/messages.ts';
 import { errorBody } from './errors.ts';
 import { route } from './contract.ts';
 import { principalOf } from '../auth/guard.ts';
@@ -39,7 +40,7 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
     'live',
     // A plain HTTP request to the stream: say how to use it.
     async (_request, reply) =>
-      reply.status(426).header('upgrade', 'websocket').send(errorBody(426, 'the live stream is a WebSocket: connect with Upgrade: websocket')),
+      reply.status(426).header('upgrade', 'websocket').send(errorBody(426, said('websocket-required', {}), 'the live stream is a WebSocket: connect with Upgrade: websocket')),
     {
       wsHandler: (socket: LiveSocket, request) => {
       const log = request.log.child({ stream: 'live' });

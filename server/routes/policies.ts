@@ -7,7 +7,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { InfluxDB } from 'influx';
 import type { Settings } from '../../config/schema.ts';
 import type { RetentionDays } from '../../collector/store/rollups.ts';
-import { bucketSources, rangeProblem, runBacktest, seriesBuckets, type BacktestLink } from '../policies/backtest.ts';
+import { said } from '../../api/messages.ts';
+import { bucketSources, maxBacktestRangeMs, rangeProblem, runBacktest, seriesBuckets, type BacktestLink } from '../policies/backtest.ts';
 import type { PolicyProblem } from '../policies/model.ts';
 import type { PolicyStore, RollbackResult } from '../policies/store.ts';
 import { validatePolicyDocument, type PolicyTopology } from '../policies/validate.ts';
@@ -53,7 +54,7 @@ function invalidBody(problems: readonly PolicyProblem[]) {
   const message = first
     ? `${field}: ${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : ''}`
     : 'invalid document';
-  return { ...errorBody(400, message, field), problems };
+  return { ...errorBody(400, said('policy-invalid', { count: problems.length }), message, field), problems };
 }
 
 /** The revision an If-Match names, or the reply already sent (428/400). */
@@ -62,11 +63,18 @@ function requireIfMatch(header: string | undefined, reply: FastifyReply): number
   if (parsed === 'missing') {
     void reply
       .code(428)
-      .send(errorBody(428, 'If-Match is required: the revision the change is based on, as GET /api/v1/policies gives it in ETag', 'if-match'));
+      .send(
+        errorBody(
+          428,
+          said('if-match-required', {}),
+          'If-Match is required: the revision the change is based on, as GET /api/v1/policies gives it in ETag',
+          'if-match',
+        ),
+      );
     return undefined;
   }
   if (parsed === 'invalid') {
-    void reply.code(400).send(errorBody(400, 'If-Match must be a revision, e.g. "12"', 'if-match'));
+    void reply.code(400).send(errorBody(400, said('if-match-invalid', {}), 'If-Match must be a revision, e.g. "12"', 'if-match'));
     return undefined;
   }
   return parsed;
@@ -83,12 +91,16 @@ function sendChangeResult(reply: FastifyReply, result: RollbackResult) {
   }
   if ('conflict' in result) {
     return reply.code(409).send({
-      ...errorBody(409, `the policy changed since (now revision ${result.currentRevision}): reload, reapply and save again`),
+      ...errorBody(
+        409,
+        said('policy-conflict', { currentRevision: result.currentRevision }),
+        `the policy changed since (now revision ${result.currentRevision}): reload, reapply and save again`,
+      ),
       currentRevision: result.currentRevision,
     });
   }
   if ('notFound' in result) {
-    return reply.code(404).send(errorBody(404, `no policy revision ${result.revision}`, 'revision'));
+    return reply.code(404).send(errorBody(404, said('revision-not-found', { revision: result.revision }), `no policy revision ${result.revision}`, 'revision'));
   }
   return reply.code(400).send(invalidBody(result.problems));
 }
@@ -128,7 +140,10 @@ export async function policiesRoutes(app: FastifyInstance, options: PoliciesRout
 
   route(app, 'policiesRevision', async (request, reply) => {
     const found = await policies.revision(request.params.revision);
-    if (found === undefined) return reply.code(404).send(errorBody(404, `no policy revision ${request.params.revision}`, 'revision'));
+    if (found === undefined) {
+      const { revision } = request.params;
+      return reply.code(404).send(errorBody(404, said('revision-not-found', { revision }), `no policy revision ${revision}`, 'revision'));
+    }
     return found;
   });
 
@@ -167,15 +182,24 @@ export async function policiesRoutes(app: FastifyInstance, options: PoliciesRout
     if (!validated.ok) return reply.code(400).send(invalidBody(validated.problems));
     const nowMs = (backtest.now ?? Date.now)();
     const fromTime = readTimeParam(from, nowMs);
-    if (!fromTime.ok) throw new RequestFieldError('body', 'from', `${fromTime.reason} (got "${from}")`);
+    if (!fromTime.ok) throw new RequestFieldError('body', 'from', `${fromTime.reason} (got "${from}")`, said('invalid-time', { field: 'from', value: from }));
     const toTime = readTimeParam(to, nowMs);
-    if (!toTime.ok) throw new RequestFieldError('body', 'to', `${toTime.reason} (got "${to}")`);
+    if (!toTime.ok) throw new RequestFieldError('body', 'to', `${toTime.reason} (got "${to}")`, said('invalid-time', { field: 'to', value: to }));
     const problem = rangeProblem(fromTime.atMs, toTime.atMs);
-    if (problem !== undefined) throw new RequestFieldError('body', 'from', `and to ${problem}`);
+    if (problem !== undefined) {
+      const what =
+        fromTime.atMs >= toTime.atMs
+          ? said('range-backwards', { field: 'from', from: new Date(fromTime.atMs).toISOString(), to: new Date(toTime.atMs).toISOString() })
+          : said('range-too-long', { field: 'from', maxDays: maxBacktestRangeMs / 86_400_000 });
+      throw new RequestFieldError('body', 'from', `and to ${problem}`, what);
+    }
     const chosen = new Set<BacktestLink>();
     for (const [index, id] of (links ?? backtestLinks.map((link) => link.id)).entries()) {
       const link = backtestLinksById.get(id);
-      if (link === undefined) throw new RequestFieldError('body', `links.${index}`, `must name a configured link ("${id}" is unknown)`);
+      if (link === undefined) {
+        const field = `links.${index}`;
+        throw new RequestFieldError('body', field, `must name a configured link ("${id}" is unknown)`, said('unknown-link', { field, link: id }));
+      }
       scope.requireLink(principal, id, `links.${index}`);
       chosen.add(link);
     }
@@ -186,13 +210,20 @@ export async function policiesRoutes(app: FastifyInstance, options: PoliciesRout
         'links',
         `and the range make ${work} link-direction 5-minute buckets, above the ${backtest.limits.maxSeriesBuckets} one backtest may replay ` +
           `(settings backtest.maxSeriesBuckets): choose fewer links or a shorter range`,
+        said('backtest-too-large', { field: 'links', buckets: work, maximum: backtest.limits.maxSeriesBuckets }),
       );
     }
     if (backtestsRunning >= backtest.limits.maxConcurrent) {
       return reply
         .code(429)
         .header('retry-after', '5')
-        .send(errorBody(429, `${backtestsRunning} backtests are running (at most ${backtest.limits.maxConcurrent} at once): try again in a few seconds`));
+        .send(
+          errorBody(
+            429,
+            said('backtests-busy', { running: backtestsRunning, maximum: backtest.limits.maxConcurrent }),
+            `${backtestsRunning} backtests are running (at most ${backtest.limits.maxConcurrent} at once): try again in a few seconds`,
+          ),
+        );
     }
     // A client that goes away stops its backtest at the next chunk.
     const abort = new AbortController();
@@ -231,7 +262,7 @@ export async function policiesRoutes(app: FastifyInstance, options: PoliciesRout
     const { link } = request.query;
     const effective = policies.effective(link);
     if (effective === undefined) {
-      throw new RequestFieldError('querystring', 'link', `must name a configured link ("${link}" is unknown)`);
+      throw new RequestFieldError('querystring', 'link', `must name a configured link ("${link}" is unknown)`, said('unknown-link', { field: 'link', link }));
     }
     scope.requireLink(principalOf(request), link);
     return effective;

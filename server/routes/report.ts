@@ -38,7 +38,7 @@ export async function reportRoutes(app: FastifyInstance, options: ReportRoutesOp
     const q = request.query;
     const nowMs = Date.now();
     const resolved = resolvePeriod(q, nowMs);
-    if (!resolved.ok) throw new RequestFieldError('querystring', resolved.field, resolved.reason);
+    if (!resolved.ok) throw new RequestFieldError('querystring', resolved.field, resolved.reason, resolved.said);
     const { period } = resolved;
     const principal = principalOf(request);
     const province = confinedTo(principal);

@@ -6,6 +6,9 @@ import type { SessionStore } from '../auth/sessions.ts';
 import { principalOf } from '../auth/guard.ts';
 import type { AuditSink } from './auth.ts';
 import { route } from './contract.ts';
+import { roles } from '../../api/access.ts';
+import { said, type Said } from '../../api/messages.ts';
+import { maxPasswordLength, minPasswordLength } from '../auth/password.ts';
 import { errorBody } from './errors.ts';
 
 export interface UserRoutesOptions {
@@ -23,10 +26,31 @@ const fieldOf: Record<UserError['code'], string> = {
   'not-found': 'username',
 };
 
-function sendUserError(reply: FastifyReply, err: unknown) {
+/** What a refusal of the store says, from its code and the account asked for. */
+export function saidOfUserError(code: UserError['code'], account: { username: string; role?: string; province?: string | undefined }): Said {
+  const { username } = account;
+  switch (code) {
+    case 'invalid-username':
+      return said('invalid-username', { username: username.slice(0, 100) });
+    case 'invalid-role':
+      return said('invalid-value', { field: 'role', expected: roles.join(', ') });
+    case 'invalid-province':
+      if (account.role !== 'province') return said('province-not-allowed', { username, role: account.role ?? '' });
+      if (account.province === undefined || account.province === '') return said('province-required', { username });
+      return said('unknown-province', { field: 'province', province: account.province });
+    case 'invalid-password':
+      return said('password-length', { minimum: minPasswordLength, maximum: maxPasswordLength });
+    case 'exists':
+      return said('user-exists', { username });
+    case 'not-found':
+      return said('user-not-found', { username });
+  }
+}
+
+function sendUserError(reply: FastifyReply, err: unknown, account: { username: string; role?: string; province?: string | undefined }) {
   if (!(err instanceof UserError)) throw err;
   const status = err.code === 'not-found' ? 404 : err.code === 'exists' ? 409 : 400;
-  return reply.code(status).send(errorBody(status, err.message, fieldOf[err.code]));
+  return reply.code(status).send(errorBody(status, saidOfUserError(err.code, account), err.message, fieldOf[err.code]));
 }
 
 export async function userRoutes(app: FastifyInstance, options: UserRoutesOptions): Promise<void> {
@@ -42,7 +66,7 @@ export async function userRoutes(app: FastifyInstance, options: UserRoutesOption
       await audit.record({ actor: actor.username, address: request.ip, action: 'user-add', target: username, details: { role, ...(province !== undefined ? { province } : {}) } });
       return reply.code(201).send(user);
     } catch (err) {
-      return sendUserError(reply, err);
+      return sendUserError(reply, err, { username, role, province });
     }
   });
 
@@ -52,7 +76,7 @@ export async function userRoutes(app: FastifyInstance, options: UserRoutesOption
     try {
       await users.setPassword(username, request.body.password);
     } catch (err) {
-      return sendUserError(reply, err);
+      return sendUserError(reply, err, { username });
     }
     const revoked = await sessions.revokeUser(username);
     await audit.record({ actor: actor.username, address: request.ip, action: 'user-passwd', target: username, details: { sessionsRevoked: revoked } });
@@ -62,11 +86,11 @@ export async function userRoutes(app: FastifyInstance, options: UserRoutesOption
   route(app, 'userRemove', async (request, reply) => {
     const actor = principalOf(request);
     const { username } = request.params;
-    if (username === actor.username) return reply.code(409).send(errorBody(409, 'you cannot remove yourself', 'username'));
+    if (username === actor.username) return reply.code(409).send(errorBody(409, said('cannot-remove-self', {}), 'you cannot remove yourself', 'username'));
     try {
       await users.remove(username);
     } catch (err) {
-      return sendUserError(reply, err);
+      return sendUserError(reply, err, { username });
     }
     const revoked = await sessions.revokeUser(username);
     await audit.record({ actor: actor.username, address: request.ip, action: 'user-remove', target: username, details: { sessionsRevoked: revoked } });

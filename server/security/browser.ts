@@ -3,6 +3,7 @@
 // hijacking), and security headers with a CSP that allows no inline script.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import helmet from '@fastify/helmet';
+import { said } from '../../api/messages.ts';
 import { errorBody } from '../routes/errors.ts';
 
 export interface BrowserDefenceOptions {
@@ -84,14 +85,21 @@ export async function installBrowserDefences(app: FastifyInstance, options: Brow
     if (host === undefined || !hostNames.has(hostNameOf(host))) {
       return reply
         .code(421)
-        .send(errorBody(421, `host "${host ?? ''}" is not one this server answers to: add it to settings server.allowedHosts`, 'host'));
+        .send(
+          errorBody(
+            421,
+            said('host-not-allowed', { host: (host ?? '').slice(0, 200) }),
+            `host "${host ?? ''}" is not one this server answers to: add it to settings server.allowedHosts`,
+            'host',
+          ),
+        );
     }
     const origin = request.headers.origin;
     const ownOrigin = ownOriginOf(request, options.tls);
     if (isWebSocketUpgrade(request)) {
       // Browsers always send Origin on a WebSocket handshake; scripts may omit it.
       if (origin !== undefined && !originAllowed(origin, ownOrigin, options.allowedOrigins)) {
-        return reply.code(403).send(errorBody(403, `the live stream refuses origin "${origin}"`, 'origin'));
+        return reply.code(403).send(errorBody(403, said('origin-refused', { origin: origin.slice(0, 200) }), `the live stream refuses origin "${origin}"`, 'origin'));
       }
       return;
     }
@@ -99,10 +107,19 @@ export async function installBrowserDefences(app: FastifyInstance, options: Brow
     if (origin === undefined) {
       return reply
         .code(403)
-        .send(errorBody(403, `state-changing requests need an Origin header naming this server (${ownOrigin}); browsers send it, scripts add it`, 'origin'));
+        .send(
+          errorBody(
+            403,
+            said('origin-required', { origin: ownOrigin }),
+            `state-changing requests need an Origin header naming this server (${ownOrigin}); browsers send it, scripts add it`,
+            'origin',
+          ),
+        );
     }
     if (!originAllowed(origin, ownOrigin, options.allowedOrigins)) {
-      return reply.code(403).send(errorBody(403, `origin "${origin}" may not change state here (see settings server.allowedOrigins)`, 'origin'));
+      return reply
+        .code(403)
+        .send(errorBody(403, said('origin-refused', { origin: origin.slice(0, 200) }), `origin "${origin}" may not change state here (see settings server.allowedOrigins)`, 'origin'));
     }
   });
 }

@@ -152,6 +152,8 @@ describe('installErrorHandler', () => {
       expect(res.json()).toEqual({
         statusCode: 503,
         error: 'Service Unavailable',
+        code: 'storage-unavailable',
+        params: { retryAfterSeconds: storageRetryAfterSeconds },
         message: `InfluxDB is unreachable; try again in ${storageRetryAfterSeconds} s`,
       });
       for (const secret of ['s3cret-pass', 'lanewatch', String(influxd.port), '127.0.0.1']) expect(res.body).not.toContain(secret);
@@ -170,7 +172,7 @@ describe('installErrorHandler', () => {
     const res = await app.inject({ method: 'GET', url: '/boom' });
     expect(res.statusCode).toBe(500);
     expect(res.headers['retry-after']).toBeUndefined();
-    expect(res.json()).toEqual({ statusCode: 500, error: 'Internal Server Error', message: 'internal server error' });
+    expect(res.json()).toEqual({ statusCode: 500, error: 'Internal Server Error', code: 'internal-error', params: {}, message: 'internal server error' });
     await app.close();
   });
 });

@@ -275,7 +275,12 @@ describe('links without a configured capacity', () => {
     const result = validatePolicyDocument(doc, topology);
     expect(result.ok).toBe(false);
     expect(!result.ok && result.problems).toEqual([
-      { path: 'links.t2-hue-x.reservations.video.percent', message: 'reservations on link t2-hue-x add up to 105 % of its capacity' },
+      {
+        path: 'links.t2-hue-x.reservations.video.percent',
+        code: 'over-full-share',
+        params: { link: 't2-hue-x', percent: 105 },
+        message: 'reservations on link t2-hue-x add up to 105 % of its capacity',
+      },
     ]);
   });
 
