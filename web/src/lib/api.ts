@@ -157,10 +157,31 @@ export function rollbackPolicy(request: { revision: number; currentRevision: num
   );
 }
 
-/** A non-2xx answer: the status and the server's message and field (when it named one). */
+/** What an error body says (api/messages.ts); the UI words it with lib/messages.ts. */
+export interface ApiErrorSaid {
+  /** The server's code; one this UI may not know (a newer server). Undefined without an error body. */
+  code: string | undefined;
+  params: Readonly<Record<string, string | number>>;
+  /** The server's English message, or `HTTP <status>` without an error body. */
+  message: string;
+}
+
+function paramsOf(value: unknown): Record<string, string | number> {
+  const params: Record<string, string | number> = {};
+  if (typeof value !== 'object' || value === null) return params;
+  for (const [name, item] of Object.entries(value)) {
+    if (typeof item === 'string' || typeof item === 'number') params[name] = item;
+  }
+  return params;
+}
+
+/** A non-2xx answer: the status, what the server said (code, params, English message) and the field it named. */
 export class ApiError extends Error {
   readonly status: number;
   readonly field: string | undefined;
+  readonly code: string | undefined;
+  readonly params: Readonly<Record<string, string | number>>;
+  readonly said: ApiErrorSaid;
   readonly body: unknown;
   constructor(path: string, status: number, body: unknown) {
     const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
@@ -169,6 +190,9 @@ export class ApiError extends Error {
     this.name = 'ApiError';
     this.status = status;
     this.field = typeof record['field'] === 'string' ? record['field'] : undefined;
+    this.code = typeof record['code'] === 'string' ? record['code'] : undefined;
+    this.params = paramsOf(record['params']);
+    this.said = { code: this.code, params: this.params, message };
     this.body = body;
   }
 }

@@ -6,7 +6,6 @@
 // components all read and act through one PolicyDraft; none keeps a copy of the document.
 import {
   ApiError,
-  errorMessage,
   fetchPolicies,
   fetchPolicyHistory,
   rollbackPolicy,
@@ -15,7 +14,6 @@ import {
   type CurrentPolicy,
   type PolicyChange,
   type PolicyHistoryEntry,
-  type PolicyProblem,
   type PolicyValidation,
 } from './api.ts';
 import type { MessageKey } from './i18n.ts';
@@ -30,10 +28,17 @@ import {
   type OverrideScope,
 } from './policy-edit.ts';
 
-/** A problem shown in the editor: at its line when the text has its path; `json` when the text does not parse. */
+/**
+ * A problem shown in the editor: at its line when the text has its path; `json` when the text
+ * does not parse. A server's problem says its `code` and `params` (lib/messages.ts words them).
+ */
 export interface DraftProblem {
   path: string;
+  code?: string | undefined;
+  params?: Readonly<Record<string, string | number>>;
+  /** The server's English message, or the browser's word on the JSON. */
   message: string;
+  otherLinks?: number | undefined;
   line: number | null;
   json?: true;
 }
@@ -67,24 +72,25 @@ function conflictRevisionOf(error: ApiError): number | null {
 export class PolicyDraft {
   /** The revision in force; null until loaded. */
   current: CurrentPolicy | null = $state.raw(null);
-  loadError: string | null = $state(null);
+  /** Why loading failed, while it did (errors are worded in the current language when shown). */
+  loadError: unknown = $state.raw(null);
   /** The draft as the editor holds it. */
   text = $state('');
   /** The server's answer about `validatedText` (a newer text is being checked when they differ). */
   validation: PolicyValidation | null = $state.raw(null);
   validatedText: string | null = $state(null);
-  validateError: string | null = $state(null);
+  validateError: unknown = $state.raw(null);
   comment = $state('');
   saving = $state(false);
   /** Why the last save or rollback failed (not a conflict nor a problem at a path). */
-  saveError: string | null = $state(null);
+  saveError: unknown = $state.raw(null);
   /** A 400 of the last save, at its path. */
-  saveProblem: PolicyProblem | null = $state.raw(null);
+  saveProblem: Omit<DraftProblem, 'line'> | null = $state.raw(null);
   notice: DraftNotice | null = $state.raw(null);
   /** Set when a save or rollback met a newer revision: the edits stay, a reload is offered. */
   conflictRevision: number | null = $state(null);
   history: PolicyHistoryEntry[] = $state.raw([]);
-  historyError: string | null = $state(null);
+  historyError: unknown = $state.raw(null);
 
   readonly parsed = $derived(parsePolicyText(this.text));
   /** Where each dotted path sits in the text. */
@@ -155,13 +161,13 @@ export class PolicyDraft {
       this.history = history.value;
       this.historyError = null;
     } else {
-      this.historyError = errorMessage(history.reason);
+      this.historyError = history.reason ?? new Error('history not loaded');
     }
     if (current.status === 'fulfilled') {
       this.#setCurrent(current.value);
       this.loadError = null;
     } else {
-      this.loadError = errorMessage(current.reason);
+      this.loadError = current.reason ?? new Error('policy not loaded');
     }
   }
 
@@ -172,7 +178,7 @@ export class PolicyDraft {
       this.conflictRevision = null;
       this.saveProblem = null;
     } catch (error) {
-      this.loadError = errorMessage(error);
+      this.loadError = error ?? new Error('policy not loaded');
     }
   }
 
@@ -181,7 +187,7 @@ export class PolicyDraft {
       this.history = await this.#deps.fetchPolicyHistory();
       this.historyError = null;
     } catch (error) {
-      this.historyError = errorMessage(error);
+      this.historyError = error ?? new Error('history not loaded');
     }
   }
 
@@ -203,7 +209,7 @@ export class PolicyDraft {
           this.validateError = null;
         },
         (error: unknown) => {
-          if (!abort.signal.aborted) this.validateError = errorMessage(error);
+          if (!abort.signal.aborted) this.validateError = error ?? new Error('draft not checked');
         },
       );
     }, this.#deps.validateDelayMs);
@@ -279,9 +285,9 @@ export class PolicyDraft {
       return;
     }
     if (error instanceof ApiError && error.status === 400 && error.field !== undefined) {
-      this.saveProblem = { path: documentPath(error.field), message: error.message };
+      this.saveProblem = { path: documentPath(error.field), ...error.said };
       return;
     }
-    this.saveError = errorMessage(error);
+    this.saveError = error ?? new Error('not saved');
   }
 }

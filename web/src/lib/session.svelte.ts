@@ -2,7 +2,7 @@
 // server says the session is over (any 401 from a data route, announced by the fetch helpers,
 // or a live socket that keeps being refused while /me answers 401).
 import type { Principal } from '../../../api/access.ts';
-import { errorMessage, fetchMe, login, logout, sessionEndedEvent, type LoginOutcome } from './api.ts';
+import { fetchMe, login, logout, sessionEndedEvent, type LoginOutcome } from './api.ts';
 
 /**
  * - `loading`: /me not answered yet;
@@ -24,8 +24,8 @@ export class Session {
   status: SessionStatus = $state('loading');
   principal: Principal | null = $state.raw(null);
   ended: SessionEnd = $state('none');
-  /** Why /me could not be read, while `status` is `unreachable`. */
-  error: string | null = $state(null);
+  /** Why /me could not be read, while `status` is `unreachable` (lib/messages.ts `errorText` words it). */
+  error: unknown = $state.raw(null);
 
   readonly #window: Window;
   readonly #fetchMe: typeof fetchMe;
@@ -65,7 +65,7 @@ export class Session {
       if (abort.signal.aborted) return;
       if (this.principal === null) {
         this.status = 'unreachable';
-        this.error = errorMessage(error);
+        this.error = error ?? new Error('/api/v1/me not read');
       }
     } finally {
       if (this.#abort === abort) this.#abort = null;

@@ -3,7 +3,7 @@
 // of a page's series over that range, fetched as the range changes (finer data for a zoom,
 // the missing tail for a recent range left open).
 import { untrack } from 'svelte';
-import { errorMessage, type HistoryPoint } from './api.ts';
+import type { HistoryPoint } from './api.ts';
 import { fetchSeries, type SeriesAnswer, type SeriesRequest } from './time-range-fetch.ts';
 import {
   addLayer,
@@ -121,7 +121,8 @@ export function layersPerSeries(
 export class HistoryLoader<P extends { atMs: number }> {
   layers: ReadonlyMap<string, LayeredSeries<P>> = $state.raw(new Map());
   loading = $state(false);
-  error: string | null = $state(null);
+  /** Why the last fetch failed (lib/messages.ts `errorText` words it), or null. */
+  error: unknown = $state.raw(null);
   /** The last window fetched (the test hook and the label say what the chart holds). */
   lastFetched: TimeWindow | null = $state.raw(null);
   /** The server's time of the newest answer for a recent range: how far its history reaches. */
@@ -211,7 +212,7 @@ export class HistoryLoader<P extends { atMs: number }> {
       (error: unknown) => {
         if (abort.signal.aborted) return;
         this.#inFlight = null;
-        this.error = errorMessage(error);
+        this.error = error ?? new Error('history not loaded');
         this.loading = false;
       },
     );
