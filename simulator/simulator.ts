@@ -121,6 +121,10 @@ function simulatedRouter(id: string, mib: RouterMib): SimulatedRouter {
     renumber: (atMs) => mib.renumber(atMs),
     setCounter32NearWrap: (atMs) => mib.setCounter32NearWrap(atMs),
     setResponding: (on) => mib.setResponding(on),
+    setCountersStuck: (atMs, stuck) => mib.setCountersStuck(atMs, stuck),
+    setCountersBack: (atMs, byMs) => mib.setCountersBack(atMs, byMs),
+    jumpUptime: (atMs, byMs) => mib.jumpUptime(atMs, byMs),
+    setUptimeNearWrap: (atMs, marginMs) => mib.setUptimeNearWrap(atMs, marginMs),
   };
 }
 

@@ -1,6 +1,7 @@
 // A router's MIB: its layout (layout.ts: the IF-MIB and CBQoS instances of its shape) bound to
 // its state (router-model.ts) and the traffic engine, and the router-level events scenarios
-// trigger (reboot, renumber, 32-bit wrap, silence). What one read instant computes (engine
+// trigger (reboot, renumber, 32-bit wrap, silence, stuck and backwards counters, sysUpTime
+// jumps and wraps). What one read instant computes (engine
 // reads, per-class counters, bit rates) is kept in a scratch shared by every router of a
 // simulator: requests are answered one at a time.
 import type { MibInstance, MibTree } from '../agent/router-agent.ts';
@@ -33,7 +34,18 @@ export interface RouterControl {
   setCounter32NearWrap(atMs: number): void;
   /** off: the agent drops every request (device stops answering). */
   setResponding(on: boolean): void;
+  /** The link counters stop where they are (sysUpTime runs on); when released, they count on from there. */
+  setCountersStuck(atMs: number, stuck: boolean): void;
+  /** The link counters go back to their value `byMs` earlier (not before the last boot); no reboot. */
+  setCountersBack(atMs: number, byMs: number): void;
+  /** sysUpTime jumps by `byMs` (negative: back, not below 0); the counters are untouched. */
+  jumpUptime(atMs: number, byMs: number): void;
+  /** sysUpTime jumps to `marginMs` before its 32-bit wrap (2^32 centiseconds), then wraps; the counters are untouched. */
+  setUptimeNearWrap(atMs: number, marginMs: number): void;
 }
+
+/** sysUpTime's wrap: 2^32 centiseconds, in ms. */
+const uptimeWrapMs = 2 ** 32 * 10;
 
 /** An instance read from a layout; its OID is built only when asked for (GETBULK rows step by position). */
 class LayoutInstance implements MibInstance {
@@ -93,6 +105,12 @@ export class RouterMib implements MibTree, RouterControl {
   readonly #layouts: MibLayoutCache;
   readonly #scratch: ReadScratch;
   readonly #linkUp: (linkId: string, atMs: number) => boolean;
+  /** Octets the link counters lag behind (stuck, set back), by `slotOf`; cleared at a reboot. */
+  readonly #setback = new Map<number, ClassCounters[]>();
+  /** While the counters are stuck: since when. */
+  #stuckAtMs: number | undefined;
+  /** When the counters started counting: the simulation start or the last reboot. */
+  #countingSinceMs: number;
 
   constructor(opts: RouterMibOptions) {
     this.router = opts.router;
@@ -101,6 +119,7 @@ export class RouterMib implements MibTree, RouterControl {
     this.#scratch = opts.scratch ?? new ReadScratch();
     this.#linkUp = opts.linkUp ?? (() => true);
     this.#layout = opts.layouts.forRouter(opts.router);
+    this.#countingSinceMs = opts.router.baselines ? opts.router.bootAtMs : opts.router.engineStartMs;
   }
 
   get currentLayout(): MibLayout {
@@ -133,6 +152,9 @@ export class RouterMib implements MibTree, RouterControl {
     this.router.discontinuityAtMs = atMs;
     this.router.wrapOffsets = undefined;
     this.router.reboots++;
+    this.#setback.clear();
+    this.#stuckAtMs = undefined;
+    this.#countingSinceMs = atMs;
     this.#forget();
   }
 
@@ -163,6 +185,76 @@ export class RouterMib implements MibTree, RouterControl {
 
   setResponding(on: boolean): void {
     this.router.responding = on;
+  }
+
+  setCountersStuck(atMs: number, stuck: boolean): void {
+    if (stuck) {
+      this.#stuckAtMs ??= atMs;
+    } else if (this.#stuckAtMs !== undefined) {
+      // What was sent while stuck is never counted: the counters go on from where they stopped.
+      this.#addSetback(atMs, this.#stuckAtMs);
+      this.#stuckAtMs = undefined;
+    }
+    this.#forget();
+  }
+
+  setCountersBack(atMs: number, byMs: number): void {
+    const nowMs = this.#stuckAtMs ?? atMs;
+    const thenMs = Math.max(this.#countingSinceMs, nowMs - byMs);
+    if (thenMs < nowMs) this.#addSetback(nowMs, thenMs);
+    this.#forget();
+  }
+
+  jumpUptime(atMs: number, byMs: number): void {
+    this.#pinCounters();
+    this.router.bootAtMs = Math.min(atMs, this.router.bootAtMs - byMs);
+    this.#forget();
+  }
+
+  setUptimeNearWrap(atMs: number, marginMs: number): void {
+    this.#pinCounters();
+    this.router.bootAtMs = atMs - (uptimeWrapMs - marginMs);
+    this.#forget();
+  }
+
+  /** The link counters lag `fromMs → toMs` more of their traffic. */
+  #addSetback(toMs: number, fromMs: number): void {
+    for (const [ifPos, iface] of this.router.interfaces.entries()) {
+      if (iface.kind !== 'link' || iface.linkId === undefined) continue;
+      for (const dir of directions) {
+        const later = linkClassCounters(this.router, iface, dir, this.#engine.read(iface.linkId, dir, toMs));
+        const earlier = linkClassCounters(this.router, iface, dir, this.#engine.read(iface.linkId, dir, fromMs));
+        const slot = slotOf(ifPos, dir);
+        const before = this.#setback.get(slot);
+        this.#setback.set(
+          slot,
+          later.map((c, k) => ({
+            pre: (before?.[k]?.pre ?? 0n) + c.pre - earlier[k]!.pre,
+            post: (before?.[k]?.post ?? 0n) + c.post - earlier[k]!.post,
+            drop: (before?.[k]?.drop ?? 0n) + c.drop - earlier[k]!.drop,
+          })),
+        );
+      }
+    }
+  }
+
+  /**
+   * A router never rebooted counts from seeded offsets that depend on its boot time: turn them
+   * into baselines, so that the boot time (sysUpTime) can move without moving the counters.
+   */
+  #pinCounters(): void {
+    if (this.router.baselines) return;
+    const zero = { classes: Object.fromEntries(simClasses.map((c) => [c, { preOctets: 0n, postOctets: 0n, dropOctets: 0n }])), totalOctets: 0n } as DirectionOctets;
+    const baselines = new Map<string, DirectionOctets>();
+    for (const iface of this.router.interfaces) {
+      if (iface.kind !== 'link' || iface.linkId === undefined) continue;
+      for (const dir of directions) {
+        const offsets = linkClassCounters(this.router, iface, dir, zero);
+        const classes = Object.fromEntries(simClasses.map((c, k) => [c, { preOctets: -offsets[k]!.pre, postOctets: -offsets[k]!.post, dropOctets: -offsets[k]!.drop }]));
+        baselines.set(`${iface.linkId}/${dir}`, { classes, totalOctets: -offsets.reduce((sum, o) => sum + o.post, 0n) } as DirectionOctets);
+      }
+    }
+    this.router.baselines = baselines;
   }
 
   get(oid: Oid, atMs: number): SnmpValue | 'noSuchObject' | 'noSuchInstance' {
@@ -215,7 +307,15 @@ export class RouterMib implements MibTree, RouterControl {
     if (iface.kind !== 'link' || iface.linkId === undefined) return noClassCounters;
     const { counters } = this.#scratchAt(atMs);
     const slot = slotOf(ifPos, dir);
-    return (counters[slot] ??= linkClassCounters(this.router, iface, dir, this.#engine.read(iface.linkId, dir, atMs)));
+    const known = counters[slot];
+    if (known) return known;
+    const readAtMs = this.#stuckAtMs === undefined ? atMs : Math.min(atMs, this.#stuckAtMs);
+    const raw = linkClassCounters(this.router, iface, dir, this.#engine.read(iface.linkId, dir, readAtMs));
+    const setback = this.#setback.get(slot);
+    const clamp = (x: bigint): bigint => (x < 0n ? 0n : x);
+    const computed = setback ? raw.map((c, k) => ({ pre: clamp(c.pre - setback[k]!.pre), post: clamp(c.post - setback[k]!.post), drop: clamp(c.drop - setback[k]!.drop) })) : raw;
+    counters[slot] = computed;
+    return computed;
   }
 
   #classBitRates(ifPos: number, dir: TrafficDirection, atMs: number): readonly ClassCounters[] {

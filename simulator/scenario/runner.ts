@@ -1,6 +1,6 @@
-// Plays a scenario's router events (reboot, counter wrap, renumber, unresponsive) at their
-// simulated times, and logs when traffic events (surges, conferences, link failures) begin and
-// end. Traffic itself is shaped by ScenarioEffects, a pure function of time read by the engine.
+// Plays a scenario's router events (reboot, counter wrap, renumber, unresponsive, stuck and
+// backwards counters, sysUpTime jumps and wraps) at their simulated times, and logs when
+// traffic events (surges, conferences, link failures) begin and end. Traffic itself is shaped by ScenarioEffects, a pure function of time read by the engine.
 // Actions are applied in time order by `advanceTo(atMs)`: a timer calls it when the next action
 // is due, and the simulator also calls it before answering each request, so an agent never
 // answers at a simulated time past an event it has not applied yet.
@@ -14,6 +14,11 @@ export interface ScenarioRouterControl {
   renumber(atMs: number): void;
   setCounter32NearWrap(atMs: number): void;
   setResponding(on: boolean): void;
+  // Counter faults: a router without them logs the event as not played.
+  setCountersStuck?(atMs: number, stuck: boolean): void;
+  setCountersBack?(atMs: number, byMs: number): void;
+  jumpUptime?(atMs: number, byMs: number): void;
+  setUptimeNearWrap?(atMs: number, marginMs: number): void;
 }
 
 export interface ScenarioClock {
@@ -135,6 +140,10 @@ export class ScenarioRunner {
     this.timer = setTimeout(() => this.tick(), Math.min(maxTimerMs, Math.ceil(wallDelayMs)));
   }
 
+  #notPlayed(fields: Record<string, unknown>, routerId: string): void {
+    this.log.warn({ ...fields, router: routerId }, 'scenario event not played: the router has no such fault');
+  }
+
   private apply(action: ScenarioAction, atMs: number): void {
     const { event, phase } = action;
     const fields = { event: event.label, kind: event.kind, phase, pass: this.pass, atMs, at: new Date(atMs).toISOString() };
@@ -160,6 +169,22 @@ export class ScenarioRunner {
           break;
         case 'unresponsive':
           router.setResponding(phase === 'end');
+          break;
+        case 'counterStuck':
+          if (!router.setCountersStuck) return this.#notPlayed(fields, event.routerId);
+          router.setCountersStuck(atMs, phase === 'begin');
+          break;
+        case 'counterBackwards':
+          if (!router.setCountersBack) return this.#notPlayed(fields, event.routerId);
+          router.setCountersBack(atMs, event.byMs);
+          break;
+        case 'uptimeJump':
+          if (!router.jumpUptime) return this.#notPlayed(fields, event.routerId);
+          router.jumpUptime(atMs, event.back ? -event.byMs : event.byMs);
+          break;
+        case 'uptimeWrap':
+          if (!router.setUptimeNearWrap) return this.#notPlayed(fields, event.routerId);
+          router.setUptimeNearWrap(atMs, event.marginMs);
           break;
       }
       this.log.info({ ...fields, router: event.routerId }, phase === 'begin' ? 'scenario event begins' : 'scenario event ends');

@@ -1,6 +1,7 @@
 // Scenario files: YAML timelines of events played against the simulated network (Internet
 // surges, national video conferences, reboots, counter wraps, renumbering, link failures,
-// devices that stop answering). The zod schema is the single source of the file's shape;
+// devices that stop answering, and counter faults: stuck and backwards counters, sysUpTime
+// jumps and wraps). The zod schema is the single source of the file's shape;
 // `loadScenario` validates it, resolves provinces to links against the topology and reports
 // every problem as `file:line key: reason`, all at once.
 import { readFileSync } from 'node:fs';
@@ -82,6 +83,23 @@ export const unresponsiveSchema = z
   .object({ kind: z.literal('unresponsive'), ...common, router: id, for: positiveDuration })
   .strict();
 
+/** The router's octet counters stop for `for` (sysUpTime runs on), then count on from where they stopped. */
+export const counterStuckSchema = z
+  .object({ kind: z.literal('counterStuck'), ...common, router: id, for: positiveDuration })
+  .strict();
+/** The router's octet counters go back to what they were `by` earlier (default 10m), without a reboot. */
+export const counterBackwardsSchema = z
+  .object({ kind: z.literal('counterBackwards'), ...common, router: id, by: positiveDuration.optional() })
+  .strict();
+/** sysUpTime jumps forward (or `back`) by `by`, without a reboot; the counters are untouched. */
+export const uptimeJumpSchema = z
+  .object({ kind: z.literal('uptimeJump'), ...common, router: id, by: positiveDuration, back: z.boolean().default(false) })
+  .strict();
+/** sysUpTime jumps to `margin` (default 1m) before its 32-bit wrap (~497 days), then wraps; not a reboot. */
+export const uptimeWrapSchema = z
+  .object({ kind: z.literal('uptimeWrap'), ...common, router: id, margin: positiveDuration.optional() })
+  .strict();
+
 export const scenarioEventSchema = z.discriminatedUnion('kind', [
   internetSurgeSchema,
   videoConferenceSchema,
@@ -90,6 +108,10 @@ export const scenarioEventSchema = z.discriminatedUnion('kind', [
   renumberSchema,
   linkDownSchema,
   unresponsiveSchema,
+  counterStuckSchema,
+  counterBackwardsSchema,
+  uptimeJumpSchema,
+  uptimeWrapSchema,
 ]);
 
 export const scenarioSchema = z
@@ -131,7 +153,15 @@ export type ScenarioEvent =
   | (ResolvedCommon & { kind: 'videoConference'; forMs: number; linkIds: string[]; bitsPerSecond: number })
   | (ResolvedCommon & { kind: 'linkDown'; forMs: number; linkId: string })
   | (ResolvedCommon & { kind: 'reboot' | 'counterWrap' | 'renumber'; routerId: string })
-  | (ResolvedCommon & { kind: 'unresponsive'; forMs: number; routerId: string });
+  | (ResolvedCommon & { kind: 'unresponsive' | 'counterStuck'; forMs: number; routerId: string })
+  | (ResolvedCommon & { kind: 'counterBackwards'; routerId: string; byMs: number })
+  | (ResolvedCommon & { kind: 'uptimeJump'; routerId: string; byMs: number; back: boolean })
+  | (ResolvedCommon & { kind: 'uptimeWrap'; routerId: string; marginMs: number });
+
+/** How far counters go back when a counterBackwards event does not say. */
+export const defaultCounterBackwardsMs = 600_000;
+/** How long before its wrap sysUpTime is put when an uptimeWrap event does not say. */
+export const defaultUptimeWrapMarginMs = 60_000;
 
 /** A validated scenario with its targets resolved against one topology. */
 export interface Scenario {
@@ -252,6 +282,22 @@ export function parseScenario(text: string, file: string, topology: TopologyConf
       case 'renumber':
         checkRouter(e.router);
         events.push({ ...base, kind: e.kind, routerId: e.router, label: e.label ?? `${e.kind} ${e.router}` });
+        break;
+      case 'counterStuck':
+        checkRouter(e.router);
+        events.push({ ...base, kind: e.kind, forMs: e.for, routerId: e.router, label: e.label ?? `counters of ${e.router} stuck` });
+        break;
+      case 'counterBackwards':
+        checkRouter(e.router);
+        events.push({ ...base, kind: e.kind, routerId: e.router, byMs: e.by ?? defaultCounterBackwardsMs, label: e.label ?? `counters of ${e.router} back ${formatDurationMs(e.by ?? defaultCounterBackwardsMs)}` });
+        break;
+      case 'uptimeJump':
+        checkRouter(e.router);
+        events.push({ ...base, kind: e.kind, routerId: e.router, byMs: e.by, back: e.back, label: e.label ?? `sysUpTime of ${e.router} ${e.back ? 'back' : 'forward'} ${formatDurationMs(e.by)}` });
+        break;
+      case 'uptimeWrap':
+        checkRouter(e.router);
+        events.push({ ...base, kind: e.kind, routerId: e.router, marginMs: e.margin ?? defaultUptimeWrapMarginMs, label: e.label ?? `sysUpTime of ${e.router} near its wrap` });
         break;
     }
   });
