@@ -25,6 +25,8 @@ export interface StoppablePart {
 
 /** Default bound on a whole stop, and on the cleanup after a fatal error. */
 export const defaultStopDeadlineMs = 10_000;
+/** After a part missed the stop deadline, the process exits this long after the stop resolved. */
+export const defaultForceExitAfterMs = 1_000;
 
 /** The part of `process` that delivers events: `process` itself unless a test gives another. */
 export interface ProcessEvents {
@@ -42,7 +44,7 @@ export interface RunUntilSignalOptions extends StopOptions {
   events?: ProcessEvents;
   /** Ends the process on a second signal, or after a part missed the deadline (default `process.exit`). */
   exit?: (code: number) => void;
-  /** After a part missed the deadline: exit this long after resolving unless the process ended (default 1 s). */
+  /** After a part missed the deadline: exit this long after resolving unless the process ended (default `defaultForceExitAfterMs`). */
   forceExitAfterMs?: number;
 }
 
@@ -149,7 +151,7 @@ export function runUntilSignal(parts: readonly StoppablePart[], log: Logger, opt
           const forceExit = setTimeout(() => {
             log.warn({ parts: timedOut }, 'parts that missed the deadline keep the process alive: exiting');
             exit(1);
-          }, opts.forceExitAfterMs ?? 1_000);
+          }, opts.forceExitAfterMs ?? defaultForceExitAfterMs);
           forceExit.unref();
         }
         resolve(code);

@@ -197,6 +197,10 @@ export const settingsSchema = z
           .strict()
           .optional(),
         webhookTimeoutMs: z.number().int().positive().default(5_000),
+        /** Deliveries queued, in flight or waiting to retry, at most; past it a notification waits to be offered again. */
+        maxPending: z.number().int().min(1).max(1_000_000).default(10_000),
+        /** Deliveries in flight at once. */
+        concurrency: z.number().int().min(1).max(64).default(4),
         /** Delivery retries with exponential backoff, per notification. */
         retry: z
           .object({
@@ -230,6 +234,14 @@ export const settingsSchema = z
           .optional(),
         /** Live WebSocket clients at once; more are refused (close code 1013, try again later). */
         maxLiveClients: z.number().int().min(1).max(100_000).default(500),
+        /** A live client with more than this waiting to be sent cannot keep up and is dropped. */
+        maxLiveBufferedBytes: z.number().int().min(16 * 1024).max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
+        /** The live snapshot leaves out samples older than this many poll intervals. */
+        liveSnapshotIntervals: z.number().int().min(1).max(1_000).default(10),
+        /** GET health pings InfluxDB with this timeout… */
+        healthPingTimeoutMs: z.number().int().min(100).max(60_000).default(1_000),
+        /** …and one ping answers the health requests of this long. */
+        healthPingCacheMs: z.number().int().min(0).max(60_000).default(500),
         /** Behind a reverse proxy on this list of addresses, X-Forwarded-For names the client. */
         trustProxy: z.array(z.string().min(1)).default([]),
       })
@@ -330,6 +342,11 @@ export type LinkConfig = z.infer<typeof linkSchema>;
 export type LinkEndConfig = z.infer<typeof linkEndSchema>;
 export type TopologyConfig = z.infer<typeof topologySchema>;
 export type Settings = z.infer<typeof settingsSchema>;
+
+/** Every setting at its default (an empty settings.yaml): the defaults above, for code that runs without a config. */
+export function defaultSettings(): Settings {
+  return settingsSchema.parse({});
+}
 export type Contacts = z.infer<typeof contactsSchema>;
 export type ClassRule = z.infer<typeof classRuleSchema>;
 

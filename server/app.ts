@@ -77,18 +77,6 @@ export interface AppDeps {
    */
   metrics?: Registry;
   logger?: FastifyServerOptions['logger'] | Logger;
-  live?: {
-    /** A WebSocket client with more than this waiting to be sent is dropped (default 4 MiB). */
-    maxBufferedBytes?: number;
-    /** Snapshot samples older than this are left out (default 10 poll intervals). */
-    snapshotMaxAgeMs?: number;
-  };
-  health?: {
-    /** How long one InfluxDB ping answers health requests (default 500 ms). */
-    pingCacheMs?: number;
-    /** Timeout of that ping (default 1000 ms). */
-    pingTimeoutMs?: number;
-  };
 }
 
 /** WebSocket messages from clients are subscribe requests (up to thousands of link ids). */
@@ -151,7 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   hub.start();
   app.addHook('onClose', async () => hub.stop());
   app.decorate('liveClients', () => hub.size);
-  const snapshot = new LiveSnapshot({ bus, maxAgeMs: deps.live?.snapshotMaxAgeMs ?? 10 * intervalMs });
+  const snapshot = new LiveSnapshot({ bus, maxAgeMs: serverSettings.liveSnapshotIntervals * intervalMs });
   snapshot.start();
   app.addHook('onClose', async () => snapshot.stop());
 
@@ -163,8 +151,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const result = await pingInflux(url, timeoutMs);
       return result.error === undefined ? result : { ...result, error: redact(redactUrl(result.error)) };
     },
-    timeoutMs: deps.health?.pingTimeoutMs ?? 1_000,
-    cacheMs: deps.health?.pingCacheMs ?? 500,
+    timeoutMs: serverSettings.healthPingTimeoutMs,
+    cacheMs: serverSettings.healthPingCacheMs,
   });
 
   installErrorHandler(app);
@@ -207,7 +195,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bus,
     snapshot,
     known: { links: linkIds, provinces: provinceIds },
-    maxBufferedBytes: deps.live?.maxBufferedBytes ?? 4 * 1024 * 1024,
+    maxBufferedBytes: serverSettings.maxLiveBufferedBytes,
     hub,
     scope,
     metrics: new LiveMetrics(metrics),

@@ -24,16 +24,19 @@ export interface AlertBookOptions {
   /** The caller names the component (`log.child({ component })`); the book adds none. */
   log: Logger;
   now?: () => number;
-  /** Resolved episodes kept (the oldest beyond this are dropped once their notifications settled; default 10,000). */
+  /** Resolved episodes kept (the oldest beyond this are dropped once their notifications settled). */
   keepResolved?: number;
   /**
    * How often pending notifications the notifier could not take (queue full) are offered
-   * again, and changes that could not be written are written again (default 30 s).
+   * again, and changes that could not be written are written again.
    */
   resumeIntervalMs?: number;
   /** Where the book's metrics go (the process's registry); default: a private one. */
   registry?: Registry;
 }
+
+/** The book's bounds unless its options say otherwise (not settings: tests shorten them). */
+export const alertBookDefaults = { keepResolved: 10_000, resumeIntervalMs: 30_000 } as const;
 
 type RecordOutcome = { ok: true } | { ok: false; err: unknown };
 
@@ -60,7 +63,7 @@ export class AlertBook {
     this.#notifier = options.notifier;
     this.#now = options.now ?? Date.now;
     this.#journal = journal;
-    this.#keepResolved = options.keepResolved ?? 10_000;
+    this.#keepResolved = options.keepResolved ?? alertBookDefaults.keepResolved;
     this.#contacts = new Map(
       options.config.topology.provinces.flatMap((p) => (p.contacts ? [[p.id, p.contacts] as const] : [])),
     );
@@ -89,7 +92,7 @@ export class AlertBook {
     if (report.migrated) log.info({ episodes: episodes.length }, 'alerts file migrated to snapshot and journal');
     const book = new AlertBook(options, journal, episodes);
     book.#resumePending();
-    const intervalMs = options.resumeIntervalMs ?? 30_000;
+    const intervalMs = options.resumeIntervalMs ?? alertBookDefaults.resumeIntervalMs;
     book.#resumeTimer = setInterval(() => book.#resumePending(), intervalMs);
     book.#resumeTimer.unref();
     return book;

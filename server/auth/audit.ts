@@ -51,9 +51,12 @@ export interface AuditLogOptions {
   /** The caller names the component (`log.child({ component })`); the audit log adds none. */
   log?: Logger;
   now?: () => number;
-  /** Newest records held in memory (default 10,000). */
+  /** Newest records held in memory (default `defaultKeepInMemory`). */
   keepInMemory?: number;
 }
+
+/** Audit records held in memory unless `keepInMemory` says otherwise (not a setting: a bound on memory). */
+export const defaultKeepInMemory = 10_000;
 
 /** Records a page holds at most. */
 export const maxAuditPageLimit = 1_000;
@@ -170,7 +173,7 @@ export class AuditLog {
     this.#handle = handle;
     this.#log = log;
     this.#now = options.now ?? Date.now;
-    this.#keepInMemory = options.keepInMemory ?? 10_000;
+    this.#keepInMemory = options.keepInMemory ?? defaultKeepInMemory;
   }
 
   /** Opens (or creates) `audit.jsonl` in `dir` and reads the records it holds. */

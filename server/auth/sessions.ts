@@ -53,13 +53,16 @@ export interface SessionStoreOptions {
   now?: () => number;
   /** The caller names the component (`log.child({ component })`); the store adds none. */
   log?: Logger;
-  /** Times of use are written at most this often (default 60 s). */
+  /** Times of use are written at most this often (default `sessionStoreDefaults`). */
   persistIntervalMs?: number;
-  /** How often `sync()` runs on its own (default 5 s; 0: only when called). */
+  /** How often `sync()` runs on its own (0: only when called). */
   syncIntervalMs?: number;
-  /** A user's oldest-used sessions beyond this many are ended at login (default 50). */
+  /** A user's oldest-used sessions beyond this many are ended at login. */
   maxSessionsPerUser?: number;
 }
+
+/** Bounds of the session store, not settings: tests shorten them, deployments have no reason to. */
+export const sessionStoreDefaults = { persistIntervalMs: 60_000, syncIntervalMs: 5_000, maxSessionsPerUser: 50 } as const;
 
 export function newSessionToken(): string {
   return randomBytes(tokenBytes).toString('base64url');
@@ -171,8 +174,8 @@ export class SessionStore {
     this.#maxMs = options.maxMs;
     this.#now = options.now ?? Date.now;
     this.#log = log;
-    this.#persistIntervalMs = options.persistIntervalMs ?? 60_000;
-    this.#maxSessionsPerUser = options.maxSessionsPerUser ?? 50;
+    this.#persistIntervalMs = options.persistIntervalMs ?? sessionStoreDefaults.persistIntervalMs;
+    this.#maxSessionsPerUser = options.maxSessionsPerUser ?? sessionStoreDefaults.maxSessionsPerUser;
     this.#sessions = new Map(sessions.map((s) => [s.tokenHash, s]));
     this.#identity = identity;
     this.#persistedAtMs = this.#now();
@@ -204,7 +207,7 @@ export class SessionStore {
     }
     const store = new SessionStore(options, log, sessions, identity);
     store.#dropExpired();
-    const syncIntervalMs = options.syncIntervalMs ?? 5_000;
+    const syncIntervalMs = options.syncIntervalMs ?? sessionStoreDefaults.syncIntervalMs;
     if (syncIntervalMs > 0) {
       store.#timer = setInterval(() => {
         store.sync().catch((err: unknown) => log.error({ err, file: path }, 'sessions sync failed'));

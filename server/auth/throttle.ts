@@ -14,9 +14,12 @@ export interface LoginThrottleOptions {
   maxFailuresPerAddress: number;
   windowMs: number;
   now?: () => number;
-  /** Keys (user names plus addresses) remembered at most (default 100,000). */
+  /** Keys (user names plus addresses) remembered at most (default `defaultMaxKeys`). */
   maxKeys?: number;
 }
+
+/** Keys remembered unless `maxKeys` says otherwise (not a setting: a bound on memory). */
+export const defaultMaxKeys = 100_000;
 
 export type ThrottleVerdict = { allowed: true } | { allowed: false; retryAfterMs: number };
 
@@ -56,7 +59,7 @@ export class LoginThrottle {
       ['maxFailuresPerUser', options.maxFailuresPerUser],
       ['maxFailuresPerAddress', options.maxFailuresPerAddress],
       ['windowMs', options.windowMs],
-      ['maxKeys', options.maxKeys ?? 1],
+      ['maxKeys', options.maxKeys ?? defaultMaxKeys],
     ] as const) {
       if (!Number.isInteger(value) || value < 1) throw new Error(`LoginThrottle: ${name} must be a positive integer, got ${value}`);
     }
@@ -64,7 +67,7 @@ export class LoginThrottle {
     this.#maxFailuresPerAddress = options.maxFailuresPerAddress;
     this.#windowMs = options.windowMs;
     this.#now = options.now ?? Date.now;
-    this.#maxKeys = options.maxKeys ?? 100_000;
+    this.#maxKeys = options.maxKeys ?? defaultMaxKeys;
   }
 
   /** Whether a login for `username` from `address` may be attempted now. */

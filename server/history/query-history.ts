@@ -9,6 +9,7 @@
 import type { InfluxDB } from 'influx';
 import { directions, historyLimits, trafficClasses, type Direction, type HistoryPoint, type HistorySeries, type TrafficClass } from '../../api/schemas.ts';
 import { influxqlDuration, influxqlIdentifier, retentionOf, rollupField, type RetentionDays } from '../../collector/store/rollups.ts';
+import { defaultSettings } from '../../config/schema.ts';
 import { planHistory, type HistoryPlan, type HistorySource } from './history-plan.ts';
 import { fromStorage } from './storage-errors.ts';
 import { maxTimeMs, minTimeMs } from './time-param.ts';
@@ -31,7 +32,7 @@ export interface HistoryQuery {
   nowMs?: number;
   /** Default: the settings' defaults. */
   retention?: RetentionDays;
-  /** The collector's poll interval (default 60 s). */
+  /** The collector's poll interval (default: the setting's default). */
   rawIntervalMs?: number;
 }
 
@@ -226,7 +227,7 @@ export async function queryHistory(influx: InfluxDB, query: HistoryQuery): Promi
     maxPoints: perSeries,
     ...(query.stepMs !== undefined ? { stepMs: query.stepMs } : {}),
     retention: query.retention ?? retentionOf({}),
-    rawIntervalMs: query.rawIntervalMs ?? 60_000,
+    rawIntervalMs: query.rawIntervalMs ?? defaultSettings().collector.intervalMs,
   });
   const answered = await readPlan(influx, query, plan, perSeries);
   const series: HistorySeries[] = [];

@@ -34,7 +34,7 @@ export interface InfluxTailOptions {
   /** How often to query for new points. */
   intervalMs: number;
   log: Logger;
-  /** How far back the first query reaches (default two collector intervals). */
+  /** How far back the first query reaches (default `backfillIntervals` collector intervals). */
   backfillMs?: number;
   /**
    * Points reach InfluxDB after they are stamped (the store batches them): each tick re-reads
@@ -59,6 +59,8 @@ export interface InfluxTailStats {
 }
 
 export const defaultPageSize = 5_000;
+/** The first query reaches back this many collector intervals unless `backfillMs` says otherwise. */
+export const backfillIntervals = 2;
 
 const knownDirections: ReadonlySet<string> = new Set(directions);
 const knownClasses: ReadonlySet<string> = new Set(trafficClasses);
@@ -207,7 +209,7 @@ export class InfluxTail {
    * each page's new samples as one batch; never rejects. Exposed for tests and a first fill.
    */
   async tick(): Promise<void> {
-    const backfillMs = this.#options.backfillMs ?? 2 * this.#options.config.settings.collector.intervalMs;
+    const backfillMs = this.#options.backfillMs ?? backfillIntervals * this.#options.config.settings.collector.intervalMs;
     this.#fromMs ??= this.#now() - backfillMs;
     let fromMs = Math.floor(this.#fromMs);
     let malformed = 0;

@@ -48,10 +48,6 @@ export interface NotifierOptions {
   /** Province id → display name for e-mail (the id when absent). */
   provinceName?: (province: string) => string;
   now?: () => number;
-  /** Jobs queued, in flight or waiting to retry, at most (default 10,000). */
-  maxPending?: number;
-  /** Deliveries in flight at once (default 4). */
-  concurrency?: number;
 }
 
 interface PendingJob extends DeliveryJob {
@@ -85,8 +81,8 @@ export class Notifier {
     this.#log = options.log;
     this.#provinceName = options.provinceName ?? ((id) => id);
     this.#now = options.now ?? Date.now;
-    this.#maxPending = options.maxPending ?? 10_000;
-    this.#concurrency = options.concurrency ?? 4;
+    this.#maxPending = options.notify.maxPending;
+    this.#concurrency = options.notify.concurrency;
     this.#retry = options.notify.retry;
   }
 

@@ -13,7 +13,7 @@ import type { LanewatchConfig } from '../../config/schema.ts';
 import { LiveBus } from '../../collector/live-bus.ts';
 import type { QosView } from '../../collector/samples.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
-import { buildApp, type AppDeps } from '../../server/app.ts';
+import { buildApp } from '../../server/app.ts';
 import { openAuthServices, type AuthServices } from '../../server/auth/services.ts';
 import { sessionCookieName } from '../../server/auth/guard.ts';
 import { PolicyStore } from '../../server/policies/store.ts';
@@ -55,7 +55,6 @@ export interface TestAppOptions {
   influx?: InfluxDB;
   qosView?: () => QosView;
   logger?: Logger;
-  live?: AppDeps['live'];
   webDir?: string;
 }
 
@@ -89,7 +88,6 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     alerts,
     logger: log,
     ...(options.qosView ? { qosView: options.qosView } : {}),
-    ...(options.live ? { live: options.live } : {}),
     ...(options.webDir ? { webDir: options.webDir } : {}),
   });
   await app.ready();

@@ -193,7 +193,8 @@ describe('WebSocket /api/v1/live', () => {
   let viewer: Handshake;
 
   beforeAll(async () => {
-    ({ t, url, origin } = await listening({ live: { maxBufferedBytes: 64 * 1024 } }));
+    const server = { ...config.settings.server, maxLiveBufferedBytes: 64 * 1024 };
+    ({ t, url, origin } = await listening({ config: { ...config, settings: { ...config.settings, server } } }));
     viewer = await as(t, origin, 'viewer');
   });
 
