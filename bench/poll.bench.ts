@@ -6,9 +6,12 @@
 // The agents run in a child process (`lanewatch simulate`), so their CPU is not counted.
 //
 // Environment: BENCH_DEVICES (default 200), BENCH_LINKS per device (default 10),
-// BENCH_SECONDS per phase (default 8).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+// BENCH_SECONDS per phase (default 8), BENCH_INTERVAL_MS (the collector's poll interval;
+// default 10 ms per device, at least 1 s, so the simulator in its one process keeps up),
+// BENCH_PROFILE=DIR (a CPU and a heap-sampling profile of each in-process phase:
+// DIR/collector.{cpuprofile,heapprofile} and DIR/bare.*; `tsx bench/profile-top.ts FILE` reads them).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,17 +24,23 @@ import { LiveBus } from '../collector/live-bus.ts';
 import { Collector } from '../collector/collector.ts';
 import { InfluxStore } from '../collector/store/influx-store.ts';
 import { createInfluxClient } from '../collector/store/influx-client.ts';
-import { OID } from '../collector/poller.ts';
+import { POLL_COLUMNS, SNMPV2_MIB } from '../collector/snmp/if-mib.ts';
 import { buildApp } from '../server/app.ts';
 import { openAuthServices } from '../server/auth/services.ts';
 import { startInfluxd } from '../tests/helpers/influxd.ts';
-import { freeTcpPort, freeUdpPort } from '../tests/helpers/ports.ts';
+import { freeTcpPort } from '../tests/helpers/ports.ts';
+import { BenchAddresses, cpuMsOfChildren, cpuMsOfSelf, loadAverage1m, startProfile, waitForAgent } from './support.ts';
 
 const devices = Number(process.env.BENCH_DEVICES ?? 200);
 const linksPerDevice = Number(process.env.BENCH_LINKS ?? 10);
 const phaseMs = Number(process.env.BENCH_SECONDS ?? 8) * 1_000;
+const intervalMs = Number(process.env.BENCH_INTERVAL_MS ?? Math.max(1_000, devices * 10));
+const profileDir = process.env.BENCH_PROFILE;
 const community = 'bench-ro';
-const columns = [OID.ifName, OID.ifHCInOctets, OID.ifHCOutOctets, OID.ifHighSpeed, OID.ifCounterDiscontinuityTime, OID.ifOperStatus, OID.ifInErrors, OID.ifOutErrors];
+/** What the collector walks on every device (the bare loop and snmpbulkget read the same). */
+const columns = POLL_COLUMNS;
+/** GETNEXT of sysUpTime (non-repeater) gives sysUpTime.0. */
+const sysUpTimeColumn = SNMPV2_MIB.sysUpTime.slice(0, -2);
 const cli = fileURLToPath(new URL('../bin/lanewatch.js', import.meta.url));
 
 interface Measure {
@@ -41,45 +50,27 @@ interface Measure {
   cpuMs: number;
 }
 
-const cpuMsOfSelf = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1_000;
-};
-
-/** CPU of waited-for children (utime + stime), from /proc, in ms. */
-function cpuMsOfChildren(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state); cutime is field 16, cstime 17 → indexes 13 and 14.
-  return ((Number(fields[13]) + Number(fields[14])) * 1_000) / 100;
-}
-
-async function writeTopology(dir: string): Promise<{ port: number }[]> {
+/** Writes the topology; returns the agents' addresses (host:port, distinct by construction). */
+function writeTopology(dir: string): string[] {
   const provinces = [...loadProvinces().keys()];
+  const addresses = new BenchAddresses();
   const routers = [];
   const links = [];
   for (let d = 0; d < devices; d++) {
     const id = `bench-r${String(d).padStart(5, '0')}`;
     const province = provinces[d % provinces.length] ?? 'ha-noi';
-    routers.push({ id, province, address: `127.0.0.1:${await freeUdpPort()}`, snmp: { version: '2c', community } });
+    routers.push({ id, province, address: addresses.address(d), snmp: { version: '2c', community } });
     for (let k = 0; k < linksPerDevice; k++) {
       links.push({ id: `${id}-l${k}`, tier: 2, province, router: id, ifName: `Gi0/0/${k}`, capacityBps: 100_000_000 });
     }
   }
   writeFileSync(join(dir, 'topology.yaml'), stringify({ provinces: provinces.map((id) => ({ id })), routers, links }));
-  return routers.map((r) => ({ port: Number(r.address.split(':')[1]) }));
+  return routers.map((r) => r.address);
 }
 
-async function waitForAgents(ports: { port: number }[], sim: ChildProcess): Promise<void> {
-  const last = ports[ports.length - 1];
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (sim.exitCode !== null) throw new Error('the simulator exited');
-    const res = spawnSync('snmpget', ['-v2c', '-c', community, '-t', '0.3', '-r', '0', `127.0.0.1:${last?.port}`, '1.3.6.1.2.1.1.3.0']);
-    if (res.status === 0) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('the simulated agents did not answer');
+function hostPort(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(':');
+  return { host: address.slice(0, i), port: Number(address.slice(i + 1)) };
 }
 
 async function benchCollector(configDir: string, influxUrl: string): Promise<Measure> {
@@ -88,13 +79,13 @@ async function benchCollector(configDir: string, influxUrl: string): Promise<Mea
     join(configDir, 'settings.yaml'),
     stringify({
       influx: { url: influxUrl, database: 'bench' },
-      collector: { intervalMs: 1_000, timeoutMs: 2_000, retries: 1, concurrency: 64, spool: { dir: join(configDir, 'spool') } },
+      collector: { intervalMs, timeoutMs: 2_000, retries: 1, concurrency: 64, spool: { dir: join(configDir, 'spool') } },
       server: { host: '127.0.0.1', port: httpPort },
       state: { dir: join(configDir, 'state') },
     }),
   );
   const config = loadConfig(configDir, { env: {} });
-  const log = pino({ level: 'warn' });
+  const log = pino({ level: process.env.BENCH_LOG_LEVEL ?? 'warn' });
   const bus = new LiveBus();
   const store = new InfluxStore({ influx: config.settings.influx, spool: config.settings.collector.spool, log });
   await store.start();
@@ -123,15 +114,28 @@ async function benchCollector(configDir: string, influxUrl: string): Promise<Mea
     if (counting) varbinds += batch.poll.varbinds;
   });
   collector.start();
-  await new Promise((r) => setTimeout(r, 3_000)); // warm-up: first readings, JIT
+  // Warm-up: every device polled twice (discovery, first readings) and link samples from it,
+  // then a few more seconds (JIT); at most a minute.
+  const sampled = new Set<string>();
+  const unsubscribe = bus.subscribe((batch) => {
+    if (batch.links.length > 0) sampled.add(batch.poll.device);
+  });
+  const warmUntil = Date.now() + 60_000;
+  while (sampled.size < devices && Date.now() < warmUntil) await new Promise((r) => setTimeout(r, 250));
+  unsubscribe();
+  if (sampled.size < devices) console.warn(`warning: ${devices - sampled.size} devices gave no samples in the warm-up`);
+  await new Promise((r) => setTimeout(r, intervalMs + 2_000));
   counting = true;
+  const profile = profileDir ? await startProfile() : undefined;
   const cpu0 = cpuMsOfSelf();
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, phaseMs));
   counting = false;
   const cpuMs = cpuMsOfSelf() - cpu0;
   const wallMs = performance.now() - t0;
+  await profile?.stop(join(profileDir ?? '', 'collector'));
   const health = collector.health();
+  const storeHealth = store.health();
   ws.close();
   await collector.stop();
   await app.close();
@@ -139,6 +143,7 @@ async function benchCollector(configDir: string, influxUrl: string): Promise<Mea
   await store.stop();
   if (health.devicesUp !== devices) console.warn(`warning: ${devices - health.devicesUp} devices down during the collector phase`);
   if (wsMessages === 0) throw new Error('the live stream delivered nothing');
+  if (storeHealth.spooledPoints > 0) console.warn(`warning: ${storeHealth.spooledPoints} points spooled: InfluxDB fell behind`);
   return { name: 'lanewatch collector', varbinds, wallMs, cpuMs };
 }
 
@@ -151,9 +156,12 @@ function getBulk(session: snmp.Session, oids: string[], maxRepetitions: number):
   });
 }
 
-async function benchBareNetSnmp(ports: { port: number }[]): Promise<Measure> {
-  const sessions = ports.map(({ port }) => snmp.createSession('127.0.0.1', community, { port, version: snmp.Version2c, timeout: 2_000, retries: 1 }));
-  const oids = ['1.3.6.1.2.1.1.3', ...columns];
+async function benchBareNetSnmp(addresses: readonly string[]): Promise<Measure> {
+  const sessions = addresses.map((a) => {
+    const { host, port } = hostPort(a);
+    return snmp.createSession(host, community, { port, version: snmp.Version2c, timeout: 2_000, retries: 1 });
+  });
+  const oids = [sysUpTimeColumn, ...columns];
   const rows = linksPerDevice + 2; // the simulator adds a management port and a loopback
   const round = async () => {
     let n = 0;
@@ -169,6 +177,7 @@ async function benchBareNetSnmp(ports: { port: number }[]): Promise<Measure> {
   };
   await round(); // warm-up
   let varbinds = 0;
+  const profile = profileDir ? await startProfile() : undefined;
   const cpu0 = cpuMsOfSelf();
   const t0 = performance.now();
   while (performance.now() - t0 < phaseMs) {
@@ -176,19 +185,20 @@ async function benchBareNetSnmp(ports: { port: number }[]): Promise<Measure> {
     varbinds += got;
   }
   const result = { name: 'bare net-snmp GETBULK loop', varbinds, wallMs: performance.now() - t0, cpuMs: cpuMsOfSelf() - cpu0 };
+  await profile?.stop(join(profileDir ?? '', 'bare'));
   for (const s of sessions) s.close();
   return result;
 }
 
-function benchSnmpbulkget(ports: { port: number }[]): Measure {
-  const oids = ['1.3.6.1.2.1.1.3', ...columns];
+function benchSnmpbulkget(addresses: readonly string[]): Measure {
+  const oids = [sysUpTimeColumn, ...columns];
   const rows = linksPerDevice + 2;
   let varbinds = 0;
   const cpu0 = cpuMsOfChildren();
   const t0 = performance.now();
   outer: while (performance.now() - t0 < phaseMs) {
-    for (const { port } of ports) {
-      const res = spawnSync('snmpbulkget', ['-v2c', '-c', community, '-On', '-Cn1', `-Cr${rows}`, `127.0.0.1:${port}`, ...oids], { encoding: 'utf8' });
+    for (const address of addresses) {
+      const res = spawnSync('snmpbulkget', ['-v2c', '-c', community, '-On', '-Cn1', `-Cr${rows}`, address, ...oids], { encoding: 'utf8' });
       if (res.status !== 0) throw new Error(`snmpbulkget failed: ${res.stderr}`);
       varbinds += res.stdout.split('\n').filter((l) => l.startsWith('.')).length;
       if (performance.now() - t0 >= phaseMs) break outer;
@@ -202,19 +212,38 @@ const perK = (m: Measure) => (m.cpuMs / m.varbinds) * 1_000;
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lanewatch-bench-'));
   const influx = await startInfluxd();
-  const ports = await writeTopology(dir);
+  const addresses = writeTopology(dir);
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
   const sim = spawn(process.execPath, [cli, 'simulate', '--config', dir], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } });
   try {
-    await waitForAgents(ports, sim);
-    console.log(`poll benchmark: ${devices} simulated devices × ${linksPerDevice} links (+2 ports), ${phaseMs / 1_000} s per phase\n`);
-    const results = [await benchCollector(dir, influx.url), await benchBareNetSnmp(ports), benchSnmpbulkget(ports)];
+    await waitForAgent(addresses[addresses.length - 1] ?? '', community, sim);
+    const load0 = loadAverage1m();
+    console.log(
+      `poll benchmark: ${devices} simulated devices × ${linksPerDevice} links (+2 ports), collector every ${intervalMs / 1_000} s, ` +
+        `${phaseMs / 1_000} s per phase; load average ${load0.toFixed(2)}\n`,
+    );
+    const results = [await benchCollector(dir, influx.url), await benchBareNetSnmp(addresses), benchSnmpbulkget(addresses)];
     const [collector, bare, cTool] = results as [Measure, Measure, Measure];
     console.log('| poller | varbinds/s | CPU-ms per 1000 varbinds |');
     console.log('|---|---:|---:|');
     for (const m of results) console.log(`| ${m.name} | ${Math.round((m.varbinds / m.wallMs) * 1_000).toLocaleString('en')} | ${perK(m).toFixed(2)} |`);
     console.log(`\ncollector CPU per varbind: ${(perK(collector) / perK(bare)).toFixed(2)}× the bare net-snmp loop, ${(perK(collector) / perK(cTool)).toFixed(2)}× snmpbulkget`);
-    console.log('(the collector polls on its 1 s schedule, so its varbinds/s is the offered load, not a ceiling;');
+    console.log(`(the collector polls on its ${intervalMs / 1_000} s schedule, so its varbinds/s is the offered load, not a ceiling;`);
     console.log(' snmpbulkget pays a process start per request.)');
+    console.log(
+      JSON.stringify({
+        devices,
+        linksPerDevice,
+        intervalMs,
+        collectorCpuMsPerKVarbinds: Number(perK(collector).toFixed(3)),
+        bareCpuMsPerKVarbinds: Number(perK(bare).toFixed(3)),
+        snmpbulkgetCpuMsPerKVarbinds: Number(perK(cTool).toFixed(3)),
+        collectorToBare: Number((perK(collector) / perK(bare)).toFixed(3)),
+        collectorVarbindsPerSec: Math.round((collector.varbinds / collector.wallMs) * 1_000),
+        loadAverage1mAtStart: load0,
+        loadAverage1mAtEnd: loadAverage1m(),
+      }),
+    );
   } finally {
     sim.kill('SIGTERM');
     await influx.destroy();

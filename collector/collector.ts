@@ -10,6 +10,7 @@ import { linkEndsByRouter } from './link-ends.ts';
 import type { QosView } from './samples.ts';
 import { Scheduler, type DeviceState } from './scheduler.ts';
 import { CollectorMetrics, type PollerMetrics } from './metrics.ts';
+import { V2cTransport } from './snmp/index.ts';
 
 export interface CollectorHealth {
   running: boolean;
@@ -39,6 +40,7 @@ export function createPollers(
   now?: () => number,
   intervalMs?: number,
   metrics?: PollerMetrics,
+  transport?: V2cTransport,
 ): Map<string, DevicePoller> {
   const pollers = new Map<string, DevicePoller>();
   const classifier = compileClassRules(config.classRules);
@@ -47,9 +49,14 @@ export function createPollers(
   const linksByRouter = linkEndsByRouter(config.topology);
   for (const router of config.topology.routers) {
     const links = linksByRouter.get(router.id) ?? [];
-    pollers.set(router.id, new DevicePoller({ router, links, collector, classifier, log, now, ...(metrics ? { metrics } : {}) }));
+    pollers.set(router.id, new DevicePoller({ router, links, collector, classifier, log, now, ...(metrics ? { metrics } : {}), ...(transport ? { transport } : {}) }));
   }
   return pollers;
+}
+
+/** v2c sockets for `concurrency` polls in flight: about 4 polls' answers per socket buffer. Pure. */
+export function socketsFor(concurrency: number): number {
+  return Math.min(64, Math.max(1, Math.ceil(concurrency / 4)));
 }
 
 export class Collector {
@@ -60,6 +67,8 @@ export class Collector {
   readonly #graceMs: number;
   readonly #now: () => number;
   readonly #metrics: CollectorMetrics;
+  /** Every v2c poll's sockets (answers matched by request-id): a few for the fleet, not one per router. */
+  readonly #transport: V2cTransport;
   #lastPollAtMs: number | undefined;
   #stopping = false;
 
@@ -72,8 +81,9 @@ export class Collector {
       pollsInFlight: () => this.#scheduler.inFlight,
       pollsWaiting: () => this.#scheduler.waiting,
     });
-    this.#pollers = createPollers(opts.config, opts.log, opts.now, undefined, this.#metrics);
     const { intervalMs, concurrency, timeoutMs } = opts.config.settings.collector;
+    this.#transport = new V2cTransport({ sockets: socketsFor(concurrency), ...(opts.now ? { now: opts.now } : {}) });
+    this.#pollers = createPollers(opts.config, opts.log, opts.now, undefined, this.#metrics, this.#transport);
     this.#graceMs = timeoutMs;
     this.#scheduler = new Scheduler({
       devices: [...this.#pollers.keys()],
@@ -126,6 +136,9 @@ export class Collector {
       await Promise.all([...this.#pollers.values()].map((p) => p.idle()));
     } finally {
       clearTimeout(timer);
+      // Every device's session and the shared sockets are closed; a later start() opens new ones.
+      for (const poller of this.#pollers.values()) poller.close();
+      this.#transport.close();
     }
     this.#log.info('collector stopped');
   }

@@ -109,7 +109,7 @@ export class InterfaceSampler {
         this.#reportOnce(`missing:${link.id}`, { link: link.id, ifName: link.ifName }, 'link interface not found on device');
         continue;
       }
-      this.#reported.delete(`missing:${link.id}`);
+      this.#cleared('missing', link.id);
       if (!found.hasHc) needFallback = true;
       const curr = found.reading;
       if (!curr) {
@@ -118,7 +118,7 @@ export class InterfaceSampler {
         if (readFallback) this.#reportOnce(`counters:${link.id}`, { link: link.id, ifName: link.ifName }, 'interface has no octet counters');
         continue;
       }
-      this.#reported.delete(`counters:${link.id}`);
+      this.#cleared('counters', link.id);
       const prev = this.#readings.get(link.ifName);
       this.#readings.set(link.ifName, curr);
       const capacityBps = capacityBpsOf(link.capacityBps, found.ifHighSpeedMbps);
@@ -133,7 +133,7 @@ export class InterfaceSampler {
       const outBps = bitsPerSecondOf(outcome.outOctets, outcome.intervalMs);
       if (capacityBps === undefined) {
         this.#reportOnce(`capacity:${link.id}`, { link: link.id, ifName: link.ifName }, 'link capacity unknown (no capacityBps, ifHighSpeed 0): no link samples');
-      } else this.#reported.delete(`capacity:${link.id}`);
+      } else this.#cleared('capacity', link.id);
 
       const byDir = { down: link.downIs === 'out' ? outBps : inBps, up: link.downIs === 'out' ? inBps : outBps };
       let allValid = true;
@@ -184,6 +184,11 @@ export class InterfaceSampler {
     }
     this.#needFallback = needFallback;
     return { reads, links, interfaces, capacities, rebooted };
+  }
+
+  /** A problem that cleared may be logged again (the set is nearly always empty: no key is built then). */
+  #cleared(problem: string, id: string): void {
+    if (this.#reported.size > 0) this.#reported.delete(`${problem}:${id}`);
   }
 
   #reportOnce(key: string, fields: Record<string, unknown>, message: string): void {

@@ -33,9 +33,13 @@ export async function pollTwice(config: LanewatchConfig, opts: PollTwiceOptions)
   const intervalMs = opts.intervalMs ?? config.settings.collector.intervalMs;
   const pollers = [...createPollers(config, opts.log, opts.now, intervalMs).values()];
   const { concurrency } = config.settings.collector;
-  const startedAtMs = Date.now();
-  await pollRound(pollers, concurrency);
-  const waitMs = Math.max(0, startedAtMs + intervalMs - Date.now());
-  await new Promise((resolve) => setTimeout(resolve, waitMs));
-  return pollRound(pollers, concurrency);
+  try {
+    const startedAtMs = Date.now();
+    await pollRound(pollers, concurrency);
+    const waitMs = Math.max(0, startedAtMs + intervalMs - Date.now());
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    return await pollRound(pollers, concurrency);
+  } finally {
+    for (const p of pollers) p.close();
+  }
 }

@@ -6,11 +6,10 @@
 //     class of which link, discovered inline at the first poll and in the background after;
 //   - ClassSampler (collector/qos/class-samples.ts): per-class samples from the class counters
 //     and per-service sub-interfaces.
-// Class counters are read with GET (batches of 10 classes × 3 OIDs plus sysUpTime.0, ~1.2 KB
-// answers, 4 in flight): only the rows needed, whatever else the device has policies on, and a
-// missing row answers noSuchInstance at once. A GETBULK of the three stats columns would need
-// fewer requests on a router whose every policy is on a link, but walks every other policy's
-// rows too (e.g. a control-plane policy of 50 classes).
+// Class counters are read by walking the three counter columns under each planned policy only
+// (Cisco's policyIndex; Huawei's ifIndex.direction; Juniper's ifIndex): the rows needed and no
+// other policy's (e.g. a control plane's 50 classes), one GETBULK for many policies, where a
+// GET of each class would send every counter's OID in the request as well.
 import type { Logger } from 'pino';
 import type { LinkConfig, RouterConfig, Settings } from '../config/schema.ts';
 import { defaultClassRules, classRuleSchema } from '../config/schema.ts';
@@ -22,7 +21,7 @@ import { ClassSampler, type ClassReads } from './qos/class-samples.ts';
 import { buildQosPlan, type QosPlan } from './qos/plan.ts';
 import { QosPlanLifecycle, type PlanSource } from './qos/plan-lifecycle.ts';
 import type { PollBatch, PollOutcome, QosClassMapping } from './samples.ts';
-import { openSession, readColumns, asNumber, SnmpError } from './snmp/index.ts';
+import { openSession, readColumns, asNumber, SnmpError, V2cTransport, type OpenSession } from './snmp/index.ts';
 import { IF_MIB, POLL_COLUMNS, SNMPV2_MIB } from './snmp/if-mib.ts';
 import { AddressResolver } from './snmp/resolve.ts';
 
@@ -30,8 +29,14 @@ import { AddressResolver } from './snmp/resolve.ts';
 export const OID = { sysUpTime: SNMPV2_MIB.sysUpTime, ...IF_MIB } as const;
 
 export { MAX_GAP_INTERVALS } from './rates.ts';
-export { CLASSES_PER_GET, GETS_IN_FLIGHT } from './qos/class-samples.ts';
+export { WALKS_PER_REQUEST, REQUESTS_IN_FLIGHT } from './qos/class-samples.ts';
 export { DEFAULT_REDISCOVER_INTERVAL_MS, type RediscoverReason } from './qos/plan-lifecycle.ts';
+
+/** Max-repetitions of an interface walk after one that found `rows` rows (25 before any). Pure. */
+export function walkRepetitions(rows: number | undefined): number {
+  if (rows === undefined) return 25;
+  return Math.min(64, Math.max(2, rows + 1));
+}
 
 export interface DevicePollerOptions {
   router: RouterConfig;
@@ -43,12 +48,18 @@ export interface DevicePollerOptions {
   classifier?: Classifier;
   log: Logger;
   now?: () => number;
-  /** GETBULK max-repetitions (rows per column and request). */
+  /**
+   * GETBULK max-repetitions of the interface walk (rows per column and request). Default: 25
+   * at the first poll, then one more than the rows the last walk found (2–64), so that one
+   * request reads every column to its end.
+   */
   maxRepetitions?: number;
   /** Each retry waits this many times longer (net-snmp backoff). */
   backoff?: number;
   /** Counts samples a counter rule refused (collector/metrics.ts). */
   metrics?: PollerMetrics;
+  /** The v2c client's sockets, shared by the collector's pollers; default: the poller's own. */
+  transport?: V2cTransport;
 }
 
 export class DevicePoller {
@@ -61,8 +72,16 @@ export class DevicePoller {
   readonly #interfaces: InterfaceSampler;
   readonly #classes: ClassSampler;
   readonly #plans: QosPlanLifecycle;
-  /** The session of the poll in progress, so that abort() can close it. */
-  #open: ReturnType<typeof openSession> | undefined;
+  /**
+   * The device's session, kept from poll to poll (one UDP socket per device: no socket to
+   * open and close per poll, and an SNMPv3 engine discovered once), closed after a failure
+   * and reopened when the address resolves differently.
+   */
+  #session: { address: string; open: OpenSession } | undefined;
+  /** Rows of the last interface walk (its max-repetitions follow them). */
+  #interfaceRows: number | undefined;
+  readonly #transport: V2cTransport;
+  readonly #ownsTransport: boolean;
 
   constructor(opts: DevicePollerOptions) {
     this.#router = opts.router;
@@ -72,6 +91,8 @@ export class DevicePoller {
     const log = opts.log.child({ device: opts.router.id });
     this.#now = opts.now ?? Date.now;
     this.#resolver = new AddressResolver({ timeoutMs: opts.collector.timeoutMs, now: this.#now });
+    this.#ownsTransport = opts.transport === undefined;
+    this.#transport = opts.transport ?? new V2cTransport({ now: this.#now });
     const { intervalMs, maxUtilization } = opts.collector;
     const common = { links: opts.links, intervalMs, maxUtilization, log, now: this.#now, ...(opts.metrics ? { metrics: opts.metrics } : {}) };
     this.#interfaces = new InterfaceSampler({ ...common, device: this.device });
@@ -108,9 +129,30 @@ export class DevicePoller {
     return this.#interfaces.ifNames;
   }
 
-  /** Closes the session of a poll in progress: that poll ends at once as failed. */
+  /** Closes the device's session: a poll in progress ends at once as failed; the next one opens a new session. */
   abort(): void {
-    this.#open?.close();
+    this.close();
+  }
+
+  /** Closes the device's session (and the poller's own socket), if open. Idempotent; a later poll opens a new one. */
+  close(): void {
+    const session = this.#session;
+    this.#session = undefined;
+    session?.open.close();
+    if (this.#ownsTransport) this.#transport.close();
+  }
+
+  #sessionTo(address: string): OpenSession {
+    if (this.#session?.address === address) return this.#session.open;
+    this.close();
+    const open = openSession(
+      address,
+      this.#router.snmp,
+      { timeoutMs: this.#opts.collector.timeoutMs, retries: this.#opts.collector.retries, backoff: this.#opts.backoff ?? 1.5 },
+      this.#transport,
+    );
+    this.#session = { address, open };
+    return open;
   }
 
   async #discover(source: PlanSource, classifier: Classifier): Promise<QosPlan> {
@@ -123,6 +165,7 @@ export class DevicePoller {
               timing: { timeoutMs: this.#opts.collector.timeoutMs, retries: this.#opts.collector.retries, backoff: this.#opts.backoff ?? 1.5 },
               now: this.#now,
               log: this.#opts.log,
+              transport: this.#transport,
             },
           );
     return buildQosPlan({ device: this.device, discovery, links: this.#opts.links, classifier });
@@ -132,22 +175,26 @@ export class DevicePoller {
   async poll(): Promise<PollBatch> {
     const startedAtMs = this.#now();
     const columns = this.#interfaces.columns();
-    let open: ReturnType<typeof openSession> | undefined;
+    let open: OpenSession | undefined;
     try {
       const address = await this.#resolver.resolve(this.#router.address).catch((err: unknown) => {
         throw new SnmpError('socket', this.#router.address, err instanceof Error ? err.message : String(err), { cause: err });
       });
-      open = openSession(address, this.#router.snmp, {
-        timeoutMs: this.#opts.collector.timeoutMs,
-        retries: this.#opts.collector.retries,
-        backoff: this.#opts.backoff ?? 1.5,
-      });
-      this.#open = open;
+      open = this.#sessionTo(address);
+      // The plan first (adopted, or discovered inline at the first poll); then the interface
+      // walk and the class-counter walk go out together (one wake-up of the agent, not two).
+      await this.#plans.prepare(open);
+      const plan = this.#plans.usable;
+      const classesRead = plan && plan.counterMembers.length > 0 ? this.#classes.read(open, plan) : undefined;
       const read = await readColumns(open.session, open.target, columns, {
         scalars: [SNMPV2_MIB.sysUpTime],
-        maxRepetitions: this.#opts.maxRepetitions ?? 25,
+        maxRepetitions: this.#opts.maxRepetitions ?? walkRepetitions(this.#interfaceRows),
         now: this.#now,
+      }).catch(async (err: unknown) => {
+        await classesRead; // never rejects; the session is closed after it
+        throw err;
       });
+      this.#interfaceRows = read.maxRowsPerColumn;
       const poll: PollOutcome = {
         atMs: read.atMs,
         device: this.device,
@@ -157,12 +204,9 @@ export class DevicePoller {
         varbinds: read.varbinds,
       };
       const sysUpTimeCs = asNumber(read.scalars.get(SNMPV2_MIB.sysUpTime));
-
-      await this.#plans.prepare(open);
       let classReads: ClassReads | undefined;
-      const plan = this.#plans.usable;
-      if (plan && plan.counterMembers.length > 0) {
-        const classes = await this.#classes.read(open, plan.counterMembers);
+      if (classesRead) {
+        const classes = await classesRead;
         classReads = classes.reads;
         poll.varbinds += classes.varbinds;
       }
@@ -180,6 +224,8 @@ export class DevicePoller {
       this.#plans.maybeRediscover(address);
       return { poll, links, interfaces: round.interfaces };
     } catch (err) {
+      // A fresh socket (and, for SNMPv3, a fresh engine discovery) at the next poll.
+      if (open && this.#session?.open === open) this.close();
       const atMs = this.#now();
       const error = err instanceof SnmpError ? err : new SnmpError('socket', this.#router.address, String(err), { cause: err });
       return {
@@ -197,9 +243,6 @@ export class DevicePoller {
         links: [],
         interfaces: [],
       };
-    } finally {
-      open?.close();
-      if (this.#open === open) this.#open = undefined;
     }
   }
 }

@@ -99,10 +99,14 @@ export function chooseIntervalMs(
   return { intervalMs: wallElapsedMs, clock: 'wall' };
 }
 
-/** Δoctets × 8 / Δt. */
+/**
+ * Δoctets × 8 / Δt, in whole bits per second: finer is below what the counters resolve (one
+ * octet over the interval, 0.8 bit/s at 10 s), and a whole number is written (line protocol,
+ * JSON) several times faster than a fraction.
+ */
 export function bitsPerSecondOf(octets: bigint, intervalMs: number): number {
   if (intervalMs <= 0) return Number.NaN;
-  return (Number(octets) * 8 * 1000) / intervalMs;
+  return Math.round((Number(octets) * 8 * 1000) / intervalMs);
 }
 
 /** The link's configured capacity, else ifHighSpeed (Mbps) × 10^6; undefined when unknown. */

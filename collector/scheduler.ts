@@ -1,5 +1,6 @@
 // Runs every device every `intervalMs` at a stable per-device offset (spread over the
-// interval so a fleet is not polled in one burst), with at most `concurrency` polls in
+// interval so a fleet is not polled in one burst, in steps of POLL_SLOT_MS: the devices that
+// share a step share one timer and go out together), with at most `concurrency` polls in
 // flight. A device whose previous poll is still running or waiting skips that tick: two
 // polls of one device never overlap, and a dead or slow device only ever holds one slot.
 // Timeouts, retries and backoff are per request, in the SNMP session (collector/snmp).
@@ -46,9 +47,17 @@ export function fmix32(hash: number): number {
   return h >>> 0;
 }
 
-/** A device's stable offset within the interval: the same id always polls at the same phase. */
+/**
+ * The step offsets are made of: fine enough to spread a fleet (200 steps in 10 s), coarse
+ * enough that devices share a timer (one wake-up of the collector, and of an agents' host, for
+ * several polls) rather than each having its own.
+ */
+export const POLL_SLOT_MS = 50;
+
+/** A device's stable offset within the interval (a multiple of POLL_SLOT_MS): the same id always polls at the same phase. */
 export function jitterOffsetMs(device: string, intervalMs: number): number {
-  return Math.floor((fmix32(fnv1a32(device)) / 2 ** 32) * intervalMs);
+  const slots = Math.max(1, Math.floor(intervalMs / POLL_SLOT_MS));
+  return Math.floor((fmix32(fnv1a32(device)) / 2 ** 32) * slots) * Math.floor(intervalMs / slots);
 }
 
 /** The first time ≥ nowMs that is `offsetMs` past a multiple of `intervalMs` (epoch-aligned). */
@@ -59,7 +68,6 @@ export function nextDueMs(nowMs: number, offsetMs: number, intervalMs: number): 
 
 interface DeviceSlot {
   offsetMs: number;
-  timer: NodeJS.Timeout | undefined;
   /** Waiting for a concurrency slot or polling. */
   busy: boolean;
   state: DeviceState;
@@ -89,6 +97,8 @@ export class Scheduler {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #slots = new Map<string, DeviceSlot>();
+  /** Devices by offset: one timer per offset. */
+  readonly #steps = new Map<number, { devices: string[]; timer: NodeJS.Timeout | undefined }>();
   readonly #queue: string[] = [];
   readonly #inFlight = new Set<Promise<void>>();
   #running = false;
@@ -100,9 +110,12 @@ export class Scheduler {
     this.#log = opts.log;
     this.#now = opts.now ?? Date.now;
     for (const device of opts.devices) {
+      const offsetMs = jitterOffsetMs(device, opts.intervalMs);
+      const step = this.#steps.get(offsetMs);
+      if (step) step.devices.push(device);
+      else this.#steps.set(offsetMs, { devices: [device], timer: undefined });
       this.#slots.set(device, {
-        offsetMs: jitterOffsetMs(device, opts.intervalMs),
-        timer: undefined,
+        offsetMs,
         busy: false,
         state: 'unknown',
         skipped: 0,
@@ -138,15 +151,15 @@ export class Scheduler {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    for (const device of this.#slots.keys()) this.#arm(device);
+    for (const offsetMs of this.#steps.keys()) this.#arm(offsetMs);
   }
 
   /** Stops scheduling and waits for the polls in flight. */
   async stop(): Promise<void> {
     this.#running = false;
-    for (const slot of this.#slots.values()) {
-      if (slot.timer) clearTimeout(slot.timer);
-      slot.timer = undefined;
+    for (const step of this.#steps.values()) {
+      if (step.timer) clearTimeout(step.timer);
+      step.timer = undefined;
     }
     for (const device of this.#queue.splice(0)) {
       const slot = this.#slots.get(device);
@@ -155,19 +168,26 @@ export class Scheduler {
     await Promise.allSettled([...this.#inFlight]);
   }
 
-  #arm(device: string): void {
-    const slot = this.#slots.get(device);
-    if (!slot || !this.#running) return;
+  #arm(offsetMs: number): void {
+    const step = this.#steps.get(offsetMs);
+    if (!step || !this.#running) return;
     const now = this.#now();
     // Strictly after now, so a tick that fires a little early is not repeated.
-    const due = nextDueMs(now + 1, slot.offsetMs, this.#opts.intervalMs);
-    slot.timer = setTimeout(() => this.#tick(device), due - now);
+    const due = nextDueMs(now + 1, offsetMs, this.#opts.intervalMs);
+    step.timer = setTimeout(() => this.#tickStep(offsetMs), due - now);
+  }
+
+  #tickStep(offsetMs: number): void {
+    const step = this.#steps.get(offsetMs);
+    if (!step || !this.#running) return;
+    this.#arm(offsetMs);
+    for (const device of step.devices) this.#tick(device);
+    this.#pump();
   }
 
   #tick(device: string): void {
     const slot = this.#slots.get(device);
-    if (!slot || !this.#running) return;
-    this.#arm(device);
+    if (!slot) return;
     if (slot.backoffTicks > 0) {
       slot.backoffTicks--;
       this.#opts.metrics?.tickSkipped('backoff');
@@ -181,7 +201,6 @@ export class Scheduler {
     }
     slot.busy = true;
     this.#queue.push(device);
-    this.#pump();
   }
 
   #pump(): void {

@@ -6,7 +6,7 @@
 // yields no classes and no error. SNMP faults (timeout, auth) reject with an SnmpError.
 import type { Logger } from 'pino';
 import type { SnmpConfig } from '../../config/schema.ts';
-import { openSession, readColumns, type OpenSession, type Rows, type SessionTiming } from '../snmp/index.ts';
+import { openSession, readColumns, type OpenSession, type Rows, type SessionTiming, type V2cTransport } from '../snmp/index.ts';
 import { CISCO_ANCHOR_COLUMNS, CISCO_DETAIL_COLUMNS, joinCiscoCbqos } from './cisco-cbqos.ts';
 import { HUAWEI_ANCHOR_COLUMNS, HUAWEI_DETAIL_COLUMNS, joinHuaweiCbqos } from './huawei-cbqos.ts';
 import { ifNamesOf, INTERFACE_COLUMNS, joinInterfaces } from './interfaces.ts';
@@ -30,6 +30,8 @@ export interface DiscoverOptions {
   maxRepetitions?: number;
   log?: Logger;
   now?: () => number;
+  /** The collector's v2c client to open a session over (else net-snmp's). */
+  transport?: V2cTransport;
 }
 
 interface VendorTables {
@@ -59,7 +61,7 @@ export async function discoverDevice(target: DiscoveryTarget, opts: DiscoverOpti
   const { session, target: name } =
     'session' in target
       ? target
-      : (owned = openSession(target.address, target.snmp, opts.timing ?? { timeoutMs: 2_000, retries: 1 }));
+      : (owned = openSession(target.address, target.snmp, opts.timing ?? { timeoutMs: 2_000, retries: 1 }, opts.transport));
   try {
     const readOpts = { maxRepetitions: opts.maxRepetitions ?? 20, ...(opts.now ? { now: opts.now } : {}) };
     const first = await readColumns(

@@ -115,6 +115,35 @@ export function counterOids(cls: Pick<QosClass, 'vendor' | 'statsIndex'>): QosCo
   };
 }
 
+/**
+ * Where a poll walks for one class's byte counters: each counter column followed by the class's
+ * statistics index without its last arc (Cisco's policyIndex, Huawei's
+ * ifIndex.direction.vlan1.vlan2, Juniper's ifIndex), and the class's row under them (the last
+ * arc). A GETBULK of the three columns under one prefix reads the rows of that one policy (or
+ * interface) and no other.
+ */
+export interface QosCounterWalk {
+  columns: QosCounterColumns;
+  /** The class's row index under `columns`. */
+  row: string;
+}
+
+/** The walk of one class's counters; undefined when it has no statistics row. */
+export function counterWalk(cls: Pick<QosClass, 'vendor' | 'statsIndex'>): QosCounterWalk | undefined {
+  if (cls.statsIndex === undefined) return undefined;
+  const columns = QOS_COUNTER_COLUMNS[cls.vendor];
+  const cut = cls.statsIndex.lastIndexOf('.');
+  const prefix = cut < 0 ? '' : `.${cls.statsIndex.slice(0, cut)}`;
+  return {
+    columns: {
+      prePolicyBytes: `${columns.prePolicyBytes}${prefix}`,
+      postPolicyBytes: `${columns.postPolicyBytes}${prefix}`,
+      dropBytes: `${columns.dropBytes}${prefix}`,
+    },
+    row: cls.statsIndex.slice(cut + 1),
+  };
+}
+
 export interface DeviceDiscovery {
   /** host:port as given. */
   target: string;

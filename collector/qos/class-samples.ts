@@ -9,15 +9,21 @@ import { LogLimiter } from '../log-limiter.ts';
 import type { PollerMetrics } from '../metrics.ts';
 import { checkRate, measureInterval, MAX_GAP_INTERVALS, type CounterReading } from '../rates.ts';
 import type { LinkSample } from '../samples.ts';
-import { asNumber, get, type OpenSession } from '../snmp/index.ts';
+import { asNumber, readColumns, type OpenSession } from '../snmp/index.ts';
 import { SNMPV2_MIB } from '../snmp/if-mib.ts';
-import { batchesOf, classReadingOf, measureClassInterval, sumGroup, type ClassReading, type MemberOctets } from './counters.ts';
+import { classReadingOf, measureClassInterval, sumGroup, type ClassReading, type MemberOctets } from './counters.ts';
 import type { ClassGroup, CounterMember, QosPlan } from './plan.ts';
 
-/** Classes per GET request (3 counters each, plus sysUpTime.0: about 1.3 KB of answer). */
-export const CLASSES_PER_GET = 10;
-/** Class-counter GETs outstanding at once per device. */
-export const GETS_IN_FLIGHT = 4;
+/**
+ * Column walks per request (3 per policy: post, pre, drop): a request of ~1 KB, and answers an
+ * agent trims to its message size when they are too big (GETBULK answers are trimmed, not
+ * refused; the walk then goes on where the answer stopped).
+ */
+export const WALKS_PER_REQUEST = 64;
+/** Class-counter requests outstanding at once per device. */
+export const REQUESTS_IN_FLIGHT = 4;
+/** Bounds of the max-repetitions learnt from the rows under one policy. */
+const MAX_REPETITIONS = { min: 2, max: 64 };
 
 /** Class counters read at one poll, by member key; a key with undefined was asked but is missing. */
 export type ClassReads = Map<string, ClassReading | undefined>;
@@ -49,6 +55,8 @@ export class ClassSampler {
   /** Last good class counters per member key; last reading per sub-interface ifName. */
   readonly #classReadings = new Map<string, ClassReading>();
   readonly #subReadings = new Map<string, CounterReading>();
+  /** How to walk each plan's counters (built once per plan). */
+  readonly #walks = new WeakMap<QosPlan, ClassWalk>();
 
   constructor(opts: ClassSamplerOptions) {
     this.#opts = opts;
@@ -72,33 +80,45 @@ export class ClassSampler {
   }
 
   /**
-   * GETs the planned classes' counters (batches of CLASSES_PER_GET, GETS_IN_FLIGHT at once).
-   * Never rejects: a failure reads as no counters at all (`reads` undefined: no class samples
-   * this poll, the baselines kept; logged, rate-limited).
+   * Reads the plan's class counters: one GETBULK walk of the three counter columns under each
+   * policy (or interface) the plan has classes on (classWalkOf), WALKS_PER_REQUEST columns per
+   * request, REQUESTS_IN_FLIGHT at once, with sysUpTime.0. Never rejects: a failure reads as
+   * no counters at all (`reads` undefined: no class samples this poll, the baselines kept;
+   * logged, rate-limited).
    */
-  async read(open: Pick<OpenSession, 'session' | 'target'>, members: readonly CounterMember[]): Promise<{ reads: ClassReads | undefined; varbinds: number }> {
+  async read(open: Pick<OpenSession, 'session' | 'target'>, plan: QosPlan): Promise<{ reads: ClassReads | undefined; varbinds: number }> {
+    let walk = this.#walks.get(plan);
+    if (!walk) {
+      walk = classWalkOf(plan.counterMembers, WALKS_PER_REQUEST);
+      this.#walks.set(plan, walk);
+    }
     const reads: ClassReads = new Map();
+    let varbinds = 0;
+    let maxRows = 0;
     try {
-      const batches = batchesOf(members, CLASSES_PER_GET);
+      const chunks = walk.chunks;
       let next = 0;
-      // At most GETS_IN_FLIGHT requests outstanding: a large router is not sent a burst.
+      const maxRepetitions = Math.min(MAX_REPETITIONS.max, Math.max(MAX_REPETITIONS.min, walk.rowsPerPrefix + 1));
+      // At most REQUESTS_IN_FLIGHT walks outstanding: a large router is not sent a burst.
       const worker = async (): Promise<void> => {
-        while (next < batches.length) {
-          const batch = batches[next++]!;
-          const oids = [SNMPV2_MIB.sysUpTime, ...batch.flatMap((m) => [m.oids.postPolicyBytes, m.oids.prePolicyBytes, m.oids.dropBytes])];
-          const answer = await get(open.session, open.target, oids, this.#opts.now);
-          const sysUpTimeCs = asNumber(answer.values.get(SNMPV2_MIB.sysUpTime));
-          for (const m of batch) reads.set(m.key, classReadingOf(answer.values, m.oids, answer.atMs, sysUpTimeCs));
+        while (next < chunks.length) {
+          const chunk = chunks[next++]!;
+          const read = await readColumns(open.session, open.target, chunk.columns, { scalars: [SNMPV2_MIB.sysUpTime], maxRepetitions, now: this.#opts.now });
+          varbinds += read.varbinds;
+          if (read.maxRowsPerColumn > maxRows) maxRows = read.maxRowsPerColumn;
+          const sysUpTimeCs = asNumber(read.scalars.get(SNMPV2_MIB.sysUpTime));
+          for (const m of chunk.members) reads.set(m.key, classReadingOf(read.rows.get(m.walk.row), m.walk.columns, read.atMs, sysUpTimeCs));
         }
       };
-      await Promise.all(Array.from({ length: Math.min(GETS_IN_FLIGHT, batches.length) }, worker));
-      return { reads, varbinds: members.length * 3 + batches.length };
+      await Promise.all(Array.from({ length: Math.min(REQUESTS_IN_FLIGHT, chunks.length) }, worker));
+      walk.rowsPerPrefix = maxRows;
+      return { reads, varbinds };
     } catch (err) {
       const admitted = this.#limiter.admit('class-read-failed');
       if (admitted) {
         this.#log.warn({ error: err instanceof Error ? err.message : String(err), suppressed: admitted.suppressed }, 'qos counters not read: no class samples this poll');
       }
-      return { reads: undefined, varbinds: 0 };
+      return { reads: undefined, varbinds };
     }
   }
 
@@ -129,7 +149,7 @@ export class ClassSampler {
         else this.#reportOnce(`stats:${m.key}`, { member: m.key }, 'qos class has no statistics row: not measured');
         continue;
       }
-      this.#reported.delete(`stats:${m.key}`);
+      this.#cleared('stats', m.key);
       this.#classReadings.set(m.key, curr);
       const outcome = measureClassInterval(prev, curr, { maxGapMs });
       if (!outcome.ok) this.#opts.metrics?.sampleDropped(outcome.reason, 'class');
@@ -168,6 +188,11 @@ export class ClassSampler {
       if (sample) links.push(sample);
     }
     return { links, statsMissing: false };
+  }
+
+  /** A problem that cleared may be logged again (the set is nearly always empty: no key is built then). */
+  #cleared(problem: string, id: string): void {
+    if (this.#reported.size > 0) this.#reported.delete(`${problem}:${id}`);
   }
 
   #reportOnce(key: string, fields: Record<string, unknown>, message: string): void {
@@ -221,4 +246,44 @@ export class ClassSampler {
     if (group.reservedBps !== undefined) sample.reservedBps = group.reservedBps;
     return sample;
   }
+}
+
+/** The walks that read a plan's class counters. */
+export interface ClassWalk {
+  /** Column prefixes to walk per request, and the members whose rows they hold. */
+  chunks: Array<{ columns: string[]; members: CounterMember[] }>;
+  /** The most rows seen under one prefix (learnt at each read; at first, the most members under one). */
+  rowsPerPrefix: number;
+}
+
+/**
+ * Groups the members by the prefix they are walked under (their three column prefixes) and
+ * cuts the walks into requests of at most `walksPerRequest` columns, a prefix's three always
+ * together. Pure.
+ */
+export function classWalkOf(members: readonly CounterMember[], walksPerRequest: number): ClassWalk {
+  const byPrefix = new Map<string, { columns: string[]; members: CounterMember[] }>();
+  for (const m of members) {
+    const c = m.walk.columns;
+    const key = c.postPolicyBytes;
+    let group = byPrefix.get(key);
+    if (!group) {
+      group = { columns: [c.postPolicyBytes, c.prePolicyBytes, c.dropBytes], members: [] };
+      byPrefix.set(key, group);
+    }
+    group.members.push(m);
+  }
+  const chunks: ClassWalk['chunks'] = [];
+  let current: ClassWalk['chunks'][number] | undefined;
+  let rowsPerPrefix = 0;
+  for (const group of byPrefix.values()) {
+    rowsPerPrefix = Math.max(rowsPerPrefix, group.members.length);
+    if (!current || current.columns.length + group.columns.length > Math.max(walksPerRequest, group.columns.length)) {
+      current = { columns: [], members: [] };
+      chunks.push(current);
+    }
+    current.columns.push(...group.columns);
+    current.members.push(...group.members);
+  }
+  return { chunks, rowsPerPrefix };
 }

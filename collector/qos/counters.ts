@@ -28,15 +28,16 @@ export type ClassDiscontinuity = 'first-reading' | 'clock-went-back' | 'gap-too-
 export type ClassInterval = ({ ok: true } & MemberOctets) | { ok: false; reason: ClassDiscontinuity };
 
 /**
- * The reading of a class from GET values (instance OID → value); undefined when its
- * post-policy counter is missing (noSuchInstance: the statistics index is gone).
+ * The reading of a class from its row of a walk (column → value, the columns as walked);
+ * undefined when the row or its post-policy counter is missing (the statistics index is gone).
  */
 export function classReadingOf(
-  values: ReadonlyMap<string, SnmpValue>,
+  values: ReadonlyMap<string, SnmpValue> | undefined,
   oids: QosCounterColumns,
   atMs: number,
   sysUpTimeCs: number | undefined,
 ): ClassReading | undefined {
+  if (!values) return undefined;
   const postOctets = asCounter(values.get(oids.postPolicyBytes));
   if (postOctets === undefined) return undefined;
   const reading: ClassReading = { atMs, postOctets };
@@ -106,12 +107,5 @@ export function sumGroup(members: readonly MemberOctets[]): GroupRates | undefin
   const out: GroupRates = { intervalMs, postBitsPerSecond: post };
   if (pre !== undefined) out.preBitsPerSecond = pre;
   if (drop !== undefined) out.dropBitsPerSecond = drop;
-  return out;
-}
-
-/** Splits OIDs into GET batches of at most `size` (a Cisco agent answers tooBig past ~1500 bytes). */
-export function batchesOf<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }

@@ -16,10 +16,12 @@
 import type { LinkConfig } from '../../config/schema.ts';
 import {
   counterOids,
+  counterWalk,
   type DeviceDiscovery,
   type DiscoveredInterface,
   type QosClass,
   type QosCounterColumns,
+  type QosCounterWalk,
   type QosDirection,
 } from '../discovery/index.ts';
 import type { Classifier } from '../classify.ts';
@@ -27,12 +29,14 @@ import { capacityBpsOf } from '../rates.ts';
 import type { Direction, QosClassMapping, ServiceClass } from '../samples.ts';
 import { measuredDirections } from '../link-ends.ts';
 
-/** Counters of one CBQoS/CoS class (instance OIDs, read with GET). */
+/** Counters of one CBQoS/CoS class: their instance OIDs, and the columns a walk reads them under. */
 export interface CounterMember {
   kind: 'counters';
   /** Stable while the device keeps its indexes: link, direction, path and statistics index. */
   key: string;
   oids: QosCounterColumns;
+  /** The counter columns under the class's policy (or interface), and its row there: counterWalk. */
+  walk: QosCounterWalk;
 }
 
 /** One direction of a per-service sub-interface (read from the ifXTable walk). */
@@ -66,7 +70,7 @@ export interface QosPlan {
   linkIfIndexes: Map<string, number>;
   /** Sub-interface ifNames per link interface at discovery (sorted). */
   subinterfaces: Map<string, string[]>;
-  /** Every class whose counters the groups need (read with GET), in plan order. */
+  /** Every class whose counters the groups need, in plan order. */
   counterMembers: CounterMember[];
   /** Things a human should know (leaf classes without statistics, …). */
   notes: string[];
@@ -163,11 +167,12 @@ export function buildQosPlan(input: QosPlanInput): QosPlan {
       if (reservedBps !== undefined) mapping.reservedBps = reservedBps;
       mappings.push(mapping);
       const oids = counterOids(cls);
-      if (!oids) {
+      const walk = counterWalk(cls);
+      if (!oids || !walk) {
         notes.push(`${link.ifName} ${cls.direction} ${cls.path}: no statistics row, not measured`);
         continue;
       }
-      const member: CounterMember = { kind: 'counters', key: `${link.id}|${dir}|${cls.path}|${cls.vendor}:${cls.statsIndex ?? ''}`, oids };
+      const member: CounterMember = { kind: 'counters', key: `${link.id}|${dir}|${cls.path}|${cls.vendor}:${cls.statsIndex ?? ''}`, oids, walk };
       counterMembers.push(member);
       addToGroup(link, dir, serviceClass, member, reservedBps);
     }

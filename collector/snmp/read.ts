@@ -1,10 +1,17 @@
-// Reads over a session: `readColumns` walks only the given table columns with GETBULK,
-// `get` fetches scalars. Results are grouped by row index and stamped with the time the
-// last response arrived. Failures reject with an SnmpError (kind + cause); callbacks never
-// throw.
+// Reads over a session: `readColumns` walks only the given table columns with GETBULK and
+// groups the values by row index, `walkColumns` hands each value to a visitor instead, `get`
+// fetches instances. Results are stamped with the time the last response arrived. Two
+// transports, one behaviour: the collector's own SNMPv2c client (collector/snmp/v2c.ts: answers
+// read in place, no OID string per varbind) and net-snmp (SNMPv3). Failures reject with an
+// SnmpError (kind + cause); callbacks never throw.
 import snmp from 'net-snmp';
+import { arcsText, compareOidContent, forEachVarbind, isExceptionTag, oidEquals, oidHasPrefix, readValue, requestVarbind } from './ber.ts';
 import { toSnmpError, SnmpError } from './errors.ts';
+import { V2cSession } from './v2c.ts';
 import { decodeValue, type SnmpValue } from './values.ts';
+
+/** A session of either transport. */
+export type SnmpSession = snmp.Session | V2cSession;
 
 /** Row index (the OID suffix after the column, e.g. "3" or "1.2") → column OID → value. */
 export type Rows = Map<string, Map<string, SnmpValue>>;
@@ -19,7 +26,15 @@ export interface ColumnRead {
   requests: number;
   /** How many varbinds came back in all (including past-the-end ones). */
   varbinds: number;
+  /** The most rows any one column had: max-repetitions of one more read every column in one request. */
+  maxRowsPerColumn: number;
 }
+
+/** A walk's outcome but its values (each handed to the visitor as it arrived). */
+export type ColumnWalk = Omit<ColumnRead, 'rows'>;
+
+/** Gets each value of a walk: its column (as asked), its row index (the OID after the column) and the value. */
+export type VisitValue = (column: string, index: string, value: SnmpValue) => void;
 
 export interface ReadColumnsOptions {
   /** Rows asked for per column and request (GETBULK max-repetitions). */
@@ -28,7 +43,7 @@ export interface ReadColumnsOptions {
    * Scalar instance OIDs ending in `.0` (e.g. sysUpTime.0) fetched as non-repeaters in the
    * first request, so they arrive in the same response as the first rows.
    */
-  scalars?: string[];
+  scalars?: readonly string[];
   /** Safety stop against agents that never end a column. */
   maxRequests?: number;
   /** Clock (epoch ms); defaults to Date.now. */
@@ -41,41 +56,58 @@ interface RawVarbind {
   value?: unknown;
 }
 
-/** Compares dotted OIDs numerically, arc by arc. */
-export function compareOids(a: string, b: string): number {
-  const pa = a.split('.');
-  const pb = b.split('.');
-  const n = Math.min(pa.length, pb.length);
-  for (let i = 0; i < n; i++) {
-    const d = Number(pa[i]) - Number(pb[i]);
-    if (d !== 0) return d < 0 ? -1 : 1;
+/**
+ * Compares dotted OIDs numerically, arc by arc, without splitting them (it runs for every
+ * varbind of a walk). A shorter OID that is a prefix of the other sorts first. `from`: both
+ * share their first `from` characters, ending with a dot (a column prefix), which are skipped.
+ */
+export function compareOids(a: string, b: string, from = 0): number {
+  const la = a.length;
+  const lb = b.length;
+  let i = from;
+  let j = from;
+  while (i < la && j < lb) {
+    let na = 0;
+    let nb = 0;
+    let c = a.charCodeAt(i);
+    while (c !== 46 && i < la) {
+      na = na * 10 + (c - 48);
+      c = a.charCodeAt(++i);
+    }
+    c = b.charCodeAt(j);
+    while (c !== 46 && j < lb) {
+      nb = nb * 10 + (c - 48);
+      c = b.charCodeAt(++j);
+    }
+    if (na !== nb) return na < nb ? -1 : 1;
+    i++;
+    j++;
   }
-  return pa.length === pb.length ? 0 : pa.length < pb.length ? -1 : 1;
+  const aEnded = i >= la;
+  const bEnded = j >= lb;
+  return aEnded === bEnded ? 0 : aEnded ? -1 : 1;
 }
 
-function isException(vb: RawVarbind): boolean {
-  return (
-    vb.type === snmp.ObjectType.NoSuchObject ||
-    vb.type === snmp.ObjectType.NoSuchInstance ||
-    vb.type === snmp.ObjectType.EndOfMibView
-  );
+function isException(type: number | undefined): boolean {
+  return type === snmp.ObjectType.NoSuchObject || type === snmp.ObjectType.NoSuchInstance || type === snmp.ObjectType.EndOfMibView;
 }
 
-function asVarbind(x: unknown): RawVarbind | undefined {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) return undefined;
-  const oid = (x as { oid?: unknown }).oid;
-  if (typeof oid !== 'string') return undefined;
-  const type = (x as { type?: unknown }).type;
-  return { oid, type: typeof type === 'number' ? type : undefined, value: (x as { value?: unknown }).value };
+/** A varbind as net-snmp hands it over (checked, not copied: this runs for every varbind). */
+function isVarbind(x: unknown): x is RawVarbind {
+  return typeof x === 'object' && x !== null && typeof (x as { oid?: unknown }).oid === 'string';
 }
 
-function getBulk(
-  session: snmp.Session,
-  target: string,
-  oids: string[],
-  nonRepeaters: number,
-  maxRepetitions: number,
-): Promise<unknown[]> {
+function typeOf(vb: RawVarbind): number | undefined {
+  return typeof vb.type === 'number' ? vb.type : undefined;
+}
+
+function checkScalars(scalarOids: readonly string[]): void {
+  for (const s of scalarOids) {
+    if (!s.endsWith('.0')) throw new Error(`scalar OID must name instance .0: ${s}`);
+  }
+}
+
+function getBulk(session: snmp.Session, target: string, oids: string[], nonRepeaters: number, maxRepetitions: number): Promise<unknown[]> {
   return new Promise((resolve, reject) => {
     let settled = false;
     try {
@@ -97,27 +129,45 @@ function getBulk(
 
 /**
  * Walks the given columns (e.g. `1.3.6.1.2.1.31.1.1.1.6`) with GETBULK, paging with
- * maxRepetitions, continuing only the columns that have not ended. A column ends at the
- * first OID outside it, at endOfMibView, at an exception value, or at an OID that does not
- * increase (a broken agent); a column the agent lacks yields no rows.
+ * maxRepetitions, continuing only the columns that have not ended, and groups the values by
+ * row index. A column ends at the first OID outside it, at endOfMibView, at an exception
+ * value, or at an OID that does not increase (a broken agent); a column the agent lacks
+ * yields no rows.
  */
-export async function readColumns(
-  session: snmp.Session,
+export async function readColumns(session: SnmpSession, target: string, columnOids: readonly string[], opts: ReadColumnsOptions = {}): Promise<ColumnRead> {
+  const rows: Rows = new Map();
+  const walked = await walkColumns(session, target, columnOids, opts, (column, index, value) => {
+    let row = rows.get(index);
+    if (!row) {
+      row = new Map();
+      rows.set(index, row);
+    }
+    row.set(column, value);
+  });
+  return { ...walked, rows };
+}
+
+/** The walk of `readColumns`, handing each value to `visit` instead of grouping rows. */
+export function walkColumns(
+  session: SnmpSession,
   target: string,
   columnOids: readonly string[],
-  opts: ReadColumnsOptions = {},
-): Promise<ColumnRead> {
+  opts: ReadColumnsOptions,
+  visit: VisitValue,
+): Promise<ColumnWalk> {
+  checkScalars(opts.scalars ?? []);
+  return session instanceof V2cSession ? walkV2c(session, columnOids, opts, visit) : walkNetSnmp(session, target, columnOids, opts, visit);
+}
+
+async function walkNetSnmp(session: snmp.Session, target: string, columnOids: readonly string[], opts: ReadColumnsOptions, visit: VisitValue): Promise<ColumnWalk> {
   const now = opts.now ?? Date.now;
   const maxRepetitions = opts.maxRepetitions ?? 25;
   const maxRequests = opts.maxRequests ?? 10_000;
-  const rows: Rows = new Map();
   const scalars = new Map<string, SnmpValue>();
   const scalarOids = opts.scalars ?? [];
-  for (const s of scalarOids) {
-    if (!s.endsWith('.0')) throw new Error(`scalar OID must name instance .0: ${s}`);
-  }
-  // Per active column: its OID and the cursor (last OID seen).
-  let active = columnOids.map((column) => ({ column, cursor: column }));
+  // Per active column: its OID, its prefix and the cursor (last OID seen).
+  let active = columnOids.map((column) => ({ column, prefix: column + '.', cursor: column, rows: 0 }));
+  let maxRowsPerColumn = 0;
   let requests = 0;
   let varbindCount = 0;
   let atMs = now();
@@ -135,57 +185,182 @@ export async function readColumns(
     atMs = now();
 
     for (let i = 0; i < nonRepeaters; i++) {
-      const vb = asVarbind(response[i]);
+      const vb = response[i];
       const wanted = scalarOids[i];
-      if (!vb || wanted === undefined) continue;
+      if (!isVarbind(vb) || wanted === undefined) continue;
       varbindCount++;
-      if (vb.oid !== wanted || isException(vb)) continue;
-      const value = decodeValue(vb.type, vb.value);
+      const type = typeOf(vb);
+      if (vb.oid !== wanted || isException(type)) continue;
+      const value = decodeValue(type, vb.value);
       if (value !== undefined) scalars.set(wanted, value);
     }
 
     const next: typeof active = [];
     let progressed = false;
-    active.forEach((col, j) => {
+    for (let j = 0; j < active.length; j++) {
+      const col = active[j]!;
       const list = response[nonRepeaters + j];
-      const items = Array.isArray(list) ? list : [];
-      const prefix = col.column + '.';
+      const items: readonly unknown[] = Array.isArray(list) ? list : [];
+      const prefix = col.prefix;
+      varbindCount += items.length;
       // A column with nothing in this response (the agent trimmed a too-big answer) stays
       // active and is asked again from the same cursor.
       let ended = false;
       let cursor = col.cursor;
-      for (const item of items) {
-        const vb = asVarbind(item);
-        if (!vb) {
+      for (let k = 0; k < items.length; k++) {
+        const vb = items[k];
+        if (!isVarbind(vb)) {
           ended = true;
           break;
         }
-        varbindCount++;
-        if (isException(vb) || !vb.oid.startsWith(prefix) || compareOids(vb.oid, cursor) <= 0) {
+        const type = typeOf(vb);
+        const oid = vb.oid;
+        // Rows come in increasing order; an OID that does not increase ends the column (a broken agent).
+        if (isException(type) || !oid.startsWith(prefix) || (cursor !== col.column && compareOids(oid, cursor, prefix.length) <= 0)) {
           ended = true;
           break;
         }
-        cursor = vb.oid;
-        const index = vb.oid.slice(prefix.length);
-        const value = decodeValue(vb.type, vb.value);
-        if (value === undefined) continue;
-        let row = rows.get(index);
-        if (!row) {
-          row = new Map();
-          rows.set(index, row);
-        }
-        row.set(col.column, value);
+        cursor = oid;
+        col.rows++;
+        const value = decodeValue(type, vb.value);
+        if (value !== undefined) visit(col.column, oid.slice(prefix.length), value);
       }
       if (ended || cursor !== col.cursor) progressed = true;
-      if (!ended) next.push({ column: col.column, cursor });
-    });
+      if (col.rows > maxRowsPerColumn) maxRowsPerColumn = col.rows;
+      if (!ended) {
+        col.cursor = cursor;
+        next.push(col);
+      }
+    }
     if (!progressed && active.length > 0) {
       throw new SnmpError('response', target, 'the agent returned no rows for any requested column');
     }
     active = next;
     first = false;
   }
-  return { rows, scalars, atMs, requests, varbinds: varbindCount };
+  return { scalars, atMs, requests, varbinds: varbindCount, maxRowsPerColumn };
+}
+
+interface V2cColumn {
+  column: string;
+  /** The column OID's content bytes. */
+  prefix: Buffer;
+  /** The request varbind asking for what follows the cursor. */
+  cursorVarbind: Buffer;
+  /** The cursor's OID content (undefined: the column itself, nothing read yet). */
+  cursor: Buffer | undefined;
+  rows: number;
+  /** In the answer being read: ended, and where its last OID is. */
+  ended: boolean;
+  lastStart: number;
+  lastEnd: number;
+}
+
+async function walkV2c(session: V2cSession, columnOids: readonly string[], opts: ReadColumnsOptions, visit: VisitValue): Promise<ColumnWalk> {
+  const target = session.target;
+  const transport = session.transport;
+  const now = opts.now ?? Date.now;
+  const maxRepetitions = opts.maxRepetitions ?? 25;
+  const maxRequests = opts.maxRequests ?? 10_000;
+  const scalars = new Map<string, SnmpValue>();
+  const scalarOids = opts.scalars ?? [];
+  let scalarContents: Buffer[];
+  let active: V2cColumn[];
+  try {
+    scalarContents = scalarOids.map((s) => transport.oidOf(s));
+    active = columnOids.map((column) => ({
+      column,
+      prefix: transport.oidOf(column),
+      cursorVarbind: transport.varbindOf(column),
+      cursor: undefined,
+      rows: 0,
+      ended: false,
+      lastStart: 0,
+      lastEnd: 0,
+    }));
+  } catch (err) {
+    throw new SnmpError('request', target, err instanceof Error ? err.message : String(err), { cause: err });
+  }
+  let maxRowsPerColumn = 0;
+  let requests = 0;
+  let varbindCount = 0;
+  let atMs = now();
+  let first = true;
+
+  while (active.length > 0 || (first && scalarOids.length > 0)) {
+    if (requests >= maxRequests) {
+      throw new SnmpError('response', target, `gave up after ${requests} requests: the agent never ended a column`);
+    }
+    const nonRepeaters = first ? scalarOids.length : 0;
+    const request: Buffer[] = [];
+    // A GETNEXT of `X` returns `X.0` when the scalar exists.
+    if (first) for (const s of scalarOids) request.push(transport.varbindOf(s.slice(0, -2)));
+    for (const col of active) request.push(col.cursorVarbind);
+    const answer = await session.getBulk(request, nonRepeaters, maxRepetitions);
+    requests++;
+    atMs = answer.atMs;
+    const buf = answer.buf;
+    const count = active.length;
+    for (const col of active) {
+      col.ended = false;
+      col.lastStart = -1;
+    }
+    let returned: number;
+    try {
+      returned = forEachVarbind(buf, answer.head, (vb, i) => {
+        if (i < nonRepeaters) {
+          const wanted = scalarContents[i];
+          if (wanted === undefined || isExceptionTag(vb.tag) || !oidEquals(buf, vb.oidStart, vb.oidEnd, wanted)) return;
+          const value = readValue(buf, vb);
+          if (value !== undefined) scalars.set(scalarOids[i]!, value);
+          return;
+        }
+        if (count === 0) return;
+        const col = active[(i - nonRepeaters) % count]!;
+        if (col.ended) return;
+        const plen = col.prefix.length;
+        const increases =
+          col.lastStart >= 0
+            ? compareOidContent(buf, vb.oidStart + plen, vb.oidEnd, buf, col.lastStart + plen, col.lastEnd) > 0
+            : col.cursor === undefined || compareOidContent(buf, vb.oidStart + plen, vb.oidEnd, col.cursor, plen, col.cursor.length) > 0;
+        // Rows come in increasing order; an OID that does not increase ends the column (a broken agent).
+        if (isExceptionTag(vb.tag) || !oidHasPrefix(buf, vb.oidStart, vb.oidEnd, col.prefix) || !increases) {
+          col.ended = true;
+          return;
+        }
+        col.lastStart = vb.oidStart;
+        col.lastEnd = vb.oidEnd;
+        col.rows++;
+        const value = readValue(buf, vb);
+        if (value !== undefined) visit(col.column, arcsText(buf, vb.oidStart + plen, vb.oidEnd), value);
+      });
+    } catch (err) {
+      throw new SnmpError('response', target, `malformed answer: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    varbindCount += returned;
+
+    const next: V2cColumn[] = [];
+    let progressed = false;
+    for (const col of active) {
+      const moved = col.lastStart >= 0;
+      if (col.ended || moved) progressed = true;
+      if (col.rows > maxRowsPerColumn) maxRowsPerColumn = col.rows;
+      if (col.ended) continue;
+      // A column with nothing in this answer (the agent trimmed a too-big answer) stays
+      // active and is asked again from the same cursor.
+      if (moved) {
+        col.cursor = Buffer.from(buf.subarray(col.lastStart, col.lastEnd));
+        col.cursorVarbind = requestVarbind(col.cursor);
+      }
+      next.push(col);
+    }
+    if (!progressed && active.length > 0) {
+      throw new SnmpError('response', target, 'the agent returned no rows for any requested column');
+    }
+    active = next;
+    first = false;
+  }
+  return { scalars, atMs, requests, varbinds: varbindCount, maxRowsPerColumn };
 }
 
 export interface GetResult {
@@ -194,13 +369,9 @@ export interface GetResult {
   atMs: number;
 }
 
-/** GET of scalar instance OIDs; missing objects are simply absent from `values`. */
-export function get(
-  session: snmp.Session,
-  target: string,
-  oids: readonly string[],
-  now: () => number = Date.now,
-): Promise<GetResult> {
+/** GET of instance OIDs; missing objects are simply absent from `values`. */
+export function get(session: SnmpSession, target: string, oids: readonly string[], now: () => number = Date.now): Promise<GetResult> {
+  if (session instanceof V2cSession) return getV2c(session, oids);
   return new Promise((resolve, reject) => {
     let settled = false;
     const done = (fn: () => void) => {
@@ -216,10 +387,11 @@ export function get(
             return;
           }
           const values = new Map<string, SnmpValue>();
-          for (const item of varbinds ?? []) {
-            const vb = asVarbind(item);
-            if (!vb || isException(vb)) continue;
-            const value = decodeValue(vb.type, vb.value);
+          for (const vb of varbinds ?? []) {
+            if (!isVarbind(vb)) continue;
+            const type = typeOf(vb);
+            if (isException(type)) continue;
+            const value = decodeValue(type, vb.value);
             if (value !== undefined) values.set(vb.oid, value);
           }
           resolve({ values, atMs: now() });
@@ -229,4 +401,25 @@ export function get(
       done(() => reject(toSnmpError(err, target)));
     }
   });
+}
+
+async function getV2c(session: V2cSession, oids: readonly string[]): Promise<GetResult> {
+  let request: Buffer[];
+  try {
+    request = oids.map((oid) => session.transport.varbindOf(oid));
+  } catch (err) {
+    throw new SnmpError('request', session.target, err instanceof Error ? err.message : String(err), { cause: err });
+  }
+  const answer = await session.get(request);
+  const values = new Map<string, SnmpValue>();
+  try {
+    forEachVarbind(answer.buf, answer.head, (vb) => {
+      if (isExceptionTag(vb.tag)) return;
+      const value = readValue(answer.buf, vb);
+      if (value !== undefined) values.set(arcsText(answer.buf, vb.oidStart, vb.oidEnd, true), value);
+    });
+  } catch (err) {
+    throw new SnmpError('response', session.target, `malformed answer: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  return { values, atMs: answer.atMs };
 }

@@ -1,7 +1,10 @@
-// SNMP sessions from the config: v2c community or v3 authPriv, for `host:port` targets
-// (IPv6 as `[::1]:161`). A session is one UDP socket: callers close it in `finally`.
+// SNMP sessions from the config, for `host:port` targets (IPv6 as `[::1]:161`): v2c with the
+// collector's own client over a transport (collector/snmp/v2c.ts, sockets shared), else
+// net-snmp's (v3 authPriv always; one UDP socket per session). Callers close sessions.
 import snmp from 'net-snmp';
 import type { SnmpConfig, SnmpV3Config } from '../../config/schema.ts';
+import { V2cSession, type V2cTransport } from './v2c.ts';
+import type { SnmpSession } from './read.ts';
 
 export interface HostPort {
   host: string;
@@ -66,19 +69,40 @@ export function v3User(config: SnmpV3Config): snmp.User {
 }
 
 export interface OpenSession {
-  session: snmp.Session;
+  session: SnmpSession;
   /** `host:port` as configured, for messages. */
   target: string;
   close(): void;
 }
 
+/** A session of net-snmp itself, for callers that use its API directly (benchmarks, tools). */
+export interface NetSnmpOpenSession extends OpenSession {
+  session: snmp.Session;
+}
+
 /**
- * Opens a session to `address`. Throws only for an address that is not host:port (a
- * configuration fault; config validation already rejects those).
+ * Opens a session to `address`. With a transport, a v2c session is the collector's own client
+ * sending over it (the reads in read.ts take either); without, net-snmp's session (v3 always).
+ * Throws only for an address that is not host:port (a configuration fault; config validation
+ * already rejects those).
  */
-export function openSession(address: string, config: SnmpConfig, timing: SessionTiming): OpenSession {
+export function openSession(address: string, config: SnmpConfig, timing: SessionTiming): NetSnmpOpenSession;
+export function openSession(address: string, config: SnmpConfig, timing: SessionTiming, transport: V2cTransport | undefined): OpenSession;
+export function openSession(address: string, config: SnmpConfig, timing: SessionTiming, transport?: V2cTransport): OpenSession {
   const hp = parseHostPort(address);
   if (!hp) throw new Error(`not a host:port address: "${address}"`);
+  if (config.version === '2c' && transport) {
+    const session = new V2cSession({
+      host: hp.host,
+      port: hp.port,
+      family: hp.transport === 'udp6' ? 6 : 4,
+      community: config.community,
+      timing,
+      target: address,
+      transport,
+    });
+    return { session, target: address, close: () => session.close() };
+  }
   const common = {
     port: hp.port,
     transport: hp.transport,

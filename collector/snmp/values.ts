@@ -5,10 +5,19 @@ import snmp from 'net-snmp';
 
 export type SnmpValue = bigint | number | string | Buffer;
 
-/** A Counter64 as net-snmp delivers it (a big-endian Buffer of up to 8 bytes) → bigint. */
+/**
+ * A Counter64 as net-snmp delivers it (a big-endian Buffer of up to 8 bytes, maybe after a
+ * zero byte) → bigint, read from the bytes (no hex text: this runs for every counter).
+ */
 export function counter64ToBigint(raw: Buffer): bigint {
-  if (raw.length === 0) return 0n;
-  return BigInt('0x' + raw.toString('hex'));
+  let start = 0;
+  while (start < raw.length - 1 && raw[start] === 0) start++;
+  const n = raw.length - start;
+  if (n === 0) return 0n;
+  if (n <= 6) return BigInt(raw.readUIntBE(start, n));
+  if (n <= 8) return (BigInt(raw.readUIntBE(start, n - 4)) << 32n) | BigInt(raw.readUInt32BE(start + n - 4));
+  // More than 8 significant bytes is no Counter64; kept as the agent sent it.
+  return BigInt('0x' + raw.toString('hex', start));
 }
 
 /**

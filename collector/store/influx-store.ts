@@ -17,7 +17,9 @@ import type { Logger } from 'pino';
 import type { Settings } from '../../config/schema.ts';
 import type { PollBatch } from '../samples.ts';
 import { createInfluxClient, pingInflux } from './influx-client.ts';
-import { batchToPoints, toInfluxPoint, type StorePoint } from './points.ts';
+import type { StorePoint } from './points.ts';
+import { chunkOfPoints, PointBuffer, type PointChunk } from './point-buffer.ts';
+import { InfluxLineWriter } from './influx-write.ts';
 import { Spool, type SpoolFsync } from './spool.ts';
 import { backfillStateFile, ensureRetentionAndRollups, retentionOf, RollupBackfill } from './rollups.ts';
 import type { Registry } from 'prom-client';
@@ -100,6 +102,8 @@ export class InfluxStore {
   private readonly settings: Settings['influx'];
   private readonly log: Logger;
   private readonly influx: InfluxDB;
+  /** Writes the store's own line protocol (one serialisation per point). */
+  private readonly writer: InfluxLineWriter;
   private readonly spool: Spool;
   private readonly spoolDir: string;
   private readonly retryInitialMs: number;
@@ -109,7 +113,7 @@ export class InfluxStore {
   /** Recomputes the rollups of spans replayed from the spool. */
   private readonly rollups: RollupBackfill;
 
-  private buffer: StorePoint[] = [];
+  private readonly buffer = new PointBuffer();
   private inFlightPoints = 0;
   private spoolUsable = false;
   private reachable = false;
@@ -134,6 +138,7 @@ export class InfluxStore {
     this.retryMaxMs = opts.retry?.maxMs ?? 30_000;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
     this.influx = createInfluxClient({ url: opts.influx.url, database: opts.influx.database, requestTimeoutMs: this.requestTimeoutMs });
+    this.writer = new InfluxLineWriter({ url: opts.influx.url, database: opts.influx.database, requestTimeoutMs: this.requestTimeoutMs });
     this.spoolDir = opts.spool.dir;
     // Segments are sized by bytes (the spool's default); reads take a batch at a time.
     this.spool = new Spool({ dir: opts.spool.dir, maxBytes: opts.spool.maxBytes, log: opts.log });
@@ -176,7 +181,8 @@ export class InfluxStore {
   /** Takes one poll's points. Never throws. */
   write(batch: PollBatch): void {
     try {
-      this.writePoints(batchToPoints(batch));
+      this.buffer.pushBatch(batch);
+      this.afterPush();
     } catch (err) {
       this.log.error({ err, device: batch.poll?.device }, 'store could not take a batch');
     }
@@ -186,14 +192,18 @@ export class InfluxStore {
   writePoints(points: readonly StorePoint[]): void {
     try {
       if (points.length === 0) return;
-      for (const p of points) this.buffer.push(p);
-      // InfluxDB slower than the collector: memory stays bounded, the spool takes the rest
-      // (in order: the pump always drains the spool before the buffer).
-      if (this.buffer.length > maxBufferedBatches * this.settings.batchSize) this.spoolBuffer();
-      if (this.running && this.buffer.length >= this.settings.batchSize) this.kick();
+      this.buffer.pushPoints(points);
+      this.afterPush();
     } catch (err) {
       this.log.error({ err, points: points.length }, 'store could not take points');
     }
+  }
+
+  private afterPush(): void {
+    // InfluxDB slower than the collector: memory stays bounded, the spool takes the rest
+    // (in order: the pump always drains the spool before the buffer).
+    if (this.buffer.length > maxBufferedBatches * this.settings.batchSize) this.spoolBuffer();
+    if (this.running && this.buffer.length >= this.settings.batchSize) this.kick();
   }
 
   /** Flushes what it can (to InfluxDB, else to the spool) and stops the timers. */
@@ -210,15 +220,16 @@ export class InfluxStore {
     // Final flush: straight to InfluxDB only when nothing is spooled (order); else spool.
     while (this.buffer.length > 0) {
       if (this.reachable && (!this.spoolUsable || this.spool.isEmpty())) {
-        const chunk = this.buffer.splice(0, this.settings.batchSize);
+        const chunk = this.buffer.take(this.settings.batchSize);
         const result = await this.writeChunk(chunk);
-        if (result === 'failed') this.toSpool(chunk);
+        if (result === 'failed') this.toSpool(chunk.storePoints());
       } else {
         this.spoolBuffer();
       }
     }
     // Waits for every append handed to the spool (they run in order before the close).
     if (this.spoolUsable) await this.spool.close();
+    this.writer.close();
     const stats = this.spoolUsable ? this.spool.stats() : undefined;
     this.log.info({ spooledPoints: stats?.points ?? 0, lostPoints: stats?.lostPoints ?? 0 }, 'store stopped');
   }
@@ -347,7 +358,7 @@ export class InfluxStore {
         this.spoolBuffer();
         const read = await this.spool.read(this.settings.batchSize);
         if (!read) continue;
-        const result = await this.writeChunk(read.points);
+        const result = await this.writeChunk(chunkOfPoints(read.points));
         if (result === 'failed') {
           this.scheduleRetry();
           return;
@@ -359,10 +370,10 @@ export class InfluxStore {
       // The spool is replayed: recompute the rollups of what it held (in the background).
       this.rollups.replayFinished();
       if (this.buffer.length === 0) return;
-      const chunk = this.buffer.splice(0, this.settings.batchSize);
+      const chunk = this.buffer.take(this.settings.batchSize);
       const result = await this.writeChunk(chunk);
       if (result === 'failed') {
-        this.toSpool(chunk);
+        this.toSpool(chunk.storePoints());
         this.spoolBuffer();
         this.scheduleRetry();
         return;
@@ -370,14 +381,14 @@ export class InfluxStore {
     }
   }
 
-  private async writeChunk(points: StorePoint[]): Promise<WriteResult> {
-    if (points.length === 0) return 'ok';
-    this.inFlightPoints = points.length;
+  private async writeChunk(points: PointChunk): Promise<WriteResult> {
+    if (points.points === 0) return 'ok';
+    this.inFlightPoints = points.points;
     const startedAtMs = Date.now();
     try {
-      await this.influx.writePoints(points.map(toInfluxPoint), { precision: 'ms', database: this.settings.database });
+      await this.writer.write(points.text());
       this.lastWriteOkAtMs = Date.now();
-      this.metrics.writeDone('ok', points.length, this.lastWriteOkAtMs - startedAtMs);
+      this.metrics.writeDone('ok', points.points, this.lastWriteOkAtMs - startedAtMs);
       if (this.failures > 0) this.log.info({ url: redactUrl(this.settings.url), afterFailures: this.failures }, 'influxdb writes succeed again');
       this.failures = 0;
       return 'ok';
@@ -387,11 +398,11 @@ export class InfluxStore {
       if (status === 400) {
         // Bad data (field type conflict, unparsable line): retrying cannot help. A partial
         // write keeps the valid points and says how many it dropped.
-        const dropped = droppedByPartialWrite(message) ?? points.length;
+        const dropped = droppedByPartialWrite(message) ?? points.points;
         this.rejectedPoints += dropped;
-        this.metrics.writeDone('rejected', Math.max(0, points.length - dropped), Date.now() - startedAtMs);
+        this.metrics.writeDone('rejected', Math.max(0, points.points - dropped), Date.now() - startedAtMs);
         this.lastError = message;
-        this.log.error({ error: message, points: points.length, dropped }, 'influxdb rejected points, dropped');
+        this.log.error({ error: message, points: points.points, dropped }, 'influxdb rejected points, dropped');
         return 'rejected';
       }
       if (status === 404) this.databaseReady = false; // database dropped under us: recreate it
@@ -405,9 +416,7 @@ export class InfluxStore {
 
   private spoolBuffer(): void {
     if (this.buffer.length === 0) return;
-    const points = this.buffer;
-    this.buffer = [];
-    this.toSpool(points);
+    this.toSpool(this.buffer.takeAll().storePoints());
   }
 
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchesOf, classReadingOf, measureClassInterval, sumGroup, type ClassReading } from '../../collector/qos/counters.ts';
+import { classReadingOf, measureClassInterval, sumGroup, type ClassReading } from '../../collector/qos/counters.ts';
 
 const r = (atMs: number, sysUpTimeCs: number | undefined, post: bigint, pre?: bigint, drop?: bigint): ClassReading => ({
   atMs,
@@ -58,10 +58,7 @@ describe('classReadingOf', () => {
     expect(classReadingOf(new Map([['1.6.1', 7n]]), oids, 9, 100)).toBeUndefined();
     // A value that is not a counter (e.g. a string) does not count.
     expect(classReadingOf(new Map([['1.10.1', 'x']]), oids, 9, 100)).toBeUndefined();
+    // No row at all under the walked policy: the class is gone.
+    expect(classReadingOf(undefined, oids, 9, 100)).toBeUndefined();
   });
-});
-
-it('batchesOf', () => {
-  expect(batchesOf([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
-  expect(batchesOf([], 3)).toEqual([]);
 });

@@ -113,6 +113,11 @@ describe('bitsPerSecondOf', () => {
     [125_000_000n, 1_000, 1_000_000_000],
     [1n, 8_000, 1],
     [(1n << 52n), 1_000, 8 * 2 ** 52],
+    // Whole bits per second: 1 octet over 3 s is 2.67 bit/s.
+    [1n, 3_000, 3],
+    [1n, 16_000, 1],
+    [1n, 17_000, 0],
+    [1_000_001n, 10_000, 800_001],
   ])('%s octets over %d ms → %d bps', (octets, ms, bps) => expect(bitsPerSecondOf(octets, ms)).toBe(bps));
   it('a zero interval is not a rate', () => expect(bitsPerSecondOf(100n, 0)).toBeNaN());
 });
