@@ -12,7 +12,7 @@ import type { Contacts, Settings } from '../../config/schema.ts';
 import { redactText, webhookSecrets } from '../../config/secrets.ts';
 import type { NotificationPayload, NotificationRecord } from '../alerts/model.ts';
 import { maskTarget } from '../alerts/mask.ts';
-import { backoffDelayMs, mayRetry, type RetryPolicy } from './backoff.ts';
+import { backoffDelayMs, mayRetry } from '../../config/backoff.ts';
 import { deliveryKey } from './delivery-key.ts';
 import { composeEmail } from './email-message.ts';
 
@@ -65,7 +65,7 @@ export class Notifier {
   readonly #now: () => number;
   readonly #maxPending: number;
   readonly #concurrency: number;
-  readonly #retry: RetryPolicy;
+  readonly #retry: Settings['notify']['retry'];
   readonly #abort = new AbortController();
   /** Keys of every job queued, in flight or waiting to retry: the same notification is never held twice. */
   readonly #pending = new Map<string, PendingJob>();

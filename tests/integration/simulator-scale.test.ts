@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import snmp from 'net-snmp';
 import type { RouterConfig, TopologyConfig } from '../../config/schema.ts';
+import { mapBounded } from '../../config/worker-pool.ts';
 import { openSession } from '../../collector/snmp/session.ts';
 import { generateTopology } from '../../simulator/generate.ts';
 
@@ -141,20 +142,9 @@ describe(`one simulator process serving ${routerCount} routers`, () => {
   it('answers one GETBULK from every router correctly (v2c and v3)', async () => {
     const linksOf = new Map<string, TopologyConfig['links']>();
     for (const l of topology.links) linksOf.set(l.router, [...(linksOf.get(l.router) ?? []), l]);
-    const problems: string[] = [];
-    let checked = 0;
-    let next = 0;
-    const worker = async () => {
-      for (;;) {
-        const router = topology.routers[next++];
-        if (!router) return;
-        problems.push(...(await spotCheck(router, linksOf.get(router.id) ?? [])));
-        checked++;
-      }
-    };
-    await Promise.all(Array.from({ length: 32 }, worker));
-    expect(checked).toBe(routerCount);
-    expect(problems.slice(0, 20)).toEqual([]);
+    const checked = await mapBounded(topology.routers, 32, (router) => spotCheck(router, linksOf.get(router.id) ?? []));
+    expect(checked).toHaveLength(routerCount);
+    expect(checked.flat().slice(0, 20)).toEqual([]);
     expect(topology.routers.filter((r) => r.snmp.version === '3').length).toBeGreaterThan(10);
   }, 180_000);
 });

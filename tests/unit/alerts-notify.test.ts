@@ -1,31 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { NotificationPayload } from '../../server/alerts/model.ts';
-import { backoffDelayMs, mayRetry } from '../../server/notify/backoff.ts';
+import type { AlertLevel, NotificationPayload } from '../../server/alerts/model.ts';
 import { composeEmail, formatVietnamTime } from '../../server/notify/email-message.ts';
 
-describe('backoffDelayMs', () => {
-  const policy = { initialMs: 1_000, maxMs: 60_000, maxAttempts: 8 };
-  it.each([
-    [1, 1_000],
-    [2, 2_000],
-    [3, 4_000],
-    [6, 32_000],
-    [7, 60_000],
-    [50, 60_000],
-  ])('after %i failed attempts waits %i ms', (failed, delayMs) => {
-    expect(backoffDelayMs(policy, failed)).toBe(delayMs);
-  });
-
-  it.each([
-    [1, true],
-    [7, true],
-    [8, false],
-  ])('after %i attempts may retry: %s', (attempts, allowed) => {
-    expect(mayRetry(policy, attempts)).toBe(allowed);
-  });
-});
-
-const payload = (kind: NotificationPayload['kind'], level: 'warning' | 'critical'): NotificationPayload => ({
+const payload = (kind: NotificationPayload['kind'], level: AlertLevel): NotificationPayload => ({
   kind,
   deliveryId: `t1-hue.down.1700000000000:${kind}:email:ops@hue.gov.vn`,
   episode: { id: 't1-hue.down.1700000000000', link: 't1-hue', province: 'hue', tier: 1, dir: 'down', level, state: kind === 'resolve' ? 'resolved' : 'open', raisedAtMs: 1_700_000_000_000 },

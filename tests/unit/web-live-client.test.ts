@@ -9,7 +9,6 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import WebSocket from 'ws';
 import {
-  backoffDelayMs,
   LiveConnection,
   subscriptionFor,
   type ConnectionState,
@@ -90,19 +89,7 @@ afterEach(async () => {
   cleanup = [];
 });
 
-describe('backoff and subscriptions (pure)', () => {
-  it.each([
-    [0, 1, 500],
-    [1, 1, 1_000],
-    [3, 1, 4_000],
-    [5, 1, 15_000],
-    [40, 1, 15_000],
-    [2, 0, 1_000],
-    [2, 0.5, 1_500],
-  ])('attempt %d with jitter %d waits %d ms', (attempt, random, delayMs) => {
-    expect(backoffDelayMs(attempt, { initialMs: 500, maxMs: 15_000 }, random)).toBe(delayMs);
-  });
-
+describe('subscriptions (pure)', () => {
   it.each([
     [[], { type: 'subscribe' }],
     [['t2-b', 't1-a'], { type: 'subscribe', links: ['t1-a', 't2-b'] }],

@@ -6,19 +6,14 @@
 // (`{"type":"subscribe","links":[…]}`, sorted); when the last watch goes, it is widened back to
 // everything the user may see (`{"type":"subscribe"}`). Changes within one turn of the event
 // loop are sent as one message, and every reconnect sends the current subscription again.
+import { backoffDelayMs, jitteredDelayMs, type Backoff } from '../../../config/backoff.ts';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
-export interface BackoffOptions {
-  initialMs: number;
-  maxMs: number;
-}
-
-/** Exponential backoff with jitter: attempt 0 waits about `initialMs`, capped at `maxMs`. */
-export function backoffDelayMs(attempt: number, options: BackoffOptions, random: number): number {
-  const ceilingMs = Math.min(options.maxMs, options.initialMs * 2 ** Math.min(attempt, 30));
-  return Math.round(ceilingMs * (0.5 + 0.5 * random));
-}
+/** Reconnects back off exponentially with jitter (config/backoff.ts, the server's formula too). */
+export type BackoffOptions = Backoff;
+// Re-exported for live.svelte.ts, which re-exports it in turn.
+export { backoffDelayMs };
 
 /** What the live stream is asked for: the watched links, or (none watched) everything. */
 export interface LiveSubscriptionMessage {
@@ -220,7 +215,7 @@ export class LiveConnection {
   #scheduleReconnect(): void {
     if (!this.#running || this.#retryTimer !== null) return;
     const attempt = this.#attempt;
-    const delayMs = backoffDelayMs(attempt, this.#backoff, this.#random());
+    const delayMs = jitteredDelayMs(backoffDelayMs(this.#backoff, attempt + 1), this.#random());
     this.#attempt += 1;
     this.#options.onRetry?.(attempt, delayMs);
     this.#retryTimer = setTimeout(() => {
