@@ -1,4 +1,7 @@
-// The live client's pure parts: message parsing and the reducer over immutable LiveData.
+// The live client's pure parts: message parsing, the LiveStore it folds messages into (the
+// latest samples, series, national sums, expiries and per-key listeners) and the reducer over
+// immutable LiveData built on it. The work a message costs is counted in
+// web-live-store-work.test.ts.
 import { describe, expect, it } from 'vitest';
 import type { LinkSample } from '../../collector/samples.ts';
 import { liveUrl, parseLiveMessage } from '../../web/src/lib/api.ts';
@@ -8,12 +11,19 @@ import {
   defaultLiveLimits,
   dropSeries,
   emptyLiveData,
+  ExpiryQueue,
   isStale,
+  LiveStore,
+  nationalBucketMs,
+  nationalStepMs,
   nationalTotal,
   sampleKey,
   seriesKey,
+  staleAfterMs,
+  TierOneAggregate,
   type ApplyOptions,
   type LiveData,
+  type StoreApplyOptions,
 } from '../../web/src/lib/live-store.ts';
 
 function sample(overrides: Partial<LinkSample> & Pick<LinkSample, 'link' | 'atMs'>): LinkSample {
@@ -137,7 +147,7 @@ describe('applySamples', () => {
     expect(after.series.has(seriesKey('gone', 'down'))).toBe(true);
   });
 
-  it('adds one national point per message, never going back in time', () => {
+  it('keeps one national point per step of the poll interval, refreshed by each batch, never going back in time', () => {
     let data: LiveData = emptyLiveData();
     data = applySamples(
       data,
@@ -147,15 +157,28 @@ describe('applySamples', () => {
       ],
       tierOneOnly,
     );
+    // Another router later in the same 10 s step: the step's point is refreshed.
     data = applySamples(data, [sample({ link: 'b', atMs: 12_000, bitsPerSecond: 300, capacityBps: 1_000 })], tierOneOnly);
+    expect(data.national.map((p) => [p.atMs, p.downBitsPerSecond])).toEqual([[10_000, 400]]);
+    // The next step: a new point.
+    data = applySamples(data, [sample({ link: 'b', atMs: 21_000, bitsPerSecond: 200, capacityBps: 1_000 })], tierOneOnly);
     // A late device: its batch refreshes the newest point instead of adding one in the past.
-    data = applySamples(data, [sample({ link: 'c', atMs: 11_000, bitsPerSecond: 0, capacityBps: 2_000 })], tierOneOnly);
-    expect(data.national.map((p) => p.atMs)).toEqual([10_000, 12_000]);
+    data = applySamples(data, [sample({ link: 'c', atMs: 19_000, bitsPerSecond: 0, capacityBps: 2_000 })], tierOneOnly);
+    expect(data.national.map((p) => p.atMs)).toEqual([10_000, 20_000]);
     const last = data.national[1];
-    expect(last?.downBitsPerSecond).toBe(400);
-    expect(last?.downUtilization).toBeCloseTo(400 / 4_000);
+    expect(last?.downBitsPerSecond).toBe(300);
+    expect(last?.downUtilization).toBeCloseTo(300 / 4_000);
     expect(last?.upUtilization).toBeCloseTo(50 / 1_000);
     expect(last?.links).toBe(3);
+  });
+
+  it('takes no national point from tier-2 or class samples', () => {
+    const data = applySamples(
+      emptyLiveData(),
+      [sample({ link: 'd', atMs: 10_000, tier: 2 }), sample({ link: 'a', atMs: 10_000, class: 'video' })],
+      tierOneOnly,
+    );
+    expect(data.national).toEqual([]);
   });
 
   it('returns the same data for an empty batch', () => {
@@ -196,5 +219,186 @@ describe('dropSeries', () => {
     expect([...after.series.keys()]).toEqual([seriesKey('keep', 'down')]);
     expect(after.latest).toBe(data.latest);
     expect(dropSeries(after, () => true)).toBe(after);
+  });
+});
+
+describe('nationalStepMs and nationalBucketMs', () => {
+  it.each([
+    // measured interval, configured step, step
+    [10_012, undefined, 10_000],
+    [9_987, undefined, 10_000],
+    [2_049, undefined, 2_000],
+    [60_400, undefined, 60_000],
+    [400, undefined, 1_000],
+    [10_012, 5_000, 5_000],
+    [10_012, 0, 10_000],
+  ])('a sample interval of %i ms with %s configured steps by %i ms', (intervalMs, configuredMs, expected) => {
+    expect(nationalStepMs(intervalMs, configuredMs)).toBe(expected);
+  });
+
+  it.each([
+    [0, 10_000, 0],
+    [9_999, 10_000, 0],
+    [10_000, 10_000, 10_000],
+    [1_795_788_219_960, 10_000, 1_795_788_210_000],
+  ])('%i ms lies in the %i ms step starting at %i ms', (atMs, stepMs, expected) => {
+    expect(nationalBucketMs(atMs, stepMs)).toBe(expected);
+  });
+});
+
+describe('ExpiryQueue', () => {
+  function permutations(values: number[]): number[][] {
+    if (values.length <= 1) return [values];
+    return values.flatMap((value, index) => permutations([...values.slice(0, index), ...values.slice(index + 1)]).map((rest) => [value, ...rest]));
+  }
+
+  it('pops in time order whatever the order pushed (every order of six, with a tie)', () => {
+    const times = [5, 1, 4, 1, 9, 2];
+    for (const order of permutations(times)) {
+      const queue = new ExpiryQueue();
+      order.forEach((staleAfter, index) => queue.push({ staleAfterMs: staleAfter, key: `k${index}`, atMs: index }));
+      const popped: number[] = [];
+      for (let next = queue.pop(); next !== undefined; next = queue.pop()) popped.push(next.staleAfterMs);
+      expect(popped).toEqual([1, 1, 2, 4, 5, 9]);
+      expect(queue.size).toBe(0);
+    }
+  });
+
+  it('interleaves pushes and pops', () => {
+    const queue = new ExpiryQueue();
+    const popped: number[] = [];
+    for (const [push, pops] of [[[30, 10, 20], 1], [[5, 25], 2], [[1], 3]] as const) {
+      for (const time of push) queue.push({ staleAfterMs: time, key: String(time), atMs: time });
+      for (let i = 0; i < pops; i += 1) popped.push(queue.pop()?.staleAfterMs ?? -1);
+    }
+    expect(popped).toEqual([10, 5, 20, 1, 25, 30]);
+    expect(queue.peek()).toBeUndefined();
+  });
+});
+
+describe('TierOneAggregate', () => {
+  /** A deterministic PRNG (mulberry32). */
+  function random(seed: number): () => number {
+    let state = seed;
+    return () => {
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), 1 | state);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+    };
+  }
+
+  it.each([1, 2, 3, 4, 5])('running sums equal the sums recomputed, over 2,000 random adds, replacements and removals (seed %i)', (seed) => {
+    const next = random(seed);
+    const aggregate = new TierOneAggregate();
+    const latest = new Map<string, LinkSample>();
+    for (let step = 0; step < 2_000; step += 1) {
+      const link = `t1-${Math.floor(next() * 12)}`;
+      const dir = next() < 0.5 ? 'down' : 'up';
+      const key = sampleKey(link, dir, 'total');
+      if (next() < 0.2) {
+        aggregate.remove(key);
+        latest.delete(key);
+      } else {
+        const capacityBps = [100_000_000, 300_000_000, 1_000_000_000][Math.floor(next() * 3)] ?? 1;
+        const added = sample({ link, dir, atMs: step, capacityBps, bitsPerSecond: next() * capacityBps });
+        aggregate.add(key, added);
+        latest.set(key, added);
+      }
+      const running = aggregate.point(step);
+      const recomputed = nationalTotal(latest, step, null, 3);
+      expect(running.links).toBe(recomputed.links);
+      expect(running.capacityBps).toBe(recomputed.capacityBps);
+      expect(running.downBitsPerSecond).toBeCloseTo(recomputed.downBitsPerSecond, 0);
+      expect(running.upBitsPerSecond).toBeCloseTo(recomputed.upBitsPerSecond, 0);
+      expect(running.downUtilization === null).toBe(recomputed.downUtilization === null);
+      expect(running.downUtilization ?? 0).toBeCloseTo(recomputed.downUtilization ?? 0, 9);
+      expect(running.upUtilization ?? 0).toBeCloseTo(recomputed.upUtilization ?? 0, 9);
+    }
+  });
+
+  it('leaves exact zeros when the last sample of a direction goes', () => {
+    const aggregate = new TierOneAggregate();
+    aggregate.add('a', sample({ link: 'a', atMs: 1, bitsPerSecond: 0.1, capacityBps: 3 }));
+    aggregate.add('b', sample({ link: 'b', atMs: 1, bitsPerSecond: 0.2, capacityBps: 7 }));
+    expect(aggregate.remove('a')).toBe(true);
+    expect(aggregate.remove('b')).toBe(true);
+    expect(aggregate.remove('b')).toBe(false);
+    expect(aggregate.point(5)).toEqual({
+      atMs: 5,
+      downBitsPerSecond: 0,
+      upBitsPerSecond: 0,
+      capacityBps: 0,
+      downUtilization: null,
+      upUtilization: null,
+      links: 0,
+    });
+  });
+});
+
+describe('LiveStore', () => {
+  const options: StoreApplyOptions = { mode: 'samples', keepSeries: (s) => s.tier === 1 };
+
+  it('tells the listener of a key when its sample changes, and once more when it goes stale, not before', () => {
+    const store = new LiveStore({ staleIntervals: 3 });
+    store.apply([sample({ link: 'watched', atMs: 10_000, tier: 2 }), sample({ link: 'other', atMs: 10_000, tier: 2 })], options);
+    const heard: string[] = [];
+    store.onLatest(sampleKey('watched', 'down', 'total'), () => heard.push('watched'));
+    // Others move on; `watched` stays at 10 s. Stale once the newest passes 10 s + 3 × 10 s.
+    for (const atMs of [20_000, 30_000, 40_000]) {
+      store.apply([sample({ link: 'other', atMs, tier: 2 })], options);
+      expect([atMs, heard.length, store.isStale(sampleKey('watched', 'down', 'total'))]).toEqual([atMs, 0, false]);
+    }
+    store.apply([sample({ link: 'other', atMs: 40_001, tier: 2 })], options);
+    expect([heard.length, store.isStale(sampleKey('watched', 'down', 'total'))]).toEqual([1, true]);
+    store.apply([sample({ link: 'other', atMs: 90_000, tier: 2 })], options);
+    expect(heard).toEqual(['watched']);
+    // A new sample: heard, and current again.
+    store.apply([sample({ link: 'watched', atMs: 90_000, tier: 2 })], options);
+    expect([heard.length, store.isStale(sampleKey('watched', 'down', 'total'))]).toEqual([2, false]);
+  });
+
+  it('drops a tier-1 total from the national sums when it goes stale', () => {
+    const store = new LiveStore({ staleIntervals: 3 });
+    store.apply(
+      [sample({ link: 'a', atMs: 10_000, bitsPerSecond: 100, capacityBps: 1_000 }), sample({ link: 'b', atMs: 10_000, bitsPerSecond: 300, capacityBps: 1_000 })],
+      options,
+    );
+    for (const atMs of [20_000, 30_000, 40_000, 50_000]) store.apply([sample({ link: 'a', atMs, bitsPerSecond: 100, capacityBps: 1_000 })], options);
+    expect(store.national.map((point) => [point.atMs, point.links, point.downBitsPerSecond])).toEqual([
+      [10_000, 2, 400],
+      [20_000, 2, 400],
+      [30_000, 2, 400],
+      [40_000, 2, 400],
+      [50_000, 1, 100],
+    ]);
+    expect(store.national.at(-1)).toEqual(nationalTotal(store.toData().latest as Map<string, LinkSample>, 50_000, 50_000, 3));
+  });
+
+  it('removes on a snapshot what it lacks, and tells the listeners of those keys', () => {
+    const store = new LiveStore();
+    store.apply([sample({ link: 'gone', atMs: 1_000 }), sample({ link: 'kept', atMs: 1_000 })], options);
+    const heard: string[] = [];
+    for (const link of ['gone', 'kept', 'never']) store.onLatest(sampleKey(link, 'down', 'total'), () => heard.push(link));
+    const changes = store.apply([sample({ link: 'kept', atMs: 2_000 })], { ...options, mode: 'snapshot' });
+    expect(heard.sort()).toEqual(['gone', 'kept']);
+    expect(changes.notified).toBe(2);
+    expect(store.get(sampleKey('gone', 'down', 'total'))).toBeUndefined();
+    expect(store.national.at(-1)?.links).toBe(1);
+  });
+
+  it('takes no national point while paused, but keeps the sums for the next one', () => {
+    const store = new LiveStore();
+    store.apply([sample({ link: 'a', atMs: 10_000, bitsPerSecond: 100, capacityBps: 1_000 })], { ...options, national: false });
+    expect(store.national).toEqual([]);
+    store.apply([sample({ link: 'b', atMs: 20_000, bitsPerSecond: 200, capacityBps: 1_000 })], options);
+    expect(store.national.map((point) => [point.atMs, point.downBitsPerSecond])).toEqual([[20_000, 300]]);
+    expect(store.clearNational().national).toBe(true);
+    expect(store.national).toEqual([]);
+  });
+
+  it('computes when a sample goes stale from its own interval', () => {
+    expect(staleAfterMs({ atMs: 10_000, intervalMs: 10_000 }, 3)).toBe(40_000);
+    expect(staleAfterMs({ atMs: 10_000, intervalMs: 0 }, 3)).toBe(10_003);
   });
 });

@@ -1,21 +1,25 @@
 // The live client: the reactive side of the live WebSocket (its connection, backoff and
-// watches are in live-connection.ts), folding the snapshot and every batch of samples into
-// reactive state. The data is one immutable LiveData in `$state.raw`, replaced (never
-// mutated) on every message.
-import { parseLiveMessage, type StatesView } from './api.ts';
+// watches are in live-connection.ts). Each message is folded into one LiveStore in place
+// (live-store.ts); what pages read is tracked per key: a row that reads one link's samples
+// re-renders when a message changes those samples, not on every message. Reads outside a
+// component or effect are plain look-ups.
+import { createSubscriber } from 'svelte/reactivity';
+import { parseLiveMessage, type Direction, type LinkSample, type ServiceClass, type StatesView, type TrafficClass } from './api.ts';
 import { LiveConnection, type BackoffOptions, type ConnectionState, type SocketLike } from './live-connection.ts';
 import {
-  applySamples,
-  defaultLiveLimits,
-  dropSeries,
-  emptyLiveData,
-  type LiveData,
-  type LiveLimits,
-  type RatePoint,
+  LiveStore,
   sampleKey,
   seriesKey,
+  type LiveData,
+  type LiveLimits,
+  type LiveMap,
+  type Listener,
+  type NationalPoint,
+  type RatePoint,
 } from './live-store.ts';
-import type { Direction, ServiceClass } from './api.ts';
+import type { LatestReader } from './national.ts';
+import { StatesIndex, statusKey, type ProvinceStates, type ShownState } from './states.ts';
+import type { ProvinceStatus } from './api.ts';
 
 export { backoffDelayMs, type BackoffOptions, type ConnectionState } from './live-connection.ts';
 
@@ -35,9 +39,94 @@ export interface LiveClientOptions {
   refusedAfter?: number;
 }
 
-export class LiveClient {
+/**
+ * Signals per key, made on the first tracked read of a key and dropped when nothing reads it
+ * any more (`createSubscriber`): the listener the store calls for that key re-runs exactly the
+ * effects and deriveds that read it.
+ */
+class KeyedSignals {
+  readonly #subscribers = new Map<string, () => void>();
+  readonly #listen: (key: string, listener: Listener) => () => void;
+
+  constructor(listen: (key: string, listener: Listener) => () => void) {
+    this.#listen = listen;
+  }
+
+  track(key: string): void {
+    let subscribe = this.#subscribers.get(key);
+    if (subscribe === undefined) {
+      subscribe = createSubscriber((update) => {
+        const stop = this.#listen(key, update);
+        return () => {
+          stop();
+          this.#subscribers.delete(key);
+        };
+      });
+      this.#subscribers.set(key, subscribe);
+    }
+    subscribe();
+  }
+
+  /** Keys some effect reads now. */
+  get size(): number {
+    return this.#subscribers.size;
+  }
+}
+
+/** A keyed view of the store whose `get`/`has` track one key and whose iteration tracks every change. */
+class TrackedMap<V> implements LiveMap<V> {
+  readonly #read: (key: string) => V | undefined;
+  readonly #entries: () => Iterable<[string, V]>;
+  readonly #count: () => number;
+  readonly #trackKey: (key: string) => void;
+  readonly #trackAll: () => void;
+
+  constructor(options: {
+    read: (key: string) => V | undefined;
+    entries: () => Iterable<[string, V]>;
+    count: () => number;
+    trackKey: (key: string) => void;
+    trackAll: () => void;
+  }) {
+    this.#read = options.read;
+    this.#entries = options.entries;
+    this.#count = options.count;
+    this.#trackKey = options.trackKey;
+    this.#trackAll = options.trackAll;
+  }
+
+  get(key: string): V | undefined {
+    this.#trackKey(key);
+    return this.#read(key);
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  get size(): number {
+    this.#trackAll();
+    return this.#count();
+  }
+
+  entries(): Iterable<[string, V]> {
+    this.#trackAll();
+    return this.#entries();
+  }
+
+  keys(): Iterable<string> {
+    this.#trackAll();
+    return [...this.#entries()].map(([key]) => key);
+  }
+
+  values(): Iterable<V> {
+    this.#trackAll();
+    return [...this.#entries()].map(([, value]) => value);
+  }
+}
+
+export class LiveClient implements LatestReader, ProvinceStates {
   connection: ConnectionState = $state('closed');
-  data: LiveData = $state.raw(emptyLiveData());
   /** When the socket last opened and the message counters, for the header's tooltip. */
   openedAtMs: number | null = $state(null);
   reconnects = $state(0);
@@ -52,10 +141,71 @@ export class LiveClient {
   #nationalPaused = false;
 
   readonly limits: LiveLimits;
+  /** The live data, mutated in place by every message. */
+  readonly store: LiveStore;
+  readonly #statesIndex = new StatesIndex();
   readonly #connection: LiveConnection;
+  readonly #latestSignals: KeyedSignals;
+  readonly #seriesSignals: KeyedSignals;
+  readonly #linkStateSignals: KeyedSignals;
+  readonly #provinceSignals: KeyedSignals;
+  readonly #trackNational: () => void;
+  readonly #trackNewest: () => void;
+  readonly #trackAny: () => void;
+  readonly #clocks = new Map<number, () => void>();
+
+  /**
+   * The live data as maps and values, for readers written against `LiveData`: `latest.get` and
+   * `series.get` track one key; iterating, `national` and `newestAtMs` track what they name.
+   */
+  readonly data: LiveData;
 
   constructor(options: LiveClientOptions) {
-    this.limits = { ...defaultLiveLimits, ...options.limits };
+    this.store = new LiveStore(options.limits);
+    this.limits = this.store.limits;
+    const store = this.store;
+    this.#latestSignals = new KeyedSignals((key, listener) => store.onLatest(key, listener));
+    this.#seriesSignals = new KeyedSignals((key, listener) => store.onSeries(key, listener));
+    this.#linkStateSignals = new KeyedSignals((key, listener) => {
+      const separator = key.lastIndexOf('\u0000');
+      return this.#statesIndex.onLink(key.slice(0, separator), key.slice(separator + 1) === 'up' ? 'up' : 'down', listener);
+    });
+    this.#provinceSignals = new KeyedSignals((province, listener) => this.#statesIndex.onProvince(province, listener));
+    this.#trackNational = createSubscriber((update) => store.onNational(update));
+    this.#trackNewest = createSubscriber((update) => store.onNewest(update));
+    this.#trackAny = createSubscriber((update) => store.onAny(update));
+    const trackAny = this.#trackAny;
+    const trackNational = this.#trackNational;
+    const trackNewest = this.#trackNewest;
+    this.data = {
+      latest: new TrackedMap({
+        read: (key) => store.get(key),
+        entries: () => store.latestEntries(),
+        count: () => store.size,
+        trackKey: (key) => this.#latestSignals.track(key),
+        trackAll: trackAny,
+      }),
+      series: new TrackedMap({
+        read: (key) => store.series(key),
+        entries: () => store.seriesEntries(),
+        count: () => store.seriesCount,
+        trackKey: (key) => this.#seriesSignals.track(key),
+        trackAll: trackAny,
+      }),
+      get national() {
+        trackNational();
+        return store.national;
+      },
+      get newestAtMs() {
+        trackNewest();
+        return store.newestAtMs;
+      },
+      get samplesApplied() {
+        trackAny();
+        return store.samplesApplied;
+      },
+    };
+
     this.#connection = new LiveConnection({
       url: options.url,
       ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
@@ -81,7 +231,7 @@ export class LiveClient {
       // filtered the old way before it).
       onSubscription: () => {
         this.#nationalPaused = true;
-        if (this.data.national.length > 0) this.data = { ...this.data, national: [] };
+        this.store.clearNational();
       },
     });
   }
@@ -100,29 +250,108 @@ export class LiveClient {
    */
   watch(linkId: string): () => void {
     return this.#connection.watch(linkId, () => {
-      const tierOne = new Set<string>();
-      for (const sample of this.data.latest.values()) if (sample.tier === 1) tierOne.add(sample.link);
-      this.data = dropSeries(
-        this.data,
-        (link, classSeries) => this.#connection.isWatched(link) || (!classSeries && tierOne.has(link)),
-      );
+      this.store.dropSeries((link, classSeries, tierOne) => this.#connection.isWatched(link) || (!classSeries && tierOne));
     });
+  }
+
+  // ---- Reads, each tracking only what it reads ----
+
+  /** The latest sample of one link, direction and class; null when none. */
+  latest(linkId: string, dir: Direction, trafficClass: TrafficClass): LinkSample | null {
+    const key = sampleKey(linkId, dir, trafficClass);
+    this.#latestSignals.track(key);
+    return this.store.get(key) ?? null;
+  }
+
+  /** Whether that sample is stale (false when there is none): changes when it goes stale. */
+  isStale(linkId: string, dir: Direction, trafficClass: TrafficClass): boolean {
+    const key = sampleKey(linkId, dir, trafficClass);
+    this.#latestSignals.track(key);
+    return this.store.isStale(key);
   }
 
   /** Recent class-total points of one link and direction (empty when none kept). */
   series(linkId: string, dir: Direction): readonly RatePoint[] {
-    return this.data.series.get(seriesKey(linkId, dir)) ?? [];
+    const key = seriesKey(linkId, dir);
+    this.#seriesSignals.track(key);
+    return this.store.series(key) ?? [];
   }
 
   /** Recent points of one service class of a watched link and direction (empty when none kept). */
   classSeries(linkId: string, dir: Direction, serviceClass: ServiceClass): readonly RatePoint[] {
-    return this.data.series.get(sampleKey(linkId, dir, serviceClass)) ?? [];
+    const key = sampleKey(linkId, dir, serviceClass);
+    this.#seriesSignals.track(key);
+    return this.store.series(key) ?? [];
+  }
+
+  /** The national tier-1 total, one point per poll interval. */
+  get national(): readonly NationalPoint[] {
+    return this.data.national;
+  }
+
+  /** The newest sample time (changes with nearly every message: prefer `clockMs`). */
+  get newestAtMs(): number | null {
+    return this.data.newestAtMs;
+  }
+
+  /**
+   * The newest sample time rounded up to a multiple of `stepMs`, or null before any sample:
+   * changes once per step, so a window that ends there slides once per step, not per message.
+   */
+  clockMs(stepMs: number): number | null {
+    const step = Math.max(1, stepMs);
+    const quantized = (): number | null => {
+      const newestAtMs = this.store.newestAtMs;
+      return newestAtMs === null ? null : Math.ceil(newestAtMs / step) * step;
+    };
+    let track = this.#clocks.get(step);
+    if (track === undefined) {
+      track = createSubscriber((update) => {
+        let last = quantized();
+        return this.store.onNewest(() => {
+          const now = quantized();
+          if (now === last) return;
+          last = now;
+          update();
+        });
+      });
+      this.#clocks.set(step, track);
+    }
+    track();
+    return quantized();
+  }
+
+  /** The analyzer's state of one link and direction (tracks that one only). */
+  linkState(linkId: string, dir: Direction): ShownState {
+    this.#linkStateSignals.track(statusKey(linkId, dir));
+    return this.#statesIndex.linkState(linkId, dir);
+  }
+
+  /** The analyzer's state of one province (tracks that one only). */
+  provinceState(provinceId: string): ShownState {
+    this.#provinceSignals.track(provinceId);
+    return this.#statesIndex.provinceState(provinceId);
+  }
+
+  provinceStatus(provinceId: string): ProvinceStatus | undefined {
+    this.#provinceSignals.track(provinceId);
+    return this.#statesIndex.provinceStatus(provinceId);
+  }
+
+  /** Keys some component reads now (diagnostics and tests). */
+  get trackedKeys(): { latest: number; series: number } {
+    return { latest: this.#latestSignals.size, series: this.#seriesSignals.size };
   }
 
   /** States from `GET states`: used only until the WebSocket sends its own. */
   seedStates(states: StatesView): void {
     if (this.#statesFromSocket) return;
+    this.#setStates(states);
+  }
+
+  #setStates(states: StatesView): void {
     this.states = states;
+    this.#statesIndex.set(states);
   }
 
   #onText(text: string): void {
@@ -133,18 +362,17 @@ export class LiveClient {
     }
     if (message.type === 'states') {
       this.#statesFromSocket = true;
-      this.states = message.states;
+      this.#setStates(message.states);
       this.statesVersion += 1;
       return;
     }
     if (message.rejected > 0) this.rejectedSamples += message.rejected;
     if (message.type === 'snapshot') this.#nationalPaused = false;
-    const data = applySamples(this.data, message.samples, {
+    this.store.apply(message.samples, {
       mode: message.type === 'snapshot' ? 'snapshot' : 'samples',
       keepSeries: (sample) => sample.tier === 1 || this.#connection.isWatched(sample.link),
       keepClassSeries: (sample) => this.#connection.isWatched(sample.link),
-      limits: this.limits,
+      national: !this.#nationalPaused,
     });
-    this.data = this.#nationalPaused && data.national.length > 0 ? { ...data, national: [] } : data;
   }
 }

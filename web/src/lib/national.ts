@@ -1,6 +1,8 @@
 // The national page's arithmetic: utilization bands, one row per tier-1 link, the operators'
 // summary per province and the table order. Pure functions over topology and latest samples.
-import type { LinkSample, Topology, TopologyLink } from './api.ts';
+// A row is computed from its own link's samples only (`linkRow` through a `LatestReader`), so a
+// page that reads them through the live client re-computes the rows a message touched.
+import type { Direction, LinkSample, Topology, TopologyLink, TrafficClass } from './api.ts';
 import { isStale, sampleKey } from './live-store.ts';
 
 /** DESIGN §4: under 60%, 60–80%, 80% and over. */
@@ -14,12 +16,33 @@ export function utilizationBand(utilization: number): UtilizationBand {
   return 'low';
 }
 
-export interface LinkRow {
+/** Where rows read samples: the live client (per-key tracking) or a plain map (`mapReader`). */
+export interface LatestReader {
+  latest(link: string, dir: Direction, trafficClass: TrafficClass): LinkSample | null;
+  isStale(link: string, dir: Direction, trafficClass: TrafficClass): boolean;
+}
+
+/** A reader over a map of latest samples, staleness judged against `newestAtMs`. */
+export function mapReader(latest: ReadonlyMap<string, LinkSample>, newestAtMs: number | null, staleIntervals: number): LatestReader {
+  return {
+    latest: (link, dir, trafficClass) => latest.get(sampleKey(link, dir, trafficClass)) ?? null,
+    isStale: (link, dir, trafficClass) => {
+      const sample = latest.get(sampleKey(link, dir, trafficClass));
+      return sample !== undefined && isStale(sample, newestAtMs, staleIntervals);
+    },
+  };
+}
+
+/** A tier-1 link of the topology with what never changes while the page is open. */
+export interface TierOneLink {
   link: TopologyLink;
   linkName: string;
   provinceName: string;
   /** Index of the link in the topology (stable "province" order). */
   order: number;
+}
+
+export interface LinkRow extends TierOneLink {
   capacityBps: number | null;
   down: LinkSample | null;
   up: LinkSample | null;
@@ -35,6 +58,43 @@ function worse(a: number | null, b: number | null): number | null {
   return Math.max(a, b);
 }
 
+/** Every tier-1 link of the topology, in topology order. */
+export function tierOneLinks(topology: Topology): TierOneLink[] {
+  const provinceNames = new Map(topology.provinces.map((province) => [province.id, province.name]));
+  const links: TierOneLink[] = [];
+  topology.links.forEach((link, order) => {
+    if (link.tier !== 1) return;
+    links.push({ link, linkName: link.name ?? link.id, provinceName: provinceNames.get(link.province) ?? link.province, order });
+  });
+  return links;
+}
+
+/** The worse current utilization of a link's two directions (class total); null without one. */
+export function linkUtilization(linkId: string, reader: LatestReader): number | null {
+  const current = (dir: Direction): number | null => {
+    const sample = reader.latest(linkId, dir, 'total');
+    return sample === null || reader.isStale(linkId, dir, 'total') ? null : sample.utilization;
+  };
+  return worse(current('down'), current('up'));
+}
+
+/** One row from the link's own latest class-total samples. */
+export function linkRow(entry: TierOneLink, reader: LatestReader): LinkRow {
+  const id = entry.link.id;
+  const down = reader.latest(id, 'down', 'total');
+  const up = reader.latest(id, 'up', 'total');
+  const utilization = linkUtilization(id, reader);
+  return {
+    ...entry,
+    capacityBps: entry.link.capacityBps ?? down?.capacityBps ?? up?.capacityBps ?? null,
+    down,
+    up,
+    utilization,
+    stale: (down !== null || up !== null) && utilization === null,
+    atMs: worse(down?.atMs ?? null, up?.atMs ?? null),
+  };
+}
+
 /** One row per tier-1 link of the topology, with its latest class-total samples. */
 export function tierOneRows(
   topology: Topology,
@@ -42,37 +102,15 @@ export function tierOneRows(
   newestAtMs: number | null,
   staleIntervals: number,
 ): LinkRow[] {
-  const provinceNames = new Map(topology.provinces.map((province) => [province.id, province.name]));
-  const rows: LinkRow[] = [];
-  topology.links.forEach((link, order) => {
-    if (link.tier !== 1) return;
-    const down = latest.get(sampleKey(link.id, 'down', 'total')) ?? null;
-    const up = latest.get(sampleKey(link.id, 'up', 'total')) ?? null;
-    const downStale = down !== null && isStale(down, newestAtMs, staleIntervals);
-    const upStale = up !== null && isStale(up, newestAtMs, staleIntervals);
-    const current = [down && !downStale ? down : null, up && !upStale ? up : null];
-    const utilization = worse(current[0]?.utilization ?? null, current[1]?.utilization ?? null);
-    rows.push({
-      link,
-      linkName: link.name ?? link.id,
-      provinceName: provinceNames.get(link.province) ?? link.province,
-      order,
-      capacityBps: link.capacityBps ?? down?.capacityBps ?? up?.capacityBps ?? null,
-      down,
-      up,
-      utilization,
-      stale: (down !== null || up !== null) && utilization === null,
-      atMs: worse(down?.atMs ?? null, up?.atMs ?? null),
-    });
-  });
-  return rows;
+  const reader = mapReader(latest, newestAtMs, staleIntervals);
+  return tierOneLinks(topology).map((entry) => linkRow(entry, reader));
 }
 
 export type SortKey = 'province' | 'utilization';
 export type SortOrder = { key: SortKey; descending: boolean };
 
 /** Sorted copy: by topology order, or by utilization (rows without data always last). */
-export function sortRows(rows: readonly LinkRow[], order: SortOrder): LinkRow[] {
+export function sortRows<R extends { order: number; utilization: number | null }>(rows: readonly R[], order: SortOrder): R[] {
   const sign = order.descending ? -1 : 1;
   return [...rows].sort((a, b) => {
     if (order.key === 'utilization') {
@@ -84,6 +122,16 @@ export function sortRows(rows: readonly LinkRow[], order: SortOrder): LinkRow[] 
     }
     return (a.order - b.order) * sign;
   });
+}
+
+/**
+ * The links in table order, the same objects as given (a keyed list then only moves rows):
+ * by topology order reads no sample, by utilization reads each link's two totals.
+ */
+export function sortLinks(links: readonly TierOneLink[], order: SortOrder, reader: LatestReader): TierOneLink[] {
+  const byUtilization = order.key === 'utilization';
+  const rows = links.map((entry) => ({ entry, order: entry.order, utilization: byUtilization ? linkUtilization(entry.link.id, reader) : null }));
+  return sortRows(rows, order).map((row) => row.entry);
 }
 
 export interface BandSummary {
@@ -98,7 +146,7 @@ export interface BandSummary {
  * Counts provinces per band: a province takes the worst utilization of its tier-1 links
  * (either direction); provinces with no current sample count as `noData`.
  */
-export function summarizeProvinces(rows: readonly LinkRow[]): BandSummary {
+export function summarizeProvinces(rows: readonly { link: Pick<TopologyLink, 'province'>; utilization: number | null }[]): BandSummary {
   const worstByProvince = new Map<string, number | null>();
   for (const row of rows) {
     const known = worstByProvince.get(row.link.province) ?? null;

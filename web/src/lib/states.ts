@@ -1,14 +1,25 @@
 // The states the analyzer publishes (DESIGN §4), arranged for the UI: province tiles grouped by
 // region with their tier-1 uplink's utilization band, the operators' counts, and look-ups of
-// one link's or province's state. Pure functions.
-import type { Direction, LinkStatus, StateLevel, StatesView, Topology } from './api.ts';
-import { utilizationBand, type LinkRow, type UtilizationBand } from './national.ts';
+// one link's or province's state. Look-ups are O(1) (an index per states view); `StatesIndex`
+// tells, of a new view, only the listeners of the links and provinces whose state changed.
+import type { Direction, LinkStatus, ProvinceStatus, StateLevel, StatesView, Topology } from './api.ts';
+import { KeyedListeners, type Listener } from './live-store.ts';
+import { linkRow, tierOneLinks, utilizationBand, type LatestReader, type LinkRow, type TierOneLink, type UtilizationBand } from './national.ts';
 
 /** A state the UI shows: the analyzer's, or `unknown` before it said anything. */
 export type ShownState = StateLevel | 'unknown';
 
 export const regionOrder = ['north', 'central', 'south'] as const;
 export type Region = (typeof regionOrder)[number] | 'other';
+
+/** A province's place among the tiles: what never changes while the page is open. */
+export interface TileSlot {
+  province: string;
+  name: string;
+  region: Region;
+  /** The province's tier-1 links (the tile shows the busiest). */
+  uplinks: TierOneLink[];
+}
 
 export interface ProvinceTile {
   province: string;
@@ -24,47 +35,87 @@ export interface ProvinceTile {
   worst: { link: string; dir: Direction; level: StateLevel }[];
 }
 
-export interface RegionGroup {
+export interface RegionGroup<T = ProvinceTile> {
   region: Region;
-  tiles: ProvinceTile[];
+  tiles: T[];
 }
 
 function regionOf(value: string | null | undefined): Region {
   return value === 'north' || value === 'central' || value === 'south' ? value : 'other';
 }
 
-/** One tile per province of the topology (topology order), grouped north → central → south → other. */
-export function provinceTiles(topology: Topology, states: StatesView | null, rows: readonly LinkRow[]): RegionGroup[] {
-  const statusByProvince = new Map((states?.provinces ?? []).map((status) => [status.province, status]));
-  const uplinkByProvince = new Map<string, LinkRow>();
-  for (const row of rows) {
-    const known = uplinkByProvince.get(row.link.province);
-    if (known === undefined || (row.utilization ?? -1) > (known.utilization ?? -1)) uplinkByProvince.set(row.link.province, row);
+/** One slot per province of the topology (topology order), grouped north → central → south → other. */
+export function tileSlots(topology: Topology): RegionGroup<TileSlot>[] {
+  const uplinks = new Map<string, TierOneLink[]>();
+  for (const entry of tierOneLinks(topology)) {
+    const list = uplinks.get(entry.link.province) ?? [];
+    list.push(entry);
+    uplinks.set(entry.link.province, list);
   }
-  const groups = new Map<Region, ProvinceTile[]>();
+  const groups = new Map<Region, TileSlot[]>();
   for (const province of topology.provinces) {
-    const status = statusByProvince.get(province.id);
-    const row = uplinkByProvince.get(province.id);
-    const utilization = row?.utilization ?? null;
-    const tile: ProvinceTile = {
-      province: province.id,
-      name: province.name,
-      region: regionOf(province.region),
-      state: status?.level ?? (states === null ? 'unknown' : 'ok'),
-      utilization,
-      band: utilization === null ? null : utilizationBand(utilization),
-      uplink: row?.link.id ?? null,
-      worst: status?.worst ?? [],
-    };
-    const list = groups.get(tile.region) ?? [];
-    list.push(tile);
-    groups.set(tile.region, list);
+    const slot: TileSlot = { province: province.id, name: province.name, region: regionOf(province.region), uplinks: uplinks.get(province.id) ?? [] };
+    const list = groups.get(slot.region) ?? [];
+    list.push(slot);
+    groups.set(slot.region, list);
   }
   const order: Region[] = [...regionOrder, 'other'];
   return order.flatMap((region) => {
     const tiles = groups.get(region);
     return tiles === undefined ? [] : [{ region, tiles }];
   });
+}
+
+/** Where tiles read states: the live client (per-province tracking) or a states view (`viewStates`). */
+export interface ProvinceStates {
+  provinceState(provinceId: string): ShownState;
+  provinceStatus(provinceId: string): ProvinceStatus | undefined;
+}
+
+export function viewStates(states: StatesView | null): ProvinceStates {
+  return {
+    provinceState: (provinceId) => provinceState(states, provinceId),
+    provinceStatus: (provinceId) => (states === null ? undefined : indexOf(states).provinces.get(provinceId)),
+  };
+}
+
+/** One tile from its province's own state and the rows of its tier-1 links (the busiest is its uplink). */
+export function tileOf(slot: TileSlot, states: ProvinceStates, rows: readonly LinkRow[]): ProvinceTile {
+  let uplink: LinkRow | undefined;
+  for (const row of rows) {
+    if (uplink === undefined || (row.utilization ?? -1) > (uplink.utilization ?? -1)) uplink = row;
+  }
+  const utilization = uplink?.utilization ?? null;
+  return {
+    province: slot.province,
+    name: slot.name,
+    region: slot.region,
+    state: states.provinceState(slot.province),
+    utilization,
+    band: utilization === null ? null : utilizationBand(utilization),
+    uplink: uplink?.link.id ?? null,
+    worst: states.provinceStatus(slot.province)?.worst ?? [],
+  };
+}
+
+/** `tileOf` reading the slot's uplinks through `reader`. */
+export function readTile(slot: TileSlot, states: ProvinceStates, reader: LatestReader): ProvinceTile {
+  return tileOf(slot, states, slot.uplinks.map((entry) => linkRow(entry, reader)));
+}
+
+/** One tile per province of the topology (topology order), grouped north → central → south → other. */
+export function provinceTiles(topology: Topology, states: StatesView | null, rows: readonly LinkRow[]): RegionGroup[] {
+  const rowsByProvince = new Map<string, LinkRow[]>();
+  for (const row of rows) {
+    const list = rowsByProvince.get(row.link.province) ?? [];
+    list.push(row);
+    rowsByProvince.set(row.link.province, list);
+  }
+  const reader = viewStates(states);
+  return tileSlots(topology).map((group) => ({
+    region: group.region,
+    tiles: group.tiles.map((slot) => tileOf(slot, reader, rowsByProvince.get(slot.province) ?? [])),
+  }));
 }
 
 export interface StateCounts {
@@ -81,23 +132,122 @@ export function countStates(tiles: readonly { state: ShownState }[]): StateCount
   return counts;
 }
 
+/** The index key of a link's direction. */
+export function statusKey(linkId: string, dir: Direction): string {
+  return `${linkId}\u0000${dir}`;
+}
+
+interface StatesLookup {
+  links: Map<string, LinkStatus>;
+  provinces: Map<string, ProvinceStatus>;
+}
+
+/** One index per states view, built on its first look-up (views are replaced, never mutated). */
+const lookups = new WeakMap<StatesView, StatesLookup>();
+
+function indexOf(states: StatesView): StatesLookup {
+  let lookup = lookups.get(states);
+  if (lookup === undefined) {
+    lookup = {
+      links: new Map(states.links.map((status) => [statusKey(status.link, status.dir), status])),
+      provinces: new Map(states.provinces.map((status) => [status.province, status])),
+    };
+    lookups.set(states, lookup);
+  }
+  return lookup;
+}
+
 /** The state of one link and direction; `unknown` when the analyzer has not reported it. */
 export function linkState(states: StatesView | null, linkId: string, dir: Direction): ShownState {
   return findLinkStatus(states, linkId, dir)?.level ?? 'unknown';
 }
 
 export function findLinkStatus(states: StatesView | null, linkId: string, dir: Direction): LinkStatus | undefined {
-  return states?.links.find((status) => status.link === linkId && status.dir === dir);
+  return states === null ? undefined : indexOf(states).links.get(statusKey(linkId, dir));
 }
 
 /** The state of a province; `unknown` before any states arrived, `ok` when the analyzer lists it without problems or not at all. */
 export function provinceState(states: StatesView | null, provinceId: string): ShownState {
   if (states === null) return 'unknown';
-  return states.provinces.find((status) => status.province === provinceId)?.level ?? 'ok';
+  return indexOf(states).provinces.get(provinceId)?.level ?? 'ok';
 }
 
 /** The worse of two states (critical > warning > ok > unknown). */
 export function worseState(a: ShownState, b: ShownState): ShownState {
   const rank: Record<ShownState, number> = { unknown: 0, ok: 1, warning: 2, critical: 3 };
   return rank[a] >= rank[b] ? a : b;
+}
+
+function sameWorst(a: ProvinceStatus['worst'], b: ProvinceStatus['worst']): boolean {
+  return a.length === b.length && a.every((entry, index) => {
+    const other = b[index];
+    return other !== undefined && other.link === entry.link && other.dir === entry.dir && other.level === entry.level;
+  });
+}
+
+/** What a new states view changed: the link directions and provinces whose shown state moved. */
+export interface StatesChanges {
+  links: ReadonlySet<string>;
+  provinces: ReadonlySet<string>;
+  /** Listener calls made. */
+  notified: number;
+}
+
+/**
+ * The current states view, with per-link and per-province listeners: a new view (the server
+ * sends the whole picture) is compared entry by entry, and only the listeners of entries whose
+ * level (or, for a province, its worst list) changed are called.
+ */
+export class StatesIndex {
+  #view: StatesView | null = null;
+  readonly #linkListeners = new KeyedListeners();
+  readonly #provinceListeners = new KeyedListeners();
+
+  get view(): StatesView | null {
+    return this.#view;
+  }
+
+  linkState(linkId: string, dir: Direction): ShownState {
+    return linkState(this.#view, linkId, dir);
+  }
+
+  provinceState(provinceId: string): ShownState {
+    return provinceState(this.#view, provinceId);
+  }
+
+  provinceStatus(provinceId: string): ProvinceStatus | undefined {
+    return this.#view === null ? undefined : indexOf(this.#view).provinces.get(provinceId);
+  }
+
+  onLink(linkId: string, dir: Direction, listener: Listener): () => void {
+    return this.#linkListeners.add(statusKey(linkId, dir), listener);
+  }
+
+  onProvince(provinceId: string, listener: Listener): () => void {
+    return this.#provinceListeners.add(provinceId, listener);
+  }
+
+  set(view: StatesView): StatesChanges {
+    const before = this.#view;
+    this.#view = view;
+    const links = new Set<string>();
+    const provinces = new Set<string>();
+    if (before === null) {
+      // From unknown: everything listened to changes.
+      for (const key of this.#linkListeners.keys()) links.add(key);
+      for (const key of this.#provinceListeners.keys()) provinces.add(key);
+    } else {
+      const old = indexOf(before);
+      const now = indexOf(view);
+      for (const [key, status] of now.links) if (old.links.get(key)?.level !== status.level) links.add(key);
+      for (const key of old.links.keys()) if (!now.links.has(key)) links.add(key);
+      for (const [id, status] of now.provinces) {
+        const was = old.provinces.get(id);
+        if (was === undefined || was.level !== status.level || !sameWorst(was.worst, status.worst)) provinces.add(id);
+      }
+      for (const [id, was] of old.provinces) if (!now.provinces.has(id) && (was.level !== 'ok' || was.worst.length > 0)) provinces.add(id);
+    }
+    const notified = this.#linkListeners.notify(links) + this.#provinceListeners.notify(provinces);
+    return { links, provinces, notified };
+  }
 }
