@@ -109,6 +109,10 @@ export const messageCatalog = {
 
   // ---- The request as a whole, and the server -------------------------------------------------
   'no-route': { method: 'string', path: 'string' },
+  /** A URL that is not one (a broken percent-encoding). */
+  'invalid-url': {},
+  /** A path parameter longer than the router reads. */
+  'url-too-long': {},
   'invalid-json': {},
   'body-too-large': {},
   'unsupported-media-type': { contentType: 'string' },

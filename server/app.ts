@@ -23,7 +23,8 @@ import { topologyView } from './topology-view.ts';
 import { LiveSnapshot } from './live/snapshot.ts';
 import { LiveHub } from './live/hub.ts';
 import { said } from '../api/messages.ts';
-import { errorBody, installErrorHandler } from './routes/errors.ts';
+import { said } from '../api/messages.ts';
+import { answerFrameworkError, errorBody, installErrorHandler } from './routes/errors.ts';
 import { healthRoutes, InfluxProbe } from './routes/health.ts';
 import { topologyRoutes } from './routes/topology.ts';
 import { liveRoutes } from './routes/live.ts';
@@ -109,6 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const tls = serverSettings.tls;
   const common = {
     disableRequestLogging: true,
+    frameworkErrors: answerFrameworkError,
     ...(serverSettings.trustProxy.length > 0 ? { trustProxy: serverSettings.trustProxy } : {}),
     ...(tls ? { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {}),
   };

@@ -114,6 +114,22 @@ function requestPart(request: FastifyRequest, context: unknown): unknown {
   return undefined;
 }
 
+/**
+ * Fastify's own refusals before any route is found (a broken URL, a path parameter too long):
+ * the usual body instead of fastify's, which has no `params` and a code of its own. Passed as
+ * the `frameworkErrors` option of Fastify().
+ */
+export function answerFrameworkError(error: { code?: string }, request: FastifyRequest, reply: FastifyReply): void {
+  request.log.info({ code: error.code, url: request.url.slice(0, 200) }, 'request refused by the router');
+  if (error.code === 'FST_ERR_BAD_URL') {
+    void reply.status(400).send(errorBody(400, said('invalid-url', {}), 'the URL is not valid (a broken percent-encoding?)'));
+  } else if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    void reply.status(414).send(errorBody(414, said('url-too-long', {}), 'a path parameter is longer than the server reads'));
+  } else {
+    void reply.status(500).send(errorBody(500, said('internal-error', {}), 'internal server error'));
+  }
+}
+
 /** One warning per minute while InfluxDB stays down, with the count of the ones left out. */
 const storageLogEveryMs = 60_000;
 

@@ -321,6 +321,8 @@ const cases: Case[] = [
     code: 'unsupported-media-type',
     params: { contentType: 'application/xml' },
   },
+  { name: 'a path parameter longer than the router reads', caller: 'viewer', request: { method: 'GET', url: `/api/v1/policies/history/${'9'.repeat(1000)}` }, status: 414, code: 'url-too-long', params: {} },
+  { name: 'a URL with a broken escape', caller: 'viewer', request: { method: 'GET', url: '/api/v1/policies/history/%E0%A4%A' }, status: 400, code: 'invalid-url', params: {} },
   { name: 'the live stream without Upgrade', caller: 'viewer', request: { method: 'GET', url: '/api/v1/live' }, status: 426, code: 'websocket-required', params: {} },
 ];
 
