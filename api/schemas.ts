@@ -334,11 +334,13 @@ export const linkStatusSchema = z.object({
   sinceMs: z.number(),
   last: linkVerdictSchema,
 });
+export type LinkStatus = z.infer<typeof linkStatusSchema>;
 export const provinceStatusSchema = z.object({
   province: z.string(),
   level: stateLevelSchema,
   worst: z.array(z.object({ link: z.string(), dir: directionSchema, level: stateLevelSchema })),
 });
+export type ProvinceStatus = z.infer<typeof provinceStatusSchema>;
 export const statesSchema = z.object({
   atMs: z.number(),
   links: z.array(linkStatusSchema),
@@ -403,6 +405,7 @@ export const policyDocumentSchema = z.looseObject({
 });
 // An added path has no `before`, a removed one no `after` (JSON drops undefined).
 export const policyChangeSchema = z.object({ path: z.string(), before: z.unknown().optional(), after: z.unknown().optional() });
+export type PolicyChange = z.infer<typeof policyChangeSchema>;
 export const policyProblemSchema = z.object({
   path: z.string(),
   code: messageCodeSchema,
@@ -412,7 +415,10 @@ export const policyProblemSchema = z.object({
   /** The same problem found on this many other links (reported once). */
   otherLinks: z.number().int().optional(),
 });
+export type PolicyProblem = z.infer<typeof policyProblemSchema>;
 export const policiesSchema = z.object({ revision: z.number().int(), document: policyDocumentSchema });
+/** The policy in force: its revision and document. */
+export type CurrentPolicy = z.infer<typeof policiesSchema>;
 export const policySavedSchema = policiesSchema.extend({
   changes: z.array(policyChangeSchema),
   /** True when the document equalled the current one: no revision was written. */
@@ -423,6 +429,7 @@ export const policyValidationSchema = z.object({
   problems: z.array(policyProblemSchema),
   changes: z.array(policyChangeSchema),
 });
+export type PolicyValidation = z.infer<typeof policyValidationSchema>;
 export const policyHistoryEntrySchema = z.object({
   revision: z.number().int(),
   atMs: z.number(),
@@ -431,6 +438,7 @@ export const policyHistoryEntrySchema = z.object({
   changes: z.array(policyChangeSchema),
   rollbackOf: z.number().int().optional(),
 });
+export type PolicyHistoryEntry = z.infer<typeof policyHistoryEntrySchema>;
 export const policyRevisionSchema = policyHistoryEntrySchema.extend({ document: policyDocumentSchema });
 export const policyHistoryQuerySchema = z.object({
   beforeRevision: z.coerce.number().int().min(1).optional(),
@@ -465,6 +473,7 @@ export const effectivePolicySchema = z.object({
   thresholds: z.record(z.string(), z.number()),
   from: z.record(z.string(), z.enum(['defaults', 'tier', 'province', 'link'])),
 });
+export type EffectivePolicyView = z.infer<typeof effectivePolicySchema>;
 export const driftRowSchema = z.object({
   link: z.string(),
   dir: directionSchema,
@@ -474,6 +483,7 @@ export const driftRowSchema = z.object({
   status: z.enum(['ok', 'differs', 'no-queue', 'unknown']),
 });
 export const driftSchema = z.object({ links: z.array(driftRowSchema) });
+export type DriftRow = z.infer<typeof driftSchema>['links'][number];
 
 /** A draft replayed over past traffic beside the current policy (server/policies/backtest.ts). */
 export const policyBacktestBodySchema = z

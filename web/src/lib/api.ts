@@ -9,88 +9,39 @@ import {
   driftSchema,
   effectivePolicySchema,
   healthSchema,
-  historySchema,
   linkSampleSchema,
-  linkStatusSchema,
   loginReplySchema,
   meSchema,
   policiesSchema,
-  policyChangeSchema,
-  policyDocumentSchema,
-  policyHistoryEntrySchema,
   policyHistorySchema,
-  policyProblemSchema,
   policySavedSchema,
   policyValidationSchema,
-  provinceStatusSchema,
   qosClassSchema,
   qosSchema,
   statesSchema,
   topologySchema,
   type Alert,
+  type CurrentPolicy,
   type Direction,
+  type DriftRow,
+  type EffectivePolicyView,
   type EpisodeState,
   type Health,
+  type PolicyHistoryEntry,
+  type PolicyValidation,
   type Qos,
   type StatesView,
   type Topology,
   type TrafficClass,
 } from '../../../api/schemas.ts';
 
-// Every response shape and the vocabulary are the server's own (api/schemas.ts): written once,
-// validated here; the types below are inferred from those schemas, never written again.
-export {
-  alertSchema,
-  alertsSchema,
-  driftSchema,
-  effectivePolicySchema,
-  healthSchema,
-  historySchema,
-  linkSampleSchema,
-  linkStatusSchema,
-  policiesSchema,
-  policyChangeSchema,
-  policyDocumentSchema,
-  policyHistoryEntrySchema,
-  policyHistorySchema,
-  policyProblemSchema,
-  policySavedSchema,
-  policyValidationSchema,
-  provinceStatusSchema,
-  qosClassSchema,
-  qosSchema,
-  statesSchema,
-  topologySchema,
-};
-export { directions, episodeStates, protectedClasses, serviceClasses, trafficClasses } from '../../../api/schemas.ts';
-export type {
-  Alert,
-  Direction,
-  EpisodeState,
-  Health,
-  History,
-  HistoryPoint,
-  ProtectedClass,
-  Qos,
-  ServiceClass,
-  StateLevel,
-  StatesView,
-  Topology,
-  TopologyLink,
-  TopologyProvince,
-  TrafficClass,
-} from '../../../api/schemas.ts';
+// Every response shape, its type and the vocabulary are the server's own (api/schemas.ts):
+// written once, validated here.
+export * from '../../../api/schemas.ts';
+/** A live sample as the API carries it. */
 export type LinkSample = z.infer<typeof linkSampleSchema>;
+/** A discovered QoS class as the API carries it. */
 export type QosClassMapping = z.infer<typeof qosClassSchema>;
-export type LinkStatus = z.infer<typeof linkStatusSchema>;
-export type ProvinceStatus = z.infer<typeof provinceStatusSchema>;
-export type PolicyChange = z.infer<typeof policyChangeSchema>;
-export type CurrentPolicy = z.infer<typeof policiesSchema>;
-export type PolicyProblem = z.infer<typeof policyProblemSchema>;
-export type PolicyValidation = z.infer<typeof policyValidationSchema>;
-export type PolicyHistoryEntry = z.infer<typeof policyHistoryEntrySchema>;
-export type EffectivePolicyView = z.infer<typeof effectivePolicySchema>;
-export type DriftRow = z.infer<typeof driftSchema>['links'][number];
 
 export function fetchStates(signal?: AbortSignal): Promise<StatesView> {
   return fetchJson('/api/v1/states', statesSchema, signal);
