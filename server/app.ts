@@ -23,7 +23,6 @@ import { topologyView } from './topology-view.ts';
 import { LiveSnapshot } from './live/snapshot.ts';
 import { LiveHub } from './live/hub.ts';
 import { said } from '../api/messages.ts';
-import { said } from '../api/messages.ts';
 import { answerFrameworkError, errorBody, installErrorHandler } from './routes/errors.ts';
 import { healthRoutes, InfluxProbe } from './routes/health.ts';
 import { topologyRoutes } from './routes/topology.ts';
