@@ -16,6 +16,7 @@ import type { AlertEpisode } from '../../server/alerts/model.ts';
 import { AlertJournal, alertsFileName, journalFileName, loadAlertState } from '../../server/alerts/state-file.ts';
 import { Notifier } from '../../server/notify/notifier.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook.ts';
+import { pause, waitFor } from '../helpers/wait.ts';
 
 interface LogLine {
   level: number;
@@ -73,15 +74,6 @@ function change(from: StateLevel, to: StateLevel, atMs: number, link = 't1-hue')
   };
 }
 
-async function waitUntil(what: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const delivered = (episode: AlertEpisode | undefined): boolean =>
   episode !== undefined && episode.notifications.length > 0 && episode.notifications.every((r) => r.deliveredAtMs !== undefined);
@@ -134,7 +126,7 @@ describe('alert state as a journal', () => {
     expect(first).toMatchObject({ seq: 1, op: 'put', episode: { id, state: 'open', notifications: [{ kind: 'raise', attempts: 0 }] } });
 
     // The raise went out only after that line was on disk, and its outcome is another line.
-    await waitUntil('raise delivered', () => delivered(book.get(id)));
+    await waitFor('raise delivered', () => delivered(book.get(id)));
     await book.flush();
     const all = await journalLines(dir);
     expect(all.length).toBeGreaterThanOrEqual(2);
@@ -192,7 +184,7 @@ describe('alert state as a journal', () => {
     await rm(journal);
     await rename(`${journal}.saved`, journal);
     await hook.waitForDelivered(1);
-    await waitUntil('raise recorded as delivered', () => delivered(book.get(id)));
+    await waitFor('raise recorded as delivered', () => delivered(book.get(id)));
     await pause(300);
     expect(hook.requests).toHaveLength(1);
     expect(lines.some((l) => l.msg === 'alert episode recorded on a later attempt' && l['episode'] === id)).toBe(true);
@@ -206,7 +198,7 @@ describe('alert state as a journal', () => {
     const first = await openBook();
     first.onStateChange(change('ok', 'warning', 1_000));
     first.onStateChange(change('ok', 'critical', 2_000, 't2-hue-a'));
-    await waitUntil('raises delivered', () => first.list().every(delivered));
+    await waitFor('raises delivered', () => first.list().every(delivered));
     await first.flush();
     const before = first.list();
     // Copy the state as a crash would leave it (no compaction at stop), then cut a last line short.
@@ -271,9 +263,9 @@ describe('alert state as a journal', () => {
     const first = await openBook({ keepResolved: 1 });
     for (let i = 0; i < 3; i += 1) {
       first.onStateChange(change('ok', 'warning', 1_000 + i * 10));
-      await waitUntil('raise delivered', () => first.list({ state: 'open' }).every(delivered));
+      await waitFor('raise delivered', () => first.list({ state: 'open' }).every(delivered));
       first.onStateChange(change('warning', 'ok', 1_005 + i * 10));
-      await waitUntil('resolve delivered', () => first.list().every(delivered));
+      await waitFor('resolve delivered', () => first.list().every(delivered));
     }
     first.onStateChange(change('ok', 'warning', 2_000)); // a raise prunes
     await first.flush();
@@ -301,6 +293,6 @@ describe('alert state as a journal', () => {
     expect(migrated.version).toBe(2);
     expect(migrated.episodes).toEqual([resolvedBefore, pending]);
     await hook.waitForDelivered(1);
-    await waitUntil('resumed raise recorded', () => delivered(book.get('t1-hue.down.1000')));
+    await waitFor('resumed raise recorded', () => delivered(book.get('t1-hue.down.1000')));
   });
 });

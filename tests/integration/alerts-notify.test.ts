@@ -14,6 +14,7 @@ import { deliveryKey } from '../../server/notify/delivery-key.ts';
 import { Notifier } from '../../server/notify/notifier.ts';
 import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook.ts';
+import { pause, waitFor } from '../helpers/wait.ts';
 
 const log = pino({ level: 'silent' });
 
@@ -77,20 +78,11 @@ function change(from: StateLevel, to: StateLevel, atMs: number, link = 't1-hue',
   };
 }
 
-async function waitUntil(what: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 const settled = (episode: AlertEpisode | undefined): boolean =>
   episode !== undefined && episode.notifications.every((r) => r.deliveredAtMs !== undefined || r.gaveUpAtMs !== undefined);
 
 /** Longer than every retry window in these tests: anything still to come would have come. */
 const quietMs = 400;
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function hookPayloads(hook: WebhookReceiver): NotificationPayload[] {
   return hook.delivered().map((r) => r.body as NotificationPayload);
@@ -134,17 +126,17 @@ describe('alert book with real webhook and SMTP receivers', () => {
     const [episode] = book.list();
     expect(episode).toMatchObject({ link: 't1-hue', province: 'hue', dir: 'down', state: 'open', level: 'warning', raisedAtMs: 1_000 });
     const id = episode!.id;
-    await waitUntil('raise delivered', () => settled(book.get(id)));
+    await waitFor('raise delivered', () => settled(book.get(id)));
     expect(hook.requests.map((r) => r.status)).toEqual([503, 503, 204]);
     const raiseRecord = book.get(id)!.notifications.find((r) => r.channel === 'webhook' && r.kind === 'raise');
     expect(raiseRecord).toMatchObject({ attempts: 3, target: hook.url });
     expect(raiseRecord?.deliveredAtMs).toBeDefined();
 
     book.onStateChange(change('warning', 'critical', 2_000));
-    await waitUntil('escalate delivered', () => settled(book.get(id)) && book.get(id)!.notifications.length === 4);
+    await waitFor('escalate delivered', () => settled(book.get(id)) && book.get(id)!.notifications.length === 4);
     book.onStateChange(change('critical', 'warning', 3_000)); // no notification: the episode keeps its worst level
     book.onStateChange(change('warning', 'ok', 4_000));
-    await waitUntil('resolve delivered', () => settled(book.get(id)) && book.get(id)!.notifications.length === 6);
+    await waitFor('resolve delivered', () => settled(book.get(id)) && book.get(id)!.notifications.length === 6);
     await pause(quietMs);
 
     const payloads = hookPayloads(hook);
@@ -200,7 +192,7 @@ describe('alert book with real webhook and SMTP receivers', () => {
     const book = await openBook(buildConfig({ dir, hookUrl: hook.url }));
     book.onStateChange(change('ok', 'warning', 1_000));
     const id = book.list()[0]!.id;
-    await waitUntil('raise delivered', () => settled(book.get(id)));
+    await waitFor('raise delivered', () => settled(book.get(id)));
     expect(book.get(id)!.notifications.map((r) => r.channel)).toEqual(['webhook']);
     expect(hook.delivered()).toHaveLength(1);
     expect(smtp.messages).toHaveLength(0);
@@ -214,7 +206,7 @@ describe('alert book with real webhook and SMTP receivers', () => {
     first.onStateChange(change('ok', 'critical', 1_000, 't1-ha-noi', 'ha-noi'));
     const hue = first.list({ province: 'hue' })[0]!;
     expect(await first.ack(hue.id, 'le.thi.c')).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'le.thi.c' });
-    await waitUntil('raise delivered', () => settled(first.get(hue.id)));
+    await waitFor('raise delivered', () => settled(first.get(hue.id)));
     await first.stop();
 
     const second = await openBook(config);
@@ -228,7 +220,7 @@ describe('alert book with real webhook and SMTP receivers', () => {
     expect(smtp.messages).toHaveLength(1);
     second.onStateChange(change('warning', 'ok', 6_000));
     expect(await second.ack(hue.id, 'x')).toBe('resolved');
-    await waitUntil('resolve delivered', () => settled(second.get(hue.id)) && second.get(hue.id)!.notifications.length === 4);
+    await waitFor('resolve delivered', () => settled(second.get(hue.id)) && second.get(hue.id)!.notifications.length === 4);
     expect(hookPayloads(hook).map((p) => p.kind)).toEqual(['raise', 'resolve']);
   });
 
@@ -239,7 +231,7 @@ describe('alert book with real webhook and SMTP receivers', () => {
     first.onStateChange(change('ok', 'warning', 1_000));
     const id = first.list()[0]!.id;
     await smtp.waitForMessages(1);
-    await waitUntil('two failed webhook attempts', () => hook.requests.length >= 2);
+    await waitFor('two failed webhook attempts', () => hook.requests.length >= 2);
     await first.stop();
     const onDisk = JSON.parse(await readFile(join(dir, 'alerts.json'), 'utf8')) as { episodes: AlertEpisode[] };
     const pending = onDisk.episodes[0]?.notifications.find((r) => r.channel === 'webhook');
@@ -250,7 +242,7 @@ describe('alert book with real webhook and SMTP receivers', () => {
     hook.failNext(0);
     const failedBefore = hook.requests.length;
     const second = await openBook(config);
-    await waitUntil('resumed raise delivered', () => settled(second.get(id)));
+    await waitFor('resumed raise delivered', () => settled(second.get(id)));
     await pause(quietMs);
     expect(hook.requests.slice(failedBefore).map((r) => r.status)).toEqual([204]);
     expect(hookPayloads(hook)).toMatchObject([{ kind: 'raise', episode: { id, state: 'open' } }]);
@@ -265,7 +257,7 @@ describe('alert book with real webhook and SMTP receivers', () => {
     const first = await openBook(config);
     first.onStateChange(change('ok', 'warning', 1_000));
     const id = first.list()[0]!.id;
-    await waitUntil('given up', () => settled(first.get(id)));
+    await waitFor('given up', () => settled(first.get(id)));
     expect(first.get(id)!.notifications[0]).toMatchObject({ attempts: 3, error: 'webhook answered http 500' });
     expect(first.get(id)!.notifications[0]?.gaveUpAtMs).toBeDefined();
     await first.stop();
@@ -281,7 +273,7 @@ describe('alert book with real webhook and SMTP receivers', () => {
     book.onStateChange(change('warning', 'ok', 2_000));
     book.onStateChange(change('ok', 'critical', 3_000));
     expect(book.list().map((e) => e.state)).toEqual(['open', 'resolved']);
-    await waitUntil('all delivered', () => book.list().every(settled), 15_000);
+    await waitFor('all delivered', () => book.list().every(settled), { timeoutMs: 15_000 });
     expect(hookPayloads(hook).map((p) => p.kind).sort()).toEqual(['raise', 'raise', 'resolve']);
   });
 

@@ -12,6 +12,7 @@ import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import { InfluxStore } from '../../collector/store/influx-store.ts';
 import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
 import { parsePrometheusText, sampleValue, type MetricFamily } from '../helpers/prometheus-text.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const log = pino({ level: 'silent' });
 let influxd: InfluxdHandle;
@@ -66,15 +67,6 @@ function setup(opts: { maxBytes?: number; batchSize?: number } = {}) {
   });
   const scrape = async (): Promise<Map<string, MetricFamily>> => parsePrometheusText(await registry.metrics());
   return { store, registry, scrape, query: createInfluxClient({ url: influxd.url, database }) };
-}
-
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('store metrics', () => {

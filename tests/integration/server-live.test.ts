@@ -16,6 +16,7 @@ import type { LinkStateChange, LinkStatus, ProvinceStatus } from '../../server/a
 import type { PolicyDocument } from '../../server/policies/model.ts';
 import { startTestApp, type TestApp, type TestAppOptions } from '../helpers/app.ts';
 import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /** The part of the `ws` client used here (the package ships no types of its own). */
 interface WsClient {
@@ -150,14 +151,6 @@ function batch(links: LinkSample[], device = 'hn-core-1'): PollBatch {
   return { poll: { atMs: Date.now(), device, province: 'ha-noi', ok: true, latencyMs: 4, varbinds: 50 }, links, interfaces: [] };
 }
 
-async function eventually(check: () => boolean, what: string, withinMs = 5_000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${withinMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 let handle: InfluxdHandle;
 let config: LanewatchConfig;
 let influx: InfluxDB;
@@ -218,7 +211,7 @@ describe('WebSocket /api/v1/live', () => {
     } finally {
       await client.close();
     }
-    await eventually(() => t.app.liveClients() === 0, 'unsubscribe after close');
+    await waitFor('unsubscribe after close', () => t.app.liveClients() === 0);
   });
 
   it('filters by subscription; invalid messages get an error and the stream goes on', async () => {
@@ -281,11 +274,11 @@ describe('WebSocket /api/v1/live', () => {
     }
     expect(t.app.liveClients()).toBe(1);
     // The healthy client kept receiving everything.
-    await eventually(() => received === published, 'the healthy client got every batch', 20_000);
+    await waitFor('the healthy client got every batch', () => received === published, { timeoutMs: 20_000 });
     slow.ws.resume();
     await slow.closed;
     await healthy.close();
-    await eventually(() => t.app.liveClients() === 0, 'all clients unsubscribed');
+    await waitFor('all clients unsubscribed', () => t.app.liveClients() === 0);
   });
 
   it('answers a plain HTTP request with 426 (and without a session with 401)', async () => {
@@ -330,7 +323,7 @@ describe('WebSocket /api/v1/live access', () => {
     expect(await refusedStatus(url, { origin })).toBe(401);
     expect(await refusedStatus(url, { origin: 'https://evil.example', cookie: await t.login('viewer') })).toBe(403);
     // The clients have hung up: the server must not keep their sockets (a leak, and a close that never ends).
-    await eventually(() => [...serverSockets].every((socket) => earlier.has(socket)), 'the server closed the refused connections', 2_000);
+    await waitFor('the server closed the refused connections', () => [...serverSockets].every((socket) => earlier.has(socket)), { timeoutMs: 2_000 });
   });
 
   it('refuses a handshake from a foreign Origin (403), even with a session', async () => {
@@ -545,7 +538,7 @@ describe('WebSocket /api/v1/live limits', () => {
     expect(await extra.closed).toBe(1013);
     expect(t.app.liveClients()).toBe(maxLiveClients);
     await clients[0]!.close();
-    await eventually(() => t.app.liveClients() === maxLiveClients - 1, 'one client left');
+    await waitFor('one client left', () => t.app.liveClients() === maxLiveClients - 1);
     const again = await TestClient.connect(url, viewer);
     await again.opening();
     for (const c of [...clients.slice(1), again]) await c.close();

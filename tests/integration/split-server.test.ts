@@ -20,6 +20,7 @@ import { InfluxStore } from '../../collector/store/influx-store.ts';
 import { InfluxTail, pageQuery, planAfterPage, sameTimeQuery } from '../../server/live/influx-tail.ts';
 import { startTestApp } from '../helpers/app.ts';
 import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 let handle: InfluxdHandle;
 let config: LanewatchConfig;
@@ -52,20 +53,12 @@ async function collectorStore(database: string): Promise<InfluxStore> {
   return store;
 }
 
-async function eventually(check: () => boolean | Promise<boolean>, what: string, withinMs = 10_000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${withinMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 /** Everything handed to the store is in InfluxDB (nothing buffered, in flight or spooled). */
 async function flushed(store: InfluxStore): Promise<void> {
-  await eventually(() => {
+  await waitFor('the store to write everything', () => {
     const h = store.health();
     return h.influxReachable && h.pendingPoints === 0 && h.spooledPoints === 0;
-  }, 'the store to write everything');
+  });
 }
 
 /** A query function that counts its calls and the rows each returned, over a real client. */
@@ -208,7 +201,7 @@ describe('split server: collector store → influxd → InfluxTail', () => {
       // And one timestamp with more points than a page: every link of the topology at once.
       const all = config.topology.links;
       write(t0 + 23_000, all);
-      await eventually(() => store.health().spooledPoints > 0, 'the store to spool');
+      await waitFor('the store to spool', () => store.health().spooledPoints > 0);
 
       // Back: the spool drains; the tail catches up in pages of at most 500 points.
       await handle.start();
@@ -263,7 +256,7 @@ describe('split server: collector store → influxd → InfluxTail', () => {
       store.write(poll(t0, [total, video]));
       await flushed(store);
       tail.start();
-      await eventually(() => received.length >= 2, 'the first points on the bus');
+      await waitFor('the first points on the bus', () => received.length >= 2);
       const message = await ws.waitFor((m) => m.type === 'samples');
       expect([...(message.samples ?? [])].sort(byKeyAndTime)).toEqual([total, video].sort(byKeyAndTime));
 
@@ -273,7 +266,7 @@ describe('split server: collector store → influxd → InfluxTail', () => {
 
       // A later point arrives once; a few ticks re-read the overlap without publishing again.
       store.write(poll(t0 + 1_000, [{ ...total, atMs: t0 + 1_000, bitsPerSecond: 3e6, utilization: 3e-3 }]));
-      await eventually(() => received.length >= 3, 'the next point on the bus');
+      await waitFor('the next point on the bus', () => received.length >= 3);
       await new Promise((r) => setTimeout(r, 600));
       expect(received.map((s) => s.bitsPerSecond).sort((a, b) => a - b)).toEqual([1e6, 2e6, 3e6]);
 
@@ -282,7 +275,7 @@ describe('split server: collector store → influxd → InfluxTail', () => {
       await new Promise((r) => setTimeout(r, 500));
       await handle.start();
       store.write(poll(t0 + 1_500, [{ ...total, atMs: t0 + 1_500, bitsPerSecond: 4e6, utilization: 4e-3 }]));
-      await eventually(() => received.length >= 4, 'a point after influxd restarted', 15_000);
+      await waitFor('a point after influxd restarted', () => received.length >= 4, { timeoutMs: 15_000 });
       expect(received[3]?.bitsPerSecond).toBe(4e6);
     } finally {
       await tail.stop();

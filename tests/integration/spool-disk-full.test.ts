@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vit
 import { parseStorePoint, type StorePoint } from '../../collector/store/points.ts';
 import { Spool, type AppendResult } from '../../collector/store/spool.ts';
 import { InfluxStore } from '../../collector/store/influx-store.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'lanewatch-disk-full-'));
 const mnt = join(root, 'spool');
@@ -115,14 +116,6 @@ async function freeTcpPortNobodyListensOn(): Promise<number> {
   const addr = server.address();
   await new Promise((r) => server.close(r));
   return typeof addr === 'object' && addr ? addr.port : 1;
-}
-
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('spool on a full disk (tmpfs)', () => {

@@ -10,6 +10,7 @@ import type { PollBatch } from '../../collector/samples.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import { InfluxStore, rawRetentionPolicy } from '../../collector/store/influx-store.ts';
 import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const log = pino({ level: 'silent' });
 let influxd: InfluxdHandle;
@@ -91,15 +92,6 @@ function setup(overrides: { batchSize?: number; maxBytes?: number; spoolDir?: st
   });
   if (!overrides.spoolDir) cleanup.push(() => rmSync(spoolDir, { recursive: true, force: true }));
   return { store, query: createInfluxClient({ url: influxd.url, database }), spoolDir, settings };
-}
-
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 async function trafficBps(query: InfluxDB, link = 'hn-01'): Promise<number[]> {

@@ -14,6 +14,7 @@ import {
   type ConnectionState,
   type SocketLike,
 } from '../../web/src/lib/live-connection.ts';
+import { pause, waitFor } from '../helpers/wait.ts';
 
 /** A live endpoint that records its connections and what each one was sent. */
 interface FakeLiveServer {
@@ -37,17 +38,6 @@ async function startServer(port = 0): Promise<FakeLiveServer & { port: number }>
   if (address === null || typeof address === 'string') throw new Error('the test server has no TCP address');
   return { app, connections, port: address.port };
 }
-
-/** Waits until `check` holds, polling every 10 ms; fails naming `what` after `timeoutMs`. */
-async function until(what: string, check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Recorder {
   connection: LiveConnection;
@@ -105,8 +95,8 @@ describe('the live connection against a real WebSocket server', () => {
     const client = connect(`ws://127.0.0.1:${server.port}/api/v1/live`);
     cleanup.push(async () => client.connection.stop());
     client.connection.start();
-    await until('the first connection', () => server.connections.length === 1 && client.connection.state === 'open');
-    await until('the snapshot', () => client.texts.length === 1);
+    await waitFor('the first connection', () => server.connections.length === 1 && client.connection.state === 'open');
+    await waitFor('the snapshot', () => client.texts.length === 1);
     expect(JSON.parse(client.texts[0] ?? '{}')).toMatchObject({ type: 'snapshot', samples: [] });
     const received = server.connections[0] ?? [];
 
@@ -118,7 +108,7 @@ describe('the live connection against a real WebSocket server', () => {
     const releaseA1 = client.connection.watch('t1-a');
     const releaseB = client.connection.watch('t2-b');
     const releaseA2 = client.connection.watch('t1-a');
-    await until('the first subscription', () => received.length === 1);
+    await waitFor('the first subscription', () => received.length === 1);
     expect(JSON.parse(received[0] ?? '')).toEqual({ type: 'subscribe', links: ['t1-a', 't2-b'] });
 
     // One of two watches of t1-a goes: t1-a is still watched, nothing to say.
@@ -128,12 +118,12 @@ describe('the live connection against a real WebSocket server', () => {
     expect(received).toHaveLength(1);
 
     releaseB();
-    await until('t2-b unwatched', () => received.length === 2);
+    await waitFor('t2-b unwatched', () => received.length === 2);
     expect(JSON.parse(received[1] ?? '')).toEqual({ type: 'subscribe', links: ['t1-a'] });
 
     // The last watch goes: back to everything.
     releaseA2();
-    await until('everything again', () => received.length === 3);
+    await waitFor('everything again', () => received.length === 3);
     expect(JSON.parse(received[2] ?? '')).toEqual({ type: 'subscribe' });
 
     // Up and down within one turn: no change, no message.
@@ -150,15 +140,15 @@ describe('the live connection against a real WebSocket server', () => {
     const client = connect(`ws://127.0.0.1:${port}/api/v1/live`, { initialMs: 100, maxMs: 800 });
     cleanup.push(async () => client.connection.stop());
     client.connection.start();
-    await until('the first connection', () => client.connection.state === 'open');
+    await waitFor('the first connection', () => client.connection.state === 'open');
     const releaseA = client.connection.watch('t1-a');
     client.connection.watch('t1-b');
-    await until('the first subscription', () => (server.connections[0] ?? []).length === 1);
+    await waitFor('the first subscription', () => (server.connections[0] ?? []).length === 1);
     expect(client.retries).toEqual([]);
 
     // The server goes away: the socket closes, then every attempt is refused.
     await server.app.close();
-    await until('five attempts while the server is down', () => client.retries.length >= 5, 8_000);
+    await waitFor('five attempts while the server is down', () => client.retries.length >= 5, { timeoutMs: 8_000 });
     expect(client.states).toContain('closed');
     // 100, 200, 400, 800 ms, then capped at 800.
     expect(client.retries.slice(0, 5)).toEqual([
@@ -182,9 +172,9 @@ describe('the live connection against a real WebSocket server', () => {
     client.connection.watch('t2-c');
 
     server = await startServer(port);
-    await until('the reconnection', () => server.connections.length === 1 && client.connection.state === 'open', 5_000);
+    await waitFor('the reconnection', () => server.connections.length === 1 && client.connection.state === 'open', { timeoutMs: 5_000 });
     const received = server.connections[0] ?? [];
-    await until('the resubscription', () => received.length === 1);
+    await waitFor('the resubscription', () => received.length === 1);
     expect(JSON.parse(received[0] ?? '')).toEqual({ type: 'subscribe', links: ['t1-b', 't2-c'] });
     await pause(100);
     expect(received).toHaveLength(1);
@@ -192,7 +182,7 @@ describe('the live connection against a real WebSocket server', () => {
     // An open starts the delays afresh.
     const retriesBefore = client.retries.length;
     await server.app.close();
-    await until('a retry after the second outage', () => client.retries.length > retriesBefore);
+    await waitFor('a retry after the second outage', () => client.retries.length > retriesBefore);
     expect(client.retries[retriesBefore]).toEqual({ attempt: 0, delayMs: 100 });
   }, 20_000);
 
@@ -200,9 +190,9 @@ describe('the live connection against a real WebSocket server', () => {
     const server = await startServer();
     const client = connect(`ws://127.0.0.1:${server.port}/api/v1/live`);
     client.connection.start();
-    await until('the connection', () => client.connection.state === 'open');
+    await waitFor('the connection', () => client.connection.state === 'open');
     await server.app.close();
-    await until('a retry', () => client.retries.length >= 1);
+    await waitFor('a retry', () => client.retries.length >= 1);
     client.connection.stop();
     const attempts = client.attemptsAtMs.length;
     await pause(500);
