@@ -3,7 +3,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Logger } from 'pino';
 import { createLogger } from '../logger.ts';
 import { installFatalHandlers, runUntilSignal, stopInReverse, type StoppablePart } from '../lifecycle.ts';
 import { secretValues } from '../../config/secrets.ts';
