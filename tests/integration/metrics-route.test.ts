@@ -53,6 +53,8 @@ describe('GET /metrics', () => {
     expect(res.json()).toEqual({
       statusCode: 403,
       error: 'Forbidden',
+      code: 'metrics-address',
+      params: { address: denied },
       message: `GET /metrics from ${denied}: that address is not in metrics.allowFrom; sign in as viewer, engineer, admin, or add it to metrics.allowFrom`,
     });
     expect(res.body).not.toContain('lanewatch_');
