@@ -307,8 +307,8 @@ export function scenarioYaml(units: readonly NationalUnit[] = nationalUnits()): 
   return `# The national demo's scenario (npm run demo -- --national). The simulated clock starts at 07:30
 # Vietnam time, before the busy hour: the national view starts green. Written by
 # scripts/generate-national.ts.
-#   2m–15m   ${unit.label} (${unit.province.name}) uploads (cameras, backups: 12× its upstream
-#            Internet): its router's uplink fills; Internet loses a few percent, and video, which
+#   2m–15m   ${unit.label} (${unit.province.name}) uploads (camera recordings, backups: 60× its
+#            upstream Internet): its router's uplink fills; Internet loses a few percent, and video, which
 #            has no queue on that router (see simulation.yaml), drops too → ${unit.province.name} red (critical).
 #            Only the unit's router sees those drops: its egress is where upstream traffic queues.
 #   3m–15m   Internet surge on Nghệ An's uplink (5.5× its downstream demand) → amber (warning),
@@ -328,7 +328,7 @@ events:
     for: 13m
     links: [${unit.linkId}]
     dir: up
-    factor: 12
+    factor: 60
   - label: internet surge on the nghe-an uplink
     kind: internetSurge
     at: 3m
