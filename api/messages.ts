@@ -119,6 +119,8 @@ export const messageCatalog = {
   /** Any other refusal (a status fastify or a plugin chose). */
   'request-rejected': { status: 'number' },
   'storage-unavailable': { retryAfterSeconds: 'number' },
+  /** The server could not write its own state (disk full, read-only, I/O error): the change was not made. */
+  'state-unwritable': { reason: 'string', retryAfterSeconds: 'number' },
   'internal-error': {},
 } as const satisfies Record<string, Readonly<Record<string, ParamType>>>;
 

@@ -37,7 +37,7 @@ import { driftRoutes } from './routes/drift.ts';
 import type { PolicyStore } from './policies/store.ts';
 import type { StatesSource } from './analysis/analyzer.ts';
 import { alertRoutes, type AlertsSource } from './routes/alerts.ts';
-import { authRoutes } from './routes/auth.ts';
+import { authRoutes, loggingAuditSink } from './routes/auth.ts';
 import { userRoutes } from './routes/users.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { installGuard } from './auth/guard.ts';
@@ -157,6 +157,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   installErrorHandler(app);
+  const auditSink = loggingAuditSink(auth.audit, app.log);
   // Before the defences and the guard: the plugin's own onRequest hook marks a WebSocket
   // handshake, so a refused one (401/403/421) still has its connection released.
   await app.register(fastifyWebsocket, { options: { maxPayload: maxClientMessageBytes } });
@@ -174,11 +175,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     users: auth.users,
     sessions: auth.sessions,
     throttle: auth.throttle,
-    audit: auth.audit,
+    audit: auditSink,
     sessionMaxMs: config.settings.auth.sessionMaxMs,
     secureCookie: tls !== undefined,
   });
-  await app.register(userRoutes, { prefix: apiPrefix, users: auth.users, sessions: auth.sessions, audit: auth.audit });
+  await app.register(userRoutes, { prefix: apiPrefix, users: auth.users, sessions: auth.sessions, audit: auditSink });
   await app.register(auditRoutes, { prefix: apiPrefix, audit: auth.audit });
 
   await app.register(healthRoutes, {
@@ -231,7 +232,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       prefix: apiPrefix,
       policies: deps.policies,
       scope,
-      audit: auth.audit,
+      audit: auditSink,
       backtest: { influx, topology: config.topology, limits: config.settings.backtest, retention: retentionOf(config.settings.influx) },
     });
     await app.register(driftRoutes, {
@@ -243,7 +244,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
   }
   if (deps.analyzer) await app.register(statesRoutes, { prefix: apiPrefix, analyzer: deps.analyzer, scope });
-  if (deps.alerts) await app.register(alertRoutes, { prefix: apiPrefix, book: deps.alerts, provinceIds, scope, audit: auth.audit });
+  if (deps.alerts) await app.register(alertRoutes, { prefix: apiPrefix, book: deps.alerts, provinceIds, scope, audit: auditSink });
 
   const webDir = deps.webDir ? resolve(deps.webDir) : undefined;
   const serveUi = webDir !== undefined && existsSync(join(webDir, 'index.html'));

@@ -1,6 +1,6 @@
 // Sign in, sign out, who am I. Login is throttled per user name and per client address; a
 // wrong user and a wrong password get the same answer after the same work (a password hash).
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
 import type { Principal } from '../../api/access.ts';
 import type { AuditAction } from '../auth/audit.ts';
 import { principalOf, sessionCookieName } from '../auth/guard.ts';
@@ -16,6 +16,24 @@ export interface AuditSink {
     target?: string;
     details?: Record<string, unknown>;
   }): Promise<unknown>;
+}
+
+/**
+ * The audit sink the routes use: a record that cannot be written (disk full) is logged as an
+ * error with what it said, and the request's answer stays the truth about the change itself
+ * (which was made before it is recorded), never a 5xx for a change that happened.
+ */
+export function loggingAuditSink(sink: AuditSink, log: FastifyBaseLogger): AuditSink {
+  return {
+    record: async (entry) => {
+      try {
+        return await sink.record(entry);
+      } catch (err) {
+        log.error({ err, audit: { actor: entry.actor, address: entry.address, action: entry.action, target: entry.target } }, 'audit record not written');
+        return undefined;
+      }
+    },
+  };
 }
 
 export interface AuthRoutesOptions {

@@ -130,6 +130,26 @@ export function answerFrameworkError(error: { code?: string }, request: FastifyR
   }
 }
 
+/** File-system failures that mean the server cannot write its state now (it may later). */
+const stateWriteCodes: ReadonlyMap<string, string> = new Map([
+  ['ENOSPC', 'disk full'],
+  ['EDQUOT', 'disk quota exceeded'],
+  ['EROFS', 'read-only file system'],
+  ['EIO', 'I/O error'],
+  ['EMFILE', 'too many open files'],
+  ['ENFILE', 'too many open files'],
+]);
+/** What a client is told to wait when the state cannot be written. */
+const stateRetryAfterSeconds = 60;
+
+/** Pure: the reason `err` (or an error it wraps) is a state write that failed, or undefined. */
+export function stateWriteFailure(err: unknown, depth = 0): string | undefined {
+  if (!isRecord(err) || depth > 4) return undefined;
+  const code = err['code'];
+  if (typeof code === 'string' && stateWriteCodes.has(code)) return `${stateWriteCodes.get(code)} (${code})`;
+  return stateWriteFailure(err['cause'], depth + 1);
+}
+
 /** One warning per minute while InfluxDB stays down, with the count of the ones left out. */
 const storageLogEveryMs = 60_000;
 
@@ -164,6 +184,20 @@ export function installErrorHandler(app: FastifyInstance): void {
             503,
             said('storage-unavailable', { retryAfterSeconds: error.retryAfterSeconds }),
             `InfluxDB is unreachable; try again in ${error.retryAfterSeconds} s`,
+          ),
+        );
+    }
+    const unwritable = stateWriteFailure(error);
+    if (unwritable !== undefined) {
+      request.log.error({ err: error, url: request.url, method: request.method }, 'state not written');
+      return reply
+        .status(503)
+        .header('retry-after', String(stateRetryAfterSeconds))
+        .send(
+          errorBody(
+            503,
+            said('state-unwritable', { reason: unwritable, retryAfterSeconds: stateRetryAfterSeconds }),
+            `the server could not write its state (${unwritable}); try again in ${stateRetryAfterSeconds} s`,
           ),
         );
     }
