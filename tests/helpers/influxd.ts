@@ -5,6 +5,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeTcpPort } from './ports.ts';
+import { waitFor } from './wait.ts';
 
 export interface InfluxdOptions {
   /**
@@ -20,8 +21,10 @@ export interface InfluxdHandle {
   dataDir: string;
   /** Stops the daemon (SIGTERM) and waits for it to exit; the data dir is kept. */
   stop(): Promise<void>;
-  /** Starts it again on the same port and data dir. */
+  /** Starts it again on the same port and data dir (only after `stop()`: it would spawn a second daemon). */
   start(): Promise<void>;
+  /** Starts it again if a test stopped it (and failed before starting it): for `afterEach`. */
+  ensureRunning(): Promise<void>;
   /** Stops it and removes the data dir. */
   destroy(): Promise<void>;
   log(): string;
@@ -85,15 +88,13 @@ export async function startInfluxd(options: InfluxdOptions = {}): Promise<Influx
   const start = async (): Promise<void> => {
     const { openSync } = await import('node:fs');
     const out = openSync(logPath, 'a');
-    child = spawn('influxd', ['run', '-config', confPath], { stdio: ['ignore', out, out] });
-    const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      if (await ping(url)) return;
-      const done = await Promise.race([exited, new Promise((r) => setTimeout(() => r('wait'), 100))]);
-      if (done !== 'wait') throw new Error(`influxd exited (${String(done)}):\n${readFileSync(logPath, 'utf8').slice(-2000)}`);
-    }
-    throw new Error(`influxd did not answer on ${url} within 20 s`);
+    const started = spawn('influxd', ['run', '-config', confPath], { stdio: ['ignore', out, out] });
+    child = started;
+    await waitFor(`influxd to answer on ${url}`, () => ping(url), {
+      intervalMs: 100,
+      failIf: () => (started.exitCode === null ? undefined : `influxd exited (${started.exitCode})`),
+      context: () => readFileSync(logPath, 'utf8').slice(-2000),
+    });
   };
 
   const stop = async (): Promise<void> => {
@@ -123,6 +124,9 @@ export async function startInfluxd(options: InfluxdOptions = {}): Promise<Influx
     dataDir: dir,
     stop,
     start,
+    ensureRunning: async () => {
+      if (child === undefined) await start();
+    },
     destroy: async () => {
       await stop();
       rmSync(dir, { recursive: true, force: true });

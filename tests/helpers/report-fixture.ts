@@ -1,20 +1,16 @@
 // Synthetic traffic of known busy hours and percentiles for the utilization report's tests,
 // written into a real influxd through the real InfluxStore (traffic as poll batches, link
 // states as the analyzer's `linkState` points).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
 import type { Settings } from '../../config/schema.ts';
 import { directions, type Direction, type ServiceClass, type StateLevel } from '../../api/schemas.ts';
 import type { LinkSample, PollBatch } from '../../collector/samples.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
-import { InfluxStore } from '../../collector/store/influx-store.ts';
 import { backfillWindow, retentionOf } from '../../collector/store/rollups.ts';
 import type { StorePoint } from '../../collector/store/points.ts';
 import { linkStatePoint } from '../../server/analysis/analyzer.ts';
 import type { LinkVerdict } from '../../server/analysis/model.ts';
 import { vietnamMidnightMs } from '../../server/report/period.ts';
+import { createTestStore, storeDrained } from './store.ts';
 
 export const hourMs = 3_600_000;
 export const dayMs = 86_400_000;
@@ -120,12 +116,7 @@ export async function writeThroughStore(
   points: readonly StorePoint[] = [],
   rollUp?: { fromMs: number; toMs: number },
 ): Promise<void> {
-  const spoolDir = mkdtempSync(join(tmpdir(), 'lanewatch-report-spool-'));
-  const store = new InfluxStore({
-    influx: { ...influx, batchSize: 5_000, flushIntervalMs: 100 },
-    spool: { dir: spoolDir, maxBytes: 512 * 1024 * 1024 },
-    log: pino({ level: 'silent' }),
-  });
+  const { store, close } = createTestStore({ influx: { ...influx, batchSize: 5_000, flushIntervalMs: 100 }, spool: { maxBytes: 512 * 1024 * 1024 } });
   try {
     await store.start();
     const batches = new Map<string, PollBatch>();
@@ -140,28 +131,19 @@ export async function writeThroughStore(
     }
     // Fed as a poller would, a batch at a time: waits for each to be written before the next,
     // so the store's memory bound never sends them to the spool.
-    const drained = async () => {
-      for (let waitedMs = 0; waitedMs < 60_000; waitedMs += 10) {
-        const h = store.health();
-        if (h.pendingPoints === 0 && h.spooledPoints === 0) return;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      throw new Error(`the store did not drain: ${JSON.stringify(store.health())}`);
-    };
     let fed = 0;
     for (const batch of batches.values()) {
       store.write(batch);
       fed += batch.links.length + 1;
       if (fed >= 4_000) {
-        await drained();
+        await storeDrained(store);
         fed = 0;
       }
     }
     store.writePoints(points);
-    await drained();
+    await storeDrained(store);
   } finally {
-    await store.stop();
-    rmSync(spoolDir, { recursive: true, force: true });
+    await close();
   }
   const health = store.health();
   if (health.droppedPoints > 0 || health.spooledPoints > 0) {

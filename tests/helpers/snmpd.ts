@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freeUdpPort } from './ports.ts';
+import { waitFor } from './wait.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -77,24 +78,21 @@ export async function startSnmpd(opts: SnmpdOptions = {}): Promise<SnmpdHandle> 
     rmSync(dir, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
+  try {
+    // Any answer will do: a timeout throws, which counts as not yet.
+    const answers = async (): Promise<boolean> => {
       await snmpgetValue(target, community, '1.3.6.1.2.1.1.3.0', 0.2);
-      break;
-    } catch {
-      if (child.exitCode !== null) {
-        const text = log();
-        await stop();
-        throw new Error(`snmpd exited (${child.exitCode}):\n${text.slice(-2000)}`);
-      }
-      if (Date.now() > deadline) {
-        const text = log();
-        await stop();
-        throw new Error(`snmpd did not answer on ${target} within 15 s:\n${text.slice(-2000)}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      return true;
+    };
+    await waitFor(`snmpd to answer on ${target}`, answers, {
+      timeoutMs: 15_000,
+      intervalMs: 100,
+      failIf: () => (child.exitCode === null ? undefined : `snmpd exited (${child.exitCode})`),
+      context: () => log().slice(-2000),
+    });
+  } catch (err) {
+    await stop();
+    throw err;
   }
   return { address, port, target, community, stop, log };
 }

@@ -7,6 +7,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, openSync, rea
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { freeUdpPort } from './ports.ts';
+import { waitFor } from './wait.ts';
 
 export interface SnmpsimHandle {
   host: string;
@@ -101,21 +102,18 @@ export async function startSnmpsim(files: readonly string[], opts: { startTimeou
   };
 
   const probe = communityOf(files[0] ?? '');
-  const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
-  while (Date.now() < deadline) {
-    if (exitCode !== undefined) {
-      const text = log();
-      await stop();
-      throw new Error(`snmpsimd exited (${String(exitCode)}):\n${text.slice(-3000)}`);
-    }
-    if (answers(address, probe)) {
-      return { host, port, address, community: communityOf, stop, log };
-    }
-    await new Promise((r) => setTimeout(r, 250));
+  try {
+    await waitFor(`snmpsimd to answer on ${address}`, () => answers(address, probe), {
+      timeoutMs: opts.startTimeoutMs ?? 60_000,
+      intervalMs: 250,
+      failIf: () => (exitCode === undefined ? undefined : `snmpsimd exited (${String(exitCode)})`),
+      context: () => log().slice(-3000),
+    });
+  } catch (err) {
+    await stop();
+    throw err;
   }
-  const text = log();
-  await stop();
-  throw new Error(`snmpsimd did not answer on ${address} within ${opts.startTimeoutMs ?? 60_000} ms:\n${text.slice(-3000)}`);
+  return { host, port, address, community: communityOf, stop, log };
 }
 
 export interface SharedSnmpsim {

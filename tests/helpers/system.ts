@@ -14,6 +14,7 @@ import { loadConfig } from '../../config/load.ts';
 import { authDir, UserStore } from '../../server/auth/users.ts';
 import { addTestUsers, testPassword } from './app.ts';
 import { freeTcpPort, freeUdpPort } from './ports.ts';
+import { waitForValue, type WaitOptions } from './wait.ts';
 
 const cli = fileURLToPath(new URL('../../bin/lanewatch.js', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -34,6 +35,8 @@ export interface SystemHandle {
   getAs<T>(path: string, username?: string): Promise<T>;
   /** Text the processes logged so far, for failure messages. */
   logs(): string;
+  /** `waitForValue` (helpers/wait.ts) with the processes' last log lines in a failure's message. */
+  waitFor<T>(what: string, probe: () => Promise<T | undefined>, options?: Omit<WaitOptions, 'context'>): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -170,21 +173,27 @@ export async function startSystem(opts: SystemOptions = {}): Promise<SystemHandl
     await influx.destroy();
     rmSync(configDir, { recursive: true, force: true });
   };
+  const logTail = () => logs().slice(-4_000);
+  const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, options: Omit<WaitOptions, 'context'> = {}): Promise<T> =>
+    waitForValue(what, probe, { ...options, context: logTail });
   // Ready when every simulated router answers the collector.
-  const deadline = Date.now() + 40_000;
-  for (;;) {
-    try {
-      const health = await getJson<Health>(`${url}/api/v1/health`);
-      if (health.collector && health.collector.devices > 0 && health.collector.devicesUp === health.collector.devices) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline || app.exitCode !== null || simulator.exitCode !== null) {
-      const text = logs();
-      await stop();
-      throw new Error(`the system did not become healthy:\n${text.slice(-4000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
+  try {
+    await waitFor(
+      'the system to become healthy (every simulated router up)',
+      async () => {
+        const health = await getJson<Health>(`${url}/api/v1/health`);
+        const { collector } = health;
+        return collector && collector.devices > 0 && collector.devicesUp === collector.devices ? health : undefined;
+      },
+      {
+        timeoutMs: 40_000,
+        intervalMs: 200,
+        failIf: () => (app.exitCode !== null ? 'lanewatch run exited' : simulator.exitCode !== null ? 'lanewatch simulate exited' : undefined),
+      },
+    );
+  } catch (err) {
+    await stop();
+    throw err;
   }
   const cookies = new Map<string, string>();
   const login = async (username: string) => {
@@ -207,5 +216,5 @@ export async function startSystem(opts: SystemOptions = {}): Promise<SystemHandl
     if (!res.ok) throw new Error(`GET ${path} as ${username}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   };
-  return { url, influx, configDir, intervalMs, linkIds, password: testPassword, login, fetchAs, getAs, logs, stop };
+  return { url, influx, configDir, intervalMs, linkIds, password: testPassword, login, fetchAs, getAs, logs, waitFor, stop };
 }

@@ -1,42 +1,32 @@
 // The Analyzer's linkState points through the real InfluxStore into a real influxd, judged
 // against the real PolicyStore (a policies.yaml seed on a temporary directory).
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig, defaultConfigDir } from '../../config/load.ts';
 import { LiveBus } from '../../collector/live-bus.ts';
 import type { LinkSample } from '../../collector/samples.ts';
-import { InfluxStore } from '../../collector/store/influx-store.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import { Analyzer } from '../../server/analysis/analyzer.ts';
 import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
 import { openTempPolicyStore } from '../helpers/policy-store.ts';
+import { createTestStore } from '../helpers/store.ts';
 
 const database = 'lanewatch_analyzer';
 let influxd: InfluxdHandle;
-let spoolDir: string;
 
 beforeAll(async () => {
   influxd = await startInfluxd();
-  spoolDir = mkdtempSync(join(tmpdir(), 'lanewatch-analyzer-spool-'));
 });
 
 afterAll(async () => {
   await influxd?.destroy();
-  rmSync(spoolDir, { recursive: true, force: true });
 });
 
 describe('linkState points', () => {
   it('are stored per link, direction and sample with the state after hysteresis', async () => {
     const config = loadConfig(defaultConfigDir);
     const log = pino({ level: 'silent' });
-    const store = new InfluxStore({
-      influx: { url: influxd.url, database, retentionDays: 30, batchSize: 5_000, flushIntervalMs: 100 },
-      spool: { dir: spoolDir, maxBytes: 64 * 1024 * 1024 },
-      log,
-    });
+    const { store, close } = createTestStore({ influx: { url: influxd.url, database, retentionDays: 30 }, log });
     await store.start();
     // t1-hue (1 Gbit/s in the example topology): 100 + 200 Mbit/s reserved, a state raised after 2 samples.
     const policies = await openTempPolicyStore({
@@ -69,7 +59,7 @@ describe('linkState points', () => {
       bus.publish({ poll: { atMs: base.atMs, device: 'hn-core-1', province: 'ha-noi', ok: true, latencyMs: 1, varbinds: 4 }, links, interfaces: [] });
     }
     analyzer.stop();
-    await store.stop();
+    await close();
     expect(store.health()).toMatchObject({ spooledPoints: 0, droppedPoints: 0 });
 
     const influx = createInfluxClient({ url: influxd.url, database });

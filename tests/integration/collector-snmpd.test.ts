@@ -19,6 +19,7 @@ import { openSession, readColumns, get, compareOids, asText, SnmpError } from '.
 import type { LinkConfig, RouterConfig, SnmpConfig, LanewatchConfig } from '../../config/schema.ts';
 import { settingsSchema } from '../../config/schema.ts';
 import type { PollBatch } from '../../collector/samples.ts';
+import { pause, waitFor } from '../helpers/wait.ts';
 
 const COMMUNITY = 'lw-test-ro';
 const V3 = { user: 'lwtest', authKey: 'lw-auth-key-123', privKey: 'lw-priv-key-123' };
@@ -98,7 +99,6 @@ async function bracketedPoll(poller: DevicePoller): Promise<Bracketed> {
   return { batch, exact: same ? { in: BigInt(before[0] ?? ''), out: BigInt(before[1] ?? '') } : undefined };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each([
   ['v2c', v2c],
@@ -125,7 +125,7 @@ describe.each([
       let compared = false;
       for (let attempt = 0; attempt < 4 && !compared; attempt++) {
         const sentAtStart = traffic.sentBytes();
-        await sleep(intervalMs);
+        await pause(intervalMs);
         const sentBytes = traffic.sentBytes() - sentAtStart;
         const cur = await bracketedPoll(poller);
         expect(cur.batch.poll.ok).toBe(true);
@@ -301,8 +301,7 @@ describe('Collector scheduling', () => {
     collector.start();
     try {
       // The dead device needs 1.5 s + 2.25 s (backoff) per poll; wait for its second outcome.
-      const deadline = Date.now() + 20_000;
-      while (batches.filter((b) => b.poll.device === 'dead').length < 2 && Date.now() < deadline) await sleep(100);
+      await waitFor("the dead device's second outcome", () => batches.filter((b) => b.poll.device === 'dead').length >= 2, { intervalMs: 100 });
     } finally {
       await collector.stop();
     }
@@ -431,7 +430,7 @@ describe('real-device recordings and moving counters (snmpsim)', () => {
     });
     const first = await poller.poll();
     expect(first.poll.ok).toBe(true);
-    await sleep(1_000);
+    await pause(1_000);
     const second = await poller.poll();
     expect(second.poll.ok).toBe(true);
     await poller.poll();
@@ -459,7 +458,7 @@ describe('real-device recordings and moving counters (snmpsim)', () => {
       log,
     });
     expect((await poller.poll()).poll.ok).toBe(true);
-    await sleep(2_500);
+    await pause(2_500);
     const batch = await poller.poll();
     expect(batch.poll.ok).toBe(true);
     const hc = batch.interfaces.find((i) => i.ifName === 'Gi0/0/0')!;

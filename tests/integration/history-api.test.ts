@@ -3,22 +3,18 @@
 // its source and step, several links and classes in one request (series in request order), a
 // week from the 5-minute rollup and step=1h from the 1-hour one, 400s naming the field, and a
 // province user who may not name another province's link among its own.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import type { InfluxDB } from 'influx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directions as dirs, trafficClasses as classes, type ErrorReply, type History, type HistoryMany } from '../../api/schemas.ts';
 import { defaultConfigDir, loadConfig } from '../../config/load.ts';
 import type { LanewatchConfig } from '../../config/schema.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
-import { InfluxStore } from '../../collector/store/influx-store.ts';
 import type { StorePoint } from '../../collector/store/points.ts';
 import { backfillWindow, retentionOf } from '../../collector/store/rollups.ts';
 import { queryHistory } from '../../server/history/query-history.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
+import { createTestStore, storeDrained } from '../helpers/store.ts';
 
 const minuteMs = 60_000;
 const hourMs = 60 * minuteMs;
@@ -41,27 +37,14 @@ let influxd: InfluxdHandle;
 let influx: InfluxDB;
 let config: LanewatchConfig;
 let t: TestApp;
-let spoolDir: string;
-
-async function drained(store: InfluxStore): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const h = store.health();
-    if (h.pendingPoints === 0 && h.spooledPoints === 0) return;
-    if (Date.now() > deadline) throw new Error(`store not drained: ${JSON.stringify(h)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 beforeAll(async () => {
   influxd = await startInfluxd();
   config = loadConfig(defaultConfigDir, { env: { LANEWATCH_INFLUX_URL: influxd.url } });
   const database = config.settings.influx.database;
-  spoolDir = mkdtempSync(join(tmpdir(), 'lanewatch-history-api-'));
-  const store = new InfluxStore({
+  const { store, close } = createTestStore({
     influx: { ...config.settings.influx, batchSize: 10_000, flushIntervalMs: 50 },
-    spool: { dir: spoolDir, maxBytes: 256 * 1024 * 1024 },
-    log: pino({ level: 'silent' }),
+    spool: { maxBytes: 256 * 1024 * 1024 },
   });
   await store.start();
   for (let i = 0; i < samples; i += 1) {
@@ -75,10 +58,10 @@ beforeAll(async () => {
       });
     });
     store.writePoints(points);
-    if (i % 1_000 === 999) await drained(store);
+    if (i % 1_000 === 999) await storeDrained(store);
   }
-  await drained(store);
-  await store.stop();
+  await storeDrained(store);
+  await close();
   influx = createInfluxClient({ url: influxd.url, database });
   const window = { fromMs: Math.floor(startMs / hourMs) * hourMs, toMs: Math.ceil((endMs + 1) / hourMs) * hourMs };
   await backfillWindow(influx, { database, retention: retentionOf(config.settings.influx), measurement: 'traffic', window, nowMs: Date.now() });
@@ -88,7 +71,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
   await influxd?.destroy();
-  if (spoolDir) rmSync(spoolDir, { recursive: true, force: true });
 });
 
 async function get<T>(url: string, as = 'viewer'): Promise<{ status: number; body: T; tookMs: number }> {

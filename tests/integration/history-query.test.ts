@@ -3,21 +3,18 @@
 // step, the 5-minute and 1-hour rollups (mean, max, 95th percentile of known series), the
 // not-yet-rolled tail from raw samples, several series in one query, a range older than raw
 // retention, a database without rollup policies, hostile link names.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
 import type { InfluxDB } from 'influx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directions, trafficClasses, type Direction, type TrafficClass } from '../../api/schemas.ts';
 import type { LinkSample, PollBatch } from '../../collector/samples.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
-import { InfluxStore } from '../../collector/store/influx-store.ts';
 import type { StorePoint } from '../../collector/store/points.ts';
 import { backfillWindow, retentionOf } from '../../collector/store/rollups.ts';
 import { influxqlString, pingInflux, queryHistory, type HistoryQuery } from '../../server/history/query-history.ts';
 import { freeTcpPort } from '../helpers/ports.ts';
 import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
+import { createTestStore, storeDrained } from '../helpers/store.ts';
 
 const log = pino({ level: 'silent' });
 const database = 'lw_history';
@@ -26,7 +23,6 @@ const hourMs = 60 * minuteMs;
 const dayMs = 24 * hourMs;
 let influxd: InfluxdHandle;
 let influx: InfluxDB;
-let spoolDir: string;
 
 const sampleMs = 10_000;
 /** A minute-aligned start two hours ago: 60 samples every 10 s on `hn-01`. */
@@ -78,29 +74,13 @@ async function rollUp(measurement: 'traffic', fromMs: number, toMs: number): Pro
   await backfillWindow(influx, { database, retention: retentionOf({}), measurement, window, nowMs: Date.now() });
 }
 
-/** Resolves once the store has written everything it holds. */
-async function drained(store: InfluxStore): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const h = store.health();
-    if (h.pendingPoints === 0 && h.spooledPoints === 0) return;
-    if (Date.now() > deadline) throw new Error(`store not drained: ${JSON.stringify(h)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 function q(overrides: Partial<HistoryQuery>): HistoryQuery {
   return { links: ['hn-01'], dirs: ['down'], classes: ['total'], fromMs: startMs, toMs: endMs, rawIntervalMs: sampleMs, ...overrides };
 }
 
 beforeAll(async () => {
   influxd = await startInfluxd();
-  spoolDir = mkdtempSync(join(tmpdir(), 'lanewatch-history-spool-'));
-  const store = new InfluxStore({
-    influx: { url: influxd.url, database, batchSize: 5_000, flushIntervalMs: 100 },
-    spool: { dir: spoolDir, maxBytes: 64 * 1024 * 1024 },
-    log,
-  });
+  const { store, close } = createTestStore({ influx: { url: influxd.url, database }, log });
   await store.start();
   for (let i = 0; i < 60; i += 1) {
     const atMs = startMs + i * sampleMs;
@@ -115,10 +95,10 @@ beforeAll(async () => {
   for (let i = 0; i < wkSamples; i += 1) {
     store.write(batchOf([sample('wk', wkTimeOf(i), 'down', 'total', wkValue(i), false), sample('wk', wkTimeOf(i), 'down', 'video', 1_000, false)]));
     // Kept under the store's memory bound, so nothing goes through the spool.
-    if (i % 1_000 === 999) await drained(store);
+    if (i % 1_000 === 999) await storeDrained(store);
   }
-  await drained(store);
-  await store.stop();
+  await storeDrained(store);
+  await close();
   const h = store.health();
   if (h.spooledPoints !== 0 || h.droppedPoints !== 0 || !h.influxReachable) throw new Error(`store did not write everything: ${JSON.stringify(h)}`);
   influx = createInfluxClient({ url: influxd.url, database });
@@ -127,7 +107,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await influxd?.destroy();
-  if (spoolDir) rmSync(spoolDir, { recursive: true, force: true });
 });
 
 describe('queryHistory from raw samples', () => {
@@ -281,16 +260,12 @@ describe('queryHistory from the rollups', () => {
   it('the newest steps come from raw samples, not from a bucket rolled up before its end', async () => {
     const link = 'tail';
     const at = (k: number): number => nowMs - 25 * minuteMs + k * 30_000;
-    const store = new InfluxStore({
-      influx: { url: influxd.url, database, batchSize: 5_000, flushIntervalMs: 50 },
-      spool: { dir: mkdtempSync(join(tmpdir(), 'lanewatch-history-tail-')), maxBytes: 1024 * 1024 },
-      log,
-    });
+    const { store, close } = createTestStore({ influx: { url: influxd.url, database, flushIntervalMs: 50 }, spool: { maxBytes: 1024 * 1024 }, log });
     await store.start();
     const points: StorePoint[] = [];
     for (let k = 0; k < 40; k += 1) points.push({ measurement: 'traffic', tags: { link, dir: 'down', class: 'total' }, fields: { bps: 100 }, atMs: at(k) });
     store.writePoints(points);
-    await store.stop();
+    await close();
     // Rolled up now: the current bucket holds 100s only.
     await rollUp('traffic', at(0), nowMs);
     const late: StorePoint[] = [];

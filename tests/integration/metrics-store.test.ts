@@ -1,22 +1,18 @@
 // The store's metrics against a real influxd: write latency and points written while it is up,
 // the spool's points and bytes and the points lost over the spool's bound while it is down,
 // points InfluxDB rejects, and the spool draining when it is back.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PollBatch } from '../../collector/samples.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
-import { InfluxStore } from '../../collector/store/influx-store.ts';
 import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
 import { parsePrometheusText, sampleValue, type MetricFamily } from '../helpers/prometheus-text.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { createTestStore } from '../helpers/store.ts';
 
 const log = pino({ level: 'silent' });
 let influxd: InfluxdHandle;
-let influxdDown = false;
 const cleanup: Array<() => Promise<void> | void> = [];
 
 beforeAll(async () => {
@@ -27,10 +23,7 @@ afterAll(async () => {
 });
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
-  if (influxdDown) {
-    await influxd.start();
-    influxdDown = false;
-  }
+  await influxd.ensureRunning(); // a failed test may leave it stopped
 });
 
 const baseMs = Date.now() - 3_600_000;
@@ -51,20 +44,16 @@ let dbCounter = 0;
 function setup(opts: { maxBytes?: number; batchSize?: number } = {}) {
   dbCounter += 1;
   const database = `lw_metrics_${dbCounter}`;
-  const spoolDir = mkdtempSync(join(tmpdir(), 'lanewatch-metrics-spool-'));
   const registry = new Registry();
-  const store = new InfluxStore({
-    influx: { url: influxd.url, database, retentionDays: 30, batchSize: opts.batchSize ?? 100, flushIntervalMs: 100 },
-    spool: { dir: spoolDir, maxBytes: opts.maxBytes ?? 64 * 1024 * 1024 },
+  const { store, close } = createTestStore({
+    influx: { url: influxd.url, database, retentionDays: 30, batchSize: opts.batchSize ?? 100 },
+    spool: opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {},
     log,
     retry: { initialMs: 100, maxMs: 400 },
     requestTimeoutMs: 2_000,
     registry,
   });
-  cleanup.push(async () => {
-    await store.stop();
-    rmSync(spoolDir, { recursive: true, force: true });
-  });
+  cleanup.push(close);
   const scrape = async (): Promise<Map<string, MetricFamily>> => parsePrometheusText(await registry.metrics());
   return { store, registry, scrape, query: createInfluxClient({ url: influxd.url, database }) };
 }
@@ -86,7 +75,6 @@ describe('store metrics', () => {
     const writtenBefore = sampleValue(m, 'lanewatch_store_points_written_total');
 
     await influxd.stop();
-    influxdDown = true;
     const total = 300;
     for (let i = 10; i < 10 + total; i++) {
       store.write(batch(i));
@@ -109,7 +97,6 @@ describe('store metrics', () => {
     expect(sampleValue(m, 'lanewatch_store_points_written_total')).toBe(writtenBefore);
 
     await influxd.start();
-    influxdDown = false;
     await waitFor('spool drained', () => store.health().spooledPoints === 0 && store.health().influxReachable);
     m = await scrape();
     expect(sampleValue(m, 'lanewatch_store_spool_points')).toBe(0);

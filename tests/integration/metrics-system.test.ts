@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem, type SystemHandle } from '../helpers/system.ts';
 import { parsePrometheusText, sampleValue, sumOf, type MetricFamily } from '../helpers/prometheus-text.ts';
 import { loadConfig } from '../../config/load.ts';
+import { pause } from '../helpers/wait.ts';
 
 interface WsClient {
   on(event: 'open', listener: () => void): void;
@@ -44,16 +45,16 @@ async function scrape(user = 'viewer'): Promise<Map<string, MetricFamily>> {
   return parsePrometheusText(await res.text());
 }
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, check: (m: Map<string, MetricFamily>) => boolean, timeoutMs: number): Promise<Map<string, MetricFamily>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const m = await scrape();
-    if (check(m)) return m;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${system.logs().slice(-3000)}`);
-    await pause(250);
-  }
+/** Scrapes every 250 ms until `check` holds; that scrape. */
+function until(what: string, check: (m: Map<string, MetricFamily>) => boolean, timeoutMs: number): Promise<Map<string, MetricFamily>> {
+  return system.waitFor(
+    what,
+    async () => {
+      const m = await scrape();
+      return check(m) ? m : undefined;
+    },
+    { timeoutMs, intervalMs: 250 },
+  );
 }
 
 describe('GET /metrics on the running system', () => {

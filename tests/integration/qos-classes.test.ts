@@ -20,6 +20,7 @@ import { loadSimulationConfig } from '../../simulator/sim-config.ts';
 import { parseScenario } from '../../simulator/scenario/schema.ts';
 import { freeUdpPort } from '../helpers/ports.ts';
 import { discoverCommand } from '../../cli/commands/discover.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const log = pino({ level: 'silent' });
 const example = loadConfig(defaultConfigDir);
@@ -257,8 +258,7 @@ describe('unmatched classes', () => {
     const collector = new Collector({ config, bus: new LiveBus(), log });
     collector.start();
     try {
-      const deadline = Date.now() + 10_000;
-      while (collector.qos().classes.length < topology.links.length * 8 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      await waitFor('every link discovered with its classes', () => collector.qos().classes.length >= topology.links.length * 8, { timeoutMs: 10_000, intervalMs: 100 });
     } finally {
       await collector.stop();
     }

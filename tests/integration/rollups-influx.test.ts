@@ -28,6 +28,7 @@ import {
   runInfluxql,
 } from '../../collector/store/rollups.ts';
 import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
+import { waitFor, waitForValue } from '../helpers/wait.ts';
 
 const hourMs = 3_600_000;
 let influxd: InfluxdHandle;
@@ -304,19 +305,19 @@ describe('backfill of a span spooled while influxd was down', () => {
       const points: StorePoint[] = [];
       for (let i = 0; i < 360; i += 1) points.push(trafficPoint('o1', spanStartMs + i * 10_000, i), statePoint('o1', spanStartMs + i * 10_000, i));
       store.writePoints(points);
-      const deadline = Date.now() + 10_000;
-      while (store.health().spooledPoints < points.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await waitFor('every point spooled', () => store.health().spooledPoints >= points.length, { timeoutMs: 10_000 });
       expect(store.health().spooledPoints).toBe(points.length);
     } finally {
       await influxd.start();
     }
-    const deadline = Date.now() + 20_000;
-    let hour: Record<string, unknown>[] = [];
-    while (Date.now() < deadline) {
-      hour = await rows(influx, `SELECT * FROM "rollup_1h"."traffic" WHERE "link" = 'o1'`).catch(() => []);
-      if (hour.length > 0 && !existsSync(backfillStateFile(spoolDir))) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const hour = await waitForValue(
+      'the replayed hour rolled up and the backfill note gone',
+      async () => {
+        const found = await rows(influx, `SELECT * FROM "rollup_1h"."traffic" WHERE "link" = 'o1'`);
+        return found.length > 0 && !existsSync(backfillStateFile(spoolDir)) ? found : undefined;
+      },
+      { intervalMs: 100 },
+    );
     await store.stop();
     const values = Array.from({ length: 360 }, (_, i) => valueAt(i));
     expect(hour).toHaveLength(1);

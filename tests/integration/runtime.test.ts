@@ -14,6 +14,8 @@ import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freeTcpPort, freeUdpPort } from '../helpers/ports.ts';
 import type { Health } from '../../api/schemas.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { loginTo } from '../helpers/system.ts';
 
 const repoDir = fileURLToPath(new URL('../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(repoDir, 'package.json'), 'utf8')) as { version: string };
@@ -109,18 +111,12 @@ async function startRun(configDir: string): Promise<Instance> {
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const deadline = Date.now() + startTimeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`lanewatch run exited with ${child.exitCode}:\n${output}`);
-    try {
-      const res = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(1_000) });
-      if (res.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`lanewatch run did not answer /api/v1/health in ${startTimeoutMs} ms:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitFor('lanewatch run to answer /api/v1/health', async () => (await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(1_000) })).status === 200, {
+    timeoutMs: startTimeoutMs,
+    intervalMs: 100,
+    failIf: () => (child.exitCode === null ? undefined : `lanewatch run exited with ${child.exitCode}`),
+    context: () => output,
+  });
   return { url, child, output: () => output };
 }
 
@@ -130,17 +126,6 @@ async function stop(child: ChildProcess): Promise<number | string | null> {
   const exited = new Promise<number | string | null>((r) => child.once('exit', (code, signal) => r(code ?? signal)));
   child.kill('SIGTERM');
   return exited;
-}
-
-async function login(url: string): Promise<string> {
-  const res = await fetch(`${url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: url },
-    body: JSON.stringify({ username: 'admin', password }),
-  });
-  expect(res.status).toBe(200);
-  const cookie = res.headers.get('set-cookie') ?? '';
-  return cookie.split(';')[0]!;
 }
 
 async function getJson<T>(url: string, cookie: string): Promise<T> {
@@ -216,7 +201,7 @@ describe('the installed program', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/<div id="app"><\/div>/);
 
-    const cookie = await login(instance.url);
+    const cookie = await loginTo(instance.url, 'admin', password);
     expect(await getJson<{ username: string; role: string }>(`${instance.url}/api/v1/me`, cookie)).toMatchObject({ username: 'admin', role: 'admin' });
     const policies = await getJson<{ revision: number; document: { defaults: { thresholds: { highUtil: number } } } }>(`${instance.url}/api/v1/policies`, cookie);
     policies.document.defaults.thresholds.highUtil = 0.85;
@@ -246,7 +231,7 @@ describe('the installed program', () => {
     expect(untar.status, untar.stderr).toBe(0);
     for (const file of ['auth/users.json', 'auth/sessions.json', 'auth/audit.jsonl']) expect(existsSync(join(second, 'state', file)), file).toBe(true);
     const restored = await startRun(await writeConfig(second, join(second, 'state')));
-    const cookieAgain = await login(restored.url);
+    const cookieAgain = await loginTo(restored.url, 'admin', password);
     const policiesAgain = await getJson<{ revision: number; document: { defaults: { thresholds: { highUtil: number } } } }>(`${restored.url}/api/v1/policies`, cookieAgain);
     expect(policiesAgain.revision).toBe(savedRevision);
     expect(policiesAgain.document.defaults.thresholds.highUtil).toBe(0.85);

@@ -17,6 +17,7 @@ import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import { buildApp } from '../../server/app.ts';
 import { startTestApp, testOrigin, type TestApp } from '../helpers/app.ts';
 import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
+import { waitForValue } from '../helpers/wait.ts';
 
 let handle: InfluxdHandle;
 let config: LanewatchConfig;
@@ -61,15 +62,16 @@ async function getHealth(): Promise<{ status: number; body: HealthReply }> {
   return { status: res.statusCode, body: res.json<HealthReply>() };
 }
 
-async function waitForHealth(status: HealthReply['status'], withinMs: number): Promise<HealthReply> {
-  const deadline = Date.now() + withinMs;
+async function waitForHealth(status: HealthReply['status'], timeoutMs: number): Promise<HealthReply> {
   let last: HealthReply | undefined;
-  while (Date.now() < deadline) {
-    last = (await getHealth()).body;
-    if (last.status === status) return last;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`health did not become ${status} within ${withinMs} ms; last: ${JSON.stringify(last)}`);
+  return waitForValue(
+    `health to become ${status}`,
+    async () => {
+      last = (await getHealth()).body;
+      return last.status === status ? last : undefined;
+    },
+    { timeoutMs, context: () => `last: ${JSON.stringify(last)}` },
+  );
 }
 
 beforeAll(async () => {

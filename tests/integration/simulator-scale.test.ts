@@ -14,6 +14,7 @@ import type { RouterConfig, TopologyConfig } from '../../config/schema.ts';
 import { mapBounded } from '../../config/worker-pool.ts';
 import { openSession } from '../../collector/snmp/session.ts';
 import { generateTopology } from '../../simulator/generate.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const routerCount = 2_000;
 const linksPerRouter = 4;
@@ -99,18 +100,13 @@ async function spotCheck(router: RouterConfig, links: TopologyConfig['links']): 
   return problems;
 }
 
-async function waitForAgent(router: RouterConfig, deadlineMs: number): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    if (sim?.exitCode !== null) throw new Error(`the simulator exited:\n${readFileSync(logFile, 'utf8').slice(-3_000)}`);
-    const ok = await getBulk(router, [oid.sysUpTime], 1, 0).then(
-      () => true,
-      () => false,
-    );
-    if (ok) return;
-    if (Date.now() > end) throw new Error(`${router.id} did not answer:\n${readFileSync(logFile, 'utf8').slice(-3_000)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+async function waitForAgent(router: RouterConfig, timeoutMs: number): Promise<void> {
+  await waitFor(`${router.id} to answer`, () => getBulk(router, [oid.sysUpTime], 1, 0).then(() => true), {
+    timeoutMs,
+    intervalMs: 250,
+    failIf: () => (sim?.exitCode === null ? undefined : 'the simulator exited'),
+    context: () => readFileSync(logFile, 'utf8').slice(-3_000),
+  });
 }
 
 beforeAll(async () => {

@@ -21,6 +21,7 @@ import { InfluxTail, pageQuery, planAfterPage, sameTimeQuery } from '../../serve
 import { startTestApp } from '../helpers/app.ts';
 import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { storeDrained } from '../helpers/store.ts';
 
 let handle: InfluxdHandle;
 let config: LanewatchConfig;
@@ -51,14 +52,6 @@ async function collectorStore(database: string): Promise<InfluxStore> {
   });
   await store.start();
   return store;
-}
-
-/** Everything handed to the store is in InfluxDB (nothing buffered, in flight or spooled). */
-async function flushed(store: InfluxStore): Promise<void> {
-  await waitFor('the store to write everything', () => {
-    const h = store.health();
-    return h.influxReachable && h.pendingPoints === 0 && h.spooledPoints === 0;
-  });
 }
 
 /** A query function that counts its calls and the rows each returned, over a real client. */
@@ -139,7 +132,7 @@ describe('split server: collector store → influxd → InfluxTail', () => {
     const tail = tailOn(database, bus);
     try {
       store.write(batch);
-      await flushed(store);
+      await storeDrained(store);
       await tail.tick();
       // `intervalMs` is the one field the store does not write: the tail gives the configured
       // interval, which these samples carry, so the whole sample must come back equal.
@@ -187,7 +180,7 @@ describe('split server: collector store → influxd → InfluxTail', () => {
     const t0 = Date.now() - 600_000;
     try {
       for (let s = 0; s < 3; s++) write(t0 + s * 1_000);
-      await flushed(store);
+      await storeDrained(store);
       await tail.tick();
       expect(tailed.length).toBe(900);
       expect(pages.every((n) => n <= pageSize)).toBe(true);
@@ -205,7 +198,7 @@ describe('split server: collector store → influxd → InfluxTail', () => {
 
       // Back: the spool drains; the tail catches up in pages of at most 500 points.
       await handle.start();
-      await flushed(store);
+      await storeDrained(store);
       const pagesBefore = pages.length;
       await tail.tick();
       const gapPages = pages.slice(pagesBefore);
@@ -254,7 +247,7 @@ describe('split server: collector store → influxd → InfluxTail', () => {
       const video: LinkSample = { ...base, atMs: t0, class: 'video', bitsPerSecond: 2e6, utilization: 2e-3, dropBitsPerSecond: 10, prePolicyBitsPerSecond: 2_000_010, reservedBps: 1e8 };
       const total: LinkSample = { ...base, atMs: t0, class: 'total', bitsPerSecond: 1e6, utilization: 1e-3 };
       store.write(poll(t0, [total, video]));
-      await flushed(store);
+      await storeDrained(store);
       tail.start();
       await waitFor('the first points on the bus', () => received.length >= 2);
       const message = await ws.waitFor((m) => m.type === 'samples');

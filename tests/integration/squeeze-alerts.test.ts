@@ -63,16 +63,6 @@ afterAll(async () => {
 const states = () => system.getAs<AnalyzerView>('/api/v1/states', 'viewer');
 const alerts = async (query = '') => (await system.getAs<{ alerts: AlertEpisode[] }>(`/api/v1/alerts${query}`, 'viewer')).alerts;
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${system.logs().slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 function payloads(receiver: WebhookReceiver): NotificationPayload[] {
   return receiver.delivered().map((r) => r.body as NotificationPayload);
 }
@@ -94,11 +84,11 @@ describe('an Internet surge in one province', () => {
     expect(initial.provinces).toHaveLength(34);
     expect(seen).toEqual(['ok']);
 
-    await waitFor('the province to go critical', 120_000, async () => {
+    await system.waitFor('the province to go critical', async () => {
       const view = await states();
       record(view);
       return seen.includes('critical') ? view : undefined;
-    });
+    }, { timeoutMs: 120_000, intervalMs: 200 });
     expect(seen.slice(0, 3)).toEqual(['ok', 'warning', 'critical']);
 
     // The national view in Chromium while it is red (kept as a test artifact).
@@ -114,10 +104,10 @@ describe('an Internet surge in one province', () => {
     }
 
     // An open alert for the province; acknowledged by the province's own staff, named by their session.
-    const open = await waitFor('an open alert', 10_000, async () => {
+    const open = await system.waitFor('an open alert', async () => {
       const list = await alerts(`?province=${province}&state=open`);
       return list.length > 0 ? list : undefined;
-    });
+    }, { timeoutMs: 10_000, intervalMs: 200 });
     expect(open.every((a) => a.province === province)).toBe(true);
     const first = open[0]!;
     const ack = await system.fetchAs(province, `/api/v1/alerts/${encodeURIComponent(first.id)}/ack`, { method: 'POST' });
@@ -125,17 +115,17 @@ describe('an Internet surge in one province', () => {
     expect(((await ack.json()) as AlertEpisode).acknowledgedBy).toBe(province);
 
     // The surge ends at 90 s; every episode resolves after clearAfter clean samples.
-    await waitFor('the province back to ok', 90_000, async () => {
+    await system.waitFor('the province back to ok', async () => {
       const view = await states();
       record(view);
       return view.provinces.find((p) => p.province === province)?.level === 'ok' ? view : undefined;
-    });
-    const episodes = await waitFor('every episode resolved and notified', 30_000, async () => {
+    }, { timeoutMs: 90_000, intervalMs: 200 });
+    const episodes = await system.waitFor('every episode resolved and notified', async () => {
       const list = await alerts(`?province=${province}`);
       const resolved = list.every((a) => a.state === 'resolved');
       const resolveSent = payloads(webhook).filter((p) => p.kind === 'resolve').length === list.length;
       return list.length > 0 && resolved && resolveSent ? list : undefined;
-    });
+    }, { timeoutMs: 30_000, intervalMs: 200 });
     expect(othersNotOk).toEqual(new Set());
     expect(episodes.some((e) => e.level === 'critical')).toBe(true);
 
@@ -178,10 +168,10 @@ describe('an Internet surge in one province', () => {
 
     // Off-peak Internet (~14 % of the uplink) now exceeds capacity − 90 %: encroaching, judged
     // under the new revision, without a restart.
-    const after = await waitFor('a verdict under the new policy', 15_000, async () => {
+    const after = await system.waitFor('a verdict under the new policy', async () => {
       const link = (await states()).links.find((l) => l.link === uplink && l.dir === 'down');
       return link && link.last.policyRevision === newRevision ? link : undefined;
-    });
+    }, { timeoutMs: 15_000, intervalMs: 200 });
     expect(after.last.reservedBps).toBeCloseTo(0.9 * after.last.capacityBps, 0);
     expect(after.last.conditions.encroaching).toBe(true);
 

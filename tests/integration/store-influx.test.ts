@@ -11,6 +11,7 @@ import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import { InfluxStore, rawRetentionPolicy } from '../../collector/store/influx-store.ts';
 import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { createTestStore } from '../helpers/store.ts';
 
 const log = pino({ level: 'silent' });
 let influxd: InfluxdHandle;
@@ -24,19 +25,8 @@ afterAll(async () => {
 });
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
-  if (influxdDown) await startInfluxdAgain(); // a failed test may leave it stopped
+  await influxd.ensureRunning(); // a failed test may leave it stopped
 });
-
-// The helper's start() must only follow its stop(): it spawns a second daemon otherwise.
-let influxdDown = false;
-async function stopInfluxd(): Promise<void> {
-  await influxd.stop();
-  influxdDown = true;
-}
-async function startInfluxdAgain(): Promise<void> {
-  await influxd.start();
-  influxdDown = false;
-}
 
 /** Times well inside the 30-day retention policy; one batch per second. */
 const baseMs = Date.now() - 3_600_000;
@@ -81,17 +71,15 @@ let dbCounter = 0;
 function setup(overrides: { batchSize?: number; maxBytes?: number; spoolDir?: string; database?: string } = {}): Setup {
   dbCounter += 1;
   const database = overrides.database ?? `lw_store_${dbCounter}`;
-  const spoolDir = overrides.spoolDir ?? mkdtempSync(join(tmpdir(), 'lanewatch-store-spool-'));
-  const settings = {
-    influx: { url: influxd.url, database, retentionDays: 30, batchSize: overrides.batchSize ?? 100, flushIntervalMs: 100 },
-    spool: { dir: spoolDir, maxBytes: overrides.maxBytes ?? 64 * 1024 * 1024 },
-  };
-  const store = new InfluxStore({ ...settings, log, retry: { initialMs: 100, maxMs: 400 }, requestTimeoutMs: 2_000 });
-  cleanup.push(async () => {
-    await store.stop();
+  const test = createTestStore({
+    influx: { url: influxd.url, database, retentionDays: 30, batchSize: overrides.batchSize ?? 100 },
+    spool: { ...(overrides.spoolDir !== undefined ? { dir: overrides.spoolDir } : {}), ...(overrides.maxBytes !== undefined ? { maxBytes: overrides.maxBytes } : {}) },
+    log,
+    retry: { initialMs: 100, maxMs: 400 },
+    requestTimeoutMs: 2_000,
   });
-  if (!overrides.spoolDir) cleanup.push(() => rmSync(spoolDir, { recursive: true, force: true }));
-  return { store, query: createInfluxClient({ url: influxd.url, database }), spoolDir, settings };
+  cleanup.push(test.close);
+  return { store: test.store, query: createInfluxClient({ url: influxd.url, database }), spoolDir: test.settings.spool.dir, settings: test.settings };
 }
 
 async function trafficBps(query: InfluxDB, link = 'hn-01'): Promise<number[]> {
@@ -145,7 +133,7 @@ describe('InfluxStore', () => {
     for (const i of range(0, 10)) store.write(batch(i));
     await waitFor('first points written', async () => (await trafficBps(query)).length === 10);
 
-    await stopInfluxd();
+    await influxd.stop();
     for (const i of range(10, 40)) store.write(batch(i));
     await waitFor('points spooled', () => store.health().spooledPoints === 40 * 3);
     const down = store.health();
@@ -155,7 +143,7 @@ describe('InfluxStore', () => {
     expect(down.spooledBytes).toBeGreaterThan(0);
     expect(readdirSync(spoolDir).length).toBeGreaterThan(0);
 
-    await startInfluxdAgain();
+    await influxd.start();
     // Points keep coming while the spool drains: they must land after the spooled ones.
     for (const i of range(50, 10)) store.write(batch(i));
     await waitFor('spool drained', () => {
@@ -171,13 +159,13 @@ describe('InfluxStore', () => {
   });
 
   it('starts while influxd is down without throwing, and creates the database when it comes up', async () => {
-    await stopInfluxd();
+    await influxd.stop();
     const { store, query, settings } = setup();
     await store.start();
     expect(store.health().influxReachable).toBe(false);
     for (const i of range(0, 5)) store.write(batch(i));
     await waitFor('points spooled', () => store.health().spooledPoints === 15);
-    await startInfluxdAgain();
+    await influxd.start();
     await waitFor('points written', async () => (await query.getDatabaseNames()).includes(settings.influx.database) && (await trafficBps(query)).length === 5);
     expect(await trafficBps(query)).toEqual(range(1_000, 5));
   });
@@ -185,7 +173,7 @@ describe('InfluxStore', () => {
   it('a new store over an existing spool directory (restart after a crash) replays it', async () => {
     const spoolDir = mkdtempSync(join(tmpdir(), 'lanewatch-store-spool-'));
     cleanup.push(() => rmSync(spoolDir, { recursive: true, force: true }));
-    await stopInfluxd();
+    await influxd.stop();
     const first = setup({ spoolDir, batchSize: 7 });
     await first.store.start();
     for (const i of range(0, 20)) first.store.write(batch(i));
@@ -195,7 +183,7 @@ describe('InfluxStore', () => {
     const segments = readdirSync(spoolDir).sort();
     appendFileSync(join(spoolDir, segments.at(-1) ?? 'seg-x.jsonl'), '{"measurement":"traffic","tags":{"li');
 
-    await startInfluxdAgain();
+    await influxd.start();
     const second = setup({ spoolDir, batchSize: 7, database: first.settings.influx.database });
     await second.store.start();
     await waitFor('spool replayed', () => second.store.health().spooledPoints === 0);
@@ -223,7 +211,7 @@ describe('InfluxStore', () => {
   });
 
   it('over its bound the spool drops the oldest points and counts them', async () => {
-    await stopInfluxd();
+    await influxd.stop();
     const maxBytes = 16 * 1024;
     const { store, query } = setup({ batchSize: 10, maxBytes });
     await store.start();
@@ -238,7 +226,7 @@ describe('InfluxStore', () => {
     expect(down.spooledBytes).toBeLessThanOrEqual(maxBytes);
     expect(down.spooledPoints + down.droppedPoints).toBe(total * 3);
 
-    await startInfluxdAgain();
+    await influxd.start();
     await waitFor('spool drained', () => store.health().spooledPoints === 0 && store.health().influxReachable);
     const kept = await trafficBps(query);
     expect(kept.length).toBeGreaterThan(0);
