@@ -136,7 +136,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const linkIds = new Set(topology.links.map((l) => l.id));
   const provinceIds = new Set(topology.provinces.map((p) => p.id));
 
-  const hub = new LiveHub({ bus, maxClients: serverSettings.maxLiveClients, ...(deps.analyzer ? { states: deps.analyzer } : {}) });
+  const hub = new LiveHub({ bus, maxClients: serverSettings.maxLiveClients, coalesceMs: serverSettings.liveCoalesceMs, ...(deps.analyzer ? { states: deps.analyzer } : {}) });
   hub.start();
   app.addHook('onClose', async () => hub.stop());
   app.decorate('liveClients', () => hub.size);

@@ -62,10 +62,10 @@ function batch(links: LinkSample[]): PollBatch {
   return { poll: { atMs: 1, device: 'core', province: 'hue', ok: true, latencyMs: 1, varbinds: 1 }, links, interfaces: [] };
 }
 
-function setup(maxBufferedBytes = 1_000_000) {
+function setup(maxBufferedBytes = 1_000_000, coalesceMs = 0) {
   const bus = new LiveBus();
   const snapshot = new LiveSnapshot({ bus, maxAgeMs: 60_000 });
-  const hub = new LiveHub({ bus, maxClients: 10 });
+  const hub = new LiveHub({ bus, maxClients: 10, coalesceMs });
   hub.start();
   const connect = (principal: Principal) => {
     const socket = new RecordingSocket();
@@ -111,6 +111,27 @@ describe('LiveHub', () => {
     expect(slow.socket.terminated).toBe(true);
     expect(idle.socket.terminated).toBe(false);
     expect(idle.socket.sent.at(-1)!.length).toBeGreaterThan(200);
+  });
+});
+
+describe('LiveHub coalescing', () => {
+  it('sends the batches of one window as one message, in order, and nothing after stop', async () => {
+    const { bus, hub, connect } = setup(1_000_000, 30);
+    const viewer = connect({ username: 'v', role: 'viewer' });
+    const opening = viewer.socket.sent.length;
+    bus.publish(batch([sample('t1-hue', 'hue')]));
+    bus.publish(batch([sample('t1-ha-noi', 'ha-noi')]));
+    bus.publish(batch([sample('t1-hue', 'hue')]));
+    expect(viewer.socket.sent.length).toBe(opening);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(viewer.socket.sent.length).toBe(opening + 1);
+    const message = JSON.parse(viewer.socket.sent.at(-1)!) as { type: string; samples: LinkSample[] };
+    expect(message.type).toBe('samples');
+    expect(message.samples.map((s) => s.link)).toEqual(['t1-hue', 't1-ha-noi', 't1-hue']);
+    bus.publish(batch([sample('t1-hue', 'hue')]));
+    hub.stop();
+    await new Promise((r) => setTimeout(r, 80));
+    expect(viewer.socket.sent.length).toBe(opening + 1);
   });
 });
 
