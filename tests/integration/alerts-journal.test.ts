@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { settingsSchema, topologySchema, type LanewatchConfig } from '../../config/schema.ts';
-import type { LinkStateChange, StateLevel } from '../../server/analysis/model.ts';
+import { type LanewatchConfig } from '../../config/schema.ts';
 import { AlertBook } from '../../server/alerts/alert-book.ts';
 import { stepEpisode } from '../../server/alerts/episodes.ts';
 import type { AlertEpisode } from '../../server/alerts/model.ts';
@@ -17,6 +16,7 @@ import { AlertJournal, alertsFileName, journalFileName, loadAlertState } from '.
 import { Notifier } from '../../server/notify/notifier.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook.ts';
 import { pause, waitFor } from '../helpers/wait.ts';
+import { alertTestConfig, stateChange } from '../helpers/alerts-fixture.ts';
 
 interface LogLine {
   level: number;
@@ -25,53 +25,11 @@ interface LogLine {
 }
 
 function buildConfig(dir: string, hookUrl: string): LanewatchConfig {
-  const settings = settingsSchema.parse({
-    state: { dir },
-    notify: { webhookTimeoutMs: 2_000, retry: { initialMs: 20, maxMs: 100, maxAttempts: 5 } },
-  });
-  const topology = topologySchema.parse({
-    provinces: [{ id: 'hue', contacts: { webhook: [hookUrl] } }],
-    routers: [{ id: 'core-hn', address: '127.0.0.1:161', snmp: { version: '2c', community: 'public' } }],
-    links: [
-      { id: 't1-hue', tier: 1, province: 'hue', router: 'core-hn', ifName: 'ge-0/0/1' },
-      { id: 't2-hue-a', tier: 2, province: 'hue', router: 'core-hn', ifName: 'ge-0/0/2' },
-    ],
-  });
-  return {
+  return alertTestConfig({
     dir,
-    settings,
-    topology,
-    provinces: new Map([['hue', { id: 'hue', name: 'Huế', region: 'Bắc Trung Bộ', former: [] }]]),
-    classRules: [],
-  };
-}
-
-function change(from: StateLevel, to: StateLevel, atMs: number, link = 't1-hue'): LinkStateChange {
-  return {
-    atMs,
-    link,
-    province: 'hue',
-    tier: 1,
-    dir: 'down',
-    from,
-    to,
-    verdict: {
-      atMs,
-      link,
-      province: 'hue',
-      tier: 1,
-      dir: 'down',
-      level: to,
-      conditions: { encroaching: to !== 'ok', busy: to !== 'ok', starved: to === 'critical', dropsReported: true },
-      totalBps: 960e6,
-      internetBps: 800e6,
-      capacityBps: 1e9,
-      reservedBps: 300e6,
-      encroachBps: to === 'ok' ? 0 : 100e6,
-      dropRatio: { docex: 0, video: 0 },
-      policyRevision: 1,
-    },
-  };
+    settings: { notify: { webhookTimeoutMs: 2_000, retry: { initialMs: 20, maxMs: 100, maxAttempts: 5 } } },
+    provinces: [{ id: 'hue', contacts: { webhook: [hookUrl] } }],
+  });
 }
 
 
@@ -117,7 +75,7 @@ describe('alert state as a journal', () => {
     const snapshotStat = await stat(join(dir, alertsFileName));
     expect(JSON.parse(snapshotBefore)).toEqual({ version: 2, seq: 0, episodes: [] });
 
-    book.onStateChange(change('ok', 'warning', 1_000));
+    book.onStateChange(stateChange('ok', 'warning', 1_000));
     const id = book.list()[0]!.id;
     await book.flush();
     expect(await readFile(join(dir, alertsFileName), 'utf8')).toBe(snapshotBefore);
@@ -151,7 +109,7 @@ describe('alert state as a journal', () => {
 
   it('ack resolves only once the acknowledgement is on disk', async () => {
     const book = await openBook();
-    book.onStateChange(change('ok', 'warning', 1_000));
+    book.onStateChange(stateChange('ok', 'warning', 1_000));
     const id = book.list()[0]!.id;
     const acked = await book.ack(id, 'le.thi.c');
     expect(acked).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'le.thi.c' });
@@ -170,7 +128,7 @@ describe('alert state as a journal', () => {
     await rename(journal, `${journal}.saved`);
     await symlink('/dev/full', journal);
 
-    book.onStateChange(change('ok', 'warning', 1_000));
+    book.onStateChange(stateChange('ok', 'warning', 1_000));
     const id = book.list()[0]!.id;
     await book.flush();
     await expect(book.ack(id, 'le.thi.c')).rejects.toThrow(`acknowledgement of alert ${id} not recorded`);
@@ -196,8 +154,8 @@ describe('alert state as a journal', () => {
 
   it('a torn last line (a crash mid-append) is skipped; the lines before it stand', async () => {
     const first = await openBook();
-    first.onStateChange(change('ok', 'warning', 1_000));
-    first.onStateChange(change('ok', 'critical', 2_000, 't2-hue-a'));
+    first.onStateChange(stateChange('ok', 'warning', 1_000));
+    first.onStateChange(stateChange('ok', 'critical', 2_000, { link: 't2-hue-a' }));
     await waitFor('raises delivered', () => first.list().every(delivered));
     await first.flush();
     const before = first.list();
@@ -218,7 +176,7 @@ describe('alert state as a journal', () => {
     expect(warning).toMatchObject({ tornTail: true, lines: [journal.split('\n').length] });
     // Compacted at open: the torn fragment is gone and new lines start clean.
     expect(await readFile(join(dir, journalFileName), 'utf8')).toBe('');
-    second.onStateChange(change('critical', 'ok', 3_000, 't2-hue-a'));
+    second.onStateChange(stateChange('critical', 'ok', 3_000, { link: 't2-hue-a' }));
     await second.flush();
     const after = await loadAlertState(dir, Date.now());
     expect(after.report).toMatchObject({ skippedLines: [], tornTail: false });
@@ -228,8 +186,8 @@ describe('alert state as a journal', () => {
 
   it('journal lines already in the snapshot are not replayed (a crash between the two steps of a compaction)', async () => {
     const first = await openBook();
-    first.onStateChange(change('ok', 'warning', 1_000));
-    first.onStateChange(change('warning', 'ok', 2_000));
+    first.onStateChange(stateChange('ok', 'warning', 1_000));
+    first.onStateChange(stateChange('warning', 'ok', 2_000));
     await first.flush();
     const journal = await readFile(join(dir, journalFileName), 'utf8');
     await first.stop();
@@ -243,7 +201,7 @@ describe('alert state as a journal', () => {
 
   it('the journal is compacted once it outgrows four times the live state', async () => {
     const { journal } = await AlertJournal.open({ dir, log, compactMinBytes: 0 });
-    const episode = stepEpisode(undefined, change('ok', 'warning', 1_000), () => 'ep-1')!.episode;
+    const episode = stepEpisode(undefined, stateChange('ok', 'warning', 1_000), () => 'ep-1')!.episode;
     const lineBytes = Buffer.byteLength(`${JSON.stringify({ seq: 1, op: 'put', episode })}\n`);
     let largest = 0;
     for (let i = 0; i < 40; i += 1) {
@@ -262,12 +220,12 @@ describe('alert state as a journal', () => {
   it('resolved episodes beyond keepResolved are dropped by a journal line, and stay dropped after a restart', async () => {
     const first = await openBook({ keepResolved: 1 });
     for (let i = 0; i < 3; i += 1) {
-      first.onStateChange(change('ok', 'warning', 1_000 + i * 10));
+      first.onStateChange(stateChange('ok', 'warning', 1_000 + i * 10));
       await waitFor('raise delivered', () => first.list({ state: 'open' }).every(delivered));
-      first.onStateChange(change('warning', 'ok', 1_005 + i * 10));
+      first.onStateChange(stateChange('warning', 'ok', 1_005 + i * 10));
       await waitFor('resolve delivered', () => first.list().every(delivered));
     }
-    first.onStateChange(change('ok', 'warning', 2_000)); // a raise prunes
+    first.onStateChange(stateChange('ok', 'warning', 2_000)); // a raise prunes
     await first.flush();
     expect((await journalLines(dir)).some((l) => (l as { op: string }).op === 'drop')).toBe(true);
     const kept = first.list().map((e) => e.id);
@@ -277,10 +235,10 @@ describe('alert state as a journal', () => {
   });
 
   it('a version 1 alerts.json loads, is migrated to a snapshot, and its pending notifications resume', async () => {
-    const raised = stepEpisode(undefined, change('ok', 'warning', 1_000), () => 't1-hue.down.1000')!.episode;
+    const raised = stepEpisode(undefined, stateChange('ok', 'warning', 1_000), () => 't1-hue.down.1000')!.episode;
     const pending: AlertEpisode = { ...raised, notifications: [{ kind: 'raise', channel: 'webhook', target: hook.url, atMs: 1_000, attempts: 0 }] };
     const resolvedBefore: AlertEpisode = {
-      ...stepEpisode(undefined, change('ok', 'critical', 500, 't2-hue-a'), () => 't2-hue-a.down.500')!.episode,
+      ...stepEpisode(undefined, stateChange('ok', 'critical', 500, { link: 't2-hue-a' }), () => 't2-hue-a.down.500')!.episode,
       state: 'resolved',
       resolvedAtMs: 900,
     };

@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { settingsSchema, topologySchema, type LanewatchConfig } from '../../config/schema.ts';
-import type { LinkStateChange, StateLevel } from '../../server/analysis/model.ts';
+import { type LanewatchConfig } from '../../config/schema.ts';
 import { AlertBook } from '../../server/alerts/alert-book.ts';
 import type { AlertEpisode, NotificationPayload } from '../../server/alerts/model.ts';
 import { deliveryKey } from '../../server/notify/delivery-key.ts';
@@ -15,67 +14,26 @@ import { Notifier } from '../../server/notify/notifier.ts';
 import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook.ts';
 import { pause, waitFor } from '../helpers/wait.ts';
+import { alertTestConfig, stateChange } from '../helpers/alerts-fixture.ts';
 
 const log = pino({ level: 'silent' });
 
 function buildConfig(options: { dir: string; hookUrl: string; smtpPort?: number; maxAttempts?: number }): LanewatchConfig {
-  const settings = settingsSchema.parse({
-    state: { dir: options.dir },
-    notify: {
-      ...(options.smtpPort !== undefined ? { smtp: { host: '127.0.0.1', port: options.smtpPort, from: 'lanewatch@noc.gov.vn' } } : {}),
-      webhookTimeoutMs: 2_000,
-      retry: { initialMs: 20, maxMs: 100, maxAttempts: options.maxAttempts ?? 5 },
-    },
-  });
-  const topology = topologySchema.parse({
-    provinces: [
-      { id: 'hue', contacts: { email: ['noc@hue.gov.vn'], webhook: [options.hookUrl] } },
-      { id: 'ha-noi' },
-    ],
-    routers: [{ id: 'core-hn', address: '127.0.0.1:161', snmp: { version: '2c', community: 'public' } }],
-    links: [
-      { id: 't1-hue', tier: 1, province: 'hue', router: 'core-hn', ifName: 'ge-0/0/1' },
-      { id: 't1-ha-noi', tier: 1, province: 'ha-noi', router: 'core-hn', ifName: 'ge-0/0/2' },
-    ],
-  });
-  return {
+  return alertTestConfig({
     dir: options.dir,
-    settings,
-    topology,
-    provinces: new Map([
-      ['hue', { id: 'hue', name: 'Huế', region: 'Bắc Trung Bộ', former: [] }],
-      ['ha-noi', { id: 'ha-noi', name: 'Hà Nội', region: 'Đồng bằng sông Hồng', former: [] }],
-    ]),
-    classRules: [],
-  };
-}
-
-function change(from: StateLevel, to: StateLevel, atMs: number, link = 't1-hue', province = 'hue'): LinkStateChange {
-  return {
-    atMs,
-    link,
-    province,
-    tier: 1,
-    dir: 'down',
-    from,
-    to,
-    verdict: {
-      atMs,
-      link,
-      province,
-      tier: 1,
-      dir: 'down',
-      level: to,
-      conditions: { encroaching: to !== 'ok', busy: to !== 'ok', starved: to === 'critical', dropsReported: true },
-      totalBps: to === 'ok' ? 400e6 : 960e6,
-      internetBps: to === 'ok' ? 200e6 : 800e6,
-      capacityBps: 1e9,
-      reservedBps: 300e6,
-      encroachBps: to === 'ok' ? 0 : 100e6,
-      dropRatio: { docex: to === 'critical' ? 0.02 : 0, video: 0 },
-      policyRevision: 1,
+    settings: {
+      notify: {
+        ...(options.smtpPort !== undefined ? { smtp: { host: '127.0.0.1', port: options.smtpPort, from: 'lanewatch@noc.gov.vn' } } : {}),
+        webhookTimeoutMs: 2_000,
+        retry: { initialMs: 20, maxMs: 100, maxAttempts: options.maxAttempts ?? 5 },
+      },
     },
-  };
+    provinces: [{ id: 'hue', contacts: { email: ['noc@hue.gov.vn'], webhook: [options.hookUrl] } }, { id: 'ha-noi' }],
+    links: [
+      { id: 't1-hue', tier: 1, province: 'hue' },
+      { id: 't1-ha-noi', tier: 1, province: 'ha-noi' },
+    ],
+  });
 }
 
 const settled = (episode: AlertEpisode | undefined): boolean =>
@@ -122,7 +80,7 @@ describe('alert book with real webhook and SMTP receivers', () => {
     const config = buildConfig({ dir, hookUrl: hook.url, smtpPort: smtp.port });
     const book = await openBook(config);
 
-    book.onStateChange(change('ok', 'warning', 1_000));
+    book.onStateChange(stateChange('ok', 'warning', 1_000));
     const [episode] = book.list();
     expect(episode).toMatchObject({ link: 't1-hue', province: 'hue', dir: 'down', state: 'open', level: 'warning', raisedAtMs: 1_000 });
     const id = episode!.id;
@@ -132,10 +90,10 @@ describe('alert book with real webhook and SMTP receivers', () => {
     expect(raiseRecord).toMatchObject({ attempts: 3, target: hook.url });
     expect(raiseRecord?.deliveredAtMs).toBeDefined();
 
-    book.onStateChange(change('warning', 'critical', 2_000));
+    book.onStateChange(stateChange('warning', 'critical', 2_000));
     await waitFor('escalate delivered', () => settled(book.get(id)) && book.get(id)!.notifications.length === 4);
-    book.onStateChange(change('critical', 'warning', 3_000)); // no notification: the episode keeps its worst level
-    book.onStateChange(change('warning', 'ok', 4_000));
+    book.onStateChange(stateChange('critical', 'warning', 3_000)); // no notification: the episode keeps its worst level
+    book.onStateChange(stateChange('warning', 'ok', 4_000));
     await waitFor('resolve delivered', () => settled(book.get(id)) && book.get(id)!.notifications.length === 6);
     await pause(quietMs);
 
@@ -178,7 +136,7 @@ describe('alert book with real webhook and SMTP receivers', () => {
   it('other provinces and links stay quiet; a province without contacts records no notification', async () => {
     hook = await startWebhookReceiver();
     const book = await openBook(buildConfig({ dir, hookUrl: hook.url, smtpPort: smtp.port }));
-    book.onStateChange(change('ok', 'critical', 1_000, 't1-ha-noi', 'ha-noi'));
+    book.onStateChange(stateChange('ok', 'critical', 1_000, { link: 't1-ha-noi', province: 'ha-noi' }));
     await book.flush();
     await pause(quietMs);
     expect(book.list({ province: 'ha-noi' })).toHaveLength(1);
@@ -190,7 +148,7 @@ describe('alert book with real webhook and SMTP receivers', () => {
   it('without SMTP settings e-mail contacts are skipped and only the webhook is notified', async () => {
     hook = await startWebhookReceiver();
     const book = await openBook(buildConfig({ dir, hookUrl: hook.url }));
-    book.onStateChange(change('ok', 'warning', 1_000));
+    book.onStateChange(stateChange('ok', 'warning', 1_000));
     const id = book.list()[0]!.id;
     await waitFor('raise delivered', () => settled(book.get(id)));
     expect(book.get(id)!.notifications.map((r) => r.channel)).toEqual(['webhook']);
@@ -202,8 +160,8 @@ describe('alert book with real webhook and SMTP receivers', () => {
     hook = await startWebhookReceiver();
     const config = buildConfig({ dir, hookUrl: hook.url, smtpPort: smtp.port });
     const first = await openBook(config);
-    first.onStateChange(change('ok', 'warning', 1_000));
-    first.onStateChange(change('ok', 'critical', 1_000, 't1-ha-noi', 'ha-noi'));
+    first.onStateChange(stateChange('ok', 'warning', 1_000));
+    first.onStateChange(stateChange('ok', 'critical', 1_000, { link: 't1-ha-noi', province: 'ha-noi' }));
     const hue = first.list({ province: 'hue' })[0]!;
     expect(await first.ack(hue.id, 'le.thi.c')).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'le.thi.c' });
     await waitFor('raise delivered', () => settled(first.get(hue.id)));
@@ -213,12 +171,12 @@ describe('alert book with real webhook and SMTP receivers', () => {
     expect(second.list()).toEqual(first.list());
     expect(second.get(hue.id)).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'le.thi.c' });
     // The restarted analyzer reports the same link again: the open episode continues.
-    second.onStateChange(change('ok', 'warning', 5_000));
+    second.onStateChange(stateChange('ok', 'warning', 5_000));
     await pause(quietMs);
     expect(second.list({ province: 'hue' })).toHaveLength(1);
     expect(hook.delivered()).toHaveLength(1);
     expect(smtp.messages).toHaveLength(1);
-    second.onStateChange(change('warning', 'ok', 6_000));
+    second.onStateChange(stateChange('warning', 'ok', 6_000));
     expect(await second.ack(hue.id, 'x')).toBe('resolved');
     await waitFor('resolve delivered', () => settled(second.get(hue.id)) && second.get(hue.id)!.notifications.length === 4);
     expect(hookPayloads(hook).map((p) => p.kind)).toEqual(['raise', 'resolve']);
@@ -228,7 +186,7 @@ describe('alert book with real webhook and SMTP receivers', () => {
     hook = await startWebhookReceiver({ failFirst: 1_000 });
     const config = buildConfig({ dir, hookUrl: hook.url, smtpPort: smtp.port, maxAttempts: 100 });
     const first = await openBook(config);
-    first.onStateChange(change('ok', 'warning', 1_000));
+    first.onStateChange(stateChange('ok', 'warning', 1_000));
     const id = first.list()[0]!.id;
     await smtp.waitForMessages(1);
     await waitFor('two failed webhook attempts', () => hook.requests.length >= 2);
@@ -255,7 +213,7 @@ describe('alert book with real webhook and SMTP receivers', () => {
     hook = await startWebhookReceiver({ failFirst: 1_000, failStatus: 500 });
     const config = buildConfig({ dir, hookUrl: hook.url, maxAttempts: 3 });
     const first = await openBook(config);
-    first.onStateChange(change('ok', 'warning', 1_000));
+    first.onStateChange(stateChange('ok', 'warning', 1_000));
     const id = first.list()[0]!.id;
     await waitFor('given up', () => settled(first.get(id)));
     expect(first.get(id)!.notifications[0]).toMatchObject({ attempts: 3, error: 'webhook answered http 500' });
@@ -269,9 +227,9 @@ describe('alert book with real webhook and SMTP receivers', () => {
   it('a slow receiver does not hold up state changes', async () => {
     hook = await startWebhookReceiver({ delayMs: 1_500 });
     const book = await openBook(buildConfig({ dir, hookUrl: hook.url }));
-    for (let i = 0; i < 50; i += 1) book.onStateChange(change('ok', 'warning', 1_000 + i, `t1-hue`, 'hue'));
-    book.onStateChange(change('warning', 'ok', 2_000));
-    book.onStateChange(change('ok', 'critical', 3_000));
+    for (let i = 0; i < 50; i += 1) book.onStateChange(stateChange('ok', 'warning', 1_000 + i, { link: `t1-hue`, province: 'hue' }));
+    book.onStateChange(stateChange('warning', 'ok', 2_000));
+    book.onStateChange(stateChange('ok', 'critical', 3_000));
     expect(book.list().map((e) => e.state)).toEqual(['open', 'resolved']);
     await waitFor('all delivered', () => book.list().every(settled), { timeoutMs: 15_000 });
     expect(hookPayloads(hook).map((p) => p.kind).sort()).toEqual(['raise', 'raise', 'resolve']);
@@ -281,7 +239,7 @@ describe('alert book with real webhook and SMTP receivers', () => {
     hook = await startWebhookReceiver();
     const config = buildConfig({ dir, hookUrl: hook.url });
     const first = await openBook(config);
-    first.onStateChange(change('ok', 'warning', 1_000));
+    first.onStateChange(stateChange('ok', 'warning', 1_000));
     await first.stop();
     // What a crash in the middle of the next write leaves behind: a partial temporary file
     // (named as server/fs/atomic-file.ts names them, and as versions before it did).

@@ -6,50 +6,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { settingsSchema, topologySchema, type LanewatchConfig } from '../../config/schema.ts';
-import type { LinkStateChange, StateLevel } from '../../server/analysis/model.ts';
+import { type LanewatchConfig } from '../../config/schema.ts';
 import type { AlertEpisode } from '../../server/alerts/model.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-
-function change(link: string, province: string, from: StateLevel, to: StateLevel, atMs: number): LinkStateChange {
-  return {
-    atMs,
-    link,
-    province,
-    tier: 1,
-    dir: 'down',
-    from,
-    to,
-    verdict: {
-      atMs,
-      link,
-      province,
-      tier: 1,
-      dir: 'down',
-      level: to,
-      conditions: { encroaching: to !== 'ok', busy: to !== 'ok', starved: false, dropsReported: false },
-      totalBps: 900e6,
-      internetBps: 750e6,
-      capacityBps: 1e9,
-      reservedBps: 300e6,
-      encroachBps: 50e6,
-      dropRatio: {},
-      policyRevision: 2,
-    },
-  };
-}
+import { alertTestConfig, stateChange } from '../helpers/alerts-fixture.ts';
 
 /** Three provinces (a user each), two links on one router. */
 function tinyConfig(dir: string): LanewatchConfig {
-  const topology = topologySchema.parse({
+  return alertTestConfig({
+    dir,
     provinces: [{ id: 'hue' }, { id: 'ha-noi' }, { id: 'can-tho' }],
-    routers: [{ id: 'core-hn', address: '127.0.0.1:161', snmp: { version: '2c', community: 'public' } }],
     links: [
-      { id: 't1-hue', tier: 1, province: 'hue', router: 'core-hn', ifName: 'ge-0/0/1' },
-      { id: 't1-ha-noi', tier: 1, province: 'ha-noi', router: 'core-hn', ifName: 'ge-0/0/2' },
+      { id: 't1-hue', tier: 1, province: 'hue' },
+      { id: 't1-ha-noi', tier: 1, province: 'ha-noi' },
     ],
   });
-  return { dir, settings: settingsSchema.parse({}), topology, provinces: new Map(), classRules: [] };
 }
 
 describe('alert routes', () => {
@@ -59,10 +30,10 @@ describe('alert routes', () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lanewatch-alert-routes-'));
     t = await startTestApp({ config: tinyConfig(dir) });
-    t.alerts.onStateChange(change('t1-hue', 'hue', 'ok', 'warning', 1_000));
-    t.alerts.onStateChange(change('t1-ha-noi', 'ha-noi', 'ok', 'critical', 2_000));
-    t.alerts.onStateChange(change('t1-hue', 'hue', 'warning', 'ok', 3_000));
-    t.alerts.onStateChange(change('t1-hue', 'hue', 'ok', 'warning', 4_000));
+    t.alerts.onStateChange(stateChange('ok', 'warning', 1_000, { link: 't1-hue', province: 'hue' }));
+    t.alerts.onStateChange(stateChange('ok', 'critical', 2_000, { link: 't1-ha-noi', province: 'ha-noi' }));
+    t.alerts.onStateChange(stateChange('warning', 'ok', 3_000, { link: 't1-hue', province: 'hue' }));
+    t.alerts.onStateChange(stateChange('ok', 'warning', 4_000, { link: 't1-hue', province: 'hue' }));
   });
 
   afterEach(async () => {
@@ -87,7 +58,7 @@ describe('alert routes', () => {
       ['t1-ha-noi', 2_000, 'open'],
       ['t1-hue', 1_000, 'resolved'],
     ]);
-    expect(alerts[2]).toMatchObject({ resolvedAtMs: 3_000, firstVerdict: { level: 'warning', policyRevision: 2 }, lastVerdict: { level: 'ok' }, notifications: [] });
+    expect(alerts[2]).toMatchObject({ resolvedAtMs: 3_000, firstVerdict: { level: 'warning', policyRevision: 1 }, lastVerdict: { level: 'ok' }, notifications: [] });
   });
 
   it.each([
@@ -167,8 +138,8 @@ describe('alert routes as a province user', () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lanewatch-alert-scope-'));
     t = await startTestApp({ config: tinyConfig(dir) });
-    t.alerts.onStateChange(change('t1-hue', 'hue', 'ok', 'warning', 1_000));
-    t.alerts.onStateChange(change('t1-ha-noi', 'ha-noi', 'ok', 'critical', 2_000));
+    t.alerts.onStateChange(stateChange('ok', 'warning', 1_000, { link: 't1-hue', province: 'hue' }));
+    t.alerts.onStateChange(stateChange('ok', 'critical', 2_000, { link: 't1-ha-noi', province: 'ha-noi' }));
   });
 
   afterEach(async () => {

@@ -7,54 +7,12 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { settingsSchema, topologySchema, type LanewatchConfig } from '../../config/schema.ts';
-import type { LinkStateChange, StateLevel } from '../../server/analysis/model.ts';
 import { AlertBook } from '../../server/alerts/alert-book.ts';
 import { Notifier } from '../../server/notify/notifier.ts';
 import { parsePrometheusText } from '../helpers/prometheus-text.ts';
+import { alertTestConfig, stateChange } from '../helpers/alerts-fixture.ts';
 
 const log = pino({ level: 'silent' });
-
-function buildConfig(dir: string): LanewatchConfig {
-  const settings = settingsSchema.parse({ state: { dir } });
-  const topology = topologySchema.parse({
-    provinces: [{ id: 'hue' }],
-    routers: [{ id: 'core-hn', address: '127.0.0.1:161', snmp: { version: '2c', community: 'public' } }],
-    links: [
-      { id: 't1-hue', tier: 1, province: 'hue', router: 'core-hn', ifName: 'ge-0/0/1' },
-      { id: 't2-hue-a', tier: 2, province: 'hue', router: 'core-hn', ifName: 'ge-0/0/2' },
-    ],
-  });
-  return { dir, settings, topology, provinces: new Map([['hue', { id: 'hue', name: 'Huế', region: 'Bắc Trung Bộ', former: [] }]]), classRules: [] };
-}
-
-function change(link: string, from: StateLevel, to: StateLevel, atMs: number): LinkStateChange {
-  return {
-    atMs,
-    link,
-    province: 'hue',
-    tier: link.startsWith('t1') ? 1 : 2,
-    dir: 'down',
-    from,
-    to,
-    verdict: {
-      atMs,
-      link,
-      province: 'hue',
-      tier: link.startsWith('t1') ? 1 : 2,
-      dir: 'down',
-      level: to,
-      conditions: { encroaching: to !== 'ok', busy: to !== 'ok', starved: to === 'critical', dropsReported: true },
-      totalBps: 960e6,
-      internetBps: 800e6,
-      capacityBps: 1e9,
-      reservedBps: 300e6,
-      encroachBps: to === 'ok' ? 0 : 100e6,
-      dropRatio: { docex: 0, video: 0 },
-      policyRevision: 1,
-    },
-  };
-}
 
 /** `level|state` → value of lanewatch_alerts_open. */
 async function openGauge(registry: Registry): Promise<Record<string, number>> {
@@ -71,7 +29,7 @@ describe('lanewatch_alerts_open', () => {
   const books: AlertBook[] = [];
 
   async function openBook(registry: Registry): Promise<AlertBook> {
-    const config = buildConfig(dir);
+    const config = alertTestConfig({ dir });
     const book = await AlertBook.open({ dir, config, notifier: new Notifier({ notify: config.settings.notify, log }), log, registry });
     books.push(book);
     return book;
@@ -91,18 +49,18 @@ describe('lanewatch_alerts_open', () => {
     expect(await openGauge(registry)).toEqual(none);
 
     const t0 = Date.now();
-    book.onStateChange(change('t1-hue', 'ok', 'warning', t0));
-    book.onStateChange(change('t2-hue-a', 'ok', 'critical', t0));
+    book.onStateChange(stateChange('ok', 'warning', t0));
+    book.onStateChange(stateChange('ok', 'critical', t0, { link: 't2-hue-a', tier: 2 }));
     expect(await openGauge(registry)).toEqual({ ...none, 'warning|open': 1, 'critical|open': 1 });
 
     const [uplink] = book.list().filter((e) => e.link === 't1-hue');
     await book.ack(uplink!.id, 'engineer');
     expect(await openGauge(registry)).toEqual({ ...none, 'warning|acknowledged': 1, 'critical|open': 1 });
 
-    book.onStateChange(change('t1-hue', 'warning', 'critical', t0 + 1_000));
+    book.onStateChange(stateChange('warning', 'critical', t0 + 1_000));
     expect(await openGauge(registry)).toEqual({ ...none, 'critical|acknowledged': 1, 'critical|open': 1 });
 
-    book.onStateChange(change('t2-hue-a', 'critical', 'ok', t0 + 2_000));
+    book.onStateChange(stateChange('critical', 'ok', t0 + 2_000, { link: 't2-hue-a', tier: 2 }));
     expect(await openGauge(registry)).toEqual({ ...none, 'critical|acknowledged': 1 });
     await book.flush();
     await book.stop();
@@ -112,7 +70,7 @@ describe('lanewatch_alerts_open', () => {
     const again = new Registry();
     const reopened = await openBook(again);
     expect(await openGauge(again)).toEqual({ ...none, 'critical|acknowledged': 1 });
-    reopened.onStateChange(change('t1-hue', 'critical', 'ok', t0 + 3_000));
+    reopened.onStateChange(stateChange('critical', 'ok', t0 + 3_000));
     expect(await openGauge(again)).toEqual(none);
   });
 });

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { LinkStateChange, LinkVerdict, StateLevel } from '../../server/analysis/model.ts';
 import type { AlertEpisode } from '../../server/alerts/model.ts';
 import {
   acknowledge,
@@ -9,29 +8,7 @@ import {
   notificationPayload,
   stepEpisode,
 } from '../../server/alerts/episodes.ts';
-
-function verdict(level: StateLevel, atMs: number, link = 't1-hue'): LinkVerdict {
-  return {
-    atMs,
-    link,
-    province: 'hue',
-    tier: 1,
-    dir: 'down',
-    level,
-    conditions: { encroaching: level !== 'ok', busy: level !== 'ok', starved: level === 'critical', dropsReported: true },
-    totalBps: 960e6,
-    internetBps: 800e6,
-    capacityBps: 1e9,
-    reservedBps: 300e6,
-    encroachBps: 100e6,
-    dropRatio: { docex: level === 'critical' ? 0.02 : 0 },
-    policyRevision: 1,
-  };
-}
-
-function change(from: StateLevel, to: StateLevel, atMs: number, link = 't1-hue'): LinkStateChange {
-  return { atMs, link, province: 'hue', tier: 1, dir: 'down', from, to, verdict: verdict(to, atMs, link) };
-}
+import { stateChange } from '../helpers/alerts-fixture.ts';
 
 const ids = (): (() => string) => {
   let n = 0;
@@ -39,15 +16,15 @@ const ids = (): (() => string) => {
 };
 
 describe('stepEpisode', () => {
-  const open = stepEpisode(undefined, change('ok', 'warning', 1_000), ids())!.episode;
+  const open = stepEpisode(undefined, stateChange('ok', 'warning', 1_000), ids())!.episode;
 
   it.each([
-    { name: 'ok → warning raises a warning', active: undefined, c: change('ok', 'warning', 1_000), kind: 'raise', level: 'warning', state: 'open' },
-    { name: 'ok → critical raises a critical (no escalate)', active: undefined, c: change('ok', 'critical', 1_000), kind: 'raise', level: 'critical', state: 'open' },
-    { name: 'warning → critical escalates', active: open, c: change('warning', 'critical', 2_000), kind: 'escalate', level: 'critical', state: 'open' },
-    { name: 'warning → ok resolves', active: open, c: change('warning', 'ok', 3_000), kind: 'resolve', level: 'warning', state: 'resolved' },
-    { name: 'critical → warning keeps the worst level, no notification', active: { ...open, level: 'critical' as const }, c: change('critical', 'warning', 3_000), kind: undefined, level: 'critical', state: 'open' },
-    { name: 'warning again (analyzer restarted) only refreshes', active: open, c: change('ok', 'warning', 4_000), kind: undefined, level: 'warning', state: 'open' },
+    { name: 'ok → warning raises a warning', active: undefined, c: stateChange('ok', 'warning', 1_000), kind: 'raise', level: 'warning', state: 'open' },
+    { name: 'ok → critical raises a critical (no escalate)', active: undefined, c: stateChange('ok', 'critical', 1_000), kind: 'raise', level: 'critical', state: 'open' },
+    { name: 'warning → critical escalates', active: open, c: stateChange('warning', 'critical', 2_000), kind: 'escalate', level: 'critical', state: 'open' },
+    { name: 'warning → ok resolves', active: open, c: stateChange('warning', 'ok', 3_000), kind: 'resolve', level: 'warning', state: 'resolved' },
+    { name: 'critical → warning keeps the worst level, no notification', active: { ...open, level: 'critical' as const }, c: stateChange('critical', 'warning', 3_000), kind: undefined, level: 'critical', state: 'open' },
+    { name: 'warning again (analyzer restarted) only refreshes', active: open, c: stateChange('ok', 'warning', 4_000), kind: undefined, level: 'warning', state: 'open' },
   ] as const)('$name', ({ active, c, kind, level, state }) => {
     const step = stepEpisode(active, c, ids());
     expect(step).toBeDefined();
@@ -58,11 +35,11 @@ describe('stepEpisode', () => {
   });
 
   it('back to ok without an episode changes nothing', () => {
-    expect(stepEpisode(undefined, change('warning', 'ok', 1_000), ids())).toBeUndefined();
+    expect(stepEpisode(undefined, stateChange('warning', 'ok', 1_000), ids())).toBeUndefined();
   });
 
   it('a raise starts a fresh episode from the change', () => {
-    const c = change('ok', 'warning', 1_000);
+    const c = stateChange('ok', 'warning', 1_000);
     const episode = stepEpisode(undefined, c, ids())!.episode;
     expect(episode).toMatchObject({ id: 'ep-1', link: 't1-hue', province: 'hue', tier: 1, dir: 'down', raisedAtMs: 1_000, notifications: [] });
     expect(episode.firstVerdict).toBe(c.verdict);
@@ -70,8 +47,8 @@ describe('stepEpisode', () => {
 
   it('escalation and resolution keep the times and never mutate the input', () => {
     const before = structuredClone(open);
-    const escalated = stepEpisode(open, change('warning', 'critical', 2_000), ids())!.episode;
-    const resolved = stepEpisode(escalated, change('critical', 'ok', 5_000), ids())!.episode;
+    const escalated = stepEpisode(open, stateChange('warning', 'critical', 2_000), ids())!.episode;
+    const resolved = stepEpisode(escalated, stateChange('critical', 'ok', 5_000), ids())!.episode;
     expect(open).toEqual(before);
     expect(resolved).toMatchObject({ escalatedAtMs: 2_000, resolvedAtMs: 5_000, raisedAtMs: 1_000, level: 'critical', state: 'resolved' });
     expect(resolved.escalateVerdict?.atMs).toBe(2_000);
@@ -79,7 +56,7 @@ describe('stepEpisode', () => {
 });
 
 describe('acknowledge', () => {
-  const open = stepEpisode(undefined, change('ok', 'warning', 1_000), ids())!.episode;
+  const open = stepEpisode(undefined, stateChange('ok', 'warning', 1_000), ids())!.episode;
 
   it('records who and when', () => {
     expect(acknowledge(open, 'nguyen.van.a', 1_500)).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'nguyen.van.a', acknowledgedAtMs: 1_500 });
@@ -91,14 +68,14 @@ describe('acknowledge', () => {
   });
 
   it('a resolved episode cannot be acknowledged', () => {
-    const resolved = stepEpisode(open, change('warning', 'ok', 2_000), ids())!.episode;
+    const resolved = stepEpisode(open, stateChange('warning', 'ok', 2_000), ids())!.episode;
     expect(acknowledge(resolved, 'a', 2_500)).toBe('resolved');
   });
 });
 
 describe('filterEpisodes', () => {
   const make = (id: string, province: string, state: AlertEpisode['state'], raisedAtMs: number): AlertEpisode => ({
-    ...stepEpisode(undefined, change('ok', 'warning', raisedAtMs), () => id)!.episode,
+    ...stepEpisode(undefined, stateChange('ok', 'warning', raisedAtMs), () => id)!.episode,
     province,
     state,
   });
@@ -115,10 +92,10 @@ describe('filterEpisodes', () => {
 });
 
 describe('notificationPayload', () => {
-  const raised = stepEpisode(undefined, change('ok', 'warning', 1_000), () => 'ep')!.episode;
+  const raised = stepEpisode(undefined, stateChange('ok', 'warning', 1_000), () => 'ep')!.episode;
   const acked = acknowledge(raised, 'tran.b', 1_500) as AlertEpisode;
-  const escalated = stepEpisode(acked, change('warning', 'critical', 2_000), ids())!.episode;
-  const resolved = stepEpisode(escalated, change('critical', 'ok', 9_000), ids())!.episode;
+  const escalated = stepEpisode(acked, stateChange('warning', 'critical', 2_000), ids())!.episode;
+  const resolved = stepEpisode(escalated, stateChange('critical', 'ok', 9_000), ids())!.episode;
 
   it('a raise sent late still reads as the raise: open, first level, first verdict', () => {
     const payload = notificationPayload(resolved, 'raise', 'webhook', 'http://127.0.0.1/h');
