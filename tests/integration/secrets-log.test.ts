@@ -17,7 +17,7 @@ import { settingsSchema, topologySchema, type LanewatchConfig } from '../../conf
 import { secretValues } from '../../config/secrets.ts';
 import type { NotificationPayload } from '../../server/alerts/model.ts';
 import { Notifier, type DeliveryOutcome } from '../../server/notify/notifier.ts';
-import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
+import { sharedInfluxd } from '../helpers/influxd.ts';
 import { freeTcpPort } from '../helpers/ports.ts';
 
 const base64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
@@ -26,19 +26,17 @@ const admin = { username: 'lanewatch', password: `S3cr3t:p@ss/wörd'"x` };
 const wrongPassword = `Wr0ng:p@ss/wörd'"y`;
 const database = 'lanewatch_secrets';
 
-let influxd: InfluxdHandle;
+const influxd = sharedInfluxd({ admin });
 let spoolDir: string;
 /** Nothing listens there: a webhook that always fails to connect. */
 let closedPort: number;
 
 beforeAll(async () => {
-  influxd = await startInfluxd({ admin });
   spoolDir = mkdtempSync(join(tmpdir(), 'lanewatch-secrets-spool-'));
   closedPort = await freeTcpPort();
 });
 
 afterAll(async () => {
-  await influxd?.destroy();
   rmSync(spoolDir, { recursive: true, force: true });
 });
 
@@ -145,7 +143,8 @@ describe('logs against an influxd with authentication', () => {
     expectNoSecret(out.text(), wrongPassword);
     const lines = out.lines();
     const unreachable = lines.find((line) => line.msg === 'influxdb unreachable, spooling');
-    expect(unreachable).toMatchObject({ app: 'lanewatch', component: 'store', url: `http://${admin.username}:[redacted]@127.0.0.1:${influxd.port}` });
+    // The store logs the URL without its user information at all (redactUrl).
+    expect(unreachable).toMatchObject({ app: 'lanewatch', component: 'store', url: `http://127.0.0.1:${influxd.port}/` });
     expect(String(unreachable?.error)).toContain('401');
     const failed = lines.find((line) => line.msg === 'influxdb query failed');
     expect(failed?.err).toMatchObject({ statusCode: 401, message: expect.stringContaining('authorization failed') });
