@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { freeTcpPort } from './ports.ts';
 import { waitFor } from './wait.ts';
 
@@ -132,5 +133,43 @@ export async function startInfluxd(options: InfluxdOptions = {}): Promise<Influx
       rmSync(dir, { recursive: true, force: true });
     },
     log: () => readFileSync(logPath, 'utf8'),
+  };
+}
+
+/**
+ * For a test file that shares one influxd: started before its tests, started again after a
+ * test that stopped it (and failed before starting it), removed after them. The handle is
+ * usable from the file's own `beforeAll` on (hooks run in the order they are declared).
+ */
+export function sharedInfluxd(options: InfluxdOptions = {}): InfluxdHandle {
+  let handle: InfluxdHandle | undefined;
+  const started = (): InfluxdHandle => {
+    if (handle === undefined) throw new Error('influxd is not started: its beforeAll failed');
+    return handle;
+  };
+  beforeAll(async () => {
+    handle = await startInfluxd(options);
+  }, 60_000);
+  afterEach(async () => {
+    await handle?.ensureRunning();
+  });
+  afterAll(async () => {
+    await handle?.destroy();
+  });
+  return {
+    get url() {
+      return started().url;
+    },
+    get port() {
+      return started().port;
+    },
+    get dataDir() {
+      return started().dataDir;
+    },
+    stop: () => started().stop(),
+    start: () => started().start(),
+    ensureRunning: () => started().ensureRunning(),
+    destroy: () => started().destroy(),
+    log: () => started().log(),
   };
 }

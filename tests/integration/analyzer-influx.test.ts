@@ -1,26 +1,18 @@
 // The Analyzer's linkState points through the real InfluxStore into a real influxd, judged
 // against the real PolicyStore (a policies.yaml seed on a temporary directory).
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { pino } from 'pino';
 import { loadConfig, defaultConfigDir } from '../../config/load.ts';
 import { LiveBus } from '../../collector/live-bus.ts';
 import type { LinkSample } from '../../collector/samples.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import { Analyzer } from '../../server/analysis/analyzer.ts';
-import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
+import { sharedInfluxd } from '../helpers/influxd.ts';
 import { openTempPolicyStore } from '../helpers/policy-store.ts';
 import { createTestStore } from '../helpers/store.ts';
 
 const database = 'lanewatch_analyzer';
-let influxd: InfluxdHandle;
-
-beforeAll(async () => {
-  influxd = await startInfluxd();
-});
-
-afterAll(async () => {
-  await influxd?.destroy();
-});
+const influxd = sharedInfluxd();
 
 describe('linkState points', () => {
   it('are stored per link, direction and sample with the state after hysteresis', async () => {

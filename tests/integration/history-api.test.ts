@@ -13,7 +13,7 @@ import type { StorePoint } from '../../collector/store/points.ts';
 import { backfillWindow, retentionOf } from '../../collector/store/rollups.ts';
 import { queryHistory } from '../../server/history/query-history.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
+import { sharedInfluxd } from '../helpers/influxd.ts';
 import { createTestStore, storeDrained } from '../helpers/store.ts';
 
 const minuteMs = 60_000;
@@ -33,13 +33,12 @@ function bpsOf(linkIndex: number, dirIndex: number, classIndex: number, i: numbe
   return 1e6 * (1 + linkIndex) + 1e5 * dirIndex + 1e4 * classIndex + ((i * 7_919) % 1_013);
 }
 
-let influxd: InfluxdHandle;
+const influxd = sharedInfluxd();
 let influx: InfluxDB;
 let config: LanewatchConfig;
 let t: TestApp;
 
 beforeAll(async () => {
-  influxd = await startInfluxd();
   config = loadConfig(defaultConfigDir, { env: { LANEWATCH_INFLUX_URL: influxd.url } });
   const database = config.settings.influx.database;
   const { store, close } = createTestStore({
@@ -70,7 +69,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.close();
-  await influxd?.destroy();
 });
 
 async function get<T>(url: string, as = 'viewer'): Promise<{ status: number; body: T; tookMs: number }> {

@@ -7,7 +7,7 @@ import { createServer as createTcpServer, type Server as TcpServer, type Socket 
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import type { InfluxDB } from 'influx';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import {
   queryHistory,
@@ -18,7 +18,7 @@ import {
 } from '../../server/history/query-history.ts';
 import { maxTimeMs } from '../../server/history/time-param.ts';
 import { installErrorHandler } from '../../server/routes/errors.ts';
-import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
+import { sharedInfluxd } from '../helpers/influxd.ts';
 
 const database = 'lw_history_errors';
 const nowMs = Date.now();
@@ -31,19 +31,14 @@ async function queryLinkHistory(influx: InfluxDB, q: HistoryQuery): Promise<Hist
   return (await queryHistory(influx, q)).series[0]?.points ?? [];
 }
 
-let influxd: InfluxdHandle;
+const influxd = sharedInfluxd();
 
 beforeAll(async () => {
-  influxd = await startInfluxd();
   const influx = createInfluxClient({ url: influxd.url, database });
   await influx.createDatabase(database);
   await influx.writePoints([
     { measurement: 'traffic', tags: { link: 'hn-01', dir: 'down', class: 'total' }, fields: { bps: 1_000, util: 0.001 }, timestamp: new Date(nowMs - 60_000) },
   ]);
-});
-
-afterAll(async () => {
-  await influxd?.destroy();
 });
 
 /** The error a promise rejects with (fails the test when it resolves). */

@@ -5,7 +5,7 @@
 // retention, a database without rollup policies, hostile link names.
 import pino from 'pino';
 import type { InfluxDB } from 'influx';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { directions, trafficClasses, type Direction, type TrafficClass } from '../../api/schemas.ts';
 import type { LinkSample, PollBatch } from '../../collector/samples.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
@@ -13,7 +13,7 @@ import type { StorePoint } from '../../collector/store/points.ts';
 import { backfillWindow, retentionOf } from '../../collector/store/rollups.ts';
 import { influxqlString, pingInflux, queryHistory, type HistoryQuery } from '../../server/history/query-history.ts';
 import { freeTcpPort } from '../helpers/ports.ts';
-import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
+import { sharedInfluxd } from '../helpers/influxd.ts';
 import { createTestStore, storeDrained } from '../helpers/store.ts';
 
 const log = pino({ level: 'silent' });
@@ -21,7 +21,7 @@ const database = 'lw_history';
 const minuteMs = 60_000;
 const hourMs = 60 * minuteMs;
 const dayMs = 24 * hourMs;
-let influxd: InfluxdHandle;
+const influxd = sharedInfluxd();
 let influx: InfluxDB;
 
 const sampleMs = 10_000;
@@ -79,7 +79,6 @@ function q(overrides: Partial<HistoryQuery>): HistoryQuery {
 }
 
 beforeAll(async () => {
-  influxd = await startInfluxd();
   const { store, close } = createTestStore({ influx: { url: influxd.url, database }, log });
   await store.start();
   for (let i = 0; i < 60; i += 1) {
@@ -103,10 +102,6 @@ beforeAll(async () => {
   if (h.spooledPoints !== 0 || h.droppedPoints !== 0 || !h.influxReachable) throw new Error(`store did not write everything: ${JSON.stringify(h)}`);
   influx = createInfluxClient({ url: influxd.url, database });
   await rollUp('traffic', wkStartMs, wkEndMs);
-});
-
-afterAll(async () => {
-  await influxd?.destroy();
 });
 
 describe('queryHistory from raw samples', () => {

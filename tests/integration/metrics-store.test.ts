@@ -3,27 +3,20 @@
 // points InfluxDB rejects, and the spool draining when it is back.
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { PollBatch } from '../../collector/samples.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
-import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
+import { sharedInfluxd } from '../helpers/influxd.ts';
 import { parsePrometheusText, sampleValue, type MetricFamily } from '../helpers/prometheus-text.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { createTestStore } from '../helpers/store.ts';
 
 const log = pino({ level: 'silent' });
-let influxd: InfluxdHandle;
+const influxd = sharedInfluxd();
 const cleanup: Array<() => Promise<void> | void> = [];
 
-beforeAll(async () => {
-  influxd = await startInfluxd();
-});
-afterAll(async () => {
-  await influxd?.destroy();
-});
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
-  await influxd.ensureRunning(); // a failed test may leave it stopped
 });
 
 const baseMs = Date.now() - 3_600_000;

@@ -16,7 +16,7 @@ import { csvHeaders } from '../../server/report/csv.ts';
 import { vietnamMidnightMs } from '../../server/report/period.ts';
 import { percentile } from '../../server/report/stats.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
+import { sharedInfluxd } from '../helpers/influxd.ts';
 import {
   classShareOfTotal,
   planSamples,
@@ -67,7 +67,7 @@ const special: Record<string, { utilization: LinkPlan['utilization']; busyHour: 
 };
 const silentProvince = 'ca-mau';
 
-let influxd: InfluxdHandle;
+const influxd = sharedInfluxd();
 let config: LanewatchConfig;
 let t: TestApp;
 let samples: LinkSample[];
@@ -87,7 +87,6 @@ function tier2Of(province: string, index: number) {
 }
 
 beforeAll(async () => {
-  influxd = await startInfluxd();
   const base = loadConfig(defaultConfigDir, { env: { LANEWATCH_INFLUX_URL: influxd.url } });
   // Long retention (the fixture is weeks old); one-minute polls: the unit of time in a state.
   config = {
@@ -132,7 +131,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.close();
-  await influxd?.destroy();
 });
 
 async function report(query: string, as = 'viewer'): Promise<UtilizationReport> {

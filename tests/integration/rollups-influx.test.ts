@@ -27,19 +27,14 @@ import {
   RollupBackfill,
   runInfluxql,
 } from '../../collector/store/rollups.ts';
-import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
+import { sharedInfluxd } from '../helpers/influxd.ts';
 import { waitFor, waitForValue } from '../helpers/wait.ts';
 
 const hourMs = 3_600_000;
-let influxd: InfluxdHandle;
+const influxd = sharedInfluxd();
 const tempDirs: string[] = [];
 
-beforeAll(async () => {
-  influxd = await startInfluxd();
-});
-
 afterAll(async () => {
-  await influxd?.destroy();
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
 

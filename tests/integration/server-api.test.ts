@@ -16,10 +16,10 @@ import type { LinkSample } from '../../collector/samples.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import { buildApp } from '../../server/app.ts';
 import { startTestApp, testOrigin, type TestApp } from '../helpers/app.ts';
-import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
+import { sharedInfluxd } from '../helpers/influxd.ts';
 import { waitForValue } from '../helpers/wait.ts';
 
-let handle: InfluxdHandle;
+const handle = sharedInfluxd();
 let config: LanewatchConfig;
 let influx: InfluxDB;
 let t: TestApp;
@@ -75,7 +75,6 @@ async function waitForHealth(status: HealthReply['status'], timeoutMs: number): 
 }
 
 beforeAll(async () => {
-  handle = await startInfluxd();
   config = loadConfig(defaultConfigDir, { env: { LANEWATCH_INFLUX_URL: handle.url } });
   influx = createInfluxClient(config.settings.influx);
   await influx.createDatabase(config.settings.influx.database);
@@ -114,7 +113,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.close();
-  await handle?.destroy();
   if (webDir) rmSync(webDir, { recursive: true, force: true });
 });
 

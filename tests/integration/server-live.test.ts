@@ -15,7 +15,7 @@ import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import type { LinkStateChange, LinkStatus, ProvinceStatus } from '../../server/analysis/model.ts';
 import type { PolicyDocument } from '../../server/policies/model.ts';
 import { startTestApp, type TestApp, type TestAppOptions } from '../helpers/app.ts';
-import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
+import { sharedInfluxd } from '../helpers/influxd.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 /** The part of the `ws` client used here (the package ships no types of its own). */
@@ -151,19 +151,14 @@ function batch(links: LinkSample[], device = 'hn-core-1'): PollBatch {
   return { poll: { atMs: Date.now(), device, province: 'ha-noi', ok: true, latencyMs: 4, varbinds: 50 }, links, interfaces: [] };
 }
 
-let handle: InfluxdHandle;
+const handle = sharedInfluxd();
 let config: LanewatchConfig;
 let influx: InfluxDB;
 
 beforeAll(async () => {
-  handle = await startInfluxd();
   config = loadConfig(defaultConfigDir, { env: { LANEWATCH_INFLUX_URL: handle.url } });
   influx = createInfluxClient(config.settings.influx);
   await influx.createDatabase(config.settings.influx.database);
-});
-
-afterAll(async () => {
-  await handle?.destroy();
 });
 
 /** The whole app listening on a free loopback port; its live URL and its own origin. */

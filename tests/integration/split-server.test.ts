@@ -19,25 +19,23 @@ import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import { InfluxStore } from '../../collector/store/influx-store.ts';
 import { InfluxTail, pageQuery, planAfterPage, sameTimeQuery } from '../../server/live/influx-tail.ts';
 import { startTestApp } from '../helpers/app.ts';
-import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
+import { sharedInfluxd } from '../helpers/influxd.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { storeDrained } from '../helpers/store.ts';
 
-let handle: InfluxdHandle;
+const handle = sharedInfluxd();
 let config: LanewatchConfig;
 let influx: InfluxDB;
 let spoolRoot: string;
 const silent = pino({ level: 'silent' });
 
 beforeAll(async () => {
-  handle = await startInfluxd();
   config = loadConfig(defaultConfigDir, { env: { LANEWATCH_INFLUX_URL: handle.url } });
   influx = createInfluxClient(config.settings.influx);
   spoolRoot = mkdtempSync(join(tmpdir(), 'lanewatch-split-'));
 });
 
 afterAll(async () => {
-  await handle?.destroy();
   if (spoolRoot) rmSync(spoolRoot, { recursive: true, force: true });
 });
 

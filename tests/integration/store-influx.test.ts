@@ -4,28 +4,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { InfluxDB } from 'influx';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Settings } from '../../config/schema.ts';
 import type { PollBatch } from '../../collector/samples.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import { InfluxStore, rawRetentionPolicy } from '../../collector/store/influx-store.ts';
-import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
+import { sharedInfluxd } from '../helpers/influxd.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { createTestStore } from '../helpers/store.ts';
 
 const log = pino({ level: 'silent' });
-let influxd: InfluxdHandle;
+const influxd = sharedInfluxd();
 const cleanup: Array<() => Promise<void> | void> = [];
 
-beforeAll(async () => {
-  influxd = await startInfluxd();
-});
-afterAll(async () => {
-  await influxd?.destroy();
-});
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
-  await influxd.ensureRunning(); // a failed test may leave it stopped
 });
 
 /** Times well inside the 30-day retention policy; one batch per second. */
