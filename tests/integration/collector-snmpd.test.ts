@@ -4,7 +4,6 @@
 // by two snmpget reads: when both agree, our poll saw exactly that value.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSocket, type Socket } from 'node:dgram';
-import { pino, type Logger } from 'pino';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,22 +19,11 @@ import type { LinkConfig, RouterConfig, SnmpConfig, LanewatchConfig } from '../.
 import { settingsSchema } from '../../config/schema.ts';
 import type { PollBatch } from '../../collector/samples.ts';
 import { pause, waitFor } from '../helpers/wait.ts';
+import { captureLog } from '../helpers/log-capture.ts';
 
 const COMMUNITY = 'lw-test-ro';
 const V3 = { user: 'lwtest', authKey: 'lw-auth-key-123', privKey: 'lw-priv-key-123' };
 const LO_CAPACITY_BPS = 100_000_000_000;
-
-interface LogLine {
-  level: number;
-  msg: string;
-  [key: string]: unknown;
-}
-
-function captureLogger(): { log: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
-  return { log, lines };
-}
 
 let snmpd: SnmpdHandle;
 
@@ -105,7 +93,7 @@ describe.each([
   ['v3 authPriv (SHA/AES)', v3],
 ])('polling lo over %s', (_name, snmp) => {
   it('first poll yields only the outcome; the next yields rates that match snmpget deltas', async () => {
-    const { log } = captureLogger();
+    const { log } = captureLog();
     const intervalMs = 6_000;
     const id = `r-${snmp.version}`;
     const poller = new DevicePoller({
@@ -219,7 +207,7 @@ describe('SNMP reads against snmpd', () => {
 
 describe('failures are values', () => {
   it('v3 with a wrong auth key is an auth error, not a crash', async () => {
-    const { log } = captureLogger();
+    const { log } = captureLog();
     const bad: SnmpConfig = { ...v3, authKey: 'not-the-right-key' } as SnmpConfig;
     const poller = new DevicePoller({
       router: router('r-bad', snmpd.target, bad),
@@ -246,7 +234,7 @@ describe('failures are values', () => {
   });
 
   it('v3 with a wrong privacy key fails as a value too', async () => {
-    const { log } = captureLogger();
+    const { log } = captureLog();
     const bad: SnmpConfig = { ...v3, privKey: 'not-the-right-key' } as SnmpConfig;
     const poller = new DevicePoller({
       router: router('r-badpriv', snmpd.target, bad),
@@ -260,7 +248,7 @@ describe('failures are values', () => {
   });
 
   it('a link whose ifName the router lacks is logged once, the others still sampled', async () => {
-    const { log, lines } = captureLogger();
+    const { log, lines } = captureLog();
     const poller = new DevicePoller({
       router: router('r-missing', snmpd.target, v2c),
       links: [loLink('r-missing'), loLink('r-missing', { id: 'ghost', ifName: 'Gi0/9/9' })],
@@ -281,7 +269,7 @@ describe('failures are values', () => {
 describe('Collector scheduling', () => {
   it('a dead device does not delay a live one; polls of a device never overlap; state changes logged once', async () => {
     const deadPort = await freeUdpPort();
-    const { log, lines } = captureLogger();
+    const { log, lines } = captureLog();
     const settings = settingsSchema.parse({ collector: { intervalMs: 1_000, timeoutMs: 1_500, retries: 1, concurrency: 4 } });
     const config: LanewatchConfig = {
       dir: '(test)',
@@ -420,7 +408,7 @@ describe('real-device recordings and moving counters (snmpsim)', () => {
     }
     expect(withHc).not.toBe('');
     expect(withoutHc).not.toBe('');
-    const { log, lines } = captureLogger();
+    const { log, lines } = captureLog();
     const r = router('c8200', sim.address, { version: '2c', community: sim.community(c8200) });
     const poller = new DevicePoller({
       router: r,
@@ -446,7 +434,7 @@ describe('real-device recordings and moving counters (snmpsim)', () => {
 
   it('moving counters: HC and 32-bit fallback rates match the recording, Δt from sysUpTime', async () => {
     const sim = await snmpsim.get();
-    const { log } = captureLogger();
+    const { log } = captureLog();
     const r = router('live', sim.address, { version: '2c', community: 'lw-live-router' });
     const poller = new DevicePoller({
       router: r,

@@ -8,7 +8,6 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import type { InfluxDB } from 'influx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +28,7 @@ import {
 } from '../../collector/store/rollups.ts';
 import { sharedInfluxd } from '../helpers/influxd.ts';
 import { waitFor, waitForValue } from '../helpers/wait.ts';
+import { captureLog } from '../helpers/log-capture.ts';
 
 const hourMs = 3_600_000;
 const influxd = sharedInfluxd();
@@ -42,18 +42,6 @@ function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'lanewatch-rollups-'));
   tempDirs.push(dir);
   return dir;
-}
-
-/** A logger whose lines the test reads back. */
-function capturingLogger(): { log: Logger; messages: () => { msg: string; [key: string]: unknown }[] } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(...chunk.toString('utf8').split('\n').filter((l) => l.length > 0));
-      done();
-    },
-  });
-  return { log: pino({ level: 'info' }, stream), messages: () => lines.map((l) => JSON.parse(l) as { msg: string }) };
 }
 
 function storeFor(database: string, influx: Partial<Settings['influx']>, log: Logger, spoolDir = tempDir()): InfluxStore {
@@ -126,7 +114,7 @@ describe('retention policies and continuous queries at start', () => {
   });
 
   it('creates raw (default), 5-minute and 1-hour policies and a continuous query per level and measurement', async () => {
-    const { log, messages } = capturingLogger();
+    const { log, lines: messages } = captureLog('info');
     const store = storeFor(database, {}, log);
     await store.start();
     await store.stop();
@@ -143,21 +131,21 @@ describe('retention policies and continuous queries at start', () => {
         expect(normaliseInfluxql(shown.get(`${def.measurement}_${level.name}`) ?? ''), text).toBe(normaliseInfluxql(text));
       }
     }
-    expect(messages().filter((m) => m.msg === 'influxdb continuous query created')).toHaveLength(4);
+    expect(messages.filter((m) => m.msg === 'influxdb continuous query created')).toHaveLength(4);
   });
 
   it('a second start with the same settings changes nothing', async () => {
     const before = await continuousQueries(influx, database);
-    const { log, messages } = capturingLogger();
+    const { log, lines: messages } = captureLog('info');
     const store = storeFor(database, {}, log);
     await store.start();
     await store.stop();
-    expect(messages().filter((m) => m.msg.startsWith('influxdb retention policy') || m.msg.startsWith('influxdb continuous query'))).toEqual([]);
+    expect(messages.filter((m) => m.msg.startsWith('influxdb retention policy') || m.msg.startsWith('influxdb continuous query'))).toEqual([]);
     expect(await continuousQueries(influx, database)).toEqual(before);
   });
 
   it('a changed duration alters the policy on the next start; raw stays the default', async () => {
-    const { log, messages } = capturingLogger();
+    const { log, lines: messages } = captureLog('info');
     const store = storeFor(database, { retention: { rawDays: 7, fiveMinuteDays: 90, hourDays: 400 } }, log);
     await store.start();
     await store.stop();
@@ -166,7 +154,7 @@ describe('retention policies and continuous queries at start', () => {
       rollup_5m: { duration: '2160h0m0s', default: false },
       rollup_1h: { duration: '9600h0m0s', default: false },
     });
-    expect(messages().filter((m) => m.msg === 'influxdb retention policy altered').map((m) => m['policy'])).toEqual(['raw', 'rollup_5m', 'rollup_1h']);
+    expect(messages.filter((m) => m.msg === 'influxdb retention policy altered').map((m) => m['policy'])).toEqual(['raw', 'rollup_5m', 'rollup_1h']);
 
     // The old setting name still works.
     const legacy = storeFor(database, { retentionDays: 14 }, pino({ level: 'silent' }));
@@ -186,13 +174,13 @@ describe('retention policies and continuous queries at start', () => {
       `CREATE CONTINUOUS QUERY "traffic_5m" ON "${database}" RESAMPLE EVERY 5m FOR 10m BEGIN SELECT mean("bps") AS "bps_mean" INTO "${database}"."rollup_5m"."traffic" FROM "${database}"."raw"."traffic" GROUP BY time(5m), * END`,
     );
     expect(await continuousQueries(influx, database)).toSatisfy((m: Map<string, string>) => (m.get('traffic_5m') ?? '').includes('FOR 10m'));
-    const { log, messages } = capturingLogger();
+    const { log, lines: messages } = captureLog('info');
     const store = storeFor(database, {}, log);
     await store.start();
     await store.stop();
     const text = continuousQueryText(database, rollupLevels[0]!, rollupDefinitions[0]!);
     expect(normaliseInfluxql((await continuousQueries(influx, database)).get('traffic_5m') ?? '')).toBe(normaliseInfluxql(text));
-    expect(messages().filter((m) => m.msg.startsWith('influxdb continuous query')).map((m) => [m.msg, m['continuousQuery']])).toEqual([
+    expect(messages.filter((m) => m.msg.startsWith('influxdb continuous query')).map((m) => [m.msg, m['continuousQuery']])).toEqual([
       ['influxdb continuous query recreated', 'traffic_5m'],
     ]);
   });
@@ -290,7 +278,7 @@ describe('backfill of a span spooled while influxd was down', () => {
   it('the spool replays the raw points, then the 5-minute and 1-hour rollups of that span appear', async () => {
     const influx = createInfluxClient({ url: influxd.url, database });
     const spoolDir = tempDir();
-    const { log, messages } = capturingLogger();
+    const { log, lines: messages } = captureLog('info');
     const store = storeFor(database, {}, log, spoolDir);
     await store.start();
     // Older than any continuous query looks at (1 h rollups: the last 2 h).
@@ -326,7 +314,7 @@ describe('backfill of a span spooled while influxd was down', () => {
     expect(states[0]?.['warning_share']).toBeCloseTo(0.4, 12);
     expect(existsSync(backfillStateFile(spoolDir))).toBe(false);
     expect(store.health()).toMatchObject({ spooledPoints: 0, droppedPoints: 0 });
-    expect(messages().some((m) => m.msg === 'rollups of replayed points recomputed')).toBe(true);
+    expect(messages.some((m) => m.msg === 'rollups of replayed points recomputed')).toBe(true);
   });
 });
 
@@ -363,7 +351,7 @@ describe('RollupBackfill', () => {
 
   it('an unreachable InfluxDB keeps the span owed (on disk) and backs off', async () => {
     const stateFile = join(tempDir(), 'rollup-backfill.json');
-    const { log, messages } = capturingLogger();
+    const { log, lines: messages } = captureLog('info');
     const backfill = new RollupBackfill({
       influx: createInfluxClient({ url: 'http://127.0.0.1:9', database, requestTimeoutMs: 1_000 }),
       database,
@@ -378,10 +366,10 @@ describe('RollupBackfill', () => {
     await backfill.idle();
     expect(backfill.owed()).toEqual({ traffic: { fromMs: atMs, toMs: atMs } });
     expect(existsSync(stateFile)).toBe(true);
-    expect(messages().filter((m) => m.msg === 'rollup backfill failed, retried later')).toHaveLength(1);
+    expect(messages.filter((m) => m.msg === 'rollup backfill failed, retried later')).toHaveLength(1);
     backfill.replayFinished(); // inside the backoff: no second attempt
     await backfill.idle();
-    expect(messages().filter((m) => m.msg === 'rollup backfill failed, retried later')).toHaveLength(1);
+    expect(messages.filter((m) => m.msg === 'rollup backfill failed, retried later')).toHaveLength(1);
     await backfill.close();
   });
 });

@@ -5,7 +5,6 @@
 // Authorization value and the webhook URL.
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { ClientRequest } from 'node:http';
-import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
@@ -19,6 +18,7 @@ import type { NotificationPayload } from '../../server/alerts/model.ts';
 import { Notifier, type DeliveryOutcome } from '../../server/notify/notifier.ts';
 import { sharedInfluxd } from '../helpers/influxd.ts';
 import { freeTcpPort } from '../helpers/ports.ts';
+import { logSink } from '../helpers/log-capture.ts';
 
 const base64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 
@@ -70,22 +70,8 @@ interface Captured {
 }
 
 function capture(secrets: readonly string[]): Captured {
-  let text = '';
-  const destination = new Writable({
-    write(chunk: Buffer | string, _encoding, callback) {
-      text += chunk.toString();
-      callback();
-    },
-  });
-  return {
-    log: createLogger({ secrets, destination, level: 'debug' }),
-    text: () => text,
-    lines: () =>
-      text
-        .split('\n')
-        .filter((line) => line !== '')
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
+  const sink = logSink();
+  return { log: createLogger({ secrets, destination: sink.stream, level: 'debug' }), text: sink.text, lines: sink.lines };
 }
 
 /** Every form of the InfluxDB credentials and of the webhook URLs that must never be in a log. */
@@ -165,16 +151,10 @@ describe('logs against an influxd with authentication', () => {
     expect(authorizationOf(failure)).toBe(`Basic ${base64(`${admin.username}:${admin.password}`)}`);
 
     // What the serialisers guard against: pino's default error serializer keeps the request.
-    let unguarded = '';
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        unguarded += chunk.toString();
-        callback();
-      },
-    });
-    const plain = pino({ base: null }, sink);
+    const unguarded = logSink();
+    const plain = pino({ base: null }, unguarded.stream);
     plain.error({ err: failure }, 'write failed');
-    expect(unguarded).toContain(base64(`${admin.username}:${admin.password}`));
+    expect(unguarded.text()).toContain(base64(`${admin.username}:${admin.password}`));
 
     out.log.error({ err: failure }, 'write failed');
     out.log.warn({ error: failure, url: config.settings.influx.url }, 'write failed, other key');

@@ -7,7 +7,6 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InfluxDB } from 'influx';
-import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { loadConfig, defaultConfigDir } from '../../config/load.ts';
 import type { LanewatchConfig } from '../../config/schema.ts';
@@ -18,6 +17,7 @@ import { buildApp } from '../../server/app.ts';
 import { startTestApp, testOrigin, type TestApp } from '../helpers/app.ts';
 import { sharedInfluxd } from '../helpers/influxd.ts';
 import { waitForValue } from '../helpers/wait.ts';
+import { logSink } from '../helpers/log-capture.ts';
 
 const handle = sharedInfluxd();
 let config: LanewatchConfig;
@@ -25,7 +25,7 @@ let influx: InfluxDB;
 let t: TestApp;
 let webDir: string;
 /** What the app logged, one JSON object per line. */
-const logLines: string[] = [];
+const logs = logSink();
 const nowMs = Date.now();
 
 interface ErrorReply {
@@ -102,13 +102,7 @@ beforeAll(async () => {
   writeFileSync(join(webDir, 'index.html'), '<!doctype html><title>Lanewatch</title><div id="app"></div>');
   writeFileSync(join(webDir, 'assets', 'app.js'), 'console.log("lanewatch")');
 
-  const logStream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      done();
-    },
-  });
-  t = await startTestApp({ config, influx, webDir, logger: pino({ level: 'info' }, logStream) });
+  t = await startTestApp({ config, influx, webDir, logger: pino({ level: 'info' }, logs.stream) });
 });
 
 afterAll(async () => {
@@ -135,7 +129,7 @@ describe('health', () => {
     expect(failed.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|stack/i);
     expect(failed.body).not.toContain(String(handle.port));
     // …but the log has the cause.
-    const logged = logLines.map((l) => JSON.parse(l) as { level: number; msg: string; url?: string; err?: { message: string } });
+    const logged = logs.lines() as { level: number; msg: string; url?: string; err?: { message: string } }[];
     const failure = logged.find((l) => l.msg === 'storage unavailable');
     expect(failure).toMatchObject({ level: 40, url: '/api/v1/history?link=t1-hue&dir=down' });
     expect(failure?.err?.message).toBeTruthy();

@@ -9,13 +9,13 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, 
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import pino, { type Logger } from 'pino';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { parseStorePoint, type StorePoint } from '../../collector/store/points.ts';
 import { Spool, type AppendResult } from '../../collector/store/spool.ts';
 import { InfluxStore } from '../../collector/store/influx-store.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { captureLog } from '../helpers/log-capture.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'lanewatch-disk-full-'));
 const mnt = join(root, 'spool');
@@ -62,17 +62,6 @@ function requireTmpfs(ctx: TestContext): void {
 
 function emptyMount(): void {
   for (const name of readdirSync(mnt)) rmSync(join(mnt, name), { recursive: true, force: true });
-}
-
-function capturingLogger(): { log: Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const text of chunk.toString('utf8').split('\n')) if (text) lines.push(JSON.parse(text) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { log: pino({ level: 'debug' }, stream), lines };
 }
 
 /** Points of equal line length. */
@@ -124,7 +113,7 @@ describe('spool on a full disk (tmpfs)', () => {
     emptyMount();
     const filler = join(mnt, 'filler');
     writeFileSync(filler, Buffer.alloc(700 * 1024, 1));
-    const { log, lines } = capturingLogger();
+    const { log, lines } = captureLog();
     const spool = new Spool({ dir: mnt, maxBytes: 64 * 1024 * 1024, log });
     await spool.open();
 

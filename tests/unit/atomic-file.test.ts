@@ -3,7 +3,6 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino, type Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   abandonedAfterMs,
@@ -14,6 +13,7 @@ import {
   sameFile,
   writeFileAtomically,
 } from '../../server/fs/atomic-file.ts';
+import { captureLog } from '../helpers/log-capture.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -22,12 +22,6 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-function capturingLog(): { log: Logger; messages: string[] } {
-  const messages: string[] = [];
-  const log = pino({ level: 'warn' }, { write: (line: string) => messages.push(String((JSON.parse(line) as { msg: string }).msg)) });
-  return { log, messages };
-}
 
 describe('isTemporaryFile', () => {
   it.each([
@@ -89,20 +83,20 @@ describe('removeAbandonedWrites', () => {
     leave('.users.json.2.b.tmp', 1_000);
     leave('.sessions.json.3.c.tmp', abandonedAfterMs + 1_000);
     leave('users.json', abandonedAfterMs + 1_000);
-    const { log, messages } = capturingLog();
+    const { log, lines } = captureLog('warn');
     const removed = await removeAbandonedWrites(dir, { name: 'users.json', minAgeMs: abandonedAfterMs, nowMs, log });
     expect(removed).toBe(1);
     expect(readdirSync(dir).sort()).toEqual(['.sessions.json.3.c.tmp', '.users.json.2.b.tmp', 'users.json']);
-    expect(messages).toEqual(['removing an unfinished write']);
+    expect(lines.map((line) => line.msg)).toEqual(['removing an unfinished write']);
   });
 
   it('without a name or an age: every temporary file, with the caller’s message', async () => {
     leave('.revision-000001.json.1.a.tmp', 0);
     leave('.revision-000002.json.2.b.tmp', 0);
     leave('revision-000001.json', 0);
-    const { log, messages } = capturingLog();
+    const { log, lines } = captureLog('warn');
     expect(await removeAbandonedWrites(dir, { nowMs, log, message: 'ignoring an unfinished policy write' })).toBe(2);
     expect(readdirSync(dir)).toEqual(['revision-000001.json']);
-    expect(messages).toEqual(['ignoring an unfinished policy write', 'ignoring an unfinished policy write']);
+    expect(lines.map((line) => line.msg)).toEqual(['ignoring an unfinished policy write', 'ignoring an unfinished policy write']);
   });
 });

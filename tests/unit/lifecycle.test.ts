@@ -2,27 +2,9 @@
 // handling. Signals and fatal events come from an EventEmitter standing in for `process`;
 // `exit` is recorded instead of ending the test runner.
 import { EventEmitter } from 'node:events';
-import { Writable } from 'node:stream';
-import pino, { type Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { installFatalHandlers, runUntilSignal, stopInReverse, type StoppablePart } from '../../cli/lifecycle.ts';
-
-interface LogLine {
-  level: number;
-  msg: string;
-  [key: string]: unknown;
-}
-
-function capturingLogger(): { log: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const text of chunk.toString('utf8').split('\n')) if (text) lines.push(JSON.parse(text) as LogLine);
-      done();
-    },
-  });
-  return { log: pino({ level: 'debug' }, stream), lines };
-}
+import { captureLog } from '../helpers/log-capture.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const never = (): Promise<void> => new Promise<void>(() => {});
@@ -49,7 +31,7 @@ function fakeProcess(): { events: EventEmitter; exits: number[]; exit: (code: nu
 
 describe('runUntilSignal', () => {
   it('waits for a signal, then stops the parts in reverse order and resolves 0', async () => {
-    const { log, lines } = capturingLogger();
+    const { log, lines } = captureLog();
     const { events, exits, exit } = fakeProcess();
     const p = parts([
       ['store', async () => {}],
@@ -68,7 +50,7 @@ describe('runUntilSignal', () => {
   });
 
   it('a part that hangs: logged by name when the deadline passes, exit code 1, the parts after it still stopped', async () => {
-    const { log, lines } = capturingLogger();
+    const { log, lines } = captureLog();
     const { events, exits, exit } = fakeProcess();
     const p = parts([
       ['store', () => sleep(20)],
@@ -91,7 +73,7 @@ describe('runUntilSignal', () => {
   });
 
   it('a second signal while stopping exits at once', async () => {
-    const { log, lines } = capturingLogger();
+    const { log, lines } = captureLog();
     const { events, exits, exit } = fakeProcess();
     const p = parts([['store', () => sleep(200)]]);
     const done = runUntilSignal(p.parts, log, { events, exit, deadlineMs: 1_000 });
@@ -106,7 +88,7 @@ describe('runUntilSignal', () => {
 
 describe('stopInReverse', () => {
   it('a stop that throws or rejects is logged and makes the code 1; the others still stop', async () => {
-    const { log, lines } = capturingLogger();
+    const { log, lines } = captureLog();
     const p = parts([
       ['a', async () => {}],
       ['b', () => Promise.reject(new Error('close failed'))],
@@ -125,7 +107,7 @@ describe('stopInReverse', () => {
   });
 
   it('the whole stop stays within the deadline however many parts hang', async () => {
-    const { log } = capturingLogger();
+    const { log } = captureLog();
     const p = parts([
       ['a', never],
       ['b', never],
@@ -140,7 +122,7 @@ describe('stopInReverse', () => {
 
 describe('installFatalHandlers', () => {
   it.each(['uncaughtException', 'unhandledRejection'] as const)('%s: logs the error with its stack, runs onFatal once, then exits 1', async (event) => {
-    const { log, lines } = capturingLogger();
+    const { log, lines } = captureLog();
     const { events, exits, exit } = fakeProcess();
     const calls: Array<[string, unknown]> = [];
     let finishCleanup = (): void => {};
@@ -171,7 +153,7 @@ describe('installFatalHandlers', () => {
   });
 
   it('a cleanup that hangs or fails still ends in exit 1', async () => {
-    const { log, lines } = capturingLogger();
+    const { log, lines } = captureLog();
     const hung = fakeProcess();
     installFatalHandlers(log, never, { events: hung.events, exit: hung.exit, deadlineMs: 50 });
     hung.events.emit('uncaughtException', new Error('x'));

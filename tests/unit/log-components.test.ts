@@ -4,7 +4,6 @@
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../cli/logger.ts';
 import { LiveBus } from '../../collector/live-bus.ts';
@@ -18,6 +17,7 @@ import { abandonedAfterMs } from '../../server/fs/atomic-file.ts';
 import { Notifier } from '../../server/notify/notifier.ts';
 import { loadPolicySeed } from '../../server/policies/seed.ts';
 import { PolicyStore } from '../../server/policies/store.ts';
+import { logSink } from '../helpers/log-capture.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -26,17 +26,6 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-function capture(): { stream: Writable; lines: () => string[] } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer | string, _encoding, callback) {
-      text += chunk.toString();
-      callback();
-    },
-  });
-  return { stream, lines: () => text.split('\n').filter((line) => line !== '') };
-}
 
 /** A temporary file a crash left in `sub`, old enough to be removed (with a warning) at open. */
 function abandonedWrite(sub: string, name: string): string {
@@ -51,7 +40,7 @@ function abandonedWrite(sub: string, name: string): string {
 
 describe('component', () => {
   it('is bound once on every line of the parts lanewatch run wires', async () => {
-    const out = capture();
+    const out = logSink();
     const root = createLogger({ destination: out.stream, level: 'debug' });
     const config = loadConfig(defaultConfigDir);
 
@@ -84,7 +73,7 @@ describe('component', () => {
     const book = await AlertBook.open({ dir: abandonedWrite('alerts', 'alerts.json'), config, notifier, log: root.child({ component: 'alerts' }) });
     await book.stop();
 
-    const lines = out.lines();
+    const lines = out.text().split('\n').filter((line) => line !== '');
     const components = new Set(lines.map((line) => (JSON.parse(line) as { component?: string }).component));
     expect([...components].sort()).toEqual(['alerts', 'analyzer', 'auth', 'policies']);
     for (const line of lines) expect(line.match(/"component"/g), line).toHaveLength(1);

@@ -1,19 +1,13 @@
 // InterfaceSampler: IF-MIB rows of successive polls → link totals (both directions) and
 // interface samples, under the counter rules; rows are built as the SNMP layer returns them.
 import { describe, expect, it } from 'vitest';
-import { pino, type Logger } from 'pino';
 import { InterfaceSampler } from '../../collector/interface-samples.ts';
 import { countsAsDropped, type DropCounters, type DropReason, type PollerMetrics } from '../../collector/metrics.ts';
 import { rowsFromVarbinds } from '../../collector/discovery/rows.ts';
 import { IF_MIB, POLL_COLUMNS, POLL_FALLBACK_COLUMNS } from '../../collector/snmp/if-mib.ts';
 import type { SnmpValue } from '../../collector/snmp/index.ts';
 import type { LinkConfig } from '../../config/schema.ts';
-
-function captured(): { log: Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const log = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
-  return { log, lines };
-}
+import { captureLog } from '../helpers/log-capture.ts';
 
 class DropRecorder implements PollerMetrics {
   readonly drops: string[] = [];
@@ -70,7 +64,7 @@ function rowsOf(rows: Row[]) {
 }
 
 function sampler(links: LinkConfig[], extra: { intervalMs?: number; maxUtilization?: number } = {}) {
-  const { log, lines } = captured();
+  const { log, lines } = captureLog();
   const metrics = new DropRecorder();
   const s = new InterfaceSampler({
     device: 'r1',

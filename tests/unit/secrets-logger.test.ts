@@ -1,25 +1,6 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger, serializeError } from '../../cli/logger.ts';
-
-function capture(): { stream: Writable; lines: () => Record<string, unknown>[]; text: () => string } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer | string, _encoding, callback) {
-      text += chunk.toString();
-      callback();
-    },
-  });
-  return {
-    stream,
-    text: () => text,
-    lines: () =>
-      text
-        .split('\n')
-        .filter((line) => line !== '')
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
-}
+import { logSink } from '../helpers/log-capture.ts';
 
 /** What node-influx rejects with: an Error that keeps the request (with its headers) and the response. */
 function requestError(): Error {
@@ -31,7 +12,7 @@ function requestError(): Error {
 
 describe('createLogger', () => {
   it('writes JSON lines with app and level; children add component once', () => {
-    const out = capture();
+    const out = logSink();
     const log = createLogger({ destination: out.stream, level: 'debug' });
     log.child({ component: 'store' }).debug({ points: 3 }, 'written');
     expect(out.lines()).toEqual([expect.objectContaining({ level: 20, app: 'lanewatch', component: 'store', points: 3, msg: 'written' })]);
@@ -42,10 +23,10 @@ describe('createLogger', () => {
     const saved = process.env.LOG_LEVEL;
     try {
       delete process.env.LOG_LEVEL;
-      expect(createLogger({ destination: capture().stream }).level).toBe('info');
+      expect(createLogger({ destination: logSink().stream }).level).toBe('info');
       process.env.LOG_LEVEL = 'warn';
-      expect(createLogger({ destination: capture().stream }).level).toBe('warn');
-      expect(createLogger({ destination: capture().stream, level: 'error' }).level).toBe('error');
+      expect(createLogger({ destination: logSink().stream }).level).toBe('warn');
+      expect(createLogger({ destination: logSink().stream, level: 'error' }).level).toBe('error');
     } finally {
       if (saved === undefined) delete process.env.LOG_LEVEL;
       else process.env.LOG_LEVEL = saved;
@@ -57,7 +38,7 @@ describe('createLogger', () => {
   });
 
   it('scrubs secrets from messages, fields, nested objects and children, also where JSON escapes them', () => {
-    const out = capture();
+    const out = logSink();
     const secrets = ['hunter22', 'pa"ss\\word', 'https://hooks.example.org/services/T0/B0/tokentokentoken'];
     const log = createLogger({ destination: out.stream, secrets });
     log.info({ url: 'http://user:hunter22@127.0.0.1:8086' }, 'connecting');
@@ -70,7 +51,7 @@ describe('createLogger', () => {
   });
 
   it('serialises an err without the request it carries, under err or another key', () => {
-    const out = capture();
+    const out = logSink();
     const log = createLogger({ destination: out.stream });
     log.error({ err: requestError() }, 'write failed');
     log.error({ error: requestError() }, 'write failed');

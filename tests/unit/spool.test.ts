@@ -3,30 +3,10 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSyn
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import pino, { type Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { segmentFileName, sidecarFileName, Spool } from '../../collector/store/spool.ts';
 import type { StorePoint } from '../../collector/store/points.ts';
-
-interface LogLine {
-  level: number;
-  msg: string;
-  [key: string]: unknown;
-}
-
-function capturingLogger(): { log: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const text of chunk.toString('utf8').split('\n')) {
-        if (text) lines.push(JSON.parse(text) as LogLine);
-      }
-      done();
-    },
-  });
-  return { log: pino({ level: 'debug' }, stream), lines };
-}
+import { captureLog } from '../helpers/log-capture.ts';
 
 function point(i: number): StorePoint {
   return {
@@ -67,7 +47,7 @@ afterEach(() => {
 
 describe('Spool', () => {
   it('gives points back oldest first, across segments, and deletes only acknowledged segments', async () => {
-    const { log } = capturingLogger();
+    const { log } = captureLog();
     const spool = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 4, log });
     await spool.open();
     expect(await spool.append(points(0, 6))).toEqual({ spooled: 6, lost: 0 });
@@ -91,7 +71,7 @@ describe('Spool', () => {
   });
 
   it('appends after reading the newest segment go to a new segment, keeping order', async () => {
-    const { log } = capturingLogger();
+    const { log } = captureLog();
     const spool = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 100, log });
     await spool.open();
     await spool.append(points(0, 3));
@@ -103,7 +83,7 @@ describe('Spool', () => {
   });
 
   it('keeps calls in order without awaiting each: a read sees every append called before it', async () => {
-    const { log } = capturingLogger();
+    const { log } = captureLog();
     const spool = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 3, log });
     await spool.open();
     const appends = [spool.append(points(0, 4)), spool.append(points(4, 4))];
@@ -116,7 +96,7 @@ describe('Spool', () => {
   });
 
   it('reads a segment in bounded chunks and forgets only what was acknowledged', async () => {
-    const { log } = capturingLogger();
+    const { log } = captureLog();
     const spool = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 1_000, readChunkBytes: 100, log });
     await spool.open();
     await spool.append(points(0, 25));
@@ -136,7 +116,7 @@ describe('Spool', () => {
   });
 
   it('survives a restart: a new Spool over the same directory replays the points', async () => {
-    const { log } = capturingLogger();
+    const { log } = captureLog();
     const before = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 3, log });
     await before.open();
     await before.append(points(0, 7));
@@ -150,7 +130,7 @@ describe('Spool', () => {
   });
 
   it('counts a closed segment from its sidecar without reading the segment', async () => {
-    const { log, lines } = capturingLogger();
+    const { log, lines } = captureLog();
     const before = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 5, log });
     await before.open();
     await before.append(points(0, 8));
@@ -172,7 +152,7 @@ describe('Spool', () => {
   });
 
   it('a segment without a sidecar (the one being written at a crash) is counted by streaming it, then gets one', async () => {
-    const { log, lines } = capturingLogger();
+    const { log, lines } = captureLog();
     const text = points(0, 4).map((p) => JSON.stringify(p) + '\n').join('');
     writeFileSync(join(dir, segmentFileName(3)), text);
     writeFileSync(join(dir, sidecarFileName(9)), '{"lines":1,"bytes":1}\n'); // orphan: removed
@@ -186,7 +166,7 @@ describe('Spool', () => {
   });
 
   it('a restart resumes after the points already acknowledged', async () => {
-    const { log } = capturingLogger();
+    const { log } = captureLog();
     const before = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 100, log });
     await before.open();
     await before.append(points(0, 10));
@@ -203,7 +183,7 @@ describe('Spool', () => {
   });
 
   it('does not block the event loop while opening or reading a large spool', async () => {
-    const { log } = capturingLogger();
+    const { log } = captureLog();
     // ~16 MB in one segment from an older version (no sidecar).
     const line = JSON.stringify(point(0)) + '\n';
     const block = line.repeat(10_000);
@@ -226,7 +206,7 @@ describe('Spool', () => {
   });
 
   it('fdatasyncs every append before it resolves', async () => {
-    const { log } = capturingLogger();
+    const { log } = captureLog();
     const probe = await open(join(dir, 'probe'), 'w');
     const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
     await probe.close();
@@ -245,7 +225,7 @@ describe('Spool', () => {
   });
 
   it('appends made while the disk is busy are written together, each resolving once synced', async () => {
-    const { log } = capturingLogger();
+    const { log } = captureLog();
     const probe = await open(join(dir, 'probe'), 'w');
     const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
     await probe.close();
@@ -264,7 +244,7 @@ describe('Spool', () => {
   });
 
   it('skips and counts a torn last line (crash mid-write) and unparsable lines, never fatal', async () => {
-    const { log, lines } = capturingLogger();
+    const { log, lines } = captureLog();
     const before = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 100, log });
     await before.open();
     await before.append(points(0, 3));
@@ -291,7 +271,7 @@ describe('Spool', () => {
   });
 
   it('over its bound drops the OLDEST segments, counts and logs the dropped points', async () => {
-    const { log, lines } = capturingLogger();
+    const { log, lines } = captureLog();
     const lineBytes = Buffer.byteLength(JSON.stringify(point(0)) + '\n');
     // Room for about 10 points; segments of 2 points.
     const spool = new Spool({ dir, maxBytes: lineBytes * 10 + 5, segmentMaxPoints: 2, segmentMaxBytes: 1_000_000, log });
@@ -310,7 +290,7 @@ describe('Spool', () => {
   });
 
   it('never drops the segment being written to InfluxDB', async () => {
-    const { log } = capturingLogger();
+    const { log } = captureLog();
     const lineBytes = Buffer.byteLength(JSON.stringify(point(0)) + '\n');
     const spool = new Spool({ dir, maxBytes: lineBytes * 4 + 5, segmentMaxPoints: 2, segmentMaxBytes: 1_000_000, log });
     await spool.open();
@@ -325,7 +305,7 @@ describe('Spool', () => {
   });
 
   it('a file already under the next segment name is stepped over, not written into', async () => {
-    const { log } = capturingLogger();
+    const { log } = captureLog();
     const spool = new Spool({ dir, maxBytes: 10_000_000, log });
     await spool.open();
     writeFileSync(join(dir, segmentFileName(1)), 'someone else\n');
@@ -335,7 +315,7 @@ describe('Spool', () => {
   });
 
   it('rolls segments by size as well as by count', async () => {
-    const { log } = capturingLogger();
+    const { log } = captureLog();
     const lineBytes = Buffer.byteLength(JSON.stringify(point(0)) + '\n');
     const spool = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 1_000, segmentMaxBytes: lineBytes * 3, log });
     await spool.open();
