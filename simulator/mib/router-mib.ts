@@ -36,7 +36,7 @@ export interface RouterControl {
   setResponding(on: boolean): void;
   /** The link counters stop where they are (sysUpTime runs on); when released, they count on from there. */
   setCountersStuck(atMs: number, stuck: boolean): void;
-  /** The link counters go back to their value `byMs` earlier (not before the last boot); no reboot. */
+  /** The link counters go back by the traffic of the last `byMs` (to 0 at most); no reboot. */
   setCountersBack(atMs: number, byMs: number): void;
   /** sysUpTime jumps by `byMs` (negative: back, not below 0); the counters are untouched. */
   jumpUptime(atMs: number, byMs: number): void;
@@ -201,7 +201,7 @@ export class RouterMib implements MibTree, RouterControl {
   setCountersBack(atMs: number, byMs: number): void {
     const nowMs = this.#stuckAtMs ?? atMs;
     const thenMs = Math.max(this.#countingSinceMs, nowMs - byMs);
-    if (thenMs < nowMs) this.#addSetback(nowMs, thenMs);
+    if (thenMs < nowMs) this.#addSetback(nowMs, thenMs, true);
     this.#forget();
   }
 
@@ -217,8 +217,11 @@ export class RouterMib implements MibTree, RouterControl {
     this.#forget();
   }
 
-  /** The link counters lag `fromMs → toMs` more of their traffic. */
-  #addSetback(toMs: number, fromMs: number): void {
+  /**
+   * The link counters lag `fromMs → toMs` more of their traffic; with `atMostToZero`, no more
+   * than they show at `toMs` (a counter goes back to 0 at most, and counts up from there).
+   */
+  #addSetback(toMs: number, fromMs: number, atMostToZero = false): void {
     for (const [ifPos, iface] of this.router.interfaces.entries()) {
       if (iface.kind !== 'link' || iface.linkId === undefined) continue;
       for (const dir of directions) {
@@ -226,13 +229,17 @@ export class RouterMib implements MibTree, RouterControl {
         const earlier = linkClassCounters(this.router, iface, dir, this.#engine.read(iface.linkId, dir, fromMs));
         const slot = slotOf(ifPos, dir);
         const before = this.#setback.get(slot);
+        const lag = (shown: bigint, delta: bigint): bigint => (atMostToZero && delta > shown ? shown : delta);
         this.#setback.set(
           slot,
-          later.map((c, k) => ({
-            pre: (before?.[k]?.pre ?? 0n) + c.pre - earlier[k]!.pre,
-            post: (before?.[k]?.post ?? 0n) + c.post - earlier[k]!.post,
-            drop: (before?.[k]?.drop ?? 0n) + c.drop - earlier[k]!.drop,
-          })),
+          later.map((c, k) => {
+            const had = { pre: before?.[k]?.pre ?? 0n, post: before?.[k]?.post ?? 0n, drop: before?.[k]?.drop ?? 0n };
+            return {
+              pre: had.pre + lag(c.pre - had.pre, c.pre - earlier[k]!.pre),
+              post: had.post + lag(c.post - had.post, c.post - earlier[k]!.post),
+              drop: had.drop + lag(c.drop - had.drop, c.drop - earlier[k]!.drop),
+            };
+          }),
         );
       }
     }

@@ -87,7 +87,7 @@ export const unresponsiveSchema = z
 export const counterStuckSchema = z
   .object({ kind: z.literal('counterStuck'), ...common, router: id, for: positiveDuration })
   .strict();
-/** The router's octet counters go back to what they were `by` earlier (default 10m), without a reboot. */
+/** The router's octet counters go back by the traffic of the last `by` (default 10m; to 0 at most), without a reboot. */
 export const counterBackwardsSchema = z
   .object({ kind: z.literal('counterBackwards'), ...common, router: id, by: positiveDuration.optional() })
   .strict();

@@ -121,6 +121,22 @@ describe('counter fault scenarios: what the agent answers', () => {
     expect(s.out()).toBeGreaterThan(tenMinutesIn);
   });
 
+  it('counterBackwards: twice in a row, each by the traffic of its `by`, and never below 0', () => {
+    const ref = simulate(`  - { kind: reboot, at: 1m, router: ${routerId} }`);
+    const s = simulate(`  - { kind: reboot, at: 1m, router: ${routerId} }\n  - { kind: counterBackwards, at: 4m, by: 1m, router: ${routerId} }\n  - { kind: counterBackwards, at: 5m, by: 10m, router: ${routerId} }`);
+    for (const x of [ref, s]) x.at(3 * min);
+    const threeMinutes = ref.out();
+    for (const x of [ref, s]) x.at(4 * min);
+    // Back by the last minute's traffic: what it showed at 3m.
+    expect(s.out()).toBe(threeMinutes);
+    for (const x of [ref, s]) x.at(5 * min);
+    // Back by more than it holds: 0, then it counts up as the traffic does.
+    expect(s.out()).toBe(0n);
+    const atFive = ref.out();
+    for (const x of [ref, s]) x.at(6 * min);
+    expect(s.out()).toBe(ref.out() - atFive);
+  });
+
   it('uptimeJump: sysUpTime moves forward or back, the counters do not', () => {
     const plain = simulate(`  - { kind: linkDown, at: 50m, for: 1m, link: ${link.id} }`);
     const s = simulate(`  - { kind: uptimeJump, at: 1m, by: 1h, router: ${routerId} }\n  - { kind: uptimeJump, at: 2m, by: 30m, back: true, router: ${routerId} }`);
