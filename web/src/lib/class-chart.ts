@@ -2,7 +2,7 @@
 // class, stacked for uPlot in the API's order of `serviceClasses` (internet at the bottom, then
 // the protected classes docex and video, whose reservations make the reserved band, then
 // other), drops per class, and SVG sparkline paths. Pure functions.
-import { protectedClasses, serviceClasses, type LinkSample, type ServiceClass, type Topology, type TopologyLink, type TrafficClass } from './api.ts';
+import { protectedClasses, serviceClasses, type Direction, type LinkSample, type ServiceClass, type Topology, type TopologyLink, type TrafficClass } from './api.ts';
 import type { MessageKey } from './i18n.ts';
 import type { ChartColumns, Column } from './chart-data.ts';
 import { joinStepped, type StepPoint } from './time-range-history.ts';
@@ -147,6 +147,9 @@ export function sparklinePath(
 function round(value: number): number {
   return Math.round(value * 10) / 10;
 }
+
+/** The message key of each direction's name. */
+export const directionMessageKeys: Readonly<Record<Direction, MessageKey>> = { down: 'chart.down', up: 'chart.up' };
 
 /** The message key of each traffic class's name. */
 export const classMessageKeys: Readonly<Record<TrafficClass, MessageKey>> = {
