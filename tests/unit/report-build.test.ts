@@ -3,6 +3,7 @@ import { buildReport, type BuildReportOptions } from '../../server/report/build.
 import { vietnamMidnightMs } from '../../server/report/period.ts';
 import type { HourlyRow, ReportData } from '../../server/report/source.ts';
 import type { TopologyView } from '../../server/topology-view.ts';
+import { emptyReportRow } from '../helpers/report-rows.ts';
 
 const M = 1_000_000;
 const G = 1_000 * M;
@@ -161,24 +162,7 @@ describe('buildReport', () => {
 
   it('a province without data is shown as such, never as 0 %', () => {
     const caMau = buildReport(base).rows[2];
-    expect(caMau).toEqual({
-      province: 'ca-mau',
-      provinceName: 'Cà Mau',
-      uplink: null,
-      days: 0,
-      busyHourUtilization: null,
-      busyHourOfDay: null,
-      busyDir: null,
-      p95Utilization: null,
-      utilization: null,
-      band: 'none',
-      shares: null,
-      warningMs: null,
-      criticalMs: null,
-      tier2: { links: 0, withData: 0, over80: [] },
-      capacity: null,
-      reservations: { docex: null, video: null },
-    });
+    expect(caMau).toEqual(emptyReportRow('ca-mau', 'Cà Mau'));
   });
 
   it('an uplink configured but silent: band none, no figures', () => {

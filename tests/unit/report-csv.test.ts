@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ReportRow, UtilizationReport } from '../../api/schemas.ts';
 import { byteOrderMark, csvField, csvHeaders, reportCsv, reportFileName } from '../../server/report/csv.ts';
 import { vietnamMidnightMs } from '../../server/report/period.ts';
+import { emptyReportRow } from '../helpers/report-rows.ts';
 
 const M = 1_000_000;
 
@@ -27,24 +28,7 @@ const row: ReportRow = {
   },
 };
 
-const empty: ReportRow = {
-  province: 'ca-mau',
-  provinceName: 'Cà Mau',
-  uplink: null,
-  days: 0,
-  busyHourUtilization: null,
-  busyHourOfDay: null,
-  busyDir: null,
-  p95Utilization: null,
-  utilization: null,
-  band: 'none',
-  shares: null,
-  warningMs: null,
-  criticalMs: null,
-  tier2: { links: 0, withData: 0, over80: [] },
-  capacity: null,
-  reservations: { docex: null, video: null },
-};
+const empty: ReportRow = emptyReportRow('ca-mau', 'Cà Mau');
 
 const report: UtilizationReport = {
   fromMs: vietnamMidnightMs(2026, 10, 1),

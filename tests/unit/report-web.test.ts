@@ -15,28 +15,19 @@ import {
   vietnamMonth,
 } from '../../web/src/lib/report.ts';
 import { parseRoute, reportHref } from '../../web/src/lib/route.ts';
+import { emptyReportRow } from '../helpers/report-rows.ts';
 
 const nowMs = Date.UTC(2026, 9, 31, 18, 0); // 1 November 01:00 in Vietnam
 const collator = new Intl.Collator('vi-VN');
 
 function row(province: string, provinceName: string, utilization: number | null, extra: Partial<ReportRow> = {}): ReportRow {
   return {
-    province,
-    provinceName,
-    uplink: null,
+    ...emptyReportRow(province, provinceName),
     days: utilization === null ? 0 : 30,
     busyHourUtilization: utilization,
-    busyHourOfDay: null,
-    busyDir: null,
     p95Utilization: utilization,
     utilization,
     band: utilization === null ? 'none' : utilization >= 0.8 ? 'high' : utilization >= 0.6 ? 'mid' : 'low',
-    shares: null,
-    warningMs: null,
-    criticalMs: null,
-    tier2: { links: 0, withData: 0, over80: [] },
-    capacity: null,
-    reservations: { docex: null, video: null },
     ...extra,
   };
 }
