@@ -21,12 +21,16 @@ import {
 import type { InterfaceSample, LinkSample } from './samples.ts';
 import { asCounter, asNumber, asText, type Rows } from './snmp/index.ts';
 import { IF_MIB, POLL_COLUMNS, POLL_FALLBACK_COLUMNS } from './snmp/if-mib.ts';
+import { isSubinterfaceOf } from './qos/plan.ts';
 import { measuredDirections } from './link-ends.ts';
 
 /** One interface as read at one poll. */
 export interface InterfaceRead {
   ifIndex: string;
-  /** Undefined when the row has no octet counters (neither 64- nor 32-bit). */
+  /**
+   * Undefined when the row has no octet counters (neither 64- nor 32-bit), or is neither a
+   * link's interface nor one of its sub-interfaces (not read).
+   */
   reading: CounterReading | undefined;
   operUp: boolean;
   ifHighSpeedMbps: number | undefined;
@@ -69,6 +73,8 @@ export class InterfaceSampler {
   readonly #reported = new Set<string>();
   /** Repeated warnings (invalid rates, discontinuities): one line per link per 10 minutes. */
   readonly #limiter: LogLimiter;
+  /** The links' interface names. */
+  readonly #linkNames: ReadonlySet<string>;
   /** Whether the 32-bit octet columns are needed: unknown until the first poll. */
   #needFallback: boolean | undefined;
   #lastUptime: { cs: number; atMs: number } | undefined;
@@ -77,6 +83,7 @@ export class InterfaceSampler {
     this.#opts = opts;
     this.#log = opts.log;
     this.#limiter = new LogLimiter(10 * 60_000, opts.now);
+    this.#linkNames = new Set(opts.links.map((l) => l.ifName));
   }
 
   /** The columns the next poll reads: the 32-bit octets too until every link is known to have 64-bit ones. */
@@ -226,7 +233,20 @@ export class InterfaceSampler {
     }
   }
 
-  /** Reads every interface row that has an ifName, keyed by ifName; updates the ifIndex map. */
+  /** A link's interface or one of its per-service sub-interfaces: the rows whose counters are read. */
+  #relevant(ifName: string): boolean {
+    if (this.#linkNames.has(ifName)) return true;
+    const dot = ifName.lastIndexOf('.');
+    if (dot <= 0) return false;
+    const parent = ifName.slice(0, dot);
+    return this.#linkNames.has(parent) && isSubinterfaceOf(ifName, parent);
+  }
+
+  /**
+   * Reads every interface row that has an ifName, keyed by ifName (counters only for the links'
+   * interfaces and their sub-interfaces; the others are known by name and ifIndex); updates the
+   * ifIndex map.
+   */
   #readInterfaces(rows: Rows, atMs: number, sysUpTimeCs: number | undefined): Map<string, InterfaceRead> {
     const byName = new Map<string, InterfaceRead>();
     const indexToName = new Map<string, string>();
@@ -235,29 +255,36 @@ export class InterfaceSampler {
       if (ifName === undefined) continue;
       indexToName.set(ifIndex, ifName);
       const before = this.#indexToName.get(ifIndex);
-      if (before !== undefined && before !== ifName && this.#opts.links.some((l) => l.ifName === ifName || l.ifName === before)) {
+      if (before !== undefined && before !== ifName && (this.#linkNames.has(ifName) || this.#linkNames.has(before))) {
         this.#log.info({ ifIndex, ifName, previousIfName: before }, 'ifIndex now names another interface');
       }
       if (byName.has(ifName)) {
         this.#reportOnce(`duplicate:${ifName}`, { ifName, ifIndex }, 'two interfaces share an ifName: using the first');
         continue;
       }
+      if (!this.#relevant(ifName)) {
+        byName.set(ifName, { ifIndex, reading: undefined, operUp: false, ifHighSpeedMbps: undefined, hasHc: false });
+        continue;
+      }
       const hcIn = asCounter(row.get(IF_MIB.ifHCInOctets));
       const hcOut = asCounter(row.get(IF_MIB.ifHCOutOctets));
-      const lowIn = asCounter(row.get(IF_MIB.ifInOctets));
-      const lowOut = asCounter(row.get(IF_MIB.ifOutOctets));
       const hasHc = hcIn !== undefined && hcOut !== undefined;
-      const common = {
-        atMs,
-        sysUpTimeCs,
-        ifIndex,
-        discontinuityTimeCs: asNumber(row.get(IF_MIB.ifCounterDiscontinuityTime)),
-        inErrors: asCounter(row.get(IF_MIB.ifInErrors)),
-        outErrors: asCounter(row.get(IF_MIB.ifOutErrors)),
-      };
+      const inOctets = hasHc ? hcIn : asCounter(row.get(IF_MIB.ifInOctets));
+      const outOctets = hasHc ? hcOut : asCounter(row.get(IF_MIB.ifOutOctets));
       let reading: CounterReading | undefined;
-      if (hasHc) reading = { ...common, counterBits: 64, inOctets: hcIn, outOctets: hcOut };
-      else if (lowIn !== undefined && lowOut !== undefined) reading = { ...common, counterBits: 32, inOctets: lowIn, outOctets: lowOut };
+      if (inOctets !== undefined && outOctets !== undefined) {
+        reading = {
+          atMs,
+          sysUpTimeCs,
+          ifIndex,
+          counterBits: hasHc ? 64 : 32,
+          inOctets,
+          outOctets,
+          discontinuityTimeCs: asNumber(row.get(IF_MIB.ifCounterDiscontinuityTime)),
+          inErrors: asCounter(row.get(IF_MIB.ifInErrors)),
+          outErrors: asCounter(row.get(IF_MIB.ifOutErrors)),
+        };
+      }
       byName.set(ifName, {
         ifIndex,
         reading,
@@ -269,4 +296,5 @@ export class InterfaceSampler {
     this.#indexToName = indexToName;
     return byName;
   }
+
 }

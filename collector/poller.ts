@@ -1,4 +1,5 @@
-// Polls one router. Each poll is one GETBULK walk of sysUpTime.0 and the IF-MIB columns the
+// Polls one router (a router that no configured link is on is only probed: one GET of
+// sysUpTime.0). Each poll is one GETBULK walk of sysUpTime.0 and the IF-MIB columns the
 // links need (collector/snmp/if-mib.ts), then GETs of the planned QoS classes' byte counters,
 // in one session; the parts that turn readings into samples keep their own state:
 //   - InterfaceSampler (collector/interface-samples.ts): link totals and interface samples;
@@ -21,7 +22,7 @@ import { ClassSampler, type ClassReads } from './qos/class-samples.ts';
 import { buildQosPlan, type QosPlan } from './qos/plan.ts';
 import { QosPlanLifecycle, type PlanSource } from './qos/plan-lifecycle.ts';
 import type { PollBatch, PollOutcome, QosClassMapping } from './samples.ts';
-import { openSession, readColumns, asNumber, SnmpError, V2cTransport, type OpenSession } from './snmp/index.ts';
+import { openSession, readColumns, get, asNumber, SnmpError, V2cTransport, type OpenSession } from './snmp/index.ts';
 import { IF_MIB, POLL_COLUMNS, SNMPV2_MIB } from './snmp/if-mib.ts';
 import { AddressResolver } from './snmp/resolve.ts';
 
@@ -171,6 +172,24 @@ export class DevicePoller {
     return buildQosPlan({ device: this.device, discovery, links: this.#opts.links, classifier });
   }
 
+  /**
+   * A router no configured link is on (e.g. the far end of links that are read at their near
+   * end only): one GET of sysUpTime.0 says whether it answers; nothing else is read, nor its
+   * QoS discovered.
+   */
+  async #probe(open: OpenSession, startedAtMs: number): Promise<PollBatch> {
+    const answer = await get(open.session, open.target, [SNMPV2_MIB.sysUpTime], this.#now);
+    const poll: PollOutcome = {
+      atMs: answer.atMs,
+      device: this.device,
+      province: this.province,
+      ok: true,
+      latencyMs: Math.max(0, answer.atMs - startedAtMs),
+      varbinds: 1,
+    };
+    return { poll, links: [], interfaces: [] };
+  }
+
   /** Polls once. Never rejects: a failure is a PollOutcome with ok false (and no samples). */
   async poll(): Promise<PollBatch> {
     const startedAtMs = this.#now();
@@ -181,6 +200,7 @@ export class DevicePoller {
         throw new SnmpError('socket', this.#router.address, err instanceof Error ? err.message : String(err), { cause: err });
       });
       open = this.#sessionTo(address);
+      if (this.#opts.links.length === 0) return await this.#probe(open, startedAtMs);
       // The plan first (adopted, or discovered inline at the first poll); then the interface
       // walk and the class-counter walk go out together (one wake-up of the agent, not two).
       await this.#plans.prepare(open);

@@ -134,11 +134,12 @@ export function counterWalk(cls: Pick<QosClass, 'vendor' | 'statsIndex'>): QosCo
   const columns = QOS_COUNTER_COLUMNS[cls.vendor];
   const cut = cls.statsIndex.lastIndexOf('.');
   const prefix = cut < 0 ? '' : `.${cls.statsIndex.slice(0, cut)}`;
+  // Flat strings (join): a plan keeps them for its life.
   return {
     columns: {
-      prePolicyBytes: `${columns.prePolicyBytes}${prefix}`,
-      postPolicyBytes: `${columns.postPolicyBytes}${prefix}`,
-      dropBytes: `${columns.dropBytes}${prefix}`,
+      prePolicyBytes: [columns.prePolicyBytes, prefix].join(''),
+      postPolicyBytes: [columns.postPolicyBytes, prefix].join(''),
+      dropBytes: [columns.dropBytes, prefix].join(''),
     },
     row: cls.statsIndex.slice(cut + 1),
   };

@@ -40,12 +40,14 @@ export function classReadingOf(
   if (!values) return undefined;
   const postOctets = asCounter(values.get(oids.postPolicyBytes));
   if (postOctets === undefined) return undefined;
-  const reading: ClassReading = { atMs, postOctets };
-  if (sysUpTimeCs !== undefined) reading.sysUpTimeCs = sysUpTimeCs;
-  const preOctets = asCounter(values.get(oids.prePolicyBytes));
-  if (preOctets !== undefined) reading.preOctets = preOctets;
-  const dropOctets = asCounter(values.get(oids.dropBytes));
-  if (dropOctets !== undefined) reading.dropOctets = dropOctets;
+  // One shape for every reading (absent counters as undefined): no property added later.
+  const reading: ClassReading = {
+    atMs,
+    sysUpTimeCs,
+    postOctets,
+    preOctets: asCounter(values.get(oids.prePolicyBytes)),
+    dropOctets: asCounter(values.get(oids.dropBytes)),
+  };
   return reading;
 }
 

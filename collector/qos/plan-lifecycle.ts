@@ -128,7 +128,19 @@ export class QosPlanLifecycle {
    */
   check(interfaces: ReadonlyMap<string, IndexedInterface>, links: readonly LinkConfig[]): void {
     const plan = this.#plan;
-    if (!plan) return;
+    if (!plan || links.length === 0) return;
+    // The links' sub-interfaces by parent name, in one pass over the names.
+    const linkNames = new Set(links.map((l) => l.ifName));
+    const subsOf = new Map<string, string[]>();
+    for (const name of interfaces.keys()) {
+      const dot = name.lastIndexOf('.');
+      if (dot <= 0) continue;
+      const parent = name.slice(0, dot);
+      if (!linkNames.has(parent) || !isSubinterfaceOf(name, parent)) continue;
+      const list = subsOf.get(parent);
+      if (list) list.push(name);
+      else subsOf.set(parent, [name]);
+    }
     for (const link of links) {
       const planned = plan.linkIfIndexes.get(link.ifName);
       const found = interfaces.get(link.ifName);
@@ -137,7 +149,7 @@ export class QosPlanLifecycle {
         return;
       }
       if (!found) continue;
-      const subs = [...interfaces.keys()].filter((name) => isSubinterfaceOf(name, link.ifName)).sort();
+      const subs = (subsOf.get(link.ifName) ?? []).sort();
       const plannedSubs = plan.subinterfaces.get(link.ifName) ?? [];
       if (subs.length !== plannedSubs.length || subs.some((name, i) => name !== plannedSubs[i])) {
         this.markStale('subinterfaces-changed', { link: link.id, ifName: link.ifName, subinterfaces: subs, planned: plannedSubs });
@@ -145,6 +157,7 @@ export class QosPlanLifecycle {
       }
     }
   }
+
 
   /** The plan's indexes may name other rows: its class samples pause and a discovery is wanted. */
   markStale(reason: RediscoverReason, fields: Record<string, unknown>): void {

@@ -15,7 +15,6 @@
 //   reservation (kbps × 1000; percent of the link capacity); other units are not converted.
 import type { LinkConfig } from '../../config/schema.ts';
 import {
-  counterOids,
   counterWalk,
   type DeviceDiscovery,
   type DiscoveredInterface,
@@ -34,9 +33,30 @@ export interface CounterMember {
   kind: 'counters';
   /** Stable while the device keeps its indexes: link, direction, path and statistics index. */
   key: string;
-  oids: QosCounterColumns;
+  readonly oids: QosCounterColumns;
   /** The counter columns under the class's policy (or interface), and its row there: counterWalk. */
   walk: QosCounterWalk;
+}
+
+/**
+ * A planned class's counters as the plan keeps them: the walk's columns shared by every class of
+ * the policy, the instance OIDs computed when asked (a national fleet has hundreds of thousands
+ * of classes: three OID strings each would be most of the collector's memory).
+ */
+class PlannedCounters implements CounterMember {
+  readonly kind = 'counters' as const;
+  readonly key: string;
+  readonly walk: QosCounterWalk;
+
+  constructor(key: string, walk: QosCounterWalk) {
+    this.key = key;
+    this.walk = walk;
+  }
+
+  get oids(): QosCounterColumns {
+    const { columns: c, row } = this.walk;
+    return { prePolicyBytes: `${c.prePolicyBytes}.${row}`, postPolicyBytes: `${c.postPolicyBytes}.${row}`, dropBytes: `${c.dropBytes}.${row}` };
+  }
 }
 
 /** One direction of a per-service sub-interface (read from the ifXTable walk). */
@@ -120,6 +140,22 @@ export function buildQosPlan(input: QosPlanInput): QosPlan {
   const counterMembers: CounterMember[] = [];
   const linkIfIndexes = new Map<string, number>();
   const subinterfaces = new Map<string, string[]>();
+  // One copy of each name and of each policy's walk columns per plan (the same names repeat on
+  // every interface: a province core's 200 policies name the same 4 classes).
+  const names = new Map<string, string>();
+  const intern = (text: string): string => {
+    const known = names.get(text);
+    if (known !== undefined) return known;
+    names.set(text, text);
+    return text;
+  };
+  const walks = new Map<string, QosCounterColumns>();
+  const shared = (columns: QosCounterColumns): QosCounterColumns => {
+    const known = walks.get(columns.postPolicyBytes);
+    if (known) return known;
+    walks.set(columns.postPolicyBytes, columns);
+    return columns;
+  };
 
   const addToGroup = (link: LinkConfig, dir: Direction, serviceClass: ServiceClass, member: QosMember, reservedBps: number | undefined): void => {
     const key = `${link.id}|${dir}|${serviceClass}`;
@@ -158,21 +194,23 @@ export function buildQosPlan(input: QosPlanInput): QosPlan {
         ifName: link.ifName,
         dir,
         source: cls.vendor,
-        policyName: cls.policyName,
-        className: cls.className,
-        path: cls.path,
+        policyName: intern(cls.policyName),
+        className: intern(cls.className),
+        path: intern(cls.path),
         serviceClass,
+        // Absent as undefined, in the literal: one object shape, no property added later.
+        rule,
+        reservedBps,
       };
-      if (rule !== undefined) mapping.rule = rule;
-      if (reservedBps !== undefined) mapping.reservedBps = reservedBps;
       mappings.push(mapping);
-      const oids = counterOids(cls);
       const walk = counterWalk(cls);
-      if (!oids || !walk) {
+      if (!walk) {
         notes.push(`${link.ifName} ${cls.direction} ${cls.path}: no statistics row, not measured`);
         continue;
       }
-      const member: CounterMember = { kind: 'counters', key: `${link.id}|${dir}|${cls.path}|${cls.vendor}:${cls.statsIndex ?? ''}`, oids, walk };
+      // join, not a template: one flat string, not a tree of concatenations kept for the plan's life.
+      const key = [link.id, dir, cls.path, `${cls.vendor}:${cls.statsIndex ?? ''}`].join('|');
+      const member: CounterMember = new PlannedCounters(key, { columns: shared(walk.columns), row: walk.row });
       counterMembers.push(member);
       addToGroup(link, dir, serviceClass, member, reservedBps);
     }
@@ -194,14 +232,17 @@ export function buildQosPlan(input: QosPlanInput): QosPlan {
           className: sub.ifName,
           path: sub.ifName,
           serviceClass,
+          rule,
         };
-        if (rule !== undefined) mapping.rule = rule;
         mappings.push(mapping);
         const side = sideOf(dir, link.downIs);
-        addToGroup(link, dir, serviceClass, { kind: 'interface', key: `${link.id}|${dir}|${sub.ifName}`, ifName: sub.ifName, side }, undefined);
+        addToGroup(link, dir, serviceClass, { kind: 'interface', key: [link.id, dir, sub.ifName].join('|'), ifName: sub.ifName, side }, undefined);
       }
     }
   }
+  // Arrays grown by push keep spare room (17 slots for one member): a plan lives for an hour,
+  // across a fleet of hundreds of thousands of classes; each is copied to its exact length.
+  for (const group of groups.values()) group.members = group.members.slice();
   return {
     device,
     atMs: discovery.atMs,

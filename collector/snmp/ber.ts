@@ -51,19 +51,36 @@ export function tlv(tag: number, content: Buffer): Buffer {
 
 /** The content bytes of a dotted OID (`1.3.6.1.2.1.1.3.0`); throws naming the OID when it is not one. */
 export function encodeOid(oid: string): Buffer {
-  const arcs = oid.split('.');
-  if (arcs.length < 2 || arcs.some((a) => !/^\d+$/.test(a))) throw new BerError(`not a numeric OID: "${oid}"`);
-  const numbers = arcs.map(Number);
-  const [first = 0, second = 0] = numbers;
-  if (first > 2 || (first < 2 && second > 39) || numbers.some((n) => n > 0xffff_ffff)) throw new BerError(`OID arcs out of range: "${oid}"`);
+  // Arcs parsed in one pass over the text (this runs for every column of every walk).
+  const arcs: number[] = [];
+  let n = 0;
+  let digits = 0;
+  for (let i = 0; i <= oid.length; i++) {
+    const c = i < oid.length ? oid.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (digits === 0 || n > 0xffff_ffff) throw new BerError(`not a numeric OID: "${oid}"`);
+      arcs.push(n);
+      n = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      n = n * 10 + (c - 48);
+      digits++;
+    } else throw new BerError(`not a numeric OID: "${oid}"`);
+  }
+  const [first = 0, second = 0] = arcs;
+  if (arcs.length < 2 || first > 2 || (first < 2 && second > 39)) throw new BerError(`not a numeric OID: "${oid}"`);
   const out: number[] = [];
-  const push = (n: number): void => {
-    const bytes = [n & 0x7f];
-    for (let v = Math.floor(n / 128); v > 0; v = Math.floor(v / 128)) bytes.unshift((v & 0x7f) | 0x80);
-    out.push(...bytes);
+  const push = (v: number): void => {
+    if (v < 128) {
+      out.push(v);
+      return;
+    }
+    const start = out.length;
+    out.push(v & 0x7f);
+    for (let rest = Math.floor(v / 128); rest > 0; rest = Math.floor(rest / 128)) out.splice(start, 0, (rest & 0x7f) | 0x80);
   };
   push(first * 40 + second);
-  for (let i = 2; i < numbers.length; i++) push(numbers[i]!);
+  for (let i = 2; i < arcs.length; i++) push(arcs[i]!);
   return Buffer.from(out);
 }
 

@@ -30,8 +30,12 @@ export interface V2cTransportOptions {
   now?: () => number;
 }
 
-/** Encoded request varbinds kept per OID, up to this many (then the cache starts over). */
-const maxCachedVarbinds = 65_536;
+/**
+ * Encoded OIDs kept, up to this many (then the cache starts over): the interface columns and the
+ * hottest policies; a large fleet's class columns are encoded as they are walked (cheap), not
+ * kept for every router.
+ */
+const maxCachedVarbinds = 4_096;
 
 /** RFC 3416 error-status names. */
 const errorStatusNames = [

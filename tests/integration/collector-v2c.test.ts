@@ -9,7 +9,9 @@ import { startSnmpd, snmpgetValues, type SnmpdHandle } from '../helpers/snmpd.ts
 import { fixturePath } from '../helpers/fixtures.ts';
 import { sharedSnmpsim } from '../helpers/snmpsim.ts';
 import { freeUdpPort } from '../helpers/ports.ts';
+import { pino } from 'pino';
 import { openSession, readColumns, get, SnmpError, V2cTransport, type ColumnRead, type SnmpValue } from '../../collector/snmp/index.ts';
+import { DevicePoller } from '../../collector/poller.ts';
 import { IF_MIB, POLL_COLUMNS, SNMPV2_MIB } from '../../collector/snmp/if-mib.ts';
 import type { SnmpConfig } from '../../config/schema.ts';
 
@@ -223,5 +225,30 @@ describe('failures are SnmpErrors', () => {
     } finally {
       ours.close();
     }
+  });
+});
+
+describe('a router no link is on', () => {
+  it('is probed with one GET of sysUpTime: up when it answers, no walk, no QoS discovery', async () => {
+    const make = (address: string) =>
+      new DevicePoller({
+        router: { id: 'far-1', address, snmp: v2c, province: 'hue' },
+        links: [],
+        collector: { intervalMs: 10_000, timeoutMs: 300, retries: 0, maxUtilization: 1.1 },
+        log: pino({ level: 'silent' }),
+        transport,
+      });
+    const live = make(snmpd.target);
+    const batch = await live.poll();
+    expect(batch.poll).toMatchObject({ ok: true, device: 'far-1', province: 'hue', varbinds: 1 });
+    expect(batch.links).toEqual([]);
+    expect(batch.interfaces).toEqual([]);
+    expect(live.qosPlan).toBeUndefined();
+    expect(live.ifNames.size).toBe(0);
+    live.close();
+    const dead = make(`127.0.0.1:${await freeUdpPort()}`);
+    const failed = await dead.poll();
+    expect(failed.poll).toMatchObject({ ok: false, errorKind: 'timeout', varbinds: 0 });
+    dead.close();
   });
 });
