@@ -956,8 +956,35 @@ export function scaleBitRate(
   return { value: Math.sign(bitsPerSecond) * value, unit: bitRateUnits[index] ?? 'bit/s' };
 }
 
+/**
+ * Intl formatters cost tens of microseconds to build and never change: one per language and
+ * options, built on first use (a live page formats thousands of values a second).
+ */
+const numberFormats = new Map<string, Intl.NumberFormat>();
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
+function cachedNumberFormat(locale: Locale, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `${locale} ${JSON.stringify(options)}`;
+  let format = numberFormats.get(key);
+  if (format === undefined) {
+    format = new Intl.NumberFormat(intlLocale[locale], options);
+    numberFormats.set(key, format);
+  }
+  return format;
+}
+
+function cachedDateTimeFormat(locale: Locale, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale} ${JSON.stringify(options)}`;
+  let format = dateTimeFormats.get(key);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat(intlLocale[locale], options);
+    dateTimeFormats.set(key, format);
+  }
+  return format;
+}
+
 function numberFormat(locale: Locale, minimumFractionDigits: number, maximumFractionDigits: number): Intl.NumberFormat {
-  return new Intl.NumberFormat(intlLocale[locale], { minimumFractionDigits, maximumFractionDigits });
+  return cachedNumberFormat(locale, { minimumFractionDigits, maximumFractionDigits });
 }
 
 /** A rate with one decimal: "123,4 Mbit/s" (vi), "123.4 Mbit/s" (en); "—" when unknown. */
@@ -985,7 +1012,7 @@ export function formatUtilization(utilization: number | null | undefined, locale
   if (utilization === null || utilization === undefined || !Number.isFinite(utilization)) {
     return messages[locale]['common.dash'];
   }
-  return new Intl.NumberFormat(intlLocale[locale], {
+  return cachedNumberFormat(locale, {
     style: 'percent',
     minimumFractionDigits: 1,
     maximumFractionDigits: 1,
@@ -994,12 +1021,12 @@ export function formatUtilization(utilization: number | null | undefined, locale
 
 /** A whole number with the locale's grouping: "3.300" (vi), "3,300" (en). */
 export function formatCount(count: number, locale: Locale): string {
-  return new Intl.NumberFormat(intlLocale[locale], { maximumFractionDigits: 0 }).format(count);
+  return cachedNumberFormat(locale, { maximumFractionDigits: 0 }).format(count);
 }
 
 /** Wall-clock time of an epoch-ms instant in the browser's time zone: "14:05:09". */
 export function formatTime(atMs: number, locale: Locale, timeZone?: string): string {
-  return new Intl.DateTimeFormat(intlLocale[locale], {
+  return cachedDateTimeFormat(locale, {
     hour: '2-digit',
     minute: '2-digit',
     second: '2-digit',
@@ -1010,7 +1037,7 @@ export function formatTime(atMs: number, locale: Locale, timeZone?: string): str
 
 /** Hours and minutes only, for chart axes: "14:05". */
 export function formatClock(atMs: number, locale: Locale, timeZone?: string): string {
-  return new Intl.DateTimeFormat(intlLocale[locale], {
+  return cachedDateTimeFormat(locale, {
     hour: '2-digit',
     minute: '2-digit',
     hour12: false,
@@ -1020,7 +1047,7 @@ export function formatClock(atMs: number, locale: Locale, timeZone?: string): st
 
 /** Date and time of an epoch-ms instant: "14:05:09 23/11/2026" (vi), "23/11/2026, 14:05:09" (en). */
 export function formatDateTime(atMs: number, locale: Locale, timeZone?: string): string {
-  return new Intl.DateTimeFormat(intlLocale[locale], {
+  return cachedDateTimeFormat(locale, {
     day: '2-digit',
     month: '2-digit',
     year: 'numeric',
@@ -1034,7 +1061,7 @@ export function formatDateTime(atMs: number, locale: Locale, timeZone?: string):
 
 /** The day of an epoch-ms instant: "23/11/2026". */
 export function formatDate(atMs: number, locale: Locale, timeZone?: string): string {
-  return new Intl.DateTimeFormat(intlLocale[locale], {
+  return cachedDateTimeFormat(locale, {
     day: '2-digit',
     month: '2-digit',
     year: 'numeric',
