@@ -71,5 +71,5 @@ describe('InfluxStore with an InfluxDB slower than the collector', () => {
       await store.stop();
       rmSync(spoolDir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });
