@@ -6,19 +6,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, it, expect } from 'vitest';
+import type { Page } from 'playwright-core';
 import type { Direction, TrafficClass } from '../../api/schemas.ts';
 import type { LinkSample } from '../../collector/samples.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import { InfluxStore } from '../../collector/store/influx-store.ts';
 import { backfillWindow, retentionOf } from '../../collector/store/rollups.ts';
-import { signedInContext, startSystem, type SystemHandle } from '../helpers/system.ts';
-import { artifactsDir, launchChromium } from '../helpers/browser.ts';
+import { signedInPage, systemInChromium } from '../helpers/system.ts';
+import { artifactsDir } from '../helpers/browser.ts';
 
 const artifacts = artifactsDir;
-let system: SystemHandle;
-let browser: Browser;
 
 const bucketMs = 300_000;
 /** Yesterday's traffic on Huế's uplink (1 Gbit/s), written before the editor opens. */
@@ -71,21 +69,11 @@ async function writeYesterdaysSurges(influxUrl: string): Promise<void> {
   await backfillWindow(influx, { database: 'lanewatch', retention: retentionOf({}), measurement: 'traffic', window, nowMs: Date.now() });
 }
 
-beforeAll(async () => {
-  system = await startSystem({ intervalMs: 2_000 });
-  await writeYesterdaysSurges(system.influx.url);
-  browser = await launchChromium();
-}, 90_000);
-afterAll(async () => {
-  await browser?.close();
-  await system?.stop();
-});
+const env = systemInChromium({ intervalMs: 2_000, prepare: (system) => writeYesterdaysSurges(system.influx.url) });
 
 async function openPage(path: string, errors: string[]): Promise<Page> {
-  const context = await signedInContext(browser, system, 'engineer', { viewport: { width: 1400, height: 1000 } });
-  const page = await context.newPage();
-  page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(`${system.url}/${path}`);
+  const { page } = await signedInPage(env.browser, env.system, 'engineer', { errors });
+  await page.goto(`${env.system.url}/${path}`);
   return page;
 }
 
@@ -104,7 +92,7 @@ describe('alerts and policy UI in Chromium', () => {
     const provinces = new Set(await tiles.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-province'))));
     expect(provinces.size).toBe(34);
     // The page agrees with the API on each province's state.
-    const view = (await system.getAs('/api/v1/states')) as { provinces: { province: string; level: string }[] };
+    const view = (await env.system.getAs('/api/v1/states')) as { provinces: { province: string; level: string }[] };
     const critical = view.provinces.filter((status) => status.level === 'critical').map((status) => status.province);
     const summary = page.locator('[data-testid="state-summary"]');
     await expect.poll(async () => Number(await summary.getAttribute('data-critical')), { timeout: 10_000 }).toBe(critical.length);
@@ -132,7 +120,7 @@ describe('alerts and policy UI in Chromium', () => {
     const page = await openPage('#/alerts', errors);
     await page.locator('[data-testid="alerts-page"]').waitFor();
     await page.locator('[data-testid="alerts-table"], [data-testid="alerts-empty"]').first().waitFor({ timeout: 10_000 });
-    const listed = (await system.getAs('/api/v1/alerts')) as { alerts: { id: string }[] };
+    const listed = (await env.system.getAs('/api/v1/alerts')) as { alerts: { id: string }[] };
     const rows = await page.locator('[data-testid="alert-row"]').count();
     // Episodes may open between the two reads; the page never shows fewer than the API listed before it.
     expect(rows).toBeGreaterThanOrEqual(listed.alerts.length > 0 ? 1 : 0);
@@ -187,7 +175,7 @@ describe('alerts and policy UI in Chromium', () => {
     // Before saving: the draft backtested over the last 24 hours on the links it changes (Huế's).
     const backtest = page.locator('[data-testid="backtest-panel"]');
     await backtest.locator('[data-testid="backtest-range"][data-range="24h"]').click();
-    const huesLinks = (await system.getAs<{ links: { province: string }[] }>('/api/v1/topology')).links.filter((l) => l.province === 'hue').length;
+    const huesLinks = (await env.system.getAs<{ links: { province: string }[] }>('/api/v1/topology')).links.filter((l) => l.province === 'hue').length;
     expect(await backtest.locator('[data-testid="backtest-links"]').inputValue()).toBe('changed');
     expect(await backtest.locator('[data-testid="backtest-links"] option[value="changed"]').textContent()).toContain(`(${huesLinks})`);
     const run = backtest.locator('[data-testid="backtest-run"]');
@@ -253,7 +241,7 @@ describe('alerts and policy UI in Chromium', () => {
     await expect.poll(() => videoRow.getAttribute('data-from'), { timeout: 5_000 }).toBe('province');
     await page.locator('[data-testid="drift-table"], [data-testid="effective-policy"]').first().waitFor();
     const driftRows = await page.locator('[data-testid="drift-row"]').count();
-    const drift = (await system.getAs('/api/v1/drift?link=t1-hue')) as { links: unknown[] };
+    const drift = (await env.system.getAs('/api/v1/drift?link=t1-hue')) as { links: unknown[] };
     expect(driftRows).toBe(drift.links.length);
     await page.screenshot({ path: `${artifacts}policies-saved-vi.png`, fullPage: true });
 
@@ -278,18 +266,15 @@ describe('alerts and policy UI in Chromium', () => {
   }, 90_000);
 
   it('a viewer reads the policy without the backtest', async () => {
-    const context = await signedInContext(browser, system, 'viewer', { viewport: { width: 1400, height: 1000 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (err) => errors.push(err.message));
-    await page.goto(`${system.url}/#/policies`);
+    const { page, errors } = await signedInPage(env.browser, env.system, 'viewer');
+    await page.goto(`${env.system.url}/#/policies`);
     await page.locator('[data-testid="policy-history-row"]').first().waitFor({ timeout: 10_000 });
     await page.locator('[data-testid="effective-policy"] tr[data-key="capacity"]').waitFor({ timeout: 10_000 });
     expect(await page.locator('[data-testid="policy-read-only"]').count()).toBe(1);
     expect(await page.locator('[data-testid="backtest-panel"]').count()).toBe(0);
     expect(await page.locator('[data-testid="override-add"]').count()).toBe(0);
     expect(await page.locator('[data-testid="policy-text"]').getAttribute('readonly')).not.toBeNull();
-    await context.close();
+    await page.context().close();
     expect(errors).toEqual([]);
   }, 30_000);
 });

@@ -3,10 +3,10 @@
 // province (no national page, its links only, "not your province" for the others, acks on its
 // own alerts), also on a 390 px wide phone; a viewer without the policy editor's controls or
 // acks; a session revoked under an open page returns to the login page and back to that page.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type { Browser, BrowserContextOptions, Locator, Page } from 'playwright-core';
-import { startSystem, type SystemHandle } from '../helpers/system.ts';
-import { artifactsDir, launchChromium } from '../helpers/browser.ts';
+import { describe, it, expect } from 'vitest';
+import type { BrowserContextOptions, Locator, Page } from 'playwright-core';
+import { systemInChromium } from '../helpers/system.ts';
+import { artifactsDir } from '../helpers/browser.ts';
 
 const artifacts = artifactsDir;
 const province = 'thanh-hoa';
@@ -24,17 +24,7 @@ events:
   - { kind: internetSurge, at: 5s, for: 50m, links: [t1-${otherProvince}], factor: 12 }
 `;
 
-let system: SystemHandle;
-let browser: Browser;
-
-beforeAll(async () => {
-  system = await startSystem({ intervalMs: 1_000, scenario });
-  browser = await launchChromium();
-}, 90_000);
-afterAll(async () => {
-  await browser?.close();
-  await system?.stop();
-});
+const env = systemInChromium({ intervalMs: 1_000, scenario });
 
 interface Opened {
   page: Page;
@@ -44,15 +34,15 @@ interface Opened {
 
 /** A fresh browser (no session) at `path`. */
 async function open(path: string, options: BrowserContextOptions): Promise<Opened> {
-  const context = await browser.newContext(options);
+  const context = await env.browser.newContext(options);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(`${system.url}/${path}`);
+  await page.goto(`${env.system.url}/${path}`);
   return { page, errors, close: () => context.close() };
 }
 
-async function signIn(page: Page, username: string, password = system.password): Promise<void> {
+async function signIn(page: Page, username: string, password = env.system.password): Promise<void> {
   await page.locator('[data-testid="login-page"]').waitFor();
   await page.locator('[data-testid="login-username"]').fill(username);
   await page.locator('[data-testid="login-password"]').fill(password);
@@ -84,7 +74,7 @@ async function expectTappable(page: Page, locator: Locator, widthPx: number): Pr
 }
 
 async function openAlerts(): Promise<{ id: string; province: string; state: string }[]> {
-  return (await system.getAs<{ alerts: { id: string; province: string; state: string }[] }>('/api/v1/alerts?state=open')).alerts;
+  return (await env.system.getAs<{ alerts: { id: string; province: string; state: string }[] }>('/api/v1/alerts?state=open')).alerts;
 }
 
 describe('signing in, by role, in Chromium', () => {
@@ -118,7 +108,7 @@ describe('signing in, by role, in Chromium', () => {
     expect(await page.locator('h1').textContent()).toBe('Thanh Hóa');
 
     // Its links, exactly: the ones the topology gives Thanh Hóa.
-    const topology = await system.getAs<{ links: { id: string; province: string }[] }>('/api/v1/topology');
+    const topology = await env.system.getAs<{ links: { id: string; province: string }[] }>('/api/v1/topology');
     const ownLinks = topology.links.filter((link) => link.province === province).map((link) => link.id).sort();
     expect(ownLinks.length).toBeGreaterThan(1);
     const rows = page.locator('[data-testid="province-link-row"]');

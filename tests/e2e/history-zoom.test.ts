@@ -5,22 +5,20 @@
 // zoomed span, the page asks the history API for exactly that span, and the chart's points
 // become the raw seconds. Reloading keeps the range. A past range does not move; a range
 // ending now follows the live samples; Back returns to the previous range.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type { Browser, Page, Request } from 'playwright-core';
+import { describe, it, expect } from 'vitest';
+import type { Page, Request } from 'playwright-core';
 import { directions } from '../../api/schemas.ts';
-import { signedInContext, startSystem, type SystemHandle } from '../helpers/system.ts';
-import { artifactsDir, launchChromium } from '../helpers/browser.ts';
+import { signedInPage, systemInChromium } from '../helpers/system.ts';
+import { artifactsDir } from '../helpers/browser.ts';
 
 const artifacts = artifactsDir;
 const linkId = 't1-hue';
 const classShares = { internet: 0.5, docex: 0.2, video: 0.2, other: 0.1 } as const;
 const hourMs = 3_600_000;
 
-let system: SystemHandle;
-let browser: Browser;
-/** The synthetic hour: [historyFromMs, historyToMs), one point a second. */
-let historyFromMs = 0;
-let historyToMs = 0;
+/** The synthetic hour: [historyFromMs, historyToMs), one point a second; it ends before the system starts (no synthetic second overlaps a polled one). */
+const historyToMs = Math.floor(Date.now() / 1_000) * 1_000 - 1_000;
+const historyFromMs = historyToMs - hourMs;
 
 interface TopologyReply {
   links: { id: string; province: string; tier: number; capacityBps?: number }[];
@@ -55,20 +53,15 @@ async function writeHistory(influxUrl: string, link: TopologyReply['links'][numb
   }
 }
 
-beforeAll(async () => {
-  // The hour ends before the system starts: no synthetic second overlaps a polled one.
-  historyToMs = Math.floor(Date.now() / 1_000) * 1_000 - 1_000;
-  historyFromMs = historyToMs - hourMs;
-  system = await startSystem({ intervalMs: 1_000 });
-  const topology = await system.getAs<TopologyReply>('/api/v1/topology');
-  const link = topology.links.find((candidate) => candidate.id === linkId);
-  expect(link).toBeDefined();
-  await writeHistory(system.influx.url, link!);
-  browser = await launchChromium();
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await system?.stop();
+const env = systemInChromium({
+  intervalMs: 1_000,
+  startTimeoutMs: 120_000,
+  prepare: async (system) => {
+    const topology = await system.getAs<TopologyReply>('/api/v1/topology');
+    const link = topology.links.find((candidate) => candidate.id === linkId);
+    expect(link).toBeDefined();
+    await writeHistory(system.influx.url, link!);
+  },
 });
 
 function isHistory(request: Request): boolean {
@@ -92,10 +85,7 @@ async function chartState(page: Page, testId: string) {
 
 describe('history at every range in Chromium', () => {
   it('opens a link over an hour of history, zooms into finer data, keeps the range in the URL', async () => {
-    const context = await signedInContext(browser, system, 'viewer', { viewport: { width: 1400, height: 1000 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (err) => errors.push(err.message));
+    const { page, errors } = await signedInPage(env.browser, env.system, 'viewer');
     const historyRequests: string[] = [];
     page.on('request', (request) => {
       if (isHistory(request)) historyRequests.push(request.url());
@@ -106,7 +96,7 @@ describe('history at every range in Chromium', () => {
     const hourFrom = new Date(historyFromMs).toISOString();
     const hourTo = new Date(historyToMs).toISOString();
     const opened = page.waitForRequest(isHistory);
-    await page.goto(`${system.url}/#/link/${linkId}?from=${hourFrom}&to=${hourTo}`);
+    await page.goto(`${env.system.url}/#/link/${linkId}?from=${hourFrom}&to=${hourTo}`);
     const first = new URL((await opened).url()).searchParams;
     // One request for the link's every series: both directions, the total and each class.
     expect(first.getAll('link')).toEqual([linkId]);
@@ -192,15 +182,12 @@ describe('history at every range in Chromium', () => {
     // The hour's coarse points, with the zoomed span's finer ones still held.
     await expect.poll(async () => (await chartState(page, 'link-chart')).points, { timeout: 10_000 }).toBeGreaterThan(coarse.points);
     expect(errors).toEqual([]);
-    await context.close();
+    await page.context().close();
   }, 90_000);
 
   it('follows the live samples over a range ending now, and pans into the past', async () => {
-    const context = await signedInContext(browser, system, 'viewer', { viewport: { width: 1400, height: 1000 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (err) => errors.push(err.message));
-    await page.goto(`${system.url}/#/link/${linkId}?from=-15m&to=now`);
+    const { page, errors } = await signedInPage(env.browser, env.system, 'viewer');
+    await page.goto(`${env.system.url}/#/link/${linkId}?from=-15m&to=now`);
     await page.locator('[data-testid="conn"][data-state="open"]').waitFor({ timeout: 15_000 });
     const picker = page.locator('[data-testid="range-picker"]');
     expect(await picker.getAttribute('data-range')).toBe('15m');
@@ -234,7 +221,7 @@ describe('history at every range in Chromium', () => {
     expect(await picker.getAttribute('data-live')).toBe('false');
     await expect.poll(() => chart.getAttribute('data-loading'), { timeout: 15_000 }).toBe('false');
     const past = await chartState(page, 'link-chart');
-    await page.waitForTimeout(2 * system.intervalMs);
+    await page.waitForTimeout(2 * env.system.intervalMs);
     expect(await chartState(page, 'link-chart')).toEqual(past);
     // Forward again reaches now: live once more.
     await page.locator('[data-testid="range-forward"]').click();
@@ -260,7 +247,7 @@ describe('history at every range in Chromium', () => {
     expect(await picker.getAttribute('data-range')).toBe('custom');
     await expect.poll(async () => (await chartState(page, 'link-chart')).fromMs, { timeout: 10_000 }).toBe(startMs);
     expect(errors).toEqual([]);
-    await context.close();
+    await page.context().close();
   }, 60_000);
 
   it('looks right at desktop and phone widths, in Vietnamese and English', async () => {
@@ -270,11 +257,8 @@ describe('history at every range in Chromium', () => {
       [1400, 'desktop'],
       [390, 'phone'],
     ] as const) {
-      const context = await signedInContext(browser, system, 'viewer', { viewport: { width: widthPx, height: 900 } });
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (err) => errors.push(err.message));
-      await page.goto(`${system.url}/#/link/${linkId}?from=${hourFrom}&to=${hourTo}`);
+      const { page, errors } = await signedInPage(env.browser, env.system, 'viewer', { viewport: { width: widthPx, height: 900 } });
+      await page.goto(`${env.system.url}/#/link/${linkId}?from=${hourFrom}&to=${hourTo}`);
       await expect.poll(() => page.locator('[data-testid="link-chart"]').getAttribute('data-loading'), { timeout: 15_000 }).toBe('false');
       // No sideways scroll: the picker wraps.
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(widthPx);
@@ -285,17 +269,17 @@ describe('history at every range in Chromium', () => {
       expect(await page.locator('[data-testid="range-apply"]').textContent()).toBe('Apply');
       await page.screenshot({ path: `${artifacts}history-zoom-link-${name}-custom-en.png`, fullPage: true });
       await page.locator('[data-testid="lang-vi"]').click();
-      await page.goto(`${system.url}/#/province/hue?from=-15m&to=now`);
+      await page.goto(`${env.system.url}/#/province/hue?from=-15m&to=now`);
       await page.locator('[data-testid="province-page"]').waitFor();
       await expect.poll(() => page.locator('[data-testid="uplink-chart"]').getAttribute('data-loading'), { timeout: 15_000 }).toBe('false');
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(widthPx);
       await page.screenshot({ path: `${artifacts}history-zoom-province-${name}-vi.png`, fullPage: true });
-      await page.goto(`${system.url}/#/?from=-6h&to=now`);
+      await page.goto(`${env.system.url}/#/?from=-6h&to=now`);
       await expect.poll(() => page.locator('[data-testid="live-chart"]').getAttribute('data-loading'), { timeout: 15_000 }).toBe('false');
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(widthPx);
       await page.screenshot({ path: `${artifacts}history-zoom-national-${name}-vi.png`, fullPage: true });
       expect(errors).toEqual([]);
-      await context.close();
+      await page.context().close();
     }
   }, 90_000);
 });

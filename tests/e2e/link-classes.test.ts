@@ -3,10 +3,10 @@
 // CBQoS tier-2 link and of a per-service sub-interface tier-2 link stacks all four classes and
 // moves live; the province page lists its links with a sparkline per class that opens with
 // the recent history of every link (one history request) and moves live.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { signedInContext, startSystem, type SystemHandle } from '../helpers/system.ts';
-import { artifactsDir, launchChromium } from '../helpers/browser.ts';
+import { describe, it, expect } from 'vitest';
+import type { Page } from 'playwright-core';
+import { signedInPage, systemInChromium } from '../helpers/system.ts';
+import { artifactsDir } from '../helpers/browser.ts';
 
 const artifacts = artifactsDir;
 
@@ -16,24 +16,11 @@ const cbqosLink = 't2-ha-noi-son-tay';
 const subinterfaceLink = 't2-lai-chau-tam-duong';
 const allClasses = 'internet,docex,video,other';
 
-let system: SystemHandle;
-let browser: Browser;
-
-beforeAll(async () => {
-  system = await startSystem({ intervalMs: 2_000 });
-  browser = await launchChromium();
-}, 90_000);
-afterAll(async () => {
-  await browser?.close();
-  await system?.stop();
-});
+const env = systemInChromium({ intervalMs: 2_000 });
 
 async function openPage(hash: string): Promise<{ page: Page; errors: string[] }> {
-  const context = await signedInContext(browser, system, 'viewer', { viewport: { width: 1400, height: 1000 } });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(`${system.url}/${hash}`);
+  const { page, errors } = await signedInPage(env.browser, env.system, 'viewer');
+  await page.goto(`${env.system.url}/${hash}`);
   await page.locator('[data-testid="conn"][data-state="open"]').waitFor({ timeout: 15_000 });
   return { page, errors };
 }
@@ -44,7 +31,7 @@ async function expectClassChartLive(page: Page): Promise<void> {
   await expect.poll(() => chart.getAttribute('data-classes'), { timeout: 20_000, interval: 250 }).toBe(allClasses);
   const pointsBefore = Number(await chart.getAttribute('data-points'));
   await expect
-    .poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 2 * system.intervalMs + 1_000, interval: 100 })
+    .poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 2 * env.system.intervalMs + 1_000, interval: 100 })
     .toBeGreaterThan(pointsBefore);
   await page.locator('[data-testid="drop-chart"]').waitFor();
   // Every class row shows a live post-policy rate.
@@ -64,7 +51,7 @@ interface QosReply {
 
 /** The service classes the collector maps for a link, each with how it is measured. */
 async function mappedClasses(linkId: string): Promise<{ sources: string[]; serviceClasses: string[] }> {
-  const qos = await system.getAs<QosReply>(`/api/v1/qos?link=${linkId}`);
+  const qos = await env.system.getAs<QosReply>(`/api/v1/qos?link=${linkId}`);
   expect(qos.available).toBe(true);
   return {
     sources: [...new Set(qos.classes.map((mapping) => mapping.source))],
@@ -106,7 +93,7 @@ describe('per-class traffic in Chromium', () => {
 
   it('lists a province’s links with live class sparklines, reached from the national table', async () => {
     const { page, errors } = await openPage('#/');
-    const topology = await system.getAs<{ links: { id: string; province: string; tier: number }[] }>('/api/v1/topology');
+    const topology = await env.system.getAs<{ links: { id: string; province: string; tier: number }[] }>('/api/v1/topology');
     const expected = topology.links.filter((link) => link.province === 'ha-noi');
     expect(expected.length).toBeGreaterThan(1);
     // History to open with: what the page will ask for (every link, the four classes, the last
@@ -114,7 +101,7 @@ describe('per-class traffic in Chromium', () => {
     // alone brings within one interval of opening (its snapshot and one batch).
     const provinceQuery = `${expected.map((link) => `link=${link.id}`).join('&')}&dir=down&class=internet&class=docex&class=video&class=other&from=-1h&to=now&maxPoints=300`;
     const fewestHistoryPoints = async (): Promise<number> =>
-      Math.min(...(await system.getAs<{ series: { points: unknown[] }[] }>(`/api/v1/history?${provinceQuery}`)).series.map((series) => series.points.length));
+      Math.min(...(await env.system.getAs<{ series: { points: unknown[] }[] }>(`/api/v1/history?${provinceQuery}`)).series.map((series) => series.points.length));
     await expect.poll(fewestHistoryPoints, { timeout: 60_000, interval: 1_000 }).toBeGreaterThanOrEqual(3);
     const historyPoints = await fewestHistoryPoints();
     const historyRequests: URL[] = [];
@@ -145,12 +132,12 @@ describe('per-class traffic in Chromium', () => {
     expect(await sparklines.count()).toBe(expected.length * 4);
     // Every sparkline opens with its history, within one poll interval of the answer.
     const pointsOf = (): Promise<number[]> => sparklines.evaluateAll((elements) => elements.map((element) => Number(element.getAttribute('data-points'))));
-    await expect.poll(async () => Math.min(...(await pointsOf())), { timeout: system.intervalMs, interval: 100 }).toBeGreaterThanOrEqual(historyPoints);
+    await expect.poll(async () => Math.min(...(await pointsOf())), { timeout: env.system.intervalMs, interval: 100 }).toBeGreaterThanOrEqual(historyPoints);
     // And the points keep coming, live.
     const before = await pointsOf();
     await expect
       .poll(async () => (await pointsOf()).every((count, index) => count > (before[index] ?? Infinity)), {
-        timeout: 2 * system.intervalMs + 1_000,
+        timeout: 2 * env.system.intervalMs + 1_000,
         interval: 100,
       })
       .toBe(true);
@@ -159,7 +146,7 @@ describe('per-class traffic in Chromium', () => {
     await page.locator('[data-testid="nav-unmatched"]').click();
     await page.locator('[data-testid="unmatched-page"]').waitFor();
     // The page lists exactly what the API calls unmatched (the example rules match every class).
-    const unmatched = await system.getAs<QosReply>('/api/v1/qos?unmatched=true');
+    const unmatched = await env.system.getAs<QosReply>('/api/v1/qos?unmatched=true');
     expect(unmatched.available).toBe(true);
     await expect.poll(() => page.locator('[data-testid="unmatched-none"], [data-testid="unmatched-row"]').count()).toBe(Math.max(1, unmatched.classes.length));
     expect(await page.locator('[data-testid="unmatched-row"]').count()).toBe(unmatched.classes.length);

@@ -1,30 +1,16 @@
 // The web UI in Debian's Chromium against the whole running system: the national page lists
 // every tier-1 link; its chart opens with the recent history of every tier-1 link (one history
 // request for all of them) and moves within two poll intervals, without reload.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { signedInContext, startSystem, type SystemHandle } from '../helpers/system.ts';
-import { artifactsDir, launchChromium } from '../helpers/browser.ts';
+import { describe, it, expect } from 'vitest';
+import { signedInPage, systemInChromium } from '../helpers/system.ts';
+import { artifactsDir } from '../helpers/browser.ts';
 
 const artifacts = artifactsDir;
-let system: SystemHandle;
-let browser: Browser;
-
-beforeAll(async () => {
-  system = await startSystem({ intervalMs: 2_000 });
-  browser = await launchChromium();
-}, 90_000);
-afterAll(async () => {
-  await browser?.close();
-  await system?.stop();
-});
+const env = systemInChromium({ intervalMs: 2_000 });
 
 describe('national page in Chromium', () => {
   it('shows every tier-1 link and a chart that moves on every sample', async () => {
-    const context = await signedInContext(browser, system, 'viewer', { viewport: { width: 1400, height: 1000 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (err) => errors.push(err.message));
+    const { page, errors } = await signedInPage(env.browser, env.system, 'viewer');
     const historyRequests: URL[] = [];
     page.on('request', (request) => {
       const url = new URL(request.url());
@@ -33,11 +19,11 @@ describe('national page in Chromium', () => {
     // Some history to open with: at the page's resolution (the last hour in 500 points), a
     // tier-1 link has at least 5 points.
     const historyPoints = async (): Promise<number> =>
-      (await system.getAs<{ points: unknown[] }>('/api/v1/history?link=t1-ha-noi&dir=down&from=-1h&to=now&maxPoints=500')).points.length;
+      (await env.system.getAs<{ points: unknown[] }>('/api/v1/history?link=t1-ha-noi&dir=down&from=-1h&to=now&maxPoints=500')).points.length;
     await expect.poll(historyPoints, { timeout: 90_000, interval: 1_000 }).toBeGreaterThanOrEqual(5);
     const expectedPoints = await historyPoints();
     const openedAtMs = Date.now();
-    await page.goto(`${system.url}/#/`);
+    await page.goto(`${env.system.url}/#/`);
     await page.locator('[data-testid="conn"][data-state="open"]').waitFor({ timeout: 15_000 });
     await expect.poll(() => page.locator('[data-testid="link-row"]').count(), { timeout: 15_000 }).toBe(34);
 
@@ -51,14 +37,14 @@ describe('national page in Chromium', () => {
     expect(asked.getAll('dir')).toEqual(['down', 'up']);
     expect([asked.get('from'), asked.get('to')]).toEqual(['-1h', 'now']);
     // The chart opens with what was polled before the page was: not empty, reaching back.
-    expect(Number(await chart.getAttribute('data-first-ms'))).toBeLessThan(openedAtMs - 4 * system.intervalMs);
+    expect(Number(await chart.getAttribute('data-first-ms'))).toBeLessThan(openedAtMs - 4 * env.system.intervalMs);
     expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThanOrEqual(expectedPoints);
     const pointsBefore = Number(await chart.getAttribute('data-points'));
     const rateBefore = await page.locator('[data-testid="link-row"] [data-testid="rate-down"]').allTextContents();
     // Within two poll intervals (1 s grace for rendering), the chart has more points and
     // the rates shown have changed, without any reload.
     await expect
-      .poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 2 * system.intervalMs + 1_000, interval: 100 })
+      .poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 2 * env.system.intervalMs + 1_000, interval: 100 })
       .toBeGreaterThan(pointsBefore);
     // The table's rates follow too. The simulator's traffic changes in 10 s steps, so two polls
     // inside one step can measure the same rate: wait past a step boundary for new values.
@@ -76,7 +62,7 @@ describe('national page in Chromium', () => {
 
     await page.locator('[data-testid="link-row"] td.name a').first().click();
     await page.waitForURL(/#\/link\//);
-    await page.waitForTimeout(2 * system.intervalMs);
+    await page.waitForTimeout(2 * env.system.intervalMs);
     await page.screenshot({ path: `${artifacts}link.png`, fullPage: true });
     expect(errors).toEqual([]);
   }, 150_000);

@@ -3,18 +3,16 @@
 // rolled up by its own statements): a viewer opens #/report, picks the two days in the custom
 // range, finds every province banded as its traffic says, sorts the table, switches to the 95th
 // percentile, downloads the CSV; on a phone the page does not scroll sideways.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { loadConfig } from '../../config/load.ts';
 import type { LanewatchConfig } from '../../config/schema.ts';
 import { bandOf } from '../../server/report/bands.ts';
 import { vietnamDayStartMs } from '../../server/report/period.ts';
-import { signedInContext, startSystem, type SystemHandle } from '../helpers/system.ts';
-import { artifactsDir, launchChromium } from '../helpers/browser.ts';
+import { signedInPage, systemInChromium } from '../helpers/system.ts';
+import { artifactsDir } from '../helpers/browser.ts';
 import { dayMs, planSamples, spanPeriod, writeThroughStore, type FixtureSpan, type LinkPlan } from '../helpers/report-fixture.ts';
 
-let system: SystemHandle;
-let browser: Browser;
 let config: LanewatchConfig;
 let span: FixtureSpan;
 /** Busy-hour peaks by province: every band, none without data. */
@@ -26,42 +24,37 @@ function day(ms: number): string {
   return new Date(ms + 7 * 3_600_000).toISOString().slice(0, 10);
 }
 
-beforeAll(async () => {
-  system = await startSystem({ intervalMs: 2_000 });
-  browser = await launchChromium();
-  config = loadConfig(system.configDir);
-  // The two Vietnam days before yesterday: no live sample there.
-  const startMs = vietnamDayStartMs(Date.now()) - 3 * dayMs;
-  const start = new Date(startMs + 7 * 3_600_000);
-  span = { year: start.getUTCFullYear(), month: start.getUTCMonth() + 1, day: start.getUTCDate(), days: 2, stepMs: 900_000 };
-  const plans: LinkPlan[] = [];
-  config.topology.provinces.forEach((province, index) => {
-    const link = config.topology.links.find((l) => l.tier === 1 && l.province === province.id);
-    if (!link?.capacityBps) throw new Error(`no tier-1 uplink with a capacity for ${province.id}`);
-    const peak = peaks[index % peaks.length] ?? 0.3;
-    expectedBusyHour.set(province.id, peak);
-    plans.push({
-      link: link.id,
-      province: province.id,
-      tier: 1,
-      capacityBps: link.capacityBps,
-      classes: false,
-      utilization: (dir, _day, hour) => (hour === 10 ? peak : 0.1) * (dir === 'down' ? 1 : 0.5),
+const env = systemInChromium({
+  intervalMs: 2_000,
+  startTimeoutMs: 180_000,
+  prepare: async (system) => {
+    config = loadConfig(system.configDir);
+    // The two Vietnam days before yesterday: no live sample there.
+    const startMs = vietnamDayStartMs(Date.now()) - 3 * dayMs;
+    const start = new Date(startMs + 7 * 3_600_000);
+    span = { year: start.getUTCFullYear(), month: start.getUTCMonth() + 1, day: start.getUTCDate(), days: 2, stepMs: 900_000 };
+    const plans: LinkPlan[] = [];
+    config.topology.provinces.forEach((province, index) => {
+      const link = config.topology.links.find((l) => l.tier === 1 && l.province === province.id);
+      if (!link?.capacityBps) throw new Error(`no tier-1 uplink with a capacity for ${province.id}`);
+      const peak = peaks[index % peaks.length] ?? 0.3;
+      expectedBusyHour.set(province.id, peak);
+      plans.push({
+        link: link.id,
+        province: province.id,
+        tier: 1,
+        capacityBps: link.capacityBps,
+        classes: false,
+        utilization: (dir, _day, hour) => (hour === 10 ? peak : 0.1) * (dir === 'down' ? 1 : 0.5),
+      });
     });
-  });
-  await writeThroughStore(config.settings.influx, plans.flatMap((plan) => planSamples(plan, span)), [], spanPeriod(span));
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await system?.stop();
+    await writeThroughStore(config.settings.influx, plans.flatMap((plan) => planSamples(plan, span)), [], spanPeriod(span));
+  },
 });
 
 async function openReport(width: number, errors: string[], path = '#/report'): Promise<Page> {
-  const context = await signedInContext(browser, system, 'viewer', { viewport: { width, height: 900 } });
-  const page = await context.newPage();
-  page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(`${system.url}/${path}`);
+  const { page } = await signedInPage(env.browser, env.system, 'viewer', { viewport: { width, height: 900 }, errors });
+  await page.goto(`${env.system.url}/${path}`);
   try {
     await page.locator('[data-testid="report-page"]').waitFor({ timeout: 30_000 });
   } catch (err) {
@@ -135,7 +128,7 @@ describe('report page in Chromium', () => {
     // The CSV link is the API's CSV of the same view, with its byte-order mark.
     const href = await page.locator('[data-testid="report-csv"]').getAttribute('href');
     expect(href).toBe(`/api/v1/report/utilization?from=${from}&to=${to}&basis=p95&format=csv`);
-    const csv = await page.context().request.get(`${system.url}${href ?? ''}`);
+    const csv = await page.context().request.get(`${env.system.url}${href ?? ''}`);
     expect(csv.status()).toBe(200);
     const body = await csv.body();
     expect([...body.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);

@@ -7,8 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
-import type { Browser, BrowserContext, BrowserContextOptions } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { defaultConfigDir } from '../../config/load.ts';
+import { launchChromium } from './browser.ts';
 import { startInfluxd, type InfluxdHandle } from './influxd.ts';
 import { loadConfig } from '../../config/load.ts';
 import { authDir, UserStore } from '../../server/auth/users.ts';
@@ -33,7 +35,7 @@ export interface SystemHandle {
   fetchAs(username: string, path: string, init?: RequestInit): Promise<Response>;
   /** GET an API path as a signed-in user (default `admin`) and parse its JSON. */
   getAs<T>(path: string, username?: string): Promise<T>;
-  /** Text the processes logged so far, for failure messages. */
+  /** Text the processes logged so far (`lanewatch simulate`'s, then `lanewatch run`'s), for failure messages. */
   logs(): string;
   /** `waitForValue` (helpers/wait.ts) with the processes' last log lines in a failure's message. */
   waitFor<T>(what: string, probe: () => Promise<T | undefined>, options?: Omit<WaitOptions, 'context'>): Promise<T>;
@@ -129,6 +131,59 @@ export async function signedInContext(
   return context;
 }
 
+/**
+ * A page in a new Chromium context signed in as `username` (1400 × 1000 unless `viewport` says
+ * otherwise), with the page's uncaught script errors collected in `errors` (a new list unless given).
+ */
+export async function signedInPage(
+  browser: Browser,
+  system: Pick<SystemHandle, 'url' | 'login'>,
+  username: string,
+  options: { viewport?: { width: number; height: number }; errors?: string[] } = {},
+): Promise<{ page: Page; errors: string[] }> {
+  const context = await signedInContext(browser, system, username, { viewport: options.viewport ?? { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  const errors = options.errors ?? [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  return { page, errors };
+}
+
+export interface SystemInChromium {
+  readonly system: SystemHandle;
+  readonly browser: Browser;
+}
+
+/**
+ * For an end-to-end test file: the whole system (`startSystem`) and Debian's Chromium, started
+ * before its tests (then `prepare`, e.g. history written into the system's InfluxDB) and
+ * stopped after them.
+ */
+export function systemInChromium(options: SystemOptions & { prepare?: (system: SystemHandle) => Promise<void>; startTimeoutMs?: number } = {}): SystemInChromium {
+  let system: SystemHandle | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    system = await startSystem(options);
+    await options.prepare?.(system);
+    browser = await launchChromium();
+  }, options.startTimeoutMs ?? 90_000);
+  afterAll(async () => {
+    await browser?.close();
+    await system?.stop();
+  });
+  const started = <T>(what: string, value: T | undefined): T => {
+    if (value === undefined) throw new Error(`${what} is not started: its beforeAll failed`);
+    return value;
+  };
+  return {
+    get system() {
+      return started('the system', system);
+    },
+    get browser() {
+      return started('Chromium', browser);
+    },
+  };
+}
+
 /** Creates the test users in a config directory's state dir, as `lanewatch user` would. */
 export async function addSystemUsers(configDir: string): Promise<void> {
   const config = loadConfig(configDir);
@@ -157,23 +212,26 @@ export async function startSystem(opts: SystemOptions = {}): Promise<SystemHandl
   const httpPort = await freeTcpPort();
   const linkIds = await writeTestConfig(configDir, influx.url, intervalMs, httpPort, opts);
   await addSystemUsers(configDir);
-  const logFile = join(configDir, 'system.log');
+  const simulatorLog = join(configDir, 'simulate.log');
+  const appLog = join(configDir, 'run.log');
   const simulateArgs = ['simulate', '--config', configDir];
   if (opts.scenario !== undefined) {
     writeFileSync(join(configDir, 'scenario.yaml'), opts.scenario);
     simulateArgs.push('--scenario', join(configDir, 'scenario.yaml'));
   }
-  const simulator = startCli(simulateArgs, logFile);
-  const app = startCli(['run', '--config', configDir], logFile);
+  const simulator = startCli(simulateArgs, simulatorLog);
+  const app = startCli(['run', '--config', configDir], appLog);
   const url = `http://127.0.0.1:${httpPort}`;
-  const logs = () => readFileSync(logFile, 'utf8');
+  const logOf = (file: string): string => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+  const logs = () => `== lanewatch simulate ==\n${logOf(simulatorLog)}\n== lanewatch run ==\n${logOf(appLog)}`;
   const stop = async () => {
     await stopChild(app);
     await stopChild(simulator);
     await influx.destroy();
     rmSync(configDir, { recursive: true, force: true });
   };
-  const logTail = () => logs().slice(-4_000);
+  // Each process's own last lines: one that exited early is not hidden by the other's logging.
+  const logTail = () => `== lanewatch simulate ==\n${logOf(simulatorLog).slice(-2_000)}\n== lanewatch run ==\n${logOf(appLog).slice(-2_000)}`;
   const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, options: Omit<WaitOptions, 'context'> = {}): Promise<T> =>
     waitForValue(what, probe, { ...options, context: logTail });
   // Ready when every simulated router answers the collector.
