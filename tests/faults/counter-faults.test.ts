@@ -42,7 +42,7 @@ import { seededRandom } from '../helpers/udp-fault-proxy.ts';
 import { freeUdpPort } from '../helpers/ports.ts';
 
 const routerCount = Number(process.env.LANEWATCH_COUNTER_FAULT_ROUTERS ?? 100);
-const rounds = Number(process.env.LANEWATCH_COUNTER_FAULT_ROUNDS ?? 100);
+const rounds = Number(process.env.LANEWATCH_COUNTER_FAULT_ROUNDS ?? 80);
 const faultCount = Number(process.env.LANEWATCH_COUNTER_FAULTS ?? 10_000);
 const intervalMs = 60_000;
 /**
