@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, ConfigError, defaultConfigDir } from '../config/load.ts';
 import type { LanewatchConfig } from '../config/schema.ts';
+import type { CliCommand } from './command.ts';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -41,4 +42,28 @@ export async function withUsage(usage: string, body: () => Promise<number>): Pro
     }
     throw err;
   }
+}
+
+/** What a command's `run` gets: its options parsed, and the positional arguments. */
+export type ParsedCommandArgs<O extends Options> = ReturnType<typeof parseCommandArgs<O>>;
+
+/**
+ * A command whose arguments are parsed against `options` (positional arguments only where
+ * `positionals` allows them) before `run`; a usage error, from the parsing or from `run`,
+ * ends with exit code 2 and the command's usage.
+ */
+export function defineCommand<O extends Options>(spec: {
+  name: string;
+  summary: string;
+  usage: string;
+  options: O;
+  positionals?: boolean;
+  run(parsed: ParsedCommandArgs<O>): Promise<number>;
+}): CliCommand {
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    usage: spec.usage,
+    run: (args) => withUsage(spec.usage, () => spec.run(parseCommandArgs(args, spec.options, spec.positionals ?? false))),
+  };
 }

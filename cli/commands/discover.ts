@@ -2,7 +2,7 @@
 // Huawei CBQoS, Juniper CoS) and prints them, as an indented hierarchy or as JSON. A tool for
 // engineers writing the topology and the class rules.
 import type { CliCommand } from '../command.ts';
-import { loadConfigOrReport, parseCommandArgs, UsageError, withUsage } from '../args.ts';
+import { defineCommand, loadConfigOrReport, UsageError } from '../args.ts';
 import { snmpSchema, type SnmpConfig } from '../../config/schema.ts';
 import { compileClassRules, type Classification, type Classifier } from '../../collector/classify.ts';
 import { counterOids, discoverDevice, type DeviceDiscovery, type QosClass } from '../../collector/discovery/index.ts';
@@ -199,39 +199,38 @@ export function renderDiscovery(d: DeviceDiscovery, serviceClassOf?: ServiceClas
   return lines.join('\n') + '\n';
 }
 
-export const discoverCommand: CliCommand = {
+export const discoverCommand: CliCommand = defineCommand({
   name: 'discover',
   summary: 'list a device’s interfaces and QoS classes (Cisco/Huawei CBQoS, Juniper CoS)',
   usage,
-  run: (args) =>
-    withUsage(usage, async () => {
-      const { values, positionals } = parseCommandArgs(args, options);
-      if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0] ?? ''}"`);
-      const host = values.host;
-      if (host === undefined) throw new UsageError('--host is required');
-      if (!parseHostPort(host)) throw new UsageError(`--host: expected host:port, e.g. 127.0.0.1:161 or [::1]:161, got "${host}"`);
-      const snmp = snmpConfigFromArgs(values);
-      const config = loadConfigOrReport(values.config);
-      if (!config) return 2;
-      const timeoutMs = integerOption(values['timeout-ms'], 'timeout-ms', 2_000, 1);
-      const retries = integerOption(values.retries, 'retries', 1, 0);
-      let d: DeviceDiscovery;
-      try {
-        d = await discoverDevice({ address: host, snmp }, { timing: { timeoutMs, retries } });
-      } catch (err) {
-        if (err instanceof SnmpError) {
-          process.stderr.write(`lanewatch discover: ${err.message}\n`);
-          return 1;
-        }
-        throw err;
+  options,
+  run: async ({ values, positionals }) => {
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0] ?? ''}"`);
+    const host = values.host;
+    if (host === undefined) throw new UsageError('--host is required');
+    if (!parseHostPort(host)) throw new UsageError(`--host: expected host:port, e.g. 127.0.0.1:161 or [::1]:161, got "${host}"`);
+    const snmp = snmpConfigFromArgs(values);
+    const config = loadConfigOrReport(values.config);
+    if (!config) return 2;
+    const timeoutMs = integerOption(values['timeout-ms'], 'timeout-ms', 2_000, 1);
+    const retries = integerOption(values.retries, 'retries', 1, 0);
+    let d: DeviceDiscovery;
+    try {
+      d = await discoverDevice({ address: host, snmp }, { timing: { timeoutMs, retries } });
+    } catch (err) {
+      if (err instanceof SnmpError) {
+        process.stderr.write(`lanewatch discover: ${err.message}\n`);
+        return 1;
       }
-      const classify = classifyDiscovered(d, compileClassRules(config.classRules));
-      if (values.json) {
-        const classes = d.classes.map((cls) => ({ ...cls, counterOids: counterOids(cls), ...classify(cls) }));
-        process.stdout.write(JSON.stringify({ ...d, classes }, null, 2) + '\n');
-      } else {
-        process.stdout.write(renderDiscovery(d, (cls) => serviceClassText(classify(cls))));
-      }
-      return 0;
-    }),
-};
+      throw err;
+    }
+    const classify = classifyDiscovered(d, compileClassRules(config.classRules));
+    if (values.json) {
+      const classes = d.classes.map((cls) => ({ ...cls, counterOids: counterOids(cls), ...classify(cls) }));
+      process.stdout.write(JSON.stringify({ ...d, classes }, null, 2) + '\n');
+    } else {
+      process.stdout.write(renderDiscovery(d, (cls) => serviceClassText(classify(cls))));
+    }
+    return 0;
+  },
+});

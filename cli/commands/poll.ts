@@ -3,7 +3,7 @@
 // and exits; without it the collector runs and prints every batch until Ctrl-C.
 import { pino, destination, type Logger } from 'pino';
 import type { CliCommand } from '../command.ts';
-import { parseCommandArgs, loadConfigOrReport, withUsage, UsageError } from '../args.ts';
+import { defineCommand, loadConfigOrReport, UsageError } from '../args.ts';
 import { pollTwice } from '../../collector/poll-once.ts';
 import { Collector } from '../../collector/collector.ts';
 import { LiveBus } from '../../collector/live-bus.ts';
@@ -150,37 +150,36 @@ async function pollContinuously(collector: Collector): Promise<number> {
   return 0;
 }
 
-export const pollCommand: CliCommand = {
+export const pollCommand: CliCommand = defineCommand({
   name: 'poll',
   summary: 'poll devices from a config and print rates (debugging: --once --json)',
   usage,
-  run: (args) =>
-    withUsage(usage, async () => {
-      const { values } = parseCommandArgs(args, {
-        config: { type: 'string' },
-        once: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        'interval-ms': { type: 'string' },
-        'log-level': { type: 'string', default: 'warn' },
-      });
-      const intervalMs = positiveInt('interval-ms', values['interval-ms']);
-      const log = stderrLogger(values['log-level']);
-      const config = loadConfigOrReport(values.config);
-      if (!config) return 2;
-      if (intervalMs !== undefined) config.settings.collector.intervalMs = intervalMs;
+  options: {
+    config: { type: 'string' },
+    once: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    'interval-ms': { type: 'string' },
+    'log-level': { type: 'string', default: 'warn' },
+  },
+  run: async ({ values }) => {
+    const intervalMs = positiveInt('interval-ms', values['interval-ms']);
+    const log = stderrLogger(values['log-level']);
+    const config = loadConfigOrReport(values.config);
+    if (!config) return 2;
+    if (intervalMs !== undefined) config.settings.collector.intervalMs = intervalMs;
 
-      if (values.once) {
-        const batches = await pollTwice(config, { log, intervalMs });
-        const report = toReport(batches);
-        process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report));
-        return report.polls.every((p) => p.ok) ? 0 : 1;
-      }
+    if (values.once) {
+      const batches = await pollTwice(config, { log, intervalMs });
+      const report = toReport(batches);
+      process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report));
+      return report.polls.every((p) => p.ok) ? 0 : 1;
+    }
 
-      const bus = new LiveBus((err) => log.error({ err }, 'printing a batch failed'));
-      bus.subscribe((batch) => {
-        const report = toReport([batch]);
-        process.stdout.write(values.json ? JSON.stringify(report) + '\n' : formatReport(report) + '\n');
-      });
-      return pollContinuously(new Collector({ config, bus, log }));
-    }),
-};
+    const bus = new LiveBus((err) => log.error({ err }, 'printing a batch failed'));
+    bus.subscribe((batch) => {
+      const report = toReport([batch]);
+      process.stdout.write(values.json ? JSON.stringify(report) + '\n' : formatReport(report) + '\n');
+    });
+    return pollContinuously(new Collector({ config, bus, log }));
+  },
+});

@@ -7,7 +7,7 @@ import { createLogger } from '../logger.ts';
 import { installFatalHandlers, runUntilSignal, stopInReverse, type StoppablePart } from '../lifecycle.ts';
 import { secretValues } from '../../config/secrets.ts';
 import type { CliCommand } from '../command.ts';
-import { parseCommandArgs, loadConfigOrReport, withUsage } from '../args.ts';
+import { defineCommand, loadConfigOrReport } from '../args.ts';
 import type { LanewatchConfig } from '../../config/schema.ts';
 import { LiveBus } from '../../collector/live-bus.ts';
 import { Collector } from '../../collector/collector.ts';
@@ -164,18 +164,17 @@ Environment: PORT overrides server.port; LANEWATCH_INFLUX_URL overrides influx.u
 LOG_LEVEL sets the log level (default info). Logs are JSON lines on stdout.
 Stops cleanly on SIGINT or SIGTERM within 15 s (parts in reverse order; the store flushes
 or spools what it holds); an uncaught error is logged, then the same stop, then exit 1.`;
-  return {
+  return defineCommand({
     name: mode,
     summary,
     usage,
-    run: (args) =>
-      withUsage(usage, async () => {
-        const { values } = parseCommandArgs(args, { config: { type: 'string' } });
-        const config = loadConfigOrReport(values.config);
-        if (!config) return 2;
-        return start(mode, config);
-      }),
-  };
+    options: { config: { type: 'string' } },
+    run: async ({ values }) => {
+      const config = loadConfigOrReport(values.config);
+      if (!config) return 2;
+      return start(mode, config);
+    },
+  });
 }
 
 export const runCommand = makeCommand(

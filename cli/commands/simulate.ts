@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { pino } from 'pino';
 import type { CliCommand } from '../command.ts';
-import { parseCommandArgs, loadConfigOrReport, withUsage, UsageError } from '../args.ts';
+import { defineCommand, loadConfigOrReport, UsageError } from '../args.ts';
 import { ConfigError } from '../../config/load.ts';
 import type { TopologyConfig } from '../../config/schema.ts';
 import { generateTopology } from '../../simulator/generate.ts';
@@ -59,84 +59,83 @@ function parseNumber(name: string, text: string | undefined, fallback: number, c
 /** First port of a generated topology. */
 const generatedBasePort = 16_101;
 
-export const simulateCommand: CliCommand = {
+export const simulateCommand: CliCommand = defineCommand({
   name: 'simulate',
   summary: 'serve the topology as simulated routers speaking SNMP on loopback (demo, benchmarks)',
   usage,
-  run: (args) =>
-    withUsage(usage, async () => {
-      const { values } = parseCommandArgs(args, {
-        config: { type: 'string' },
-        speed: { type: 'string' },
-        seed: { type: 'string' },
-        scenario: { type: 'string' },
-        truth: { type: 'string' },
-        generate: { type: 'string' },
-        list: { type: 'boolean', default: false },
-      });
-      const speed = parseNumber('speed', values.speed, 1, (n) => n > 0 && n <= 1_000_000);
-      const seedGiven = values.seed === undefined ? undefined : parseNumber('seed', values.seed, 1, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff);
-      const generateCount =
-        values.generate === undefined ? undefined : parseNumber('generate', values.generate, 0, (n) => Number.isInteger(n) && n >= 1 && n <= 100_000);
-      if (generateCount !== undefined && values.config !== undefined) throw new UsageError('--generate and --config exclude each other');
+  options: {
+    config: { type: 'string' },
+    speed: { type: 'string' },
+    seed: { type: 'string' },
+    scenario: { type: 'string' },
+    truth: { type: 'string' },
+    generate: { type: 'string' },
+    list: { type: 'boolean', default: false },
+  },
+  run: async ({ values }) => {
+    const speed = parseNumber('speed', values.speed, 1, (n) => n > 0 && n <= 1_000_000);
+    const seedGiven = values.seed === undefined ? undefined : parseNumber('seed', values.seed, 1, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff);
+    const generateCount =
+      values.generate === undefined ? undefined : parseNumber('generate', values.generate, 0, (n) => Number.isInteger(n) && n >= 1 && n <= 100_000);
+    if (generateCount !== undefined && values.config !== undefined) throw new UsageError('--generate and --config exclude each other');
 
-      let topology: TopologyConfig;
-      let simulation: SimulationConfig;
-      let scenario: Scenario | undefined;
-      if (generateCount !== undefined) {
-        try {
-          ({ topology, simulation } = generateTopology(generateCount, { seed: seedGiven ?? 1, basePort: generatedBasePort }));
-        } catch (err) {
-          throw new UsageError(`--generate: ${err instanceof Error ? err.message : String(err)}`);
-        }
-      } else {
-        const config = loadConfigOrReport(values.config);
-        if (!config) return 1;
-        topology = config.topology;
-        try {
-          simulation = loadSimulationConfig(config.dir, topology);
-        } catch (err) {
-          if (!(err instanceof ConfigError)) throw err;
-          process.stderr.write(err.message + '\n');
-          return 1;
-        }
-      }
-      if (values.scenario !== undefined) {
-        try {
-          scenario = loadScenario(resolve(values.scenario), topology);
-        } catch (err) {
-          if (!(err instanceof ConfigError)) throw err;
-          process.stderr.write(err.message + '\n');
-          return 1;
-        }
-      }
-
-      if (values.list) {
-        process.stdout.write(JSON.stringify(servedRouters(topology), null, 2) + '\n');
-        return 0;
-      }
-      const log = pino({ name: 'lanewatch', level: process.env.LOG_LEVEL ?? 'info' });
-      const simulator = new Simulator({
-        topology,
-        simulation,
-        seed: seedGiven,
-        speed,
-        log,
-        scenario,
-        truth: values.truth === undefined ? undefined : { path: resolve(values.truth) },
-      });
+    let topology: TopologyConfig;
+    let simulation: SimulationConfig;
+    let scenario: Scenario | undefined;
+    if (generateCount !== undefined) {
       try {
-        await simulator.start();
+        ({ topology, simulation } = generateTopology(generateCount, { seed: seedGiven ?? 1, basePort: generatedBasePort }));
       } catch (err) {
-        process.stderr.write(`lanewatch simulate: ${err instanceof Error ? err.message : String(err)}\n`);
+        throw new UsageError(`--generate: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    } else {
+      const config = loadConfigOrReport(values.config);
+      if (!config) return 1;
+      topology = config.topology;
+      try {
+        simulation = loadSimulationConfig(config.dir, topology);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        process.stderr.write(err.message + '\n');
         return 1;
       }
-      const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
-        process.once('SIGINT', resolveSignal);
-        process.once('SIGTERM', resolveSignal);
-      });
-      log.info({ signal }, 'stopping');
-      await simulator.stop();
+    }
+    if (values.scenario !== undefined) {
+      try {
+        scenario = loadScenario(resolve(values.scenario), topology);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        process.stderr.write(err.message + '\n');
+        return 1;
+      }
+    }
+
+    if (values.list) {
+      process.stdout.write(JSON.stringify(servedRouters(topology), null, 2) + '\n');
       return 0;
-    }),
-};
+    }
+    const log = pino({ name: 'lanewatch', level: process.env.LOG_LEVEL ?? 'info' });
+    const simulator = new Simulator({
+      topology,
+      simulation,
+      seed: seedGiven,
+      speed,
+      log,
+      scenario,
+      truth: values.truth === undefined ? undefined : { path: resolve(values.truth) },
+    });
+    try {
+      await simulator.start();
+    } catch (err) {
+      process.stderr.write(`lanewatch simulate: ${err instanceof Error ? err.message : String(err)}\n`);
+      return 1;
+    }
+    const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
+      process.once('SIGINT', resolveSignal);
+      process.once('SIGTERM', resolveSignal);
+    });
+    log.info({ signal }, 'stopping');
+    await simulator.stop();
+    return 0;
+  },
+});

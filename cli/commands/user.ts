@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { pino, destination, type Logger } from 'pino';
 import { z } from 'zod';
 import type { CliCommand } from '../command.ts';
-import { loadConfigOrReport, parseCommandArgs, UsageError, withUsage } from '../args.ts';
+import { defineCommand, loadConfigOrReport, UsageError } from '../args.ts';
 import { roles, type Role } from '../../api/access.ts';
 import type { LanewatchConfig } from '../../config/schema.ts';
 import { passwordProblem } from '../../server/auth/password.ts';
@@ -412,63 +412,59 @@ function stderrLogger(): Logger {
 
 const subcommands = ['add', 'passwd', 'remove', 'list', 'import'] as const;
 
-export const userCommand: CliCommand = {
+export const userCommand: CliCommand = defineCommand({
   name: 'user',
   summary: 'add, change, remove, list and import the accounts of the web UI',
   usage,
-  run: (args) =>
-    withUsage(usage, async () => {
-      const { values, positionals } = parseCommandArgs(
-        args,
-        {
-          role: { type: 'string' },
-          province: { type: 'string' },
-          config: { type: 'string' },
-          json: { type: 'boolean', default: false },
-        },
-        true,
-      );
-      const [subcommand, ...rest] = positionals;
-      if (subcommand === undefined) throw new UsageError(`user: expected a subcommand: ${subcommands.join(', ')}`);
-      if (!(subcommands as readonly string[]).includes(subcommand)) {
-        throw new UsageError(`user: unknown subcommand "${subcommand}" (expected ${subcommands.join(', ')})`);
-      }
-      if (subcommand !== 'add' && (values.role !== undefined || values.province !== undefined)) {
-        throw new UsageError(`user ${subcommand}: --role and --province are options of user add`);
-      }
-      if (subcommand !== 'list' && values.json === true) throw new UsageError(`user ${subcommand}: --json is an option of user list`);
-      if ((subcommand === 'list' || subcommand === 'import') && rest.length > 0) {
-        throw new UsageError(`user ${subcommand}: unexpected argument "${rest[0]}"`);
-      }
-      const name = subcommand === 'list' || subcommand === 'import' ? '' : oneName(rest, subcommand);
+  options: {
+    role: { type: 'string' },
+    province: { type: 'string' },
+    config: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+  positionals: true,
+  run: async ({ values, positionals }) => {
+    const [subcommand, ...rest] = positionals;
+    if (subcommand === undefined) throw new UsageError(`user: expected a subcommand: ${subcommands.join(', ')}`);
+    if (!(subcommands as readonly string[]).includes(subcommand)) {
+      throw new UsageError(`user: unknown subcommand "${subcommand}" (expected ${subcommands.join(', ')})`);
+    }
+    if (subcommand !== 'add' && (values.role !== undefined || values.province !== undefined)) {
+      throw new UsageError(`user ${subcommand}: --role and --province are options of user add`);
+    }
+    if (subcommand !== 'list' && values.json === true) throw new UsageError(`user ${subcommand}: --json is an option of user list`);
+    if ((subcommand === 'list' || subcommand === 'import') && rest.length > 0) {
+      throw new UsageError(`user ${subcommand}: unexpected argument "${rest[0]}"`);
+    }
+    const name = subcommand === 'list' || subcommand === 'import' ? '' : oneName(rest, subcommand);
 
-      const config = loadConfigOrReport(values.config);
-      if (!config) return 2;
-      const log = stderrLogger();
-      const dir = authDir(config.settings.state.dir);
-      const provinceIds = new Set(config.topology.provinces.map((p) => p.id));
-      try {
-        const users = await UserStore.open({ dir, log, provinceIds });
-        const context: Context = { config, dir, users, provinceIds, log };
-        switch (subcommand) {
-          case 'add':
-            return await add(context, name, values.role, values.province);
-          case 'passwd':
-            return await passwd(context, name);
-          case 'remove':
-            return await remove(context, name);
-          case 'list':
-            return list(context, values.json === true);
-          default:
-            return await importUsers(context);
-        }
-      } catch (err) {
-        if (err instanceof UserError) {
-          process.stderr.write(`lanewatch user ${subcommand}: ${err.message}\n`);
-          return 2;
-        }
-        if (err instanceof PromptCancelled) return 130;
-        throw err;
+    const config = loadConfigOrReport(values.config);
+    if (!config) return 2;
+    const log = stderrLogger();
+    const dir = authDir(config.settings.state.dir);
+    const provinceIds = new Set(config.topology.provinces.map((p) => p.id));
+    try {
+      const users = await UserStore.open({ dir, log, provinceIds });
+      const context: Context = { config, dir, users, provinceIds, log };
+      switch (subcommand) {
+        case 'add':
+          return await add(context, name, values.role, values.province);
+        case 'passwd':
+          return await passwd(context, name);
+        case 'remove':
+          return await remove(context, name);
+        case 'list':
+          return list(context, values.json === true);
+        default:
+          return await importUsers(context);
       }
-    }),
-};
+    } catch (err) {
+      if (err instanceof UserError) {
+        process.stderr.write(`lanewatch user ${subcommand}: ${err.message}\n`);
+        return 2;
+      }
+      if (err instanceof PromptCancelled) return 130;
+      throw err;
+    }
+  },
+});
