@@ -8,7 +8,7 @@ import { pollTwice } from '../../collector/poll-once.ts';
 import { Collector } from '../../collector/collector.ts';
 import { LiveBus } from '../../collector/live-bus.ts';
 import type { InterfaceSample, PollBatch, PollOutcome } from '../../collector/samples.ts';
-import { serviceClasses, type TrafficClass } from '../../api/schemas.ts';
+import { serviceClasses, type Direction, type TrafficClass } from '../../api/schemas.ts';
 
 const usage = `Usage: lanewatch poll [--config DIR] [--once] [--json] [--interval-ms N] [--log-level LEVEL]
 
@@ -35,7 +35,7 @@ export interface PollReport {
     link: string;
     province: string;
     tier: 1 | 2;
-    dir: 'down' | 'up';
+    dir: Direction;
     class: TrafficClass;
     bitsPerSecond: number;
     utilization: number;

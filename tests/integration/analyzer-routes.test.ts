@@ -8,6 +8,7 @@ import type { AnalyzerView } from '../../server/analysis/model.ts';
 import type { PolicyDocument } from '../../server/policies/model.ts';
 import { loadPolicySeed } from '../../server/policies/seed.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import type { Direction } from '../../api/schemas.ts';
 
 const M = 1e6;
 
@@ -19,7 +20,7 @@ let qos: QosView;
 let policyRevision: number;
 
 beforeAll(async () => {
-  const m = (link: string, dir: 'down' | 'up', serviceClass: QosClassMapping['serviceClass'], reservedBps?: number): QosClassMapping => {
+  const m = (link: string, dir: Direction, serviceClass: QosClassMapping['serviceClass'], reservedBps?: number): QosClassMapping => {
     const out: QosClassMapping = { device: 'thanh-hoa-core-1', link, ifName: 'Gi0/0/0', dir, source: 'cisco', className: serviceClass, path: serviceClass, serviceClass };
     if (reservedBps !== undefined) out.reservedBps = reservedBps;
     return out;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { LinkSample } from '../../collector/samples.ts';
 import type { EffectivePolicy } from '../../server/policies/model.ts';
 import { dropRatioOf, evaluate, internetLimitBps, linkInputsOf, type LinkInput } from '../../server/analysis/rule.ts';
+import type { Direction } from '../../api/schemas.ts';
 
 const M = 1e6;
 
@@ -90,7 +91,7 @@ describe('helpers', () => {
   });
 
   it('linkInputsOf groups a poll by link and direction, sums classes, keeps drops only where reported', () => {
-    const s = (link: string, dir: 'down' | 'up', cls: LinkSample['class'], bps: number, dropBps?: number): LinkSample => {
+    const s = (link: string, dir: Direction, cls: LinkSample['class'], bps: number, dropBps?: number): LinkSample => {
       const out: LinkSample = { atMs: 5, intervalMs: 1, link, province: 'hue', tier: 2, dir, class: cls, bitsPerSecond: bps, capacityBps: 1_000, utilization: bps / 1_000 };
       if (dropBps !== undefined) out.dropBitsPerSecond = dropBps;
       return out;

@@ -15,6 +15,7 @@ import { openEpisodeCounts, registerAlertMetrics } from '../../server/alerts/met
 import { LiveMetrics } from '../../server/live/metrics.ts';
 import { Scheduler, type PollResult } from '../../collector/scheduler.ts';
 import type { Role } from '../../api/access.ts';
+import type { AlertLevel, EpisodeState } from '../../api/schemas.ts';
 
 async function scrape(registry: Registry) {
   return parsePrometheusText(await registry.metrics());
@@ -338,7 +339,7 @@ describe('alert metrics', () => {
 
   it('the gauge reads the episodes at each scrape', async () => {
     const registry = new Registry();
-    let episodes: { level: 'warning' | 'critical'; state: 'open' | 'acknowledged' | 'resolved' }[] = [{ level: 'critical', state: 'open' }];
+    let episodes: { level: AlertLevel; state: EpisodeState }[] = [{ level: 'critical', state: 'open' }];
     registerAlertMetrics(registry, () => episodes);
     expect(sampleValue(await scrape(registry), 'lanewatch_alerts_open', { level: 'critical', state: 'open' })).toBe(1);
     episodes = [{ level: 'critical', state: 'resolved' }];

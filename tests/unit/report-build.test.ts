@@ -4,6 +4,7 @@ import { vietnamMidnightMs } from '../../server/report/period.ts';
 import type { HourlyRow, ReportData } from '../../server/report/source.ts';
 import type { TopologyView } from '../../server/topology-view.ts';
 import { emptyReportRow } from '../helpers/report-rows.ts';
+import type { ProtectedClass } from '../../api/schemas.ts';
 
 const M = 1_000_000;
 const G = 1_000 * M;
@@ -52,7 +53,7 @@ function hours(link: string, days: number, peak: number, low: number, capacityBp
   return out;
 }
 
-function classHours(link: string, cls: 'docex' | 'video', days: number, hour: number, bps: (day: number) => number, offered?: number): HourlyRow[] {
+function classHours(link: string, cls: ProtectedClass, days: number, hour: number, bps: (day: number) => number, offered?: number): HourlyRow[] {
   return Array.from({ length: days }, (_, day) => ({
     link,
     dir: 'down' as const,
@@ -182,7 +183,7 @@ describe('buildReport', () => {
   });
 
   it('suggestions: the capacity for the busy-hour p95 and the reservations per protected class', () => {
-    const policyBps = (linkId: string, cls: 'docex' | 'video') => (linkId === 't1-hue' ? (cls === 'docex' ? 20 * M : 50 * M) : null);
+    const policyBps = (linkId: string, cls: ProtectedClass) => (linkId === 't1-hue' ? (cls === 'docex' ? 20 * M : 50 * M) : null);
     const hue = buildReport({ ...base, policyBps }).rows[0];
     // Busy hour 0.6 of 1 Gbit/s every day: 600 Mbit/s is 60 %, 2 Gbit/s brings it under.
     expect(hue?.capacity).toEqual({ busyHourP95Bps: 600 * M, currentBps: 1 * G, currentUtilization: 0.6, suggestedBps: 2 * G });

@@ -20,6 +20,7 @@ import { parseRoute } from '../../web/src/lib/route.ts';
 import { countStates, linkState, provinceState, provinceTiles, worseState } from '../../web/src/lib/states.ts';
 import { messages } from '../../web/src/lib/i18n.ts';
 import { alert, alertNotification, linkStatus, statesView, topologyLink } from './web-fixtures.ts';
+import type { Direction } from '../../api/schemas.ts';
 
 const topology: Topology = {
   intervalMs: 10_000,
@@ -39,7 +40,7 @@ const topology: Topology = {
   ],
 };
 
-function sample(link: string, dir: 'down' | 'up', utilization: number): LinkSample {
+function sample(link: string, dir: Direction, utilization: number): LinkSample {
   return {
     atMs: 1_000,
     intervalMs: 10_000,

@@ -6,6 +6,7 @@ import { sampleKey } from '../../web/src/lib/live-store.ts';
 import { sortRows, summarizeProvinces, tierOneRows, utilizationBand } from '../../web/src/lib/national.ts';
 import { linkHref, parseRoute } from '../../web/src/lib/route.ts';
 import { topologyLink } from './web-fixtures.ts';
+import type { Direction } from '../../api/schemas.ts';
 
 describe('utilizationBand', () => {
   const cases: [number, string][] = [
@@ -39,7 +40,7 @@ const topology: Topology = {
   ],
 };
 
-function total(link: string, dir: 'down' | 'up', utilization: number, atMs = 100_000): [string, LinkSample] {
+function total(link: string, dir: Direction, utilization: number, atMs = 100_000): [string, LinkSample] {
   const capacityBps = 1_000;
   return [
     sampleKey(link, dir, 'total'),

@@ -8,6 +8,7 @@
 // cannot tell a gap from data kept only in a rollup) but counts as fetched.
 import type { TimeWindow } from './time-range.ts';
 import type { ChartColumns, Column } from './chart-data.ts';
+import type { Direction } from './api.ts';
 
 export interface HistoryLayer<P extends { atMs: number }> {
   fromMs: number;
@@ -258,7 +259,7 @@ export interface NationalHistoryPoint {
 
 export interface LinkSeriesAnswer {
   link: string;
-  dir: 'down' | 'up';
+  dir: Direction;
   points: readonly RatePointLike[];
 }
 
