@@ -121,7 +121,7 @@ export function fromSchema(schema: JsonSchema, domain: Domain, depth = 0): fc.Ar
       // Any value (a policy document): a real one, bent, or anything.
       return depth > 3 ? (fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>) : fc.oneof(
         fc.constant(domain.policyDocument as Json),
-        bend(fc.constant(domain.policyDocument as Json), domain),
+        bend(fc.constant(domain.policyDocument as Json)),
         fc.jsonValue({ maxDepth: 4 }) as fc.Arbitrary<Json>,
       );
   }
@@ -139,7 +139,7 @@ function hostileJson(): fc.Arbitrary<Json> {
 }
 
 /** Takes a value and bends one place: a key replaced by a hostile value, dropped, or an extra key. */
-export function bend(value: fc.Arbitrary<Json>, domain: Domain): fc.Arbitrary<Json> {
+export function bend(value: fc.Arbitrary<Json>): fc.Arbitrary<Json> {
   return fc.tuple(value, fc.nat(), hostileJson(), fc.constantFrom('replace', 'drop', 'extra', 'wrap', 'whole')).map(([v, pick, bad, how]) => {
     if (how === 'whole' || v === null || typeof v !== 'object') return how === 'wrap' ? [v] : bad;
     if (how === 'wrap') return [v];
@@ -152,7 +152,6 @@ export function bend(value: fc.Arbitrary<Json>, domain: Domain): fc.Arbitrary<Js
     const key = keys[pick % keys.length]!;
     if (how === 'drop') delete (copy as Record<string, Json>)[key];
     else (copy as Record<string, Json>)[key] = bad;
-    void domain;
     return copy;
   });
 }
@@ -215,7 +214,7 @@ function bodyOf(contract: RouteContract, domain: Domain): fc.Arbitrary<BodyChoic
   const json = (note: string) => (v: Json): BodyChoice => ({ payload: JSON.stringify(v) ?? 'null', contentType: 'application/json', note });
   return fc.oneof(
     { weight: 8, arbitrary: shaped.map(json('schema-shaped')) },
-    { weight: 8, arbitrary: bend(shaped, domain).map(json('bent')) },
+    { weight: 8, arbitrary: bend(shaped).map(json('bent')) },
     { weight: 4, arbitrary: hostileJson().map(json('hostile json')) },
     { weight: 2, arbitrary: fc.constant(undefined) },
     {
@@ -303,7 +302,7 @@ export function hostileRequests(contract: RouteContract, url: string, principal:
   const params = fc.record(Object.fromEntries(paramNames.map((name) => [name, paramValue(paramsSchema?.properties?.[name], domain)])));
   const querySchema = contract.querystring ? jsonSchemaOf(contract.querystring) : undefined;
   const queryValue: fc.Arbitrary<Json> = querySchema
-    ? fc.oneof({ weight: 3, arbitrary: fromSchema(querySchema, domain) }, { weight: 3, arbitrary: bend(fromSchema(querySchema, domain), domain) }, { weight: 1, arbitrary: hostileJson() })
+    ? fc.oneof({ weight: 3, arbitrary: fromSchema(querySchema, domain) }, { weight: 3, arbitrary: bend(fromSchema(querySchema, domain)) }, { weight: 1, arbitrary: hostileJson() })
     : fc.oneof(fc.constant<Json>({}), hostileJson());
   const encoding = fc.constantFrom<Encoding>('uri', 'uri', 'uri', 'raw', 'plus', 'double', 'utf8-broken');
   const headersSchema = contract.headers ? jsonSchemaOf(contract.headers) : undefined;
