@@ -7,8 +7,8 @@ import { defineCommand, loadConfigOrReport, UsageError } from '../args.ts';
 import { pollTwice } from '../../collector/poll-once.ts';
 import { Collector } from '../../collector/collector.ts';
 import { LiveBus } from '../../collector/live-bus.ts';
-import type { InterfaceSample, PollBatch, PollOutcome } from '../../collector/samples.ts';
-import { serviceClasses, type Direction, type TrafficClass } from '../../api/schemas.ts';
+import type { InterfaceSample, LinkSample, PollBatch, PollOutcome } from '../../collector/samples.ts';
+import { serviceClasses } from '../../api/schemas.ts';
 
 const usage = `Usage: lanewatch poll [--config DIR] [--once] [--json] [--interval-ms N] [--log-level LEVEL]
 
@@ -30,17 +30,11 @@ Options:
   --log-level LEVEL  log level of the diagnostics on stderr (default: warn)
   -h, --help         this text`;
 
+/** The fields of a link sample the report prints. */
+type ReportedSample = Pick<LinkSample, 'link' | 'province' | 'tier' | 'dir' | 'class' | 'bitsPerSecond' | 'utilization' | 'capacityBps'>;
+
 export interface PollReport {
-  links: {
-    link: string;
-    province: string;
-    tier: 1 | 2;
-    dir: Direction;
-    class: TrafficClass;
-    bitsPerSecond: number;
-    utilization: number;
-    capacityBps: number;
-  }[];
+  links: ReportedSample[];
   interfaces: InterfaceSample[];
   polls: PollOutcome[];
 }
