@@ -19,8 +19,8 @@ import {
   type Discontinuity,
 } from './rates.ts';
 import type { InterfaceSample, LinkSample } from './samples.ts';
-import { asCounter, asNumber, asText, type Rows } from './snmp/index.ts';
-import { IF_MIB, POLL_COLUMNS, POLL_FALLBACK_COLUMNS } from './snmp/if-mib.ts';
+import { asCounter, asNumber, asText, type Rows, type WalkPage } from './snmp/index.ts';
+import { IF_MIB, POLL_COLUMNS, POLL_FALLBACK_COLUMNS, SNMPV2_MIB } from './snmp/if-mib.ts';
 import { isSubinterfaceOf } from './qos/plan.ts';
 import { measuredDirections } from './link-ends.ts';
 
@@ -97,12 +97,14 @@ export class InterfaceSampler {
   }
 
   /**
-   * The samples of one poll's rows (`atMs`: when they arrived). `readFallback`: the rows
-   * include the 32-bit octet columns.
+   * The samples of one poll's rows. `atMs` and `sysUpTimeCs`: the device's clock at one answer
+   * (to tell a restart), and every row's unless `rowPages` gives the answer that carried it
+   * (its receive time and sysUpTime: a row's Δt and time come from its own answer).
+   * `readFallback`: the rows include the 32-bit octet columns.
    */
-  sample(rows: Rows, atMs: number, sysUpTimeCs: number | undefined, readFallback: boolean): InterfaceRound {
+  sample(rows: Rows, atMs: number, sysUpTimeCs: number | undefined, readFallback: boolean, rowPages?: ReadonlyMap<string, WalkPage>): InterfaceRound {
     const rebooted = this.#noteReboot(sysUpTimeCs, atMs);
-    const reads = this.#readInterfaces(rows, atMs, sysUpTimeCs);
+    const reads = this.#readInterfaces(rows, atMs, sysUpTimeCs, rowPages);
     const capacities = new Map<string, number>();
     const links: LinkSample[] = [];
     const interfaces: InterfaceSample[] = [];
@@ -247,7 +249,7 @@ export class InterfaceSampler {
    * interfaces and their sub-interfaces; the others are known by name and ifIndex); updates the
    * ifIndex map.
    */
-  #readInterfaces(rows: Rows, atMs: number, sysUpTimeCs: number | undefined): Map<string, InterfaceRead> {
+  #readInterfaces(rows: Rows, atMs: number, sysUpTimeCs: number | undefined, rowPages: ReadonlyMap<string, WalkPage> | undefined): Map<string, InterfaceRead> {
     const byName = new Map<string, InterfaceRead>();
     const indexToName = new Map<string, string>();
     for (const [ifIndex, row] of rows) {
@@ -273,9 +275,10 @@ export class InterfaceSampler {
       const outOctets = hasHc ? hcOut : asCounter(row.get(IF_MIB.ifOutOctets));
       let reading: CounterReading | undefined;
       if (inOctets !== undefined && outOctets !== undefined) {
+        const page = rowPages?.get(ifIndex);
         reading = {
-          atMs,
-          sysUpTimeCs,
+          atMs: page ? page.atMs : atMs,
+          sysUpTimeCs: page ? asNumber(page.scalars.get(SNMPV2_MIB.sysUpTime)) : sysUpTimeCs,
           ifIndex,
           counterBits: hasHc ? 64 : 32,
           inOctets,

@@ -1,6 +1,7 @@
 // Polls one router (a router that no configured link is on is only probed: one GET of
-// sysUpTime.0). Each poll is one GETBULK walk of sysUpTime.0 and the IF-MIB columns the
-// links need (collector/snmp/if-mib.ts), then GETs of the planned QoS classes' byte counters,
+// sysUpTime.0). Each poll is one GETBULK walk of the IF-MIB columns the links need
+// (collector/snmp/if-mib.ts) with sysUpTime.0 in every request (each row is measured with the
+// clock of the answer that carried it), then GETs of the planned QoS classes' byte counters,
 // in one session; the parts that turn readings into samples keep their own state:
 //   - InterfaceSampler (collector/interface-samples.ts): link totals and interface samples;
 //   - QosPlanLifecycle (collector/qos/plan-lifecycle.ts): which counters measure which service
@@ -231,7 +232,8 @@ export class DevicePoller {
         poll.varbinds += classes.varbinds;
       }
 
-      const round = this.#interfaces.sample(read.rows, read.atMs, sysUpTimeCs, columns.length > POLL_COLUMNS.length);
+      // The restart check uses the first answer's clock; each row's Δt and time, its own answer's.
+      const round = this.#interfaces.sample(read.rows, read.scalarsAtMs, sysUpTimeCs, columns.length > POLL_COLUMNS.length, read.rowPages);
       if (round.rebooted) this.#plans.want('reboot');
       this.#plans.check(round.reads, this.#opts.links);
       const links = round.links;

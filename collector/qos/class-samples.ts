@@ -106,8 +106,12 @@ export class ClassSampler {
           const read = await readColumns(open.session, open.target, chunk.columns, { scalars: [SNMPV2_MIB.sysUpTime], maxRepetitions, now: this.#opts.now });
           varbinds += read.varbinds;
           if (read.maxRowsPerColumn > maxRows) maxRows = read.maxRowsPerColumn;
-          const sysUpTimeCs = asNumber(read.scalars.get(SNMPV2_MIB.sysUpTime));
-          for (const m of chunk.members) reads.set(m.key, classReadingOf(read.rows.get(m.walk.row), m.walk.columns, read.atMs, sysUpTimeCs));
+          // Each class's counters with the time and sysUpTime of the answer that carried them.
+          for (const m of chunk.members) {
+            const page = read.rowPages.get(m.walk.row);
+            const scalars = page ? page.scalars : read.scalars;
+            reads.set(m.key, classReadingOf(read.rows.get(m.walk.row), m.walk.columns, page ? page.atMs : read.atMs, asNumber(scalars.get(SNMPV2_MIB.sysUpTime))));
+          }
         }
       };
       await Promise.all(Array.from({ length: Math.min(REQUESTS_IN_FLIGHT, chunks.length) }, worker));
@@ -126,6 +130,8 @@ export class ClassSampler {
    * The per-class LinkSamples of every planned link and direction: `classReads` are this
    * poll's counters (undefined: not read), `interfaces` this poll's IF-MIB rows (the
    * sub-interfaces), `capacities` the links' capacities as the interface samples found them.
+   * A sample is stamped with the latest of its members' readings (when the answer carrying
+   * its counters arrived); `atMs` only where no member has a time.
    */
   sample(
     plan: QosPlan,
@@ -137,6 +143,8 @@ export class ClassSampler {
     const maxGapMs = MAX_GAP_INTERVALS * this.#opts.intervalMs;
     // Every member once: measure, then keep the reading as the next baseline.
     const measured = new Map<string, MemberOctets>();
+    /** When each measured member's current reading arrived. */
+    const readAtMs = new Map<string, number>();
     let missing = false;
     for (const m of plan.counterMembers) {
       if (!classReads) break;
@@ -153,7 +161,10 @@ export class ClassSampler {
       this.#classReadings.set(m.key, curr);
       const outcome = measureClassInterval(prev, curr, { maxGapMs });
       if (!outcome.ok) this.#opts.metrics?.sampleDropped(outcome.reason, 'class');
-      if (outcome.ok) measured.set(m.key, outcome);
+      if (outcome.ok) {
+        measured.set(m.key, outcome);
+        readAtMs.set(m.key, curr.atMs);
+      }
       else if (outcome.reason === 'counter-went-back' || outcome.reason === 'clock-went-back') {
         const admitted = this.#limiter.admit(`class-discontinuity:${m.key}`);
         if (admitted) this.#log.warn({ member: m.key, reason: outcome.reason, suppressed: admitted.suppressed }, 'qos counter discontinuity: no sample for this interval');
@@ -177,6 +188,8 @@ export class ClassSampler {
       }
       measured.set(`${ifName}|in`, { intervalMs: outcome.intervalMs, postOctets: outcome.inOctets });
       measured.set(`${ifName}|out`, { intervalMs: outcome.intervalMs, postOctets: outcome.outOctets });
+      readAtMs.set(`${ifName}|in`, curr.atMs);
+      readAtMs.set(`${ifName}|out`, curr.atMs);
     }
 
     const links: LinkSample[] = [];
@@ -184,7 +197,7 @@ export class ClassSampler {
       const link = this.#linkById.get(group.link);
       const capacityBps = capacities.get(group.link);
       if (!link || capacityBps === undefined) continue;
-      const sample = this.#groupSample(group, measured, link, capacityBps, atMs);
+      const sample = this.#groupSample(group, measured, readAtMs, link, capacityBps, atMs);
       if (sample) links.push(sample);
     }
     return { links, statsMissing: false };
@@ -204,16 +217,21 @@ export class ClassSampler {
   #groupSample(
     group: ClassGroup,
     measured: ReadonlyMap<string, MemberOctets>,
+    readAtMs: ReadonlyMap<string, number>,
     link: LinkConfig,
     capacityBps: number,
     atMs: number,
   ): LinkSample | undefined {
     const parts: MemberOctets[] = [];
+    let latestMs: number | undefined;
     for (const m of group.members) {
-      const part = measured.get(m.kind === 'counters' ? m.key : `${m.ifName}|${m.side}`);
+      const key = m.kind === 'counters' ? m.key : `${m.ifName}|${m.side}`;
+      const part = measured.get(key);
       // One member without a sample (first reading, discontinuity): none for the group.
       if (!part) return undefined;
       parts.push(part);
+      const memberMs = readAtMs.get(key);
+      if (memberMs !== undefined && (latestMs === undefined || memberMs > latestMs)) latestMs = memberMs;
     }
     const rates = sumGroup(parts);
     if (!rates) return undefined;
@@ -230,7 +248,7 @@ export class ClassSampler {
       return undefined;
     }
     const sample: LinkSample = {
-      atMs,
+      atMs: latestMs ?? atMs,
       intervalMs: rates.intervalMs,
       link: link.id,
       province: link.province,

@@ -1,6 +1,9 @@
 // Reads over a session: `readColumns` walks only the given table columns with GETBULK and
 // groups the values by row index, `walkColumns` hands each value to a visitor instead, `get`
-// fetches instances. Results are stamped with the time the last response arrived. Two
+// fetches instances. The requested scalars (sysUpTime.0) go out as non-repeaters in EVERY
+// request of a walk, and each row is stamped with the answer that carried it (its receive time
+// and its scalars): a row's counters and its clock come from one answer, whatever retries or
+// delays fell between the pages. Two
 // transports, one behaviour: the collector's own SNMPv2c client (collector/snmp/v2c.ts: answers
 // read in place, no OID string per varbind) and net-snmp (SNMPv3). Failures reject with an
 // SnmpError (kind + cause); callbacks never throw.
@@ -16,10 +19,25 @@ export type SnmpSession = snmp.Session | V2cSession;
 /** Row index (the OID suffix after the column, e.g. "3" or "1.2") → column OID → value. */
 export type Rows = Map<string, Map<string, SnmpValue>>;
 
+/** One answer of a walk: when it arrived and the requested scalars it carried. */
+export interface WalkPage {
+  /** When the answer arrived (epoch ms). */
+  atMs: number;
+  /** The requested scalars in this answer (instance OID → value); absent when the agent lacks one. */
+  scalars: Map<string, SnmpValue>;
+}
+
 export interface ColumnRead {
   rows: Rows;
-  /** Values of the requested scalars (instance OID → value); absent when the agent lacks one. */
+  /**
+   * The answer that carried each row (by row index): the latest one that carried any of its
+   * values. A row's counters are read against this answer's time and sysUpTime.
+   */
+  rowPages: Map<string, WalkPage>;
+  /** Values of the requested scalars in the FIRST answer (instance OID → value); absent when the agent lacks one. */
   scalars: Map<string, SnmpValue>;
+  /** When the first answer (the one `scalars` come from) arrived (epoch ms). */
+  scalarsAtMs: number;
   /** When the last response arrived (epoch ms). */
   atMs: number;
   /** How many requests were sent (pages). */
@@ -31,17 +49,20 @@ export interface ColumnRead {
 }
 
 /** A walk's outcome but its values (each handed to the visitor as it arrived). */
-export type ColumnWalk = Omit<ColumnRead, 'rows'>;
+export type ColumnWalk = Omit<ColumnRead, 'rows' | 'rowPages'>;
 
-/** Gets each value of a walk: its column (as asked), its row index (the OID after the column) and the value. */
-export type VisitValue = (column: string, index: string, value: SnmpValue) => void;
+/**
+ * Gets each value of a walk: its column (as asked), its row index (the OID after the column),
+ * the value and the answer that carried it.
+ */
+export type VisitValue = (column: string, index: string, value: SnmpValue, page: WalkPage) => void;
 
 export interface ReadColumnsOptions {
   /** Rows asked for per column and request (GETBULK max-repetitions). */
   maxRepetitions?: number;
   /**
-   * Scalar instance OIDs ending in `.0` (e.g. sysUpTime.0) fetched as non-repeaters in the
-   * first request, so they arrive in the same response as the first rows.
+   * Scalar instance OIDs ending in `.0` (e.g. sysUpTime.0) fetched as non-repeaters in every
+   * request, so each answer carries them with its rows.
    */
   scalars?: readonly string[];
   /** Safety stop against agents that never end a column. */
@@ -136,15 +157,17 @@ function getBulk(session: snmp.Session, target: string, oids: string[], nonRepea
  */
 export async function readColumns(session: SnmpSession, target: string, columnOids: readonly string[], opts: ReadColumnsOptions = {}): Promise<ColumnRead> {
   const rows: Rows = new Map();
-  const walked = await walkColumns(session, target, columnOids, opts, (column, index, value) => {
+  const rowPages = new Map<string, WalkPage>();
+  const walked = await walkColumns(session, target, columnOids, opts, (column, index, value, page) => {
     let row = rows.get(index);
     if (!row) {
       row = new Map();
       rows.set(index, row);
     }
     row.set(column, value);
+    rowPages.set(index, page);
   });
-  return { ...walked, rows };
+  return { ...walked, rows, rowPages };
 }
 
 /** The walk of `readColumns`, handing each value to `visit` instead of grouping rows. */
@@ -163,7 +186,8 @@ async function walkNetSnmp(session: snmp.Session, target: string, columnOids: re
   const now = opts.now ?? Date.now;
   const maxRepetitions = opts.maxRepetitions ?? 25;
   const maxRequests = opts.maxRequests ?? 10_000;
-  const scalars = new Map<string, SnmpValue>();
+  let scalars: Map<string, SnmpValue> | undefined;
+  let scalarsAtMs = 0;
   const scalarOids = opts.scalars ?? [];
   // Per active column: its OID, its prefix and the cursor (last OID seen).
   let active = columnOids.map((column) => ({ column, prefix: column + '.', cursor: column, rows: 0 }));
@@ -172,17 +196,19 @@ async function walkNetSnmp(session: snmp.Session, target: string, columnOids: re
   let varbindCount = 0;
   let atMs = now();
   let first = true;
+  const scalarRequest = scalarOids.map((s) => s.slice(0, -2));
 
   while (active.length > 0 || (first && scalarOids.length > 0)) {
     if (requests >= maxRequests) {
       throw new SnmpError('response', target, `gave up after ${requests} requests: the agent never ended a column`);
     }
-    const nonRepeaters = first ? scalarOids.length : 0;
+    const nonRepeaters = scalarOids.length;
     // A GETNEXT of `X` returns `X.0` when the scalar exists.
-    const request = [...(first ? scalarOids.map((s) => s.slice(0, -2)) : []), ...active.map((a) => a.cursor)];
+    const request = [...scalarRequest, ...active.map((a) => a.cursor)];
     const response = await getBulk(session, target, request, nonRepeaters, maxRepetitions);
     requests++;
     atMs = now();
+    const page: WalkPage = { atMs, scalars: new Map() };
 
     for (let i = 0; i < nonRepeaters; i++) {
       const vb = response[i];
@@ -192,7 +218,11 @@ async function walkNetSnmp(session: snmp.Session, target: string, columnOids: re
       const type = typeOf(vb);
       if (vb.oid !== wanted || isException(type)) continue;
       const value = decodeValue(type, vb.value);
-      if (value !== undefined) scalars.set(wanted, value);
+      if (value !== undefined) page.scalars.set(wanted, value);
+    }
+    if (first) {
+      scalars = page.scalars;
+      scalarsAtMs = atMs;
     }
 
     const next: typeof active = [];
@@ -223,7 +253,7 @@ async function walkNetSnmp(session: snmp.Session, target: string, columnOids: re
         cursor = oid;
         col.rows++;
         const value = decodeValue(type, vb.value);
-        if (value !== undefined) visit(col.column, oid.slice(prefix.length), value);
+        if (value !== undefined) visit(col.column, oid.slice(prefix.length), value, page);
       }
       if (ended || cursor !== col.cursor) progressed = true;
       if (col.rows > maxRowsPerColumn) maxRowsPerColumn = col.rows;
@@ -238,7 +268,7 @@ async function walkNetSnmp(session: snmp.Session, target: string, columnOids: re
     active = next;
     first = false;
   }
-  return { scalars, atMs, requests, varbinds: varbindCount, maxRowsPerColumn };
+  return { scalars: scalars ?? new Map(), scalarsAtMs: scalars ? scalarsAtMs : atMs, atMs, requests, varbinds: varbindCount, maxRowsPerColumn };
 }
 
 interface V2cColumn {
@@ -262,7 +292,8 @@ async function walkV2c(session: V2cSession, columnOids: readonly string[], opts:
   const now = opts.now ?? Date.now;
   const maxRepetitions = opts.maxRepetitions ?? 25;
   const maxRequests = opts.maxRequests ?? 10_000;
-  const scalars = new Map<string, SnmpValue>();
+  let scalars: Map<string, SnmpValue> | undefined;
+  let scalarsAtMs = 0;
   const scalarOids = opts.scalars ?? [];
   let scalarContents: Buffer[];
   let active: V2cColumn[];
@@ -291,14 +322,19 @@ async function walkV2c(session: V2cSession, columnOids: readonly string[], opts:
     if (requests >= maxRequests) {
       throw new SnmpError('response', target, `gave up after ${requests} requests: the agent never ended a column`);
     }
-    const nonRepeaters = first ? scalarOids.length : 0;
+    const nonRepeaters = scalarOids.length;
     const request: Buffer[] = [];
     // A GETNEXT of `X` returns `X.0` when the scalar exists.
-    if (first) for (const s of scalarOids) request.push(transport.varbindOf(s.slice(0, -2)));
+    for (const s of scalarOids) request.push(transport.varbindOf(s.slice(0, -2)));
     for (const col of active) request.push(col.cursorVarbind);
     const answer = await session.getBulk(request, nonRepeaters, maxRepetitions);
     requests++;
     atMs = answer.atMs;
+    const page: WalkPage = { atMs, scalars: new Map() };
+    if (first) {
+      scalars = page.scalars;
+      scalarsAtMs = atMs;
+    }
     const buf = answer.buf;
     const count = active.length;
     for (const col of active) {
@@ -312,7 +348,7 @@ async function walkV2c(session: V2cSession, columnOids: readonly string[], opts:
           const wanted = scalarContents[i];
           if (wanted === undefined || isExceptionTag(vb.tag) || !oidEquals(buf, vb.oidStart, vb.oidEnd, wanted)) return;
           const value = readValue(buf, vb);
-          if (value !== undefined) scalars.set(scalarOids[i]!, value);
+          if (value !== undefined) page.scalars.set(scalarOids[i]!, value);
           return;
         }
         if (count === 0) return;
@@ -332,7 +368,7 @@ async function walkV2c(session: V2cSession, columnOids: readonly string[], opts:
         col.lastEnd = vb.oidEnd;
         col.rows++;
         const value = readValue(buf, vb);
-        if (value !== undefined) visit(col.column, arcsText(buf, vb.oidStart + plen, vb.oidEnd), value);
+        if (value !== undefined) visit(col.column, arcsText(buf, vb.oidStart + plen, vb.oidEnd), value, page);
       });
     } catch (err) {
       throw new SnmpError('response', target, `malformed answer: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
@@ -360,7 +396,7 @@ async function walkV2c(session: V2cSession, columnOids: readonly string[], opts:
     active = next;
     first = false;
   }
-  return { scalars, atMs, requests, varbinds: varbindCount, maxRowsPerColumn };
+  return { scalars: scalars ?? new Map(), scalarsAtMs: scalars ? scalarsAtMs : atMs, atMs, requests, varbinds: varbindCount, maxRowsPerColumn };
 }
 
 export interface GetResult {
