@@ -97,8 +97,8 @@ export class Scheduler {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #slots = new Map<string, DeviceSlot>();
-  /** Devices by offset: one timer per offset. */
-  readonly #steps = new Map<number, { devices: string[]; timer: NodeJS.Timeout | undefined }>();
+  /** Devices by offset: one timer per offset, and the tick it is armed for. */
+  readonly #steps = new Map<number, { devices: string[]; timer: NodeJS.Timeout | undefined; dueMs: number }>();
   readonly #queue: string[] = [];
   readonly #inFlight = new Set<Promise<void>>();
   #running = false;
@@ -113,7 +113,7 @@ export class Scheduler {
       const offsetMs = jitterOffsetMs(device, opts.intervalMs);
       const step = this.#steps.get(offsetMs);
       if (step) step.devices.push(device);
-      else this.#steps.set(offsetMs, { devices: [device], timer: undefined });
+      else this.#steps.set(offsetMs, { devices: [device], timer: undefined, dueMs: 0 });
       this.#slots.set(device, {
         offsetMs,
         busy: false,
@@ -151,7 +151,10 @@ export class Scheduler {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    for (const offsetMs of this.#steps.keys()) this.#arm(offsetMs);
+    for (const [offsetMs, step] of this.#steps) {
+      step.dueMs = 0;
+      this.#arm(offsetMs);
+    }
   }
 
   /** Stops scheduling and waits for the polls in flight. */
@@ -172,8 +175,12 @@ export class Scheduler {
     const step = this.#steps.get(offsetMs);
     if (!step || !this.#running) return;
     const now = this.#now();
-    // Strictly after now, so a tick that fires a little early is not repeated.
-    const due = nextDueMs(now + 1, offsetMs, this.#opts.intervalMs);
+    // The tick after the one just made, never that one again: a timer runs on the monotonic
+    // clock and may fire a few ms before the wall clock says it is due. At start, or after a
+    // stall longer than an interval, the first tick strictly after now.
+    let due = step.dueMs === 0 ? 0 : step.dueMs + this.#opts.intervalMs;
+    if (due <= now) due = nextDueMs(now + 1, offsetMs, this.#opts.intervalMs);
+    step.dueMs = due;
     step.timer = setTimeout(() => this.#tickStep(offsetMs), due - now);
   }
 

@@ -52,6 +52,32 @@ describe('poll steps', () => {
   });
 });
 
+describe('a timer that fires before the wall clock says the tick is due', () => {
+  beforeEach(() => vi.useFakeTimers({ now: 1_700_000_000_000 }));
+  afterEach(() => vi.useRealTimers());
+
+  it.each([1, 3, 40])('the wall clock now and then %i ms behind the timers: still one poll per device per interval', async (behindMs) => {
+    const polls = new Map<string, number>();
+    let calls = 0;
+    const scheduler = new Scheduler({
+      devices: ['a', 'b', 'c'],
+      intervalMs: 10_000,
+      concurrency: 8,
+      log: pino({ level: 'silent' }),
+      // Timers run on the monotonic clock; Date.now() may be a few ms behind when one fires.
+      now: () => Date.now() - (calls++ % 2 === 1 ? behindMs : 0),
+      run: async (device) => {
+        polls.set(device, (polls.get(device) ?? 0) + 1);
+        return { ok: true };
+      },
+    });
+    scheduler.start();
+    await vi.advanceTimersByTimeAsync(50_000);
+    await scheduler.stop();
+    for (const d of ['a', 'b', 'c']) expect(polls.get(d)).toBe(5);
+  });
+});
+
 describe('walkRepetitions', () => {
   it.each([
     [undefined, 25],
