@@ -52,7 +52,8 @@ export function routerFeeds(topology: TopologyConfig): RouterFeed[] {
     }
     return feed;
   };
-  const provinceOf = new Map(topology.routers.map((router) => [router.id, router.province ?? '']));
+  // A router without a province (the centre's) counts as its first link's.
+  const provinceOf = new Map(topology.routers.map((router) => [router.id, router.province]));
   topology.links.forEach((link, index) => {
     const capacityBps = link.capacityBps ?? 100_000_000;
     const end = (dir: Direction): LinkEnd => ({ link: link.id, province: link.province, tier: link.tier, dir, capacityBps, index });

@@ -228,8 +228,6 @@ describe('the browser at national size', () => {
     await expect
       .poll(() => page.locator('[data-testid="province-link-row"] .spark[data-class="internet"] .rate').allTextContents(), { timeout: 20_000 })
       .not.toContain('—');
-    await page.screenshot({ path: `${artifactsDir}province-scale-vi.png`, fullPage: false });
-
     await watchMutations(page, '[data-testid="province-page"] table tbody');
     const communes = rowsOfProvince('ha-noi').filter((id) => id.startsWith('t2-')).filter((_, index) => index % 25 === 3).slice(0, 5);
     expect(communes).toHaveLength(5);
@@ -247,6 +245,16 @@ describe('the browser at national size', () => {
     const upChanged = await mutated(page);
     // The utilization bars show both directions: the same five rows, and only them.
     expect(upChanged.rows).toEqual([...communes].sort());
+
+    // A few more rounds of Hà Nội's routers, so that its sparklines have a line to show.
+    const haNoiFeeds = feeds.filter((feed) => feed.province === 'ha-noi');
+    for (const round of [3, 4, 5, 6]) {
+      for (const feed of haNoiFeeds) t.bus.publish(batchOf(feed.router, feed.province, feed.ends, startMs + (round - 2) * intervalMs, intervalMs, round));
+    }
+    await expect
+      .poll(() => page.locator('[data-link="t2-ha-noi-ba-dinh"] [data-testid="sparkline"][data-class="internet"]').getAttribute('data-points'))
+      .toBe('5');
+    await page.screenshot({ path: `${artifactsDir}province-scale-vi.png`, fullPage: false });
     expect(errors).toEqual([]);
     await page.context().close();
   }, 120_000);
@@ -255,7 +263,7 @@ describe('the browser at national size', () => {
     const { page, errors } = await openPage('#/', { width: 1400, height: 1000 });
     await expect.poll(() => page.locator('[data-testid="link-row"]').count(), { timeout: 20_000 }).toBe(34);
     // Sample times carry on after the first tests' (a late sample never replaces a newer one).
-    const shiftMs = startMs + intervalMs - Date.now();
+    const shiftMs = startMs + 5 * intervalMs - Date.now();
     const player = new FeedPlayer({ bus: t.bus, feeds, intervalMs, now: () => Date.now() + shiftMs });
     const before = await page.locator('[data-testid="link-row"] [data-testid="rate-down"]').allTextContents();
     player.start(3);
