@@ -15,7 +15,8 @@
 // collector's, default the config's), BENCH_INFLUX_MAX_SERIES / BENCH_INFLUX_MAX_VALUES_PER_TAG /
 // BENCH_INFLUX_INDEX (influxd's [data] limits and index; defaults InfluxDB's: 1,000,000, 100,000,
 // inmem), BENCH_KEEP=1 (keep the temporary directory), BENCH_RUN_PROFILE=DIR (a CPU profile of
-// `lanewatch run`, written when it stops, and a heap snapshot at the end of the window, in DIR).
+// `lanewatch run`, written when it stops, and a heap snapshot at the end of the window, in DIR),
+// BENCH_RUN_NODE_ARGS (node flags for `lanewatch run`, e.g. "--max-semi-space-size=64").
 //
 // Figures: onTimeShare — of every router's scheduled polls in the window, the share whose poll
 // answered successfully within its interval (from the `poll` points in InfluxDB: one per router
@@ -219,7 +220,8 @@ async function main(): Promise<void> {
     const runT0 = Date.now();
     if (profileDir) mkdirSync(profileDir, { recursive: true });
     const profileArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${profileDir}`] : [];
-    run = spawnCli(['run', '--config', dir], 'lanewatch run', profileArgs);
+    const runArgs = (process.env.BENCH_RUN_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
+    run = spawnCli(['run', '--config', dir], 'lanewatch run', [...runArgs, ...profileArgs]);
     const origin = `http://127.0.0.1:${port}`;
     for (;;) {
       if (run.exitCode !== null) throw new Error('lanewatch run exited');
