@@ -11,11 +11,12 @@
 //   - simulation.yaml: which routers report class-based QoS, sub-interfaces or nothing, and the
 //     misconfigurations an engineer should find.
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import { loadSimulationConfig } from '../simulator/sim-config.ts';
+import { withoutDiacritics } from '../simulator/mib/router-model.ts';
 
 export interface ProvinceRef {
   id: string;
@@ -101,19 +102,18 @@ export function tier1Uplinks(): { province: ProvinceRef; router: 'hn-core-1' | '
 }
 
 export function slug(text: string): string {
-  return text
-    .replace(/đ/g, 'd')
-    .replace(/Đ/g, 'D')
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
+  return withoutDiacritics(text)
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-|-$/g, '');
 }
 
-function pick<T>(items: readonly T[], key: string): T {
-  const h = createHash('sha1').update(key).digest().readUInt32BE(0);
-  return items[h % items.length]!;
+/** A stable choice from an id: the generated files depend on nothing else. */
+export function hashOf(key: string): number {
+  return createHash('sha1').update(key).digest().readUInt32BE(0);
+}
+export function pick<T>(items: readonly T[], key: string): T {
+  return items[hashOf(key) % items.length]!;
 }
 
 interface Site {
@@ -183,16 +183,21 @@ export function topologyYaml(): string {
   return lines.join('\n') + '\n';
 }
 
-export function simulationYaml(): string {
-  const { missingQueue, lowReservation } = misconfigurations;
-  const lines = [
+/** The head of simulation.yaml up to `routerDefaults:`, the same in both examples. */
+export function simulationPreamble(script: string, seed: number): string[] {
+  return [
     '# How the simulated routers of topology.yaml behave (read by `lanewatch simulate` only; the',
-    '# collector discovers all of this over SNMP). Written by scripts/generate-example.ts.',
+    `# collector discovers all of this over SNMP). Written by ${script}.`,
     '# Defaults of every key: simulator/sim-config.ts (simulationDefaults).',
     '',
-    `seed: ${exampleSeed}`,
+    `seed: ${seed}`,
     '',
-    '# Every router runs class-based QoS (CISCO-CLASS-BASED-QOS-MIB) unless listed below.',
+  ];
+}
+
+/** Router defaults and the centre's and province cores' QoS styles, the same in both examples. */
+export function routersYaml(subinterfacesComment: string, noQosComment: string): string[] {
+  return [
     'routerDefaults:',
     '  qos: cbqos',
     '  policyName: WAN-OUT',
@@ -202,18 +207,39 @@ export function simulationYaml(): string {
     'routers:',
     '  hn-core-1: { policyName: WAN-T1-OUT }',
     '  hcm-core-1: { policyName: WAN-T1-OUT }',
-    '  # one sub-interface (VLAN) per service instead of a QoS policy',
+    `  # ${subinterfacesComment}`,
     ...provinces.filter((p) => subinterfaceRouters.includes(p.id)).map((p) => `  ${p.id}-core-1: { qos: subinterfaces }`),
-    '  # no QoS at all: every class loses in proportion when the link is full',
+    `  # ${noQosComment}`,
     ...provinces.filter((p) => noQosRouters.includes(p.id)).map((p) => `  ${p.id}-core-1: { qos: none }`),
+  ];
+}
+
+/** The link policy both examples simulate: docex and video protected, Internet in class-default. */
+export const linkDefaultsYaml: readonly string[] = [
+  'linkDefaults:',
+  '  queues:',
+  '    docex: { bandwidth: { value: 20, unit: percent } }',
+  '    video: { bandwidth: { value: 30, unit: percent } }',
+  '    internet: {}',
+  '    other: { bandwidth: { value: 5, unit: percent } }',
+];
+
+export const classSharesYaml: readonly string[] = [
+  '# Share of the busy-hour offered load per class.',
+  'classShares:',
+  '  tier1: { docex: 0.15, video: 0.2, internet: 0.55, other: 0.1 }',
+  '  tier2: { docex: 0.2, video: 0.15, internet: 0.55, other: 0.1 }',
+];
+
+export function simulationYaml(): string {
+  const { missingQueue, lowReservation } = misconfigurations;
+  const lines = [
+    ...simulationPreamble('scripts/generate-example.ts', exampleSeed),
+    '# Every router runs class-based QoS (CISCO-CLASS-BASED-QOS-MIB) unless listed below.',
+    ...routersYaml('one sub-interface (VLAN) per service instead of a QoS policy', 'no QoS at all: every class loses in proportion when the link is full'),
     '',
     '# The policy: docex and video are protected. class-default (Internet) queues without a reservation.',
-    'linkDefaults:',
-    '  queues:',
-    '    docex: { bandwidth: { value: 20, unit: percent } }',
-    '    video: { bandwidth: { value: 30, unit: percent } }',
-    '    internet: {}',
-    '    other: { bandwidth: { value: 5, unit: percent } }',
+    ...linkDefaultsYaml,
     '',
     '# Misconfigurations an engineer should find:',
     'links:',
@@ -226,22 +252,34 @@ export function simulationYaml(): string {
     '    queues:',
     `      ${lowReservation.class}: { bandwidth: { value: ${lowReservation.kbps}, unit: kbps } }`,
     '',
-    '# Share of the busy-hour offered load per class.',
-    'classShares:',
-    '  tier1: { docex: 0.15, video: 0.2, internet: 0.55, other: 0.1 }',
-    '  tier2: { docex: 0.2, video: 0.15, internet: 0.55, other: 0.1 }',
+    ...classSharesYaml,
   ];
   return lines.join('\n') + '\n';
 }
 
-function main(): void {
-  const files = { 'topology.yaml': topologyYaml(), 'simulation.yaml': simulationYaml() };
+/**
+ * With --check (in argv), exits 1 naming each of `files` (paths inside `dir`, relative to the
+ * repository) that is missing or differs from what `script` writes, 0 when none does; otherwise
+ * writes them.
+ */
+export function writeOrCheck(dir: string, script: string, files: Record<string, string>): void {
+  const root = fileURLToPath(new URL('../', import.meta.url));
   if (process.argv.includes('--check')) {
-    const stale = Object.entries(files).filter(([name, text]) => readFileSync(join(exampleDir, name), 'utf8') !== text);
-    for (const [name] of stale) console.error(`config/example/${name} differs from scripts/generate-example.ts`);
+    const stale = Object.entries(files).filter(([name, text]) => {
+      const path = join(root, dir, name);
+      return !existsSync(path) || readFileSync(path, 'utf8') !== text;
+    });
+    for (const [name] of stale) console.error(`${dir}/${name} differs from ${script}`);
     process.exit(stale.length > 0 ? 1 : 0);
   }
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(exampleDir, name), text);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, dir, name)), { recursive: true });
+    writeFileSync(join(root, dir, name), text);
+  }
+}
+
+function main(): void {
+  writeOrCheck('config/example', 'scripts/generate-example.ts', { 'topology.yaml': topologyYaml(), 'simulation.yaml': simulationYaml() });
   // Both files must load: the same validation as `lanewatch check-config` and `lanewatch simulate`.
   const config = loadConfig(exampleDir, { env: {} });
   loadSimulationConfig(exampleDir, config.topology);

@@ -17,14 +17,26 @@
 //     127.30.<p>.<2…> for its units (at most 168 a province), like a /24 per province;
 //   - simulation.yaml: the QoS style of every router (units: about 60 % class-based QoS, 28 %
 //     per-service sub-interfaces, 12 % none) and a few misconfigurations an engineer should find.
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import { loadSimulationConfig } from '../simulator/sim-config.ts';
 import { loadScenario } from '../simulator/scenario/schema.ts';
-import { noQosRouters, provinces, slug, subinterfaceRouters, tier1Uplinks, v3Routers, type ProvinceRef } from './generate-example.ts';
+import {
+  classSharesYaml,
+  hashOf,
+  linkDefaultsYaml,
+  pick,
+  provinces,
+  routersYaml,
+  simulationPreamble,
+  slug,
+  tier1Uplinks,
+  v3Routers,
+  writeOrCheck,
+  type ProvinceRef,
+} from './generate-example.ts';
 
 export const nationalDir = fileURLToPath(new URL('../config/national/', import.meta.url));
 const communesFile = fileURLToPath(new URL('../config/communes.json', import.meta.url));
@@ -63,13 +75,6 @@ const unitMbps: Readonly<Record<UnitKind, readonly number[]>> = {
   xa: [10, 20, 20, 30, 50],
   'dac-khu': [10, 20],
 };
-
-function hashOf(key: string): number {
-  return createHash('sha1').update(key).digest().readUInt32BE(0);
-}
-function pick<T>(items: readonly T[], key: string): T {
-  return items[hashOf(key) % items.length]!;
-}
 
 export interface NationalUnit {
   province: ProvinceRef;
@@ -193,30 +198,13 @@ export function topologyYaml(units: readonly NationalUnit[] = nationalUnits()): 
 
 export function simulationYaml(units: readonly NationalUnit[] = nationalUnits()): string {
   const { missingUpstreamQueue, lowReservation, unknownClassMap } = nationalMisconfigurations(units);
-  const styled = (style: 'subinterfaces' | 'none') => units.filter((u) => unitQos(u.routerId) === style);
-  const count = (style: 'cbqos' | 'subinterfaces' | 'none') => units.filter((u) => unitQos(u.routerId) === style).length;
+  const styled = (style: ReturnType<typeof unitQos>): NationalUnit[] => units.filter((u) => unitQos(u.routerId) === style);
+  const count = (style: ReturnType<typeof unitQos>): number => styled(style).length;
   const lines = [
-    '# How the simulated routers of topology.yaml behave (read by `lanewatch simulate` only; the',
-    '# collector discovers all of this over SNMP). Written by scripts/generate-national.ts.',
-    '# Defaults of every key: simulator/sim-config.ts (simulationDefaults).',
-    '',
-    `seed: ${nationalSeed}`,
-    '',
+    ...simulationPreamble('scripts/generate-national.ts', nationalSeed),
     '# Every router runs class-based QoS (CISCO-CLASS-BASED-QOS-MIB) unless listed below; at each end',
     '# of a two-ended link the policy is on the egress.',
-    'routerDefaults:',
-    '  qos: cbqos',
-    '  policyName: WAN-OUT',
-    '  classMaps: { docex: DOCEX, video: VIDEO, internet: class-default, other: MGMT }',
-    '  subinterfaces: { docex: 100, video: 200, internet: 300, other: 400 }',
-    '',
-    'routers:',
-    '  hn-core-1: { policyName: WAN-T1-OUT }',
-    '  hcm-core-1: { policyName: WAN-T1-OUT }',
-    '  # province cores as in the small example: one sub-interface (VLAN) per service …',
-    ...provinces.filter((p) => subinterfaceRouters.includes(p.id)).map((p) => `  ${p.id}-core-1: { qos: subinterfaces }`),
-    '  # … or no QoS at all: every class loses in proportion when the link is full',
-    ...provinces.filter((p) => noQosRouters.includes(p.id)).map((p) => `  ${p.id}-core-1: { qos: none }`),
+    ...routersYaml('province cores as in the small example: one sub-interface (VLAN) per service …', '… or no QoS at all: every class loses in proportion when the link is full'),
     `  # units: ${count('cbqos')} with class-based QoS (the default), ${count('subinterfaces')} with per-service sub-interfaces, ${count('none')} without QoS`,
     `  # this unit's router names its document-exchange class-map ${unknownClassMap.className}: no class rule matches (counted as other, listed as unclassified)`,
     `  ${unknownClassMap.unit.routerId}: { classMaps: { ${unknownClassMap.class}: ${unknownClassMap.className} } }`,
@@ -224,12 +212,7 @@ export function simulationYaml(units: readonly NationalUnit[] = nationalUnits())
     ...styled('none').map((u) => `  ${u.routerId}: { qos: none }`),
     '',
     '# The policy at both ends: docex and video are protected. class-default (Internet) queues without a reservation.',
-    'linkDefaults:',
-    '  queues:',
-    '    docex: { bandwidth: { value: 20, unit: percent } }',
-    '    video: { bandwidth: { value: 30, unit: percent } }',
-    '    internet: {}',
-    '    other: { bandwidth: { value: 5, unit: percent } }',
+    ...linkDefaultsYaml,
     '',
     '# Misconfigurations an engineer should find:',
     'links:',
@@ -244,10 +227,7 @@ export function simulationYaml(units: readonly NationalUnit[] = nationalUnits())
     '    queues:',
     `      ${lowReservation.class}: { bandwidth: { value: ${lowReservation.kbps}, unit: kbps } }`,
     '',
-    '# Share of the busy-hour offered load per class.',
-    'classShares:',
-    '  tier1: { docex: 0.15, video: 0.2, internet: 0.55, other: 0.1 }',
-    '  tier2: { docex: 0.2, video: 0.15, internet: 0.55, other: 0.1 }',
+    ...classSharesYaml,
   ];
   return lines.join('\n') + '\n';
 }
@@ -301,6 +281,17 @@ tiers:
 `;
 }
 
+/** One tier's part of the national video conference: every province, 18m–26m. */
+function conference(where: string, tier: 1 | 2, bitsPerSecond: number): string {
+  return `  - label: national video conference (${where})
+    kind: videoConference
+    at: 18m
+    for: 8m
+    provinces: all
+    tiers: [${tier}]
+    bitsPerSecond: ${bitsPerSecond}`;
+}
+
 export function scenarioYaml(units: readonly NationalUnit[] = nationalUnits()): string {
   const { missingUpstreamQueue } = nationalMisconfigurations(units);
   const unit = missingUpstreamQueue.unit;
@@ -343,20 +334,8 @@ events:
     province: nghe-an
     dir: down
     factor: 12
-  - label: national video conference (uplinks)
-    kind: videoConference
-    at: 18m
-    for: 8m
-    provinces: all
-    tiers: [1]
-    bitsPerSecond: 20000000
-  - label: national video conference (sites)
-    kind: videoConference
-    at: 18m
-    for: 8m
-    provinces: all
-    tiers: [2]
-    bitsPerSecond: 2000000
+${conference('uplinks', 1, 20_000_000)}
+${conference('sites', 2, 2_000_000)}
 `;
 }
 
@@ -373,19 +352,7 @@ export function nationalFiles(): Record<string, string> {
 }
 
 function main(): void {
-  const files = nationalFiles();
-  if (process.argv.includes('--check')) {
-    const stale = Object.entries(files).filter(([name, text]) => {
-      const path = join(nationalDir, name);
-      return !existsSync(path) || readFileSync(path, 'utf8') !== text;
-    });
-    for (const [name] of stale) console.error(`config/national/${name} differs from scripts/generate-national.ts`);
-    process.exit(stale.length > 0 ? 1 : 0);
-  }
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(nationalDir, name)), { recursive: true });
-    writeFileSync(join(nationalDir, name), text);
-  }
+  writeOrCheck('config/national', 'scripts/generate-national.ts', nationalFiles());
   // Everything must load: the same validation as `lanewatch check-config` and `lanewatch simulate`.
   const config = loadConfig(nationalDir, { env: {} });
   loadSimulationConfig(nationalDir, config.topology);

@@ -128,13 +128,18 @@ export function nominalSpeedBps(ifName: string): number {
   return 1e9;
 }
 
-/** ifAlias is ASCII on real routers: drop Vietnamese diacritics. */
-export function asciiText(text: string): string {
+/** Vietnamese text without its diacritics (đ → d, ế → e). */
+export function withoutDiacritics(text: string): string {
   return text
     .replace(/đ/g, 'd')
     .replace(/Đ/g, 'D')
     .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[\u0300-\u036f]/g, '');
+}
+
+/** ifAlias is ASCII on real routers. */
+export function asciiText(text: string): string {
+  return withoutDiacritics(text)
     .replace(/[—–]/g, '-')
     .replace(/[^\x20-\x7e]/g, '?');
 }
