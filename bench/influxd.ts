@@ -1,20 +1,16 @@
 // An influxd for a benchmark: free loopback ports, a temporary data dir, its PID (the benchmarks
-// read its CPU from /proc), and the limits a run needs written into its config. The tests'
-// helper (tests/helpers/influxd.ts) starts the same daemon with the defaults and no PID.
+// read its CPU from /proc), and the limits a run needs written into its config (the config itself
+// is scripts/influxd-config.mjs, as for the tests and the demo). The tests' helper
+// (tests/helpers/influxd.ts) starts the same daemon with the defaults and no PID.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { influxdAnswers, influxdConfig, influxdSubdirs, type InfluxdDataSettings } from '../scripts/influxd-config.mjs';
 import { freeTcpPort } from '../tests/helpers/ports.ts';
 
-export interface BenchInfluxdOptions {
-  /** `[data] max-series-per-database` (InfluxDB's default 1,000,000; 0: no limit). */
-  maxSeriesPerDatabase?: number;
-  /** `[data] max-values-per-tag` (default 100,000; 0: no limit). */
-  maxValuesPerTag?: number;
-  /** `[data] index-version`: `inmem` (the default) or `tsi1` (the index on disk). */
-  indexVersion?: 'inmem' | 'tsi1';
-}
+/** The `[data]` settings a run needs (InfluxDB's defaults where left out). */
+export type BenchInfluxdOptions = InfluxdDataSettings;
 
 export interface BenchInfluxd {
   url: string;
@@ -25,33 +21,6 @@ export interface BenchInfluxd {
   stop(): Promise<void>;
 }
 
-export function influxdConfig(dir: string, httpPort: number, bindPort: number, data: Required<BenchInfluxdOptions>): string {
-  return `reporting-disabled = true
-bind-address = "127.0.0.1:${bindPort}"
-[meta]
-  dir = "${dir}/meta"
-[data]
-  dir = "${dir}/data"
-  wal-dir = "${dir}/wal"
-  query-log-enabled = false
-  index-version = "${data.indexVersion}"
-  max-series-per-database = ${data.maxSeriesPerDatabase}
-  max-values-per-tag = ${data.maxValuesPerTag}
-[coordinator]
-[retention]
-[shard-precreation]
-[monitor]
-  store-enabled = false
-[http]
-  enabled = true
-  bind-address = "127.0.0.1:${httpPort}"
-  log-enabled = false
-[continuous_queries]
-  enabled = true
-  log-enabled = false
-`;
-}
-
 export async function startBenchInfluxd(opts: BenchInfluxdOptions = {}): Promise<BenchInfluxd> {
   const data: Required<BenchInfluxdOptions> = {
     maxSeriesPerDatabase: opts.maxSeriesPerDatabase ?? 1_000_000,
@@ -59,23 +28,18 @@ export async function startBenchInfluxd(opts: BenchInfluxdOptions = {}): Promise
     indexVersion: opts.indexVersion ?? 'inmem',
   };
   const dir = mkdtempSync(join(tmpdir(), 'lanewatch-bench-influx-'));
-  for (const sub of ['meta', 'data', 'wal']) mkdirSync(join(dir, sub));
+  for (const sub of influxdSubdirs) mkdirSync(join(dir, sub));
   const [httpPort, bindPort] = [await freeTcpPort(), await freeTcpPort()];
   const confPath = join(dir, 'influxdb.conf');
   const logPath = join(dir, 'influxd.log');
-  writeFileSync(confPath, influxdConfig(dir, httpPort, bindPort, data));
+  writeFileSync(confPath, influxdConfig({ dir, httpPort, bindPort, data }));
   const out = openSync(logPath, 'a');
   const child: ChildProcess = spawn('influxd', ['run', '-config', confPath], { stdio: ['ignore', out, out] });
   const url = `http://127.0.0.1:${httpPort}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`influxd exited (${child.exitCode}):\n${readFileSync(logPath, 'utf8').slice(-2_000)}`);
-    try {
-      const res = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(500) });
-      if (res.status === 204) break;
-    } catch {
-      // not yet
-    }
+    if (await influxdAnswers(url)) break;
     if (Date.now() > deadline) throw new Error(`influxd did not answer on ${url} within 30 s`);
     await new Promise((r) => setTimeout(r, 100));
   }

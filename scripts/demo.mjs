@@ -10,8 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureNodeModules, ensureDebianPackages, buildWeb, root } from './ensure.mjs';
+import { influxdAnswers, influxdConfig, influxdSubdirs } from './influxd-config.mjs';
 
 const influxPort = 18086; // config/example/settings.yaml and config/national/settings.yaml influx.url
+const influxBindPort = 18088;
 const influxUrl = `http://127.0.0.1:${influxPort}`;
 const national = process.argv.slice(2).includes('--national');
 const unknown = process.argv.slice(2).filter((a) => a !== '--national');
@@ -71,36 +73,15 @@ async function stopAll(code) {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
-async function influxUp() {
-  try {
-    return (await fetch(`${influxUrl}/ping`, { signal: AbortSignal.timeout(500) })).status === 204;
-  } catch {
-    return false;
-  }
-}
-
 async function startInflux() {
-  if (await influxUp()) {
+  if (await influxdAnswers(influxUrl)) {
     console.log(`[demo] using the InfluxDB already answering at ${influxUrl}`);
     return;
   }
   const dir = join(root, '.tmp', 'demo', 'influx');
-  for (const sub of ['meta', 'data', 'wal']) mkdirSync(join(dir, sub), { recursive: true });
+  for (const sub of influxdSubdirs) mkdirSync(join(dir, sub), { recursive: true });
   const conf = join(dir, 'influxdb.conf');
-  writeFileSync(conf, `reporting-disabled = true
-bind-address = "127.0.0.1:18088"
-[meta]
-  dir = "${dir}/meta"
-[data]
-  dir = "${dir}/data"
-  wal-dir = "${dir}/wal"
-  query-log-enabled = false
-[monitor]
-  store-enabled = false
-[http]
-  bind-address = "127.0.0.1:${influxPort}"
-  log-enabled = false
-`);
+  writeFileSync(conf, influxdConfig({ dir, httpPort: influxPort, bindPort: influxBindPort }));
   const log = openSync(join(dir, 'influxd.log'), 'a');
   const child = spawn('influxd', ['run', '-config', conf], { cwd: root, stdio: ['ignore', log, log] });
   children.push({ name: 'influxd', child });
@@ -108,7 +89,7 @@ bind-address = "127.0.0.1:18088"
     if (!stopping) console.error(`[demo] influxd exited (${code}); see ${join(dir, 'influxd.log')}`);
   });
   const deadline = Date.now() + 20000;
-  while (!(await influxUp())) {
+  while (!(await influxdAnswers(influxUrl))) {
     if (Date.now() > deadline || child.exitCode !== null) {
       console.error(`[demo] influxd did not start; see ${join(dir, 'influxd.log')}`);
       await stopAll(1);

@@ -5,6 +5,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { influxdAnswers, influxdConfig, influxdSubdirs } from '../../scripts/influxd-config.mjs';
 import { freeTcpPort } from './ports.ts';
 import { waitFor } from './wait.ts';
 
@@ -31,40 +32,6 @@ export interface InfluxdHandle {
   log(): string;
 }
 
-function config(dir: string, httpPort: number, bindPort: number, authEnabled: boolean): string {
-  return `reporting-disabled = true
-bind-address = "127.0.0.1:${bindPort}"
-[meta]
-  dir = "${dir}/meta"
-[data]
-  dir = "${dir}/data"
-  wal-dir = "${dir}/wal"
-  query-log-enabled = false
-[coordinator]
-[retention]
-[shard-precreation]
-[monitor]
-  store-enabled = false
-[http]
-  enabled = true
-  bind-address = "127.0.0.1:${httpPort}"
-  log-enabled = false
-  auth-enabled = ${authEnabled}
-[continuous_queries]
-  enabled = true
-  log-enabled = false
-`;
-}
-
-async function ping(url: string): Promise<boolean> {
-  try {
-    const res = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(500) });
-    return res.status === 204;
-  } catch {
-    return false;
-  }
-}
-
 /** InfluxDB 1.x lets the first admin be created without credentials while auth is on and no user exists. */
 async function createAdmin(url: string, admin: { username: string; password: string }): Promise<void> {
   const name = admin.username.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
@@ -77,12 +44,12 @@ async function createAdmin(url: string, admin: { username: string; password: str
 
 export async function startInfluxd(options: InfluxdOptions = {}): Promise<InfluxdHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'lanewatch-influx-'));
-  for (const sub of ['meta', 'data', 'wal']) mkdirSync(join(dir, sub));
+  for (const sub of influxdSubdirs) mkdirSync(join(dir, sub));
   const port = await freeTcpPort();
   const bindPort = await freeTcpPort();
   const confPath = join(dir, 'influxdb.conf');
   const logPath = join(dir, 'influxd.log');
-  writeFileSync(confPath, config(dir, port, bindPort, options.admin !== undefined));
+  writeFileSync(confPath, influxdConfig({ dir, httpPort: port, bindPort, authEnabled: options.admin !== undefined }));
   const url = `http://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
 
@@ -91,7 +58,7 @@ export async function startInfluxd(options: InfluxdOptions = {}): Promise<Influx
     const out = openSync(logPath, 'a');
     const started = spawn('influxd', ['run', '-config', confPath], { stdio: ['ignore', out, out] });
     child = started;
-    await waitFor(`influxd to answer on ${url}`, () => ping(url), {
+    await waitFor(`influxd to answer on ${url}`, () => influxdAnswers(url), {
       intervalMs: 100,
       failIf: () => (started.exitCode === null ? undefined : `influxd exited (${started.exitCode})`),
       context: () => readFileSync(logPath, 'utf8').slice(-2000),
