@@ -1,26 +1,11 @@
 // The subset of ASN.1 BER that SNMP uses (RFC 3416 / RFC 3412): definite lengths only.
 // Reading is offset-based so USM can find the authentication parameters inside a message.
 
-export const Tag = {
-  integer: 0x02,
-  octetString: 0x04,
-  null: 0x05,
-  oid: 0x06,
-  sequence: 0x30,
-  ipAddress: 0x40,
-  counter32: 0x41,
-  gauge32: 0x42,
-  timeTicks: 0x43,
-  counter64: 0x46,
-  noSuchObject: 0x80,
-  noSuchInstance: 0x81,
-  endOfMibView: 0x82,
-} as const;
+import { BerError, readHeader, Tag, tlv } from '../../collector/snmp/ber.ts';
 
-/** A malformed message: the agent drops it (and counts it), never answers it. */
-export class BerError extends Error {
-  override name = 'BerError';
-}
+// The tags, the error a malformed message raises (the agent drops it and counts it, never
+// answers it) and the TLV reader and builder are the collector's own.
+export { BerError, Tag, tlv };
 
 /** One TLV: `start` is the offset of its tag, `valueStart`/`end` delimit its content. */
 export interface Tlv {
@@ -31,31 +16,16 @@ export interface Tlv {
 }
 
 export function readTlv(buf: Buffer, offset: number, limit: number = buf.length): Tlv {
-  if (offset + 2 > limit) throw new BerError(`truncated TLV at ${offset}`);
-  const tag = buf[offset]!;
-  let lengthByte = buf[offset + 1]!;
-  let cursor = offset + 2;
-  let length: number;
-  if (lengthByte < 0x80) {
-    length = lengthByte;
-  } else {
-    lengthByte &= 0x7f;
-    if (lengthByte === 0 || lengthByte > 4) throw new BerError(`unsupported length form at ${offset}`);
-    if (cursor + lengthByte > limit) throw new BerError(`truncated length at ${offset}`);
-    length = 0;
-    for (let i = 0; i < lengthByte; i++) length = length * 256 + buf[cursor++]!;
-  }
-  const end = cursor + length;
-  if (end > limit) throw new BerError(`TLV at ${offset} runs past its container`);
-  return { tag, start: offset, valueStart: cursor, end };
+  const [tag, valueStart, end] = readHeader(buf, offset, limit);
+  return { tag, start: offset, valueStart, end };
 }
 
 export function expectTlv(buf: Buffer, offset: number, tag: number, limit?: number): Tlv {
-  const tlv = readTlv(buf, offset, limit);
-  if (tlv.tag !== tag) {
-    throw new BerError(`expected tag 0x${tag.toString(16)} at ${offset}, got 0x${tlv.tag.toString(16)}`);
+  const found = readTlv(buf, offset, limit);
+  if (found.tag !== tag) {
+    throw new BerError(`expected tag 0x${tag.toString(16)} at ${offset}, got 0x${found.tag.toString(16)}`);
   }
-  return tlv;
+  return found;
 }
 
 /** A signed INTEGER that fits a JS number (SNMP integers are 32-bit). */
@@ -94,26 +64,18 @@ export function readOid(buf: Buffer, tlv: Tlv): number[] {
 
 // ---- encoding ------------------------------------------------------------------------------
 
-function lengthBytes(length: number): Buffer {
-  if (length < 0x80) return Buffer.from([length]);
-  if (length < 0x100) return Buffer.from([0x81, length]);
-  if (length < 0x10000) return Buffer.from([0x82, length >> 8, length & 0xff]);
-  return Buffer.from([0x83, (length >> 16) & 0xff, (length >> 8) & 0xff, length & 0xff]);
-}
-
 /** Number of bytes a TLV header takes for a value of `length` bytes. */
 export function headerLength(length: number): number {
-  return length < 0x80 ? 2 : length < 0x100 ? 3 : length < 0x10000 ? 4 : 5;
-}
-
-export function tlv(tag: number, value: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([tag]), lengthBytes(value.length), value]);
+  return 1 + lengthOfLength(length);
 }
 
 export function sequence(tag: number, parts: readonly Buffer[]): Buffer {
   let length = 0;
   for (const p of parts) length += p.length;
-  return Buffer.concat([Buffer.from([tag]), lengthBytes(length), ...parts]);
+  const out = Buffer.allocUnsafe(headerLength(length) + length);
+  let at = writeHeader(out, 0, tag, length);
+  for (const p of parts) at += p.copy(out, at);
+  return out;
 }
 
 export function encodeInteger(value: number): Buffer {
