@@ -1,12 +1,14 @@
 // The harness of the hostile-input tests (hostile-http-*.test.ts, hostile-websocket.test.ts):
 // the whole app (tests/helpers/app.ts) with a real influxd behind the history, report and
-// backtest routes, a signed-in user of each role, and a runner that sends generated requests
-// (hostile-requests.ts) through `app.inject` and counts the answers. Memory is measured as the
+// backtest routes, a signed-in user of each role, a runner that sends generated requests
+// (hostile-requests.ts) through `app.inject` and counts the answers, and the test both HTTP
+// parts run. Memory is measured as the
 // V8 heap after a full GC (`gc` exposed at run time with v8.setFlagsFromString('--expose-gc')).
 import { Writable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
+import { expect, it } from 'vitest';
 import { pino } from 'pino';
 import type { InfluxDB } from 'influx';
 import { roles, type Role } from '../../api/access.ts';
@@ -16,6 +18,7 @@ import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import { sessionCookieName } from '../../server/auth/guard.ts';
 import { startTestApp, testOrigin, type TestApp } from '../helpers/app.ts';
 import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
+import { shared } from '../helpers/shared.ts';
 import { hostileRequests, type Domain, type HostileRequest, type Principal } from './hostile-requests.ts';
 
 setFlagsFromString('--expose-gc');
@@ -103,6 +106,11 @@ export async function startHostileApp(): Promise<HostileApp> {
       await handle.destroy();
     },
   };
+}
+
+/** For a hostile test file: one hostile app, started before its tests and closed after them. */
+export function sharedHostileApp(): () => HostileApp {
+  return shared('the hostile app', startHostileApp, 60_000);
 }
 
 /**
@@ -235,4 +243,35 @@ export function summary(run: HostileRun): string {
     heapAfterWarmUpMiB: mib(run.heapAfterWarmUpBytes),
     heapAtEndMiB: mib(run.heapAtEndBytes),
   });
+}
+
+/** LANEWATCH_HOSTILE_REQUESTS: the requests of both parts together. */
+const totalRequests = Number(process.env.LANEWATCH_HOSTILE_REQUESTS ?? 100_000);
+/** LANEWATCH_HOSTILE_SEED: each part adds its own offset, so the parts send different requests. */
+export const hostileSeed = Number(process.env.LANEWATCH_HOSTILE_SEED ?? 20_260_601);
+const heapGrowthBoundBytes = 32 * 1024 * 1024;
+
+/**
+ * The test of one HTTP part: half of the requests to its routes, then no answer 5xx, no request
+ * that broke inject, the app still answers and signs in, and the heap after a full GC at the end
+ * within 32 MiB of the heap after the warm-up.
+ */
+export function hostileHttpPartTest(part: 1 | 2, app: () => HostileApp): void {
+  const entries = hostilePart(part);
+  it(`generated requests to ${entries.map(([n]) => n).join(', ')}: no 5xx, no crash, memory flat`, async () => {
+    const perCombination = Math.ceil(totalRequests / 2 / (entries.length * app().principals.length));
+    const run = await runHostileHttp(app(), entries, { perCombination, seed: hostileSeed + part * 1000 });
+    console.log(`[hostile input part ${part}] ${summary(run)}`);
+
+    // Still standing: health answers, a user signs in and reads.
+    const { t } = app();
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/health' })).statusCode).toBe(200);
+    const cookie = await t.login('viewer');
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/topology', headers: { cookie } })).statusCode).toBe(200);
+
+    expect(failureReport(app(), run), `${run.failures.length} answers 5xx or requests that broke inject`).toEqual([]);
+    expect(run.sent).toBeGreaterThanOrEqual(Math.floor(totalRequests / 2) - entries.length * app().principals.length);
+    expect(run.heapAfterWarmUpBytes).toBeGreaterThan(0);
+    expect(run.heapAtEndBytes - run.heapAfterWarmUpBytes).toBeLessThanOrEqual(heapGrowthBoundBytes);
+  }, 900_000);
 }

@@ -3,25 +3,17 @@
 // binary frames, frames near and above the 1 MiB limit) from a signed-in user of each role;
 // an anonymous handshake is refused with 401. Expected: no handshake answered 5xx, the server
 // closes what it refuses and stays up, and a good client still gets its snapshot afterwards.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { deepJson } from './hostile-requests.ts';
-import { startHostileApp, type HostileApp } from './hostile-harness.ts';
+import { hostileSeed, sharedHostileApp } from './hostile-harness.ts';
 
-const seed = Number(process.env.LANEWATCH_HOSTILE_SEED ?? 20_260_601);
-
-let app: HostileApp;
-beforeAll(async () => {
-  app = await startHostileApp();
-}, 60_000);
-afterAll(async () => {
-  await app?.close();
-});
+const app = sharedHostileApp();
 
 describe('hostile input on the live WebSocket', () => {
   it('the live WebSocket survives generated bad messages from every role, and still serves a good client', async () => {
-    const origin = await app.t.app.listen({ port: 0, host: '127.0.0.1' });
+    const origin = await app().t.app.listen({ port: 0, host: '127.0.0.1' });
     const url = `${origin.replace(/^http/, 'ws')}/api/v1/live`;
     const messages = fc.sample(
       fc.oneof(
@@ -34,7 +26,7 @@ describe('hostile input on the live WebSocket', () => {
         fc.constant(Buffer.from([0xc3, 0x28, 0xff, 0xfe])),
         fc.integer({ min: 512 * 1024, max: 1_200_000 }).map((n) => 'x'.repeat(n)),
       ),
-      { seed, numRuns: 2_000 },
+      { seed: hostileSeed, numRuns: 2_000 },
     );
     const wsRequire = createRequire(import.meta.url);
     const WebSocket = wsRequire('ws') as new (url: string, options: { headers: Record<string, string> }) => {
@@ -70,7 +62,7 @@ describe('hostile input on the live WebSocket', () => {
     const handshakeStatuses: number[] = [];
     let closedByServer = 0;
     let sentMessages = 0;
-    const signedIn = app.principals.filter((p) => p.cookie !== undefined);
+    const signedIn = app().principals.filter((p) => p.cookie !== undefined);
     // Anonymous: refused at the handshake (401), never a 5xx.
     const anonymous = await connect(undefined);
     expect(anonymous.opened).toBe(false);
@@ -92,7 +84,7 @@ describe('hostile input on the live WebSocket', () => {
       client.ws.terminate();
     }
     // Still standing: a good client gets its snapshot and states.
-    const good = await connect(app.principals.find((p) => p.name === 'viewer')?.cookie);
+    const good = await connect(app().principals.find((p) => p.name === 'viewer')?.cookie);
     expect(good.opened).toBe(true);
     await new Promise((r) => setTimeout(r, 300));
     expect(good.state.received).toBeGreaterThanOrEqual(1);
@@ -100,7 +92,7 @@ describe('hostile input on the live WebSocket', () => {
     console.log(`[hostile input] websocket: ${sentMessages} messages, ${closedByServer} connections closed by the server and reopened`);
     expect(handshakeStatuses).toEqual([]);
     expect(sentMessages).toBe(Math.min(messages.length, signedIn.length * 400));
-    const health = await app.t.app.inject({ method: 'GET', url: '/api/v1/health' });
+    const health = await app().t.app.inject({ method: 'GET', url: '/api/v1/health' });
     expect(health.statusCode).toBe(200);
   }, 180_000);
 });
