@@ -68,33 +68,59 @@ function horizontalLines(scaleKey: string, lines: readonly { value: number; colo
   };
 }
 
+/** Time on x in epoch ms, the other scales as given; dragging across selects a range to zoom to where `zoomable`. */
+function timeChart(zoomable: boolean, scales: uPlot.Scales): Pick<ChartOptions, 'ms' | 'cursor' | 'scales'> {
+  return { ms: 1, cursor: { drag: { x: zoomable, y: false } }, scales: { x: { time: true }, ...scales } };
+}
+
+/** A bit-rate scale from 0 to `headroom` times the highest value (to `emptyMaxBps` with nothing above 0). */
+function bpsScale(headroom: number, emptyMaxBps: number): uPlot.Scale {
+  return { auto: true, range: (_self, _min, max) => [0, (max ?? 0) > 0 ? max * headroom : emptyMaxBps] };
+}
+
+/** A y axis of one scale, its labels written by `label`. */
+function valueAxis(scale: string, sizePx: number, label: (value: number) => string): uPlot.Axis {
+  return {
+    scale,
+    stroke: chartColors.axis,
+    grid: { stroke: chartColors.grid, width: 1 },
+    ticks: { stroke: chartColors.grid, width: 1 },
+    size: sizePx,
+    values: (_self, splits) => splits.map(label),
+  };
+}
+
+/** Bit rates on the y axis, labelled as capacities ("100 Mbit/s"). */
+function bpsAxis(fmt: Translator): uPlot.Axis {
+  return valueAxis('bps', 90, (value) => fmt.capacity(value));
+}
+
+/** The link's capacity as a dashed line; `fill` colours the band it closes (the class chart's reserved band). */
+function capacitySeries(fmt: Translator, fill?: string): uPlot.Series {
+  return {
+    label: fmt.t('chart.capacity'),
+    scale: 'bps',
+    stroke: chartColors.capacity,
+    ...(fill === undefined ? {} : { fill }),
+    width: 1.5,
+    dash: [8, 4],
+    points: { show: false },
+    value: (_s, v) => fmt.capacity(v),
+  };
+}
+
 /** National tier-1 total utilization in percent, down and up, with the 60% and 80% bands. */
 export function nationalChartOptions(fmt: Translator): ChartOptions {
   const percent = (value: number | null): string =>
     value === null || !Number.isFinite(value) ? fmt.t('common.dash') : fmt.utilization(value / 100);
   return {
-    ms: 1,
-    cursor: { drag: { x: false, y: false } },
-    scales: {
-      x: { time: true },
-      pct: { auto: true, range: (_self, _min, max) => [0, Math.max(100, Math.ceil((max ?? 0) / 10) * 10)] },
-    },
+    ...timeChart(false, { pct: { auto: true, range: (_self, _min, max) => [0, Math.max(100, Math.ceil((max ?? 0) / 10) * 10)] } }),
     series: [
       timeSeries(fmt),
       { label: fmt.t('chart.down'), scale: 'pct', stroke: chartColors.down, width: 2, value: (_s, v) => percent(v) },
       { label: fmt.t('chart.up'), scale: 'pct', stroke: chartColors.up, width: 2, value: (_s, v) => percent(v) },
     ],
-    axes: [
-      timeAxis(fmt),
-      {
-        scale: 'pct',
-        stroke: chartColors.axis,
-        grid: { stroke: chartColors.grid, width: 1 },
-        ticks: { stroke: chartColors.grid, width: 1 },
-        size: 56,
-        values: (_self, splits) => splits.map((value) => `${fmt.count(value)}%`),
-      },
-    ],
+    axes: [timeAxis(fmt), valueAxis('pct', 56, (value) => `${fmt.count(value)}%`)],
     hooks: {
       drawAxes: [
         horizontalLines('pct', [
@@ -115,12 +141,7 @@ function rateOrDash(fmt: Translator): (value: number | null | undefined) => stri
 export function linkChartOptions(fmt: Translator): ChartOptions {
   const rate = rateOrDash(fmt);
   return {
-    ms: 1,
-    cursor: { drag: { x: true, y: false } },
-    scales: {
-      x: { time: true },
-      bps: { auto: true, range: (_self, _min, max) => [0, (max ?? 0) > 0 ? max * 1.05 : 1] },
-    },
+    ...timeChart(true, { bps: bpsScale(1.05, 1) }),
     series: [
       timeSeries(fmt),
       {
@@ -132,27 +153,9 @@ export function linkChartOptions(fmt: Translator): ChartOptions {
         value: (_s, v) => rate(v),
       },
       { label: fmt.t('chart.up'), scale: 'bps', stroke: chartColors.up, width: 2, value: (_s, v) => rate(v) },
-      {
-        label: fmt.t('chart.capacity'),
-        scale: 'bps',
-        stroke: chartColors.capacity,
-        width: 1.5,
-        dash: [8, 4],
-        points: { show: false },
-        value: (_s, v) => fmt.capacity(v),
-      },
+      capacitySeries(fmt),
     ],
-    axes: [
-      timeAxis(fmt),
-      {
-        scale: 'bps',
-        stroke: chartColors.axis,
-        grid: { stroke: chartColors.grid, width: 1 },
-        ticks: { stroke: chartColors.grid, width: 1 },
-        size: 90,
-        values: (_self, splits) => splits.map((value) => fmt.capacity(value)),
-      },
-    ],
+    axes: [timeAxis(fmt), bpsAxis(fmt)],
   };
 }
 
@@ -172,17 +175,6 @@ const classFills: Readonly<Record<ServiceClass, string>> = {
 };
 
 const reservedBandFill = 'rgba(220, 38, 38, 0.10)';
-
-function bpsAxis(fmt: Translator): uPlot.Axis {
-  return {
-    scale: 'bps',
-    stroke: chartColors.axis,
-    grid: { stroke: chartColors.grid, width: 1 },
-    ticks: { stroke: chartColors.grid, width: 1 },
-    size: 90,
-    values: (_self, splits) => splits.map((value) => fmt.capacity(value)),
-  };
-}
 
 /**
  * The stacked per-class chart of one direction (columns from `classColumns`): each class
@@ -211,25 +203,11 @@ export function classChartOptions(fmt: Translator, classKeys: Readonly<Record<Se
     value: own(index + 1),
   }));
   return {
-    ms: 1,
-    cursor: { drag: { x: true, y: false } },
-    scales: {
-      x: { time: true },
-      bps: { auto: true, range: (_self, _min, max) => [0, (max ?? 0) > 0 ? max * 1.05 : 1] },
-    },
+    ...timeChart(true, { bps: bpsScale(1.05, 1) }),
     series: [
       timeSeries(fmt),
       ...classSeries,
-      {
-        label: fmt.t('chart.capacity'),
-        scale: 'bps',
-        stroke: chartColors.capacity,
-        fill: reservedBandFill,
-        width: 1.5,
-        dash: [8, 4],
-        points: { show: false },
-        value: (_s, v) => fmt.capacity(v),
-      },
+      capacitySeries(fmt, reservedBandFill),
       {
         label: fmt.t('chart.reserved'),
         scale: 'bps',
@@ -258,12 +236,7 @@ export function classChartOptions(fmt: Translator, classKeys: Readonly<Record<Se
 export function dropChartOptions(fmt: Translator, classKeys: Readonly<Record<ServiceClass, MessageKey>>): ChartOptions {
   const rate = rateOrDash(fmt);
   return {
-    ms: 1,
-    cursor: { drag: { x: true, y: false } },
-    scales: {
-      x: { time: true },
-      bps: { auto: true, range: (_self, _min, max) => [0, (max ?? 0) > 0 ? max * 1.1 : 1000] },
-    },
+    ...timeChart(true, { bps: bpsScale(1.1, 1000) }),
     series: [
       timeSeries(fmt),
       ...serviceClasses.map(

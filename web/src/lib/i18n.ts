@@ -960,28 +960,23 @@ export function scaleBitRate(
  * Intl formatters cost tens of microseconds to build and never change: one per language and
  * options, built on first use (a live page formats thousands of values a second).
  */
-const numberFormats = new Map<string, Intl.NumberFormat>();
-const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
-
-function cachedNumberFormat(locale: Locale, options: Intl.NumberFormatOptions): Intl.NumberFormat {
-  const key = `${locale} ${JSON.stringify(options)}`;
-  let format = numberFormats.get(key);
-  if (format === undefined) {
-    format = new Intl.NumberFormat(intlLocale[locale], options);
-    numberFormats.set(key, format);
-  }
-  return format;
+function formatterCache<Options, Formatter>(
+  build: (locales: string, options: Options) => Formatter,
+): (locale: Locale, options: Options) => Formatter {
+  const built = new Map<string, Formatter>();
+  return (locale, options) => {
+    const key = `${locale} ${JSON.stringify(options)}`;
+    let format = built.get(key);
+    if (format === undefined) {
+      format = build(intlLocale[locale], options);
+      built.set(key, format);
+    }
+    return format;
+  };
 }
 
-function cachedDateTimeFormat(locale: Locale, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = `${locale} ${JSON.stringify(options)}`;
-  let format = dateTimeFormats.get(key);
-  if (format === undefined) {
-    format = new Intl.DateTimeFormat(intlLocale[locale], options);
-    dateTimeFormats.set(key, format);
-  }
-  return format;
-}
+const cachedNumberFormat = formatterCache((locales, options: Intl.NumberFormatOptions) => new Intl.NumberFormat(locales, options));
+const cachedDateTimeFormat = formatterCache((locales, options: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat(locales, options));
 
 function numberFormat(locale: Locale, minimumFractionDigits: number, maximumFractionDigits: number): Intl.NumberFormat {
   return cachedNumberFormat(locale, { minimumFractionDigits, maximumFractionDigits });
@@ -1024,49 +1019,40 @@ export function formatCount(count: number, locale: Locale): string {
   return cachedNumberFormat(locale, { maximumFractionDigits: 0 }).format(count);
 }
 
-/** Wall-clock time of an epoch-ms instant in the browser's time zone: "14:05:09". */
+const calendarDay = { day: '2-digit', month: '2-digit', year: 'numeric' } as const;
+const clockTime = { hour: '2-digit', minute: '2-digit', hour12: false } as const;
+
+/** Which parts of an instant each of the UI's date and time texts shows. */
+export const instantParts = {
+  /** Wall-clock time: "14:05:09". */
+  time: { ...clockTime, second: '2-digit' },
+  /** Hours and minutes only, for chart axes: "14:05". */
+  clock: clockTime,
+  /** Date and time: "14:05:09 23/11/2026" (vi), "23/11/2026, 14:05:09" (en). */
+  dateTime: { ...calendarDay, ...clockTime, second: '2-digit' },
+  /** Date and time to the minute: "17:20 26/11/2026" (vi), "26/11/2026, 17:20" (en). */
+  minute: { ...calendarDay, ...clockTime },
+  /** The day: "23/11/2026". */
+  date: calendarDay,
+} satisfies Record<string, Intl.DateTimeFormatOptions>;
+
+export type InstantParts = keyof typeof instantParts;
+
+/** An epoch-ms instant as `parts` in the browser's time zone, or in `timeZone`. */
+export function formatInstant(atMs: number, locale: Locale, parts: InstantParts, timeZone?: string): string {
+  return cachedDateTimeFormat(locale, { ...instantParts[parts], ...(timeZone === undefined ? {} : { timeZone }) }).format(new Date(atMs));
+}
+
 export function formatTime(atMs: number, locale: Locale, timeZone?: string): string {
-  return cachedDateTimeFormat(locale, {
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hour12: false,
-    ...(timeZone === undefined ? {} : { timeZone }),
-  }).format(new Date(atMs));
+  return formatInstant(atMs, locale, 'time', timeZone);
 }
 
-/** Hours and minutes only, for chart axes: "14:05". */
-export function formatClock(atMs: number, locale: Locale, timeZone?: string): string {
-  return cachedDateTimeFormat(locale, {
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-    ...(timeZone === undefined ? {} : { timeZone }),
-  }).format(new Date(atMs));
-}
-
-/** Date and time of an epoch-ms instant: "14:05:09 23/11/2026" (vi), "23/11/2026, 14:05:09" (en). */
 export function formatDateTime(atMs: number, locale: Locale, timeZone?: string): string {
-  return cachedDateTimeFormat(locale, {
-    day: '2-digit',
-    month: '2-digit',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hour12: false,
-    ...(timeZone === undefined ? {} : { timeZone }),
-  }).format(new Date(atMs));
+  return formatInstant(atMs, locale, 'dateTime', timeZone);
 }
 
-/** The day of an epoch-ms instant: "23/11/2026". */
 export function formatDate(atMs: number, locale: Locale, timeZone?: string): string {
-  return cachedDateTimeFormat(locale, {
-    day: '2-digit',
-    month: '2-digit',
-    year: 'numeric',
-    ...(timeZone === undefined ? {} : { timeZone }),
-  }).format(new Date(atMs));
+  return formatInstant(atMs, locale, 'date', timeZone);
 }
 
 /** The UI's formatting bound to one language; what components receive. */
@@ -1092,7 +1078,7 @@ export function createTranslator(locale: Locale): Translator {
     utilization: (utilization) => formatUtilization(utilization, locale),
     count: (count) => formatCount(count, locale),
     time: (atMs) => formatTime(atMs, locale),
-    clock: (atMs) => formatClock(atMs, locale),
+    clock: (atMs) => formatInstant(atMs, locale, 'clock'),
     dateTime: (atMs) => formatDateTime(atMs, locale),
     date: (atMs) => formatDate(atMs, locale),
   };

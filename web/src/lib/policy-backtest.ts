@@ -4,7 +4,7 @@
 // for `requestBacktest` (one POST through the shared fetch helper).
 import { policyBacktestSchema, type BacktestEpisodeView, type PolicyBacktest } from '../../../api/schemas.ts';
 import { sendJson, type PolicyChange, type Topology } from './api.ts';
-import { intlLocale, type Locale } from './i18n.ts';
+import { formatInstant, type Locale } from './i18n.ts';
 
 export type { BacktestEpisodeView, PolicyBacktest };
 
@@ -119,13 +119,5 @@ export function episodeSpanMs(episode: Pick<BacktestEpisodeView, 'fromMs' | 'toM
 
 /** A bucket's time, to the minute (buckets are 5 minutes): "17:20 26/11/2026" (vi), "26/11/2026, 17:20" (en). */
 export function formatBucketTime(atMs: number, locale: Locale, timeZone?: string): string {
-  return new Intl.DateTimeFormat(intlLocale[locale], {
-    day: '2-digit',
-    month: '2-digit',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-    ...(timeZone === undefined ? {} : { timeZone }),
-  }).format(new Date(atMs));
+  return formatInstant(atMs, locale, 'minute', timeZone);
 }
