@@ -2,10 +2,22 @@
 // class, stacked for uPlot in the API's order of `serviceClasses` (internet at the bottom, then
 // the protected classes docex and video, whose reservations make the reserved band, then
 // other), drops per class, and SVG sparkline paths. Pure functions.
-import { protectedClasses, serviceClasses, type Direction, type LinkSample, type ServiceClass, type Topology, type TopologyLink, type TrafficClass } from './api.ts';
+import {
+  protectedClasses,
+  serviceClasses,
+  type Direction,
+  type HistoryPoint,
+  type LinkSample,
+  type ServiceClass,
+  type Topology,
+  type TopologyLink,
+  type TrafficClass,
+} from './api.ts';
 import type { MessageKey } from './i18n.ts';
 import type { ChartColumns, Column } from './chart-data.ts';
-import { joinStepped, type StepPoint } from './time-range-history.ts';
+import type { RatePoint } from './live-store.ts';
+import type { TimeWindow } from './time-range.ts';
+import { joinStepped, rangePoints, type LayeredSeries, type StepPoint } from './time-range-history.ts';
 
 /** One class point: post-policy rate and drops (null where unknown). */
 export interface ClassPoint {
@@ -64,6 +76,21 @@ export interface ClassStepPoint extends ClassPoint {
 }
 
 export type ClassStepSeries = Readonly<Record<ServiceClass, readonly ClassStepPoint[]>>;
+
+/** A class's point of the history (at its layer's step) or of the live tail (at the poll interval). */
+function classStepPoint(point: Pick<HistoryPoint, 'atMs' | 'bitsPerSecond' | 'dropBitsPerSecond'>, stepMs: number): ClassStepPoint {
+  return { atMs: point.atMs, stepMs, bitsPerSecond: point.bitsPerSecond, dropBitsPerSecond: point.dropBitsPerSecond ?? null };
+}
+
+/** One service class of a link over a window: its history, then the live tail (empty unless following now). */
+export function classRangePoints(
+  history: LayeredSeries<HistoryPoint>,
+  live: readonly RatePoint[],
+  liveStepMs: number,
+  window: TimeWindow,
+): ClassStepPoint[] {
+  return rangePoints({ history, live, liveStepMs, window, fromHistory: (point) => classStepPoint(point, point.stepMs), fromLive: classStepPoint });
+}
 
 function stepPoints(points: readonly ClassStepPoint[], pick: (point: ClassStepPoint) => number | null): StepPoint[] {
   return points.map((point) => ({ atMs: point.atMs, stepMs: point.stepMs, value: pick(point) }));

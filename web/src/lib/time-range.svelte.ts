@@ -20,6 +20,8 @@ import {
   rangeWindow,
   relativeToken,
   spanOf,
+  zoomOutRange,
+  zoomRange,
   type TimeRange,
   type TimeWindow,
 } from './time-range.ts';
@@ -56,6 +58,25 @@ export class UrlRange {
     if (next !== this.#window.location.hash) this.#window.location.hash = next;
   }
 
+  /** Whether the range ends at now (the live tail continues it). */
+  get following(): boolean {
+    return this.range.kind === 'recent';
+  }
+
+  /**
+   * Shows a window dragged on a chart of data up to `nowMs`; one reaching the live edge (two
+   * poll intervals or 2 % of the span) keeps following now.
+   */
+  zoomTo(selection: TimeWindow, nowMs: number, intervalMs: number): void {
+    const liveEdgeMs = Math.max(2 * intervalMs, 0.02 * spanOf(this.range));
+    this.set(zoomRange(selection, { shown: rangeWindow(this.range, nowMs), live: this.following, nowMs, liveEdgeMs }));
+  }
+
+  /** Shows twice the span around the same middle (following now once that reaches it). */
+  zoomOut(nowMs: number): void {
+    this.set(zoomOutRange(this.range, nowMs));
+  }
+
   /**
    * The query that carries this range to another page (`from=-6h&to=now`), or "" when the URL
    * names none (the other page then shows its own default).
@@ -75,6 +96,38 @@ export class UrlRange {
       this.#named = false;
       this.problem = `${parsed.field}: ${parsed.reason}`;
     }
+  }
+}
+
+/** A page's range as its charts show it: up to the data's now, zoomed by dragging across a chart. */
+export class RangeView {
+  readonly range: UrlRange;
+  /** The poll interval: the live edge of a zoom is two of them at least. */
+  readonly intervalMs: number;
+  readonly #nowMs: () => number;
+
+  /** `nowMs` reads the data's now (tracked): where a range that follows now ends. */
+  constructor(range: UrlRange, intervalMs: number, nowMs: () => number) {
+    this.range = range;
+    this.intervalMs = intervalMs;
+    this.#nowMs = nowMs;
+  }
+
+  get nowMs(): number {
+    return this.#nowMs();
+  }
+
+  /** The window the charts show. */
+  get shown(): TimeWindow {
+    return rangeWindow(this.range.range, this.nowMs);
+  }
+
+  zoomTo(selection: TimeWindow): void {
+    this.range.zoomTo(selection, this.nowMs, this.intervalMs);
+  }
+
+  zoomOut(): void {
+    this.range.zoomOut(this.nowMs);
   }
 }
 
