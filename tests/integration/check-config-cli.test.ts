@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkConfigCommand } from '../../cli/commands/check-config.ts';
 import { defaultConfigDir } from '../../config/load.ts';
+import { runCommand, type CommandRun } from '../helpers/cli-output.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -19,21 +20,7 @@ function exampleCopy(): string {
   return dir;
 }
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = process.stdout.write.bind(process.stdout);
-  const stderr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    const code = await checkConfigCommand.run(args);
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    process.stdout.write = stdout;
-    process.stderr.write = stderr;
-  }
-}
+const run = (args: string[]): Promise<CommandRun> => runCommand(checkConfigCommand, args);
 
 describe('lanewatch check-config', () => {
   it('accepts the example and summarises it', async () => {

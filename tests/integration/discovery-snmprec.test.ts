@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { fixturePath } from '../helpers/fixtures.ts';
 import { sharedSnmpsim } from '../helpers/snmpsim.ts';
 import { startSnmpd } from '../helpers/snmpd.ts';
+import { runCommand } from '../helpers/cli-output.ts';
 import { counterOids, discoverDevice, type DeviceDiscovery, type QosClass } from '../../collector/discovery/index.ts';
 import { get, openSession } from '../../collector/snmp/index.ts';
 import { discoverCommand } from '../../cli/commands/discover.ts';
@@ -205,20 +206,9 @@ describe('details over real SNMP', () => {
 
   it('prints the discovery as JSON through `lanewatch discover --json`', async () => {
     const sim = await snmpsim.get();
-    const chunks: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string | Uint8Array): boolean => {
-      chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      return true;
-    }) as typeof process.stdout.write;
-    let code: number;
-    try {
-      code = await discoverCommand.run(['--host', sim.address, '--community', 'iosxr_ncs540', '--json']);
-    } finally {
-      process.stdout.write = write;
-    }
+    const { code, out } = await runCommand(discoverCommand, ['--host', sim.address, '--community', 'iosxr_ncs540', '--json']);
     expect(code).toBe(0);
-    const parsed = JSON.parse(chunks.join('')) as { interfaces: unknown[]; classes: Array<{ path: string }> };
+    const parsed = JSON.parse(out) as { interfaces: unknown[]; classes: Array<{ path: string }> };
     expect(parsed.interfaces).toHaveLength(101);
     expect(parsed.classes).toHaveLength(71);
     expect(parsed.classes.map((c) => c.path)).toContain('EGRESS/class-default/EGRESS-TC/EGRESS-TC3');
@@ -226,25 +216,13 @@ describe('details over real SNMP', () => {
 
   it('prints the indented hierarchy as text through `lanewatch discover`', async () => {
     const sim = await snmpsim.get();
-    const chunks: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string | Uint8Array): boolean => {
-      chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      return true;
-    }) as typeof process.stdout.write;
-    let code: number;
-    try {
-      code = await discoverCommand.run(['--host', sim.address, '--community', 'iosxr_ncs540']);
-    } finally {
-      process.stdout.write = write;
-    }
+    const { code, out } = await runCommand(discoverCommand, ['--host', sim.address, '--community', 'iosxr_ncs540']);
     expect(code).toBe(0);
-    const text = chunks.join('');
-    expect(text).toContain('\n  GigabitEthernet0/0/0/19 (ifIndex 70)  output  EGRESS\n    class-default ');
+    expect(out).toContain('\n  GigabitEthernet0/0/0/19 (ifIndex 70)  output  EGRESS\n    class-default ');
     // The child policy one level below EGRESS's class-default, its classes one level further.
-    expect(text).toContain('\n      policy EGRESS-TC\n        EGRESS-TC1 ');
+    expect(out).toContain('\n      policy EGRESS-TC\n        EGRESS-TC1 ');
     // The recording's class names match no shipped rule: shown as counted in `other`.
-    expect(text).toMatch(/\n {8}EGRESS-TC3 +→ other \(no rule matches\) +stats 1223331394\.747063185\n/);
+    expect(out).toMatch(/\n {8}EGRESS-TC3 +→ other \(no rule matches\) +stats 1223331394\.747063185\n/);
   });
 });
 
@@ -267,20 +245,9 @@ describe('SNMPv3 authPriv (SHA/AES) against Net-SNMP snmpd', () => {
         .map((m) => ({ ifIndex: Number(m[1]), ifName: m[2] }));
       expect(expected.length).toBeGreaterThan(0);
 
-      const chunks: string[] = [];
-      const write = process.stdout.write.bind(process.stdout);
-      process.stdout.write = ((chunk: string | Uint8Array): boolean => {
-        chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-        return true;
-      }) as typeof process.stdout.write;
-      let code: number;
-      try {
-        code = await discoverCommand.run(['--host', snmpd.target, '--v3-user', v3.user, '--auth-key', v3.authKey, '--priv-key', v3.privKey, '--json']);
-      } finally {
-        process.stdout.write = write;
-      }
+      const { code, out } = await runCommand(discoverCommand, ['--host', snmpd.target, '--v3-user', v3.user, '--auth-key', v3.authKey, '--priv-key', v3.privKey, '--json']);
       expect(code).toBe(0);
-      const parsed = JSON.parse(chunks.join('')) as { interfaces: Array<{ ifIndex: number; ifName?: string }>; classes: unknown[] };
+      const parsed = JSON.parse(out) as { interfaces: Array<{ ifIndex: number; ifName?: string }>; classes: unknown[] };
       expect(parsed.interfaces.map((i) => ({ ifIndex: i.ifIndex, ifName: i.ifName }))).toEqual(expected);
       expect(parsed.classes).toEqual([]);
     } finally {

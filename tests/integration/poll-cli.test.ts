@@ -1,6 +1,6 @@
 // `lanewatch poll` in-process with a temporary config directory: against a real snmpd, and
 // against the Simulator's QoS routers (CBQoS, per-service sub-interfaces) for per-class rows.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { stringify } from 'yaml';
 import { startSnmpd, type SnmpdHandle } from '../helpers/snmpd.ts';
 import { freeUdpPort } from '../helpers/ports.ts';
+import { runCommand, type CommandRun } from '../helpers/cli-output.ts';
 import { pollCommand, type PollReport } from '../../cli/commands/poll.ts';
 import { defaultConfigDir, loadConfig } from '../../config/load.ts';
 import { serviceClasses } from '../../api/schemas.ts';
@@ -36,26 +37,7 @@ function configDir(topology: string, settings = 'collector:\n  intervalMs: 60000
   return dir;
 }
 
-/** Runs the command with stdout and stderr captured. */
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    return true;
-  });
-  try {
-    const code = await pollCommand.run(args);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const run = (args: string[]): Promise<CommandRun> => runCommand(pollCommand, args);
 
 function liveTopology(): string {
   return `provinces: [{ id: ha-noi }]
@@ -69,7 +51,7 @@ links:
 describe('lanewatch poll', () => {
   it('--once --json prints the second round: link rates both ways, interfaces, polls', async () => {
     const dir = configDir(liveTopology());
-    const { code, stdout } = await run(['--config', dir, '--once', '--json', '--interval-ms', '1500', '--log-level', 'silent']);
+    const { code, out: stdout } = await run(['--config', dir, '--once', '--json', '--interval-ms', '1500', '--log-level', 'silent']);
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as PollReport;
     expect(report.polls).toHaveLength(1);
@@ -98,7 +80,7 @@ links:
   - { id: t1-lo, tier: 1, province: ha-noi, router: core-1, ifName: lo, capacityBps: 100000000000 }
   - { id: t1-hue, tier: 1, province: hue, router: hue-1, ifName: Gi0/1, capacityBps: 100000000 }
 `);
-    const { code, stdout } = await run(['--config', dir, '--once', '--interval-ms', '1000', '--log-level', 'silent']);
+    const { code, out: stdout } = await run(['--config', dir, '--once', '--interval-ms', '1000', '--log-level', 'silent']);
     expect(code).toBe(1);
     expect(stdout).toMatch(/^link\s+province\s+tier\s+dir\s+class\s+rate\s+util\s+capacity/m);
     expect(stdout).toMatch(/^t1-lo\s+ha-noi\s+1\s+down\s+total\s+\S+ \w?bps\s+\S+%\s+100\.00 Gbps$/m);
@@ -114,7 +96,7 @@ routers:
 links:
   - { id: t1, tier: 1, province: ha-noi, router: no-such-router, ifName: lo }
 `);
-    const { code, stdout, stderr } = await run(['--config', dir, '--once', '--json']);
+    const { code, out: stdout, err: stderr } = await run(['--config', dir, '--once', '--json']);
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toMatch(/invalid configuration/);
@@ -124,8 +106,8 @@ links:
   it('bad arguments print the usage and exit 2', async () => {
     const bad = await run(['--once', '--interval-ms', 'soon']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--interval-ms expects a positive integer/);
-    expect(bad.stderr).toContain(pollCommand.usage);
+    expect(bad.err).toMatch(/--interval-ms expects a positive integer/);
+    expect(bad.err).toContain(pollCommand.usage);
     const unknown = await run(['--frobnicate']);
     expect(unknown.code).toBe(2);
     expect(pollCommand.usage).toMatch(/--once/);
@@ -162,7 +144,7 @@ describe('lanewatch poll against QoS routers (the Simulator)', () => {
   });
 
   it('--once --json labels every link row with its class; (link, dir, class) is unique', async () => {
-    const { code, stdout } = await run(['--config', dir, '--once', '--json', '--interval-ms', '1500', '--log-level', 'silent']);
+    const { code, out: stdout } = await run(['--config', dir, '--once', '--json', '--interval-ms', '1500', '--log-level', 'silent']);
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as PollReport;
     expect(report.polls.map((p) => p.device).sort()).toEqual(routers.map((r) => r.id).sort());
@@ -179,7 +161,7 @@ describe('lanewatch poll against QoS routers (the Simulator)', () => {
   });
 
   it('prints the class of every link row as text', async () => {
-    const { code, stdout } = await run(['--config', dir, '--once', '--interval-ms', '1500', '--log-level', 'silent']);
+    const { code, out: stdout } = await run(['--config', dir, '--once', '--interval-ms', '1500', '--log-level', 'silent']);
     expect(code).toBe(0);
     const [linkTable = ''] = stdout.split('\n\n');
     const [header = '', ...rows] = linkTable.split('\n');

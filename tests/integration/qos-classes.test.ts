@@ -21,6 +21,7 @@ import { parseScenario } from '../../simulator/scenario/schema.ts';
 import { freeUdpPort } from '../helpers/ports.ts';
 import { discoverCommand } from '../../cli/commands/discover.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { runCommand, type CommandRun } from '../helpers/cli-output.ts';
 
 const log = pino({ level: 'silent' });
 const example = loadConfig(defaultConfigDir);
@@ -280,19 +281,7 @@ describe('unmatched classes', () => {
 });
 
 describe('lanewatch discover', () => {
-  async function run(args: string[]): Promise<{ code: number; out: string }> {
-    const chunks: string[] = [];
-    const write = process.stdout.write;
-    process.stdout.write = ((chunk: string | Uint8Array): boolean => {
-      chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      return true;
-    }) as typeof process.stdout.write;
-    try {
-      return { code: await discoverCommand.run(args), out: chunks.join('') };
-    } finally {
-      process.stdout.write = write;
-    }
-  }
+  const run = (args: string[]): Promise<CommandRun> => runCommand(discoverCommand, args);
   const router = (): TopologyConfig['routers'][number] => topology.routers.find((r) => r.id === CBQOS_ROUTER)!;
   const community = (): string => {
     const snmp = router().snmp;
