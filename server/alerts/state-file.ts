@@ -21,6 +21,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { alertSchema } from '../../api/schemas.ts';
 import { removeAbandonedWrites, syncDir, writeFileAtomically } from '../fs/atomic-file.ts';
+import { parseStoredJson } from '../fs/stored-json.ts';
 import type { AlertEpisode } from './model.ts';
 
 export const alertsFileName = 'alerts.json';
@@ -76,11 +77,6 @@ interface LoadedState {
   journalBytes: number | undefined;
 }
 
-function issueText(error: z.ZodError): string {
-  const issue = error.issues[0];
-  return issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid';
-}
-
 function isNotFound(err: unknown): boolean {
   return err instanceof Error && 'code' in err && err.code === 'ENOENT';
 }
@@ -103,26 +99,18 @@ export async function loadAlertState(dir: string, nowMs: number): Promise<Loaded
   const snapshotPath = join(dir, alertsFileName);
   const snapshotText = await readOptional(snapshotPath);
   if (snapshotText !== undefined) {
-    let reason: string | undefined;
-    try {
-      const parsed = snapshotSchema.safeParse(JSON.parse(snapshotText) as unknown);
-      if (parsed.success) {
-        for (const episode of parsed.data.episodes) episodes.set(episode.id, episode);
-        if (parsed.data.version === snapshotVersion) seq = parsed.data.seq;
-        report.snapshot = 'loaded';
-        report.migrated = parsed.data.version === 1;
-      } else {
-        reason = issueText(parsed.error);
-      }
-    } catch (err) {
-      reason = err instanceof Error ? err.message : String(err);
-    }
-    if (reason !== undefined) {
+    const parsed = parseStoredJson(snapshotText, snapshotSchema);
+    if ('data' in parsed) {
+      for (const episode of parsed.data.episodes) episodes.set(episode.id, episode);
+      if (parsed.data.version === snapshotVersion) seq = parsed.data.seq;
+      report.snapshot = 'loaded';
+      report.migrated = parsed.data.version === 1;
+    } else {
       const movedTo = `${snapshotPath}.invalid-${nowMs}`;
       await rename(snapshotPath, movedTo);
       report.snapshot = 'invalid';
       report.movedTo = movedTo;
-      report.invalidReason = reason;
+      report.invalidReason = parsed.reason;
     }
   }
 
@@ -138,14 +126,8 @@ export async function loadAlertState(dir: string, nowMs: number): Promise<Loaded
   let maxSeq = seq;
   lines.forEach((text, index) => {
     if (text.length === 0) return;
-    let parsed: ReturnType<typeof lineSchema.safeParse>;
-    try {
-      parsed = lineSchema.safeParse(JSON.parse(text) as unknown);
-    } catch {
-      report.skippedLines.push(index + 1);
-      return;
-    }
-    if (!parsed.success) {
+    const parsed = parseStoredJson(text, lineSchema);
+    if ('reason' in parsed) {
       report.skippedLines.push(index + 1);
       return;
     }

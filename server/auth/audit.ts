@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
 import { auditActions } from '../../api/schemas.ts';
+import { parseStoredJson } from '../fs/stored-json.ts';
 
 export const auditFileName = 'audit.jsonl';
 
@@ -75,19 +76,8 @@ const entrySchema = z
 
 /** One line of the file as a record, or undefined when it is not one. Pure. */
 export function parseAuditLine(line: string): AuditEntry | undefined {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(line) as unknown;
-  } catch {
-    return undefined;
-  }
-  const parsed = entrySchema.safeParse(raw);
-  if (!parsed.success) return undefined;
-  const { seq, atMs, actor, address, action, target, details } = parsed.data;
-  const entry: AuditEntry = { seq, atMs, actor, address, action };
-  if (target !== undefined) entry.target = target;
-  if (details !== undefined) entry.details = details;
-  return entry;
+  const parsed = parseStoredJson(line, entrySchema);
+  return 'data' in parsed ? parsed.data : undefined;
 }
 
 /** What is wrong with a record to be written, or undefined. Pure. */

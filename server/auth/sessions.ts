@@ -15,6 +15,7 @@ import { pino, type Logger } from 'pino';
 import { z } from 'zod';
 import { roles, type Principal } from '../../api/access.ts';
 import { abandonedAfterMs, fileIdentity, readFileVersion, removeAbandonedWrites, sameFile, writeFileAtomically, type FileIdentity } from '../fs/atomic-file.ts';
+import { parseStoredJson } from '../fs/stored-json.ts';
 import { principalOf } from './users.ts';
 
 export const sessionsFileName = 'sessions.json';
@@ -85,31 +86,8 @@ const sessionsFileSchema = z.object({ version: z.literal(fileVersion), sessions:
 
 /** The sessions in a file's text, or why it is unusable. Pure. */
 export function parseSessionsFile(text: string): { sessions: Session[] } | { reason: string } {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text) as unknown;
-  } catch {
-    return { reason: 'not complete JSON' };
-  }
-  const parsed = sessionsFileSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { reason: issue === undefined ? 'not a sessions file' : `${issue.path.join('.') || '(root)'}: ${issue.message}` };
-  }
-  return {
-    sessions: parsed.data.sessions.map((s) => {
-      const session: Session = {
-        tokenHash: s.tokenHash,
-        username: s.username,
-        role: s.role,
-        createdAtMs: s.createdAtMs,
-        lastSeenMs: s.lastSeenMs,
-        address: s.address,
-      };
-      if (s.province !== undefined) session.province = s.province;
-      return session;
-    }),
-  };
+  const parsed = parseStoredJson(text, sessionsFileSchema);
+  return 'reason' in parsed ? parsed : { sessions: parsed.data.sessions };
 }
 
 /**

@@ -10,6 +10,7 @@ import { pino, type Logger } from 'pino';
 import { z } from 'zod';
 import { roles, type Principal, type Role } from '../../api/access.ts';
 import { abandonedAfterMs, fileIdentity, readFileVersion, removeAbandonedWrites, sameFile, writeFileAtomically, type FileIdentity } from '../fs/atomic-file.ts';
+import { parseStoredJson } from '../fs/stored-json.ts';
 import { dummyPasswordHash, hashPassword, maxPasswordLength, passwordProblem, verifyPassword } from './password.ts';
 
 export const usersFileName = 'users.json';
@@ -137,29 +138,12 @@ const usersFileSchema = z.object({ version: z.literal(fileVersion), users: z.arr
 
 /** The users in a file's text; throws naming the file when it is not a users file. */
 function parseUsersFile(path: string, text: string): Map<string, User> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text) as unknown;
-  } catch (cause) {
-    throw new Error(`${path} is not valid JSON; fix it or move it aside (users are not loaded from a damaged file)`, { cause });
-  }
-  const parsed = usersFileSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue === undefined ? '' : ` at ${issue.path.join('.') || '(root)'}: ${issue.message}`;
-    throw new Error(`${path} is not a users file${where}; fix it or move it aside`);
-  }
+  const parsed = parseStoredJson(text, usersFileSchema);
+  // Users are never loaded from a damaged file: the server would start with some accounts missing.
+  if ('reason' in parsed) throw new Error(`${path} is not a users file (${parsed.reason}); fix it or move it aside`);
   const users = new Map<string, User>();
-  for (const stored of parsed.data.users) {
-    if (users.has(stored.username)) throw new Error(`${path} lists user "${stored.username}" twice; fix it or move it aside`);
-    const user: User = {
-      username: stored.username,
-      role: stored.role,
-      passwordHash: stored.passwordHash,
-      createdAtMs: stored.createdAtMs,
-      updatedAtMs: stored.updatedAtMs,
-    };
-    if (stored.province !== undefined) user.province = stored.province;
+  for (const user of parsed.data.users) {
+    if (users.has(user.username)) throw new Error(`${path} lists user "${user.username}" twice; fix it or move it aside`);
     users.set(user.username, user);
   }
   return users;

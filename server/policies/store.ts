@@ -20,6 +20,7 @@ import type {
   PolicySource,
 } from './model.ts';
 import { removeAbandonedWrites, writeFileAtomically } from '../fs/atomic-file.ts';
+import { parseStoredJson } from '../fs/stored-json.ts';
 import { deepEqual, diffDocuments } from './diff.ts';
 import { effectivePolicy } from './effective.ts';
 import { parsePolicyDocument } from './schema.ts';
@@ -100,30 +101,16 @@ const storedRevisionSchema = z.object({
 
 /** One revision file, or why it is unusable. */
 function parseRevisionFile(text: string, expected: number): { revision: PolicyRevision } | { reason: string } {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text) as unknown;
-  } catch {
-    return { reason: 'not complete JSON' };
-  }
-  const stored = storedRevisionSchema.safeParse(raw);
-  if (!stored.success) return { reason: `not a revision: ${stored.error.issues[0]?.message ?? 'invalid'}` };
+  const stored = parseStoredJson(text, storedRevisionSchema);
+  if ('reason' in stored) return stored;
   if (stored.data.revision !== expected) return { reason: `holds revision ${stored.data.revision}` };
   const document = parsePolicyDocument(stored.data.document);
   if (!document.ok) {
     const first = document.problems[0];
     return { reason: `invalid document${first ? ` (${first.path}: ${first.message})` : ''}` };
   }
-  const revision: PolicyRevision = {
-    revision: stored.data.revision,
-    atMs: stored.data.atMs,
-    author: stored.data.author,
-    changes: stored.data.changes.map((c) => ({ path: c.path, before: c.before, after: c.after })),
-    document: document.document,
-  };
-  if (stored.data.comment !== undefined) revision.comment = stored.data.comment;
-  if (stored.data.rollbackOf !== undefined) revision.rollbackOf = stored.data.rollbackOf;
-  return { revision };
+  const changes = stored.data.changes.map((c) => ({ path: c.path, before: c.before, after: c.after }));
+  return { revision: { ...stored.data, changes, document: document.document } };
 }
 
 /** Index of the first element of ascending `numbers` that is ≥ `value` (numbers.length when none). */

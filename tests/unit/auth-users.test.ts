@@ -207,8 +207,8 @@ describe('UserStore', () => {
   it('refuses to open a damaged users.json, naming it, and leaves it as it was', async () => {
     const path = join(dir, usersFileName);
     for (const [text, reason] of [
-      ['{"version":1,"users":[{"username":"alice"', /is not valid JSON/],
-      ['{"version":1,"users":[{"username":"alice","role":"root"}]}', /is not a users file at users\.0\.role/],
+      ['{"version":1,"users":[{"username":"alice"', /is not a users file \(not complete JSON\)/],
+      ['{"version":1,"users":[{"username":"alice","role":"root"}]}', /is not a users file \(users\.0\.role/],
       ['[]', /is not a users file/],
     ] as const) {
       writeFileSync(path, text);
