@@ -11,7 +11,7 @@ import type { Principal } from '../../api/access.ts';
 import type { AuditSink } from './auth.ts';
 import { route } from './contract.ts';
 import { said } from '../../api/messages.ts';
-import { errorBody, RequestFieldError } from './errors.ts';
+import { errorBody, unknownNameError } from './errors.ts';
 
 /** What the routes need from the AlertBook. */
 export interface AlertsSource {
@@ -39,14 +39,7 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOpti
   route(app, 'alerts', async (request) => {
     const q = request.query;
     const principal = principalOf(request);
-    if (q.province !== undefined && !options.provinceIds.has(q.province)) {
-      throw new RequestFieldError(
-        'querystring',
-        'province',
-        `must name a configured province ("${q.province}" is unknown)`,
-        said('unknown-province', { field: 'province', province: q.province }),
-      );
-    }
+    if (q.province !== undefined && !options.provinceIds.has(q.province)) throw unknownNameError('province', q.province);
     if (q.province !== undefined) scope.requireProvince(principal, q.province);
     const filter: EpisodeFilter = {};
     if (q.state !== undefined) filter.state = q.state;

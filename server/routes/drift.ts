@@ -6,8 +6,7 @@ import type { LanewatchConfig } from '../../config/schema.ts';
 import type { QosView } from '../../collector/samples.ts';
 import type { PolicySource } from '../policies/model.ts';
 import { driftOf, type DriftRow } from '../analysis/drift.ts';
-import { said } from '../../api/messages.ts';
-import { RequestFieldError } from './errors.ts';
+import { unknownNameError } from './errors.ts';
 import { route } from './contract.ts';
 import { principalOf } from '../auth/guard.ts';
 import type { TopologyScope } from '../auth/scope.ts';
@@ -26,7 +25,7 @@ export async function driftRoutes(app: FastifyInstance, options: DriftRoutesOpti
     const { link } = request.query;
     const principal = principalOf(request);
     if (link !== undefined && !linkIds.has(link)) {
-      throw new RequestFieldError('querystring', 'link', `must name a configured link ("${link}" is unknown)`, said('unknown-link', { field: 'link', link }));
+      throw unknownNameError('link', link);
     }
     if (link !== undefined) options.scope.requireLink(principal, link);
     const qos = options.qosView?.();

@@ -23,6 +23,19 @@ export class RequestFieldError extends Error {
   }
 }
 
+/** What each kind of topology name is called in the English message, and its message code. */
+const unknownNames = {
+  link: (field: string, id: string) => ({ noun: 'link', what: said('unknown-link', { field, link: id }) }),
+  province: (field: string, id: string) => ({ noun: 'province', what: said('unknown-province', { field, province: id }) }),
+  device: (field: string, id: string) => ({ noun: 'router', what: said('unknown-device', { field, device: id }) }),
+} as const;
+
+/** The error for a link, province or router id the topology does not have, at `field` (the kind by default). */
+export function unknownNameError(kind: keyof typeof unknownNames, id: string, part: 'querystring' | 'body' = 'querystring', field: string = kind): RequestFieldError {
+  const { noun, what } = unknownNames[kind](field, id);
+  return new RequestFieldError(part, field, `must name a configured ${noun} ("${id}" is unknown)`, what);
+}
+
 interface ValidationIssue {
   keyword?: string;
   instancePath?: string;

@@ -12,7 +12,7 @@ import { queryHistory } from '../history/query-history.ts';
 import { readStepParam } from '../history/history-plan.ts';
 import { readTimeParam } from '../history/time-param.ts';
 import { said } from '../../api/messages.ts';
-import { RequestFieldError } from './errors.ts';
+import { RequestFieldError, unknownNameError } from './errors.ts';
 import { route } from './contract.ts';
 import { principalOf } from '../auth/guard.ts';
 import type { TopologyScope } from '../auth/scope.ts';
@@ -41,7 +41,7 @@ export async function historyRoutes(app: FastifyInstance, options: HistoryRoutes
     const principal = principalOf(request);
     for (const link of q.link) {
       if (!options.linkIds.has(link)) {
-        throw new RequestFieldError('querystring', 'link', `must name a configured link ("${link}" is unknown)`, said('unknown-link', { field: 'link', link }));
+        throw unknownNameError('link', link);
       }
       options.scope.requireLink(principal, link);
     }

@@ -17,7 +17,7 @@ import { principalOf } from '../auth/guard.ts';
 import type { TopologyScope } from '../auth/scope.ts';
 import type { AuditSink } from './auth.ts';
 import { route } from './contract.ts';
-import { errorBody, RequestFieldError } from './errors.ts';
+import { errorBody, RequestFieldError, unknownNameError } from './errors.ts';
 
 export interface PoliciesRoutesOptions {
   policies: PolicyStore;
@@ -197,8 +197,7 @@ export async function policiesRoutes(app: FastifyInstance, options: PoliciesRout
     for (const [index, id] of (links ?? backtestLinks.map((link) => link.id)).entries()) {
       const link = backtestLinksById.get(id);
       if (link === undefined) {
-        const field = `links.${index}`;
-        throw new RequestFieldError('body', field, `must name a configured link ("${id}" is unknown)`, said('unknown-link', { field, link: id }));
+        throw unknownNameError('link', id, 'body', `links.${index}`);
       }
       scope.requireLink(principal, id, `links.${index}`);
       chosen.add(link);
@@ -262,7 +261,7 @@ export async function policiesRoutes(app: FastifyInstance, options: PoliciesRout
     const { link } = request.query;
     const effective = policies.effective(link);
     if (effective === undefined) {
-      throw new RequestFieldError('querystring', 'link', `must name a configured link ("${link}" is unknown)`, said('unknown-link', { field: 'link', link }));
+      throw unknownNameError('link', link);
     }
     scope.requireLink(principalOf(request), link);
     return effective;

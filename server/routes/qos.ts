@@ -3,8 +3,7 @@
 // split deployment (`lanewatch server` without a collector) there is no mapping to show.
 import type { FastifyInstance } from 'fastify';
 import type { QosClassMapping, QosView } from '../../collector/samples.ts';
-import { said } from '../../api/messages.ts';
-import { RequestFieldError } from './errors.ts';
+import { unknownNameError } from './errors.ts';
 import { route } from './contract.ts';
 import { principalOf } from '../auth/guard.ts';
 import { confinedTo, type TopologyScope } from '../auth/scope.ts';
@@ -44,17 +43,8 @@ export async function qosRoutes(app: FastifyInstance, options: QosRoutesOptions)
   route(app, 'qos', async (request): Promise<QosReply> => {
     const q = request.query;
     const principal = principalOf(request);
-    if (q.link !== undefined && !options.linkIds.has(q.link)) {
-      throw new RequestFieldError('querystring', 'link', `must name a configured link ("${q.link}" is unknown)`, said('unknown-link', { field: 'link', link: q.link }));
-    }
-    if (q.device !== undefined && !options.deviceIds.has(q.device)) {
-      throw new RequestFieldError(
-        'querystring',
-        'device',
-        `must name a configured router ("${q.device}" is unknown)`,
-        said('unknown-device', { field: 'device', device: q.device }),
-      );
-    }
+    if (q.link !== undefined && !options.linkIds.has(q.link)) throw unknownNameError('link', q.link);
+    if (q.device !== undefined && !options.deviceIds.has(q.device)) throw unknownNameError('device', q.device);
     if (q.link !== undefined) options.scope.requireLink(principal, q.link);
     if (q.device !== undefined) options.scope.requireDevice(principal, q.device);
     if (options.qosView === undefined) return { available: false, classes: [] };
