@@ -3,14 +3,14 @@
 // before saving), history (paged), rollback, the effective policy of a link, and the backtest
 // of a draft against the current policy over past traffic. Who saved a revision is the
 // signed-in user, never a name in the body.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InfluxDB } from 'influx';
 import type { Settings } from '../../config/schema.ts';
 import type { RetentionDays } from '../../collector/store/rollups.ts';
 import { said } from '../../api/messages.ts';
 import { bucketSources, maxBacktestRangeMs, rangeProblem, runBacktest, seriesBuckets, type BacktestLink } from '../policies/backtest.ts';
 import type { PolicyProblem } from '../policies/model.ts';
-import type { PolicyStore, RollbackResult } from '../policies/store.ts';
+import type { ChangeOptions, PolicyStore, RollbackResult } from '../policies/store.ts';
 import { validatePolicyDocument, type PolicyTopology } from '../policies/validate.ts';
 import { readTimeParam } from '../history/time-param.ts';
 import { principalOf } from '../auth/guard.ts';
@@ -113,22 +113,34 @@ export async function policiesRoutes(app: FastifyInstance, options: PoliciesRout
     return reply.header('etag', etagOf(revision)).send({ revision, document });
   });
 
-  route(app, 'policiesPut', async (request, reply) => {
+  /**
+   * A change made by the signed-in user on the revision If-Match names, recorded in the audit
+   * log when it made a new revision.
+   */
+  async function change(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    comment: string | undefined,
+    apply: (by: ChangeOptions) => Promise<RollbackResult>,
+    audited: { action: 'policy-save' | 'policy-rollback'; details: (changes: number) => Record<string, unknown> },
+  ): Promise<FastifyReply> {
     const principal = principalOf(request);
     const ifRevision = requireIfMatch(request.headers['if-match'], reply);
     if (ifRevision === undefined) return reply;
-    const { document, comment } = request.body;
-    const result = await policies.update(document, { author: principal.username, ifRevision, ...(comment !== undefined ? { comment } : {}) });
+    const result = await apply({ author: principal.username, ifRevision, ...(comment !== undefined ? { comment } : {}) });
     if (result.ok && result.unchanged !== true) {
-      await audit.record({
-        actor: principal.username,
-        address: request.ip,
-        action: 'policy-save',
-        target: String(result.revision),
-        details: { changes: result.changes.length, ...(comment !== undefined ? { comment } : {}) },
-      });
+      const details = audited.details(result.changes.length);
+      await audit.record({ actor: principal.username, address: request.ip, action: audited.action, target: String(result.revision), details });
     }
     return sendChangeResult(reply, result);
+  }
+
+  route(app, 'policiesPut', async (request, reply) => {
+    const { document, comment } = request.body;
+    return change(request, reply, comment, (by) => policies.update(document, by), {
+      action: 'policy-save',
+      details: (changes) => ({ changes, ...(comment !== undefined ? { comment } : {}) }),
+    });
   });
 
   route(app, 'policiesValidate', async (request) => policies.validate(request.body.document));
@@ -148,21 +160,8 @@ export async function policiesRoutes(app: FastifyInstance, options: PoliciesRout
   });
 
   route(app, 'policiesRollback', async (request, reply) => {
-    const principal = principalOf(request);
-    const ifRevision = requireIfMatch(request.headers['if-match'], reply);
-    if (ifRevision === undefined) return reply;
     const { revision, comment } = request.body;
-    const result = await policies.rollback(revision, { author: principal.username, ifRevision, ...(comment !== undefined ? { comment } : {}) });
-    if (result.ok && result.unchanged !== true) {
-      await audit.record({
-        actor: principal.username,
-        address: request.ip,
-        action: 'policy-rollback',
-        target: String(result.revision),
-        details: { rollbackOf: revision },
-      });
-    }
-    return sendChangeResult(reply, result);
+    return change(request, reply, comment, (by) => policies.rollback(revision, by), { action: 'policy-rollback', details: () => ({ rollbackOf: revision }) });
   });
 
   const backtest = options.backtest;
