@@ -357,6 +357,12 @@ export const linkStateChangeSchema = z.object({
   verdict: linkVerdictSchema,
 });
 export type StatesView = z.infer<typeof statesSchema>;
+/**
+ * The live stream's `stateChanges` message (after its whole `states` picture): the current
+ * statuses of the link directions a window's changes moved and of their provinces, and the changes.
+ */
+export const stateChangesSchema = statesSchema.extend({ changes: z.array(linkStateChangeSchema) });
+export type StateChanges = z.infer<typeof stateChangesSchema>;
 
 // ---- Alerts -------------------------------------------------------------------------------
 

@@ -29,11 +29,23 @@ export interface AnalyzerOptions {
   resumeLevels?: ReadonlyMap<string, StateLevel>;
 }
 
-/** What a WebSocket connection needs: the view and the changes of each bus batch at once. */
+/** A link direction. */
+export type LinkDir = Pick<LinkStateChange, 'link' | 'dir'>;
+
+/** What the live stream needs: the whole view, and what each bus batch moved in it. */
 export interface StatesSource {
   view(): AnalyzerView;
-  /** Called once per bus batch that changed at least one state; returns the unsubscribe function. */
-  onBatchChanges(listener: (changes: LinkStateChange[]) => void): () => void;
+  /**
+   * The states of these link directions as they are now (each once, however often named) and
+   * of the provinces they are in. Costs those links and their provinces' links, not the network.
+   */
+  changed(moved: readonly LinkDir[]): AnalyzerView;
+  /**
+   * Called once per bus batch that moved the view: `moved` are the link directions whose state
+   * changed (`changes`) or that the view holds for the first time (judged ok, or resumed).
+   * Returns the unsubscribe function.
+   */
+  onBatchStates(listener: (moved: LinkDir[], changes: LinkStateChange[]) => void): () => void;
 }
 
 export const stateValue: Record<StateLevel, number> = { ok: 0, warning: 1, critical: 2 };
@@ -51,6 +63,11 @@ export function linkStatePoint(verdict: LinkVerdict, level: StateLevel): StorePo
     fields: { state: stateValue[level], encroachBps: verdict.encroachBps },
     atMs: verdict.atMs,
   };
+}
+
+/** The key of a link direction in the analyzer's state (and of `resumeLevels`). */
+function trackedKey(link: string, dir: Direction): string {
+  return `${link}|${dir}`;
 }
 
 function byLinkAndDir(a: { link: string; dir: Direction }, b: { link: string; dir: Direction }): number {
@@ -86,9 +103,12 @@ export class Analyzer implements StatesSource {
   readonly #now: () => number;
   readonly #provinceIds: string[];
   readonly #tracked = new Map<string, Tracked>();
+  /** The keys of `#tracked` per province, so one province's status costs its own links. */
+  readonly #trackedByProvince = new Map<string, Set<string>>();
   readonly #policyCache = new Map<string, { capacityBps: number; policy: EffectivePolicy | undefined }>();
   readonly #changeListeners = new Set<(change: LinkStateChange) => void>();
   readonly #batchListeners = new Set<(changes: LinkStateChange[]) => void>();
+  readonly #movedListeners = new Set<(moved: LinkDir[], changes: LinkStateChange[]) => void>();
   readonly #unknownLinks = new Set<string>();
   #revision = 0;
   #unsubscribers: (() => void)[] = [];
@@ -123,15 +143,37 @@ export class Analyzer implements StatesSource {
     return { atMs: this.#now(), links, provinces: provinceStatuses(links, this.#provinceIds) };
   }
 
+  changed(moved: readonly LinkDir[]): AnalyzerView {
+    const links = new Map<string, LinkStatus>();
+    for (const entry of moved) {
+      const key = trackedKey(entry.link, entry.dir);
+      const status = this.#tracked.get(key)?.status;
+      if (status) links.set(key, status);
+    }
+    const touched = new Set([...links.values()].map((s) => s.province));
+    const ordered = [...this.#provinceIds.filter((id) => touched.has(id)), ...[...touched].filter((id) => !this.#provinceIds.includes(id))];
+    const provinces = ordered.map((id) => {
+      const statuses = [...(this.#trackedByProvince.get(id) ?? [])].flatMap((key) => this.#tracked.get(key)?.status ?? []);
+      return provinceStatuses(statuses, [id])[0] ?? { province: id, level: 'ok' as const, worst: [] };
+    });
+    return { atMs: this.#now(), links: [...links.values()].sort(byLinkAndDir), provinces };
+  }
+
   /** Called for every state change (after hysteresis); returns the unsubscribe function. */
   onStateChange(listener: (change: LinkStateChange) => void): () => void {
     this.#changeListeners.add(listener);
     return () => this.#changeListeners.delete(listener);
   }
 
+  /** Called once per bus batch that changed at least one state; returns the unsubscribe function. */
   onBatchChanges(listener: (changes: LinkStateChange[]) => void): () => void {
     this.#batchListeners.add(listener);
     return () => this.#batchListeners.delete(listener);
+  }
+
+  onBatchStates(listener: (moved: LinkDir[], changes: LinkStateChange[]) => void): () => void {
+    this.#movedListeners.add(listener);
+    return () => this.#movedListeners.delete(listener);
   }
 
   #policyOf(link: string, capacityBps: number): EffectivePolicy | undefined {
@@ -142,10 +184,20 @@ export class Analyzer implements StatesSource {
     return policy;
   }
 
+  #trackProvince(province: string, key: string): void {
+    let keys = this.#trackedByProvince.get(province);
+    if (!keys) {
+      keys = new Set();
+      this.#trackedByProvince.set(province, keys);
+    }
+    keys.add(key);
+  }
+
   #onBatch(batch: PollBatch): void {
     if (batch.links.length === 0) return;
     const points: StorePoint[] = [];
     const changes: LinkStateChange[] = [];
+    const added: LinkDir[] = [];
     try {
       for (const input of linkInputsOf(batch.links)) {
         const policy = this.#policyOf(input.link, input.capacityBps);
@@ -158,7 +210,7 @@ export class Analyzer implements StatesSource {
         }
         const verdict = evaluate(input, policy, this.#revision);
         if (!verdict) continue;
-        const key = `${input.link}|${input.dir}`;
+        const key = trackedKey(input.link, input.dir);
         const previous = this.#tracked.get(key);
         // A sample replayed or older than the last one judged is not judged again.
         if (previous && verdict.atMs <= previous.status.last.atMs) continue;
@@ -174,6 +226,10 @@ export class Analyzer implements StatesSource {
           last: verdict,
         };
         this.#tracked.set(key, { hysteresis, status });
+        if (!previous) {
+          this.#trackProvince(status.province, key);
+          added.push({ link: status.link, dir: status.dir });
+        }
         points.push(linkStatePoint(verdict, hysteresis.level));
         const from = previous?.status.level ?? resumed ?? 'ok';
         if (from !== hysteresis.level) {
@@ -200,10 +256,20 @@ export class Analyzer implements StatesSource {
         }
       }
     }
-    if (changes.length === 0) return;
-    for (const listener of this.#batchListeners) {
+    if (changes.length > 0) {
+      for (const listener of this.#batchListeners) {
+        try {
+          listener(changes);
+        } catch (err) {
+          this.#log.error({ err }, 'state batch listener failed');
+        }
+      }
+    }
+    if (changes.length === 0 && added.length === 0) return;
+    const moved: LinkDir[] = [...added, ...changes];
+    for (const listener of this.#movedListeners) {
       try {
-        listener(changes);
+        listener(moved, changes);
       } catch (err) {
         this.#log.error({ err }, 'state batch listener failed');
       }

@@ -1,11 +1,12 @@
-// One WebSocket client of the live stream: a snapshot and states on connect and on every new
-// subscription (rate-limited), then what the hub hands it. A client that cannot keep up is
+// One WebSocket client of the live stream: a snapshot and the whole states picture on connect
+// and on every new subscription (rate-limited), then what the hub hands it (samples, and the
+// states that changed). A client that cannot keep up is
 // dropped, not buffered.
 import type { FastifyBaseLogger } from 'fastify';
 import type { LinkSample } from '../../collector/samples.ts';
 import type { LiveSnapshot } from './snapshot.ts';
 import type { StatesSource } from '../analysis/analyzer.ts';
-import type { LinkStateChange, LinkStatus, ProvinceStatus } from '../analysis/model.ts';
+import type { AnalyzerView, LinkStateChange, LinkStatus, ProvinceStatus } from '../analysis/model.ts';
 import type { Principal } from '../../api/access.ts';
 import { confinedTo, type TopologyScope } from '../auth/scope.ts';
 import { applyFilter, matchesFilter, parseClientMessage, type KnownIds, type LiveFilter } from './filter.ts';
@@ -29,19 +30,31 @@ export type ServerMessage =
   | { type: 'snapshot'; atMs: number; samples: LinkSample[] }
   | { type: 'samples'; samples: LinkSample[] }
   | StatesMessage
+  | StateChangesMessage
   | { type: 'error'; message: string };
 
 /**
- * The link and province states the client's filter lets through: the whole (filtered) picture
- * every time, so a client can replace what it had; `changes` lists what moved (absent on
- * connect and after a new subscription).
+ * The link and province states the client's filter lets through, the whole (filtered) picture:
+ * sent on connect and after every new subscription, so a client replaces what it had.
  */
 export interface StatesMessage {
   type: 'states';
   atMs: number;
   links: LinkStatus[];
   provinces: ProvinceStatus[];
-  changes?: LinkStateChange[];
+}
+
+/**
+ * What changed since: the current status of each link direction whose state changed or that is
+ * new in the picture (and of the provinces they are in), within the client's filter, and the
+ * changes themselves. A client applies them over the picture it holds; the rest stays.
+ */
+export interface StateChangesMessage {
+  type: 'stateChanges';
+  atMs: number;
+  links: LinkStatus[];
+  provinces: ProvinceStatus[];
+  changes: LinkStateChange[];
 }
 
 /** Pure: the part of the states a filter lets through; a province passes with its own filter or with one of its links. */
@@ -57,10 +70,25 @@ export function filterStates(
   return { links: kept, provinces: provinces.filter((p) => provinceIds.has(p.province)) };
 }
 
+/**
+ * Pure: the `stateChanges` message for one filter: of `moved` (the analyzer's `changed`: the
+ * statuses that moved, as they are now), what the filter lets through, with its `changes`;
+ * undefined when the filter sees none of it.
+ */
+export function stateChangesMessage(
+  moved: AnalyzerView,
+  changes: readonly LinkStateChange[],
+  filter: LiveFilter | undefined,
+): StateChangesMessage | undefined {
+  const mine = filterStates(moved.links, moved.provinces, filter);
+  if (mine.links.length === 0) return undefined;
+  return { type: 'stateChanges', atMs: moved.atMs, ...mine, changes: changes.filter((c) => matchesFilter(c, filter)) };
+}
+
 export interface LiveConnectionOptions {
   socket: LiveSocket;
   snapshot: LiveSnapshot;
-  /** The analyzer's states: sent after the snapshot and on every batch that changed one. */
+  /** The analyzer's states: the whole picture after the snapshot (the hub sends what changes). */
   states?: StatesSource;
   known: KnownIds;
   /** Above this many bytes waiting to be sent, the client is disconnected. */
@@ -192,19 +220,12 @@ export class LiveConnection {
     this.#onStop?.();
   }
 
-  /** The states message for this connection's filter (the hub caches it per filter key). */
-  statesMessage(changes?: LinkStateChange[]): StatesMessage | undefined {
-    const source = this.#options.states;
-    if (!source) return undefined;
-    const view = source.view();
-    const message: StatesMessage = { type: 'states', atMs: view.atMs, ...filterStates(view.links, view.provinces, this.#filter) };
-    if (changes) message.changes = changes;
-    return message;
-  }
-
+  /** The whole states picture this connection's filter lets through. */
   #sendStates(): void {
-    const message = this.statesMessage();
-    if (message) this.sendText(JSON.stringify(message), 'states');
+    const source = this.#options.states;
+    if (!source) return;
+    const view = source.view();
+    this.#send({ type: 'states', atMs: view.atMs, ...filterStates(view.links, view.provinces, this.#filter) });
   }
 
   #sendSnapshot(): void {

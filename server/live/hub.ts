@@ -1,19 +1,22 @@
 // The live stream's fan-out: one bus subscription for every client. The batches of a short
 // window (`coalesceMs`: at national size hundreds of routers answer each second) go out as
-// one message, serialised once per distinct filter and the same text handed to every
-// connection with that filter; state changes go out at once; the number of clients is capped.
+// one `samples` message, and the state changes of that window as one `stateChanges` message
+// (the statuses they moved, never the whole picture again), each serialised once per distinct
+// filter and the same text handed to every connection with that filter; the number of clients
+// is capped.
 import type { LiveBus } from '../../collector/live-bus.ts';
 import type { LinkSample } from '../../collector/samples.ts';
-import type { StatesSource } from '../analysis/analyzer.ts';
-import { applyFilter, matchesFilter } from './filter.ts';
-import type { LiveConnection } from './connection.ts';
+import type { LinkDir, StatesSource } from '../analysis/analyzer.ts';
+import type { LinkStateChange } from '../analysis/model.ts';
+import { applyFilter } from './filter.ts';
+import { stateChangesMessage, type LiveConnection, type ServerMessage } from './connection.ts';
 
 export interface LiveHubOptions {
   bus: LiveBus;
   states?: StatesSource;
   /** Clients beyond this are refused at connect. */
   maxClients: number;
-  /** Batches within this window are sent as one `samples` message (0: each batch at once). */
+  /** Batches (and state changes) within this window are sent as one message of each (0: each batch at once). */
   coalesceMs: number;
 }
 
@@ -26,6 +29,9 @@ export class LiveHub {
   #lastSerialisations = 0;
   /** Samples waiting for the end of the coalescing window. */
   #pending: LinkSample[] = [];
+  /** Link directions whose state moved, and the changes, waiting for the end of the coalescing window. */
+  #pendingMoved: LinkDir[] = [];
+  #pendingChanges: LinkStateChange[] = [];
   #timer: NodeJS.Timeout | undefined;
 
   constructor(options: LiveHubOptions) {
@@ -47,51 +53,75 @@ export class LiveHub {
   start(): void {
     this.#unsubscribe = this.#options.bus.subscribe((batch) => {
       if (batch.links.length === 0 || this.#connections.size === 0) return;
-      if (this.#options.coalesceMs <= 0) {
-        this.#flush(batch.links);
-        return;
-      }
       for (const sample of batch.links) this.#pending.push(sample);
-      this.#timer ??= setTimeout(() => {
-        this.#timer = undefined;
-        const samples = this.#pending;
-        this.#pending = [];
-        this.#flush(samples);
-      }, this.#options.coalesceMs);
+      this.#schedule();
     });
-    this.#unsubscribeStates = this.#options.states?.onBatchChanges((changes) => {
-      const texts = new Map<string, string | null>();
-      for (const connection of this.#connections) {
-        let text = texts.get(connection.filterKey);
-        if (text === undefined) {
-          const mine = changes.filter((c) => matchesFilter(c, connection.filter));
-          const message = mine.length > 0 ? connection.statesMessage(mine) : undefined;
-          text = message ? JSON.stringify(message) : null;
-          texts.set(connection.filterKey, text);
-        }
-        if (text !== null) connection.sendText(text, 'states');
-      }
+    this.#unsubscribeStates = this.#options.states?.onBatchStates((moved, changes) => {
+      if (this.#connections.size === 0) return;
+      for (const entry of moved) this.#pendingMoved.push(entry);
+      for (const change of changes) this.#pendingChanges.push(change);
+      this.#schedule();
     });
   }
 
-  #flush(links: readonly LinkSample[]): void {
+  /** Flushes at the end of the coalescing window (at once without one). */
+  #schedule(): void {
+    if (this.#options.coalesceMs <= 0) {
+      this.#flush();
+      return;
+    }
+    this.#timer ??= setTimeout(() => {
+      this.#timer = undefined;
+      this.#flush();
+    }, this.#options.coalesceMs);
+  }
+
+  #flush(): void {
+    const samples = this.#pending;
+    const moved = this.#pendingMoved;
+    const changes = this.#pendingChanges;
+    this.#pending = [];
+    this.#pendingMoved = [];
+    this.#pendingChanges = [];
+    let serialisations = 0;
+    if (samples.length > 0) {
+      serialisations += this.#fanOut('samples', (connection) => {
+        const mine = applyFilter(samples, connection.filter);
+        return mine.length > 0 ? { type: 'samples', samples: mine } : undefined;
+      });
+    }
+    const states = this.#options.states;
+    if (moved.length > 0 && states) {
+      // The statuses as they are now: a window that moved a link twice sends where it ended.
+      const now = states.changed(moved);
+      serialisations += this.#fanOut('stateChanges', (connection) => stateChangesMessage(now, changes, connection.filter));
+    }
+    this.#lastSerialisations = serialisations;
+  }
+
+  /** Sends each connection its filter's message, serialised once per filter; returns how many were. */
+  #fanOut(type: ServerMessage['type'], messageFor: (connection: LiveConnection) => ServerMessage | undefined): number {
     const texts = new Map<string, string | null>();
+    let serialisations = 0;
     for (const connection of this.#connections) {
       let text = texts.get(connection.filterKey);
       if (text === undefined) {
-        const samples = applyFilter(links, connection.filter);
-        text = samples.length > 0 ? JSON.stringify({ type: 'samples', samples }) : null;
+        const message = messageFor(connection);
+        text = message ? JSON.stringify(message) : null;
+        if (text !== null) serialisations += 1;
         texts.set(connection.filterKey, text);
       }
-      if (text !== null) connection.sendText(text, 'samples');
+      if (text !== null) connection.sendText(text, type);
     }
-    this.#lastSerialisations = [...texts.values()].filter((t) => t !== null).length;
+    return serialisations;
   }
 
   stop(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#pending = [];
+    this.#pendingMoved = [];
+    this.#pendingChanges = [];
     this.#unsubscribe?.();
     this.#unsubscribeStates?.();
     this.#unsubscribe = undefined;

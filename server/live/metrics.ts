@@ -5,7 +5,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { ServerMessage } from './connection.ts';
 
 type MessageType = ServerMessage['type'];
-const messageTypes: readonly MessageType[] = ['snapshot', 'samples', 'states', 'error'];
+const messageTypes: readonly MessageType[] = ['snapshot', 'samples', 'states', 'stateChanges', 'error'];
 
 export class LiveMetrics {
   readonly #clients: Gauge;
@@ -18,7 +18,7 @@ export class LiveMetrics {
     this.#clients = new Gauge({ name: 'lanewatch_live_clients', help: 'WebSocket clients of the live stream connected now.', registers });
     this.#messages = new Counter({
       name: 'lanewatch_live_messages_sent_total',
-      help: 'Messages sent to live stream clients, by type (snapshot, samples, states, error).',
+      help: 'Messages sent to live stream clients, by type (snapshot, samples, states, stateChanges, error).',
       labelNames: ['type'],
       registers,
     });

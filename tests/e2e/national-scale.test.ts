@@ -286,16 +286,39 @@ describe('the browser at national size', () => {
     await page.context().close();
   }, 120_000);
 
-  // The analyzer's states reach every client as the whole picture (6,710 link states, about
-  // 3.2 MB) once per batch that changed any state (server/live/connection.ts statesMessage,
-  // server/live/hub.ts): a wave of changes across the country is hundreds of MB, past the
-  // bound on what may wait for a client (server.maxLiveBufferedBytes, 16 MiB), and the server
-  // drops the client. Kept as a failing expectation until the server sends the changes alone
-  // (or coalesces states as it does samples); it then passes and `.fails` goes.
-  it.fails('a wave of state changes (60 commune links raising warnings at once) leaves the viewer connected', async () => {
-    const { page } = await openPage('#/', { width: 1400, height: 1000 });
+  // The analyzer's states reach a client as the whole picture once (6,710 link states, about
+  // 3.2 MB), then as the statuses that moved (server/live/hub.ts, `stateChanges`): a wave of
+  // changes across the country is a few small messages, not a picture per batch (which was
+  // hundreds of MB, past server.maxLiveBufferedBytes: the server dropped the viewer).
+  it('a wave of state changes (60 commune links in every province raising warnings at once) leaves the viewer connected, holding the analyzer\'s states', async () => {
+    const { page, errors } = await openPage('#/', { width: 1400, height: 1000 });
     await expect.poll(() => page.locator('[data-testid="link-row"]').count(), { timeout: 20_000 }).toBe(34);
-    const quiet = feeds.filter((feed) => feed.ends.length === 1 && feed.ends[0]!.tier === 2 && !isBusy(feed.ends[0]!.index)).slice(0, 60);
+    const tileStates = (): Promise<Record<string, string>> =>
+      page.evaluate(() =>
+        Object.fromEntries(
+          [...document.querySelectorAll('[data-testid="province-tile"]')].map((tile) => [tile.getAttribute('data-province') ?? '', tile.getAttribute('data-state') ?? '']),
+        ),
+      );
+    const analyzerStates = (): Record<string, string> => Object.fromEntries(t.analyzer.view().provinces.map((p) => [p.province, p.level]));
+    await expect.poll(tileStates, { timeout: 20_000 }).toEqual(analyzerStates());
+    const before = await tileStates();
+    // Quiet commune routers, two per province, so that nearly every province's tile moves.
+    const perProvince = new Map<string, number>();
+    const quiet = feeds
+      .filter((feed) => feed.ends.length === 1 && feed.ends[0]!.tier === 2 && !isBusy(feed.ends[0]!.index))
+      .filter((feed) => {
+        const taken = perProvince.get(feed.province) ?? 0;
+        perProvince.set(feed.province, taken + 1);
+        return taken < 2;
+      })
+      .slice(0, 60);
+    expect(quiet).toHaveLength(60);
+    const waiters = frameWaiters.get(page)!;
+    const stateFrames: number[] = [];
+    const record = (payload: string): void => {
+      if (payload.startsWith('{"type":"state')) stateFrames.push(payload.length);
+    };
+    waiters.add(record);
     const atMs = startMs + 30 * intervalMs;
     // Three busy samples each (raiseAfter): the third batch of each router raises its warning.
     for (const step of [0, 1, 2]) {
@@ -305,8 +328,21 @@ describe('the browser at national size', () => {
         t.bus.publish(batchOf(feed.router, feed.province, busyEnds, atMs + step * intervalMs, intervalMs, 0));
       }
     }
-    await page.waitForTimeout(10_000);
+    const expected = analyzerStates();
+    const levels = new Map(t.analyzer.view().links.map((s) => [`${s.link} ${s.dir}`, s.level]));
+    expect(quiet.map((feed) => levels.get(`${feed.ends[0]!.link} ${feed.ends[0]!.dir}`))).toEqual(quiet.map(() => 'warning'));
+    // The page shows the analyzer's state of every province, the tiles the wave moved included.
+    await expect.poll(tileStates, { timeout: 20_000 }).toEqual(expected);
+    const moved = Object.keys(expected).filter((province) => before[province] !== expected[province]);
+    expect(moved.length).toBeGreaterThanOrEqual(20);
+    await page.waitForTimeout(2_000);
+    waiters.delete(record);
     expect(socketCloses.get(page)).toBe(0);
+    expect(await page.locator('[data-testid="conn"]').getAttribute('data-state')).toBe('open');
+    // The changes only: each message a few kB, far from the 3.2 MB picture.
+    expect(stateFrames.length).toBeGreaterThan(0);
+    expect(Math.max(...stateFrames)).toBeLessThan(200_000);
+    expect(errors).toEqual([]);
     await page.context().close();
   }, 120_000);
 });

@@ -66,7 +66,8 @@ function refusedStatus(url: string, handshake: Handshake): Promise<number> {
 type ServerMessage =
   | { type: 'snapshot'; atMs: number; samples: LinkSample[] }
   | { type: 'samples'; samples: LinkSample[] }
-  | { type: 'states'; atMs: number; links: LinkStatus[]; provinces: ProvinceStatus[]; changes?: LinkStateChange[] }
+  | { type: 'states'; atMs: number; links: LinkStatus[]; provinces: ProvinceStatus[] }
+  | { type: 'stateChanges'; atMs: number; links: LinkStatus[]; provinces: ProvinceStatus[]; changes: LinkStateChange[] }
   | { type: 'error'; message: string };
 
 function isOfType<T extends ServerMessage['type']>(message: ServerMessage | undefined, type: T): message is Extract<ServerMessage, { type: T }> {
@@ -429,12 +430,12 @@ describe('WebSocket /api/v1/live states', () => {
     await t?.close();
   });
 
-  it('sends the states after the snapshot on connect, then once per batch that changed a state', async () => {
+  it('sends the whole states picture after the snapshot on connect, then the states each batch changed', async () => {
     t.bus.publish(surge('t1-hue', 'hue'));
     const client = await TestClient.connect(url, viewer);
     try {
       const { states: first } = await client.opening();
-      expect(first.changes).toBeUndefined();
+      expect(first).not.toHaveProperty('changes');
       expect(first.provinces).toHaveLength(34);
       expect(first.provinces.find((p) => p.province === 'hue')?.level).toBe('warning');
       expect(first.links.map((s) => [s.link, s.dir, s.level])).toEqual([['t1-hue', 'down', 'warning']]);
@@ -442,17 +443,17 @@ describe('WebSocket /api/v1/live states', () => {
       // Samples that change nothing: samples only, no states.
       t.bus.publish(surge('t1-hue', 'hue'));
       expect((await client.next()).type).toBe('samples');
-      // One batch changing two links: one states message, after that batch's samples.
+      // One batch changing two links: one stateChanges message, after that batch's samples.
       atMs += 1_000;
       const two = batch([...calm('t1-hue', 'hue').links, ...surge('t1-ca-mau', 'ca-mau').links].map((s) => ({ ...s, atMs })));
       t.bus.publish(two);
-      // The batch's samples and its states (in the order the bus serves its subscribers).
       const pair = [await client.next(), await client.next()];
-      expect(pair.map((m) => m.type).sort()).toEqual(['samples', 'states']);
-      const changed = messageOfType(pair.find((m) => m.type === 'states'), 'states');
-      expect(changed.changes?.map((c) => [c.link, c.from, c.to])).toEqual([['t1-hue', 'warning', 'ok'], ['t1-ca-mau', 'ok', 'warning']]);
+      expect(pair.map((m) => m.type)).toEqual(['samples', 'stateChanges']);
+      const changed = messageOfType(pair[1], 'stateChanges');
+      expect(changed.changes.map((c) => [c.link, c.from, c.to])).toEqual([['t1-hue', 'warning', 'ok'], ['t1-ca-mau', 'ok', 'warning']]);
+      // The two links and their two provinces, not the picture again.
       expect(changed.links.map((s) => [s.link, s.level])).toEqual([['t1-ca-mau', 'warning'], ['t1-hue', 'ok']]);
-      expect(changed.provinces.filter((p) => p.level !== 'ok').map((p) => p.province)).toEqual(['ca-mau']);
+      expect(new Map(changed.provinces.map((p) => [p.province, p.level]))).toEqual(new Map([['hue', 'ok'], ['ca-mau', 'warning']]));
     } finally {
       await client.close();
     }
@@ -470,8 +471,8 @@ describe('WebSocket /api/v1/live states', () => {
 
       t.bus.publish(calm('t1-ca-mau', 'ca-mau')); // a change this client does not see
       t.bus.publish(surge('t1-da-nang', 'da-nang'));
-      const next = await nextOf(client, 'states');
-      expect(next.changes?.map((c) => [c.link, c.to])).toEqual([['t1-da-nang', 'warning']]);
+      const next = await nextOf(client, 'stateChanges');
+      expect(next.changes.map((c) => [c.link, c.to])).toEqual([['t1-da-nang', 'warning']]);
       expect(next.links.map((s) => [s.link, s.level])).toEqual([['t1-da-nang', 'warning']]);
       expect(next.provinces).toEqual([{ province: 'da-nang', level: 'warning', worst: [{ link: 't1-da-nang', dir: 'down', level: 'warning' }] }]);
 
@@ -494,8 +495,8 @@ describe('WebSocket /api/v1/live states', () => {
 
       t.bus.publish(calm('t1-da-nang', 'da-nang')); // another province's change: not for this user
       t.bus.publish(surge('t1-ca-mau', 'ca-mau'));
-      const next = await nextOf(client, 'states');
-      expect(next.changes?.map((c) => [c.link, c.to])).toEqual([['t1-ca-mau', 'warning']]);
+      const next = await nextOf(client, 'stateChanges');
+      expect(next.changes.map((c) => [c.link, c.to])).toEqual([['t1-ca-mau', 'warning']]);
       expect(next.links.map((s) => s.link)).toEqual(['t1-ca-mau']);
       expect(next.provinces.map((p) => p.province)).toEqual(['ca-mau']);
 
@@ -504,13 +505,72 @@ describe('WebSocket /api/v1/live states', () => {
       expect(await nextOf(client, 'error')).toMatchObject({ message: expect.stringContaining('da-nang') });
       t.bus.publish(surge('t1-da-nang', 'da-nang'));
       t.bus.publish(calm('t1-ca-mau', 'ca-mau'));
-      const after = await nextOf(client, 'states');
-      expect(after.changes?.map((c) => [c.link, c.to])).toEqual([['t1-ca-mau', 'ok']]);
+      const after = await nextOf(client, 'stateChanges');
+      expect(after.changes.map((c) => [c.link, c.to])).toEqual([['t1-ca-mau', 'ok']]);
+      expect(after.links.map((s) => s.province)).toEqual(['ca-mau']);
+      expect(after.provinces.map((p) => p.province)).toEqual(['ca-mau']);
     } finally {
       await client.close();
     }
   });
+
+  it('gives a client that comes mid-stream the whole picture first; changes applied over it end as the analyzer holds them', async () => {
+    const early = await TestClient.connect(url, viewer);
+    try {
+      const { states: earlyStates } = await early.opening();
+      // Changes before the second client comes: it must see them in its picture, not as changes.
+      t.bus.publish(surge('t1-thanh-hoa', 'thanh-hoa'));
+      t.bus.publish(surge('t1-quang-ninh', 'quang-ninh'));
+      // Both in one coalescing window: one message.
+      const held = [await nextOf(early, 'stateChanges')];
+      expect(held[0]!.links.map((s) => s.link)).toEqual(['t1-quang-ninh', 't1-thanh-hoa']);
+      const late = await TestClient.connect(url, viewer);
+      try {
+        const { states: lateStates } = await late.opening();
+        expect(lateStates.links.filter((s) => ['t1-thanh-hoa', 't1-quang-ninh'].includes(s.link)).map((s) => [s.link, s.level])).toEqual([
+          ['t1-quang-ninh', 'warning'],
+          ['t1-thanh-hoa', 'warning'],
+        ]);
+        // One change after: both clients get the very same message, with that link only.
+        t.bus.publish(calm('t1-thanh-hoa', 'thanh-hoa'));
+        const [fromEarly, fromLate] = [await nextOf(early, 'stateChanges'), await nextOf(late, 'stateChanges')];
+        expect(fromLate).toEqual(fromEarly);
+        expect(fromLate.links.map((s) => [s.link, s.level])).toEqual([['t1-thanh-hoa', 'ok']]);
+        // Each client's picture with its changes applied is the analyzer's.
+        const view = t.analyzer.view();
+        const expected = pictureOf(view);
+        expect(pictureOf(applyChanges(earlyStates, [...held, fromEarly]))).toEqual(expected);
+        expect(pictureOf(applyChanges(lateStates, [fromLate]))).toEqual(expected);
+      } finally {
+        await late.close();
+      }
+    } finally {
+      await early.close();
+    }
+  });
 });
+
+/** A states picture with `changes` applied in order (each replaces the entries it names). */
+function applyChanges(
+  picture: { links: LinkStatus[]; provinces: ProvinceStatus[] },
+  changes: readonly { links: LinkStatus[]; provinces: ProvinceStatus[] }[],
+): { links: LinkStatus[]; provinces: ProvinceStatus[] } {
+  const links = new Map(picture.links.map((s) => [`${s.link}|${s.dir}`, s]));
+  const provinces = new Map(picture.provinces.map((p) => [p.province, p]));
+  for (const change of changes) {
+    for (const s of change.links) links.set(`${s.link}|${s.dir}`, s);
+    for (const p of change.provinces) provinces.set(p.province, p);
+  }
+  return { links: [...links.values()], provinces: [...provinces.values()] };
+}
+
+/** The levels of a picture, by link direction and province (what a client shows). */
+function pictureOf(picture: { links: LinkStatus[]; provinces: ProvinceStatus[] }): { links: Map<string, string>; provinces: Map<string, unknown> } {
+  return {
+    links: new Map(picture.links.map((s) => [`${s.link}|${s.dir}`, `${s.level} since ${s.sinceMs}`])),
+    provinces: new Map(picture.provinces.map((p) => [p.province, { level: p.level, worst: p.worst }])),
+  };
+}
 
 describe('WebSocket /api/v1/live limits', () => {
   let t: TestApp;

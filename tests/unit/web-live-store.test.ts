@@ -1,10 +1,11 @@
 // The live client's pure parts: message parsing, the LiveStore it folds messages into (the
-// latest samples, series, national sums, expiries and per-key listeners) and the reducer over
-// immutable LiveData built on it. The work a message costs is counted in
+// latest samples, series, national sums, expiries and per-key listeners), the reducer over
+// immutable LiveData built on it, and the states it holds (the whole picture, then changes). The work a message costs is counted in
 // web-live-store-work.test.ts.
 import { describe, expect, it } from 'vitest';
 import type { LinkSample } from '../../collector/samples.ts';
-import { liveUrl, parseLiveMessage } from '../../web/src/lib/api.ts';
+import { liveUrl, parseLiveMessage, type LinkStatus, type ProvinceStatus, type StateLevel, type StatesView } from '../../web/src/lib/api.ts';
+import { StatesIndex } from '../../web/src/lib/states.ts';
 import {
   appendPoint,
   applySamples,
@@ -68,6 +69,115 @@ describe('parseLiveMessage', () => {
       reason: 'type error',
     });
     expect(parseLiveMessage(JSON.stringify({ type: 'samples', samples: 'x' })).type).toBe('ignored');
+  });
+});
+
+function linkStatus(link: string, dir: LinkStatus['dir'], level: StateLevel, province = 'hue'): LinkStatus {
+  const conditions = { encroaching: level !== 'ok', busy: level !== 'ok', starved: level === 'critical', dropsReported: true };
+  return {
+    link, province, tier: 2, dir, level, sinceMs: 1_000,
+    last: {
+      atMs: 2_000, link, province, tier: 2, dir, level, conditions, totalBps: 1, internetBps: 1, capacityBps: 10,
+      reservedBps: 2, encroachBps: 0, dropRatio: {}, policyRevision: 1,
+    },
+  };
+}
+
+function provinceStatus(province: string, worst: LinkStatus[]): ProvinceStatus {
+  const level = worst.some((s) => s.level === 'critical') ? 'critical' : worst.length > 0 ? 'warning' : 'ok';
+  return { province, level, worst: worst.map((s) => ({ link: s.link, dir: s.dir, level: s.level })) };
+}
+
+describe('states: the whole picture, then changes', () => {
+  const picture: StatesView = {
+    atMs: 5_000,
+    links: [linkStatus('a', 'down', 'ok'), linkStatus('a', 'up', 'ok'), linkStatus('b', 'down', 'warning'), linkStatus('c', 'down', 'ok', 'hn')],
+    provinces: [provinceStatus('hue', [linkStatus('b', 'down', 'warning')]), provinceStatus('hn', [])],
+  };
+
+  it('parses a stateChanges message and rejects a malformed one with its reason', () => {
+    const changed = { atMs: 6_000, links: [linkStatus('a', 'up', 'warning')], provinces: [provinceStatus('hue', [])] };
+    const change = { atMs: 6_000, link: 'a', province: 'hue', tier: 2, dir: 'up', from: 'ok', to: 'warning', verdict: changed.links[0]!.last };
+    expect(parseLiveMessage(JSON.stringify({ type: 'stateChanges', ...changed, changes: [change] }))).toEqual({
+      type: 'stateChanges',
+      changed: { ...changed, changes: [change] },
+    });
+    expect(parseLiveMessage(JSON.stringify({ type: 'stateChanges', ...changed }))).toEqual({ type: 'ignored', reason: 'malformed stateChanges' });
+    expect(parseLiveMessage(JSON.stringify({ type: 'stateChanges', atMs: 1, links: [{ link: 'a', level: 'purple' }], provinces: [], changes: [] })).type).toBe(
+      'ignored',
+    );
+  });
+
+  it('applies changes over the picture: the entries named are replaced, the others stay, only their listeners hear', () => {
+    const index = new StatesIndex();
+    index.set(picture);
+    const heard: string[] = [];
+    for (const [link, dir] of [['a', 'down'], ['a', 'up'], ['b', 'down'], ['c', 'down']] as const) index.onLink(link, dir, () => heard.push(`${link} ${dir}`));
+    for (const province of ['hue', 'hn']) index.onProvince(province, () => heard.push(province));
+    const before = index.view;
+
+    const aUp = linkStatus('a', 'up', 'critical');
+    const bDown = linkStatus('b', 'down', 'warning');
+    const changes = index.apply({ atMs: 6_000, links: [aUp, { ...bDown, sinceMs: 1_500 }], provinces: [provinceStatus('hue', [aUp, bDown])] });
+    // b's level did not move (a newer verdict only): nobody hears it; a up and its province do.
+    expect(heard.sort()).toEqual(['a up', 'hue']);
+    expect([...changes.links]).toEqual(['a\u0000up']);
+    expect([index.linkState('a', 'up'), index.linkState('a', 'down'), index.linkState('b', 'down'), index.linkState('c', 'down')]).toEqual([
+      'critical',
+      'ok',
+      'warning',
+      'ok',
+    ]);
+    expect([index.provinceState('hue'), index.provinceState('hn')]).toEqual(['critical', 'ok']);
+    // The view is a new one holding every entry, the changed ones as they are now.
+    const after = index.view;
+    expect(after).not.toBe(before);
+    expect(after?.atMs).toBe(6_000);
+    expect(new Map(after?.links.map((s) => [`${s.link} ${s.dir}`, [s.level, s.sinceMs]]))).toEqual(
+      new Map([
+        ['a down', ['ok', 1_000]],
+        ['a up', ['critical', 1_000]],
+        ['b down', ['warning', 1_500]],
+        ['c down', ['ok', 1_000]],
+      ]),
+    );
+    expect(index.view).toBe(after);
+  });
+
+  it('adds a link the picture did not hold; a new whole picture replaces everything (a narrower subscription drops the rest)', () => {
+    const index = new StatesIndex();
+    expect(index.linkState('d', 'down')).toBe('unknown');
+    index.set(picture);
+    expect(index.linkState('d', 'down')).toBe('unknown');
+    index.apply({ atMs: 6_000, links: [linkStatus('d', 'down', 'ok', 'hn')], provinces: [provinceStatus('hn', [])] });
+    expect(index.linkState('d', 'down')).toBe('ok');
+    expect(index.view?.links).toHaveLength(5);
+
+    const heard: string[] = [];
+    index.onLink('a', 'down', () => heard.push('a down'));
+    index.onProvince('hue', () => heard.push('hue'));
+    const narrower: StatesView = { atMs: 7_000, links: [linkStatus('c', 'down', 'ok', 'hn')], provinces: [provinceStatus('hn', [])] };
+    const changes = index.set(narrower);
+    expect(index.view).toEqual(narrower);
+    expect(index.linkState('a', 'down')).toBe('unknown');
+    expect(index.provinceState('hue')).toBe('ok');
+    expect(heard.sort()).toEqual(['a down', 'hue']);
+    expect([...changes.links].sort()).toEqual(['a\u0000down', 'a\u0000up', 'b\u0000down', 'd\u0000down']);
+  });
+
+  it('ends holding what the server holds after a picture and a run of changes', () => {
+    // The server's states over time: every step changes a few links; the client gets the first
+    // picture, then only the changed entries.
+    const server = new Map(picture.links.map((s) => [`${s.link} ${s.dir}`, s]));
+    const index = new StatesIndex();
+    index.set(picture);
+    const levels: StateLevel[] = ['ok', 'warning', 'critical'];
+    for (let step = 0; step < 30; step += 1) {
+      const changed = [0, 1].map((k) => linkStatus(`l${(step * 7 + k * 3) % 11}`, k === 0 ? 'down' : 'up', levels[(step + k) % 3]!));
+      for (const s of changed) server.set(`${s.link} ${s.dir}`, s);
+      index.apply({ atMs: 10_000 + step, links: changed, provinces: [] });
+    }
+    expect(new Map(index.view?.links.map((s) => [`${s.link} ${s.dir}`, s]))).toEqual(server);
   });
 });
 

@@ -18,6 +18,7 @@ import {
   policyValidationSchema,
   qosClassSchema,
   qosSchema,
+  stateChangesSchema,
   statesSchema,
   topologySchema,
   type Alert,
@@ -30,6 +31,7 @@ import {
   type PolicyHistoryEntry,
   type PolicyValidation,
   type Qos,
+  type StateChanges,
   type StatesView,
   type Topology,
   type TrafficClass,
@@ -252,6 +254,7 @@ export type LiveMessage =
   | { type: 'snapshot'; atMs: number; samples: LinkSample[]; rejected: number }
   | { type: 'samples'; samples: LinkSample[]; rejected: number }
   | { type: 'states'; states: StatesView }
+  | { type: 'stateChanges'; changed: StateChanges }
   | { type: 'ignored'; reason: string };
 
 const messageEnvelope = z.looseObject({ type: z.string() });
@@ -294,6 +297,11 @@ export function parseLiveMessage(text: string): LiveMessage {
     const body = statesSchema.safeParse(data);
     if (!body.success) return { type: 'ignored', reason: 'malformed states' };
     return { type: 'states', states: body.data };
+  }
+  if (envelope.data.type === 'stateChanges') {
+    const body = stateChangesSchema.safeParse(data);
+    if (!body.success) return { type: 'ignored', reason: 'malformed stateChanges' };
+    return { type: 'stateChanges', changed: body.data };
   }
   return { type: 'ignored', reason: `type ${envelope.data.type}` };
 }

@@ -132,10 +132,10 @@ export class LiveClient implements LatestReader, ProvinceStates {
   reconnects = $state(0);
   ignoredMessages = $state(0);
   rejectedSamples = $state(0);
-  /** Link and province states (WebSocket `states` messages, or `GET states` until the first one). */
-  states: StatesView | null = $state.raw(null);
-  /** Counts `states` messages: pages that refetch on a state change watch it. */
+  /** Counts `states` and `stateChanges` messages: pages that refetch on a state change watch it. */
   statesVersion = $state(0);
+  /** Counts every change of the states held (seeded ones too): `states` tracks it. */
+  #statesRevision = $state(0);
   #statesFromSocket = false;
   /** No national total until the snapshot of a new subscription. */
   #nationalPaused = false;
@@ -343,15 +343,21 @@ export class LiveClient implements LatestReader, ProvinceStates {
     return { latest: this.#latestSignals.size, series: this.#seriesSignals.size };
   }
 
+  /**
+   * Link and province states (the WebSocket's picture and its changes, or `GET states` until
+   * the first one) as one view: built when read after a change, so pages that read one link's
+   * or province's state through `linkState`/`provinceState` never pay for it.
+   */
+  get states(): StatesView | null {
+    void this.#statesRevision;
+    return this.#statesIndex.view;
+  }
+
   /** States from `GET states`: used only until the WebSocket sends its own. */
   seedStates(states: StatesView): void {
     if (this.#statesFromSocket) return;
-    this.#setStates(states);
-  }
-
-  #setStates(states: StatesView): void {
-    this.states = states;
     this.#statesIndex.set(states);
+    this.#statesRevision += 1;
   }
 
   #onText(text: string): void {
@@ -360,9 +366,11 @@ export class LiveClient implements LatestReader, ProvinceStates {
       this.ignoredMessages += 1;
       return;
     }
-    if (message.type === 'states') {
+    if (message.type === 'states' || message.type === 'stateChanges') {
       this.#statesFromSocket = true;
-      this.#setStates(message.states);
+      if (message.type === 'states') this.#statesIndex.set(message.states);
+      else this.#statesIndex.apply(message.changed);
+      this.#statesRevision += 1;
       this.statesVersion += 1;
       return;
     }

@@ -194,29 +194,38 @@ export interface StatesChanges {
 }
 
 /**
- * The current states view, with per-link and per-province listeners: a new view (the server
- * sends the whole picture) is compared entry by entry, and only the listeners of entries whose
- * level (or, for a province, its worst list) changed are called.
+ * The current states, with per-link and per-province listeners. A whole view (`set`: the
+ * server's picture on connect, or `GET states`) is compared entry by entry; changes (`apply`:
+ * the server's `stateChanges`) replace only their own entries. Either way only the listeners of
+ * entries whose level (or, for a province, its worst list) changed are called.
  */
 export class StatesIndex {
+  readonly #links = new Map<string, LinkStatus>();
+  readonly #provinces = new Map<string, ProvinceStatus>();
+  /** Null until the first view: every state is `unknown`. */
+  #atMs: number | null = null;
+  /** The states as a view, built when read after a change. */
   #view: StatesView | null = null;
   readonly #linkListeners = new KeyedListeners();
   readonly #provinceListeners = new KeyedListeners();
 
+  /** The states held now as one view (a new object after each change; null before any). */
   get view(): StatesView | null {
+    if (this.#atMs === null) return null;
+    this.#view ??= { atMs: this.#atMs, links: [...this.#links.values()], provinces: [...this.#provinces.values()] };
     return this.#view;
   }
 
   linkState(linkId: string, dir: Direction): ShownState {
-    return linkState(this.#view, linkId, dir);
+    return this.#atMs === null ? 'unknown' : (this.#links.get(statusKey(linkId, dir))?.level ?? 'unknown');
   }
 
   provinceState(provinceId: string): ShownState {
-    return provinceState(this.#view, provinceId);
+    return this.#atMs === null ? 'unknown' : (this.#provinces.get(provinceId)?.level ?? 'ok');
   }
 
   provinceStatus(provinceId: string): ProvinceStatus | undefined {
-    return this.#view === null ? undefined : indexOf(this.#view).provinces.get(provinceId);
+    return this.#provinces.get(provinceId);
   }
 
   onLink(linkId: string, dir: Direction, listener: Listener): () => void {
@@ -227,26 +236,59 @@ export class StatesIndex {
     return this.#provinceListeners.add(provinceId, listener);
   }
 
+  /** Replaces every state with `view`'s. */
   set(view: StatesView): StatesChanges {
-    const before = this.#view;
-    this.#view = view;
     const links = new Set<string>();
     const provinces = new Set<string>();
-    if (before === null) {
+    if (this.#atMs === null) {
       // From unknown: everything listened to changes.
       for (const key of this.#linkListeners.keys()) links.add(key);
       for (const key of this.#provinceListeners.keys()) provinces.add(key);
-    } else {
-      const old = indexOf(before);
-      const now = indexOf(view);
-      for (const [key, status] of now.links) if (old.links.get(key)?.level !== status.level) links.add(key);
-      for (const key of old.links.keys()) if (!now.links.has(key)) links.add(key);
-      for (const [id, status] of now.provinces) {
-        const was = old.provinces.get(id);
-        if (was === undefined || was.level !== status.level || !sameWorst(was.worst, status.worst)) provinces.add(id);
-      }
-      for (const [id, was] of old.provinces) if (!now.provinces.has(id) && (was.level !== 'ok' || was.worst.length > 0)) provinces.add(id);
     }
+    const kept = { links: new Set<string>(), provinces: new Set<string>() };
+    this.#atMs = view.atMs;
+    for (const status of view.links) kept.links.add(this.#putLink(status, links));
+    for (const status of view.provinces) kept.provinces.add(this.#putProvince(status, provinces));
+    for (const key of this.#links.keys()) {
+      if (kept.links.has(key)) continue;
+      this.#links.delete(key);
+      links.add(key);
+    }
+    for (const [id, was] of this.#provinces) {
+      if (kept.provinces.has(id)) continue;
+      this.#provinces.delete(id);
+      if (was.level !== 'ok' || was.worst.length > 0) provinces.add(id);
+    }
+    return this.#changed(links, provinces);
+  }
+
+  /** Replaces the states of the links and provinces `changed` names; the others stay. */
+  apply(changed: StatesView): StatesChanges {
+    const links = new Set<string>();
+    const provinces = new Set<string>();
+    this.#atMs = changed.atMs;
+    for (const status of changed.links) this.#putLink(status, links);
+    for (const status of changed.provinces) this.#putProvince(status, provinces);
+    return this.#changed(links, provinces);
+  }
+
+  /** Holds `status`; its key joins `changed` when its level moved. Returns the key. */
+  #putLink(status: LinkStatus, changed: Set<string>): string {
+    const key = statusKey(status.link, status.dir);
+    if (this.#links.get(key)?.level !== status.level) changed.add(key);
+    this.#links.set(key, status);
+    return key;
+  }
+
+  #putProvince(status: ProvinceStatus, changed: Set<string>): string {
+    const was = this.#provinces.get(status.province);
+    if (was === undefined || was.level !== status.level || !sameWorst(was.worst, status.worst)) changed.add(status.province);
+    this.#provinces.set(status.province, status);
+    return status.province;
+  }
+
+  #changed(links: Set<string>, provinces: Set<string>): StatesChanges {
+    this.#view = null;
     const notified = this.#linkListeners.notify(links) + this.#provinceListeners.notify(provinces);
     return { links, provinces, notified };
   }
