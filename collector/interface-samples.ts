@@ -6,7 +6,7 @@
 // octet columns are needed. No I/O: the poller hands it the rows it read.
 import type { Logger } from 'pino';
 import type { LinkConfig } from '../config/schema.ts';
-import { LogLimiter } from './log-limiter.ts';
+import { LogLimiter, ProblemLog } from './log-limiter.ts';
 import type { PollerMetrics } from './metrics.ts';
 import {
   bitsPerSecondOf,
@@ -19,7 +19,7 @@ import {
   type Discontinuity,
 } from './rates.ts';
 import type { InterfaceSample, LinkSample } from './samples.ts';
-import { asCounter, asNumber, asText, type Rows, type WalkPage } from './snmp/index.ts';
+import { asCounter, asNumber, asText, ColumnTable, type Rows, type SnmpValue, type TableColumn, type WalkPage } from './snmp/index.ts';
 import { IF_MIB, POLL_COLUMNS, POLL_FALLBACK_COLUMNS, SNMPV2_MIB } from './snmp/if-mib.ts';
 import { isSubinterfaceOf } from './qos/plan.ts';
 import { measuredDirections } from './link-ends.ts';
@@ -49,8 +49,8 @@ export interface InterfaceRound {
   rebooted: boolean;
 }
 
-export interface InterfaceSamplerOptions {
-  device: string;
+/** What a router's samplers (interfaces here, classes in collector/qos/class-samples.ts) are given. */
+export interface SamplerOptions {
   /** The configured links on this router. */
   links: readonly LinkConfig[];
   intervalMs: number;
@@ -62,6 +62,48 @@ export interface InterfaceSamplerOptions {
   metrics?: Pick<PollerMetrics, 'sampleDropped'>;
 }
 
+export interface InterfaceSamplerOptions extends SamplerOptions {
+  device: string;
+}
+
+/** The columns a poll reads while some link lacks the 64-bit octets. */
+const COLUMNS_WITH_FALLBACK: readonly string[] = [...POLL_COLUMNS, ...POLL_FALLBACK_COLUMNS];
+
+/** The IF-MIB columns of a walk's table (undefined: not walked). */
+interface InterfaceColumns {
+  name: TableColumn | undefined;
+  hcIn: TableColumn | undefined;
+  hcOut: TableColumn | undefined;
+  in32: TableColumn | undefined;
+  out32: TableColumn | undefined;
+  speed: TableColumn | undefined;
+  oper: TableColumn | undefined;
+  inErrors: TableColumn | undefined;
+  outErrors: TableColumn | undefined;
+  discontinuity: TableColumn | undefined;
+}
+
+function interfaceColumnsOf(table: ColumnTable): InterfaceColumns {
+  const col = (oid: string): TableColumn | undefined => table.columns[table.oids.indexOf(oid)];
+  return {
+    name: col(IF_MIB.ifName),
+    hcIn: col(IF_MIB.ifHCInOctets),
+    hcOut: col(IF_MIB.ifHCOutOctets),
+    in32: col(IF_MIB.ifInOctets),
+    out32: col(IF_MIB.ifOutOctets),
+    speed: col(IF_MIB.ifHighSpeed),
+    oper: col(IF_MIB.ifOperStatus),
+    inErrors: col(IF_MIB.ifInErrors),
+    outErrors: col(IF_MIB.ifOutErrors),
+    discontinuity: col(IF_MIB.ifCounterDiscontinuityTime),
+  };
+}
+
+/** The position of row `ifIndex` in `col` (`hint` first), -1 when absent. */
+function rowIn(col: TableColumn | undefined, ifIndex: string, hint: number): number {
+  return col ? col.find(ifIndex, hint) : -1;
+}
+
 export class InterfaceSampler {
   readonly #opts: InterfaceSamplerOptions;
   readonly #log: Logger;
@@ -70,9 +112,15 @@ export class InterfaceSampler {
   /** ifIndex → ifName as of the last poll. */
   #indexToName = new Map<string, string>();
   /** Problems already logged (once per problem until it clears). */
-  readonly #reported = new Set<string>();
+  readonly #problems: ProblemLog;
   /** Repeated warnings (invalid rates, discontinuities): one line per link per 10 minutes. */
   readonly #limiter: LogLimiter;
+  /** The walks' tables (kept from poll to poll), without and with the 32-bit octet columns. */
+  readonly #tables = { hc: new ColumnTable(POLL_COLUMNS), withFallback: new ColumnTable(COLUMNS_WITH_FALLBACK) };
+  readonly #layouts = new WeakMap<ColumnTable, InterfaceColumns>();
+  /** The last ifName value and its text, by row position (the same bytes each poll: the same text). */
+  readonly #nameValues: (SnmpValue | undefined)[] = [];
+  readonly #nameTexts: (string | undefined)[] = [];
   /** The links' interface names. */
   readonly #linkNames: ReadonlySet<string>;
   /** Whether the 32-bit octet columns are needed: unknown until the first poll. */
@@ -83,12 +131,18 @@ export class InterfaceSampler {
     this.#opts = opts;
     this.#log = opts.log;
     this.#limiter = new LogLimiter(10 * 60_000, opts.now);
+    this.#problems = new ProblemLog(opts.log);
     this.#linkNames = new Set(opts.links.map((l) => l.ifName));
   }
 
   /** The columns the next poll reads: the 32-bit octets too until every link is known to have 64-bit ones. */
   columns(): readonly string[] {
-    return this.#needFallback === false ? POLL_COLUMNS : [...POLL_COLUMNS, ...POLL_FALLBACK_COLUMNS];
+    return this.table().oids;
+  }
+
+  /** The table the next poll's walk reads into (readTable): its columns are `columns()`. */
+  table(): ColumnTable {
+    return this.#needFallback === false ? this.#tables.hc : this.#tables.withFallback;
   }
 
   /** ifIndex → ifName as of the last poll. */
@@ -97,14 +151,18 @@ export class InterfaceSampler {
   }
 
   /**
-   * The samples of one poll's rows. `atMs` and `sysUpTimeCs`: the device's clock at one answer
-   * (to tell a restart), and every row's unless `rowPages` gives the answer that carried it
-   * (its receive time and sysUpTime: a row's Δt and time come from its own answer).
-   * `readFallback`: the rows include the 32-bit octet columns.
+   * The samples of one poll's rows: a walk's table (readTable; each row's Δt and time from the
+   * answer that carried its octet counters), or grouped rows with `rowPages` (each row's
+   * answer; else `atMs` and `sysUpTimeCs`). `atMs` and `sysUpTimeCs`: the device's clock at
+   * one answer (to tell a restart). `readFallback`: the rows include the 32-bit octet columns.
    */
-  sample(rows: Rows, atMs: number, sysUpTimeCs: number | undefined, readFallback: boolean, rowPages?: ReadonlyMap<string, WalkPage>): InterfaceRound {
+  sample(rows: Rows | ColumnTable, atMs: number, sysUpTimeCs: number | undefined, readFallback: boolean, rowPages?: ReadonlyMap<string, WalkPage>): InterfaceRound {
     const rebooted = this.#noteReboot(sysUpTimeCs, atMs);
-    const reads = this.#readInterfaces(rows, atMs, sysUpTimeCs, rowPages);
+    const table =
+      rows instanceof ColumnTable
+        ? rows
+        : ColumnTable.ofRows(COLUMNS_WITH_FALLBACK, rows, rowPages, { atMs, scalars: new Map(sysUpTimeCs === undefined ? [] : [[SNMPV2_MIB.sysUpTime, sysUpTimeCs]]) });
+    const reads = this.#readInterfaces(table);
     const capacities = new Map<string, number>();
     const links: LinkSample[] = [];
     const interfaces: InterfaceSample[] = [];
@@ -115,19 +173,19 @@ export class InterfaceSampler {
       const found = reads.get(link.ifName);
       if (!found) {
         this.#readings.delete(link.ifName);
-        this.#reportOnce(`missing:${link.id}`, { link: link.id, ifName: link.ifName }, 'link interface not found on device');
+        this.#problems.once(`missing:${link.id}`, { link: link.id, ifName: link.ifName }, 'link interface not found on device');
         continue;
       }
-      this.#cleared('missing', link.id);
+      this.#problems.cleared('missing', link.id);
       if (!found.hasHc) needFallback = true;
       const curr = found.reading;
       if (!curr) {
         this.#readings.delete(link.ifName);
         // Without the 32-bit columns in this poll, the next poll reads them before judging.
-        if (readFallback) this.#reportOnce(`counters:${link.id}`, { link: link.id, ifName: link.ifName }, 'interface has no octet counters');
+        if (readFallback) this.#problems.once(`counters:${link.id}`, { link: link.id, ifName: link.ifName }, 'interface has no octet counters');
         continue;
       }
-      this.#cleared('counters', link.id);
+      this.#problems.cleared('counters', link.id);
       const prev = this.#readings.get(link.ifName);
       this.#readings.set(link.ifName, curr);
       const capacityBps = capacityBpsOf(link.capacityBps, found.ifHighSpeedMbps);
@@ -141,14 +199,13 @@ export class InterfaceSampler {
       const inBps = bitsPerSecondOf(outcome.inOctets, outcome.intervalMs);
       const outBps = bitsPerSecondOf(outcome.outOctets, outcome.intervalMs);
       if (capacityBps === undefined) {
-        this.#reportOnce(`capacity:${link.id}`, { link: link.id, ifName: link.ifName }, 'link capacity unknown (no capacityBps, ifHighSpeed 0): no link samples');
-      } else this.#cleared('capacity', link.id);
+        this.#problems.once(`capacity:${link.id}`, { link: link.id, ifName: link.ifName }, 'link capacity unknown (no capacityBps, ifHighSpeed 0): no link samples');
+      } else this.#problems.cleared('capacity', link.id);
 
-      const byDir = { down: link.downIs === 'out' ? outBps : inBps, up: link.downIs === 'out' ? inBps : outBps };
       let allValid = true;
       // A two-ended link's ends each give one direction (collector/link-ends.ts).
       for (const dir of measuredDirections(link)) {
-        const bitsPerSecond = byDir[dir];
+        const bitsPerSecond = (dir === 'down') === (link.downIs === 'out') ? outBps : inBps;
         const check = checkRate(bitsPerSecond, capacityBps, this.#opts.maxUtilization);
         if (!check.valid) {
           allValid = false;
@@ -195,17 +252,6 @@ export class InterfaceSampler {
     return { reads, links, interfaces, capacities, rebooted };
   }
 
-  /** A problem that cleared may be logged again (the set is nearly always empty: no key is built then). */
-  #cleared(problem: string, id: string): void {
-    if (this.#reported.size > 0) this.#reported.delete(`${problem}:${id}`);
-  }
-
-  #reportOnce(key: string, fields: Record<string, unknown>, message: string): void {
-    if (this.#reported.has(key)) return;
-    this.#reported.add(key);
-    this.#log.warn(fields, message);
-  }
-
   /** Notes sysUpTime; true when the agent restarted since the last poll. */
   #noteReboot(sysUpTimeCs: number | undefined, atMs: number): boolean {
     const last = this.#lastUptime;
@@ -244,16 +290,34 @@ export class InterfaceSampler {
     return this.#linkNames.has(parent) && isSubinterfaceOf(ifName, parent);
   }
 
+  /** The text of the ifName at row position `p`: the last poll's while the value is the same. */
+  #nameAt(p: number, value: SnmpValue | undefined): string | undefined {
+    if (value !== undefined && this.#nameValues[p] === value) return this.#nameTexts[p];
+    const text = asText(value);
+    this.#nameValues[p] = value;
+    this.#nameTexts[p] = text;
+    return text;
+  }
+
   /**
    * Reads every interface row that has an ifName, keyed by ifName (counters only for the links'
    * interfaces and their sub-interfaces; the others are known by name and ifIndex); updates the
-   * ifIndex map.
+   * ifIndex map. A row's counters are read against the answer that carried its octets (the
+   * later of in and out).
    */
-  #readInterfaces(rows: Rows, atMs: number, sysUpTimeCs: number | undefined, rowPages: ReadonlyMap<string, WalkPage> | undefined): Map<string, InterfaceRead> {
+  #readInterfaces(table: ColumnTable): Map<string, InterfaceRead> {
+    let cols = this.#layouts.get(table);
+    if (!cols) {
+      cols = interfaceColumnsOf(table);
+      this.#layouts.set(table, cols);
+    }
     const byName = new Map<string, InterfaceRead>();
     const indexToName = new Map<string, string>();
-    for (const [ifIndex, row] of rows) {
-      const ifName = asText(row.get(IF_MIB.ifName));
+    const names = cols.name;
+    const count = names?.count ?? 0;
+    for (let p = 0; p < count; p++) {
+      const ifIndex = names!.index[p]!;
+      const ifName = this.#nameAt(p, names!.values[p]);
       if (ifName === undefined) continue;
       indexToName.set(ifIndex, ifName);
       const before = this.#indexToName.get(ifIndex);
@@ -261,43 +325,45 @@ export class InterfaceSampler {
         this.#log.info({ ifIndex, ifName, previousIfName: before }, 'ifIndex now names another interface');
       }
       if (byName.has(ifName)) {
-        this.#reportOnce(`duplicate:${ifName}`, { ifName, ifIndex }, 'two interfaces share an ifName: using the first');
+        this.#problems.once(`duplicate:${ifName}`, { ifName, ifIndex }, 'two interfaces share an ifName: using the first');
         continue;
       }
-      if (!this.#relevant(ifName)) {
-        byName.set(ifName, { ifIndex, reading: undefined, operUp: false, ifHighSpeedMbps: undefined, hasHc: false });
-        continue;
-      }
-      const hcIn = asCounter(row.get(IF_MIB.ifHCInOctets));
-      const hcOut = asCounter(row.get(IF_MIB.ifHCOutOctets));
+      const read: InterfaceRead = { ifIndex, reading: undefined, operUp: false, ifHighSpeedMbps: undefined, hasHc: false };
+      byName.set(ifName, read);
+      if (!this.#relevant(ifName)) continue;
+      const value = (col: TableColumn | undefined): SnmpValue | undefined => col?.get(ifIndex, p);
+      const hcInAt = rowIn(cols.hcIn, ifIndex, p);
+      const hcOutAt = rowIn(cols.hcOut, ifIndex, p);
+      const hcIn = hcInAt < 0 ? undefined : asCounter(cols.hcIn!.values[hcInAt]);
+      const hcOut = hcOutAt < 0 ? undefined : asCounter(cols.hcOut!.values[hcOutAt]);
       const hasHc = hcIn !== undefined && hcOut !== undefined;
-      const inOctets = hasHc ? hcIn : asCounter(row.get(IF_MIB.ifInOctets));
-      const outOctets = hasHc ? hcOut : asCounter(row.get(IF_MIB.ifOutOctets));
-      let reading: CounterReading | undefined;
+      const inCol = hasHc ? cols.hcIn : cols.in32;
+      const outCol = hasHc ? cols.hcOut : cols.out32;
+      const inAt = hasHc ? hcInAt : rowIn(inCol, ifIndex, p);
+      const outAt = hasHc ? hcOutAt : rowIn(outCol, ifIndex, p);
+      const inOctets = hasHc ? hcIn : inAt < 0 ? undefined : asCounter(inCol!.values[inAt]);
+      const outOctets = hasHc ? hcOut : outAt < 0 ? undefined : asCounter(outCol!.values[outAt]);
       if (inOctets !== undefined && outOctets !== undefined) {
-        const page = rowPages?.get(ifIndex);
-        reading = {
-          atMs: page ? page.atMs : atMs,
-          sysUpTimeCs: page ? asNumber(page.scalars.get(SNMPV2_MIB.sysUpTime)) : sysUpTimeCs,
+        const inPage = inCol!.pages[inAt]!;
+        const outPage = outCol!.pages[outAt]!;
+        const page = outPage.atMs > inPage.atMs ? outPage : inPage;
+        read.reading = {
+          atMs: page.atMs,
+          sysUpTimeCs: asNumber(page.scalars.get(SNMPV2_MIB.sysUpTime)),
           ifIndex,
           counterBits: hasHc ? 64 : 32,
           inOctets,
           outOctets,
-          discontinuityTimeCs: asNumber(row.get(IF_MIB.ifCounterDiscontinuityTime)),
-          inErrors: asCounter(row.get(IF_MIB.ifInErrors)),
-          outErrors: asCounter(row.get(IF_MIB.ifOutErrors)),
+          discontinuityTimeCs: asNumber(value(cols.discontinuity)),
+          inErrors: asCounter(value(cols.inErrors)),
+          outErrors: asCounter(value(cols.outErrors)),
         };
       }
-      byName.set(ifName, {
-        ifIndex,
-        reading,
-        operUp: asNumber(row.get(IF_MIB.ifOperStatus)) === 1,
-        ifHighSpeedMbps: asNumber(row.get(IF_MIB.ifHighSpeed)),
-        hasHc,
-      });
+      read.operUp = asNumber(value(cols.oper)) === 1;
+      read.ifHighSpeedMbps = asNumber(value(cols.speed));
+      read.hasHc = hasHc;
     }
     this.#indexToName = indexToName;
     return byName;
   }
-
 }

@@ -23,7 +23,7 @@ import { ClassSampler, type ClassReads } from './qos/class-samples.ts';
 import { buildQosPlan, type QosPlan } from './qos/plan.ts';
 import { QosPlanLifecycle, type PlanSource } from './qos/plan-lifecycle.ts';
 import type { PollBatch, PollOutcome, QosClassMapping } from './samples.ts';
-import { openSession, readColumns, get, asNumber, SnmpError, V2cTransport, type OpenSession } from './snmp/index.ts';
+import { openSession, readTable, get, asNumber, SnmpError, V2cTransport, type OpenSession } from './snmp/index.ts';
 import { IF_MIB, POLL_COLUMNS, SNMPV2_MIB } from './snmp/if-mib.ts';
 import { AddressResolver } from './snmp/resolve.ts';
 
@@ -194,7 +194,7 @@ export class DevicePoller {
   /** Polls once. Never rejects: a failure is a PollOutcome with ok false (and no samples). */
   async poll(): Promise<PollBatch> {
     const startedAtMs = this.#now();
-    const columns = this.#interfaces.columns();
+    const table = this.#interfaces.table();
     let open: OpenSession | undefined;
     try {
       const address = await this.#resolver.resolve(this.#router.address).catch((err: unknown) => {
@@ -207,7 +207,7 @@ export class DevicePoller {
       await this.#plans.prepare(open);
       const plan = this.#plans.usable;
       const classesRead = plan && plan.counterMembers.length > 0 ? this.#classes.read(open, plan) : undefined;
-      const read = await readColumns(open.session, open.target, columns, {
+      const read = await readTable(open.session, open.target, table, {
         scalars: [SNMPV2_MIB.sysUpTime],
         maxRepetitions: this.#opts.maxRepetitions ?? walkRepetitions(this.#interfaceRows),
         now: this.#now,
@@ -233,7 +233,7 @@ export class DevicePoller {
       }
 
       // The restart check uses the first answer's clock; each row's Δt and time, its own answer's.
-      const round = this.#interfaces.sample(read.rows, read.scalarsAtMs, sysUpTimeCs, columns.length > POLL_COLUMNS.length, read.rowPages);
+      const round = this.#interfaces.sample(table, read.scalarsAtMs, sysUpTimeCs, table.oids.length > POLL_COLUMNS.length);
       if (round.rebooted) this.#plans.want('reboot');
       this.#plans.check(round.reads, this.#opts.links);
       const links = round.links;

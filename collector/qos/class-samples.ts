@@ -1,17 +1,17 @@
-// Per-class samples of one router: the planned classes' byte counters read with GET at each
-// poll, and per-service sub-interfaces from the poll's IF-MIB rows, measured against the
-// previous poll's (collector/qos/counters.ts) and summed per link, direction and service class
-// into LinkSamples. Keeps the last good reading of every planned member.
-import type { Logger } from 'pino';
+// Per-class samples of one router: the planned classes' byte counters walked at each poll,
+// and per-service sub-interfaces from the poll's IF-MIB rows, measured against the previous
+// poll's (collector/qos/counters.ts) and summed per link, direction and service class into
+// LinkSamples. Keeps the last good reading of every planned member.
 import type { LinkConfig } from '../../config/schema.ts';
-import type { InterfaceRead } from '../interface-samples.ts';
-import { LogLimiter } from '../log-limiter.ts';
-import type { PollerMetrics } from '../metrics.ts';
+import { mapBounded } from '../../config/worker-pool.ts';
+import type { InterfaceRead, SamplerOptions } from '../interface-samples.ts';
+import { LogLimiter, ProblemLog } from '../log-limiter.ts';
 import { checkRate, measureInterval, MAX_GAP_INTERVALS, type CounterReading } from '../rates.ts';
 import type { LinkSample } from '../samples.ts';
-import { asNumber, readColumns, type OpenSession } from '../snmp/index.ts';
+import { asNumber, walkRows, type OpenSession, type SnmpValue, type WalkPage } from '../snmp/index.ts';
+import { compareOidContent, encodeArcs, sameBytes } from '../snmp/ber.ts';
 import { SNMPV2_MIB } from '../snmp/if-mib.ts';
-import { classReadingOf, measureClassInterval, sumGroup, type ClassReading, type MemberOctets } from './counters.ts';
+import { classReading, measureClassInterval, sumGroup, type ClassReading, type MemberOctets } from './counters.ts';
 import type { ClassGroup, CounterMember, QosPlan } from './plan.ts';
 
 /**
@@ -28,16 +28,7 @@ const MAX_REPETITIONS = { min: 2, max: 64 };
 /** Class counters read at one poll, by member key; a key with undefined was asked but is missing. */
 export type ClassReads = Map<string, ClassReading | undefined>;
 
-export interface ClassSamplerOptions {
-  /** The configured links on this router. */
-  links: readonly LinkConfig[];
-  intervalMs: number;
-  maxUtilization: number;
-  /** The router's logger (its `device` field set). */
-  log: Logger;
-  now: () => number;
-  metrics?: Pick<PollerMetrics, 'sampleDropped'>;
-}
+export type ClassSamplerOptions = SamplerOptions;
 
 /** What one poll's class counters give. */
 export interface ClassRound {
@@ -48,21 +39,31 @@ export interface ClassRound {
 
 export class ClassSampler {
   readonly #opts: ClassSamplerOptions;
-  readonly #log: Logger;
+  readonly #log: ClassSamplerOptions['log'];
   readonly #limiter: LogLimiter;
-  readonly #reported = new Set<string>();
+  readonly #problems: ProblemLog;
   readonly #linkById: ReadonlyMap<string, LinkConfig>;
   /** Last good class counters per member key; last reading per sub-interface ifName. */
   readonly #classReadings = new Map<string, ClassReading>();
   readonly #subReadings = new Map<string, CounterReading>();
-  /** How to walk each plan's counters (built once per plan). */
-  readonly #walks = new WeakMap<QosPlan, ClassWalk>();
+  /** How to walk and sum each plan's counters (built once per plan). */
+  readonly #layouts = new WeakMap<QosPlan, PlanLayout>();
 
   constructor(opts: ClassSamplerOptions) {
     this.#opts = opts;
     this.#log = opts.log;
     this.#limiter = new LogLimiter(10 * 60_000, opts.now);
+    this.#problems = new ProblemLog(opts.log);
     this.#linkById = new Map(opts.links.map((l) => [l.id, l]));
+  }
+
+  #layoutOf(plan: QosPlan): PlanLayout {
+    let layout = this.#layouts.get(plan);
+    if (!layout) {
+      layout = planLayoutOf(plan);
+      this.#layouts.set(plan, layout);
+    }
+    return layout;
   }
 
   /** A new plan: forgets the readings of members it no longer has. */
@@ -87,34 +88,26 @@ export class ClassSampler {
    * logged, rate-limited).
    */
   async read(open: Pick<OpenSession, 'session' | 'target'>, plan: QosPlan): Promise<{ reads: ClassReads | undefined; varbinds: number }> {
-    let walk = this.#walks.get(plan);
-    if (!walk) {
-      walk = classWalkOf(plan.counterMembers, WALKS_PER_REQUEST);
-      this.#walks.set(plan, walk);
-    }
+    const { walk, chunks } = this.#layoutOf(plan);
     const reads: ClassReads = new Map();
     let varbinds = 0;
     let maxRows = 0;
     try {
-      const chunks = walk.chunks;
-      let next = 0;
       const maxRepetitions = Math.min(MAX_REPETITIONS.max, Math.max(MAX_REPETITIONS.min, walk.rowsPerPrefix + 1));
       // At most REQUESTS_IN_FLIGHT walks outstanding: a large router is not sent a burst.
-      const worker = async (): Promise<void> => {
-        while (next < chunks.length) {
-          const chunk = chunks[next++]!;
-          const read = await readColumns(open.session, open.target, chunk.columns, { scalars: [SNMPV2_MIB.sysUpTime], maxRepetitions, now: this.#opts.now });
-          varbinds += read.varbinds;
-          if (read.maxRowsPerColumn > maxRows) maxRows = read.maxRowsPerColumn;
-          // Each class's counters with the time and sysUpTime of the answer that carried them.
-          for (const m of chunk.members) {
-            const page = read.rowPages.get(m.walk.row);
-            const scalars = page ? page.scalars : read.scalars;
-            reads.set(m.key, classReadingOf(read.rows.get(m.walk.row), m.walk.columns, page ? page.atMs : read.atMs, asNumber(scalars.get(SNMPV2_MIB.sysUpTime))));
-          }
+      await mapBounded(chunks, REQUESTS_IN_FLIGHT, async (chunk) => {
+        const cells = chunk.cells();
+        const read = await walkRows(open.session, open.target, chunk.columns, { scalars: [SNMPV2_MIB.sysUpTime], maxRepetitions, now: this.#opts.now }, cells.sink);
+        varbinds += read.varbinds;
+        if (read.maxRowsPerColumn > maxRows) maxRows = read.maxRowsPerColumn;
+        // Each class's counters with the time and sysUpTime of the answer that carried them.
+        const { values, pages } = cells;
+        for (let k = 0; k < chunk.members.length; k++) {
+          const page = pages[k];
+          const sysUpTimeCs = page ? asNumber(page.scalars.get(SNMPV2_MIB.sysUpTime)) : undefined;
+          reads.set(chunk.members[k]!.key, page && classReading(page.atMs, sysUpTimeCs, values[3 * k], values[3 * k + 1], values[3 * k + 2]));
         }
-      };
-      await Promise.all(Array.from({ length: Math.min(REQUESTS_IN_FLIGHT, chunks.length) }, worker));
+      });
       walk.rowsPerPrefix = maxRows;
       return { reads, varbinds };
     } catch (err) {
@@ -141,39 +134,41 @@ export class ClassSampler {
     atMs: number,
   ): ClassRound {
     const maxGapMs = MAX_GAP_INTERVALS * this.#opts.intervalMs;
-    // Every member once: measure, then keep the reading as the next baseline.
-    const measured = new Map<string, MemberOctets>();
-    /** When each measured member's current reading arrived. */
-    const readAtMs = new Map<string, number>();
+    const layout = this.#layoutOf(plan);
+    // Every member once, by its slot: measure, then keep the reading as the next baseline.
+    const { measured, readAtMs } = layout;
+    measured.fill(undefined);
     let missing = false;
-    for (const m of plan.counterMembers) {
+    const members = plan.counterMembers;
+    for (let slot = 0; slot < members.length; slot++) {
       if (!classReads) break;
+      const m = members[slot]!;
       const curr = classReads.get(m.key);
       const prev = this.#classReadings.get(m.key);
       if (!curr) {
         this.#classReadings.delete(m.key);
         // A key that was there and is gone: the device renumbered its statistics.
         if (prev) missing = true;
-        else this.#reportOnce(`stats:${m.key}`, { member: m.key }, 'qos class has no statistics row: not measured');
+        else this.#problems.once(`stats:${m.key}`, { member: m.key }, 'qos class has no statistics row: not measured');
         continue;
       }
-      this.#cleared('stats', m.key);
+      this.#problems.cleared('stats', m.key);
       this.#classReadings.set(m.key, curr);
       const outcome = measureClassInterval(prev, curr, { maxGapMs });
-      if (!outcome.ok) this.#opts.metrics?.sampleDropped(outcome.reason, 'class');
       if (outcome.ok) {
-        measured.set(m.key, outcome);
-        readAtMs.set(m.key, curr.atMs);
+        measured[slot] = outcome;
+        readAtMs[slot] = curr.atMs;
+        continue;
       }
-      else if (outcome.reason === 'counter-went-back' || outcome.reason === 'clock-went-back') {
+      this.#opts.metrics?.sampleDropped(outcome.reason, 'class');
+      if (outcome.reason === 'counter-went-back' || outcome.reason === 'clock-went-back') {
         const admitted = this.#limiter.admit(`class-discontinuity:${m.key}`);
         if (admitted) this.#log.warn({ member: m.key, reason: outcome.reason, suppressed: admitted.suppressed }, 'qos counter discontinuity: no sample for this interval');
       }
     }
     if (missing) return { links: [], statsMissing: true };
-    const subNames = new Set<string>();
-    for (const g of plan.groups) for (const m of g.members) if (m.kind === 'interface') subNames.add(m.ifName);
-    for (const ifName of subNames) {
+    for (let i = 0; i < layout.subNames.length; i++) {
+      const ifName = layout.subNames[i]!;
       const curr = interfaces.get(ifName)?.reading;
       const prev = this.#subReadings.get(ifName);
       if (!curr) {
@@ -186,52 +181,37 @@ export class ClassSampler {
         this.#opts.metrics?.sampleDropped(outcome.reason, 'class');
         continue;
       }
-      measured.set(`${ifName}|in`, { intervalMs: outcome.intervalMs, postOctets: outcome.inOctets });
-      measured.set(`${ifName}|out`, { intervalMs: outcome.intervalMs, postOctets: outcome.outOctets });
-      readAtMs.set(`${ifName}|in`, curr.atMs);
-      readAtMs.set(`${ifName}|out`, curr.atMs);
+      const slot = members.length + 2 * i;
+      measured[slot] = { intervalMs: outcome.intervalMs, postOctets: outcome.inOctets };
+      measured[slot + 1] = { intervalMs: outcome.intervalMs, postOctets: outcome.outOctets };
+      readAtMs[slot] = curr.atMs;
+      readAtMs[slot + 1] = curr.atMs;
     }
 
     const links: LinkSample[] = [];
-    for (const group of plan.groups) {
+    for (let g = 0; g < plan.groups.length; g++) {
+      const group = plan.groups[g]!;
       const link = this.#linkById.get(group.link);
       const capacityBps = capacities.get(group.link);
       if (!link || capacityBps === undefined) continue;
-      const sample = this.#groupSample(group, measured, readAtMs, link, capacityBps, atMs);
+      const sample = this.#groupSample(group, g, layout, link, capacityBps, atMs);
       if (sample) links.push(sample);
     }
     return { links, statsMissing: false };
   }
 
-  /** A problem that cleared may be logged again (the set is nearly always empty: no key is built then). */
-  #cleared(problem: string, id: string): void {
-    if (this.#reported.size > 0) this.#reported.delete(`${problem}:${id}`);
-  }
-
-  #reportOnce(key: string, fields: Record<string, unknown>, message: string): void {
-    if (this.#reported.has(key)) return;
-    this.#reported.add(key);
-    this.#log.warn(fields, message);
-  }
-
-  #groupSample(
-    group: ClassGroup,
-    measured: ReadonlyMap<string, MemberOctets>,
-    readAtMs: ReadonlyMap<string, number>,
-    link: LinkConfig,
-    capacityBps: number,
-    atMs: number,
-  ): LinkSample | undefined {
-    const parts: MemberOctets[] = [];
+  #groupSample(group: ClassGroup, g: number, layout: PlanLayout, link: LinkConfig, capacityBps: number, atMs: number): LinkSample | undefined {
+    const slots = layout.groupSlots[g]!;
+    const parts = layout.groupParts[g]!;
     let latestMs: number | undefined;
-    for (const m of group.members) {
-      const key = m.kind === 'counters' ? m.key : `${m.ifName}|${m.side}`;
-      const part = measured.get(key);
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i]!;
+      const part = layout.measured[slot];
       // One member without a sample (first reading, discontinuity): none for the group.
       if (!part) return undefined;
-      parts.push(part);
-      const memberMs = readAtMs.get(key);
-      if (memberMs !== undefined && (latestMs === undefined || memberMs > latestMs)) latestMs = memberMs;
+      parts[i] = part;
+      const memberMs = layout.readAtMs[slot]!;
+      if (latestMs === undefined || memberMs > latestMs) latestMs = memberMs;
     }
     const rates = sumGroup(parts);
     if (!rates) return undefined;
@@ -304,4 +284,116 @@ export function classWalkOf(members: readonly CounterMember[], walksPerRequest: 
     current.members.push(...group.members);
   }
   return { chunks, rowsPerPrefix };
+}
+
+/** One request's walk of a plan: its columns, its members and where each member's row is in each column. */
+interface ChunkLayout {
+  columns: string[];
+  members: CounterMember[];
+  /** Fresh cells for one walk of the chunk: each member's three counters and the answer that carried its post-policy one. */
+  cells(): ChunkCells;
+}
+
+interface ChunkCells {
+  /** Member k's post, pre and drop values at 3k, 3k + 1, 3k + 2. */
+  values: (SnmpValue | undefined)[];
+  /** The answer that carried member k's post-policy counter. */
+  pages: (WalkPage | undefined)[];
+  sink: (column: number, buf: Buffer, start: number, end: number, value: SnmpValue, page: WalkPage) => void;
+}
+
+/** How a plan's counters are walked and summed, built once per plan. */
+interface PlanLayout {
+  walk: ClassWalk;
+  chunks: ChunkLayout[];
+  /** The per-service sub-interfaces' names, each once. */
+  subNames: string[];
+  /** Each group's members' slots: a counter member's index in counterMembers, then two per sub-interface (in, out). */
+  groupSlots: Int32Array[];
+  /** Each group's members' octets at one poll (an array per group, reused from poll to poll). */
+  groupParts: MemberOctets[][];
+  /** This poll's octets and reading time by slot (reused from poll to poll). */
+  measured: (MemberOctets | undefined)[];
+  readAtMs: Float64Array;
+}
+
+/** The counter a column holds for its members: post, pre, drop (the order of ChunkCells.values). */
+const counterNames = ['postPolicyBytes', 'prePolicyBytes', 'dropBytes'] as const;
+
+/**
+ * A chunk's walk as a merge of each column's rows with its members' rows (both in OID order):
+ * a row no member has is passed over, a member without its row gets nothing. Nothing is built
+ * per varbind: a row is compared with the members' encoded rows in place.
+ */
+function chunkLayoutOf(chunk: ClassWalk['chunks'][number]): ChunkLayout {
+  const { columns, members } = chunk;
+  const rows = members.map((m) => encodeArcs(m.walk.row));
+  const byColumn = new Map<string, { counter: number; members: number[] }>();
+  for (const oid of columns) byColumn.set(oid, { counter: 0, members: [] });
+  members.forEach((m, k) => {
+    counterNames.forEach((name, counter) => {
+      const entry = byColumn.get(m.walk.columns[name]);
+      if (!entry) return;
+      entry.counter = counter;
+      entry.members.push(k);
+    });
+  });
+  const columnCounter = Int8Array.from(columns, (oid) => byColumn.get(oid)!.counter);
+  const columnMembers = columns.map((oid) => Int32Array.from(byColumn.get(oid)!.members.sort((a, b) => compareOidContent(rows[a]!, 0, rows[a]!.length, rows[b]!, 0, rows[b]!.length))));
+  return {
+    columns,
+    members,
+    cells(): ChunkCells {
+      const values = new Array<SnmpValue | undefined>(3 * members.length).fill(undefined);
+      const pages = new Array<WalkPage | undefined>(members.length).fill(undefined);
+      const cursor = new Int32Array(columns.length);
+      const sink = (c: number, buf: Buffer, start: number, end: number, value: SnmpValue, page: WalkPage): void => {
+        const order = columnMembers[c]!;
+        const counter = columnCounter[c]!;
+        let j = cursor[c]!;
+        while (j < order.length) {
+          const k = order[j]!;
+          const row = rows[k]!;
+          const cmp = sameBytes(row, buf, start, end) ? 0 : compareOidContent(buf, start, end, row, 0, row.length);
+          // A row before this member's: no member's (another class of the policy).
+          if (cmp < 0) break;
+          j++;
+          // Past this member's row: the column has none for it.
+          if (cmp > 0) continue;
+          values[3 * k + counter] = value;
+          if (counter === 0) pages[k] = page;
+        }
+        cursor[c] = j;
+      };
+      return { values, pages, sink };
+    },
+  };
+}
+
+function planLayoutOf(plan: QosPlan): PlanLayout {
+  const walk = classWalkOf(plan.counterMembers, WALKS_PER_REQUEST);
+  const counterSlot = new Map<string, number>();
+  plan.counterMembers.forEach((m, i) => counterSlot.set(m.key, i));
+  const subNames: string[] = [];
+  const subSlot = new Map<string, number>();
+  for (const g of plan.groups) {
+    for (const m of g.members) {
+      if (m.kind !== 'interface' || subSlot.has(m.ifName)) continue;
+      subSlot.set(m.ifName, plan.counterMembers.length + 2 * subNames.length);
+      subNames.push(m.ifName);
+    }
+  }
+  const groupSlots = plan.groups.map((g) =>
+    Int32Array.from(g.members, (m) => (m.kind === 'counters' ? counterSlot.get(m.key)! : subSlot.get(m.ifName)! + (m.side === 'out' ? 1 : 0))),
+  );
+  const slots = plan.counterMembers.length + 2 * subNames.length;
+  return {
+    walk,
+    chunks: walk.chunks.map(chunkLayoutOf),
+    subNames,
+    groupSlots,
+    groupParts: plan.groups.map((g) => new Array<MemberOctets>(g.members.length)),
+    measured: new Array<MemberOctets | undefined>(slots).fill(undefined),
+    readAtMs: new Float64Array(slots),
+  };
 }

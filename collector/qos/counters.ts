@@ -38,16 +38,21 @@ export function classReadingOf(
   sysUpTimeCs: number | undefined,
 ): ClassReading | undefined {
   if (!values) return undefined;
-  const postOctets = asCounter(values.get(oids.postPolicyBytes));
+  return classReading(atMs, sysUpTimeCs, values.get(oids.postPolicyBytes), values.get(oids.prePolicyBytes), values.get(oids.dropBytes));
+}
+
+/** The reading of a class from its three counters' values; undefined without a post-policy counter. */
+export function classReading(
+  atMs: number,
+  sysUpTimeCs: number | undefined,
+  post: SnmpValue | undefined,
+  pre: SnmpValue | undefined,
+  drop: SnmpValue | undefined,
+): ClassReading | undefined {
+  const postOctets = asCounter(post);
   if (postOctets === undefined) return undefined;
   // One shape for every reading (absent counters as undefined): no property added later.
-  const reading: ClassReading = {
-    atMs,
-    sysUpTimeCs,
-    postOctets,
-    preOctets: asCounter(values.get(oids.prePolicyBytes)),
-    dropOctets: asCounter(values.get(oids.dropBytes)),
-  };
+  const reading: ClassReading = { atMs, sysUpTimeCs, postOctets, preOctets: asCounter(pre), dropOctets: asCounter(drop) };
   return reading;
 }
 

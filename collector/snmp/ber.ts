@@ -49,39 +49,76 @@ export function tlv(tag: number, content: Buffer): Buffer {
   return Buffer.concat([Buffer.from([tag, ...lengthBytes(content.length)]), content]);
 }
 
-/** The content bytes of a dotted OID (`1.3.6.1.2.1.1.3.0`); throws naming the OID when it is not one. */
-export function encodeOid(oid: string): Buffer {
-  // Arcs parsed in one pass over the text (this runs for every column of every walk).
+/** The arcs of dotted text, parsed in one pass (this runs for every column of every walk); throws naming it when it is not numeric. */
+function arcsOf(text: string): number[] {
   const arcs: number[] = [];
   let n = 0;
   let digits = 0;
-  for (let i = 0; i <= oid.length; i++) {
-    const c = i < oid.length ? oid.charCodeAt(i) : 46;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 46;
     if (c === 46) {
-      if (digits === 0 || n > 0xffff_ffff) throw new BerError(`not a numeric OID: "${oid}"`);
+      if (digits === 0 || n > 0xffff_ffff) throw new BerError(`not a numeric OID: "${text}"`);
       arcs.push(n);
       n = 0;
       digits = 0;
     } else if (c >= 48 && c <= 57) {
       n = n * 10 + (c - 48);
       digits++;
-    } else throw new BerError(`not a numeric OID: "${oid}"`);
+    } else throw new BerError(`not a numeric OID: "${text}"`);
   }
-  const [first = 0, second = 0] = arcs;
-  if (arcs.length < 2 || first > 2 || (first < 2 && second > 39)) throw new BerError(`not a numeric OID: "${oid}"`);
+  return arcs;
+}
+
+/** Base-128 bytes of arcs as written (no first-two packing). */
+function arcBytes(arcs: readonly number[]): Buffer {
   const out: number[] = [];
-  const push = (v: number): void => {
+  for (const v of arcs) {
     if (v < 128) {
       out.push(v);
-      return;
+      continue;
     }
     const start = out.length;
     out.push(v & 0x7f);
     for (let rest = Math.floor(v / 128); rest > 0; rest = Math.floor(rest / 128)) out.splice(start, 0, (rest & 0x7f) | 0x80);
-  };
-  push(first * 40 + second);
-  for (let i = 2; i < arcs.length; i++) push(arcs[i]!);
+  }
   return Buffer.from(out);
+}
+
+/** The content bytes of a dotted OID (`1.3.6.1.2.1.1.3.0`); throws naming the OID when it is not one. */
+export function encodeOid(oid: string): Buffer {
+  const arcs = arcsOf(oid);
+  const [first = 0, second = 0] = arcs;
+  if (arcs.length < 2 || first > 2 || (first < 2 && second > 39)) throw new BerError(`not a numeric OID: "${oid}"`);
+  return arcBytes([first * 40 + second, ...arcs.slice(2)]);
+}
+
+/** The bytes of dotted arcs after a column (a row index, `473480627` or `7.2.0.0.12`), as they follow the column in an OID's content. */
+export function encodeArcs(text: string): Buffer {
+  return arcBytes(arcsOf(text));
+}
+
+/** Whether the OID content at [start, end) (from an arc boundary) is the dotted arcs `text` (arcsText's), without making text. */
+export function arcsEqualText(buf: Buffer, start: number, end: number, text: string): boolean {
+  let t = 0;
+  const length = text.length;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const byte = buf[i]!;
+    n = n * 128 + (byte & 0x7f);
+    if (byte & 0x80) continue;
+    if (t > 0) {
+      if (text.charCodeAt(t) !== 46) return false;
+      t++;
+    }
+    // The arc's digits, most significant first.
+    let digits = 1;
+    for (let v = n; v >= 10; v = Math.floor(v / 10)) digits++;
+    if (t + digits > length) return false;
+    for (let d = digits - 1, v = n; d >= 0; d--, v = Math.floor(v / 10)) if (text.charCodeAt(t + d) !== 48 + (v % 10)) return false;
+    t += digits;
+    n = 0;
+  }
+  return t === length;
 }
 
 /** A varbind of a request: SEQUENCE { OID, NULL }. */
@@ -89,42 +126,79 @@ export function requestVarbind(oidContent: Buffer): Buffer {
   return tlv(Tag.sequence, Buffer.concat([tlv(Tag.oid, oidContent), Buffer.from([Tag.null, 0])]));
 }
 
-/** The content of a non-negative INTEGER below 2^31. */
-function integerContent(n: number): Buffer {
+/** Bytes of a BER length. */
+function lengthSize(length: number): number {
+  return length < 0x80 ? 1 : length < 0x100 ? 2 : length < 0x1_0000 ? 3 : length < 0x100_0000 ? 4 : 5;
+}
+
+/** Writes a BER length at `pos`; returns the position after it. */
+function writeLength(out: Buffer, pos: number, length: number): number {
+  const size = lengthSize(length);
+  if (size === 1) {
+    out[pos] = length;
+    return pos + 1;
+  }
+  out[pos] = 0x80 | (size - 1);
+  for (let i = size - 1; i >= 1; i--) out[pos + i] = Math.floor(length / 256 ** (size - 1 - i)) & 0xff;
+  return pos + size;
+}
+
+/** Content bytes of a non-negative INTEGER below 2^31 (a leading zero where the high bit is set). */
+function integerSize(n: number): number {
   if (!Number.isInteger(n) || n < 0 || n > 0x7fff_ffff) throw new BerError(`integer out of range: ${n}`);
-  const bytes: number[] = [];
-  let v = n;
-  do {
-    bytes.unshift(v & 0xff);
-    v = Math.floor(v / 256);
-  } while (v > 0);
-  if (bytes[0]! & 0x80) bytes.unshift(0);
-  return Buffer.from(bytes);
+  return n < 0x80 ? 1 : n < 0x8000 ? 2 : n < 0x80_0000 ? 3 : 4;
+}
+
+/** Writes an INTEGER TLV of `size` content bytes at `pos`; returns the position after it. */
+function writeInteger(out: Buffer, pos: number, n: number, size: number): number {
+  out[pos] = Tag.integer;
+  out[pos + 1] = size;
+  for (let i = size - 1, v = n; i >= 0; i--, v = Math.floor(v / 256)) out[pos + 2 + i] = v & 0xff;
+  return pos + 2 + size;
 }
 
 /**
  * A whole v2c request: `pduTag` GetRequest or GetBulkRequest; `a`/`b` are error-status and
- * error-index (0, 0) for a GET, non-repeaters and max-repetitions for a GETBULK.
+ * error-index (0, 0) for a GET, non-repeaters and max-repetitions for a GETBULK. Written into
+ * one buffer of the exact size.
  */
 export function encodeRequest(pduTag: number, community: Buffer, requestId: number, a: number, b: number, varbinds: readonly Buffer[]): Buffer {
-  const pdu = tlv(
-    pduTag,
-    Buffer.concat([
-      tlv(Tag.integer, integerContent(requestId)),
-      tlv(Tag.integer, integerContent(a)),
-      tlv(Tag.integer, integerContent(b)),
-      tlv(Tag.sequence, Buffer.concat(varbinds)),
-    ]),
-  );
-  return tlv(Tag.sequence, Buffer.concat([Buffer.from([Tag.integer, 1, 1]), tlv(Tag.octetString, community), pdu]));
+  const idSize = integerSize(requestId);
+  const aSize = integerSize(a);
+  const bSize = integerSize(b);
+  let listLength = 0;
+  for (const vb of varbinds) listLength += vb.length;
+  const pduLength = 6 + idSize + aSize + bSize + 1 + lengthSize(listLength) + listLength;
+  const messageLength = 3 + 1 + lengthSize(community.length) + community.length + 1 + lengthSize(pduLength) + pduLength;
+  const out = Buffer.allocUnsafe(1 + lengthSize(messageLength) + messageLength);
+  out[0] = Tag.sequence;
+  let pos = writeLength(out, 1, messageLength);
+  pos = writeInteger(out, pos, 1, 1);
+  out[pos++] = Tag.octetString;
+  pos = writeLength(out, pos, community.length);
+  pos += community.copy(out, pos);
+  out[pos++] = pduTag;
+  pos = writeLength(out, pos, pduLength);
+  pos = writeInteger(out, pos, requestId, idSize);
+  pos = writeInteger(out, pos, a, aSize);
+  pos = writeInteger(out, pos, b, bSize);
+  out[pos++] = Tag.sequence;
+  pos = writeLength(out, pos, listLength);
+  for (const vb of varbinds) pos += vb.copy(out, pos);
+  return out;
 }
 
 // ---- decoding ---------------------------------------------------------------------------------
 
-/** Reads a TLV header at `offset`: [tag, content start, content end]; throws BerError when it does not fit in `limit`. */
-export function readHeader(buf: Buffer, offset: number, limit: number): [number, number, number] {
+/** The header just read by `header`: its tag, and where its content starts and ends (no tuple per TLV). */
+let hTag = 0;
+let hStart = 0;
+let hEnd = 0;
+
+/** `readHeader` into hTag/hStart/hEnd, for the per-varbind loop. */
+function header(buf: Buffer, offset: number, limit: number): void {
   if (offset + 2 > limit) throw new BerError(`truncated at byte ${offset}`);
-  const tag = buf[offset]!;
+  hTag = buf[offset]!;
   let length = buf[offset + 1]!;
   let start = offset + 2;
   if (length >= 0x80) {
@@ -133,9 +207,15 @@ export function readHeader(buf: Buffer, offset: number, limit: number): [number,
     length = 0;
     for (let i = 0; i < count; i++) length = length * 256 + buf[start++]!;
   }
-  const end = start + length;
-  if (end > limit) throw new BerError(`value at byte ${offset} runs past its container`);
-  return [tag, start, end];
+  hStart = start;
+  hEnd = start + length;
+  if (hEnd > limit) throw new BerError(`value at byte ${offset} runs past its container`);
+}
+
+/** Reads a TLV header at `offset`: [tag, content start, content end]; throws BerError when it does not fit in `limit`. */
+export function readHeader(buf: Buffer, offset: number, limit: number): [number, number, number] {
+  header(buf, offset, limit);
+  return [hTag, hStart, hEnd];
 }
 
 function readInteger(buf: Buffer, start: number, end: number): number {
@@ -199,19 +279,23 @@ export interface VarbindView {
  */
 export function forEachVarbind(buf: Buffer, head: Pick<ResponseHead, 'varbindsStart' | 'varbindsEnd'>, visit: (vb: VarbindView, index: number) => void): number {
   const view: VarbindView = { oidStart: 0, oidEnd: 0, tag: 0, valueStart: 0, valueEnd: 0 };
+  const listEnd = head.varbindsEnd;
   let offset = head.varbindsStart;
   let index = 0;
-  while (offset < head.varbindsEnd) {
-    const [seqTag, seqStart, seqEnd] = readHeader(buf, offset, head.varbindsEnd);
+  while (offset < listEnd) {
+    header(buf, offset, listEnd);
+    const seqTag: number = hTag;
+    const seqEnd = hEnd;
     if (seqTag !== Tag.sequence) throw new BerError(`varbind ${index} is not a SEQUENCE`);
-    const [oidTag, oidStart, oidEnd] = readHeader(buf, seqStart, seqEnd);
+    header(buf, hStart, seqEnd);
+    const oidTag: number = hTag;
     if (oidTag !== Tag.oid) throw new BerError(`varbind ${index} has no OID`);
-    const [tag, valueStart, valueEnd] = readHeader(buf, oidEnd, seqEnd);
-    view.oidStart = oidStart;
-    view.oidEnd = oidEnd;
-    view.tag = tag;
-    view.valueStart = valueStart;
-    view.valueEnd = valueEnd;
+    view.oidStart = hStart;
+    view.oidEnd = hEnd;
+    header(buf, hEnd, seqEnd);
+    view.tag = hTag;
+    view.valueStart = hStart;
+    view.valueEnd = hEnd;
     visit(view, index);
     index++;
     offset = seqEnd;
@@ -229,8 +313,13 @@ export function oidHasPrefix(buf: Buffer, start: number, end: number, prefix: Bu
 
 /** Whether the OID content at [start, end) is exactly `oid` (content bytes). */
 export function oidEquals(buf: Buffer, start: number, end: number, oid: Buffer): boolean {
-  if (end - start !== oid.length) return false;
-  for (let i = 0; i < oid.length; i++) if (buf[start + i] !== oid[i]) return false;
+  return sameBytes(oid, buf, start, end);
+}
+
+/** Whether `bytes` are `buf[start, end)`. */
+export function sameBytes(bytes: Buffer, buf: Buffer, start: number, end: number): boolean {
+  if (end - start !== bytes.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (buf[start + i] !== bytes[i]) return false;
   return true;
 }
 

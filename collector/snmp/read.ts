@@ -8,7 +8,7 @@
 // read in place, no OID string per varbind) and net-snmp (SNMPv3). Failures reject with an
 // SnmpError (kind + cause); callbacks never throw.
 import snmp from 'net-snmp';
-import { arcsText, compareOidContent, forEachVarbind, isExceptionTag, oidEquals, oidHasPrefix, readValue, requestVarbind } from './ber.ts';
+import { arcsEqualText, arcsText, compareOidContent, encodeArcs, forEachVarbind, isExceptionTag, oidEquals, oidHasPrefix, readValue, requestVarbind } from './ber.ts';
 import { toSnmpError, SnmpError } from './errors.ts';
 import { V2cSession } from './v2c.ts';
 import { decodeValue, type SnmpValue } from './values.ts';
@@ -179,10 +179,125 @@ export function walkColumns(
   visit: VisitValue,
 ): Promise<ColumnWalk> {
   checkScalars(opts.scalars ?? []);
-  return session instanceof V2cSession ? walkV2c(session, columnOids, opts, visit) : walkNetSnmp(session, target, columnOids, opts, visit);
+  if (session instanceof V2cSession) {
+    return walkV2c(session, columnOids, opts, (col, buf, start, end, value, page) => visit(columnOids[col]!, arcsText(buf, start, end), value, page));
+  }
+  return walkNetSnmp(session, target, columnOids, opts, (col, index, value, page) => visit(columnOids[col]!, index, value, page));
 }
 
-async function walkNetSnmp(session: snmp.Session, target: string, columnOids: readonly string[], opts: ReadColumnsOptions, visit: VisitValue): Promise<ColumnWalk> {
+/**
+ * Gets each value of a walk with its row index in place: the column's position among the walk's
+ * columns, the row index as OID content (`buf[start, end)`, what follows the column; arcsText
+ * makes it text), the value and the answer that carried it.
+ */
+export type RowSink = (column: number, buf: Buffer, start: number, end: number, value: SnmpValue, page: WalkPage) => void;
+
+/**
+ * The walk of `readColumns`, handing each value to `sink` with its row index in place: over v2c
+ * nothing is built per varbind but its value (net-snmp's OIDs, SNMPv3, are encoded for it).
+ */
+export function walkRows(session: SnmpSession, target: string, columnOids: readonly string[], opts: ReadColumnsOptions, sink: RowSink): Promise<ColumnWalk> {
+  checkScalars(opts.scalars ?? []);
+  if (session instanceof V2cSession) return walkV2c(session, columnOids, opts, sink);
+  return walkNetSnmp(session, target, columnOids, opts, (col, index, value, page) => {
+    let bytes: Buffer;
+    try {
+      bytes = encodeArcs(index);
+    } catch {
+      return; // not a numeric index: no row of ours
+    }
+    sink(col, bytes, 0, bytes.length, value, page);
+  });
+}
+
+/**
+ * One column of a ColumnTable: the rows of its last walk, by position. A row that comes back at
+ * the same position (every poll, on a steady device) keeps its index text: no text is made for it.
+ */
+export class TableColumn {
+  readonly oid: string;
+  /** Rows read by the last walk (positions past it are stale). */
+  count = 0;
+  /** Row index text (the OID after the column) by position. */
+  readonly index: string[] = [];
+  /** Value by position. */
+  readonly values: SnmpValue[] = [];
+  /** The answer that carried each row, by position. */
+  readonly pages: WalkPage[] = [];
+
+  constructor(oid: string) {
+    this.oid = oid;
+  }
+
+  /** The position of the row `index` in the last walk, `hint` tried first; -1 when it has none. */
+  find(index: string, hint: number): number {
+    if (hint >= 0 && hint < this.count && this.index[hint] === index) return hint;
+    for (let p = 0; p < this.count; p++) if (this.index[p] === index) return p;
+    return -1;
+  }
+
+  /** The value of row `index`, `hint` tried first. */
+  get(index: string, hint: number): SnmpValue | undefined {
+    const p = this.find(index, hint);
+    return p < 0 ? undefined : this.values[p];
+  }
+}
+
+/** The columns of a walk and their rows, kept by the caller from walk to walk (see readTable). */
+export class ColumnTable {
+  readonly columns: readonly TableColumn[];
+  /** The column OIDs as walked. */
+  readonly oids: readonly string[];
+
+  constructor(columnOids: readonly string[]) {
+    this.oids = columnOids;
+    this.columns = columnOids.map((oid) => new TableColumn(oid));
+  }
+
+  /** A table of grouped rows (tests, and callers that hold `Rows`): each column's rows in the rows' order. */
+  static ofRows(columnOids: readonly string[], rows: Rows, pages: ReadonlyMap<string, WalkPage> | undefined, page: WalkPage): ColumnTable {
+    const table = new ColumnTable(columnOids);
+    for (const col of table.columns) {
+      for (const [index, row] of rows) {
+        const value = row.get(col.oid);
+        if (value === undefined) continue;
+        col.index[col.count] = index;
+        col.values[col.count] = value;
+        col.pages[col.count] = pages?.get(index) ?? page;
+        col.count++;
+      }
+    }
+    return table;
+  }
+}
+
+/**
+ * The walk of `readColumns` into `table` (its columns, in order): each column's rows replace
+ * the last walk's. Kept from poll to poll, the table makes a steady device's walk build
+ * nothing per row but its values: each row index's text is the last walk's at that position,
+ * or the column before's (one text per row, not per column).
+ */
+export function readTable(session: SnmpSession, target: string, table: ColumnTable, opts: ReadColumnsOptions): Promise<ColumnWalk> {
+  const columns = table.columns;
+  for (const col of columns) col.count = 0;
+  return walkRows(session, target, table.oids, opts, (c, buf, start, end, value, page) => {
+    const col = columns[c]!;
+    const p = col.count;
+    const last = col.index[p];
+    if (last === undefined || !arcsEqualText(buf, start, end, last)) {
+      const before = c > 0 ? columns[c - 1]!.index[p] : undefined;
+      col.index[p] = before !== undefined && arcsEqualText(buf, start, end, before) ? before : arcsText(buf, start, end);
+    }
+    col.values[p] = value;
+    col.pages[p] = page;
+    col.count = p + 1;
+  });
+}
+
+/** Gets each value of a net-snmp walk: its column's position, its row index, the value, its answer. */
+type NetSnmpSink = (column: number, index: string, value: SnmpValue, page: WalkPage) => void;
+
+async function walkNetSnmp(session: snmp.Session, target: string, columnOids: readonly string[], opts: ReadColumnsOptions, visit: NetSnmpSink): Promise<ColumnWalk> {
   const now = opts.now ?? Date.now;
   const maxRepetitions = opts.maxRepetitions ?? 25;
   const maxRequests = opts.maxRequests ?? 10_000;
@@ -190,7 +305,7 @@ async function walkNetSnmp(session: snmp.Session, target: string, columnOids: re
   let scalarsAtMs = 0;
   const scalarOids = opts.scalars ?? [];
   // Per active column: its OID, its prefix and the cursor (last OID seen).
-  let active = columnOids.map((column) => ({ column, prefix: column + '.', cursor: column, rows: 0 }));
+  let active = columnOids.map((column, position) => ({ column, position, prefix: column + '.', cursor: column, rows: 0 }));
   let maxRowsPerColumn = 0;
   let requests = 0;
   let varbindCount = 0;
@@ -253,7 +368,7 @@ async function walkNetSnmp(session: snmp.Session, target: string, columnOids: re
         cursor = oid;
         col.rows++;
         const value = decodeValue(type, vb.value);
-        if (value !== undefined) visit(col.column, oid.slice(prefix.length), value, page);
+        if (value !== undefined) visit(col.position, oid.slice(prefix.length), value, page);
       }
       if (ended || cursor !== col.cursor) progressed = true;
       if (col.rows > maxRowsPerColumn) maxRowsPerColumn = col.rows;
@@ -272,7 +387,8 @@ async function walkNetSnmp(session: snmp.Session, target: string, columnOids: re
 }
 
 interface V2cColumn {
-  column: string;
+  /** Its position among the walk's columns. */
+  position: number;
   /** The column OID's content bytes. */
   prefix: Buffer;
   /** The request varbind asking for what follows the cursor. */
@@ -286,7 +402,7 @@ interface V2cColumn {
   lastEnd: number;
 }
 
-async function walkV2c(session: V2cSession, columnOids: readonly string[], opts: ReadColumnsOptions, visit: VisitValue): Promise<ColumnWalk> {
+async function walkV2c(session: V2cSession, columnOids: readonly string[], opts: ReadColumnsOptions, visit: RowSink): Promise<ColumnWalk> {
   const target = session.target;
   const transport = session.transport;
   const now = opts.now ?? Date.now;
@@ -299,8 +415,8 @@ async function walkV2c(session: V2cSession, columnOids: readonly string[], opts:
   let active: V2cColumn[];
   try {
     scalarContents = scalarOids.map((s) => transport.oidOf(s));
-    active = columnOids.map((column) => ({
-      column,
+    active = columnOids.map((column, position) => ({
+      position,
       prefix: transport.oidOf(column),
       cursorVarbind: transport.varbindOf(column),
       cursor: undefined,
@@ -368,7 +484,7 @@ async function walkV2c(session: V2cSession, columnOids: readonly string[], opts:
         col.lastEnd = vb.oidEnd;
         col.rows++;
         const value = readValue(buf, vb);
-        if (value !== undefined) visit(col.column, arcsText(buf, vb.oidStart + plen, vb.oidEnd), value, page);
+        if (value !== undefined) visit(col.position, buf, vb.oidStart + plen, vb.oidEnd, value, page);
       });
     } catch (err) {
       throw new SnmpError('response', target, `malformed answer: ${err instanceof Error ? err.message : String(err)}`, { cause: err });

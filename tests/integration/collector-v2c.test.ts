@@ -10,7 +10,7 @@ import { fixturePath } from '../helpers/fixtures.ts';
 import { sharedSnmpsim } from '../helpers/snmpsim.ts';
 import { freeUdpPort } from '../helpers/ports.ts';
 import { pino } from 'pino';
-import { openSession, readColumns, get, SnmpError, V2cTransport, type ColumnRead, type SnmpValue } from '../../collector/snmp/index.ts';
+import { ColumnTable, openSession, readColumns, readTable, get, SnmpError, V2cTransport, type ColumnRead, type SnmpValue } from '../../collector/snmp/index.ts';
 import { DevicePoller } from '../../collector/poller.ts';
 import { IF_MIB, POLL_COLUMNS, SNMPV2_MIB } from '../../collector/snmp/if-mib.ts';
 import type { SnmpConfig } from '../../config/schema.ts';
@@ -147,6 +147,37 @@ describe('a recorded IOS XR router (snmpsim)', () => {
     } finally {
       ours.close();
       theirs.close();
+    }
+  });
+
+  it('a table kept from walk to walk holds the rows readColumns groups, through either client, when the rows at its positions change', async () => {
+    const sim = await snmpsim.get();
+    const config: SnmpConfig = { version: '2c', community: sim.community(c8200) };
+    const opens = [
+      [openSession(sim.address, config, { timeoutMs: 3_000, retries: 1 }, transport), openSession(snmpd.target, v2c, timing, transport)],
+      [openSession(sim.address, config, { timeoutMs: 3_000, retries: 1 }), openSession(snmpd.target, v2c, timing)],
+    ] as const;
+    const tableText = (table: ColumnTable): string[] =>
+      table.columns.flatMap((col) => col.index.slice(0, col.count).map((index, p) => `${col.oid}.${index}=${plain(col.values[p])}`)).sort();
+    try {
+      const columns = [IF_MIB.ifName, IF_MIB.ifHighSpeed, IF_MIB.ifAlias];
+      const [theirsSim, theirsSnmpd] = opens[1];
+      const router = rowsText(await readColumns(theirsSim.session, theirsSim.target, columns, { maxRepetitions: 10 }));
+      const host = rowsText(await readColumns(theirsSnmpd.session, theirsSnmpd.target, columns, { maxRepetitions: 10 }));
+      expect(host).not.toEqual(router);
+      for (const [toRouter, toHost] of opens) {
+        // One table read from the router (92 rows, paged), the host (other rows at its first positions), the router again.
+        const table = new ColumnTable(columns);
+        await readTable(toRouter.session, toRouter.target, table, { maxRepetitions: 7 });
+        expect(tableText(table)).toEqual(router);
+        await readTable(toHost.session, toHost.target, table, { maxRepetitions: 50 });
+        expect(tableText(table)).toEqual(host);
+        await readTable(toRouter.session, toRouter.target, table, { maxRepetitions: 50 });
+        expect(tableText(table)).toEqual(router);
+        expect(table.columns[0]?.count).toBe(92);
+      }
+    } finally {
+      for (const pair of opens) for (const open of pair) open.close();
     }
   });
 });

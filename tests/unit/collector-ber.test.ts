@@ -5,8 +5,10 @@ import { describe, expect, it } from 'vitest';
 import {
   BerError,
   Tag,
+  arcsEqualText,
   arcsText,
   compareOidContent,
+  encodeArcs,
   encodeOid,
   encodeRequest,
   forEachVarbind,
@@ -66,6 +68,28 @@ describe('OIDs', () => {
     const sign = (n: number) => Math.sign(n);
     expect(sign(compareOidContent(x, 0, x.length, y, 0, y.length))).toBe(sign(compareOids(a, b)));
     expect(sign(compareOidContent(y, 0, y.length, x, 0, x.length))).toBe(sign(compareOids(b, a)));
+  });
+});
+
+describe('row indexes (the arcs after a column)', () => {
+  const indexes = ['0', '127', '128', '16384', '473480627', '4294967295', '7.2.0.0.12', '719614.473480627'];
+  it.each(indexes)('%s: encoded without first-arc packing, read back as text, equal only to itself', (index) => {
+    const bytes = encodeArcs(index);
+    expect(arcsText(bytes, 0, bytes.length)).toBe(index);
+    for (const other of [...indexes, '', `${index}.1`, `0${index}`, `${index}0`, index.slice(0, -1)]) {
+      expect(arcsEqualText(bytes, 0, bytes.length, other)).toBe(other === index);
+    }
+  });
+
+  it('a long request (varbinds past 255 bytes, a 4-byte request-id) has long-form lengths that say its size', () => {
+    const varbinds = Array.from({ length: 40 }, (_, i) => requestVarbind(encodeOid(`1.3.6.1.4.1.9.9.166.1.15.1.1.10.${i * 1000}`)));
+    const message = encodeRequest(Tag.getBulkRequest, Buffer.from('public'), 0x7fff_fff0, 1, 64, varbinds);
+    const [tag, start, end] = [message[0], 4, message.length];
+    expect(tag).toBe(Tag.sequence);
+    expect(message[1]).toBe(0x82);
+    expect(message.readUInt16BE(2)).toBe(end - start);
+    expect(hex(message)).toContain('02047ffffff0020101020140');
+    expect(message.subarray(message.length - varbinds.at(-1)!.length).equals(varbinds.at(-1)!)).toBe(true);
   });
 });
 
