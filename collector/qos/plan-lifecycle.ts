@@ -42,6 +42,9 @@ export interface IndexedInterface {
   ifIndex: string;
 }
 
+/** No sub-interfaces. */
+const noNames: readonly string[] = [];
+
 export class QosPlanLifecycle {
   readonly #opts: QosPlanLifecycleOptions;
   readonly #log: Logger;
@@ -57,6 +60,8 @@ export class QosPlanLifecycle {
   #wanted: RediscoverReason | undefined;
   /** Unmatched classes already logged, by className (once per device and name). */
   readonly #unmatchedLogged = new Set<string>();
+  /** The links' interface names, by the links array a poller passes every poll. */
+  readonly #linkNames = new WeakMap<readonly LinkConfig[], ReadonlySet<string>>();
 
   constructor(opts: QosPlanLifecycleOptions) {
     this.#opts = opts;
@@ -130,7 +135,11 @@ export class QosPlanLifecycle {
     const plan = this.#plan;
     if (!plan || links.length === 0) return;
     // The links' sub-interfaces by parent name, in one pass over the names.
-    const linkNames = new Set(links.map((l) => l.ifName));
+    let linkNames = this.#linkNames.get(links);
+    if (!linkNames) {
+      linkNames = new Set(links.map((l) => l.ifName));
+      this.#linkNames.set(links, linkNames);
+    }
     const subsOf = new Map<string, string[]>();
     for (const name of interfaces.keys()) {
       const dot = name.lastIndexOf('.');
@@ -149,9 +158,9 @@ export class QosPlanLifecycle {
         return;
       }
       if (!found) continue;
-      const subs = (subsOf.get(link.ifName) ?? []).sort();
-      const plannedSubs = plan.subinterfaces.get(link.ifName) ?? [];
-      if (subs.length !== plannedSubs.length || subs.some((name, i) => name !== plannedSubs[i])) {
+      const subs = subsOf.get(link.ifName)?.sort() ?? noNames;
+      const plannedSubs = plan.subinterfaces.get(link.ifName) ?? noNames;
+      if (subs.length !== plannedSubs.length || (subs.length > 0 && subs.some((name, i) => name !== plannedSubs[i]))) {
         this.markStale('subinterfaces-changed', { link: link.id, ifName: link.ifName, subinterfaces: subs, planned: plannedSubs });
         return;
       }
