@@ -2,6 +2,7 @@
 // configured device twice, one interval apart, and return the second round (the first only
 // sets the baselines: no rate without two readings).
 import type { Logger } from 'pino';
+import { mapBounded } from '../config/worker-pool.ts';
 import type { LanewatchConfig } from '../config/schema.ts';
 import type { PollBatch } from './samples.ts';
 import { createPollers } from './collector.ts';
@@ -14,19 +15,9 @@ export interface PollTwiceOptions {
   now?: () => number;
 }
 
-/** Polls all devices with at most `concurrency` in flight; results in device order. */
-async function pollRound(pollers: DevicePoller[], concurrency: number): Promise<PollBatch[]> {
-  const results: PollBatch[] = new Array<PollBatch>(pollers.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < pollers.length) {
-      const i = next++;
-      const poller = pollers[i];
-      if (poller) results[i] = await poller.poll();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, pollers.length) }, worker));
-  return results;
+/** Polls all devices with at most `concurrency` in flight; results in device order (a poll never rejects). */
+function pollRound(pollers: readonly DevicePoller[], concurrency: number): Promise<PollBatch[]> {
+  return mapBounded(pollers, concurrency, (poller) => poller.poll());
 }
 
 export async function pollTwice(config: LanewatchConfig, opts: PollTwiceOptions): Promise<PollBatch[]> {
