@@ -9,9 +9,9 @@
 //
 // Pure and total: missing or partial tables give fewer classes and a note, never a throw.
 import type { Rows } from '../snmp/index.ts';
-import type { BandwidthUnit, ConfiguredBandwidth, QosClass, QosDirection, QosJoin } from './model.ts';
-import { compareClasses } from './model.ts';
-import { columnOf, numberOf, numericArcs, textOf } from './rows.ts';
+import type { BandwidthUnit, ConfiguredBandwidth, QosClass, QosJoin } from './model.ts';
+import { compareClasses, qosDirectionOf } from './model.ts';
+import { numberOf, numericArcs, textByNumericIndex } from './rows.ts';
 
 const CBQOS = '1.3.6.1.4.1.9.9.166.1';
 
@@ -36,10 +36,6 @@ export const CISCO_COLUMNS = {
 
 /** Read first: when it has no rows the device has no attached CBQoS policy. */
 export const CISCO_ANCHOR_COLUMNS: readonly string[] = [CISCO_COLUMNS.ifIndex];
-/** Read when the anchor has rows. */
-export const CISCO_DETAIL_COLUMNS: readonly string[] = Object.values(CISCO_COLUMNS).filter(
-  (c) => !CISCO_ANCHOR_COLUMNS.includes(c),
-);
 
 const OBJECT_POLICY_MAP = 1;
 const OBJECT_CLASS_MAP = 2;
@@ -60,12 +56,6 @@ interface CbqosObject {
   parent: number;
 }
 
-function directionOf(value: number | undefined): QosDirection | undefined {
-  if (value === 1) return 'input';
-  if (value === 2) return 'output';
-  return undefined;
-}
-
 /** policyIndex → objectsIndex → object. */
 function objectsByPolicy(rows: Rows): Map<number, Map<number, CbqosObject>> {
   const out = new Map<number, Map<number, CbqosObject>>();
@@ -83,16 +73,6 @@ function objectsByPolicy(rows: Rows): Map<number, Map<number, CbqosObject>> {
       out.set(policyIndex, objects);
     }
     objects.set(objectsIndex, { configIndex, type, parent });
-  }
-  return out;
-}
-
-function namesByConfig(rows: Rows, column: string): Map<number, string> {
-  const out = new Map<number, string>();
-  for (const [index, value] of columnOf(rows, column)) {
-    const arcs = numericArcs(index, 1);
-    const name = textOf(value);
-    if (arcs?.[0] !== undefined && name !== undefined) out.set(arcs[0], name);
   }
   return out;
 }
@@ -120,8 +100,8 @@ export function joinCiscoCbqos(rows: Rows, ifNames: ReadonlyMap<number, string>)
   const notes: string[] = [];
   const classes: QosClass[] = [];
   const objects = objectsByPolicy(rows);
-  const policyNames = namesByConfig(rows, CISCO_COLUMNS.policyMapName);
-  const classNames = namesByConfig(rows, CISCO_COLUMNS.classMapName);
+  const policyNames = textByNumericIndex(rows, CISCO_COLUMNS.policyMapName);
+  const classNames = textByNumericIndex(rows, CISCO_COLUMNS.classMapName);
   const queueing = queueingByConfig(rows);
 
   for (const [index, row] of rows) {
@@ -129,7 +109,7 @@ export function joinCiscoCbqos(rows: Rows, ifNames: ReadonlyMap<number, string>)
     if (ifIndex === undefined) continue;
     const policyIndex = numericArcs(index, 1)?.[0];
     if (policyIndex === undefined) continue;
-    const direction = directionOf(numberOf(row.get(CISCO_COLUMNS.policyDirection)));
+    const direction = qosDirectionOf(numberOf(row.get(CISCO_COLUMNS.policyDirection)));
     if (!direction) {
       notes.push(`cisco service policy ${policyIndex} on ifIndex ${ifIndex} has no valid direction: skipped`);
       continue;

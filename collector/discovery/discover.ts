@@ -7,10 +7,10 @@
 import type { Logger } from 'pino';
 import type { SnmpConfig } from '../../config/schema.ts';
 import { openSession, readColumns, type OpenSession, type Rows, type SessionTiming, type V2cTransport } from '../snmp/index.ts';
-import { CISCO_ANCHOR_COLUMNS, CISCO_DETAIL_COLUMNS, joinCiscoCbqos } from './cisco-cbqos.ts';
-import { HUAWEI_ANCHOR_COLUMNS, HUAWEI_DETAIL_COLUMNS, joinHuaweiCbqos } from './huawei-cbqos.ts';
+import { CISCO_ANCHOR_COLUMNS, CISCO_COLUMNS, joinCiscoCbqos } from './cisco-cbqos.ts';
+import { HUAWEI_ANCHOR_COLUMNS, HUAWEI_COLUMNS, joinHuaweiCbqos } from './huawei-cbqos.ts';
 import { ifNamesOf, INTERFACE_COLUMNS, joinInterfaces } from './interfaces.ts';
-import { JUNIPER_ANCHOR_COLUMNS, JUNIPER_DETAIL_COLUMNS, joinJuniperCos } from './juniper-cos.ts';
+import { JUNIPER_ANCHOR_COLUMNS, JUNIPER_COLUMNS, joinJuniperCos } from './juniper-cos.ts';
 import { compareClasses, type DeviceDiscovery, type QosClass, type QosVendor } from './model.ts';
 import { hasAnyColumn, textOf } from './rows.ts';
 import { SNMPV2_MIB } from '../snmp/if-mib.ts';
@@ -37,14 +37,24 @@ export interface DiscoverOptions {
 interface VendorTables {
   vendor: QosVendor;
   anchors: readonly string[];
+  /** The vendor's other columns, read when an anchor had rows. */
   details: readonly string[];
   join: (rows: Rows, ifNames: ReadonlyMap<number, string>) => { classes: QosClass[]; notes: string[] };
 }
 
+function vendorTables(
+  vendor: QosVendor,
+  columns: Readonly<Record<string, string>>,
+  anchors: readonly string[],
+  join: VendorTables['join'],
+): VendorTables {
+  return { vendor, anchors, details: Object.values(columns).filter((c) => !anchors.includes(c)), join };
+}
+
 const VENDORS: readonly VendorTables[] = [
-  { vendor: 'cisco', anchors: CISCO_ANCHOR_COLUMNS, details: CISCO_DETAIL_COLUMNS, join: joinCiscoCbqos },
-  { vendor: 'huawei', anchors: HUAWEI_ANCHOR_COLUMNS, details: HUAWEI_DETAIL_COLUMNS, join: joinHuaweiCbqos },
-  { vendor: 'juniper', anchors: JUNIPER_ANCHOR_COLUMNS, details: JUNIPER_DETAIL_COLUMNS, join: joinJuniperCos },
+  vendorTables('cisco', CISCO_COLUMNS, CISCO_ANCHOR_COLUMNS, joinCiscoCbqos),
+  vendorTables('huawei', HUAWEI_COLUMNS, HUAWEI_ANCHOR_COLUMNS, joinHuaweiCbqos),
+  vendorTables('juniper', JUNIPER_COLUMNS, JUNIPER_ANCHOR_COLUMNS, joinJuniperCos),
 ];
 
 /** Adds the columns of `from` into `into` (same index → same row). */

@@ -20,8 +20,8 @@
 // Pure and total: partial tables give fewer classes and notes, never a throw.
 import type { Rows } from '../snmp/index.ts';
 import type { BandwidthUnit, ConfiguredBandwidth, QosClass, QosDirection, QosJoin } from './model.ts';
-import { compareClasses } from './model.ts';
-import { numberOf, numericArcs, textOf } from './rows.ts';
+import { compareClasses, qosDirectionOf } from './model.ts';
+import { numberOf, numericArcs, textByNumericIndex, textOf } from './rows.ts';
 
 const HW = '1.3.6.1.4.1.2011.5.25.32.1.1';
 
@@ -40,9 +40,6 @@ export const HUAWEI_COLUMNS = {
 } as const;
 
 export const HUAWEI_ANCHOR_COLUMNS: readonly string[] = [HUAWEI_COLUMNS.applyPolicyName, HUAWEI_COLUMNS.statsClassifierIndex];
-export const HUAWEI_DETAIL_COLUMNS: readonly string[] = Object.values(HUAWEI_COLUMNS).filter(
-  (c) => !HUAWEI_ANCHOR_COLUMNS.includes(c),
-);
 
 const QUEUE_EF = 1;
 const QUEUE_LLQ = 4;
@@ -62,32 +59,16 @@ interface StatsRow {
   classifierIndex: number;
 }
 
-function directionOf(value: number | undefined): QosDirection | undefined {
-  if (value === 1) return 'input';
-  if (value === 2) return 'output';
-  return undefined;
-}
-
-function byNumericIndex(rows: Rows, column: string): Map<number, string> {
-  const out = new Map<number, string>();
-  for (const [index, row] of rows) {
-    const text = textOf(row.get(column));
-    const key = numericArcs(index, 1)?.[0];
-    if (text !== undefined && key !== undefined) out.set(key, text);
-  }
-  return out;
-}
-
 export function joinHuaweiCbqos(rows: Rows, ifNames: ReadonlyMap<number, string>): QosJoin {
   const notes: string[] = [];
   const classes: QosClass[] = [];
 
   const policyIndexByName = new Map<string, number>();
-  for (const [index, name] of byNumericIndex(rows, HUAWEI_COLUMNS.policyName)) {
+  for (const [index, name] of textByNumericIndex(rows, HUAWEI_COLUMNS.policyName)) {
     if (!policyIndexByName.has(name)) policyIndexByName.set(name, index);
   }
-  const classifierNames = byNumericIndex(rows, HUAWEI_COLUMNS.classifierName);
-  const nestPolicyNames = byNumericIndex(rows, HUAWEI_COLUMNS.nestPolicyName);
+  const classifierNames = textByNumericIndex(rows, HUAWEI_COLUMNS.classifierName);
+  const nestPolicyNames = textByNumericIndex(rows, HUAWEI_COLUMNS.nestPolicyName);
 
   const policyClasses = new Map<number, PolicyClass[]>();
   const bandwidthByBehavior = new Map<number, ConfiguredBandwidth>();
@@ -124,7 +105,7 @@ export function joinHuaweiCbqos(rows: Rows, ifNames: ReadonlyMap<number, string>
     const appliedName = textOf(row.get(HUAWEI_COLUMNS.applyPolicyName));
     if (appliedName !== undefined) {
       const arcs = numericArcs(index, 2);
-      const direction = directionOf(arcs?.[1]);
+      const direction = qosDirectionOf(arcs?.[1]);
       if (arcs && direction && arcs[0] !== undefined && arcs[1] !== undefined) {
         applied.push({ ifIndex: arcs[0], directionCode: arcs[1], direction, policyName: appliedName });
       } else {
@@ -196,7 +177,7 @@ export function joinHuaweiCbqos(rows: Rows, ifNames: ReadonlyMap<number, string>
   // Statistics rows that no configured class accounts for: report them rather than drop them.
   for (const [key, list] of statsByIfDir) {
     const [ifIndex = 0, dir = 0] = key.split('.').map(Number);
-    const direction = directionOf(dir);
+    const direction = qosDirectionOf(dir);
     if (!direction) continue;
     const appliedName = applied.find((a) => a.ifIndex === ifIndex && a.directionCode === dir)?.policyName;
     for (const s of list) {

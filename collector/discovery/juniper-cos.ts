@@ -19,7 +19,6 @@ export const JUNIPER_COLUMNS = {
 } as const;
 
 export const JUNIPER_ANCHOR_COLUMNS: readonly string[] = [JUNIPER_COLUMNS.qstatTxedBytes];
-export const JUNIPER_DETAIL_COLUMNS: readonly string[] = [JUNIPER_COLUMNS.fcQueueNr];
 
 export const JUNIPER_POLICY_LABEL = 'output-queues';
 

@@ -7,6 +7,13 @@ export type QosVendor = 'cisco' | 'huawei' | 'juniper';
 /** Direction of the service policy on the interface (as the device reports it). */
 export type QosDirection = 'input' | 'output';
 
+/** A direction as both CBQoS MIBs code it (1 input/inbound, 2 output/outbound); undefined otherwise. */
+export function qosDirectionOf(code: number | undefined): QosDirection | undefined {
+  if (code === 1) return 'input';
+  if (code === 2) return 'output';
+  return undefined;
+}
+
 /** One IF-MIB ifXTable row. */
 export interface DiscoveredInterface {
   ifIndex: number;

@@ -1,13 +1,14 @@
-// Small pure helpers over the SNMP layer's `Rows` (index → column OID → value): pick one
-// column, split numeric indexes, decode string indexes. Shared by the vendor joins.
+// Small pure helpers over the SNMP layer's `Rows` (index → column OID → value): a name column
+// by index, split numeric indexes, decode string indexes. Shared by the vendor joins.
 import type { Rows, SnmpValue } from '../snmp/index.ts';
 
-/** index → value of one column (rows without it are left out). */
-export function columnOf(rows: Rows, column: string): Map<string, SnmpValue> {
-  const out = new Map<string, SnmpValue>();
+/** The text of one column by its rows' single numeric index (a name table: index → name). */
+export function textByNumericIndex(rows: Rows, column: string): Map<number, string> {
+  const out = new Map<number, string>();
   for (const [index, row] of rows) {
-    const value = row.get(column);
-    if (value !== undefined) out.set(index, value);
+    const text = textOf(row.get(column));
+    const key = numericArcs(index, 1)?.[0];
+    if (text !== undefined && key !== undefined) out.set(key, text);
   }
   return out;
 }
