@@ -178,6 +178,9 @@ function round(value: number): number {
 /** The message key of each direction's name. */
 export const directionMessageKeys: Readonly<Record<Direction, MessageKey>> = { down: 'chart.down', up: 'chart.up' };
 
+/** A direction in one character, where a word does not fit (a bar's label, a badge, a narrow column). */
+export const directionArrows: Readonly<Record<Direction, string>> = { down: '↓', up: '↑' };
+
 /** The message key of each traffic class's name. */
 export const classMessageKeys: Readonly<Record<TrafficClass, MessageKey>> = {
   total: 'class.total',
