@@ -22,47 +22,31 @@ import { loadConfig } from '../config/load.ts';
 import type { RouterConfig } from '../config/schema.ts';
 import { Collector } from '../collector/collector.ts';
 import { LiveBus } from '../collector/live-bus.ts';
-import { openSession } from '../collector/snmp/session.ts';
+import { nationalDir, nationalPort } from '../scripts/generate-national.ts';
+import { stopChild } from '../tests/helpers/child-process.ts';
+import { waitForAgent } from '../tests/helpers/snmp-client.ts';
+import { cpuMsOfPid, cpuMsOfSelf, rssBytesOfPid } from './support.ts';
 
 const intervals = Number(process.env.BENCH_INTERVALS ?? 6);
 const warmup = Number(process.env.BENCH_WARMUP ?? 3);
 const port = Number(process.env.BENCH_PORT ?? 26_161);
 const profileDir = process.env.BENCH_CPU_PROFILE;
-const nationalDir = fileURLToPath(new URL('../config/national/', import.meta.url));
 const cli = fileURLToPath(new URL('../bin/lanewatch.js', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 
-const ticksPerSecond = 100;
-function cpuMsOfPid(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1_000) / ticksPerSecond;
-}
-function rssMiBOfPid(pid: number): number {
-  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m?.[1] ?? 0) / 1_024;
-}
-const cpuMsOfSelf = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1_000;
-};
+// The simulator's CPU (ms) and RSS (MiB); NaN once it has gone, so a figure never reads as zero.
+const simCpuMsOf = (pid: number): number => cpuMsOfPid(pid) ?? Number.NaN;
+const simRssMiBOf = (pid: number): number => (rssBytesOfPid(pid) ?? Number.NaN) / 1_048_576;
 
-/** config/national with every agent on `port` instead of 16161, in a directory of its own. */
+/** config/national with every agent on `port` instead of its own, in a directory of its own. */
 function benchConfigDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'lanewatch-national-bench-'));
-  const topology = readFileSync(join(nationalDir, 'topology.yaml'), 'utf8').replaceAll(':16161"', `:${port}"`);
+  const topology = readFileSync(join(nationalDir, 'topology.yaml'), 'utf8').replaceAll(`:${nationalPort}"`, `:${port}"`);
   writeFileSync(join(dir, 'topology.yaml'), topology);
   copyFileSync(join(nationalDir, 'simulation.yaml'), join(dir, 'simulation.yaml'));
   mkdirSync(join(dir, 'state'));
   writeFileSync(join(dir, 'settings.yaml'), readFileSync(join(nationalDir, 'settings.yaml'), 'utf8').replace(/dir: \.tmp\/national\//g, `dir: ${dir}/`));
   return dir;
-}
-
-function answers(router: RouterConfig): Promise<boolean> {
-  const open = openSession(router.address, router.snmp, { timeoutMs: 500, retries: 0 });
-  return new Promise<boolean>((resolve) => {
-    open.session.get(['1.3.6.1.2.1.1.3.0'], (error) => resolve(!error));
-  }).finally(() => open.close());
 }
 
 async function startSimulator(dir: string, lastRouter: RouterConfig): Promise<{ child: ChildProcess; startMs: number }> {
@@ -73,23 +57,8 @@ async function startSimulator(dir: string, lastRouter: RouterConfig): Promise<{ 
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, LOG_LEVEL: 'warn' },
   });
-  const deadline = Date.now() + 300_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the simulator exited (${child.exitCode})`);
-    if (await answers(lastRouter)) break;
-    if (Date.now() > deadline) throw new Error('the simulator did not answer within 300 s');
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await waitForAgent(lastRouter, child, { timeoutMs: 300_000, intervalMs: 250, timing: { timeoutMs: 500, retries: 0 } });
   return { child, startMs: performance.now() - t0 };
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGINT'); // the CLI stops cleanly on SIGINT (and writes its CPU profile)
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 interface Tally {
@@ -112,7 +81,7 @@ async function main(): Promise<void> {
   );
   const sim = await startSimulator(dir, topology.routers.at(-1)!);
   const simPid = sim.child.pid ?? 0;
-  const rssAtStart = rssMiBOfPid(simPid);
+  const rssAtStart = simRssMiBOf(simPid);
   const bus = new LiveBus();
   let tally = zero();
   bus.subscribe((batch) => {
@@ -128,12 +97,12 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, warmup * intervalMs));
     const warm = tally;
     tally = zero();
-    const sim0 = cpuMsOfPid(simPid);
+    const sim0 = simCpuMsOf(simPid);
     const self0 = cpuMsOfSelf();
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, intervals * intervalMs));
     const wallMs = performance.now() - t0;
-    const simCpuMs = cpuMsOfPid(simPid) - sim0;
+    const simCpuMs = simCpuMsOf(simPid) - sim0;
     const collectorCpuMs = cpuMsOfSelf() - self0;
     const measured = tally;
     const perK = (cpuMs: number): number => (cpuMs / measured.varbinds) * 1_000;
@@ -147,11 +116,11 @@ async function main(): Promise<void> {
     console.log(`| lanewatch simulate (${fmt(topology.routers.length)} routers) | ${fmt(perK(simCpuMs), 2)} | ${fmt((simCpuMs / wallMs) * 100, 0)} % |`);
     console.log(`| collector polling it (rates, classes, live bus; no store) | ${fmt(perK(collectorCpuMs), 2)} | ${fmt((collectorCpuMs / wallMs) * 100, 0)} % |`);
     console.log(`\nsimulator / collector CPU: ${fmt(simCpuMs / collectorCpuMs, 2)}×`);
-    console.log(`simulator: start-up ${fmt(sim.startMs / 1_000, 1)} s, RSS ${fmt(rssAtStart)} MiB at start, ${fmt(rssMiBOfPid(simPid))} MiB after polling`);
+    console.log(`simulator: start-up ${fmt(sim.startMs / 1_000, 1)} s, RSS ${fmt(rssAtStart)} MiB at start, ${fmt(simRssMiBOf(simPid))} MiB after polling`);
     if (measured.failed > 0) process.exitCode = 1;
   } finally {
     await collector.stop();
-    await stopChild(sim.child);
+    await stopChild(sim.child, { signal: 'SIGINT', killAfterMs: 20_000 }); // SIGINT: the CLI writes its CPU profile
     rmSync(dir, { recursive: true, force: true });
   }
 }

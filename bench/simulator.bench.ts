@@ -14,8 +14,8 @@
 // Environment: BENCH_ROUTERS (default 15000), BENCH_LINKS per router (default 10),
 // BENCH_CONCURRENCY requests in flight (default 64), BENCH_REF_POLLS for the references
 // (default 3000).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,8 +24,10 @@ import snmp from 'net-snmp';
 import type { RouterConfig, TopologyConfig } from '../config/schema.ts';
 import { generateTopology } from '../simulator/generate.ts';
 import type { SimulationConfig } from '../simulator/sim-config.ts';
-import { openSession } from '../collector/snmp/session.ts';
+import { stopChild } from '../tests/helpers/child-process.ts';
 import { freeUdpPort } from '../tests/helpers/ports.ts';
+import { getBulk, waitForAgent } from '../tests/helpers/snmp-client.ts';
+import { cpuMsOfPid, rssBytesOfPid } from './support.ts';
 
 const routerCount = Number(process.env.BENCH_ROUTERS ?? 15_000);
 const linksPerRouter = Number(process.env.BENCH_LINKS ?? 10);
@@ -42,40 +44,16 @@ const ifT = (c: number) => `1.3.6.1.2.1.2.2.1.${c}`;
 /** The collector's columns: ifName, ifHCIn/OutOctets, ifHighSpeed, ifCounterDiscontinuityTime, ifOperStatus, ifIn/OutErrors. */
 const columns = [ifX(1), ifX(6), ifX(10), ifX(15), ifX(19), ifT(8), ifT(14), ifT(20)];
 
-interface Varbind {
-  oid: string;
-  type: number;
-  value: unknown;
-}
-
 // ---- process accounting ------------------------------------------------------------------------
 
-const clockTicksPerSecond = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-/** utime + stime of a process, in ms. */
-function cpuMsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state): utime is field 14, stime 15 → indexes 11 and 12.
-  return ((Number(fields[11]) + Number(fields[12])) * 1_000) / clockTicksPerSecond;
-}
-
-function rssBytesOf(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(match?.[1] ?? 0) * 1_024;
-}
+// An agent's CPU (ms) and RSS (bytes); NaN once it has gone, so a figure never reads as zero.
+const agentCpuMs = (pid: number): number => cpuMsOfPid(pid) ?? Number.NaN;
+const agentRssBytes = (pid: number): number => rssBytesOfPid(pid) ?? Number.NaN;
 
 // ---- the client --------------------------------------------------------------------------------
 
-function getBulk(router: RouterConfig, oids: string[], nonRepeaters: number, maxRepetitions: number): Promise<Varbind[]> {
-  const open = openSession(router.address, router.snmp, { timeoutMs: 3_000, retries: 1 });
-  return new Promise<Varbind[]>((resolve, reject) => {
-    open.session.getBulk(oids, nonRepeaters, maxRepetitions, (error, varbinds) => {
-      if (error) reject(error instanceof Error ? error : new Error(String(error)));
-      else resolve((Array.isArray(varbinds) ? varbinds : []).flat() as Varbind[]);
-    });
-  }).finally(() => open.close());
-}
+/** The client's timing: 3 s for an answer, one resend. */
+const timing = { timeoutMs: 3_000, retries: 1 };
 
 interface PollResult {
   varbinds: number;
@@ -95,14 +73,14 @@ async function poll(targets: readonly RouterConfig[], maxRepetitions: number, ag
   let varbinds = 0;
   let failures = 0;
   const wrong: string[] = [];
-  const cpu0 = cpuMsOf(agentPid);
+  const cpu0 = agentCpuMs(agentPid);
   const t0 = performance.now();
   const worker = async () => {
     for (;;) {
       const router = targets[next++];
       if (!router) return;
       try {
-        const got = await getBulk(router, [sysUpTime, sysName, ...columns], 2, maxRepetitions);
+        const got = await getBulk(router, [sysUpTime, sysName, ...columns], 2, maxRepetitions, timing);
         varbinds += got.length;
         const name = expectName(router);
         if (name !== undefined && String(got[1]?.value) !== name) wrong.push(`${router.id}: sysName ${String(got[1]?.value)}`);
@@ -114,35 +92,10 @@ async function poll(targets: readonly RouterConfig[], maxRepetitions: number, ag
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return { varbinds, requests: targets.length, failures, wallMs: performance.now() - t0, agentCpuMs: cpuMsOf(agentPid) - cpu0, wrong };
+  return { varbinds, requests: targets.length, failures, wallMs: performance.now() - t0, agentCpuMs: agentCpuMs(agentPid) - cpu0, wrong };
 }
 
 // ---- the agents --------------------------------------------------------------------------------
-
-async function waitUntil(what: string, child: ChildProcess, deadlineMs: number, probe: () => Promise<boolean>): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${what}: the process exited (${child.exitCode})`);
-    if (await probe()) return;
-    if (Date.now() > end) throw new Error(`${what}: no answer within ${deadlineMs / 1_000} s`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-const answers = (router: RouterConfig) => () =>
-  getBulk(router, [sysUpTime], 1, 0).then(
-    () => true,
-    () => false,
-  );
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 interface Served {
   child: ChildProcess;
@@ -161,7 +114,7 @@ async function startSimulator(topology: TopologyConfig, simulation: SimulationCo
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, LOG_LEVEL: 'warn' },
   });
-  await waitUntil('simulator', child, 300_000, answers(topology.routers.at(-1)!));
+  await waitForAgent(topology.routers.at(-1)!, child, { timeoutMs: 300_000, intervalMs: 200, timing });
   return { child, topology, startMs: performance.now() - t0, dir };
 }
 
@@ -176,7 +129,7 @@ async function startSnmpd(): Promise<{ child: ChildProcess; router: RouterConfig
     env: { ...process.env, MIBS: '', SNMPCONFPATH: `${dir}/conf:${dir}/persist`, SNMP_PERSISTENT_DIR: `${dir}/persist` },
   });
   const router: RouterConfig = { id: 'snmpd', address: `127.0.0.1:${port}`, snmp: { version: '2c', community: 'bench-ro' } };
-  await waitUntil('snmpd', child, 15_000, answers(router));
+  await waitForAgent(router, child, { timeoutMs: 15_000, intervalMs: 200, timing });
   return { child, router, dir };
 }
 
@@ -199,13 +152,13 @@ async function main(): Promise<void> {
   const snmpd = await startSnmpd();
   try {
     const pidOf = (c: ChildProcess) => c.pid ?? 0;
-    const rssOne = rssBytesOf(pidOf(ref.child));
-    const rssBefore = rssBytesOf(pidOf(big.child));
+    const rssOne = agentRssBytes(pidOf(ref.child));
+    const rssBefore = agentRssBytes(pidOf(big.child));
 
     // Warm-up (JIT, key derivation for v3 engines) on a slice, then every router once.
     await poll(generated.topology.routers.slice(0, 2_000), rows, pidOf(big.child), () => undefined);
     const all = await poll(generated.topology.routers, rows, pidOf(big.child), (r) => r.id);
-    const rssAfter = rssBytesOf(pidOf(big.child));
+    const rssAfter = agentRssBytes(pidOf(big.child));
 
     const refTargets = Array.from({ length: refPolls }, () => single.topology.routers[0]!);
     await poll(refTargets.slice(0, 500), rows, pidOf(ref.child), () => undefined);

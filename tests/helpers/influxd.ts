@@ -5,7 +5,8 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { influxdAnswers, influxdConfig, influxdSubdirs } from '../../scripts/influxd-config.mjs';
+import { influxdAnswers, influxdConfig, influxdSubdirs, type InfluxdDataSettings } from '../../scripts/influxd-config.mjs';
+import { stopChild } from './child-process.ts';
 import { freeTcpPort } from './ports.ts';
 import { waitFor } from './wait.ts';
 
@@ -15,12 +16,16 @@ export interface InfluxdOptions {
    * PRIVILEGES) once started. /ping still answers without credentials. Default: no auth.
    */
   admin?: { username: string; password: string };
+  /** `[data]` limits and index (the benchmarks'); InfluxDB's defaults where left out. */
+  data?: InfluxdDataSettings;
 }
 
 export interface InfluxdHandle {
   url: string;
   port: number;
   dataDir: string;
+  /** The running daemon's PID (the benchmarks read its CPU from /proc); undefined while stopped. */
+  pid(): number | undefined;
   /** Stops the daemon (SIGTERM) and waits for it to exit; the data dir is kept. */
   stop(): Promise<void>;
   /** Starts it again on the same port and data dir (only after `stop()`: it would spawn a second daemon). */
@@ -49,7 +54,7 @@ export async function startInfluxd(options: InfluxdOptions = {}): Promise<Influx
   const bindPort = await freeTcpPort();
   const confPath = join(dir, 'influxdb.conf');
   const logPath = join(dir, 'influxd.log');
-  writeFileSync(confPath, influxdConfig({ dir, httpPort: port, bindPort, authEnabled: options.admin !== undefined }));
+  writeFileSync(confPath, influxdConfig({ dir, httpPort: port, bindPort, authEnabled: options.admin !== undefined, ...(options.data ? { data: options.data } : {}) }));
   const url = `http://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
 
@@ -68,12 +73,8 @@ export async function startInfluxd(options: InfluxdOptions = {}): Promise<Influx
   const stop = async (): Promise<void> => {
     const c = child;
     child = undefined;
-    if (!c || c.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
-    c.kill('SIGTERM');
-    const timer = setTimeout(() => c.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
+    // A large index (the benchmarks') takes a while to close.
+    if (c) await stopChild(c, { killAfterMs: 10_000 });
   };
 
   await start();
@@ -90,6 +91,7 @@ export async function startInfluxd(options: InfluxdOptions = {}): Promise<Influx
     url,
     port,
     dataDir: dir,
+    pid: () => child?.pid,
     stop,
     start,
     ensureRunning: async () => {
@@ -133,6 +135,7 @@ export function sharedInfluxd(options: InfluxdOptions = {}): InfluxdHandle {
     get dataDir() {
       return started().dataDir;
     },
+    pid: () => started().pid(),
     stop: () => started().stop(),
     start: () => started().start(),
     ensureRunning: () => started().ensureRunning(),

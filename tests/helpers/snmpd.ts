@@ -6,6 +6,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync, existsSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { stopChild } from './child-process.ts';
 import { freeUdpPort } from './ports.ts';
 import { waitFor } from './wait.ts';
 
@@ -65,16 +66,10 @@ export async function startSnmpd(opts: SnmpdOptions = {}): Promise<SnmpdHandle> 
       env: { ...process.env, MIBS: '', SNMPCONFPATH: `${conf}:${persist}`, SNMP_PERSISTENT_DIR: persist },
     },
   );
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const log = () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : '');
 
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopChild(child, { killAfterMs: 5_000 });
     rmSync(dir, { recursive: true, force: true });
   };
 

@@ -15,6 +15,7 @@ import { startInfluxd, type InfluxdHandle } from './influxd.ts';
 import { loadConfig } from '../../config/load.ts';
 import { authDir, UserStore } from '../../server/auth/users.ts';
 import { addTestUsers, testPassword } from './app.ts';
+import { stopChild } from './child-process.ts';
 import { freeTcpPort, freeUdpPort } from './ports.ts';
 import { waitForValue, type WaitOptions } from './wait.ts';
 
@@ -97,15 +98,6 @@ function startCli(args: string[], logFile: string): ChildProcess {
     stdio: ['ignore', out, out],
     env: { ...process.env, LOG_LEVEL: 'info', PORT: '' },
   });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 8_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 interface Health {

@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import snmp from 'net-snmp';
 import { loadConfig } from '../../config/load.ts';
-import type { RouterConfig, TopologyConfig } from '../../config/schema.ts';
-import { openSession } from '../../collector/snmp/session.ts';
+import type { TopologyConfig } from '../../config/schema.ts';
 import { nationalDir, nationalPort } from '../../scripts/generate-national.ts';
 import { loadSimulationConfig } from '../../simulator/sim-config.ts';
 import { Simulator } from '../../simulator/simulator.ts';
 import { freeUdpPort } from '../helpers/ports.ts';
+import { get, getBulk, type Varbind } from '../helpers/snmp-client.ts';
 
 const national = loadConfig(nationalDir, { env: {} });
 const simulation = loadSimulationConfig(nationalDir, national.topology);
@@ -39,32 +39,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sim?.stop();
 });
-
-interface Varbind {
-  oid: string;
-  type: number;
-  value: unknown;
-}
-
-function getBulk(router: RouterConfig, oids: string[], nonRepeaters: number, maxRepetitions: number): Promise<Varbind[]> {
-  const open = openSession(router.address, router.snmp, { timeoutMs: 3_000, retries: 2 });
-  return new Promise<Varbind[]>((resolve, reject) => {
-    open.session.getBulk(oids, nonRepeaters, maxRepetitions, (error, varbinds) => {
-      if (error) reject(error instanceof Error ? error : new Error(String(error)));
-      else resolve((Array.isArray(varbinds) ? varbinds : []).flat() as Varbind[]);
-    });
-  }).finally(() => open.close());
-}
-
-function get(router: RouterConfig, oids: string[]): Promise<Varbind[]> {
-  const open = openSession(router.address, router.snmp, { timeoutMs: 3_000, retries: 2 });
-  return new Promise<Varbind[]>((resolve, reject) => {
-    open.session.get(oids, (error, varbinds) => {
-      if (error) reject(error instanceof Error ? error : new Error(String(error)));
-      else resolve((varbinds ?? []) as Varbind[]);
-    });
-  }).finally(() => open.close());
-}
 
 const counter = (vb: Varbind | undefined): bigint => {
   expect(vb?.type).toBe(snmp.ObjectType.Counter64);

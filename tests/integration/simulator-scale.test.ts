@@ -12,9 +12,9 @@ import { stringify } from 'yaml';
 import snmp from 'net-snmp';
 import type { RouterConfig, TopologyConfig } from '../../config/schema.ts';
 import { mapBounded } from '../../config/worker-pool.ts';
-import { openSession } from '../../collector/snmp/session.ts';
 import { generateTopology } from '../../simulator/generate.ts';
-import { waitFor } from '../helpers/wait.ts';
+import { stopChild } from '../helpers/child-process.ts';
+import { getBulk, waitForAgent, type Varbind } from '../helpers/snmp-client.ts';
 
 const routerCount = 2_000;
 const linksPerRouter = 4;
@@ -38,25 +38,7 @@ let dir: string;
 let sim: ChildProcess | undefined;
 let logFile: string;
 
-interface Varbind {
-  oid: string;
-  type: number;
-  value: unknown;
-}
-
-function flatVarbinds(raw: unknown[]): Varbind[] {
-  return raw.flat() as Varbind[];
-}
-
-function getBulk(router: RouterConfig, oids: string[], nonRepeaters: number, maxRepetitions: number): Promise<Varbind[]> {
-  const open = openSession(router.address, router.snmp, { timeoutMs: 2_000, retries: 2 });
-  return new Promise<Varbind[]>((resolve, reject) => {
-    open.session.getBulk(oids, nonRepeaters, maxRepetitions, (error, varbinds) => {
-      if (error) reject(error instanceof Error ? error : new Error(String(error)));
-      else resolve(flatVarbinds(Array.isArray(varbinds) ? varbinds : []));
-    });
-  }).finally(() => open.close());
-}
+const timing = { timeoutMs: 2_000, retries: 2 };
 
 /** One GETBULK: sysUpTime and sysName, then the ifXTable columns. Returns the problems found. */
 async function spotCheck(router: RouterConfig, links: TopologyConfig['links']): Promise<string[]> {
@@ -65,7 +47,7 @@ async function spotCheck(router: RouterConfig, links: TopologyConfig['links']): 
   const rows = links.length * 5 + 3;
   let varbinds: Varbind[];
   try {
-    varbinds = await getBulk(router, [oid.sysUpTime, oid.sysName, oid.ifName, oid.ifHCInOctets, oid.ifHCOutOctets, oid.ifHighSpeed], 2, rows);
+    varbinds = await getBulk(router, [oid.sysUpTime, oid.sysName, oid.ifName, oid.ifHCInOctets, oid.ifHCOutOctets, oid.ifHighSpeed], 2, rows, timing);
   } catch (err) {
     return [`${router.id} (${router.address}): ${err instanceof Error ? err.message : String(err)}`];
   }
@@ -100,15 +82,6 @@ async function spotCheck(router: RouterConfig, links: TopologyConfig['links']): 
   return problems;
 }
 
-async function waitForAgent(router: RouterConfig, timeoutMs: number): Promise<void> {
-  await waitFor(`${router.id} to answer`, () => getBulk(router, [oid.sysUpTime], 1, 0).then(() => true), {
-    timeoutMs,
-    intervalMs: 250,
-    failIf: () => (sim?.exitCode === null ? undefined : 'the simulator exited'),
-    context: () => readFileSync(logFile, 'utf8').slice(-3_000),
-  });
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lanewatch-scale-'));
   logFile = join(dir, 'simulate.log');
@@ -120,17 +93,11 @@ beforeAll(async () => {
     stdio: ['ignore', out, out],
     env: { ...process.env, LOG_LEVEL: 'warn' },
   });
-  await waitForAgent(topology.routers.at(-1)!, 90_000);
+  await waitForAgent(topology.routers.at(-1)!, sim, { timeoutMs: 90_000, intervalMs: 250, timing, context: () => readFileSync(logFile, 'utf8').slice(-3_000) });
 }, 120_000);
 
 afterAll(async () => {
-  if (sim && sim.exitCode === null && sim.signalCode === null) {
-    const exited = new Promise<void>((r) => sim!.once('exit', () => r()));
-    sim.kill('SIGTERM');
-    const timer = setTimeout(() => sim?.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  if (sim) await stopChild(sim, { killAfterMs: 10_000 });
   rmSync(dir, { recursive: true, force: true });
 }, 30_000);
 
