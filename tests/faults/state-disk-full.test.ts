@@ -6,12 +6,10 @@
 // answer, nothing answers 500 and nothing crashes; alert changes that cannot be written are held
 // and written once space returns. Afterwards every store opens again from the disk with exactly
 // what was acknowledged to the clients.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { unlinkSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { settingsSchema, topologySchema, type LanewatchConfig } from '../../config/schema.ts';
 import { LiveBus } from '../../collector/live-bus.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
@@ -27,44 +25,10 @@ import type { LinkStateChange, StateLevel } from '../../server/analysis/model.ts
 import type { AlertEpisode } from '../../server/alerts/model.ts';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { addTestUsers, testOrigin, testPassword } from '../helpers/app.ts';
+import { sharedTmpfs } from '../helpers/tmpfs.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'lanewatch-state-full-'));
-const stateDir = join(root, 'state');
-let mounted = false;
-let refusal = '';
-
-function run(cmd: string, args: string[]): void {
-  execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-beforeAll(() => {
-  execFileSync('mkdir', ['-p', stateDir]);
-  try {
-    run('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', stateDir]);
-    mounted = true;
-  } catch (err) {
-    const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
-    refusal = (stderr || (err instanceof Error ? err.message : String(err))).split('\n')[0] ?? '';
-  }
-});
-
-afterAll(() => {
-  if (mounted) {
-    try {
-      run('umount', [stateDir]);
-    } catch {
-      run('umount', ['-l', stateDir]);
-    }
-  }
-  rmSync(root, { recursive: true, force: true });
-});
-
-function requireTmpfs(ctx: TestContext): void {
-  if (mounted) return;
-  const why = `a tmpfs could not be mounted at ${stateDir} (${refusal}): this test needs root (mount -t tmpfs)`;
-  if (process.env.CI_NO_TMPFS) ctx.skip(`${why}; skipped because CI_NO_TMPFS is set`);
-  throw new Error(`${why}. Set CI_NO_TMPFS=1 to skip it where mounting is not allowed.`);
-}
+const tmpfs = sharedTmpfs('state', '2m');
+const { root, dir: stateDir } = tmpfs;
 
 /** Three provinces, eight links on one router. */
 function tinyConfig(): LanewatchConfig {
@@ -175,7 +139,7 @@ const whileFull: Record<string, number> = {};
 
 describe('state directory on a full disk (tmpfs)', () => {
   it('no crash, reads answer, nothing acknowledged is lost or half-written, and writes work again when space returns', async (ctx) => {
-    requireTmpfs(ctx);
+    tmpfs.require(ctx);
     const config = tinyConfig();
     let state = await openStateApp(config, true);
     const cookieOf = async (username: string): Promise<string> => {
@@ -278,7 +242,7 @@ describe('state directory on a full disk (tmpfs)', () => {
   // Retry-After and changes nothing; a change made whose audit record cannot be written answers
   // the truth about the change (the lost record is logged as an error).
   it('every write refused on a full state disk answers 503 with Retry-After, never 500', (ctx) => {
-    requireTmpfs(ctx);
+    tmpfs.require(ctx);
     expect(Object.keys(whileFull).length).toBeGreaterThan(0);
     expect(Object.entries(whileFull).filter(([, status]) => status !== 200 && status !== 503)).toEqual([]);
   });

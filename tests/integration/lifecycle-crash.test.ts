@@ -3,7 +3,6 @@
 // exit 1. And SIGTERM stops it cleanly with exit 0. The process is tests/fixtures/lifecycle/store-crash.ts.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StorePoint } from '../../collector/store/points.ts';
 import { Spool } from '../../collector/store/spool.ts';
+import { freeTcpPort } from '../helpers/ports.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const fixture = fileURLToPath(new URL('../fixtures/lifecycle/store-crash.ts', import.meta.url));
@@ -34,17 +34,9 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const addr = server.address();
-  await new Promise((r) => server.close(r));
-  return typeof addr === 'object' && addr ? addr.port : 1;
-}
-
 /** Runs the fixture; `onLine` sees each log line as it comes (to send a signal). */
 async function runFixture(mode: 'throw' | 'reject' | 'signal', spoolDir: string, onLine?: (line: LogLine, kill: (s: NodeJS.Signals) => void) => void): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, spoolDir, String(await deadPort()), mode, String(pointCount)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture, spoolDir, String(await freeTcpPort()), mode, String(pointCount)], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, LOG_LEVEL: 'info' },
