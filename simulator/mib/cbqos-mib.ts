@@ -40,23 +40,22 @@ type StatsReader = (c: ReadContext, p: LayoutPolicy, cls: number) => SnmpValue;
 const zero32 = counter32(0n);
 const zero64 = counter64(0n);
 
+type CountReader = (c: ReadContext, p: LayoutPolicy, cls: number) => bigint;
+
+/** One count as cbQosCMStatsTable gives it in three columns from `first`: Overflow (its high 32 bits), its low 32 bits, and 64. */
+const countColumns = (first: number, read: CountReader): [number, StatsReader][] => [
+  [first, (c, p, k) => counter32(high32(read(c, p, k)))],
+  [first + 1, (c, p, k) => counter32(read(c, p, k))],
+  [first + 2, (c, p, k) => counter64(read(c, p, k))],
+];
+
 /** cbQosCMStatsTable columns: 64-bit counters and their 32-bit overflow/low pairs (old IOS). */
 const statsColumns: readonly [number, StatsReader][] = [
-  [1, (c, p, k) => counter32(high32(statsPackets(c, p, stats(c, p, k).pre)))], // PrePolicyPktOverflow
-  [2, (c, p, k) => counter32(statsPackets(c, p, stats(c, p, k).pre))], // PrePolicyPkt
-  [3, (c, p, k) => counter64(statsPackets(c, p, stats(c, p, k).pre))], // PrePolicyPkt64
-  [4, (c, p, k) => counter32(high32(stats(c, p, k).pre))], // PrePolicyByteOverflow
-  [5, (c, p, k) => counter32(stats(c, p, k).pre)], // PrePolicyByte
-  [6, (c, p, k) => counter64(stats(c, p, k).pre)], // PrePolicyByte64
-  [8, (c, p, k) => counter32(high32(stats(c, p, k).post))], // PostPolicyByteOverflow
-  [9, (c, p, k) => counter32(stats(c, p, k).post)], // PostPolicyByte
-  [10, (c, p, k) => counter64(stats(c, p, k).post)], // PostPolicyByte64
-  [12, (c, p, k) => counter32(high32(statsPackets(c, p, stats(c, p, k).drop)))], // DropPktOverflow
-  [13, (c, p, k) => counter32(statsPackets(c, p, stats(c, p, k).drop))], // DropPkt
-  [14, (c, p, k) => counter64(statsPackets(c, p, stats(c, p, k).drop))], // DropPkt64
-  [15, (c, p, k) => counter32(high32(stats(c, p, k).drop))], // DropByteOverflow
-  [16, (c, p, k) => counter32(stats(c, p, k).drop)], // DropByte
-  [17, (c, p, k) => counter64(stats(c, p, k).drop)], // DropByte64
+  ...countColumns(1, (c, p, k) => statsPackets(c, p, stats(c, p, k).pre)), // PrePolicyPkt
+  ...countColumns(4, (c, p, k) => stats(c, p, k).pre), // PrePolicyByte
+  ...countColumns(8, (c, p, k) => stats(c, p, k).post), // PostPolicyByte
+  ...countColumns(12, (c, p, k) => statsPackets(c, p, stats(c, p, k).drop)), // DropPkt
+  ...countColumns(15, (c, p, k) => stats(c, p, k).drop), // DropByte
   [7, (c, p, k) => gauge32(rates(c, p, k).pre)], // PrePolicyBitRate
   [11, (c, p, k) => gauge32(rates(c, p, k).post)], // PostPolicyBitRate
   [18, (c, p, k) => gauge32(rates(c, p, k).drop)], // DropBitRate

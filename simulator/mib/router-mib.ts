@@ -309,40 +309,52 @@ export class RouterMib implements MibTree, RouterControl {
     return { octets: pick(now) - (base ? pick(base) : 0n), overMs: atMs - Math.max(this.router.bootAtMs, this.router.engineStartMs) };
   }
 
-  #classCounters(ifPos: number, dir: TrafficDirection, atMs: number): readonly ClassCounters[] {
+  /**
+   * A link interface's per-class values at `atMs`, computed by `compute` once per read instant
+   * (kept in the scratch's `table`); none for other interfaces.
+   */
+  #perClass(
+    table: 'counters' | 'bitRates',
+    compute: (this: RouterMib, ifPos: number, linkId: string, dir: TrafficDirection, atMs: number) => readonly ClassCounters[],
+    ifPos: number,
+    dir: TrafficDirection,
+    atMs: number,
+  ): readonly ClassCounters[] {
     const iface = this.router.interfaces[ifPos]!;
     if (iface.kind !== 'link' || iface.linkId === undefined) return noClassCounters;
-    const { counters } = this.#scratchAt(atMs);
+    const memo = this.#scratchAt(atMs)[table];
     const slot = slotOf(ifPos, dir);
-    const known = counters[slot];
-    if (known) return known;
-    const readAtMs = this.#stuckAtMs === undefined ? atMs : Math.min(atMs, this.#stuckAtMs);
-    const raw = linkClassCounters(this.router, iface, dir, this.#engine.read(iface.linkId, dir, readAtMs));
-    const setback = this.#setback.get(slot);
-    const clamp = (x: bigint): bigint => (x < 0n ? 0n : x);
-    const computed = setback ? raw.map((c, k) => ({ pre: clamp(c.pre - setback[k]!.pre), post: clamp(c.post - setback[k]!.post), drop: clamp(c.drop - setback[k]!.drop) })) : raw;
-    counters[slot] = computed;
-    return computed;
+    return (memo[slot] ??= compute.call(this, ifPos, iface.linkId, dir, atMs));
   }
 
-  #classBitRates(ifPos: number, dir: TrafficDirection, atMs: number): readonly ClassCounters[] {
-    const iface = this.router.interfaces[ifPos]!;
-    if (iface.kind !== 'link' || iface.linkId === undefined) return noClassCounters;
-    const { bitRates } = this.#scratchAt(atMs);
-    const slot = slotOf(ifPos, dir);
-    const known = bitRates[slot];
-    if (known) return known;
+  /** Counters as the router reports them: stuck or set back where a scenario says so. */
+  #computeClassCounters(ifPos: number, linkId: string, dir: TrafficDirection, atMs: number): readonly ClassCounters[] {
+    const readAtMs = this.#stuckAtMs === undefined ? atMs : Math.min(atMs, this.#stuckAtMs);
+    const raw = linkClassCounters(this.router, this.router.interfaces[ifPos]!, dir, this.#engine.read(linkId, dir, readAtMs));
+    const setback = this.#setback.get(slotOf(ifPos, dir));
+    const clamp = (x: bigint): bigint => (x < 0n ? 0n : x);
+    return setback ? raw.map((c, k) => ({ pre: clamp(c.pre - setback[k]!.pre), post: clamp(c.post - setback[k]!.post), drop: clamp(c.drop - setback[k]!.drop) })) : raw;
+  }
+
+  /** Bit rates over the last `bitRateWindowMs` (since boot or the engine's start when shorter). */
+  #computeClassBitRates(_ifPos: number, linkId: string, dir: TrafficDirection, atMs: number): readonly ClassCounters[] {
     const fromMs = Math.max(atMs - bitRateWindowMs, this.router.bootAtMs, this.router.engineStartMs);
-    const now = this.#engine.read(iface.linkId, dir, atMs);
-    const then = this.#engine.read(iface.linkId, dir, fromMs);
+    const now = this.#engine.read(linkId, dir, atMs);
+    const then = this.#engine.read(linkId, dir, fromMs);
     const bps = (a: bigint, b: bigint): bigint => (atMs > fromMs ? ((a - b) * 8_000n) / BigInt(Math.round(atMs - fromMs)) : 0n);
-    const computed = simClasses.map((cls) => {
+    return simClasses.map((cls) => {
       const x = now.classes[cls];
       const y = then.classes[cls];
       return { pre: bps(x.preOctets, y.preOctets), post: bps(x.postOctets, y.postOctets), drop: bps(x.dropOctets, y.dropOctets) };
     });
-    bitRates[slot] = computed;
-    return computed;
+  }
+
+  #classCounters(ifPos: number, dir: TrafficDirection, atMs: number): readonly ClassCounters[] {
+    return this.#perClass('counters', this.#computeClassCounters, ifPos, dir, atMs);
+  }
+
+  #classBitRates(ifPos: number, dir: TrafficDirection, atMs: number): readonly ClassCounters[] {
+    return this.#perClass('bitRates', this.#computeClassBitRates, ifPos, dir, atMs);
   }
 
   #context(atMs: number): ReadContext {

@@ -43,28 +43,29 @@ export function segmentAmplitude(noiseKey: number, layer: number, segment: numbe
   return (hash32(noiseKey, layer, segment) / 0x1_0000_0000) * 2 - 1;
 }
 
-/** The noise term (profile units) at `atMs`. */
-export function noiseAt(noiseKey: number, atMs: number): number {
+/** Σ over the noise layers of `term`, given each layer's seeded amplitude, its period and the phase (0–1) within its current segment. */
+function overNoiseLayers(noiseKey: number, atMs: number, term: (amplitude: number, periodMs: number, phase: number) => number): number {
   let sum = 0;
   for (let j = 0; j < noiseLayers.length; j++) {
     const { periodMs, amplitude } = noiseLayers[j]!;
     const segment = Math.floor(atMs / periodMs);
-    const f = atMs / periodMs - segment;
-    sum += amplitude * segmentAmplitude(noiseKey, j, segment) * Math.sin(twoPi * f);
+    sum += term(amplitude * segmentAmplitude(noiseKey, j, segment), periodMs, atMs / periodMs - segment);
   }
   return sum;
 }
 
+const noiseTerm = (amplitude: number, _periodMs: number, phase: number): number => amplitude * Math.sin(twoPi * phase);
+/** ∫ of a layer's sine from the start of its segment. */
+const noiseIntegralTerm = (amplitude: number, periodMs: number, phase: number): number => (amplitude * periodMs * (1 - Math.cos(twoPi * phase))) / twoPi;
+
+/** The noise term (profile units) at `atMs`. */
+export function noiseAt(noiseKey: number, atMs: number): number {
+  return overNoiseLayers(noiseKey, atMs, noiseTerm);
+}
+
 /** ∫ of the noise from the start of each layer's current segment to `atMs` (profile·ms). */
 export function noiseIntegral(noiseKey: number, atMs: number): number {
-  let sum = 0;
-  for (let j = 0; j < noiseLayers.length; j++) {
-    const { periodMs, amplitude } = noiseLayers[j]!;
-    const segment = Math.floor(atMs / periodMs);
-    const f = atMs / periodMs - segment;
-    sum += (amplitude * segmentAmplitude(noiseKey, j, segment) * periodMs * (1 - Math.cos(twoPi * f))) / twoPi;
-  }
-  return sum;
+  return overNoiseLayers(noiseKey, atMs, noiseIntegralTerm);
 }
 
 /** Utilisation (0–1) of one direction at `atMs`. */
