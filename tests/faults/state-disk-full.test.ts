@@ -21,9 +21,9 @@ import { loadPolicySeed } from '../../server/policies/seed.ts';
 import { AlertBook } from '../../server/alerts/alert-book.ts';
 import { Analyzer } from '../../server/analysis/analyzer.ts';
 import { Notifier } from '../../server/notify/notifier.ts';
-import type { LinkStateChange, StateLevel } from '../../server/analysis/model.ts';
 import type { AlertEpisode } from '../../server/alerts/model.ts';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { stateChange } from '../helpers/alerts-fixture.ts';
 import { addTestUsers, testOrigin, testPassword } from '../helpers/app.ts';
 import { sharedTmpfs } from '../helpers/tmpfs.ts';
 
@@ -42,17 +42,6 @@ function tinyConfig(): LanewatchConfig {
     ],
   });
   return { dir: root, settings: settingsSchema.parse({ state: { dir: stateDir } }), topology, provinces: new Map(), classRules: [] };
-}
-
-function change(link: string, province: string, from: StateLevel, to: StateLevel, atMs: number): LinkStateChange {
-  return {
-    atMs, link, province, tier: 1, dir: 'down', from, to,
-    verdict: {
-      atMs, link, province, tier: 1, dir: 'down', level: to,
-      conditions: { encroaching: to !== 'ok', busy: to !== 'ok', starved: false, dropsReported: false },
-      totalBps: 900e6, internetBps: 750e6, capacityBps: 1e9, reservedBps: 300e6, encroachBps: 50e6, dropRatio: {}, policyRevision: 1,
-    },
-  };
 }
 
 /** Error log lines of the app (a 500 logs its stack). */
@@ -152,7 +141,7 @@ describe('state directory on a full disk (tmpfs)', () => {
     const viewer = await cookieOf('viewer');
     const admin = await cookieOf('admin');
     const links = config.topology.links;
-    links.forEach((l, k) => state.alerts.onStateChange(change(l.id, l.province, 'ok', 'warning', 1_000 + k)));
+    links.forEach((l, k) => state.alerts.onStateChange(stateChange('ok', 'warning', 1_000 + k, { link: l.id, province: l.province })));
     const listed = async (cookie: string): Promise<AlertEpisode[]> => {
       const res = await as(state.app, cookie)({ method: 'GET', url: '/api/v1/alerts' });
       expect(res.statusCode, res.body).toBe(200);
@@ -187,7 +176,7 @@ describe('state directory on a full disk (tmpfs)', () => {
     whileFull['login'] = loginFull.statusCode;
     whileFull['user add'] = userAdd.statusCode;
     // An alert change while full: held, written when space returns.
-    state.alerts.onStateChange(change('t1-hue', 'hue', 'warning', 'critical', 3_000));
+    state.alerts.onStateChange(stateChange('warning', 'critical', 3_000));
     const reads = await Promise.all(['/api/v1/alerts', '/api/v1/policies', '/api/v1/states', '/api/v1/me', '/api/v1/topology'].map((url) => as(state.app, viewer)({ method: 'GET', url })));
     const health = await state.app.inject({ method: 'GET', url: '/api/v1/health' });
     console.log(`[state disk full] filler ${filled} bytes; answers while full: ${JSON.stringify(whileFull)}`);

@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import { loadProvinces } from '../../config/load.ts';
 import { linkSchema, provinceRefSchema, settingsSchema, topologySchema, type LanewatchConfig } from '../../config/schema.ts';
+import type { AlertLevel, NotificationPayload } from '../../server/alerts/model.ts';
 import type { LinkStateChange, LinkVerdict, StateLevel } from '../../server/analysis/model.ts';
 
 /**
@@ -35,6 +36,22 @@ export function verdictAt(level: StateLevel, atMs: number, fields: Partial<LinkV
 export function stateChange(from: StateLevel, to: StateLevel, atMs: number, verdict: Partial<LinkVerdict> = {}): LinkStateChange {
   const v = verdictAt(to, atMs, verdict);
   return { atMs, link: v.link, province: v.province, tier: v.tier, dir: v.dir, from, to, verdict: v };
+}
+
+/**
+ * What the notifier is given for the episode of t1-hue (down) raised at 1,700,000,000,000 ms:
+ * its `kind` at `level`, for delivery to `destination` (`channel:target`), with the verdict of
+ * verdictAt (ok for a resolve) changed by `verdict`.
+ */
+export function notificationPayload(kind: NotificationPayload['kind'], level: AlertLevel, destination: string, verdict: Partial<LinkVerdict> = {}): NotificationPayload {
+  const raisedAtMs = 1_700_000_000_000;
+  const id = `t1-hue.down.${raisedAtMs}`;
+  return {
+    kind,
+    deliveryId: `${id}:${kind}:${destination}`,
+    episode: { id, link: 't1-hue', province: 'hue', tier: 1, dir: 'down', level, state: kind === 'resolve' ? 'resolved' : 'open', raisedAtMs },
+    verdict: verdictAt(kind === 'resolve' ? 'ok' : level, raisedAtMs, verdict),
+  };
 }
 
 export interface AlertTestConfigOptions {

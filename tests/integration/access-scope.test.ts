@@ -3,7 +3,7 @@
 // lists carry its own province only. The WebSocket's scoping is tested in server-live.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PollBatch, LinkSample } from '../../collector/samples.ts';
-import type { LinkStateChange } from '../../server/analysis/model.ts';
+import { stateChange } from '../helpers/alerts-fixture.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
 const mine = 'bac-ninh';
@@ -19,25 +19,6 @@ function sample(link: string, province: string, atMs: number): LinkSample {
   return { atMs, intervalMs: 5_000, link, province, tier: 1, dir: 'down', class: 'total', bitsPerSecond: 1e8, capacityBps: 1e9, utilization: 0.1 };
 }
 
-function change(link: string, province: string, atMs: number): LinkStateChange {
-  const verdict = {
-    atMs,
-    link,
-    province,
-    tier: 1 as const,
-    dir: 'down' as const,
-    level: 'warning' as const,
-    conditions: { encroaching: true, busy: true, starved: false, dropsReported: false },
-    totalBps: 9e8,
-    internetBps: 8e8,
-    capacityBps: 1e9,
-    reservedBps: 3e8,
-    encroachBps: 1e8,
-    dropRatio: {},
-    policyRevision: 1,
-  };
-  return { atMs, link, province, tier: 1, dir: 'down', from: 'ok', to: 'warning', verdict };
-}
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -51,8 +32,8 @@ beforeAll(async () => {
   });
   t.bus.publish(batch(myUplink, mine));
   t.bus.publish(batch(otherUplink, other));
-  t.alerts.onStateChange(change(myUplink, mine, atMs));
-  t.alerts.onStateChange(change(otherUplink, other, atMs));
+  t.alerts.onStateChange(stateChange('ok', 'warning', atMs, { link: myUplink, province: mine }));
+  t.alerts.onStateChange(stateChange('ok', 'warning', atMs, { link: otherUplink, province: other }));
 });
 afterAll(async () => {
   await t?.close();

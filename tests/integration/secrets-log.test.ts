@@ -16,6 +16,7 @@ import { settingsSchema, topologySchema, type LanewatchConfig } from '../../conf
 import { secretValues } from '../../config/secrets.ts';
 import type { NotificationPayload } from '../../server/alerts/model.ts';
 import { Notifier, type DeliveryOutcome } from '../../server/notify/notifier.ts';
+import { notificationPayload } from '../helpers/alerts-fixture.ts';
 import { sharedInfluxd } from '../helpers/influxd.ts';
 import { freeTcpPort } from '../helpers/ports.ts';
 import { logSink } from '../helpers/log-capture.ts';
@@ -177,27 +178,7 @@ describe('logs against an influxd with authentication', () => {
 });
 
 describe('notifier logs', () => {
-  const payload = (target: string): NotificationPayload => ({
-    kind: 'raise',
-    deliveryId: `t1-hue.down.1700000000000:raise:webhook:${target}`,
-    episode: { id: 't1-hue.down.1700000000000', link: 't1-hue', province: 'hue', tier: 1, dir: 'down', level: 'warning', state: 'open', raisedAtMs: 1_700_000_000_000 },
-    verdict: {
-      atMs: 1_700_000_000_000,
-      link: 't1-hue',
-      province: 'hue',
-      tier: 1,
-      dir: 'down',
-      level: 'warning',
-      conditions: { encroaching: true, busy: true, starved: false, dropsReported: true },
-      totalBps: 950e6,
-      internetBps: 800e6,
-      capacityBps: 1e9,
-      reservedBps: 300e6,
-      encroachBps: 100e6,
-      dropRatio: {},
-      policyRevision: 1,
-    },
-  });
+  const payload = (target: string): NotificationPayload => notificationPayload('raise', 'warning', `webhook:${target}`);
 
   it('a contact webhook that fails is logged and recorded without its URL or token', async () => {
     const config = buildConfig(admin.password);

@@ -4,38 +4,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LinkStateChange } from '../../server/analysis/model.ts';
 import { stepEpisode } from '../../server/alerts/episodes.ts';
 import type { AlertEpisode } from '../../server/alerts/model.ts';
 import { alertsFileName, journalFileName, loadAlertState } from '../../server/alerts/state-file.ts';
+import { stateChange } from '../helpers/alerts-fixture.ts';
 
 function episode(id: string, atMs: number): AlertEpisode {
-  const change: LinkStateChange = {
-    atMs,
-    link: 't1-hue',
-    province: 'hue',
-    tier: 1,
-    dir: 'down',
-    from: 'ok',
-    to: 'warning',
-    verdict: {
-      atMs,
-      link: 't1-hue',
-      province: 'hue',
-      tier: 1,
-      dir: 'down',
-      level: 'warning',
-      conditions: { encroaching: true, busy: true, starved: false, dropsReported: true },
-      totalBps: 960e6,
-      internetBps: 800e6,
-      capacityBps: 1e9,
-      reservedBps: 300e6,
-      encroachBps: 100e6,
-      dropRatio: {},
-      policyRevision: 1,
-    },
-  };
-  return stepEpisode(undefined, change, () => id)!.episode;
+  return stepEpisode(undefined, stateChange('ok', 'warning', atMs, { dropRatio: {} }), () => id)!.episode;
 }
 
 const a1 = episode('a', 1_000);
