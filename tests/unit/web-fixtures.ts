@@ -10,8 +10,9 @@ import {
   notificationSchema,
   statesSchema,
   topologyLinkSchema,
+  topologySchema,
 } from '../../api/schemas.ts';
-import type { Alert, LinkStatus, StatesView, TopologyLink } from '../../web/src/lib/api.ts';
+import type { Alert, LinkStatus, StatesView, Topology, TopologyLink } from '../../web/src/lib/api.ts';
 
 export type LinkVerdict = z.infer<typeof linkVerdictSchema>;
 export type AlertNotification = z.infer<typeof notificationSchema>;
@@ -21,6 +22,22 @@ export function topologyLink(
   fields: Pick<TopologyLink, 'id' | 'tier' | 'province'> & Partial<TopologyLink>,
 ): TopologyLink {
   return topologyLinkSchema.parse({ name: fields.id, router: 'r1', ifName: 'Gi0/0', downIs: 'out', ...fields });
+}
+
+/** A topology of `links` polled every 10 s: Huế, Lào Cai, Cà Mau and Hà Nội (one province per region, two in the north), then `moreProvinces`. */
+export function testTopology(links: TopologyLink[], moreProvinces: Topology['provinces'] = []): Topology {
+  return topologySchema.parse({
+    intervalMs: 10_000,
+    provinces: [
+      { id: 'hue', name: 'Huế', region: 'central' },
+      { id: 'lao-cai', name: 'Lào Cai', region: 'north' },
+      { id: 'ca-mau', name: 'Cà Mau', region: 'south' },
+      { id: 'ha-noi', name: 'Hà Nội', region: 'north' },
+      ...moreProvinces,
+    ],
+    routers: [{ id: 'r1', name: 'core' }],
+    links,
+  });
 }
 
 /** One sample's verdict: quiet (no condition, no traffic) unless told otherwise. */

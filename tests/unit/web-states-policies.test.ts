@@ -2,7 +2,7 @@
 // the live `states` message, alert filters and names, and the policy editor's text handling.
 import { describe, expect, it } from 'vitest';
 import type { LinkSample } from '../../collector/samples.ts';
-import { alertsPath, parseLiveMessage, policyChangeSchema, type Alert, type StatesView, type Topology } from '../../web/src/lib/api.ts';
+import { alertsPath, parseLiveMessage, policyChangeSchema, type Alert, type StatesView } from '../../web/src/lib/api.ts';
 import { canAcknowledge, episodeDurationMs, filterAlerts } from '../../web/src/lib/alerts.ts';
 import { sampleKey } from '../../web/src/lib/live-store.ts';
 import { tierOneRows } from '../../web/src/lib/national.ts';
@@ -19,26 +19,18 @@ import {
 import { parseRoute } from '../../web/src/lib/route.ts';
 import { countStates, linkState, provinceState, provinceTiles, worseState } from '../../web/src/lib/states.ts';
 import { messages } from '../../web/src/lib/i18n.ts';
-import { alert, alertNotification, linkStatus, statesView, topologyLink } from './web-fixtures.ts';
+import { alert, alertNotification, linkStatus, statesView, testTopology, topologyLink } from './web-fixtures.ts';
 import type { Direction } from '../../api/schemas.ts';
 
-const topology: Topology = {
-  intervalMs: 10_000,
-  provinces: [
-    { id: 'hue', name: 'Huế', region: 'central' },
-    { id: 'lao-cai', name: 'Lào Cai', region: 'north' },
-    { id: 'ca-mau', name: 'Cà Mau', region: 'south' },
-    { id: 'ha-noi', name: 'Hà Nội', region: 'north' },
-    { id: 'atlantis', name: 'Atlantis', region: 'unknown' },
-  ],
-  routers: [{ id: 'r1', name: 'core' }],
-  links: [
+const topology = testTopology(
+  [
     topologyLink({ id: 't1-hue', tier: 1, province: 'hue', router: 'r1', ifName: 'Gi0/1', capacityBps: 1_000 }),
     topologyLink({ id: 't1-lao-cai', tier: 1, province: 'lao-cai', router: 'r1', ifName: 'Gi0/2', capacityBps: 1_000 }),
     topologyLink({ id: 't1-ha-noi', tier: 1, province: 'ha-noi', router: 'r1', ifName: 'Gi0/3', capacityBps: 1_000 }),
     topologyLink({ id: 't2-hue-a', tier: 2, province: 'hue', router: 'r1', ifName: 'Gi0/4', capacityBps: 100 }),
   ],
-};
+  [{ id: 'atlantis', name: 'Atlantis', region: 'unknown' }],
+);
 
 function sample(link: string, dir: Direction, utilization: number): LinkSample {
   return {

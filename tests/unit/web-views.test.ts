@@ -1,11 +1,10 @@
 // The UI's view arithmetic: utilization bands, national rows and summary, routes.
 import { describe, expect, it } from 'vitest';
 import type { LinkSample } from '../../collector/samples.ts';
-import type { Topology } from '../../web/src/lib/api.ts';
 import { sampleKey } from '../../web/src/lib/live-store.ts';
 import { sortRows, summarizeProvinces, tierOneRows, utilizationBand } from '../../web/src/lib/national.ts';
 import { linkHref, parseRoute } from '../../web/src/lib/route.ts';
-import { topologyLink } from './web-fixtures.ts';
+import { testTopology, topologyLink } from './web-fixtures.ts';
 import type { Direction } from '../../api/schemas.ts';
 
 describe('utilizationBand', () => {
@@ -22,23 +21,13 @@ describe('utilizationBand', () => {
   });
 });
 
-const topology: Topology = {
-  intervalMs: 10_000,
-  provinces: [
-    { id: 'hue', name: 'Huế', region: 'central' },
-    { id: 'lao-cai', name: 'Lào Cai', region: 'north' },
-    { id: 'ca-mau', name: 'Cà Mau', region: 'south' },
-    { id: 'ha-noi', name: 'Hà Nội', region: 'north' },
-  ],
-  routers: [{ id: 'r1', name: 'core' }],
-  links: [
-    topologyLink({ id: 't1-hue', name: 'Huế — tier 1', tier: 1, province: 'hue', router: 'r1', ifName: 'Gi0/1', capacityBps: 1_000 }),
-    topologyLink({ id: 't1-lao-cai', tier: 1, province: 'lao-cai', router: 'r1', ifName: 'Gi0/2' }),
-    topologyLink({ id: 't2-hue-a', tier: 2, province: 'hue', router: 'r1', ifName: 'Gi0/3', capacityBps: 100 }),
-    topologyLink({ id: 't1-ca-mau', tier: 1, province: 'ca-mau', router: 'r1', ifName: 'Gi0/4', capacityBps: 1_000 }),
-    topologyLink({ id: 't1-ha-noi', tier: 1, province: 'ha-noi', router: 'r1', ifName: 'Gi0/5', capacityBps: 1_000 }),
-  ],
-};
+const topology = testTopology([
+  topologyLink({ id: 't1-hue', name: 'Huế — tier 1', tier: 1, province: 'hue', router: 'r1', ifName: 'Gi0/1', capacityBps: 1_000 }),
+  topologyLink({ id: 't1-lao-cai', tier: 1, province: 'lao-cai', router: 'r1', ifName: 'Gi0/2' }),
+  topologyLink({ id: 't2-hue-a', tier: 2, province: 'hue', router: 'r1', ifName: 'Gi0/3', capacityBps: 100 }),
+  topologyLink({ id: 't1-ca-mau', tier: 1, province: 'ca-mau', router: 'r1', ifName: 'Gi0/4', capacityBps: 1_000 }),
+  topologyLink({ id: 't1-ha-noi', tier: 1, province: 'ha-noi', router: 'r1', ifName: 'Gi0/5', capacityBps: 1_000 }),
+]);
 
 function total(link: string, dir: Direction, utilization: number, atMs = 100_000): [string, LinkSample] {
   const capacityBps = 1_000;

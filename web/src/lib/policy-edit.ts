@@ -80,19 +80,35 @@ export function pathLines(text: string): Map<string, number> {
       return null;
     }
   };
+  /** An object's or array's members after its opening bracket, each read by `member`, through `close`. */
+  const readMembers = (close: '}' | ']', member: (item: number) => boolean): boolean => {
+    index += 1;
+    skipSpace();
+    if (text[index] === close) {
+      index += 1;
+      return true;
+    }
+    for (let item = 0; ; item += 1) {
+      skipSpace();
+      if (!member(item)) return false;
+      skipSpace();
+      if (text[index] === ',') {
+        index += 1;
+        continue;
+      }
+      if (text[index] === close) {
+        index += 1;
+        return true;
+      }
+      return false;
+    }
+  };
   const readValue = (path: string, depth: number): boolean => {
     if (depth > 64) return false;
     skipSpace();
     const char = text[index];
     if (char === '{') {
-      index += 1;
-      skipSpace();
-      if (text[index] === '}') {
-        index += 1;
-        return true;
-      }
-      for (;;) {
-        skipSpace();
+      return readMembers('}', () => {
         const keyLine = line;
         const key = readString();
         if (key === null) return false;
@@ -101,42 +117,15 @@ export function pathLines(text: string): Map<string, number> {
         skipSpace();
         if (text[index] !== ':') return false;
         index += 1;
-        if (!readValue(childPath, depth + 1)) return false;
-        skipSpace();
-        if (text[index] === ',') {
-          index += 1;
-          continue;
-        }
-        if (text[index] === '}') {
-          index += 1;
-          return true;
-        }
-        return false;
-      }
+        return readValue(childPath, depth + 1);
+      });
     }
     if (char === '[') {
-      index += 1;
-      skipSpace();
-      if (text[index] === ']') {
-        index += 1;
-        return true;
-      }
-      for (let item = 0; ; item += 1) {
-        skipSpace();
+      return readMembers(']', (item) => {
         const childPath = path === '' ? String(item) : `${path}.${item}`;
         lines.set(childPath, line);
-        if (!readValue(childPath, depth + 1)) return false;
-        skipSpace();
-        if (text[index] === ',') {
-          index += 1;
-          continue;
-        }
-        if (text[index] === ']') {
-          index += 1;
-          return true;
-        }
-        return false;
-      }
+        return readValue(childPath, depth + 1);
+      });
     }
     if (char === '"') return readString() !== null;
     const literal = /^(-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(text.slice(index, index + 64));
