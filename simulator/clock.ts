@@ -13,25 +13,25 @@ export class SimulatedClock {
   readonly speed: number;
   readonly wallStartMs: number;
   readonly simulatedStartMs: number;
-  private readonly now: () => number;
+  readonly #now: () => number;
 
   constructor(opts: SimulatedClockOptions) {
     const speed = opts.speed ?? 1;
     if (!Number.isFinite(speed) || speed <= 0) throw new RangeError(`speed must be a positive number, got ${speed}`);
     this.speed = speed;
-    this.now = opts.now;
+    this.#now = opts.now;
     this.wallStartMs = opts.now();
     this.simulatedStartMs = opts.startAtMs ?? this.wallStartMs;
   }
 
   /** Simulated epoch ms now. */
   simulatedNowMs(): number {
-    return this.simulatedStartMs + (this.now() - this.wallStartMs) * this.speed;
+    return this.simulatedStartMs + (this.#now() - this.wallStartMs) * this.speed;
   }
 
   /** Wall ms since the clock started. */
   wallElapsedMs(): number {
-    return this.now() - this.wallStartMs;
+    return this.#now() - this.wallStartMs;
   }
 }
 

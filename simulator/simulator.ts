@@ -144,35 +144,35 @@ export class Simulator {
   readonly clock: SimulatedClock;
   readonly simulation: SimulationConfig;
   readonly scenario: Scenario | undefined;
-  private readonly log: Logger;
-  private readonly trafficEngine: TrafficEngine;
-  private readonly effects: TrafficEffects;
-  private readonly entries: ServedEntry[];
-  private readonly byId: Map<string, ServedEntry>;
-  private readonly layouts: MibLayoutCache;
-  private readonly runner: ScenarioRunner | undefined;
-  private readonly truthWriter: GroundTruthWriter | undefined;
-  private running = false;
+  readonly #log: Logger;
+  readonly #trafficEngine: TrafficEngine;
+  readonly #effects: TrafficEffects;
+  readonly #entries: ServedEntry[];
+  readonly #byId: Map<string, ServedEntry>;
+  readonly #layouts: MibLayoutCache;
+  readonly #runner: ScenarioRunner | undefined;
+  readonly #truthWriter: GroundTruthWriter | undefined;
+  #running = false;
 
   constructor(opts: SimulatorOptions) {
     const { topology } = opts;
     this.simulation = opts.simulation ?? simulationConfigOf({});
     this.seed = (opts.seed ?? this.simulation.seed) >>> 0;
     this.scenario = opts.scenario;
-    this.log = opts.log.child({ component: 'simulator' });
+    this.#log = opts.log.child({ component: 'simulator' });
     const now = opts.now ?? Date.now;
     const clockStartMinutes = opts.scenario?.clockStartMinutes;
     const startAtMs = opts.startAtMs ?? (clockStartMinutes === undefined ? undefined : localTimeOfDayMs(now(), clockStartMinutes));
     this.clock = new SimulatedClock({ now, speed: opts.speed ?? 1, startAtMs });
     const startMs = this.clock.simulatedStartMs;
 
-    this.effects = opts.scenario ? new ScenarioEffects(opts.scenario, startMs) : noEffects;
-    this.trafficEngine = new TrafficEngine({
+    this.#effects = opts.scenario ? new ScenarioEffects(opts.scenario, startMs) : noEffects;
+    this.#trafficEngine = new TrafficEngine({
       links: engineLinks(topology, this.simulation),
       seed: this.seed,
       startMs,
       stepMs: opts.stepMs,
-      effects: this.effects,
+      effects: this.#effects,
     });
 
     const linksByRouter = groupBy(topology.links, (l) => l.router);
@@ -180,11 +180,11 @@ export class Simulator {
       topology.links.filter((l) => l.far),
       (l) => l.far!.router,
     );
-    this.layouts = new MibLayoutCache(this.seed);
+    this.#layouts = new MibLayoutCache(this.seed);
     const scratch = new ReadScratch();
-    const linkUp = (linkId: string, atMs: number): boolean => this.effects.linkUp(linkId, atMs);
+    const linkUp = (linkId: string, atMs: number): boolean => this.#effects.linkUp(linkId, atMs);
     type Queues = Record<SimClass, ClassQueue | undefined>;
-    this.entries = topology.routers.map((config) => {
+    this.#entries = topology.routers.map((config) => {
       const links = linksByRouter.get(config.id) ?? [];
       const farLinks = farLinksByRouter.get(config.id) ?? [];
       const model = buildRouterModel({
@@ -197,23 +197,23 @@ export class Simulator {
         seed: this.seed,
         simulatedStartMs: startMs,
       });
-      const mib = new RouterMib({ router: model, engine: this.trafficEngine, layouts: this.layouts, scratch, linkUp });
+      const mib = new RouterMib({ router: model, engine: this.#trafficEngine, layouts: this.#layouts, scratch, linkUp });
       return { config, router: simulatedRouter(config.id, mib) };
     });
-    this.byId = new Map(this.entries.map((e) => [e.config.id, e]));
+    this.#byId = new Map(this.#entries.map((e) => [e.config.id, e]));
 
     if (opts.scenario) {
-      this.runner = new ScenarioRunner({
+      this.#runner = new ScenarioRunner({
         scenario: opts.scenario,
         startMs,
         clock: this.clock,
-        router: (id) => this.byId.get(id)?.router,
+        router: (id) => this.#byId.get(id)?.router,
         log: opts.log,
       });
     }
     if (opts.truth) {
-      this.truthWriter = new GroundTruthWriter({
-        engine: this.trafficEngine,
+      this.#truthWriter = new GroundTruthWriter({
+        engine: this.#trafficEngine,
         links: topology.links.map((l) => l.id),
         path: opts.truth.path,
         everyMs: opts.truth.everyMs ?? 60_000,
@@ -225,12 +225,12 @@ export class Simulator {
 
   /** Binds every router, then starts the scenario and the ground truth. Rejects, naming the router and address, if any cannot be served. */
   async start(): Promise<void> {
-    if (this.running) return;
+    if (this.#running) return;
     // Check everything before binding anything.
     const addresses = new Map<string, HostPort>();
     const keyCache = new PasswordKeyCache();
     const securities = new Map<string, AgentSecurity>();
-    for (const { config } of this.entries) {
+    for (const { config } of this.#entries) {
       try {
         addresses.set(config.id, parseLoopbackAddress(config.address));
         if (config.snmp.version === '2c') {
@@ -250,10 +250,10 @@ export class Simulator {
     }
     const started: ServedEntry[] = [];
     const failures: string[] = [];
-    const runner = this.runner;
+    const runner = this.#runner;
     const writer = new ResponseWriter();
     await Promise.all(
-      this.entries.map(async (entry) => {
+      this.#entries.map(async (entry) => {
         const id = entry.config.id;
         const model = entry.router.model;
         const initialEngineTimeS = Math.floor((this.clock.simulatedStartMs - model.bootAtMs) / 1000);
@@ -281,7 +281,7 @@ export class Simulator {
               return agent.handle(request);
             }
           : (request: Buffer): Buffer | undefined => agent.handle(request);
-        const endpoint = new UdpEndpoint(addresses.get(id)!, handle, this.log.child({ router: id }));
+        const endpoint = new UdpEndpoint(addresses.get(id)!, handle, this.#log.child({ router: id }));
         try {
           await endpoint.start();
           entry.agent = agent;
@@ -291,7 +291,7 @@ export class Simulator {
           const tooMany = (err as NodeJS.ErrnoException).code === 'EMFILE';
           failures.push(
             `router "${id}" cannot bind ${entry.config.address}: ${err instanceof Error ? err.message : String(err)}` +
-              (tooMany ? ` (one socket per router: ${this.entries.length} are needed; raise the open-files limit, ulimit -n)` : ''),
+              (tooMany ? ` (one socket per router: ${this.#entries.length} are needed; raise the open-files limit, ulimit -n)` : ''),
           );
         }
       }),
@@ -304,16 +304,16 @@ export class Simulator {
       }
       throw new Error(failures.length > 3 ? `${failures.slice(0, 3).join('; ')}; and ${failures.length - 3} more` : failures.join('; '));
     }
-    this.running = true;
-    this.runner?.start();
-    this.truthWriter?.start();
-    this.log.info(
+    this.#running = true;
+    this.#runner?.start();
+    this.#truthWriter?.start();
+    this.#log.info(
       {
-        routers: this.entries.length,
-        links: this.trafficEngine.linkIds().length,
+        routers: this.#entries.length,
+        links: this.#trafficEngine.linkIds().length,
         seed: this.seed,
         speed: this.clock.speed,
-        layouts: this.layouts.size,
+        layouts: this.#layouts.size,
         scenario: this.scenario?.name,
         simulatedStart: new Date(this.clock.simulatedStartMs).toISOString(),
       },
@@ -322,45 +322,45 @@ export class Simulator {
   }
 
   async stop(): Promise<void> {
-    this.runner?.stop();
-    await this.truthWriter?.stop();
-    await Promise.all(this.entries.map((e) => e.endpoint?.stop()));
-    for (const e of this.entries) {
+    this.#runner?.stop();
+    await this.#truthWriter?.stop();
+    await Promise.all(this.#entries.map((e) => e.endpoint?.stop()));
+    for (const e of this.#entries) {
       e.endpoint = undefined;
       e.agent = undefined;
     }
-    if (this.running) this.log.info('simulator stopped');
-    this.running = false;
+    if (this.#running) this.#log.info('simulator stopped');
+    this.#running = false;
   }
 
   list(): ServedRouter[] {
-    return servedRouters({ provinces: [], links: [], routers: this.entries.map((e) => e.config) });
+    return servedRouters({ provinces: [], links: [], routers: this.#entries.map((e) => e.config) });
   }
 
   /** A served router: its model and MIB, and the controls scenarios use (reboot, renumber, wrap, silence). */
   router(id: string): SimulatedRouter | undefined {
-    return this.byId.get(id)?.router;
+    return this.#byId.get(id)?.router;
   }
 
   /** The traffic engine: cumulative octets and the true rates per link, direction and class. */
   engine(): TrafficEngine {
-    return this.trafficEngine;
+    return this.#trafficEngine;
   }
 
   /** The scenario's effects on traffic (no effects without a scenario). */
   trafficEffects(): TrafficEffects {
-    return this.effects;
+    return this.#effects;
   }
 
   /** Applies the scenario's events due by `atMs` (simulated) now, instead of waiting for the timer. */
   advanceScenarioTo(atMs: number = this.clock.simulatedNowMs()): void {
-    this.runner?.advanceTo(atMs);
+    this.#runner?.advanceTo(atMs);
   }
 
   /** Request counters per router (requests, responses, dropped, ignored, …). */
   counters(): Record<string, AgentCounters> {
     const out: Record<string, AgentCounters> = {};
-    for (const e of this.entries) if (e.agent) out[e.config.id] = { ...e.agent.counters };
+    for (const e of this.#entries) if (e.agent) out[e.config.id] = { ...e.agent.counters };
     return out;
   }
 }

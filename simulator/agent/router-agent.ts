@@ -102,28 +102,28 @@ type PduOutcome = { errorStatus: number; errorIndex: number } | undefined;
 
 export class RouterAgent {
   readonly counters: AgentCounters = { requests: 0, responses: 0, dropped: 0, badCommunity: 0, reports: 0, ignored: 0 };
-  private readonly security: AgentSecurity;
-  private readonly mib: MibTree;
-  private readonly clock: AgentClock;
-  private readonly usmCounts = new Map<UsmErrorKind, number>();
-  private readonly writer: ResponseWriter;
+  readonly #security: AgentSecurity;
+  readonly #mib: MibTree;
+  readonly #clock: AgentClock;
+  readonly #usmCounts = new Map<UsmErrorKind, number>();
+  readonly #writer: ResponseWriter;
   /** The v2c community as bytes, compared with each request's. */
-  private readonly community: Buffer | undefined;
-  private salt: bigint;
+  readonly #community: Buffer | undefined;
+  #salt: bigint;
 
   constructor(opts: RouterAgentOptions) {
-    this.security = opts.security;
-    this.mib = opts.mib;
-    this.clock = opts.clock;
-    this.writer = opts.writer ?? new ResponseWriter();
-    this.community = opts.security.version === '2c' ? Buffer.from(opts.security.community) : undefined;
-    this.salt = BigInt((opts.saltSeed ?? 0) >>> 0) << 32n;
+    this.#security = opts.security;
+    this.#mib = opts.mib;
+    this.#clock = opts.clock;
+    this.#writer = opts.writer ?? new ResponseWriter();
+    this.#community = opts.security.version === '2c' ? Buffer.from(opts.security.community) : undefined;
+    this.#salt = BigInt((opts.saltSeed ?? 0) >>> 0) << 32n;
   }
 
   /** Answers one datagram; undefined means no answer (malformed, wrong community, …). */
   handle(request: Buffer): Buffer | undefined {
     this.counters.requests++;
-    if (this.mib.responding && !this.mib.responding()) {
+    if (this.#mib.responding && !this.#mib.responding()) {
       this.counters.ignored++;
       return undefined;
     }
@@ -131,9 +131,9 @@ export class RouterAgent {
       const message = decodeMessage(request);
       const response =
         message.version === 3 && 'msgId' in message
-          ? this.handleV3(request, message)
+          ? this.#handleV3(request, message)
           : message.version === 1 && 'community' in message
-            ? this.handleCommunity(request, message.community, message.pduOffset, message.end)
+            ? this.#handleCommunity(request, message.community, message.pduOffset, message.end)
             : undefined;
       if (response) this.counters.responses++;
       else this.counters.dropped++;
@@ -147,20 +147,20 @@ export class RouterAgent {
     }
   }
 
-  private handleCommunity(buf: Buffer, community: Buffer, pduOffset: number, end: number): Buffer | undefined {
-    if (this.community === undefined || !community.equals(this.community)) {
+  #handleCommunity(buf: Buffer, community: Buffer, pduOffset: number, end: number): Buffer | undefined {
+    if (this.#community === undefined || !community.equals(this.#community)) {
       this.counters.badCommunity++;
       return undefined;
     }
     const pdu = decodePdu(buf, pduOffset, end);
-    const outcome = this.respond(pdu, maxUdpPayload - framingReserve - community.length);
-    return outcome ? this.writer.finishCommunity(1, community, PduType.response, pdu.requestId, outcome.errorStatus, outcome.errorIndex) : undefined;
+    const outcome = this.#respond(pdu, maxUdpPayload - framingReserve - community.length);
+    return outcome ? this.#writer.finishCommunity(1, community, PduType.response, pdu.requestId, outcome.errorStatus, outcome.errorIndex) : undefined;
   }
 
-  private handleV3(buf: Buffer, msg: V3Message): Buffer | undefined {
-    if (this.security.version !== '3' || msg.securityModel !== 3) return undefined;
-    const { user, engineId } = this.security;
-    const engineBoots = this.engineBoots();
+  #handleV3(buf: Buffer, msg: V3Message): Buffer | undefined {
+    if (this.#security.version !== '3' || msg.securityModel !== 3) return undefined;
+    const { user, engineId } = this.#security;
+    const engineBoots = this.#engineBoots();
     const reportable = (msg.flags & V3Flags.reportable) !== 0;
     const wantsAuth = (msg.flags & V3Flags.auth) !== 0;
     const wantsPriv = (msg.flags & V3Flags.priv) !== 0;
@@ -171,21 +171,21 @@ export class RouterAgent {
     };
     if (!msg.engineId.equals(engineId)) {
       // Discovery (RFC 3414 §4): tell the manager our engine ID, boots and time.
-      return reportable ? this.report(msg, UsmError.unknownEngineIds, plainRequestId(), false) : undefined;
+      return reportable ? this.#report(msg, UsmError.unknownEngineIds, plainRequestId(), false) : undefined;
     }
     if (!msg.userName.equals(Buffer.from(user.name))) {
-      return reportable ? this.report(msg, UsmError.unknownUserNames, plainRequestId(), false) : undefined;
+      return reportable ? this.#report(msg, UsmError.unknownUserNames, plainRequestId(), false) : undefined;
     }
     if (!wantsAuth || !wantsPriv) {
       // The simulated users are authPriv users, like the routers of the network.
-      return reportable ? this.report(msg, UsmError.unsupportedSecLevels, plainRequestId(), false) : undefined;
+      return reportable ? this.#report(msg, UsmError.unsupportedSecLevels, plainRequestId(), false) : undefined;
     }
     if (!verifyMac(user, buf, msg.macOffset, msg.macLength)) {
-      return reportable ? this.report(msg, UsmError.wrongDigests, 0x7fffffff, false) : undefined;
+      return reportable ? this.#report(msg, UsmError.wrongDigests, 0x7fffffff, false) : undefined;
     }
-    const engineTime = this.clock.engineTimeSeconds();
+    const engineTime = this.#clock.engineTimeSeconds();
     if (msg.engineBoots !== engineBoots || Math.abs(msg.engineTime - engineTime) > timeWindowSeconds) {
-      return reportable ? this.report(msg, UsmError.notInTimeWindows, 0x7fffffff, true) : undefined;
+      return reportable ? this.#report(msg, UsmError.notInTimeWindows, 0x7fffffff, true) : undefined;
     }
     let pdu: RequestPdu;
     let contextName: Buffer;
@@ -196,26 +196,26 @@ export class RouterAgent {
       pdu = decodePdu(plain, scoped.pduOffset, scoped.end);
       contextName = scoped.contextName;
     } catch {
-      return reportable ? this.report(msg, UsmError.decryptionErrors, 0x7fffffff, false) : undefined;
+      return reportable ? this.#report(msg, UsmError.decryptionErrors, 0x7fffffff, false) : undefined;
     }
     const maxBytes = Math.min(maxUdpPayload, msg.msgMaxSize > 0 ? msg.msgMaxSize : maxUdpPayload) - framingReserve;
-    const outcome = this.respond(pdu, maxBytes);
+    const outcome = this.#respond(pdu, maxBytes);
     if (!outcome) return undefined;
-    const scoped = this.writer.finishScopedPdu(engineId, contextName, PduType.response, pdu.requestId, outcome.errorStatus, outcome.errorIndex);
-    return this.sendV3(msg, scoped, V3Flags.auth | V3Flags.priv, engineTime);
+    const scoped = this.#writer.finishScopedPdu(engineId, contextName, PduType.response, pdu.requestId, outcome.errorStatus, outcome.errorIndex);
+    return this.#sendV3(msg, scoped, V3Flags.auth | V3Flags.priv, engineTime);
   }
 
   /** Wraps a ScopedPDU in a v3 message: encrypts when `flags` has priv, signs when it has auth. */
-  private sendV3(msg: V3Message, scopedPdu: Buffer, flags: number, engineTime: number): Buffer {
-    if (this.security.version !== '3') throw new Error('not a v3 agent');
-    const { user, engineId } = this.security;
-    const engineBoots = this.engineBoots();
+  #sendV3(msg: V3Message, scopedPdu: Buffer, flags: number, engineTime: number): Buffer {
+    if (this.#security.version !== '3') throw new Error('not a v3 agent');
+    const { user, engineId } = this.#security;
+    const engineBoots = this.#engineBoots();
     let data = scopedPdu;
     let privParams = Buffer.alloc(0);
     if ((flags & V3Flags.priv) !== 0) {
       privParams = Buffer.alloc(8);
-      this.salt = (this.salt + 1n) & 0xffff_ffff_ffff_ffffn;
-      privParams.writeBigUInt64BE(this.salt);
+      this.#salt = (this.#salt + 1n) & 0xffff_ffff_ffff_ffffn;
+      privParams.writeBigUInt64BE(this.#salt);
       data = tlv(Tag.octetString, encryptScopedPdu(user, engineBoots, engineTime, privParams, scopedPdu));
     }
     const authenticated = (flags & V3Flags.auth) !== 0;
@@ -236,30 +236,30 @@ export class RouterAgent {
   }
 
   /** snmpEngineBoots: the configured value plus the reboots the MIB has seen. */
-  private engineBoots(): number {
-    const base = this.security.version === '3' ? this.security.engineBoots : 0;
-    return Math.min(0x7fffffff, base + (this.mib.bootCount?.() ?? 0));
+  #engineBoots(): number {
+    const base = this.#security.version === '3' ? this.#security.engineBoots : 0;
+    return Math.min(0x7fffffff, base + (this.#mib.bootCount?.() ?? 0));
   }
 
-  private report(msg: V3Message, kind: UsmErrorKind, requestId: number, authenticated: boolean): Buffer {
-    if (this.security.version !== '3') throw new Error('not a v3 agent');
+  #report(msg: V3Message, kind: UsmErrorKind, requestId: number, authenticated: boolean): Buffer {
+    if (this.#security.version !== '3') throw new Error('not a v3 agent');
     this.counters.reports++;
-    const count = (this.usmCounts.get(kind) ?? 0) + 1;
-    this.usmCounts.set(kind, count);
+    const count = (this.#usmCounts.get(kind) ?? 0) + 1;
+    this.#usmCounts.set(kind, count);
     const varbind = encodeVarbind(encodeOid(usmStats(kind)), { type: 'counter32', value: BigInt(count) });
     const pdu = encodePdu(PduType.report, requestId, 0, 0, [varbind]);
-    const scoped = encodeScopedPdu(this.security.engineId, Buffer.alloc(0), pdu);
-    return this.sendV3(msg, scoped, authenticated ? V3Flags.auth : 0, this.clock.engineTimeSeconds());
+    const scoped = encodeScopedPdu(this.#security.engineId, Buffer.alloc(0), pdu);
+    return this.#sendV3(msg, scoped, authenticated ? V3Flags.auth : 0, this.#clock.engineTimeSeconds());
   }
 
   /**
    * Writes the response varbinds of a request PDU into the writer and returns the response's
    * status; undefined for PDUs an agent does not answer. Every value is read at one instant.
    */
-  private respond(pdu: RequestPdu, maxBytes: number): PduOutcome {
-    const atMs = this.clock.simulatedNowMs();
-    const writer = this.writer;
-    const mib = this.mib;
+  #respond(pdu: RequestPdu, maxBytes: number): PduOutcome {
+    const atMs = this.#clock.simulatedNowMs();
+    const writer = this.#writer;
+    const mib = this.#mib;
     writer.begin();
     const tooBig = (): PduOutcome => {
       writer.begin();

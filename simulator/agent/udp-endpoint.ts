@@ -7,22 +7,25 @@ import type { HostPort } from '../address.ts';
 export type DatagramHandler = (request: Buffer) => Buffer | undefined;
 
 export class UdpEndpoint {
-  private socket: Socket | undefined;
-  private faults = 0;
+  readonly #address: HostPort;
+  readonly #handler: DatagramHandler;
+  readonly #log: Logger;
+  #socket: Socket | undefined;
+  #faults = 0;
 
-  constructor(
-    private readonly address: HostPort,
-    private readonly handler: DatagramHandler,
-    private readonly log: Logger,
-  ) {}
+  constructor(address: HostPort, handler: DatagramHandler, log: Logger) {
+    this.#address = address;
+    this.#handler = handler;
+    this.#log = log;
+  }
 
   /** Binds; rejects with the socket error (EADDRINUSE, EACCES, …). */
   start(): Promise<void> {
-    const socket = createSocket({ type: this.address.family === 6 ? 'udp6' : 'udp4' });
-    this.socket = socket;
+    const socket = createSocket({ type: this.#address.family === 6 ? 'udp6' : 'udp4' });
+    this.#socket = socket;
     return new Promise((resolve, reject) => {
       const onBindError = (err: Error): void => {
-        this.socket = undefined;
+        this.#socket = undefined;
         socket.close();
         reject(err);
       };
@@ -30,19 +33,19 @@ export class UdpEndpoint {
       socket.on('message', (msg, rinfo) => {
         let response: Buffer | undefined;
         try {
-          response = this.handler(msg);
+          response = this.#handler(msg);
         } catch (err) {
-          this.faults++;
+          this.#faults++;
           // Rate-limited: the first fault and then every 1000th.
-          if (this.faults === 1 || this.faults % 1000 === 0) this.log.error({ err, faults: this.faults }, 'request handling failed');
+          if (this.#faults === 1 || this.#faults % 1000 === 0) this.#log.error({ err, faults: this.#faults }, 'request handling failed');
           return;
         }
         // Without a callback a send error reaches the socket's 'error' listener (logged there).
         if (response) socket.send(response, rinfo.port, rinfo.address);
       });
-      socket.bind({ address: this.address.host, port: this.address.port, exclusive: true }, () => {
+      socket.bind({ address: this.#address.host, port: this.#address.port, exclusive: true }, () => {
         socket.off('error', onBindError);
-        socket.on('error', (err) => this.log.warn({ err }, 'socket error'));
+        socket.on('error', (err) => this.#log.warn({ err }, 'socket error'));
         resolve();
       });
     });
@@ -50,12 +53,12 @@ export class UdpEndpoint {
 
   /** The bound port (useful when configured with port 0). */
   port(): number | undefined {
-    return this.socket?.address().port;
+    return this.#socket?.address().port;
   }
 
   stop(): Promise<void> {
-    const socket = this.socket;
-    this.socket = undefined;
+    const socket = this.#socket;
+    this.#socket = undefined;
     if (!socket) return Promise.resolve();
     return new Promise((resolve) => {
       try {

@@ -39,16 +39,16 @@ const privAlgorithms: Readonly<Record<Exclude<PrivProtocol, 'des'>, PrivAlgorith
  * routers sharing credentials pay it once; localisation per engine ID is cheap.
  */
 export class PasswordKeyCache {
-  private readonly keys = new Map<string, Buffer>();
+  readonly #keys = new Map<string, Buffer>();
 
   passwordToKey(protocol: AuthProtocol, password: string | Buffer): Buffer {
     const cacheKey = `${protocol}:${typeof password === 'string' ? 's' + password : 'b' + password.toString('hex')}`;
-    const cached = this.keys.get(cacheKey);
+    const cached = this.#keys.get(cacheKey);
     if (cached) return cached;
     const source = typeof password === 'string' ? Buffer.from(password, 'utf8') : password;
     if (source.length === 0) throw new Error('an SNMPv3 password cannot be empty');
     const key = createHash(authAlgorithms[protocol].hash).update(Buffer.alloc(1024 * 1024, source)).digest();
-    this.keys.set(cacheKey, key);
+    this.#keys.set(cacheKey, key);
     return key;
   }
 }

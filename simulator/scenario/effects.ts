@@ -31,32 +31,33 @@ function addSpan(index: Map<string, Span[]>, linkId: string, span: Span): void {
 
 export class ScenarioEffects implements TrafficEffects {
   /** Internet surges by `link/dir`. */
-  private readonly surges = new Map<string, Span[]>();
-  private readonly video = new Map<string, Span[]>();
-  private readonly down = new Map<string, Span[]>();
+  readonly #surges = new Map<string, Span[]>();
+  readonly #video = new Map<string, Span[]>();
+  readonly #down = new Map<string, Span[]>();
+  readonly #scenario: Pick<Scenario, 'lengthMs' | 'repeat' | 'events'>;
+  readonly #startMs: number;
 
   /** `startMs`: the simulated epoch ms at which the timeline starts. */
-  constructor(
-    private readonly scenario: Pick<Scenario, 'lengthMs' | 'repeat' | 'events'>,
-    private readonly startMs: number,
-  ) {
+  constructor(scenario: Pick<Scenario, 'lengthMs' | 'repeat' | 'events'>, startMs: number) {
+    this.#scenario = scenario;
+    this.#startMs = startMs;
     for (const e of scenario.events) {
       const span = (value: number): Span => ({ fromMs: e.atMs, toMs: e.atMs + eventDurationMs(e), value });
-      if (e.kind === 'internetSurge') for (const l of e.linkIds) for (const dir of e.dirs) addSpan(this.surges, `${l}/${dir}`, span(e.factor));
-      else if (e.kind === 'videoConference') for (const l of e.linkIds) addSpan(this.video, l, span(e.bitsPerSecond));
-      else if (e.kind === 'linkDown') addSpan(this.down, e.linkId, span(1));
+      if (e.kind === 'internetSurge') for (const l of e.linkIds) for (const dir of e.dirs) addSpan(this.#surges, `${l}/${dir}`, span(e.factor));
+      else if (e.kind === 'videoConference') for (const l of e.linkIds) addSpan(this.#video, l, span(e.bitsPerSecond));
+      else if (e.kind === 'linkDown') addSpan(this.#down, e.linkId, span(1));
     }
   }
 
-  private offset(atMs: number): number | undefined {
-    return timelineOffsetMs(this.scenario, this.startMs, atMs);
+  #offset(atMs: number): number | undefined {
+    return timelineOffsetMs(this.#scenario, this.#startMs, atMs);
   }
 
   /** Product of the factors of the surges in effect in that direction (overlapping surges compound). */
   internetFactor(linkId: string, dir: EngineDirection, atMs: number): number {
-    const spans = this.surges.get(`${linkId}/${dir}`);
+    const spans = this.#surges.get(`${linkId}/${dir}`);
     if (!spans) return 1;
-    const t = this.offset(atMs);
+    const t = this.#offset(atMs);
     if (t === undefined) return 1;
     let factor = 1;
     for (const s of spans) if (t >= s.fromMs && t < s.toMs) factor *= s.value;
@@ -65,9 +66,9 @@ export class ScenarioEffects implements TrafficEffects {
 
   /** Sum of the conferences in effect; the same in both directions. */
   videoBps(linkId: string, _dir: 'down' | 'up', atMs: number): number {
-    const spans = this.video.get(linkId);
+    const spans = this.#video.get(linkId);
     if (!spans) return 0;
-    const t = this.offset(atMs);
+    const t = this.#offset(atMs);
     if (t === undefined) return 0;
     let bitsPerSecond = 0;
     for (const s of spans) if (t >= s.fromMs && t < s.toMs) bitsPerSecond += s.value;
@@ -75,9 +76,9 @@ export class ScenarioEffects implements TrafficEffects {
   }
 
   linkUp(linkId: string, atMs: number): boolean {
-    const spans = this.down.get(linkId);
+    const spans = this.#down.get(linkId);
     if (!spans) return true;
-    const t = this.offset(atMs);
+    const t = this.#offset(atMs);
     if (t === undefined) return true;
     return !spans.some((s) => t >= s.fromMs && t < s.toMs);
   }

@@ -62,98 +62,100 @@ export function scenarioActions(scenario: Pick<Scenario, 'events'>): ScenarioAct
 const maxTimerMs = 0x7fff_ffff;
 
 export class ScenarioRunner {
-  private readonly actions: ScenarioAction[];
-  private readonly log: Logger;
+  readonly #actions: ScenarioAction[];
+  readonly #log: Logger;
   /** Next action: `actions[index]` of pass `pass`. */
-  private pass = 0;
-  private index = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private applied = 0;
+  #pass = 0;
+  #index = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #running = false;
+  #applied = 0;
+  readonly #opts: ScenarioRunnerOptions;
 
-  constructor(private readonly opts: ScenarioRunnerOptions) {
-    this.actions = scenarioActions(opts.scenario);
-    this.log = opts.log.child({ component: 'scenario', scenario: opts.scenario.name });
+  constructor(opts: ScenarioRunnerOptions) {
+    this.#opts = opts;
+    this.#actions = scenarioActions(opts.scenario);
+    this.#log = opts.log.child({ component: 'scenario', scenario: opts.scenario.name });
   }
 
   /** Simulated epoch ms of the next action; undefined when a one-shot timeline is over. */
   nextActionAtMs(): number | undefined {
-    const action = this.actions[this.index];
+    const action = this.#actions[this.#index];
     if (!action) return undefined;
-    return this.opts.startMs + this.pass * this.opts.scenario.lengthMs + action.offsetMs;
+    return this.#opts.startMs + this.#pass * this.#opts.scenario.lengthMs + action.offsetMs;
   }
 
   /** Actions applied so far. */
   get appliedCount(): number {
-    return this.applied;
+    return this.#applied;
   }
 
   /** Applies, in order, every action due at or before `atMs`. Returns how many it applied. */
   advanceTo(atMs: number): number {
     let count = 0;
     for (let dueMs = this.nextActionAtMs(); dueMs !== undefined && dueMs <= atMs; dueMs = this.nextActionAtMs()) {
-      const action = this.actions[this.index]!;
-      this.apply(action, dueMs);
+      const action = this.#actions[this.#index]!;
+      this.#apply(action, dueMs);
       count++;
-      this.index++;
-      if (this.index >= this.actions.length && this.opts.scenario.repeat) {
-        this.index = 0;
-        this.pass++;
+      this.#index++;
+      if (this.#index >= this.#actions.length && this.#opts.scenario.repeat) {
+        this.#index = 0;
+        this.#pass++;
       }
     }
-    this.applied += count;
+    this.#applied += count;
     return count;
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    const { scenario } = this.opts;
-    this.log.info(
-      { events: scenario.events.length, length: formatDurationMs(scenario.lengthMs), repeat: scenario.repeat, startAt: new Date(this.opts.startMs).toISOString() },
+    if (this.#running) return;
+    this.#running = true;
+    const { scenario } = this.#opts;
+    this.#log.info(
+      { events: scenario.events.length, length: formatDurationMs(scenario.lengthMs), repeat: scenario.repeat, startAt: new Date(this.#opts.startMs).toISOString() },
       'scenario started',
     );
-    this.tick();
+    this.#tick();
   }
 
   stop(): void {
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.#running = false;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   /** Timer callback: never throws. */
-  private tick(): void {
-    this.timer = undefined;
-    if (!this.running) return;
+  #tick(): void {
+    this.#timer = undefined;
+    if (!this.#running) return;
     try {
-      this.advanceTo(this.opts.clock.simulatedNowMs());
+      this.advanceTo(this.#opts.clock.simulatedNowMs());
     } catch (err) {
-      this.log.error({ err }, 'scenario step failed');
+      this.#log.error({ err }, 'scenario step failed');
     }
     const nextMs = this.nextActionAtMs();
     if (nextMs === undefined) {
-      this.log.info('scenario finished');
+      this.#log.info('scenario finished');
       return;
     }
-    const wallDelayMs = Math.max(0, (nextMs - this.opts.clock.simulatedNowMs()) / this.opts.clock.speed);
-    this.timer = setTimeout(() => this.tick(), Math.min(maxTimerMs, Math.ceil(wallDelayMs)));
+    const wallDelayMs = Math.max(0, (nextMs - this.#opts.clock.simulatedNowMs()) / this.#opts.clock.speed);
+    this.#timer = setTimeout(() => this.#tick(), Math.min(maxTimerMs, Math.ceil(wallDelayMs)));
   }
 
   #notPlayed(fields: Record<string, unknown>, routerId: string): void {
-    this.log.warn({ ...fields, router: routerId }, 'scenario event not played: the router has no such fault');
+    this.#log.warn({ ...fields, router: routerId }, 'scenario event not played: the router has no such fault');
   }
 
-  private apply(action: ScenarioAction, atMs: number): void {
+  #apply(action: ScenarioAction, atMs: number): void {
     const { event, phase } = action;
-    const fields = { event: event.label, kind: event.kind, phase, pass: this.pass, atMs, at: new Date(atMs).toISOString() };
+    const fields = { event: event.label, kind: event.kind, phase, pass: this.#pass, atMs, at: new Date(atMs).toISOString() };
     if (!('routerId' in event)) {
-      this.log.info(fields, phase === 'begin' ? 'scenario event begins' : 'scenario event ends');
+      this.#log.info(fields, phase === 'begin' ? 'scenario event begins' : 'scenario event ends');
       return;
     }
-    const router = this.opts.router(event.routerId);
+    const router = this.#opts.router(event.routerId);
     if (!router) {
-      this.log.warn({ ...fields, router: event.routerId }, 'scenario router not served');
+      this.#log.warn({ ...fields, router: event.routerId }, 'scenario router not served');
       return;
     }
     try {
@@ -187,9 +189,9 @@ export class ScenarioRunner {
           router.setUptimeNearWrap(atMs, event.marginMs);
           break;
       }
-      this.log.info({ ...fields, router: event.routerId }, phase === 'begin' ? 'scenario event begins' : 'scenario event ends');
+      this.#log.info({ ...fields, router: event.routerId }, phase === 'begin' ? 'scenario event begins' : 'scenario event ends');
     } catch (err) {
-      this.log.error({ ...fields, router: event.routerId, err }, 'scenario event failed');
+      this.#log.error({ ...fields, router: event.routerId, err }, 'scenario event failed');
     }
   }
 }

@@ -144,11 +144,11 @@ export class TrafficEngine {
   readonly startMs: number;
   readonly stepMs: number;
   readonly seed: number;
-  private effects: TrafficEffects;
-  private readonly links = new Map<string, LinkState>();
-  private readonly plan: ReturnType<typeof planTraffic>;
-  private readonly demand = new Float64Array(classCount);
-  private readonly queued = { preOctets: new Float64Array(classCount), sentOctets: new Float64Array(classCount) };
+  #effects: TrafficEffects;
+  readonly #links = new Map<string, LinkState>();
+  readonly #plan: ReturnType<typeof planTraffic>;
+  readonly #demand = new Float64Array(classCount);
+  readonly #queued = { preOctets: new Float64Array(classCount), sentOctets: new Float64Array(classCount) };
 
   constructor(opts: TrafficEngineOptions) {
     const stepMs = opts.stepMs ?? defaultStepMs;
@@ -157,18 +157,18 @@ export class TrafficEngine {
     this.stepMs = stepMs;
     this.startMs = opts.startMs;
     this.seed = opts.seed >>> 0;
-    this.effects = opts.effects ?? noEffects;
+    this.#effects = opts.effects ?? noEffects;
     for (const link of opts.links) {
-      if (this.links.has(link.id)) throw new Error(`link "${link.id}" is given twice`);
+      if (this.#links.has(link.id)) throw new Error(`link "${link.id}" is given twice`);
       if (!(link.capacityBps > 0)) throw new RangeError(`link "${link.id}": capacityBps must be positive`);
-      this.links.set(link.id, {
+      this.#links.set(link.id, {
         link,
         capacityOctetsPerStep: (link.capacityBps * stepMs) / 8_000,
         down: undefined,
         up: undefined,
       });
     }
-    this.plan = planTraffic(
+    this.#plan = planTraffic(
       opts.links.map((l) => ({ id: l.id, tier: l.tier, capacityBps: l.capacityBps })),
       this.seed,
     );
@@ -176,26 +176,26 @@ export class TrafficEngine {
 
   /** Scenario effects for steps not integrated yet (steps already integrated keep theirs). */
   setEffects(effects: TrafficEffects): void {
-    this.effects = effects;
+    this.#effects = effects;
   }
 
   /** The link ids this engine models. */
   linkIds(): string[] {
-    return [...this.links.keys()];
+    return [...this.#links.keys()];
   }
 
   /** Busy-hour peak utilisation (0–1, before noise) of a link direction: the calibration. */
   peakUtilization(linkId: string, dir: EngineDirection): number {
-    const model = this.plan.get(linkId);
+    const model = this.#plan.get(linkId);
     if (!model) throw new RangeError(`unknown link "${linkId}"`);
     return model[dir].peakUtilization;
   }
 
   /** Cumulative octets since startMs (simulated time) for a link and direction; exact and deterministic for any read time. */
   read(linkId: string, dir: EngineDirection, atMs: number): DirectionOctets {
-    const state = this.dirState(linkId, dir);
+    const state = this.#dirState(linkId, dir);
     if (state.lastRead && state.lastReadAtMs === atMs) return state.lastRead;
-    const result = atMs <= this.startMs ? zeroOctets() : this.octetsAt(state, atMs);
+    const result = atMs <= this.startMs ? zeroOctets() : this.#octetsAt(state, atMs);
     state.lastReadAtMs = atMs;
     state.lastRead = result;
     return result;
@@ -204,9 +204,9 @@ export class TrafficEngine {
   /** Mean rates over [fromMs, toMs] per class: offered (pre-policy), sent (post), dropped — the ground truth. */
   truth(linkId: string, dir: EngineDirection, fromMs: number, toMs: number): Record<SimClass, ClassTruth> {
     if (!(toMs > fromMs)) throw new RangeError(`truth needs fromMs < toMs, got [${fromMs}, ${toMs}]`);
-    const state = this.dirState(linkId, dir);
-    const a = this.positionOf(state, fromMs);
-    const b = this.positionOf(state, toMs);
+    const state = this.#dirState(linkId, dir);
+    const a = this.#positionOf(state, fromMs);
+    const b = this.#positionOf(state, toMs);
     return truthBetween(a, b, toMs - fromMs);
   }
 
@@ -216,21 +216,21 @@ export class TrafficEngine {
    * interval by interval without re-reading the start.
    */
   position(linkId: string, dir: EngineDirection, atMs: number): EnginePosition {
-    return this.positionOf(this.dirState(linkId, dir), atMs);
+    return this.#positionOf(this.#dirState(linkId, dir), atMs);
   }
 
   // ---- internals ---------------------------------------------------------------------------
 
   /** Moves the cursor to the step of `atMs` and caches that step: returns the fraction of it elapsed. */
-  private settle(state: DirState, atMs: number): number {
+  #settle(state: DirState, atMs: number): number {
     const k = Math.floor(atMs / this.stepMs);
-    this.moveTo(state, k);
-    this.stepOctets(state, k);
+    this.#moveTo(state, k);
+    this.#stepOctets(state, k);
     return (atMs - k * this.stepMs) / this.stepMs;
   }
 
-  private positionOf(state: DirState, atMs: number): EnginePosition {
-    const f = this.settle(state, atMs);
+  #positionOf(state: DirState, atMs: number): EnginePosition {
+    const f = this.#settle(state, atMs);
     const { buf, carry } = state;
     const pre: number[] = [];
     const post: number[] = [];
@@ -247,19 +247,19 @@ export class TrafficEngine {
     return { carryPre, carryPost, pre, post, drop };
   }
 
-  private dirState(linkId: string, dir: EngineDirection): DirState {
-    const linkState = this.links.get(linkId);
+  #dirState(linkId: string, dir: EngineDirection): DirState {
+    const linkState = this.#links.get(linkId);
     if (!linkState) throw new RangeError(`unknown link "${linkId}"`);
     const existing = linkState[dir];
     if (existing) return existing;
-    const state = this.createDirState(linkState, dir);
+    const state = this.#createDirState(linkState, dir);
     linkState[dir] = state;
     return state;
   }
 
-  private createDirState(linkState: LinkState, dir: EngineDirection): DirState {
+  #createDirState(linkState: LinkState, dir: EngineDirection): DirState {
     const { link } = linkState;
-    const model = this.plan.get(link.id)!;
+    const model = this.#plan.get(link.id)!;
     const shareSum = classOrder.reduce((sum, cls) => sum + Math.max(0, link.shares[cls]), 0);
     const models = classOrder.map((cls) =>
       classLoadModel(cls, {
@@ -290,7 +290,7 @@ export class TrafficEngine {
     };
     for (let c = 0; c < classCount; c++) clearNoiseMemo(state.buf, MEMO + c * noiseMemoSlots);
     // The origin: floored octets at startMs (within the first step: small whole numbers).
-    const f = this.settle(state, this.startMs);
+    const f = this.#settle(state, this.startMs);
     const { buf } = state;
     for (let c = 0; c < classCount; c++) {
       buf[ORIGIN_POST + c] = Math.floor(buf[STEP_POST + c]! * f);
@@ -300,25 +300,25 @@ export class TrafficEngine {
   }
 
   /** Computes (or reuses) the octets of step k into the cursor's STEP_PRE/STEP_POST slots. */
-  private stepOctets(state: DirState, k: number): void {
+  #stepOctets(state: DirState, k: number): void {
     if (state.cachedStep === k) return;
     const { link, capacityOctetsPerStep } = state.linkState;
     const { buf } = state;
     const fromMs = k * this.stepMs;
     const toMs = fromMs + this.stepMs;
-    const demand = this.demand;
+    const demand = this.#demand;
     state.cachedStep = k;
-    if (!this.effects.linkUp(link.id, fromMs)) {
+    if (!this.#effects.linkUp(link.id, fromMs)) {
       buf.fill(0, STEP_PRE, STEP_POST + classCount);
       return;
     }
     for (let c = 0; c < classCount; c++) {
       let octets = classOfferedOctetsMemo(classOrder[c]!, state.models[c]!, fromMs, toMs, buf, MEMO + c * noiseMemoSlots);
-      if (c === internetIndex) octets *= Math.max(0, this.effects.internetFactor(link.id, state.dir, fromMs));
-      if (c === videoIndex) octets += (Math.max(0, this.effects.videoBps(link.id, state.dir, fromMs)) * this.stepMs) / 8_000;
+      if (c === internetIndex) octets *= Math.max(0, this.#effects.internetFactor(link.id, state.dir, fromMs));
+      if (c === videoIndex) octets += (Math.max(0, this.#effects.videoBps(link.id, state.dir, fromMs)) * this.stepMs) / 8_000;
       demand[c] = Math.max(0, Math.round(octets));
     }
-    const queued = this.queued;
+    const queued = this.#queued;
     queueStep(
       { qos: state.qos, capacityOctets: capacityOctetsPerStep, reservedOctets: state.reservedOctetsPerStep, demandOctets: demand, elastic: elasticClasses },
       queued,
@@ -330,10 +330,10 @@ export class TrafficEngine {
   }
 
   /** Moves the cursor so that its totals are at the start of step k. */
-  private moveTo(state: DirState, k: number): void {
+  #moveTo(state: DirState, k: number): void {
     const { buf } = state;
     while (state.step < k) {
-      this.stepOctets(state, state.step);
+      this.#stepOctets(state, state.step);
       for (let c = 0; c < classCount; c++) {
         buf[PRE + c]! += buf[STEP_PRE + c]!;
         buf[POST + c]! += buf[STEP_POST + c]!;
@@ -343,7 +343,7 @@ export class TrafficEngine {
     }
     while (state.step > k) {
       state.step--;
-      this.stepOctets(state, state.step);
+      this.#stepOctets(state, state.step);
       for (let c = 0; c < classCount; c++) {
         buf[PRE + c]! -= buf[STEP_PRE + c]!;
         buf[POST + c]! -= buf[STEP_POST + c]!;
@@ -352,8 +352,8 @@ export class TrafficEngine {
     }
   }
 
-  private octetsAt(state: DirState, atMs: number): DirectionOctets {
-    const f = this.settle(state, atMs);
+  #octetsAt(state: DirState, atMs: number): DirectionOctets {
+    const f = this.#settle(state, atMs);
     const { buf, carry: carried } = state;
     const classes = {} as Record<SimClass, ClassOctets>;
     let totalOctets = 0n;

@@ -50,88 +50,88 @@ function roundBps(bps: number): number {
 }
 
 export class GroundTruthWriter {
-  private readonly engine: TrafficEngine;
-  private readonly linkIds: readonly string[];
-  private readonly path: string;
-  private readonly everyMs: number;
-  private readonly clock: TruthClock;
-  private readonly log: Logger | undefined;
-  private stream: WriteStream | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  readonly #engine: TrafficEngine;
+  readonly #linkIds: readonly string[];
+  readonly #path: string;
+  readonly #everyMs: number;
+  readonly #clock: TruthClock;
+  readonly #log: Logger | undefined;
+  #stream: WriteStream | undefined;
+  #timer: NodeJS.Timeout | undefined;
   /** End of the last interval written (simulated ms). */
-  private lastMs = Number.NaN;
+  #lastMs = Number.NaN;
   /** Engine positions at lastMs, by `${link}\u0000${dir}`. */
-  private readonly previous = new Map<string, EnginePosition>();
-  private lines = 0;
+  readonly #previous = new Map<string, EnginePosition>();
+  #lines = 0;
 
   constructor(opts: GroundTruthWriterOptions) {
     if (!Number.isInteger(opts.everyMs) || opts.everyMs <= 0) throw new RangeError(`everyMs must be a positive integer, got ${opts.everyMs}`);
-    this.engine = opts.engine;
-    this.linkIds = (opts.links ?? opts.engine.linkIds()).map((l) => (typeof l === 'string' ? l : l.id));
-    this.path = opts.path;
-    this.everyMs = opts.everyMs;
-    this.clock = opts.clock;
-    this.log = opts.log?.child({ component: 'ground-truth' });
+    this.#engine = opts.engine;
+    this.#linkIds = (opts.links ?? opts.engine.linkIds()).map((l) => (typeof l === 'string' ? l : l.id));
+    this.#path = opts.path;
+    this.#everyMs = opts.everyMs;
+    this.#clock = opts.clock;
+    this.#log = opts.log?.child({ component: 'ground-truth' });
   }
 
   /** Opens the file and writes every interval that ends, from the next aligned boundary on. */
   start(): void {
-    if (this.stream) return;
-    const stream = createWriteStream(this.path, { flags: 'w', encoding: 'utf8' });
-    stream.on('error', (err) => this.log?.error({ err, path: this.path }, 'ground truth write failed'));
-    this.stream = stream;
-    const nowMs = this.clock.simulatedNowMs();
-    this.lastMs = Math.ceil(nowMs / this.everyMs) * this.everyMs;
-    this.previous.clear();
-    const speed = this.clock.speed ?? 1;
-    const checkEveryMs = Math.max(20, Math.min(1_000, this.everyMs / speed / 2));
-    this.timer = setInterval(() => this.flush(), checkEveryMs);
-    this.timer.unref();
-    this.log?.info({ path: this.path, everyMs: this.everyMs, links: this.linkIds.length }, 'ground truth started');
+    if (this.#stream) return;
+    const stream = createWriteStream(this.#path, { flags: 'w', encoding: 'utf8' });
+    stream.on('error', (err) => this.#log?.error({ err, path: this.#path }, 'ground truth write failed'));
+    this.#stream = stream;
+    const nowMs = this.#clock.simulatedNowMs();
+    this.#lastMs = Math.ceil(nowMs / this.#everyMs) * this.#everyMs;
+    this.#previous.clear();
+    const speed = this.#clock.speed ?? 1;
+    const checkEveryMs = Math.max(20, Math.min(1_000, this.#everyMs / speed / 2));
+    this.#timer = setInterval(() => this.flush(), checkEveryMs);
+    this.#timer.unref();
+    this.#log?.info({ path: this.#path, everyMs: this.#everyMs, links: this.#linkIds.length }, 'ground truth started');
   }
 
   /** Writes the intervals ended by now, then closes the file. */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    const stream = this.stream;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    const stream = this.#stream;
     if (!stream) return;
     this.flush();
-    this.stream = undefined;
+    this.#stream = undefined;
     await new Promise<void>((resolve) => {
       stream.end(() => resolve());
     });
-    this.log?.info({ path: this.path, lines: this.lines }, 'ground truth stopped');
+    this.#log?.info({ path: this.#path, lines: this.#lines }, 'ground truth stopped');
   }
 
   /** Writes every interval that has ended by the simulated now. Never throws. */
   flush(): void {
-    const stream = this.stream;
+    const stream = this.#stream;
     if (!stream) return;
     try {
-      const nowMs = this.clock.simulatedNowMs();
-      while (this.lastMs + this.everyMs <= nowMs) {
-        const fromMs = this.lastMs;
-        const toMs = fromMs + this.everyMs;
-        const lines = this.interval(fromMs, toMs);
+      const nowMs = this.#clock.simulatedNowMs();
+      while (this.#lastMs + this.#everyMs <= nowMs) {
+        const fromMs = this.#lastMs;
+        const toMs = fromMs + this.#everyMs;
+        const lines = this.#interval(fromMs, toMs);
         stream.write(lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
-        this.lines += lines.length;
-        this.lastMs = toMs;
+        this.#lines += lines.length;
+        this.#lastMs = toMs;
       }
     } catch (err) {
-      this.log?.error({ err }, 'ground truth interval failed');
+      this.#log?.error({ err }, 'ground truth interval failed');
     }
   }
 
   /** The lines of one interval; positions at toMs are kept for the next interval. */
-  private interval(fromMs: number, toMs: number): TruthLine[] {
+  #interval(fromMs: number, toMs: number): TruthLine[] {
     const out: TruthLine[] = [];
-    for (const link of this.linkIds) {
+    for (const link of this.#linkIds) {
       for (const dir of directions) {
         const key = `${link}\u0000${dir}`;
-        const a = this.previous.get(key) ?? this.engine.position(link, dir, fromMs);
-        const b = this.engine.position(link, dir, toMs);
-        this.previous.set(key, b);
+        const a = this.#previous.get(key) ?? this.#engine.position(link, dir, fromMs);
+        const b = this.#engine.position(link, dir, toMs);
+        this.#previous.set(key, b);
         const truth = truthBetween(a, b, toMs - fromMs);
         for (const cls of classOrder) {
           const t = truth[cls];
