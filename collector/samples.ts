@@ -1,12 +1,10 @@
 // What the collector produces: typed samples, one time unit (epoch ms), units in names.
 // The live bus, the store and the server all speak these types.
+import type { Direction, TrafficClass } from '../api/schemas.ts';
 import type { SnmpErrorKind } from './snmp/errors.ts';
 
-/** `down`: toward the province/site; `up`: toward the centre. */
-export type Direction = 'down' | 'up';
-
-/** `total` is the interface rate; the others are service classes (issue 4 fills them). */
-export type TrafficClass = 'total' | 'internet' | 'docex' | 'video' | 'other';
+/** The vocabulary is the API's: `down` toward the province or site, `up` toward the centre; class `total` is the interface rate. */
+export type { Direction, TrafficClass };
 
 /** One link, one direction, one class, one interval. Written as a `traffic` point. */
 export interface LinkSample {
