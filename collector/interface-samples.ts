@@ -244,8 +244,8 @@ export class InterfaceSampler {
         outBps,
         operUp: found.operUp,
         // Agents without the error columns count as no errors seen.
-        inErrors: Number(outcome.inErrors ?? 0n),
-        outErrors: Number(outcome.outErrors ?? 0n),
+        inErrors: outcome.inErrors ?? 0,
+        outErrors: outcome.outErrors ?? 0,
       });
     }
     this.#needFallback = needFallback;

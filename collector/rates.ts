@@ -1,6 +1,7 @@
 // Counters to rates (DESIGN §3): small pure functions, no I/O, no clock, no logging.
-// Counters stay bigint until the delta; rates are numbers; time is epoch ms (sysUpTime in
-// centiseconds as the agent gives it).
+// Counters are numbers while exact (below 2^53), bigints above (collector/snmp/values.ts
+// Counter); deltas and rates are numbers; time is epoch ms (sysUpTime in centiseconds as the
+// agent gives it).
 //
 // Decisions documented here:
 // - A 64-bit counter that went back is a discontinuity. A 32-bit counter that went back is
@@ -26,18 +27,38 @@
 //   poller emits no LinkSample (whose schema needs a capacity) — the InterfaceSample still
 //   carries the bps.
 
+import type { Counter } from './snmp/values.ts';
+
 export type CounterBits = 32 | 64;
 
 /** How many intervals of missed polls are bridged before a device's readings start fresh. */
 export const MAX_GAP_INTERVALS = 3;
 
-export const COUNTER32_MODULUS = 1n << 32n;
+export const COUNTER32_MODULUS = 2 ** 32;
 /** sysUpTime (TimeTicks, centiseconds) is an unsigned 32-bit value. */
 export const TIMETICKS_MODULUS = 2 ** 32;
 
-/** The increase of a counter between two readings; undefined when it is a discontinuity. */
-export function counterDelta(prev: bigint, curr: bigint, bits: CounterBits): bigint | undefined {
-  if (prev < 0n || curr < 0n) return undefined;
+const maxExactBig = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** A counter as a number where that is exact. */
+function exact(c: Counter): Counter {
+  return typeof c === 'bigint' && c <= maxExactBig && c >= -maxExactBig ? Number(c) : c;
+}
+
+/**
+ * The increase of a counter between two readings; undefined when it is a discontinuity. Exact
+ * below 2^53 (an increase above that is no interval's traffic).
+ */
+export function counterDelta(prevValue: Counter, currValue: Counter, bits: CounterBits): number | undefined {
+  const prev = exact(prevValue);
+  const curr = exact(currValue);
+  if (typeof prev === 'bigint' || typeof curr === 'bigint') {
+    // Past 2^53: only a 64-bit counter gets there, and it never wraps.
+    const p = BigInt(prev);
+    const c = BigInt(curr);
+    return bits === 64 && p >= 0n && c >= p ? Number(c - p) : undefined;
+  }
+  if (prev < 0 || curr < 0) return undefined;
   if (curr >= prev) {
     if (bits === 32 && curr >= COUNTER32_MODULUS) return undefined;
     return curr - prev;
@@ -104,9 +125,9 @@ export function chooseIntervalMs(
  * octet over the interval, 0.8 bit/s at 10 s), and a whole number is written (line protocol,
  * JSON) several times faster than a fraction.
  */
-export function bitsPerSecondOf(octets: bigint, intervalMs: number): number {
+export function bitsPerSecondOf(octets: number, intervalMs: number): number {
   if (intervalMs <= 0) return Number.NaN;
-  return Math.round((Number(octets) * 8 * 1000) / intervalMs);
+  return Math.round((octets * 8 * 1000) / intervalMs);
 }
 
 /** The link's configured capacity, else ifHighSpeed (Mbps) × 10^6; undefined when unknown. */
@@ -141,13 +162,13 @@ export interface CounterReading {
   sysUpTimeCs?: number;
   ifIndex: string;
   counterBits: CounterBits;
-  inOctets: bigint;
-  outOctets: bigint;
+  inOctets: Counter;
+  outOctets: Counter;
   /** ifCounterDiscontinuityTime (TimeTicks); absent when the agent lacks it. */
   discontinuityTimeCs?: number;
   /** ifInErrors / ifOutErrors (Counter32); absent when the agent lacks them. */
-  inErrors?: bigint;
-  outErrors?: bigint;
+  inErrors?: Counter;
+  outErrors?: Counter;
 }
 
 export type Discontinuity =
@@ -169,11 +190,11 @@ export type IntervalOutcome =
       ok: true;
       intervalMs: number;
       clock: ClockSource;
-      inOctets: bigint;
-      outOctets: bigint;
+      inOctets: number;
+      outOctets: number;
       /** Errors counted in the interval; undefined when the agent does not report them. */
-      inErrors: bigint | undefined;
-      outErrors: bigint | undefined;
+      inErrors: number | undefined;
+      outErrors: number | undefined;
     }
   | { ok: false; reason: Discontinuity };
 
@@ -191,7 +212,28 @@ export interface MeasureOptions {
  */
 export function counter32Ambiguous(capacityBps: number | undefined, intervalMs: number): boolean {
   if (capacityBps === undefined) return false;
-  return (capacityBps * intervalMs) / 1_000 / 8 >= Number(COUNTER32_MODULUS);
+  return (capacityBps * intervalMs) / 1_000 / 8 >= COUNTER32_MODULUS;
+}
+
+/** Why two readings' clocks give no interval, before any counter is looked at. */
+export type ClockDiscontinuity = 'clock-went-back' | 'gap-too-long' | 'reboot';
+
+/**
+ * The clocks of two readings (interface or class counters): why they give no interval (the
+ * poll timestamps went back or are too far apart, sysUpTime says the agent restarted), else
+ * sysUpTime's advance in centiseconds (undefined when a reading lacks sysUpTime).
+ */
+export function intervalClock(
+  prev: { atMs: number; sysUpTimeCs?: number | undefined },
+  curr: { atMs: number; sysUpTimeCs?: number | undefined },
+  maxGapMs: number,
+): ClockDiscontinuity | number | undefined {
+  const wallElapsedMs = curr.atMs - prev.atMs;
+  if (wallElapsedMs <= 0) return 'clock-went-back';
+  if (wallElapsedMs > maxGapMs) return 'gap-too-long';
+  if (prev.sysUpTimeCs === undefined || curr.sysUpTimeCs === undefined) return undefined;
+  const verdict = uptimeVerdict(prev.sysUpTimeCs, curr.sysUpTimeCs, wallElapsedMs);
+  return verdict.kind === 'rebooted' ? 'reboot' : verdict.deltaCs;
 }
 
 /**
@@ -200,16 +242,9 @@ export function counter32Ambiguous(capacityBps: number | undefined, intervalMs: 
  */
 export function measureInterval(prev: CounterReading | undefined, curr: CounterReading, opts: MeasureOptions): IntervalOutcome {
   if (!prev) return { ok: false, reason: 'first-reading' };
+  const uptimeDeltaCs = intervalClock(prev, curr, opts.maxGapMs);
+  if (typeof uptimeDeltaCs === 'string') return { ok: false, reason: uptimeDeltaCs };
   const wallElapsedMs = curr.atMs - prev.atMs;
-  if (wallElapsedMs <= 0) return { ok: false, reason: 'clock-went-back' };
-  if (wallElapsedMs > opts.maxGapMs) return { ok: false, reason: 'gap-too-long' };
-
-  let uptimeDeltaCs: number | undefined;
-  if (prev.sysUpTimeCs !== undefined && curr.sysUpTimeCs !== undefined) {
-    const verdict = uptimeVerdict(prev.sysUpTimeCs, curr.sysUpTimeCs, wallElapsedMs);
-    if (verdict.kind === 'rebooted') return { ok: false, reason: 'reboot' };
-    uptimeDeltaCs = verdict.deltaCs;
-  }
   if (
     prev.discontinuityTimeCs !== undefined &&
     curr.discontinuityTimeCs !== undefined &&
@@ -230,7 +265,7 @@ export function measureInterval(prev: CounterReading | undefined, curr: CounterR
   const wrapped = curr.counterBits === 32 && (curr.inOctets < prev.inOctets || curr.outOctets < prev.outOctets);
   if (wrapped && !wrapWitnessed) return { ok: false, reason: 'counter32-unverified' };
 
-  const errorsDelta = (p: bigint | undefined, c: bigint | undefined): bigint | undefined => {
+  const errorsDelta = (p: Counter | undefined, c: Counter | undefined): number | undefined => {
     if (p === undefined || c === undefined) return undefined;
     if (c < p && !wrapWitnessed) return undefined;
     return counterDelta(p, c, 32);

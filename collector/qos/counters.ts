@@ -1,8 +1,8 @@
 // Per-class counter maths (pure): a class's byte counters at one poll, the interval between two
 // polls under the same rules as interface counters (collector/rates.ts), and the sum of a
-// group's members as rates. Counters stay bigint until the delta.
-import { bitsPerSecondOf, chooseIntervalMs, counterDelta, uptimeVerdict } from '../rates.ts';
-import { asCounter, type SnmpValue } from '../snmp/index.ts';
+// group's members as rates. Counters are numbers while exact, bigints above (Counter).
+import { bitsPerSecondOf, chooseIntervalMs, counterDelta, intervalClock } from '../rates.ts';
+import { asCounter, type Counter, type SnmpValue } from '../snmp/index.ts';
 import type { QosCounterColumns } from '../discovery/index.ts';
 
 /** One class's counters as read at one poll (all Counter64). */
@@ -10,17 +10,17 @@ export interface ClassReading {
   /** When the response carrying them arrived. */
   atMs: number;
   sysUpTimeCs?: number;
-  postOctets: bigint;
-  preOctets?: bigint;
-  dropOctets?: bigint;
+  postOctets: Counter;
+  preOctets?: Counter;
+  dropOctets?: Counter;
 }
 
 /** Octets of one member over one interval; pre and drop only where the device reports them. */
 export interface MemberOctets {
   intervalMs: number;
-  postOctets: bigint;
-  preOctets?: bigint;
-  dropOctets?: bigint;
+  postOctets: number;
+  preOctets?: number;
+  dropOctets?: number;
 }
 
 export type ClassDiscontinuity = 'first-reading' | 'clock-went-back' | 'gap-too-long' | 'reboot' | 'counter-went-back';
@@ -57,7 +57,7 @@ export function classReading(
 }
 
 /** Δ of an optional 64-bit counter: undefined when either side lacks it, null when it went back. */
-function optionalDelta(prev: bigint | undefined, curr: bigint | undefined): bigint | undefined | null {
+function optionalDelta(prev: Counter | undefined, curr: Counter | undefined): number | undefined | null {
   if (prev === undefined || curr === undefined) return undefined;
   return counterDelta(prev, curr, 64) ?? null;
 }
@@ -69,15 +69,9 @@ function optionalDelta(prev: bigint | undefined, curr: bigint | undefined): bigi
  */
 export function measureClassInterval(prev: ClassReading | undefined, curr: ClassReading, opts: { maxGapMs: number }): ClassInterval {
   if (!prev) return { ok: false, reason: 'first-reading' };
+  const uptimeDeltaCs = intervalClock(prev, curr, opts.maxGapMs);
+  if (typeof uptimeDeltaCs === 'string') return { ok: false, reason: uptimeDeltaCs };
   const wallElapsedMs = curr.atMs - prev.atMs;
-  if (wallElapsedMs <= 0) return { ok: false, reason: 'clock-went-back' };
-  if (wallElapsedMs > opts.maxGapMs) return { ok: false, reason: 'gap-too-long' };
-  let uptimeDeltaCs: number | undefined;
-  if (prev.sysUpTimeCs !== undefined && curr.sysUpTimeCs !== undefined) {
-    const verdict = uptimeVerdict(prev.sysUpTimeCs, curr.sysUpTimeCs, wallElapsedMs);
-    if (verdict.kind === 'rebooted') return { ok: false, reason: 'reboot' };
-    uptimeDeltaCs = verdict.deltaCs;
-  }
   const postOctets = counterDelta(prev.postOctets, curr.postOctets, 64);
   const preOctets = optionalDelta(prev.preOctets, curr.preOctets);
   const dropOctets = optionalDelta(prev.dropOctets, curr.dropOctets);

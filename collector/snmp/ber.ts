@@ -2,7 +2,7 @@
 // (collector/snmp/v2c.ts): requests are built from OIDs encoded once, and answers are read in
 // place, varbind by varbind, without building an OID string or an object per varbind (the
 // cost net-snmp pays for every varbind of a walk). Pure.
-import type { SnmpValue } from './values.ts';
+import { counter64Of, type SnmpValue } from './values.ts';
 
 export const Tag = {
   integer: 0x02,
@@ -375,23 +375,16 @@ export function compareOidContent(a: Buffer, aStart: number, aEnd: number, b: Bu
 
 /**
  * A varbind's value as the SNMP layer's SnmpValue (values.ts's rules: Counter32 and Counter64
- * → bigint; Integer, Gauge32, TimeTicks → number; OctetString, Opaque → Buffer; OID, IpAddress →
+ * → Counter, a number while exact; Integer, Gauge32, TimeTicks → number; OctetString, Opaque → Buffer; OID, IpAddress →
  * text); undefined for NULL, exceptions and types not read.
  */
 export function readValue(buf: Buffer, vb: VarbindView): SnmpValue | undefined {
   const { tag, valueStart: s, valueEnd: e } = vb;
   switch (tag) {
-    case Tag.counter64: {
-      let start = s;
-      while (start < e - 1 && buf[start] === 0) start++;
-      const n = e - start;
-      if (n <= 0) return 0n;
-      if (n <= 6) return BigInt(buf.readUIntBE(start, n));
-      if (n <= 8) return (BigInt(buf.readUIntBE(start, n - 4)) << 32n) | BigInt(buf.readUInt32BE(start + n - 4));
-      return undefined;
-    }
+    case Tag.counter64:
+      // More than 8 significant bytes is no Counter64.
+      return e - s <= 8 || (e - s === 9 && buf[s] === 0) ? counter64Of(buf, s, e) : undefined;
     case Tag.counter32:
-      return e - s > 0 && e - s <= 5 ? BigInt(readUnsigned(buf, s, e)) : undefined;
     case Tag.gauge32:
     case Tag.timeTicks:
       return e - s > 0 && e - s <= 5 ? readUnsigned(buf, s, e) : undefined;

@@ -1,6 +1,6 @@
 // The SNMP layer: sessions, column walks and scalar reads, value decoding, typed errors.
 export { SnmpError, toSnmpError, type SnmpErrorKind } from './errors.ts';
-export { counter64ToBigint, decodeValue, asCounter, asNumber, asText, type SnmpValue } from './values.ts';
+export { counter64Of, decodeValue, asCounter, asNumber, asText, type Counter, type SnmpValue } from './values.ts';
 export {
   parseHostPort,
   openSession,

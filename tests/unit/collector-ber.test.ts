@@ -21,6 +21,7 @@ import {
   type VarbindView,
 } from '../../collector/snmp/ber.ts';
 import { compareOids } from '../../collector/snmp/read.ts';
+import { counter64Of } from '../../collector/snmp/values.ts';
 
 const hex = (b: Buffer) => b.toString('hex');
 
@@ -123,6 +124,18 @@ function response(requestId: number, varbinds: Array<[string, number, Buffer]>, 
 
 describe('answers', () => {
   const u = (...bytes: number[]) => Buffer.from(bytes);
+  it.each([
+    ['1f ff ff ff ff ff ff', 2 ** 53 - 1],
+    ['00 1f ff ff ff ff ff ff', 2 ** 53 - 1],
+    ['20 00 00 00 00 00 00', 2n ** 53n],
+    ['01 00 00 00 00 00 00 00', 2n ** 56n],
+    ['ff ff ff ff ff ff ff ff', 2n ** 64n - 1n],
+    ['01 00 00 00 01', 2 ** 32 + 1],
+  ])('a Counter64 of bytes %s is %s: a number while exact, a bigint from 2^53', (bytes, expected) => {
+    const buf = Buffer.from(bytes.replaceAll(' ', ''), 'hex');
+    expect(counter64Of(buf, 0, buf.length)).toBe(expected);
+  });
+
   it('every value type SNMP polls, as the SNMP layer gives them', () => {
     const msg = response(7, [
       ['1.3.6.1.2.1.1.3.0', Tag.timeTicks, u(0x00, 0xff, 0xff, 0xff, 0xff)],
@@ -149,10 +162,11 @@ describe('answers', () => {
     expect(count).toBe(13);
     expect(got).toEqual([
       '1.3.6.1.2.1.1.3.0=4294967295',
+      // Counters are numbers while exact (below 2^53), bigints above.
       '1.3.6.1.2.1.31.1.1.1.6.1=18446744073709551615n',
-      '1.3.6.1.2.1.31.1.1.1.6.2=281474976710656n',
-      '1.3.6.1.2.1.31.1.1.1.6.3=0n',
-      '1.3.6.1.2.1.2.2.1.14.1=2147483648n',
+      '1.3.6.1.2.1.31.1.1.1.6.2=281474976710656',
+      '1.3.6.1.2.1.31.1.1.1.6.3=0',
+      '1.3.6.1.2.1.2.2.1.14.1=2147483648',
       '1.3.6.1.2.1.31.1.1.1.15.1=10000',
       '1.3.6.1.2.1.2.2.1.8.1=1',
       '1.3.6.1.2.1.2.2.1.8.2=-1',

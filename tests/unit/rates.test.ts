@@ -15,25 +15,31 @@ import {
   type CounterBits,
   type CounterReading,
 } from '../../collector/rates.ts';
+import type { Counter } from '../../collector/snmp/index.ts';
 
-const MAX32 = COUNTER32_MODULUS - 1n;
+const MAX32 = COUNTER32_MODULUS - 1;
 const MAX64 = (1n << 64n) - 1n;
 
 describe('counterDelta', () => {
-  const cases: [string, bigint, bigint, CounterBits, bigint | undefined][] = [
-    ['32-bit increase', 100n, 250n, 32, 150n],
-    ['32-bit unchanged', 7n, 7n, 32, 0n],
-    ['32-bit wrap from the top', MAX32, 0n, 32, 1n],
-    ['32-bit wrap across zero', MAX32 - 9n, 10n, 32, 20n],
-    ['32-bit wrap by a large step', 4_000_000_000n, 100_000_000n, 32, COUNTER32_MODULUS - 3_900_000_000n],
-    ['32-bit value beyond 2^32 is not a 32-bit counter', 0n, COUNTER32_MODULUS, 32, undefined],
-    ['32-bit previous beyond 2^32 is not a 32-bit counter', COUNTER32_MODULUS + 5n, 3n, 32, undefined],
-    ['64-bit increase', 10n, 1_000_000_000_000n, 64, 999_999_999_990n],
-    ['64-bit increase above 2^32', MAX32, COUNTER32_MODULUS + 1n, 64, 2n],
-    ['64-bit near the top', MAX64 - 1n, MAX64, 64, 1n],
+  const cases: [string, Counter, Counter, CounterBits, number | undefined][] = [
+    ['32-bit increase', 100, 250, 32, 150],
+    ['32-bit unchanged', 7, 7, 32, 0],
+    ['32-bit wrap from the top', MAX32, 0, 32, 1],
+    ['32-bit wrap across zero', MAX32 - 9, 10, 32, 20],
+    ['32-bit wrap by a large step', 4_000_000_000, 100_000_000, 32, COUNTER32_MODULUS - 3_900_000_000],
+    ['32-bit value beyond 2^32 is not a 32-bit counter', 0, COUNTER32_MODULUS, 32, undefined],
+    ['32-bit previous beyond 2^32 is not a 32-bit counter', COUNTER32_MODULUS + 5, 3, 32, undefined],
+    ['64-bit increase', 10, 1_000_000_000_000, 64, 999_999_999_990],
+    ['64-bit increase above 2^32', MAX32, COUNTER32_MODULUS + 1, 64, 2],
+    ['64-bit near the top', MAX64 - 1n, MAX64, 64, 1],
+    ['64-bit across 2^53 (a number, then a bigint)', 2 ** 53 - 10, 2n ** 53n + 5n, 64, 15],
+    ['64-bit above 2^53', 2n ** 60n, 2n ** 60n + 1_000n, 64, 1_000],
+    ['64-bit above 2^53 went back', 2n ** 60n, 2 ** 40, 64, undefined],
+    ['a bigint that is exact counts as a number (a 32-bit wrap)', MAX32 - 9, 10n, 32, 20],
+    ['32-bit past 2^53 is not a 32-bit counter', 2n ** 60n, 2n ** 60n + 1n, 32, undefined],
     ['64-bit went back is a discontinuity, never a wrap', MAX64, 0n, 64, undefined],
-    ['64-bit went back by one', 1000n, 999n, 64, undefined],
-    ['negative input', -1n, 5n, 64, undefined],
+    ['64-bit went back by one', 1000, 999, 64, undefined],
+    ['negative input', -1, 5, 64, undefined],
   ];
   it.each(cases)('%s', (_name, prev, curr, bits, expected) => {
     expect(counterDelta(prev, curr, bits)).toBe(expected);
@@ -108,18 +114,18 @@ describe('chooseIntervalMs', () => {
 
 describe('bitsPerSecondOf', () => {
   it.each([
-    [0n, 60_000, 0],
-    [750_000n, 60_000, 100_000],
-    [125_000_000n, 1_000, 1_000_000_000],
-    [1n, 8_000, 1],
-    [(1n << 52n), 1_000, 8 * 2 ** 52],
+    [0, 60_000, 0],
+    [750_000, 60_000, 100_000],
+    [125_000_000, 1_000, 1_000_000_000],
+    [1, 8_000, 1],
+    [2 ** 52, 1_000, 8 * 2 ** 52],
     // Whole bits per second: 1 octet over 3 s is 2.67 bit/s.
-    [1n, 3_000, 3],
-    [1n, 16_000, 1],
-    [1n, 17_000, 0],
-    [1_000_001n, 10_000, 800_001],
+    [1, 3_000, 3],
+    [1, 16_000, 1],
+    [1, 17_000, 0],
+    [1_000_001, 10_000, 800_001],
   ])('%s octets over %d ms → %d bps', (octets, ms, bps) => expect(bitsPerSecondOf(octets, ms)).toBe(bps));
-  it('a zero interval is not a rate', () => expect(bitsPerSecondOf(100n, 0)).toBeNaN());
+  it('a zero interval is not a rate', () => expect(bitsPerSecondOf(100, 0)).toBeNaN());
 });
 
 describe('capacityBpsOf', () => {
@@ -159,20 +165,20 @@ describe('measureInterval', () => {
     sysUpTimeCs: 10_000_000,
     ifIndex: '3',
     counterBits: 64,
-    inOctets: 1_000_000n,
-    outOctets: 5_000_000n,
+    inOctets: 1_000_000,
+    outOctets: 5_000_000,
     discontinuityTimeCs: 0,
-    inErrors: 10n,
-    outErrors: 20n,
+    inErrors: 10,
+    outErrors: 20,
   };
   const next = (over: Partial<CounterReading>): CounterReading => ({
     ...base,
     atMs: base.atMs + 60_000,
     sysUpTimeCs: (base.sysUpTimeCs ?? 0) + 6_000,
-    inOctets: base.inOctets + 750_000n,
-    outOctets: base.outOctets + 7_500_000n,
-    inErrors: 12n,
-    outErrors: 20n,
+    inOctets: 1_000_000 + 750_000,
+    outOctets: 5_000_000 + 7_500_000,
+    inErrors: 12,
+    outErrors: 20,
     ...over,
   });
   const opts = { maxGapMs: 180_000 };
@@ -182,10 +188,10 @@ describe('measureInterval', () => {
       ok: true,
       intervalMs: 60_000,
       clock: 'sysUpTime',
-      inOctets: 750_000n,
-      outOctets: 7_500_000n,
-      inErrors: 2n,
-      outErrors: 0n,
+      inOctets: 750_000,
+      outOctets: 7_500_000,
+      inErrors: 2,
+      outErrors: 0,
     });
   });
 
@@ -201,9 +207,9 @@ describe('measureInterval', () => {
   });
 
   it('32-bit fallback counters wrap', () => {
-    const prev = { ...base, counterBits: 32 as const, inOctets: MAX32 - 99n, outOctets: 0n };
-    const got = measureInterval(prev, next({ counterBits: 32, inOctets: 650n, outOctets: 100n }), opts);
-    expect(got).toMatchObject({ ok: true, inOctets: 750n, outOctets: 100n });
+    const prev = { ...base, counterBits: 32 as const, inOctets: MAX32 - 99, outOctets: 0 };
+    const got = measureInterval(prev, next({ counterBits: 32, inOctets: 650, outOctets: 100 }), opts);
+    expect(got).toMatchObject({ ok: true, inOctets: 750, outOctets: 100 });
   });
 
   it.each([
@@ -213,8 +219,8 @@ describe('measureInterval', () => {
     [573e6, false],
     [1e9, false],
   ])('32-bit counters on a %d bit/s link over 60 s: sample %s', (capacityBps, sampled) => {
-    const prev = { ...base, counterBits: 32 as const, inOctets: MAX32 - 99n, outOctets: 0n };
-    const got = measureInterval(prev, next({ counterBits: 32, inOctets: 650n, outOctets: 100n }), { ...opts, capacityBps });
+    const prev = { ...base, counterBits: 32 as const, inOctets: MAX32 - 99, outOctets: 0 };
+    const got = measureInterval(prev, next({ counterBits: 32, inOctets: 650, outOctets: 100 }), { ...opts, capacityBps });
     expect(got).toMatchObject(sampled ? { ok: true } : { ok: false, reason: 'counter32-ambiguous' });
   });
 
@@ -244,22 +250,22 @@ describe('measureInterval', () => {
     ['static sysUpTime (it witnesses nothing), no discontinuity time', false, { discontinuityTimeCs: undefined }, { sysUpTimeCs: base.sysUpTimeCs, discontinuityTimeCs: undefined }],
   ];
   it.each(wrapWitness)('32-bit counter went back, witness: %s → sample: %s', (_n, sampled, prevOver, currOver) => {
-    const prev: CounterReading = { ...base, counterBits: 32, inOctets: MAX32 - 99n, outOctets: 0n, ...prevOver };
-    const curr = next({ counterBits: 32, inOctets: 650n, outOctets: 100n, ...currOver });
+    const prev: CounterReading = { ...base, counterBits: 32, inOctets: MAX32 - 99, outOctets: 0, ...prevOver };
+    const curr = next({ counterBits: 32, inOctets: 650, outOctets: 100, ...currOver });
     const got = measureInterval(prev, curr, opts);
-    expect(got).toMatchObject(sampled ? { ok: true, inOctets: 750n, outOctets: 100n } : { ok: false, reason: 'counter32-unverified' });
+    expect(got).toMatchObject(sampled ? { ok: true, inOctets: 750, outOctets: 100 } : { ok: false, reason: 'counter32-unverified' });
   });
 
   it('32-bit counters that only went forward need no witness', () => {
     const none = { sysUpTimeCs: undefined, discontinuityTimeCs: undefined };
-    const got = measureInterval({ ...base, ...none, counterBits: 32, inOctets: 100n, outOctets: 0n }, next({ ...none, counterBits: 32, inOctets: 850n, outOctets: 100n }), opts);
-    expect(got).toMatchObject({ ok: true, inOctets: 750n, outOctets: 100n });
+    const got = measureInterval({ ...base, ...none, counterBits: 32, inOctets: 100, outOctets: 0 }, next({ ...none, counterBits: 32, inOctets: 850, outOctets: 100 }), opts);
+    expect(got).toMatchObject({ ok: true, inOctets: 750, outOctets: 100 });
   });
 
   it('error counters that went back without a witness are unknown, not a wrap', () => {
     const none = { sysUpTimeCs: undefined, discontinuityTimeCs: undefined };
-    const got = measureInterval({ ...base, ...none, inErrors: 10n }, next({ ...none, inErrors: 3n, outErrors: 25n }), opts);
-    expect(got).toMatchObject({ ok: true, inErrors: undefined, outErrors: 5n });
+    const got = measureInterval({ ...base, ...none, inErrors: 10 }, next({ ...none, inErrors: 3, outErrors: 25 }), opts);
+    expect(got).toMatchObject({ ok: true, inErrors: undefined, outErrors: 5 });
   });
 
   const noSample: [string, CounterReading | undefined, CounterReading, string][] = [
@@ -267,23 +273,23 @@ describe('measureInterval', () => {
     ['wall clock went back', base, next({ atMs: base.atMs - 1 }), 'clock-went-back'],
     ['same timestamp', base, next({ atMs: base.atMs }), 'clock-went-back'],
     ['gap longer than the limit after missed polls', base, next({ atMs: base.atMs + 180_001, sysUpTimeCs: 10_018_000 }), 'gap-too-long'],
-    ['reboot: sysUpTime went back (counters reset too)', base, next({ sysUpTimeCs: 5_000, inOctets: 10n, outOctets: 10n }), 'reboot'],
-    ['reboot while 32-bit counters look like a wrap', { ...base, counterBits: 32 }, next({ counterBits: 32, sysUpTimeCs: 3_000, inOctets: 5n }), 'reboot'],
+    ['reboot: sysUpTime went back (counters reset too)', base, next({ sysUpTimeCs: 5_000, inOctets: 10, outOctets: 10 }), 'reboot'],
+    ['reboot while 32-bit counters look like a wrap', { ...base, counterBits: 32 }, next({ counterBits: 32, sysUpTimeCs: 3_000, inOctets: 5 }), 'reboot'],
     ['ifCounterDiscontinuityTime changed', base, next({ discontinuityTimeCs: 9_990_000 }), 'discontinuity-time'],
     ['ifIndex now differs for this ifName', base, next({ ifIndex: '7' }), 'ifindex-changed'],
     ['HC columns appeared or vanished', base, next({ counterBits: 32 }), 'counter-width-changed'],
-    ['64-bit in counter went back without other signs', base, next({ inOctets: 999_999n }), 'counter-went-back'],
-    ['64-bit out counter went back', base, next({ outOctets: 0n }), 'counter-went-back'],
+    ['64-bit in counter went back without other signs', base, next({ inOctets: 999_999 }), 'counter-went-back'],
+    ['64-bit out counter went back', base, next({ outOctets: 0 }), 'counter-went-back'],
     [
       'second reboot within one interval: counters grew past the old values',
-      { ...base, sysUpTimeCs: 500, inOctets: 1_000n, outOctets: 2_000n },
-      next({ sysUpTimeCs: 5_800, inOctets: 400_000n, outOctets: 900_000n }),
+      { ...base, sysUpTimeCs: 500, inOctets: 1_000, outOctets: 2_000 },
+      next({ sysUpTimeCs: 5_800, inOctets: 400_000, outOctets: 900_000 }),
       'reboot',
     ],
     [
       '32-bit wrap-or-reset on an agent with neither sysUpTime nor discontinuity time',
-      { ...base, counterBits: 32, sysUpTimeCs: undefined, discontinuityTimeCs: undefined, inOctets: 3_000_000_000n },
-      next({ counterBits: 32, sysUpTimeCs: undefined, discontinuityTimeCs: undefined, inOctets: 1_000n }),
+      { ...base, counterBits: 32, sysUpTimeCs: undefined, discontinuityTimeCs: undefined, inOctets: 3_000_000_000 },
+      next({ counterBits: 32, sysUpTimeCs: undefined, discontinuityTimeCs: undefined, inOctets: 1_000 }),
       'counter32-unverified',
     ],
   ];
@@ -293,9 +299,9 @@ describe('measureInterval', () => {
 
   it('a gap within the limit measures from the last good reading (no zero, no spike)', () => {
     // One poll missed: 120 s since the last good reading, counters moved for 120 s.
-    const curr = next({ atMs: base.atMs + 120_000, sysUpTimeCs: 10_012_000, inOctets: base.inOctets + 1_500_000n });
+    const curr = next({ atMs: base.atMs + 120_000, sysUpTimeCs: 10_012_000, inOctets: 1_000_000 + 1_500_000 });
     const got = measureInterval(base, curr, opts);
-    expect(got).toMatchObject({ ok: true, intervalMs: 120_000, inOctets: 1_500_000n });
+    expect(got).toMatchObject({ ok: true, intervalMs: 120_000, inOctets: 1_500_000 });
     assert(got.ok);
     expect(bitsPerSecondOf(got.inOctets, got.intervalMs)).toBe(100_000);
   });
