@@ -1,24 +1,15 @@
 // ClassSampler.sample: a plan (built by buildQosPlan from a hand-written discovery), two polls'
 // class counters and interface rows → per-class LinkSamples; baselines kept, pruned, cleared.
 import { describe, expect, it } from 'vitest';
-import { pino } from 'pino';
-import { compileClassRules } from '../../collector/classify.ts';
-import type { DeviceDiscovery, DiscoveredInterface, QosClass } from '../../collector/discovery/index.ts';
+import type { DiscoveredInterface, QosClass } from '../../collector/discovery/index.ts';
 import type { InterfaceRead } from '../../collector/interface-samples.ts';
 import { countsAsDropped, type DropCounters, type DropReason, type PollerMetrics } from '../../collector/metrics.ts';
 import { ClassSampler, type ClassReads } from '../../collector/qos/class-samples.ts';
 import type { ClassReading } from '../../collector/qos/counters.ts';
 import { buildQosPlan, type QosPlan } from '../../collector/qos/plan.ts';
-import type { ClassRule, LinkConfig } from '../../config/schema.ts';
-
-const rules: ClassRule[] = [
-  { match: { className: '^docex' }, class: 'docex' },
-  { match: { className: '^video' }, class: 'video' },
-  { match: { className: '^class-default$' }, class: 'internet' },
-  { match: { ifAlias: '\\bvideo\\b' }, class: 'video' },
-  { match: { ifAlias: '\\binternet\\b' }, class: 'internet' },
-];
-const classifier = compileClassRules(rules);
+import type { LinkConfig } from '../../config/schema.ts';
+import { captureLog } from '../helpers/log-capture.ts';
+import { ciscoClass, discoveredInterface, discoveryOf, planLink, testClassifier } from '../helpers/qos-fixture.ts';
 
 class DropRecorder implements PollerMetrics {
   readonly drops: string[] = [];
@@ -27,53 +18,26 @@ class DropRecorder implements PollerMetrics {
   }
 }
 
-const link = (id: string, ifName: string): LinkConfig => ({ id, tier: 2, province: 'hue', router: 'r1', ifName, downIs: 'out', capacityBps: 10_000_000 });
-const iface = (ifIndex: number, ifName: string, ifAlias?: string): DiscoveredInterface => ({
-  ifIndex,
-  ifName,
-  hasHcCounters: true,
-  ifHighSpeedMbps: 10,
-  ...(ifAlias !== undefined ? { ifAlias } : {}),
-});
-const cisco = (ifIndex: number, path: string, statsIndex: string, extra: Partial<QosClass> = {}): QosClass => ({
-  vendor: 'cisco',
-  ifIndex,
-  direction: 'output',
-  policyName: path.split('/')[0]!,
-  className: path.split('/').at(-1)!,
-  path,
-  leaf: true,
-  statsIndex,
-  ...extra,
-});
+const link = (id: string, ifName: string): LinkConfig => planLink(id, ifName, { province: 'hue', capacityBps: 10_000_000 });
+const iface = (ifIndex: number, ifName: string, ifAlias?: string): DiscoveredInterface => discoveredInterface(ifIndex, ifName, ifAlias, 10);
 
 const links = [link('cb', 'Gi0/1'), link('sub', 'Gi0/2')];
 /** Gi0/1: CBQoS output (down) classes DOCEX, VIDEO-A + VIDEO-B (one group), class-default; Gi0/2: sub-interfaces. */
 function planOf(classes: QosClass[] = defaultClasses()): QosPlan {
-  const discovery: DeviceDiscovery = {
-    target: 't',
-    atMs: 0,
-    interfaces: [iface(1, 'Gi0/1'), iface(2, 'Gi0/2'), iface(20, 'Gi0/2.300', 'video'), iface(21, 'Gi0/2.400', 'internet')],
-    classes,
-    qosVendors: ['cisco'],
-    notes: [],
-    requests: 1,
-    varbinds: 1,
-  };
-  return buildQosPlan({ device: 'r1', discovery, links, classifier });
+  const discovery = discoveryOf([iface(1, 'Gi0/1'), iface(2, 'Gi0/2'), iface(20, 'Gi0/2.300', 'video'), iface(21, 'Gi0/2.400', 'internet')], classes);
+  return buildQosPlan({ device: 'r1', discovery, links, classifier: testClassifier });
 }
 function defaultClasses(): QosClass[] {
   return [
-    cisco(1, 'OUT/DOCEX', '7.1', { configuredBandwidth: { value: 2_000, unit: 'kbps' } }),
-    cisco(1, 'OUT/VIDEO-A', '7.2', { configuredBandwidth: { value: 10, unit: 'percent' } }),
-    cisco(1, 'OUT/VIDEO-B', '7.3'),
-    cisco(1, 'OUT/class-default', '7.4'),
+    ciscoClass(1, 'output', 'OUT/DOCEX', '7.1', { configuredBandwidth: { value: 2_000, unit: 'kbps' } }),
+    ciscoClass(1, 'output', 'OUT/VIDEO-A', '7.2', { configuredBandwidth: { value: 10, unit: 'percent' } }),
+    ciscoClass(1, 'output', 'OUT/VIDEO-B', '7.3'),
+    ciscoClass(1, 'output', 'OUT/class-default', '7.4'),
   ];
 }
 
 function sampler() {
-  const lines: Array<Record<string, unknown>> = [];
-  const log = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+  const { log, lines } = captureLog();
   const metrics = new DropRecorder();
   const s = new ClassSampler({ links, intervalMs: 10_000, maxUtilization: 1.1, log, now: () => 0, metrics });
   return { s, lines, metrics };

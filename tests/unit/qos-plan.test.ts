@@ -2,65 +2,8 @@
 // direction and service class. Discoveries are written here by hand, as the vendor joins
 // would give them.
 import { describe, expect, it } from 'vitest';
-import { compileClassRules } from '../../collector/classify.ts';
-import type { DeviceDiscovery, DiscoveredInterface, QosClass } from '../../collector/discovery/index.ts';
 import { buildQosPlan, directionOf, isSubinterfaceOf, reservedBpsOf, sideOf, type ClassGroup, type QosPlan } from '../../collector/qos/plan.ts';
-import type { ClassRule, LinkConfig } from '../../config/schema.ts';
-
-const rules: ClassRule[] = [
-  { match: { className: '^docex' }, class: 'docex' },
-  { match: { className: '^video' }, class: 'video' },
-  { match: { className: '^(class-default|be|best-effort)$' }, class: 'internet' },
-  { match: { className: '^mgmt|network-control' }, class: 'other' },
-  { match: { ifAlias: '\\bdocex\\b' }, class: 'docex' },
-  { match: { ifAlias: '\\bvideo\\b' }, class: 'video' },
-  { match: { ifAlias: '\\binternet\\b' }, class: 'internet' },
-];
-const classifier = compileClassRules(rules);
-
-const link = (id: string, ifName: string, extra: Partial<LinkConfig> = {}): LinkConfig => ({
-  id,
-  tier: 2,
-  province: 'p',
-  router: 'r1',
-  ifName,
-  downIs: 'out',
-  ...extra,
-});
-
-const iface = (ifIndex: number, ifName: string, ifAlias?: string, ifHighSpeedMbps = 100): DiscoveredInterface => ({
-  ifIndex,
-  ifName,
-  hasHcCounters: true,
-  ifHighSpeedMbps,
-  ...(ifAlias !== undefined ? { ifAlias } : {}),
-});
-
-const discovery = (interfaces: DiscoveredInterface[], classes: QosClass[]): DeviceDiscovery => ({
-  target: '127.0.0.1:161',
-  atMs: 1_000,
-  interfaces,
-  classes,
-  qosVendors: [...new Set(classes.map((c) => c.vendor))],
-  notes: [],
-  requests: 2,
-  varbinds: 100,
-});
-
-function cisco(ifIndex: number, direction: 'input' | 'output', path: string, statsIndex: string | undefined, extra: Partial<QosClass> = {}): QosClass {
-  const parts = path.split('/');
-  return {
-    vendor: 'cisco',
-    ifIndex,
-    direction,
-    policyName: parts[0]!,
-    className: parts[parts.length - 1]!,
-    path,
-    leaf: true,
-    ...(statsIndex !== undefined ? { statsIndex } : {}),
-    ...extra,
-  };
-}
+import { ciscoClass as cisco, discoveredInterface as iface, discoveryOf as discovery, planLink as link, testClassifier as classifier } from '../helpers/qos-fixture.ts';
 
 const groupOf = (plan: QosPlan, linkId: string, dir: string, cls: string): ClassGroup | undefined =>
   plan.groups.find((g) => g.link === linkId && g.dir === dir && g.serviceClass === cls);
@@ -71,19 +14,12 @@ const C = '1.3.6.1.4.1.9.9.166.1.15.1.1';
 
 describe('directions', () => {
   it.each([
-    ['output', 'out', 'down'],
-    ['input', 'out', 'up'],
-    ['output', 'in', 'up'],
-    ['input', 'in', 'down'],
-  ] as const)('%s policy on a downIs=%s link carries %s', (policy, downIs, dir) => {
+    ['output', 'out', 'down', 'out'],
+    ['input', 'out', 'up', 'in'],
+    ['output', 'in', 'up', 'out'],
+    ['input', 'in', 'down', 'in'],
+  ] as const)('%s policy on a downIs=%s link carries %s, counted in the %s octets', (policy, downIs, dir, side) => {
     expect(directionOf(policy, downIs)).toBe(dir);
-  });
-  it.each([
-    ['down', 'out', 'out'],
-    ['up', 'out', 'in'],
-    ['down', 'in', 'in'],
-    ['up', 'in', 'out'],
-  ] as const)('%s on a downIs=%s link is the %s octets', (dir, downIs, side) => {
     expect(sideOf(dir, downIs)).toBe(side);
   });
 });
