@@ -6,7 +6,7 @@
 import { mkdtemp, readFile, rename, rm, stat, symlink, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type LanewatchConfig } from '../../config/schema.ts';
 import { AlertBook } from '../../server/alerts/alert-book.ts';
@@ -17,12 +17,7 @@ import { Notifier } from '../../server/notify/notifier.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook.ts';
 import { pause, waitFor } from '../helpers/wait.ts';
 import { alertTestConfig, stateChange } from '../helpers/alerts-fixture.ts';
-
-interface LogLine {
-  level: number;
-  msg: string;
-  [key: string]: unknown;
-}
+import { captureLog, type LogLine } from '../helpers/log-capture.ts';
 
 function buildConfig(dir: string, hookUrl: string): LanewatchConfig {
   return alertTestConfig({
@@ -59,8 +54,7 @@ describe('alert state as a journal', () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lanewatch-alerts-journal-'));
     hook = await startWebhookReceiver();
-    lines = [];
-    log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
+    ({ log, lines } = captureLog());
   });
 
   afterEach(async () => {

@@ -5,7 +5,8 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { captureLog, type LogLine } from '../helpers/log-capture.ts';
 import {
   auditActions,
   auditEntryProblem,
@@ -19,15 +20,14 @@ import {
 
 let dir: string;
 let clockMs: number;
-let logLines: { level: number; msg: string; atByte?: number }[];
+let logLines: LogLine[];
 let log: Logger;
 const logs: AuditLog[] = [];
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'lanewatch-audit-'));
   clockMs = 1_760_000_000_000;
-  logLines = [];
-  log = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(JSON.parse(line) as { level: number; msg: string }) });
+  ({ log, lines: logLines } = captureLog());
 });
 
 afterEach(async () => {
@@ -181,7 +181,7 @@ describe('AuditLog', () => {
     expect(lines[2]).toBe('{"seq":3,"atMs":17600000');
     expect(parseAuditLine(lines[3] ?? '')).toMatchObject({ seq: 3, actor: 'carol' });
     // The torn bytes stay (the log is never rewritten); later opens skip them and read the rest.
-    logLines = [];
+    logLines.length = 0;
     const third = await open();
     expect(logLines).toContainEqual(expect.objectContaining({ level: 40, msg: 'skipping an unreadable audit record' }));
     expect((await third.page({ limit: 10 })).entries.map((e) => e.seq)).toEqual([3, 2, 1]);

@@ -8,7 +8,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { captureLog, type LogLine } from '../helpers/log-capture.ts';
 import { defaultConfigDir, loadConfig } from '../../config/load.ts';
 import type { PolicyDocument } from '../../server/policies/model.ts';
 import { builtInPolicyDocument, loadPolicySeed } from '../../server/policies/seed.ts';
@@ -17,12 +18,6 @@ import { historyPageMax, PolicyStore } from '../../server/policies/store.ts';
 const topology = loadConfig(defaultConfigDir).topology;
 const seed = loadPolicySeed(defaultConfigDir);
 
-interface LogLine {
-  level: number;
-  msg: string;
-  [key: string]: unknown;
-}
-
 let dir: string;
 let lines: LogLine[];
 let log: Logger;
@@ -30,8 +25,7 @@ let clockMs: number;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'lanewatch-policies-'));
-  lines = [];
-  log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
+  ({ log, lines } = captureLog());
   clockMs = 1_760_000_000_000;
 });
 

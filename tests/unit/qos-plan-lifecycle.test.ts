@@ -3,12 +3,12 @@
 // the function the poller gives it; here it answers from a list, with deferred answers where
 // the test needs to see a discovery in flight.
 import { describe, expect, it } from 'vitest';
-import { pino } from 'pino';
 import type snmp from 'net-snmp';
 import { QosPlanLifecycle, type PlanSource } from '../../collector/qos/plan-lifecycle.ts';
 import type { QosPlan } from '../../collector/qos/plan.ts';
 import type { QosClassMapping } from '../../collector/samples.ts';
 import type { LinkConfig } from '../../config/schema.ts';
+import { captureLog } from '../helpers/log-capture.ts';
 
 const links: LinkConfig[] = [{ id: 'l1', tier: 2, province: 'hue', router: 'r1', ifName: 'Gi0/1', downIs: 'out' }];
 
@@ -35,8 +35,7 @@ interface Deferred {
 
 function harness(opts: { rediscoverIntervalMs?: number } = {}) {
   let nowMs = 1_000_000;
-  const lines: Array<Record<string, unknown>> = [];
-  const log = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+  const { log, lines } = captureLog();
   const sources: string[] = [];
   const pending: Deferred[] = [];
   const events: string[] = [];

@@ -2,6 +2,7 @@
 // clock (deterministic: no real time is measured).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { pino } from 'pino';
+import { captureLog } from '../helpers/log-capture.ts';
 import { Scheduler, downBackoffTicks, fnv1a32, jitterOffsetMs, maxDownBackoffIntervals, nextDueMs, type PollResult } from '../../collector/scheduler.ts';
 
 describe('fnv1a32', () => {
@@ -74,14 +75,9 @@ describe('Scheduler', () => {
     vi.useRealTimers();
   });
 
-  function logger() {
-    const lines: { msg: string; device?: string; level: number }[] = [];
-    const log = pino({ level: 'debug' }, { write: (l: string) => void lines.push(JSON.parse(l) as (typeof lines)[number]) });
-    return { log, lines };
-  }
 
   it('polls each device once per interval at its own offset', async () => {
-    const { log } = logger();
+    const { log } = captureLog();
     const calls: { device: string; atMs: number }[] = [];
     const devices = ['a', 'b', 'c', 'd'];
     const scheduler = new Scheduler({
@@ -105,7 +101,7 @@ describe('Scheduler', () => {
   });
 
   it('bounds concurrency and never overlaps polls of one device; a stuck device skips ticks', async () => {
-    const { log } = logger();
+    const { log } = captureLog();
     const pending = new Map<string, Deferred>();
     let inFlight = 0;
     let maxInFlight = 0;
@@ -148,7 +144,7 @@ describe('Scheduler', () => {
   });
 
   it('logs a state change once per change, not every poll', async () => {
-    const { log, lines } = logger();
+    const { log, lines } = captureLog();
     // up, up, down, down, down, up, up
     const script = [true, true, false, false, false, true, true];
     let i = 0;
@@ -173,7 +169,7 @@ describe('Scheduler', () => {
   });
 
   it('a run that rejects counts as a failed poll and scheduling goes on', async () => {
-    const { log } = logger();
+    const { log } = captureLog();
     let calls = 0;
     const scheduler = new Scheduler({
       devices: ['x'],
@@ -195,7 +191,7 @@ describe('Scheduler', () => {
   });
 
   it('stop() cancels waiting ticks: nothing runs afterwards', async () => {
-    const { log } = logger();
+    const { log } = captureLog();
     let calls = 0;
     const scheduler = new Scheduler({ devices: ['a', 'b'], intervalMs: 1_000, concurrency: 1, log, run: async () => ({ ok: !!++calls }) });
     scheduler.start();
