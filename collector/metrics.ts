@@ -56,6 +56,13 @@ export function countsAsDropped(reason: DropReason): boolean {
   return reason !== 'first-reading';
 }
 
+/** A counter by one label, each of whose `values` is exported from the start (at 0, not absent until it first happens). */
+export function labelledCounter<L extends string>(name: string, help: string, label: L, values: readonly string[], registers: Registry[]): Counter<L> {
+  const counter = new Counter<L>({ name, help, labelNames: [label], registers });
+  for (const value of values) counter.inc({ [label]: value } as Partial<Record<L, string>>, 0);
+  return counter;
+}
+
 export class CollectorMetrics implements SchedulerMetrics, PollerMetrics {
   readonly #polls: Counter;
   readonly #pollErrors: Counter<'kind'>;
@@ -66,13 +73,13 @@ export class CollectorMetrics implements SchedulerMetrics, PollerMetrics {
   constructor(registry: Registry | undefined, gauges: CollectorGauges) {
     const registers = [registry ?? new Registry()];
     this.#polls = new Counter({ name: 'lanewatch_collector_polls_total', help: 'Device polls completed (successful or not).', registers });
-    this.#pollErrors = new Counter({
-      name: 'lanewatch_collector_poll_errors_total',
-      help: 'Failed device polls by kind: timeout, auth (SNMPv3), request (agent error status), response (unusable answer), socket, internal.',
-      labelNames: ['kind'],
+    this.#pollErrors = labelledCounter(
+      'lanewatch_collector_poll_errors_total',
+      'Failed device polls by kind: timeout, auth (SNMPv3), request (agent error status), response (unusable answer), socket, internal.',
+      'kind',
+      pollErrorKinds,
       registers,
-    });
-    for (const kind of pollErrorKinds) this.#pollErrors.inc({ kind }, 0);
+    );
     this.#pollDuration = new Histogram({
       name: 'lanewatch_collector_poll_duration_seconds',
       help: 'Wall time of one device poll: interfaces, QoS class counters and discovery on a first poll.',
@@ -80,13 +87,13 @@ export class CollectorMetrics implements SchedulerMetrics, PollerMetrics {
       buckets: pollDurationBuckets,
       registers,
     });
-    this.#ticksSkipped = new Counter({
-      name: 'lanewatch_collector_ticks_skipped_total',
-      help: "Scheduled polls not made: busy (the device's previous poll still running) or backoff (a device down, polled less often).",
-      labelNames: ['reason'],
+    this.#ticksSkipped = labelledCounter(
+      'lanewatch_collector_ticks_skipped_total',
+      "Scheduled polls not made: busy (the device's previous poll still running) or backoff (a device down, polled less often).",
+      'reason',
+      skippedTicks,
       registers,
-    });
-    for (const reason of skippedTicks) this.#ticksSkipped.inc({ reason }, 0);
+    );
     this.#samplesDropped = new Counter({
       name: 'lanewatch_collector_samples_dropped_total',
       help: 'Intervals without a sample because a counter rule refused them (reboot, discontinuity, counter went back, over-capacity rate, ...), by reason and counters (interface or class).',

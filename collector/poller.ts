@@ -180,15 +180,12 @@ export class DevicePoller {
    */
   async #probe(open: OpenSession, startedAtMs: number): Promise<PollBatch> {
     const answer = await get(open.session, open.target, [SNMPV2_MIB.sysUpTime], this.#now);
-    const poll: PollOutcome = {
-      atMs: answer.atMs,
-      device: this.device,
-      province: this.province,
-      ok: true,
-      latencyMs: Math.max(0, answer.atMs - startedAtMs),
-      varbinds: 1,
-    };
-    return { poll, links: [], interfaces: [] };
+    return { poll: this.#outcome(startedAtMs, answer.atMs, 1), links: [], interfaces: [] };
+  }
+
+  /** A poll's outcome, answered at `atMs` (its last answer) or failed then. */
+  #outcome(startedAtMs: number, atMs: number, varbinds: number, ok = true): PollOutcome {
+    return { atMs, device: this.device, province: this.province, ok, latencyMs: Math.max(0, atMs - startedAtMs), varbinds };
   }
 
   /** Polls once. Never rejects: a failure is a PollOutcome with ok false (and no samples). */
@@ -216,14 +213,7 @@ export class DevicePoller {
         throw err;
       });
       this.#interfaceRows = read.maxRowsPerColumn;
-      const poll: PollOutcome = {
-        atMs: read.atMs,
-        device: this.device,
-        province: this.province,
-        ok: true,
-        latencyMs: Math.max(0, read.atMs - startedAtMs),
-        varbinds: read.varbinds,
-      };
+      const poll = this.#outcome(startedAtMs, read.atMs, read.varbinds);
       const sysUpTimeCs = asNumber(read.scalars.get(SNMPV2_MIB.sysUpTime));
       let classReads: ClassReads | undefined;
       if (classesRead) {
@@ -248,23 +238,12 @@ export class DevicePoller {
     } catch (err) {
       // A fresh socket (and, for SNMPv3, a fresh engine discovery) at the next poll.
       if (open && this.#session?.open === open) this.close();
-      const atMs = this.#now();
+      const poll = this.#outcome(startedAtMs, this.#now(), 0, false);
       const error = err instanceof SnmpError ? err : new SnmpError('socket', this.#router.address, String(err), { cause: err });
-      return {
-        poll: {
-          atMs,
-          device: this.device,
-          province: this.province,
-          ok: false,
-          latencyMs: Math.max(0, atMs - startedAtMs),
-          varbinds: 0,
-          error: `${error.kind}: ${error.message}`,
-          // A fault outside SNMP (a bug) has no kind: counted as `internal`, not as a socket error.
-          ...(err instanceof SnmpError ? { errorKind: err.kind } : {}),
-        },
-        links: [],
-        interfaces: [],
-      };
+      poll.error = `${error.kind}: ${error.message}`;
+      // A fault outside SNMP (a bug) has no kind: counted as `internal`, not as a socket error.
+      if (err instanceof SnmpError) poll.errorKind = err.kind;
+      return { poll, links: [], interfaces: [] };
     }
   }
 }
