@@ -159,6 +159,17 @@ export class SubscribeLimiter {
   }
 }
 
+/** A message serialised, with its size in UTF-8 bytes: measured once, however many clients it goes to. */
+export interface Frame {
+  text: string;
+  bytes: number;
+}
+
+export function frameOf(message: ServerMessage): Frame {
+  const text = JSON.stringify(message);
+  return { text, bytes: Buffer.byteLength(text, 'utf8') };
+}
+
 /** Pure: one string per distinct filter, so a batch is serialised once per filter, not per client. */
 export function filterKey(filter: LiveFilter | undefined): string {
   if (!filter) return '*';
@@ -258,20 +269,20 @@ export class LiveConnection {
 
   #send(message: ServerMessage): void {
     if (this.#closed) return;
-    this.sendText(JSON.stringify(message), message.type);
+    this.sendText(frameOf(message), message.type);
   }
 
   /**
-   * Sends text already serialised. A client whose unsent data plus this message would pass
-   * `maxBufferedBytes` is dropped (one message larger than the bound still goes to a client
-   * that has nothing waiting: a national snapshot can be several MB).
+   * Sends a message already serialised (`frameOf`). A client whose unsent data plus this
+   * message would pass `maxBufferedBytes` is dropped (one message larger than the bound still
+   * goes to a client that has nothing waiting: a national snapshot can be several MB).
    */
-  sendText(text: string, type: ServerMessage['type']): void {
+  sendText({ text, bytes }: Frame, type: ServerMessage['type']): void {
     const { socket, maxBufferedBytes, log } = this.#options;
     if (this.#closed || socket.readyState !== OPEN) return;
     const waiting = socket.bufferedAmount;
-    if (waiting > 0 && waiting + text.length > maxBufferedBytes) {
-      log.warn({ bufferedBytes: waiting, messageBytes: text.length, maxBufferedBytes }, 'live client too slow, disconnecting');
+    if (waiting > 0 && waiting + bytes > maxBufferedBytes) {
+      log.warn({ bufferedBytes: waiting, messageBytes: bytes, maxBufferedBytes }, 'live client too slow, disconnecting');
       this.#options.metrics?.droppedSlow();
       this.stop();
       socket.terminate();
@@ -279,7 +290,7 @@ export class LiveConnection {
     }
     try {
       socket.send(text);
-      this.#options.metrics?.sent(type, text);
+      this.#options.metrics?.sent(type, bytes);
     } catch (err) {
       log.warn({ err }, 'live send failed');
       this.stop();

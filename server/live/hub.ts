@@ -9,7 +9,7 @@ import type { LinkSample } from '../../collector/samples.ts';
 import type { LinkDir, StatesSource } from '../analysis/analyzer.ts';
 import type { LinkStateChange } from '../analysis/model.ts';
 import { applyFilter } from './filter.ts';
-import { stateChangesMessage, type LiveConnection, type ServerMessage } from './connection.ts';
+import { frameOf, stateChangesMessage, type Frame, type LiveConnection, type ServerMessage } from './connection.ts';
 
 export interface LiveHubOptions {
   bus: LiveBus;
@@ -86,7 +86,7 @@ export class LiveHub {
     let serialisations = 0;
     if (samples.length > 0) {
       serialisations += this.#fanOut('samples', (connection) => {
-        const mine = applyFilter(samples, connection.filter);
+        const mine = connection.filter ? applyFilter(samples, connection.filter) : samples;
         return mine.length > 0 ? { type: 'samples', samples: mine } : undefined;
       });
     }
@@ -101,13 +101,13 @@ export class LiveHub {
 
   /** Sends each connection its filter's message, serialised once per filter; returns how many were. */
   #fanOut(type: ServerMessage['type'], messageFor: (connection: LiveConnection) => ServerMessage | undefined): number {
-    const texts = new Map<string, string | null>();
+    const texts = new Map<string, Frame | null>();
     let serialisations = 0;
     for (const connection of this.#connections) {
       let text = texts.get(connection.filterKey);
       if (text === undefined) {
         const message = messageFor(connection);
-        text = message ? JSON.stringify(message) : null;
+        text = message ? frameOf(message) : null;
         if (text !== null) serialisations += 1;
         texts.set(connection.filterKey, text);
       }

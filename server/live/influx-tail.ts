@@ -24,7 +24,7 @@ import type { LanewatchConfig } from '../../config/schema.ts';
 import type { LiveBus } from '../../collector/live-bus.ts';
 import { directions, trafficClasses, type Direction, type TrafficClass } from '../../api/schemas.ts';
 import type { LinkSample } from '../../collector/samples.ts';
-import { sampleKey } from './snapshot.ts';
+import { SampleSlots } from './snapshot.ts';
 
 export interface InfluxTailOptions {
   /** Only `query` is used. */
@@ -153,7 +153,7 @@ export class InfluxTail {
   readonly #overlapMs: number;
   readonly #pageSize: number;
   /** Newest atMs published per (link, dir, class). */
-  readonly #published = new Map<string, number>();
+  readonly #published = new SampleSlots<number>();
   /** Where the next tick's first page starts. */
   #fromMs: number | undefined;
   #newestMs = 0;
@@ -279,10 +279,9 @@ export class InfluxTail {
         continue;
       }
       if (atMs > this.#newestMs) this.#newestMs = atMs;
-      const key = sampleKey(sample);
-      const last = this.#published.get(key);
+      const last = this.#published.get(sample);
       if (last !== undefined && atMs <= last) continue;
-      this.#published.set(key, atMs);
+      this.#published.set(sample, atMs);
       samples.push(sample);
     }
     this.#stats.malformed += malformed;

@@ -39,9 +39,10 @@ export class LiveMetrics {
     this.#clients.dec();
   }
 
-  sent(type: MessageType, text: string): void {
+  /** One message sent: its JSON, or its size in UTF-8 bytes when known. */
+  sent(type: MessageType, text: string | number): void {
     this.#messages.inc({ type });
-    this.#bytes.inc(Buffer.byteLength(text, 'utf8'));
+    this.#bytes.inc(typeof text === 'string' ? Buffer.byteLength(text, 'utf8') : text);
   }
 
   droppedSlow(): void {
