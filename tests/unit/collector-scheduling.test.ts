@@ -1,10 +1,11 @@
 // The collector's small sizing rules: poll start steps (one timer per step), the interface
 // walk's max-repetitions after a walk, and the v2c sockets for a concurrency.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { pino } from 'pino';
 import { POLL_SLOT_MS, Scheduler, jitterOffsetMs } from '../../collector/scheduler.ts';
 import { walkRepetitions } from '../../collector/poller.ts';
 import { socketsFor } from '../../collector/collector.ts';
+import { useFakeClock } from '../helpers/fake-clock.ts';
 
 describe('poll steps', () => {
   it.each([1_000, 10_000, 60_000, 61_234])('at %i ms every offset is a step of the interval, and a fleet uses most steps', (intervalMs) => {
@@ -21,8 +22,7 @@ describe('poll steps', () => {
   });
 
   describe('one timer per step', () => {
-    beforeEach(() => vi.useFakeTimers({ now: 1_700_000_000_000 }));
-    afterEach(() => vi.useRealTimers());
+    useFakeClock();
 
     it('2,000 devices at 1 s: at most 20 timers armed, every device polled once per interval at its offset', async () => {
       const devices = Array.from({ length: 2_000 }, (_, i) => `d${i}`);
@@ -53,8 +53,7 @@ describe('poll steps', () => {
 });
 
 describe('a timer that fires before the wall clock says the tick is due', () => {
-  beforeEach(() => vi.useFakeTimers({ now: 1_700_000_000_000 }));
-  afterEach(() => vi.useRealTimers());
+  useFakeClock();
 
   it.each([1, 3, 40])('the wall clock now and then %i ms behind the timers: still one poll per device per interval', async (behindMs) => {
     const polls = new Map<string, number>();

@@ -1,7 +1,7 @@
 // Metrics: the strict Prometheus text parser the tests rely on (it accepts what prom-client
 // writes and refuses each breach of the format), the pure rules behind GET /metrics (address
 // lists, who may read), and each component's metrics on an isolated registry.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { pino } from 'pino';
 import { Counter, Gauge, Histogram, Registry, Summary, collectDefaultMetrics } from 'prom-client';
 import { parsePrometheusText, sampleValue, sumOf } from '../helpers/prometheus-text.ts';
@@ -16,6 +16,7 @@ import { LiveMetrics } from '../../server/live/metrics.ts';
 import { Scheduler, type PollResult } from '../../collector/scheduler.ts';
 import type { Role } from '../../api/access.ts';
 import type { AlertLevel, EpisodeState } from '../../api/schemas.ts';
+import { useFakeClock } from '../helpers/fake-clock.ts';
 
 async function scrape(registry: Registry) {
   return parsePrometheusText(await registry.metrics());
@@ -234,12 +235,7 @@ describe('CollectorMetrics', () => {
 });
 
 describe('Scheduler with CollectorMetrics', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: 1_700_000_000_000 });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useFakeClock();
 
   it('counts ticks skipped while a poll still runs and ticks passed over while a device is down', async () => {
     const registry = new Registry();

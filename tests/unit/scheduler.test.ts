@@ -1,9 +1,10 @@
 // Scheduler: the pure schedule maths, table-driven, and its behaviour under vitest's fake
 // clock (deterministic: no real time is measured).
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { pino } from 'pino';
 import { captureLog } from '../helpers/log-capture.ts';
 import { Scheduler, downBackoffTicks, fnv1a32, jitterOffsetMs, maxDownBackoffIntervals, nextDueMs, type PollResult } from '../../collector/scheduler.ts';
+import { useFakeClock } from '../helpers/fake-clock.ts';
 
 describe('fnv1a32', () => {
   it.each([
@@ -68,13 +69,7 @@ describe('downBackoffTicks', () => {
 });
 
 describe('Scheduler', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: 1_700_000_000_000 });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
+  useFakeClock();
 
   it('polls each device once per interval at its own offset', async () => {
     const { log } = captureLog();
@@ -202,12 +197,7 @@ describe('Scheduler', () => {
 });
 
 describe('Scheduler with dead devices', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: 1_700_000_000_000 });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useFakeClock();
 
   it('polls a dead device less and less often, a live one every interval, and a recovered one at once', async () => {
     const log = pino({ level: 'silent' });
