@@ -21,7 +21,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.ts';
-import { loadSimulationConfig } from '../simulator/sim-config.ts';
+import { loadSimulationConfig, type QosStyle } from '../simulator/sim-config.ts';
 import { loadScenario } from '../simulator/scenario/schema.ts';
 import {
   classSharesYaml,
@@ -64,7 +64,7 @@ export const nationalPort = 16_161;
 export const nationalSeed = 1;
 
 /** The QoS style of a unit's router: about 60 % class-based QoS, 28 % sub-interfaces, 12 % none. */
-export function unitQos(routerId: string): 'cbqos' | 'subinterfaces' | 'none' {
+export function unitQos(routerId: string): QosStyle {
   const x = hashOf(`qos/${routerId}`) % 100;
   return x < 60 ? 'cbqos' : x < 88 ? 'subinterfaces' : 'none';
 }
@@ -198,8 +198,8 @@ export function topologyYaml(units: readonly NationalUnit[] = nationalUnits()): 
 
 export function simulationYaml(units: readonly NationalUnit[] = nationalUnits()): string {
   const { missingUpstreamQueue, lowReservation, unknownClassMap } = nationalMisconfigurations(units);
-  const styled = (style: ReturnType<typeof unitQos>): NationalUnit[] => units.filter((u) => unitQos(u.routerId) === style);
-  const count = (style: ReturnType<typeof unitQos>): number => styled(style).length;
+  const styled = (style: QosStyle): NationalUnit[] => units.filter((u) => unitQos(u.routerId) === style);
+  const count = (style: QosStyle): number => styled(style).length;
   const lines = [
     ...simulationPreamble('scripts/generate-national.ts', nationalSeed),
     '# Every router runs class-based QoS (CISCO-CLASS-BASED-QOS-MIB) unless listed below; at each end',

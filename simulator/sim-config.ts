@@ -6,13 +6,18 @@
 // and the defaults live in `simulationDefaults` only.
 import { join, relative } from 'node:path';
 import { z } from 'zod';
+import { protectedClasses, serviceClasses, type ServiceClass } from '../api/schemas.ts';
 import { ConfigError, formatKey, lineOf, readYaml, validate, type ConfigProblem } from '../config/load.ts';
 import type { TopologyConfig } from '../config/schema.ts';
 
-export type SimClass = 'docex' | 'video' | 'internet' | 'other';
-export type QosStyle = 'cbqos' | 'subinterfaces' | 'none';
-export const simClasses: readonly SimClass[] = ['docex', 'video', 'internet', 'other'];
-export const qosStyles: readonly QosStyle[] = ['cbqos', 'subinterfaces', 'none'];
+/**
+ * The service classes in the simulated router's order (the protected ones first): class-map and
+ * sub-interface positions and every per-class array of the traffic engine follow it.
+ */
+export const simClasses: readonly ServiceClass[] = [...protectedClasses, ...serviceClasses.filter((c) => !(protectedClasses as readonly ServiceClass[]).includes(c))];
+/** How a simulated router reports per-class traffic: a class-based QoS policy, one sub-interface per service, or not at all. */
+export const qosStyles = ['cbqos', 'subinterfaces', 'none'] as const;
+export type QosStyle = (typeof qosStyles)[number];
 
 export interface ClassQueue {
   /** Bandwidth the ROUTER reserves for the class; absent = a queue without a reservation. */
@@ -28,18 +33,18 @@ export interface RouterSimConfig {
   /** CBQoS policy-map name, e.g. "WAN-OUT". */
   policyName: string;
   /** Class-map names, e.g. { docex: 'DOCEX', video: 'VIDEO', internet: 'class-default', other: 'MGMT' }. */
-  classMaps: Record<SimClass, string>;
+  classMaps: Record<ServiceClass, string>;
   /** Sub-interface suffix per class (Gi0/1.100 …) for styles 'subinterfaces' and 'none'. */
-  subinterfaces: Record<SimClass, number>;
+  subinterfaces: Record<ServiceClass, number>;
 }
 /** The router's queueing config on a link (both directions). */
 export interface LinkSimConfig {
-  queues: Record<SimClass, ClassQueue>;
+  queues: Record<ServiceClass, ClassQueue>;
 }
 /** Which end of a link: `near` is the link's `router`; `far` the other end of a two-ended link (topology `far`). */
 export type LinkEnd = 'near' | 'far';
 /** Per-class queue overrides; `null`: the router has no queue for that class. */
-export type QueueOverrides = Partial<Record<SimClass, ClassQueue | null>>;
+export type QueueOverrides = Partial<Record<ServiceClass, ClassQueue | null>>;
 export interface SimulationConfig {
   seed: number;
   routerDefaults: RouterSimConfig;
@@ -53,7 +58,7 @@ export interface SimulationConfig {
    */
   links: Record<string, Partial<{ queues: QueueOverrides; far: { queues?: QueueOverrides } }>>;
   /** Share of the busy-hour offered load per class (each tier sums to 1). */
-  classShares: { tier1: Record<SimClass, number>; tier2: Record<SimClass, number> };
+  classShares: { tier1: Record<ServiceClass, number>; tier2: Record<ServiceClass, number> };
 }
 
 /** The defaults, in one place. */
@@ -94,15 +99,15 @@ const bandwidthSchema = z
 const classQueueSchema = z.object({ bandwidth: bandwidthSchema.optional() }).strict();
 
 function perClass<T extends z.ZodType>(value: T) {
-  return z.object({ docex: value, video: value, internet: value, other: value }).strict();
+  return z.object(Object.fromEntries(simClasses.map((c) => [c, value])) as Record<ServiceClass, T>).strict();
 }
 function perClassPartial<T extends z.ZodType>(value: T) {
-  return z.object({ docex: value.optional(), video: value.optional(), internet: value.optional(), other: value.optional() }).strict();
+  return z.object(Object.fromEntries(simClasses.map((c) => [c, value.optional()])) as Record<ServiceClass, z.ZodOptional<T>>).strict();
 }
 
 const className = z.string().min(1).max(40);
 const subinterfaceSuffix = z.number().int().min(1).max(4_094);
-const qosSchema = z.enum(['cbqos', 'subinterfaces', 'none']);
+const qosSchema = z.enum(qosStyles);
 
 /** Every router key optional, class maps and suffixes per class: merged over the defaults. */
 const routerOverrideSchema = z
@@ -115,7 +120,7 @@ const routerOverrideSchema = z
   .strict();
 
 const shareSchema = perClass(z.number().min(0).max(1)).refine(
-  (s) => Math.abs(s.docex + s.video + s.internet + s.other - 1) < 1e-6,
+  (s) => Math.abs(simClasses.reduce((sum, c) => sum + s[c], 0) - 1) < 1e-6,
   { message: 'class shares must sum to 1' },
 );
 
@@ -142,9 +147,9 @@ export const simulationFileSchema = z
   .strict();
 export type SimulationFile = z.infer<typeof simulationFileSchema>;
 
-type PartialPerClass<T> = Partial<Record<SimClass, T | undefined>>;
+type PartialPerClass<T> = Partial<Record<ServiceClass, T | undefined>>;
 
-function mergePerClass<T>(base: Record<SimClass, T>, over: PartialPerClass<T> | undefined): Record<SimClass, T> {
+function mergePerClass<T>(base: Record<ServiceClass, T>, over: PartialPerClass<T> | undefined): Record<ServiceClass, T> {
   const out = { ...base };
   if (over) for (const c of simClasses) if (over[c] !== undefined) out[c] = over[c] as T;
   return out;
@@ -207,10 +212,10 @@ export function resolveRouter(sim: SimulationConfig, routerId: string): RouterSi
 }
 
 /** The queues a link's router (`near`) or far-end router (`far`) configures on it; `undefined` for a class without a queue. */
-export function resolveLinkQueues(sim: SimulationConfig, linkId: string, end: LinkEnd = 'near'): Record<SimClass, ClassQueue | undefined> {
+export function resolveLinkQueues(sim: SimulationConfig, linkId: string, end: LinkEnd = 'near'): Record<ServiceClass, ClassQueue | undefined> {
   const link = sim.links[linkId];
   const over = (end === 'near' ? link?.queues : link?.far?.queues) ?? {};
-  const out = {} as Record<SimClass, ClassQueue | undefined>;
+  const out = {} as Record<ServiceClass, ClassQueue | undefined>;
   for (const c of simClasses) {
     const q = over[c];
     out[c] = q === null ? undefined : (q ?? sim.linkDefaults.queues[c]);

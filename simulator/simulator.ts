@@ -8,6 +8,7 @@
 // carries `down`, the far end's egress `up`, each queued as that router is configured.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { ServiceClass } from '../api/schemas.ts';
 import type { LinkConfig, TopologyConfig } from '../config/schema.ts';
 import { parseLoopbackAddress, type HostPort } from './address.ts';
 import { SimulatedClock, localTimeOfDayMs } from './clock.ts';
@@ -21,7 +22,7 @@ import { buildRouterModel, nominalSpeedBps, type SimRouter } from './mib/router-
 import { ScenarioEffects } from './scenario/effects.ts';
 import { ScenarioRunner } from './scenario/runner.ts';
 import type { Scenario } from './scenario/schema.ts';
-import { resolveLinkQueues, resolveRouter, simulationConfigOf, type ClassQueue, type SimClass, type SimulationConfig } from './sim-config.ts';
+import { resolveLinkQueues, resolveRouter, simulationConfigOf, type ClassQueue, type SimulationConfig } from './sim-config.ts';
 import { TrafficEngine, noEffects, type EngineLink, type TrafficEffects } from './traffic/engine.ts';
 import { hash32 } from './traffic/random.ts';
 import { GroundTruthWriter } from './truth/writer.ts';
@@ -183,7 +184,7 @@ export class Simulator {
     this.#layouts = new MibLayoutCache(this.seed);
     const scratch = new ReadScratch();
     const linkUp = (linkId: string, atMs: number): boolean => this.#effects.linkUp(linkId, atMs);
-    type Queues = Record<SimClass, ClassQueue | undefined>;
+    type Queues = Record<ServiceClass, ClassQueue | undefined>;
     this.#entries = topology.routers.map((config) => {
       const links = linksByRouter.get(config.id) ?? [];
       const farLinks = farLinksByRouter.get(config.id) ?? [];

@@ -2,10 +2,12 @@
 // policies per interface and direction, the objects tree (policy-map → class-maps → queueing),
 // policy-map, class-map and queueing config, and the class-map statistics (pre-policy,
 // post-policy and drop counters, 64-bit with their 32-bit pairs, and the 30-s bit rates).
+import type { Direction } from '../../api/schemas.ts';
 import type { LayoutClassObject, LayoutPolicy, LayoutShape } from './layout.ts';
 import type { Oid } from './oid.ts';
 import type { AddInstance, ReadContext, Reader } from './read-context.ts';
-import { packetsOf, simClasses, type ClassCounters, type TrafficDirection } from './router-model.ts';
+import { simClasses } from '../sim-config.ts';
+import { packetsOf, type ClassCounters } from './router-model.ts';
 import { counter32, counter64, gauge32, integer, octets, type SnmpValue } from './value.ts';
 
 export const cbQosOids = {
@@ -28,7 +30,7 @@ const unsigned32 = (value: number): SnmpValue => gauge32(BigInt(value));
 const high32 = (value: bigint): bigint => value >> 32n;
 
 /** A policy's stats: its model direction's per-class counters. */
-const policyDir = (c: ReadContext, p: LayoutPolicy): TrafficDirection => {
+const policyDir = (c: ReadContext, p: LayoutPolicy): Direction => {
   const i = c.iface(p.ifPos);
   return p.direction === 'output' ? i.outDirection : i.outDirection === 'down' ? 'up' : 'down';
 };

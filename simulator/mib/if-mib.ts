@@ -1,6 +1,7 @@
 // The interface side of a simulated router's MIB: the SNMPv2-MIB system group, IF-MIB ifNumber,
 // ifTable and ifXTable, one row per layout row (a main interface or a per-service
 // sub-interface). Readers compute every value from the router's state when read.
+import type { Direction } from '../../api/schemas.ts';
 import type { LayoutShape } from './layout.ts';
 import type { Oid } from './oid.ts';
 import {
@@ -10,7 +11,8 @@ import {
   type LayoutRow,
   type ReadContext,
 } from './read-context.ts';
-import { IfType, longInterfaceName, macFor, packetsOf, serviceLabels, simClasses, type TrafficDirection } from './router-model.ts';
+import { simClasses } from '../sim-config.ts';
+import { IfType, longInterfaceName, macFor, packetsOf, serviceLabels } from './router-model.ts';
 import { counter32, counter64, gauge32, integer, objectId, octets, timeTicks, type SnmpValue } from './value.ts';
 
 export const ifMibOids = {
@@ -51,7 +53,7 @@ const rowAlias = (c: ReadContext, row: LayoutRow): string => {
   return row.sub < 0 ? i.ifAlias : `${serviceLabels[simClasses[row.sub]!]} [${i.linkId ?? i.ifName}]`;
 };
 const rowType = (c: ReadContext, row: LayoutRow): number => (row.sub < 0 ? c.iface(row.ifPos).ifType : IfType.l2vlan);
-const rowDir = (c: ReadContext, row: LayoutRow, side: 'in' | 'out'): TrafficDirection => sideDirection(c.iface(row.ifPos), side);
+const rowDir = (c: ReadContext, row: LayoutRow, side: 'in' | 'out'): Direction => sideDirection(c.iface(row.ifPos), side);
 const rowPackets = (c: ReadContext, row: LayoutRow, side: 'in' | 'out'): bigint => packetsOf(c.rowOctets(row, side), rowDir(c, row, side));
 const inErrors = (c: ReadContext, row: LayoutRow): bigint => {
   const i = c.iface(row.ifPos);

@@ -10,7 +10,8 @@ import { addIfMib } from './if-mib.ts';
 import { compareOids, type Oid } from './oid.ts';
 import type { LayoutRow, ReadContext, Reader } from './read-context.ts';
 import type { SnmpValue } from './value.ts';
-import { simClasses, type SimRouter } from './router-model.ts';
+import { simClasses } from '../sim-config.ts';
+import type { SimRouter } from './router-model.ts';
 import { hash32 } from '../traffic/random.ts';
 
 export type { LayoutRow } from './read-context.ts';

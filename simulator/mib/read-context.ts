@@ -1,8 +1,9 @@
 // What a MIB reader sees of one router at one instant (the IF-MIB and CBQoS tables read through
 // it), and the time helpers both tables share. Built by RouterMib (router-mib.ts) once per
 // router and instant; readers are pure functions of it.
+import type { Direction } from '../../api/schemas.ts';
 import type { SnmpValue } from './value.ts';
-import type { ClassCounters, SimInterface, SimRouter, TrafficDirection } from './router-model.ts';
+import type { ClassCounters, SimInterface, SimRouter } from './router-model.ts';
 
 /** One ifTable row: a main interface (sub −1) or the sub-interface of class `sub` of a link. */
 export interface LayoutRow {
@@ -21,9 +22,9 @@ export interface ReadContext {
   /** Drops (octets) of a row's out side. */
   rowOutDrops(row: LayoutRow): bigint;
   /** Per-class counters of a link interface in a model direction. */
-  classCounters(ifPos: number, dir: TrafficDirection): readonly ClassCounters[];
+  classCounters(ifPos: number, dir: Direction): readonly ClassCounters[];
   /** Per-class bit rates (bps) over the last 30 s (since boot at most), as IOS's BitRate columns. */
-  classBitRates(ifPos: number, dir: TrafficDirection): readonly ClassCounters[];
+  classBitRates(ifPos: number, dir: Direction): readonly ClassCounters[];
   operUp(row: LayoutRow): boolean;
   wrapOffset(row: LayoutRow, side: 'in' | 'out'): bigint;
   /** ifCounterDiscontinuityTime (and cbQosPolicyDiscontinuityTime): one value for every row, built once per instant. */
@@ -50,6 +51,6 @@ export const discontinuityTicks = (c: ReadContext): bigint =>
   c.router.discontinuityAtMs > c.router.bootAtMs ? ticksSince(c.router.bootAtMs, c.router.discontinuityAtMs) : 0n;
 
 /** The model direction a side of an interface carries. */
-export function sideDirection(iface: SimInterface, side: 'in' | 'out'): TrafficDirection {
+export function sideDirection(iface: SimInterface, side: 'in' | 'out'): Direction {
   return side === 'out' ? iface.outDirection : iface.outDirection === 'down' ? 'up' : 'down';
 }

@@ -4,23 +4,15 @@
 // jumps and wraps). What one read instant computes (engine
 // reads, per-class counters, bit rates) is kept in a scratch shared by every router of a
 // simulator: requests are answered one at a time.
+import { directions, type Direction } from '../../api/schemas.ts';
 import type { MibInstance, MibTree } from '../agent/router-agent.ts';
 import { bitRateWindowMs } from './cbqos-mib.ts';
 import { rowName } from './if-mib.ts';
 import type { MibLayout, MibLayoutCache } from './layout.ts';
 import { startsWith, type Oid } from './oid.ts';
 import { discontinuityTicks, sideDirection, type LayoutRow, type ReadContext } from './read-context.ts';
-import {
-  linkClassCounters,
-  noClassCounters,
-  simClasses,
-  steadyOctets,
-  type ClassCounters,
-  type OctetSource,
-  type SimInterface,
-  type SimRouter,
-  type TrafficDirection,
-} from './router-model.ts';
+import { simClasses } from '../sim-config.ts';
+import { linkClassCounters, noClassCounters, steadyOctets, type ClassCounters, type OctetSource, type SimInterface, type SimRouter } from './router-model.ts';
 import { timeTicks, type SnmpValue } from './value.ts';
 import type { DirectionOctets } from '../traffic/engine.ts';
 
@@ -93,8 +85,7 @@ export interface RouterMibOptions {
   linkUp?: (linkId: string, atMs: number) => boolean;
 }
 
-const directions: readonly TrafficDirection[] = ['down', 'up'];
-const slotOf = (ifPos: number, dir: TrafficDirection): number => ifPos * 2 + (dir === 'down' ? 0 : 1);
+const slotOf = (ifPos: number, dir: Direction): number => ifPos * 2 + (dir === 'down' ? 0 : 1);
 const rowKey = (row: LayoutRow, side: 'in' | 'out'): string => `${row.ifPos}.${row.sub}/${side}`;
 
 /** A router's MIB: its layout bound to its state, and the router-level events. */
@@ -315,9 +306,9 @@ export class RouterMib implements MibTree, RouterControl {
    */
   #perClass(
     table: 'counters' | 'bitRates',
-    compute: (this: RouterMib, ifPos: number, linkId: string, dir: TrafficDirection, atMs: number) => readonly ClassCounters[],
+    compute: (this: RouterMib, ifPos: number, linkId: string, dir: Direction, atMs: number) => readonly ClassCounters[],
     ifPos: number,
-    dir: TrafficDirection,
+    dir: Direction,
     atMs: number,
   ): readonly ClassCounters[] {
     const iface = this.router.interfaces[ifPos]!;
@@ -328,7 +319,7 @@ export class RouterMib implements MibTree, RouterControl {
   }
 
   /** Counters as the router reports them: stuck or set back where a scenario says so. */
-  #computeClassCounters(ifPos: number, linkId: string, dir: TrafficDirection, atMs: number): readonly ClassCounters[] {
+  #computeClassCounters(ifPos: number, linkId: string, dir: Direction, atMs: number): readonly ClassCounters[] {
     const readAtMs = this.#stuckAtMs === undefined ? atMs : Math.min(atMs, this.#stuckAtMs);
     const raw = linkClassCounters(this.router, this.router.interfaces[ifPos]!, dir, this.#engine.read(linkId, dir, readAtMs));
     const setback = this.#setback.get(slotOf(ifPos, dir));
@@ -337,7 +328,7 @@ export class RouterMib implements MibTree, RouterControl {
   }
 
   /** Bit rates over the last `bitRateWindowMs` (since boot or the engine's start when shorter). */
-  #computeClassBitRates(_ifPos: number, linkId: string, dir: TrafficDirection, atMs: number): readonly ClassCounters[] {
+  #computeClassBitRates(_ifPos: number, linkId: string, dir: Direction, atMs: number): readonly ClassCounters[] {
     const fromMs = Math.max(atMs - bitRateWindowMs, this.router.bootAtMs, this.router.engineStartMs);
     const now = this.#engine.read(linkId, dir, atMs);
     const then = this.#engine.read(linkId, dir, fromMs);
@@ -349,11 +340,11 @@ export class RouterMib implements MibTree, RouterControl {
     });
   }
 
-  #classCounters(ifPos: number, dir: TrafficDirection, atMs: number): readonly ClassCounters[] {
+  #classCounters(ifPos: number, dir: Direction, atMs: number): readonly ClassCounters[] {
     return this.#perClass('counters', this.#computeClassCounters, ifPos, dir, atMs);
   }
 
-  #classBitRates(ifPos: number, dir: TrafficDirection, atMs: number): readonly ClassCounters[] {
+  #classBitRates(ifPos: number, dir: Direction, atMs: number): readonly ClassCounters[] {
     return this.#perClass('bitRates', this.#computeClassBitRates, ifPos, dir, atMs);
   }
 
@@ -365,8 +356,8 @@ export class RouterMib implements MibTree, RouterControl {
   #newContext(atMs: number): ReadContext {
     const router = this.router;
     const iface = (ifPos: number): SimInterface => router.interfaces[ifPos]!;
-    const classCounters = (ifPos: number, dir: TrafficDirection): readonly ClassCounters[] => this.#classCounters(ifPos, dir, atMs);
-    const classBitRates = (ifPos: number, dir: TrafficDirection): readonly ClassCounters[] => this.#classBitRates(ifPos, dir, atMs);
+    const classCounters = (ifPos: number, dir: Direction): readonly ClassCounters[] => this.#classCounters(ifPos, dir, atMs);
+    const classBitRates = (ifPos: number, dir: Direction): readonly ClassCounters[] => this.#classBitRates(ifPos, dir, atMs);
     let discontinuity: SnmpValue | undefined;
     const context: ReadContext = {
       router,

@@ -7,21 +7,19 @@
 // a baseline snapshot when the router reboots. Per-router state stays small: names, the boot
 // time, a layout variant, and the baselines/wrap offsets only after such events.
 import { createHash } from 'node:crypto';
+import type { Direction, ServiceClass } from '../../api/schemas.ts';
 import type { LinkConfig, RouterConfig } from '../../config/schema.ts';
-import type { ClassQueue, QosStyle, RouterSimConfig, SimClass } from '../sim-config.ts';
+import { simClasses, type ClassQueue, type QosStyle, type RouterSimConfig } from '../sim-config.ts';
 import type { DirectionOctets, TrafficEngine } from '../traffic/engine.ts';
 import { between, hash32 } from '../traffic/random.ts';
 import type { SnmpValue } from './value.ts';
 
-export type TrafficDirection = 'down' | 'up';
 /** What the MIB needs of the traffic engine. */
 export type OctetSource = Pick<TrafficEngine, 'read'>;
 
 export const IfType = { ethernetCsmacd: 6, softwareLoopback: 24, l2vlan: 135 } as const;
-/** The classes in a fixed order: sub-interface and class-map positions follow it. */
-export const simClasses: readonly SimClass[] = ['docex', 'video', 'internet', 'other'];
 /** What a sub-interface's ifAlias calls its service. */
-export const serviceLabels: Record<SimClass, string> = { docex: 'DOCEX', video: 'VIDEO', internet: 'INTERNET', other: 'OTHER' };
+export const serviceLabels: Record<ServiceClass, string> = { docex: 'DOCEX', video: 'VIDEO', internet: 'INTERNET', other: 'OTHER' };
 
 export type InterfaceKind = 'management' | 'link' | 'loopback';
 
@@ -36,7 +34,7 @@ export interface SimInterface {
   mtu: number;
   speedBps: number;
   /** The model direction its out-octets carry (`down` when the link's downIs is `out`; `up` at a far end). */
-  outDirection: TrafficDirection;
+  outDirection: Direction;
   /** An end of a two-ended link (topology `far`): its QoS policy is on the egress only. */
   twoEnded: boolean;
   /** One input error every this many ms of uptime; 0: never. */
@@ -44,7 +42,7 @@ export interface SimInterface {
   /** The configured link it stands for (kind 'link'). */
   linkId?: string;
   /** The router's queueing config on this link (kind 'link'); undefined entries: no queue. */
-  queues?: Record<SimClass, ClassQueue | undefined>;
+  queues?: Record<ServiceClass, ClassQueue | undefined>;
   /** Management port: steady rates (bps) in the model's directions. */
   steadyBps?: { down: number; up: number };
   /** Seeds this interface's counter offsets. */
@@ -167,9 +165,9 @@ export interface RouterModelInput {
   /** Its resolved simulation config (S4's resolveRouter). */
   sim: RouterSimConfig;
   /** Resolved queues by link id (S4's resolveLinkQueues); a missing link: no queues. */
-  queues: ReadonlyMap<string, Record<SimClass, ClassQueue | undefined>>;
+  queues: ReadonlyMap<string, Record<ServiceClass, ClassQueue | undefined>>;
   /** Resolved far-end queues by link id (resolveLinkQueues(…, 'far')); a missing link: no queues. */
-  farQueues?: ReadonlyMap<string, Record<SimClass, ClassQueue | undefined>>;
+  farQueues?: ReadonlyMap<string, Record<ServiceClass, ClassQueue | undefined>>;
   seed: number;
   /** Simulated epoch ms when the simulation (and the engine's counters) start: boot times lie before it. */
   simulatedStartMs: number;
@@ -177,7 +175,7 @@ export interface RouterModelInput {
 
 const managementName = 'Gi0';
 const loopbackName = 'Lo0';
-const noQueues = (): Record<SimClass, ClassQueue | undefined> => ({ docex: undefined, video: undefined, internet: undefined, other: undefined });
+const noQueues = (): Record<ServiceClass, ClassQueue | undefined> => ({ docex: undefined, video: undefined, internet: undefined, other: undefined });
 
 /**
  * ifIndex numbering is stable for a given configuration: 1 is the management port, then the
@@ -284,10 +282,10 @@ export function buildRouterModel(input: RouterModelInput): SimRouter {
 }
 
 /** The model direction carried by an interface's in-octets. */
-export const inDirection = (i: SimInterface): TrafficDirection => (i.outDirection === 'down' ? 'up' : 'down');
+export const inDirection = (i: SimInterface): Direction => (i.outDirection === 'down' ? 'up' : 'down');
 
 /** Mean packet sizes: toward the sites mostly full-size frames, back mostly small ones. */
-export const packetsOf = (octetCount: bigint, dir: TrafficDirection): bigint => octetCount / (dir === 'down' ? 900n : 350n);
+export const packetsOf = (octetCount: bigint, dir: Direction): bigint => octetCount / (dir === 'down' ? 900n : 350n);
 
 const zeroClass: ClassCounters = { pre: 0n, post: 0n, drop: 0n };
 
@@ -295,7 +293,7 @@ const zeroClass: ClassCounters = { pre: 0n, post: 0n, drop: 0n };
  * The seeded octets a link's class counters had at the simulation start (the router has been up
  * since bootAtMs): a share of a modest mean utilisation over the uptime before the start.
  */
-export function seededOffset(router: SimRouter, iface: SimInterface, dir: TrafficDirection, cls: number): ClassCounters {
+export function seededOffset(router: SimRouter, iface: SimInterface, dir: Direction, cls: number): ClassCounters {
   const uptimeBeforeMs = Math.max(0, router.engineStartMs - router.bootAtMs);
   const d = dir === 'down' ? 0 : 1;
   // Toward the sites busier than back, whatever the draw (down 20–35 %, up 5–12 % mean utilisation).
@@ -309,13 +307,13 @@ export function seededOffset(router: SimRouter, iface: SimInterface, dir: Traffi
 }
 
 /** seededOffset of every class, computed once per interface and direction. */
-function seededOffsets(router: SimRouter, iface: SimInterface, dir: TrafficDirection): readonly ClassCounters[] {
+function seededOffsets(router: SimRouter, iface: SimInterface, dir: Direction): readonly ClassCounters[] {
   iface.offsets ??= {};
   return (iface.offsets[dir] ??= simClasses.map((_cls, k) => seededOffset(router, iface, dir, k)));
 }
 
 /** A link's per-class counters in one direction at `atMs` (origin: boot, seeded before the simulation). */
-export function linkClassCounters(router: SimRouter, iface: SimInterface, dir: TrafficDirection, now: DirectionOctets): ClassCounters[] {
+export function linkClassCounters(router: SimRouter, iface: SimInterface, dir: Direction, now: DirectionOctets): ClassCounters[] {
   const base = router.baselines?.get(`${iface.linkId}/${dir}`);
   const offsets = base ? undefined : seededOffsets(router, iface, dir);
   return simClasses.map((cls, k) => {
@@ -330,7 +328,7 @@ export function linkClassCounters(router: SimRouter, iface: SimInterface, dir: T
 }
 
 /** Octets of a management port since boot (steady rate). */
-export function steadyOctets(router: SimRouter, iface: SimInterface, dir: TrafficDirection, atMs: number): bigint {
+export function steadyOctets(router: SimRouter, iface: SimInterface, dir: Direction, atMs: number): bigint {
   const bps = iface.steadyBps?.[dir] ?? 0;
   return BigInt(Math.floor((bps / 8) * (Math.max(0, atMs - router.bootAtMs) / 1000)));
 }

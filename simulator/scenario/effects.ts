@@ -1,7 +1,8 @@
 // The traffic side of a scenario as pure functions of simulated time: what the traffic engine
 // asks at every step (Internet factor, extra video, link up). No state changes when read, so
 // the engine's trace stays exact and deterministic whatever the order of reads.
-import type { EngineDirection, TrafficEffects } from '../traffic/engine.ts';
+import type { Direction } from '../../api/schemas.ts';
+import type { TrafficEffects } from '../traffic/engine.ts';
 import { eventDurationMs, type Scenario, type ScenarioEvent } from './schema.ts';
 
 /** Where `atMs` falls in the timeline (ms from the start of the current pass); undefined before the start or after a one-shot timeline. */
@@ -54,7 +55,7 @@ export class ScenarioEffects implements TrafficEffects {
   }
 
   /** Product of the factors of the surges in effect in that direction (overlapping surges compound). */
-  internetFactor(linkId: string, dir: EngineDirection, atMs: number): number {
+  internetFactor(linkId: string, dir: Direction, atMs: number): number {
     const spans = this.#surges.get(`${linkId}/${dir}`);
     if (!spans) return 1;
     const t = this.#offset(atMs);
@@ -65,7 +66,7 @@ export class ScenarioEffects implements TrafficEffects {
   }
 
   /** Sum of the conferences in effect; the same in both directions. */
-  videoBps(linkId: string, _dir: 'down' | 'up', atMs: number): number {
+  videoBps(linkId: string, _dir: Direction, atMs: number): number {
     const spans = this.#video.get(linkId);
     if (!spans) return 0;
     const t = this.#offset(atMs);

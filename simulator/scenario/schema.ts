@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
+import { directions, directionSchema, type Direction } from '../../api/schemas.ts';
 import { ConfigError, formatKey, type ConfigProblem } from '../../config/load.ts';
 import type { TopologyConfig } from '../../config/schema.ts';
 import { formatDurationMs, parseDurationMs } from './duration.ts';
@@ -44,7 +45,7 @@ export const internetSurgeSchema = z
     /** Multiplies the Internet class's demand (3 = three times the normal demand). */
     factor: z.number().positive(),
     /** Which direction surges: `down` (toward the sites), `up` (uploads: squeezed at the far end's egress); default both. */
-    dir: z.enum(['down', 'up']).optional(),
+    dir: directionSchema.optional(),
   })
   .strict()
   .refine((e) => (e.province === undefined) !== (e.links === undefined), {
@@ -149,7 +150,7 @@ interface ResolvedCommon {
   atMs: number;
 }
 export type ScenarioEvent =
-  | (ResolvedCommon & { kind: 'internetSurge'; forMs: number; linkIds: string[]; factor: number; dirs: readonly ('down' | 'up')[] })
+  | (ResolvedCommon & { kind: 'internetSurge'; forMs: number; linkIds: string[]; factor: number; dirs: readonly Direction[] })
   | (ResolvedCommon & { kind: 'videoConference'; forMs: number; linkIds: string[]; bitsPerSecond: number })
   | (ResolvedCommon & { kind: 'linkDown'; forMs: number; linkId: string })
   | (ResolvedCommon & { kind: 'reboot' | 'counterWrap' | 'renumber'; routerId: string })
@@ -246,7 +247,7 @@ export function parseScenario(text: string, file: string, topology: TopologyConf
           forMs: e.for,
           linkIds: targets,
           factor: e.factor,
-          dirs: e.dir === undefined ? ['down', 'up'] : [e.dir],
+          dirs: e.dir === undefined ? directions : [e.dir],
           label: e.label ?? `internet surge ×${e.factor}${e.dir ? ` (${e.dir})` : ''} on ${e.province ?? targets.join(',')}`,
         });
         break;

@@ -9,13 +9,12 @@
 // total is its calibrated peak utilisation (traffic/model.ts) whatever the class mix.
 // Profiles are piecewise linear between hourly knots and each day's profile is periodic over
 // the day (its 24:00 value is its own 0:00 knot), so integrals are exact.
-import type { SimClass } from '../sim-config.ts';
+
+import type { Direction, ServiceClass } from '../../api/schemas.ts';
 import { noiseAt, noiseIntegral, noiseLayers, segmentAmplitude } from './model.ts';
 import { busyHourStart, dayMs, hourMs, localOffsetMs } from './profile.ts';
 import { hash32 } from './random.ts';
 
-/** The class order of every per-class array in the traffic engine. */
-export const classOrder: readonly SimClass[] = ['docex', 'video', 'internet', 'other'];
 
 /** Relative load at the start of each local hour (before normalisation). */
 interface ClassProfileKnots {
@@ -40,7 +39,7 @@ const otherKnots: readonly number[] = [
   0.98, 1.0, 1.0, 1.0, 0.98, 0.92, 0.86, 0.84, 0.82, 0.8, 0.8, 0.8,
 ];
 
-const rawProfiles: Readonly<Record<SimClass, ClassProfileKnots>> = {
+const rawProfiles: Readonly<Record<ServiceClass, ClassProfileKnots>> = {
   internet: { weekday: internetKnots, weekend: internetKnots.map((v) => v * 0.85) },
   docex: { weekday: docexWeekday, weekend: docexWeekday.map(() => 0.04) },
   video: { weekday: videoWeekday, weekend: videoWeekday.map(() => 0.15) },
@@ -79,7 +78,7 @@ function classTables(raw: ClassProfileKnots): ClassTables {
   return { weekday: dayTable(weekday), weekend: dayTable(weekend), noiseScale: Math.min(1, (0.9 * lowest) / maxNoise) };
 }
 
-const tables: Readonly<Record<SimClass, ClassTables>> = Object.freeze({
+const tables: Readonly<Record<ServiceClass, ClassTables>> = Object.freeze({
   docex: classTables(rawProfiles.docex),
   video: classTables(rawProfiles.video),
   internet: classTables(rawProfiles.internet),
@@ -92,7 +91,7 @@ export function isWeekday(day: number): boolean {
   return dow >= 1 && dow <= 5;
 }
 
-function tableOf(cls: SimClass, day: number): DayTable {
+function tableOf(cls: ServiceClass, day: number): DayTable {
   const t = tables[cls];
   return isWeekday(day) ? t.weekday : t.weekend;
 }
@@ -113,13 +112,13 @@ function prefixIn(table: DayTable, withinMs: number): number {
 }
 
 /** The class profile at local time `localMs` (epoch ms + UTC offset + phase). */
-export function classProfileAt(cls: SimClass, localMs: number): number {
+export function classProfileAt(cls: ServiceClass, localMs: number): number {
   const day = Math.floor(localMs / dayMs);
   return valueIn(tableOf(cls, day), localMs - day * dayMs);
 }
 
 /** ∫ of the class profile over local time [fromLocalMs, toLocalMs] (profile·ms), day by day. */
-export function classProfileIntegral(cls: SimClass, fromLocalMs: number, toLocalMs: number): number {
+export function classProfileIntegral(cls: ServiceClass, fromLocalMs: number, toLocalMs: number): number {
   if (toLocalMs <= fromLocalMs) return 0;
   const firstDay = Math.floor(fromLocalMs / dayMs);
   const lastDay = Math.floor(toLocalMs / dayMs);
@@ -135,7 +134,7 @@ export function classProfileIntegral(cls: SimClass, fromLocalMs: number, toLocal
 }
 
 /** The noise multiplier of a class (1 for classes whose profile never gets low). */
-export function classNoiseScale(cls: SimClass): number {
+export function classNoiseScale(cls: ServiceClass): number {
   return tables[cls].noiseScale;
 }
 
@@ -152,8 +151,8 @@ export interface ClassLoadModel {
 }
 
 export function classLoadModel(
-  cls: SimClass,
-  opts: { seed: number; linkId: string; dir: 'down' | 'up'; busyBps: number; phaseMs: number },
+  cls: ServiceClass,
+  opts: { seed: number; linkId: string; dir: Direction; busyBps: number; phaseMs: number },
 ): ClassLoadModel {
   return {
     busyBps: opts.busyBps,
@@ -164,14 +163,14 @@ export function classLoadModel(
 }
 
 /** Offered bps of a class at `atMs` (before scenario effects). */
-export function classOfferedBps(cls: SimClass, model: ClassLoadModel, atMs: number): number {
+export function classOfferedBps(cls: ServiceClass, model: ClassLoadModel, atMs: number): number {
   if (model.busyBps === 0) return 0;
   const profile = classProfileAt(cls, atMs + localOffsetMs + model.phaseMs);
   return model.busyBps * (profile + model.noiseScale * noiseAt(model.noiseKey, atMs));
 }
 
 /** ∫ offered bps / 8 dt over [fromMs, toMs]: offered octets (a float). */
-export function classOfferedOctets(cls: SimClass, model: ClassLoadModel, fromMs: number, toMs: number): number {
+export function classOfferedOctets(cls: ServiceClass, model: ClassLoadModel, fromMs: number, toMs: number): number {
   if (model.busyBps === 0 || toMs <= fromMs) return 0;
   const shift = localOffsetMs + model.phaseMs;
   const profile = classProfileIntegral(cls, fromMs + shift, toMs + shift);
@@ -220,7 +219,7 @@ function noiseIntegralMemo(noiseKey: number, atMs: number, memo: Float64Array, o
 
 /** classOfferedOctets with a noise memo (see clearNoiseMemo): the same value, bit for bit. */
 export function classOfferedOctetsMemo(
-  cls: SimClass,
+  cls: ServiceClass,
   model: ClassLoadModel,
   fromMs: number,
   toMs: number,

@@ -15,13 +15,12 @@
 // Cost: one step is 4 closed-form integrals (noise amplitudes memoised per cursor) and one queue
 // decision, ~1.2 µs. With the default 10 s step, 150,000 links × 2 directions read once a minute
 // is 1.8 M steps a minute: ~2.5 s of CPU per simulated minute (measured), ~1.7 KB per cursor.
-import type { ClassQueue, QosStyle, SimClass } from '../sim-config.ts';
-import { reservedBps } from '../sim-config.ts';
-import { classLoadModel, classOfferedOctetsMemo, classOrder, clearNoiseMemo, noiseMemoSlots, type ClassLoadModel } from './classes.ts';
+import type { Direction, ServiceClass } from '../../api/schemas.ts';
+import type { ClassQueue, QosStyle } from '../sim-config.ts';
+import { reservedBps, simClasses } from '../sim-config.ts';
+import { classLoadModel, classOfferedOctetsMemo, clearNoiseMemo, noiseMemoSlots, type ClassLoadModel } from './classes.ts';
 import { planTraffic } from './model.ts';
 import { queueStep } from './queue.ts';
-
-export type EngineDirection = 'down' | 'up';
 
 export interface ClassOctets {
   readonly preOctets: bigint;
@@ -30,7 +29,7 @@ export interface ClassOctets {
 }
 /** Shared between readers of the same instant: never changed once returned. */
 export interface DirectionOctets {
-  readonly classes: Readonly<Record<SimClass, ClassOctets>>;
+  readonly classes: Readonly<Record<ServiceClass, ClassOctets>>;
   /** Interface octets = Σ post-policy. */
   readonly totalOctets: bigint;
 }
@@ -38,9 +37,9 @@ export interface DirectionOctets {
 /** Scenario effects, queried at the start of every step (S3's scenario runner implements it). */
 export interface TrafficEffects {
   /** Multiplies the Internet demand in one direction (1 normally). */
-  internetFactor(linkId: string, dir: EngineDirection, atMs: number): number;
+  internetFactor(linkId: string, dir: Direction, atMs: number): number;
   /** Extra offered video bps (conference events). */
-  videoBps(linkId: string, dir: EngineDirection, atMs: number): number;
+  videoBps(linkId: string, dir: Direction, atMs: number): number;
   /** false: nothing flows. */
   linkUp(linkId: string, atMs: number): boolean;
 }
@@ -55,7 +54,7 @@ export const noEffects: TrafficEffects = Object.freeze({
 export interface EngineQueueing {
   qos: QosStyle;
   /** The router's queueing on this link; undefined: no queue for the class. */
-  queues: Record<SimClass, ClassQueue | undefined>;
+  queues: Record<ServiceClass, ClassQueue | undefined>;
 }
 
 export interface EngineLink extends EngineQueueing {
@@ -63,7 +62,7 @@ export interface EngineLink extends EngineQueueing {
   tier: 1 | 2;
   capacityBps: number;
   /** Share of the busy-hour offered load per class (normalised by their sum). */
-  shares: Record<SimClass, number>;
+  shares: Record<ServiceClass, number>;
   /** How `up` queues when its sending end is another router (a two-ended link's far end); default as `down`. */
   up?: EngineQueueing;
 }
@@ -85,11 +84,11 @@ export interface TrafficEngineOptions {
 }
 
 export const defaultStepMs = 10_000;
-const classCount = classOrder.length;
-const internetIndex = classOrder.indexOf('internet');
-const videoIndex = classOrder.indexOf('video');
+const classCount = simClasses.length;
+const internetIndex = simClasses.indexOf('internet');
+const videoIndex = simClasses.indexOf('video');
 /** Internet is TCP: it backs off and fills the link (traffic/queue.ts). */
-const elasticClasses: readonly boolean[] = classOrder.map((cls) => cls === 'internet');
+const elasticClasses: readonly boolean[] = simClasses.map((cls) => cls === 'internet');
 /** Running totals are moved into bigint carries beyond this (floats are exact below 2^53). */
 const carryAt = 2 ** 52;
 
@@ -114,7 +113,7 @@ const bufferSlots = MEMO + classCount * noiseMemoSlots;
 /** A lazily integrated cursor over one link direction (kept small: 15,000 routers make ~300,000). */
 interface DirState {
   linkState: LinkState;
-  dir: EngineDirection;
+  dir: Direction;
   /** The sending end's queueing: style, and octets per step reserved per class. */
   qos: QosStyle;
   reservedOctetsPerStep: Float64Array;
@@ -185,14 +184,14 @@ export class TrafficEngine {
   }
 
   /** Busy-hour peak utilisation (0–1, before noise) of a link direction: the calibration. */
-  peakUtilization(linkId: string, dir: EngineDirection): number {
+  peakUtilization(linkId: string, dir: Direction): number {
     const model = this.#plan.get(linkId);
     if (!model) throw new RangeError(`unknown link "${linkId}"`);
     return model[dir].peakUtilization;
   }
 
   /** Cumulative octets since startMs (simulated time) for a link and direction; exact and deterministic for any read time. */
-  read(linkId: string, dir: EngineDirection, atMs: number): DirectionOctets {
+  read(linkId: string, dir: Direction, atMs: number): DirectionOctets {
     const state = this.#dirState(linkId, dir);
     if (state.lastRead && state.lastReadAtMs === atMs) return state.lastRead;
     const result = atMs <= this.startMs ? zeroOctets() : this.#octetsAt(state, atMs);
@@ -202,7 +201,7 @@ export class TrafficEngine {
   }
 
   /** Mean rates over [fromMs, toMs] per class: offered (pre-policy), sent (post), dropped — the ground truth. */
-  truth(linkId: string, dir: EngineDirection, fromMs: number, toMs: number): Record<SimClass, ClassTruth> {
+  truth(linkId: string, dir: Direction, fromMs: number, toMs: number): Record<ServiceClass, ClassTruth> {
     if (!(toMs > fromMs)) throw new RangeError(`truth needs fromMs < toMs, got [${fromMs}, ${toMs}]`);
     const state = this.#dirState(linkId, dir);
     const a = this.#positionOf(state, fromMs);
@@ -215,7 +214,7 @@ export class TrafficEngine {
    * two of them with `truthBetween` for the mean rates in between. For writers that advance
    * interval by interval without re-reading the start.
    */
-  position(linkId: string, dir: EngineDirection, atMs: number): EnginePosition {
+  position(linkId: string, dir: Direction, atMs: number): EnginePosition {
     return this.#positionOf(this.#dirState(linkId, dir), atMs);
   }
 
@@ -247,7 +246,7 @@ export class TrafficEngine {
     return { carryPre, carryPost, pre, post, drop };
   }
 
-  #dirState(linkId: string, dir: EngineDirection): DirState {
+  #dirState(linkId: string, dir: Direction): DirState {
     const linkState = this.#links.get(linkId);
     if (!linkState) throw new RangeError(`unknown link "${linkId}"`);
     const existing = linkState[dir];
@@ -257,11 +256,11 @@ export class TrafficEngine {
     return state;
   }
 
-  #createDirState(linkState: LinkState, dir: EngineDirection): DirState {
+  #createDirState(linkState: LinkState, dir: Direction): DirState {
     const { link } = linkState;
     const model = this.#plan.get(link.id)!;
-    const shareSum = classOrder.reduce((sum, cls) => sum + Math.max(0, link.shares[cls]), 0);
-    const models = classOrder.map((cls) =>
+    const shareSum = simClasses.reduce((sum, cls) => sum + Math.max(0, link.shares[cls]), 0);
+    const models = simClasses.map((cls) =>
       classLoadModel(cls, {
         seed: this.seed,
         linkId: link.id,
@@ -272,7 +271,7 @@ export class TrafficEngine {
     );
     const queueing = dir === 'up' && link.up ? link.up : link;
     const reservedOctetsPerStep = new Float64Array(classCount);
-    classOrder.forEach((cls, c) => {
+    simClasses.forEach((cls, c) => {
       reservedOctetsPerStep[c] = (reservedBps(queueing.queues[cls], link.capacityBps) * this.stepMs) / 8_000;
     });
     const state: DirState = {
@@ -313,7 +312,7 @@ export class TrafficEngine {
       return;
     }
     for (let c = 0; c < classCount; c++) {
-      let octets = classOfferedOctetsMemo(classOrder[c]!, state.models[c]!, fromMs, toMs, buf, MEMO + c * noiseMemoSlots);
+      let octets = classOfferedOctetsMemo(simClasses[c]!, state.models[c]!, fromMs, toMs, buf, MEMO + c * noiseMemoSlots);
       if (c === internetIndex) octets *= Math.max(0, this.#effects.internetFactor(link.id, state.dir, fromMs));
       if (c === videoIndex) octets += (Math.max(0, this.#effects.videoBps(link.id, state.dir, fromMs)) * this.stepMs) / 8_000;
       demand[c] = Math.max(0, Math.round(octets));
@@ -355,7 +354,7 @@ export class TrafficEngine {
   #octetsAt(state: DirState, atMs: number): DirectionOctets {
     const f = this.#settle(state, atMs);
     const { buf, carry: carried } = state;
-    const classes = {} as Record<SimClass, ClassOctets>;
+    const classes = {} as Record<ServiceClass, ClassOctets>;
     let totalOctets = 0n;
     for (let c = 0; c < classCount; c++) {
       // post and drop are floored apart (each monotone); pre is their sum, so pre = post + drop
@@ -369,7 +368,7 @@ export class TrafficEngine {
         dropOctets += carried[c]! - carried[classCount + c]!;
       }
       // Plain objects (typed readonly): freezing each one costs more than the read itself.
-      classes[classOrder[c]!] = { preOctets: postOctets + dropOctets, postOctets, dropOctets };
+      classes[simClasses[c]!] = { preOctets: postOctets + dropOctets, postOctets, dropOctets };
       totalOctets += postOctets;
     }
     return { classes, totalOctets };
@@ -398,13 +397,13 @@ function zeroOctets(): DirectionOctets {
 }
 
 /** Mean rates per class between two positions `intervalMs` apart. */
-export function truthBetween(a: EnginePosition, b: EnginePosition, intervalMs: number): Record<SimClass, ClassTruth> {
-  const out = {} as Record<SimClass, ClassTruth>;
+export function truthBetween(a: EnginePosition, b: EnginePosition, intervalMs: number): Record<ServiceClass, ClassTruth> {
+  const out = {} as Record<ServiceClass, ClassTruth>;
   const perOctet = 8_000 / intervalMs;
   for (let c = 0; c < classCount; c++) {
     const carriedPre = Number(b.carryPre[c]! - a.carryPre[c]!);
     const carriedPost = Number(b.carryPost[c]! - a.carryPost[c]!);
-    out[classOrder[c]!] = {
+    out[simClasses[c]!] = {
       offeredBps: (carriedPre + b.pre[c]! - a.pre[c]!) * perOctet,
       sentBps: (carriedPost + b.post[c]! - a.post[c]!) * perOctet,
       dropBps: (carriedPre - carriedPost + b.drop[c]! - a.drop[c]!) * perOctet,

@@ -6,10 +6,9 @@
 //     amplitude. Each segment integrates to zero, so the integral from any origin only needs
 //     the current segment: O(1) for any uptime, and consistent for any read time.
 // With |noise| ≤ 0.07 and profile ≥ 0.18 the rate stays positive and below capacity.
+import type { Direction } from '../../api/schemas.ts';
 import { hash32, between } from './random.ts';
 import { localOffsetMs, profileAt, profileDayIntegral, profileIntegralWithinDay, splitDay, busyHourStart, hourMs, dayMs } from './profile.ts';
-
-export type TrafficDirection = 'down' | 'up';
 
 export interface DirectionModel {
   /** Utilisation (0–1) at the profile's busy-hour peak, before noise. */
@@ -76,7 +75,7 @@ export function modelUtilization(model: DirectionModel, atMs: number): number {
 }
 
 /** Bits per second of `link` in direction `dir` at simulated time `atMs`. */
-export function modelRate(link: LinkModel, dir: TrafficDirection, atMs: number): number {
+export function modelRate(link: LinkModel, dir: Direction, atMs: number): number {
   return link.capacityBps * modelUtilization(link[dir], atMs);
 }
 
@@ -86,11 +85,11 @@ interface IntegralPoint {
   octetsInDay: number;
 }
 
-function octetsPerProfileMs(link: LinkModel, dir: TrafficDirection): number {
+function octetsPerProfileMs(link: LinkModel, dir: Direction): number {
   return (link.capacityBps * link[dir].peakUtilization) / 8_000;
 }
 
-function integralPoint(link: LinkModel, dir: TrafficDirection, atMs: number): IntegralPoint {
+function integralPoint(link: LinkModel, dir: Direction, atMs: number): IntegralPoint {
   const model = link[dir];
   const k = octetsPerProfileMs(link, dir);
   const { day, withinMs } = splitDay(atMs + localOffsetMs + model.phaseMs);
@@ -98,7 +97,7 @@ function integralPoint(link: LinkModel, dir: TrafficDirection, atMs: number): In
 }
 
 /** ∫ rate/8 dt from `fromMs` to `toMs`: octets carried (a float; use counterOctets for counters). */
-export function modelOctets(link: LinkModel, dir: TrafficDirection, fromMs: number, toMs: number): number {
+export function modelOctets(link: LinkModel, dir: Direction, fromMs: number, toMs: number): number {
   const a = integralPoint(link, dir, fromMs);
   const b = integralPoint(link, dir, toMs);
   const dayOctets = octetsPerProfileMs(link, dir) * profileDayIntegral;
@@ -109,7 +108,7 @@ export function modelOctets(link: LinkModel, dir: TrafficDirection, fromMs: numb
  * The octet counter at `atMs` of an interface that booted at `bootMs`: ⌊∫ from boot⌋, exact
  * as a bigint for any uptime (whole days are counted in integers, never in a large float).
  */
-export function counterOctets(link: LinkModel, dir: TrafficDirection, bootMs: number, atMs: number): bigint {
+export function counterOctets(link: LinkModel, dir: Direction, bootMs: number, atMs: number): bigint {
   if (link[dir].peakUtilization === 0 || atMs <= bootMs) return 0n;
   const a = integralPoint(link, dir, bootMs);
   const b = integralPoint(link, dir, atMs);
@@ -122,7 +121,7 @@ export function counterOctets(link: LinkModel, dir: TrafficDirection, bootMs: nu
 }
 
 /** Mean utilisation (0–1) over [fromMs, toMs]. */
-export function meanUtilization(link: LinkModel, dir: TrafficDirection, fromMs: number, toMs: number): number {
+export function meanUtilization(link: LinkModel, dir: Direction, fromMs: number, toMs: number): number {
   return (modelOctets(link, dir, fromMs, toMs) * 8_000) / (link.capacityBps * (toMs - fromMs));
 }
 
@@ -158,7 +157,7 @@ export const calibration: Readonly<Record<1 | 2, TierCalibration>> = {
 export const upShare: readonly [number, number] = [0.25, 0.5];
 const maxPhaseMs = 20 * 60_000;
 
-function directionModel(seed: number, id: string, dir: TrafficDirection, peakUtilization: number, phaseMs: number): DirectionModel {
+function directionModel(seed: number, id: string, dir: Direction, peakUtilization: number, phaseMs: number): DirectionModel {
   return { peakUtilization, phaseMs, noiseKey: hash32(seed, 'noise', id, dir) };
 }
 

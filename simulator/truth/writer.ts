@@ -7,16 +7,17 @@
 // counters the agents serve, so a poller's rates over the same interval match within rounding.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Logger } from 'pino';
-import type { SimClass } from '../sim-config.ts';
-import { classOrder } from '../traffic/classes.ts';
-import { truthBetween, type EngineDirection, type EnginePosition, type TrafficEngine } from '../traffic/engine.ts';
+
+import { directions, type Direction, type ServiceClass } from '../../api/schemas.ts';
+import { simClasses } from '../sim-config.ts';
+import { truthBetween, type EnginePosition, type TrafficEngine } from '../traffic/engine.ts';
 
 export interface TruthLine {
   atMs: number;
   fromMs: number;
   link: string;
-  dir: EngineDirection;
-  class: SimClass;
+  dir: Direction;
+  class: ServiceClass;
   offeredBps: number;
   sentBps: number;
   dropBps: number;
@@ -41,7 +42,6 @@ export interface GroundTruthWriterOptions {
   log?: Logger;
 }
 
-const directions: readonly EngineDirection[] = ['down', 'up'];
 
 /** Rounds a rate to 1/1000 bps (and -0 to 0) for stable, compact lines. */
 function roundBps(bps: number): number {
@@ -133,7 +133,7 @@ export class GroundTruthWriter {
         const b = this.#engine.position(link, dir, toMs);
         this.#previous.set(key, b);
         const truth = truthBetween(a, b, toMs - fromMs);
-        for (const cls of classOrder) {
+        for (const cls of simClasses) {
           const t = truth[cls];
           out.push({
             atMs: toMs,
@@ -158,7 +158,7 @@ export function truthLines(engine: TrafficEngine, links: readonly string[], from
   for (const link of links) {
     for (const dir of directions) {
       const truth = engine.truth(link, dir, fromMs, toMs);
-      for (const cls of classOrder) {
+      for (const cls of simClasses) {
         const t = truth[cls];
         out.push({ atMs: toMs, fromMs, link, dir, class: cls, offeredBps: roundBps(t.offeredBps), sentBps: roundBps(t.sentBps), dropBps: roundBps(t.dropBps) });
       }

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
+import type { ServiceClass } from '../../api/schemas.ts';
 import { defaultConfigDir, loadConfig } from '../../config/load.ts';
 import type { LinkConfig, RouterConfig } from '../../config/schema.ts';
 import { RouterAgent } from '../../simulator/agent/router-agent.ts';
@@ -17,7 +18,7 @@ import { UdpEndpoint } from '../../simulator/agent/udp-endpoint.ts';
 import { MibLayoutCache } from '../../simulator/mib/layout.ts';
 import { RouterMib } from '../../simulator/mib/router-mib.ts';
 import { buildRouterModel } from '../../simulator/mib/router-model.ts';
-import { loadSimulationConfig, resolveLinkQueues, resolveRouter, type SimClass } from '../../simulator/sim-config.ts';
+import { loadSimulationConfig, resolveLinkQueues, resolveRouter } from '../../simulator/sim-config.ts';
 import { TrafficEngine } from '../../simulator/traffic/engine.ts';
 import { fixturePath } from '../helpers/fixtures.ts';
 import { freeUdpPort } from '../helpers/ports.ts';
@@ -243,7 +244,7 @@ describe('CBQoS router', () => {
     const objectType = col(cbqos, `${cb}.5.1.1.3`);
     const classObjects = [...objectType].filter(([k, t]) => k.startsWith(`${outPolicy}.`) && t === '2').map(([k]) => k);
     const classOf = new Map(classObjects.map((k) => [k, cmName.get(configIndex.get(k)!)!]));
-    const simClassOf = (name: string): SimClass => (Object.entries(resolveRouter(simulation, joinRouterId).classMaps).find(([, n]) => n === name)![0] as SimClass);
+    const simClassOf = (name: string): ServiceClass => (Object.entries(resolveRouter(simulation, joinRouterId).classMaps).find(([, n]) => n === name)![0] as ServiceClass);
     const read = async (): Promise<{ ticks: number; values: Map<string, bigint> }> => {
       const oids = ['1.3.6.1.2.1.1.3.0', `1.3.6.1.2.1.31.1.1.1.10.${ifIndex}`, ...classObjects.map((k) => `${cb}.15.1.1.10.${k}`)];
       const lines = parseLines(await tool('snmpget', joinRouterId, ['-On', '-Ot'], oids));

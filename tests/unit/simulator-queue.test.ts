@@ -3,8 +3,9 @@
 // reservations above capacity, a link down, a video conference, a two-ended link whose up
 // direction queues at its far end).
 import { describe, expect, it } from 'vitest';
-import type { ClassQueue, QosStyle, SimClass } from '../../simulator/sim-config.ts';
-import { classOrder } from '../../simulator/traffic/classes.ts';
+import type { ServiceClass } from '../../api/schemas.ts';
+import type { ClassQueue, QosStyle } from '../../simulator/sim-config.ts';
+import { simClasses } from '../../simulator/sim-config.ts';
 import { elasticLossRate, maxElasticLoss, queueStep, type QueueInput } from '../../simulator/traffic/queue.ts';
 import { TrafficEngine, type ClassTruth, type EngineLink, type TrafficEffects } from '../../simulator/traffic/engine.ts';
 import { hourMs } from '../../simulator/traffic/profile.ts';
@@ -88,10 +89,10 @@ const busyMs = Date.UTC(2025, 6, 15, 3, 0, 0);
 const surgeFromMs = busyMs + 10 * 60_000;
 const surgeToMs = busyMs + 40 * 60_000;
 const pct = (value: number): ClassQueue => ({ bandwidth: { value, unit: 'percent' } });
-const policyQueues: Record<SimClass, ClassQueue | undefined> = { docex: pct(20), video: pct(30), internet: {}, other: pct(5) };
-const shares: Record<SimClass, number> = { docex: 0.15, video: 0.2, internet: 0.55, other: 0.1 };
+const policyQueues: Record<ServiceClass, ClassQueue | undefined> = { docex: pct(20), video: pct(30), internet: {}, other: pct(5) };
+const shares: Record<ServiceClass, number> = { docex: 0.15, video: 0.2, internet: 0.55, other: 0.1 };
 
-function link(qos: QosStyle, queues: Record<SimClass, ClassQueue | undefined> = policyQueues): EngineLink {
+function link(qos: QosStyle, queues: Record<ServiceClass, ClassQueue | undefined> = policyQueues): EngineLink {
   return { id: 't1-test', tier: 1, capacityBps: 100e6, qos, queues, shares };
 }
 
@@ -107,17 +108,17 @@ function effects(opts: { internetFactor?: number; downFromMs?: number; downToMs?
 
 const noSurge: TrafficEffects = effects({});
 
-function truthOf(l: EngineLink, fx: TrafficEffects, fromMs = surgeFromMs, toMs = surgeToMs): Record<SimClass, ClassTruth> {
+function truthOf(l: EngineLink, fx: TrafficEffects, fromMs = surgeFromMs, toMs = surgeToMs): Record<ServiceClass, ClassTruth> {
   const engine = new TrafficEngine({ links: [l], seed: 17, startMs: busyMs, effects: fx });
   return engine.truth(l.id, 'down', fromMs, toMs);
 }
 const dropRatio = (t: ClassTruth): number => t.dropBps / t.offeredBps;
-const sentTotal = (t: Record<SimClass, ClassTruth>): number => classOrder.reduce((s, c) => s + t[c].sentBps, 0);
+const sentTotal = (t: Record<ServiceClass, ClassTruth>): number => simClasses.reduce((s, c) => s + t[c].sentBps, 0);
 
 describe('the queue model in the engine', () => {
   it('normal busy hour on a hot link: nothing (or almost nothing) is dropped', () => {
     const t = truthOf(link('cbqos'), effects({}));
-    for (const cls of classOrder) expect(dropRatio(t[cls]), cls).toBeLessThan(0.02);
+    for (const cls of simClasses) expect(dropRatio(t[cls]), cls).toBeLessThan(0.02);
     expect(t.docex.dropBps + t.video.dropBps).toBe(0);
   });
 
@@ -199,7 +200,7 @@ describe('the queue model in the engine', () => {
     expect(before.totalOctets).toBeGreaterThan(0n);
     for (const dir of ['down', 'up'] as const) {
       const t = engine.truth(l.id, dir, surgeFromMs, surgeToMs);
-      for (const cls of classOrder) expect(t[cls]).toEqual({ offeredBps: 0, sentBps: 0, dropBps: 0 });
+      for (const cls of simClasses) expect(t[cls]).toEqual({ offeredBps: 0, sentBps: 0, dropBps: 0 });
     }
     expect(engine.read(l.id, 'down', surgeToMs + 60_000).totalOctets).toBeGreaterThan(during.totalOctets);
   });

@@ -4,9 +4,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ServiceClass } from '../../api/schemas.ts';
 import { SimulatedClock } from '../../simulator/clock.ts';
-import type { ClassQueue, SimClass } from '../../simulator/sim-config.ts';
-import { classOrder } from '../../simulator/traffic/classes.ts';
+import type { ClassQueue } from '../../simulator/sim-config.ts';
+import { simClasses } from '../../simulator/sim-config.ts';
 import { TrafficEngine, type EngineLink } from '../../simulator/traffic/engine.ts';
 import { GroundTruthWriter, truthLines, type TruthLine } from '../../simulator/truth/writer.ts';
 
@@ -14,8 +15,8 @@ const dir = mkdtempSync(join(tmpdir(), 'lanewatch-truth-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const pct = (value: number): ClassQueue => ({ bandwidth: { value, unit: 'percent' } });
-const queues: Record<SimClass, ClassQueue | undefined> = { docex: pct(20), video: pct(30), internet: {}, other: pct(5) };
-const shares: Record<SimClass, number> = { docex: 0.15, video: 0.2, internet: 0.55, other: 0.1 };
+const queues: Record<ServiceClass, ClassQueue | undefined> = { docex: pct(20), video: pct(30), internet: {}, other: pct(5) };
+const shares: Record<ServiceClass, number> = { docex: 0.15, video: 0.2, internet: 0.55, other: 0.1 };
 const links: EngineLink[] = [
   { id: 't1-a', tier: 1, capacityBps: 1e9, qos: 'cbqos', queues, shares },
   { id: 't1-b', tier: 1, capacityBps: 300e6, qos: 'none', queues, shares },
@@ -54,7 +55,7 @@ describe('GroundTruthWriter', () => {
     const lines = parse(text);
     const intervals = [...new Set(lines.map((l) => l.fromMs))];
     expect(intervals.length).toBe(29); // from 10:00 to 10:29, the last one ending at 10:29:47 is unfinished
-    expect(lines.length).toBe(intervals.length * links.length * 2 * classOrder.length);
+    expect(lines.length).toBe(intervals.length * links.length * 2 * simClasses.length);
     for (const l of lines) {
       expect(l.fromMs % 60_000).toBe(0);
       expect(l.atMs - l.fromMs).toBe(60_000);

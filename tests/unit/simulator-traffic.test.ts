@@ -2,15 +2,15 @@
 // determinism and read-order independence, counters vs ground truth, and the calibration of
 // the example network.
 import { describe, expect, it } from 'vitest';
+import type { ServiceClass } from '../../api/schemas.ts';
 import { loadConfig, defaultConfigDir } from '../../config/load.ts';
-import { loadSimulationConfig, resolveLinkQueues, resolveRouter, type SimClass } from '../../simulator/sim-config.ts';
+import { loadSimulationConfig, resolveLinkQueues, resolveRouter, simClasses } from '../../simulator/sim-config.ts';
 import { nominalSpeedBps } from '../../simulator/mib/router-model.ts';
 import {
   classLoadModel,
   classOfferedBps,
   classOfferedOctets,
   classOfferedOctetsMemo,
-  classOrder,
   clearNoiseMemo,
   noiseMemoSlots,
   classProfileAt,
@@ -43,11 +43,11 @@ function engineOf(seed: number, startMs = tuesdayMs, stepMs?: number): TrafficEn
 }
 
 function flat(o: DirectionOctets): bigint[] {
-  return classOrder.flatMap((c) => [o.classes[c].preOctets, o.classes[c].postOctets, o.classes[c].dropOctets]).concat(o.totalOctets);
+  return simClasses.flatMap((c) => [o.classes[c].preOctets, o.classes[c].postOctets, o.classes[c].dropOctets]).concat(o.totalOctets);
 }
 
 /** Composite Simpson's rule of offered bps / 8 (octets) over [from, to] with n (even) steps. */
-function simpsonOctets(cls: SimClass, model: ClassLoadModel, fromMs: number, toMs: number, n: number): number {
+function simpsonOctets(cls: ServiceClass, model: ClassLoadModel, fromMs: number, toMs: number, n: number): number {
   const h = (toMs - fromMs) / n;
   let sum = classOfferedBps(cls, model, fromMs) + classOfferedBps(cls, model, toMs);
   for (let i = 1; i < n; i++) sum += (i % 2 === 1 ? 4 : 2) * classOfferedBps(cls, model, fromMs + i * h);
@@ -65,13 +65,13 @@ describe('class profiles', () => {
   });
 
   it('every class averages 1 over the weekday busy hour', () => {
-    for (const cls of classOrder) {
+    for (const cls of simClasses) {
       expect(classProfileIntegral(cls, local(tuesdayMs, 10), local(tuesdayMs, 11)) / hourMs, cls).toBeCloseTo(1, 9);
     }
   });
 
   it('document exchange lives in office hours on weekdays; Internet peaks midday and evening', () => {
-    const at = (cls: SimClass, dayStart: number, hour: number): number => classProfileAt(cls, local(dayStart, hour));
+    const at = (cls: ServiceClass, dayStart: number, hour: number): number => classProfileAt(cls, local(dayStart, hour));
     expect(at('docex', tuesdayMs, 10)).toBeGreaterThan(0.9);
     expect(at('docex', tuesdayMs, 21)).toBeLessThan(0.1);
     expect(at('docex', tuesdayMs, 3)).toBeLessThan(0.1);
@@ -85,7 +85,7 @@ describe('class profiles', () => {
   });
 
   const base = { seed: 7, linkId: 't1-hue', dir: 'down' as const, busyBps: 300e6, phaseMs: 314_159 };
-  const cases: [SimClass, number, number][] = [
+  const cases: [ServiceClass, number, number][] = [
     ['internet', tuesdayMs + 10 * hourMs + 12_345, 10 * 60_000], // 10 minutes
     ['docex', tuesdayMs + 12 * hourMs - 3 * 60_000, 6 * 60_000], // across an hour knot
     ['video', tuesdayMs - 5 * 60_000, 10 * 60_000], // across local midnight
@@ -104,7 +104,7 @@ describe('class profiles', () => {
 
   it('the memoised integral (used by the engine) is the plain one, bit for bit, in any order', () => {
     const memo = new Float64Array(2 * noiseMemoSlots);
-    for (const cls of classOrder) {
+    for (const cls of simClasses) {
       clearNoiseMemo(memo, noiseMemoSlots); // a memo belongs to one noise key
       const model = classLoadModel(cls, base);
       for (let k = 0; k < 3_000; k++) {
@@ -116,7 +116,7 @@ describe('class profiles', () => {
   });
 
   it('offered load stays positive at every hour of a week, for every class', () => {
-    for (const cls of classOrder) {
+    for (const cls of simClasses) {
       const model = classLoadModel(cls, { ...base, linkId: `x-${cls}` });
       let minBps = Infinity;
       for (let t = tuesdayMs; t < tuesdayMs + 7 * dayMs; t += 9_001) minBps = Math.min(minBps, classOfferedBps(cls, model, t));
@@ -185,11 +185,11 @@ describe('counters', () => {
       now.forEach((v, i) => expect(v).toBeGreaterThanOrEqual(previous[i]!));
       previous = now;
       // flat(): pre, post, drop per class
-      for (let c = 0; c < classOrder.length; c++) expect(now[3 * c]).toBe(now[3 * c + 1]! + now[3 * c + 2]!);
+      for (let c = 0; c < simClasses.length; c++) expect(now[3 * c]).toBe(now[3 * c + 1]! + now[3 * c + 2]!);
     }
     const o = engine.read(id, 'down', engine.startMs + hourMs / 2 + 123);
     expect(o.classes.internet.dropOctets).toBeGreaterThan(0n);
-    expect(o.totalOctets).toBe(classOrder.reduce((sum, c) => sum + o.classes[c].postOctets, 0n));
+    expect(o.totalOctets).toBe(simClasses.reduce((sum, c) => sum + o.classes[c].postOctets, 0n));
   });
 
   it('counter deltas over a poll interval match the ground truth within 1 % (and within rounding)', () => {
@@ -204,7 +204,7 @@ describe('counters', () => {
           const a = engine.read(id, dir, fromMs);
           const b = engine.read(id, dir, fromMs + lengthMs);
           const truth = engine.truth(id, dir, fromMs, fromMs + lengthMs);
-          for (const cls of classOrder) {
+          for (const cls of simClasses) {
             const measuredBps = (Number(b.classes[cls].postOctets - a.classes[cls].postOctets) * 8_000) / lengthMs;
             expect(measuredBps).toBeGreaterThan(0);
             expect(Math.abs(measuredBps - truth[cls].sentBps) / truth[cls].sentBps).toBeLessThan(0.01);
@@ -224,7 +224,7 @@ describe('counters', () => {
     expect(a.classes.internet.preOctets).toBeGreaterThan(2n ** 52n); // moved into the bigint carry
     const b = engine.read('big', 'down', t1 + 60_000);
     const truth = engine.truth('big', 'down', t1, t1 + 60_000);
-    const sent = classOrder.reduce((s, c) => s + truth[c].sentBps, 0);
+    const sent = simClasses.reduce((s, c) => s + truth[c].sentBps, 0);
     expect(Math.abs((Number(b.totalOctets - a.totalOctets) * 8_000) / 60_000 - sent) / sent).toBeLessThan(1e-6);
     // Reading back after the carry gives the same value.
     engine.read('big', 'down', tuesdayMs + dayMs);
@@ -240,7 +240,7 @@ describe('calibration of the example network', () => {
     const tier1 = engineLinks.filter((l) => l.tier === 1);
     const busy = tier1.map((l) => {
       const truth = engine.truth(l.id, 'down', fromMs, toMs);
-      return classOrder.reduce((sum, c) => sum + truth[c].offeredBps, 0) / l.capacityBps;
+      return simClasses.reduce((sum, c) => sum + truth[c].offeredBps, 0) / l.capacityBps;
     });
     const under60 = busy.filter((u) => u < 0.6).length;
     const over80 = busy.filter((u) => u >= 0.8).length;
@@ -256,7 +256,7 @@ describe('calibration of the example network', () => {
     const { fromMs, toMs } = busyHourOf(tuesdayMs + 12 * hourMs);
     for (const l of engineLinks.filter((x) => x.tier === 1)) {
       const truth = engine.truth(l.id, 'down', fromMs, toMs);
-      const total = classOrder.reduce((sum, c) => sum + truth[c].offeredBps, 0);
+      const total = simClasses.reduce((sum, c) => sum + truth[c].offeredBps, 0);
       // Only the per-link phase (±20 min) and the noise move it away from the peak.
       expect(total / l.capacityBps / plan.get(l.id)!.down.peakUtilization).toBeGreaterThan(0.93);
       expect(total / l.capacityBps / plan.get(l.id)!.down.peakUtilization).toBeLessThan(1.05);
@@ -269,7 +269,7 @@ describe('calibration of the example network', () => {
     const { fromMs, toMs } = busyHourOf(tuesdayMs + 12 * hourMs);
     const offered = (id: string, dir: 'down' | 'up', a: number, b: number): number => {
       const t = engine.truth(id, dir, a, b);
-      return classOrder.reduce((s, c) => s + t[c].offeredBps, 0);
+      return simClasses.reduce((s, c) => s + t[c].offeredBps, 0);
     };
     for (const l of engineLinks.filter((_, i) => i % 8 === 0)) {
       const downBusy = offered(l.id, 'down', fromMs, toMs);
@@ -278,7 +278,7 @@ describe('calibration of the example network', () => {
       for (let t = tuesdayMs; t < tuesdayMs + dayMs; t += 15 * 60_000) {
         for (const dir of dirs) {
           const truth = engine.truth(l.id, dir, t, t + engine.stepMs);
-          const sentBps = classOrder.reduce((s, c) => s + truth[c].sentBps, 0);
+          const sentBps = simClasses.reduce((s, c) => s + truth[c].sentBps, 0);
           expect(sentBps, l.id).toBeGreaterThan(0);
           expect(sentBps, l.id).toBeLessThanOrEqual(l.capacityBps * (1 + 1e-9));
         }
