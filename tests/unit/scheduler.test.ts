@@ -1,10 +1,9 @@
 // Scheduler: the pure schedule maths, table-driven, and its behaviour under vitest's fake
 // clock (deterministic: no real time is measured).
 import { describe, expect, it, vi } from 'vitest';
-import { pino } from 'pino';
-import { captureLog } from '../helpers/log-capture.ts';
-import { Scheduler, downBackoffTicks, fnv1a32, jitterOffsetMs, maxDownBackoffIntervals, nextDueMs, type PollResult } from '../../collector/scheduler.ts';
+import { Scheduler, downBackoffTicks, fnv1a32, jitterOffsetMs, maxDownBackoffIntervals, nextDueMs, type PollResult, type SchedulerOptions } from '../../collector/scheduler.ts';
 import { useFakeClock } from '../helpers/fake-clock.ts';
+import { captureLog } from '../helpers/log-capture.ts';
 
 describe('fnv1a32', () => {
   it.each([
@@ -53,6 +52,12 @@ interface Deferred {
   resolve: (r: PollResult) => void;
 }
 
+/** A scheduler of `devices` polled by `run`, every second, one poll at a time unless `options` say otherwise; its log kept. */
+function schedulerOf(devices: string[], run: SchedulerOptions['run'], options: Partial<SchedulerOptions> = {}) {
+  const { log, lines } = captureLog();
+  return { scheduler: new Scheduler({ devices, intervalMs: 1_000, concurrency: 1, log, run, ...options }), lines };
+}
+
 describe('downBackoffTicks', () => {
   it.each([
     [0, 0],
@@ -72,19 +77,16 @@ describe('Scheduler', () => {
   useFakeClock();
 
   it('polls each device once per interval at its own offset', async () => {
-    const { log } = captureLog();
     const calls: { device: string; atMs: number }[] = [];
     const devices = ['a', 'b', 'c', 'd'];
-    const scheduler = new Scheduler({
+    const { scheduler } = schedulerOf(
       devices,
-      intervalMs: 10_000,
-      concurrency: 8,
-      log,
-      run: async (device) => {
+      async (device) => {
         calls.push({ device, atMs: Date.now() });
         return { ok: true };
       },
-    });
+      { intervalMs: 10_000, concurrency: 8 },
+    );
     scheduler.start();
     await vi.advanceTimersByTimeAsync(50_000);
     await scheduler.stop();
@@ -96,18 +98,14 @@ describe('Scheduler', () => {
   });
 
   it('bounds concurrency and never overlaps polls of one device; a stuck device skips ticks', async () => {
-    const { log } = captureLog();
     const pending = new Map<string, Deferred>();
     let inFlight = 0;
     let maxInFlight = 0;
     const started: string[] = [];
     const devices = ['stuck', ...Array.from({ length: 9 }, (_, i) => `r${i}`)];
-    const scheduler = new Scheduler({
+    const { scheduler } = schedulerOf(
       devices,
-      intervalMs: 1_000,
-      concurrency: 3,
-      log,
-      run: (device) =>
+      (device) =>
         new Promise<PollResult>((resolve) => {
           expect(pending.has(device)).toBe(false); // never two polls of one device at once
           started.push(device);
@@ -122,7 +120,8 @@ describe('Scheduler', () => {
           // Everyone but `stuck` answers after 200 ms; `stuck` only when the test says so.
           if (device !== 'stuck') setTimeout(() => done({ ok: true }), 200);
         }),
-    });
+      { concurrency: 3 },
+    );
     scheduler.start();
     await vi.advanceTimersByTimeAsync(5_000);
     expect(maxInFlight).toBeLessThanOrEqual(3);
@@ -139,19 +138,12 @@ describe('Scheduler', () => {
   });
 
   it('logs a state change once per change, not every poll', async () => {
-    const { log, lines } = captureLog();
     // up, up, down, down, down, up, up
     const script = [true, true, false, false, false, true, true];
     let i = 0;
-    const scheduler = new Scheduler({
-      devices: ['flappy'],
-      intervalMs: 1_000,
-      concurrency: 1,
-      log,
-      run: async () => {
-        const ok = script[i++] ?? true;
-        return ok ? { ok } : { ok, error: 'timeout' };
-      },
+    const { scheduler, lines } = schedulerOf(['flappy'], async () => {
+      const ok = script[i++] ?? true;
+      return ok ? { ok } : { ok, error: 'timeout' };
     });
     scheduler.start();
     // Ticks 1–2 up; 3, 4 and 6 down (tick 5 and 7–9 passed over: down backoff); 10–11 up.
@@ -164,17 +156,10 @@ describe('Scheduler', () => {
   });
 
   it('a run that rejects counts as a failed poll and scheduling goes on', async () => {
-    const { log } = captureLog();
     let calls = 0;
-    const scheduler = new Scheduler({
-      devices: ['x'],
-      intervalMs: 1_000,
-      concurrency: 1,
-      log,
-      run: async () => {
-        calls++;
-        throw new Error('boom');
-      },
+    const { scheduler } = schedulerOf(['x'], async () => {
+      calls++;
+      throw new Error('boom');
     });
     scheduler.start();
     // Failed polls at ticks 1, 2 and 4 (tick 3 passed over: down backoff).
@@ -186,9 +171,8 @@ describe('Scheduler', () => {
   });
 
   it('stop() cancels waiting ticks: nothing runs afterwards', async () => {
-    const { log } = captureLog();
     let calls = 0;
-    const scheduler = new Scheduler({ devices: ['a', 'b'], intervalMs: 1_000, concurrency: 1, log, run: async () => ({ ok: !!++calls }) });
+    const { scheduler } = schedulerOf(['a', 'b'], async () => ({ ok: !!++calls }));
     scheduler.start();
     await scheduler.stop();
     await vi.advanceTimersByTimeAsync(5_000);
@@ -200,19 +184,16 @@ describe('Scheduler with dead devices', () => {
   useFakeClock();
 
   it('polls a dead device less and less often, a live one every interval, and a recovered one at once', async () => {
-    const log = pino({ level: 'silent' });
     const calls = new Map<string, number>();
     let deadAnswers = false;
-    const scheduler = new Scheduler({
-      devices: ['live', 'dead'],
-      intervalMs: 1_000,
-      concurrency: 4,
-      log,
-      run: async (device) => {
+    const { scheduler } = schedulerOf(
+      ['live', 'dead'],
+      async (device) => {
         calls.set(device, (calls.get(device) ?? 0) + 1);
         return { ok: device === 'live' || deadAnswers, error: 'timeout' };
       },
-    });
+      { concurrency: 4 },
+    );
     scheduler.start();
     await vi.advanceTimersByTimeAsync(40_000);
     // 40 ticks: the dead one is polled at ticks 1, 2, 4, 8, 16, 24, 32, 40 (every 8th at most).
