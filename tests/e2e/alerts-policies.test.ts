@@ -13,7 +13,7 @@ import type { LinkSample } from '../../collector/samples.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import { InfluxStore } from '../../collector/store/influx-store.ts';
 import { backfillWindow, retentionOf } from '../../collector/store/rollups.ts';
-import { signedInPage, systemInChromium } from '../helpers/system.ts';
+import { signedInPage, switchLanguage, systemInChromium } from '../helpers/system.ts';
 import { artifactsDir } from '../helpers/browser.ts';
 
 const artifacts = artifactsDir;
@@ -100,9 +100,7 @@ describe('alerts and policy UI in Chromium', () => {
     await expect.poll(() => page.locator('[data-testid="province-tile"][data-band]:not([data-band=""])').count(), { timeout: 15_000 }).toBe(34);
     await expect.poll(() => page.locator('[data-testid="link-row"]').count()).toBe(34);
     await page.screenshot({ path: `${artifacts}national-tiles-vi.png`, fullPage: true });
-    await page.locator('[data-testid="lang-en"]').click();
-    await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe('en');
-    await expect.poll(() => page.locator('nav').first().textContent()).toContain('Alerts');
+    await switchLanguage(page, 'en');
     await page.screenshot({ path: `${artifacts}national-tiles-en.png`, fullPage: true });
 
     await page.locator('[data-testid="province-tile"][data-province="hue"]').click();
@@ -129,9 +127,7 @@ describe('alerts and policy UI in Chromium', () => {
       .poll(() => page.locator('[data-testid="alert-row"]:not([data-state="resolved"])').count(), { timeout: 5_000 })
       .toBe(0);
     await page.screenshot({ path: `${artifacts}alerts-vi.png`, fullPage: true });
-    await page.locator('[data-testid="lang-en"]').click();
-    await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe('en');
-    await expect.poll(() => page.locator('nav').first().textContent()).toContain('Alerts');
+    await switchLanguage(page, 'en');
     await page.screenshot({ path: `${artifacts}alerts-en.png`, fullPage: true });
     await page.close();
     expect(errors).toEqual([]);
@@ -257,9 +253,7 @@ describe('alerts and policy UI in Chromium', () => {
     expect(await backtest.locator('[data-testid="backtest-stale"]').count()).toBe(1);
     await page.locator('[data-testid="policy-no-changes"]').waitFor({ timeout: 5_000 });
     expect(await backtest.locator('[data-testid="backtest-links"]').inputValue()).toBe('all');
-    await page.locator('[data-testid="lang-en"]').click();
-    await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe('en');
-    await expect.poll(() => page.locator('nav').first().textContent()).toContain('Alerts');
+    await switchLanguage(page, 'en');
     await page.screenshot({ path: `${artifacts}policies-en.png`, fullPage: true });
     await page.close();
     expect(errors).toEqual([]);

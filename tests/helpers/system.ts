@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { defaultConfigDir } from '../../config/load.ts';
 import { launchChromium } from './browser.ts';
 import { startInfluxd, type InfluxdHandle } from './influxd.ts';
@@ -138,6 +138,13 @@ export async function signedInPage(
   const errors = options.errors ?? [];
   page.on('pageerror', (err) => errors.push(err.message));
   return { page, errors };
+}
+
+/** Switches the UI's language with its switch, and waits until the page and its menu speak it. */
+export async function switchLanguage(page: Page, lang: 'vi' | 'en'): Promise<void> {
+  await page.locator(`[data-testid="lang-${lang}"]`).click();
+  await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe(lang);
+  await expect.poll(() => page.locator('nav').first().textContent()).toContain(lang === 'en' ? 'Alerts' : 'Cảnh báo');
 }
 
 export interface SystemInChromium {
