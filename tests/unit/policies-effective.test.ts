@@ -3,7 +3,9 @@
 // (`null`), and `from` naming the layer of every field.
 import { describe, expect, it } from 'vitest';
 import type { PolicyDocument } from '../../server/policies/model.ts';
+import { protectedClasses } from '../../api/schemas.ts';
 import { amountBps, effectivePolicy, type PolicyLink } from '../../server/policies/effective.ts';
+import { thresholdNames } from '../../server/policies/schema.ts';
 
 const doc: PolicyDocument = {
   defaults: {
@@ -15,6 +17,9 @@ const doc: PolicyDocument = {
   provinces: { hue: { reservations: { video: { mbps: 50 } }, internetCap: null, thresholds: { highUtil: 0.75 } } },
   links: { 't2-hue-a': { reservations: { docex: { mbps: 12.5 } }, internetCap: { mbps: 40 }, thresholds: { clearAfter: 8 } } },
 };
+
+/** Every field of an effective policy, as `from` names them. */
+const policyFields = [...protectedClasses.map((c) => `reservations.${c}`), 'internetCap', ...thresholdNames.map((name) => `thresholds.${name}`)];
 
 const t1Hue: PolicyLink = { id: 't1-hue', province: 'hue', tier: 1 };
 const t1Other: PolicyLink = { id: 't1-ca-mau', province: 'ca-mau', tier: 1 };
@@ -47,16 +52,7 @@ describe('effectivePolicy', () => {
       reservedBps: 300_000_000,
       internetCapBps: 700_000_000,
       thresholds: { highUtil: 0.8, critUtil: 0.95, dropRatio: 0.001, raiseAfter: 3, clearAfter: 5 },
-      from: {
-        'reservations.docex': 'defaults',
-        'reservations.video': 'defaults',
-        internetCap: 'defaults',
-        'thresholds.highUtil': 'defaults',
-        'thresholds.critUtil': 'defaults',
-        'thresholds.dropRatio': 'defaults',
-        'thresholds.raiseAfter': 'defaults',
-        'thresholds.clearAfter': 'defaults',
-      },
+      from: Object.fromEntries(policyFields.map((field) => [field, 'defaults'])),
     });
   });
 
@@ -76,13 +72,7 @@ describe('effectivePolicy', () => {
     expect(p.internetCapBps).toBeUndefined();
     expect('internetCapBps' in p).toBe(false);
     expect(p.thresholds).toEqual({ highUtil: 0.75, critUtil: 0.95, dropRatio: 0.001, raiseAfter: 2, clearAfter: 5 });
-    expect(p.from).toMatchObject({
-      'reservations.docex': 'tier',
-      'reservations.video': 'province',
-      internetCap: 'province',
-      'thresholds.highUtil': 'province',
-      'thresholds.raiseAfter': 'tier',
-    });
+    expect(p.from).toMatchObject({ 'reservations.docex': 'tier', 'reservations.video': 'province', internetCap: 'province', 'thresholds.highUtil': 'province', 'thresholds.raiseAfter': 'tier' });
   });
 
   it('link layer wins over all, and restores a cap the province removed', () => {
@@ -91,14 +81,7 @@ describe('effectivePolicy', () => {
     expect(p.reservedBps).toBe(62_500_000);
     expect(p.internetCapBps).toBe(40_000_000);
     expect(p.thresholds.clearAfter).toBe(8);
-    expect(p.from).toMatchObject({
-      'reservations.docex': 'link',
-      'reservations.video': 'province',
-      internetCap: 'link',
-      'thresholds.clearAfter': 'link',
-      'thresholds.highUtil': 'province',
-      'thresholds.critUtil': 'defaults',
-    });
+    expect(p.from).toMatchObject({ 'reservations.docex': 'link', 'reservations.video': 'province', internetCap: 'link', 'thresholds.clearAfter': 'link', 'thresholds.highUtil': 'province', 'thresholds.critUtil': 'defaults' });
   });
 
   it('tier 1 links of a province do not take the tier 2 layer', () => {
