@@ -1,9 +1,9 @@
 // `lanewatch simulate`: serves every router of a topology as an SNMP agent on loopback, with
 // per-class traffic, an optional scenario and an optional ground-truth file.
 import { resolve } from 'node:path';
-import { pino } from 'pino';
 import type { CliCommand } from '../command.ts';
 import { defineCommand, loadConfigOrReport, UsageError } from '../args.ts';
+import { createLogger } from '../logger.ts';
 import { ConfigError } from '../../config/load.ts';
 import type { TopologyConfig } from '../../config/schema.ts';
 import { generateTopology } from '../../simulator/generate.ts';
@@ -114,7 +114,8 @@ export const simulateCommand: CliCommand = defineCommand({
       process.stdout.write(JSON.stringify(servedRouters(topology), null, 2) + '\n');
       return 0;
     }
-    const log = pino({ name: 'lanewatch', level: process.env.LOG_LEVEL ?? 'info' });
+    // The process's logger, as `lanewatch run` makes it; the simulator's parts name their component.
+    const log = createLogger();
     const simulator = new Simulator({
       topology,
       simulation,
