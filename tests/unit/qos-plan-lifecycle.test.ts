@@ -59,12 +59,19 @@ function harness(opts: { rediscoverIntervalMs?: number } = {}) {
     await lifecycle.idle();
     await new Promise((r) => setImmediate(r));
   };
+  /** The first poll, its discovery answering `first`: the plan in use from then on. */
+  const adoptFirst = async (first: QosPlan): Promise<void> => {
+    const prepared = lifecycle.prepare(open);
+    await answer(first);
+    await prepared;
+  };
   return {
     lifecycle,
     lines,
     sources,
     events,
     answer,
+    adoptFirst,
     advance: (ms: number) => (nowMs += ms),
     messages: () => lines.map((l) => String(l.msg)),
   };
@@ -114,9 +121,7 @@ describe('the first poll', () => {
 describe('re-discovery in the background', () => {
   it('on schedule: one at a time, the old plan polled meanwhile, the new one adopted at the next poll', async () => {
     const h = harness({ rediscoverIntervalMs: 60_000 });
-    const p = h.lifecycle.prepare(open);
-    await h.answer(plan(1_000_000));
-    await p;
+    await h.adoptFirst(plan(1_000_000));
     h.advance(59_999);
     h.lifecycle.maybeRediscover('a:1');
     expect(h.sources.length).toBe(1);
@@ -135,9 +140,7 @@ describe('re-discovery in the background', () => {
 
   it('a failed re-discovery keeps the plan in use', async () => {
     const h = harness();
-    const p = h.lifecycle.prepare(open);
-    await h.answer(plan(1));
-    await p;
+    await h.adoptFirst(plan(1));
     h.lifecycle.want('reboot');
     h.lifecycle.maybeRediscover('a:1');
     await h.answer(new Error('auth'));
@@ -148,9 +151,7 @@ describe('re-discovery in the background', () => {
 
   it('the first reason asked for is the one the discovery runs for', async () => {
     const h = harness();
-    const p = h.lifecycle.prepare(open);
-    await h.answer(plan(1));
-    await p;
+    await h.adoptFirst(plan(1));
     h.lifecycle.want('reboot');
     h.lifecycle.want('schedule');
     expect(h.lifecycle.wanted).toBe('reboot');
@@ -166,9 +167,7 @@ describe('stale plans', () => {
     ['a sub-interface appeared', ifaces('3', 'Gi0/1.300'), 'subinterfaces-changed'],
   ] as const)('%s: class samples pause until a new plan, and one is wanted', async (_name, seen, reason) => {
     const h = harness();
-    const p = h.lifecycle.prepare(open);
-    await h.answer(plan(1));
-    await p;
+    await h.adoptFirst(plan(1));
     h.lifecycle.check(ifaces('3', 'Gi0/2.300'), links);
     expect(h.lifecycle.stale).toBe(false);
     h.lifecycle.check(seen, links);
@@ -190,9 +189,7 @@ describe('stale plans', () => {
 
   it('a link interface not seen this poll does not make the plan stale', async () => {
     const h = harness();
-    const p = h.lifecycle.prepare(open);
-    await h.answer(plan(1));
-    await p;
+    await h.adoptFirst(plan(1));
     h.lifecycle.check(new Map(), links);
     expect(h.lifecycle.stale).toBe(false);
   });
@@ -210,9 +207,7 @@ describe('what a plan tells', () => {
       ...(rule !== undefined ? { rule } : {}),
     });
     const h = harness();
-    const p = h.lifecycle.prepare(open);
-    await h.answer(plan(1, { mappings: [mapping('VIDEO', 1), mapping('ODD'), mapping('ODD')], notes: ['Gi0/1 output P/X: no statistics row, not measured'] }));
-    await p;
+    await h.adoptFirst(plan(1, { mappings: [mapping('VIDEO', 1), mapping('ODD'), mapping('ODD')], notes: ['Gi0/1 output P/X: no statistics row, not measured'] }));
     h.lifecycle.want('schedule');
     h.lifecycle.maybeRediscover('a:1');
     await h.answer(plan(2, { mappings: [mapping('ODD'), mapping('NEW')] }));
