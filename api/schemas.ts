@@ -185,6 +185,49 @@ export const linkSampleSchema = z.object({
 });
 export const snapshotSchema = z.object({ atMs: z.number(), samples: z.array(linkSampleSchema) });
 
+/** What a field of a flat object schema accepts, as a plain predicate, and its words for a refusal. */
+interface FieldCheck {
+  accepts: (value: unknown) => boolean;
+  expected: string;
+}
+
+function fieldCheck(schema: z.ZodType, where: string): FieldCheck {
+  if ((schema.def.checks ?? []).length > 0) throw new Error(`${where}: refinements are not checked structurally`);
+  if (schema instanceof z.ZodOptional) {
+    const inner = fieldCheck(schema.unwrap() as z.ZodType, where);
+    return { accepts: (value) => value === undefined || inner.accepts(value), expected: `${inner.expected} or absent` };
+  }
+  if (schema instanceof z.ZodNumber) return { accepts: (value) => typeof value === 'number' && Number.isFinite(value), expected: 'a number' };
+  if (schema instanceof z.ZodString) return { accepts: (value) => typeof value === 'string', expected: 'a string' };
+  const allowed = schema instanceof z.ZodEnum ? schema.options : schema instanceof z.ZodUnion ? schema.options.flatMap((option) => (option instanceof z.ZodLiteral ? [...option.values] : [])) : [];
+  if (allowed.length === 0 || (schema instanceof z.ZodUnion && allowed.length !== schema.options.length)) {
+    throw new Error(`${where}: a ${schema.def.type} is not checked structurally`);
+  }
+  const values = new Set<unknown>(allowed);
+  return { accepts: (value) => values.has(value), expected: `one of ${allowed.map((value) => JSON.stringify(value)).join(', ')}` };
+}
+
+/**
+ * A flat object schema as a plain check: the same fields and types, without zod's cost per
+ * value (the live stream carries tens of thousands of samples a minute). Returns what is wrong
+ * (`field: expected …, got …`), or undefined when the value matches; unknown keys pass.
+ */
+function structuralCheck(schema: z.ZodObject): (value: unknown) => string | undefined {
+  const fields = Object.entries(schema.shape).map(([key, field]) => ({ key, ...fieldCheck(field as z.ZodType, key) }));
+  return (value) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return `expected an object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`;
+    const record = value as Record<string, unknown>;
+    for (const field of fields) {
+      const got = record[field.key];
+      if (!field.accepts(got)) return `${field.key}: expected ${field.expected}, got ${got === undefined ? 'nothing' : JSON.stringify(got)}`;
+    }
+    return undefined;
+  };
+}
+
+/** What is wrong with a live sample (`linkSampleSchema`'s fields and types), or undefined when nothing is. */
+export const linkSampleProblem: (value: unknown) => string | undefined = structuralCheck(linkSampleSchema);
+
 /** What a client may send on the live WebSocket. */
 export const subscribeMessageSchema = z
   .object({

@@ -2,9 +2,10 @@
 // latest samples, series, national sums, expiries and per-key listeners), the reducer over
 // immutable LiveData built on it, and the states it holds (the whole picture, then changes). The work a message costs is counted in
 // web-live-store-work.test.ts.
+import assert from 'node:assert/strict';
 import { describe, expect, it } from 'vitest';
 import type { LinkSample } from '../../collector/samples.ts';
-import { liveUrl, parseLiveMessage, type LinkStatus, type ProvinceStatus, type StateLevel, type StatesView } from '../../web/src/lib/api.ts';
+import { linkSampleProblem, linkSampleSchema, liveUrl, parseLiveMessage, type LinkStatus, type ProvinceStatus, type StateLevel, type StatesView } from '../../web/src/lib/api.ts';
 import { StatesIndex } from '../../web/src/lib/states.ts';
 import {
   appendPoint,
@@ -58,7 +59,38 @@ describe('parseLiveMessage', () => {
     const batch = parseLiveMessage(
       JSON.stringify({ type: 'samples', samples: [good, { ...good, dir: 'sideways' }, { link: 'b' }] }),
     );
-    expect(batch).toEqual({ type: 'samples', samples: [good], rejected: 2 });
+    expect(batch).toEqual({ type: 'samples', samples: [good], rejected: 2, problem: 'samples[1].dir: expected one of "down", "up", got "sideways"' });
+  });
+
+  it('names what is wrong with the first sample it rejects, and where', () => {
+    const good = sample({ link: 'a', atMs: 1_000 });
+    const problemOf = (bad: unknown): string | undefined => {
+      const message = parseLiveMessage(JSON.stringify({ type: 'samples', samples: [good, bad] }));
+      assert(message.type === 'samples');
+      expect(message.samples).toEqual([good]);
+      return message.problem;
+    };
+    expect(problemOf({ ...good, bitsPerSecond: '12' })).toBe('samples[1].bitsPerSecond: expected a number, got "12"');
+    expect(problemOf({ ...good, tier: 3 })).toBe('samples[1].tier: expected one of 1, 2, got 3');
+    expect(problemOf({ ...good, class: 'voice' })).toBe('samples[1].class: expected one of "total", "internet", "docex", "video", "other", got "voice"');
+    expect(problemOf({ ...good, link: undefined })).toBe('samples[1].link: expected a string, got nothing');
+    expect(problemOf({ ...good, reservedBps: null })).toBe('samples[1].reservedBps: expected a number or absent, got null');
+    expect(problemOf([good])).toBe('samples[1]: expected an object, got an array');
+    expect(problemOf(null)).toBe('samples[1]: expected an object, got null');
+    expect(problemOf(7)).toBe('samples[1]: expected an object, got number');
+    // Optional fields may be absent; keys the schema does not name pass.
+    expect(linkSampleProblem({ ...good, dropBitsPerSecond: 1, extra: 'x' })).toBeUndefined();
+  });
+
+  it('accepts exactly what the zod schema accepts (the structural check is made from it)', () => {
+    const good = sample({ link: 'a', atMs: 1_000, class: 'video', dropBitsPerSecond: 1, reservedBps: 2 });
+    const variants: unknown[] = [good, null, 'x', [], {}];
+    const odd: unknown[] = [undefined, null, 0, -1.5, 1e300, '', 'down', 'total', 1, 2, 3, true, {}, [], 'sideways'];
+    for (const key of Object.keys(linkSampleSchema.shape)) for (const value of odd) variants.push({ ...good, [key]: value });
+    for (const value of variants) {
+      expect(linkSampleProblem(value) === undefined, JSON.stringify(value)).toBe(linkSampleSchema.safeParse(value).success);
+    }
+    expect(variants.filter((value) => linkSampleProblem(value) === undefined).length).toBeGreaterThan(10);
   });
 
   it('ignores what it does not understand instead of throwing', () => {

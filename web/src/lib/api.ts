@@ -9,6 +9,7 @@ import {
   driftSchema,
   effectivePolicySchema,
   healthSchema,
+  linkSampleProblem,
   linkSampleSchema,
   loginReplySchema,
   meSchema,
@@ -251,26 +252,40 @@ export async function sendJson<T>(
 
 /** What the live WebSocket says, once validated. Unknown message types are `ignored`. */
 export type LiveMessage =
-  | { type: 'snapshot'; atMs: number; samples: LinkSample[]; rejected: number }
-  | { type: 'samples'; samples: LinkSample[]; rejected: number }
+  | ({ type: 'snapshot'; atMs: number } & AcceptedSamples)
+  | ({ type: 'samples' } & AcceptedSamples)
   | { type: 'states'; states: StatesView }
   | { type: 'stateChanges'; changed: StateChanges }
   | { type: 'ignored'; reason: string };
 
 const messageEnvelope = z.looseObject({ type: z.string() });
-const snapshotEnvelope = z.object({ atMs: z.number(), samples: z.array(z.unknown()) });
-const samplesEnvelope = z.object({ samples: z.array(z.unknown()) });
+// The envelope by zod; its samples, one by one, by the cheaper structural check of the same schema.
+const sampleList = z.custom<unknown[]>((value) => Array.isArray(value), { message: 'expected an array' });
+const snapshotEnvelope = z.object({ atMs: z.number(), samples: sampleList });
+const samplesEnvelope = z.object({ samples: sampleList });
+
+export interface AcceptedSamples {
+  samples: LinkSample[];
+  rejected: number;
+  /** What was wrong with the first sample rejected, and where (`samples[3].dir: expected …`). */
+  problem?: string;
+}
 
 /** Keeps the valid samples of a list; one malformed sample does not cost the others. */
-export function acceptSamples(items: readonly unknown[]): { samples: LinkSample[]; rejected: number } {
+export function acceptSamples(items: readonly unknown[]): AcceptedSamples {
   const samples: LinkSample[] = [];
   let rejected = 0;
-  for (const item of items) {
-    const parsed = linkSampleSchema.safeParse(item);
-    if (parsed.success) samples.push(parsed.data);
-    else rejected += 1;
+  let problem: string | undefined;
+  for (let index = 0; index < items.length; index += 1) {
+    const item = items[index];
+    const wrong = linkSampleProblem(item);
+    if (wrong === undefined) samples.push(item as LinkSample);
+    else {
+      rejected += 1;
+      problem ??= `samples[${index}]${wrong.startsWith('expected') ? ': ' : '.'}${wrong}`;
+    }
   }
-  return { samples, rejected };
+  return problem === undefined ? { samples, rejected } : { samples, rejected, problem };
 }
 
 /** Parses one WebSocket text frame. Never throws. */

@@ -132,6 +132,8 @@ export class LiveClient implements LatestReader, ProvinceStates {
   reconnects = $state(0);
   ignoredMessages = $state(0);
   rejectedSamples = $state(0);
+  /** What was wrong with the last sample rejected, and where (diagnostics). */
+  lastRejection: string | null = $state(null);
   /** Counts `states` and `stateChanges` messages: pages that refetch on a state change watch it. */
   statesVersion = $state(0);
   /** Counts every change of the states held (seeded ones too): `states` tracks it. */
@@ -374,7 +376,10 @@ export class LiveClient implements LatestReader, ProvinceStates {
       this.statesVersion += 1;
       return;
     }
-    if (message.rejected > 0) this.rejectedSamples += message.rejected;
+    if (message.rejected > 0) {
+      this.rejectedSamples += message.rejected;
+      this.lastRejection = `${message.type}: ${message.problem ?? 'invalid sample'}`;
+    }
     if (message.type === 'snapshot') this.#nationalPaused = false;
     this.store.apply(message.samples, {
       mode: message.type === 'snapshot' ? 'snapshot' : 'samples',
