@@ -163,7 +163,7 @@ export const settingsSchema = z
         timeoutMs: z.number().int().min(100).default(2_000),
         retries: z.number().int().min(0).max(5).default(1),
         concurrency: z.number().int().min(1).max(4_096).default(64),
-        /** A rate above this share of capacity is invalid and not stored (DESIGN §3). */
+        /** A rate above this share of capacity is invalid and not stored (a counter glitch, not traffic). */
         maxUtilization: z.number().positive().default(1.1),
         /** QoS classes and sub-interfaces are re-discovered this often (and after a reboot or an ifIndex change). */
         rediscoverIntervalMs: z.number().int().min(1_000).default(3_600_000),

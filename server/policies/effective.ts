@@ -1,4 +1,4 @@
-// The effective policy of one link (DESIGN §4): layers defaults → tier → province → link, the
+// The effective policy of one link: layers defaults → tier → province → link, the
 // most specific value wins; amounts become bit/s against the link's capacity. Pure.
 import { protectedClasses, type ProtectedClass } from '../../api/schemas.ts';
 import type { Amount, EffectivePolicy, LayerName, PolicyDocument, PolicyLayer, Thresholds } from './model.ts';
@@ -48,8 +48,8 @@ function lastSetting<T>(layers: readonly NamedLayer[], pick: (layer: PolicyLayer
   return undefined;
 }
 
-/** Fallbacks when a (not yet validated) document's defaults lack a threshold: DESIGN §4's defaults. */
-const designThresholds: Thresholds = { highUtil: 0.8, critUtil: 0.95, dropRatio: 0.001, raiseAfter: 3, clearAfter: 5 };
+/** The built-in thresholds: the seed's when no policies.yaml exists, and the fallback of a (not yet validated) document lacking one. */
+export const defaultThresholds: Readonly<Thresholds> = { highUtil: 0.8, critUtil: 0.95, dropRatio: 0.001, raiseAfter: 3, clearAfter: 5 };
 
 /** Where each effective field came from, as layer paths (for validation messages). */
 export interface EffectiveSources {
@@ -79,7 +79,7 @@ export function effectiveWithSources(
     }
   }
 
-  const thresholds: Thresholds = { ...designThresholds };
+  const thresholds: Thresholds = { ...defaultThresholds };
   for (const name of thresholdNames) {
     const setting = lastSetting(layers, (layer) => layer.thresholds?.[name]);
     if (setting !== undefined) {

@@ -1,4 +1,4 @@
-// Reservation policies (DESIGN §4): the types every part speaks. Layered
+// Reservation policies: the types every part speaks. Layered
 // defaults → tier → province → link; the effective policy of a link is computed, never stored.
 import type { Direction, ProtectedClass } from '../../api/schemas.ts';
 import type { Said } from '../../api/messages.ts';

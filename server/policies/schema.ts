@@ -1,4 +1,4 @@
-// The policy document as data: a strict zod schema (DESIGN §4). Everything from outside — the
+// The policy document as data: a strict zod schema. Everything from outside — the
 // seed YAML, a stored revision, a PUT body — is `unknown` until `parsePolicyDocument` accepts it.
 // Every problem names its key as a dotted path from the document root.
 import { z } from 'zod';

@@ -1,19 +1,20 @@
 // The policy used when nothing is stored yet: `<config dir>/policies.yaml`, or the built-in
-// defaults (DESIGN §4) when the config directory has none.
+// defaults when the config directory has none.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { defaultThresholds } from './effective.ts';
 import type { PolicyDocument } from './model.ts';
 import { parsePolicyDocument } from './schema.ts';
 
 export const policiesFileName = 'policies.yaml';
 
-/** Defaults only: docex 10 %, video 20 %, DESIGN §4's thresholds. */
+/** Defaults only: docex 10 %, video 20 %, the built-in thresholds. */
 export function builtInPolicyDocument(): PolicyDocument {
   return {
     defaults: {
       reservations: { docex: { percent: 10 }, video: { percent: 20 } },
-      thresholds: { highUtil: 0.8, critUtil: 0.95, dropRatio: 0.001, raiseAfter: 3, clearAfter: 5 },
+      thresholds: { ...defaultThresholds },
     },
     tiers: {},
     provinces: {},

@@ -1,4 +1,4 @@
-// A policy document against the topology (DESIGN §4): every province and link key exists; on
+// A policy document against the topology: every province and link key exists; on
 // every link the effective reservations fit the capacity; effective highUtil ≤ critUtil.
 // Problems name the key to fix: the most specific layer that set the offending value.
 import { said, type Said } from '../../api/messages.ts';

@@ -1,5 +1,5 @@
 // GET /api/v1/drift?link=: the router's reservation of each protected class beside the
-// effective policy (DESIGN §2 "drift"). In the split deployment (no collector in this
+// effective policy: where the router drifted from the policy. In the split deployment (no collector in this
 // process) there is no QoS data: every row is `unknown`.
 import type { FastifyInstance } from 'fastify';
 import type { LanewatchConfig } from '../../config/schema.ts';

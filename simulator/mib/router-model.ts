@@ -162,9 +162,9 @@ export interface RouterModelInput {
   links: readonly LinkConfig[];
   /** Two-ended links whose far end is this router (`far.router`); default none. */
   farLinks?: readonly LinkConfig[];
-  /** Its resolved simulation config (S4's resolveRouter). */
+  /** Its resolved simulation config (resolveRouter). */
   sim: RouterSimConfig;
-  /** Resolved queues by link id (S4's resolveLinkQueues); a missing link: no queues. */
+  /** Resolved queues by link id (resolveLinkQueues); a missing link: no queues. */
   queues: ReadonlyMap<string, Record<ServiceClass, ClassQueue | undefined>>;
   /** Resolved far-end queues by link id (resolveLinkQueues(…, 'far')); a missing link: no queues. */
   farQueues?: ReadonlyMap<string, Record<ServiceClass, ClassQueue | undefined>>;

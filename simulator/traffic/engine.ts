@@ -34,7 +34,7 @@ export interface DirectionOctets {
   readonly totalOctets: bigint;
 }
 
-/** Scenario effects, queried at the start of every step (S3's scenario runner implements it). */
+/** Scenario effects, queried at the start of every step (scenario/effects.ts implements them). */
 export interface TrafficEffects {
   /** Multiplies the Internet demand in one direction (1 normally). */
   internetFactor(linkId: string, dir: Direction, atMs: number): number;
