@@ -2,8 +2,9 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, ConfigError, defaultConfigDir } from '../../config/load.ts';
+import { loadConfig, defaultConfigDir } from '../../config/load.ts';
 import { classesSchema, defaultClassRules } from '../../config/schema.ts';
+import { configProblemsOf, expectProblemAt } from '../helpers/config-problems.ts';
 
 const exampleTopology = readFileSync(join(defaultConfigDir, 'topology.yaml'), 'utf8');
 
@@ -15,14 +16,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function problemsOf(files: Record<string, string>, env: Record<string, string> = {}) {
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  let thrown: unknown;
-  try {
-    loadConfig(dir, { env });
-  } catch (err) {
-    thrown = err;
-  }
-  expect(thrown).toBeInstanceOf(ConfigError);
-  return (thrown as ConfigError).problems;
+  return configProblemsOf(() => loadConfig(dir, { env }));
 }
 
 const minimalTopology = `provinces:
@@ -72,12 +66,7 @@ describe('loadConfig', () => {
     ['a v3 key that is too short', minimalTopology.replace('{ version: "2c", community: public }', '{ version: "3", user: u, authKey: short, privKey: alsoshort1 }'), 'routers[0].snmp.authKey', /8 characters/, 6],
     ['a duplicate link', minimalTopology + `  - id: l1\n    tier: 2\n    province: hue\n    router: r1\n    ifName: Gi0/2\n`, 'links[1].id', /duplicate link id/, 13],
   ])('names file, key and line for %s', (_what, topology, key, reason, line) => {
-    const problems = problemsOf({ 'topology.yaml': topology });
-    const problem = problems.find((p) => p.key === key);
-    expect(problem, JSON.stringify(problems)).toBeDefined();
-    expect(problem?.file).toMatch(/topology\.yaml$/);
-    expect(problem?.reason).toMatch(reason);
-    expect(problem?.line).toBe(line);
+    expectProblemAt(problemsOf({ 'topology.yaml': topology }), key, { file: /topology\.yaml$/, reason, line });
   });
 
   it('reports settings problems with their key', () => {
@@ -133,15 +122,11 @@ describe('class rules', () => {
   });
 
   it.each([
-    ['rules:\n  - match: { className: "(" }\n    class: video\n', 'rules[0].match.className', /regular expression/],
-    ['rules:\n  - match: {}\n    class: video\n', 'rules[0].match', /at least one/],
-    ['rules:\n  - match: { className: x }\n    class: gold\n', 'rules[0].class', /./],
-    ['rules:\n  - match: { vlan: "1" }\n    class: video\n', 'rules[0].match.vlan', /unknown key/],
-  ])('names the key of a bad rule: %j', (text, key, reason) => {
-    const problems = problemsOf({ 'classes.yaml': text });
-    const problem = problems.find((p) => p.key === key);
-    expect(problem, JSON.stringify(problems)).toBeDefined();
-    expect(problem?.file).toMatch(/classes\.yaml$/);
-    expect(problem?.reason).toMatch(reason);
+    ['rules:\n  - match: { className: "(" }\n    class: video\n', 'rules[0].match.className', /regular expression/, 2],
+    ['rules:\n  - match: {}\n    class: video\n', 'rules[0].match', /at least one/, 2],
+    ['rules:\n  - match: { className: x }\n    class: gold\n', 'rules[0].class', /./, 3],
+    ['rules:\n  - match: { vlan: "1" }\n    class: video\n', 'rules[0].match.vlan', /unknown key/, 2],
+  ])('names the key and line of a bad rule: %j', (text, key, reason, line) => {
+    expectProblemAt(problemsOf({ 'classes.yaml': text }), key, { file: /classes\.yaml$/, reason, line });
   });
 });

@@ -4,7 +4,6 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../config/load.ts';
 import type { TopologyConfig } from '../../config/schema.ts';
 import {
   loadSimulationConfig,
@@ -13,6 +12,7 @@ import {
   reservedBps,
   simulationDefaults,
 } from '../../simulator/sim-config.ts';
+import { configProblemsOf, expectProblemAt } from '../helpers/config-problems.ts';
 
 const topology: TopologyConfig = {
   provinces: [{ id: 'hue' }],
@@ -38,13 +38,7 @@ function load(text: string) {
 }
 
 function problemsOf(text: string) {
-  try {
-    load(text);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
+  return configProblemsOf(() => load(text));
 }
 
 describe('loadSimulationConfig', () => {
@@ -117,12 +111,7 @@ classShares:
     ['two classes on one class-map', 'routers:\n  r2:\n    classMaps: { video: DOCEX }\n', 'routers.r2.classMaps', /same class-map name/, 3],
     ['a seed that is not an integer', 'seed: 1.5\n', 'seed', /./, 1],
   ])('names file, key and line for %s', (_what, text, key, reason, line) => {
-    const problems = problemsOf(text);
-    const problem = problems.find((p) => p.key === key);
-    expect(problem, JSON.stringify(problems)).toBeDefined();
-    expect(problem?.file).toMatch(/simulation\.yaml$/);
-    expect(problem?.reason).toMatch(reason);
-    expect(problem?.line).toBe(line);
+    expectProblemAt(problemsOf(text), key, { file: /simulation\.yaml$/, reason, line });
   });
 
   it('reports YAML syntax errors with their line', () => {
