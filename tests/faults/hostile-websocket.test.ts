@@ -4,9 +4,9 @@
 // an anonymous handshake is refused with 401. Expected: no handshake answered 5xx, the server
 // closes what it refuses and stays up, and a good client still gets its snapshot afterwards.
 import { describe, expect, it } from 'vitest';
-import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { deepJson } from './hostile-requests.ts';
+import { WebSocketClient } from '../helpers/ws-client.ts';
 import { hostileSeed, sharedHostileApp } from './hostile-harness.ts';
 
 const app = sharedHostileApp();
@@ -28,16 +28,8 @@ describe('hostile input on the live WebSocket', () => {
       ),
       { seed: hostileSeed, numRuns: 2_000 },
     );
-    const wsRequire = createRequire(import.meta.url);
-    const WebSocket = wsRequire('ws') as new (url: string, options: { headers: Record<string, string> }) => {
-      readyState: number;
-      on(event: string, listener: (...args: unknown[]) => void): void;
-      send(data: string | Buffer, cb?: (err?: Error) => void): void;
-      close(): void;
-      terminate(): void;
-    };
     const connect = async (cookie: string | undefined) => {
-      const ws = new WebSocket(url, { headers: { origin, ...(cookie ? { cookie } : {}) } });
+      const ws = new WebSocketClient(url, { headers: { origin, ...(cookie ? { cookie } : {}) } });
       const state = { status: 0, closed: false, received: 0 };
       ws.on('message', () => {
         state.received += 1;

@@ -4,21 +4,12 @@
 // live client); the WebSocket clients gauge follows a connected client; the process metrics are
 // there; a router that stops answering shows as timeouts and a device down, and one that
 // reboots as samples dropped by the reboot rule.
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem, type SystemHandle } from '../helpers/system.ts';
 import { parsePrometheusText, sampleValue, sumOf, type MetricFamily } from '../helpers/prometheus-text.ts';
 import { loadConfig } from '../../config/load.ts';
 import { pause } from '../helpers/wait.ts';
-
-interface WsClient {
-  on(event: 'open', listener: () => void): void;
-  on(event: 'message', listener: (data: Buffer) => void): void;
-  on(event: 'close', listener: () => void): void;
-  on(event: 'error', listener: (err: Error) => void): void;
-  close(): void;
-}
-const WebSocketClient = createRequire(import.meta.url)('ws') as new (url: string, options?: { headers?: Record<string, string> }) => WsClient;
+import { WebSocketClient } from '../helpers/ws-client.ts';
 
 const routers = loadConfig().topology.routers.map((r) => r.id);
 const rebooted = routers[2]!;
