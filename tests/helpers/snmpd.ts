@@ -42,6 +42,26 @@ export async function snmpgetValue(target: string, community: string, oid: strin
   return value ?? '';
 }
 
+/**
+ * `read()` between two snmpget reads of `oids`: `still` is what snmpget read when both reads
+ * agree (the counters stood still across `read`), undefined when they moved.
+ */
+export async function betweenSnmpgets<T>(target: string, community: string, oids: string[], read: () => Promise<T>): Promise<{ got: T; still: string[] | undefined }> {
+  const before = await snmpgetValues(target, community, oids);
+  const got = await read();
+  const after = await snmpgetValues(target, community, oids);
+  return { got, still: before.every((value, i) => value === after[i]) ? before : undefined };
+}
+
+/** betweenSnmpgets, tried up to `attempts` times until the counters stand still across `read`. */
+export async function readWhileStill<T>(target: string, community: string, oids: string[], read: () => Promise<T>, attempts = 5): Promise<{ got: T; still: string[] }> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const { got, still } = await betweenSnmpgets(target, community, oids, read);
+    if (still !== undefined) return { got, still };
+  }
+  throw new Error(`${oids.join(', ')} moved during each of ${attempts} attempts`);
+}
+
 export async function startSnmpd(opts: SnmpdOptions = {}): Promise<SnmpdHandle> {
   const community = opts.community ?? 'public';
   const dir = mkdtempSync(join(tmpdir(), 'lanewatch-snmpd-'));

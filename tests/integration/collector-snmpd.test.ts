@@ -7,11 +7,11 @@ import { createSocket, type Socket } from 'node:dgram';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSnmpd, snmpgetValues, type SnmpdHandle } from '../helpers/snmpd.ts';
+import { betweenSnmpgets, readWhileStill, startSnmpd, type SnmpdHandle } from '../helpers/snmpd.ts';
 import { fixturePath } from '../helpers/fixtures.ts';
 import { sharedSnmpsim } from '../helpers/snmpsim.ts';
 import { freeUdpPort } from '../helpers/ports.ts';
-import { DevicePoller, OID } from '../../collector/poller.ts';
+import { DevicePoller, OID, type DevicePollerOptions } from '../../collector/poller.ts';
 import { Collector } from '../../collector/collector.ts';
 import { LiveBus } from '../../collector/live-bus.ts';
 import { openSession, readColumns, get, compareOids, asCounter, asText, SnmpError } from '../../collector/snmp/index.ts';
@@ -44,6 +44,13 @@ function router(id: string, address: string, snmp: SnmpConfig): RouterConfig {
 
 function loLink(routerId: string, over: Partial<LinkConfig> = {}): LinkConfig {
   return { id: `${routerId}-lo`, tier: 1, province: 'ha-noi', router: routerId, ifName: 'lo', capacityBps: LO_CAPACITY_BPS, downIs: 'out', ...over };
+}
+
+/** A poller of `router` for `links`, every 5 s with a 1 s timeout and one retry unless `collector` says otherwise; its log kept. */
+function pollerOf(router: RouterConfig, links: LinkConfig[], collector: Partial<DevicePollerOptions['collector']> = {}) {
+  const { log, lines } = captureLog();
+  const poller = new DevicePoller({ router, links, collector: { intervalMs: 5_000, timeoutMs: 1_000, retries: 1, maxUtilization: 1.1, ...collector }, log });
+  return { poller, lines };
 }
 
 /** Sends UDP datagrams to a local socket until stopped; counts payload bytes. */
@@ -80,11 +87,8 @@ interface Bracketed {
 }
 
 async function bracketedPoll(poller: DevicePoller): Promise<Bracketed> {
-  const before = await snmpgetValues(snmpd.target, COMMUNITY, [HC_IN_LO, HC_OUT_LO]);
-  const batch = await poller.poll();
-  const after = await snmpgetValues(snmpd.target, COMMUNITY, [HC_IN_LO, HC_OUT_LO]);
-  const same = before[0] === after[0] && before[1] === after[1];
-  return { batch, exact: same ? { in: BigInt(before[0] ?? ''), out: BigInt(before[1] ?? '') } : undefined };
+  const { got: batch, still } = await betweenSnmpgets(snmpd.target, COMMUNITY, [HC_IN_LO, HC_OUT_LO], () => poller.poll());
+  return { batch, exact: still && { in: BigInt(still[0] ?? ''), out: BigInt(still[1] ?? '') } };
 }
 
 
@@ -93,15 +97,9 @@ describe.each([
   ['v3 authPriv (SHA/AES)', v3],
 ])('polling lo over %s', (_name, snmp) => {
   it('first poll yields only the outcome; the next yields rates that match snmpget deltas', async () => {
-    const { log } = captureLog();
     const intervalMs = 6_000;
     const id = `r-${snmp.version}`;
-    const poller = new DevicePoller({
-      router: router(id, snmpd.target, snmp),
-      links: [loLink(id)],
-      collector: { intervalMs, timeoutMs: 1_000, retries: 1, maxUtilization: 1.1 },
-      log,
-    });
+    const { poller } = pollerOf(router(id, snmpd.target, snmp), [loLink(id)], { intervalMs });
     const traffic = await loopbackTraffic();
     try {
       let prev = await bracketedPoll(poller);
@@ -190,15 +188,8 @@ describe('SNMP reads against snmpd', () => {
     const open = openSession(snmpd.target, v3, { timeoutMs: 1_000, retries: 1 });
     try {
       // ifHighSpeed/ifName do not move; compare a counter bracketed by snmpget reads.
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const [before] = await snmpgetValues(snmpd.target, COMMUNITY, [HC_IN_LO]);
-        const got = await get(open.session, open.target, [HC_IN_LO]);
-        const [after] = await snmpgetValues(snmpd.target, COMMUNITY, [HC_IN_LO]);
-        if (before !== after) continue;
-        expect(got.values.get(HC_IN_LO)).toBe(Number(before ?? ''));
-        return;
-      }
-      throw new Error('counter moved during every attempt');
+      const { got, still } = await readWhileStill(snmpd.target, COMMUNITY, [HC_IN_LO], () => get(open.session, open.target, [HC_IN_LO]));
+      expect(got.values.get(HC_IN_LO)).toBe(Number(still[0] ?? ''));
     } finally {
       open.close();
     }
@@ -207,14 +198,8 @@ describe('SNMP reads against snmpd', () => {
 
 describe('failures are values', () => {
   it('v3 with a wrong auth key is an auth error, not a crash', async () => {
-    const { log } = captureLog();
     const bad: SnmpConfig = { ...v3, authKey: 'not-the-right-key' } as SnmpConfig;
-    const poller = new DevicePoller({
-      router: router('r-bad', snmpd.target, bad),
-      links: [loLink('r-bad')],
-      collector: { intervalMs: 5_000, timeoutMs: 1_000, retries: 0, maxUtilization: 1.1 },
-      log,
-    });
+    const { poller } = pollerOf(router('r-bad', snmpd.target, bad), [loLink('r-bad')], { retries: 0 });
     const batch = await poller.poll();
     expect(batch.poll.ok).toBe(false);
     expect(batch.poll.error).toMatch(/^auth: /);
@@ -234,27 +219,15 @@ describe('failures are values', () => {
   });
 
   it('v3 with a wrong privacy key fails as a value too', async () => {
-    const { log } = captureLog();
     const bad: SnmpConfig = { ...v3, privKey: 'not-the-right-key' } as SnmpConfig;
-    const poller = new DevicePoller({
-      router: router('r-badpriv', snmpd.target, bad),
-      links: [loLink('r-badpriv')],
-      collector: { intervalMs: 5_000, timeoutMs: 500, retries: 0, maxUtilization: 1.1 },
-      log,
-    });
+    const { poller } = pollerOf(router('r-badpriv', snmpd.target, bad), [loLink('r-badpriv')], { timeoutMs: 500, retries: 0 });
     const batch = await poller.poll();
     expect(batch.poll.ok).toBe(false);
     expect(batch.poll.error).toMatch(/^(auth|timeout): /);
   });
 
   it('a link whose ifName the router lacks is logged once, the others still sampled', async () => {
-    const { log, lines } = captureLog();
-    const poller = new DevicePoller({
-      router: router('r-missing', snmpd.target, v2c),
-      links: [loLink('r-missing'), loLink('r-missing', { id: 'ghost', ifName: 'Gi0/9/9' })],
-      collector: { intervalMs: 5_000, timeoutMs: 1_000, retries: 1, maxUtilization: 1.1 },
-      log,
-    });
+    const { poller, lines } = pollerOf(router('r-missing', snmpd.target, v2c), [loLink('r-missing'), loLink('r-missing', { id: 'ghost', ifName: 'Gi0/9/9' })]);
     for (let i = 0; i < 3; i++) {
       const batch = await poller.poll();
       expect(batch.poll.ok).toBe(true);
@@ -408,14 +381,8 @@ describe('real-device recordings and moving counters (snmpsim)', () => {
     }
     expect(withHc).not.toBe('');
     expect(withoutHc).not.toBe('');
-    const { log, lines } = captureLog();
     const r = router('c8200', sim.address, { version: '2c', community: sim.community(c8200) });
-    const poller = new DevicePoller({
-      router: r,
-      links: [loLink('c8200', { id: 'hc', ifName: withHc, capacityBps: undefined }), loLink('c8200', { id: 'nohc', ifName: withoutHc })],
-      collector: { intervalMs: 5_000, timeoutMs: 2_000, retries: 1, maxUtilization: 1.1 },
-      log,
-    });
+    const { poller, lines } = pollerOf(r, [loLink('c8200', { id: 'hc', ifName: withHc, capacityBps: undefined }), loLink('c8200', { id: 'nohc', ifName: withoutHc })], { timeoutMs: 2_000 });
     const first = await poller.poll();
     expect(first.poll.ok).toBe(true);
     await pause(1_000);
@@ -434,17 +401,12 @@ describe('real-device recordings and moving counters (snmpsim)', () => {
 
   it('moving counters: HC and 32-bit fallback rates match the recording, Δt from sysUpTime', async () => {
     const sim = await snmpsim.get();
-    const { log } = captureLog();
     const r = router('live', sim.address, { version: '2c', community: 'lw-live-router' });
-    const poller = new DevicePoller({
-      router: r,
-      links: [
-        loLink('live', { id: 'hc-link', ifName: 'Gi0/0/0', capacityBps: undefined }),
-        loLink('live', { id: 'low-link', ifName: 'Gi0/0/1', capacityBps: 1_000_000_000, downIs: 'in' }),
-      ],
-      collector: { intervalMs: 5_000, timeoutMs: 2_000, retries: 1, maxUtilization: 1.1 },
-      log,
-    });
+    const { poller } = pollerOf(
+      r,
+      [loLink('live', { id: 'hc-link', ifName: 'Gi0/0/0', capacityBps: undefined }), loLink('live', { id: 'low-link', ifName: 'Gi0/0/1', capacityBps: 1_000_000_000, downIs: 'in' })],
+      { timeoutMs: 2_000 },
+    );
     expect((await poller.poll()).poll.ok).toBe(true);
     await pause(2_500);
     const batch = await poller.poll();
