@@ -13,7 +13,7 @@ import type { LinkSample } from '../../collector/samples.ts';
 import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import { InfluxStore } from '../../collector/store/influx-store.ts';
 import { backfillWindow, retentionOf } from '../../collector/store/rollups.ts';
-import { signedInPage, switchLanguage, systemInChromium } from '../helpers/system.ts';
+import { closeCleanly, signedInPage, switchLanguage, systemInChromium } from '../helpers/system.ts';
 import { artifactsDir } from '../helpers/browser.ts';
 
 const artifacts = artifactsDir;
@@ -71,16 +71,15 @@ async function writeYesterdaysSurges(influxUrl: string): Promise<void> {
 
 const env = systemInChromium({ intervalMs: 2_000, prepare: (system) => writeYesterdaysSurges(system.influx.url) });
 
-async function openPage(path: string, errors: string[]): Promise<Page> {
-  const { page } = await signedInPage(env.browser, env.system, 'engineer', { errors });
-  await page.goto(`${env.system.url}/${path}`);
-  return page;
+async function openPage(path: string, user = 'engineer'): Promise<{ page: Page; errors: string[] }> {
+  const opened = await signedInPage(env.browser, env.system, user);
+  await opened.page.goto(`${env.system.url}/${path}`);
+  return opened;
 }
 
 describe('alerts and policy UI in Chromium', () => {
   it('national page: 34 province tiles, each with a state, linking to its province', async () => {
-    const errors: string[] = [];
-    const page = await openPage('#/', errors);
+    const { page, errors } = await openPage('#/');
     const tiles = page.locator('[data-testid="province-tile"]');
     await expect.poll(() => tiles.count(), { timeout: 15_000 }).toBe(34);
     // The states come from GET states and the WebSocket: no tile stays unknown.
@@ -109,13 +108,11 @@ describe('alerts and policy UI in Chromium', () => {
     await badge.waitFor();
     expect(['ok', 'warning', 'critical']).toContain(await badge.getAttribute('data-state'));
     await page.screenshot({ path: `${artifacts}province-state.png`, fullPage: true });
-    await page.close();
-    expect(errors).toEqual([]);
+    await closeCleanly(page, errors);
   }, 60_000);
 
   it('alerts page renders its filters and the episodes the API lists', async () => {
-    const errors: string[] = [];
-    const page = await openPage('#/alerts', errors);
+    const { page, errors } = await openPage('#/alerts');
     await page.locator('[data-testid="alerts-page"]').waitFor();
     await page.locator('[data-testid="alerts-table"], [data-testid="alerts-empty"]').first().waitFor({ timeout: 10_000 });
     const listed = (await env.system.getAs('/api/v1/alerts')) as { alerts: { id: string }[] };
@@ -129,13 +126,11 @@ describe('alerts and policy UI in Chromium', () => {
     await page.screenshot({ path: `${artifacts}alerts-vi.png`, fullPage: true });
     await switchLanguage(page, 'en');
     await page.screenshot({ path: `${artifacts}alerts-en.png`, fullPage: true });
-    await page.close();
-    expect(errors).toEqual([]);
+    await closeCleanly(page, errors);
   }, 30_000);
 
   it('policy editor: a problem at its path, the diff, save as a new revision, effective policy, rollback', async () => {
-    const errors: string[] = [];
-    const page = await openPage('#/policies', errors);
+    const { page, errors } = await openPage('#/policies');
     const editor = page.locator('[data-testid="policy-editor"] textarea');
     await editor.waitFor({ timeout: 10_000 });
     const revisionOf = async () => Number(await page.locator('[data-testid="policy-revision"]').getAttribute('data-revision'));
@@ -255,20 +250,17 @@ describe('alerts and policy UI in Chromium', () => {
     expect(await backtest.locator('[data-testid="backtest-links"]').inputValue()).toBe('all');
     await switchLanguage(page, 'en');
     await page.screenshot({ path: `${artifacts}policies-en.png`, fullPage: true });
-    await page.close();
-    expect(errors).toEqual([]);
+    await closeCleanly(page, errors);
   }, 90_000);
 
   it('a viewer reads the policy without the backtest', async () => {
-    const { page, errors } = await signedInPage(env.browser, env.system, 'viewer');
-    await page.goto(`${env.system.url}/#/policies`);
+    const { page, errors } = await openPage('#/policies', 'viewer');
     await page.locator('[data-testid="policy-history-row"]').first().waitFor({ timeout: 10_000 });
     await page.locator('[data-testid="effective-policy"] tr[data-key="capacity"]').waitFor({ timeout: 10_000 });
     expect(await page.locator('[data-testid="policy-read-only"]').count()).toBe(1);
     expect(await page.locator('[data-testid="backtest-panel"]').count()).toBe(0);
     expect(await page.locator('[data-testid="override-add"]').count()).toBe(0);
     expect(await page.locator('[data-testid="policy-text"]').getAttribute('readonly')).not.toBeNull();
-    await page.context().close();
-    expect(errors).toEqual([]);
+    await closeCleanly(page, errors);
   }, 30_000);
 });

@@ -9,7 +9,7 @@ import { loadConfig } from '../../config/load.ts';
 import type { LanewatchConfig } from '../../config/schema.ts';
 import { bandOf } from '../../server/report/bands.ts';
 import { vietnamDayStartMs } from '../../server/report/period.ts';
-import { signedInPage, systemInChromium } from '../helpers/system.ts';
+import { closeCleanly, signedInPage, systemInChromium } from '../helpers/system.ts';
 import { artifactsDir } from '../helpers/browser.ts';
 import { dayMs, planSamples, spanPeriod, writeThroughStore, type FixtureSpan, type LinkPlan } from '../helpers/report-fixture.ts';
 
@@ -52,8 +52,8 @@ const env = systemInChromium({
   },
 });
 
-async function openReport(width: number, errors: string[], path = '#/report'): Promise<Page> {
-  const { page } = await signedInPage(env.browser, env.system, 'viewer', { viewport: { width, height: 900 }, errors });
+async function openReport(width: number, path = '#/report'): Promise<{ page: Page; errors: string[] }> {
+  const { page, errors } = await signedInPage(env.browser, env.system, 'viewer', { viewport: { width, height: 900 } });
   await page.goto(`${env.system.url}/${path}`);
   try {
     await page.locator('[data-testid="report-page"]').waitFor({ timeout: 30_000 });
@@ -61,7 +61,7 @@ async function openReport(width: number, errors: string[], path = '#/report'): P
     await page.screenshot({ path: `${artifactsDir}report-failed.png`, fullPage: true });
     throw new Error(`no report page at ${page.url()}: ${errors.join('; ')}\n${(await page.locator('main').textContent()) ?? ''}`, { cause: err });
   }
-  return page;
+  return { page, errors };
 }
 
 async function rowBands(page: Page): Promise<Map<string, string>> {
@@ -77,8 +77,7 @@ async function utilizations(page: Page): Promise<number[]> {
 
 describe('report page in Chromium', () => {
   it('a viewer picks two days: every province banded, the national line, sorting, the basis, the CSV', async () => {
-    const errors: string[] = [];
-    const page = await openReport(1400, errors);
+    const { page, errors } = await openReport(1400);
     // The header links to the report for a viewer.
     expect(await page.locator('[data-testid="nav-report"]').getAttribute('href')).toBe('#/report');
     const from = day(spanPeriod(span).fromMs);
@@ -138,15 +137,13 @@ describe('report page in Chromium', () => {
     await page.locator('[data-testid="lang-en"]').click();
     await expect.poll(() => national.textContent()).toContain('provinces under 60 %');
     await page.screenshot({ path: `${artifactsDir}report-en.png`, fullPage: true });
-    await page.close();
-    expect(errors).toEqual([]);
+    await closeCleanly(page, errors);
   }, 90_000);
 
   it('on a phone: no sideways page scroll, the table scrolls in its own box', async () => {
-    const errors: string[] = [];
     const from = day(spanPeriod(span).fromMs);
     const to = day(spanPeriod(span).toMs - dayMs);
-    const page = await openReport(375, errors, `#/report?from=${from}&to=${to}&basis=busyhour`);
+    const { page, errors } = await openReport(375, `#/report?from=${from}&to=${to}&basis=busyhour`);
     await expect.poll(() => page.locator('[data-testid="report-row"]').count(), { timeout: 15_000 }).toBe(34);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     const box = page.locator('[data-testid="report-table-wrap"]');
@@ -154,7 +151,6 @@ describe('report page in Chromium', () => {
     expect(sizes.scroll).toBeGreaterThan(sizes.client);
     await page.screenshot({ path: `${artifactsDir}report-phone-top-vi.png` });
     await page.screenshot({ path: `${artifactsDir}report-phone-vi.png`, fullPage: true });
-    await page.close();
-    expect(errors).toEqual([]);
+    await closeCleanly(page, errors);
   }, 60_000);
 });

@@ -140,6 +140,12 @@ export async function signedInPage(
   return { page, errors };
 }
 
+/** Ends a test's page: closes its browser context; the page must have thrown no uncaught script error. */
+export async function closeCleanly(page: Page, errors: readonly string[]): Promise<void> {
+  await page.context().close();
+  expect(errors).toEqual([]);
+}
+
 /** Switches the UI's language with its switch, and waits until the page and its menu speak it. */
 export async function switchLanguage(page: Page, lang: 'vi' | 'en'): Promise<void> {
   await page.locator(`[data-testid="lang-${lang}"]`).click();
