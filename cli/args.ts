@@ -10,7 +10,7 @@ export class UsageError extends Error {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-export function parseCommandArgs<O extends Options>(args: string[], options: O, allowPositionals = false) {
+function parseCommandArgs<O extends Options>(args: string[], options: O, allowPositionals = false) {
   try {
     return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (err) {
@@ -32,7 +32,7 @@ export function loadConfigOrReport(dir: string | undefined): LanewatchConfig | u
 }
 
 /** Runs a command body, turning usage errors into exit code 2 with the command's usage. */
-export async function withUsage(usage: string, body: () => Promise<number>): Promise<number> {
+async function withUsage(usage: string, body: () => Promise<number>): Promise<number> {
   try {
     return await body();
   } catch (err) {

@@ -24,9 +24,9 @@ export interface StoppablePart {
 }
 
 /** Default bound on a whole stop, and on the cleanup after a fatal error. */
-export const defaultStopDeadlineMs = 10_000;
+const defaultStopDeadlineMs = 10_000;
 /** After a part missed the stop deadline, the process exits this long after the stop resolved. */
-export const defaultForceExitAfterMs = 1_000;
+const defaultForceExitAfterMs = 1_000;
 
 /** The part of `process` that delivers events: `process` itself unless a test gives another. */
 export interface ProcessEvents {

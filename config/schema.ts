@@ -13,14 +13,14 @@ const id = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'expected a lowercase id: letters, digits, ".", "_" or "-"');
 
-export const snmpV2cSchema = z
+const snmpV2cSchema = z
   .object({
     version: z.literal('2c'),
     community: z.string().min(1),
   })
   .strict();
 
-export const snmpV3Schema = z
+const snmpV3Schema = z
   .object({
     version: z.literal('3'),
     user: z.string().min(1),
@@ -33,7 +33,7 @@ export const snmpV3Schema = z
 
 export const snmpSchema = z.discriminatedUnion('version', [snmpV2cSchema, snmpV3Schema]);
 
-export const routerSchema = z
+const routerSchema = z
   .object({
     id,
     name: z.string().optional(),
@@ -45,7 +45,7 @@ export const routerSchema = z
   .strict();
 
 /** One end of a link: a router of the topology and its interface toward the other end. */
-export const linkEndSchema = z.object({ router: id, ifName: z.string().min(1) }).strict();
+const linkEndSchema = z.object({ router: id, ifName: z.string().min(1) }).strict();
 
 export const linkSchema = z
   .object({
@@ -75,7 +75,7 @@ export const linkSchema = z
   .strict();
 
 /** Who hears about a province's alerts: e-mail addresses and webhook URLs (JSON POST). */
-export const contactsSchema = z
+const contactsSchema = z
   .object({
     email: z.array(z.string().email()).default([]),
     webhook: z.array(z.string().url().refine((u) => /^https?:/.test(u), 'expected an http(s) URL')).default([]),
@@ -336,12 +336,10 @@ export const classesSchema = z
   .object({ rules: z.array(classRuleSchema).min(1) })
   .strict();
 
-export type SnmpV2cConfig = z.infer<typeof snmpV2cSchema>;
 export type SnmpV3Config = z.infer<typeof snmpV3Schema>;
 export type SnmpConfig = z.infer<typeof snmpSchema>;
 export type RouterConfig = z.infer<typeof routerSchema>;
 export type LinkConfig = z.infer<typeof linkSchema>;
-export type LinkEndConfig = z.infer<typeof linkEndSchema>;
 export type TopologyConfig = z.infer<typeof topologySchema>;
 export type Settings = z.infer<typeof settingsSchema>;
 

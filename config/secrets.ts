@@ -3,14 +3,14 @@
 import type { LanewatchConfig } from './schema.ts';
 
 /** What a secret is replaced with. */
-export const redactedMark = '[redacted]';
+const redactedMark = '[redacted]';
 
 /**
  * Secrets shorter than this are never replaced: scrubbing every "ab" or "on" out of the logs
  * would make them unreadable while protecting nothing a guess could not find. Config secrets
  * are much longer in practice (SNMPv3 keys need 8 characters).
  */
-export const minSecretLength = 4;
+const minSecretLength = 4;
 
 /**
  * A path segment or query value of a webhook URL at least this long is taken for a token

@@ -30,7 +30,7 @@ const exampleDir = fileURLToPath(new URL('../config/example/', import.meta.url))
 export const provinces = (JSON.parse(readFileSync(fileURLToPath(new URL('../config/provinces.json', import.meta.url)), 'utf8')) as { provinces: ProvinceRef[] }).provinces;
 
 /** Real district towns (former district-level units) per province, beside the former provinces. */
-export const districtTowns: Readonly<Record<string, readonly string[]>> = {
+const districtTowns: Readonly<Record<string, readonly string[]>> = {
   'ha-noi': ['Sơn Tây', 'Hà Đông', 'Long Biên', 'Đông Anh', 'Gia Lâm', 'Sóc Sơn', 'Ba Vì', 'Thạch Thất', 'Mỹ Đức', 'Phú Xuyên'],
   hue: ['Hương Thủy', 'Hương Trà', 'Phong Điền', 'Phú Lộc', 'A Lưới'],
   'hai-phong': ['Thủy Nguyên', 'Kiến An', 'Đồ Sơn', 'Cát Hải', 'Chí Linh', 'Kinh Môn', 'Cẩm Giàng'],
@@ -68,20 +68,20 @@ export const districtTowns: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Province core routers that report per-class traffic as sub-interfaces (one VLAN per service). */
-export const subinterfaceRouters = ['lai-chau', 'dien-bien', 'son-la', 'cao-bang', 'tuyen-quang', 'ha-tinh', 'quang-ngai', 'tay-ninh', 'dong-thap', 'ca-mau'];
+const subinterfaceRouters = ['lai-chau', 'dien-bien', 'son-la', 'cao-bang', 'tuyen-quang', 'ha-tinh', 'quang-ngai', 'tay-ninh', 'dong-thap', 'ca-mau'];
 /** Province core routers with no QoS policy at all: only interface counters. */
-export const noQosRouters = ['lang-son', 'hung-yen'];
+const noQosRouters = ['lang-son', 'hung-yen'];
 /** Province core routers polled with SNMPv3 authPriv (hcm-core-1 is v3 too). */
 export const v3Routers = ['da-nang', 'can-tho', 'quang-ninh'];
 /** Tier-1 uplinks served from hcm-core-1 (the others from hn-core-1), in ifName order. */
-export const southUplinks = ['ho-chi-minh', 'can-tho', 'dong-nai', 'tay-ninh', 'vinh-long', 'dong-thap', 'an-giang', 'ca-mau'];
+const southUplinks = ['ho-chi-minh', 'can-tho', 'dong-nai', 'tay-ninh', 'vinh-long', 'dong-thap', 'an-giang', 'ca-mau'];
 /** Tier-1 capacities in Mbps: the big cities at 1 Gbps, the others cycling through these. */
 const cityMbps = 1_000;
 const provinceMbpsCycle = [300, 500, 100, 200];
 const tier2Mbps = [10, 20, 30, 50, 100];
 
 /** The seed of the example: with it, most tier-1 uplinks stay under 60 % at the busy hour and two exceed 80 %. */
-export const exampleSeed = 1;
+const exampleSeed = 1;
 
 /** Misconfigurations an engineer should find (see simulation.yaml). */
 export const misconfigurations = {
@@ -122,7 +122,7 @@ interface Site {
   former: boolean;
 }
 
-export function sitesOf(p: ProvinceRef): Site[] {
+function sitesOf(p: ProvinceRef): Site[] {
   const formers = p.former.filter((f) => f !== p.name).map((name) => ({ name, former: true }));
   const towns = (districtTowns[p.id] ?? []).map((name) => ({ name, former: false }));
   return [...formers, ...towns].slice(0, 10);

@@ -61,7 +61,7 @@ export const kindLabels: Readonly<Record<UnitKind, string>> = { xa: 'Xã', phuon
 
 /** Every router answers on this UDP port of its own loopback address. */
 export const nationalPort = 16_161;
-export const nationalSeed = 1;
+const nationalSeed = 1;
 
 /** The QoS style of a unit's router: about 60 % class-based QoS, 28 % sub-interfaces, 12 % none. */
 export function unitQos(routerId: string): QosStyle {
@@ -96,8 +96,8 @@ export interface NationalUnit {
 /** The province core's uplink toward the centre; its units hang off Gi0/1/0 onwards, 40 ports a slot. */
 const provinceUplinkIfName = 'Gi0/0/0';
 /** A unit router's interface toward its province core. */
-export const unitUplinkIfName = 'Gi0/0/0';
-export const portsPerSlot = 40;
+const unitUplinkIfName = 'Gi0/0/0';
+const portsPerSlot = 40;
 
 const address = (p: number, host: number): string => `127.30.${p}.${host}:${nationalPort}`;
 
@@ -232,7 +232,7 @@ export function simulationYaml(units: readonly NationalUnit[] = nationalUnits())
   return lines.join('\n') + '\n';
 }
 
-export function settingsYaml(): string {
+function settingsYaml(): string {
   return `# Settings of the national example (npm run demo -- --national). Every key is optional; the
 # defaults live in config/schema.ts. Its own database, state and spool, so that it never mixes
 # with the small example's. Written by scripts/generate-national.ts.
@@ -292,7 +292,7 @@ function conference(where: string, tier: 1 | 2, bitsPerSecond: number): string {
     bitsPerSecond: ${bitsPerSecond}`;
 }
 
-export function scenarioYaml(units: readonly NationalUnit[] = nationalUnits()): string {
+function scenarioYaml(units: readonly NationalUnit[] = nationalUnits()): string {
   const { missingUpstreamQueue } = nationalMisconfigurations(units);
   const unit = missingUpstreamQueue.unit;
   return `# The national demo's scenario (npm run demo -- --national). The simulated clock starts at 07:30

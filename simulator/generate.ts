@@ -22,8 +22,8 @@ export interface GenerateOptions {
   firstHost?: number;
 }
 
-export const generatedCommunity = 'lanewatch-ro';
-export const generatedV3 = {
+const generatedCommunity = 'lanewatch-ro';
+const generatedV3 = {
   version: '3',
   user: 'lanewatch',
   authProtocol: 'sha',

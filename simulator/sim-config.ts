@@ -16,7 +16,7 @@ import type { TopologyConfig } from '../config/schema.ts';
  */
 export const simClasses: readonly ServiceClass[] = [...protectedClasses, ...serviceClasses.filter((c) => !(protectedClasses as readonly ServiceClass[]).includes(c))];
 /** How a simulated router reports per-class traffic: a class-based QoS policy, one sub-interface per service, or not at all. */
-export const qosStyles = ['cbqos', 'subinterfaces', 'none'] as const;
+const qosStyles = ['cbqos', 'subinterfaces', 'none'] as const;
 export type QosStyle = (typeof qosStyles)[number];
 
 export interface ClassQueue {
@@ -124,7 +124,7 @@ const shareSchema = perClass(z.number().min(0).max(1)).refine(
   { message: 'class shares must sum to 1' },
 );
 
-export const simulationFileSchema = z
+const simulationFileSchema = z
   .object({
     seed: z.number().int().min(0).max(0xffff_ffff).optional(),
     routerDefaults: routerOverrideSchema.optional(),
@@ -232,10 +232,10 @@ export function reservedBps(queue: ClassQueue | undefined, capacityBps: number):
 
 // ---- loading ------------------------------------------------------------------------------
 
-export const simulationFileName = 'simulation.yaml';
+const simulationFileName = 'simulation.yaml';
 
 /** References and limits a schema cannot see: router and link ids exist, reservations fit. */
-export function crossCheckSimulation(
+function crossCheckSimulation(
   file: SimulationFile,
   sim: SimulationConfig,
   topology: TopologyConfig,

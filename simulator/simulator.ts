@@ -83,13 +83,13 @@ export function servedRouters(topology: TopologyConfig): ServedRouter[] {
 }
 
 /** RFC 3411 engine ID: enterprise 9 (Cisco) with the high bit, format 5 (octets), 8 bytes of hash. */
-export function engineIdFor(routerId: string): Buffer {
+function engineIdFor(routerId: string): Buffer {
   const tail = createHash('sha1').update(`lanewatch-sim/${routerId}`).digest().subarray(0, 8);
   return Buffer.concat([Buffer.from([0x80, 0x00, 0x00, 0x09, 0x05]), tail]);
 }
 
 /** The link's capacity: configured, else the interface's nominal speed. */
-export function linkCapacityBps(link: LinkConfig): number {
+function linkCapacityBps(link: LinkConfig): number {
   return link.capacityBps ?? nominalSpeedBps(link.ifName);
 }
 

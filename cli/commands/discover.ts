@@ -110,13 +110,13 @@ function bandwidthText(cls: QosClass): string {
 export type ServiceClassOf = (cls: QosClass) => string | undefined;
 
 /** The class rules applied to a discovered class, with its interface's ifAlias. */
-export function classifyDiscovered(d: DeviceDiscovery, classifier: Classifier): (cls: QosClass) => Classification {
+function classifyDiscovered(d: DeviceDiscovery, classifier: Classifier): (cls: QosClass) => Classification {
   const aliases = new Map(d.interfaces.map((i) => [i.ifIndex, i.ifAlias]));
   return (cls) => classifier.classOf({ className: cls.className, policyName: cls.policyName, ifName: cls.ifName, ifAlias: aliases.get(cls.ifIndex) });
 }
 
 /** `internet (rules[2])`, or `other (no rule matches)`. */
-export function serviceClassText(c: Classification): string {
+function serviceClassText(c: Classification): string {
   return c.rule === undefined ? `${c.serviceClass} (no rule matches)` : `${c.serviceClass} (rules[${c.rule}])`;
 }
 

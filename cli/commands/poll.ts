@@ -39,7 +39,7 @@ export interface PollReport {
   polls: PollOutcome[];
 }
 
-export function toReport(batches: readonly PollBatch[]): PollReport {
+function toReport(batches: readonly PollBatch[]): PollReport {
   return {
     links: batches.flatMap((b) =>
       b.links.map((s) => ({
@@ -59,7 +59,7 @@ export function toReport(batches: readonly PollBatch[]): PollReport {
 }
 
 /** 1234567 → "1.23 Mbps". */
-export function formatBps(bitsPerSecond: number): string {
+function formatBps(bitsPerSecond: number): string {
   const units = ['bps', 'kbps', 'Mbps', 'Gbps', 'Tbps'];
   let value = bitsPerSecond;
   let unit = 0;
@@ -76,7 +76,7 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-export function formatReport(report: PollReport): string {
+function formatReport(report: PollReport): string {
   const parts: string[] = [];
   parts.push(
     report.links.length === 0

@@ -90,7 +90,7 @@ export interface QosCounterColumns {
 }
 
 /** Where each vendor keeps the byte counters of a class (checked against the MIB text). */
-export const QOS_COUNTER_COLUMNS: Readonly<Record<QosVendor, QosCounterColumns>> = {
+const QOS_COUNTER_COLUMNS: Readonly<Record<QosVendor, QosCounterColumns>> = {
   // CISCO-CLASS-BASED-QOS-MIB cbQosCMStatsTable: PrePolicyByte64 .6, PostPolicyByte64 .10, DropByte64 .17.
   cisco: {
     prePolicyBytes: '1.3.6.1.4.1.9.9.166.1.15.1.1.6',

@@ -36,7 +36,7 @@ export interface AlertBookOptions {
 }
 
 /** The book's bounds unless its options say otherwise (not settings: tests shorten them). */
-export const alertBookDefaults = { keepResolved: 10_000, resumeIntervalMs: 30_000 } as const;
+const alertBookDefaults = { keepResolved: 10_000, resumeIntervalMs: 30_000 } as const;
 
 type RecordOutcome = { ok: true } | { ok: false; err: unknown };
 

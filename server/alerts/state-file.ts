@@ -29,17 +29,17 @@ export const journalFileName = 'alerts.journal.jsonl';
 const snapshotVersion = 2;
 
 /** Journal lines written with one fsync, at most. */
-export const maxBatchLines = 256;
+const maxBatchLines = 256;
 /** The journal is compacted when it is larger than this many times the live state… */
-export const defaultCompactFactor = 4;
+const defaultCompactFactor = 4;
 /** …and larger than this (a small state is not rewritten every few changes). */
-export const defaultCompactMinBytes = 1024 * 1024;
+const defaultCompactMinBytes = 1024 * 1024;
 
 /**
  * An episode as the API shows it (api/schemas.ts `alertSchema`: the same shape, one source),
  * with a non-empty id.
  */
-export const episodeSchema = alertSchema.extend({ id: z.string().min(1) });
+const episodeSchema = alertSchema.extend({ id: z.string().min(1) });
 
 const seqSchema = z.number().int().min(1);
 

@@ -60,7 +60,7 @@ export interface AuditLogOptions {
 export const defaultKeepInMemory = 10_000;
 
 /** Records a page holds at most. */
-export const maxAuditPageLimit = 1_000;
+const maxAuditPageLimit = 1_000;
 
 const entrySchema = z
   .object({
@@ -89,7 +89,7 @@ export function auditEntryProblem(entry: NewAuditEntry): string | undefined {
 }
 
 /** The line for a record, keys in a fixed order. Pure. */
-export function auditLine(entry: AuditEntry): string {
+function auditLine(entry: AuditEntry): string {
   const ordered: AuditEntry = { seq: entry.seq, atMs: entry.atMs, actor: entry.actor, address: entry.address, action: entry.action };
   if (entry.target !== undefined) ordered.target = entry.target;
   if (entry.details !== undefined) ordered.details = entry.details;

@@ -55,9 +55,9 @@ export interface SessionStoreOptions {
 }
 
 /** Bounds of the session store, not settings: tests shorten them, deployments have no reason to. */
-export const sessionStoreDefaults = { persistIntervalMs: 60_000, syncIntervalMs: 5_000, maxSessionsPerUser: 50 } as const;
+const sessionStoreDefaults = { persistIntervalMs: 60_000, syncIntervalMs: 5_000, maxSessionsPerUser: 50 } as const;
 
-export function newSessionToken(): string {
+function newSessionToken(): string {
   return randomBytes(tokenBytes).toString('base64url');
 }
 
@@ -85,7 +85,7 @@ const sessionSchema = z
 const sessionsFileSchema = z.object({ version: z.literal(fileVersion), sessions: z.array(sessionSchema) }).strict();
 
 /** The sessions in a file's text, or why it is unusable. Pure. */
-export function parseSessionsFile(text: string): { sessions: Session[] } | { reason: string } {
+function parseSessionsFile(text: string): { sessions: Session[] } | { reason: string } {
   const parsed = parseStoredJson(text, sessionsFileSchema);
   return 'reason' in parsed ? parsed : { sessions: parsed.data.sessions };
 }

@@ -19,7 +19,7 @@ export interface LoginThrottleOptions {
 }
 
 /** Keys remembered unless `maxKeys` says otherwise (not a setting: a bound on memory). */
-export const defaultMaxKeys = 100_000;
+const defaultMaxKeys = 100_000;
 
 export type ThrottleVerdict = { allowed: true } | { allowed: false; retryAfterMs: number };
 
@@ -31,11 +31,11 @@ interface Window {
 /** Keys are at most this long, so a huge user name cannot take much memory. */
 const maxKeyLength = 256;
 
-export function userKey(username: string): string {
+function userKey(username: string): string {
   return `u:${username.trim().toLowerCase()}`.slice(0, maxKeyLength);
 }
 
-export function addressKey(address: string): string {
+function addressKey(address: string): string {
   return `a:${address}`.slice(0, maxKeyLength);
 }
 

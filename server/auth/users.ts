@@ -15,8 +15,8 @@ import { dummyPasswordHash, hashPassword, maxPasswordLength, passwordProblem, ve
 
 export const usersFileName = 'users.json';
 /** Users, sessions and the audit log live in `<state.dir>/auth`. */
-export const authDirName = 'auth';
-export const usernamePattern = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const authDirName = 'auth';
+const usernamePattern = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const fileVersion = 1;
 
 export function authDir(stateDir: string): string {
@@ -109,7 +109,7 @@ export function newUserProblem(user: NewUser, provinceIds?: ReadonlySet<string>)
   return password === undefined ? undefined : new UserError('invalid-password', password);
 }
 
-export function publicUser(user: User): PublicUser {
+function publicUser(user: User): PublicUser {
   const { passwordHash: _hash, ...rest } = user;
   return rest;
 }

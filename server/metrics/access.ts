@@ -7,7 +7,7 @@ import type { Role } from '../../api/access.ts';
 import { parseAddressOrSubnet } from '../../config/schema.ts';
 
 /** Roles that may read the metrics from any address. */
-export const metricsReaders: readonly Role[] = ['viewer', 'engineer', 'admin'];
+const metricsReaders: readonly Role[] = ['viewer', 'engineer', 'admin'];
 
 /** The addresses of `metrics.allowFrom`, compiled once. */
 export class AddressAllowList {

@@ -13,7 +13,7 @@ const dirVi = { down: 'chiều xuống (về tỉnh)', up: 'chiều lên (về t
 const levelVi = { warning: 'cảnh báo (nguy cơ)', critical: 'nghiêm trọng (bị chèn ép)' } as const;
 const levelEn = { warning: 'warning (at risk)', critical: 'critical (squeezed)' } as const;
 
-export function formatMbps(bitsPerSecond: number): string {
+function formatMbps(bitsPerSecond: number): string {
   const mbps = bitsPerSecond / 1e6;
   return `${mbps >= 100 ? mbps.toFixed(0) : mbps.toFixed(1)} Mbps`;
 }

@@ -25,7 +25,7 @@ export interface NamedLayer {
 }
 
 /** The layers that apply to a link, least specific first (absent layers left out). */
-export function layersOf(document: PolicyDocument, link: PolicyLink): NamedLayer[] {
+function layersOf(document: PolicyDocument, link: PolicyLink): NamedLayer[] {
   const out: NamedLayer[] = [{ name: 'defaults', path: 'defaults', layer: document.defaults }];
   const tierKey = link.tier === 1 ? '1' : '2';
   const tier = document.tiers[tierKey];

@@ -33,7 +33,7 @@ function amountSchema(kind: 'reservation' | 'cap') {
 const utilization = z.number().gt(0, 'must be above 0').max(1.5, 'must be at most 1.5');
 const sampleCount = z.number().int('must be an integer').min(1, 'must be at least 1').max(100, 'must be at most 100');
 
-export const thresholdFields = {
+const thresholdFields = {
   highUtil: utilization,
   critUtil: utilization,
   dropRatio: z.number().gt(0, 'must be above 0').lt(1, 'must be below 1'),
@@ -81,7 +81,7 @@ function layerSchema(thresholds: typeof partialThresholdsSchema | typeof fullThr
     .strict();
 }
 
-export const policyLayerSchema = layerSchema(partialThresholdsSchema);
+const policyLayerSchema = layerSchema(partialThresholdsSchema);
 
 const defaultsLayerSchema = layerSchema(fullThresholdsSchema).extend({
   thresholds: fullThresholdsSchema,
@@ -100,7 +100,7 @@ export const policyDocumentSchema = z
   .strict();
 
 /** The path of a zod issue, dotted; an unknown key is named itself. */
-export function issuePath(path: readonly PropertyKey[], extraKey?: string): string {
+function issuePath(path: readonly PropertyKey[], extraKey?: string): string {
   const parts = path.map((part) => String(part));
   if (extraKey !== undefined) parts.push(extraKey);
   return parts.join('.');
@@ -120,7 +120,7 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
  * Zod issues about `input` as problems, one per unknown key; a missing key is "required". Each
  * says its code (api/messages.ts) with the key's dotted path as `field`.
  */
-export function problemsOfIssues(input: unknown, issues: readonly z.core.$ZodIssue[]): PolicyProblem[] {
+function problemsOfIssues(input: unknown, issues: readonly z.core.$ZodIssue[]): PolicyProblem[] {
   const problems: PolicyProblem[] = [];
   for (const issue of issues) {
     const path = issue.path;

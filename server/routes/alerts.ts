@@ -28,7 +28,7 @@ export interface AlertRoutesOptions {
 }
 
 /** Pure: the episode as this principal may see it (targets masked for all but admins). */
-export function episodeFor(principal: Principal, episode: AlertEpisode): AlertEpisode {
+function episodeFor(principal: Principal, episode: AlertEpisode): AlertEpisode {
   if (principal.role === 'admin') return episode;
   return { ...episode, notifications: episode.notifications.map((n) => ({ ...n, target: maskTarget(n.channel, n.target) })) };
 }

@@ -30,7 +30,7 @@ export type RouteHandler<N extends RouteName> = (
 ) => Promise<unknown>;
 
 /** The fastify schema object of a table entry. */
-export function fastifySchema(contract: RouteContract): NonNullable<RouteOptions['schema']> {
+function fastifySchema(contract: RouteContract): NonNullable<RouteOptions['schema']> {
   const schema: Record<string, unknown> = { response: contract.response, summary: contract.summary };
   if (contract.querystring) schema['querystring'] = contract.querystring;
   if (contract.params) schema['params'] = contract.params;

@@ -47,7 +47,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** The field an Ajv validation issue is about: `/dir` → `dir`, a missing property by name. */
-export function fieldOfValidation(issue: ValidationIssue | undefined): string | undefined {
+function fieldOfValidation(issue: ValidationIssue | undefined): string | undefined {
   if (!issue) return undefined;
   const missing = issue.params?.['missingProperty'];
   if (typeof missing === 'string') return missing;
@@ -64,7 +64,7 @@ export function fieldOfValidation(issue: ValidationIssue | undefined): string | 
 }
 
 /** Whether the request part has a value at the issue's path (a missing one is `required`). */
-export function hasValueAt(part: unknown, instancePath: string | undefined): boolean {
+function hasValueAt(part: unknown, instancePath: string | undefined): boolean {
   let value = part;
   for (const segment of (instancePath ?? '').split('/').filter((s) => s !== '')) {
     if (!isRecord(value) || !Object.hasOwn(value, segment)) return false;
@@ -74,7 +74,7 @@ export function hasValueAt(part: unknown, instancePath: string | undefined): boo
 }
 
 /** The message of a schema validation issue on `field` of the request part `part`. */
-export function saidOfValidation(issue: ValidationIssue | undefined, field: string, part: unknown): Said {
+function saidOfValidation(issue: ValidationIssue | undefined, field: string, part: unknown): Said {
   if (!issue) return said('invalid-field', { field });
   return saidOfIssue({ code: issue.keyword ?? '', details: issue.params ?? {} }, field, hasValueAt(part, issue.instancePath));
 }
@@ -103,7 +103,7 @@ function carriedSaid(record: Record<string, unknown>): Said | undefined {
 }
 
 /** A 4xx fastify or a plugin raised: its code when we know it, else the status. */
-export function saidOfRefusal(statusCode: number, fastifyCode: unknown, contentType: string | undefined): Said {
+function saidOfRefusal(statusCode: number, fastifyCode: unknown, contentType: string | undefined): Said {
   switch (fastifyCode) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return said('unsupported-media-type', { contentType: (contentType ?? '').slice(0, 100) });
@@ -156,7 +156,7 @@ const stateWriteCodes: ReadonlyMap<string, string> = new Map([
 const stateRetryAfterSeconds = 60;
 
 /** Pure: the reason `err` (or an error it wraps) is a state write that failed, or undefined. */
-export function stateWriteFailure(err: unknown, depth = 0): string | undefined {
+function stateWriteFailure(err: unknown, depth = 0): string | undefined {
   if (!isRecord(err) || depth > 4) return undefined;
   const code = err['code'];
   if (typeof code === 'string' && stateWriteCodes.has(code)) return `${stateWriteCodes.get(code)} (${code})`;

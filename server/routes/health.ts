@@ -38,10 +38,10 @@ export interface HealthInput {
  * always has a few dead sites: those are network events (shown per device), not a failing
  * monitor; a large share down points at the monitor's own reachability or credentials.
  */
-export const maxDownShare = 0.05;
+const maxDownShare = 0.05;
 
 /** Pure: combines the probes into the health view. */
-export function assessHealth(input: HealthInput): HealthView {
+function assessHealth(input: HealthInput): HealthView {
   const { ping, store, collector, nowMs, intervalMs, sinceMs } = input;
   const influx: HealthView['influx'] = { reachable: ping.reachable };
   const error = ping.error ?? (store && !store.influxReachable ? store.lastError : undefined);

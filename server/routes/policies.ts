@@ -37,14 +37,14 @@ export interface PoliciesRoutesOptions {
 }
 
 /** `"12"` (or a bare 12) → 12; absent → 'missing'; anything else → 'invalid'. */
-export function parseIfMatch(header: string | undefined): number | 'missing' | 'invalid' {
+function parseIfMatch(header: string | undefined): number | 'missing' | 'invalid' {
   if (header === undefined || header.trim() === '') return 'missing';
   const match = /^\s*"?(\d{1,15})"?\s*$/.exec(header);
   if (!match) return 'invalid';
   return Number(match[1]);
 }
 
-export function etagOf(revision: number): string {
+function etagOf(revision: number): string {
   return `"${revision}"`;
 }
 

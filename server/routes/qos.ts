@@ -22,7 +22,7 @@ export interface QosFilter {
 }
 
 /** Pure: the mappings that pass the filter, in the collector's order. */
-export function filterQosClasses(classes: readonly QosClassMapping[], filter: QosFilter): QosClassMapping[] {
+function filterQosClasses(classes: readonly QosClassMapping[], filter: QosFilter): QosClassMapping[] {
   return classes.filter(
     (mapping) =>
       (filter.link === undefined || mapping.link === filter.link) &&

@@ -27,7 +27,7 @@ const fieldOf: Record<UserError['code'], string> = {
 };
 
 /** What a refusal of the store says, from its code and the account asked for. */
-export function saidOfUserError(code: UserError['code'], account: { username: string; role?: string; province?: string | undefined }): Said {
+function saidOfUserError(code: UserError['code'], account: { username: string; role?: string; province?: string | undefined }): Said {
   const { username } = account;
   switch (code) {
     case 'invalid-username':

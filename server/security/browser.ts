@@ -20,7 +20,7 @@ const loopbackNames = ['localhost', '127.0.0.1', '::1', '[::1]'];
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Pure: the host names (lowercase, without port) the server answers to. */
-export function allowedHostNames(options: Pick<BrowserDefenceOptions, 'listenHost' | 'allowedHosts'>): Set<string> {
+function allowedHostNames(options: Pick<BrowserDefenceOptions, 'listenHost' | 'allowedHosts'>): Set<string> {
   const names = new Set(loopbackNames);
   const listen = options.listenHost.toLowerCase();
   if (listen !== '0.0.0.0' && listen !== '::' && listen !== '') names.add(listen);
@@ -29,7 +29,7 @@ export function allowedHostNames(options: Pick<BrowserDefenceOptions, 'listenHos
 }
 
 /** `Host` header → its name without port, lowercase; `[::1]:8080` → `[::1]`. */
-export function hostNameOf(host: string): string {
+function hostNameOf(host: string): string {
   const lower = host.trim().toLowerCase();
   if (lower.startsWith('[')) {
     const end = lower.indexOf(']');
@@ -42,7 +42,7 @@ export function hostNameOf(host: string): string {
 }
 
 /** Pure: may a request with this Origin change state (or open the live stream)? */
-export function originAllowed(origin: string, ownOrigin: string, allowedOrigins: readonly string[]): boolean {
+function originAllowed(origin: string, ownOrigin: string, allowedOrigins: readonly string[]): boolean {
   const normal = origin.trim().toLowerCase().replace(/\/$/, '');
   if (normal === ownOrigin.toLowerCase()) return true;
   return allowedOrigins.some((o) => o.toLowerCase().replace(/\/$/, '') === normal);

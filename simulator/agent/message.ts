@@ -30,6 +30,7 @@ export const PduType = {
 
 export const ErrorStatus = { noError: 0, tooBig: 1, genErr: 5, noAccess: 6, notWritable: 17 } as const;
 
+/** msgVersion on the wire. */
 export const SnmpVersion = { v1: 0, v2c: 1, v3: 3 } as const;
 
 export interface RequestPdu {
@@ -70,7 +71,7 @@ export type VarbindValue = SnmpValue | 'noSuchObject' | 'noSuchInstance' | 'endO
 const max32 = 0xffff_ffffn;
 const max64 = (1n << 64n) - 1n;
 
-export function encodeValue(value: VarbindValue): Buffer {
+function encodeValue(value: VarbindValue): Buffer {
   if (typeof value === 'string') {
     switch (value) {
       case 'noSuchObject':
@@ -150,11 +151,11 @@ export function decodeMessage(buf: Buffer): CommunityMessage | V3Message | { ver
   const msg = expectTlv(buf, 0, Tag.sequence);
   const versionTlv = expectTlv(buf, msg.valueStart, Tag.integer, msg.end);
   const version = readInteger(buf, versionTlv);
-  if (version === 0 || version === 1) {
+  if (version === SnmpVersion.v1 || version === SnmpVersion.v2c) {
     const community = expectTlv(buf, versionTlv.end, Tag.octetString, msg.end);
     return { version, community: buf.subarray(community.valueStart, community.end), pduOffset: community.end, end: msg.end };
   }
-  if (version !== 3) return { version };
+  if (version !== SnmpVersion.v3) return { version };
   const global = expectTlv(buf, versionTlv.end, Tag.sequence, msg.end);
   const msgIdTlv = expectTlv(buf, global.valueStart, Tag.integer, global.end);
   const maxSizeTlv = expectTlv(buf, msgIdTlv.end, Tag.integer, global.end);

@@ -8,6 +8,7 @@ import { BerError, encodeOid, tlv, Tag } from './ber.ts';
 import {
   ErrorStatus,
   PduType,
+  SnmpVersion,
   V3Flags,
   decodeMessage,
   decodePdu,
@@ -130,9 +131,9 @@ export class RouterAgent {
     try {
       const message = decodeMessage(request);
       const response =
-        message.version === 3 && 'msgId' in message
+        message.version === SnmpVersion.v3 && 'msgId' in message
           ? this.#handleV3(request, message)
-          : message.version === 1 && 'community' in message
+          : message.version === SnmpVersion.v2c && 'community' in message
             ? this.#handleCommunity(request, message.community, message.pduOffset, message.end)
             : undefined;
       if (response) this.counters.responses++;

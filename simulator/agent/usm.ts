@@ -13,7 +13,7 @@ interface AuthAlgorithm {
   macLength: number;
 }
 
-export const authAlgorithms: Readonly<Record<AuthProtocol, AuthAlgorithm>> = {
+const authAlgorithms: Readonly<Record<AuthProtocol, AuthAlgorithm>> = {
   md5: { hash: 'md5', keyLength: 16, macLength: 12 },
   sha: { hash: 'sha1', keyLength: 20, macLength: 12 },
   sha224: { hash: 'sha224', keyLength: 28, macLength: 16 },

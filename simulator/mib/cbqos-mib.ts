@@ -10,7 +10,7 @@ import { simClasses } from '../sim-config.ts';
 import { packetsOf, type ClassCounters } from './router-model.ts';
 import { counter32, counter64, gauge32, integer, octets, type SnmpValue } from './value.ts';
 
-export const cbQosOids = {
+const cbQosOids = {
   cbQos: [1, 3, 6, 1, 4, 1, 9, 9, 166],
   servicePolicyEntry: [1, 3, 6, 1, 4, 1, 9, 9, 166, 1, 1, 1, 1],
   objectsEntry: [1, 3, 6, 1, 4, 1, 9, 9, 166, 1, 5, 1, 1],
@@ -20,8 +20,8 @@ export const cbQosOids = {
   cmStatsEntry: [1, 3, 6, 1, 4, 1, 9, 9, 166, 1, 15, 1, 1],
 } as const;
 
-export const QosObjectType = { policymap: 1, classmap: 2, queueing: 4 } as const;
-export const PolicyDirection = { input: 1, output: 2 } as const;
+const QosObjectType = { policymap: 1, classmap: 2, queueing: 4 } as const;
+const PolicyDirection = { input: 1, output: 2 } as const;
 
 /** The window of the BitRate columns. */
 export const bitRateWindowMs = 30_000;

@@ -15,7 +15,7 @@ import { simClasses } from '../sim-config.ts';
 import { IfType, longInterfaceName, macFor, packetsOf, serviceLabels } from './router-model.ts';
 import { counter32, counter64, gauge32, integer, objectId, octets, timeTicks, type SnmpValue } from './value.ts';
 
-export const ifMibOids = {
+const ifMibOids = {
   sysUpTime: [1, 3, 6, 1, 2, 1, 1, 3, 0],
   ifNumber: [1, 3, 6, 1, 2, 1, 2, 1, 0],
   ifEntry: [1, 3, 6, 1, 2, 1, 2, 2, 1],

@@ -44,7 +44,7 @@ export interface LayoutShape {
 }
 
 /** The policy directions a link interface carries: the egress only at an end of a two-ended link. */
-export function policyDirections(twoEnded: boolean): readonly ('output' | 'input')[] {
+function policyDirections(twoEnded: boolean): readonly ('output' | 'input')[] {
   return twoEnded ? ['output'] : ['output', 'input'];
 }
 
@@ -81,7 +81,7 @@ function uniqueNumbers(seed: number, key: string, label: string, min: number, sp
  * links by name, loopback, then sub-interfaces); a higher variant shuffles the non-management
  * interfaces as a reload would, and draws new CBQoS indexes. Depends only on the shape.
  */
-export function layoutShape(router: SimRouter, seed: number): LayoutShape {
+function layoutShape(router: SimRouter, seed: number): LayoutShape {
   const shape = interfaceShape(router);
   const variant = router.variant;
   const n = router.interfaces.length;

@@ -41,7 +41,7 @@ export type Reader = (ctx: ReadContext, arg: number) => SnmpValue;
 export type AddInstance = (oid: readonly number[], read: Reader, arg: number) => void;
 
 /** Hundredths of a second from `fromMs` to `atMs` (0 before). */
-export const ticksSince = (fromMs: number, atMs: number): bigint => BigInt(Math.max(0, Math.floor((atMs - fromMs) / 10)));
+const ticksSince = (fromMs: number, atMs: number): bigint => BigInt(Math.max(0, Math.floor((atMs - fromMs) / 10)));
 
 /** sysUpTime at `atMs`. */
 export const uptimeTicks = (r: SimRouter, atMs: number): bigint => ticksSince(r.bootAtMs, atMs);

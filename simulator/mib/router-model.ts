@@ -93,7 +93,7 @@ export interface SimRouter {
 }
 
 /** ciscoASR1001 (CISCO-PRODUCTS-MIB). */
-export const simulatedSysObjectId: readonly number[] = [1, 3, 6, 1, 4, 1, 9, 1, 1165];
+const simulatedSysObjectId: readonly number[] = [1, 3, 6, 1, 4, 1, 9, 1, 1165];
 const sysDescr =
   'Cisco IOS Software [Amsterdam], ASR1000 Software (X86_64_LINUX_IOSD-UNIVERSALK9-M), Version 17.3.4a, ' +
   'RELEASE SOFTWARE (fc3)\r\nLanewatch simulator';
@@ -136,7 +136,7 @@ export function withoutDiacritics(text: string): string {
 }
 
 /** ifAlias is ASCII on real routers. */
-export function asciiText(text: string): string {
+function asciiText(text: string): string {
   return withoutDiacritics(text)
     .replace(/[—–]/g, '-')
     .replace(/[^\x20-\x7e]/g, '?');
@@ -150,7 +150,7 @@ export function macFor(routerId: string, ifName: string): Buffer {
 }
 
 /** Natural order of interface names: Gi0/1/2 before Gi0/1/10. */
-export function compareIfNames(a: string, b: string): number {
+function compareIfNames(a: string, b: string): number {
   return ifNameCollator.compare(a, b);
 }
 /** Stateless; created once because localeCompare with options builds a collator per call. */
@@ -281,8 +281,6 @@ export function buildRouterModel(input: RouterModelInput): SimRouter {
   };
 }
 
-/** The model direction carried by an interface's in-octets. */
-export const inDirection = (i: SimInterface): Direction => (i.outDirection === 'down' ? 'up' : 'down');
 
 /** Mean packet sizes: toward the sites mostly full-size frames, back mostly small ones. */
 export const packetsOf = (octetCount: bigint, dir: Direction): bigint => octetCount / (dir === 'down' ? 900n : 350n);
@@ -293,7 +291,7 @@ const zeroClass: ClassCounters = { pre: 0n, post: 0n, drop: 0n };
  * The seeded octets a link's class counters had at the simulation start (the router has been up
  * since bootAtMs): a share of a modest mean utilisation over the uptime before the start.
  */
-export function seededOffset(router: SimRouter, iface: SimInterface, dir: Direction, cls: number): ClassCounters {
+function seededOffset(router: SimRouter, iface: SimInterface, dir: Direction, cls: number): ClassCounters {
   const uptimeBeforeMs = Math.max(0, router.engineStartMs - router.bootAtMs);
   const d = dir === 'down' ? 0 : 1;
   // Toward the sites busier than back, whatever the draw (down 20–35 %, up 5–12 % mean utilisation).

@@ -3,7 +3,7 @@
 // the engine's trace stays exact and deterministic whatever the order of reads.
 import type { Direction } from '../../api/schemas.ts';
 import type { TrafficEffects } from '../traffic/engine.ts';
-import { eventDurationMs, type Scenario, type ScenarioEvent } from './schema.ts';
+import { eventDurationMs, type Scenario } from './schema.ts';
 
 /** Where `atMs` falls in the timeline (ms from the start of the current pass); undefined before the start or after a one-shot timeline. */
 export function timelineOffsetMs(scenario: Pick<Scenario, 'lengthMs' | 'repeat'>, startMs: number, atMs: number): number | undefined {
@@ -11,11 +11,6 @@ export function timelineOffsetMs(scenario: Pick<Scenario, 'lengthMs' | 'repeat'>
   if (sinceStartMs < 0) return undefined;
   if (!scenario.repeat) return sinceStartMs;
   return sinceStartMs % scenario.lengthMs;
-}
-
-/** Whether an event is in effect at a timeline offset: [at, at + for). */
-export function eventActiveAt(event: ScenarioEvent, offsetMs: number): boolean {
-  return offsetMs >= event.atMs && offsetMs < event.atMs + eventDurationMs(event);
 }
 
 interface Span {

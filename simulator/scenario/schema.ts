@@ -33,7 +33,7 @@ const common = {
   label: z.string().min(1).optional(),
 };
 
-export const internetSurgeSchema = z
+const internetSurgeSchema = z
   .object({
     kind: z.literal('internetSurge'),
     ...common,
@@ -53,7 +53,7 @@ export const internetSurgeSchema = z
     path: ['province'],
   });
 
-export const videoConferenceSchema = z
+const videoConferenceSchema = z
   .object({
     kind: z.literal('videoConference'),
     ...common,
@@ -70,38 +70,38 @@ export const videoConferenceSchema = z
 const routerEvent = <K extends string>(kind: K) =>
   z.object({ kind: z.literal(kind), ...common, router: id }).strict();
 
-export const rebootSchema = routerEvent('reboot');
+const rebootSchema = routerEvent('reboot');
 /** The router's 32-bit octet counters jump to just below 2^32 and then wrap. */
-export const counterWrapSchema = routerEvent('counterWrap');
+const counterWrapSchema = routerEvent('counterWrap');
 /** A reboot after which the interfaces have new ifIndex values. */
-export const renumberSchema = routerEvent('renumber');
+const renumberSchema = routerEvent('renumber');
 
-export const linkDownSchema = z
+const linkDownSchema = z
   .object({ kind: z.literal('linkDown'), ...common, link: id, for: positiveDuration })
   .strict();
 
-export const unresponsiveSchema = z
+const unresponsiveSchema = z
   .object({ kind: z.literal('unresponsive'), ...common, router: id, for: positiveDuration })
   .strict();
 
 /** The router's octet counters stop for `for` (sysUpTime runs on), then count on from where they stopped. */
-export const counterStuckSchema = z
+const counterStuckSchema = z
   .object({ kind: z.literal('counterStuck'), ...common, router: id, for: positiveDuration })
   .strict();
 /** The router's octet counters go back by the traffic of the last `by` (default 10m; to 0 at most), without a reboot. */
-export const counterBackwardsSchema = z
+const counterBackwardsSchema = z
   .object({ kind: z.literal('counterBackwards'), ...common, router: id, by: positiveDuration.optional() })
   .strict();
 /** sysUpTime jumps forward (or `back`) by `by`, without a reboot; the counters are untouched. */
-export const uptimeJumpSchema = z
+const uptimeJumpSchema = z
   .object({ kind: z.literal('uptimeJump'), ...common, router: id, by: positiveDuration, back: z.boolean().default(false) })
   .strict();
 /** sysUpTime jumps to `margin` (default 1m) before its 32-bit wrap (~497 days), then wraps; not a reboot. */
-export const uptimeWrapSchema = z
+const uptimeWrapSchema = z
   .object({ kind: z.literal('uptimeWrap'), ...common, router: id, margin: positiveDuration.optional() })
   .strict();
 
-export const scenarioEventSchema = z.discriminatedUnion('kind', [
+const scenarioEventSchema = z.discriminatedUnion('kind', [
   internetSurgeSchema,
   videoConferenceSchema,
   rebootSchema,
@@ -115,7 +115,7 @@ export const scenarioEventSchema = z.discriminatedUnion('kind', [
   uptimeWrapSchema,
 ]);
 
-export const scenarioSchema = z
+const scenarioSchema = z
   .object({
     name: z.string().min(1).optional(),
     description: z.string().optional(),
@@ -139,8 +139,6 @@ export const scenarioSchema = z
   })
   .strict();
 
-export type ScenarioFile = z.infer<typeof scenarioSchema>;
-export type ScenarioEventKind = z.infer<typeof scenarioEventSchema>['kind'];
 
 interface ResolvedCommon {
   /** Index in the file's `events` list. */
@@ -160,9 +158,9 @@ export type ScenarioEvent =
   | (ResolvedCommon & { kind: 'uptimeWrap'; routerId: string; marginMs: number });
 
 /** How far counters go back when a counterBackwards event does not say. */
-export const defaultCounterBackwardsMs = 600_000;
+const defaultCounterBackwardsMs = 600_000;
 /** How long before its wrap sysUpTime is put when an uptimeWrap event does not say. */
-export const defaultUptimeWrapMarginMs = 60_000;
+const defaultUptimeWrapMarginMs = 60_000;
 
 /** A validated scenario with its targets resolved against one topology. */
 export interface Scenario {

@@ -134,7 +134,7 @@ export function classProfileIntegral(cls: ServiceClass, fromLocalMs: number, toL
 }
 
 /** The noise multiplier of a class (1 for classes whose profile never gets low). */
-export function classNoiseScale(cls: ServiceClass): number {
+function classNoiseScale(cls: ServiceClass): number {
   return tables[cls].noiseScale;
 }
 

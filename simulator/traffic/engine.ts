@@ -83,7 +83,7 @@ export interface TrafficEngineOptions {
   effects?: TrafficEffects;
 }
 
-export const defaultStepMs = 10_000;
+const defaultStepMs = 10_000;
 const classCount = simClasses.length;
 const internetIndex = simClasses.indexOf('internet');
 const videoIndex = simClasses.indexOf('video');

@@ -1,14 +1,12 @@
-// The traffic model: per link and direction, a bit rate as a pure function of simulated time,
-// and its exact integral (the octet counters). Utilisation = peak × (profile + noise):
-//   - peak: a seeded busy-hour utilisation per link (most tier-1 links 20–55 %, a few 83–92 %);
-//   - profile: the daily shape (traffic/profile.ts), shifted per link by a few minutes;
-//   - noise: three layers (30 s, 5 min, 40 min) of one sine period per segment with a seeded
-//     amplitude. Each segment integrates to zero, so the integral from any origin only needs
-//     the current segment: O(1) for any uptime, and consistent for any read time.
-// With |noise| ≤ 0.07 and profile ≥ 0.18 the rate stays positive and below capacity.
+// The traffic model's per-link parameters: per link and direction, a seeded busy-hour
+// utilisation (most tier-1 links 20–55 %, a few 83–92 %), a phase that shifts its day by a few
+// minutes, and the seed of its noise; the per-class profiles (traffic/classes.ts) turn them
+// into rates and exact integrals. Noise: three layers (30 s, 5 min, 40 min) of one sine period
+// per segment with a seeded amplitude. Each segment integrates to zero, so the integral from
+// any origin only needs the current segment: O(1) for any uptime, and consistent for any read time.
 import type { Direction } from '../../api/schemas.ts';
 import { hash32, between } from './random.ts';
-import { localOffsetMs, profileAt, profileDayIntegral, profileIntegralWithinDay, splitDay, busyHourStart, hourMs, dayMs } from './profile.ts';
+import { localOffsetMs, splitDay, busyHourStart, hourMs, dayMs } from './profile.ts';
 
 export interface DirectionModel {
   /** Utilisation (0–1) at the profile's busy-hour peak, before noise. */
@@ -67,64 +65,6 @@ export function noiseIntegral(noiseKey: number, atMs: number): number {
   return overNoiseLayers(noiseKey, atMs, noiseIntegralTerm);
 }
 
-/** Utilisation (0–1) of one direction at `atMs`. */
-export function modelUtilization(model: DirectionModel, atMs: number): number {
-  if (model.peakUtilization === 0) return 0;
-  const { withinMs } = splitDay(atMs + localOffsetMs + model.phaseMs);
-  return model.peakUtilization * (profileAt(withinMs) + noiseAt(model.noiseKey, atMs));
-}
-
-/** Bits per second of `link` in direction `dir` at simulated time `atMs`. */
-export function modelRate(link: LinkModel, dir: Direction, atMs: number): number {
-  return link.capacityBps * modelUtilization(link[dir], atMs);
-}
-
-/** A point of the running integral: whole local days and the octets within the day. */
-interface IntegralPoint {
-  day: number;
-  octetsInDay: number;
-}
-
-function octetsPerProfileMs(link: LinkModel, dir: Direction): number {
-  return (link.capacityBps * link[dir].peakUtilization) / 8_000;
-}
-
-function integralPoint(link: LinkModel, dir: Direction, atMs: number): IntegralPoint {
-  const model = link[dir];
-  const k = octetsPerProfileMs(link, dir);
-  const { day, withinMs } = splitDay(atMs + localOffsetMs + model.phaseMs);
-  return { day, octetsInDay: k * (profileIntegralWithinDay(withinMs) + noiseIntegral(model.noiseKey, atMs)) };
-}
-
-/** ∫ rate/8 dt from `fromMs` to `toMs`: octets carried (a float; use counterOctets for counters). */
-export function modelOctets(link: LinkModel, dir: Direction, fromMs: number, toMs: number): number {
-  const a = integralPoint(link, dir, fromMs);
-  const b = integralPoint(link, dir, toMs);
-  const dayOctets = octetsPerProfileMs(link, dir) * profileDayIntegral;
-  return (b.day - a.day) * dayOctets + (b.octetsInDay - a.octetsInDay);
-}
-
-/**
- * The octet counter at `atMs` of an interface that booted at `bootMs`: ⌊∫ from boot⌋, exact
- * as a bigint for any uptime (whole days are counted in integers, never in a large float).
- */
-export function counterOctets(link: LinkModel, dir: Direction, bootMs: number, atMs: number): bigint {
-  if (link[dir].peakUtilization === 0 || atMs <= bootMs) return 0n;
-  const a = integralPoint(link, dir, bootMs);
-  const b = integralPoint(link, dir, atMs);
-  const dayOctets = octetsPerProfileMs(link, dir) * profileDayIntegral;
-  const wholeDayOctets = Math.floor(dayOctets);
-  const days = b.day - a.day;
-  const rest = Math.floor(days * (dayOctets - wholeDayOctets) + (b.octetsInDay - a.octetsInDay));
-  const total = BigInt(days) * BigInt(wholeDayOctets) + BigInt(rest);
-  return total > 0n ? total : 0n;
-}
-
-/** Mean utilisation (0–1) over [fromMs, toMs]. */
-export function meanUtilization(link: LinkModel, dir: Direction, fromMs: number, toMs: number): number {
-  return (modelOctets(link, dir, fromMs, toMs) * 8_000) / (link.capacityBps * (toMs - fromMs));
-}
-
 /** The local busy hour (10:00–11:00, UTC+7) of the local day containing `atMs`. */
 export function busyHourOf(atMs: number): { fromMs: number; toMs: number } {
   const { day } = splitDay(atMs + localOffsetMs);
@@ -154,7 +94,7 @@ export const calibration: Readonly<Record<1 | 2, TierCalibration>> = {
   2: { normal: [0.25, 0.7], hot: [0.83, 0.92], hotShare: 0.1 },
 };
 /** The `up` direction carries this share of `down` (requests, uploads, acknowledgements). */
-export const upShare: readonly [number, number] = [0.25, 0.5];
+const upShare: readonly [number, number] = [0.25, 0.5];
 const maxPhaseMs = 20 * 60_000;
 
 function directionModel(seed: number, id: string, dir: Direction, peakUtilization: number, phaseMs: number): DirectionModel {
@@ -162,7 +102,7 @@ function directionModel(seed: number, id: string, dir: Direction, peakUtilizatio
 }
 
 /** A link whose busy-hour peak utilisation is given (management ports, scenario overrides). */
-export function fixedLinkModel(seed: number, id: string, capacityBps: number, downPeak: number, upPeak: number): LinkModel {
+function fixedLinkModel(seed: number, id: string, capacityBps: number, downPeak: number, upPeak: number): LinkModel {
   const phaseMs = between(-maxPhaseMs, maxPhaseMs, seed, 'phase', id);
   return {
     id,
