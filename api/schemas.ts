@@ -8,10 +8,10 @@ import { messageCodes } from './messages.ts';
 // ---- Vocabulary ---------------------------------------------------------------------------
 
 export const directions = ['down', 'up'] as const;
-/** `total` is the interface rate; the others are the service classes (DESIGN §1). */
+/** `total` is the interface rate; the others are the service classes. */
 export const trafficClasses = ['total', 'internet', 'docex', 'video', 'other'] as const;
 export const serviceClasses = ['internet', 'docex', 'video', 'other'] as const;
-/** The classes each link reserves bandwidth for (DESIGN §1: protected). */
+/** The protected classes: each link reserves bandwidth for them. */
 export const protectedClasses = ['docex', 'video'] as const;
 export const stateLevels = ['ok', 'warning', 'critical'] as const;
 /** The levels an alert episode is raised at (a link state other than ok). */
@@ -71,7 +71,6 @@ export const meSchema = z.object({
   role: roleSchema,
   province: z.string().optional(),
 });
-export type Me = z.infer<typeof meSchema>;
 
 export const loginBodySchema = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict();
 export const loginReplySchema = z.object({ user: meSchema });
@@ -163,8 +162,6 @@ export const topologySchema = z.object({
 });
 export type Topology = z.infer<typeof topologySchema>;
 export type TopologyLink = Topology['links'][number];
-export type TopologyProvince = Topology['provinces'][number];
-export type TopologyRouter = Topology['routers'][number];
 
 // ---- Live samples -------------------------------------------------------------------------
 
@@ -236,7 +233,6 @@ export const subscribeMessageSchema = z
     province: idParam.optional(),
   })
   .strict();
-export type SubscribeMessage = z.infer<typeof subscribeMessageSchema>;
 
 // ---- History ------------------------------------------------------------------------------
 
