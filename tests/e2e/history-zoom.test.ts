@@ -8,7 +8,7 @@
 import { describe, it, expect } from 'vitest';
 import type { Page, Request } from 'playwright-core';
 import { directions } from '../../api/schemas.ts';
-import { signedInPage, systemInChromium } from '../helpers/system.ts';
+import { closeCleanly, signedInPage, systemInChromium } from '../helpers/system.ts';
 import { artifactsDir } from '../helpers/browser.ts';
 
 const artifacts = artifactsDir;
@@ -181,8 +181,7 @@ describe('history at every range in Chromium', () => {
     await expect.poll(async () => (await chartState(page, 'link-chart')).fromMs, { timeout: 10_000 }).toBe(historyFromMs);
     // The hour's coarse points, with the zoomed span's finer ones still held.
     await expect.poll(async () => (await chartState(page, 'link-chart')).points, { timeout: 10_000 }).toBeGreaterThan(coarse.points);
-    expect(errors).toEqual([]);
-    await page.context().close();
+    await closeCleanly(page, errors);
   }, 90_000);
 
   it('follows the live samples over a range ending now, and pans into the past', async () => {
@@ -246,8 +245,7 @@ describe('history at every range in Chromium', () => {
     expect(rangeOfUrl(page.url())).toEqual({ from: new Date(startMs).toISOString(), to: new Date(endMs).toISOString() });
     expect(await picker.getAttribute('data-range')).toBe('custom');
     await expect.poll(async () => (await chartState(page, 'link-chart')).fromMs, { timeout: 10_000 }).toBe(startMs);
-    expect(errors).toEqual([]);
-    await page.context().close();
+    await closeCleanly(page, errors);
   }, 60_000);
 
   it('looks right at desktop and phone widths, in Vietnamese and English', async () => {
@@ -278,8 +276,7 @@ describe('history at every range in Chromium', () => {
       await expect.poll(() => page.locator('[data-testid="live-chart"]').getAttribute('data-loading'), { timeout: 15_000 }).toBe('false');
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(widthPx);
       await page.screenshot({ path: `${artifacts}history-zoom-national-${name}-vi.png`, fullPage: true });
-      expect(errors).toEqual([]);
-      await page.context().close();
+      await closeCleanly(page, errors);
     }
   }, 90_000);
 });

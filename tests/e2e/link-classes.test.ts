@@ -5,7 +5,7 @@
 // the recent history of every link (one history request) and moves live.
 import { describe, it, expect } from 'vitest';
 import type { Page } from 'playwright-core';
-import { signedInPage, switchLanguage, systemInChromium } from '../helpers/system.ts';
+import { closeCleanly, signedInPage, switchLanguage, systemInChromium } from '../helpers/system.ts';
 import { artifactsDir } from '../helpers/browser.ts';
 
 const artifacts = artifactsDir;
@@ -74,8 +74,7 @@ describe('per-class traffic in Chromium', () => {
     await switchLanguage(page, 'en');
     await page.screenshot({ path: `${artifacts}link-classes-cbqos-up-en.png`, fullPage: true });
     await switchLanguage(page, 'vi');
-    expect(errors).toEqual([]);
-    await page.close();
+    await closeCleanly(page, errors);
   }, 60_000);
 
   it('stacks the four classes of a sub-interface tier-2 link, live', async () => {
@@ -83,8 +82,7 @@ describe('per-class traffic in Chromium', () => {
     const { page, errors } = await openPage(`#/link/${subinterfaceLink}`);
     await expectClassChartLive(page);
     await page.screenshot({ path: `${artifacts}link-classes-subinterface.png`, fullPage: true });
-    expect(errors).toEqual([]);
-    await page.close();
+    await closeCleanly(page, errors);
   }, 60_000);
 
   it('lists a province’s links with live class sparklines, reached from the national table', async () => {
@@ -147,7 +145,6 @@ describe('per-class traffic in Chromium', () => {
     await expect.poll(() => page.locator('[data-testid="unmatched-none"], [data-testid="unmatched-row"]').count()).toBe(Math.max(1, unmatched.classes.length));
     expect(await page.locator('[data-testid="unmatched-row"]').count()).toBe(unmatched.classes.length);
     await page.screenshot({ path: `${artifacts}unmatched.png`, fullPage: true });
-    expect(errors).toEqual([]);
-    await page.close();
+    await closeCleanly(page, errors);
   }, 60_000);
 });
