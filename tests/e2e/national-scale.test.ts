@@ -136,6 +136,8 @@ async function mutated(page: Page): Promise<{ rows: string[]; tiles: string[] }>
 const frameWaiters = new Map<Page, Set<(payload: string) => void>>();
 /** Live WebSockets of each page that closed (the server drops a client that falls behind). */
 const socketCloses = new Map<Page, number>();
+/** Whole states pictures each page received (one on connect, one per new subscription). */
+const statesPictures = new Map<Page, number>();
 
 /** Resolves when the page's live WebSocket receives a frame naming `linkId`. */
 function frameWith(page: Page, linkId: string, timeoutMs = 10_000): Promise<void> {
@@ -166,13 +168,29 @@ async function openPage(path: string, viewport: { width: number; height: number 
   socketCloses.set(page, 0);
   page.on('websocket', (socket) => {
     socket.on('framereceived', (frame) => {
-      for (const waiter of [...waiters]) waiter(String(frame.payload));
+      const payload = String(frame.payload);
+      if (payload.startsWith('{"type":"states"')) statesPictures.set(page, (statesPictures.get(page) ?? 0) + 1);
+      for (const waiter of [...waiters]) waiter(payload);
     });
     socket.on('close', () => socketCloses.set(page, (socketCloses.get(page) ?? 0) + 1));
   });
   await page.goto(`${url}/${path}`);
   await page.locator('[data-testid="conn"][data-state="open"]').waitFor({ timeout: 20_000 });
   return { page, errors };
+}
+
+/** The national page, once its 34 tier-1 rows are drawn. */
+async function openNationalPage(): Promise<{ page: Page; errors: string[] }> {
+  const opened = await openPage('#/', { width: 1400, height: 1000 });
+  await expect.poll(() => opened.page.locator('[data-testid="link-row"]').count(), { timeout: 20_000 }).toBe(34);
+  return opened;
+}
+
+/** The page's live WebSocket never closed (the server drops a client that falls behind) and is the server's only client. */
+async function expectNeverDropped(page: Page): Promise<void> {
+  expect(socketCloses.get(page)).toBe(0);
+  expect(await page.locator('[data-testid="conn"]').getAttribute('data-state')).toBe('open');
+  expect(t.app.liveClients()).toBe(1);
 }
 
 describe('the browser at national size', () => {
@@ -260,8 +278,7 @@ describe('the browser at national size', () => {
   }, 120_000);
 
   it('a viewer keeps up with the whole national feed (3,357 batches every 10 s) on the national page', async () => {
-    const { page, errors } = await openPage('#/', { width: 1400, height: 1000 });
-    await expect.poll(() => page.locator('[data-testid="link-row"]').count(), { timeout: 20_000 }).toBe(34);
+    const { page, errors } = await openNationalPage();
     // Sample times carry on after the first tests' (a late sample never replaces a newer one).
     const shiftMs = startMs + 5 * intervalMs - Date.now();
     const player = new FeedPlayer({ bus: t.bus, feeds, intervalMs, now: () => Date.now() + shiftMs });
@@ -274,9 +291,7 @@ describe('the browser at national size', () => {
     }
     expect(player.published.batches).toBeGreaterThanOrEqual(2 * feeds.length);
     // Never dropped (the server drops a client that falls behind) and showing the new rates.
-    expect(socketCloses.get(page)).toBe(0);
-    expect(await page.locator('[data-testid="conn"]').getAttribute('data-state')).toBe('open');
-    expect(t.app.liveClients()).toBe(1);
+    await expectNeverDropped(page);
     expect(await page.locator('[data-testid="link-row"] [data-testid="rate-down"]').allTextContents()).not.toEqual(before);
     await page.screenshot({ path: `${artifactsDir}national-scale-live-vi.png`, fullPage: true });
     await page.locator('[data-testid="lang-en"]').click();
@@ -291,8 +306,7 @@ describe('the browser at national size', () => {
   // changes across the country is a few small messages, not a picture per batch (which was
   // hundreds of MB, past server.maxLiveBufferedBytes: the server dropped the viewer).
   it('a wave of state changes (60 commune links in every province raising warnings at once) leaves the viewer connected, holding the analyzer\'s states', async () => {
-    const { page, errors } = await openPage('#/', { width: 1400, height: 1000 });
-    await expect.poll(() => page.locator('[data-testid="link-row"]').count(), { timeout: 20_000 }).toBe(34);
+    const { page, errors } = await openNationalPage();
     const tileStates = (): Promise<Record<string, string>> =>
       page.evaluate(() =>
         Object.fromEntries(
@@ -316,7 +330,7 @@ describe('the browser at national size', () => {
     const waiters = frameWaiters.get(page)!;
     const stateFrames: number[] = [];
     const record = (payload: string): void => {
-      if (payload.startsWith('{"type":"state')) stateFrames.push(payload.length);
+      if (payload.startsWith('{"type":"stateChanges"')) stateFrames.push(payload.length);
     };
     waiters.add(record);
     const atMs = startMs + 30 * intervalMs;
@@ -337,11 +351,11 @@ describe('the browser at national size', () => {
     expect(moved.length).toBeGreaterThanOrEqual(20);
     await page.waitForTimeout(2_000);
     waiters.delete(record);
-    expect(socketCloses.get(page)).toBe(0);
-    expect(await page.locator('[data-testid="conn"]').getAttribute('data-state')).toBe('open');
-    // The changes only: each message a few kB, far from the 3.2 MB picture.
+    await expectNeverDropped(page);
+    // The changes only: each message tens of kB, far from the 3.2 MB picture, which went once, on connect.
     expect(stateFrames.length).toBeGreaterThan(0);
     expect(Math.max(...stateFrames)).toBeLessThan(200_000);
+    expect(statesPictures.get(page)).toBe(1);
     expect(errors).toEqual([]);
     await page.context().close();
   }, 120_000);
