@@ -11,7 +11,7 @@ import type { PollerMetrics } from './metrics.ts';
 import {
   bitsPerSecondOf,
   capacityBpsOf,
-  checkRate,
+  rateProblem,
   measureInterval,
   uptimeVerdict,
   MAX_GAP_INTERVALS,
@@ -99,6 +99,16 @@ function interfaceColumnsOf(table: ColumnTable): InterfaceColumns {
   };
 }
 
+/** Whether `bytes` are the ASCII text `text` (an ifName as it was at the last poll). */
+function isAsciiText(bytes: Buffer, text: string): boolean {
+  if (bytes.length !== text.length) return false;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    if (byte >= 0x80 || byte !== text.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
 /** The position of row `ifIndex` in `col` (`hint` first), -1 when absent. */
 function rowIn(col: TableColumn | undefined, ifIndex: string, hint: number): number {
   return col ? col.find(ifIndex, hint) : -1;
@@ -118,8 +128,7 @@ export class InterfaceSampler {
   /** The walks' tables (kept from poll to poll), without and with the 32-bit octet columns. */
   readonly #tables = { hc: new ColumnTable(POLL_COLUMNS), withFallback: new ColumnTable(COLUMNS_WITH_FALLBACK) };
   readonly #layouts = new WeakMap<ColumnTable, InterfaceColumns>();
-  /** The last ifName value and its text, by row position (the same bytes each poll: the same text). */
-  readonly #nameValues: (SnmpValue | undefined)[] = [];
+  /** The last ifName text by row position (the same bytes each poll: the same text, none made). */
   readonly #nameTexts: (string | undefined)[] = [];
   /** The links' interface names. */
   readonly #linkNames: ReadonlySet<string>;
@@ -206,20 +215,21 @@ export class InterfaceSampler {
       // A two-ended link's ends each give one direction (collector/link-ends.ts).
       for (const dir of measuredDirections(link)) {
         const bitsPerSecond = (dir === 'down') === (link.downIs === 'out') ? outBps : inBps;
-        const check = checkRate(bitsPerSecond, capacityBps, this.#opts.maxUtilization);
-        if (!check.valid) {
+        const problem = rateProblem(bitsPerSecond, capacityBps, this.#opts.maxUtilization);
+        if (problem) {
           allValid = false;
-          this.#opts.metrics?.sampleDropped(check.reason, 'interface');
+          this.#opts.metrics?.sampleDropped(problem, 'interface');
           const admitted = this.#limiter.admit(`invalid:${link.id}:${dir}`);
           if (admitted) {
+            const utilization = problem === 'over-capacity' && capacityBps !== undefined ? bitsPerSecond / capacityBps : undefined;
             this.#log.warn(
-              { link: link.id, ifName: link.ifName, dir, bitsPerSecond, capacityBps, utilization: check.utilization, reason: check.reason, suppressed: admitted.suppressed },
+              { link: link.id, ifName: link.ifName, dir, bitsPerSecond, capacityBps, utilization, reason: problem, suppressed: admitted.suppressed },
               'rate invalid: no sample',
             );
           }
           continue;
         }
-        if (capacityBps === undefined || check.utilization === undefined) continue;
+        if (capacityBps === undefined) continue;
         links.push({
           atMs: curr.atMs,
           intervalMs: outcome.intervalMs,
@@ -230,7 +240,7 @@ export class InterfaceSampler {
           class: 'total',
           bitsPerSecond,
           capacityBps,
-          utilization: check.utilization,
+          utilization: bitsPerSecond / capacityBps,
         });
       }
       if (!allValid) continue;
@@ -290,11 +300,11 @@ export class InterfaceSampler {
     return this.#linkNames.has(parent) && isSubinterfaceOf(ifName, parent);
   }
 
-  /** The text of the ifName at row position `p`: the last poll's while the value is the same. */
+  /** The text of the ifName at row position `p`: the last poll's while its bytes are the same. */
   #nameAt(p: number, value: SnmpValue | undefined): string | undefined {
-    if (value !== undefined && this.#nameValues[p] === value) return this.#nameTexts[p];
+    const last = this.#nameTexts[p];
+    if (last !== undefined && Buffer.isBuffer(value) && isAsciiText(value, last)) return last;
     const text = asText(value);
-    this.#nameValues[p] = value;
     this.#nameTexts[p] = text;
     return text;
   }

@@ -137,21 +137,19 @@ export function capacityBpsOf(overrideBps: number | undefined, ifHighSpeedMbps: 
   return undefined;
 }
 
-export type RateCheck =
-  | { valid: true; utilization: number | undefined }
-  | { valid: false; utilization: number; reason: 'over-capacity' }
-  | { valid: false; utilization: undefined; reason: 'not-finite' };
+/** Why a rate is refused. */
+export type RateProblem = 'over-capacity' | 'not-finite';
 
 /**
  * Validates a rate against the capacity: above `maxUtilization` × capacity is invalid (not
- * clamped). With an unknown capacity only finiteness is checked and utilization is undefined.
+ * clamped); undefined when it is valid (its utilization is bitsPerSecond / capacityBps). With
+ * an unknown capacity only finiteness is checked. No object per rate: this runs for every
+ * link, direction and class of every poll.
  */
-export function checkRate(bitsPerSecond: number, capacityBps: number | undefined, maxUtilization: number): RateCheck {
-  if (!Number.isFinite(bitsPerSecond) || bitsPerSecond < 0) return { valid: false, utilization: undefined, reason: 'not-finite' };
-  if (capacityBps === undefined) return { valid: true, utilization: undefined };
-  const utilization = bitsPerSecond / capacityBps;
-  if (utilization > maxUtilization) return { valid: false, utilization, reason: 'over-capacity' };
-  return { valid: true, utilization };
+export function rateProblem(bitsPerSecond: number, capacityBps: number | undefined, maxUtilization: number): RateProblem | undefined {
+  if (!Number.isFinite(bitsPerSecond) || bitsPerSecond < 0) return 'not-finite';
+  if (capacityBps !== undefined && bitsPerSecond / capacityBps > maxUtilization) return 'over-capacity';
+  return undefined;
 }
 
 /** One interface's counters as read at one poll. */

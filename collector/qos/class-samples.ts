@@ -6,12 +6,12 @@ import type { LinkConfig } from '../../config/schema.ts';
 import { mapBounded } from '../../config/worker-pool.ts';
 import type { InterfaceRead, SamplerOptions } from '../interface-samples.ts';
 import { LogLimiter, ProblemLog } from '../log-limiter.ts';
-import { checkRate, measureInterval, MAX_GAP_INTERVALS, type CounterReading } from '../rates.ts';
+import { measureInterval, rateProblem, MAX_GAP_INTERVALS, type CounterReading } from '../rates.ts';
 import type { LinkSample } from '../samples.ts';
 import { asNumber, walkRows, type OpenSession, type SnmpValue, type WalkPage } from '../snmp/index.ts';
 import { compareOidContent, encodeArcs, sameBytes } from '../snmp/ber.ts';
 import { SNMPV2_MIB } from '../snmp/if-mib.ts';
-import { classReading, measureClassInterval, sumGroup, type ClassReading, type MemberOctets } from './counters.ts';
+import { classReading, measureClassInterval, sumGroup, type ClassReading, type MeasuredOctets, type MemberOctets } from './counters.ts';
 import type { ClassGroup, CounterMember, QosPlan } from './plan.ts';
 
 /**
@@ -154,7 +154,7 @@ export class ClassSampler {
       }
       this.#problems.cleared('stats', m.key);
       this.#classReadings.set(m.key, curr);
-      const outcome = measureClassInterval(prev, curr, { maxGapMs });
+      const outcome = measureClassInterval(prev, curr, { maxGapMs }, layout.octets[slot]);
       if (outcome.ok) {
         measured[slot] = outcome;
         readAtMs[slot] = curr.atMs;
@@ -182,8 +182,8 @@ export class ClassSampler {
         continue;
       }
       const slot = members.length + 2 * i;
-      measured[slot] = { intervalMs: outcome.intervalMs, postOctets: outcome.inOctets };
-      measured[slot + 1] = { intervalMs: outcome.intervalMs, postOctets: outcome.outOctets };
+      measured[slot] = sideOctets(layout.octets[slot]!, outcome.intervalMs, outcome.inOctets);
+      measured[slot + 1] = sideOctets(layout.octets[slot + 1]!, outcome.intervalMs, outcome.outOctets);
       readAtMs[slot] = curr.atMs;
       readAtMs[slot + 1] = curr.atMs;
     }
@@ -215,9 +215,9 @@ export class ClassSampler {
     }
     const rates = sumGroup(parts);
     if (!rates) return undefined;
-    const check = checkRate(rates.postBitsPerSecond, capacityBps, this.#opts.maxUtilization);
-    if (!check.valid || check.utilization === undefined) {
-      this.#opts.metrics?.sampleDropped(check.valid ? 'not-finite' : check.reason, 'class');
+    const problem = rateProblem(rates.postBitsPerSecond, capacityBps, this.#opts.maxUtilization);
+    if (problem) {
+      this.#opts.metrics?.sampleDropped(problem, 'class');
       const admitted = this.#limiter.admit(`invalid:${link.id}:${group.dir}:${group.serviceClass}`);
       if (admitted) {
         this.#log.warn(
@@ -237,7 +237,7 @@ export class ClassSampler {
       class: group.serviceClass,
       bitsPerSecond: rates.postBitsPerSecond,
       capacityBps,
-      utilization: check.utilization,
+      utilization: rates.postBitsPerSecond / capacityBps,
     };
     if (rates.dropBitsPerSecond !== undefined) sample.dropBitsPerSecond = rates.dropBitsPerSecond;
     if (rates.preBitsPerSecond !== undefined) sample.prePolicyBitsPerSecond = rates.preBitsPerSecond;
@@ -286,6 +286,13 @@ export function classWalkOf(members: readonly CounterMember[], walksPerRequest: 
   return { chunks, rowsPerPrefix };
 }
 
+/** A sub-interface side's octets over an interval, in its slot's object. */
+function sideOctets(into: MeasuredOctets, intervalMs: number, octets: number): MeasuredOctets {
+  into.intervalMs = intervalMs;
+  into.postOctets = octets;
+  return into;
+}
+
 /** One request's walk of a plan: its columns, its members and where each member's row is in each column. */
 interface ChunkLayout {
   columns: string[];
@@ -312,6 +319,8 @@ interface PlanLayout {
   groupSlots: Int32Array[];
   /** Each group's members' octets at one poll (an array per group, reused from poll to poll). */
   groupParts: MemberOctets[][];
+  /** Each slot's octets, filled at each poll (measured[slot] is this object when it has a sample). */
+  octets: MeasuredOctets[];
   /** This poll's octets and reading time by slot (reused from poll to poll). */
   measured: (MemberOctets | undefined)[];
   readAtMs: Float64Array;
@@ -393,6 +402,7 @@ function planLayoutOf(plan: QosPlan): PlanLayout {
     subNames,
     groupSlots,
     groupParts: plan.groups.map((g) => new Array<MemberOctets>(g.members.length)),
+    octets: Array.from({ length: slots }, (): MeasuredOctets => ({ ok: true, intervalMs: 0, postOctets: 0, preOctets: undefined, dropOctets: undefined })),
     measured: new Array<MemberOctets | undefined>(slots).fill(undefined),
     readAtMs: new Float64Array(slots),
   };

@@ -25,7 +25,10 @@ export interface MemberOctets {
 
 export type ClassDiscontinuity = 'first-reading' | 'clock-went-back' | 'gap-too-long' | 'reboot' | 'counter-went-back';
 
-export type ClassInterval = ({ ok: true } & MemberOctets) | { ok: false; reason: ClassDiscontinuity };
+/** A member's octets over an interval as measured (`into` of measureClassInterval: one kept per member, filled at each poll). */
+export type MeasuredOctets = { ok: true } & MemberOctets;
+
+export type ClassInterval = MeasuredOctets | { ok: false; reason: ClassDiscontinuity };
 
 /**
  * The reading of a class from its row of a walk (column → value, the columns as walked);
@@ -63,11 +66,12 @@ function optionalDelta(prev: Counter | undefined, curr: Counter | undefined): nu
 }
 
 /**
- * The octets between two readings of one class, or why there is no sample: a reboot (sysUpTime),
+ * The octets between two readings of one class (in `into` when given, else a new object), or
+ * why there is no sample: a reboot (sysUpTime),
  * any of its 64-bit counters going back (a reset or a renumbered index now naming another
  * class), a gap longer than `maxGapMs`, or no previous reading.
  */
-export function measureClassInterval(prev: ClassReading | undefined, curr: ClassReading, opts: { maxGapMs: number }): ClassInterval {
+export function measureClassInterval(prev: ClassReading | undefined, curr: ClassReading, opts: { maxGapMs: number }, into?: MeasuredOctets): ClassInterval {
   if (!prev) return { ok: false, reason: 'first-reading' };
   const uptimeDeltaCs = intervalClock(prev, curr, opts.maxGapMs);
   if (typeof uptimeDeltaCs === 'string') return { ok: false, reason: uptimeDeltaCs };
@@ -77,10 +81,12 @@ export function measureClassInterval(prev: ClassReading | undefined, curr: Class
   const dropOctets = optionalDelta(prev.dropOctets, curr.dropOctets);
   if (postOctets === undefined || preOctets === null || dropOctets === null) return { ok: false, reason: 'counter-went-back' };
   const { intervalMs } = chooseIntervalMs(uptimeDeltaCs, wallElapsedMs);
-  const out: ClassInterval = { ok: true, intervalMs, postOctets };
-  if (preOctets !== undefined) out.preOctets = preOctets;
-  if (dropOctets !== undefined) out.dropOctets = dropOctets;
-  return out;
+  if (!into) return { ok: true, intervalMs, postOctets, preOctets, dropOctets };
+  into.intervalMs = intervalMs;
+  into.postOctets = postOctets;
+  into.preOctets = preOctets;
+  into.dropOctets = dropOctets;
+  return into;
 }
 
 export interface GroupRates {

@@ -25,7 +25,11 @@ export function counter64Of(buf: Buffer, start: number, end: number): Counter {
   while (s < end - 1 && buf[s] === 0) s++;
   const n = end - s;
   if (n <= 0) return 0;
-  if (n <= 6) return buf.readUIntBE(s, n);
+  if (n <= 6) {
+    let value = 0;
+    for (let i = s; i < end; i++) value = value * 256 + buf[i]!;
+    return value;
+  }
   if (n <= 8) {
     const high = buf.readUIntBE(s, n - 4);
     const low = buf.readUInt32BE(s + n - 4);
