@@ -18,6 +18,34 @@ function parseCommandArgs<O extends Options>(args: string[], options: O, allowPo
   }
 }
 
+/** The numbers an option accepts: at least `min` (above it where `minExclusive`), at most `max`, an integer where `integer`. */
+export interface NumberRange {
+  min: number;
+  minExclusive?: boolean;
+  max?: number;
+  integer?: boolean;
+}
+
+function rangeText({ min, minExclusive = false, max, integer = false }: NumberRange): string {
+  if (integer && min === 1 && !minExclusive && max === undefined) return 'a positive integer';
+  const low = minExclusive ? `above ${min}` : `≥ ${min}`;
+  return `${integer ? 'an integer' : 'a number'} ${low}${max === undefined ? '' : ` and ≤ ${max}`}`;
+}
+
+/** The number an option gives, or `fallback` when it is absent; a UsageError naming the option when it is not one in `range`. */
+export function numberOption<F extends number | undefined>(name: string, text: string | undefined, fallback: F, range: NumberRange): number | F {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  const fits =
+    text.trim() !== '' &&
+    Number.isFinite(value) &&
+    (range.integer !== true || Number.isInteger(value)) &&
+    (range.minExclusive === true ? value > range.min : value >= range.min) &&
+    (range.max === undefined || value <= range.max);
+  if (!fits) throw new UsageError(`--${name} expects ${rangeText(range)}, got "${text}"`);
+  return value;
+}
+
 /** Loads the config named by --config (or the embedded default); prints problems and returns undefined when invalid. */
 export function loadConfigOrReport(dir: string | undefined): LanewatchConfig | undefined {
   try {

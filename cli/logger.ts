@@ -3,7 +3,7 @@
 // message carries them, and errors are serialised without the request they may hold (a
 // node-influx error keeps its request, whose headers carry `Authorization: Basic …`).
 // Parts add `component` with `log.child({ component })`; the root adds none.
-import { pino, type DestinationStream, type Logger, type LoggerOptions as PinoOptions } from 'pino';
+import { destination, pino, type DestinationStream, type Logger, type LoggerOptions as PinoOptions } from 'pino';
 import { createRedactor } from '../config/secrets.ts';
 
 export interface LoggerOptions {
@@ -102,4 +102,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     hooks: { streamWrite: redact },
   };
   return options.destination === undefined ? pino(pinoOptions) : pino(pinoOptions, options.destination);
+}
+
+/** A command's diagnostics on stderr (stdout carries its output), written synchronously so that none is lost at exit. */
+export function stderrLogger(component: string, level: string): Logger {
+  return createLogger({ level, destination: destination({ dest: 2, sync: true }) }).child({ component });
 }

@@ -2,7 +2,7 @@
 // Huawei CBQoS, Juniper CoS) and prints them, as an indented hierarchy or as JSON. A tool for
 // engineers writing the topology and the class rules.
 import type { CliCommand } from '../command.ts';
-import { defineCommand, loadConfigOrReport, UsageError } from '../args.ts';
+import { defineCommand, loadConfigOrReport, numberOption, UsageError } from '../args.ts';
 import { snmpSchema, type SnmpConfig } from '../../config/schema.ts';
 import { compileClassRules, type Classification, type Classifier } from '../../collector/classify.ts';
 import { counterOids, discoverDevice, type DeviceDiscovery, type QosClass } from '../../collector/discovery/index.ts';
@@ -47,13 +47,6 @@ const options = {
   config: { type: 'string' },
   json: { type: 'boolean', default: false },
 } as const;
-
-function integerOption(raw: string | undefined, name: string, fallback: number, min: number): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${raw}"`);
-  return value;
-}
 
 /** The SNMP credentials the options name; UsageError when they are missing or mixed. */
 export function snmpConfigFromArgs(values: {
@@ -212,8 +205,8 @@ export const discoverCommand: CliCommand = defineCommand({
     const snmp = snmpConfigFromArgs(values);
     const config = loadConfigOrReport(values.config);
     if (!config) return 2;
-    const timeoutMs = integerOption(values['timeout-ms'], 'timeout-ms', 2_000, 1);
-    const retries = integerOption(values.retries, 'retries', 1, 0);
+    const timeoutMs = numberOption('timeout-ms', values['timeout-ms'], 2_000, { integer: true, min: 1 });
+    const retries = numberOption('retries', values.retries, 1, { integer: true, min: 0 });
     let d: DeviceDiscovery;
     try {
       d = await discoverDevice({ address: host, snmp }, { timing: { timeoutMs, retries } });

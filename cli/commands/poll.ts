@@ -1,9 +1,9 @@
 // `lanewatch poll`: polls the configured devices and prints rates — a debugging tool for
 // engineers. `--once` polls every device twice, one interval apart, prints the second round
 // and exits; without it the collector runs and prints every batch until Ctrl-C.
-import { pino, destination, type Logger } from 'pino';
 import type { CliCommand } from '../command.ts';
-import { defineCommand, loadConfigOrReport, UsageError } from '../args.ts';
+import { defineCommand, loadConfigOrReport, numberOption, UsageError } from '../args.ts';
+import { stderrLogger } from '../logger.ts';
 import { pollTwice } from '../../collector/poll-once.ts';
 import { Collector } from '../../collector/collector.ts';
 import { LiveBus } from '../../collector/live-bus.ts';
@@ -120,18 +120,11 @@ function formatReport(report: PollReport): string {
   return parts.join('\n\n') + '\n';
 }
 
-function positiveInt(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} expects a positive integer, got "${raw}"`);
-  return n;
-}
-
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-function stderrLogger(level: string): Logger {
+function logLevel(level: string): string {
   if (!LEVELS.includes(level)) throw new UsageError(`--log-level expects one of ${LEVELS.join(', ')}, got "${level}"`);
-  return pino({ level, base: { app: 'lanewatch', component: 'poll' } }, destination({ dest: 2, sync: true }));
+  return level;
 }
 
 async function pollContinuously(collector: Collector): Promise<number> {
@@ -156,8 +149,8 @@ export const pollCommand: CliCommand = defineCommand({
     'log-level': { type: 'string', default: 'warn' },
   },
   run: async ({ values }) => {
-    const intervalMs = positiveInt('interval-ms', values['interval-ms']);
-    const log = stderrLogger(values['log-level']);
+    const intervalMs = numberOption('interval-ms', values['interval-ms'], undefined, { integer: true, min: 1 });
+    const log = stderrLogger('poll', logLevel(values['log-level']));
     const config = loadConfigOrReport(values.config);
     if (!config) return 2;
     if (intervalMs !== undefined) config.settings.collector.intervalMs = intervalMs;

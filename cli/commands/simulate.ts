@@ -2,7 +2,7 @@
 // per-class traffic, an optional scenario and an optional ground-truth file.
 import { resolve } from 'node:path';
 import type { CliCommand } from '../command.ts';
-import { defineCommand, loadConfigOrReport, UsageError } from '../args.ts';
+import { defineCommand, loadConfigOrReport, numberOption, UsageError } from '../args.ts';
 import { createLogger } from '../logger.ts';
 import { ConfigError } from '../../config/load.ts';
 import type { TopologyConfig } from '../../config/schema.ts';
@@ -49,13 +49,6 @@ Examples:
   snmpbulkwalk -v2c -c lanewatch-ro 127.0.0.1:16101 1.3.6.1.2.1.31.1.1.1.1
   snmpbulkwalk -v2c -c lanewatch-ro 127.0.0.1:16101 1.3.6.1.4.1.9.9.166.1.7.1.1.1`;
 
-function parseNumber(name: string, text: string | undefined, fallback: number, check: (n: number) => boolean): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || !check(value)) throw new UsageError(`--${name}: invalid value "${text}"`);
-  return value;
-}
-
 /** First port of a generated topology. */
 const generatedBasePort = 16_101;
 
@@ -73,10 +66,9 @@ export const simulateCommand: CliCommand = defineCommand({
     list: { type: 'boolean', default: false },
   },
   run: async ({ values }) => {
-    const speed = parseNumber('speed', values.speed, 1, (n) => n > 0 && n <= 1_000_000);
-    const seedGiven = values.seed === undefined ? undefined : parseNumber('seed', values.seed, 1, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff);
-    const generateCount =
-      values.generate === undefined ? undefined : parseNumber('generate', values.generate, 0, (n) => Number.isInteger(n) && n >= 1 && n <= 100_000);
+    const speed = numberOption('speed', values.speed, 1, { min: 0, minExclusive: true, max: 1_000_000 });
+    const seedGiven = numberOption('seed', values.seed, undefined, { integer: true, min: 0, max: 0xffff_ffff });
+    const generateCount = numberOption('generate', values.generate, undefined, { integer: true, min: 1, max: 100_000 });
     if (generateCount !== undefined && values.config !== undefined) throw new UsageError('--generate and --config exclude each other');
 
     let topology: TopologyConfig;

@@ -3,10 +3,11 @@
 // from the command line (it shows in `ps` and in shell history): a terminal is asked twice
 // without echo, anything else gives the first line of standard input.
 import { resolve } from 'node:path';
-import { pino, destination, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { CliCommand } from '../command.ts';
 import { defineCommand, loadConfigOrReport, UsageError } from '../args.ts';
+import { stderrLogger } from '../logger.ts';
 import { roles, type Role } from '../../api/access.ts';
 import type { LanewatchConfig } from '../../config/schema.ts';
 import { passwordProblem } from '../../server/auth/password.ts';
@@ -403,13 +404,6 @@ async function importUsers(context: Context): Promise<number> {
   return 0;
 }
 
-function stderrLogger(): Logger {
-  return pino(
-    { level: process.env.LOG_LEVEL ?? 'warn', base: { app: 'lanewatch', component: 'user' } },
-    destination({ dest: 2, sync: true }),
-  );
-}
-
 const subcommands = ['add', 'passwd', 'remove', 'list', 'import'] as const;
 
 export const userCommand: CliCommand = defineCommand({
@@ -440,7 +434,7 @@ export const userCommand: CliCommand = defineCommand({
 
     const config = loadConfigOrReport(values.config);
     if (!config) return 2;
-    const log = stderrLogger();
+    const log = stderrLogger('user', process.env.LOG_LEVEL ?? 'warn');
     const dir = authDir(config.settings.state.dir);
     const provinceIds = new Set(config.topology.provinces.map((p) => p.id));
     try {
