@@ -88,6 +88,14 @@ export interface RouterMibOptions {
 const slotOf = (ifPos: number, dir: Direction): number => ifPos * 2 + (dir === 'down' ? 0 : 1);
 const rowKey = (row: LayoutRow, side: 'in' | 'out'): string => `${row.ifPos}.${row.sub}/${side}`;
 
+/** One field of a row's counters: its class's (a sub-interface row, `sub` ≥ 0) or the sum of all classes (the interface). */
+function classField(counters: readonly ClassCounters[], sub: number, field: 'post' | 'drop'): bigint {
+  if (sub >= 0) return counters[sub]![field];
+  let sum = 0n;
+  for (const c of counters) sum += c[field];
+  return sum;
+}
+
 /** A router's MIB: its layout bound to its state, and the router-level events. */
 export class RouterMib implements MibTree, RouterControl {
   readonly router: SimRouter;
@@ -369,20 +377,12 @@ export class RouterMib implements MibTree, RouterControl {
         const i = iface(row.ifPos);
         if (i.kind === 'management') return steadyOctets(router, i, sideDirection(i, side), atMs);
         if (i.kind !== 'link') return 0n;
-        const counters = classCounters(row.ifPos, sideDirection(i, side));
-        if (row.sub >= 0) return counters[row.sub]!.post;
-        let sum = 0n;
-        for (const c of counters) sum += c.post;
-        return sum;
+        return classField(classCounters(row.ifPos, sideDirection(i, side)), row.sub, 'post');
       },
       rowOutDrops: (row) => {
         const i = iface(row.ifPos);
         if (i.kind !== 'link') return 0n;
-        const counters = classCounters(row.ifPos, sideDirection(i, 'out'));
-        if (row.sub >= 0) return counters[row.sub]!.drop;
-        let sum = 0n;
-        for (const c of counters) sum += c.drop;
-        return sum;
+        return classField(classCounters(row.ifPos, sideDirection(i, 'out')), row.sub, 'drop');
       },
       operUp: (row) => {
         const i = iface(row.ifPos);
