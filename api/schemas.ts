@@ -644,12 +644,10 @@ export const reportRowSchema = z.object({
   reservations: z.object({ docex: reportReservationSchema.nullable(), video: reportReservationSchema.nullable() }),
 });
 export type ReportRow = z.infer<typeof reportRowSchema>;
+/** Of all `provinces`, how many fall in each band. */
 export const reportNationalSchema = z.object({
   provinces: z.number().int(),
-  low: z.number().int(),
-  mid: z.number().int(),
-  high: z.number().int(),
-  none: z.number().int(),
+  ...(Object.fromEntries(utilizationBands.map((band) => [band, z.number().int()])) as Record<UtilizationBand, z.ZodNumber>),
 });
 export const utilizationReportSchema = z.object({
   fromMs: z.number(),
