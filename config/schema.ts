@@ -236,7 +236,7 @@ export const settingsSchema = z
         maxLiveClients: z.number().int().min(1).max(100_000).default(500),
         /** A live client with more than this waiting to be sent cannot keep up and is dropped. */
         maxLiveBufferedBytes: z.number().int().min(16 * 1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
-        /** Live samples of this window go to clients as one message (0: every poll's batch at once). */
+        /** Live samples, and the state changes, of this window go to clients as one message of each (0: every poll's batch at once). */
         liveCoalesceMs: z.number().int().min(0).max(5_000).default(100),
         /** The live snapshot leaves out samples older than this many poll intervals. */
         liveSnapshotIntervals: z.number().int().min(1).max(1_000).default(10),
