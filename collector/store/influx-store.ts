@@ -22,6 +22,7 @@ import { chunkOfPoints, PointBuffer, type PointChunk } from './point-buffer.ts';
 import { InfluxLineWriter } from './influx-write.ts';
 import { Spool, type SpoolFsync } from './spool.ts';
 import { backfillStateFile, ensureRetentionAndRollups, retentionOf, RollupBackfill } from './rollups.ts';
+import { TrafficShapeMigration } from './traffic-migration.ts';
 import type { Registry } from 'prom-client';
 import { StoreMetrics } from './metrics.ts';
 import { redactUrl } from '../../config/secrets.ts';
@@ -42,6 +43,8 @@ export interface StoreHealth {
     writable: boolean;
     /** Dropped as the oldest over the bound. */
     droppedPoints: number;
+    /** Dropped as they came: too many points were waiting for the spool's disk. */
+    queueDroppedPoints: number;
     /** Not written: disk full or I/O error. */
     lostPoints: number;
     /** Lines skipped on replay: torn by a crash or corrupt. */
@@ -60,6 +63,8 @@ export interface InfluxStoreOptions {
   requestTimeoutMs?: number;
   /** Where the store's metrics go (the process's registry); default: a private one. */
   registry?: Registry;
+  /** Points waiting for the spool's disk before more are dropped (default: the spool's). */
+  spoolMaxQueuedPoints?: number;
 }
 
 /** The retention policy for raw samples, made the database's default. */
@@ -112,6 +117,10 @@ export class InfluxStore {
   private readonly metrics: StoreMetrics;
   /** Recomputes the rollups of spans replayed from the spool. */
   private readonly rollups: RollupBackfill;
+  /** Copies `traffic` of the earlier shape (one point per class) into this one, once per start. */
+  private readonly shapeMigration: TrafficShapeMigration;
+  private migrating: Promise<void> | undefined;
+  private migrated = false;
 
   private readonly buffer = new PointBuffer();
   private inFlightPoints = 0;
@@ -141,10 +150,17 @@ export class InfluxStore {
     this.writer = new InfluxLineWriter({ url: opts.influx.url, database: opts.influx.database, requestTimeoutMs: this.requestTimeoutMs });
     this.spoolDir = opts.spool.dir;
     // Segments are sized by bytes (the spool's default); reads take a batch at a time.
-    this.spool = new Spool({ dir: opts.spool.dir, maxBytes: opts.spool.maxBytes, log: opts.log });
+    this.spool = new Spool({
+      dir: opts.spool.dir,
+      maxBytes: opts.spool.maxBytes,
+      log: opts.log,
+      ...(opts.spoolMaxQueuedPoints !== undefined ? { maxQueuedPoints: opts.spoolMaxQueuedPoints } : {}),
+    });
+    // Its own client: one backfill or migration statement reads a window of every series.
+    const slowInflux = createInfluxClient({ url: opts.influx.url, database: opts.influx.database, requestTimeoutMs: Math.max(this.requestTimeoutMs, 120_000) });
+    this.shapeMigration = new TrafficShapeMigration({ influx: slowInflux, database: opts.influx.database, retention: retentionOf(opts.influx), log: opts.log });
     this.rollups = new RollupBackfill({
-      // Its own client: one backfill statement reads an hour of every series.
-      influx: createInfluxClient({ url: opts.influx.url, database: opts.influx.database, requestTimeoutMs: Math.max(this.requestTimeoutMs, 120_000) }),
+      influx: slowInflux,
       database: opts.influx.database,
       retention: retentionOf(opts.influx),
       stateFile: backfillStateFile(opts.spool.dir),
@@ -215,6 +231,8 @@ export class InfluxStore {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     await this.connecting;
+    this.shapeMigration.stop();
+    await this.migrating;
     await this.pumping;
     await this.rollups.close();
     // Final flush: straight to InfluxDB only when nothing is spooled (order); else spool.
@@ -236,7 +254,7 @@ export class InfluxStore {
 
   health(): StoreHealth {
     const stats = this.spoolUsable ? this.spool.stats() : undefined;
-    const spoolLost = stats ? stats.droppedPoints + stats.lostPoints + stats.unreadableLines : 0;
+    const spoolLost = stats ? stats.droppedPoints + stats.queueDroppedPoints + stats.lostPoints + stats.unreadableLines : 0;
     const h: StoreHealth = {
       influxReachable: this.reachable && this.failures === 0,
       spooledPoints: stats?.points ?? 0,
@@ -251,6 +269,7 @@ export class InfluxStore {
         fsync: stats.fsync,
         writable: stats.writable,
         droppedPoints: stats.droppedPoints,
+        queueDroppedPoints: stats.queueDroppedPoints,
         lostPoints: stats.lostPoints,
         unreadableLines: stats.unreadableLines,
       };
@@ -286,6 +305,25 @@ export class InfluxStore {
     // A ping answers without credentials and while writes still fail (overload, 401/403): only a
     // successful write resets the failure count (see writeChunk), so retries keep backing off.
     this.reachable = true;
+    this.startShapeMigration();
+  }
+
+  /** In the background: writes go on meanwhile (in this shape); a failure is retried at the next connect. */
+  private startShapeMigration(): void {
+    if (this.migrated || this.migrating || !this.running) return;
+    this.migrating = this.shapeMigration
+      .run()
+      .then(
+        () => {
+          this.migrated = true;
+        },
+        (err: unknown) => {
+          if (this.running) this.log.error({ error: errorMessage(err) }, 'traffic migration failed: tried again when influxdb is next reconnected');
+        },
+      )
+      .finally(() => {
+        this.migrating = undefined;
+      });
   }
 
   private async ensureDatabase(): Promise<void> {

@@ -1,10 +1,10 @@
 // InfluxDB line protocol, written once per point: straight from a PollBatch (no intermediate
-// point objects on the way to InfluxDB) or from StorePoints (the analyzer's, and the spool's on
-// replay). The text is what node-influx would send for the same points: tag values cleaned by
+// point objects on the way to InfluxDB but `traffic`'s, one per link and direction, merging its
+// classes) or from StorePoints (the analyzer's, and the spool's on replay). The text is what node-influx would send for the same points: tag values cleaned by
 // `tagValue` and escaped (`,` `=` space), fields sorted by key, numbers as `String(n)` (floats
 // in InfluxDB), booleans `true`/`false`, strings quoted; timestamps in ms. Pure.
-import type { InterfaceSample, LinkSample, PollBatch, PollOutcome } from '../samples.ts';
-import { maxErrorChars, tagValue, type FieldValue, type StorePoint } from './points.ts';
+import type { InterfaceSample, PollBatch, PollOutcome } from '../samples.ts';
+import { maxErrorChars, tagValue, trafficPoints, type FieldValue, type StorePoint } from './points.ts';
 
 const needsCare = /[\r\n\\,= ]/;
 const escapable = /[,= ]/g;
@@ -51,20 +51,6 @@ export function pointsText(points: readonly StorePoint[]): string {
 
 const finite = Number.isFinite;
 
-/** The `traffic` line of a LinkSample (as linkSampleToPoint → pointLine), or undefined when its rate is not finite. */
-export function linkSampleLine(s: LinkSample): string | undefined {
-  if (!finite(s.bitsPerSecond) || !finite(s.atMs)) return undefined;
-  // Fields in key order: bps, capacityBps, dropBps, preBps, reservedBps, util.
-  let fields = `bps=${s.bitsPerSecond}`;
-  if (finite(s.capacityBps)) fields += `,capacityBps=${s.capacityBps}`;
-  if (s.dropBitsPerSecond !== undefined && finite(s.dropBitsPerSecond)) fields += `,dropBps=${s.dropBitsPerSecond}`;
-  if (s.prePolicyBitsPerSecond !== undefined && finite(s.prePolicyBitsPerSecond)) fields += `,preBps=${s.prePolicyBitsPerSecond}`;
-  if (s.reservedBps !== undefined && finite(s.reservedBps)) fields += `,reservedBps=${s.reservedBps}`;
-  if (finite(s.utilization)) fields += `,util=${s.utilization}`;
-  // class, dir and tier are our own words and numbers: nothing to escape.
-  return `traffic,class=${s.class},dir=${s.dir}${tag('link', s.link)}${tag('province', s.province)},tier=${s.tier} ${fields} ${Math.round(s.atMs)}`;
-}
-
 /** The `iface` line of an InterfaceSample, or undefined when neither rate is finite. */
 export function interfaceSampleLine(s: InterfaceSample): string | undefined {
   if (!finite(s.atMs) || (!finite(s.inBps) && !finite(s.outBps))) return undefined;
@@ -100,7 +86,8 @@ export function batchText(batch: PollBatch): { text: string; points: number } {
     points++;
   };
   add(pollOutcomeLine(batch.poll));
-  for (const s of batch.links) add(linkSampleLine(s));
+  // One line per link and direction (the classes as fields): built as the spool's points are.
+  for (const p of trafficPoints(batch.links)) add(pointLine(p));
   for (const s of batch.interfaces) add(interfaceSampleLine(s));
   return { text, points };
 }

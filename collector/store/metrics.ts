@@ -5,7 +5,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { StoreHealth, WriteResult } from './influx-store.ts';
 
 /** Why points were lost for good. */
-export const lostReasons = ['spool-bound', 'spool-write', 'spool-unreadable', 'rejected', 'no-spool'] as const;
+export const lostReasons = ['spool-bound', 'spool-queue', 'spool-write', 'spool-unreadable', 'rejected', 'no-spool'] as const;
 export type LostReason = (typeof lostReasons)[number];
 
 /** Seconds: a 5,000-point batch to a local influxd takes tens of ms; a timeout is 10 s. */
@@ -23,6 +23,7 @@ export interface StoreGauges {
 export function lostPointsByReason(health: StoreHealth, rejected: number, noSpool: number): Record<LostReason, number> {
   return {
     'spool-bound': health.spool?.droppedPoints ?? 0,
+    'spool-queue': health.spool?.queueDroppedPoints ?? 0,
     'spool-write': health.spool?.lostPoints ?? 0,
     'spool-unreadable': health.spool?.unreadableLines ?? 0,
     rejected,
@@ -77,10 +78,10 @@ export class StoreMetrics {
       },
     });
     // The store and the spool keep cumulative counts; the counter follows them at each scrape.
-    const seen: Record<LostReason, number> = { 'spool-bound': 0, 'spool-write': 0, 'spool-unreadable': 0, rejected: 0, 'no-spool': 0 };
+    const seen: Record<LostReason, number> = { 'spool-bound': 0, 'spool-queue': 0, 'spool-write': 0, 'spool-unreadable': 0, rejected: 0, 'no-spool': 0 };
     new Counter({
       name: 'lanewatch_store_points_lost_total',
-      help: 'Points lost for good, by reason: spool-bound (oldest over collector.spool.maxBytes), spool-write (disk full or I/O error), spool-unreadable (torn or corrupt lines), rejected (InfluxDB HTTP 400), no-spool (spool unusable while InfluxDB was down).',
+      help: 'Points lost for good, by reason: spool-bound (oldest over collector.spool.maxBytes), spool-queue (newest while too many waited for the spool disk), spool-write (disk full or I/O error), spool-unreadable (torn or corrupt lines), rejected (InfluxDB HTTP 400), no-spool (spool unusable while InfluxDB was down).',
       labelNames: ['reason'],
       registers,
       collect() {

@@ -18,9 +18,14 @@ export interface PointChunk {
   storePoints(): StorePoint[];
 }
 
-/** Upper bound of a batch's points: its outcome, links and interfaces (non-finite ones are dropped when encoded). */
+/**
+ * Upper bound of a batch's points: its outcome, one `traffic` point per link and direction
+ * (however many classes), its interfaces (non-finite ones are dropped when encoded).
+ */
 function sizeOf(batch: PollBatch): number {
-  return 1 + batch.links.length + batch.interfaces.length;
+  const linkDirs = new Set<string>();
+  for (const s of batch.links) linkDirs.add(`${s.link}\u0000${s.dir}`);
+  return 1 + linkDirs.size + batch.interfaces.length;
 }
 
 function chunkOf(items: readonly Item[]): PointChunk {
@@ -66,7 +71,7 @@ export class PointBuffer {
   #items: Item[] = [];
   #size = 0;
 
-  /** Points held (batches counted by their outcome, links and interfaces). */
+  /** Points held (batches counted by their outcome, links' directions and interfaces). */
   get length(): number {
     return this.#size;
   }

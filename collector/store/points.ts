@@ -2,6 +2,7 @@
 // Rates are floats: node-influx writes every number without the `i` suffix, so every numeric
 // field is a float in InfluxDB and never a raw Counter64 or a bigint.
 import type { IPoint } from 'influx';
+import { trafficClasses, type TrafficClass } from '../../api/schemas.ts';
 import type { InterfaceSample, LinkSample, PollBatch, PollOutcome } from '../samples.ts';
 
 export type Measurement = 'traffic' | 'iface' | 'poll' | 'linkState';
@@ -43,21 +44,81 @@ function finite(value: number): boolean {
   return Number.isFinite(value);
 }
 
-/** A `traffic` point, or undefined when its rate is not a finite number. */
-export function linkSampleToPoint(s: LinkSample): StorePoint | undefined {
-  if (!finite(s.bitsPerSecond) || !finite(s.atMs)) return undefined;
-  const fields: Record<string, FieldValue> = { bps: s.bitsPerSecond };
-  if (s.dropBitsPerSecond !== undefined && finite(s.dropBitsPerSecond)) fields.dropBps = s.dropBitsPerSecond;
-  if (finite(s.utilization)) fields.util = s.utilization;
-  if (finite(s.capacityBps)) fields.capacityBps = s.capacityBps;
-  if (s.prePolicyBitsPerSecond !== undefined && finite(s.prePolicyBitsPerSecond)) fields.preBps = s.prePolicyBitsPerSecond;
-  if (s.reservedBps !== undefined && finite(s.reservedBps)) fields.reservedBps = s.reservedBps;
-  return {
-    measurement: 'traffic',
-    tags: tags({ link: s.link, province: s.province, tier: String(s.tier), dir: s.dir, class: s.class }),
-    fields,
-    atMs: Math.round(s.atMs),
-  };
+// ---- traffic: one point per link and direction, the classes as fields ----------------------
+
+/** What a `traffic` point holds per class; `capacityBps` is the link's, held by `total` only. */
+export const trafficQuantities = ['bps', 'dropBps', 'preBps', 'reservedBps', 'util', 'capacityBps'] as const;
+export type TrafficQuantity = (typeof trafficQuantities)[number];
+
+/**
+ * The `traffic` field of one quantity of one class: `bps_total`, `bps_video`, `util_docex`…
+ * Every name carries its class, so no field of this shape is a field of the earlier one (one
+ * point per class, tag `class`, fields `bps`, `util`…): both can sit in the measurement while
+ * an upgraded database is migrated, and a reader of one never sees the other's rows.
+ */
+export function trafficField(quantity: TrafficQuantity, cls: TrafficClass): string {
+  return `${quantity}_${cls}`;
+}
+
+/** The class's fields of one sample (its rate finite), added to `fields`. */
+function addSampleFields(fields: Record<string, FieldValue>, s: LinkSample): void {
+  fields[trafficField('bps', s.class)] = s.bitsPerSecond;
+  if (s.dropBitsPerSecond !== undefined && finite(s.dropBitsPerSecond)) fields[trafficField('dropBps', s.class)] = s.dropBitsPerSecond;
+  if (s.prePolicyBitsPerSecond !== undefined && finite(s.prePolicyBitsPerSecond)) fields[trafficField('preBps', s.class)] = s.prePolicyBitsPerSecond;
+  if (s.reservedBps !== undefined && finite(s.reservedBps)) fields[trafficField('reservedBps', s.class)] = s.reservedBps;
+  if (finite(s.utilization)) fields[trafficField('util', s.class)] = s.utilization;
+  if (s.class === 'total' && finite(s.capacityBps)) fields[trafficField('capacityBps', 'total')] = s.capacityBps;
+}
+
+/**
+ * The `traffic` points of one poll's link samples: one per link and direction, each class's
+ * quantities as its fields. A class's counters may be read a moment after the interface's: the
+ * point takes the time of the link's `total` sample (else its newest class sample's), so the
+ * classes of one poll share one point. Samples whose rate is not finite are left out.
+ */
+export function trafficPoints(samples: readonly LinkSample[]): StorePoint[] {
+  const byLinkDir = new Map<string, { sample: LinkSample; atMs: number; fields: Record<string, FieldValue> }>();
+  for (const s of samples) {
+    if (!finite(s.bitsPerSecond) || !finite(s.atMs)) continue;
+    const key = `${s.link}\u0000${s.dir}`;
+    let entry = byLinkDir.get(key);
+    if (!entry) {
+      entry = { sample: s, atMs: s.atMs, fields: {} };
+      byLinkDir.set(key, entry);
+    } else if (s.class === 'total' || (entry.sample.class !== 'total' && s.atMs > entry.atMs)) {
+      entry.sample = s;
+      entry.atMs = s.atMs;
+    }
+    addSampleFields(entry.fields, s);
+  }
+  const out: StorePoint[] = [];
+  for (const { sample: s, atMs, fields } of byLinkDir.values()) {
+    out.push({ measurement: 'traffic', tags: tags({ link: s.link, province: s.province, tier: String(s.tier), dir: s.dir }), fields, atMs: Math.round(atMs) });
+  }
+  return out;
+}
+
+const knownTrafficClasses: ReadonlySet<string> = new Set(trafficClasses);
+const knownQuantities: ReadonlySet<string> = new Set(trafficQuantities);
+
+/**
+ * A `traffic` point of the earlier shape (tag `class`, fields `bps`, `util`…, as a spool written
+ * before the upgrade holds them) in this shape: the class tag dropped, each field renamed to its
+ * class's. Written at the same time and tags as its link's other classes, InfluxDB merges them
+ * into one point. Any other point is returned as it is; undefined for an unknown class.
+ */
+export function upgradeTrafficPoint(p: StorePoint): StorePoint | undefined {
+  const cls = p.tags['class'];
+  if (p.measurement !== 'traffic' || cls === undefined) return p;
+  if (!knownTrafficClasses.has(cls)) return undefined;
+  const { class: _class, ...rest } = p.tags;
+  const fields: Record<string, FieldValue> = {};
+  for (const [key, value] of Object.entries(p.fields)) {
+    if (!knownQuantities.has(key)) continue;
+    if (key === 'capacityBps' && cls !== 'total') continue; // the link's capacity: held by total
+    fields[trafficField(key as TrafficQuantity, cls as TrafficClass)] = value;
+  }
+  return Object.keys(fields).length === 0 ? undefined : { measurement: 'traffic', tags: rest, fields, atMs: p.atMs };
 }
 
 /** An `iface` point, or undefined when neither rate is a finite number. */
@@ -98,10 +159,7 @@ export function batchToPoints(batch: PollBatch): StorePoint[] {
   const out: StorePoint[] = [];
   const poll = pollOutcomeToPoint(batch.poll);
   if (poll) out.push(poll);
-  for (const s of batch.links) {
-    const p = linkSampleToPoint(s);
-    if (p) out.push(p);
-  }
+  out.push(...trafficPoints(batch.links));
   for (const s of batch.interfaces) {
     const p = interfaceSampleToPoint(s);
     if (p) out.push(p);
@@ -120,7 +178,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Validates a point read back from outside (the spool); undefined when it is not one. */
+/**
+ * Validates a point read back from outside (the spool); undefined when it is not one. A
+ * `traffic` point of the earlier shape comes back in this one (`upgradeTrafficPoint`).
+ */
 export function parseStorePoint(value: unknown): StorePoint | undefined {
   if (!isRecord(value)) return undefined;
   const { measurement, tags: rawTags, fields: rawFields, atMs } = value;
@@ -144,5 +205,5 @@ export function parseStorePoint(value: unknown): StorePoint | undefined {
     count += 1;
   }
   if (count === 0) return undefined;
-  return { measurement: measurement as Measurement, tags: outTags, fields: outFields, atMs };
+  return upgradeTrafficPoint({ measurement: measurement as Measurement, tags: outTags, fields: outFields, atMs });
 }

@@ -20,7 +20,8 @@ import { resolve } from 'node:path';
 import type { InfluxDB } from 'influx';
 import type { Logger } from 'pino';
 import { defaultRetentionDays, type Settings } from '../../config/schema.ts';
-import type { Measurement, StorePoint } from './points.ts';
+import { trafficClasses } from '../../api/schemas.ts';
+import { trafficField, type Measurement, type StorePoint, type TrafficQuantity } from './points.ts';
 
 // ---- Retention ------------------------------------------------------------------------------
 
@@ -104,18 +105,33 @@ export interface RollupDefinition {
   derived?: Readonly<Record<string, string>>;
 }
 
+/** What a rollup keeps of each `traffic` quantity, per class (`capacityBps`: the link's, on total). */
+const trafficAggregates: readonly { quantity: TrafficQuantity; aggregates: readonly Aggregate[]; classes: 'all' | 'service' | 'total' }[] = [
+  { quantity: 'bps', aggregates: ['mean', 'max', 'p95'], classes: 'all' },
+  { quantity: 'util', aggregates: ['mean', 'max', 'p95'], classes: 'all' },
+  { quantity: 'dropBps', aggregates: ['mean', 'max'], classes: 'all' },
+  { quantity: 'preBps', aggregates: ['mean', 'max'], classes: 'service' },
+  { quantity: 'reservedBps', aggregates: ['mean'], classes: 'service' },
+  { quantity: 'capacityBps', aggregates: ['max'], classes: 'total' },
+];
+
+/** Pure: the rollup's fields of `traffic`, class by class (`bps_video_mean`…). */
+export function trafficRollupFields(): { field: string; aggregates: readonly Aggregate[] }[] {
+  const out: { field: string; aggregates: readonly Aggregate[] }[] = [];
+  for (const cls of trafficClasses) {
+    for (const { quantity, aggregates, classes } of trafficAggregates) {
+      if (classes === 'total' ? cls !== 'total' : classes === 'service' && cls === 'total') continue;
+      out.push({ field: trafficField(quantity, cls), aggregates });
+    }
+  }
+  return out;
+}
+
 export const rollupDefinitions: readonly RollupDefinition[] = [
   {
     measurement: 'traffic',
-    countOf: 'bps',
-    fields: [
-      { field: 'bps', aggregates: ['mean', 'max', 'p95'] },
-      { field: 'util', aggregates: ['mean', 'max', 'p95'] },
-      { field: 'dropBps', aggregates: ['mean', 'max'] },
-      { field: 'preBps', aggregates: ['mean', 'max'] },
-      { field: 'reservedBps', aggregates: ['mean'] },
-      { field: 'capacityBps', aggregates: ['max'] },
-    ],
+    countOf: trafficField('bps', 'total'),
+    fields: trafficRollupFields(),
   },
   {
     // state: 0 ok, 1 warning, 2 critical (server/analysis/analyzer.ts `stateValue`). The shares
@@ -235,8 +251,8 @@ interface RawResult {
 }
 
 /** Runs one statement (POST: it may write) and throws an Error with InfluxDB's message when it fails. */
-export async function runInfluxql(influx: InfluxDB, text: string, database?: string): Promise<RawResult> {
-  const body: unknown = await influx.queryRaw(text, { method: 'POST', ...(database !== undefined ? { database } : {}) });
+export async function runInfluxql(influx: InfluxDB, text: string, database?: string, precision?: 'ms'): Promise<RawResult> {
+  const body: unknown = await influx.queryRaw(text, { method: 'POST', ...(database !== undefined ? { database } : {}), ...(precision !== undefined ? { precision } : {}) });
   const results = typeof body === 'object' && body !== null && 'results' in body && Array.isArray(body.results) ? (body.results as RawResult[]) : [];
   const first = results[0] ?? {};
   if (typeof first.error === 'string') throw new Error(`influxdb refused "${text.slice(0, 120)}…": ${first.error}`);

@@ -47,8 +47,17 @@ export interface SpoolOptions {
   segmentMaxBytes?: number;
   /** Bytes read from a segment per file read (default 1 MiB). */
   readChunkBytes?: number;
+  /**
+   * Points handed to `append` and waiting for the disk (default `defaultMaxQueuedPoints`): what
+   * comes over it while the disk is slower than the appends is dropped and counted
+   * (`queueDroppedPoints`), so memory stays bounded whatever the disk's speed.
+   */
+  maxQueuedPoints?: number;
   log: Logger;
 }
+
+/** About 100 MB of points in memory (some 500 bytes each) waiting for the spool's disk. */
+export const defaultMaxQueuedPoints = 200_000;
 
 /** Points read from the oldest segment; give it back to `acknowledge` once they are delivered. */
 export interface SpoolRead {
@@ -66,7 +75,7 @@ export interface SpoolRead {
 export interface AppendResult {
   /** Points now on disk (fdatasync'ed). */
   spooled: number;
-  /** Points that could not be written (disk full, I/O error): counted in `lostPoints`. */
+  /** Points not written: the disk full or an I/O error (`lostPoints`), or over the queue's bound (`queueDroppedPoints`). */
   lost: number;
 }
 
@@ -83,6 +92,8 @@ export interface SpoolStats {
   queuedPoints: number;
   /** Points dropped because the spool was over its bound (since this process opened it). */
   droppedPoints: number;
+  /** Points dropped because too many were already waiting for the disk (`maxQueuedPoints`). */
+  queueDroppedPoints: number;
   /** Points that could not be written (disk full, I/O error). */
   lostPoints: number;
   /** Lines skipped when read back because they did not parse (torn by a crash, corrupt). */
@@ -150,6 +161,9 @@ export class Spool {
   private totalPoints = 0;
   private queued = 0;
   private dropped = 0;
+  private queueDropped = 0;
+  /** Whether the last append found the queue full (one log line per episode). */
+  private queueFull = false;
   private lost = 0;
   private unreadable = 0;
   private writable = true;
@@ -168,6 +182,7 @@ export class Spool {
       segmentMaxPoints: opts.segmentMaxPoints ?? 100_000,
       segmentMaxBytes,
       readChunkBytes: opts.readChunkBytes ?? 1024 * 1024,
+      maxQueuedPoints: Math.max(1, opts.maxQueuedPoints ?? defaultMaxQueuedPoints),
     };
     this.log = opts.log;
   }
@@ -196,6 +211,7 @@ export class Spool {
       bytes: this.totalBytes,
       queuedPoints: this.queued,
       droppedPoints: this.dropped,
+      queueDroppedPoints: this.queueDropped,
       lostPoints: this.lost,
       unreadableLines: this.unreadable,
       fsync: spoolFsync,
@@ -208,10 +224,25 @@ export class Spool {
   /**
    * Appends points after every point spooled before; resolves once they are on disk
    * (fdatasync'ed). Never rejects: what could not be written is counted as lost and returned.
+   * Over `maxQueuedPoints` waiting for the disk, the points that do not fit are dropped at once
+   * (counted in `queueDroppedPoints`, returned as lost).
    */
-  append(points: readonly StorePoint[]): Promise<AppendResult> {
+  append(given: readonly StorePoint[]): Promise<AppendResult> {
+    const room = this.opts.maxQueuedPoints - this.queued;
+    const over = Math.max(0, given.length - Math.max(0, room));
+    if (over > 0) {
+      this.queueDropped += over;
+      if (!this.queueFull) {
+        this.log.error(
+          { dir: this.opts.dir, maxQueuedPoints: this.opts.maxQueuedPoints, dropped: over, queueDroppedTotal: this.queueDropped },
+          'spool disk slower than the points coming: points over the queue bound dropped',
+        );
+      }
+    }
+    this.queueFull = over > 0;
+    const points = over > 0 ? given.slice(0, given.length - over) : given;
     const n = points.length;
-    if (n === 0) return Promise.resolve({ spooled: 0, lost: 0 });
+    if (n === 0) return Promise.resolve({ spooled: 0, lost: over });
     this.queued += n;
     let group = this.pendingGroup;
     if (!group) {
@@ -232,7 +263,7 @@ export class Spool {
     for (const p of points) group.points.push(p);
     return group.result.then(({ spooled }) => {
       const mine = Math.min(n, Math.max(0, spooled - offset));
-      return { spooled: mine, lost: n - mine };
+      return { spooled: mine, lost: n - mine + over };
     });
   }
 

@@ -1,5 +1,6 @@
 // History of links from the `traffic` measurement (InfluxQL): one or several links,
-// directions and classes in one query, from the source history-plan.ts picks: raw samples as
+// directions and classes in one query (one series per link and direction, a class's values in
+// its own fields), from the source history-plan.ts picks: raw samples as
 // stored, raw samples per step (mean, max, 95th percentile), or a rollup per step (the mean of
 // the bucket means, the highest bucket max, the highest bucket 95th percentile), with the
 // not-yet-rolled tail from raw samples. Empty steps are left out: a gap stays a gap.
@@ -8,7 +9,8 @@
 // escapes quotes but not backslashes, so `a\` would end the literal early.
 import type { InfluxDB } from 'influx';
 import { directions, historyLimits, trafficClasses, type Direction, type HistoryPoint, type HistorySeries, type TrafficClass } from '../../api/schemas.ts';
-import { influxqlDuration, influxqlIdentifier, retentionOf, rollupField, type RetentionDays } from '../../collector/store/rollups.ts';
+import { trafficField } from '../../collector/store/points.ts';
+import { influxqlDuration, influxqlIdentifier, retentionOf, rollupField, type Aggregate, type RetentionDays } from '../../collector/store/rollups.ts';
 import { defaultSettings } from '../../config/schema.ts';
 import { planHistory, type HistoryPlan, type HistorySource } from './history-plan.ts';
 import { fromStorage } from './storage-errors.ts';
@@ -91,37 +93,69 @@ function anyOf(tag: string, values: readonly string[]): string {
   return alternatives.length === 1 ? (alternatives[0] ?? '') : `(${alternatives.join(' OR ')})`;
 }
 
+/** Its links and directions: a `traffic` point holds every class of one link and direction. */
 function seriesFilter(query: HistoryQuery): string {
-  return [anyOf('link', query.links), anyOf('dir', query.dirs), anyOf('class', query.classes)].join(' AND ');
+  return [anyOf('link', query.links), anyOf('dir', query.dirs)].join(' AND ');
 }
 
-const bySeries = 'GROUP BY "link", "dir", "class"';
+const bySeries = 'GROUP BY "link", "dir"';
+
+/** The column a query names for one value of one class: `bps_video`, `bpsMax_video`… */
+function column(name: 'bps' | 'bpsMax' | 'bpsP95' | 'util' | 'dropBps', cls: TrafficClass): string {
+  return `${name}_${cls}`;
+}
+
+/** Each class's columns, as `columnsOf(cls)` writes them. */
+function perClass(query: HistoryQuery, columnsOf: (cls: TrafficClass) => string[]): string {
+  return query.classes.flatMap(columnsOf).join(', ');
+}
 
 /** Samples as stored (the database's default policy: raw), at most `limit` per series. */
 function storedSql(query: HistoryQuery, limit: number): string {
+  const columns = perClass(query, (cls) => [
+    `${q(trafficField('bps', cls))} AS ${q(column('bps', cls))}`,
+    `${q(trafficField('util', cls))} AS ${q(column('util', cls))}`,
+    `${q(trafficField('dropBps', cls))} AS ${q(column('dropBps', cls))}`,
+  ]);
   return (
-    `SELECT "bps", "util", "dropBps" FROM "traffic" WHERE ${seriesFilter(query)} ` +
+    `SELECT ${columns} FROM "traffic" WHERE ${seriesFilter(query)} ` +
     `AND time >= ${Math.floor(query.fromMs)}ms AND time <= ${Math.floor(query.toMs)}ms ${bySeries} ORDER BY time ASC LIMIT ${limit}`
   );
 }
 
 /** Raw samples per step over [fromMs, toMs]. */
 function rawStepsSql(query: HistoryQuery, fromMs: number, toMs: number, stepMs: number): string {
+  const columns = perClass(query, (cls) => {
+    const bps = q(trafficField('bps', cls));
+    return [
+      `mean(${bps}) AS ${q(column('bps', cls))}`,
+      `max(${bps}) AS ${q(column('bpsMax', cls))}`,
+      `percentile(${bps}, 95) AS ${q(column('bpsP95', cls))}`,
+      `mean(${q(trafficField('util', cls))}) AS ${q(column('util', cls))}`,
+      `mean(${q(trafficField('dropBps', cls))}) AS ${q(column('dropBps', cls))}`,
+    ];
+  });
   return (
-    `SELECT mean("bps") AS "bps", max("bps") AS "bpsMax", percentile("bps", 95) AS "bpsP95", mean("util") AS "util", mean("dropBps") AS "dropBps" ` +
-    `FROM "traffic" WHERE ${seriesFilter(query)} AND time >= ${Math.floor(fromMs)}ms AND time <= ${Math.floor(toMs)}ms ` +
-    `GROUP BY time(${influxqlDuration(stepMs)}), "link", "dir", "class" fill(none)`
+    `SELECT ${columns} FROM "traffic" WHERE ${seriesFilter(query)} AND time >= ${Math.floor(fromMs)}ms AND time <= ${Math.floor(toMs)}ms ` +
+    `GROUP BY time(${influxqlDuration(stepMs)}), "link", "dir" fill(none)`
   );
 }
 
 /** Rollup buckets per step over [fromMs, beforeMs). */
 function rollupStepsSql(query: HistoryQuery, retentionPolicy: string, fromMs: number, beforeMs: number, stepMs: number): string {
+  const columns = perClass(query, (cls) => {
+    const field = (quantity: 'bps' | 'util' | 'dropBps', aggregate: Aggregate) => q(rollupField(trafficField(quantity, cls), aggregate));
+    return [
+      `mean(${field('bps', 'mean')}) AS ${q(column('bps', cls))}`,
+      `max(${field('bps', 'max')}) AS ${q(column('bpsMax', cls))}`,
+      `max(${field('bps', 'p95')}) AS ${q(column('bpsP95', cls))}`,
+      `mean(${field('util', 'mean')}) AS ${q(column('util', cls))}`,
+      `mean(${field('dropBps', 'mean')}) AS ${q(column('dropBps', cls))}`,
+    ];
+  });
   return (
-    `SELECT mean(${q(rollupField('bps', 'mean'))}) AS "bps", max(${q(rollupField('bps', 'max'))}) AS "bpsMax", ` +
-    `max(${q(rollupField('bps', 'p95'))}) AS "bpsP95", mean(${q(rollupField('util', 'mean'))}) AS "util", ` +
-    `mean(${q(rollupField('dropBps', 'mean'))}) AS "dropBps" ` +
-    `FROM ${q(retentionPolicy)}."traffic" WHERE ${seriesFilter(query)} AND time >= ${Math.floor(fromMs)}ms AND time < ${Math.floor(beforeMs)}ms ` +
-    `GROUP BY time(${influxqlDuration(stepMs)}), "link", "dir", "class" fill(none)`
+    `SELECT ${columns} FROM ${q(retentionPolicy)}."traffic" WHERE ${seriesFilter(query)} AND time >= ${Math.floor(fromMs)}ms AND time < ${Math.floor(beforeMs)}ms ` +
+    `GROUP BY time(${influxqlDuration(stepMs)}), "link", "dir" fill(none)`
   );
 }
 
@@ -142,18 +176,18 @@ interface RawSeries {
 /** Points of each series a query answered, by series key. */
 type Rows = Map<string, HistoryPoint[]>;
 
-/** Pure: one row of an answer as a point; undefined when it has no rate (a gap). */
-export function rowToPoint(columns: readonly string[], row: readonly unknown[], aggregated: boolean): HistoryPoint | undefined {
+/** Pure: one class's point of one row of an answer; undefined when the class has no rate there (a gap). */
+export function rowToPoint(columns: readonly string[], row: readonly unknown[], aggregated: boolean, cls: TrafficClass): HistoryPoint | undefined {
   const at = (name: string): unknown => row[columns.indexOf(name)];
   const atMs = finiteOrUndefined(at('time'));
-  const bitsPerSecond = finiteOrUndefined(at('bps'));
+  const bitsPerSecond = finiteOrUndefined(at(column('bps', cls)));
   if (atMs === undefined || bitsPerSecond === undefined) return undefined;
-  const point: HistoryPoint = { atMs, bitsPerSecond, utilization: finiteOrUndefined(at('util')) ?? null };
-  const drop = finiteOrUndefined(at('dropBps'));
+  const point: HistoryPoint = { atMs, bitsPerSecond, utilization: finiteOrUndefined(at(column('util', cls))) ?? null };
+  const drop = finiteOrUndefined(at(column('dropBps', cls)));
   if (drop !== undefined) point.dropBitsPerSecond = drop;
   if (aggregated) {
-    const max = finiteOrUndefined(at('bpsMax'));
-    const p95 = finiteOrUndefined(at('bpsP95'));
+    const max = finiteOrUndefined(at(column('bpsMax', cls)));
+    const p95 = finiteOrUndefined(at(column('bpsP95', cls)));
     if (max !== undefined) point.maxBitsPerSecond = max;
     if (p95 !== undefined) point.p95BitsPerSecond = p95;
   }
@@ -161,7 +195,7 @@ export function rowToPoint(columns: readonly string[], row: readonly unknown[], 
 }
 
 /** Runs a read; an unavailable InfluxDB is a StorageUnavailableError, a refusal an Error with InfluxDB's words. */
-async function read(influx: InfluxDB, sql: string, aggregated: boolean, into: Rows): Promise<void> {
+async function read(influx: InfluxDB, sql: string, aggregated: boolean, classes: readonly TrafficClass[], into: Rows): Promise<void> {
   const body = await fromStorage(() => influx.queryRaw(sql, { precision: 'ms' }));
   const results: unknown = typeof body === 'object' && body !== null && 'results' in body ? body.results : undefined;
   const first: unknown = Array.isArray(results) ? results[0] : undefined;
@@ -171,13 +205,15 @@ async function read(influx: InfluxDB, sql: string, aggregated: boolean, into: Ro
   if (!Array.isArray(series)) return;
   for (const s of series as RawSeries[]) {
     const tags = s.tags ?? {};
-    const key = seriesKey(tags['link'] ?? '', tags['dir'] ?? '', tags['class'] ?? '');
-    const points = into.get(key) ?? [];
-    for (const row of s.values ?? []) {
-      const p = rowToPoint(s.columns ?? [], row, aggregated);
-      if (p) points.push(p);
+    for (const cls of classes) {
+      const key = seriesKey(tags['link'] ?? '', tags['dir'] ?? '', cls);
+      const points = into.get(key) ?? [];
+      for (const row of s.values ?? []) {
+        const p = rowToPoint(s.columns ?? [], row, aggregated, cls);
+        if (p) points.push(p);
+      }
+      into.set(key, points);
     }
-    into.set(key, points);
   }
 }
 
@@ -188,27 +224,27 @@ function isMissingPolicy(err: unknown): boolean {
 async function readPlan(influx: InfluxDB, query: HistoryQuery, plan: HistoryPlan, perSeries: number): Promise<{ plan: HistoryPlan; rows: Rows }> {
   const rows: Rows = new Map();
   if (plan.stepMs === 0) {
-    await read(influx, storedSql(query, perSeries + 1), false, rows);
+    await read(influx, storedSql(query, perSeries + 1), false, query.classes, rows);
     // Denser than the poll interval promised: per step after all.
     if (![...rows.values()].some((points) => points.length > perSeries)) return { plan, rows };
     const stepped: HistoryPlan = { source: 'raw', stepMs: plan.minStepMs, minStepMs: plan.minStepMs };
     return readPlan(influx, query, stepped, perSeries);
   }
   if (!plan.rollup) {
-    await read(influx, rawStepsSql(query, query.fromMs, query.toMs, plan.stepMs), true, rows);
+    await read(influx, rawStepsSql(query, query.fromMs, query.toMs, plan.stepMs), true, query.classes, rows);
     return { plan, rows };
   }
   const { retentionPolicy, bucketMs } = plan.rollup;
   const rollupFromMs = Math.floor(query.fromMs / bucketMs) * bucketMs;
   const rollupBeforeMs = plan.rawTailFromMs ?? Math.floor(query.toMs) + 1;
   try {
-    await read(influx, rollupStepsSql(query, retentionPolicy, rollupFromMs, rollupBeforeMs, plan.stepMs), true, rows);
+    await read(influx, rollupStepsSql(query, retentionPolicy, rollupFromMs, rollupBeforeMs, plan.stepMs), true, query.classes, rows);
   } catch (err) {
     // A database the store has not migrated yet (no rollup policies): raw samples per step.
     if (!isMissingPolicy(err)) throw err;
     return readPlan(influx, query, { source: 'raw', stepMs: plan.stepMs, minStepMs: plan.minStepMs }, perSeries);
   }
-  if (plan.rawTailFromMs !== undefined) await read(influx, rawStepsSql(query, plan.rawTailFromMs, query.toMs, plan.stepMs), true, rows);
+  if (plan.rawTailFromMs !== undefined) await read(influx, rawStepsSql(query, plan.rawTailFromMs, query.toMs, plan.stepMs), true, query.classes, rows);
   return { plan, rows };
 }
 

@@ -3,8 +3,10 @@
 // WebSocket and the analyzer work in the split deployment too.
 //
 // Every field the store writes on a `traffic` point (collector/store/points.ts) comes back:
-// the tags link, province, tier, dir, class and the fields bps, dropBps, preBps, reservedBps,
-// util, capacityBps, so a tailed LinkSample equals the one the collector published. The one
+// the tags link, province, tier, dir and each class's fields (bps_video, dropBps_video,
+// preBps_video, reservedBps_video, util_video…, and the link's capacityBps_total), so the
+// tailed LinkSamples of a point equal the ones the collector published, but for their time: a
+// point holds every class of its link and direction at its total's time. The one
 // exception is `intervalMs`, which the store does not write: the tail takes an `intervalMs`
 // field when a point has one, else the configured poll interval.
 //
@@ -22,7 +24,8 @@ import type { InfluxDB } from 'influx';
 import type { Logger } from 'pino';
 import type { LanewatchConfig } from '../../config/schema.ts';
 import type { LiveBus } from '../../collector/live-bus.ts';
-import { directions, trafficClasses, type Direction, type TrafficClass } from '../../api/schemas.ts';
+import { directions, trafficClasses, type Direction } from '../../api/schemas.ts';
+import { trafficField } from '../../collector/store/points.ts';
 import type { LinkSample } from '../../collector/samples.ts';
 import { SampleSlots } from './snapshot.ts';
 
@@ -54,7 +57,7 @@ export interface InfluxTailStats {
   rows: number;
   /** Samples published on the bus. */
   published: number;
-  /** Points that were not a traffic sample (missing tag or field, unknown class). */
+  /** Points that were not a traffic sample (missing tag or field, no class with a rate). */
   malformed: number;
 }
 
@@ -63,46 +66,48 @@ export const defaultPageSize = 5_000;
 export const backfillIntervals = 2;
 
 const knownDirections: ReadonlySet<string> = new Set(directions);
-const knownClasses: ReadonlySet<string> = new Set(trafficClasses);
 
 function finite(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
 /**
- * Pure: one row of `SELECT * FROM traffic` (tags and fields as columns) to a sample.
- * `intervalMs` is used when the row has no `intervalMs` field of its own.
+ * Pure: one row of `SELECT * FROM traffic` (tags and fields as columns) to its samples, one per
+ * class with a rate; none when the row is not a traffic point of this shape. `intervalMs` is
+ * used when the row has no `intervalMs` field of its own.
  */
-export function rowToSample(row: Record<string, unknown>, atMs: number, intervalMs: number): LinkSample | undefined {
+export function rowToSamples(row: Record<string, unknown>, atMs: number, intervalMs: number): LinkSample[] {
   const { link, province, tier, dir } = row;
-  const cls = row['class'];
-  const bitsPerSecond = finite(row['bps']);
-  const capacityBps = finite(row['capacityBps']);
-  if (typeof link !== 'string' || typeof province !== 'string' || typeof dir !== 'string' || typeof cls !== 'string') return undefined;
-  if (!knownDirections.has(dir) || !knownClasses.has(cls)) return undefined;
+  const capacityBps = finite(row[trafficField('capacityBps', 'total')]);
+  if (typeof link !== 'string' || typeof province !== 'string' || typeof dir !== 'string' || !knownDirections.has(dir)) return [];
   const tierNumber = Number(tier);
-  if (tierNumber !== 1 && tierNumber !== 2) return undefined;
-  if (bitsPerSecond === undefined || capacityBps === undefined) return undefined;
+  if ((tierNumber !== 1 && tierNumber !== 2) || capacityBps === undefined) return [];
   const storedIntervalMs = finite(row['intervalMs']);
-  const sample: LinkSample = {
-    atMs,
-    intervalMs: storedIntervalMs !== undefined && storedIntervalMs > 0 ? storedIntervalMs : intervalMs,
-    link,
-    province,
-    tier: tierNumber,
-    dir: dir as Direction,
-    class: cls as TrafficClass,
-    bitsPerSecond,
-    capacityBps,
-    utilization: finite(row['util']) ?? (capacityBps > 0 ? bitsPerSecond / capacityBps : 0),
-  };
-  const dropBitsPerSecond = finite(row['dropBps']);
-  if (dropBitsPerSecond !== undefined) sample.dropBitsPerSecond = dropBitsPerSecond;
-  const prePolicyBitsPerSecond = finite(row['preBps']);
-  if (prePolicyBitsPerSecond !== undefined) sample.prePolicyBitsPerSecond = prePolicyBitsPerSecond;
-  const reservedBps = finite(row['reservedBps']);
-  if (reservedBps !== undefined) sample.reservedBps = reservedBps;
-  return sample;
+  const samples: LinkSample[] = [];
+  for (const cls of trafficClasses) {
+    const bitsPerSecond = finite(row[trafficField('bps', cls)]);
+    if (bitsPerSecond === undefined) continue;
+    const sample: LinkSample = {
+      atMs,
+      intervalMs: storedIntervalMs !== undefined && storedIntervalMs > 0 ? storedIntervalMs : intervalMs,
+      link,
+      province,
+      tier: tierNumber,
+      dir: dir as Direction,
+      class: cls,
+      bitsPerSecond,
+      capacityBps,
+      utilization: finite(row[trafficField('util', cls)]) ?? (capacityBps > 0 ? bitsPerSecond / capacityBps : 0),
+    };
+    const dropBitsPerSecond = finite(row[trafficField('dropBps', cls)]);
+    if (dropBitsPerSecond !== undefined) sample.dropBitsPerSecond = dropBitsPerSecond;
+    const prePolicyBitsPerSecond = finite(row[trafficField('preBps', cls)]);
+    if (prePolicyBitsPerSecond !== undefined) sample.prePolicyBitsPerSecond = prePolicyBitsPerSecond;
+    const reservedBps = finite(row[trafficField('reservedBps', cls)]);
+    if (reservedBps !== undefined) sample.reservedBps = reservedBps;
+    samples.push(sample);
+  }
+  return samples;
 }
 
 /** What to do after a page read from `fromMs` (LIMIT pageSize). */
@@ -273,16 +278,18 @@ export class InfluxTail {
     const samples: LinkSample[] = [];
     let malformed = 0;
     for (const { atMs, row } of rows) {
-      const sample = rowToSample(row, atMs, intervalMs);
-      if (!sample) {
+      const rowSamples = rowToSamples(row, atMs, intervalMs);
+      if (rowSamples.length === 0) {
         malformed += 1;
         continue;
       }
       if (atMs > this.#newestMs) this.#newestMs = atMs;
-      const last = this.#published.get(sample);
-      if (last !== undefined && atMs <= last) continue;
-      this.#published.set(sample, atMs);
-      samples.push(sample);
+      for (const sample of rowSamples) {
+        const last = this.#published.get(sample);
+        if (last !== undefined && atMs <= last) continue;
+        this.#published.set(sample, atMs);
+        samples.push(sample);
+      }
     }
     this.#stats.malformed += malformed;
     if (samples.length === 0) return malformed;

@@ -24,6 +24,7 @@ import type { AlertEpisode } from '../alerts/model.ts';
 import { initialHysteresis, stepHysteresis, type HysteresisState } from '../analysis/hysteresis.ts';
 import type { LinkStateChange, StateLevel } from '../analysis/model.ts';
 import { evaluate, linkInputsOf, type LinkInput } from '../analysis/rule.ts';
+import { trafficField } from '../../collector/store/points.ts';
 import { influxqlIdentifier, rollupField, type RetentionDays } from '../../collector/store/rollups.ts';
 import { planHistory } from '../history/history-plan.ts';
 import { influxqlString, StorageUnavailableError, unavailableReason } from '../history/query-history.ts';
@@ -152,9 +153,10 @@ export function rawOnly(sources: BucketSources): BucketSources {
 
 /**
  * Pure: the InfluxQL statement of one chunk of links over [fromMs, toMs), one row per link,
- * direction, class and 5-minute bucket, with the same columns from either source (time, bps,
- * dropBps, capacityBps): raw samples averaged per bucket, or the rollup's rows as stored (it
- * holds one per bucket: its `_mean` and `_max` fields, nothing to aggregate again).
+ * direction and 5-minute bucket, with the same columns from either source (time, then each
+ * class's bps and dropBps named by their fields, `bps_video`…, and the link's capacityBps):
+ * raw samples averaged per bucket, or the rollup's rows as stored (it holds one per bucket:
+ * its `_mean` and `_max` fields, nothing to aggregate again).
  */
 export function backtestStatement(
   links: readonly string[],
@@ -163,18 +165,19 @@ export function backtestStatement(
   source: { rollup: string } | 'raw' = 'raw',
 ): string {
   const linkClause = links.map((link) => `"link" = ${influxqlString(link)}`).join(' OR ');
-  const classClause = backtestClasses.map((cls) => `"class" = ${influxqlString(cls)}`).join(' OR ');
-  const where = `WHERE time >= ${Math.floor(fromMs)}ms AND time < ${Math.floor(toMs)}ms AND (${linkClause}) AND (${classClause})`;
+  const where = `WHERE time >= ${Math.floor(fromMs)}ms AND time < ${Math.floor(toMs)}ms AND (${linkClause})`;
+  const selected = [...backtestClasses.flatMap((cls) => bucketColumns.map(({ quantity }) => trafficField(quantity, cls))), capacityColumn];
+  const aggregateOf = (field: string): 'mean' | 'max' => (field === capacityColumn ? 'max' : 'mean');
+  const id = influxqlIdentifier;
   if (source === 'raw') {
     return (
-      `SELECT mean("bps") AS "bps", mean("dropBps") AS "dropBps", max("capacityBps") AS "capacityBps" FROM "traffic" ${where} ` +
-      `GROUP BY time(${backtestBucketMs / 60_000}m), "link", "dir", "class" fill(none)`
+      `SELECT ${selected.map((field) => `${aggregateOf(field)}(${id(field)}) AS ${id(field)}`).join(', ')} FROM "traffic" ${where} ` +
+      `GROUP BY time(${backtestBucketMs / 60_000}m), "link", "dir" fill(none)`
     );
   }
-  const field = (name: string, aggregate: 'mean' | 'max'): string => influxqlIdentifier(rollupField(name, aggregate));
   return (
-    `SELECT ${field('bps', 'mean')} AS "bps", ${field('dropBps', 'mean')} AS "dropBps", ${field('capacityBps', 'max')} AS "capacityBps" ` +
-    `FROM ${influxqlIdentifier(source.rollup)}."traffic" ${where} GROUP BY "link", "dir", "class"`
+    `SELECT ${selected.map((field) => `${id(rollupField(field, aggregateOf(field)))} AS ${id(field)}`).join(', ')} ` +
+    `FROM ${id(source.rollup)}."traffic" ${where} GROUP BY "link", "dir"`
   );
 }
 
@@ -187,7 +190,10 @@ function finite(value: unknown): number | undefined {
 }
 
 const directionSet: ReadonlySet<string> = new Set(backtestDirections);
-const classSet: ReadonlySet<string> = new Set(backtestClasses);
+
+/** Each class's columns of a bucket row; the link's capacity is one column for all its classes. */
+const bucketColumns: readonly { quantity: 'bps' | 'dropBps' }[] = [{ quantity: 'bps' }, { quantity: 'dropBps' }];
+const capacityColumn = trafficField('capacityBps', 'total');
 
 /**
  * Pure: the rows of InfluxDB's raw JSON answer (`queryRaw` with epoch ms) to `backtestStatement`.
@@ -203,24 +209,25 @@ export function bucketRowsOf(raw: unknown): BucketRow[] {
     const series = Array.isArray(result['series']) ? result['series'] : [];
     for (const one of series) {
       if (!isRecord(one) || !isRecord(one['tags']) || !Array.isArray(one['columns']) || !Array.isArray(one['values'])) continue;
-      const { link, dir, class: cls } = one['tags'];
-      if (typeof link !== 'string' || typeof dir !== 'string' || !directionSet.has(dir) || typeof cls !== 'string' || !classSet.has(cls)) continue;
+      const { link, dir } = one['tags'];
+      if (typeof link !== 'string' || typeof dir !== 'string' || !directionSet.has(dir)) continue;
       const columns = one['columns'] as unknown[];
       const at = columns.indexOf('time');
-      const bps = columns.indexOf('bps');
-      const drop = columns.indexOf('dropBps');
-      const capacity = columns.indexOf('capacityBps');
+      const capacity = columns.indexOf(capacityColumn);
       for (const values of one['values'] as unknown[]) {
         if (!Array.isArray(values)) continue;
         const atMs = finite(values[at]);
-        const bitsPerSecond = finite(values[bps]);
-        if (atMs === undefined || bitsPerSecond === undefined) continue;
-        const row: BucketRow = { atMs, link, dir: dir as Direction, class: cls as TrafficClass, bitsPerSecond };
-        const dropBitsPerSecond = drop < 0 ? undefined : finite(values[drop]);
-        if (dropBitsPerSecond !== undefined) row.dropBitsPerSecond = dropBitsPerSecond;
+        if (atMs === undefined) continue;
         const capacityBps = capacity < 0 ? undefined : finite(values[capacity]);
-        if (capacityBps !== undefined) row.capacityBps = capacityBps;
-        out.push(row);
+        for (const cls of backtestClasses) {
+          const bitsPerSecond = finite(values[columns.indexOf(trafficField('bps', cls))]);
+          if (bitsPerSecond === undefined) continue;
+          const row: BucketRow = { atMs, link, dir: dir as Direction, class: cls, bitsPerSecond };
+          const dropBitsPerSecond = finite(values[columns.indexOf(trafficField('dropBps', cls))]);
+          if (dropBitsPerSecond !== undefined) row.dropBitsPerSecond = dropBitsPerSecond;
+          if (capacityBps !== undefined) row.capacityBps = capacityBps;
+          out.push(row);
+        }
       }
     }
   }

@@ -1,7 +1,8 @@
 // What the utilization report reads from InfluxDB (InfluxQL), in one place.
 //
 // Sources (collector/store/rollups.ts): the hourly means come from the 1-hour rollup
-// (`rollup_1h`: util_mean, bps_mean, preBps_mean, capacityBps_max), with the hour or two not
+// (`rollup_1h`: util_total_mean, bps_total_mean, bps_video_mean, preBps_video_mean…,
+// capacityBps_total_max; one point per link and direction, each class's values in its fields), with the hour or two not
 // rolled up yet from raw samples; the 95th percentiles from the 5-minute rollup's means
 // (`rollup_5m`: util_mean; the 1-hour one past its retention); the class shares from the hourly
 // means. A database without the rollup policies, or a period entirely in the not-yet-rolled
@@ -10,7 +11,8 @@
 // over the province's links per poll interval, while raw retention still holds the period.
 // `planReport` picks the sources (pure); `readReportData` runs the statements.
 import type { InfluxDB } from 'influx';
-import { directions, protectedClasses, serviceClasses, type Direction, type ProtectedClass, type ServiceClass } from '../../api/schemas.ts';
+import { directions, protectedClasses, serviceClasses, type Direction, type ProtectedClass, type ServiceClass, type TrafficClass } from '../../api/schemas.ts';
+import { trafficField, type TrafficQuantity } from '../../collector/store/points.ts';
 import { dayMs, rollupField, type RetentionDays } from '../../collector/store/rollups.ts';
 import { planHistory } from '../history/history-plan.ts';
 import { influxqlString } from '../history/query-history.ts';
@@ -162,12 +164,25 @@ interface Part {
   toMs: number;
 }
 
+/** One quantity of one class, named in the answer as its raw field (`bps_video`). */
+interface Selected {
+  quantity: TrafficQuantity;
+  cls: TrafficClass;
+  aggregate: 'mean' | 'max';
+}
+
+/** Each of `classes`' `quantities` (the rollup's `aggregate` of it). */
+function selected(classes: readonly TrafficClass[], quantities: readonly TrafficQuantity[], aggregate: (quantity: TrafficQuantity) => 'mean' | 'max' = () => 'mean'): Selected[] {
+  return classes.flatMap((cls) => quantities.map((quantity) => ({ quantity, cls, aggregate: aggregate(quantity) })));
+}
+
 /**
- * Hourly means of `fields` (raw field names) over one part of the period: the 1-hour rollup's
- * points as stored (aggregating them again costs InfluxDB 1.6 four times as long), a finer
- * rollup's buckets averaged per hour, or raw samples averaged per hour.
+ * Hourly means of `select` over one part of the period: the 1-hour rollup's points as stored
+ * (aggregating them again costs InfluxDB 1.6 four times as long), a finer rollup's buckets
+ * averaged per hour, or raw samples averaged per hour.
  */
-function hourlySelect(part: Part, select: readonly { field: string; as: string; aggregate: 'mean' | 'max' }[], where: string, groupBy: string): string {
+function hourlySelect(part: Part, selection: readonly Selected[], where: string, groupBy: string): string {
+  const select = selection.map(({ quantity, cls, aggregate }) => ({ field: trafficField(quantity, cls), as: trafficField(quantity, cls), aggregate }));
   const range = `WHERE ${timeRange(part.fromMs, part.toMs)}${where}`;
   if (part.rollup !== undefined && part.bucketMs === hourMs) {
     const columns = select.map(({ field, as, aggregate }) => `${q(rollupField(field, aggregate))} AS ${q(as)}`);
@@ -180,19 +195,22 @@ function hourlySelect(part: Part, select: readonly { field: string; as: string; 
   return `SELECT ${columns.join(', ')} FROM ${from} ${range} GROUP BY time(1h), ${groupBy} fill(none)`;
 }
 
-/** Each class's sum of its hourly mean rates (proportional to its bits) over one part of the period. */
+/** Each service class's sum of its hourly mean rates (proportional to its bits) over one part of the period. */
 function classSumSelect(part: Part, where: string): string {
   const range = `WHERE ${timeRange(part.fromMs, part.toMs)}${where}`;
+  const fields = serviceClasses.map((cls) => trafficField('bps', cls));
   if (part.rollup !== undefined && part.bucketMs === hourMs) {
-    return `SELECT sum(${q(rollupField('bps', 'mean'))}) AS "bps" FROM ${q(part.rollup)}.${q('traffic')} ${range} GROUP BY "link", "class"`;
+    const sums = fields.map((field) => `sum(${q(rollupField(field, 'mean'))}) AS ${q(field)}`);
+    return `SELECT ${sums.join(', ')} FROM ${q(part.rollup)}.${q('traffic')} ${range} GROUP BY "link"`;
   }
-  return `SELECT sum("h") AS "bps" FROM (${hourlySelect(part, [{ field: 'bps', as: 'h', aggregate: 'mean' }], where, '"link", "dir", "class"')}) GROUP BY "link", "class"`;
+  const sums = fields.map((field) => `sum(${q(field)}) AS ${q(field)}`);
+  return `SELECT ${sums.join(', ')} FROM (${hourlySelect(part, selected(serviceClasses, ['bps']), where, '"link", "dir"')}) GROUP BY "link"`;
 }
 
 /** The 5-minute mean utilizations of one tier's totals, as a FROM source with its WHERE. */
 function fineSource(span: SourceSpan, q0: ReportDataQuery, tier: '1' | '2'): { from: string; where: string; toMs: number } {
-  const tags = `"tier" = '${tier}' AND "class" = 'total'${provinceClause(q0)}`;
-  const field = rollupField('util', 'mean');
+  const tags = `"tier" = '${tier}'${provinceClause(q0)}`;
+  const field = rollupField(trafficField('util', 'total'), 'mean');
   if (span.rollup !== undefined) {
     // The not-yet-rolled tail (minutes) is left out of the percentiles.
     return {
@@ -202,7 +220,7 @@ function fineSource(span: SourceSpan, q0: ReportDataQuery, tier: '1' | '2'): { f
     };
   }
   const inner =
-    `SELECT mean("util") AS ${q(field)} FROM "traffic" WHERE ${timeRange(q0.fromMs, q0.toMs)} AND ${tags} ` +
+    `SELECT mean(${q(trafficField('util', 'total'))}) AS ${q(field)} FROM "traffic" WHERE ${timeRange(q0.fromMs, q0.toMs)} AND ${tags} ` +
     `GROUP BY time(5m), "link", "dir" fill(none)`;
   return { from: `(${inner})`, where: timeRange(q0.fromMs, q0.toMs), toMs: q0.toMs };
 }
@@ -235,10 +253,10 @@ export function reportStatements(q0: ReportDataQuery, plan: ReportPlan, basis: '
       : []),
     ...(plan.hourly.rawFromMs < q0.toMs ? [{ fromMs: plan.hourly.rawFromMs, toMs: q0.toMs }] : []),
   ];
-  const uplinkTotal = ` AND "tier" = '1' AND "class" = 'total'${province}`;
+  const tier1 = ` AND "tier" = '1'${province}`;
   const fine1 = fineSource(plan.fine, q0, '1');
   const fine2 = fineSource(plan.fine, q0, '2');
-  const util = q(rollupField('util', 'mean'));
+  const util = q(rollupField(trafficField('util', 'total'), 'mean'));
   const bucketMs = Math.max(1_000, Math.round(q0.stateIntervalMs));
   const stateWhere = `${timeRange(q0.fromMs, q0.toMs)}${province}`;
   // Only the intervals with a warning or critical sample: several times faster than every state's max.
@@ -249,37 +267,25 @@ export function reportStatements(q0: ReportDataQuery, plan: ReportPlan, basis: '
     uplinkHourly: parts.map((part) =>
       hourlySelect(
         part,
-        [
-          { field: 'util', as: 'util', aggregate: 'mean' },
-          { field: 'bps', as: 'bps', aggregate: 'mean' },
-          { field: 'capacityBps', as: 'capacityBps', aggregate: 'max' },
-        ],
-        uplinkTotal,
+        selected(['total'], ['util', 'bps', 'capacityBps'], (quantity) => (quantity === 'capacityBps' ? 'max' : 'mean')),
+        tier1,
         '"link", "dir"',
       ),
     ),
     classHourly: parts.map((part) =>
-      hourlySelect(
-        part,
-        [
-          { field: 'bps', as: 'bps', aggregate: 'mean' },
-          { field: 'preBps', as: 'preBps', aggregate: 'mean' },
-        ],
-        ` AND "tier" = '1' AND ("class" = 'docex' OR "class" = 'video')${province}`,
-        '"link", "dir", "class"',
-      ),
+      hourlySelect(part, selected(protectedClasses, ['bps', 'preBps']), tier1, '"link", "dir"'),
     ),
     uplinkP95: `SELECT percentile(${util}, 95) AS "p95" FROM ${fine1.from} WHERE ${fine1.where} GROUP BY "link", "dir"`,
     tier2:
       basis === 'busyhour'
         ? parts.map((part) =>
-            hourlySelect(part, [{ field: 'util', as: 'util', aggregate: 'mean' }], ` AND "tier" = '2' AND "class" = 'total'${province}`, '"link", "dir"'),
+            hourlySelect(part, selected(['total'], ['util']), ` AND "tier" = '2'${province}`, '"link", "dir"'),
           )
         : [
             `SELECT count(${util}) AS "n" FROM ${fine2.from} WHERE ${fine2.where} GROUP BY "link", "dir"`,
             `SELECT count(${util}) AS "n" FROM ${fine2.from} WHERE ${fine2.where} AND ${util} >= ${over80FromUtilization} GROUP BY "link", "dir"`,
           ],
-    classSums: parts.map((part) => classSumSelect(part, ` AND "tier" = '1' AND "class" != 'total'${province}`)),
+    classSums: parts.map((part) => classSumSelect(part, tier1)),
     states: plan.states
       ? [`SELECT last("state") AS "n" FROM "linkState" WHERE ${stateWhere} GROUP BY "province"`, worst(1), worst(2)]
       : [],
@@ -289,7 +295,7 @@ export function reportStatements(q0: ReportDataQuery, plan: ReportPlan, basis: '
 /** The exact p95 of the tier-2 links whose counts put it at 80 % or over. */
 function tier2PercentileStatement(q0: ReportDataQuery, plan: ReportPlan, links: readonly string[]): string {
   const fine2 = fineSource(plan.fine, q0, '2');
-  const util = q(rollupField('util', 'mean'));
+  const util = q(rollupField(trafficField('util', 'total'), 'mean'));
   const only = links.map((link) => `"link" = ${influxqlString(link)}`).join(' OR ');
   return `SELECT percentile(${util}, 95) AS "p95" FROM ${fine2.from} WHERE ${fine2.where} AND (${only}) GROUP BY "link", "dir"`;
 }
@@ -345,28 +351,23 @@ function direction(value: unknown): Direction | null {
   return directions.find((dir) => dir === value) ?? null;
 }
 
-const hourlyClasses: ReadonlySet<string> = new Set<HourlyClass>(['total', ...protectedClasses]);
-const knownServiceClasses: ReadonlySet<string> = new Set(serviceClasses);
 
-function hourlyRows(rows: readonly Row[]): HourlyRow[] {
+/** The rows of `classes` in an hourly answer (a class's columns named by its fields); a class without a value in a row is left out. */
+function hourlyRows(rows: readonly Row[], classes: readonly HourlyClass[]): HourlyRow[] {
   const out: HourlyRow[] = [];
   for (const row of rows) {
     const link = text(row['link']);
     const dir = direction(row['dir']);
-    // The totals' statements group by link and direction only.
-    const cls = row['class'] ?? 'total';
     const hourStartMs = timeMs(row['time']);
-    if (link === null || dir === null || typeof cls !== 'string' || !hourlyClasses.has(cls) || hourStartMs === null) continue;
-    out.push({
-      link,
-      dir,
-      class: cls as HourlyClass,
-      hourStartMs,
-      utilization: finite(row['util']),
-      bitsPerSecond: finite(row['bps']),
-      offeredBitsPerSecond: finite(row['preBps']),
-      capacityBps: finite(row['capacityBps']),
-    });
+    if (link === null || dir === null || hourStartMs === null) continue;
+    for (const cls of classes) {
+      const utilization = finite(row[trafficField('util', cls)]);
+      const bitsPerSecond = finite(row[trafficField('bps', cls)]);
+      const offeredBitsPerSecond = finite(row[trafficField('preBps', cls)]);
+      const capacityBps = finite(row[trafficField('capacityBps', cls)]);
+      if (utilization === null && bitsPerSecond === null && offeredBitsPerSecond === null && capacityBps === null) continue;
+      out.push({ link, dir, class: cls, hourStartMs, utilization, bitsPerSecond, offeredBitsPerSecond, capacityBps });
+    }
   }
   return out;
 }
@@ -422,7 +423,7 @@ async function readPlanned(influx: InfluxDB, q0: ReportDataQuery, plan: ReportPl
     all(st.classSums),
     Promise.all(st.states.map((sql) => run(influx, sql))),
   ]);
-  const hourly = [...hourlyRows(uplinkHourly), ...hourlyRows(classHourly), ...(basis === 'busyhour' ? hourlyRows(tier2.flat()) : [])];
+  const hourly = [...hourlyRows(uplinkHourly, ['total']), ...hourlyRows(classHourly, protectedClasses), ...(basis === 'busyhour' ? hourlyRows(tier2.flat(), ['total']) : [])];
   const tier2P95: Tier2PercentileRow[] = [];
   if (basis === 'p95') {
     const samples = countsBy(tier2[0] ?? [], linkDirKey);
@@ -446,13 +447,15 @@ async function readPlanned(influx: InfluxDB, q0: ReportDataQuery, plan: ReportPl
   const classSums = new Map<string, ClassSumRow>();
   for (const row of sums) {
     const link = text(row['link']);
-    const cls = row['class'];
-    const bps = finite(row['bps']);
-    if (link === null || typeof cls !== 'string' || !knownServiceClasses.has(cls) || bps === null) continue;
-    const key = `${link}\u0000${cls}`;
-    const entry = classSums.get(key) ?? { link, class: cls as ServiceClass, sumBps: 0 };
-    entry.sumBps += bps;
-    classSums.set(key, entry);
+    if (link === null) continue;
+    for (const cls of serviceClasses) {
+      const bps = finite(row[trafficField('bps', cls)]);
+      if (bps === null) continue;
+      const key = `${link}\u0000${cls}`;
+      const entry = classSums.get(key) ?? { link, class: cls, sumBps: 0 };
+      entry.sumBps += bps;
+      classSums.set(key, entry);
+    }
   }
   let stateRows: StateBucketRow[] | null = null;
   if (plan.states) {

@@ -278,10 +278,10 @@ function storeHealth(overrides: Partial<StoreHealth>): StoreHealth {
 describe('StoreMetrics', () => {
   it('lostPointsByReason takes each part of the store and spool accounting', () => {
     const health = storeHealth({
-      spool: { fsync: 'every-append', writable: true, droppedPoints: 5, lostPoints: 7, unreadableLines: 2 },
+      spool: { fsync: 'every-append', writable: true, droppedPoints: 5, queueDroppedPoints: 4, lostPoints: 7, unreadableLines: 2 },
     });
-    expect(lostPointsByReason(health, 3, 1)).toEqual({ 'spool-bound': 5, 'spool-write': 7, 'spool-unreadable': 2, rejected: 3, 'no-spool': 1 });
-    expect(lostPointsByReason(storeHealth({}), 0, 0)).toEqual({ 'spool-bound': 0, 'spool-write': 0, 'spool-unreadable': 0, rejected: 0, 'no-spool': 0 });
+    expect(lostPointsByReason(health, 3, 1)).toEqual({ 'spool-bound': 5, 'spool-queue': 4, 'spool-write': 7, 'spool-unreadable': 2, rejected: 3, 'no-spool': 1 });
+    expect(lostPointsByReason(storeHealth({}), 0, 0)).toEqual({ 'spool-bound': 0, 'spool-queue': 0, 'spool-write': 0, 'spool-unreadable': 0, rejected: 0, 'no-spool': 0 });
   });
 
   it('follows the cumulative counts at each scrape, reads the spool gauges and times writes', async () => {
@@ -303,7 +303,7 @@ describe('StoreMetrics', () => {
     expect(sampleValue(families, 'lanewatch_store_influx_reachable')).toBe(0);
     expect(sampleValue(families, 'lanewatch_store_points_lost_total', { reason: 'rejected' })).toBe(0);
     rejected = 40;
-    health = storeHealth({ spool: { fsync: 'every-append', writable: false, droppedPoints: 3, lostPoints: 0, unreadableLines: 0 } });
+    health = storeHealth({ spool: { fsync: 'every-append', writable: false, droppedPoints: 3, queueDroppedPoints: 0, lostPoints: 0, unreadableLines: 0 } });
     families = await scrape(registry);
     expect(sampleValue(families, 'lanewatch_store_points_lost_total', { reason: 'rejected' })).toBe(40);
     expect(sampleValue(families, 'lanewatch_store_points_lost_total', { reason: 'spool-bound' })).toBe(3);

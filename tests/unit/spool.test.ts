@@ -11,8 +11,8 @@ import { captureLog } from '../helpers/log-capture.ts';
 function point(i: number): StorePoint {
   return {
     measurement: 'traffic',
-    tags: { link: 'hn-hcm', province: 'ha-noi', tier: '1', dir: 'down', class: 'total' },
-    fields: { bps: 1_000_000 + i, util: 0.5, capacityBps: 1e9 }, // every line the same length
+    tags: { link: 'hn-hcm', province: 'ha-noi', tier: '1', dir: 'down' },
+    fields: { bps_total: 1_000_000 + i, util_total: 0.5, capacityBps_total: 1e9 }, // every line the same length
     atMs: 1_750_000_000_000 + i * 1_000,
   };
 }
@@ -127,6 +127,45 @@ describe('Spool', () => {
     expect(after.stats().points).toBe(7);
     await after.append(points(7, 2));
     expect(await drain(after)).toEqual(points(0, 9));
+  });
+
+  it('replays a segment written before the upgrade (one traffic point per class) in this shape', async () => {
+    const { log } = captureLog();
+    const tags = { link: 'hn-hcm', province: 'ha-noi', tier: '1', dir: 'down' };
+    const old = [
+      { measurement: 'traffic', tags: { ...tags, class: 'total' }, fields: { bps: 9e6, util: 0.009, capacityBps: 1e9 }, atMs: 1_000 },
+      { measurement: 'traffic', tags: { ...tags, class: 'video' }, fields: { bps: 2e6, util: 0.002, capacityBps: 1e9, preBps: 3e6 }, atMs: 1_000 },
+      { measurement: 'poll', tags: { device: 'r1' }, fields: { ok: true }, atMs: 1_000 },
+    ];
+    writeFileSync(join(dir, segmentFileName(1)), old.map((p) => JSON.stringify(p) + '\n').join(''));
+    const spool = new Spool({ dir, maxBytes: 10_000_000, log });
+    await spool.open();
+    expect(await drain(spool)).toEqual([
+      { measurement: 'traffic', tags, fields: { bps_total: 9e6, util_total: 0.009, capacityBps_total: 1e9 }, atMs: 1_000 },
+      { measurement: 'traffic', tags, fields: { bps_video: 2e6, util_video: 0.002, preBps_video: 3e6 }, atMs: 1_000 },
+      old[2],
+    ]);
+    expect(spool.stats().unreadableLines).toBe(0);
+  });
+
+  it('bounds the points waiting for the disk: what comes over the bound is dropped at once, counted and logged once', async () => {
+    const { log, lines } = captureLog();
+    const spool = new Spool({ dir, maxBytes: 10_000_000, maxQueuedPoints: 10, log });
+    await spool.open();
+    // Not awaited: all of them wait behind the first write.
+    const results = [spool.append(points(0, 6)), spool.append(points(6, 6)), spool.append(points(12, 3))];
+    expect(spool.stats().queuedPoints).toBe(10);
+    expect(spool.stats().queueDroppedPoints).toBe(5);
+    expect(await Promise.all(results)).toEqual([
+      { spooled: 6, lost: 0 },
+      { spooled: 4, lost: 2 },
+      { spooled: 0, lost: 3 },
+    ]);
+    expect(lines.filter((l) => /queue bound dropped/.test(String(l.msg)))).toHaveLength(1);
+    // Room again once the disk has them: nothing more dropped, and the order kept.
+    expect(await spool.append(points(20, 8))).toEqual({ spooled: 8, lost: 0 });
+    expect(spool.stats()).toMatchObject({ queuedPoints: 0, queueDroppedPoints: 5, points: 18 });
+    expect((await drain(spool)).map((p) => p.atMs)).toEqual([...points(0, 10), ...points(20, 8)].map((p) => p.atMs));
   });
 
   it('counts a closed segment from its sidecar without reading the segment', async () => {

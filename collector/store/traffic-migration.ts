@@ -1,0 +1,173 @@
+// `traffic` written by earlier versions, one point per link, direction and class (tag `class`,
+// fields `bps`, `util`… and in the rollups `bps_mean`…), copied into this version's shape: one
+// point per link and direction, the classes as fields (`bps_video`, `bps_video_mean`…).
+//
+// The store runs it in the background at every start. It costs one small query when there is
+// nothing to do (no series with a `class` tag). Otherwise, for each policy (`rollup_1h`,
+// `rollup_5m`, then `raw`: the cheapest first, so long ranges come back first) and each window
+// from the newest to the oldest, one `SELECT … INTO` per class writes the window's points in
+// this shape, beside the old ones (the field names differ, so no reader of one shape sees the
+// other's rows); then the rollups of the raw data's newest window are recomputed (its buckets
+// hold both shapes' points, each rolled up apart) and, only when every window is copied, the
+// old series are dropped. Every statement is idempotent (a point written again with the same
+// values changes nothing), so a migration stopped half way (a restart, InfluxDB down) is simply
+// run again from the start at the next start. Until it is over, history older than the upgrade
+// comes back as the migration reaches it, newest first.
+import type { InfluxDB } from 'influx';
+import type { Logger } from 'pino';
+import { trafficClasses, type TrafficClass } from '../../api/schemas.ts';
+import { trafficField, trafficQuantities, type TrafficQuantity } from './points.ts';
+import {
+  backfillWindows,
+  backfillWindow,
+  influxqlIdentifier as q,
+  rawRetentionPolicy,
+  rollupField,
+  rollupLevels,
+  runInfluxql,
+  samplesField,
+  trafficRollupFields,
+  type RetentionDays,
+} from './rollups.ts';
+
+/** A policy holding earlier-shape `traffic`, and the window of one copy statement. */
+export interface ShapePolicy {
+  retentionPolicy: string;
+  /** Raw samples, or a rollup (its fields carry an aggregate). */
+  rollup: boolean;
+  windowMs: number;
+}
+
+/** In migration order: the rollups first (fewest points), raw last. Windows of some 500,000 rows at national size. */
+export const shapePolicies: readonly ShapePolicy[] = [
+  { retentionPolicy: rollupLevels[1]?.retentionPolicy ?? 'rollup_1h', rollup: true, windowMs: 3 * 86_400_000 },
+  { retentionPolicy: rollupLevels[0]?.retentionPolicy ?? 'rollup_5m', rollup: true, windowMs: 6 * 3_600_000 },
+  { retentionPolicy: rawRetentionPolicy, rollup: false, windowMs: 3_600_000 },
+];
+
+/** The tags a `traffic` point of this shape has (the earlier shape's, without `class`). */
+const linkTags = ['link', 'province', 'tier', 'dir'];
+
+/** Pure: earlier field → this shape's field, for one class and policy. */
+export function shapeFieldMap(cls: TrafficClass, rollup: boolean): [string, string][] {
+  const out: [string, string][] = [];
+  if (!rollup) {
+    for (const quantity of trafficQuantities) {
+      if (quantity === 'capacityBps' && cls !== 'total') continue; // the link's: held by total
+      out.push([quantity, trafficField(quantity, cls)]);
+    }
+    return out;
+  }
+  const suffix = `_${cls}`;
+  for (const { field, aggregates } of trafficRollupFields()) {
+    if (!field.endsWith(suffix)) continue;
+    const quantity = field.slice(0, -suffix.length) as TrafficQuantity;
+    for (const aggregate of aggregates) out.push([rollupField(quantity, aggregate), rollupField(field, aggregate)]);
+  }
+  if (cls === 'total') out.push([samplesField, samplesField]);
+  return out;
+}
+
+/** Pure: the statement copying one class's earlier-shape points of one policy over [fromMs, toMs). */
+export function shapeCopySelect(database: string, policy: ShapePolicy, cls: TrafficClass, window: { fromMs: number; toMs: number }): string {
+  const columns = shapeFieldMap(cls, policy.rollup).map(([from, to]) => `${q(from)} AS ${q(to)}`);
+  const source = `${q(database)}.${q(policy.retentionPolicy)}.${q('traffic')}`;
+  return (
+    `SELECT ${columns.join(', ')} INTO ${source} FROM ${source} ` +
+    `WHERE "class" = '${cls}' AND time >= ${Math.floor(window.fromMs)}ms AND time < ${Math.floor(window.toMs)}ms ` +
+    `GROUP BY ${linkTags.map((t) => q(t)).join(', ')}`
+  );
+}
+
+/** Series of the earlier shape: every one has a `class` tag. */
+const earlierShape = `"class" =~ /.+/`;
+
+export interface ShapeMigrationResult {
+  /** False when there was nothing of the earlier shape. */
+  migrated: boolean;
+  /** Points written, by policy. */
+  written: Record<string, number>;
+  statements: number;
+}
+
+function firstNumber(result: { series?: { values?: unknown[][] }[] }, column = 1): number | undefined {
+  const v = result.series?.[0]?.values?.[0]?.[column];
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** The times of the oldest and newest earlier-shape point of one policy, or undefined when it holds none. */
+async function earlierSpan(influx: InfluxDB, database: string, policy: ShapePolicy): Promise<{ fromMs: number; toMs: number } | undefined> {
+  const field = q(policy.rollup ? samplesField : 'bps');
+  const source = `${q(policy.retentionPolicy)}.${q('traffic')}`;
+  const first = await runInfluxql(influx, `SELECT first(${field}) FROM ${source} WHERE ${earlierShape}`, database, 'ms');
+  const last = await runInfluxql(influx, `SELECT last(${field}) FROM ${source} WHERE ${earlierShape}`, database, 'ms');
+  const fromMs = firstNumber(first, 0);
+  const toMs = firstNumber(last, 0);
+  return fromMs === undefined || toMs === undefined ? undefined : { fromMs, toMs };
+}
+
+export interface TrafficShapeMigrationOptions {
+  /** A client whose requests may take long (one statement copies a window of every link). */
+  influx: InfluxDB;
+  database: string;
+  retention: RetentionDays;
+  log: Logger;
+  nowMs?: () => number;
+}
+
+/**
+ * Runs the migration once (see the top of this file). `stop()` ends it between statements; a
+ * later `run()` starts again from the newest window. Throws on an InfluxDB failure.
+ */
+export class TrafficShapeMigration {
+  readonly #opts: TrafficShapeMigrationOptions;
+  #stopped = false;
+
+  constructor(opts: TrafficShapeMigrationOptions) {
+    this.#opts = opts;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  async run(): Promise<ShapeMigrationResult> {
+    const { influx, database, log } = this.#opts;
+    this.#stopped = false;
+    const result: ShapeMigrationResult = { migrated: false, written: {}, statements: 0 };
+    const found = await runInfluxql(influx, `SHOW SERIES FROM "traffic" WHERE ${earlierShape} LIMIT 1`, database);
+    if ((found.series?.[0]?.values?.length ?? 0) === 0) return result;
+    result.migrated = true;
+    const startedAtMs = Date.now();
+    log.info({ database }, 'traffic of the earlier shape (one point per class) found: copying it into one point per link and direction');
+    let rawSpan: { fromMs: number; toMs: number } | undefined;
+    for (const policy of shapePolicies) {
+      const span = await earlierSpan(influx, database, policy);
+      if (!span) continue;
+      if (!policy.rollup) rawSpan = span;
+      const windows = backfillWindows(span, policy.windowMs).reverse();
+      let written = 0;
+      for (const window of windows) {
+        for (const cls of trafficClasses) {
+          if (this.#stopped) throw new Error('traffic migration stopped: it runs again at the next start');
+          written += firstNumber(await runInfluxql(influx, shapeCopySelect(database, policy, cls, window), database)) ?? 0;
+          result.statements += 1;
+        }
+      }
+      result.written[policy.retentionPolicy] = written;
+      log.info({ database, policy: policy.retentionPolicy, windows: windows.length, written }, 'traffic of the earlier shape copied');
+    }
+    if (rawSpan) {
+      // The buckets around the upgrade hold points of both shapes: rolled up again from the raw
+      // points, all of this shape now.
+      const nowMs = (this.#opts.nowMs ?? Date.now)();
+      const hourMs = 3_600_000;
+      const lastHour = Math.floor(rawSpan.toMs / hourMs) * hourMs;
+      await backfillWindow(influx, { database, retention: this.#opts.retention, measurement: 'traffic', window: { fromMs: lastHour, toMs: lastHour + hourMs }, nowMs });
+    }
+    if (this.#stopped) throw new Error('traffic migration stopped: it runs again at the next start');
+    await runInfluxql(influx, `DROP SERIES FROM "traffic" WHERE ${earlierShape}`, database);
+    log.info({ database, written: result.written, statements: result.statements, tookMs: Date.now() - startedAtMs }, 'traffic migrated: the earlier shape dropped');
+    return result;
+  }
+}
