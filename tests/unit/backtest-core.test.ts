@@ -200,22 +200,22 @@ describe('range and work', () => {
 });
 
 describe('backtestStatement', () => {
-  it('5-minute means of the rule’s classes for the chunk’s links, tag values escaped', () => {
+  const perClass = (column: (field: string) => string) =>
+    ['total', 'internet', 'docex', 'video'].flatMap((cls) => [column(`bps_${cls}`), column(`dropBps_${cls}`)]).join(', ');
+  it('5-minute means of the rule’s classes (their fields) for the chunk’s links, tag values escaped', () => {
     const sql = backtestStatement(['t1-hue', `it's`], base, base + 3_600_000);
     expect(sql).toBe(
-      `SELECT mean("bps") AS "bps", mean("dropBps") AS "dropBps", max("capacityBps") AS "capacityBps" FROM "traffic" ` +
+      `SELECT ${perClass((f) => `mean("${f}") AS "${f}"`)}, max("capacityBps_total") AS "capacityBps_total" FROM "traffic" ` +
         `WHERE time >= ${base}ms AND time < ${base + 3_600_000}ms AND ("link" = 't1-hue' OR "link" = 'it\\'s') ` +
-        `AND ("class" = 'total' OR "class" = 'internet' OR "class" = 'docex' OR "class" = 'video') ` +
-        `GROUP BY time(5m), "link", "dir", "class" fill(none)`,
+        `GROUP BY time(5m), "link", "dir" fill(none)`,
     );
   });
 
   it('from the rollup: its rows as stored (one per bucket: the means and highest capacity), same columns', () => {
     expect(backtestStatement(['t1-hue'], base, base + 3_600_000, { rollup: 'rollup_5m' })).toBe(
-      `SELECT "bps_mean" AS "bps", "dropBps_mean" AS "dropBps", "capacityBps_max" AS "capacityBps" FROM "rollup_5m"."traffic" ` +
+      `SELECT ${perClass((f) => `"${f}_mean" AS "${f}"`)}, "capacityBps_total_max" AS "capacityBps_total" FROM "rollup_5m"."traffic" ` +
         `WHERE time >= ${base}ms AND time < ${base + 3_600_000}ms AND ("link" = 't1-hue') ` +
-        `AND ("class" = 'total' OR "class" = 'internet' OR "class" = 'docex' OR "class" = 'video') ` +
-        `GROUP BY "link", "dir", "class"`,
+        `GROUP BY "link", "dir"`,
     );
   });
 });
@@ -242,7 +242,7 @@ describe('bucketSources: the 5-minute rollup, its newest buckets from raw sample
 });
 
 describe('bucketRowsOf', () => {
-  it('reads series by their tags; skips unknown tags and rows without a time or rate; null drop and capacity are absent', () => {
+  it('reads series by their tags, a row per class with a rate; skips unknown tags and rows without a time; null drop and capacity are absent', () => {
     const raw = {
       results: [
         {
@@ -250,18 +250,17 @@ describe('bucketRowsOf', () => {
           series: [
             {
               name: 'traffic',
-              tags: { link: 't1-hue', dir: 'down', class: 'total' },
-              columns: ['time', 'bps', 'dropBps', 'capacityBps'],
+              tags: { link: 't1-hue', dir: 'down' },
+              columns: ['time', 'bps_total', 'dropBps_total', 'bps_internet', 'dropBps_internet', 'capacityBps_total'],
               values: [
-                [at(0), 5e7, null, 1e8],
-                [at(1), null, null, 1e8],
-                [null, 1, null, null],
-                [at(2), 6e7, 10, null],
+                [at(0), 5e7, null, null, null, 1e8],
+                [at(1), null, null, null, null, 1e8],
+                [null, 1, null, null, null, null],
+                [at(2), 6e7, 10, 2e7, 5, null],
               ],
             },
-            { name: 'traffic', tags: { link: 't1-hue', dir: 'sideways', class: 'total' }, columns: ['time', 'bps'], values: [[at(0), 1]] },
-            { name: 'traffic', tags: { link: 't1-hue', dir: 'up', class: 'other' }, columns: ['time', 'bps'], values: [[at(0), 1]] },
-            { name: 'traffic', tags: { link: 't1-hue', dir: 'up', class: 'internet' }, columns: ['time', 'bps'], values: [[at(0), 2e7]] },
+            { name: 'traffic', tags: { link: 't1-hue', dir: 'sideways' }, columns: ['time', 'bps_total'], values: [[at(0), 1]] },
+            { name: 'traffic', tags: { link: 't1-hue', dir: 'up' }, columns: ['time', 'bps_other', 'bps_internet'], values: [[at(0), 1, 2e7]] },
           ],
         },
       ],
@@ -269,6 +268,7 @@ describe('bucketRowsOf', () => {
     expect(bucketRowsOf(raw)).toEqual([
       { atMs: at(0), link: 't1-hue', dir: 'down', class: 'total', bitsPerSecond: 5e7, capacityBps: 1e8 },
       { atMs: at(2), link: 't1-hue', dir: 'down', class: 'total', bitsPerSecond: 6e7, dropBitsPerSecond: 10 },
+      { atMs: at(2), link: 't1-hue', dir: 'down', class: 'internet', bitsPerSecond: 2e7, dropBitsPerSecond: 5 },
       { atMs: at(0), link: 't1-hue', dir: 'up', class: 'internet', bitsPerSecond: 2e7 },
     ]);
   });

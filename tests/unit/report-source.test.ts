@@ -50,14 +50,18 @@ describe('reportStatements', () => {
     expect(st.uplinkHourly).toHaveLength(2);
     expect(st.uplinkHourly[0]).toContain('FROM "rollup_1h"."traffic"');
     // The 1-hour rollup's points as stored: no second aggregation.
-    expect(st.uplinkHourly[0]).toContain('SELECT "util_mean" AS "util", "bps_mean" AS "bps", "capacityBps_max" AS "capacityBps"');
+    expect(st.uplinkHourly[0]).toContain('SELECT "util_total_mean" AS "util_total", "bps_total_mean" AS "bps_total", "capacityBps_total_max" AS "capacityBps_total"');
+    // One point per link and direction: no class tag to select on.
+    for (const sql of [...st.uplinkHourly, ...st.classHourly, st.uplinkP95, ...st.tier2, ...st.classSums]) expect(sql).not.toContain('"class"');
+    expect(st.classHourly[0]).toContain('"bps_docex_mean" AS "bps_docex", "preBps_docex_mean" AS "preBps_docex", "bps_video_mean" AS "bps_video", "preBps_video_mean" AS "preBps_video"');
     expect(st.uplinkHourly[0]).not.toContain('GROUP BY time(');
-    expect(st.classSums[0]).toContain('sum("bps_mean")');
-    expect(st.classSums[1]).toContain('SELECT sum("h") AS "bps" FROM (SELECT mean("bps") AS "h" FROM "traffic"');
+    expect(st.classSums[0]).toContain('SELECT sum("bps_internet_mean") AS "bps_internet", sum("bps_docex_mean") AS "bps_docex"');
+    expect(st.classSums[0]).toContain('GROUP BY "link"');
+    expect(st.classSums[1]).toContain('SELECT sum("bps_internet") AS "bps_internet", sum("bps_docex") AS "bps_docex", sum("bps_video") AS "bps_video", sum("bps_other") AS "bps_other" FROM (SELECT mean("bps_internet") AS "bps_internet"');
     expect(st.uplinkHourly[0]).toContain(`time < ${Date.UTC(2026, 10, 27, 12)}ms`);
     expect(st.uplinkHourly[1]).toContain('FROM "traffic"');
     expect(st.uplinkHourly[1]).toContain(`time >= ${Date.UTC(2026, 10, 27, 12)}ms`);
-    expect(st.uplinkP95).toContain('percentile("util_mean", 95) AS "p95" FROM "rollup_5m"."traffic"');
+    expect(st.uplinkP95).toContain('percentile("util_total_mean", 95) AS "p95" FROM "rollup_5m"."traffic"');
     expect(st.tier2[0]).toContain(`"tier" = '2'`);
     expect(st.states).toHaveLength(3);
     expect(st.states[1]).toContain('"state" >= 1');
@@ -67,11 +71,11 @@ describe('reportStatements', () => {
   it('raw only: hourly and 5-minute means computed from raw samples', () => {
     const st = reportStatements(q, rawPlan(planReport(q), q.fromMs), 'p95');
     expect(st.uplinkHourly).toHaveLength(1);
-    expect(st.uplinkHourly[0]).toContain('mean("util") AS "util"');
-    expect(st.uplinkP95).toContain('FROM (SELECT mean("util") AS "util_mean" FROM "traffic"');
+    expect(st.uplinkHourly[0]).toContain('mean("util_total") AS "util_total"');
+    expect(st.uplinkP95).toContain('FROM (SELECT mean("util_total") AS "util_total_mean" FROM "traffic"');
     expect(st.uplinkP95).toContain('GROUP BY time(5m), "link", "dir"');
     expect(st.tier2).toHaveLength(2);
-    expect(st.tier2[1]).toContain(`"util_mean" >= ${over80FromUtilization}`);
+    expect(st.tier2[1]).toContain(`"util_total_mean" >= ${over80FromUtilization}`);
   });
 
   it("a province user's statements name its province", () => {

@@ -1,5 +1,6 @@
 // Retention and rollup definitions: pure parts (durations, InfluxQL text, what a migration
 // does, backfill windows) and the settings that feed them.
+import { serviceClasses, trafficClasses } from '../../api/schemas.ts';
 import { describe, expect, it } from 'vitest';
 import { settingsSchema } from '../../config/schema.ts';
 import {
@@ -136,23 +137,29 @@ describe('continuous query text', () => {
     expect(continuousQueryText('lanewatch', oneHour, traffic)).toMatch(/RESAMPLE EVERY 1h FOR 2h BEGIN .* GROUP BY time\(1h\), \* END$/);
   });
 
-  it('keeps mean, max and the 95th percentile of bps and util, and counts the samples', () => {
+  it('keeps mean, max and the 95th percentile of each class’s bps and util, the link’s capacity once, and counts the samples', () => {
     const text = rollupSelect('lanewatch', fiveMinutes, traffic);
-    for (const column of [
-      'mean("bps") AS "bps_mean"',
-      'max("bps") AS "bps_max"',
-      'percentile("bps", 95) AS "bps_p95"',
-      'mean("util") AS "util_mean"',
-      'max("util") AS "util_max"',
-      'percentile("util", 95) AS "util_p95"',
-      'mean("dropBps") AS "dropBps_mean"',
-      'max("preBps") AS "preBps_max"',
-      'mean("reservedBps") AS "reservedBps_mean"',
-      'max("capacityBps") AS "capacityBps_max"',
-      'count("bps") AS "samples"',
-    ]) {
-      expect(text).toContain(column);
+    for (const cls of trafficClasses) {
+      for (const column of [
+        `mean("bps_${cls}") AS "bps_${cls}_mean"`,
+        `max("bps_${cls}") AS "bps_${cls}_max"`,
+        `percentile("bps_${cls}", 95) AS "bps_${cls}_p95"`,
+        `mean("util_${cls}") AS "util_${cls}_mean"`,
+        `max("util_${cls}") AS "util_${cls}_max"`,
+        `percentile("util_${cls}", 95) AS "util_${cls}_p95"`,
+        `mean("dropBps_${cls}") AS "dropBps_${cls}_mean"`,
+      ]) {
+        expect(text).toContain(column);
+      }
     }
+    for (const cls of serviceClasses) {
+      expect(text).toContain(`max("preBps_${cls}") AS "preBps_${cls}_max"`);
+      expect(text).toContain(`mean("reservedBps_${cls}") AS "reservedBps_${cls}_mean"`);
+    }
+    expect(text).not.toContain('preBps_total');
+    expect(text.match(/capacityBps/g)).toEqual(['capacityBps', 'capacityBps']);
+    expect(text).toContain('max("capacityBps_total") AS "capacityBps_total_max"');
+    expect(text).toContain('count("bps_total") AS "samples"');
   });
 
   it('linkState shares come from state through a subquery', () => {
