@@ -46,7 +46,7 @@ function finite(value: number): boolean {
 
 // ---- traffic: one point per link and direction, the classes as fields ----------------------
 
-/** What a `traffic` point holds per class; `capacityBps` is the link's, held by `total` only. */
+/** What a `traffic` point holds per class; `capacityBps` is the link's, held once (`capacityBps_total`). */
 export const trafficQuantities = ['bps', 'dropBps', 'preBps', 'reservedBps', 'util', 'capacityBps'] as const;
 export type TrafficQuantity = (typeof trafficQuantities)[number];
 
@@ -67,7 +67,9 @@ function addSampleFields(fields: Record<string, FieldValue>, s: LinkSample): voi
   if (s.prePolicyBitsPerSecond !== undefined && finite(s.prePolicyBitsPerSecond)) fields[trafficField('preBps', s.class)] = s.prePolicyBitsPerSecond;
   if (s.reservedBps !== undefined && finite(s.reservedBps)) fields[trafficField('reservedBps', s.class)] = s.reservedBps;
   if (finite(s.utilization)) fields[trafficField('util', s.class)] = s.utilization;
-  if (s.class === 'total' && finite(s.capacityBps)) fields[trafficField('capacityBps', 'total')] = s.capacityBps;
+  // The link's capacity, the same on each of its samples: the total's, else any class's.
+  const capacity = trafficField('capacityBps', 'total');
+  if (finite(s.capacityBps) && (s.class === 'total' || fields[capacity] === undefined)) fields[capacity] = s.capacityBps;
 }
 
 /**
@@ -115,8 +117,8 @@ export function upgradeTrafficPoint(p: StorePoint): StorePoint | undefined {
   const fields: Record<string, FieldValue> = {};
   for (const [key, value] of Object.entries(p.fields)) {
     if (!knownQuantities.has(key)) continue;
-    if (key === 'capacityBps' && cls !== 'total') continue; // the link's capacity: held by total
-    fields[trafficField(key as TrafficQuantity, cls as TrafficClass)] = value;
+    // The link's capacity, the same on each class: held once.
+    fields[trafficField(key as TrafficQuantity, key === 'capacityBps' ? 'total' : (cls as TrafficClass))] = value;
   }
   return Object.keys(fields).length === 0 ? undefined : { measurement: 'traffic', tags: rest, fields, atMs: p.atMs };
 }

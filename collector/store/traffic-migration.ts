@@ -52,10 +52,8 @@ const linkTags = ['link', 'province', 'tier', 'dir'];
 export function shapeFieldMap(cls: TrafficClass, rollup: boolean): [string, string][] {
   const out: [string, string][] = [];
   if (!rollup) {
-    for (const quantity of trafficQuantities) {
-      if (quantity === 'capacityBps' && cls !== 'total') continue; // the link's: held by total
-      out.push([quantity, trafficField(quantity, cls)]);
-    }
+    // The link's capacity, the same on each class: held once (each class writes the same value).
+    for (const quantity of trafficQuantities) out.push([quantity, trafficField(quantity, quantity === 'capacityBps' ? 'total' : cls)]);
     return out;
   }
   const suffix = `_${cls}`;

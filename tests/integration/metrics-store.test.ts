@@ -101,7 +101,7 @@ describe('store metrics', () => {
     const { store, scrape, query } = setup({ batchSize: 3 });
     await store.start();
     // A string `bps` first: the store's float `bps` then conflicts (HTTP 400, partial write).
-    await query.writePoints([{ measurement: 'traffic', tags: { link: 'x' }, fields: { bps: 'text' }, timestamp: baseMs - 1 }], { precision: 'ms' });
+    await query.writePoints([{ measurement: 'traffic', tags: { link: 'x' }, fields: { bps_total: 'text' }, timestamp: baseMs - 1 }], { precision: 'ms' });
     for (let i = 0; i < 5; i++) store.write(batch(i));
     await waitFor('points settled', () => store.health().pendingPoints === 0 && store.health().droppedPoints === 5);
     const m = await scrape();

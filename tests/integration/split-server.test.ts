@@ -151,12 +151,12 @@ describe('split server: collector store → influxd → InfluxTail', () => {
     const bus = new LiveBus();
     const tailed: LinkSample[] = [];
     bus.subscribe((b) => tailed.push(...b.links));
-    const pageSize = 500;
+    const pageSize = 100;
     const { influx: counted, pages } = countingInflux(createInfluxClient({ ...config.settings.influx, database }));
     const tail = tailOn(database, bus, { influx: counted, pageSize });
     const links = config.topology.links.slice(0, 30);
-    // One poll per second of 30 links × 2 directions × 5 classes: 300 points per second, many
-    // at the same timestamp (a page boundary falls inside a timestamp).
+    // One poll per second of 30 links × 2 directions, 5 classes each: 60 points (300 samples)
+    // per second, many at the same timestamp (a page boundary falls inside a timestamp).
     const pollAt = (atMs: number, of = links): PollBatch => ({
       poll: { atMs, device: 'many', province: 'hue', ok: true, latencyMs: 1, varbinds: 1 },
       links: of.flatMap((l) =>
@@ -194,21 +194,21 @@ describe('split server: collector store → influxd → InfluxTail', () => {
       write(t0 + 23_000, all);
       await waitFor('the store to spool', () => store.health().spooledPoints > 0);
 
-      // Back: the spool drains; the tail catches up in pages of at most 500 points.
+      // Back: the spool drains; the tail catches up in pages of at most 100 points.
       await handle.start();
       await storeDrained(store);
       const pagesBefore = pages.length;
       await tail.tick();
       const gapPages = pages.slice(pagesBefore);
-      const bigPoints = all.length * 10;
+      const bigPoints = all.length * 2;
       expect(bigPoints).toBeGreaterThan(pageSize);
-      const gapPoints = 20 * 300 + bigPoints;
+      const gapPoints = 20 * 60 + bigPoints;
       expect(gapPages.every((n) => n <= pageSize)).toBe(true);
       expect(gapPages.length).toBeGreaterThanOrEqual(Math.ceil(gapPoints / pageSize));
-      // Each full page moves past at least one whole timestamp (300 points here, so one per
+      // Each full page moves past at least one whole timestamp (60 points here, so one per
       // page): at most one page per timestamp of the gap and of the overlap re-read (the 3
       // timestamps within overlapMs before the newest seen); the big timestamp takes one page
-      // that finds it full, then one page per 500 series, then the last, short page.
+      // that finds it full, then one page per 100 series, then the last, short page.
       expect(gapPages.length).toBeLessThanOrEqual(20 + 3 + 1 + Math.ceil(bigPoints / pageSize) + 1);
 
       // Every written sample published exactly once, each series in time order.

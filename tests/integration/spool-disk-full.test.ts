@@ -68,8 +68,8 @@ function emptyMount(): void {
 function point(i: number): StorePoint {
   return {
     measurement: 'traffic',
-    tags: { link: 'hn-hcm', province: 'ha-noi', tier: '1', dir: 'down', class: 'total' },
-    fields: { bps: 1_000_000 + i, util: 0.5, capacityBps: 1e9 },
+    tags: { link: 'hn-hcm', province: 'ha-noi', tier: '1', dir: 'down' },
+    fields: { bps_total: 1_000_000 + i, util_total: 0.5, capacityBps_total: 1e9 },
     atMs: 1_750_000_000_000 + i * 1_000,
   };
 }

@@ -76,7 +76,7 @@ function setup(overrides: { batchSize?: number; maxBytes?: number; spoolDir?: st
 }
 
 async function trafficBps(query: InfluxDB, link = 'hn-01'): Promise<number[]> {
-  const rows = await query.query<{ bps: number }>(`SELECT "bps" FROM "traffic" WHERE "link" = '${link}' ORDER BY time ASC`);
+  const rows = await query.query<{ bps: number }>(`SELECT "bps_total" AS "bps" FROM "traffic" WHERE "link" = '${link}' ORDER BY time ASC`);
   return rows.map((r) => r.bps);
 }
 
@@ -98,9 +98,10 @@ describe('InfluxStore', () => {
     const traffic = await query.query<Record<string, unknown>>(`SELECT * FROM "traffic" ORDER BY time ASC`);
     expect(traffic.length).toBe(2);
     expect(traffic[1]).toMatchObject({
-      link: 'hn-01', province: 'ha-noi', tier: '1', dir: 'down', class: 'total',
-      bps: 1_001, dropBps: 0.5, util: 1_001 / 1e9, capacityBps: 1e9,
+      link: 'hn-01', province: 'ha-noi', tier: '1', dir: 'down',
+      bps_total: 1_001, dropBps_total: 0.5, util_total: 1_001 / 1e9, capacityBps_total: 1e9,
     });
+    expect(traffic[1]).not.toHaveProperty('class');
     expect((traffic[1]?.time as Date).getTime()).toBe(baseMs + 1_000);
 
     const iface = await query.query<Record<string, unknown>>(`SELECT * FROM "iface" ORDER BY time ASC`);
@@ -188,8 +189,8 @@ describe('InfluxStore', () => {
   it('points InfluxDB rejects as bad data are dropped and counted, and do not block the points behind them', async () => {
     const { store, query } = setup({ batchSize: 3 });
     await store.start();
-    // A string `bps` in the shard first: the store's float `bps` then conflicts (HTTP 400).
-    await query.writePoints([{ measurement: 'traffic', tags: { link: 'x' }, fields: { bps: 'text' }, timestamp: baseMs - 1 }], { precision: 'ms' });
+    // A string `bps_total` in the shard first: the store's float `bps_total` then conflicts (HTTP 400).
+    await query.writePoints([{ measurement: 'traffic', tags: { link: 'x' }, fields: { bps_total: 'text' }, timestamp: baseMs - 1 }], { precision: 'ms' });
     for (const i of range(0, 5)) store.write(batch(i));
     // The iface and poll points of the same batches still land.
     await waitFor('iface points written', async () => {

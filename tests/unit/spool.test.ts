@@ -142,7 +142,7 @@ describe('Spool', () => {
     await spool.open();
     expect(await drain(spool)).toEqual([
       { measurement: 'traffic', tags, fields: { bps_total: 9e6, util_total: 0.009, capacityBps_total: 1e9 }, atMs: 1_000 },
-      { measurement: 'traffic', tags, fields: { bps_video: 2e6, util_video: 0.002, preBps_video: 3e6 }, atMs: 1_000 },
+      { measurement: 'traffic', tags, fields: { bps_video: 2e6, util_video: 0.002, capacityBps_total: 1e9, preBps_video: 3e6 }, atMs: 1_000 },
       old[2],
     ]);
     expect(spool.stats().unreadableLines).toBe(0);

@@ -36,6 +36,7 @@ describe('trafficPoints', () => {
         tags,
         fields: {
           bps_video: 4e6,
+          capacityBps_total: 50e6,
           dropBps_video: 1e5,
           preBps_video: 4.1e6,
           reservedBps_video: 10e6,
@@ -58,15 +59,17 @@ describe('trafficPoints', () => {
       { ...sample, class: 'docex', atMs: 1_700_000_000_700 },
       { ...sample, class: 'other', bitsPerSecond: Number.NaN },
     ]);
-    expect(points.map((p) => [p.atMs, Object.keys(p.fields).sort()])).toEqual([[1_700_000_000_700, ['bps_docex', 'bps_video', 'util_docex', 'util_video']]]);
+    expect(points.map((p) => [p.atMs, Object.keys(p.fields).sort()])).toEqual([
+      [1_700_000_000_700, ['bps_docex', 'bps_video', 'capacityBps_total', 'util_docex', 'util_video']],
+    ]);
     expect(trafficPoints([{ ...sample, bitsPerSecond: Number.NaN }])).toEqual([]);
   });
 });
 
 describe('upgradeTrafficPoint (a spool written before the upgrade)', () => {
-  it('a point of the earlier shape: class tag dropped, its fields renamed to its class’s; the capacity only from total', () => {
+  it('a point of the earlier shape: class tag dropped, its fields renamed to its class’s; the link’s capacity held once', () => {
     const old = { measurement: 'traffic' as const, tags: { ...tags, class: 'video' }, fields: { bps: 4e6, util: 0.08, capacityBps: 50e6, preBps: 5e6 }, atMs: 5 };
-    expect(upgradeTrafficPoint(old)).toEqual({ measurement: 'traffic', tags, fields: { bps_video: 4e6, util_video: 0.08, preBps_video: 5e6 }, atMs: 5 });
+    expect(upgradeTrafficPoint(old)).toEqual({ measurement: 'traffic', tags, fields: { bps_video: 4e6, util_video: 0.08, capacityBps_total: 50e6, preBps_video: 5e6 }, atMs: 5 });
     expect(upgradeTrafficPoint({ ...old, tags: { ...tags, class: 'total' } })?.fields).toEqual({ bps_total: 4e6, util_total: 0.08, capacityBps_total: 50e6, preBps_total: 5e6 });
     expect(upgradeTrafficPoint({ ...old, tags: { ...tags, class: 'bogus' } })).toBeUndefined();
   });
