@@ -90,11 +90,12 @@ function valueAt(i: number): number {
   return ((i * 7_919) % 1_013) * 1_000 + (i % 7) * 37;
 }
 
+/** A link direction's point: its total, and its video class at half the total. */
 function trafficPoint(link: string, atMs: number, i: number): StorePoint {
   const bps = valueAt(i);
-  const fields: StorePoint['fields'] = { bps, util: bps / 1e9, capacityBps: 1e9, preBps: bps * 1.1, reservedBps: 2e8 };
-  if (i % 3 === 0) fields.dropBps = (i % 11) * 10;
-  return { measurement: 'traffic', tags: { link, province: 'hue', tier: '1', dir: 'down', class: 'total' }, fields, atMs };
+  const fields: StorePoint['fields'] = { bps_total: bps, util_total: bps / 1e9, capacityBps_total: 1e9, bps_video: bps / 2, preBps_video: bps * 1.1, reservedBps_video: 2e8 };
+  if (i % 3 === 0) fields['dropBps_total'] = (i % 11) * 10;
+  return { measurement: 'traffic', tags: { link, province: 'hue', tier: '1', dir: 'down' }, fields, atMs };
 }
 
 /** 0 ok, 1 warning, 2 critical: a pattern with known shares. */
@@ -230,22 +231,26 @@ describe('rollups against the raw samples', () => {
       const at = row['time'] as number;
       const bps = bucketValues(bucketMs, at, valueAt);
       expect(bps).toHaveLength(perBucket);
-      expect(row).toMatchObject({ link: 'r1', dir: 'down', class: 'total', province: 'hue', tier: '1', samples: perBucket });
-      expect(row['bps_mean']).toBeCloseTo(mean(bps), 6);
-      expect(row['bps_max']).toBe(Math.max(...bps));
-      expect(row['bps_p95']).toBe(nearestRank(bps, 95));
-      expect(row['util_mean']).toBeCloseTo(mean(bps) / 1e9, 12);
-      expect(row['util_p95']).toBeCloseTo(nearestRank(bps, 95) / 1e9, 15);
-      expect(row['preBps_max']).toBeCloseTo(Math.max(...bps) * 1.1, 6);
-      expect(row['reservedBps_mean']).toBe(2e8);
-      expect(row['capacityBps_max']).toBe(1e9);
+      expect(row).toMatchObject({ link: 'r1', dir: 'down', province: 'hue', tier: '1', samples: perBucket });
+      expect(row['bps_total_mean']).toBeCloseTo(mean(bps), 6);
+      expect(row['bps_total_max']).toBe(Math.max(...bps));
+      expect(row['bps_total_p95']).toBe(nearestRank(bps, 95));
+      expect(row['util_total_mean']).toBeCloseTo(mean(bps) / 1e9, 12);
+      expect(row['util_total_p95']).toBeCloseTo(nearestRank(bps, 95) / 1e9, 15);
+      expect(row['capacityBps_total_max']).toBe(1e9);
       const drops = bucketValues(bucketMs, at, (i) => (i % 3 === 0 ? (i % 11) * 10 : Number.NaN)).filter((v) => !Number.isNaN(v));
-      expect(row['dropBps_mean']).toBeCloseTo(mean(drops), 9);
-      expect(row['dropBps_max']).toBe(Math.max(...drops));
+      expect(row['dropBps_total_mean']).toBeCloseTo(mean(drops), 9);
+      expect(row['dropBps_total_max']).toBe(Math.max(...drops));
+      // The video class, in the same point: its own fields.
+      expect(row['bps_video_mean']).toBeCloseTo(mean(bps) / 2, 6);
+      expect(row['bps_video_p95']).toBe(nearestRank(bps, 95) / 2);
+      expect(row['preBps_video_max']).toBeCloseTo(Math.max(...bps) * 1.1, 6);
+      expect(row['reservedBps_video_mean']).toBe(2e8);
+      expect(row['bps_docex_mean'] ?? null).toBeNull(); // no docex on this link: nothing rolled up for it
     }
-    // The rollup of raw data keeps the raw series' tags and adds none.
+    // The rollup of raw data keeps the raw series' tags and adds none: one series per link direction.
     const tagKeys = await rows(influx, `SHOW TAG KEYS FROM "rollup_${level}"."traffic"`);
-    expect(tagKeys.map((r) => r['tagKey']).sort()).toEqual(['class', 'dir', 'link', 'province', 'tier']);
+    expect(tagKeys.map((r) => r['tagKey']).sort()).toEqual(['dir', 'link', 'province', 'tier']);
   });
 
   it.each([
@@ -304,11 +309,11 @@ describe('backfill of a span spooled while influxd was down', () => {
     await store.stop();
     const values = Array.from({ length: 360 }, (_, i) => valueAt(i));
     expect(hour).toHaveLength(1);
-    expect(hour[0]).toMatchObject({ time: spanStartMs, samples: 360, bps_max: Math.max(...values), bps_p95: nearestRank(values, 95) });
-    expect(hour[0]?.['bps_mean']).toBeCloseTo(mean(values), 6);
+    expect(hour[0]).toMatchObject({ time: spanStartMs, samples: 360, bps_total_max: Math.max(...values), bps_total_p95: nearestRank(values, 95) });
+    expect(hour[0]?.['bps_total_mean']).toBeCloseTo(mean(values), 6);
     const five = await rows(influx, `SELECT * FROM "rollup_5m"."traffic" WHERE "link" = 'o1' ORDER BY time`);
     expect(five.map((r) => r['time'])).toEqual(Array.from({ length: 12 }, (_, k) => spanStartMs + k * 300_000));
-    five.forEach((row, k) => expect(row['bps_mean']).toBeCloseTo(mean(values.slice(k * 30, (k + 1) * 30)), 6));
+    five.forEach((row, k) => expect(row['bps_total_mean']).toBeCloseTo(mean(values.slice(k * 30, (k + 1) * 30)), 6));
     const states = await rows(influx, `SELECT * FROM "rollup_1h"."linkState" WHERE "link" = 'o1'`);
     expect(states[0]).toMatchObject({ time: spanStartMs, samples: 360 });
     expect(states[0]?.['warning_share']).toBeCloseTo(0.4, 12);
