@@ -50,10 +50,14 @@ beforeAll(async () => {
     const points: StorePoint[] = [];
     links.forEach((link, l) => {
       dirs.forEach((dir, d) => {
+        // One point per link direction, each class's rate in its own fields.
+        const fields: StorePoint['fields'] = { capacityBps_total: 1e9 };
         classes.forEach((cls, c) => {
           const bps = bpsOf(l, d, c, i);
-          points.push({ measurement: 'traffic', tags: { link: link.id, province: link.province, tier: '1', dir, class: cls }, fields: { bps, util: bps / 1e9, capacityBps: 1e9 }, atMs: startMs + i * minuteMs });
+          fields[`bps_${cls}`] = bps;
+          fields[`util_${cls}`] = bps / 1e9;
         });
+        points.push({ measurement: 'traffic', tags: { link: link.id, province: link.province, tier: '1', dir }, fields, atMs: startMs + i * minuteMs });
       });
     });
     store.writePoints(points);
@@ -140,13 +144,13 @@ describe('several links, directions and classes in one request', () => {
     // What InfluxDB read for it, against the raw samples the same answer would have needed.
     const fromMs = body.fromMs;
     const where = `"link" = 't1-hue' AND time >= ${Math.floor(fromMs / (5 * minuteMs)) * 5 * minuteMs}ms AND time <= ${body.toMs}ms`;
-    const rolled = await influx.query<{ n: number }>(`SELECT count("bps_mean") AS "n" FROM "rollup_5m"."traffic" WHERE ${where}`);
-    const raw = await influx.query<{ n: number }>(`SELECT count("bps") AS "n" FROM "traffic" WHERE "link" = 't1-hue' AND time >= ${fromMs}ms AND time <= ${body.toMs}ms`);
+    const rolled = await influx.query<{ n: number }>(`SELECT count("bps_total_mean") AS "n" FROM "rollup_5m"."traffic" WHERE ${where}`);
+    const raw = await influx.query<{ n: number }>(`SELECT count("bps_total") AS "n" FROM "traffic" WHERE "link" = 't1-hue' AND time >= ${fromMs}ms AND time <= ${body.toMs}ms`);
     const points = body.series.reduce((n, s) => n + s.points.length, 0);
     // The same answer from raw samples per step, for comparison (InfluxDB's time only).
     const rawStarted = performance.now();
     await influx.query(
-      `SELECT mean("bps"), max("bps"), percentile("bps", 95), mean("util") FROM "traffic" WHERE "link" = 't1-hue' AND time >= ${fromMs}ms AND time <= ${body.toMs}ms GROUP BY time(10m), "dir", "class" fill(none)`,
+      `SELECT ${classes.map((c) => `mean("bps_${c}"), max("bps_${c}"), percentile("bps_${c}", 95), mean("util_${c}")`).join(', ')} FROM "traffic" WHERE "link" = 't1-hue' AND time >= ${fromMs}ms AND time <= ${body.toMs}ms GROUP BY time(10m), "dir" fill(none)`,
     );
     const rawTookMs = performance.now() - rawStarted;
     const queryStarted = performance.now();

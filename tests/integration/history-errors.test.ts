@@ -37,7 +37,7 @@ beforeAll(async () => {
   const influx = createInfluxClient({ url: influxd.url, database });
   await influx.createDatabase(database);
   await influx.writePoints([
-    { measurement: 'traffic', tags: { link: 'hn-01', dir: 'down', class: 'total' }, fields: { bps: 1_000, util: 0.001 }, timestamp: new Date(nowMs - 60_000) },
+    { measurement: 'traffic', tags: { link: 'hn-01', dir: 'down' }, fields: { bps_total: 1_000, util_total: 0.001 }, timestamp: new Date(nowMs - 60_000) },
   ]);
 });
 

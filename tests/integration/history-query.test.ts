@@ -258,13 +258,13 @@ describe('queryHistory from the rollups', () => {
     const { store, close } = createTestStore({ influx: { url: influxd.url, database, flushIntervalMs: 50 }, spool: { maxBytes: 1024 * 1024 }, log });
     await store.start();
     const points: StorePoint[] = [];
-    for (let k = 0; k < 40; k += 1) points.push({ measurement: 'traffic', tags: { link, dir: 'down', class: 'total' }, fields: { bps: 100 }, atMs: at(k) });
+    for (let k = 0; k < 40; k += 1) points.push({ measurement: 'traffic', tags: { link, dir: 'down' }, fields: { bps_total: 100 }, atMs: at(k) });
     store.writePoints(points);
     await close();
     // Rolled up now: the current bucket holds 100s only.
     await rollUp('traffic', at(0), nowMs);
     const late: StorePoint[] = [];
-    for (let k = 40; k < 50; k += 1) late.push({ measurement: 'traffic', tags: { link, dir: 'down', class: 'total' }, fields: { bps: 300 }, atMs: at(k) });
+    for (let k = 40; k < 50; k += 1) late.push({ measurement: 'traffic', tags: { link, dir: 'down' }, fields: { bps_total: 300 }, atMs: at(k) });
     await influx.writePoints(late.map((p) => ({ measurement: p.measurement, tags: p.tags, fields: p.fields, timestamp: p.atMs })), { precision: 'ms' });
 
     const result = await queryHistory(influx, q({ links: [link], fromMs: nowMs - 30 * minuteMs, toMs: nowMs, nowMs, stepMs: 5 * minuteMs }));
@@ -285,7 +285,7 @@ describe('queryHistory from the rollups', () => {
     const bare = createInfluxClient({ url: influxd.url, database: 'lw_bare' });
     await bare.createDatabase('lw_bare');
     await bare.writePoints(
-      Array.from({ length: 24 }, (_, k) => ({ measurement: 'traffic', tags: { link: 'b1', dir: 'down', class: 'total' }, fields: { bps: k }, timestamp: nowMs - (k + 1) * hourMs })),
+      Array.from({ length: 24 }, (_, k) => ({ measurement: 'traffic', tags: { link: 'b1', dir: 'down' }, fields: { bps_total: k }, timestamp: nowMs - (k + 1) * hourMs })),
       { precision: 'ms' },
     );
     const result = await queryHistory(bare, q({ links: ['b1'], fromMs: nowMs - 7 * dayMs, toMs: nowMs, nowMs }));
