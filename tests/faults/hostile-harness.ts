@@ -68,8 +68,8 @@ export async function startHostileApp(): Promise<HostileApp> {
     config.topology.links.slice(0, 20).flatMap((l, k) =>
       Array.from({ length: 10 }, (_, i) => ({
         measurement: 'traffic',
-        tags: { link: l.id, province: l.province, tier: String(l.tier), dir: 'down', class: 'total' },
-        fields: { bps: 1e6 * (k + i), util: 0.01, capacityBps: 1e9 },
+        tags: { link: l.id, province: l.province, tier: String(l.tier), dir: 'down' },
+        fields: { bps_total: 1e6 * (k + i), util_total: 0.01, capacityBps_total: 1e9 },
         timestamp: nowMs - i * 60_000,
       })),
     ),

@@ -85,7 +85,7 @@ describe('the system through storage faults', () => {
       return { series: bySeries.size, points: rows.length, holes: found };
     };
     const polls = await holes(`SELECT ok FROM poll WHERE ${window} GROUP BY device`, (r) => String(r['device']));
-    const totals = await holes(`SELECT bps FROM traffic WHERE class = 'total' AND ${window} GROUP BY link, dir`, (r) => `${String(r['link'])} ${String(r['dir'])}`);
+    const totals = await holes(`SELECT bps_total FROM traffic WHERE ${window} GROUP BY link, dir`, (r) => `${String(r['link'])} ${String(r['dir'])}`);
     console.log(
       `[influxd outage] down ${outageMs} ms; degraded after ${degradedAfterMs} ms; ${spooledAtReturn} points spooled when it returned; ` +
         `drained ${drainedAfterMs} ms after; outage window: ${polls.points} poll points of ${polls.series} devices, ${totals.points} total-traffic points of ${totals.series} series; ` +

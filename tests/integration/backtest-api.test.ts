@@ -313,7 +313,7 @@ describe('refusals', () => {
     expect(dropped.status).toBe(200);
     // influxd closes the policy's shards a moment after it answers ("engine is closed" meanwhile).
     const gone = async () => {
-      const answer = await fetch(`${influxUrl}/query?db=${database}&q=${encodeURIComponent('SELECT count("bps_mean") FROM "rollup_5m"."traffic"')}`);
+      const answer = await fetch(`${influxUrl}/query?db=${database}&q=${encodeURIComponent('SELECT count("bps_total_mean") FROM "rollup_5m"."traffic"')}`);
       return ((await answer.text()).match(/retention policy not found/) ?? []).length;
     };
     await expect.poll(gone, { timeout: 10_000 }).toBe(1);

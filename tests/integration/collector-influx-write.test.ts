@@ -34,10 +34,10 @@ describe('InfluxLineWriter', () => {
   it('writes lines that read back as written (ms precision, floats, booleans, strings)', async () => {
     const writer = new InfluxLineWriter({ url: influxd.url, database: 'lw' });
     try {
-      await writer.write('traffic,class=total,dir=down,link=l1,province=hue,tier=2 bps=1234,util=0.5 1700000000123\npoll,device=r1,province=hue error="x \\"y\\"",ok=false 1700000000124');
+      await writer.write('traffic,dir=down,link=l1,province=hue,tier=2 bps_total=1234,util_total=0.5 1700000000123\npoll,device=r1,province=hue error="x \\"y\\"",ok=false 1700000000124');
       const q = new InfluxDB({ host: '127.0.0.1', port: influxd.port, database: 'lw' });
       const traffic = await q.query<Record<string, unknown>>('SELECT * FROM traffic');
-      expect(traffic[0]).toMatchObject({ link: 'l1', bps: 1234, util: 0.5 });
+      expect(traffic[0]).toMatchObject({ link: 'l1', bps_total: 1234, util_total: 0.5 });
       expect((traffic[0]?.time as Date).getTime()).toBe(1_700_000_000_123);
       const poll = await q.query<Record<string, unknown>>('SELECT * FROM poll');
       expect(poll[0]).toMatchObject({ ok: false, error: 'x "y"' });

@@ -79,7 +79,7 @@ async function spooled(dir: string): Promise<{ points: StorePoint[]; unreadable:
 
 function expectAllPointsSpooled(points: StorePoint[]): void {
   expect(points.length).toBe(pointCount);
-  expect(points.map((p) => p.fields.bps)).toEqual(Array.from({ length: pointCount }, (_, i) => 1_000 + i));
+  expect(points.map((p) => p.fields['bps_total'])).toEqual(Array.from({ length: pointCount }, (_, i) => 1_000 + i));
 }
 
 describe('a lanewatch process that fails', () => {

@@ -78,21 +78,21 @@ beforeAll(async () => {
   config = loadConfig(defaultConfigDir, { env: { LANEWATCH_INFLUX_URL: handle.url } });
   influx = createInfluxClient(config.settings.influx);
   await influx.createDatabase(config.settings.influx.database);
-  // Ten minutes of one-minute traffic points for t1-hue, as the collector's store writes them.
+  // Ten minutes of one-minute traffic points for t1-hue, as the collector's store writes them
+  // (one point per link direction, each class's rate in its own fields).
   const points = [];
   for (let i = 10; i >= 1; i--) {
     const timestamp = nowMs - i * 60_000;
-    for (const [dir, cls, bps] of [
-      ['down', 'total', 40_000_000],
-      ['up', 'total', 10_000_000],
-      ['down', 'video', 5_000_000],
+    for (const [dir, classes] of [
+      ['down', { total: 40_000_000, video: 5_000_000 }],
+      ['up', { total: 10_000_000 }],
     ] as const) {
-      points.push({
-        measurement: 'traffic',
-        tags: { link: 't1-hue', province: 'hue', tier: '1', dir, class: cls },
-        fields: { bps, util: bps / 1e9, capacityBps: 1e9 },
-        timestamp,
-      });
+      const fields: Record<string, number> = { capacityBps_total: 1e9 };
+      for (const [cls, bps] of Object.entries(classes)) {
+        fields[`bps_${cls}`] = bps;
+        fields[`util_${cls}`] = bps / 1e9;
+      }
+      points.push({ measurement: 'traffic', tags: { link: 't1-hue', province: 'hue', tier: '1', dir }, fields, timestamp });
     }
   }
   await influx.writePoints(points, { precision: 'ms' });

@@ -58,7 +58,7 @@ describe('system through an InfluxDB outage', () => {
     const influx = new InfluxDB(`${system.influx.url}/lanewatch`);
     const rows = await system.waitFor('spooled samples to reach influxdb', async () => {
       const result = await influx.query<{ link: string; dir: string; count: number }>(
-        `SELECT count(bps) AS count FROM traffic WHERE class = 'total' AND time >= ${downAtMs}ms AND time <= ${upAtMs}ms GROUP BY link, dir`,
+        `SELECT count(bps_total) AS count FROM traffic WHERE time >= ${downAtMs}ms AND time <= ${upAtMs}ms GROUP BY link, dir`,
       );
       return result.length === system.linkIds.length * 2 ? result : undefined;
     }, { timeoutMs: 15_000, intervalMs: 100 });

@@ -36,7 +36,6 @@ describe('trafficPoints', () => {
         tags,
         fields: {
           bps_video: 4e6,
-          capacityBps_total: 50e6,
           dropBps_video: 1e5,
           preBps_video: 4.1e6,
           reservedBps_video: 10e6,
