@@ -23,8 +23,10 @@
 // per interval, at the answer's time); collectorCoreShare, influxdCoreShare, simulatorCoreShare —
 // CPU time of each process over the window (from /proc) as a share of one core;
 // collectorRssBytesPerLink — the largest RSS of `lanewatch run` seen, per configured link;
-// pointsWrittenPerSec, pointsSpooled (the most points seen waiting in the spool), pointsLost —
-// from its /metrics; sampleToClientP50Ms/P95Ms — from a sample's time (when the poll's answer
+// pointsWrittenPerSec, pointsSpooled (the most points seen waiting in the spool), pointsLost (and
+// by reason) — from its /metrics; trafficSeriesPerLink, trafficPointsPerLinkPerInterval — the
+// `traffic` series per configured link, and its points in the window per link and interval
+// (one per link and direction, the classes as fields: 2 for a two-way link); sampleToClientP50Ms/P95Ms — from a sample's time (when the poll's answer
 // arrived) to the WebSocket client holding it; eventLoopDelayP99Ms — the worst of the event loop
 // delay p99 over the scrapes of the window (prom-client resets it at each scrape).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -310,6 +312,10 @@ async function main(): Promise<void> {
     const cardinality = await influxQuery(influx, database, 'SHOW SERIES EXACT CARDINALITY').catch(() => []);
     const seriesByMeasurement = new Map(cardinality.map((s) => [s.name, Number(s.values[0]?.[0] ?? 0)]));
     const series = [...seriesByMeasurement.values()].reduce((a, b) => a + b, 0);
+    // traffic: one point per link and direction each interval, its classes as fields.
+    const trafficCount = await influxQuery(influx, database, `SELECT count("bps_total") FROM "traffic" WHERE time >= ${t0}ms AND time < ${t1}ms`).catch(() => []);
+    const trafficPoints = Number(trafficCount[0]?.values[0]?.[1] ?? 0);
+    const lostReasons = ['spool-bound', 'spool-queue', 'spool-write', 'spool-unreadable', 'rejected', 'no-spool'];
 
     const result = {
       network: network.label,
@@ -330,6 +336,7 @@ async function main(): Promise<void> {
       pointsSpooled: maxSpooled,
       influxUnreachableScrapes: unreachable,
       pointsLost: delta('lanewatch_store_points_lost_total'),
+      pointsLostByReason: Object.fromEntries(lostReasons.map((reason) => [reason, delta('lanewatch_store_points_lost_total', { reason })]).filter(([, n]) => Number(n) > 0)),
       pollErrors: delta('lanewatch_collector_poll_errors_total'),
       pollsOver5s: delta('lanewatch_collector_poll_duration_seconds_count') - delta('lanewatch_collector_poll_duration_seconds_bucket', { le: '5' }),
       ticksSkippedBusy: delta('lanewatch_collector_ticks_skipped_total', { reason: 'busy' }),
@@ -341,6 +348,8 @@ async function main(): Promise<void> {
       eventLoopDelayP99MedianMs: Number((quantile(loopP99s, 0.5) ?? 0).toFixed(1)),
       influxSeries: series,
       influxSeriesByMeasurement: Object.fromEntries(seriesByMeasurement),
+      trafficSeriesPerLink: Number(((seriesByMeasurement.get('traffic') ?? 0) / Math.max(1, links)).toFixed(2)),
+      trafficPointsPerLinkPerInterval: Number((trafficPoints / Math.max(1, links) / Math.max(1, wallMs / intervalMs)).toFixed(2)),
       influxMaxSeriesPerDatabase: influx.data.maxSeriesPerDatabase,
       loadAverage1mAtStart: load0,
       loadAverage1mAtEnd: loadAverage1m(),
@@ -359,6 +368,7 @@ async function main(): Promise<void> {
       ['sample → WebSocket client p50 · p95', `${fmt(result.sampleToClientP50Ms)} ms · ${fmt(result.sampleToClientP95Ms)} ms (${fmt(latencies.length)} samples)`, 'p95 ≤ 250 ms'],
       ['event loop delay p99 (worst scrape · median)', `${fmt(result.eventLoopDelayP99Ms, 1)} ms · ${fmt(result.eventLoopDelayP99MedianMs, 1)} ms`, ''],
       ['InfluxDB series', `${fmt(series)} (${[...seriesByMeasurement].map(([k, v]) => `${k} ${fmt(v)}`).join(', ')})`, `< ${fmt(influx.data.maxSeriesPerDatabase)} or raised`],
+      ['traffic: series · points per link per interval', `${fmt(result.trafficSeriesPerLink, 2)} · ${fmt(result.trafficPointsPerLinkPerInterval, 2)}`, '≤ 2 · ≤ 2'],
     ];
     console.log('\n| figure | measured | target |\n|---|---:|---|');
     for (const [a, b, c] of rows) console.log(`| ${a} | ${b} | ${c} |`);
