@@ -18,6 +18,7 @@ export interface TestStoreOptions {
   log?: Logger;
   retry?: InfluxStoreOptions['retry'];
   requestTimeoutMs?: number;
+  spoolMaxQueuedPoints?: number;
   registry?: Registry;
 }
 
@@ -42,6 +43,7 @@ export function createTestStore(options: TestStoreOptions): TestStore {
     ...(options.retry !== undefined ? { retry: options.retry } : {}),
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     ...(options.registry !== undefined ? { registry: options.registry } : {}),
+    ...(options.spoolMaxQueuedPoints !== undefined ? { spoolMaxQueuedPoints: options.spoolMaxQueuedPoints } : {}),
   });
   return {
     store,

@@ -61,7 +61,7 @@ interface Setup {
 
 let dbCounter = 0;
 
-function setup(overrides: { batchSize?: number; maxBytes?: number; spoolDir?: string; database?: string } = {}): Setup {
+function setup(overrides: { batchSize?: number; maxBytes?: number; spoolDir?: string; database?: string; spoolMaxQueuedPoints?: number } = {}): Setup {
   dbCounter += 1;
   const database = overrides.database ?? `lw_store_${dbCounter}`;
   const test = createTestStore({
@@ -70,6 +70,7 @@ function setup(overrides: { batchSize?: number; maxBytes?: number; spoolDir?: st
     log,
     retry: { initialMs: 100, maxMs: 400 },
     requestTimeoutMs: 2_000,
+    ...(overrides.spoolMaxQueuedPoints !== undefined ? { spoolMaxQueuedPoints: overrides.spoolMaxQueuedPoints } : {}),
   });
   cleanup.push(test.close);
   return { store: test.store, query: createInfluxClient({ url: influxd.url, database }), spoolDir: test.settings.spool.dir, settings: test.settings };
@@ -202,6 +203,35 @@ describe('InfluxStore', () => {
     expect(h.spooledPoints).toBe(0);
     expect(h.lastError).toMatch(/conflict/);
     expect(h.droppedPoints).toBe(5); // the traffic points only: the partial write kept the rest
+  });
+
+  it('the points waiting for the spool disk are bounded: what comes faster than the disk takes it is dropped and counted', async () => {
+    await influxd.stop();
+    const { store, query } = setup({ batchSize: 10, spoolMaxQueuedPoints: 60 });
+    await store.start();
+    const total = 500;
+    // All at once: every append after the first waits for the disk.
+    let mostPending = 0;
+    for (const i of range(0, total)) {
+      store.write(batch(i));
+      mostPending = Math.max(mostPending, store.health().pendingPoints);
+    }
+    // The buffer (4 batches of 10) and the spool's queue (60), and no more.
+    expect(mostPending).toBeLessThanOrEqual(4 * 10 + 3 + 60);
+    await waitFor('buffer spooled', () => store.health().pendingPoints === 0);
+    const down = store.health();
+    expect(down.spool?.queueDroppedPoints).toBeGreaterThan(0);
+    expect(down.droppedPoints).toBe(down.spool?.queueDroppedPoints);
+    expect(down.spooledPoints + down.droppedPoints).toBe(total * 3);
+
+    await influxd.start();
+    await waitFor('spool drained', () => store.health().spooledPoints === 0 && store.health().influxReachable);
+    const kept = await trafficBps(query);
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThan(total);
+    // In order, nothing twice.
+    expect(kept).toEqual([...kept].sort((a, b) => a - b));
+    expect(new Set(kept).size).toBe(kept.length);
   });
 
   it('over its bound the spool drops the oldest points and counts them', async () => {
