@@ -29,7 +29,7 @@ function totalBps(atMs: number, capacityBps: number): number {
   return capacityBps * (0.3 + 0.2 * Math.sin((2 * Math.PI * atMs) / 600_000));
 }
 
-/** Writes the synthetic hour in line protocol (class total and every service class, both directions). */
+/** Writes the synthetic hour in line protocol (one point per direction and second: the total and every service class as fields). */
 async function writeHistory(influxUrl: string, link: TopologyReply['links'][number]): Promise<void> {
   const capacityBps = link.capacityBps ?? 1_000_000_000;
   const lines: string[] = [];
@@ -37,11 +37,12 @@ async function writeHistory(influxUrl: string, link: TopologyReply['links'][numb
     for (const dir of directions) {
       const total = totalBps(atMs, capacityBps) * (dir === 'down' ? 1 : 0.4);
       const tags = `link=${link.id},province=${link.province},tier=${link.tier},dir=${dir}`;
-      lines.push(`traffic,${tags},class=total bps=${total},util=${total / capacityBps},capacityBps=${capacityBps} ${atMs}`);
+      const fields = [`bps_total=${total}`, `util_total=${total / capacityBps}`, `capacityBps_total=${capacityBps}`];
       for (const [serviceClass, share] of Object.entries(classShares)) {
         const bps = total * share;
-        lines.push(`traffic,${tags},class=${serviceClass} bps=${bps},util=${bps / capacityBps},dropBps=0,capacityBps=${capacityBps} ${atMs}`);
+        fields.push(`bps_${serviceClass}=${bps}`, `util_${serviceClass}=${bps / capacityBps}`, `dropBps_${serviceClass}=0`);
       }
+      lines.push(`traffic,${tags} ${fields.join(',')} ${atMs}`);
     }
   }
   for (let start = 0; start < lines.length; start += 10_000) {
