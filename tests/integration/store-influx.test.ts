@@ -81,6 +81,23 @@ async function trafficBps(query: InfluxDB, link = 'hn-01'): Promise<number[]> {
   return rows.map((r) => r.bps);
 }
 
+/**
+ * Once `total` batches were given while influxd was down: every point is spooled or counted as
+ * dropped, some dropped; then influxd is back, the spool drains, and some traffic lands.
+ */
+async function someDroppedThenBack(store: InfluxStore, query: InfluxDB, total: number): Promise<{ down: ReturnType<InfluxStore['health']>; kept: number[] }> {
+  await waitFor('buffer spooled', () => store.health().pendingPoints === 0);
+  const down = store.health();
+  expect(down.droppedPoints).toBeGreaterThan(0);
+  expect(down.spooledPoints + down.droppedPoints).toBe(total * 3);
+  await influxd.start();
+  await waitFor('spool drained', () => store.health().spooledPoints === 0 && store.health().influxReachable);
+  const kept = await trafficBps(query);
+  expect(kept.length).toBeGreaterThan(0);
+  expect(kept.length).toBeLessThan(total);
+  return { down, kept };
+}
+
 function range(from: number, count: number): number[] {
   return Array.from({ length: count }, (_, k) => from + k);
 }
@@ -218,17 +235,9 @@ describe('InfluxStore', () => {
     }
     // The buffer (4 batches of 10) and the spool's queue (60), and no more.
     expect(mostPending).toBeLessThanOrEqual(4 * 10 + 3 + 60);
-    await waitFor('buffer spooled', () => store.health().pendingPoints === 0);
-    const down = store.health();
+    const { down, kept } = await someDroppedThenBack(store, query, total);
     expect(down.spool?.queueDroppedPoints).toBeGreaterThan(0);
     expect(down.droppedPoints).toBe(down.spool?.queueDroppedPoints);
-    expect(down.spooledPoints + down.droppedPoints).toBe(total * 3);
-
-    await influxd.start();
-    await waitFor('spool drained', () => store.health().spooledPoints === 0 && store.health().influxReachable);
-    const kept = await trafficBps(query);
-    expect(kept.length).toBeGreaterThan(0);
-    expect(kept.length).toBeLessThan(total);
     // In order, nothing twice.
     expect(kept).toEqual([...kept].sort((a, b) => a - b));
     expect(new Set(kept).size).toBe(kept.length);
@@ -244,17 +253,8 @@ describe('InfluxStore', () => {
       store.write(batch(i));
       if (i % 25 === 24) await waitFor('buffer spooled', () => store.health().pendingPoints === 0);
     }
-    await waitFor('buffer spooled', () => store.health().pendingPoints === 0);
-    const down = store.health();
-    expect(down.droppedPoints).toBeGreaterThan(0);
+    const { down, kept } = await someDroppedThenBack(store, query, total);
     expect(down.spooledBytes).toBeLessThanOrEqual(maxBytes);
-    expect(down.spooledPoints + down.droppedPoints).toBe(total * 3);
-
-    await influxd.start();
-    await waitFor('spool drained', () => store.health().spooledPoints === 0 && store.health().influxReachable);
-    const kept = await trafficBps(query);
-    expect(kept.length).toBeGreaterThan(0);
-    expect(kept.length).toBeLessThan(total);
     // What survived is the newest, contiguous, ending with the last point.
     expect(kept).toEqual(range(1_000 + total - kept.length, kept.length));
   });
