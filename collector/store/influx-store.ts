@@ -22,7 +22,7 @@ import { chunkOfPoints, PointBuffer, type PointChunk } from './point-buffer.ts';
 import { InfluxLineWriter } from './influx-write.ts';
 import { Spool, type SpoolFsync } from './spool.ts';
 import { backfillStateFile, ensureRetentionAndRollups, retentionOf, RollupBackfill } from './rollups.ts';
-import { TrafficShapeMigration } from './traffic-migration.ts';
+import { TrafficShapeMigration, trafficMigrationStateFile } from './traffic-migration.ts';
 import type { Registry } from 'prom-client';
 import { StoreMetrics } from './metrics.ts';
 import { redactUrl } from '../../config/secrets.ts';
@@ -100,6 +100,9 @@ function httpStatus(err: unknown): number | undefined {
   return typeof res.statusCode === 'number' ? res.statusCode : undefined;
 }
 
+/** After a failed traffic migration, the wait before it resumes. */
+const migrationRetryMs = 60_000;
+
 /** Points kept in memory before they go to the spool, in batches. */
 const maxBufferedBatches = 4;
 
@@ -121,6 +124,7 @@ export class InfluxStore {
   private readonly shapeMigration: TrafficShapeMigration;
   private migrating: Promise<void> | undefined;
   private migrated = false;
+  private migrationRetryTimer: NodeJS.Timeout | undefined;
 
   private readonly buffer = new PointBuffer();
   private inFlightPoints = 0;
@@ -156,9 +160,16 @@ export class InfluxStore {
       log: opts.log,
       ...(opts.spoolMaxQueuedPoints !== undefined ? { maxQueuedPoints: opts.spoolMaxQueuedPoints } : {}),
     });
-    // Its own client: one backfill or migration statement reads a window of every series.
+    // Its own client: one backfill statement reads an hour of every series.
     const slowInflux = createInfluxClient({ url: opts.influx.url, database: opts.influx.database, requestTimeoutMs: Math.max(this.requestTimeoutMs, 120_000) });
-    this.shapeMigration = new TrafficShapeMigration({ influx: slowInflux, database: opts.influx.database, retention: retentionOf(opts.influx), log: opts.log });
+    this.shapeMigration = new TrafficShapeMigration({
+      // One statement copies a window of a class of every link: minutes on a large, busy database.
+      influx: createInfluxClient({ url: opts.influx.url, database: opts.influx.database, requestTimeoutMs: Math.max(this.requestTimeoutMs, 600_000) }),
+      database: opts.influx.database,
+      retention: retentionOf(opts.influx),
+      log: opts.log,
+      stateFile: trafficMigrationStateFile(opts.spool.dir),
+    });
     this.rollups = new RollupBackfill({
       influx: slowInflux,
       database: opts.influx.database,
@@ -231,6 +242,8 @@ export class InfluxStore {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     await this.connecting;
+    if (this.migrationRetryTimer) clearTimeout(this.migrationRetryTimer);
+    this.migrationRetryTimer = undefined;
     this.shapeMigration.stop();
     await this.migrating;
     await this.pumping;
@@ -308,9 +321,9 @@ export class InfluxStore {
     this.startShapeMigration();
   }
 
-  /** In the background: writes go on meanwhile (in this shape); a failure is retried at the next connect. */
+  /** In the background: writes go on meanwhile (in this shape); a failure is retried a minute later, where it stopped. */
   private startShapeMigration(): void {
-    if (this.migrated || this.migrating || !this.running) return;
+    if (this.migrated || this.migrating || this.migrationRetryTimer || !this.running) return;
     this.migrating = this.shapeMigration
       .run()
       .then(
@@ -318,7 +331,13 @@ export class InfluxStore {
           this.migrated = true;
         },
         (err: unknown) => {
-          if (this.running) this.log.error({ error: errorMessage(err) }, 'traffic migration failed: tried again when influxdb is next reconnected');
+          if (!this.running) return;
+          this.log.error({ error: errorMessage(err), retryInMs: migrationRetryMs }, 'traffic migration failed: resumed later');
+          this.migrationRetryTimer = setTimeout(() => {
+            this.migrationRetryTimer = undefined;
+            this.startShapeMigration();
+          }, migrationRetryMs);
+          this.migrationRetryTimer.unref();
         },
       )
       .finally(() => {

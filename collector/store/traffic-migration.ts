@@ -7,12 +7,14 @@
 // `rollup_5m`, then `raw`: the cheapest first, so long ranges come back first) and each window
 // from the newest to the oldest, one `SELECT … INTO` per class writes the window's points in
 // this shape, beside the old ones (the field names differ, so no reader of one shape sees the
-// other's rows); then the rollups of the raw data's newest window are recomputed (its buckets
+// other's rows); then the rollups of the raw data's newest hour are recomputed (its buckets
 // hold both shapes' points, each rolled up apart) and, only when every window is copied, the
 // old series are dropped. Every statement is idempotent (a point written again with the same
-// values changes nothing), so a migration stopped half way (a restart, InfluxDB down) is simply
-// run again from the start at the next start. Until it is over, history older than the upgrade
-// comes back as the migration reaches it, newest first.
+// values changes nothing); the oldest window copied per policy is kept beside the spool, so a
+// migration stopped half way (a restart, InfluxDB down, a failure) resumes there. Until it is
+// over, history older than the upgrade comes back as the migration reaches it, newest first.
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { InfluxDB } from 'influx';
 import type { Logger } from 'pino';
 import { trafficClasses, type TrafficClass } from '../../api/schemas.ts';
@@ -38,11 +40,16 @@ export interface ShapePolicy {
   windowMs: number;
 }
 
-/** In migration order: the rollups first (fewest points), raw last. Windows of some 500,000 rows at national size. */
+/**
+ * In migration order: the rollups first (fewest points), raw last. A window's statement copies
+ * one class: on the national network (3,355 links, 10 s polls) some 400,000 raw points or 80,000
+ * rollup rows, well inside the client's timeout at the few thousand points a second one
+ * statement copies.
+ */
 export const shapePolicies: readonly ShapePolicy[] = [
-  { retentionPolicy: rollupLevels[1]?.retentionPolicy ?? 'rollup_1h', rollup: true, windowMs: 3 * 86_400_000 },
-  { retentionPolicy: rollupLevels[0]?.retentionPolicy ?? 'rollup_5m', rollup: true, windowMs: 6 * 3_600_000 },
-  { retentionPolicy: rawRetentionPolicy, rollup: false, windowMs: 3_600_000 },
+  { retentionPolicy: rollupLevels[1]?.retentionPolicy ?? 'rollup_1h', rollup: true, windowMs: 12 * 3_600_000 },
+  { retentionPolicy: rollupLevels[0]?.retentionPolicy ?? 'rollup_5m', rollup: true, windowMs: 3_600_000 },
+  { retentionPolicy: rawRetentionPolicy, rollup: false, windowMs: 600_000 },
 ];
 
 /** The tags a `traffic` point of this shape has (the earlier shape's, without `class`). */
@@ -110,12 +117,29 @@ export interface TrafficShapeMigrationOptions {
   database: string;
   retention: RetentionDays;
   log: Logger;
+  /**
+   * Where the progress is kept (`trafficMigrationStateFile`): per policy, the start of the
+   * oldest window copied (every newer window is copied too), so a restart resumes there.
+   * Without it a stopped migration starts again from the newest window.
+   */
+  stateFile?: string;
   nowMs?: () => number;
 }
 
+/** Beside the spool directory, as the rollup backfill's state is. */
+export function trafficMigrationStateFile(spoolDir: string): string {
+  return `${resolve(spoolDir)}.traffic-migration.json`;
+}
+
+/** Policy → the start of the oldest window copied. */
+type Progress = Record<string, number>;
+
+/** Windows between two progress lines in the log. */
+const logEveryWindows = 500;
+
 /**
- * Runs the migration once (see the top of this file). `stop()` ends it between statements; a
- * later `run()` starts again from the newest window. Throws on an InfluxDB failure.
+ * Runs the migration once (see the top of this file). `stop()` ends it between windows; a later
+ * `run()` resumes after the windows copied (with a state file). Throws on an InfluxDB failure.
  */
 export class TrafficShapeMigration {
   readonly #opts: TrafficShapeMigrationOptions;
@@ -138,18 +162,27 @@ export class TrafficShapeMigration {
     result.migrated = true;
     const startedAtMs = Date.now();
     log.info({ database }, 'traffic of the earlier shape (one point per class) found: copying it into one point per link and direction');
+    const progress = await this.#load();
     let rawSpan: { fromMs: number; toMs: number } | undefined;
     for (const policy of shapePolicies) {
       const span = await earlierSpan(influx, database, policy);
       if (!span) continue;
       if (!policy.rollup) rawSpan = span;
-      const windows = backfillWindows(span, policy.windowMs).reverse();
+      const copiedFromMs = progress[policy.retentionPolicy] ?? Infinity;
+      const windows = backfillWindows(span, policy.windowMs)
+        .filter((w) => w.fromMs < copiedFromMs)
+        .reverse();
       let written = 0;
-      for (const window of windows) {
-        for (const cls of trafficClasses) {
-          if (this.#stopped) throw new Error('traffic migration stopped: it runs again at the next start');
-          written += firstNumber(await runInfluxql(influx, shapeCopySelect(database, policy, cls, window), database)) ?? 0;
-          result.statements += 1;
+      for (const [k, window] of windows.entries()) {
+        if (this.#stopped) throw new Error('traffic migration stopped: it resumes at the next start');
+        // The classes of a window at once: InfluxDB runs each statement on one core.
+        const counts = await Promise.all(trafficClasses.map((cls) => runInfluxql(influx, shapeCopySelect(database, policy, cls, window), database)));
+        for (const count of counts) written += firstNumber(count) ?? 0;
+        result.statements += counts.length;
+        progress[policy.retentionPolicy] = window.fromMs;
+        await this.#save(progress);
+        if ((k + 1) % logEveryWindows === 0) {
+          log.info({ database, policy: policy.retentionPolicy, copiedFrom: new Date(window.fromMs).toISOString(), windowsLeft: windows.length - k - 1, written }, 'traffic migration under way');
         }
       }
       result.written[policy.retentionPolicy] = written;
@@ -163,9 +196,51 @@ export class TrafficShapeMigration {
       const lastHour = Math.floor(rawSpan.toMs / hourMs) * hourMs;
       await backfillWindow(influx, { database, retention: this.#opts.retention, measurement: 'traffic', window: { fromMs: lastHour, toMs: lastHour + hourMs }, nowMs });
     }
-    if (this.#stopped) throw new Error('traffic migration stopped: it runs again at the next start');
+    if (this.#stopped) throw new Error('traffic migration stopped: it resumes at the next start');
     await runInfluxql(influx, `DROP SERIES FROM "traffic" WHERE ${earlierShape}`, database);
+    await this.#save(undefined);
     log.info({ database, written: result.written, statements: result.statements, tookMs: Date.now() - startedAtMs }, 'traffic migrated: the earlier shape dropped');
     return result;
+  }
+
+  async #load(): Promise<Progress> {
+    const file = this.#opts.stateFile;
+    if (file === undefined) return {};
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      return {};
+    }
+    try {
+      const parsed: unknown = JSON.parse(text);
+      const progress: Progress = {};
+      if (typeof parsed === 'object' && parsed !== null) {
+        for (const { retentionPolicy } of shapePolicies) {
+          const v: unknown = (parsed as Record<string, unknown>)[retentionPolicy];
+          if (typeof v === 'number' && Number.isFinite(v)) progress[retentionPolicy] = v;
+        }
+      }
+      if (Object.keys(progress).length > 0) this.#opts.log.info({ progress }, 'traffic migration resumed where it stopped');
+      return progress;
+    } catch (err) {
+      this.#opts.log.warn({ err, file }, 'traffic migration state not understood: starting from the newest window');
+      return {};
+    }
+  }
+
+  /** Written atomically; removed when the migration is over (`undefined`). */
+  async #save(progress: Progress | undefined): Promise<void> {
+    const file = this.#opts.stateFile;
+    if (file === undefined) return;
+    if (progress === undefined) {
+      await unlink(file).catch((err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      });
+      return;
+    }
+    const tmp = `${file}.tmp`;
+    await writeFile(tmp, `${JSON.stringify(progress)}\n`);
+    await rename(tmp, file);
   }
 }

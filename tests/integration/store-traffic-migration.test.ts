@@ -3,6 +3,9 @@
 // (one point per link and direction, the classes as fields) when the store starts, the
 // rollups of the raw data's newest hour are recomputed, the old series are dropped, history
 // reads the migrated data from every source, and a second start finds nothing to do.
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import type { InfluxDB } from 'influx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -161,6 +164,28 @@ describe('traffic of the earlier shape, at the next start', () => {
       Array.from({ length: 24 }, (_, h) => 7e6 + h),
       Array.from({ length: 24 }, (_, h) => 1e5 + h),
     ]);
+  });
+
+  it('resumes after the windows its state file says are copied, and removes the file once done', async () => {
+    const resumed = 'lw_shape_resume';
+    const client = createInfluxClient({ url: influxd.url, database: resumed });
+    const setup = createTestStore({ influx: { url: influxd.url, database: resumed } });
+    await setup.store.start();
+    await setup.close();
+    const lines = Array.from({ length: rawSamples }, (_, i) => `traffic,class=total,dir=down,link=m1,province=hue,tier=1 bps=${totalBps(i)} ${rawStartMs + i * 60_000}`);
+    const answer = await fetch(`${influxd.url}/write?db=${resumed}&rp=raw&precision=ms`, { method: 'POST', body: lines.join('\n') });
+    expect(answer.status).toBe(204);
+    const stateFile = join(mkdtempSync(join(tmpdir(), 'lanewatch-migration-')), 'state.json');
+    // A run stopped after copying the newest hour.
+    writeFileSync(stateFile, JSON.stringify({ raw: rawStartMs + 2 * hourMs }));
+    const migration = new TrafficShapeMigration({ influx: client, database: resumed, retention: retentionOf({}), log: pino({ level: 'silent' }), stateFile });
+    const result = await migration.run();
+    expect(result.written).toEqual({ raw: 120 });
+    expect(result.statements).toBe(12 * 5); // two hours of 10-minute windows, a statement per class
+    expect(existsSync(stateFile)).toBe(false);
+    const copied = await client.query<{ n: number }>(`SELECT count("bps_total") AS "n" FROM "raw"."traffic"`);
+    expect(copied[0]?.n).toBe(120);
+    await client.dropDatabase(resumed);
   });
 
   it('a second run finds nothing of the earlier shape and writes nothing', async () => {
