@@ -97,6 +97,33 @@ export function encodeArcs(text: string): Buffer {
   return arcBytes(arcsOf(text));
 }
 
+/**
+ * encodeArcs into `out` from its start, without making arrays or a buffer: the length written,
+ * or -1 when `text` is no dotted arcs or does not fit.
+ */
+export function encodeArcsInto(text: string, out: Buffer): number {
+  let pos = 0;
+  let n = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 46;
+    if (c >= 48 && c <= 57) {
+      n = n * 10 + (c - 48);
+      digits++;
+      continue;
+    }
+    if (c !== 46 || digits === 0 || n > 0xffff_ffff) return -1;
+    let groups = 1;
+    for (let v = n; v >= 128; v = Math.floor(v / 128)) groups++;
+    if (pos + groups > out.length) return -1;
+    for (let g = groups - 1, v = n; g >= 0; g--, v = Math.floor(v / 128)) out[pos + g] = (v & 0x7f) | (g === groups - 1 ? 0 : 0x80);
+    pos += groups;
+    n = 0;
+    digits = 0;
+  }
+  return pos;
+}
+
 /** Whether the OID content at [start, end) (from an arc boundary) is the dotted arcs `text` (arcsText's), without making text. */
 export function arcsEqualText(buf: Buffer, start: number, end: number, text: string): boolean {
   let t = 0;
@@ -121,9 +148,19 @@ export function arcsEqualText(buf: Buffer, start: number, end: number, text: str
   return t === length;
 }
 
-/** A varbind of a request: SEQUENCE { OID, NULL }. */
+/** A varbind of a request: SEQUENCE { OID, NULL }, written into one buffer (a walk's cursor makes one per page and column). */
 export function requestVarbind(oidContent: Buffer): Buffer {
-  return tlv(Tag.sequence, Buffer.concat([tlv(Tag.oid, oidContent), Buffer.from([Tag.null, 0])]));
+  const oidLength = 1 + lengthSize(oidContent.length) + oidContent.length;
+  const seqLength = oidLength + 2;
+  const out = Buffer.allocUnsafe(1 + lengthSize(seqLength) + seqLength);
+  out[0] = Tag.sequence;
+  let pos = writeLength(out, 1, seqLength);
+  out[pos++] = Tag.oid;
+  pos = writeLength(out, pos, oidContent.length);
+  pos += oidContent.copy(out, pos);
+  out[pos++] = Tag.null;
+  out[pos] = 0;
+  return out;
 }
 
 /** Bytes of a BER length. */

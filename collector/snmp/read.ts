@@ -8,7 +8,7 @@
 // read in place, no OID string per varbind) and net-snmp (SNMPv3). Failures reject with an
 // SnmpError (kind + cause); callbacks never throw.
 import snmp from 'net-snmp';
-import { arcsEqualText, arcsText, compareOidContent, encodeArcs, forEachVarbind, isExceptionTag, oidEquals, oidHasPrefix, readValue, requestVarbind } from './ber.ts';
+import { arcsEqualText, arcsText, compareOidContent, encodeArcsInto, forEachVarbind, isExceptionTag, oidEquals, oidHasPrefix, readValue, requestVarbind } from './ber.ts';
 import { toSnmpError, SnmpError } from './errors.ts';
 import { V2cSession } from './v2c.ts';
 import { decodeValue, type SnmpValue } from './values.ts';
@@ -199,14 +199,11 @@ export type RowSink = (column: number, buf: Buffer, start: number, end: number, 
 export function walkRows(session: SnmpSession, target: string, columnOids: readonly string[], opts: ReadColumnsOptions, sink: RowSink): Promise<ColumnWalk> {
   checkScalars(opts.scalars ?? []);
   if (session instanceof V2cSession) return walkV2c(session, columnOids, opts, sink);
+  const scratch = Buffer.allocUnsafe(128);
   return walkNetSnmp(session, target, columnOids, opts, (col, index, value, page) => {
-    let bytes: Buffer;
-    try {
-      bytes = encodeArcs(index);
-    } catch {
-      return; // not a numeric index: no row of ours
-    }
-    sink(col, bytes, 0, bytes.length, value, page);
+    const length = encodeArcsInto(index, scratch);
+    // Not numeric arcs (or longer than any row index): no row of ours.
+    if (length >= 0) sink(col, scratch, 0, length, value, page);
   });
 }
 
@@ -280,7 +277,21 @@ export class ColumnTable {
 export function readTable(session: SnmpSession, target: string, table: ColumnTable, opts: ReadColumnsOptions): Promise<ColumnWalk> {
   const columns = table.columns;
   for (const col of columns) col.count = 0;
-  return walkRows(session, target, table.oids, opts, (c, buf, start, end, value, page) => {
+  const put = (col: TableColumn, value: SnmpValue, page: WalkPage): void => {
+    col.values[col.count] = value;
+    col.pages[col.count] = page;
+    col.count++;
+  };
+  checkScalars(opts.scalars ?? []);
+  if (!(session instanceof V2cSession)) {
+    // net-snmp makes each index's text: the table keeps it.
+    return walkNetSnmp(session, target, table.oids, opts, (c, index, value, page) => {
+      const col = columns[c]!;
+      col.index[col.count] = index;
+      put(col, value, page);
+    });
+  }
+  return walkV2c(session, table.oids, opts, (c, buf, start, end, value, page) => {
     const col = columns[c]!;
     const p = col.count;
     const last = col.index[p];
@@ -288,9 +299,7 @@ export function readTable(session: SnmpSession, target: string, table: ColumnTab
       const before = c > 0 ? columns[c - 1]!.index[p] : undefined;
       col.index[p] = before !== undefined && arcsEqualText(buf, start, end, before) ? before : arcsText(buf, start, end);
     }
-    col.values[p] = value;
-    col.pages[p] = page;
-    col.count = p + 1;
+    put(col, value, page);
   });
 }
 

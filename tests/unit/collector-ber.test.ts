@@ -9,6 +9,7 @@ import {
   arcsText,
   compareOidContent,
   encodeArcs,
+  encodeArcsInto,
   encodeOid,
   encodeRequest,
   forEachVarbind,
@@ -77,9 +78,16 @@ describe('row indexes (the arcs after a column)', () => {
   it.each(indexes)('%s: encoded without first-arc packing, read back as text, equal only to itself', (index) => {
     const bytes = encodeArcs(index);
     expect(arcsText(bytes, 0, bytes.length)).toBe(index);
+    const scratch = Buffer.alloc(32);
+    expect(scratch.subarray(0, encodeArcsInto(index, scratch)).equals(bytes)).toBe(true);
+    expect(encodeArcsInto(index, Buffer.alloc(bytes.length - 1))).toBe(-1);
     for (const other of [...indexes, '', `${index}.1`, `0${index}`, `${index}0`, index.slice(0, -1)]) {
       expect(arcsEqualText(bytes, 0, bytes.length, other)).toBe(other === index);
     }
+  });
+
+  it.each(['', '1..2', '1.', 'a', '4294967296'])('%j is no row index', (text) => {
+    expect(encodeArcsInto(text, Buffer.alloc(32))).toBe(-1);
   });
 
   it('a long request (varbinds past 255 bytes, a 4-byte request-id) has long-form lengths that say its size', () => {
