@@ -4,61 +4,19 @@
 // deleting a filler file, and by remounting the tmpfs bigger. Where mounting is refused the
 // tests fail with the reason, unless CI_NO_TMPFS is set: then they are skipped, saying why.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseStorePoint, type StorePoint } from '../../collector/store/points.ts';
 import { Spool, type AppendResult } from '../../collector/store/spool.ts';
-import { InfluxStore } from '../../collector/store/influx-store.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { captureLog } from '../helpers/log-capture.ts';
+import { freeTcpPort } from '../helpers/ports.ts';
+import { createTestStore } from '../helpers/store.ts';
+import { sharedTmpfs } from '../helpers/tmpfs.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'lanewatch-disk-full-'));
-const mnt = join(root, 'spool');
-let mounted = false;
-let refusal = '';
-
-function run(cmd: string, args: string[]): void {
-  execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-function mountTmpfs(size: string, remount = false): void {
-  run('mount', ['-t', 'tmpfs', '-o', remount ? `remount,size=${size}` : `size=${size}`, 'tmpfs', mnt]);
-}
-
-beforeAll(() => {
-  mkdirSync(mnt);
-  try {
-    mountTmpfs('1m');
-    mounted = true;
-  } catch (err) {
-    const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
-    refusal = (stderr || (err instanceof Error ? err.message : String(err))).split('\n')[0] ?? '';
-  }
-});
-
-afterAll(() => {
-  if (mounted) {
-    try {
-      run('umount', [mnt]);
-    } catch {
-      run('umount', ['-l', mnt]); // busy: detach now, freed when the last file closes
-    }
-  }
-  rmSync(root, { recursive: true, force: true });
-});
-
-/** Fails (or, with CI_NO_TMPFS, skips) when the tmpfs could not be mounted. */
-function requireTmpfs(ctx: TestContext): void {
-  if (mounted) return;
-  const why = `a tmpfs could not be mounted at ${mnt} (${refusal}): these tests need root (mount -t tmpfs)`;
-  if (process.env.CI_NO_TMPFS) ctx.skip(`${why}; skipped because CI_NO_TMPFS is set`);
-  throw new Error(`${why}. Set CI_NO_TMPFS=1 to skip them where mounting is not allowed.`);
-}
+const tmpfs = sharedTmpfs('spool', '1m');
+const mnt = tmpfs.dir;
 
 function emptyMount(): void {
   for (const name of readdirSync(mnt)) rmSync(join(mnt, name), { recursive: true, force: true });
@@ -99,17 +57,9 @@ function segmentsOnDisk(): StorePoint[] {
   return out;
 }
 
-async function freeTcpPortNobodyListensOn(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const addr = server.address();
-  await new Promise((r) => server.close(r));
-  return typeof addr === 'object' && addr ? addr.port : 1;
-}
-
 describe('spool on a full disk (tmpfs)', () => {
   it('counts exactly the points not written, leaves no partial line, and spools again once a filler is deleted', async (ctx) => {
-    requireTmpfs(ctx);
+    tmpfs.require(ctx);
     emptyMount();
     const filler = join(mnt, 'filler');
     writeFileSync(filler, Buffer.alloc(700 * 1024, 1));
@@ -172,14 +122,13 @@ describe('spool on a full disk (tmpfs)', () => {
   });
 
   it('the InfluxStore (InfluxDB down) reports the exact loss in health and spools again after the tmpfs is remounted bigger', async (ctx) => {
-    requireTmpfs(ctx);
+    tmpfs.require(ctx);
     emptyMount();
-    mountTmpfs('1m', true);
-    const port = await freeTcpPortNobodyListensOn();
-    const store = new InfluxStore({
-      influx: { url: `http://127.0.0.1:${port}`, database: 'lanewatch', retentionDays: 30, batchSize: 500, flushIntervalMs: 20 },
-      spool: { dir: mnt, maxBytes: 64 * 1024 * 1024 },
-      log: pino({ level: 'silent' }),
+    tmpfs.resize('1m');
+    const { store, close } = createTestStore({
+      // Nobody listens there: InfluxDB stays down for the whole test.
+      influx: { url: `http://127.0.0.1:${await freeTcpPort()}`, database: 'lanewatch', retentionDays: 30, batchSize: 500, flushIntervalMs: 20 },
+      spool: { dir: mnt },
       retry: { initialMs: 60_000, maxMs: 60_000 },
       requestTimeoutMs: 1_000,
     });
@@ -203,7 +152,7 @@ describe('spool on a full disk (tmpfs)', () => {
       expect(full.droppedPoints).toBe(full.spool?.lostPoints);
       expect(segmentsOnDisk().length).toBe(full.spooledPoints);
 
-      mountTmpfs('4m', true);
+      tmpfs.resize('4m');
       await give(1_000);
       const after = store.health();
       expect(after.spool?.writable).toBe(true);
@@ -211,7 +160,7 @@ describe('spool on a full disk (tmpfs)', () => {
       expect(after.spooledPoints).toBe(full.spooledPoints + 1_000);
       expect(segmentsOnDisk().length).toBe(after.spooledPoints);
     } finally {
-      await store.stop();
+      await close();
     }
     emptyMount();
   });

@@ -2,13 +2,9 @@
 // overloaded server): memory stays bounded, the rest waits in the spool, health says so.
 // The stand-in server is a fault injector for a state a real influxd cannot be put in on demand.
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PollBatch } from '../../collector/samples.ts';
-import { InfluxStore } from '../../collector/store/influx-store.ts';
+import { createTestStore } from '../helpers/store.ts';
 
 let server: Server;
 let url: string;
@@ -45,12 +41,9 @@ function batch(i: number): PollBatch {
 
 describe('InfluxStore with an InfluxDB slower than the collector', () => {
   it('keeps at most a few batches in memory and spools the rest in order', async () => {
-    const spoolDir = mkdtempSync(join(tmpdir(), 'lanewatch-slow-spool-'));
     const batchSize = 10;
-    const store = new InfluxStore({
+    const { store, close } = createTestStore({
       influx: { url, database: 'lanewatch', retentionDays: 30, batchSize, flushIntervalMs: 50 },
-      spool: { dir: spoolDir, maxBytes: 64 * 1024 * 1024 },
-      log: pino({ level: 'silent' }),
       retry: { initialMs: 100, maxMs: 400 },
       requestTimeoutMs: 30_000,
     });
@@ -68,8 +61,7 @@ describe('InfluxStore with an InfluxDB slower than the collector', () => {
       expect(health.droppedPoints).toBe(0);
     } finally {
       for (const res of held.splice(0)) res.destroy();
-      await store.stop();
-      rmSync(spoolDir, { recursive: true, force: true });
+      await close();
     }
   }, 120_000);
 });
