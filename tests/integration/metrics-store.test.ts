@@ -1,23 +1,16 @@
 // The store's metrics against a real influxd: write latency and points written while it is up,
 // the spool's points and bytes and the points lost over the spool's bound while it is down,
 // points InfluxDB rejects, and the spool draining when it is back.
-import pino from 'pino';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PollBatch } from '../../collector/samples.ts';
-import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import { sharedInfluxd } from '../helpers/influxd.ts';
 import { parsePrometheusText, sampleValue, type MetricFamily } from '../helpers/prometheus-text.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { createTestStore } from '../helpers/store.ts';
+import { influxdStores } from '../helpers/influxd-store.ts';
 
-const log = pino({ level: 'silent' });
 const influxd = sharedInfluxd();
-const cleanup: Array<() => Promise<void> | void> = [];
-
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const influxdStore = influxdStores(influxd, 'lw_metrics');
 
 const baseMs = Date.now() - 3_600_000;
 
@@ -33,22 +26,11 @@ function batch(i: number): PollBatch {
   };
 }
 
-let dbCounter = 0;
 function setup(opts: { maxBytes?: number; batchSize?: number } = {}) {
-  dbCounter += 1;
-  const database = `lw_metrics_${dbCounter}`;
   const registry = new Registry();
-  const { store, close } = createTestStore({
-    influx: { url: influxd.url, database, retentionDays: 30, batchSize: opts.batchSize ?? 100 },
-    spool: opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {},
-    log,
-    retry: { initialMs: 100, maxMs: 400 },
-    requestTimeoutMs: 2_000,
-    registry,
-  });
-  cleanup.push(close);
+  const { store, query } = influxdStore({ ...opts, registry });
   const scrape = async (): Promise<Map<string, MetricFamily>> => parsePrometheusText(await registry.metrics());
-  return { store, registry, scrape, query: createInfluxClient({ url: influxd.url, database }) };
+  return { store, registry, scrape, query };
 }
 
 describe('store metrics', () => {

@@ -2,24 +2,16 @@
 import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import type { InfluxDB } from 'influx';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Settings } from '../../config/schema.ts';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { PollBatch } from '../../collector/samples.ts';
-import { createInfluxClient } from '../../collector/store/influx-client.ts';
 import { InfluxStore, rawRetentionPolicy } from '../../collector/store/influx-store.ts';
 import { sharedInfluxd } from '../helpers/influxd.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { createTestStore } from '../helpers/store.ts';
+import { influxdStores } from '../helpers/influxd-store.ts';
 
-const log = pino({ level: 'silent' });
 const influxd = sharedInfluxd();
-const cleanup: Array<() => Promise<void> | void> = [];
-
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+const setup = influxdStores(influxd, 'lw_store');
 
 /** Times well inside the 30-day retention policy; one batch per second. */
 const baseMs = Date.now() - 3_600_000;
@@ -50,30 +42,6 @@ function batch(i: number, link = 'hn-01'): PollBatch {
       { atMs, intervalMs: 1_000, device: 'r1', ifName: 'Gi0/1.300', province: 'ha-noi', inBps: 10 + i, outBps: 20 + i, operUp: true, inErrors: 0, outErrors: 1 },
     ],
   };
-}
-
-interface Setup {
-  store: InfluxStore;
-  query: InfluxDB;
-  spoolDir: string;
-  settings: { influx: Settings['influx']; spool: Settings['collector']['spool'] };
-}
-
-let dbCounter = 0;
-
-function setup(overrides: { batchSize?: number; maxBytes?: number; spoolDir?: string; database?: string; spoolMaxQueuedPoints?: number } = {}): Setup {
-  dbCounter += 1;
-  const database = overrides.database ?? `lw_store_${dbCounter}`;
-  const test = createTestStore({
-    influx: { url: influxd.url, database, retentionDays: 30, batchSize: overrides.batchSize ?? 100 },
-    spool: { ...(overrides.spoolDir !== undefined ? { dir: overrides.spoolDir } : {}), ...(overrides.maxBytes !== undefined ? { maxBytes: overrides.maxBytes } : {}) },
-    log,
-    retry: { initialMs: 100, maxMs: 400 },
-    requestTimeoutMs: 2_000,
-    ...(overrides.spoolMaxQueuedPoints !== undefined ? { spoolMaxQueuedPoints: overrides.spoolMaxQueuedPoints } : {}),
-  });
-  cleanup.push(test.close);
-  return { store: test.store, query: createInfluxClient({ url: influxd.url, database }), spoolDir: test.settings.spool.dir, settings: test.settings };
 }
 
 async function trafficBps(query: InfluxDB, link = 'hn-01'): Promise<number[]> {
@@ -140,7 +108,8 @@ describe('InfluxStore', () => {
   });
 
   it('spools while influxd is down and, once it is back, drains the spool so every point lands in order', async () => {
-    const { store, query, spoolDir } = setup({ batchSize: 20 });
+    const { store, query, settings } = setup({ batchSize: 20 });
+    const spoolDir = settings.spool.dir;
     await store.start();
     for (const i of range(0, 10)) store.write(batch(i));
     await waitFor('first points written', async () => (await trafficBps(query)).length === 10);
@@ -184,7 +153,8 @@ describe('InfluxStore', () => {
 
   it('a new store over an existing spool directory (restart after a crash) replays it', async () => {
     const spoolDir = mkdtempSync(join(tmpdir(), 'lanewatch-store-spool-'));
-    cleanup.push(() => rmSync(spoolDir, { recursive: true, force: true }));
+    // Runs after the stores over it are closed.
+    onTestFinished(() => rmSync(spoolDir, { recursive: true, force: true }));
     await influxd.stop();
     const first = setup({ spoolDir, batchSize: 7 });
     await first.store.start();
