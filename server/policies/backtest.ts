@@ -27,7 +27,8 @@ import { evaluate, linkInputsOf, type LinkInput } from '../analysis/rule.ts';
 import { trafficField } from '../../collector/store/points.ts';
 import { influxqlIdentifier, rollupField, type RetentionDays } from '../../collector/store/rollups.ts';
 import { planHistory } from '../history/history-plan.ts';
-import { influxqlString, StorageUnavailableError, unavailableReason } from '../history/query-history.ts';
+import { influxqlString } from '../history/query-history.ts';
+import { fromStorage } from '../history/storage-errors.ts';
 import { effectivePolicy } from './effective.ts';
 import type { EffectivePolicy, PolicyDocument } from './model.ts';
 
@@ -232,16 +233,6 @@ export function bucketRowsOf(raw: unknown): BucketRow[] {
     }
   }
   return out;
-}
-
-async function fromStorage<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    const reason = unavailableReason(err);
-    if (reason !== undefined) throw new StorageUnavailableError(reason, { cause: err });
-    throw err;
-  }
 }
 
 /** An answer InfluxDB gives for a retention policy that does not exist (yet). */
