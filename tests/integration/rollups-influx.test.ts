@@ -28,7 +28,7 @@ import {
 } from '../../collector/store/rollups.ts';
 import { sharedInfluxd } from '../helpers/influxd.ts';
 import { waitFor, waitForValue } from '../helpers/wait.ts';
-import { captureLog } from '../helpers/log-capture.ts';
+import { captureLog, type LogLine } from '../helpers/log-capture.ts';
 
 const hourMs = 3_600_000;
 const influxd = sharedInfluxd();
@@ -51,6 +51,15 @@ function storeFor(database: string, influx: Partial<Settings['influx']>, log: Lo
     log,
     retry: { initialMs: 100, maxMs: 400 },
   });
+}
+
+/** Starts and stops a store on `database` (a start sets up its policies and continuous queries); what it logged. */
+async function startAndStop(database: string, influx: Partial<Settings['influx']> = {}): Promise<LogLine[]> {
+  const { log, lines } = captureLog('info');
+  const store = storeFor(database, influx, log);
+  await store.start();
+  await store.stop();
+  return lines;
 }
 
 /** Rows of a query as objects (time in epoch ms). */
@@ -115,10 +124,7 @@ describe('retention policies and continuous queries at start', () => {
   });
 
   it('creates raw (default), 5-minute and 1-hour policies and a continuous query per level and measurement', async () => {
-    const { log, lines: messages } = captureLog('info');
-    const store = storeFor(database, {}, log);
-    await store.start();
-    await store.stop();
+    const messages = await startAndStop(database);
     expect(await policies(influx, database)).toMatchObject({
       raw: { duration: '720h0m0s', default: true },
       rollup_5m: { duration: '8760h0m0s', default: false },
@@ -137,19 +143,13 @@ describe('retention policies and continuous queries at start', () => {
 
   it('a second start with the same settings changes nothing', async () => {
     const before = await continuousQueries(influx, database);
-    const { log, lines: messages } = captureLog('info');
-    const store = storeFor(database, {}, log);
-    await store.start();
-    await store.stop();
+    const messages = await startAndStop(database);
     expect(messages.filter((m) => m.msg.startsWith('influxdb retention policy') || m.msg.startsWith('influxdb continuous query'))).toEqual([]);
     expect(await continuousQueries(influx, database)).toEqual(before);
   });
 
   it('a changed duration alters the policy on the next start; raw stays the default', async () => {
-    const { log, lines: messages } = captureLog('info');
-    const store = storeFor(database, { retention: { rawDays: 7, fiveMinuteDays: 90, hourDays: 400 } }, log);
-    await store.start();
-    await store.stop();
+    const messages = await startAndStop(database, { retention: { rawDays: 7, fiveMinuteDays: 90, hourDays: 400 } });
     expect(await policies(influx, database)).toMatchObject({
       raw: { duration: '168h0m0s', default: true },
       rollup_5m: { duration: '2160h0m0s', default: false },
@@ -158,9 +158,7 @@ describe('retention policies and continuous queries at start', () => {
     expect(messages.filter((m) => m.msg === 'influxdb retention policy altered').map((m) => m['policy'])).toEqual(['raw', 'rollup_5m', 'rollup_1h']);
 
     // The old setting name still works.
-    const legacy = storeFor(database, { retentionDays: 14 }, pino({ level: 'silent' }));
-    await legacy.start();
-    await legacy.stop();
+    await startAndStop(database, { retentionDays: 14 });
     expect(await policies(influx, database)).toMatchObject({
       raw: { duration: '336h0m0s', default: true },
       rollup_5m: { duration: '8760h0m0s' },
@@ -175,10 +173,7 @@ describe('retention policies and continuous queries at start', () => {
       `CREATE CONTINUOUS QUERY "traffic_5m" ON "${database}" RESAMPLE EVERY 5m FOR 10m BEGIN SELECT mean("bps") AS "bps_mean" INTO "${database}"."rollup_5m"."traffic" FROM "${database}"."raw"."traffic" GROUP BY time(5m), * END`,
     );
     expect(await continuousQueries(influx, database)).toSatisfy((m: Map<string, string>) => (m.get('traffic_5m') ?? '').includes('FOR 10m'));
-    const { log, lines: messages } = captureLog('info');
-    const store = storeFor(database, {}, log);
-    await store.start();
-    await store.stop();
+    const messages = await startAndStop(database);
     const text = continuousQueryText(database, rollupLevels[0]!, rollupDefinitions[0]!);
     expect(normaliseInfluxql((await continuousQueries(influx, database)).get('traffic_5m') ?? '')).toBe(normaliseInfluxql(text));
     expect(messages.filter((m) => m.msg.startsWith('influxdb continuous query')).map((m) => [m.msg, m['continuousQuery']])).toEqual([

@@ -4,7 +4,6 @@
 // writes), a gap larger than one page is read in several bounded queries with nothing lost or
 // duplicated, and the tail drives the snapshot and the WebSocket, through an influxd restart.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +21,7 @@ import { startTestApp } from '../helpers/app.ts';
 import { sharedInfluxd } from '../helpers/influxd.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { storeDrained } from '../helpers/store.ts';
+import { WebSocketClient, type WsClient } from '../helpers/ws-client.ts';
 
 const handle = sharedInfluxd();
 let config: LanewatchConfig;
@@ -50,6 +50,20 @@ async function collectorStore(database: string): Promise<InfluxStore> {
   });
   await store.start();
   return store;
+}
+
+/** Every sample published on `bus` from now on. */
+function samplesOn(bus: LiveBus): LinkSample[] {
+  const seen: LinkSample[] = [];
+  bus.subscribe((b) => seen.push(...b.links));
+  return seen;
+}
+
+/** The collector's store on `database`, and a bus for a tail with the samples published on it. */
+async function collectorAndBus(database: string): Promise<{ store: InfluxStore; bus: LiveBus; tailed: LinkSample[] }> {
+  const store = await collectorStore(database);
+  const bus = new LiveBus();
+  return { store, bus, tailed: samplesOn(bus) };
 }
 
 /** A query function that counts its calls and the rows each returned, over a real client. */
@@ -100,10 +114,7 @@ describe('InfluxTail pure parts', () => {
 describe('split server: collector store → influxd → InfluxTail', () => {
   it("the tail's samples equal the collector's, every stored field included", async () => {
     const database = 'split_roundtrip';
-    const store = await collectorStore(database);
-    const bus = new LiveBus();
-    const tailed: LinkSample[] = [];
-    bus.subscribe((b) => tailed.push(...b.links));
+    const { store, bus, tailed } = await collectorAndBus(database);
     const t0 = Date.now() - 60_000;
     const base = { intervalMs: config.settings.collector.intervalMs, link: 't1-hue', province: 'hue', tier: 1 as const, capacityBps: 1e9 };
     // Awkward floats, every optional field present and absent, both directions, tier 2.
@@ -147,10 +158,7 @@ describe('split server: collector store → influxd → InfluxTail', () => {
 
   it('reads an outage gap larger than one page in several bounded queries, in order, nothing lost or duplicated', async () => {
     const database = 'split_gap';
-    const store = await collectorStore(database);
-    const bus = new LiveBus();
-    const tailed: LinkSample[] = [];
-    bus.subscribe((b) => tailed.push(...b.links));
+    const { store, bus, tailed } = await collectorAndBus(database);
     const pageSize = 100;
     const { influx: counted, pages } = countingInflux(createInfluxClient({ ...config.settings.influx, database }));
     const tail = tailOn(database, bus, { influx: counted, pageSize });
@@ -233,8 +241,7 @@ describe('split server: collector store → influxd → InfluxTail', () => {
     const store = await collectorStore(database);
     const t = await startTestApp({ config, influx });
     const origin = await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const received: LinkSample[] = [];
-    t.bus.subscribe((b) => received.push(...b.links));
+    const received = samplesOn(t.bus);
     const tail = new InfluxTail({ influx, bus: t.bus, config, intervalMs: 200, log: silent, backfillMs: 10_000 });
     const ws = await LiveClient.connect(`${origin.replace(/^http/, 'ws')}/api/v1/live`, { cookie: await t.login('viewer'), origin });
     const base = { intervalMs: config.settings.collector.intervalMs, link: 't1-hue', province: 'hue', tier: 1 as const, dir: 'down' as const, capacityBps: 1e9 };
@@ -277,17 +284,7 @@ describe('split server: collector store → influxd → InfluxTail', () => {
   }, 60_000);
 });
 
-// ---- a minimal signed-in WebSocket client ----------------------------------------------------
-
-interface WsClient {
-  readonly readyState: number;
-  on(event: 'open', listener: () => void): this;
-  on(event: 'message', listener: (data: Buffer) => void): this;
-  on(event: 'close', listener: () => void): this;
-  on(event: 'error', listener: (err: Error) => void): this;
-  close(): void;
-}
-const WebSocketClient = createRequire(import.meta.url)('ws') as new (url: string, options?: { headers?: Record<string, string> }) => WsClient;
+// ---- a minimal signed-in live-stream client ---------------------------------------------------
 
 interface LiveMessage {
   type: string;
@@ -301,7 +298,7 @@ class LiveClient {
 
   private constructor(ws: WsClient) {
     this.#ws = ws;
-    ws.on('message', (data) => this.#messages.push(JSON.parse(data.toString('utf8')) as LiveMessage));
+    ws.on('message', (data) => this.#messages.push(JSON.parse(String(data)) as LiveMessage));
     this.#closed = new Promise((resolve) => ws.on('close', () => resolve()));
   }
 
