@@ -1,12 +1,12 @@
 // The on-disk spool against a real temporary directory.
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { segmentFileName, sidecarFileName, Spool } from '../../collector/store/spool.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { segmentFileName, sidecarFileName, Spool, type SpoolOptions } from '../../collector/store/spool.ts';
 import type { StorePoint } from '../../collector/store/points.ts';
 import { captureLog } from '../helpers/log-capture.ts';
+import { tempDirEachTest } from '../helpers/temp-dir.ts';
 
 function point(i: number): StorePoint {
   return {
@@ -21,6 +21,23 @@ function points(from: number, count: number): StorePoint[] {
   return Array.from({ length: count }, (_, k) => point(from + k));
 }
 
+/** The bytes of one point's line in a segment (every point's: see `point`). */
+const lineBytes = Buffer.byteLength(JSON.stringify(point(0)) + '\n');
+
+const dir = tempDirEachTest('spool');
+
+/** A Spool over the test's directory: 10 MB and a captured log unless `options` say otherwise. */
+function newSpool(options: Partial<SpoolOptions> = {}): Spool {
+  return new Spool({ dir: dir(), maxBytes: 10_000_000, log: captureLog().log, ...options });
+}
+
+/** `newSpool`, opened. */
+async function openSpool(options: Partial<SpoolOptions> = {}): Promise<Spool> {
+  const spool = newSpool(options);
+  await spool.open();
+  return spool;
+}
+
 /** Reads and acknowledges everything, oldest first. */
 async function drain(spool: Spool, chunk = 1_000): Promise<StorePoint[]> {
   const out: StorePoint[] = [];
@@ -33,23 +50,12 @@ async function drain(spool: Spool, chunk = 1_000): Promise<StorePoint[]> {
 
 /** Segment files only (sidecars hold their counts). */
 function segmentFiles(): string[] {
-  return readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort();
+  return readdirSync(dir()).filter((n) => n.endsWith('.jsonl')).sort();
 }
-
-let dir: string;
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'lanewatch-spool-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('Spool', () => {
   it('gives points back oldest first, across segments, and deletes only acknowledged segments', async () => {
-    const { log } = captureLog();
-    const spool = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 4, log });
-    await spool.open();
+    const spool = await openSpool({ segmentMaxPoints: 4 });
     expect(await spool.append(points(0, 6))).toEqual({ spooled: 6, lost: 0 });
     expect(await spool.append(points(6, 5))).toEqual({ spooled: 5, lost: 0 });
     expect(spool.stats().points).toBe(11);
@@ -61,19 +67,17 @@ describe('Spool', () => {
     expect((await spool.read(100))?.segmentId).toBe(first?.segmentId);
     if (first) await spool.acknowledge(first);
     expect(segmentFiles()).not.toContain(segmentFileName(1));
-    expect(readdirSync(dir)).not.toContain(sidecarFileName(1));
+    expect(readdirSync(dir())).not.toContain(sidecarFileName(1));
 
     const rest = await drain(spool);
     expect(rest).toEqual(points(4, 7));
     expect(spool.isEmpty()).toBe(true);
     expect(spool.stats()).toMatchObject({ points: 0, bytes: 0, segments: 0, droppedPoints: 0, lostPoints: 0, unreadableLines: 0 });
-    expect(readdirSync(dir)).toEqual([]);
+    expect(readdirSync(dir())).toEqual([]);
   });
 
   it('appends after reading the newest segment go to a new segment, keeping order', async () => {
-    const { log } = captureLog();
-    const spool = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 100, log });
-    await spool.open();
+    const spool = await openSpool({ segmentMaxPoints: 100 });
     await spool.append(points(0, 3));
     const read = await spool.read(100);
     await spool.append(points(3, 2));
@@ -83,9 +87,7 @@ describe('Spool', () => {
   });
 
   it('keeps calls in order without awaiting each: a read sees every append called before it', async () => {
-    const { log } = captureLog();
-    const spool = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 3, log });
-    await spool.open();
+    const spool = await openSpool({ segmentMaxPoints: 3 });
     const appends = [spool.append(points(0, 4)), spool.append(points(4, 4))];
     expect(spool.isEmpty()).toBe(false); // queued points count before they are written
     expect(spool.stats().queuedPoints).toBe(8);
@@ -96,9 +98,7 @@ describe('Spool', () => {
   });
 
   it('reads a segment in bounded chunks and forgets only what was acknowledged', async () => {
-    const { log } = captureLog();
-    const spool = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 1_000, readChunkBytes: 100, log });
-    await spool.open();
+    const spool = await openSpool({ segmentMaxPoints: 1_000, readChunkBytes: 100 });
     await spool.append(points(0, 25));
     const a = await spool.read(10);
     expect(a?.points).toEqual(points(0, 10));
@@ -112,34 +112,29 @@ describe('Spool', () => {
     expect(spool.stats().points).toBe(15);
     expect((await spool.read(10))?.points).toEqual(points(10, 10));
     expect(await drain(spool, 10)).toEqual(points(10, 15));
-    expect(readdirSync(dir)).toEqual([]);
+    expect(readdirSync(dir())).toEqual([]);
   });
 
   it('survives a restart: a new Spool over the same directory replays the points', async () => {
-    const { log } = captureLog();
-    const before = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 3, log });
-    await before.open();
+    const before = await openSpool({ segmentMaxPoints: 3 });
     await before.append(points(0, 7));
     await before.close();
 
-    const after = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 3, log });
-    await after.open();
+    const after = await openSpool({ segmentMaxPoints: 3 });
     expect(after.stats().points).toBe(7);
     await after.append(points(7, 2));
     expect(await drain(after)).toEqual(points(0, 9));
   });
 
   it('replays a segment written before the upgrade (one traffic point per class) in this shape', async () => {
-    const { log } = captureLog();
     const tags = { link: 'hn-hcm', province: 'ha-noi', tier: '1', dir: 'down' };
     const old = [
       { measurement: 'traffic', tags: { ...tags, class: 'total' }, fields: { bps: 9e6, util: 0.009, capacityBps: 1e9 }, atMs: 1_000 },
       { measurement: 'traffic', tags: { ...tags, class: 'video' }, fields: { bps: 2e6, util: 0.002, capacityBps: 1e9, preBps: 3e6 }, atMs: 1_000 },
       { measurement: 'poll', tags: { device: 'r1' }, fields: { ok: true }, atMs: 1_000 },
     ];
-    writeFileSync(join(dir, segmentFileName(1)), old.map((p) => JSON.stringify(p) + '\n').join(''));
-    const spool = new Spool({ dir, maxBytes: 10_000_000, log });
-    await spool.open();
+    writeFileSync(join(dir(), segmentFileName(1)), old.map((p) => JSON.stringify(p) + '\n').join(''));
+    const spool = await openSpool();
     expect(await drain(spool)).toEqual([
       { measurement: 'traffic', tags, fields: { bps_total: 9e6, util_total: 0.009, capacityBps_total: 1e9 }, atMs: 1_000 },
       { measurement: 'traffic', tags, fields: { bps_video: 2e6, util_video: 0.002, capacityBps_total: 1e9, preBps_video: 3e6 }, atMs: 1_000 },
@@ -150,8 +145,7 @@ describe('Spool', () => {
 
   it('bounds the points waiting for the disk: what comes over the bound is dropped at once, counted and logged once', async () => {
     const { log, lines } = captureLog();
-    const spool = new Spool({ dir, maxBytes: 10_000_000, maxQueuedPoints: 10, log });
-    await spool.open();
+    const spool = await openSpool({ maxQueuedPoints: 10, log });
     // Not awaited: all of them wait behind the first write.
     const results = [spool.append(points(0, 6)), spool.append(points(6, 6)), spool.append(points(12, 3))];
     expect(spool.stats().queuedPoints).toBe(10);
@@ -170,22 +164,20 @@ describe('Spool', () => {
 
   it('counts a closed segment from its sidecar without reading the segment', async () => {
     const { log, lines } = captureLog();
-    const before = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 5, log });
-    await before.open();
+    const before = await openSpool({ segmentMaxPoints: 5, log });
     await before.append(points(0, 8));
     await before.close();
-    expect(JSON.parse(readFileSync(join(dir, sidecarFileName(1)), 'utf8'))).toEqual({
+    expect(JSON.parse(readFileSync(join(dir(), sidecarFileName(1)), 'utf8'))).toEqual({
       lines: 5,
-      bytes: statSync(join(dir, segmentFileName(1))).size,
+      bytes: statSync(join(dir(), segmentFileName(1))).size,
       ackedLines: 0,
       ackedBytes: 0,
     });
     // Same size, no newlines: had it been parsed, it would count 1 line, not 5.
-    const seg1 = join(dir, segmentFileName(1));
+    const seg1 = join(dir(), segmentFileName(1));
     writeFileSync(seg1, 'x'.repeat(statSync(seg1).size));
 
-    const after = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 5, log });
-    await after.open();
+    const after = await openSpool({ segmentMaxPoints: 5, log });
     expect(after.stats().points).toBe(8);
     expect(lines.find((l) => l.msg === 'spool found points from before')).toMatchObject({ points: 8, scannedSegments: 0 });
   });
@@ -193,42 +185,37 @@ describe('Spool', () => {
   it('a segment without a sidecar (the one being written at a crash) is counted by streaming it, then gets one', async () => {
     const { log, lines } = captureLog();
     const text = points(0, 4).map((p) => JSON.stringify(p) + '\n').join('');
-    writeFileSync(join(dir, segmentFileName(3)), text);
-    writeFileSync(join(dir, sidecarFileName(9)), '{"lines":1,"bytes":1}\n'); // orphan: removed
-    const spool = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 5, readChunkBytes: 64, log });
-    await spool.open();
+    writeFileSync(join(dir(), segmentFileName(3)), text);
+    writeFileSync(join(dir(), sidecarFileName(9)), '{"lines":1,"bytes":1}\n'); // orphan: removed
+    const spool = await openSpool({ segmentMaxPoints: 5, readChunkBytes: 64, log });
     expect(spool.stats().points).toBe(4);
     expect(lines.find((l) => l.msg === 'spool found points from before')).toMatchObject({ points: 4, scannedSegments: 1 });
-    expect(readdirSync(dir).sort()).toEqual([sidecarFileName(3), segmentFileName(3)]);
+    expect(readdirSync(dir()).sort()).toEqual([sidecarFileName(3), segmentFileName(3)]);
     await spool.append(points(4, 1));
     expect(await drain(spool)).toEqual(points(0, 5));
   });
 
   it('a restart resumes after the points already acknowledged', async () => {
-    const { log } = captureLog();
-    const before = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 100, log });
-    await before.open();
+    const before = await openSpool({ segmentMaxPoints: 100 });
     await before.append(points(0, 10));
     const read = await before.read(4);
     if (read) await before.acknowledge(read);
     expect(before.stats().points).toBe(6);
     await before.close();
 
-    const after = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 100, log });
-    await after.open();
+    const after = await openSpool({ segmentMaxPoints: 100 });
     expect(after.stats().points).toBe(6);
     expect(await drain(after)).toEqual(points(4, 6));
-    expect(readdirSync(dir)).toEqual([]);
+    expect(readdirSync(dir())).toEqual([]);
   });
 
   it('does not block the event loop while opening or reading a large spool', async () => {
-    const { log } = captureLog();
     // ~16 MB in one segment from an older version (no sidecar).
     const line = JSON.stringify(point(0)) + '\n';
     const block = line.repeat(10_000);
-    const path = join(dir, segmentFileName(1));
+    const path = join(dir(), segmentFileName(1));
     for (let i = 0; i < 8; i++) appendFileSync(path, block);
-    const spool = new Spool({ dir, maxBytes: 1_000_000_000, readChunkBytes: 256 * 1024, log });
+    const spool = newSpool({ maxBytes: 1_000_000_000, readChunkBytes: 256 * 1024 });
     let ticks = 0;
     const timer = setInterval(() => (ticks += 1), 0);
     try {
@@ -245,14 +232,12 @@ describe('Spool', () => {
   });
 
   it('fdatasyncs every append before it resolves', async () => {
-    const { log } = captureLog();
-    const probe = await open(join(dir, 'probe'), 'w');
+    const probe = await open(join(dir(), 'probe'), 'w');
     const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
     await probe.close();
     const spy = vi.spyOn(proto, 'datasync');
     try {
-      const spool = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 4, log });
-      await spool.open();
+      const spool = await openSpool({ segmentMaxPoints: 4 });
       await spool.append(points(0, 2));
       expect(spy).toHaveBeenCalledTimes(1);
       await spool.append(points(2, 5)); // two segments touched: synced once each
@@ -264,12 +249,10 @@ describe('Spool', () => {
   });
 
   it('appends made while the disk is busy are written together, each resolving once synced', async () => {
-    const { log } = captureLog();
-    const probe = await open(join(dir, 'probe'), 'w');
+    const probe = await open(join(dir(), 'probe'), 'w');
     const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
     await probe.close();
-    const spool = new Spool({ dir, maxBytes: 10_000_000, log });
-    await spool.open();
+    const spool = await openSpool();
     const spy = vi.spyOn(proto, 'datasync');
     try {
       const results = await Promise.all(Array.from({ length: 50 }, (_, k) => spool.append(points(k * 2, 2))));
@@ -284,16 +267,14 @@ describe('Spool', () => {
 
   it('skips and counts a torn last line (crash mid-write) and unparsable lines, never fatal', async () => {
     const { log, lines } = captureLog();
-    const before = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 100, log });
-    await before.open();
+    const before = await openSpool({ segmentMaxPoints: 100, log });
     await before.append(points(0, 3));
     await before.close();
-    const path = join(dir, segmentFileName(1));
+    const path = join(dir(), segmentFileName(1));
     appendFileSync(path, JSON.stringify(point(3)).slice(0, 40)); // torn write, no newline
-    writeFileSync(join(dir, segmentFileName(2)), 'not json at all\n{"measurement":"traffic"}\n');
+    writeFileSync(join(dir(), segmentFileName(2)), 'not json at all\n{"measurement":"traffic"}\n');
 
-    const after = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 100, log });
-    await after.open();
+    const after = await openSpool({ segmentMaxPoints: 100, log });
     expect(after.stats().points).toBe(6); // lines: 3 + the torn one, and 2
     await after.append(points(10, 2));
     const first = await after.read(100);
@@ -311,10 +292,8 @@ describe('Spool', () => {
 
   it('over its bound drops the OLDEST segments, counts and logs the dropped points', async () => {
     const { log, lines } = captureLog();
-    const lineBytes = Buffer.byteLength(JSON.stringify(point(0)) + '\n');
     // Room for about 10 points; segments of 2 points.
-    const spool = new Spool({ dir, maxBytes: lineBytes * 10 + 5, segmentMaxPoints: 2, segmentMaxBytes: 1_000_000, log });
-    await spool.open();
+    const spool = await openSpool({ maxBytes: lineBytes * 10 + 5, segmentMaxPoints: 2, segmentMaxBytes: 1_000_000, log });
     for (let i = 0; i < 30; i += 2) await spool.append(points(i, 2));
 
     const stats = spool.stats();
@@ -329,10 +308,7 @@ describe('Spool', () => {
   });
 
   it('never drops the segment being written to InfluxDB', async () => {
-    const { log } = captureLog();
-    const lineBytes = Buffer.byteLength(JSON.stringify(point(0)) + '\n');
-    const spool = new Spool({ dir, maxBytes: lineBytes * 4 + 5, segmentMaxPoints: 2, segmentMaxBytes: 1_000_000, log });
-    await spool.open();
+    const spool = await openSpool({ maxBytes: lineBytes * 4 + 5, segmentMaxPoints: 2, segmentMaxBytes: 1_000_000 });
     await spool.append(points(0, 2));
     const leased = await spool.read(100);
     await spool.append(points(2, 6));
@@ -344,20 +320,15 @@ describe('Spool', () => {
   });
 
   it('a file already under the next segment name is stepped over, not written into', async () => {
-    const { log } = captureLog();
-    const spool = new Spool({ dir, maxBytes: 10_000_000, log });
-    await spool.open();
-    writeFileSync(join(dir, segmentFileName(1)), 'someone else\n');
+    const spool = await openSpool();
+    writeFileSync(join(dir(), segmentFileName(1)), 'someone else\n');
     expect(await spool.append(points(0, 3))).toEqual({ spooled: 3, lost: 0 });
-    expect(readFileSync(join(dir, segmentFileName(1)), 'utf8')).toBe('someone else\n');
+    expect(readFileSync(join(dir(), segmentFileName(1)), 'utf8')).toBe('someone else\n');
     expect((await spool.read(10))?.points).toEqual(points(0, 3));
   });
 
   it('rolls segments by size as well as by count', async () => {
-    const { log } = captureLog();
-    const lineBytes = Buffer.byteLength(JSON.stringify(point(0)) + '\n');
-    const spool = new Spool({ dir, maxBytes: 10_000_000, segmentMaxPoints: 1_000, segmentMaxBytes: lineBytes * 3, log });
-    await spool.open();
+    const spool = await openSpool({ segmentMaxPoints: 1_000, segmentMaxBytes: lineBytes * 3 });
     await spool.append(points(0, 10));
     expect(spool.stats().segments).toBe(4);
     expect(await drain(spool)).toEqual(points(0, 10));
