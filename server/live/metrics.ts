@@ -39,10 +39,10 @@ export class LiveMetrics {
     this.#clients.dec();
   }
 
-  /** One message sent: its JSON, or its size in UTF-8 bytes when known. */
-  sent(type: MessageType, text: string | number): void {
+  /** One message sent, `bytes` long in UTF-8 (`frameOf` measures it once per message). */
+  sent(type: MessageType, bytes: number): void {
     this.#messages.inc({ type });
-    this.#bytes.inc(typeof text === 'string' ? Buffer.byteLength(text, 'utf8') : text);
+    this.#bytes.inc(bytes);
   }
 
   droppedSlow(): void {

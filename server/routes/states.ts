@@ -1,5 +1,6 @@
 // GET /api/v1/states: every link and direction's state after hysteresis, and each province's
-// worst state. The WebSocket /api/v1/live sends the same as `states` messages.
+// worst state. The WebSocket /api/v1/live sends the same picture as one `states` message (on
+// connect and on every subscription), then `stateChanges` messages with what changed since.
 import type { FastifyInstance } from 'fastify';
 import type { StatesSource } from '../analysis/analyzer.ts';
 import { route } from './contract.ts';

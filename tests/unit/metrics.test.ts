@@ -13,6 +13,7 @@ import { StoreMetrics, lostPointsByReason } from '../../collector/store/metrics.
 import type { StoreHealth } from '../../collector/store/influx-store.ts';
 import { openEpisodeCounts, registerAlertMetrics } from '../../server/alerts/metrics.ts';
 import { LiveMetrics } from '../../server/live/metrics.ts';
+import { frameOf } from '../../server/live/connection.ts';
 import { Scheduler, type PollResult } from '../../collector/scheduler.ts';
 import type { Role } from '../../api/access.ts';
 import type { AlertLevel, EpisodeState } from '../../api/schemas.ts';
@@ -350,15 +351,16 @@ describe('LiveMetrics', () => {
     metrics.connected();
     metrics.connected();
     metrics.disconnected();
-    metrics.sent('samples', '{"province":"thanh-hoa"}');
-    metrics.sent('error', '{"message":"Hà Nội"}');
+    metrics.sent('samples', frameOf({ type: 'samples', samples: [] }).bytes);
+    metrics.sent('error', frameOf({ type: 'error', message: 'Hà Nội' }).bytes);
     metrics.droppedSlow();
     const families = await scrape(registry);
     expect(sampleValue(families, 'lanewatch_live_clients')).toBe(1);
     expect(sampleValue(families, 'lanewatch_live_messages_sent_total', { type: 'samples' })).toBe(1);
     expect(sampleValue(families, 'lanewatch_live_messages_sent_total', { type: 'snapshot' })).toBe(0);
-    // "Hà Nội": à and ộ are 2 and 3 bytes in UTF-8.
-    expect(sampleValue(families, 'lanewatch_live_bytes_sent_total')).toBe(24 + 20 + 3);
+    // {"type":"samples","samples":[]} is 31 bytes; in {"type":"error","message":"Hà Nội"} (35
+    // characters) à and ộ are 2 and 3 bytes in UTF-8.
+    expect(sampleValue(families, 'lanewatch_live_bytes_sent_total')).toBe(31 + 35 + 3);
     expect(sampleValue(families, 'lanewatch_live_clients_dropped_total')).toBe(1);
   });
 });
