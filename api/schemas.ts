@@ -204,6 +204,12 @@ function fieldCheck(schema: z.ZodType, where: string): FieldCheck {
   return { accepts: (value) => values.has(value), expected: `one of ${allowed.map((value) => JSON.stringify(value)).join(', ')}` };
 }
 
+/** A bad value as quoted in a problem: its JSON, cut to 60 characters (a sample field can be anything, of any size). */
+function shortJson(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text.length <= 60 ? text : `${text.slice(0, 59)}…`;
+}
+
 /**
  * A flat object schema as a plain check: the same fields and types, without zod's cost per
  * value (the live stream carries tens of thousands of samples a minute). Returns what is wrong
@@ -216,7 +222,7 @@ function structuralCheck(schema: z.ZodObject): (value: unknown) => string | unde
     const record = value as Record<string, unknown>;
     for (const field of fields) {
       const got = record[field.key];
-      if (!field.accepts(got)) return `${field.key}: expected ${field.expected}, got ${got === undefined ? 'nothing' : JSON.stringify(got)}`;
+      if (!field.accepts(got)) return `${field.key}: expected ${field.expected}, got ${got === undefined ? 'nothing' : shortJson(got)}`;
     }
     return undefined;
   };
