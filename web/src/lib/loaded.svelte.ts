@@ -1,7 +1,7 @@
 // The answer of a request that a component's effect makes (again on a filter change, a retry,
 // a live message), as reactive state: the last value (kept while the next request runs), why
 // the last request failed, and whether one is running. The effect's cleanup aborts its request:
-// a failure after that concerns nobody.
+// its answer or failure after that concerns nobody (a newer request's answer may be here already).
 
 export class Loaded<T> {
   /** The last answer, or null before the first. */
@@ -25,6 +25,7 @@ export class Loaded<T> {
     this.loading = true;
     request(abort.signal).then(
       (value) => {
+        if (abort.signal.aborted) return;
         this.value = value;
         this.error = null;
         this.loading = false;
