@@ -78,6 +78,8 @@ describe('parseLiveMessage', () => {
     expect(problemOf([good])).toBe('samples[1]: expected an object, got an array');
     expect(problemOf(null)).toBe('samples[1]: expected an object, got null');
     expect(problemOf(7)).toBe('samples[1]: expected an object, got number');
+    // A bad value is quoted cut to 60 characters, whatever its size.
+    expect(problemOf({ ...good, link: ['x'.repeat(100_000)] })).toBe(`samples[1].link: expected a string, got ["${'x'.repeat(57)}…`);
     // Optional fields may be absent; keys the schema does not name pass.
     expect(linkSampleProblem({ ...good, dropBitsPerSecond: 1, extra: 'x' })).toBeUndefined();
   });
@@ -134,10 +136,13 @@ describe('states: the whole picture, then changes', () => {
       type: 'stateChanges',
       changed: { ...changed, changes: [change] },
     });
-    expect(parseLiveMessage(JSON.stringify({ type: 'stateChanges', ...changed }))).toEqual({ type: 'ignored', reason: 'malformed stateChanges' });
-    expect(parseLiveMessage(JSON.stringify({ type: 'stateChanges', atMs: 1, links: [{ link: 'a', level: 'purple' }], provinces: [], changes: [] })).type).toBe(
-      'ignored',
-    );
+    expect(parseLiveMessage(JSON.stringify({ type: 'stateChanges', ...changed }))).toEqual({
+      type: 'ignored',
+      reason: 'malformed stateChanges: changes: Invalid input: expected array, received undefined',
+      statesLost: true,
+    });
+    const purple = parseLiveMessage(JSON.stringify({ type: 'stateChanges', ...changed, links: [{ ...changed.links[0]!, level: 'purple' }], changes: [] }));
+    expect(purple).toMatchObject({ type: 'ignored', reason: expect.stringMatching(/^malformed stateChanges: links\[0\]\.level: /), statesLost: true });
   });
 
   it('applies changes over the picture: the entries named are replaced, the others stay, only their listeners hear', () => {

@@ -119,18 +119,18 @@ describe('live states message', () => {
 
   it('is ignored without atMs: the server always sends it', () => {
     const message = parseLiveMessage(JSON.stringify({ type: 'states', links: states.links, provinces: states.provinces }));
-    expect(message).toEqual({ type: 'ignored', reason: 'malformed states' });
+    expect(message).toEqual({ type: 'ignored', reason: 'malformed states: atMs: Invalid input: expected number, received undefined', statesLost: true });
   });
 
   it('is ignored when a link state has no last verdict', () => {
     const links = states.links.map(({ last: _last, ...status }) => status);
     const message = parseLiveMessage(JSON.stringify({ type: 'states', atMs: 10, links, provinces: states.provinces }));
-    expect(message).toEqual({ type: 'ignored', reason: 'malformed states' });
+    expect(message).toMatchObject({ type: 'ignored', reason: expect.stringMatching(/^malformed states: links\[0\]\.last: /), statesLost: true });
   });
 
   it('is ignored when malformed', () => {
-    const message = parseLiveMessage(JSON.stringify({ type: 'states', links: [{ link: 'x', level: 'purple' }], provinces: [] }));
-    expect(message).toEqual({ type: 'ignored', reason: 'malformed states' });
+    const message = parseLiveMessage(JSON.stringify({ type: 'states', atMs: 10, links: [{ ...states.links[0]!, level: 'purple' }], provinces: [] }));
+    expect(message).toMatchObject({ type: 'ignored', reason: expect.stringMatching(/^malformed states: links\[0\]\.level: Invalid option/), statesLost: true });
   });
 });
 

@@ -256,7 +256,8 @@ export type LiveMessage =
   | ({ type: 'samples' } & AcceptedSamples)
   | { type: 'states'; states: StatesView }
   | { type: 'stateChanges'; changed: StateChanges }
-  | { type: 'ignored'; reason: string };
+  /** `statesLost`: a states message was dropped, so the states held may be wrong until the next whole picture. */
+  | { type: 'ignored'; reason: string; statesLost?: true };
 
 const messageEnvelope = z.looseObject({ type: z.string() });
 // The envelope by zod; its samples, one by one, by the cheaper structural check of the same schema.
@@ -288,6 +289,14 @@ export function acceptSamples(items: readonly unknown[]): AcceptedSamples {
   return problem === undefined ? { samples, rejected } : { samples, rejected, problem };
 }
 
+/** Where a message fails its schema and why (the first issue): `links[0].level: Invalid option…`. */
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (issue === undefined) return 'invalid';
+  const path = issue.path.map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index === 0 ? '' : '.'}${String(key)}`)).join('');
+  return `${path === '' ? '(message)' : path}: ${issue.message}`;
+}
+
 /** Parses one WebSocket text frame. Never throws. */
 export function parseLiveMessage(text: string): LiveMessage {
   let data: unknown;
@@ -310,12 +319,12 @@ export function parseLiveMessage(text: string): LiveMessage {
   }
   if (envelope.data.type === 'states') {
     const body = statesSchema.safeParse(data);
-    if (!body.success) return { type: 'ignored', reason: 'malformed states' };
+    if (!body.success) return { type: 'ignored', reason: `malformed states: ${firstIssue(body.error)}`, statesLost: true };
     return { type: 'states', states: body.data };
   }
   if (envelope.data.type === 'stateChanges') {
     const body = stateChangesSchema.safeParse(data);
-    if (!body.success) return { type: 'ignored', reason: 'malformed stateChanges' };
+    if (!body.success) return { type: 'ignored', reason: `malformed stateChanges: ${firstIssue(body.error)}`, statesLost: true };
     return { type: 'stateChanges', changed: body.data };
   }
   return { type: 'ignored', reason: `type ${envelope.data.type}` };

@@ -132,6 +132,23 @@ export class LiveConnection {
     };
   }
 
+  /**
+   * Sends the current subscription again, changed or not: the server answers every subscribe
+   * with its whole picture (snapshot and states). Nothing while the socket is not open: the
+   * next open brings the whole picture anyway.
+   */
+  resubscribe(): void {
+    const socket = this.#socket;
+    if (socket === null || socket.readyState !== socketOpen) return;
+    const text = JSON.stringify(subscriptionFor(this.#watched.keys()));
+    try {
+      socket.send(text);
+      this.#sent = text;
+    } catch {
+      // The socket is closing; the next open brings the whole picture.
+    }
+  }
+
   #setState(state: ConnectionState): void {
     if (this.#state === state) return;
     this.#state = state;

@@ -23,6 +23,9 @@ import type { ProvinceStatus } from './api.ts';
 
 export { backoffDelayMs, type BackoffOptions, type ConnectionState } from './live-connection.ts';
 
+/** The least time between two requests for the whole states picture after a dropped states message. */
+export const statesResyncMinMs = 5_000;
+
 export interface LiveClientOptions {
   /** ws:// or wss:// address of the live endpoint (see `liveUrl`). */
   url: string;
@@ -134,11 +137,19 @@ export class LiveClient implements LatestReader, ProvinceStates {
   rejectedSamples = $state(0);
   /** What was wrong with the last sample rejected, and where (diagnostics). */
   lastRejection: string | null = $state(null);
-  /** Counts `states` and `stateChanges` messages: pages that refetch on a state change watch it. */
+  /** Why the last message was ignored (diagnostics). */
+  lastIgnored: string | null = $state(null);
+  /**
+   * Counts `states` messages and `stateChanges` messages with changes: pages that refetch on a
+   * state change watch it. A `stateChanges` without changes (link directions new to the
+   * picture, thousands after a server restart) changes no alert.
+   */
   statesVersion = $state(0);
   /** Counts every change of the states held (seeded ones too): `states` tracks it. */
   #statesRevision = $state(0);
   #statesFromSocket = false;
+  /** When the whole states picture was last asked for again (a states message was dropped). */
+  #resyncAtMs = Number.NEGATIVE_INFINITY;
   /** No national total until the snapshot of a new subscription. */
   #nationalPaused = false;
 
@@ -366,6 +377,8 @@ export class LiveClient implements LatestReader, ProvinceStates {
     const message = parseLiveMessage(text);
     if (message.type === 'ignored') {
       this.ignoredMessages += 1;
+      this.lastIgnored = message.reason;
+      if (message.statesLost === true) this.#resyncStates();
       return;
     }
     if (message.type === 'states' || message.type === 'stateChanges') {
@@ -373,7 +386,7 @@ export class LiveClient implements LatestReader, ProvinceStates {
       if (message.type === 'states') this.#statesIndex.set(message.states);
       else this.#statesIndex.apply(message.changed);
       this.#statesRevision += 1;
-      this.statesVersion += 1;
+      if (message.type === 'states' || message.changed.changes.length > 0) this.statesVersion += 1;
       return;
     }
     if (message.rejected > 0) {
@@ -387,5 +400,18 @@ export class LiveClient implements LatestReader, ProvinceStates {
       keepClassSeries: (sample) => this.#connection.isWatched(sample.link),
       national: !this.#nationalPaused,
     });
+  }
+
+  /**
+   * The states held missed a message: the same subscription again makes the server send the
+   * whole picture. At most once per `statesResyncMinMs`, so a server that keeps sending what
+   * this client cannot read is not asked in a loop, nor past its subscribe limit (5 at once,
+   * then one per 2 s: server/live/connection.ts).
+   */
+  #resyncStates(): void {
+    const nowMs = Date.now();
+    if (nowMs - this.#resyncAtMs < statesResyncMinMs) return;
+    this.#resyncAtMs = nowMs;
+    this.#connection.resubscribe();
   }
 }
