@@ -110,6 +110,10 @@ export function scopedFilter(
   principal: Principal,
   scope: Pick<TopologyScope, 'seesLink'>,
 ): { ok: true; filter: LiveFilter | undefined } | { ok: false; message: string } {
+  // A province account that names no province is confined to nothing, never to everything.
+  if (principal.role === 'province' && principal.province === undefined) {
+    return { ok: false, message: 'this province account names no province: nothing to show' };
+  }
   const only = confinedTo(principal);
   if (only === undefined) return { ok: true, filter };
   if (filter === undefined) return { ok: true, filter: { province: only } };
@@ -170,6 +174,9 @@ export function frameOf(message: ServerMessage): Frame {
   return { text, bytes: Buffer.byteLength(text, 'utf8') };
 }
 
+/** Lets nothing through: the filter of a connection refused before it starts. */
+const nothing: LiveFilter = { links: new Set() };
+
 /** Pure: one string per distinct filter, so a batch is serialised once per filter, not per client. */
 export function filterKey(filter: LiveFilter | undefined): string {
   if (!filter) return '*';
@@ -189,11 +196,15 @@ export class LiveConnection {
   #filterKey: string;
   #closed = false;
   #onStop: (() => void) | undefined;
+  /** Why this principal may see nothing live: the connection is closed with it on start. */
+  readonly #refusal: string | undefined;
 
   constructor(options: LiveConnectionOptions) {
     this.#options = options;
     const initial = scopedFilter(undefined, options.principal, options.scope);
-    this.#filter = initial.ok ? initial.filter : undefined;
+    // Fails closed: a principal whose scope cannot be worked out sees nothing, not everything.
+    this.#filter = initial.ok ? initial.filter : nothing;
+    this.#refusal = initial.ok ? undefined : initial.message;
     this.#filterKey = filterKey(this.#filter);
     this.#limiter = new SubscribeLimiter(Date.now());
   }
@@ -210,10 +221,19 @@ export class LiveConnection {
     return this.#closed;
   }
 
-  /** Sends the snapshot and states, then listens to the client; `onStop` runs once when it ends. */
+  /**
+   * Sends the snapshot and states, then listens to the client; `onStop` runs once when it ends.
+   * A principal refused outright gets the reason and a policy close (1008) instead.
+   */
   start(onStop?: () => void): void {
     const { socket } = this.#options;
     this.#onStop = onStop;
+    if (this.#refusal !== undefined) {
+      this.#send({ type: 'error', message: this.#refusal });
+      this.stop();
+      socket.close(1008, 'no live scope');
+      return;
+    }
     socket.on('close', () => this.stop());
     socket.on('error', (err) => {
       this.#options.log.warn({ err }, 'live socket error');

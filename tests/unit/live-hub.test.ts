@@ -114,6 +114,48 @@ describe('LiveHub', () => {
   });
 });
 
+describe("a province user's live scope", () => {
+  /** Every link and province a message carries (samples and states alike). */
+  const seen = (text: string): string[] => {
+    const message = JSON.parse(text) as { samples?: LinkSample[]; links?: { province: string }[]; provinces?: { province: string }[] };
+    return [...(message.samples ?? []), ...(message.links ?? []), ...(message.provinces ?? [])].map((entry) => entry.province);
+  };
+
+  it('is its own province through every subscription, refused or not; never the whole country', () => {
+    const { bus, connect } = setup();
+    const hue = connect({ username: 'hue', role: 'province', province: 'hue' });
+    const subscriptions = [
+      { type: 'subscribe' },
+      { type: 'subscribe', province: 'ha-noi' },
+      { type: 'subscribe', links: ['t1-ha-noi'] },
+      { type: 'subscribe', links: ['t1-hue'] },
+      { type: 'subscribe', province: 'hue' },
+      { type: 'subscribe' },
+    ];
+    for (const subscription of subscriptions) {
+      hue.socket.emit('message', JSON.stringify(subscription));
+      expect(hue.connection.filter, JSON.stringify(subscription)).toBeDefined();
+      bus.publish(batch([sample('t1-hue', 'hue'), sample('t1-ha-noi', 'ha-noi')]));
+    }
+    expect(hue.socket.sent.filter((text) => seen(text).length > 0).length).toBeGreaterThanOrEqual(subscriptions.length);
+    expect(new Set(hue.socket.sent.flatMap(seen))).toEqual(new Set(['hue']));
+  });
+
+  it('is nothing for a province account that names no province: told why and closed', () => {
+    const { bus, hub, connect } = setup();
+    const lost = connect({ username: 'lost', role: 'province' });
+    expect(lost.socket.sent.map((text) => JSON.parse(text) as unknown)).toEqual([
+      { type: 'error', message: 'this province account names no province: nothing to show' },
+    ]);
+    expect(lost.socket.terminated).toBe(true);
+    expect(lost.connection.closed).toBe(true);
+    expect(hub.size).toBe(0);
+    expect(lost.connection.filter).toEqual({ links: new Set() });
+    bus.publish(batch([sample('t1-hue', 'hue')]));
+    expect(lost.socket.sent).toHaveLength(1);
+  });
+});
+
 describe('LiveHub coalescing', () => {
   it('sends the batches of one window as one message, in order, and nothing after stop', async () => {
     const { bus, hub, connect } = setup(1_000_000, 30);
