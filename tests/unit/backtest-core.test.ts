@@ -25,6 +25,8 @@ import {
   TimeSlicer,
   type BacktestEpisode,
   type BacktestLink,
+  type BacktestRequest,
+  type BacktestResult,
   type BucketRow,
   type BucketSources,
 } from '../../server/policies/backtest.ts';
@@ -328,23 +330,21 @@ describe('comparing the two policies', () => {
 describe('runBacktest (buckets from a function instead of InfluxDB)', () => {
   const links: BacktestLink[] = Array.from({ length: 7 }, (_, index) => ({ id: `l${index}`, province: 'hue', tier: 2, capacityBps: 100 * M }));
   const limits = { maxSeriesBuckets: 1e9, maxEpisodes: 100, bucketsPerQuery: 2 * 2 * 12, yieldEveryLinks: 2 };
+  const toMs = base + 3_600_000;
+  const fromRaw: BucketSources = { source: 'raw', raw: { fromMs: base, toMs } };
+  const fromRollup: BucketSources = { source: 'rollup_5m', rollup: { retentionPolicy: 'rollup_5m', fromMs: base, beforeMs: toMs } };
+
+  /** An hour of these links under `current` and `draft`, each chunk's buckets from `readRows`. */
+  function runHour(sources: BucketSources, readRows: NonNullable<BacktestRequest['readRows']>, signal?: AbortSignal): Promise<BacktestResult> {
+    return runBacktest({ influx: undefined as never, links, current, draft, fromMs: base, toMs, limits, sources, readRows, ...(signal !== undefined ? { signal } : {}) });
+  }
 
   it('reads the links in chunks sized by the buckets per query and replays each under both policies', async () => {
     const chunks: string[][] = [];
-    const result = await runBacktest({
-      influx: undefined as never,
-      links,
-      current,
-      draft,
-      fromMs: base,
-      toMs: base + 3_600_000,
-      limits,
-      sources: { source: 'raw', raw: { fromMs: base, toMs: base + 3_600_000 } },
-      readRows: async (ids) => {
-        chunks.push([...ids]);
-        // l3 has a surge only the draft sees; l5 one both see.
-        return [...(ids.includes('l3') ? rowsOf('ddd' + 'ooooo', 'down', links[3]!) : []), ...(ids.includes('l5') ? rowsOf('www', 'up', links[5]!) : [])];
-      },
+    const result = await runHour(fromRaw, async (ids) => {
+      chunks.push([...ids]);
+      // l3 has a surge only the draft sees; l5 one both see.
+      return [...(ids.includes('l3') ? rowsOf('ddd' + 'ooooo', 'down', links[3]!) : []), ...(ids.includes('l5') ? rowsOf('www', 'up', links[5]!) : [])];
     });
     expect(chunks).toEqual([['l0', 'l1'], ['l2', 'l3'], ['l4', 'l5'], ['l6']]);
     expect(result).toMatchObject({ links: 7, series: 2, buckets: 11, bucketMs: backtestBucketMs, source: 'raw' });
@@ -358,20 +358,10 @@ describe('runBacktest (buckets from a function instead of InfluxDB)', () => {
 
   it('a database without the rollup policy: read again from raw samples, and said so', async () => {
     const asked: BucketSources[] = [];
-    const result = await runBacktest({
-      influx: undefined as never,
-      links,
-      current,
-      draft,
-      fromMs: base,
-      toMs: base + 3_600_000,
-      limits,
-      sources: { source: 'rollup_5m', rollup: { retentionPolicy: 'rollup_5m', fromMs: base, beforeMs: base + 3_600_000 } },
-      readRows: async (ids, sources) => {
-        asked.push(sources);
-        if (sources.rollup !== undefined) throw new Error('backtest query failed: retention policy not found: rollup_5m');
-        return ids.includes('l5') ? rowsOf('www', 'up', links[5]!) : [];
-      },
+    const result = await runHour(fromRollup, async (ids, sources) => {
+      asked.push(sources);
+      if (sources.rollup !== undefined) throw new Error('backtest query failed: retention policy not found: rollup_5m');
+      return ids.includes('l5') ? rowsOf('www', 'up', links[5]!) : [];
     });
     expect(result.source).toBe('raw');
     expect(asked.slice(0, 2).map((s) => s.source)).toEqual(['rollup_5m', 'raw']);
@@ -380,39 +370,22 @@ describe('runBacktest (buckets from a function instead of InfluxDB)', () => {
   });
 
   it('any other refusal is not hidden', async () => {
-    const run = runBacktest({
-      influx: undefined as never,
-      links,
-      current,
-      draft,
-      fromMs: base,
-      toMs: base + 3_600_000,
-      limits,
-      sources: { source: 'rollup_5m', rollup: { retentionPolicy: 'rollup_5m', fromMs: base, beforeMs: base + 3_600_000 } },
-      readRows: async () => {
-        throw new Error('backtest query failed: error parsing query');
-      },
+    const run = runHour(fromRollup, async () => {
+      throw new Error('backtest query failed: error parsing query');
     });
     await expect(run).rejects.toThrow('error parsing query');
   });
 
   it('stops when aborted', async () => {
     const abort = new AbortController();
-    const run = runBacktest({
-      influx: undefined as never,
-      links,
-      current,
-      draft,
-      fromMs: base,
-      toMs: base + 3_600_000,
-      limits,
-      sources: { source: 'raw', raw: { fromMs: base, toMs: base + 3_600_000 } },
-      signal: abort.signal,
-      readRows: async () => {
+    const run = runHour(
+      fromRaw,
+      async () => {
         abort.abort(new Error('client went away'));
         return [];
       },
-    });
+      abort.signal,
+    );
     await expect(run).rejects.toThrow('client went away');
   });
 });
