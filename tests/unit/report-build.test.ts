@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport, type BuildReportOptions } from '../../server/report/build.ts';
 import { vietnamMidnightMs } from '../../server/report/period.ts';
-import type { HourlyRow, ReportData } from '../../server/report/source.ts';
+import type { HourlyClass, HourlyRow, ReportData } from '../../server/report/source.ts';
+import type { Direction } from '../../collector/samples.ts';
 import type { TopologyView } from '../../server/topology-view.ts';
 import { emptyReportRow } from '../helpers/report-rows.ts';
-import type { ProtectedClass } from '../../api/schemas.ts';
+import { serviceClasses, type ProtectedClass, type ServiceClass } from '../../api/schemas.ts';
 
 const M = 1_000_000;
 const G = 1_000 * M;
@@ -30,6 +31,13 @@ const topology: TopologyView = {
   ],
 };
 
+type HourlyFigures = Pick<HourlyRow, 'utilization' | 'bitsPerSecond' | 'offeredBitsPerSecond' | 'capacityBps'>;
+
+/** The row of `link`, `dir` and `cls` for hour `hour` of day `day`. */
+function hourRow(link: string, dir: Direction, cls: HourlyClass, day: number, hour: number, figures: HourlyFigures): HourlyRow {
+  return { link, dir, class: cls, hourStartMs: at(day, hour), ...figures };
+}
+
 /** Hourly totals of a link: `peak` at 10:00, `low` else, up at half of down, over `days` days. */
 function hours(link: string, days: number, peak: number, low: number, capacityBps: number): HourlyRow[] {
   const out: HourlyRow[] = [];
@@ -37,34 +45,22 @@ function hours(link: string, days: number, peak: number, low: number, capacityBp
     for (let hour = 0; hour < 24; hour += 1) {
       const u = hour === 10 ? peak : low;
       for (const [dir, f] of [['down', 1], ['up', 0.5]] as const) {
-        out.push({
-          link,
-          dir,
-          class: 'total',
-          hourStartMs: at(day, hour),
-          utilization: u * f,
-          bitsPerSecond: u * f * capacityBps,
-          offeredBitsPerSecond: null,
-          capacityBps,
-        });
+        out.push(hourRow(link, dir, 'total', day, hour, { utilization: u * f, bitsPerSecond: u * f * capacityBps, offeredBitsPerSecond: null, capacityBps }));
       }
     }
   }
   return out;
 }
 
+/** A class's rate on the downlink at `hour` of each of `days` days (its offered rate where given). */
 function classHours(link: string, cls: ProtectedClass, days: number, hour: number, bps: (day: number) => number, offered?: number): HourlyRow[] {
-  return Array.from({ length: days }, (_, day) => ({
-    link,
-    dir: 'down' as const,
-    class: cls,
-    hourStartMs: at(day, hour),
-    utilization: null,
-    bitsPerSecond: bps(day),
-    offeredBitsPerSecond: offered ?? null,
-    capacityBps: null,
-  }));
+  return Array.from({ length: days }, (_, day) =>
+    hourRow(link, 'down', cls, day, hour, { utilization: null, bitsPerSecond: bps(day), offeredBitsPerSecond: offered ?? null, capacityBps: null }),
+  );
 }
+
+/** The uplink's classes: 60, 20, 15 and 5 % of its traffic. */
+const t1HueClassSumBps: Record<ServiceClass, number> = { internet: 600, docex: 200, video: 150, other: 50 };
 
 const data: ReportData = {
   source: 'raw',
@@ -91,12 +87,7 @@ const data: ReportData = {
     { link: 't2-hue-b', dir: 'down', samples: 1_008, over80: 0.81 },
     { link: 't2-hue-b', dir: 'up', samples: 1_008 },
   ],
-  classSums: [
-    { link: 't1-hue', class: 'internet', sumBps: 600 },
-    { link: 't1-hue', class: 'docex', sumBps: 200 },
-    { link: 't1-hue', class: 'video', sumBps: 150 },
-    { link: 't1-hue', class: 'other', sumBps: 50 },
-  ],
+  classSums: serviceClasses.map((cls) => ({ link: 't1-hue', class: cls, sumBps: t1HueClassSumBps[cls] })),
   states: [
     { province: 'hue', warning: 90, critical: 15 },
     { province: 'lai-chau', warning: 0, critical: 0 },
