@@ -104,7 +104,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return options.destination === undefined ? pino(pinoOptions) : pino(pinoOptions, options.destination);
 }
 
-/** A command's diagnostics on stderr (stdout carries its output), written synchronously so that none is lost at exit. */
-export function stderrLogger(component: string, level: string): Logger {
-  return createLogger({ level, destination: destination({ dest: 2, sync: true }) }).child({ component });
+/**
+ * A command's diagnostics on stderr (stdout carries its output), written synchronously so that
+ * none is lost at exit, scrubbed of `secrets`. `destination` replaces stderr (tests).
+ */
+export function stderrLogger(component: string, level: string, options: Pick<LoggerOptions, 'secrets' | 'destination'> = {}): Logger {
+  return createLogger({ level, ...options, destination: options.destination ?? destination({ dest: 2, sync: true }) }).child({ component });
 }

@@ -1,6 +1,6 @@
 // The secrets a configuration holds, in every form they may take on the way out (in a URL, in
 // a Basic Authorization header), and the text scrubbing that keeps them out of logs. Pure.
-import type { LanewatchConfig } from './schema.ts';
+import type { LanewatchConfig, TopologyConfig } from './schema.ts';
 
 /** What a secret is replaced with. */
 const redactedMark = '[redacted]';
@@ -84,11 +84,7 @@ export function webhookSecrets(text: string): string[] {
  * `redactText` skips.
  */
 export function secretValues(config: LanewatchConfig): string[] {
-  const out: string[] = [];
-  for (const router of config.topology.routers) {
-    if (router.snmp.version === '2c') out.push(router.snmp.community);
-    else out.push(router.snmp.authKey, router.snmp.privKey);
-  }
+  const out = topologySecrets(config.topology);
   const influxUrl = parseUrl(config.settings.influx.url);
   if (influxUrl !== undefined) out.push(...userinfoSecrets(influxUrl));
   const smtp = config.settings.notify.smtp;
@@ -98,6 +94,19 @@ export function secretValues(config: LanewatchConfig): string[] {
   }
   for (const province of config.topology.provinces) {
     for (const hook of province.contacts?.webhook ?? []) out.push(...webhookSecrets(hook));
+  }
+  return orderSecrets(out);
+}
+
+/**
+ * The SNMP secrets of a topology's routers (v2c communities, SNMPv3 auth and priv keys), for a
+ * process that has a topology and no settings (`lanewatch simulate`). Ordered as `secretValues`.
+ */
+export function topologySecrets(topology: Pick<TopologyConfig, 'routers'>): string[] {
+  const out: string[] = [];
+  for (const router of topology.routers) {
+    if (router.snmp.version === '2c') out.push(router.snmp.community);
+    else out.push(router.snmp.authKey, router.snmp.privKey);
   }
   return orderSecrets(out);
 }

@@ -3,7 +3,10 @@
 // and exits; without it the collector runs and prints every batch until Ctrl-C.
 import type { CliCommand } from '../command.ts';
 import { defineCommand, loadConfigOrReport, numberOption, UsageError } from '../args.ts';
+import type { DestinationStream, Logger } from 'pino';
 import { stderrLogger } from '../logger.ts';
+import type { LanewatchConfig } from '../../config/schema.ts';
+import { secretValues } from '../../config/secrets.ts';
 import { pollTwice } from '../../collector/poll-once.ts';
 import { Collector } from '../../collector/collector.ts';
 import { LiveBus } from '../../collector/live-bus.ts';
@@ -137,6 +140,11 @@ async function pollContinuously(collector: Collector): Promise<number> {
   return 0;
 }
 
+/** The command's stderr logger, scrubbed of the configuration's secrets as `lanewatch run`'s is. */
+export function pollLogger(config: LanewatchConfig, level: string, destination?: DestinationStream): Logger {
+  return stderrLogger('poll', level, { secrets: secretValues(config), ...(destination === undefined ? {} : { destination }) });
+}
+
 export const pollCommand: CliCommand = defineCommand({
   name: 'poll',
   summary: 'poll devices from a config and print rates (debugging: --once --json)',
@@ -150,9 +158,10 @@ export const pollCommand: CliCommand = defineCommand({
   },
   run: async ({ values }) => {
     const intervalMs = numberOption('interval-ms', values['interval-ms'], undefined, { integer: true, min: 1 });
-    const log = stderrLogger('poll', logLevel(values['log-level']));
+    const level = logLevel(values['log-level']);
     const config = loadConfigOrReport(values.config);
     if (!config) return 2;
+    const log = pollLogger(config, level);
     if (intervalMs !== undefined) config.settings.collector.intervalMs = intervalMs;
 
     if (values.once) {

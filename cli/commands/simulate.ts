@@ -3,7 +3,9 @@
 import { resolve } from 'node:path';
 import type { CliCommand } from '../command.ts';
 import { defineCommand, loadConfigOrReport, numberOption, UsageError } from '../args.ts';
+import type { DestinationStream, Logger } from 'pino';
 import { createLogger } from '../logger.ts';
+import { topologySecrets } from '../../config/secrets.ts';
 import { ConfigError } from '../../config/load.ts';
 import type { TopologyConfig } from '../../config/schema.ts';
 import { generateTopology } from '../../simulator/generate.ts';
@@ -51,6 +53,14 @@ Examples:
 
 /** First port of a generated topology. */
 const generatedBasePort = 16_101;
+
+/**
+ * The process's logger, scrubbed of the simulated routers' communities and SNMPv3 keys as
+ * `lanewatch run`'s is of the configuration's secrets. `destination` replaces stdout (tests).
+ */
+export function simulateLogger(topology: TopologyConfig, destination?: DestinationStream): Logger {
+  return createLogger({ secrets: topologySecrets(topology), ...(destination === undefined ? {} : { destination }) });
+}
 
 export const simulateCommand: CliCommand = defineCommand({
   name: 'simulate',
@@ -107,7 +117,7 @@ export const simulateCommand: CliCommand = defineCommand({
       return 0;
     }
     // The process's logger, as `lanewatch run` makes it; the simulator's parts name their component.
-    const log = createLogger();
+    const log = simulateLogger(topology);
     const simulator = new Simulator({
       topology,
       simulation,

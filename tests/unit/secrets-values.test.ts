@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { settingsSchema, topologySchema, type LanewatchConfig } from '../../config/schema.ts';
-import { redactText, redactUrl, secretValues } from '../../config/secrets.ts';
+import { redactText, redactUrl, secretValues, topologySecrets } from '../../config/secrets.ts';
+import type { Logger } from 'pino';
+import type { Writable } from 'node:stream';
+import { pollLogger } from '../../cli/commands/poll.ts';
+import { simulateLogger } from '../../cli/commands/simulate.ts';
+import { logSink } from '../helpers/log-capture.ts';
 
 const base64 = (text: string): string => Buffer.from(text).toString('base64');
 
@@ -66,6 +71,32 @@ describe('secretValues', () => {
     const without = secretValues(config('http://127.0.0.1:8086'));
     expect(without.some((s) => s.includes('127.0.0.1'))).toBe(false);
     expect(without).toContain('c0mmunity-r1');
+  });
+});
+
+describe('topologySecrets', () => {
+  it('is the SNMP part of secretValues: communities and SNMPv3 keys', () => {
+    const snmp = ['c0mmunity-r1', 'auth-key-r2', 'priv-key-r2'];
+    expect(topologySecrets(config('http://127.0.0.1:8086').topology)).toEqual(snmp);
+    for (const secret of snmp) expect(secretValues(config('http://127.0.0.1:8086'))).toContain(secret);
+  });
+});
+
+describe('the loggers of lanewatch poll and simulate, like run’s', () => {
+  it.each<[string, (stream: Writable) => Logger]>([
+    ['poll', (stream) => pollLogger(config('http://lanewatch:p%40ss%20w0rd@127.0.0.1:8086'), 'debug', stream)],
+    ['simulate', (stream) => simulateLogger(config('http://127.0.0.1:8086').topology, stream)],
+  ])('%s: a line carrying a community or an SNMPv3 key is scrubbed', (_command, make) => {
+    const sink = logSink();
+    make(sink.stream).warn({ community: 'c0mmunity-r1', device: 'r1' }, 'keys auth-key-r2 and priv-key-r2 refused');
+    expect(sink.lines()).toMatchObject([{ community: '[redacted]', device: 'r1', msg: 'keys [redacted] and [redacted] refused' }]);
+    for (const secret of ['c0mmunity-r1', 'auth-key-r2', 'priv-key-r2']) expect(sink.text()).not.toContain(secret);
+  });
+
+  it('poll: the InfluxDB password of the config too', () => {
+    const sink = logSink();
+    pollLogger(config('http://lanewatch:p%40ss%20w0rd@127.0.0.1:8086'), 'debug', sink.stream).debug('influx at p@ss w0rd');
+    expect(sink.lines()).toMatchObject([{ component: 'poll', msg: 'influx at [redacted]' }]);
   });
 });
 
