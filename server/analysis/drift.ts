@@ -1,5 +1,5 @@
-// Drift (DESIGN §2, §4): the bandwidth a router reserves for a protected class beside what the
-// engineers' policy says. Pure.
+// Drift: the bandwidth a router reserves for a protected class (its CBQoS queueing config) beside
+// what the engineers' policy says (README "Reservation policies, squeeze detection and alerts"). Pure.
 //
 // Per link, direction and protected class:
 //   unknown   no QoS data for the link and direction: no class-based QoS discovered (only

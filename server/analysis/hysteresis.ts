@@ -1,4 +1,4 @@
-// Hysteresis of a link and direction's state (DESIGN §4). Pure.
+// Hysteresis of a link and direction's state (the policy's `raiseAfter` and `clearAfter`). Pure.
 //
 // A level is entered after `raiseAfter` consecutive samples at or above it (ok → warning,
 // ok → critical, warning → critical alike) and left after `clearAfter` consecutive samples

@@ -1,4 +1,5 @@
-// The squeeze rule's verdicts and the link/province states (DESIGN §4).
+// The squeeze rule's verdicts and the link/province states (README "Reservation policies,
+// squeeze detection and alerts").
 import type { Direction, ProtectedClass, StateLevel } from '../../api/schemas.ts';
 
 export type { StateLevel };

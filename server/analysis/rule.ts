@@ -1,4 +1,5 @@
-// The squeeze rule (DESIGN §4) applied to one sample of one link and direction. Pure.
+// The squeeze rule (README "Reservation policies, squeeze detection and alerts") applied to one
+// sample of one link and direction. Pure.
 //
 //   C capacity (the effective policy's), R = Σ protected reservations, I Internet bps,
 //   T total bps, D_k / x_k drop and sent bps of protected class k.

@@ -1,4 +1,5 @@
-// Utilization bands (DESIGN §4) and the national counts. Pure.
+// Utilization bands (under 60 %, 60–80 %, 80 % and over: README "National utilization report")
+// and the national counts. Pure.
 //
 // A utilization is reported to 0.1 percentage point and banded on that figure, so the band
 // always agrees with the number shown: 59.9 % is under 60 %, 60.0 % is in 60–80 %, 79.9 % is

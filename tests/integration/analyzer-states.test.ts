@@ -19,7 +19,7 @@ const M = 1e6;
 
 /**
  * The policy every test starts from, as policies.yaml: 10 % docex and 20 % video on every link,
- * DESIGN §4's thresholds. The real PolicyStore computes each link's effective policy from it.
+ * the default thresholds written out. The real PolicyStore computes each link's effective policy from it.
  */
 const policiesYaml = [
   'defaults:',

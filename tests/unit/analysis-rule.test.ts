@@ -1,4 +1,5 @@
-// The squeeze rule (DESIGN §4) as a table: each condition, its edges, and the verdicts.
+// The squeeze rule (server/analysis/rule.ts; README "Reservation policies, squeeze detection and
+// alerts") as a table: each condition, its edges, and the verdicts.
 import { describe, expect, it } from 'vitest';
 import type { LinkSample } from '../../collector/samples.ts';
 import type { EffectivePolicy } from '../../server/policies/model.ts';

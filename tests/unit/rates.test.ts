@@ -1,4 +1,4 @@
-// Counter maths (collector/rates.ts), table-driven: every rule of DESIGN §3 and its edges.
+// Counter maths (collector/rates.ts), table-driven: every rule of README "Counter rules" and its edges.
 import assert from 'node:assert/strict';
 import { describe, expect, it } from 'vitest';
 import {

@@ -5,7 +5,7 @@
 import type { Direction, LinkSample, Topology, TopologyLink, TrafficClass } from './api.ts';
 import { isStale, sampleKey } from './live-store.ts';
 
-/** DESIGN §4: under 60%, 60–80%, 80% and over. */
+/** Under 60 %, 60–80 % (60 % in it), 80 % and over (80 % in it). */
 export type UtilizationBand = 'low' | 'mid' | 'high';
 
 export const bandLimits = { mid: 0.6, high: 0.8 } as const;

@@ -1,6 +1,6 @@
-// The states the analyzer publishes (DESIGN §4), arranged for the UI: province tiles grouped by
-// region with their tier-1 uplink's utilization band, the operators' counts, and look-ups of
-// one link's or province's state. Look-ups are O(1) (an index per states view); `StatesIndex`
+// The states the analyzer publishes (ok, warning, critical per link direction; a province its
+// worst), arranged for the UI: province tiles grouped by region with their tier-1 uplink's
+// utilization band, the operators' counts, and look-ups of one link's or province's state. Look-ups are O(1) (an index per states view); `StatesIndex`
 // tells, of a new view, only the listeners of the links and provinces whose state changed.
 import type { Direction, LinkStatus, ProvinceStatus, StateLevel, StatesView, Topology } from './api.ts';
 import { KeyedListeners, type Listener } from './live-store.ts';
