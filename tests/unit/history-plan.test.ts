@@ -8,6 +8,7 @@ import {
   type HistoryPlanInput,
 } from '../../server/history/history-plan.ts';
 import { pointsPerSeries } from '../../server/history/query-history.ts';
+import { itReturns } from '../helpers/table.ts';
 
 const s = 1_000;
 const m = 60 * s;
@@ -50,7 +51,7 @@ describe('readStepParam', () => {
 });
 
 describe('ladderStepAtLeast and ceilToMultiple', () => {
-  it.each([
+  itReturns('%d ms → %d ms', ladderStepAtLeast, [
     [1, s],
     [s, s],
     [2.4 * s, 5 * s],
@@ -61,19 +62,15 @@ describe('ladderStepAtLeast and ceilToMultiple', () => {
     [1.2 * d, 2 * d],
     [3 * d, 7 * d],
     [8 * d, 14 * d],
-  ])('%d ms → %d ms', (ms, step) => {
-    expect(ladderStepAtLeast(ms)).toBe(step);
-  });
+  ]);
 
-  it.each([
+  itReturns('ceilToMultiple(%d, %d) = %d', ceilToMultiple, [
     [7 * m, 5 * m, 10 * m],
     [10 * m, 5 * m, 10 * m],
     [s, 5 * m, 5 * m],
     [90 * m, h, 2 * h],
     [1_234, 0, 1_234],
-  ])('ceilToMultiple(%d, %d) = %d', (ms, unit, expected) => {
-    expect(ceilToMultiple(ms, unit)).toBe(expected);
-  });
+  ]);
 });
 
 describe('planHistory', () => {
@@ -147,13 +144,11 @@ describe('planHistory', () => {
 });
 
 describe('pointsPerSeries', () => {
-  it.each([
+  itReturns('maxPoints %d over %d series → %d', pointsPerSeries, [
     [1_500, 1, 1_500],
     [1_500, 100, 1_500],
     [10_000, 100, 2_000],
     [10_000, 1, 10_000],
     [2, 100, 2],
-  ])('maxPoints %d over %d series → %d', (maxPoints, series, expected) => {
-    expect(pointsPerSeries(maxPoints, series)).toBe(expected);
-  });
+  ]);
 });

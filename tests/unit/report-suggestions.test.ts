@@ -6,6 +6,7 @@ import {
   suggestCapacity,
   suggestReservation,
 } from '../../server/report/suggestions.ts';
+import { itReturns } from '../helpers/table.ts';
 
 const M = 1_000_000;
 const G = 1_000 * M;
@@ -22,7 +23,7 @@ describe('standard capacities: 1-2-5 steps from 10 Mbit/s', () => {
 });
 
 describe('capacityForLoadBps: the smallest standard capacity that keeps the load under 60 %', () => {
-  it.each([
+  itReturns('%d bit/s → %d', capacityForLoadBps, [
     [0, 10 * M],
     [1 * M, 10 * M],
     [5.99 * M, 10 * M],
@@ -45,9 +46,7 @@ describe('capacityForLoadBps: the smallest standard capacity that keeps the load
     [3 * G, 10 * G],
     [5.9 * G, 10 * G],
     [6 * G, 20 * G],
-  ])('%d bit/s → %d', (loadBps, capacityBps) => {
-    expect(capacityForLoadBps(loadBps)).toBe(capacityBps);
-  });
+  ]);
 
   it.each([-1, Number.NaN, Number.POSITIVE_INFINITY])('%s → null', (loadBps) => {
     expect(capacityForLoadBps(loadBps)).toBeNull();
@@ -79,7 +78,7 @@ describe('suggestCapacity', () => {
 });
 
 describe('roundUpToMbpsBps', () => {
-  it.each([
+  itReturns('%d → %d', roundUpToMbpsBps, [
     [0, 0],
     [1, M],
     [M, M],
@@ -88,9 +87,7 @@ describe('roundUpToMbpsBps', () => {
     // mean-of-floats noise does not add a megabit
     [12_000_000.000000002, 12 * M],
     [12.4 * M, 13 * M],
-  ])('%d → %d', (bps, expected) => {
-    expect(roundUpToMbpsBps(bps)).toBe(expected);
-  });
+  ]);
 });
 
 describe('suggestReservation: the p95 of the daily busy-hour rate, rounded up to a Mbit/s', () => {

@@ -19,6 +19,7 @@ import {
   wantedPolicies,
   widen,
 } from '../../collector/store/rollups.ts';
+import { itReturns } from '../helpers/table.ts';
 
 const hourMs = 3_600_000;
 const [fiveMinutes, oneHour] = rollupLevels;
@@ -72,7 +73,7 @@ describe('influx.retention settings', () => {
 });
 
 describe('influxqlDuration (as InfluxDB prints it)', () => {
-  it.each([
+  itReturns('%d ms → %s', influxqlDuration, [
     [1, '1ms'],
     [1_500, '1500ms'],
     [1_000, '1s'],
@@ -86,9 +87,7 @@ describe('influxqlDuration (as InfluxDB prints it)', () => {
     [172_800_000, '2d'],
     [604_800_000, '1w'],
     [1_209_600_000, '2w'],
-  ])('%d ms → %s', (ms, text) => {
-    expect(influxqlDuration(ms)).toBe(text);
-  });
+  ]);
 
   it.each([0, -1, 1.5, Number.NaN])('refuses %d', (ms) => {
     expect(() => influxqlDuration(ms)).toThrow(RangeError);
@@ -96,14 +95,12 @@ describe('influxqlDuration (as InfluxDB prints it)', () => {
 });
 
 describe('retentionDurationText (as SHOW RETENTION POLICIES prints it)', () => {
-  it.each([
+  itReturns('%d days → %s', retentionDurationText, [
     [1, '24h0m0s'],
     [30, '720h0m0s'],
     [365, '8760h0m0s'],
     [1_825, '43800h0m0s'],
-  ])('%d days → %s', (days, text) => {
-    expect(retentionDurationText(days)).toBe(text);
-  });
+  ]);
 });
 
 describe('wantedPolicies and policyAction', () => {
