@@ -3,7 +3,7 @@
 // the client), written under .tmp/ (git ignores it) so vitest transforms it and `svelte/*`
 // resolves from the repository, its relative imports pointed at the source files (the test and
 // the module then share those modules).
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { transform } from 'esbuild';
@@ -24,5 +24,10 @@ export async function importSvelteModule<T>(path: string): Promise<T> {
   await mkdir(cacheDir, { recursive: true });
   const target = join(cacheDir, `${path.replaceAll('/', '__')}.${process.pid}.js`);
   await writeFile(target, absolute);
-  return (await import(pathToFileURL(target).href)) as T;
+  try {
+    return (await import(pathToFileURL(target).href)) as T;
+  } finally {
+    // Imported once and for all: nothing is left behind per test process.
+    await rm(target, { force: true });
+  }
 }
