@@ -21,7 +21,7 @@ import {
 import type { InterfaceSample, LinkSample } from './samples.ts';
 import { asCounter, asNumber, asText, ColumnTable, type Rows, type SnmpValue, type TableColumn, type WalkPage } from './snmp/index.ts';
 import { IF_MIB, POLL_COLUMNS, POLL_FALLBACK_COLUMNS, SNMPV2_MIB } from './snmp/if-mib.ts';
-import { isSubinterfaceOf } from './qos/plan.ts';
+import { isSubinterfaceOf, sideOf } from './qos/plan.ts';
 import { measuredDirections } from './link-ends.ts';
 
 /** One interface as read at one poll. */
@@ -214,7 +214,7 @@ export class InterfaceSampler {
       let allValid = true;
       // A two-ended link's ends each give one direction (collector/link-ends.ts).
       for (const dir of measuredDirections(link)) {
-        const bitsPerSecond = (dir === 'down') === (link.downIs === 'out') ? outBps : inBps;
+        const bitsPerSecond = sideOf(dir, link.downIs) === 'out' ? outBps : inBps;
         const problem = rateProblem(bitsPerSecond, capacityBps, this.#opts.maxUtilization);
         if (problem) {
           allValid = false;

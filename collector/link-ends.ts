@@ -8,10 +8,11 @@
 // interface, `downIs: in` (its egress carries `up`), `far` kept as it is — so a view is told
 // from the link itself (its `far` names its own router and interface) and every part of the
 // collector reads it as it reads any link.
+import { directions } from '../api/schemas.ts';
 import type { LinkConfig, TopologyConfig } from '../config/schema.ts';
 import type { Direction } from './samples.ts';
 
-const both: readonly Direction[] = ['down', 'up'];
+const both: readonly Direction[] = directions;
 const downOnly: readonly Direction[] = ['down'];
 const upOnly: readonly Direction[] = ['up'];
 

@@ -8,7 +8,7 @@ import type { SnmpErrorKind } from './snmp/errors.ts';
 import type { Discontinuity } from './rates.ts';
 import type { ClassDiscontinuity } from './qos/counters.ts';
 import type { PollOutcome } from './samples.ts';
-import type { DeviceState } from './scheduler.ts';
+import { deviceStates, type DeviceState } from './scheduler.ts';
 
 /** Why a tick polled nothing: the previous poll still ran, or the device is down and backing off. */
 export type SkippedTick = 'busy' | 'backoff';
@@ -39,7 +39,6 @@ export interface CollectorGauges {
 export const pollErrorKinds = ['timeout', 'auth', 'request', 'response', 'socket', 'internal'] as const satisfies readonly (SnmpErrorKind | 'internal')[];
 export type PollErrorKind = (typeof pollErrorKinds)[number];
 
-const deviceStates: readonly DeviceState[] = ['unknown', 'up', 'down'];
 const skippedTicks: readonly SkippedTick[] = ['busy', 'backoff'];
 
 /** Seconds: a healthy GETBULK answers in milliseconds; a dead device takes timeout × (retries + 1). */

@@ -12,7 +12,9 @@ export interface PollResult {
   error?: string;
 }
 
-export type DeviceState = 'unknown' | 'up' | 'down';
+/** A device's state by its last poll (unknown: not polled yet). */
+export const deviceStates = ['unknown', 'up', 'down'] as const;
+export type DeviceState = (typeof deviceStates)[number];
 
 export interface SchedulerOptions {
   devices: readonly string[];
