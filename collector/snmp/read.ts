@@ -306,47 +306,79 @@ export function readTable(session: SnmpSession, target: string, table: ColumnTab
 /** Gets each value of a net-snmp walk: its column's position, its row index, the value, its answer. */
 type NetSnmpSink = (column: number, index: string, value: SnmpValue, page: WalkPage) => void;
 
+/** What a walk keeps from answer to answer: requests and varbinds counted, the first answer's scalars, the most rows of a column. */
+class WalkTally {
+  readonly #target: string;
+  readonly #maxRequests: number;
+  requests = 0;
+  varbinds = 0;
+  maxRowsPerColumn = 0;
+  atMs: number;
+  #scalars: Map<string, SnmpValue> | undefined;
+  #scalarsAtMs = 0;
+
+  constructor(target: string, opts: ReadColumnsOptions) {
+    this.#target = target;
+    this.#maxRequests = opts.maxRequests ?? 10_000;
+    this.atMs = (opts.now ?? Date.now)();
+  }
+
+  /** Before a request: throws when the agent never ends a column. */
+  check(): void {
+    if (this.requests >= this.#maxRequests) {
+      throw new SnmpError('response', this.#target, `gave up after ${this.requests} requests: the agent never ended a column`);
+    }
+  }
+
+  /** An answer arrived at `atMs`: its page, whose scalars are the walk's when it is the first. */
+  page(atMs: number): WalkPage {
+    this.requests++;
+    this.atMs = atMs;
+    const page: WalkPage = { atMs, scalars: new Map() };
+    if (!this.#scalars) {
+      this.#scalars = page.scalars;
+      this.#scalarsAtMs = atMs;
+    }
+    return page;
+  }
+
+  /** After an answer: throws when columns were asked and none moved or ended. */
+  progressed(progressed: boolean, columns: number): void {
+    if (!progressed && columns > 0) throw new SnmpError('response', this.#target, 'the agent returned no rows for any requested column');
+  }
+
+  result(): ColumnWalk {
+    const scalars = this.#scalars;
+    return { scalars: scalars ?? new Map(), scalarsAtMs: scalars ? this.#scalarsAtMs : this.atMs, atMs: this.atMs, requests: this.requests, varbinds: this.varbinds, maxRowsPerColumn: this.maxRowsPerColumn };
+  }
+}
+
 async function walkNetSnmp(session: snmp.Session, target: string, columnOids: readonly string[], opts: ReadColumnsOptions, visit: NetSnmpSink): Promise<ColumnWalk> {
   const now = opts.now ?? Date.now;
   const maxRepetitions = opts.maxRepetitions ?? 25;
-  const maxRequests = opts.maxRequests ?? 10_000;
-  let scalars: Map<string, SnmpValue> | undefined;
-  let scalarsAtMs = 0;
+  const tally = new WalkTally(target, opts);
   const scalarOids = opts.scalars ?? [];
   // Per active column: its OID, its prefix and the cursor (last OID seen).
   let active = columnOids.map((column, position) => ({ column, position, prefix: column + '.', cursor: column, rows: 0 }));
-  let maxRowsPerColumn = 0;
-  let requests = 0;
-  let varbindCount = 0;
-  let atMs = now();
-  let first = true;
   const scalarRequest = scalarOids.map((s) => s.slice(0, -2));
 
-  while (active.length > 0 || (first && scalarOids.length > 0)) {
-    if (requests >= maxRequests) {
-      throw new SnmpError('response', target, `gave up after ${requests} requests: the agent never ended a column`);
-    }
+  while (active.length > 0 || (tally.requests === 0 && scalarOids.length > 0)) {
+    tally.check();
     const nonRepeaters = scalarOids.length;
     // A GETNEXT of `X` returns `X.0` when the scalar exists.
     const request = [...scalarRequest, ...active.map((a) => a.cursor)];
     const response = await getBulk(session, target, request, nonRepeaters, maxRepetitions);
-    requests++;
-    atMs = now();
-    const page: WalkPage = { atMs, scalars: new Map() };
+    const page = tally.page(now());
 
     for (let i = 0; i < nonRepeaters; i++) {
       const vb = response[i];
       const wanted = scalarOids[i];
       if (!isVarbind(vb) || wanted === undefined) continue;
-      varbindCount++;
+      tally.varbinds++;
       const type = typeOf(vb);
       if (vb.oid !== wanted || isException(type)) continue;
       const value = decodeValue(type, vb.value);
       if (value !== undefined) page.scalars.set(wanted, value);
-    }
-    if (first) {
-      scalars = page.scalars;
-      scalarsAtMs = atMs;
     }
 
     const next: typeof active = [];
@@ -356,7 +388,7 @@ async function walkNetSnmp(session: snmp.Session, target: string, columnOids: re
       const list = response[nonRepeaters + j];
       const items: readonly unknown[] = Array.isArray(list) ? list : [];
       const prefix = col.prefix;
-      varbindCount += items.length;
+      tally.varbinds += items.length;
       // A column with nothing in this response (the agent trimmed a too-big answer) stays
       // active and is asked again from the same cursor.
       let ended = false;
@@ -380,19 +412,16 @@ async function walkNetSnmp(session: snmp.Session, target: string, columnOids: re
         if (value !== undefined) visit(col.position, oid.slice(prefix.length), value, page);
       }
       if (ended || cursor !== col.cursor) progressed = true;
-      if (col.rows > maxRowsPerColumn) maxRowsPerColumn = col.rows;
+      if (col.rows > tally.maxRowsPerColumn) tally.maxRowsPerColumn = col.rows;
       if (!ended) {
         col.cursor = cursor;
         next.push(col);
       }
     }
-    if (!progressed && active.length > 0) {
-      throw new SnmpError('response', target, 'the agent returned no rows for any requested column');
-    }
+    tally.progressed(progressed, active.length);
     active = next;
-    first = false;
   }
-  return { scalars: scalars ?? new Map(), scalarsAtMs: scalars ? scalarsAtMs : atMs, atMs, requests, varbinds: varbindCount, maxRowsPerColumn };
+  return tally.result();
 }
 
 interface V2cColumn {
@@ -414,11 +443,8 @@ interface V2cColumn {
 async function walkV2c(session: V2cSession, columnOids: readonly string[], opts: ReadColumnsOptions, visit: RowSink): Promise<ColumnWalk> {
   const target = session.target;
   const transport = session.transport;
-  const now = opts.now ?? Date.now;
   const maxRepetitions = opts.maxRepetitions ?? 25;
-  const maxRequests = opts.maxRequests ?? 10_000;
-  let scalars: Map<string, SnmpValue> | undefined;
-  let scalarsAtMs = 0;
+  const tally = new WalkTally(target, opts);
   const scalarOids = opts.scalars ?? [];
   let scalarContents: Buffer[];
   let active: V2cColumn[];
@@ -437,29 +463,15 @@ async function walkV2c(session: V2cSession, columnOids: readonly string[], opts:
   } catch (err) {
     throw new SnmpError('request', target, err instanceof Error ? err.message : String(err), { cause: err });
   }
-  let maxRowsPerColumn = 0;
-  let requests = 0;
-  let varbindCount = 0;
-  let atMs = now();
-  let first = true;
-
-  while (active.length > 0 || (first && scalarOids.length > 0)) {
-    if (requests >= maxRequests) {
-      throw new SnmpError('response', target, `gave up after ${requests} requests: the agent never ended a column`);
-    }
+  while (active.length > 0 || (tally.requests === 0 && scalarOids.length > 0)) {
+    tally.check();
     const nonRepeaters = scalarOids.length;
     const request: Buffer[] = [];
     // A GETNEXT of `X` returns `X.0` when the scalar exists.
     for (const s of scalarOids) request.push(transport.varbindOf(s.slice(0, -2)));
     for (const col of active) request.push(col.cursorVarbind);
     const answer = await session.getBulk(request, nonRepeaters, maxRepetitions);
-    requests++;
-    atMs = answer.atMs;
-    const page: WalkPage = { atMs, scalars: new Map() };
-    if (first) {
-      scalars = page.scalars;
-      scalarsAtMs = atMs;
-    }
+    const page = tally.page(answer.atMs);
     const buf = answer.buf;
     const count = active.length;
     for (const col of active) {
@@ -498,14 +510,14 @@ async function walkV2c(session: V2cSession, columnOids: readonly string[], opts:
     } catch (err) {
       throw new SnmpError('response', target, `malformed answer: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
-    varbindCount += returned;
+    tally.varbinds += returned;
 
     const next: V2cColumn[] = [];
     let progressed = false;
     for (const col of active) {
       const moved = col.lastStart >= 0;
       if (col.ended || moved) progressed = true;
-      if (col.rows > maxRowsPerColumn) maxRowsPerColumn = col.rows;
+      if (col.rows > tally.maxRowsPerColumn) tally.maxRowsPerColumn = col.rows;
       if (col.ended) continue;
       // A column with nothing in this answer (the agent trimmed a too-big answer) stays
       // active and is asked again from the same cursor.
@@ -515,13 +527,10 @@ async function walkV2c(session: V2cSession, columnOids: readonly string[], opts:
       }
       next.push(col);
     }
-    if (!progressed && active.length > 0) {
-      throw new SnmpError('response', target, 'the agent returned no rows for any requested column');
-    }
+    tally.progressed(progressed, active.length);
     active = next;
-    first = false;
   }
-  return { scalars: scalars ?? new Map(), scalarsAtMs: scalars ? scalarsAtMs : atMs, atMs, requests, varbinds: varbindCount, maxRowsPerColumn };
+  return tally.result();
 }
 
 export interface GetResult {
