@@ -189,8 +189,11 @@ beforeAll(async () => {
   faults = plan.faults;
   const scenario = parseScenario(plan.yaml, 'counter-faults.yaml', config.topology);
 
-  // One virtual clock for the agents and the pollers, on a minute boundary.
-  const startMs = Math.ceil(Date.now() / intervalMs) * intervalMs;
+  // One virtual clock for the agents and the pollers, on a minute boundary: today's 09:30 in
+  // Việt Nam (02:30 UTC), the morning's busy hours, whatever the time the test runs at (at
+  // night the simulated traffic is too low for the surges to squeeze anything).
+  const dayMs = 86_400_000;
+  const startMs = Math.floor(Date.now() / dayMs) * dayMs + 2.5 * 3_600_000;
   let nowMs = startMs;
   const now = (): number => nowMs;
   simulator = new Simulator({ topology: config.topology, simulation: generated.simulation, log, now, scenario });

@@ -10,6 +10,7 @@ import { parsePrometheusText, sampleValue, sumOf, type MetricFamily } from '../h
 import { loadConfig } from '../../config/load.ts';
 import { pause } from '../helpers/wait.ts';
 import { WebSocketClient } from '../helpers/ws-client.ts';
+import { lostReasons } from '../../collector/store/metrics.ts';
 
 const routers = loadConfig().topology.routers.map((r) => r.id);
 const rebooted = routers[2]!;
@@ -110,9 +111,7 @@ describe('GET /metrics on the running system', () => {
     expect(m.get('nodejs_heap_size_used_bytes')?.type).toBe('gauge');
     expect(sampleValue(m, 'lanewatch_store_influx_reachable')).toBe(1);
     expect(sampleValue(m, 'lanewatch_store_spool_points')).toBe(0);
-    expect(m.get('lanewatch_store_points_lost_total')?.samples.map((s) => s.labels['reason']).sort()).toEqual(
-      ['no-spool', 'rejected', 'spool-bound', 'spool-unreadable', 'spool-write'],
-    );
+    expect(m.get('lanewatch_store_points_lost_total')?.samples.map((s) => s.labels['reason']).sort()).toEqual([...lostReasons].sort());
     expect(m.get('lanewatch_alerts_open')?.samples).toHaveLength(4);
   });
 
