@@ -1,6 +1,8 @@
 // The simulated clock: it starts at the wall time of its creation (so the daily profile matches
 // the time of day) and runs `speed` times faster than the wall clock.
 
+import { dayMs, isWeekday, localOffsetMs } from './traffic/profile.ts';
+
 export interface SimulatedClockOptions {
   now: () => number;
   /** Simulated ms per wall ms; default 1. */
@@ -36,14 +38,16 @@ export class SimulatedClock {
 }
 
 /** Vietnam time (UTC+7), the network's local time. */
-export const vietnamOffsetMs = 7 * 3_600_000;
+export const vietnamOffsetMs = localOffsetMs;
 
 /**
- * Epoch ms of `minutesAfterMidnight` local time on the local day of `nowMs` (Vietnam time by
- * default): where a scenario's simulated clock starts.
+ * Epoch ms of `minutesAfterMidnight` local time (Vietnam time by default) on the local day of
+ * `nowMs`, or on the Friday before when that day is a Saturday or Sunday: where a scenario's
+ * simulated clock starts. Scenarios are written against the weekday traffic of their hours (a
+ * surge at the busy hour); a run on a weekend plays them the same as on a weekday.
  */
 export function localTimeOfDayMs(nowMs: number, minutesAfterMidnight: number, utcOffsetMs: number = vietnamOffsetMs): number {
-  const localMs = nowMs + utcOffsetMs;
-  const midnightLocalMs = localMs - (((localMs % 86_400_000) + 86_400_000) % 86_400_000);
-  return midnightLocalMs - utcOffsetMs + minutesAfterMidnight * 60_000;
+  let day = Math.floor((nowMs + utcOffsetMs) / dayMs);
+  while (!isWeekday(day)) day -= 1;
+  return day * dayMs - utcOffsetMs + minutesAfterMidnight * 60_000;
 }

@@ -123,8 +123,9 @@ const scenarioSchema = z
     length: positiveDuration.optional(),
     repeat: z.boolean().default(false),
     /**
-     * "HH:MM", Vietnam time (UTC+7): the simulated clock starts at this time of the current day,
-     * so the scenario plays at the hour it was written for (a surge squeezes at the busy hour).
+     * "HH:MM", Vietnam time (UTC+7): the simulated clock starts at this time of the current day
+     * (of the Friday before on a weekend), so the scenario plays at the hour and with the weekday
+     * traffic it was written for (a surge squeezes at the busy hour).
      * Default: the clock starts at the wall time.
      */
     clockStart: z

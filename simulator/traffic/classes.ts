@@ -12,7 +12,7 @@
 
 import type { Direction, ServiceClass } from '../../api/schemas.ts';
 import { noiseAt, noiseIntegral, noiseLayers, segmentAmplitude } from './model.ts';
-import { busyHourStart, dayMs, hourMs, localOffsetMs } from './profile.ts';
+import { busyHourStart, dayMs, hourMs, isWeekday, localOffsetMs } from './profile.ts';
 import { hash32 } from './random.ts';
 
 
@@ -84,12 +84,6 @@ const tables: Readonly<Record<ServiceClass, ClassTables>> = Object.freeze({
   internet: classTables(rawProfiles.internet),
   other: classTables(rawProfiles.other),
 });
-
-/** Mon–Fri of the local day number `day` (days since 1970-01-01, a Thursday). */
-export function isWeekday(day: number): boolean {
-  const dow = (((day + 4) % 7) + 7) % 7; // 0 = Sunday
-  return dow >= 1 && dow <= 5;
-}
 
 function tableOf(cls: ServiceClass, day: number): DayTable {
   const t = tables[cls];

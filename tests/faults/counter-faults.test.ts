@@ -38,6 +38,7 @@ import { generateTopology } from '../../simulator/generate.ts';
 import { parseScenario } from '../../simulator/scenario/schema.ts';
 import { resolveRouter } from '../../simulator/sim-config.ts';
 import { Simulator } from '../../simulator/simulator.ts';
+import { localTimeOfDayMs } from '../../simulator/clock.ts';
 import { seededRandom } from '../helpers/udp-fault-proxy.ts';
 import { freeUdpPort } from '../helpers/ports.ts';
 
@@ -189,11 +190,10 @@ beforeAll(async () => {
   faults = plan.faults;
   const scenario = parseScenario(plan.yaml, 'counter-faults.yaml', config.topology);
 
-  // One virtual clock for the agents and the pollers, on a minute boundary: today's 09:30 in
-  // Việt Nam (02:30 UTC), the morning's busy hours, whatever the time the test runs at (at
-  // night the simulated traffic is too low for the surges to squeeze anything).
-  const dayMs = 86_400_000;
-  const startMs = Math.floor(Date.now() / dayMs) * dayMs + 2.5 * 3_600_000;
+  // One virtual clock for the agents and the pollers, on a minute boundary: 09:30 in Việt Nam on
+  // the latest weekday, the busy hours, whatever the time the test runs at (at night or on a
+  // weekend the simulated traffic is too low for the surges to squeeze anything).
+  const startMs = localTimeOfDayMs(Date.now(), 9 * 60 + 30);
   let nowMs = startMs;
   const now = (): number => nowMs;
   simulator = new Simulator({ topology: config.topology, simulation: generated.simulation, log, now, scenario });

@@ -132,6 +132,13 @@ describe('localTimeOfDayMs', () => {
     [Date.UTC(2025, 0, 6, 18, 0), 630, Date.UTC(2025, 0, 7, 3, 30)],
     // 16:59 UTC is 23:59 local on the 6th.
     [Date.UTC(2025, 0, 6, 16, 59), 0, Date.UTC(2025, 0, 5, 17, 0)],
+    // Saturday the 11th and Sunday the 12th (local) start on Friday the 10th: the weekday's traffic.
+    [Date.UTC(2025, 0, 11, 3, 0), 630, Date.UTC(2025, 0, 10, 3, 30)],
+    [Date.UTC(2025, 0, 12, 16, 59), 450, Date.UTC(2025, 0, 10, 0, 30)],
+    // 17:00 UTC on Friday the 10th is already Saturday in Vietnam.
+    [Date.UTC(2025, 0, 10, 17, 0), 450, Date.UTC(2025, 0, 10, 0, 30)],
+    // Monday the 13th, 00:00 local, is a weekday again.
+    [Date.UTC(2025, 0, 12, 17, 0), 450, Date.UTC(2025, 0, 13, 0, 30)],
   ])('from %d at minute %d → %d', (nowMs, minutes, expected) => {
     expect(localTimeOfDayMs(nowMs, minutes)).toBe(expected);
   });

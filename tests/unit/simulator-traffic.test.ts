@@ -15,12 +15,11 @@ import {
   noiseMemoSlots,
   classProfileAt,
   classProfileIntegral,
-  isWeekday,
   type ClassLoadModel,
 } from '../../simulator/traffic/classes.ts';
 import { TrafficEngine, type EngineLink, type DirectionOctets } from '../../simulator/traffic/engine.ts';
 import { busyHourOf, planTraffic, type PlannedLink } from '../../simulator/traffic/model.ts';
-import { dayMs, hourMs, localOffsetMs } from '../../simulator/traffic/profile.ts';
+import { dayMs, hourMs, isWeekday, localOffsetMs } from '../../simulator/traffic/profile.ts';
 
 const example = loadConfig().topology;
 const simulation = loadSimulationConfig(defaultConfigDir, example);
