@@ -107,80 +107,80 @@ const migrationRetryMs = 60_000;
 const maxBufferedBatches = 4;
 
 export class InfluxStore {
-  private readonly settings: Settings['influx'];
-  private readonly log: Logger;
-  private readonly influx: InfluxDB;
+  readonly #settings: Settings['influx'];
+  readonly #log: Logger;
+  readonly #influx: InfluxDB;
   /** Writes the store's own line protocol (one serialisation per point). */
-  private readonly writer: InfluxLineWriter;
-  private readonly spool: Spool;
-  private readonly spoolDir: string;
-  private readonly retryInitialMs: number;
-  private readonly retryMaxMs: number;
-  private readonly requestTimeoutMs: number;
-  private readonly metrics: StoreMetrics;
+  readonly #writer: InfluxLineWriter;
+  readonly #spool: Spool;
+  readonly #spoolDir: string;
+  readonly #retryInitialMs: number;
+  readonly #retryMaxMs: number;
+  readonly #requestTimeoutMs: number;
+  readonly #metrics: StoreMetrics;
   /** Recomputes the rollups of spans replayed from the spool. */
-  private readonly rollups: RollupBackfill;
+  readonly #rollups: RollupBackfill;
   /** Copies `traffic` of the earlier shape (one point per class) into this one, once per start. */
-  private readonly shapeMigration: TrafficShapeMigration;
-  private migrating: Promise<void> | undefined;
-  private migrated = false;
-  private migrationRetryTimer: NodeJS.Timeout | undefined;
+  readonly #shapeMigration: TrafficShapeMigration;
+  #migrating: Promise<void> | undefined;
+  #migrated = false;
+  #migrationRetryTimer: NodeJS.Timeout | undefined;
 
-  private readonly buffer = new PointBuffer();
-  private inFlightPoints = 0;
-  private spoolUsable = false;
-  private reachable = false;
-  private databaseReady = false;
-  private running = false;
-  private lastWriteOkAtMs: number | undefined;
-  private lastError: string | undefined;
-  private rejectedPoints = 0;
-  private lostPoints = 0;
-  private failures = 0;
+  readonly #buffer = new PointBuffer();
+  #inFlightPoints = 0;
+  #spoolUsable = false;
+  #reachable = false;
+  #databaseReady = false;
+  #running = false;
+  #lastWriteOkAtMs: number | undefined;
+  #lastError: string | undefined;
+  #rejectedPoints = 0;
+  #lostPoints = 0;
+  #failures = 0;
 
-  private flushTimer: NodeJS.Timeout | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private pumping: Promise<void> | undefined;
-  private pumpAgain = false;
-  private connecting: Promise<void> | undefined;
+  #flushTimer: NodeJS.Timeout | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #pumping: Promise<void> | undefined;
+  #pumpAgain = false;
+  #connecting: Promise<void> | undefined;
 
   constructor(opts: InfluxStoreOptions) {
-    this.settings = opts.influx;
-    this.log = opts.log;
-    this.retryInitialMs = opts.retry?.initialMs ?? 1_000;
-    this.retryMaxMs = opts.retry?.maxMs ?? 30_000;
-    this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
-    this.influx = createInfluxClient({ url: opts.influx.url, database: opts.influx.database, requestTimeoutMs: this.requestTimeoutMs });
-    this.writer = new InfluxLineWriter({ url: opts.influx.url, database: opts.influx.database, requestTimeoutMs: this.requestTimeoutMs });
-    this.spoolDir = opts.spool.dir;
+    this.#settings = opts.influx;
+    this.#log = opts.log;
+    this.#retryInitialMs = opts.retry?.initialMs ?? 1_000;
+    this.#retryMaxMs = opts.retry?.maxMs ?? 30_000;
+    this.#requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
+    this.#influx = createInfluxClient({ url: opts.influx.url, database: opts.influx.database, requestTimeoutMs: this.#requestTimeoutMs });
+    this.#writer = new InfluxLineWriter({ url: opts.influx.url, database: opts.influx.database, requestTimeoutMs: this.#requestTimeoutMs });
+    this.#spoolDir = opts.spool.dir;
     // Segments are sized by bytes (the spool's default); reads take a batch at a time.
-    this.spool = new Spool({
+    this.#spool = new Spool({
       dir: opts.spool.dir,
       maxBytes: opts.spool.maxBytes,
       log: opts.log,
       ...(opts.spoolMaxQueuedPoints !== undefined ? { maxQueuedPoints: opts.spoolMaxQueuedPoints } : {}),
     });
     // Its own client: one backfill statement reads an hour of every series.
-    const slowInflux = createInfluxClient({ url: opts.influx.url, database: opts.influx.database, requestTimeoutMs: Math.max(this.requestTimeoutMs, 120_000) });
-    this.shapeMigration = new TrafficShapeMigration({
+    const slowInflux = createInfluxClient({ url: opts.influx.url, database: opts.influx.database, requestTimeoutMs: Math.max(this.#requestTimeoutMs, 120_000) });
+    this.#shapeMigration = new TrafficShapeMigration({
       // One statement copies a window of a class of every link: minutes on a large, busy database.
-      influx: createInfluxClient({ url: opts.influx.url, database: opts.influx.database, requestTimeoutMs: Math.max(this.requestTimeoutMs, 600_000) }),
+      influx: createInfluxClient({ url: opts.influx.url, database: opts.influx.database, requestTimeoutMs: Math.max(this.#requestTimeoutMs, 600_000) }),
       database: opts.influx.database,
       retention: retentionOf(opts.influx),
       log: opts.log,
       stateFile: trafficMigrationStateFile(opts.spool.dir),
     });
-    this.rollups = new RollupBackfill({
+    this.#rollups = new RollupBackfill({
       influx: slowInflux,
       database: opts.influx.database,
       retention: retentionOf(opts.influx),
       stateFile: backfillStateFile(opts.spool.dir),
       log: opts.log,
     });
-    this.metrics = new StoreMetrics(opts.registry, {
+    this.#metrics = new StoreMetrics(opts.registry, {
       health: () => this.health(),
-      rejectedPoints: () => this.rejectedPoints,
-      noSpoolLostPoints: () => this.lostPoints,
+      rejectedPoints: () => this.#rejectedPoints,
+      noSpoolLostPoints: () => this.#lostPoints,
     });
   }
 
@@ -189,29 +189,29 @@ export class InfluxStore {
    * starts the flush timer. When InfluxDB is down it does not throw: a background loop retries.
    */
   async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+    if (this.#running) return;
+    this.#running = true;
     try {
-      await this.spool.open();
-      this.spoolUsable = true;
+      await this.#spool.open();
+      this.#spoolUsable = true;
     } catch (err) {
-      this.spoolUsable = false;
-      this.log.error({ err, dir: this.spoolDir }, 'spool unusable: points are lost while influxdb is down');
+      this.#spoolUsable = false;
+      this.#log.error({ err, dir: this.#spoolDir }, 'spool unusable: points are lost while influxdb is down');
     }
-    this.flushTimer = setInterval(() => this.kick(), this.settings.flushIntervalMs);
-    this.flushTimer.unref();
-    await this.connect();
-    if (!this.reachable) this.scheduleRetry();
-    this.kick();
+    this.#flushTimer = setInterval(() => this.#kick(), this.#settings.flushIntervalMs);
+    this.#flushTimer.unref();
+    await this.#connect();
+    if (!this.#reachable) this.#scheduleRetry();
+    this.#kick();
   }
 
   /** Takes one poll's points. Never throws. */
   write(batch: PollBatch): void {
     try {
-      this.buffer.pushBatch(batch);
-      this.afterPush();
+      this.#buffer.pushBatch(batch);
+      this.#afterPush();
     } catch (err) {
-      this.log.error({ err, device: batch.poll?.device }, 'store could not take a batch');
+      this.#log.error({ err, device: batch.poll?.device }, 'store could not take a batch');
     }
   }
 
@@ -219,64 +219,64 @@ export class InfluxStore {
   writePoints(points: readonly StorePoint[]): void {
     try {
       if (points.length === 0) return;
-      this.buffer.pushPoints(points);
-      this.afterPush();
+      this.#buffer.pushPoints(points);
+      this.#afterPush();
     } catch (err) {
-      this.log.error({ err, points: points.length }, 'store could not take points');
+      this.#log.error({ err, points: points.length }, 'store could not take points');
     }
   }
 
-  private afterPush(): void {
+  #afterPush(): void {
     // InfluxDB slower than the collector: memory stays bounded, the spool takes the rest
     // (in order: the pump always drains the spool before the buffer).
-    if (this.buffer.length > maxBufferedBatches * this.settings.batchSize) this.spoolBuffer();
-    if (this.running && this.buffer.length >= this.settings.batchSize) this.kick();
+    if (this.#buffer.length > maxBufferedBatches * this.#settings.batchSize) this.#spoolBuffer();
+    if (this.#running && this.#buffer.length >= this.#settings.batchSize) this.#kick();
   }
 
   /** Flushes what it can (to InfluxDB, else to the spool) and stops the timers. */
   async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    if (this.flushTimer) clearInterval(this.flushTimer);
-    this.flushTimer = undefined;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    await this.connecting;
-    if (this.migrationRetryTimer) clearTimeout(this.migrationRetryTimer);
-    this.migrationRetryTimer = undefined;
-    this.shapeMigration.stop();
-    await this.migrating;
-    await this.pumping;
-    await this.rollups.close();
+    if (!this.#running) return;
+    this.#running = false;
+    if (this.#flushTimer) clearInterval(this.#flushTimer);
+    this.#flushTimer = undefined;
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    await this.#connecting;
+    if (this.#migrationRetryTimer) clearTimeout(this.#migrationRetryTimer);
+    this.#migrationRetryTimer = undefined;
+    this.#shapeMigration.stop();
+    await this.#migrating;
+    await this.#pumping;
+    await this.#rollups.close();
     // Final flush: straight to InfluxDB only when nothing is spooled (order); else spool.
-    while (this.buffer.length > 0) {
-      if (this.reachable && (!this.spoolUsable || this.spool.isEmpty())) {
-        const chunk = this.buffer.take(this.settings.batchSize);
-        const result = await this.writeChunk(chunk);
-        if (result === 'failed') this.toSpool(chunk.storePoints());
+    while (this.#buffer.length > 0) {
+      if (this.#reachable && (!this.#spoolUsable || this.#spool.isEmpty())) {
+        const chunk = this.#buffer.take(this.#settings.batchSize);
+        const result = await this.#writeChunk(chunk);
+        if (result === 'failed') this.#toSpool(chunk.storePoints());
       } else {
-        this.spoolBuffer();
+        this.#spoolBuffer();
       }
     }
     // Waits for every append handed to the spool (they run in order before the close).
-    if (this.spoolUsable) await this.spool.close();
-    this.writer.close();
-    const stats = this.spoolUsable ? this.spool.stats() : undefined;
-    this.log.info({ spooledPoints: stats?.points ?? 0, lostPoints: stats?.lostPoints ?? 0 }, 'store stopped');
+    if (this.#spoolUsable) await this.#spool.close();
+    this.#writer.close();
+    const stats = this.#spoolUsable ? this.#spool.stats() : undefined;
+    this.#log.info({ spooledPoints: stats?.points ?? 0, lostPoints: stats?.lostPoints ?? 0 }, 'store stopped');
   }
 
   health(): StoreHealth {
-    const stats = this.spoolUsable ? this.spool.stats() : undefined;
+    const stats = this.#spoolUsable ? this.#spool.stats() : undefined;
     const spoolLost = stats ? stats.droppedPoints + stats.queueDroppedPoints + stats.lostPoints + stats.unreadableLines : 0;
     const h: StoreHealth = {
-      influxReachable: this.reachable && this.failures === 0,
+      influxReachable: this.#reachable && this.#failures === 0,
       spooledPoints: stats?.points ?? 0,
       spooledBytes: stats?.bytes ?? 0,
-      droppedPoints: spoolLost + this.rejectedPoints + this.lostPoints,
-      pendingPoints: this.buffer.length + this.inFlightPoints + (stats?.queuedPoints ?? 0),
+      droppedPoints: spoolLost + this.#rejectedPoints + this.#lostPoints,
+      pendingPoints: this.#buffer.length + this.#inFlightPoints + (stats?.queuedPoints ?? 0),
     };
-    if (this.lastWriteOkAtMs !== undefined) h.lastWriteOkAtMs = this.lastWriteOkAtMs;
-    if (this.lastError !== undefined) h.lastError = this.lastError;
+    if (this.#lastWriteOkAtMs !== undefined) h.lastWriteOkAtMs = this.#lastWriteOkAtMs;
+    if (this.#lastError !== undefined) h.lastError = this.#lastError;
     if (stats) {
       h.spool = {
         fsync: stats.fsync,
@@ -293,161 +293,161 @@ export class InfluxStore {
 
   // ---- connection -------------------------------------------------------------------------
 
-  private connect(): Promise<void> {
-    this.connecting ??= this.tryConnect().finally(() => {
-      this.connecting = undefined;
+  #connect(): Promise<void> {
+    this.#connecting ??= this.#tryConnect().finally(() => {
+      this.#connecting = undefined;
     });
-    return this.connecting;
+    return this.#connecting;
   }
 
-  private async tryConnect(): Promise<void> {
-    const ping = await pingInflux(this.settings.url, Math.min(this.requestTimeoutMs, 5_000));
+  async #tryConnect(): Promise<void> {
+    const ping = await pingInflux(this.#settings.url, Math.min(this.#requestTimeoutMs, 5_000));
     if (!ping.reachable) {
-      this.markUnreachable(ping.error ?? 'influxdb unreachable');
+      this.#markUnreachable(ping.error ?? 'influxdb unreachable');
       return;
     }
-    if (!this.databaseReady) {
+    if (!this.#databaseReady) {
       try {
-        await this.ensureDatabase();
-        this.databaseReady = true;
+        await this.#ensureDatabase();
+        this.#databaseReady = true;
       } catch (err) {
-        this.markUnreachable(`could not prepare database: ${errorMessage(err)}`);
+        this.#markUnreachable(`could not prepare database: ${errorMessage(err)}`);
         return;
       }
     }
     // A ping answers without credentials and while writes still fail (overload, 401/403): only a
     // successful write resets the failure count (see writeChunk), so retries keep backing off.
-    this.reachable = true;
-    this.startShapeMigration();
+    this.#reachable = true;
+    this.#startShapeMigration();
   }
 
   /** In the background: writes go on meanwhile (in this shape); a failure is retried a minute later, where it stopped. */
-  private startShapeMigration(): void {
-    if (this.migrated || this.migrating || this.migrationRetryTimer || !this.running) return;
-    this.migrating = this.shapeMigration
+  #startShapeMigration(): void {
+    if (this.#migrated || this.#migrating || this.#migrationRetryTimer || !this.#running) return;
+    this.#migrating = this.#shapeMigration
       .run()
       .then(
         () => {
-          this.migrated = true;
+          this.#migrated = true;
         },
         (err: unknown) => {
-          if (!this.running) return;
-          this.log.error({ error: errorMessage(err), retryInMs: migrationRetryMs }, 'traffic migration failed: resumed later');
-          this.migrationRetryTimer = setTimeout(() => {
-            this.migrationRetryTimer = undefined;
-            this.startShapeMigration();
+          if (!this.#running) return;
+          this.#log.error({ error: errorMessage(err), retryInMs: migrationRetryMs }, 'traffic migration failed: resumed later');
+          this.#migrationRetryTimer = setTimeout(() => {
+            this.#migrationRetryTimer = undefined;
+            this.#startShapeMigration();
           }, migrationRetryMs);
-          this.migrationRetryTimer.unref();
+          this.#migrationRetryTimer.unref();
         },
       )
       .finally(() => {
-        this.migrating = undefined;
+        this.#migrating = undefined;
       });
   }
 
-  private async ensureDatabase(): Promise<void> {
-    const db = this.settings.database;
-    const names = await this.influx.getDatabaseNames();
+  async #ensureDatabase(): Promise<void> {
+    const db = this.#settings.database;
+    const names = await this.#influx.getDatabaseNames();
     if (!names.includes(db)) {
-      await this.influx.createDatabase(db);
-      this.log.info({ database: db }, 'influxdb database created');
+      await this.#influx.createDatabase(db);
+      this.#log.info({ database: db }, 'influxdb database created');
     }
     // Raw, 5-minute and 1-hour retention policies and the rollups' continuous queries.
-    await ensureRetentionAndRollups(this.influx, { database: db, retention: retentionOf(this.settings), log: this.log });
+    await ensureRetentionAndRollups(this.#influx, { database: db, retention: retentionOf(this.#settings), log: this.#log });
   }
 
-  private markUnreachable(error: string): void {
-    if (this.failures === 0) this.log.warn({ url: redactUrl(this.settings.url), error }, 'influxdb unreachable, spooling');
-    this.reachable = false;
-    this.failures += 1;
-    this.lastError = error;
+  #markUnreachable(error: string): void {
+    if (this.#failures === 0) this.#log.warn({ url: redactUrl(this.#settings.url), error }, 'influxdb unreachable, spooling');
+    this.#reachable = false;
+    this.#failures += 1;
+    this.#lastError = error;
   }
 
-  private scheduleRetry(): void {
-    if (!this.running || this.retryTimer) return;
-    const delayMs = retryDelayMs(this.failures, this.retryInitialMs, this.retryMaxMs);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      void this.connect().then(
+  #scheduleRetry(): void {
+    if (!this.#running || this.#retryTimer) return;
+    const delayMs = retryDelayMs(this.#failures, this.#retryInitialMs, this.#retryMaxMs);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      void this.#connect().then(
         () => {
-          if (!this.running) return;
-          if (this.reachable) this.kick();
-          else this.scheduleRetry();
+          if (!this.#running) return;
+          if (this.#reachable) this.#kick();
+          else this.#scheduleRetry();
         },
         (err: unknown) => {
-          this.log.error({ err }, 'influxdb retry failed unexpectedly');
-          this.scheduleRetry();
+          this.#log.error({ err }, 'influxdb retry failed unexpectedly');
+          this.#scheduleRetry();
         },
       );
     }, delayMs);
-    this.retryTimer.unref();
+    this.#retryTimer.unref();
   }
 
   // ---- the pump ---------------------------------------------------------------------------
 
-  private kick(): void {
-    if (!this.running) return;
-    if (this.pumping) {
-      this.pumpAgain = true;
+  #kick(): void {
+    if (!this.#running) return;
+    if (this.#pumping) {
+      this.#pumpAgain = true;
       return;
     }
-    this.pumping = this.pump()
+    this.#pumping = this.#pump()
       .catch((err: unknown) => {
-        this.log.error({ err }, 'store pump failed unexpectedly');
+        this.#log.error({ err }, 'store pump failed unexpectedly');
       })
       .finally(() => {
-        this.pumping = undefined;
-        if (this.pumpAgain) {
-          this.pumpAgain = false;
-          this.kick();
+        this.#pumping = undefined;
+        if (this.#pumpAgain) {
+          this.#pumpAgain = false;
+          this.#kick();
         }
       });
   }
 
-  private async pump(): Promise<void> {
-    while (this.running) {
-      if (!this.reachable) {
-        this.spoolBuffer();
-        this.scheduleRetry();
+  async #pump(): Promise<void> {
+    while (this.#running) {
+      if (!this.#reachable) {
+        this.#spoolBuffer();
+        this.#scheduleRetry();
         return;
       }
-      if (this.spoolUsable && !this.spool.isEmpty()) {
-        this.spoolBuffer();
-        const read = await this.spool.read(this.settings.batchSize);
+      if (this.#spoolUsable && !this.#spool.isEmpty()) {
+        this.#spoolBuffer();
+        const read = await this.#spool.read(this.#settings.batchSize);
         if (!read) continue;
-        const result = await this.writeChunk(chunkOfPoints(read.points));
+        const result = await this.#writeChunk(chunkOfPoints(read.points));
         if (result === 'failed') {
-          this.scheduleRetry();
+          this.#scheduleRetry();
           return;
         }
-        await this.rollups.note(read.points); // the span is on disk before the spool forgets it
-        await this.spool.acknowledge(read);
+        await this.#rollups.note(read.points); // the span is on disk before the spool forgets it
+        await this.#spool.acknowledge(read);
         continue;
       }
       // The spool is replayed: recompute the rollups of what it held (in the background).
-      this.rollups.replayFinished();
-      if (this.buffer.length === 0) return;
-      const chunk = this.buffer.take(this.settings.batchSize);
-      const result = await this.writeChunk(chunk);
+      this.#rollups.replayFinished();
+      if (this.#buffer.length === 0) return;
+      const chunk = this.#buffer.take(this.#settings.batchSize);
+      const result = await this.#writeChunk(chunk);
       if (result === 'failed') {
-        this.toSpool(chunk.storePoints());
-        this.spoolBuffer();
-        this.scheduleRetry();
+        this.#toSpool(chunk.storePoints());
+        this.#spoolBuffer();
+        this.#scheduleRetry();
         return;
       }
     }
   }
 
-  private async writeChunk(points: PointChunk): Promise<WriteResult> {
+  async #writeChunk(points: PointChunk): Promise<WriteResult> {
     if (points.points === 0) return 'ok';
-    this.inFlightPoints = points.points;
+    this.#inFlightPoints = points.points;
     const startedAtMs = Date.now();
     try {
-      await this.writer.write(points.text());
-      this.lastWriteOkAtMs = Date.now();
-      this.metrics.writeDone('ok', points.points, this.lastWriteOkAtMs - startedAtMs);
-      if (this.failures > 0) this.log.info({ url: redactUrl(this.settings.url), afterFailures: this.failures }, 'influxdb writes succeed again');
-      this.failures = 0;
+      await this.#writer.write(points.text());
+      this.#lastWriteOkAtMs = Date.now();
+      this.#metrics.writeDone('ok', points.points, this.#lastWriteOkAtMs - startedAtMs);
+      if (this.#failures > 0) this.#log.info({ url: redactUrl(this.#settings.url), afterFailures: this.#failures }, 'influxdb writes succeed again');
+      this.#failures = 0;
       return 'ok';
     } catch (err) {
       const status = httpStatus(err);
@@ -456,39 +456,39 @@ export class InfluxStore {
         // Bad data (field type conflict, unparsable line): retrying cannot help. A partial
         // write keeps the valid points and says how many it dropped.
         const dropped = droppedByPartialWrite(message) ?? points.points;
-        this.rejectedPoints += dropped;
-        this.metrics.writeDone('rejected', Math.max(0, points.points - dropped), Date.now() - startedAtMs);
-        this.lastError = message;
-        this.log.error({ error: message, points: points.points, dropped }, 'influxdb rejected points, dropped');
+        this.#rejectedPoints += dropped;
+        this.#metrics.writeDone('rejected', Math.max(0, points.points - dropped), Date.now() - startedAtMs);
+        this.#lastError = message;
+        this.#log.error({ error: message, points: points.points, dropped }, 'influxdb rejected points, dropped');
         return 'rejected';
       }
-      if (status === 404) this.databaseReady = false; // database dropped under us: recreate it
-      this.metrics.writeDone('failed', 0, Date.now() - startedAtMs);
-      this.markUnreachable(message);
+      if (status === 404) this.#databaseReady = false; // database dropped under us: recreate it
+      this.#metrics.writeDone('failed', 0, Date.now() - startedAtMs);
+      this.#markUnreachable(message);
       return 'failed';
     } finally {
-      this.inFlightPoints = 0;
+      this.#inFlightPoints = 0;
     }
   }
 
-  private spoolBuffer(): void {
-    if (this.buffer.length === 0) return;
-    this.toSpool(this.buffer.takeAll().storePoints());
+  #spoolBuffer(): void {
+    if (this.#buffer.length === 0) return;
+    this.#toSpool(this.#buffer.takeAll().storePoints());
   }
 
   /**
    * Hands points to the spool without waiting: appends run in call order inside it, and what
    * it cannot write (disk full) it counts and logs itself, so the promise never rejects.
    */
-  private toSpool(points: StorePoint[]): void {
+  #toSpool(points: StorePoint[]): void {
     if (points.length === 0) return;
-    if (!this.spoolUsable) {
-      this.lostPoints += points.length;
-      this.log.error({ points: points.length, lostTotal: this.lostPoints }, 'no spool: points lost');
+    if (!this.#spoolUsable) {
+      this.#lostPoints += points.length;
+      this.#log.error({ points: points.length, lostTotal: this.#lostPoints }, 'no spool: points lost');
       return;
     }
-    this.spool.append(points).catch((err: unknown) => {
-      this.log.error({ err, points: points.length }, 'spool append failed unexpectedly');
+    this.#spool.append(points).catch((err: unknown) => {
+      this.#log.error({ err, points: points.length }, 'spool append failed unexpectedly');
     });
   }
 }

@@ -149,34 +149,34 @@ function parseLine(line: Buffer): StorePoint | undefined {
 }
 
 export class Spool {
-  private readonly opts: Required<Omit<SpoolOptions, 'log'>>;
-  private readonly log: Logger;
-  private readonly segments: SegmentInfo[] = [];
+  readonly #opts: Required<Omit<SpoolOptions, 'log'>>;
+  readonly #log: Logger;
+  readonly #segments: SegmentInfo[] = [];
   /** The segment appends go to, with its open handle; undefined until the next append opens one. */
-  private current: { seg: SegmentInfo; handle: FileHandle } | undefined;
+  #current: { seg: SegmentInfo; handle: FileHandle } | undefined;
   /** The segment of a read not yet acknowledged: never dropped by the bound. */
-  private leasedId: number | undefined;
-  private nextId = 1;
-  private totalBytes = 0;
-  private totalPoints = 0;
-  private queued = 0;
-  private dropped = 0;
-  private queueDropped = 0;
+  #leasedId: number | undefined;
+  #nextId = 1;
+  #totalBytes = 0;
+  #totalPoints = 0;
+  #queued = 0;
+  #dropped = 0;
+  #queueDropped = 0;
   /** Whether the last append found the queue full (one log line per episode). */
-  private queueFull = false;
-  private lost = 0;
-  private unreadable = 0;
-  private writable = true;
-  private lastError: string | undefined;
+  #queueFull = false;
+  #lost = 0;
+  #unreadable = 0;
+  #writable = true;
+  #lastError: string | undefined;
   /** Lost points since appends started failing (for the recovery log line). */
-  private lostSinceFailure = 0;
-  private tail: Promise<unknown> = Promise.resolve();
+  #lostSinceFailure = 0;
+  #tail: Promise<unknown> = Promise.resolve();
   /** Appends queued behind the running operation, not started yet: later appends join it. */
-  private pendingGroup: { points: StorePoint[]; result: Promise<AppendResult> } | undefined;
+  #pendingGroup: { points: StorePoint[]; result: Promise<AppendResult> } | undefined;
 
   constructor(opts: SpoolOptions) {
     const segmentMaxBytes = opts.segmentMaxBytes ?? Math.max(1, Math.min(8 * 1024 * 1024, Math.floor(opts.maxBytes / 8)));
-    this.opts = {
+    this.#opts = {
       dir: opts.dir,
       maxBytes: opts.maxBytes,
       segmentMaxPoints: opts.segmentMaxPoints ?? 100_000,
@@ -184,40 +184,40 @@ export class Spool {
       readChunkBytes: opts.readChunkBytes ?? 1024 * 1024,
       maxQueuedPoints: Math.max(1, opts.maxQueuedPoints ?? defaultMaxQueuedPoints),
     };
-    this.log = opts.log;
+    this.#log = opts.log;
   }
 
   /** Creates the directory and finds the segments a previous process left. Rejects on fs errors. */
   open(): Promise<void> {
-    return this.serial(() => this.openNow());
+    return this.#serial(() => this.#openNow());
   }
 
   /** Closes the segment being appended to (writing its sidecar). Later appends open a new one. */
   close(): Promise<void> {
-    return this.serial(async () => {
-      if (this.current) await this.seal(this.current.seg);
+    return this.#serial(async () => {
+      if (this.#current) await this.#seal(this.#current.seg);
     });
   }
 
   /** Nothing on disk and nothing waiting to be written. */
   isEmpty(): boolean {
-    return this.totalPoints === 0 && this.queued === 0;
+    return this.#totalPoints === 0 && this.#queued === 0;
   }
 
   stats(): SpoolStats {
     const s: SpoolStats = {
-      segments: this.segments.length,
-      points: this.totalPoints,
-      bytes: this.totalBytes,
-      queuedPoints: this.queued,
-      droppedPoints: this.dropped,
-      queueDroppedPoints: this.queueDropped,
-      lostPoints: this.lost,
-      unreadableLines: this.unreadable,
+      segments: this.#segments.length,
+      points: this.#totalPoints,
+      bytes: this.#totalBytes,
+      queuedPoints: this.#queued,
+      droppedPoints: this.#dropped,
+      queueDroppedPoints: this.#queueDropped,
+      lostPoints: this.#lost,
+      unreadableLines: this.#unreadable,
       fsync: spoolFsync,
-      writable: this.writable,
+      writable: this.#writable,
     };
-    if (this.lastError !== undefined) s.lastError = this.lastError;
+    if (this.#lastError !== undefined) s.lastError = this.#lastError;
     return s;
   }
 
@@ -228,34 +228,34 @@ export class Spool {
    * (counted in `queueDroppedPoints`, returned as lost).
    */
   append(given: readonly StorePoint[]): Promise<AppendResult> {
-    const room = this.opts.maxQueuedPoints - this.queued;
+    const room = this.#opts.maxQueuedPoints - this.#queued;
     const over = Math.max(0, given.length - Math.max(0, room));
     if (over > 0) {
-      this.queueDropped += over;
-      if (!this.queueFull) {
-        this.log.error(
-          { dir: this.opts.dir, maxQueuedPoints: this.opts.maxQueuedPoints, dropped: over, queueDroppedTotal: this.queueDropped },
+      this.#queueDropped += over;
+      if (!this.#queueFull) {
+        this.#log.error(
+          { dir: this.#opts.dir, maxQueuedPoints: this.#opts.maxQueuedPoints, dropped: over, queueDroppedTotal: this.#queueDropped },
           'spool disk slower than the points coming: points over the queue bound dropped',
         );
       }
     }
-    this.queueFull = over > 0;
+    this.#queueFull = over > 0;
     const points = over > 0 ? given.slice(0, given.length - over) : given;
     const n = points.length;
     if (n === 0) return Promise.resolve({ spooled: 0, lost: over });
-    this.queued += n;
-    let group = this.pendingGroup;
+    this.#queued += n;
+    let group = this.#pendingGroup;
     if (!group) {
       const g: { points: StorePoint[]; result: Promise<AppendResult> } = { points: [], result: Promise.resolve({ spooled: 0, lost: 0 }) };
-      g.result = this.serial(async () => {
-        if (this.pendingGroup === g) this.pendingGroup = undefined; // started: no more joiners
+      g.result = this.#serial(async () => {
+        if (this.#pendingGroup === g) this.#pendingGroup = undefined; // started: no more joiners
         try {
-          return await this.appendNow(g.points);
+          return await this.#appendNow(g.points);
         } finally {
-          this.queued -= g.points.length;
+          this.#queued -= g.points.length;
         }
       });
-      this.pendingGroup = g;
+      this.#pendingGroup = g;
       group = g;
     }
     // A failed write keeps a prefix of the group: each caller gets its share of it.
@@ -272,41 +272,41 @@ export class Spool {
    * segment is closed for appends first when it is the one read. Undefined when empty.
    */
   read(maxPoints: number): Promise<SpoolRead | undefined> {
-    return this.serial(() => this.readNow(Math.max(1, Math.floor(maxPoints))));
+    return this.#serial(() => this.#readNow(Math.max(1, Math.floor(maxPoints))));
   }
 
   /** The points of `read` reached InfluxDB: forget them, and delete the segment once all of it is. */
   acknowledge(read: SpoolRead): Promise<void> {
-    return this.serial(async () => {
-      if (this.leasedId === read.segmentId) this.leasedId = undefined;
-      const seg = this.segments.find((s) => s.id === read.segmentId);
+    return this.#serial(async () => {
+      if (this.#leasedId === read.segmentId) this.#leasedId = undefined;
+      const seg = this.#segments.find((s) => s.id === read.segmentId);
       if (!seg || seg.readOffset !== read.fromOffset) return; // stale: already acknowledged or dropped
       seg.readOffset = read.toOffset;
       const done = Math.min(seg.points, read.lines);
       seg.points -= done;
-      this.totalPoints -= done;
-      this.unreadable += read.skippedLines;
-      if (seg.readOffset >= seg.bytes) await this.deleteSegment(seg);
-      else await this.writeSidecar(seg);
+      this.#totalPoints -= done;
+      this.#unreadable += read.skippedLines;
+      if (seg.readOffset >= seg.bytes) await this.#deleteSegment(seg);
+      else await this.#writeSidecar(seg);
     });
   }
 
   // ---- internals (each runs alone, in call order) -------------------------------------------
 
-  private serial<T>(op: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(op, op);
-    this.tail = run.catch(() => undefined);
+  #serial<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(op, op);
+    this.#tail = run.catch(() => undefined);
     return run;
   }
 
-  private async openNow(): Promise<void> {
-    if (this.current) await this.closeHandle();
-    await mkdir(this.opts.dir, { recursive: true });
-    this.segments.length = 0;
-    this.leasedId = undefined;
-    this.totalBytes = 0;
-    this.totalPoints = 0;
-    const names = await readdir(this.opts.dir);
+  async #openNow(): Promise<void> {
+    if (this.#current) await this.#closeHandle();
+    await mkdir(this.#opts.dir, { recursive: true });
+    this.#segments.length = 0;
+    this.#leasedId = undefined;
+    this.#totalBytes = 0;
+    this.#totalPoints = 0;
+    const names = await readdir(this.#opts.dir);
     const segmentIds = new Set<number>();
     for (const name of names) {
       const m = segmentPattern.exec(name);
@@ -315,55 +315,55 @@ export class Spool {
     // Sidecars whose segment is gone (deleted before its sidecar) and half-written ones.
     for (const name of names) {
       const m = sidecarPattern.exec(name);
-      if (m?.[1] && (m[2] || !segmentIds.has(Number(m[1])))) await this.unlinkQuietly(join(this.opts.dir, name));
+      if (m?.[1] && (m[2] || !segmentIds.has(Number(m[1])))) await this.#unlinkQuietly(join(this.#opts.dir, name));
     }
     let scanned = 0;
     for (const id of [...segmentIds].sort((a, b) => a - b)) {
-      const path = join(this.opts.dir, segmentFileName(id));
+      const path = join(this.#opts.dir, segmentFileName(id));
       const bytes = (await stat(path)).size;
       if (bytes === 0) {
-        await this.unlinkQuietly(path);
-        await this.unlinkQuietly(join(this.opts.dir, sidecarFileName(id)));
+        await this.#unlinkQuietly(path);
+        await this.#unlinkQuietly(join(this.#opts.dir, sidecarFileName(id)));
         continue;
       }
-      let seg = await this.readSidecar(id, path, bytes);
+      let seg = await this.#readSidecar(id, path, bytes);
       if (!seg) {
-        const lines = await this.countLines(path, bytes);
+        const lines = await this.#countLines(path, bytes);
         scanned += 1;
         seg = { id, path, bytes, lines, points: lines, readOffset: 0 };
-        await this.writeSidecar(seg);
+        await this.#writeSidecar(seg);
       }
       if (seg.readOffset >= seg.bytes) {
-        await this.unlinkQuietly(path);
-        await this.unlinkQuietly(join(this.opts.dir, sidecarFileName(id)));
+        await this.#unlinkQuietly(path);
+        await this.#unlinkQuietly(join(this.#opts.dir, sidecarFileName(id)));
         continue;
       }
-      this.segments.push(seg);
-      this.totalBytes += seg.bytes;
-      this.totalPoints += seg.points;
+      this.#segments.push(seg);
+      this.#totalBytes += seg.bytes;
+      this.#totalPoints += seg.points;
     }
     // After every number seen, including segments deleted just now.
-    this.nextId = 1;
-    for (const id of segmentIds) this.nextId = Math.max(this.nextId, id + 1);
-    if (this.segments.length > 0) {
-      this.log.info(
-        { dir: this.opts.dir, segments: this.segments.length, points: this.totalPoints, bytes: this.totalBytes, scannedSegments: scanned },
+    this.#nextId = 1;
+    for (const id of segmentIds) this.#nextId = Math.max(this.#nextId, id + 1);
+    if (this.#segments.length > 0) {
+      this.#log.info(
+        { dir: this.#opts.dir, segments: this.#segments.length, points: this.#totalPoints, bytes: this.#totalBytes, scannedSegments: scanned },
         'spool found points from before',
       );
     }
-    await this.enforceBound();
+    await this.#enforceBound();
   }
 
-  private async appendNow(points: readonly StorePoint[]): Promise<AppendResult> {
+  async #appendNow(points: readonly StorePoint[]): Promise<AppendResult> {
     const lines = points.map((p) => Buffer.from(JSON.stringify(p) + '\n', 'utf8'));
     let i = 0;
     let spooled = 0;
     let failure: unknown;
     while (i < lines.length) {
-      let cur = this.current;
+      let cur = this.#current;
       if (!cur) {
         try {
-          cur = await this.openSegment();
+          cur = await this.#openSegment();
         } catch (err) {
           failure = err;
           break;
@@ -376,43 +376,43 @@ export class Spool {
       let size = 0;
       for (let k = i; k < lines.length; k += 1) {
         const line = lines[k] as Buffer;
-        const full = seg.lines + group.length + 1 > this.opts.segmentMaxPoints || seg.bytes + size + line.length > this.opts.segmentMaxBytes;
+        const full = seg.lines + group.length + 1 > this.#opts.segmentMaxPoints || seg.bytes + size + line.length > this.#opts.segmentMaxBytes;
         if (full && seg.lines + group.length > 0) break;
         group.push(line);
         size += line.length;
         ends.push(size);
       }
       if (group.length === 0) {
-        await this.seal(seg);
+        await this.#seal(seg);
         continue;
       }
-      const written = await this.writeLines(cur, Buffer.concat(group, size), ends);
+      const written = await this.#writeLines(cur, Buffer.concat(group, size), ends);
       spooled += written.lines;
       i += group.length;
       if (written.error !== undefined) {
         failure = written.error;
         break;
       }
-      if (i < lines.length) await this.seal(seg); // the next line did not fit
+      if (i < lines.length) await this.#seal(seg); // the next line did not fit
     }
     const lost = points.length - spooled;
     if (failure !== undefined || lost > 0) {
-      this.lost += lost;
-      this.lostSinceFailure += lost;
-      this.lastError = errorText(failure);
-      if (this.writable) {
-        this.log.error(
-          { err: failure, dir: this.opts.dir, spooled, lost, lostTotal: this.lost },
+      this.#lost += lost;
+      this.#lostSinceFailure += lost;
+      this.#lastError = errorText(failure);
+      if (this.#writable) {
+        this.#log.error(
+          { err: failure, dir: this.#opts.dir, spooled, lost, lostTotal: this.#lost },
           'spool write failed: points lost until it can write again',
         );
       }
-      this.writable = false;
-    } else if (!this.writable) {
-      this.writable = true;
-      this.log.info({ dir: this.opts.dir, lostWhileFailing: this.lostSinceFailure, lostTotal: this.lost }, 'spool writes again');
-      this.lostSinceFailure = 0;
+      this.#writable = false;
+    } else if (!this.#writable) {
+      this.#writable = true;
+      this.#log.info({ dir: this.#opts.dir, lostWhileFailing: this.#lostSinceFailure, lostTotal: this.#lost }, 'spool writes again');
+      this.#lostSinceFailure = 0;
     }
-    await this.enforceBound();
+    await this.#enforceBound();
     return { spooled, lost };
   }
 
@@ -420,7 +420,7 @@ export class Spool {
    * Writes `buf` (whole lines ending at `ends`) at the end of the segment and syncs it. On an
    * error keeps the complete lines that reached the file and truncates the rest away.
    */
-  private async writeLines(cur: { seg: SegmentInfo; handle: FileHandle }, buf: Buffer, ends: number[]): Promise<{ lines: number; error?: unknown }> {
+  async #writeLines(cur: { seg: SegmentInfo; handle: FileHandle }, buf: Buffer, ends: number[]): Promise<{ lines: number; error?: unknown }> {
     const { seg, handle } = cur;
     const start = seg.bytes;
     let written = 0;
@@ -437,7 +437,7 @@ export class Spool {
     let keptLines = error === undefined ? ends.length : ends.filter((end) => end <= written).length;
     let keptBytes = keptLines > 0 ? (ends[keptLines - 1] ?? 0) : 0;
     let clean = true;
-    if (error !== undefined && keptBytes < written) clean = await this.truncateQuietly(handle, seg, start + keptBytes);
+    if (error !== undefined && keptBytes < written) clean = await this.#truncateQuietly(handle, seg, start + keptBytes);
     if (keptLines > 0) {
       try {
         await handle.datasync();
@@ -446,58 +446,58 @@ export class Spool {
         error ??= err;
         keptLines = 0;
         keptBytes = 0;
-        clean = await this.truncateQuietly(handle, seg, start);
+        clean = await this.#truncateQuietly(handle, seg, start);
       }
     }
     seg.bytes = start + keptBytes;
     seg.lines += keptLines;
     seg.points += keptLines;
-    this.totalBytes += keptBytes;
-    this.totalPoints += keptLines;
+    this.#totalBytes += keptBytes;
+    this.#totalPoints += keptLines;
     // A tail that could not be cut off: never append after it (reads stop at seg.bytes).
-    if (!clean) await this.seal(seg);
+    if (!clean) await this.#seal(seg);
     return error === undefined ? { lines: keptLines } : { lines: keptLines, error };
   }
 
-  private async truncateQuietly(handle: FileHandle, seg: SegmentInfo, length: number): Promise<boolean> {
+  async #truncateQuietly(handle: FileHandle, seg: SegmentInfo, length: number): Promise<boolean> {
     try {
       await handle.truncate(length);
       return true;
     } catch (err) {
-      this.log.error({ err, path: seg.path, length }, 'spool could not cut a partial write off: segment closed');
+      this.#log.error({ err, path: seg.path, length }, 'spool could not cut a partial write off: segment closed');
       return false;
     }
   }
 
-  private async readNow(maxPoints: number): Promise<SpoolRead | undefined> {
+  async #readNow(maxPoints: number): Promise<SpoolRead | undefined> {
     for (;;) {
-      const seg = this.segments[0];
+      const seg = this.#segments[0];
       if (!seg) return undefined;
-      if (this.current?.seg === seg) await this.seal(seg);
-      if (this.segments[0] !== seg) continue; // sealed while empty: deleted
+      if (this.#current?.seg === seg) await this.#seal(seg);
+      if (this.#segments[0] !== seg) continue; // sealed while empty: deleted
       if (seg.readOffset >= seg.bytes) {
-        await this.deleteSegment(seg);
+        await this.#deleteSegment(seg);
         continue;
       }
       let got: SpoolRead;
       try {
-        got = await this.readLines(seg, maxPoints);
+        got = await this.#readLines(seg, maxPoints);
       } catch (err) {
         // Left on disk for a person to look at; its points count as unreadable.
-        this.log.warn({ err, path: seg.path, points: seg.points }, 'spool segment unreadable, skipped');
-        this.unreadable += this.forget(seg);
+        this.#log.warn({ err, path: seg.path, points: seg.points }, 'spool segment unreadable, skipped');
+        this.#unreadable += this.#forget(seg);
         continue;
       }
       if (got.skippedLines > 0) {
-        this.log.warn({ path: seg.path, skippedLines: got.skippedLines }, 'spool lines unreadable (partial write?), skipped');
+        this.#log.warn({ path: seg.path, skippedLines: got.skippedLines }, 'spool lines unreadable (partial write?), skipped');
       }
-      this.leasedId = seg.id;
+      this.#leasedId = seg.id;
       return got;
     }
   }
 
   /** Reads lines from `seg.readOffset` up to `seg.bytes` in chunks of `readChunkBytes`. */
-  private async readLines(seg: SegmentInfo, maxLines: number): Promise<SpoolRead> {
+  async #readLines(seg: SegmentInfo, maxLines: number): Promise<SpoolRead> {
     const points: StorePoint[] = [];
     let skippedLines = 0;
     let lines = 0;
@@ -516,7 +516,7 @@ export class Spool {
     const fh = await open(seg.path, 'r');
     try {
       let pos = from;
-      const chunk = Buffer.allocUnsafe(Math.min(this.opts.readChunkBytes, Math.max(1, limit - from)));
+      const chunk = Buffer.allocUnsafe(Math.min(this.#opts.readChunkBytes, Math.max(1, limit - from)));
       outer: while (pos < limit) {
         const { bytesRead } = await fh.read(chunk, 0, Math.min(chunk.length, limit - pos), pos);
         if (bytesRead === 0) break; // shorter than we knew: the rest is gone
@@ -556,14 +556,14 @@ export class Spool {
     return { segmentId: seg.id, points, skippedLines, lines, fromOffset: from, toOffset: consumedTo };
   }
 
-  private async openSegment(): Promise<{ seg: SegmentInfo; handle: FileHandle }> {
+  async #openSegment(): Promise<{ seg: SegmentInfo; handle: FileHandle }> {
     let id: number;
     let path: string;
     let handle: FileHandle | undefined;
     for (let attempt = 0; ; attempt += 1) {
-      id = this.nextId;
-      this.nextId += 1;
-      path = join(this.opts.dir, segmentFileName(id));
+      id = this.#nextId;
+      this.#nextId += 1;
+      path = join(this.#opts.dir, segmentFileName(id));
       try {
         handle = await open(path, 'wx');
         break;
@@ -572,51 +572,51 @@ export class Spool {
         if (errorCode(err) !== 'EEXIST' || attempt >= 100) throw err;
       }
     }
-    await this.syncDir();
+    await this.#syncDir();
     const seg: SegmentInfo = { id, path, bytes: 0, lines: 0, points: 0, readOffset: 0 };
-    this.segments.push(seg);
-    this.current = { seg, handle };
-    return this.current;
+    this.#segments.push(seg);
+    this.#current = { seg, handle };
+    return this.#current;
   }
 
   /** Closes the segment for appends: an empty one is deleted, a written one gets its sidecar. */
-  private async seal(seg: SegmentInfo): Promise<void> {
-    if (this.current?.seg !== seg) return;
-    await this.closeHandle();
-    if (seg.bytes === 0) await this.deleteSegment(seg);
-    else await this.writeSidecar(seg);
+  async #seal(seg: SegmentInfo): Promise<void> {
+    if (this.#current?.seg !== seg) return;
+    await this.#closeHandle();
+    if (seg.bytes === 0) await this.#deleteSegment(seg);
+    else await this.#writeSidecar(seg);
   }
 
-  private async closeHandle(): Promise<void> {
-    const cur = this.current;
-    this.current = undefined;
+  async #closeHandle(): Promise<void> {
+    const cur = this.#current;
+    this.#current = undefined;
     if (!cur) return;
     try {
       await cur.handle.close();
     } catch (err) {
-      this.log.warn({ err, path: cur.seg.path }, 'spool segment could not be closed');
+      this.#log.warn({ err, path: cur.seg.path }, 'spool segment could not be closed');
     }
   }
 
   /** Best effort: without a sidecar the next open counts the segment's lines instead. */
-  private async writeSidecar(seg: SegmentInfo): Promise<void> {
-    const path = join(this.opts.dir, sidecarFileName(seg.id));
+  async #writeSidecar(seg: SegmentInfo): Promise<void> {
+    const path = join(this.#opts.dir, sidecarFileName(seg.id));
     const tmp = `${path}.tmp`;
     try {
       const ackedLines = seg.lines - seg.points;
       await writeFile(tmp, JSON.stringify({ lines: seg.lines, bytes: seg.bytes, ackedLines, ackedBytes: seg.readOffset }) + '\n');
       await rename(tmp, path);
     } catch (err) {
-      await this.unlinkQuietly(tmp);
-      this.log.debug({ err, path }, 'spool sidecar not written: the segment is counted at the next open');
+      await this.#unlinkQuietly(tmp);
+      this.#log.debug({ err, path }, 'spool sidecar not written: the segment is counted at the next open');
     }
   }
 
   /** The segment as its sidecar describes it, when the sidecar matches the segment's size. */
-  private async readSidecar(id: number, path: string, bytes: number): Promise<SegmentInfo | undefined> {
+  async #readSidecar(id: number, path: string, bytes: number): Promise<SegmentInfo | undefined> {
     let raw: unknown;
     try {
-      raw = JSON.parse(await readFile(join(this.opts.dir, sidecarFileName(id)), 'utf8')) as unknown;
+      raw = JSON.parse(await readFile(join(this.#opts.dir, sidecarFileName(id)), 'utf8')) as unknown;
     } catch {
       return undefined;
     }
@@ -634,10 +634,10 @@ export class Spool {
   }
 
   /** Newline count, plus one for a last line without its newline; streamed in bounded chunks. */
-  private async countLines(path: string, bytes: number): Promise<number> {
+  async #countLines(path: string, bytes: number): Promise<number> {
     const fh = await open(path, 'r');
     try {
-      const chunk = Buffer.allocUnsafe(Math.min(this.opts.readChunkBytes, Math.max(1, bytes)));
+      const chunk = Buffer.allocUnsafe(Math.min(this.#opts.readChunkBytes, Math.max(1, bytes)));
       let n = 0;
       let last = 10;
       for (let pos = 0; ; ) {
@@ -654,62 +654,62 @@ export class Spool {
     }
   }
 
-  private async syncDir(): Promise<void> {
+  async #syncDir(): Promise<void> {
     let dir: FileHandle | undefined;
     try {
-      dir = await open(this.opts.dir, 'r');
+      dir = await open(this.#opts.dir, 'r');
       await dir.sync();
     } catch (err) {
-      this.log.debug({ err, dir: this.opts.dir }, 'spool directory not synced');
+      this.#log.debug({ err, dir: this.#opts.dir }, 'spool directory not synced');
     } finally {
       await dir?.close().catch(() => undefined);
     }
   }
 
   /** Removes a segment from the accounting; returns the points it still held. */
-  private forget(seg: SegmentInfo): number {
-    const i = this.segments.indexOf(seg);
+  #forget(seg: SegmentInfo): number {
+    const i = this.#segments.indexOf(seg);
     if (i === -1) return 0;
-    this.segments.splice(i, 1);
-    this.totalBytes -= seg.bytes;
-    this.totalPoints -= seg.points;
-    if (this.leasedId === seg.id) this.leasedId = undefined;
+    this.#segments.splice(i, 1);
+    this.#totalBytes -= seg.bytes;
+    this.#totalPoints -= seg.points;
+    if (this.#leasedId === seg.id) this.#leasedId = undefined;
     return seg.points;
   }
 
   /** Deletes a segment and its sidecar; lines it still held (a miscount) count as unreadable. */
-  private async deleteSegment(seg: SegmentInfo): Promise<void> {
-    if (this.current?.seg === seg) await this.closeHandle();
-    this.unreadable += this.forget(seg);
-    await this.unlinkQuietly(seg.path);
-    await this.unlinkQuietly(join(this.opts.dir, sidecarFileName(seg.id)));
+  async #deleteSegment(seg: SegmentInfo): Promise<void> {
+    if (this.#current?.seg === seg) await this.#closeHandle();
+    this.#unreadable += this.#forget(seg);
+    await this.#unlinkQuietly(seg.path);
+    await this.#unlinkQuietly(join(this.#opts.dir, sidecarFileName(seg.id)));
   }
 
-  private async unlinkQuietly(path: string): Promise<void> {
+  async #unlinkQuietly(path: string): Promise<void> {
     try {
       await unlink(path);
     } catch (err) {
-      if (errorCode(err) !== 'ENOENT') this.log.warn({ err, path }, 'spool file could not be deleted');
+      if (errorCode(err) !== 'ENOENT') this.#log.warn({ err, path }, 'spool file could not be deleted');
     }
   }
 
   /** Drops the oldest segments (except one being written to InfluxDB) while over the bound. */
-  private async enforceBound(): Promise<void> {
+  async #enforceBound(): Promise<void> {
     let droppedPoints = 0;
     let droppedSegments = 0;
-    while (this.totalBytes > this.opts.maxBytes) {
-      const victim = this.segments.find((s) => s.id !== this.leasedId);
+    while (this.#totalBytes > this.#opts.maxBytes) {
+      const victim = this.#segments.find((s) => s.id !== this.#leasedId);
       if (!victim) break;
-      if (this.current?.seg === victim) await this.closeHandle();
-      droppedPoints += this.forget(victim);
+      if (this.#current?.seg === victim) await this.#closeHandle();
+      droppedPoints += this.#forget(victim);
       droppedSegments += 1;
-      await this.unlinkQuietly(victim.path);
-      await this.unlinkQuietly(join(this.opts.dir, sidecarFileName(victim.id)));
+      await this.#unlinkQuietly(victim.path);
+      await this.#unlinkQuietly(join(this.#opts.dir, sidecarFileName(victim.id)));
     }
     if (droppedSegments > 0) {
-      this.dropped += droppedPoints;
-      this.log.warn(
-        { dir: this.opts.dir, maxBytes: this.opts.maxBytes, droppedPoints, droppedSegments, droppedTotal: this.dropped },
+      this.#dropped += droppedPoints;
+      this.#log.warn(
+        { dir: this.#opts.dir, maxBytes: this.#opts.maxBytes, droppedPoints, droppedSegments, droppedTotal: this.#dropped },
         'spool over its bound, oldest points dropped',
       );
     }
