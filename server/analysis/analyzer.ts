@@ -107,7 +107,6 @@ export class Analyzer implements StatesSource {
   readonly #trackedByProvince = new Map<string, Set<string>>();
   readonly #policyCache = new Map<string, { capacityBps: number; policy: EffectivePolicy | undefined }>();
   readonly #changeListeners = new Set<(change: LinkStateChange) => void>();
-  readonly #batchListeners = new Set<(changes: LinkStateChange[]) => void>();
   readonly #movedListeners = new Set<(moved: LinkDir[], changes: LinkStateChange[]) => void>();
   readonly #unknownLinks = new Set<string>();
   #revision = 0;
@@ -163,12 +162,6 @@ export class Analyzer implements StatesSource {
   onStateChange(listener: (change: LinkStateChange) => void): () => void {
     this.#changeListeners.add(listener);
     return () => this.#changeListeners.delete(listener);
-  }
-
-  /** Called once per bus batch that changed at least one state; returns the unsubscribe function. */
-  onBatchChanges(listener: (changes: LinkStateChange[]) => void): () => void {
-    this.#batchListeners.add(listener);
-    return () => this.#batchListeners.delete(listener);
   }
 
   onBatchStates(listener: (moved: LinkDir[], changes: LinkStateChange[]) => void): () => void {
@@ -253,15 +246,6 @@ export class Analyzer implements StatesSource {
           listener(change);
         } catch (err) {
           this.#log.error({ err, link: change.link }, 'state change listener failed');
-        }
-      }
-    }
-    if (changes.length > 0) {
-      for (const listener of this.#batchListeners) {
-        try {
-          listener(changes);
-        } catch (err) {
-          this.#log.error({ err }, 'state batch listener failed');
         }
       }
     }

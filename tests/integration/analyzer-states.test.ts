@@ -99,7 +99,10 @@ describe('Analyzer', () => {
     atMs = 1_700_000_000_000;
     analyzer = new Analyzer({ config, bus, policies: policies.store, log: pino({ level: 'silent' }), now: () => atMs, writePoints: (p) => points.push(...p) });
     analyzer.onStateChange((c) => changes.push(c));
-    analyzer.onBatchChanges((c) => batches.push(c));
+    // A batch's state changes, for the batches that changed one (links first seen move too, with no change).
+    analyzer.onBatchStates((_moved, c) => {
+      if (c.length > 0) batches.push(c);
+    });
     analyzer.start();
   });
 

@@ -19,7 +19,7 @@ import {
 } from './live-store.ts';
 import type { LatestReader } from './national.ts';
 import { StatesIndex, statusKey, type ProvinceStates, type ShownState } from './states.ts';
-import type { ProvinceStatus } from './api.ts';
+import type { LinkStatus, ProvinceStatus } from './api.ts';
 
 export { backoffDelayMs, type BackoffOptions, type ConnectionState } from './live-connection.ts';
 
@@ -338,6 +338,12 @@ export class LiveClient implements LatestReader, ProvinceStates {
   linkState(linkId: string, dir: Direction): ShownState {
     this.#linkStateSignals.track(statusKey(linkId, dir));
     return this.#statesIndex.linkState(linkId, dir);
+  }
+
+  /** The analyzer's status of one link direction (tracks that one only). */
+  linkStatus(linkId: string, dir: Direction): LinkStatus | undefined {
+    this.#linkStateSignals.track(statusKey(linkId, dir));
+    return this.#statesIndex.linkStatus(linkId, dir);
   }
 
   /** The analyzer's state of one province (tracks that one only). */

@@ -217,7 +217,12 @@ export class StatesIndex {
   }
 
   linkState(linkId: string, dir: Direction): ShownState {
-    return this.#atMs === null ? 'unknown' : (this.#links.get(statusKey(linkId, dir))?.level ?? 'unknown');
+    return this.linkStatus(linkId, dir)?.level ?? 'unknown';
+  }
+
+  /** The analyzer's status of one link direction (level, since when, conditions); undefined before any states or when not listed. */
+  linkStatus(linkId: string, dir: Direction): LinkStatus | undefined {
+    return this.#atMs === null ? undefined : this.#links.get(statusKey(linkId, dir));
   }
 
   provinceState(provinceId: string): ShownState {
