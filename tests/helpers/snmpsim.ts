@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { stopChild } from './child-process.ts';
 import { freeUdpPort } from './ports.ts';
 import { waitFor } from './wait.ts';
 
@@ -73,12 +74,9 @@ export async function startSnmpsim(files: readonly string[], opts: { startTimeou
   let child: ChildProcess | undefined = spawn('snmpsimd', args, { stdio: ['ignore', out, out] });
   closeSync(out);
   let exitCode: number | null | undefined;
-  const exited = new Promise<void>((resolveExit) =>
-    child?.once('exit', (code) => {
-      exitCode = code;
-      resolveExit();
-    }),
-  );
+  child.once('exit', (code) => {
+    exitCode = code;
+  });
   const log = (): string => {
     try {
       return readFileSync(logPath, 'utf8');
@@ -90,14 +88,7 @@ export async function startSnmpsim(files: readonly string[], opts: { startTimeou
   const stop = async (): Promise<void> => {
     const proc = child;
     child = undefined;
-    if (proc && exitCode === undefined && proc.pid !== undefined) {
-      proc.kill('SIGTERM');
-      const killed = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000))]);
-      if (!killed) {
-        proc.kill('SIGKILL');
-        await exited;
-      }
-    }
+    if (proc && exitCode === undefined && proc.pid !== undefined) await stopChild(proc, { killAfterMs: 5_000 });
     rmSync(dir, { recursive: true, force: true });
   };
 
