@@ -26,6 +26,7 @@ import { TrafficShapeMigration, trafficMigrationStateFile } from './traffic-migr
 import type { Registry } from 'prom-client';
 import { StoreMetrics } from './metrics.ts';
 import { redactUrl } from '../../config/secrets.ts';
+import { backoffDelayMs } from '../../config/backoff.ts';
 
 export interface StoreHealth {
   influxReachable: boolean;
@@ -71,12 +72,6 @@ export interface InfluxStoreOptions {
 export { rawRetentionPolicy } from './rollups.ts';
 
 export type WriteResult = 'ok' | 'rejected' | 'failed';
-
-/** Backoff delay after `failures` consecutive failed attempts. Pure. */
-export function retryDelayMs(failures: number, initialMs: number, maxMs: number): number {
-  const exp = Math.min(30, Math.max(0, failures - 1));
-  return Math.min(maxMs, initialMs * 2 ** exp);
-}
 
 function errorMessage(err: unknown): string {
   if (err instanceof Error) {
@@ -365,7 +360,7 @@ export class InfluxStore {
 
   #scheduleRetry(): void {
     if (!this.#running || this.#retryTimer) return;
-    const delayMs = retryDelayMs(this.#failures, this.#retryInitialMs, this.#retryMaxMs);
+    const delayMs = backoffDelayMs({ initialMs: this.#retryInitialMs, maxMs: this.#retryMaxMs }, this.#failures);
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
       void this.#connect().then(

@@ -22,6 +22,7 @@ import type { Logger } from 'pino';
 import { defaultRetentionDays, type Settings } from '../../config/schema.ts';
 import { trafficClasses } from '../../api/schemas.ts';
 import { trafficField, type Measurement, type StorePoint, type TrafficQuantity } from './points.ts';
+import { backoffDelayMs } from '../../config/backoff.ts';
 
 // ---- Retention ------------------------------------------------------------------------------
 
@@ -618,9 +619,7 @@ export class RollupBackfill {
       this.#opts.log.info({ measurements, windows, written, tookMs: Date.now() - startedAtMs }, 'rollups of replayed points recomputed');
     } catch (err) {
       this.#failures += 1;
-      const initialMs = this.#opts.retry?.initialMs ?? 1_000;
-      const maxMs = this.#opts.retry?.maxMs ?? 60_000;
-      const delayMs = Math.min(maxMs, initialMs * 2 ** Math.min(30, this.#failures - 1));
+      const delayMs = backoffDelayMs({ initialMs: this.#opts.retry?.initialMs ?? 1_000, maxMs: this.#opts.retry?.maxMs ?? 60_000 }, this.#failures);
       this.#notBeforeMs = this.#nowMs() + delayMs;
       this.#opts.log.warn({ err, failures: this.#failures, retryInMs: delayMs }, 'rollup backfill failed, retried later');
     } finally {
