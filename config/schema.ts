@@ -153,9 +153,19 @@ export const settingsSchema = z
           .optional(),
         batchSize: z.number().int().positive().max(50_000).default(5_000),
         flushIntervalMs: z.number().int().positive().default(1_000),
+        /**
+         * Points held in memory while InfluxDB is slower than the collector (a write in flight,
+         * series being created), before the rest goes to the spool on disk.
+         */
+        maxBufferedPoints: z.number().int().positive().max(10_000_000).default(100_000),
       })
       .strict()
       .superRefine(checkRetention)
+      .superRefine((influx, ctx) => {
+        if (influx.maxBufferedPoints < influx.batchSize) {
+          ctx.addIssue({ code: 'custom', path: ['maxBufferedPoints'], message: `(${influx.maxBufferedPoints}) is smaller than batchSize (${influx.batchSize}): the buffer must hold one batch` });
+        }
+      })
       .prefault({}),
     collector: z
       .object({

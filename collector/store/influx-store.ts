@@ -98,9 +98,6 @@ function httpStatus(err: unknown): number | undefined {
 /** After a failed traffic migration, the wait before it resumes. */
 const migrationRetryMs = 60_000;
 
-/** Points kept in memory before they go to the spool, in batches. */
-const maxBufferedBatches = 4;
-
 export class InfluxStore {
   readonly #settings: Settings['influx'];
   readonly #log: Logger;
@@ -222,9 +219,9 @@ export class InfluxStore {
   }
 
   #afterPush(): void {
-    // InfluxDB slower than the collector: memory stays bounded, the spool takes the rest
-    // (in order: the pump always drains the spool before the buffer).
-    if (this.#buffer.length > maxBufferedBatches * this.#settings.batchSize) this.#spoolBuffer();
+    // InfluxDB slower than the collector: memory stays bounded (`maxBufferedPoints`), the spool
+    // takes the rest (in order: the pump always drains the spool before the buffer).
+    if (this.#buffer.length > this.#settings.maxBufferedPoints) this.#spoolBuffer();
     if (this.#running && this.#buffer.length >= this.#settings.batchSize) this.#kick();
   }
 

@@ -15,6 +15,7 @@ import { InfluxStore } from '../../collector/store/influx-store.ts';
 import { backfillWindow, retentionOf } from '../../collector/store/rollups.ts';
 import { closeCleanly, signedInPage, switchLanguage, systemInChromium } from '../helpers/system.ts';
 import { artifactsDir } from '../helpers/browser.ts';
+import { influxDefaults } from '../helpers/store.ts';
 
 const artifacts = artifactsDir;
 
@@ -33,7 +34,7 @@ const draftOnlyFromMs = surgeStartMs + 90 * 60_000;
 async function writeYesterdaysSurges(influxUrl: string): Promise<void> {
   const spoolDir = mkdtempSync(join(tmpdir(), 'lanewatch-e2e-spool-'));
   const store = new InfluxStore({
-    influx: { url: influxUrl, database: 'lanewatch', retentionDays: 30, batchSize: 5_000, flushIntervalMs: 100 },
+    influx: { ...influxDefaults, url: influxUrl, database: 'lanewatch', retentionDays: 30, batchSize: 5_000, flushIntervalMs: 100 },
     spool: { dir: spoolDir, maxBytes: 64 * 1024 * 1024 },
     log: pino({ level: 'silent' }),
   });

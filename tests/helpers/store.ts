@@ -6,9 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Settings } from '../../config/schema.ts';
+import { settingsSchema, type Settings } from '../../config/schema.ts';
 import { InfluxStore, type InfluxStoreOptions, type StoreHealth } from '../../collector/store/influx-store.ts';
 import { waitFor } from './wait.ts';
+
+/** The `influx` settings' defaults (config/schema.ts), for stores built from literals. */
+export const influxDefaults: Settings['influx'] = settingsSchema.parse({}).influx;
 
 export interface TestStoreOptions {
   /** `url` and `database` at least; merged over 5,000-point batches flushed every 100 ms. */
@@ -34,7 +37,7 @@ export function createTestStore(options: TestStoreOptions): TestStore {
   const ownSpool = options.spool?.dir === undefined;
   const spoolDir = options.spool?.dir ?? mkdtempSync(join(tmpdir(), 'lanewatch-test-spool-'));
   const settings = {
-    influx: { batchSize: 5_000, flushIntervalMs: 100, ...options.influx },
+    influx: { ...influxDefaults, batchSize: 5_000, flushIntervalMs: 100, ...options.influx },
     spool: { maxBytes: 64 * 1024 * 1024, ...options.spool, dir: spoolDir },
   };
   const store = new InfluxStore({

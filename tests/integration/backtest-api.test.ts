@@ -17,6 +17,7 @@ import { InfluxStore } from '../../collector/store/influx-store.ts';
 import { backfillWindow, retentionOf } from '../../collector/store/rollups.ts';
 import { startInfluxd, type InfluxdHandle } from '../helpers/influxd.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { influxDefaults } from '../helpers/store.ts';
 
 const log = pino({ level: 'silent' });
 const dayMs = 86_400_000;
@@ -90,7 +91,7 @@ beforeAll(async () => {
   spoolDir = mkdtempSync(join(tmpdir(), 'lanewatch-backtest-spool-'));
   influxUrl = influxd.url;
   const store = new InfluxStore({
-    influx: { url: influxd.url, database, retentionDays: 30, batchSize: 5_000, flushIntervalMs: 100 },
+    influx: { ...influxDefaults, url: influxd.url, database, retentionDays: 30, batchSize: 5_000, flushIntervalMs: 100 },
     spool: { dir: spoolDir, maxBytes: 256 * 1024 * 1024 },
     log,
   });

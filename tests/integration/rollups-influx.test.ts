@@ -29,6 +29,7 @@ import {
 import { sharedInfluxd } from '../helpers/influxd.ts';
 import { waitFor, waitForValue } from '../helpers/wait.ts';
 import { captureLog, type LogLine } from '../helpers/log-capture.ts';
+import { influxDefaults } from '../helpers/store.ts';
 
 const hourMs = 3_600_000;
 const influxd = sharedInfluxd();
@@ -46,7 +47,7 @@ function tempDir(): string {
 
 function storeFor(database: string, influx: Partial<Settings['influx']>, log: Logger, spoolDir = tempDir()): InfluxStore {
   return new InfluxStore({
-    influx: { url: influxd.url, database, batchSize: 5_000, flushIntervalMs: 50, ...influx },
+    influx: { ...influxDefaults, url: influxd.url, database, batchSize: 5_000, flushIntervalMs: 50, ...influx },
     spool: { dir: spoolDir, maxBytes: 64 * 1024 * 1024 },
     log,
     retry: { initialMs: 100, maxMs: 400 },

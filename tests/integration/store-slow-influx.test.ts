@@ -1,14 +1,20 @@
 // InfluxStore against an InfluxDB that answers /ping but cannot keep up with writes (an
-// overloaded server): memory stays bounded, the rest waits in the spool, health says so.
+// overloaded server): memory stays bounded (`influx.maxBufferedPoints`), the rest waits in the
+// spool, health says so; and against one that is slow but keeps up: the buffer rides it out and
+// nothing is spooled.
 // The stand-in server is a fault injector for a state a real influxd cannot be put in on demand.
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PollBatch } from '../../collector/samples.ts';
 import { createTestStore } from '../helpers/store.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 let server: Server;
 let url: string;
 const held: ServerResponse[] = [];
+/** Writes answered after this long (204); undefined: writes never answered. */
+let writeDelayMs: number | undefined;
+let writtenLines = 0;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -17,8 +23,18 @@ beforeAll(async () => {
     } else if (req.url?.startsWith('/query')) {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ results: [{ statement_id: 0, series: [{ name: 'databases', columns: ['name'], values: [['lanewatch']] }] }] }));
-    } else {
+    } else if (writeDelayMs === undefined) {
       held.push(res); // a write that never completes (until the request times out)
+    } else {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => (body += chunk));
+      req.on('end', () => {
+        setTimeout(() => {
+          writtenLines += body.split('\n').length;
+          res.writeHead(204).end();
+        }, writeDelayMs);
+      });
     }
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -40,10 +56,12 @@ function batch(i: number): PollBatch {
 }
 
 describe('InfluxStore with an InfluxDB slower than the collector', () => {
-  it('keeps at most a few batches in memory and spools the rest in order', async () => {
+  it('keeps at most maxBufferedPoints in memory and spools the rest in order', async () => {
+    writeDelayMs = undefined;
     const batchSize = 10;
+    const maxBufferedPoints = 40;
     const { store, close } = createTestStore({
-      influx: { url, database: 'lanewatch', retentionDays: 30, batchSize, flushIntervalMs: 50 },
+      influx: { url, database: 'lanewatch', retentionDays: 30, batchSize, flushIntervalMs: 50, maxBufferedPoints },
       retry: { initialMs: 100, maxMs: 400 },
       requestTimeoutMs: 30_000,
     });
@@ -52,7 +70,7 @@ describe('InfluxStore with an InfluxDB slower than the collector', () => {
       for (let i = 0; i < 500; i++) store.write(batch(i)); // 1,000 points, none of which InfluxDB takes
       await new Promise((r) => setTimeout(r, 200));
       const health = store.health();
-      expect(health.pendingPoints).toBeLessThanOrEqual(5 * batchSize);
+      expect(health.pendingPoints).toBeLessThanOrEqual(maxBufferedPoints + batchSize);
       // Nothing lost: every point is in memory or in the spool (a spooled chunk being written
       // counts in both until InfluxDB confirms it).
       expect(health.pendingPoints + health.spooledPoints).toBeGreaterThanOrEqual(1_000);
@@ -64,4 +82,31 @@ describe('InfluxStore with an InfluxDB slower than the collector', () => {
       await close();
     }
   }, 120_000);
+
+  it('holds what a slow InfluxDB has not taken yet in memory, spools nothing and writes it all', async () => {
+    writeDelayMs = 150; // every write takes 150 ms: 10 writes of 100 points take 1.5 s
+    writtenLines = 0;
+    const { store, close } = createTestStore({
+      influx: { url, database: 'lanewatch', retentionDays: 30, batchSize: 100, flushIntervalMs: 50, maxBufferedPoints: 2_000 },
+      retry: { initialMs: 100, maxMs: 400 },
+      requestTimeoutMs: 30_000,
+    });
+    try {
+      await store.start();
+      let mostPending = 0;
+      for (let i = 0; i < 500; i++) {
+        store.write(batch(i)); // 1,000 points at once, 10× what one write takes
+        mostPending = Math.max(mostPending, store.health().pendingPoints);
+      }
+      expect(mostPending).toBeGreaterThan(500); // InfluxDB was behind …
+      await waitFor('every point written', () => writtenLines === 1_000 && store.health().pendingPoints === 0, { timeoutMs: 20_000 });
+      const health = store.health();
+      expect(health.spooledPoints).toBe(0); // … and nothing went to disk
+      expect(health.droppedPoints).toBe(0);
+      expect(health.pendingPoints).toBe(0);
+    } finally {
+      writeDelayMs = undefined;
+      await close();
+    }
+  }, 60_000);
 });

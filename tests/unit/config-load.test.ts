@@ -78,6 +78,11 @@ describe('loadConfig', () => {
     expect(problems.every((p) => p.file.endsWith('settings.yaml'))).toBe(true);
   });
 
+  it('names influx.maxBufferedPoints when it cannot hold one batch', () => {
+    const problems = problemsOf({ 'topology.yaml': minimalTopology, 'settings.yaml': 'influx:\n  batchSize: 5000\n  maxBufferedPoints: 100\n' });
+    expectProblemAt(problems, 'influx.maxBufferedPoints', { file: /settings\.yaml$/, reason: /smaller than batchSize \(5000\)/, line: 3 });
+  });
+
   it('reports YAML syntax errors with a line', () => {
     const problems = problemsOf({ 'topology.yaml': 'provinces:\n  - id: [hue\n' });
     expect(problems[0]?.reason).toMatch(/YAML syntax/);
