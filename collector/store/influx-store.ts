@@ -220,8 +220,10 @@ export class InfluxStore {
 
   #afterPush(): void {
     // InfluxDB slower than the collector: memory stays bounded (`maxBufferedPoints`), the spool
-    // takes the rest (in order: the pump always drains the spool before the buffer).
-    if (this.#buffer.length > this.#settings.maxBufferedPoints) this.#spoolBuffer();
+    // takes the rest (in order: the pump always drains the spool before the buffer). While it is
+    // unreachable, a batch's worth at a time goes to the spool.
+    const limit = this.#reachable ? this.#settings.maxBufferedPoints : this.#settings.batchSize;
+    if (this.#buffer.length > limit) this.#spoolBuffer();
     if (this.#running && this.#buffer.length >= this.#settings.batchSize) this.#kick();
   }
 
