@@ -23,12 +23,15 @@ import { ClassSampler, type ClassReads } from './qos/class-samples.ts';
 import { buildQosPlan, type QosPlan } from './qos/plan.ts';
 import { QosPlanLifecycle, type PlanSource } from './qos/plan-lifecycle.ts';
 import type { PollBatch, PollOutcome, QosClassMapping } from './samples.ts';
-import { openSession, readTable, get, asNumber, SnmpError, V2cTransport, type OpenSession } from './snmp/index.ts';
+import { openSession, readTable, get, asNumber, SnmpError, V2cTransport, type ColumnWalk, type OpenSession } from './snmp/index.ts';
 import { IF_MIB, POLL_COLUMNS, SNMPV2_MIB } from './snmp/if-mib.ts';
 import { AddressResolver } from './snmp/resolve.ts';
 
 /** The OIDs a poll reads (kept under this name for the tests and benchmarks that import it). */
 export const OID = { sysUpTime: SNMPV2_MIB.sysUpTime, ...IF_MIB } as const;
+
+/** The scalar every request of an interface walk carries (one array for every poll). */
+const SYS_UPTIME: readonly string[] = [SNMPV2_MIB.sysUpTime];
 
 export { MAX_GAP_INTERVALS } from './rates.ts';
 export { WALKS_PER_REQUEST, REQUESTS_IN_FLIGHT } from './qos/class-samples.ts';
@@ -188,15 +191,23 @@ export class DevicePoller {
     return { atMs, device: this.device, province: this.province, ok, latencyMs: Math.max(0, atMs - startedAtMs), varbinds };
   }
 
+  /** The router's address with its host looked up; rejects with a socket SnmpError. */
+  async #resolve(): Promise<string> {
+    try {
+      return await this.#resolver.resolve(this.#router.address);
+    } catch (err) {
+      throw new SnmpError('socket', this.#router.address, err instanceof Error ? err.message : String(err), { cause: err });
+    }
+  }
+
   /** Polls once. Never rejects: a failure is a PollOutcome with ok false (and no samples). */
   async poll(): Promise<PollBatch> {
     const startedAtMs = this.#now();
     const table = this.#interfaces.table();
     let open: OpenSession | undefined;
     try {
-      const address = await this.#resolver.resolve(this.#router.address).catch((err: unknown) => {
-        throw new SnmpError('socket', this.#router.address, err instanceof Error ? err.message : String(err), { cause: err });
-      });
+      // An IP literal (or a name looked up lately) needs no wait: no promise at each poll.
+      const address = this.#resolver.known(this.#router.address) ?? (await this.#resolve());
       open = this.#sessionTo(address);
       if (this.#opts.links.length === 0) return await this.#probe(open, startedAtMs);
       // The plan first (adopted, or discovered inline at the first poll); then the interface
@@ -204,14 +215,17 @@ export class DevicePoller {
       await this.#plans.prepare(open);
       const plan = this.#plans.usable;
       const classesRead = plan && plan.counterMembers.length > 0 ? this.#classes.read(open, plan) : undefined;
-      const read = await readTable(open.session, open.target, table, {
-        scalars: [SNMPV2_MIB.sysUpTime],
-        maxRepetitions: this.#opts.maxRepetitions ?? walkRepetitions(this.#interfaceRows),
-        now: this.#now,
-      }).catch(async (err: unknown) => {
+      let read: ColumnWalk;
+      try {
+        read = await readTable(open.session, open.target, table, {
+          scalars: SYS_UPTIME,
+          maxRepetitions: this.#opts.maxRepetitions ?? walkRepetitions(this.#interfaceRows),
+          now: this.#now,
+        });
+      } catch (err) {
         await classesRead; // never rejects; the session is closed after it
         throw err;
-      });
+      }
       this.#interfaceRows = read.maxRowsPerColumn;
       const poll = this.#outcome(startedAtMs, read.atMs, read.varbinds);
       const sysUpTimeCs = asNumber(read.scalars.get(SNMPV2_MIB.sysUpTime));

@@ -102,7 +102,10 @@ export class Scheduler {
   /** Devices by offset: one timer per offset, and the tick it is armed for. */
   readonly #steps = new Map<number, { devices: string[]; timer: NodeJS.Timeout | undefined; dueMs: number }>();
   readonly #queue: string[] = [];
-  readonly #inFlight = new Set<Promise<void>>();
+  /** Polls running now (a count, not their promises: nothing is kept per poll). */
+  #inFlight = 0;
+  /** Who waits for the polls in flight to end (stop()). */
+  #drained: (() => void)[] = [];
   #running = false;
 
   constructor(opts: SchedulerOptions) {
@@ -133,7 +136,7 @@ export class Scheduler {
 
   /** Polls in progress right now. */
   get inFlight(): number {
-    return this.#inFlight.size;
+    return this.#inFlight;
   }
 
   /** Polls due and waiting for a concurrency slot. */
@@ -170,7 +173,7 @@ export class Scheduler {
       const slot = this.#slots.get(device);
       if (slot) slot.busy = false;
     }
-    await Promise.allSettled([...this.#inFlight]);
+    if (this.#inFlight > 0) await new Promise<void>((resolve) => this.#drained.push(resolve));
   }
 
   #arm(offsetMs: number): void {
@@ -213,18 +216,15 @@ export class Scheduler {
   }
 
   #pump(): void {
-    while (this.#running && this.#inFlight.size < this.#opts.concurrency && this.#queue.length > 0) {
+    while (this.#running && this.#inFlight < this.#opts.concurrency && this.#queue.length > 0) {
       const device = this.#queue.shift();
       if (device === undefined) break;
-      const task = this.#runOne(device);
-      this.#inFlight.add(task);
-      void task.finally(() => {
-        this.#inFlight.delete(task);
-        this.#pump();
-      });
+      this.#inFlight++;
+      void this.#runOne(device);
     }
   }
 
+  /** Runs one poll; never rejects. At its end the slot it held goes to the next poll waiting. */
   async #runOne(device: string): Promise<void> {
     const slot = this.#slots.get(device);
     let result: PollResult;
@@ -233,9 +233,16 @@ export class Scheduler {
     } catch (err) {
       result = { ok: false, error: err instanceof Error ? err.message : String(err) };
     }
-    if (!slot) return;
-    slot.busy = false;
-    this.#noteState(device, slot, result);
+    try {
+      if (slot) {
+        slot.busy = false;
+        this.#noteState(device, slot, result);
+      }
+    } finally {
+      this.#inFlight--;
+      if (this.#inFlight === 0 && this.#drained.length > 0) for (const resolve of this.#drained.splice(0)) resolve();
+      this.#pump();
+    }
   }
 
   /** Logs a device's state change once per change, not every poll. */

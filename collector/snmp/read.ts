@@ -8,7 +8,7 @@
 // read in place, no OID string per varbind) and net-snmp (SNMPv3). Failures reject with an
 // SnmpError (kind + cause); callbacks never throw.
 import snmp from 'net-snmp';
-import { arcsEqualText, arcsText, compareOidContent, encodeArcsInto, forEachVarbind, isExceptionTag, oidEquals, oidHasPrefix, readValue, requestVarbind } from './ber.ts';
+import { arcsEqualText, arcsText, compareOidContent, encodeArcsInto, encodeOid, forEachVarbind, isExceptionTag, oidEquals, oidHasPrefix, readValue, requestVarbind } from './ber.ts';
 import { toSnmpError, SnmpError } from './errors.ts';
 import { V2cSession } from './v2c.ts';
 import { decodeValue, type SnmpValue } from './values.ts';
@@ -440,20 +440,52 @@ interface V2cColumn {
   lastEnd: number;
 }
 
+/** A walk's columns encoded: each column's OID content and its first request varbind. */
+interface EncodedColumns {
+  /** The column OIDs they were encoded from (a copy: a list changed in place is encoded again). */
+  oids: readonly string[];
+  prefixes: Buffer[];
+  varbinds: Buffer[];
+}
+
+/**
+ * Column lists encoded, by the list: a table's columns and a QoS plan's walks are the same list
+ * at every poll, so their OIDs are encoded once per list (weakly held: they go with the list),
+ * not looked up in a cache by each OID's text at every walk.
+ */
+const encodedColumns = new WeakMap<readonly string[], EncodedColumns>();
+
+/** The encoded columns of `columnOids` (throws BerError for a bad OID). */
+function encodedColumnsOf(columnOids: readonly string[]): EncodedColumns {
+  const known = encodedColumns.get(columnOids);
+  if (known && known.oids.length === columnOids.length && known.oids.every((oid, i) => oid === columnOids[i])) return known;
+  const prefixes = columnOids.map((oid) => encodeOid(oid));
+  const encoded: EncodedColumns = { oids: [...columnOids], prefixes, varbinds: prefixes.map((p) => requestVarbind(p)) };
+  encodedColumns.set(columnOids, encoded);
+  return encoded;
+}
+
 async function walkV2c(session: V2cSession, columnOids: readonly string[], opts: ReadColumnsOptions, visit: RowSink): Promise<ColumnWalk> {
   const target = session.target;
   const transport = session.transport;
   const maxRepetitions = opts.maxRepetitions ?? 25;
   const tally = new WalkTally(target, opts);
   const scalarOids = opts.scalars ?? [];
-  let scalarContents: Buffer[];
+  const nonRepeaters = scalarOids.length;
+  const scalarContents: Buffer[] = [];
+  const scalarRequests: Buffer[] = [];
   let active: V2cColumn[];
   try {
-    scalarContents = scalarOids.map((s) => transport.oidOf(s));
-    active = columnOids.map((column, position) => ({
+    for (const s of scalarOids) {
+      scalarContents.push(transport.oidOf(s));
+      // A GETNEXT of `X` returns `X.0` when the scalar exists.
+      scalarRequests.push(transport.nextVarbindOf(s));
+    }
+    const { prefixes, varbinds } = encodedColumnsOf(columnOids);
+    active = prefixes.map((prefix, position) => ({
       position,
-      prefix: transport.oidOf(column),
-      cursorVarbind: transport.varbindOf(column),
+      prefix,
+      cursorVarbind: varbinds[position]!,
       cursor: undefined,
       rows: 0,
       ended: false,
@@ -463,12 +495,9 @@ async function walkV2c(session: V2cSession, columnOids: readonly string[], opts:
   } catch (err) {
     throw new SnmpError('request', target, err instanceof Error ? err.message : String(err), { cause: err });
   }
-  while (active.length > 0 || (tally.requests === 0 && scalarOids.length > 0)) {
+  while (active.length > 0 || (tally.requests === 0 && nonRepeaters > 0)) {
     tally.check();
-    const nonRepeaters = scalarOids.length;
-    const request: Buffer[] = [];
-    // A GETNEXT of `X` returns `X.0` when the scalar exists.
-    for (const s of scalarOids) request.push(transport.varbindOf(s.slice(0, -2)));
+    const request: Buffer[] = [...scalarRequests];
     for (const col of active) request.push(col.cursorVarbind);
     const answer = await session.getBulk(request, nonRepeaters, maxRepetitions);
     const page = tally.page(answer.atMs);

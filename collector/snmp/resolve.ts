@@ -10,6 +10,8 @@ export class AddressResolver {
   readonly #timeoutMs: number;
   readonly #now: () => number;
   readonly #cache = new Map<string, { address: string; atMs: number }>();
+  /** Addresses whose host is an IP literal (they resolve to themselves: parsed once, not at each poll). */
+  readonly #literals = new Set<string>();
 
   constructor(opts: { ttlMs?: number; timeoutMs: number; now?: () => number }) {
     this.#ttlMs = opts.ttlMs ?? 10 * 60_000;
@@ -17,13 +19,28 @@ export class AddressResolver {
     this.#now = opts.now ?? Date.now;
   }
 
-  /** `host:port` with the host as an IP address; rejects naming the address when it cannot be resolved. */
-  async resolve(address: string): Promise<string> {
-    const hp = parseHostPort(address);
-    if (!hp) throw new Error(`not a host:port address: "${address}"`);
-    if (isIP(hp.host) !== 0) return address;
+  /**
+   * What `resolve` would give at once, without waiting: the address itself when its host is an
+   * IP literal, a name's address resolved less than `ttlMs` ago; else undefined (call `resolve`).
+   */
+  known(address: string): string | undefined {
+    if (this.#literals.has(address)) return address;
     const cached = this.#cache.get(address);
     if (cached && this.#now() - cached.atMs < this.#ttlMs) return cached.address;
+    return undefined;
+  }
+
+  /** `host:port` with the host as an IP address; rejects naming the address when it cannot be resolved. */
+  async resolve(address: string): Promise<string> {
+    const known = this.known(address);
+    if (known !== undefined) return known;
+    const hp = parseHostPort(address);
+    if (!hp) throw new Error(`not a host:port address: "${address}"`);
+    if (isIP(hp.host) !== 0) {
+      this.#literals.add(address);
+      return address;
+    }
+    const cached = this.#cache.get(address);
     let timer: NodeJS.Timeout | undefined;
     try {
       const found = await Promise.race([
