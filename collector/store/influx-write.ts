@@ -48,9 +48,11 @@ export class InfluxLineWriter {
   }
 
   /** Sends one body of lines; resolves when InfluxDB took it (204). */
-  write(body: string): Promise<void> {
+  write(text: string): Promise<void> {
+    // Encoded once: its length and its bytes (measuring the text, then sending it, encodes it twice).
+    const body = Buffer.from(text, 'utf8');
     return new Promise((resolve, reject) => {
-      const headers: http.OutgoingHttpHeaders = { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) };
+      const headers: http.OutgoingHttpHeaders = { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length };
       if (this.#auth !== undefined) headers.authorization = `Basic ${Buffer.from(this.#auth).toString('base64')}`;
       const req = this.#request(this.#url, { method: 'POST', agent: this.#agent, headers, timeout: this.#timeoutMs }, (res) => {
         const status = res.statusCode ?? 0;
