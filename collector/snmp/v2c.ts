@@ -4,6 +4,8 @@
 // (collector/snmp/ber.ts). SNMPv3 stays with net-snmp (collector/snmp/session.ts).
 // Failures reject with an SnmpError; socket callbacks never throw.
 import { createSocket, type Socket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP } from 'node:net';
 import { BerError, encodeOid, encodeRequest, readResponseHead, requestVarbind, type ResponseHead } from './ber.ts';
 import { SnmpError } from './errors.ts';
 import type { SessionTiming } from './session.ts';
@@ -36,6 +38,21 @@ export interface V2cTransportOptions {
  * kept for every router.
  */
 const maxCachedVarbinds = 4_096;
+
+/**
+ * The sockets' host lookup: an IP literal (what a session holds: the poller resolves names
+ * first, collector/snmp/resolve.ts) is its own address, answered at once: no DNS call and no
+ * deferred tick per datagram; a name goes to dns.lookup.
+ */
+export function lookupLiteral(
+  host: string,
+  options: LookupOneOptions | number,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(host);
+  if (family !== 0) callback(null, host, family);
+  else dnsLookup(host, typeof options === 'number' ? { family: options } : options, callback);
+}
 
 /** RFC 3416 error-status names. */
 const errorStatusNames = [
@@ -113,7 +130,7 @@ export class V2cTransport {
       this.#sockets.set(family, pool);
     }
     if (pool.length < this.#count) {
-      const socket = createSocket(family === 6 ? 'udp6' : 'udp4');
+      const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', lookup: lookupLiteral });
       socket.on('message', (msg) => this.#onMessage(msg));
       socket.on('error', (err) => this.#onSocketError(socket, err));
       socket.on('listening', () => {

@@ -56,6 +56,27 @@ describe('mapBounded', () => {
     expect(finished).toEqual([]);
   });
 
+  it('a job that throws instead of rejecting is a failure: nothing more starts', async () => {
+    const started: number[] = [];
+    const err = await mapBounded([0, 1, 2, 3], 2, (item) => {
+      started.push(item);
+      if (item === 0) throw new Error('job 0 threw');
+      return tick(5).then(() => item);
+    }).then(() => undefined, (e: unknown) => e);
+    expect(err).toEqual(new Error('job 0 threw'));
+    expect(started).toEqual([0]);
+  });
+
+  it('a list of one job: its result, its failure (rejected or thrown)', async () => {
+    expect(await mapBounded(['a'], 4, async (item, index) => `${item}${index}`)).toEqual(['a0']);
+    await expect(mapBounded(['a'], 4, async () => Promise.reject(new Error('rejected')))).rejects.toThrow('rejected');
+    await expect(
+      mapBounded(['a'], 4, () => {
+        throw new Error('thrown');
+      }),
+    ).rejects.toThrow('thrown');
+  });
+
   it.each([0, -1, 1.5, Number.NaN])('refuses a limit of %d', async (limit) => {
     await expect(mapBounded([1], limit, async (item) => item)).rejects.toThrow(`mapBounded: limit must be a positive integer, got ${limit}`);
   });
