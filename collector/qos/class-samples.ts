@@ -11,6 +11,7 @@ import type { LinkSample } from '../samples.ts';
 import { asNumber, walkRows, type OpenSession, type SnmpValue, type WalkPage } from '../snmp/index.ts';
 import { compareOidContent, encodeArcs, sameBytes } from '../snmp/ber.ts';
 import { SNMPV2_MIB } from '../snmp/if-mib.ts';
+import { ClassBaselines } from './baselines.ts';
 import { classReading, measureClassInterval, sumGroup, type ClassReading, type MeasuredOctets, type MemberOctets } from './counters.ts';
 import type { ClassGroup, CounterMember, QosPlan } from './plan.ts';
 
@@ -43,11 +44,13 @@ export class ClassSampler {
   readonly #limiter: LogLimiter;
   readonly #problems: ProblemLog;
   readonly #linkById: ReadonlyMap<string, LinkConfig>;
-  /** Last good class counters per member key; last reading per sub-interface ifName. */
-  readonly #classReadings = new Map<string, ClassReading>();
+  /** Last good class counters of the plan last sampled (or kept), by member slot; last reading per sub-interface ifName. */
+  #baselines: { plan: QosPlan; readings: ClassBaselines } | undefined;
   readonly #subReadings = new Map<string, CounterReading>();
   /** How to walk and sum each plan's counters (built once per plan). */
   readonly #layouts = new WeakMap<QosPlan, PlanLayout>();
+  /** A member's previous reading, read out of the baselines (reused from member to member). */
+  readonly #prev: ClassReading = { atMs: 0, sysUpTimeCs: undefined, postOctets: 0, preOctets: undefined, dropOctets: undefined };
 
   constructor(opts: ClassSamplerOptions) {
     this.#opts = opts;
@@ -68,16 +71,36 @@ export class ClassSampler {
 
   /** A new plan: forgets the readings of members it no longer has. */
   keepOnly(plan: QosPlan): void {
+    this.#baselinesOf(plan);
     const keep = new Set<string>();
-    for (const g of plan.groups) for (const m of g.members) keep.add(m.kind === 'counters' ? m.key : m.ifName);
-    for (const key of this.#classReadings.keys()) if (!keep.has(key)) this.#classReadings.delete(key);
+    for (const g of plan.groups) for (const m of g.members) if (m.kind === 'interface') keep.add(m.ifName);
     for (const key of this.#subReadings.keys()) if (!keep.has(key)) this.#subReadings.delete(key);
   }
 
   /** The plan's indexes may name other rows now: every baseline is forgotten. */
   clear(): void {
-    this.#classReadings.clear();
+    this.#baselines?.readings.clear();
     this.#subReadings.clear();
+  }
+
+  /**
+   * The class baselines by `plan`'s slots: those of another plan are carried over by member
+   * key (a member the new plan lacks is forgotten).
+   */
+  #baselinesOf(plan: QosPlan): ClassBaselines {
+    const current = this.#baselines;
+    if (current?.plan === plan) return current.readings;
+    const readings = new ClassBaselines(plan.counterMembers.length);
+    if (current) {
+      const oldSlots = new Map<string, number>();
+      current.plan.counterMembers.forEach((m, slot) => oldSlots.set(m.key, slot));
+      plan.counterMembers.forEach((m, slot) => {
+        const from = oldSlots.get(m.key);
+        if (from !== undefined) readings.copyFrom(current.readings, from, slot);
+      });
+    }
+    this.#baselines = { plan, readings };
+    return readings;
   }
 
   /**
@@ -140,20 +163,21 @@ export class ClassSampler {
     measured.fill(undefined);
     let missing = false;
     const members = plan.counterMembers;
+    const baselines = this.#baselinesOf(plan);
     for (let slot = 0; slot < members.length; slot++) {
       if (!classReads) break;
       const m = members[slot]!;
       const curr = classReads.get(m.key);
-      const prev = this.#classReadings.get(m.key);
+      const prev = baselines.get(slot, this.#prev);
       if (!curr) {
-        this.#classReadings.delete(m.key);
+        baselines.delete(slot);
         // A key that was there and is gone: the device renumbered its statistics.
         if (prev) missing = true;
         else this.#problems.once(`stats:${m.key}`, { member: m.key }, 'qos class has no statistics row: not measured');
         continue;
       }
       this.#problems.cleared('stats', m.key);
-      this.#classReadings.set(m.key, curr);
+      baselines.set(slot, curr);
       const outcome = measureClassInterval(prev, curr, { maxGapMs }, layout.octets[slot]);
       if (outcome.ok) {
         measured[slot] = outcome;
