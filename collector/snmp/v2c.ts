@@ -6,7 +6,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
-import { BerError, encodeOid, encodeRequest, readResponseHead, requestVarbind, type ResponseHead } from './ber.ts';
+import { BerError, encodeOid, encodeRequest, readResponseHead, requestVarbind, Tag, type ResponseHead } from './ber.ts';
 import { SnmpError } from './errors.ts';
 import type { SessionTiming } from './session.ts';
 
@@ -17,8 +17,14 @@ export interface V2cAnswer {
   atMs: number;
 }
 
+/** A request waiting for its answer: what a resend needs, and how to settle it (one object per request, no closures). */
 interface Pending {
+  id: number;
   session: V2cSession;
+  message: Buffer;
+  socket: Socket;
+  /** Sends so far (the first one included). */
+  sent: number;
   resolve: (answer: V2cAnswer) => void;
   reject: (err: SnmpError) => void;
   timer: NodeJS.Timeout | undefined;
@@ -160,6 +166,13 @@ export class V2cTransport {
     const pending = this.#pending.get(head.requestId);
     if (!pending) return; // late: already answered, timed out or cancelled
     this.#settle(head.requestId, pending);
+    const { errorStatus, errorIndex } = head;
+    if (errorStatus !== 0) {
+      pending.reject(
+        new SnmpError('request', pending.session.target, `agent error: ${errorStatusName(errorStatus)}${errorIndex > 0 ? ` at varbind ${errorIndex}` : ''}`),
+      );
+      return;
+    }
     pending.resolve({ buf: msg, head, atMs: this.#now() });
   }
 
@@ -194,10 +207,12 @@ export class V2cTransport {
   }
 
   /**
-   * Sends a request built for a fresh request-id and resolves with the answer; resends the same
-   * message after each timeout (timeout × backoff^attempt), `retries` times.
+   * Sends a request (`pduTag` GetRequest or GetBulkRequest; `a`/`b` as encodeRequest takes them)
+   * with a fresh request-id and resolves with the answer; rejects with a `request` SnmpError
+   * when the agent answers with an error status. Resends the same message after each timeout
+   * (timeout × backoff^attempt), `retries` times.
    */
-  request(session: V2cSession, build: (requestId: number) => Buffer): Promise<V2cAnswer> {
+  request(session: V2cSession, pduTag: number, a: number, b: number, varbinds: readonly Buffer[]): Promise<V2cAnswer> {
     return new Promise<V2cAnswer>((resolve, reject) => {
       if (session.closed) {
         reject(new SnmpError('socket', session.target, 'session closed'));
@@ -206,36 +221,41 @@ export class V2cTransport {
       let message: Buffer;
       const id = this.#requestId();
       try {
-        message = build(id);
+        message = encodeRequest(pduTag, session.community, id, a, b, varbinds);
       } catch (err) {
         reject(new SnmpError('request', session.target, `cannot encode the request: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
         return;
       }
-      const socket = this.#socket(session.family);
-      const pending: Pending = { session, resolve, reject, timer: undefined };
+      const pending: Pending = { id, session, message, socket: this.#socket(session.family), sent: 0, resolve, reject, timer: undefined };
       this.#pending.set(id, pending);
       session.inFlight.add(id);
-      const { timeoutMs, retries, backoff = 1 } = session.timing;
-      const attempt = (n: number): void => {
-        if (this.#pending.get(id) !== pending) return;
-        socket.send(message, session.port, session.host, (err) => {
-          if (!err || this.#pending.get(id) !== pending) return;
-          this.#settle(id, pending);
-          reject(new SnmpError('socket', session.target, `send failed: ${err.message}`, { cause: err }));
-        });
-        pending.timer = setTimeout(() => {
-          if (this.#pending.get(id) !== pending) return;
-          if (n < retries) {
-            attempt(n + 1);
-            return;
-          }
-          this.#settle(id, pending);
-          reject(new SnmpError('timeout', session.target, 'request timed out'));
-        }, Math.round(timeoutMs * backoff ** n));
-      };
-      attempt(0);
+      this.#send(pending);
     });
   }
+
+  /** Sends (or resends) a request and arms its timeout. */
+  #send(pending: Pending): void {
+    const { id, session } = pending;
+    const { timeoutMs, backoff = 1 } = session.timing;
+    pending.socket.send(pending.message, session.port, session.host, (err) => {
+      if (!err || this.#pending.get(id) !== pending) return;
+      this.#settle(id, pending);
+      pending.reject(new SnmpError('socket', session.target, `send failed: ${err.message}`, { cause: err }));
+    });
+    pending.timer = setTimeout(this.#onTimeout, Math.round(timeoutMs * backoff ** pending.sent), pending);
+    pending.sent++;
+  }
+
+  /** A request's timeout passed: resent while retries remain, else failed. One function for every request. */
+  readonly #onTimeout = (pending: Pending): void => {
+    if (this.#pending.get(pending.id) !== pending) return;
+    if (pending.sent <= pending.session.timing.retries) {
+      this.#send(pending);
+      return;
+    }
+    this.#settle(pending.id, pending);
+    pending.reject(new SnmpError('timeout', pending.session.target, 'request timed out'));
+  };
 
   /** Fails a session's requests in flight (its poll ends at once). */
   cancel(session: V2cSession, why: string): void {
@@ -308,24 +328,13 @@ export class V2cSession {
   }
 
   /** GETBULK of request varbinds (from `varbindOf`); resolves with the answer, rejects on an error status. */
-  async getBulk(varbinds: readonly Buffer[], nonRepeaters: number, maxRepetitions: number): Promise<V2cAnswer> {
-    const answer = await this.transport.request(this, (id) => encodeRequest(0xa5, this.community, id, nonRepeaters, maxRepetitions, varbinds));
-    this.#checkStatus(answer);
-    return answer;
+  getBulk(varbinds: readonly Buffer[], nonRepeaters: number, maxRepetitions: number): Promise<V2cAnswer> {
+    return this.transport.request(this, Tag.getBulkRequest, nonRepeaters, maxRepetitions, varbinds);
   }
 
   /** GET of request varbinds; resolves with the answer, rejects on an error status. */
-  async get(varbinds: readonly Buffer[]): Promise<V2cAnswer> {
-    const answer = await this.transport.request(this, (id) => encodeRequest(0xa0, this.community, id, 0, 0, varbinds));
-    this.#checkStatus(answer);
-    return answer;
-  }
-
-  #checkStatus(answer: V2cAnswer): void {
-    const { errorStatus, errorIndex } = answer.head;
-    if (errorStatus !== 0) {
-      throw new SnmpError('request', this.target, `agent error: ${errorStatusName(errorStatus)}${errorIndex > 0 ? ` at varbind ${errorIndex}` : ''}`);
-    }
+  get(varbinds: readonly Buffer[]): Promise<V2cAnswer> {
+    return this.transport.request(this, Tag.getRequest, 0, 0, varbinds);
   }
 
   /** Fails the requests in flight; a session with its own transport closes it. */
