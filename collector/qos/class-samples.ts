@@ -9,7 +9,7 @@ import { LogLimiter, ProblemLog } from '../log-limiter.ts';
 import { measureInterval, rateProblem, MAX_GAP_INTERVALS, type CounterReading } from '../rates.ts';
 import type { LinkSample } from '../samples.ts';
 import { asNumber, walkRows, type OpenSession, type SnmpValue, type WalkPage } from '../snmp/index.ts';
-import { compareOidContent, encodeArcs, sameBytes } from '../snmp/ber.ts';
+import { compareOidContent, encodeArcs } from '../snmp/ber.ts';
 import { SNMPV2_MIB } from '../snmp/if-mib.ts';
 import { ClassBaselines } from './baselines.ts';
 import { classReading, measureClassInterval, sumGroup, type ClassReading, type MeasuredOctets, type MemberOctets } from './counters.ts';
@@ -51,6 +51,10 @@ export class ClassSampler {
   readonly #layouts = new WeakMap<QosPlan, PlanLayout>();
   /** A member's previous reading, read out of the baselines (reused from member to member). */
   readonly #prev: ClassReading = { atMs: 0, sysUpTimeCs: undefined, postOctets: 0, preOctets: undefined, dropOctets: undefined };
+  /** A member's octets as measured, before they go into the layout's arrays (reused). */
+  readonly #octets: MeasuredOctets = emptyOctets();
+  /** One group's members' octets, for sumGroup (reused from group to group; grown to the largest group). */
+  readonly #parts: MeasuredOctets[] = [];
 
   constructor(opts: ClassSamplerOptions) {
     this.#opts = opts;
@@ -160,7 +164,7 @@ export class ClassSampler {
     const layout = this.#layoutOf(plan);
     // Every member once, by its slot: measure, then keep the reading as the next baseline.
     const { measured, readAtMs } = layout;
-    measured.fill(undefined);
+    measured.clear();
     let missing = false;
     const members = plan.counterMembers;
     const baselines = this.#baselinesOf(plan);
@@ -178,9 +182,9 @@ export class ClassSampler {
       }
       this.#problems.cleared('stats', m.key);
       baselines.set(slot, curr);
-      const outcome = measureClassInterval(prev, curr, { maxGapMs }, layout.octets[slot]);
+      const outcome = measureClassInterval(prev, curr, { maxGapMs }, this.#octets);
       if (outcome.ok) {
-        measured[slot] = outcome;
+        measured.set(slot, outcome);
         readAtMs[slot] = curr.atMs;
         continue;
       }
@@ -206,8 +210,8 @@ export class ClassSampler {
         continue;
       }
       const slot = members.length + 2 * i;
-      measured[slot] = sideOctets(layout.octets[slot]!, outcome.intervalMs, outcome.inOctets);
-      measured[slot + 1] = sideOctets(layout.octets[slot + 1]!, outcome.intervalMs, outcome.outOctets);
+      measured.setSide(slot, outcome.intervalMs, outcome.inOctets);
+      measured.setSide(slot + 1, outcome.intervalMs, outcome.outOctets);
       readAtMs[slot] = curr.atMs;
       readAtMs[slot + 1] = curr.atMs;
     }
@@ -225,19 +229,20 @@ export class ClassSampler {
   }
 
   #groupSample(group: ClassGroup, g: number, layout: PlanLayout, link: LinkConfig, capacityBps: number, atMs: number): LinkSample | undefined {
-    const slots = layout.groupSlots[g]!;
-    const parts = layout.groupParts[g]!;
+    const { groupStart, groupSlots, measured } = layout;
+    const first = groupStart[g]!;
+    const count = groupStart[g + 1]! - first;
+    const parts = this.#parts;
+    while (parts.length < count) parts.push(emptyOctets());
     let latestMs: number | undefined;
-    for (let i = 0; i < slots.length; i++) {
-      const slot = slots[i]!;
-      const part = layout.measured[slot];
+    for (let i = 0; i < count; i++) {
+      const slot = groupSlots[first + i]!;
       // One member without a sample (first reading, discontinuity): none for the group.
-      if (!part) return undefined;
-      parts[i] = part;
+      if (!measured.get(slot, parts[i]!)) return undefined;
       const memberMs = layout.readAtMs[slot]!;
       if (latestMs === undefined || memberMs > latestMs) latestMs = memberMs;
     }
-    const rates = sumGroup(parts);
+    const rates = sumGroup(parts, count);
     if (!rates) return undefined;
     const problem = rateProblem(rates.postBitsPerSecond, capacityBps, this.#opts.maxUtilization);
     if (problem) {
@@ -310,19 +315,134 @@ export function classWalkOf(members: readonly CounterMember[], walksPerRequest: 
   return { chunks, rowsPerPrefix };
 }
 
-/** A sub-interface side's octets over an interval, in its slot's object. */
-function sideOctets(into: MeasuredOctets, intervalMs: number, octets: number): MeasuredOctets {
-  into.intervalMs = intervalMs;
-  into.postOctets = octets;
-  return into;
+function emptyOctets(): MeasuredOctets {
+  return { ok: true, intervalMs: 0, postOctets: 0, preOctets: undefined, dropOctets: undefined };
+}
+
+/**
+ * Each slot's octets at one poll, in typed arrays (reused from poll to poll): the interval
+ * (NaN: no sample this poll), post, pre and drop octets (NaN: not reported).
+ */
+class SlotOctets {
+  readonly #intervalMs: Float64Array;
+  readonly #post: Float64Array;
+  readonly #pre: Float64Array;
+  readonly #drop: Float64Array;
+
+  constructor(slots: number) {
+    this.#intervalMs = new Float64Array(slots).fill(Number.NaN);
+    this.#post = new Float64Array(slots);
+    this.#pre = new Float64Array(slots);
+    this.#drop = new Float64Array(slots);
+  }
+
+  clear(): void {
+    this.#intervalMs.fill(Number.NaN);
+  }
+
+  set(slot: number, octets: MemberOctets): void {
+    this.#intervalMs[slot] = octets.intervalMs;
+    this.#post[slot] = octets.postOctets;
+    this.#pre[slot] = octets.preOctets ?? Number.NaN;
+    this.#drop[slot] = octets.dropOctets ?? Number.NaN;
+  }
+
+  /** A sub-interface side: post-policy octets only. */
+  setSide(slot: number, intervalMs: number, octets: number): void {
+    this.#intervalMs[slot] = intervalMs;
+    this.#post[slot] = octets;
+    this.#pre[slot] = Number.NaN;
+    this.#drop[slot] = Number.NaN;
+  }
+
+  /** The slot's octets into `into`; false when it has no sample this poll. */
+  get(slot: number, into: MeasuredOctets): boolean {
+    const intervalMs = this.#intervalMs[slot]!;
+    if (Number.isNaN(intervalMs)) return false;
+    into.intervalMs = intervalMs;
+    into.postOctets = this.#post[slot]!;
+    const pre = this.#pre[slot]!;
+    const drop = this.#drop[slot]!;
+    into.preOctets = Number.isNaN(pre) ? undefined : pre;
+    into.dropOctets = Number.isNaN(drop) ? undefined : drop;
+    return true;
+  }
 }
 
 /** One request's walk of a plan: its columns, its members and where each member's row is in each column. */
-interface ChunkLayout {
-  columns: string[];
-  members: CounterMember[];
-  /** Fresh cells for one walk of the chunk: each member's three counters and the answer that carried its post-policy one. */
-  cells(): ChunkCells;
+class ChunkLayout {
+  readonly columns: string[];
+  readonly members: CounterMember[];
+  /** Every member's row (encoded OID arcs) in one buffer: member k's at [rowStart[k], rowStart[k + 1]). */
+  readonly #rows: Buffer;
+  readonly #rowStart: Int32Array;
+  /** The counter (0 post, 1 pre, 2 drop) each column holds. */
+  readonly #columnCounter: Int8Array;
+  /** Column c's members in the order of their rows: #order[#orderStart[c] … #orderStart[c + 1]). */
+  readonly #order: Int32Array;
+  readonly #orderStart: Int32Array;
+
+  constructor(chunk: ClassWalk['chunks'][number]) {
+    const { columns, members } = chunk;
+    this.columns = columns;
+    this.members = members;
+    const encoded = members.map((m) => encodeArcs(m.walk.row));
+    this.#rowStart = new Int32Array(members.length + 1);
+    encoded.forEach((row, k) => (this.#rowStart[k + 1] = this.#rowStart[k]! + row.length));
+    this.#rows = Buffer.concat(encoded);
+    const byColumn = new Map<string, { counter: number; members: number[] }>();
+    for (const oid of columns) byColumn.set(oid, { counter: 0, members: [] });
+    members.forEach((m, k) => {
+      counterNames.forEach((name, counter) => {
+        const entry = byColumn.get(m.walk.columns[name]);
+        if (!entry) return;
+        entry.counter = counter;
+        entry.members.push(k);
+      });
+    });
+    this.#columnCounter = Int8Array.from(columns, (oid) => byColumn.get(oid)!.counter);
+    const rows = this.#rows;
+    const start = this.#rowStart;
+    const ordered = columns.map((oid) => byColumn.get(oid)!.members.sort((a, b) => compareOidContent(rows, start[a]!, start[a + 1]!, rows, start[b]!, start[b + 1]!)));
+    this.#orderStart = new Int32Array(columns.length + 1);
+    ordered.forEach((list, c) => (this.#orderStart[c + 1] = this.#orderStart[c]! + list.length));
+    this.#order = Int32Array.from(ordered.flat());
+  }
+
+  /**
+   * Fresh cells for one walk of the chunk: a merge of each column's rows with its members' rows
+   * (both in OID order): a row no member has is passed over, a member without its row gets
+   * nothing. Nothing is built per varbind: a row is compared with the members' rows in place.
+   */
+  cells(): ChunkCells {
+    const n = this.members.length;
+    const values = new Array<SnmpValue | undefined>(3 * n).fill(undefined);
+    const pages = new Array<WalkPage | undefined>(n).fill(undefined);
+    const cursor = Int32Array.from(this.#orderStart.subarray(0, this.columns.length));
+    const rows = this.#rows;
+    const rowStart = this.#rowStart;
+    const order = this.#order;
+    const orderStart = this.#orderStart;
+    const columnCounter = this.#columnCounter;
+    const sink = (c: number, buf: Buffer, start: number, end: number, value: SnmpValue, page: WalkPage): void => {
+      const last = orderStart[c + 1]!;
+      const counter = columnCounter[c]!;
+      let j = cursor[c]!;
+      while (j < last) {
+        const k = order[j]!;
+        const cmp = compareOidContent(buf, start, end, rows, rowStart[k]!, rowStart[k + 1]!);
+        // A row before this member's: no member's (another class of the policy).
+        if (cmp < 0) break;
+        j++;
+        // Past this member's row: the column has none for it.
+        if (cmp > 0) continue;
+        values[3 * k + counter] = value;
+        if (counter === 0) pages[k] = page;
+      }
+      cursor[c] = j;
+    };
+    return { values, pages, sink };
+  }
 }
 
 interface ChunkCells {
@@ -339,69 +459,19 @@ interface PlanLayout {
   chunks: ChunkLayout[];
   /** The per-service sub-interfaces' names, each once. */
   subNames: string[];
-  /** Each group's members' slots: a counter member's index in counterMembers, then two per sub-interface (in, out). */
-  groupSlots: Int32Array[];
-  /** Each group's members' octets at one poll (an array per group, reused from poll to poll). */
-  groupParts: MemberOctets[][];
-  /** Each slot's octets, filled at each poll (measured[slot] is this object when it has a sample). */
-  octets: MeasuredOctets[];
+  /**
+   * Each group's members' slots (a counter member's index in counterMembers, then two per
+   * sub-interface: in, out): group g's at groupSlots[groupStart[g] … groupStart[g + 1]).
+   */
+  groupSlots: Int32Array;
+  groupStart: Int32Array;
   /** This poll's octets and reading time by slot (reused from poll to poll). */
-  measured: (MemberOctets | undefined)[];
+  measured: SlotOctets;
   readAtMs: Float64Array;
 }
 
 /** The counter a column holds for its members: post, pre, drop (the order of ChunkCells.values). */
 const counterNames = ['postPolicyBytes', 'prePolicyBytes', 'dropBytes'] as const;
-
-/**
- * A chunk's walk as a merge of each column's rows with its members' rows (both in OID order):
- * a row no member has is passed over, a member without its row gets nothing. Nothing is built
- * per varbind: a row is compared with the members' encoded rows in place.
- */
-function chunkLayoutOf(chunk: ClassWalk['chunks'][number]): ChunkLayout {
-  const { columns, members } = chunk;
-  const rows = members.map((m) => encodeArcs(m.walk.row));
-  const byColumn = new Map<string, { counter: number; members: number[] }>();
-  for (const oid of columns) byColumn.set(oid, { counter: 0, members: [] });
-  members.forEach((m, k) => {
-    counterNames.forEach((name, counter) => {
-      const entry = byColumn.get(m.walk.columns[name]);
-      if (!entry) return;
-      entry.counter = counter;
-      entry.members.push(k);
-    });
-  });
-  const columnCounter = Int8Array.from(columns, (oid) => byColumn.get(oid)!.counter);
-  const columnMembers = columns.map((oid) => Int32Array.from(byColumn.get(oid)!.members.sort((a, b) => compareOidContent(rows[a]!, 0, rows[a]!.length, rows[b]!, 0, rows[b]!.length))));
-  return {
-    columns,
-    members,
-    cells(): ChunkCells {
-      const values = new Array<SnmpValue | undefined>(3 * members.length).fill(undefined);
-      const pages = new Array<WalkPage | undefined>(members.length).fill(undefined);
-      const cursor = new Int32Array(columns.length);
-      const sink = (c: number, buf: Buffer, start: number, end: number, value: SnmpValue, page: WalkPage): void => {
-        const order = columnMembers[c]!;
-        const counter = columnCounter[c]!;
-        let j = cursor[c]!;
-        while (j < order.length) {
-          const k = order[j]!;
-          const row = rows[k]!;
-          const cmp = sameBytes(row, buf, start, end) ? 0 : compareOidContent(buf, start, end, row, 0, row.length);
-          // A row before this member's: no member's (another class of the policy).
-          if (cmp < 0) break;
-          j++;
-          // Past this member's row: the column has none for it.
-          if (cmp > 0) continue;
-          values[3 * k + counter] = value;
-          if (counter === 0) pages[k] = page;
-        }
-        cursor[c] = j;
-      };
-      return { values, pages, sink };
-    },
-  };
-}
 
 function planLayoutOf(plan: QosPlan): PlanLayout {
   const walk = classWalkOf(plan.counterMembers, WALKS_PER_REQUEST);
@@ -416,18 +486,20 @@ function planLayoutOf(plan: QosPlan): PlanLayout {
       subNames.push(m.ifName);
     }
   }
-  const groupSlots = plan.groups.map((g) =>
-    Int32Array.from(g.members, (m) => (m.kind === 'counters' ? counterSlot.get(m.key)! : subSlot.get(m.ifName)! + (m.side === 'out' ? 1 : 0))),
+  const groupStart = new Int32Array(plan.groups.length + 1);
+  plan.groups.forEach((g, i) => (groupStart[i + 1] = groupStart[i]! + g.members.length));
+  const groupSlots = Int32Array.from(
+    plan.groups.flatMap((g) => g.members),
+    (m) => (m.kind === 'counters' ? counterSlot.get(m.key)! : subSlot.get(m.ifName)! + (m.side === 'out' ? 1 : 0)),
   );
   const slots = plan.counterMembers.length + 2 * subNames.length;
   return {
     walk,
-    chunks: walk.chunks.map(chunkLayoutOf),
+    chunks: walk.chunks.map((chunk) => new ChunkLayout(chunk)),
     subNames,
     groupSlots,
-    groupParts: plan.groups.map((g) => new Array<MemberOctets>(g.members.length)),
-    octets: Array.from({ length: slots }, (): MeasuredOctets => ({ ok: true, intervalMs: 0, postOctets: 0, preOctets: undefined, dropOctets: undefined })),
-    measured: new Array<MemberOctets | undefined>(slots).fill(undefined),
+    groupStart,
+    measured: new SlotOctets(slots),
     readAtMs: new Float64Array(slots),
   };
 }

@@ -98,14 +98,15 @@ export interface GroupRates {
   dropBitsPerSecond?: number;
 }
 
-/** Sums the members' rates; undefined for an empty group. */
-export function sumGroup(members: readonly MemberOctets[]): GroupRates | undefined {
-  if (members.length === 0) return undefined;
+/** Sums the rates of the first `count` members (all by default); undefined for an empty group. */
+export function sumGroup(members: readonly MemberOctets[], count = members.length): GroupRates | undefined {
+  if (count === 0) return undefined;
   let intervalMs = 0;
   let post = 0;
   let pre: number | undefined = 0;
   let drop: number | undefined = 0;
-  for (const m of members) {
+  for (let i = 0; i < count; i++) {
+    const m = members[i]!;
     intervalMs = Math.max(intervalMs, m.intervalMs);
     post += bitsPerSecondOf(m.postOctets, m.intervalMs);
     pre = pre === undefined || m.preOctets === undefined ? undefined : pre + bitsPerSecondOf(m.preOctets, m.intervalMs);

@@ -49,6 +49,15 @@ describe('sumGroup', () => {
       postBitsPerSecond: 16_000,
     });
   });
+
+  it('sums only the first `count` members when given (a reused array longer than the group)', () => {
+    const members = [
+      { intervalMs: 1_000, postOctets: 1_000, preOctets: 1_000 },
+      { intervalMs: 3_000, postOctets: 9_000 },
+    ];
+    expect(sumGroup(members, 1)).toEqual({ intervalMs: 1_000, postBitsPerSecond: 8_000, preBitsPerSecond: 8_000 });
+    expect(sumGroup(members, 0)).toBeUndefined();
+  });
 });
 
 describe('classReadingOf', () => {
