@@ -109,6 +109,14 @@ function isAsciiText(bytes: Buffer, text: string): boolean {
   return true;
 }
 
+/**
+ * The value of row `ifIndex` in `col` (`hint` first). A function of the module, not a closure
+ * made per row: the row loop runs at every poll.
+ */
+function valueIn(col: TableColumn | undefined, ifIndex: string, hint: number): SnmpValue | undefined {
+  return col?.get(ifIndex, hint);
+}
+
 /** The position of row `ifIndex` in `col` (`hint` first), -1 when absent. */
 function rowIn(col: TableColumn | undefined, ifIndex: string, hint: number): number {
   return col ? col.find(ifIndex, hint) : -1;
@@ -341,7 +349,6 @@ export class InterfaceSampler {
       const read: InterfaceRead = { ifIndex, reading: undefined, operUp: false, ifHighSpeedMbps: undefined, hasHc: false };
       byName.set(ifName, read);
       if (!this.#relevant(ifName)) continue;
-      const value = (col: TableColumn | undefined): SnmpValue | undefined => col?.get(ifIndex, p);
       const hcInAt = rowIn(cols.hcIn, ifIndex, p);
       const hcOutAt = rowIn(cols.hcOut, ifIndex, p);
       const hcIn = hcInAt < 0 ? undefined : asCounter(cols.hcIn!.values[hcInAt]);
@@ -364,13 +371,13 @@ export class InterfaceSampler {
           counterBits: hasHc ? 64 : 32,
           inOctets,
           outOctets,
-          discontinuityTimeCs: asNumber(value(cols.discontinuity)),
-          inErrors: asCounter(value(cols.inErrors)),
-          outErrors: asCounter(value(cols.outErrors)),
+          discontinuityTimeCs: asNumber(valueIn(cols.discontinuity, ifIndex, p)),
+          inErrors: asCounter(valueIn(cols.inErrors, ifIndex, p)),
+          outErrors: asCounter(valueIn(cols.outErrors, ifIndex, p)),
         };
       }
-      read.operUp = asNumber(value(cols.oper)) === 1;
-      read.ifHighSpeedMbps = asNumber(value(cols.speed));
+      read.operUp = asNumber(valueIn(cols.oper, ifIndex, p)) === 1;
+      read.ifHighSpeedMbps = asNumber(valueIn(cols.speed, ifIndex, p));
       read.hasHc = hasHc;
     }
     this.#indexToName = indexToName;

@@ -234,6 +234,13 @@ export function intervalClock(
   return verdict.kind === 'rebooted' ? 'reboot' : verdict.deltaCs;
 }
 
+/** An error counter's delta (32-bit), undefined when either reading lacks it or it went back without a witnessed wrap. */
+function errorsDelta(p: Counter | undefined, c: Counter | undefined, wrapWitnessed: boolean): number | undefined {
+  if (p === undefined || c === undefined) return undefined;
+  if (c < p && !wrapWitnessed) return undefined;
+  return counterDelta(p, c, 32);
+}
+
 /**
  * The counter deltas and Δt between two readings of one interface, or why this interval has
  * no sample. In every `ok: false` case the caller keeps `curr` as the new baseline.
@@ -263,13 +270,8 @@ export function measureInterval(prev: CounterReading | undefined, curr: CounterR
   const wrapped = curr.counterBits === 32 && (curr.inOctets < prev.inOctets || curr.outOctets < prev.outOctets);
   if (wrapped && !wrapWitnessed) return { ok: false, reason: 'counter32-unverified' };
 
-  const errorsDelta = (p: Counter | undefined, c: Counter | undefined): number | undefined => {
-    if (p === undefined || c === undefined) return undefined;
-    if (c < p && !wrapWitnessed) return undefined;
-    return counterDelta(p, c, 32);
-  };
-  const inErrors = errorsDelta(prev.inErrors, curr.inErrors);
-  const outErrors = errorsDelta(prev.outErrors, curr.outErrors);
+  const inErrors = errorsDelta(prev.inErrors, curr.inErrors, wrapWitnessed);
+  const outErrors = errorsDelta(prev.outErrors, curr.outErrors, wrapWitnessed);
 
   const { intervalMs, clock } = chooseIntervalMs(uptimeDeltaCs, wallElapsedMs);
   if (curr.counterBits === 32 && counter32Ambiguous(opts.capacityBps, intervalMs)) return { ok: false, reason: 'counter32-ambiguous' };

@@ -268,6 +268,13 @@ export class ColumnTable {
   }
 }
 
+/** Appends a row's value and its answer to a column (a function of the module: no closure per walk). */
+function putValue(col: TableColumn, value: SnmpValue, page: WalkPage): void {
+  col.values[col.count] = value;
+  col.pages[col.count] = page;
+  col.count++;
+}
+
 /**
  * The walk of `readColumns` into `table` (its columns, in order): each column's rows replace
  * the last walk's. Kept from poll to poll, the table makes a steady device's walk build
@@ -277,18 +284,13 @@ export class ColumnTable {
 export function readTable(session: SnmpSession, target: string, table: ColumnTable, opts: ReadColumnsOptions): Promise<ColumnWalk> {
   const columns = table.columns;
   for (const col of columns) col.count = 0;
-  const put = (col: TableColumn, value: SnmpValue, page: WalkPage): void => {
-    col.values[col.count] = value;
-    col.pages[col.count] = page;
-    col.count++;
-  };
   checkScalars(opts.scalars ?? []);
   if (!(session instanceof V2cSession)) {
     // net-snmp makes each index's text: the table keeps it.
     return walkNetSnmp(session, target, table.oids, opts, (c, index, value, page) => {
       const col = columns[c]!;
       col.index[col.count] = index;
-      put(col, value, page);
+      putValue(col, value, page);
     });
   }
   return walkV2c(session, table.oids, opts, (c, buf, start, end, value, page) => {
@@ -299,7 +301,7 @@ export function readTable(session: SnmpSession, target: string, table: ColumnTab
       const before = c > 0 ? columns[c - 1]!.index[p] : undefined;
       col.index[p] = before !== undefined && arcsEqualText(buf, start, end, before) ? before : arcsText(buf, start, end);
     }
-    put(col, value, page);
+    putValue(col, value, page);
   });
 }
 
