@@ -277,14 +277,21 @@ export class InterfaceSampler {
       this.#lastUptime = undefined;
       return false;
     }
-    this.#lastUptime = { cs: sysUpTimeCs, atMs };
-    if (!last) return false;
-    const verdict = uptimeVerdict(last.cs, sysUpTimeCs, atMs - last.atMs);
+    if (!last) {
+      this.#lastUptime = { cs: sysUpTimeCs, atMs };
+      return false;
+    }
+    const previousCs = last.cs;
+    const previousAtMs = last.atMs;
+    // Updated in place: no object per poll outliving it.
+    last.cs = sysUpTimeCs;
+    last.atMs = atMs;
+    const verdict = uptimeVerdict(previousCs, sysUpTimeCs, atMs - previousAtMs);
     if (verdict.kind === 'rebooted') {
-      this.#log.warn({ previousSysUpTimeCs: last.cs, sysUpTimeCs }, 'device restarted: no samples for this interval');
+      this.#log.warn({ previousSysUpTimeCs: previousCs, sysUpTimeCs }, 'device restarted: no samples for this interval');
       return true;
     }
-    if (verdict.wrapped) this.#log.info({ previousSysUpTimeCs: last.cs, sysUpTimeCs }, 'sysUpTime wrapped (not a restart)');
+    if (verdict.wrapped) this.#log.info({ previousSysUpTimeCs: previousCs, sysUpTimeCs }, 'sysUpTime wrapped (not a restart)');
     return false;
   }
 
@@ -331,6 +338,7 @@ export class InterfaceSampler {
     }
     const byName = new Map<string, InterfaceRead>();
     const indexToName = new Map<string, string>();
+    let renamed = false;
     const names = cols.name;
     const count = names?.count ?? 0;
     for (let p = 0; p < count; p++) {
@@ -339,6 +347,7 @@ export class InterfaceSampler {
       if (ifName === undefined) continue;
       indexToName.set(ifIndex, ifName);
       const before = this.#indexToName.get(ifIndex);
+      if (before !== ifName) renamed = true;
       if (before !== undefined && before !== ifName && (this.#linkNames.has(ifName) || this.#linkNames.has(before))) {
         this.#log.info({ ifIndex, ifName, previousIfName: before }, 'ifIndex now names another interface');
       }
@@ -380,7 +389,9 @@ export class InterfaceSampler {
       read.ifHighSpeedMbps = asNumber(valueIn(cols.speed, ifIndex, p));
       read.hasHc = hasHc;
     }
-    this.#indexToName = indexToName;
+    // The same map as at the last poll kept when nothing changed: this poll's copy dies young
+    // instead of outliving the poll (readings kept from poll to poll cost the GC most).
+    if (renamed || indexToName.size !== this.#indexToName.size) this.#indexToName = indexToName;
     return byName;
   }
 }

@@ -258,6 +258,9 @@ export class DevicePoller {
       // A fault outside SNMP (a bug) has no kind: counted as `internal`, not as a socket error.
       if (err instanceof SnmpError) poll.errorKind = err.kind;
       return { poll, links: [], interfaces: [] };
+    } finally {
+      // The rows are read (or the poll failed): their values need not outlive the poll.
+      table.release();
     }
   }
 }

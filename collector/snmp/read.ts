@@ -251,6 +251,19 @@ export class ColumnTable {
     this.columns = columnOids.map((oid) => new TableColumn(oid));
   }
 
+  /**
+   * Drops the last walk's values and answers, keeping each row's index text for the next walk:
+   * a poll's readings (and the datagrams its octet strings are views of) then die with the
+   * poll instead of living until the next one.
+   */
+  release(): void {
+    for (const col of this.columns) {
+      col.count = 0;
+      col.values.length = 0;
+      col.pages.length = 0;
+    }
+  }
+
   /** A table of grouped rows (tests, and callers that hold `Rows`): each column's rows in the rows' order. */
   static ofRows(columnOids: readonly string[], rows: Rows, pages: ReadonlyMap<string, WalkPage> | undefined, page: WalkPage): ColumnTable {
     const table = new ColumnTable(columnOids);

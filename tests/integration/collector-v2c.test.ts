@@ -170,6 +170,11 @@ describe('a recorded IOS XR router (snmpsim)', () => {
         await readTable(toRouter.session, toRouter.target, table, { maxRepetitions: 50 });
         expect(tableText(table)).toEqual(router);
         expect(table.columns[0]?.count).toBe(92);
+        // Released after a poll: no values kept; the next walk reads the same rows again.
+        table.release();
+        expect(table.columns.map((col) => [col.count, col.values.length, col.pages.length])).toEqual(columns.map(() => [0, 0, 0]));
+        await readTable(toRouter.session, toRouter.target, table, { maxRepetitions: 50 });
+        expect(tableText(table)).toEqual(router);
       }
     } finally {
       for (const pair of opens) for (const open of pair) open.close();
