@@ -3,7 +3,8 @@
 // one by one (the analyzer's `linkState`). Taken in chunks of about `batchSize` points; a chunk
 // that cannot be written becomes StorePoints for the spool, in the same order.
 import type { PollBatch } from '../samples.ts';
-import { batchText, pointsText } from './line-protocol.ts';
+import { LineText, pointsText, writeBatch } from './line-protocol.ts';
+import { LinkDirIndex } from './link-dirs.ts';
 import { batchToPoints, type StorePoint } from './points.ts';
 
 type Item = { batch: PollBatch; size: number } | { points: readonly StorePoint[]; size: number };
@@ -18,14 +19,19 @@ export interface PointChunk {
   storePoints(): StorePoint[];
 }
 
+/** Reused by every buffer (sizeOf is synchronous). */
+const linkDirs = new LinkDirIndex();
+
 /**
  * Upper bound of a batch's points: its outcome, one `traffic` point per link and direction
  * (however many classes), its interfaces (non-finite ones are dropped when encoded).
  */
 function sizeOf(batch: PollBatch): number {
-  const linkDirs = new Set<string>();
-  for (const s of batch.links) linkDirs.add(`${s.link}\u0000${s.dir}`);
-  return 1 + linkDirs.size + batch.interfaces.length;
+  // Each link and direction counted once, wherever its samples are (no key strings built).
+  for (const s of batch.links) linkDirs.groupOf(s.link, s.dir);
+  const distinct = linkDirs.count;
+  linkDirs.reset();
+  return 1 + distinct + batch.interfaces.length;
 }
 
 function chunkOf(items: readonly Item[]): PointChunk {
@@ -33,16 +39,13 @@ function chunkOf(items: readonly Item[]): PointChunk {
   let count: number | undefined;
   const encode = (): string => {
     if (text !== undefined) return text;
-    let body = '';
-    let n = 0;
+    const out = new LineText();
     for (const item of items) {
-      const encoded = 'batch' in item ? batchText(item.batch) : { text: pointsText(item.points), points: item.points.length };
-      if (encoded.points === 0) continue;
-      body += n === 0 ? encoded.text : '\n' + encoded.text;
-      n += encoded.points;
+      if ('batch' in item) writeBatch(out, item.batch);
+      else out.addText(pointsText(item.points), item.points.length);
     }
-    text = body;
-    count = n;
+    text = out.text();
+    count = out.points;
     return text;
   };
   return {
