@@ -221,7 +221,9 @@ export class QosPlanLifecycle {
     this.#plan = plan;
     this.#stale = false;
     this.#opts.onAdopt?.(plan);
-    for (const m of plan.mappings) {
+    // Built when read (collector/qos/plan.ts): read once.
+    const mappings = plan.mappings;
+    for (const m of mappings) {
       if (m.rule !== undefined || this.#unmatchedLogged.has(m.className)) continue;
       this.#unmatchedLogged.add(m.className);
       this.#log.warn(
@@ -229,7 +231,7 @@ export class QosPlanLifecycle {
         'qos class matches no class rule: counted as other',
       );
     }
-    const fields = { groups: plan.groups.length, classes: plan.mappings.length, counterClasses: plan.counterMembers.length };
+    const fields = { groups: plan.groups.length, classes: mappings.length, counterClasses: plan.counterMembers.length };
     if (!previous) this.#log.debug(fields, 'qos plan ready');
     else this.#log.info(fields, 'qos plan replaced after re-discovery');
     for (const note of plan.notes) {

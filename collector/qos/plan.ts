@@ -13,6 +13,7 @@
 // - Several classes mapping to one service class on one link and direction form one group
 //   whose rates are summed. The router's configured bandwidth of each class is its
 //   reservation (kbps × 1000; percent of the link capacity); other units are not converted.
+import { serviceClasses } from '../../api/schemas.ts';
 import type { LinkConfig } from '../../config/schema.ts';
 import {
   counterWalk,
@@ -30,41 +31,166 @@ import { measuredDirections } from '../link-ends.ts';
 
 /** Counters of one CBQoS/CoS class: their instance OIDs, and the columns a walk reads them under. */
 export interface CounterMember {
-  kind: 'counters';
+  readonly kind: 'counters';
   /** Stable while the device keeps its indexes: link, direction, path and statistics index. */
-  key: string;
+  readonly key: string;
   readonly oids: QosCounterColumns;
   /** The counter columns under the class's policy (or interface), and its row there: counterWalk. */
-  walk: QosCounterWalk;
+  readonly walk: QosCounterWalk;
+}
+
+/**
+ * One copy of each name for the whole collector: policy, class and sub-interface names and
+ * class paths repeat on every router (a fleet configured from a few templates), and a plan
+ * lives for an hour. Bounded by the distinct names of the network.
+ */
+const names = new Map<string, string>();
+export function internName(text: string): string {
+  const known = names.get(text);
+  if (known !== undefined) return known;
+  names.set(text, text);
+  return text;
 }
 
 /**
  * A planned class's counters as the plan keeps them: the walk's columns shared by every class of
- * the policy, the instance OIDs computed when asked (a national fleet has hundreds of thousands
- * of classes: three OID strings each would be most of the collector's memory).
+ * the policy, its row; the walk and the instance OIDs built when asked (a national fleet has
+ * hundreds of thousands of classes: an object or three OID strings more each would be most of
+ * the collector's memory).
  */
 class PlannedCounters implements CounterMember {
-  readonly kind = 'counters' as const;
   readonly key: string;
-  readonly walk: QosCounterWalk;
+  readonly #columns: QosCounterColumns;
+  readonly #row: string;
 
   constructor(key: string, walk: QosCounterWalk) {
     this.key = key;
-    this.walk = walk;
+    this.#columns = walk.columns;
+    this.#row = walk.row;
+  }
+
+  get kind(): 'counters' {
+    return 'counters';
+  }
+
+  get walk(): QosCounterWalk {
+    return { columns: this.#columns, row: this.#row };
   }
 
   get oids(): QosCounterColumns {
-    const { columns: c, row } = this.walk;
+    const c = this.#columns;
+    const row = this.#row;
     return { prePolicyBytes: `${c.prePolicyBytes}.${row}`, postPolicyBytes: `${c.postPolicyBytes}.${row}`, dropBytes: `${c.dropBytes}.${row}` };
   }
 }
 
 /** One direction of a per-service sub-interface (read from the ifXTable walk). */
 export interface InterfaceMember {
-  kind: 'interface';
-  key: string;
-  ifName: string;
-  side: 'in' | 'out';
+  readonly kind: 'interface';
+  readonly key: string;
+  readonly ifName: string;
+  readonly side: 'in' | 'out';
+}
+
+/** A planned sub-interface direction: its key built when asked (from the link, direction and ifName). */
+class PlannedSubinterface implements InterfaceMember {
+  readonly ifName: string;
+  readonly side: 'in' | 'out';
+  readonly #link: string;
+  readonly #dir: Direction;
+
+  constructor(link: string, dir: Direction, ifName: string, side: 'in' | 'out') {
+    this.#link = link;
+    this.#dir = dir;
+    this.ifName = ifName;
+    this.side = side;
+  }
+
+  get kind(): 'interface' {
+    return 'interface';
+  }
+
+  get key(): string {
+    return [this.#link, this.#dir, this.ifName].join('|');
+  }
+}
+
+const sources = ['cisco', 'huawei', 'juniper', 'subinterface'] as const satisfies readonly QosClassMapping['source'][];
+const directions = ['down', 'up'] as const satisfies readonly Direction[];
+/** Texts per mapping in MappingTable: link, ifName, policyName, className, path. */
+const TEXTS = 5;
+
+/**
+ * A plan's mappings (what `Collector.qos()` and the log show; no poll reads them) as columns:
+ * the names (shared strings), codes in typed arrays; each mapping is built when asked.
+ */
+class MappingTable {
+  readonly #device: string;
+  #texts: (string | undefined)[] = [];
+  /** Per mapping: direction, source, service class (indexes into directions, sources, serviceClasses). */
+  #codes: Uint8Array | number[] = [];
+  /** Per mapping: the rule's index, -1 for none. */
+  #rules: Int32Array | number[] = [];
+  /** Per mapping: the reservation, NaN for none. */
+  #reservedBps: Float64Array | number[] = [];
+
+  constructor(device: string) {
+    this.#device = device;
+  }
+
+  get length(): number {
+    return this.#rules.length;
+  }
+
+  add(m: Omit<QosClassMapping, 'device' | 'link' | 'ifName' | 'dir'> & { link: string; ifName: string; dir: Direction }): void {
+    this.#texts.push(m.link, m.ifName, m.policyName, m.className, m.path);
+    (this.#codes as number[]).push(directions.indexOf(m.dir), sources.indexOf(m.source), serviceClasses.indexOf(m.serviceClass));
+    (this.#rules as number[]).push(m.rule ?? -1);
+    (this.#reservedBps as number[]).push(m.reservedBps ?? Number.NaN);
+  }
+
+  /** Done adding: the columns shrink to typed arrays of their exact length. */
+  seal(): void {
+    this.#codes = Uint8Array.from(this.#codes);
+    this.#rules = Int32Array.from(this.#rules);
+    this.#reservedBps = Float64Array.from(this.#reservedBps);
+    // An array grown by push keeps spare room: copied to its exact length.
+    this.#texts = this.#texts.slice();
+  }
+
+  /** Every mapping, in the order added (new objects). */
+  all(): QosClassMapping[] {
+    const out: QosClassMapping[] = [];
+    for (let i = 0; i < this.length; i++) out.push(this.#at(i));
+    return out;
+  }
+
+  #at(i: number): QosClassMapping {
+    const t = TEXTS * i;
+    const texts = this.#texts;
+    const source = sources[this.#codes[3 * i + 1]!]!;
+    const rule = this.#rules[i]!;
+    const dir = directions[this.#codes[3 * i]!]!;
+    const serviceClass = serviceClasses[this.#codes[3 * i + 2]!]!;
+    if (source === 'subinterface') {
+      return { device: this.#device, link: texts[t]!, ifName: texts[t + 1]!, dir, source, className: texts[t + 3]!, path: texts[t + 4]!, serviceClass, rule: rule < 0 ? undefined : rule };
+    }
+    const reservedBps = this.#reservedBps[i]!;
+    return {
+      device: this.#device,
+      link: texts[t]!,
+      ifName: texts[t + 1]!,
+      dir,
+      source,
+      policyName: texts[t + 2]!,
+      className: texts[t + 3]!,
+      path: texts[t + 4]!,
+      serviceClass,
+      // Absent as undefined, in the literal: one object shape, no property added later.
+      rule: rule < 0 ? undefined : rule,
+      reservedBps: Number.isNaN(reservedBps) ? undefined : reservedBps,
+    };
+  }
 }
 
 export type QosMember = CounterMember | InterfaceMember;
@@ -84,8 +210,8 @@ export interface QosPlan {
   /** When the discovery it was built from finished. */
   atMs: number;
   groups: ClassGroup[];
-  /** Every discovered class and sub-interface on a configured link, with its service class. */
-  mappings: QosClassMapping[];
+  /** Every discovered class and sub-interface on a configured link, with its service class (built when read). */
+  readonly mappings: QosClassMapping[];
   /** ifIndex of each link interface (by ifName) at discovery: a change calls for a new plan. */
   linkIfIndexes: Map<string, number>;
   /** Sub-interface ifNames per link interface at discovery (sorted). */
@@ -135,20 +261,12 @@ export function buildQosPlan(input: QosPlanInput): QosPlan {
   for (const iface of discovery.interfaces) if (iface.ifName !== undefined && !byName.has(iface.ifName)) byName.set(iface.ifName, iface);
 
   const groups = new Map<string, ClassGroup>();
-  const mappings: QosClassMapping[] = [];
+  const mappings = new MappingTable(device);
   const notes: string[] = [];
   const counterMembers: CounterMember[] = [];
   const linkIfIndexes = new Map<string, number>();
   const subinterfaces = new Map<string, string[]>();
-  // One copy of each name and of each policy's walk columns per plan (the same names repeat on
-  // every interface: a province core's 200 policies name the same 4 classes).
-  const names = new Map<string, string>();
-  const intern = (text: string): string => {
-    const known = names.get(text);
-    if (known !== undefined) return known;
-    names.set(text, text);
-    return text;
-  };
+  // One copy of each policy's walk columns per plan; of each name, for the collector (internName).
   const walks = new Map<string, QosCounterColumns>();
   const shared = (columns: QosCounterColumns): QosCounterColumns => {
     const known = walks.get(columns.postPolicyBytes);
@@ -188,21 +306,18 @@ export function buildQosPlan(input: QosPlanInput): QosPlan {
         ifAlias: iface.ifAlias,
       });
       const reservedBps = reservedBpsOf(cls, capacityBps);
-      const mapping: QosClassMapping = {
-        device,
+      mappings.add({
         link: link.id,
         ifName: link.ifName,
         dir,
         source: cls.vendor,
-        policyName: intern(cls.policyName),
-        className: intern(cls.className),
-        path: intern(cls.path),
+        policyName: internName(cls.policyName),
+        className: internName(cls.className),
+        path: internName(cls.path),
         serviceClass,
-        // Absent as undefined, in the literal: one object shape, no property added later.
         rule,
         reservedBps,
-      };
-      mappings.push(mapping);
+      });
       const walk = counterWalk(cls);
       if (!walk) {
         notes.push(`${link.ifName} ${cls.direction} ${cls.path}: no statistics row, not measured`);
@@ -218,39 +333,47 @@ export function buildQosPlan(input: QosPlanInput): QosPlan {
     const subs = discovery.interfaces
       .filter((i): i is DiscoveredInterface & { ifName: string } => i.ifName !== undefined && isSubinterfaceOf(i.ifName, link.ifName))
       .sort((a, b) => (a.ifName < b.ifName ? -1 : a.ifName > b.ifName ? 1 : 0));
-    subinterfaces.set(link.ifName, subs.map((s) => s.ifName));
+    subinterfaces.set(link.ifName, subs.map((s) => internName(s.ifName)));
     for (const sub of subs) {
-      const { serviceClass, rule } = classifier.classOf({ ifName: sub.ifName, ifAlias: sub.ifAlias });
+      const ifName = internName(sub.ifName);
+      const { serviceClass, rule } = classifier.classOf({ ifName, ifAlias: sub.ifAlias });
       for (const dir of measured) {
         if (covered.has(dir)) continue;
-        const mapping: QosClassMapping = {
-          device,
-          link: link.id,
-          ifName: sub.ifName,
-          dir,
-          source: 'subinterface',
-          className: sub.ifName,
-          path: sub.ifName,
-          serviceClass,
-          rule,
-        };
-        mappings.push(mapping);
-        const side = sideOf(dir, link.downIs);
-        addToGroup(link, dir, serviceClass, { kind: 'interface', key: [link.id, dir, sub.ifName].join('|'), ifName: sub.ifName, side }, undefined);
+        mappings.add({ link: link.id, ifName, dir, source: 'subinterface', className: ifName, path: ifName, serviceClass, rule });
+        addToGroup(link, dir, serviceClass, new PlannedSubinterface(link.id, dir, ifName, sideOf(dir, link.downIs)), undefined);
       }
     }
   }
   // Arrays grown by push keep spare room (17 slots for one member): a plan lives for an hour,
   // across a fleet of hundreds of thousands of classes; each is copied to its exact length.
   for (const group of groups.values()) group.members = group.members.slice();
-  return {
-    device,
-    atMs: discovery.atMs,
-    groups: [...groups.values()],
-    mappings,
-    linkIfIndexes,
-    subinterfaces,
-    counterMembers,
-    notes,
-  };
+  mappings.seal();
+  return new BuiltQosPlan({ device, atMs: discovery.atMs, groups: [...groups.values()], mappings, linkIfIndexes, subinterfaces, counterMembers: counterMembers.slice(), notes });
+}
+
+/** A plan as buildQosPlan makes it: its mappings kept as a MappingTable, built when read. */
+class BuiltQosPlan implements QosPlan {
+  readonly device: string;
+  readonly atMs: number;
+  readonly groups: ClassGroup[];
+  readonly #mappings: MappingTable;
+  readonly linkIfIndexes: Map<string, number>;
+  readonly subinterfaces: Map<string, string[]>;
+  readonly counterMembers: CounterMember[];
+  readonly notes: string[];
+
+  constructor(parts: Omit<QosPlan, 'mappings'> & { mappings: MappingTable }) {
+    this.device = parts.device;
+    this.atMs = parts.atMs;
+    this.groups = parts.groups;
+    this.#mappings = parts.mappings;
+    this.linkIfIndexes = parts.linkIfIndexes;
+    this.subinterfaces = parts.subinterfaces;
+    this.counterMembers = parts.counterMembers;
+    this.notes = parts.notes;
+  }
+
+  get mappings(): QosClassMapping[] {
+    return this.#mappings.all();
+  }
 }

@@ -186,6 +186,24 @@ describe('buildQosPlan', () => {
     expect(plan.linkIfIndexes.has('Gi9/9')).toBe(false);
   });
 
+  it('mappings read whole, as JSON gives them (a class with its policy and reservation; a sub-interface without), each read new objects; members keys', () => {
+    const d = discovery(
+      [iface(2, 'Gi0/1'), iface(3, 'Gi0/2'), iface(10, 'Gi0/2.300', 'VIDEO')],
+      [cisco(2, 'output', 'WAN-OUT/DOCEX', '10.11', { configuredBandwidth: { value: 5000, unit: 'kbps' } }), cisco(2, 'output', 'WAN-OUT/SCAVENGER', '10.12')],
+    );
+    const plan = buildQosPlan({ device: 'r1', discovery: d, links: [link('a', 'Gi0/1'), link('b', 'Gi0/2')], classifier });
+    const json = JSON.parse(JSON.stringify(plan.mappings)) as unknown;
+    expect(json).toEqual([
+      { device: 'r1', link: 'a', ifName: 'Gi0/1', dir: 'down', source: 'cisco', policyName: 'WAN-OUT', className: 'DOCEX', path: 'WAN-OUT/DOCEX', serviceClass: 'docex', rule: 0, reservedBps: 5e6 },
+      { device: 'r1', link: 'a', ifName: 'Gi0/1', dir: 'down', source: 'cisco', policyName: 'WAN-OUT', className: 'SCAVENGER', path: 'WAN-OUT/SCAVENGER', serviceClass: 'other' },
+      { device: 'r1', link: 'b', ifName: 'Gi0/2.300', dir: 'down', source: 'subinterface', className: 'Gi0/2.300', path: 'Gi0/2.300', serviceClass: 'video', rule: 5 },
+      { device: 'r1', link: 'b', ifName: 'Gi0/2.300', dir: 'up', source: 'subinterface', className: 'Gi0/2.300', path: 'Gi0/2.300', serviceClass: 'video', rule: 5 },
+    ]);
+    expect(plan.mappings[0]).not.toBe(plan.mappings[0]);
+    expect(plan.counterMembers.map((m) => m.key)).toEqual(['a|down|WAN-OUT/DOCEX|cisco:10.11', 'a|down|WAN-OUT/SCAVENGER|cisco:10.12']);
+    expect(plan.groups.flatMap((g) => g.members).filter((m) => m.kind === 'interface').map((m) => m.key)).toEqual(['b|down|Gi0/2.300', 'b|up|Gi0/2.300']);
+  });
+
   it('a device without QoS or sub-interfaces: an empty plan', () => {
     const plan = buildQosPlan({ device: 'r1', discovery: discovery([iface(1, 'lo')], []), links: [link('lo', 'lo')], classifier });
     expect(plan.groups).toEqual([]);
