@@ -23,6 +23,11 @@ export function tagPair(key: string, value: string): string {
   return text === undefined ? '' : `,${key}=${text}`;
 }
 
+/** The parts as one string held whole (a concatenation would keep every part and a node joining them). */
+function flat(parts: readonly string[]): string {
+  return parts.join('');
+}
+
 interface LinkTags {
   province: string;
   tier: number;
@@ -36,7 +41,7 @@ interface DeviceTags {
   text: string;
 }
 
-/** How many series a cache holds before it starts again (about 100 bytes each). */
+/** How many series a cache holds before it starts again (about 200 bytes each: some 100 MB at most). */
 export const defaultMaxSeries = 1 << 19;
 
 export class SeriesTagCache {
@@ -71,7 +76,7 @@ export class SeriesTagCache {
   trafficTail(link: string, province: string, tier: number): string {
     const held = this.#links.get(link);
     if (held !== undefined && held.province === province && held.tier === tier) return held.text;
-    const text = `${tagPair('link', link)}${tagPair('province', province)}${tagPair('tier', String(tier))}`;
+    const text = flat([tagPair('link', link), tagPair('province', province), tagPair('tier', String(tier))]);
     if (held !== undefined) {
       held.province = province;
       held.tier = tier;
@@ -88,7 +93,7 @@ export class SeriesTagCache {
     let byName = this.#interfaces.get(device);
     const held = byName?.get(ifName);
     if (held !== undefined && held.province === province) return held.text;
-    const text = `iface${tagPair('device', device)}${tagPair('ifName', ifName)}${tagPair('province', province)}`;
+    const text = flat(['iface', tagPair('device', device), tagPair('ifName', ifName), tagPair('province', province)]);
     if (held !== undefined) {
       held.province = province;
       held.text = text;
@@ -108,7 +113,7 @@ export class SeriesTagCache {
   pollSeries(device: string, province: string): string {
     const held = this.#devices.get(device);
     if (held !== undefined && held.province === province) return held.text;
-    const text = `poll${tagPair('device', device)}${tagPair('province', province)}`;
+    const text = flat(['poll', tagPair('device', device), tagPair('province', province)]);
     if (held !== undefined) {
       held.province = province;
       held.text = text;
