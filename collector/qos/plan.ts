@@ -197,12 +197,61 @@ export type QosMember = CounterMember | InterfaceMember;
 
 /** One service class of one link and direction: the sum of its members. */
 export interface ClassGroup {
+  readonly link: string;
+  readonly dir: Direction;
+  readonly serviceClass: ServiceClass;
+  /** Σ reservations the router reports for the members; undefined when none reports one. */
+  readonly reservedBps?: number | undefined;
+  readonly members: QosMember[];
+}
+
+/** A group as buildQosPlan drafts it. */
+interface DraftGroup {
   link: string;
   dir: Direction;
   serviceClass: ServiceClass;
-  /** Σ reservations the router reports for the members; absent when none reports one. */
   reservedBps?: number;
   members: QosMember[];
+}
+
+/**
+ * A planned group: its members a range of one array that every group of the plan shares, read
+ * as a new array (no poll reads them: the class sampler lays them out once per plan), rather
+ * than an array per group (a fleet has hundreds of thousands of groups, most of one member).
+ */
+class PlannedGroup implements ClassGroup {
+  readonly link: string;
+  readonly dir: Direction;
+  readonly serviceClass: ServiceClass;
+  readonly reservedBps: number | undefined;
+  readonly #all: readonly QosMember[];
+  readonly #start: number;
+  readonly #end: number;
+
+  constructor(draft: DraftGroup, all: readonly QosMember[], start: number) {
+    this.link = draft.link;
+    this.dir = draft.dir;
+    this.serviceClass = draft.serviceClass;
+    this.reservedBps = draft.reservedBps;
+    this.#all = all;
+    this.#start = start;
+    this.#end = start + draft.members.length;
+  }
+
+  get members(): QosMember[] {
+    return this.#all.slice(this.#start, this.#end);
+  }
+}
+
+/** The drafts as PlannedGroups over one array of all their members (in group order). */
+function plannedGroups(drafts: readonly DraftGroup[]): ClassGroup[] {
+  const all = drafts.flatMap((d) => d.members);
+  let start = 0;
+  return drafts.map((d) => {
+    const group = new PlannedGroup(d, all, start);
+    start += d.members.length;
+    return group;
+  });
 }
 
 export interface QosPlan {
@@ -260,7 +309,7 @@ export function buildQosPlan(input: QosPlanInput): QosPlan {
   const byName = new Map<string, DiscoveredInterface>();
   for (const iface of discovery.interfaces) if (iface.ifName !== undefined && !byName.has(iface.ifName)) byName.set(iface.ifName, iface);
 
-  const groups = new Map<string, ClassGroup>();
+  const groups = new Map<string, DraftGroup>();
   const mappings = new MappingTable(device);
   const notes: string[] = [];
   const counterMembers: CounterMember[] = [];
@@ -344,11 +393,10 @@ export function buildQosPlan(input: QosPlanInput): QosPlan {
       }
     }
   }
-  // Arrays grown by push keep spare room (17 slots for one member): a plan lives for an hour,
-  // across a fleet of hundreds of thousands of classes; each is copied to its exact length.
-  for (const group of groups.values()) group.members = group.members.slice();
   mappings.seal();
-  return new BuiltQosPlan({ device, atMs: discovery.atMs, groups: [...groups.values()], mappings, linkIfIndexes, subinterfaces, counterMembers: counterMembers.slice(), notes });
+  // Arrays grown by push keep spare room: a plan lives for an hour, across a fleet of hundreds
+  // of thousands of classes; the ones kept are copied to their exact length.
+  return new BuiltQosPlan({ device, atMs: discovery.atMs, groups: plannedGroups([...groups.values()]), mappings, linkIfIndexes, subinterfaces, counterMembers: counterMembers.slice(), notes });
 }
 
 /** A plan as buildQosPlan makes it: its mappings kept as a MappingTable, built when read. */
