@@ -152,6 +152,12 @@ export function counterWalk(cls: Pick<QosClass, 'vendor' | 'statsIndex'>): QosCo
   };
 }
 
+/** The statistics index whose counters a walk reads (counterWalk's inverse). */
+export function statsIndexOfWalk(vendor: QosVendor, walk: QosCounterWalk): string {
+  const prefix = walk.columns.postPolicyBytes.slice(QOS_COUNTER_COLUMNS[vendor].postPolicyBytes.length + 1);
+  return prefix === '' ? walk.row : [prefix, walk.row].join('.');
+}
+
 export interface DeviceDiscovery {
   /** host:port as given. */
   target: string;

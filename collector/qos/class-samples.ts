@@ -26,8 +26,8 @@ export const REQUESTS_IN_FLIGHT = 4;
 /** Bounds of the max-repetitions learnt from the rows under one policy. */
 const MAX_REPETITIONS = { min: 2, max: 64 };
 
-/** Class counters read at one poll, by member key; a key with undefined was asked but is missing. */
-export type ClassReads = Map<string, ClassReading | undefined>;
+/** Class counters read at one poll, by member (of the plan read); a member with undefined was asked but is missing. */
+export type ClassReads = Map<CounterMember, ClassReading | undefined>;
 
 export type ClassSamplerOptions = SamplerOptions;
 
@@ -53,6 +53,8 @@ export class ClassSampler {
   readonly #prev: ClassReading = { atMs: 0, sysUpTimeCs: undefined, postOctets: 0, preOctets: undefined, dropOctets: undefined };
   /** A member's octets as measured, before they go into the layout's arrays (reused). */
   readonly #octets: MeasuredOctets = emptyOctets();
+  /** Keys of members logged as without a statistics row (#problems), until they have one. */
+  readonly #statsProblems = new Set<string>();
   /** One group's members' octets, for sumGroup (reused from group to group; grown to the largest group). */
   readonly #parts: MeasuredOctets[] = [];
 
@@ -132,7 +134,7 @@ export class ClassSampler {
         for (let k = 0; k < chunk.members.length; k++) {
           const page = pages[k];
           const sysUpTimeCs = page ? asNumber(page.scalars.get(SNMPV2_MIB.sysUpTime)) : undefined;
-          reads.set(chunk.members[k]!.key, page && classReading(page.atMs, sysUpTimeCs, values[3 * k], values[3 * k + 1], values[3 * k + 2]));
+          reads.set(chunk.members[k]!, page && classReading(page.atMs, sysUpTimeCs, values[3 * k], values[3 * k + 1], values[3 * k + 2]));
         }
       });
       walk.rowsPerPrefix = maxRows;
@@ -171,16 +173,24 @@ export class ClassSampler {
     for (let slot = 0; slot < members.length; slot++) {
       if (!classReads) break;
       const m = members[slot]!;
-      const curr = classReads.get(m.key);
+      const curr = classReads.get(m);
       const prev = baselines.get(slot, this.#prev);
       if (!curr) {
         baselines.delete(slot);
         // A key that was there and is gone: the device renumbered its statistics.
         if (prev) missing = true;
-        else this.#problems.once(`stats:${m.key}`, { member: m.key }, 'qos class has no statistics row: not measured');
+        else {
+          const key = m.key;
+          this.#statsProblems.add(key);
+          this.#problems.once(`stats:${key}`, { member: key }, 'qos class has no statistics row: not measured');
+        }
         continue;
       }
-      this.#problems.cleared('stats', m.key);
+      // Keys are built when asked: only while a statistics problem is on record.
+      if (this.#statsProblems.size > 0) {
+        const key = m.key;
+        if (this.#statsProblems.delete(key)) this.#problems.cleared('stats', key);
+      }
       baselines.set(slot, curr);
       const outcome = measureClassInterval(prev, curr, { maxGapMs }, this.#octets);
       if (outcome.ok) {
@@ -475,8 +485,8 @@ const counterNames = ['postPolicyBytes', 'prePolicyBytes', 'dropBytes'] as const
 
 function planLayoutOf(plan: QosPlan): PlanLayout {
   const walk = classWalkOf(plan.counterMembers, WALKS_PER_REQUEST);
-  const counterSlot = new Map<string, number>();
-  plan.counterMembers.forEach((m, i) => counterSlot.set(m.key, i));
+  const counterSlot = new Map<CounterMember, number>();
+  plan.counterMembers.forEach((m, i) => counterSlot.set(m, i));
   const subNames: string[] = [];
   const subSlot = new Map<string, number>();
   for (const g of plan.groups) {
@@ -490,7 +500,7 @@ function planLayoutOf(plan: QosPlan): PlanLayout {
   plan.groups.forEach((g, i) => (groupStart[i + 1] = groupStart[i]! + g.members.length));
   const groupSlots = Int32Array.from(
     plan.groups.flatMap((g) => g.members),
-    (m) => (m.kind === 'counters' ? counterSlot.get(m.key)! : subSlot.get(m.ifName)! + (m.side === 'out' ? 1 : 0)),
+    (m) => (m.kind === 'counters' ? counterSlot.get(m)! : subSlot.get(m.ifName)! + (m.side === 'out' ? 1 : 0)),
   );
   const slots = plan.counterMembers.length + 2 * subNames.length;
   return {

@@ -23,6 +23,8 @@ import {
   type QosCounterColumns,
   type QosCounterWalk,
   type QosDirection,
+  type QosVendor,
+  statsIndexOfWalk,
 } from '../discovery/index.ts';
 import type { Classifier } from '../classify.ts';
 import { capacityBpsOf } from '../rates.ts';
@@ -59,18 +61,30 @@ export function internName(text: string): string {
  * the collector's memory).
  */
 class PlannedCounters implements CounterMember {
-  readonly key: string;
   readonly #columns: QosCounterColumns;
   readonly #row: string;
+  readonly #link: string;
+  readonly #dir: Direction;
+  readonly #path: string;
+  readonly #vendor: QosVendor;
 
-  constructor(key: string, walk: QosCounterWalk) {
-    this.key = key;
+  constructor(link: string, dir: Direction, path: string, vendor: QosVendor, walk: QosCounterWalk) {
+    this.#link = link;
+    this.#dir = dir;
+    this.#path = path;
+    this.#vendor = vendor;
     this.#columns = walk.columns;
     this.#row = walk.row;
   }
 
   get kind(): 'counters' {
     return 'counters';
+  }
+
+  /** Built when asked (a poll finds its members by object, not by key). */
+  get key(): string {
+    const vendor = this.#vendor;
+    return [this.#link, this.#dir, this.#path, `${vendor}:${statsIndexOfWalk(vendor, this.walk)}`].join('|');
   }
 
   get walk(): QosCounterWalk {
@@ -372,9 +386,7 @@ export function buildQosPlan(input: QosPlanInput): QosPlan {
         notes.push(`${link.ifName} ${cls.direction} ${cls.path}: no statistics row, not measured`);
         continue;
       }
-      // join, not a template: one flat string, not a tree of concatenations kept for the plan's life.
-      const key = [link.id, dir, cls.path, `${cls.vendor}:${cls.statsIndex ?? ''}`].join('|');
-      const member: CounterMember = new PlannedCounters(key, { columns: shared(walk.columns), row: walk.row });
+      const member: CounterMember = new PlannedCounters(link.id, dir, internName(cls.path), cls.vendor, { columns: shared(walk.columns), row: walk.row });
       counterMembers.push(member);
       addToGroup(link, dir, serviceClass, member, reservedBps);
     }

@@ -56,7 +56,7 @@ function readsOf(plan: QosPlan, atMs: number, uptimeCs: number, octets: Record<s
     const statsIndex = m.key.split(':').at(-1)!;
     const o = octets[statsIndex];
     const reading: ClassReading | undefined = o && { atMs, sysUpTimeCs: uptimeCs, postOctets: o[0], preOctets: o[1], dropOctets: o[2] };
-    reads.set(m.key, reading);
+    reads.set(m, reading);
   }
   return reads;
 }

@@ -2,7 +2,7 @@
 // (Cisco), interface and direction (Huawei) or interface (Juniper), and the requests those
 // walks are cut into.
 import { describe, expect, it } from 'vitest';
-import { counterOids, counterWalk, type QosVendor } from '../../collector/discovery/model.ts';
+import { counterOids, counterWalk, statsIndexOfWalk, type QosVendor } from '../../collector/discovery/model.ts';
 import { classWalkOf } from '../../collector/qos/class-samples.ts';
 import type { CounterMember } from '../../collector/qos/plan.ts';
 
@@ -18,6 +18,12 @@ describe('counterWalk', () => {
     // The walk's row is where GET would have read the class: the same instance OIDs.
     const oids = counterOids({ vendor, statsIndex });
     for (const k of ['prePolicyBytes', 'postPolicyBytes', 'dropBytes'] as const) expect(`${walk?.columns[k]}.${walk?.row}`).toBe(oids?.[k]);
+    // And back: the statistics index a walk reads.
+    expect(statsIndexOfWalk(vendor, walk!)).toBe(statsIndex);
+  });
+
+  it('a one-arc statistics index (no prefix) comes back whole', () => {
+    expect(statsIndexOfWalk('juniper', counterWalk({ vendor: 'juniper', statsIndex: '7' })!)).toBe('7');
   });
 
   it('a class without statistics is not walked', () => {
