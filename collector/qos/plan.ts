@@ -277,7 +277,7 @@ export interface QosPlan {
   readonly mappings: QosClassMapping[];
   /** ifIndex of each link interface (by ifName) at discovery: a change calls for a new plan. */
   linkIfIndexes: Map<string, number>;
-  /** Sub-interface ifNames per link interface at discovery (sorted). */
+  /** Sub-interface ifNames per link interface at discovery (sorted); a link interface without any is absent. */
   subinterfaces: Map<string, string[]>;
   /** Every class whose counters the groups need, in plan order. */
   counterMembers: CounterMember[];
@@ -394,7 +394,7 @@ export function buildQosPlan(input: QosPlanInput): QosPlan {
     const subs = discovery.interfaces
       .filter((i): i is DiscoveredInterface & { ifName: string } => i.ifName !== undefined && isSubinterfaceOf(i.ifName, link.ifName))
       .sort((a, b) => (a.ifName < b.ifName ? -1 : a.ifName > b.ifName ? 1 : 0));
-    subinterfaces.set(link.ifName, subs.map((s) => internName(s.ifName)));
+    if (subs.length > 0) subinterfaces.set(link.ifName, subs.map((s) => internName(s.ifName)));
     for (const sub of subs) {
       const ifName = internName(sub.ifName);
       const { serviceClass, rule } = classifier.classOf({ ifName, ifAlias: sub.ifAlias });

@@ -19,7 +19,8 @@ function plan(atMs: number, opts: { ifIndex?: number; subs?: string[]; mappings?
     groups: [],
     mappings: opts.mappings ?? [],
     linkIfIndexes: new Map([['Gi0/1', opts.ifIndex ?? 3]]),
-    subinterfaces: new Map([['Gi0/1', opts.subs ?? []]]),
+    // As buildQosPlan keeps them: a link interface without sub-interfaces is absent.
+    subinterfaces: new Map(opts.subs?.length ? [['Gi0/1', opts.subs]] : []),
     counterMembers: [],
     notes: opts.notes ?? [],
   };

@@ -77,6 +77,8 @@ describe('buildQosPlan', () => {
     expect(plan.mappings).toHaveLength(5);
     expect(plan.mappings.every((m) => m.device === 'r1' && m.link === 'a' && m.source === 'cisco' && m.rule !== undefined)).toBe(true);
     expect(plan.linkIfIndexes).toEqual(new Map([['Gi0/1', 2]]));
+    // No sub-interfaces on the link: nothing kept for it (read as none).
+    expect(plan.subinterfaces.size).toBe(0);
   });
 
   it('a link whose router is the downstream end (downIs in): output → up', () => {
