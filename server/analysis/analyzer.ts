@@ -50,16 +50,24 @@ export interface StatesSource {
 
 export const stateValue: Record<StateLevel, number> = { ok: 0, warning: 1, critical: 2 };
 
+/** One link direction the analyzer holds: updated in place with each sample judged. */
 interface Tracked {
   hysteresis: HysteresisState;
   status: LinkStatus;
+  /** Its `linkState` points' tags, made once (the same for every point of the link direction). */
+  tags: StorePoint['tags'];
 }
 
-/** `linkState` point of one verdict and the state after hysteresis. */
-export function linkStatePoint(verdict: LinkVerdict, level: StateLevel): StorePoint {
+/** The `linkState` tags of a link direction. */
+function linkStateTags(verdict: Pick<LinkVerdict, 'link' | 'province' | 'tier' | 'dir'>): StorePoint['tags'] {
+  return { link: verdict.link, province: verdict.province, tier: String(verdict.tier), dir: verdict.dir };
+}
+
+/** `linkState` point of one verdict and the state after hysteresis (`tags`: the link direction's, when already made). */
+export function linkStatePoint(verdict: LinkVerdict, level: StateLevel, tags: StorePoint['tags'] = linkStateTags(verdict)): StorePoint {
   return {
     measurement: 'linkState',
-    tags: { link: verdict.link, province: verdict.province, tier: String(verdict.tier), dir: verdict.dir },
+    tags,
     fields: { state: stateValue[level], encroachBps: verdict.encroachBps },
     atMs: verdict.atMs,
   };
@@ -102,9 +110,10 @@ export class Analyzer implements StatesSource {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #provinceIds: string[];
-  readonly #tracked = new Map<string, Tracked>();
-  /** The keys of `#tracked` per province, so one province's status costs its own links. */
-  readonly #trackedByProvince = new Map<string, Set<string>>();
+  /** Per link id, its directions' entries: a look-up by the id the sample holds, no key string per sample. */
+  readonly #tracked = new Map<string, Partial<Record<Direction, Tracked>>>();
+  /** The entries per province, so one province's status costs its own links. */
+  readonly #trackedByProvince = new Map<string, Tracked[]>();
   readonly #policyCache = new Map<string, { capacityBps: number; policy: EffectivePolicy | undefined }>();
   readonly #changeListeners = new Set<(change: LinkStateChange) => void>();
   readonly #movedListeners = new Set<(moved: LinkDir[], changes: LinkStateChange[]) => void>();
@@ -137,22 +146,30 @@ export class Analyzer implements StatesSource {
     for (const unsubscribe of this.#unsubscribers.splice(0)) unsubscribe();
   }
 
+  #trackedOf(link: string, dir: Direction): Tracked | undefined {
+    return this.#tracked.get(link)?.[dir];
+  }
+
   view(): AnalyzerView {
-    const links = [...this.#tracked.values()].map((t) => t.status).sort(byLinkAndDir);
+    const links: LinkStatus[] = [];
+    for (const row of this.#tracked.values()) {
+      if (row.down) links.push(row.down.status);
+      if (row.up) links.push(row.up.status);
+    }
+    links.sort(byLinkAndDir);
     return { atMs: this.#now(), links, provinces: provinceStatuses(links, this.#provinceIds) };
   }
 
   changed(moved: readonly LinkDir[]): AnalyzerView {
-    const links = new Map<string, LinkStatus>();
+    const links = new Set<LinkStatus>();
     for (const entry of moved) {
-      const key = trackedKey(entry.link, entry.dir);
-      const status = this.#tracked.get(key)?.status;
-      if (status) links.set(key, status);
+      const status = this.#trackedOf(entry.link, entry.dir)?.status;
+      if (status) links.add(status);
     }
     const touched = new Set([...links.values()].map((s) => s.province));
     const ordered = [...this.#provinceIds.filter((id) => touched.has(id)), ...[...touched].filter((id) => !this.#provinceIds.includes(id))];
     const provinces = ordered.map((id) => {
-      const statuses = [...(this.#trackedByProvince.get(id) ?? [])].flatMap((key) => this.#tracked.get(key)?.status ?? []);
+      const statuses = (this.#trackedByProvince.get(id) ?? []).map((t) => t.status);
       return provinceStatuses(statuses, [id])[0] ?? { province: id, level: 'ok' as const, worst: [] };
     });
     return { atMs: this.#now(), links: [...links.values()].sort(byLinkAndDir), provinces };
@@ -177,13 +194,21 @@ export class Analyzer implements StatesSource {
     return policy;
   }
 
-  #trackProvince(province: string, key: string): void {
-    let keys = this.#trackedByProvince.get(province);
-    if (!keys) {
-      keys = new Set();
-      this.#trackedByProvince.set(province, keys);
+  /** Holds a link direction judged for the first time. */
+  #track(tracked: Tracked): void {
+    const { link, dir, province } = tracked.status;
+    let row = this.#tracked.get(link);
+    if (!row) {
+      row = {};
+      this.#tracked.set(link, row);
     }
-    keys.add(key);
+    row[dir] = tracked;
+    let list = this.#trackedByProvince.get(province);
+    if (!list) {
+      list = [];
+      this.#trackedByProvince.set(province, list);
+    }
+    list.push(tracked);
   }
 
   #onBatch(batch: PollBatch): void {
@@ -203,11 +228,10 @@ export class Analyzer implements StatesSource {
         }
         const verdict = evaluate(input, policy, this.#revision);
         if (!verdict) continue;
-        const key = trackedKey(input.link, input.dir);
-        const previous = this.#tracked.get(key);
+        const previous = this.#trackedOf(input.link, input.dir);
         // A sample replayed or older than the last one judged is not judged again.
         if (previous && verdict.atMs <= previous.status.last.atMs) continue;
-        const resumed = previous ? undefined : this.#options.resumeLevels?.get(key);
+        const resumed = previous ? undefined : this.#options.resumeLevels?.get(trackedKey(input.link, input.dir));
         const hysteresis = stepHysteresis(previous?.hysteresis ?? initialHysteresis(verdict.atMs, resumed), verdict.level, verdict.atMs, policy.thresholds);
         const status: LinkStatus = {
           link: verdict.link,
@@ -218,13 +242,18 @@ export class Analyzer implements StatesSource {
           sinceMs: hysteresis.sinceMs,
           last: verdict,
         };
-        this.#tracked.set(key, { hysteresis, status });
-        if (!previous) {
-          this.#trackProvince(status.province, key);
+        const from = previous?.status.level ?? resumed ?? 'ok';
+        let tags: StorePoint['tags'];
+        if (previous) {
+          previous.hysteresis = hysteresis;
+          previous.status = status;
+          tags = previous.tags;
+        } else {
+          tags = linkStateTags(verdict);
+          this.#track({ hysteresis, status, tags });
           added.push({ link: status.link, dir: status.dir });
         }
-        points.push(linkStatePoint(verdict, hysteresis.level));
-        const from = previous?.status.level ?? resumed ?? 'ok';
+        points.push(linkStatePoint(verdict, hysteresis.level, tags));
         if (from !== hysteresis.level) {
           changes.push({ atMs: verdict.atMs, link: verdict.link, province: verdict.province, tier: verdict.tier, dir: verdict.dir, from, to: hysteresis.level, verdict });
         }

@@ -33,24 +33,22 @@ export function initialHysteresis(atMs: number, level: StateLevel = 'ok'): Hyste
 export function stepHysteresis(state: HysteresisState, sampleLevel: StateLevel, atMs: number, limits: HysteresisLimits): HysteresisState {
   const warningOrWorse = sampleLevel !== 'ok';
   const critical = sampleLevel === 'critical';
-  const runs = {
-    atLeastWarning: warningOrWorse ? state.atLeastWarning + 1 : 0,
-    atLeastCritical: critical ? state.atLeastCritical + 1 : 0,
-    belowWarning: warningOrWorse ? 0 : state.belowWarning + 1,
-    belowCritical: critical ? 0 : state.belowCritical + 1,
-  };
+  const atLeastWarning = warningOrWorse ? state.atLeastWarning + 1 : 0;
+  const atLeastCritical = critical ? state.atLeastCritical + 1 : 0;
+  const belowWarning = warningOrWorse ? 0 : state.belowWarning + 1;
+  const belowCritical = critical ? 0 : state.belowCritical + 1;
   const raiseAfter = Math.max(1, limits.raiseAfter);
   const clearAfter = Math.max(1, limits.clearAfter);
 
   let level: StateLevel = state.level;
   if (state.level === 'ok') {
-    if (runs.atLeastCritical >= raiseAfter) level = 'critical';
-    else if (runs.atLeastWarning >= raiseAfter) level = 'warning';
+    if (atLeastCritical >= raiseAfter) level = 'critical';
+    else if (atLeastWarning >= raiseAfter) level = 'warning';
   } else if (state.level === 'warning') {
-    if (runs.atLeastCritical >= raiseAfter) level = 'critical';
-    else if (runs.belowWarning >= clearAfter) level = 'ok';
-  } else if (runs.belowCritical >= clearAfter) {
-    level = runs.belowWarning >= clearAfter ? 'ok' : 'warning';
+    if (atLeastCritical >= raiseAfter) level = 'critical';
+    else if (belowWarning >= clearAfter) level = 'ok';
+  } else if (belowCritical >= clearAfter) {
+    level = belowWarning >= clearAfter ? 'ok' : 'warning';
   }
-  return { level, sinceMs: level === state.level ? state.sinceMs : atMs, ...runs };
+  return { level, sinceMs: level === state.level ? state.sinceMs : atMs, atLeastWarning, atLeastCritical, belowWarning, belowCritical };
 }

@@ -102,25 +102,68 @@ export function evaluate(input: LinkInput, policy: EffectivePolicy, policyRevisi
   };
 }
 
+/** One link and direction's samples of a poll as they are summed (the input once its total is known). */
+interface InputGroup {
+  link: string;
+  dir: Direction;
+  total: LinkSample | undefined;
+  internetBps: number | undefined;
+  protected: Partial<Record<ProtectedClass, ProtectedClassInput>>;
+}
+
+function groupOf(link: string, dir: Direction): InputGroup {
+  return { link, dir, total: undefined, internetBps: undefined, protected: {} };
+}
+
+/** Adds one class sample (not `total`) to its group: Internet summed, protected classes' sent and drops summed. */
+function addClassSample(group: InputGroup, s: LinkSample): void {
+  if (s.class === 'internet') {
+    group.internetBps = (group.internetBps ?? 0) + s.bitsPerSecond;
+  } else if (s.class === 'docex' || s.class === 'video') {
+    // The group's own objects, not yet handed out: summed in place.
+    let sum = group.protected[s.class];
+    if (sum === undefined) {
+      sum = { sentBps: 0 };
+      group.protected[s.class] = sum;
+    }
+    sum.sentBps += s.bitsPerSecond;
+    if (s.dropBitsPerSecond !== undefined || sum.dropBps !== undefined) sum.dropBps = (sum.dropBps ?? 0) + (s.dropBitsPerSecond ?? 0);
+  }
+}
+
 /**
- * Groups one poll's link samples into one input per link and direction. A link and direction
- * without a `total` sample is left out (nothing to judge against); one without an `internet`
- * sample is kept with `internetBps` absent, so `evaluate` declines it.
+ * Groups one poll's link samples into one input per link and direction, in the order each
+ * first appears. A link and direction without a `total` sample is left out (nothing to judge
+ * against); one without an `internet` sample is kept with `internetBps` absent, so `evaluate`
+ * declines it. A poll's samples come link by link, so a sample of the group before it is
+ * added without a look-up, and the look-up is by link id (no key string per sample).
  */
 export function linkInputsOf(samples: readonly LinkSample[]): LinkInput[] {
-  const byKey = new Map<string, { total?: LinkSample; classes: LinkSample[] }>();
+  const byLink = new Map<string, { down?: InputGroup; up?: InputGroup }>();
+  const groups: InputGroup[] = [];
+  let last: InputGroup | undefined;
   for (const s of samples) {
-    const key = `${s.link}|${s.dir}`;
-    let entry = byKey.get(key);
-    if (!entry) {
-      entry = { classes: [] };
-      byKey.set(key, entry);
+    let group = last;
+    if (group === undefined || group.link !== s.link || group.dir !== s.dir) {
+      let row = byLink.get(s.link);
+      if (row === undefined) {
+        row = {};
+        byLink.set(s.link, row);
+      }
+      group = row[s.dir];
+      if (group === undefined) {
+        group = groupOf(s.link, s.dir);
+        row[s.dir] = group;
+        groups.push(group);
+      }
+      last = group;
     }
-    if (s.class === 'total') entry.total = s;
-    else entry.classes.push(s);
+    if (s.class === 'total') group.total = s;
+    else addClassSample(group, s);
   }
   const out: LinkInput[] = [];
-  for (const { total, classes } of byKey.values()) {
+  for (const group of groups) {
+    const total = group.total;
     if (!total) continue;
     const input: LinkInput = {
       atMs: total.atMs,
@@ -130,20 +173,9 @@ export function linkInputsOf(samples: readonly LinkSample[]): LinkInput[] {
       dir: total.dir,
       totalBps: total.bitsPerSecond,
       capacityBps: total.capacityBps,
-      protected: {},
+      protected: group.protected,
     };
-    for (const s of classes) {
-      if (s.class === 'internet') {
-        input.internetBps = (input.internetBps ?? 0) + s.bitsPerSecond;
-      } else if (s.class === 'docex' || s.class === 'video') {
-        const prev = input.protected[s.class];
-        const next: ProtectedClassInput = { sentBps: (prev?.sentBps ?? 0) + s.bitsPerSecond };
-        if (s.dropBitsPerSecond !== undefined || prev?.dropBps !== undefined) {
-          next.dropBps = (prev?.dropBps ?? 0) + (s.dropBitsPerSecond ?? 0);
-        }
-        input.protected[s.class] = next;
-      }
-    }
+    if (group.internetBps !== undefined) input.internetBps = group.internetBps;
     out.push(input);
   }
   return out;

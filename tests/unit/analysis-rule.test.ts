@@ -107,4 +107,27 @@ describe('helpers', () => {
       { atMs: 5, link: 'a', province: 'hue', tier: 2, dir: 'up', totalBps: 100, capacityBps: 1_000, protected: {} },
     ]);
   });
+
+  it('linkInputsOf joins a link direction whose samples are apart, in the order each first appears, summing repeated classes', () => {
+    const s = (link: string, dir: Direction, cls: LinkSample['class'], bps: number, dropBps?: number): LinkSample => {
+      const out: LinkSample = { atMs: 5, intervalMs: 1, link, province: 'hue', tier: 2, dir, class: cls, bitsPerSecond: bps, capacityBps: 1_000, utilization: bps / 1_000 };
+      if (dropBps !== undefined) out.dropBitsPerSecond = dropBps;
+      return out;
+    };
+    const inputs = linkInputsOf([
+      s('b', 'up', 'internet', 10),
+      s('a', 'down', 'video', 100),
+      s('b', 'up', 'total', 50),
+      s('a', 'down', 'total', 900),
+      s('b', 'down', 'total', 70),
+      s('a', 'down', 'video', 20, 2), // a second video class: sent summed, drops from where reported
+      s('b', 'up', 'internet', 5),
+      s('a', 'down', 'internet', 600),
+    ]);
+    expect(inputs).toEqual([
+      { atMs: 5, link: 'b', province: 'hue', tier: 2, dir: 'up', totalBps: 50, capacityBps: 1_000, internetBps: 15, protected: {} },
+      { atMs: 5, link: 'a', province: 'hue', tier: 2, dir: 'down', totalBps: 900, capacityBps: 1_000, internetBps: 600, protected: { video: { sentBps: 120, dropBps: 2 } } },
+      { atMs: 5, link: 'b', province: 'hue', tier: 2, dir: 'down', totalBps: 70, capacityBps: 1_000, protected: {} },
+    ]);
+  });
 });
