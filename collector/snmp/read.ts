@@ -8,9 +8,9 @@
 // read in place, no OID string per varbind) and net-snmp (SNMPv3). Failures reject with an
 // SnmpError (kind + cause); callbacks never throw.
 import snmp from 'net-snmp';
-import { arcsEqualText, arcsText, compareOidContent, encodeArcsInto, encodeOid, forEachVarbind, isExceptionTag, oidEquals, oidHasPrefix, readValue, requestVarbind } from './ber.ts';
+import { arcsEqualText, arcsText, compareOidContent, encodeArcsInto, forEachVarbind, isExceptionTag, oidEquals, oidHasPrefix, readValue, requestVarbind } from './ber.ts';
 import { toSnmpError, SnmpError } from './errors.ts';
-import { V2cSession } from './v2c.ts';
+import { V2cSession, type V2cTransport } from './v2c.ts';
 import { decodeValue, type SnmpValue } from './values.ts';
 
 /** A session of either transport. */
@@ -470,12 +470,21 @@ interface EncodedColumns {
  */
 const encodedColumns = new WeakMap<readonly string[], EncodedColumns>();
 
-/** The encoded columns of `columnOids` (throws BerError for a bad OID). */
-function encodedColumnsOf(columnOids: readonly string[]): EncodedColumns {
+/** Whether `known` was encoded from the OIDs `columnOids` holds now. */
+function sameOids(known: readonly string[], columnOids: readonly string[]): boolean {
+  if (known.length !== columnOids.length) return false;
+  for (let i = 0; i < known.length; i++) if (known[i] !== columnOids[i]) return false;
+  return true;
+}
+
+/**
+ * The encoded columns of `columnOids` (throws BerError for a bad OID). A list met for the first
+ * time (a discovery's walk builds its own) takes each OID from the transport's cache by its text.
+ */
+function encodedColumnsOf(columnOids: readonly string[], transport: V2cTransport): EncodedColumns {
   const known = encodedColumns.get(columnOids);
-  if (known && known.oids.length === columnOids.length && known.oids.every((oid, i) => oid === columnOids[i])) return known;
-  const prefixes = columnOids.map((oid) => encodeOid(oid));
-  const encoded: EncodedColumns = { oids: [...columnOids], prefixes, varbinds: prefixes.map((p) => requestVarbind(p)) };
+  if (known && sameOids(known.oids, columnOids)) return known;
+  const encoded: EncodedColumns = { oids: [...columnOids], prefixes: columnOids.map((oid) => transport.oidOf(oid)), varbinds: columnOids.map((oid) => transport.varbindOf(oid)) };
   encodedColumns.set(columnOids, encoded);
   return encoded;
 }
@@ -496,7 +505,7 @@ async function walkV2c(session: V2cSession, columnOids: readonly string[], opts:
       // A GETNEXT of `X` returns `X.0` when the scalar exists.
       scalarRequests.push(transport.nextVarbindOf(s));
     }
-    const { prefixes, varbinds } = encodedColumnsOf(columnOids);
+    const { prefixes, varbinds } = encodedColumnsOf(columnOids, transport);
     active = prefixes.map((prefix, position) => ({
       position,
       prefix,
