@@ -42,10 +42,10 @@ export function pointsText(points: readonly StorePoint[]): string {
 
 /**
  * Lines being written, as their parts (joined once, by `text`): a line is begun with its series
- * and continued part by part; numbers and booleans are written as `String(value)` writes them.
+ * and continued part by part (numbers and booleans as `String(value)` writes them).
  */
 export class LineText {
-  readonly #parts: Array<string | number | boolean> = [];
+  readonly #parts: string[] = [];
   #points = 0;
 
   /** Lines begun so far. */
@@ -61,8 +61,8 @@ export class LineText {
   }
 
   /** Continues the current line. */
-  part(value: string | number | boolean): void {
-    this.#parts.push(value);
+  part(text: string): void {
+    this.#parts.push(text);
   }
 
   /** A whole line (nothing when undefined). */
@@ -85,6 +85,18 @@ export class LineText {
 
 const finite = Number.isFinite;
 
+let lastTimeMs = Number.NaN;
+let lastTimeText = '';
+/** ` <ms>`: a line's time, rounded; the text of the last time kept (a poll's lines mostly share one). */
+function timeText(atMs: number): string {
+  const ms = Math.round(atMs);
+  if (ms !== lastTimeMs) {
+    lastTimeMs = ms;
+    lastTimeText = ' ' + ms;
+  }
+  return lastTimeText;
+}
+
 /** The series' tag text, shared by every batch written in this process. */
 const series = new SeriesTagCache();
 
@@ -96,26 +108,25 @@ function writeInterface(out: LineText, s: InterfaceSample): void {
   let sep = ' ';
   if (finite(s.inBps)) {
     out.part(' inBps=');
-    out.part(s.inBps);
+    out.part(String(s.inBps));
     sep = ',';
   }
   if (finite(s.inErrors)) {
     out.part(sep === ' ' ? ' inErrors=' : ',inErrors=');
-    out.part(s.inErrors);
+    out.part(String(s.inErrors));
     sep = ',';
   }
   out.part(sep === ' ' ? ' operUp=' : ',operUp=');
-  out.part(s.operUp);
+  out.part(String(s.operUp));
   if (finite(s.outBps)) {
     out.part(',outBps=');
-    out.part(s.outBps);
+    out.part(String(s.outBps));
   }
   if (finite(s.outErrors)) {
     out.part(',outErrors=');
-    out.part(s.outErrors);
+    out.part(String(s.outErrors));
   }
-  out.part(' ');
-  out.part(Math.round(s.atMs));
+  out.part(timeText(s.atMs));
 }
 
 /** Adds the `poll` line of a PollOutcome, unless its time is not finite. */
@@ -131,17 +142,16 @@ function writePoll(out: LineText, p: PollOutcome): void {
   }
   if (finite(p.latencyMs)) {
     out.part(sep === ' ' ? ' latencyMs=' : ',latencyMs=');
-    out.part(p.latencyMs);
+    out.part(String(p.latencyMs));
     sep = ',';
   }
   out.part(sep === ' ' ? ' ok=' : ',ok=');
-  out.part(p.ok);
+  out.part(String(p.ok));
   if (finite(p.varbinds)) {
     out.part(',varbinds=');
-    out.part(p.varbinds);
+    out.part(String(p.varbinds));
   }
-  out.part(' ');
-  out.part(Math.round(p.atMs));
+  out.part(timeText(p.atMs));
 }
 
 /** One line's text, or undefined when `write` adds none. */
@@ -247,11 +257,10 @@ class TrafficGroups {
         const value = values[base + field.slot]!;
         if (value !== value) continue;
         out.part(first ? field.first : field.next);
-        out.part(value);
+        out.part(String(value));
         first = false;
       }
-      out.part(' ');
-      out.part(Math.round(s.atMs));
+      out.part(timeText(s.atMs));
     }
     this.index.reset();
   }
