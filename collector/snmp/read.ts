@@ -217,10 +217,10 @@ export class TableColumn {
   count = 0;
   /** Row index text (the OID after the column) by position. */
   readonly index: string[] = [];
-  /** Value by position. */
-  readonly values: SnmpValue[] = [];
-  /** The answer that carried each row, by position. */
-  readonly pages: WalkPage[] = [];
+  /** Value by position (undefined: released, see ColumnTable.release). */
+  readonly values: (SnmpValue | undefined)[] = [];
+  /** The answer that carried each row, by position (undefined: released). */
+  readonly pages: (WalkPage | undefined)[] = [];
 
   constructor(oid: string) {
     this.oid = oid;
@@ -252,15 +252,16 @@ export class ColumnTable {
   }
 
   /**
-   * Drops the last walk's values and answers, keeping each row's index text for the next walk:
+   * Drops the last walk's values and answers (rows read: none), keeping each row's index text for the next walk:
    * a poll's readings (and the datagrams its octet strings are views of) then die with the
    * poll instead of living until the next one.
    */
   release(): void {
     for (const col of this.columns) {
+      // Emptied in place, not truncated: the arrays keep their room for the next walk's rows.
+      col.values.fill(undefined, 0, col.count);
+      col.pages.fill(undefined, 0, col.count);
       col.count = 0;
-      col.values.length = 0;
-      col.pages.length = 0;
     }
   }
 

@@ -27,8 +27,8 @@ describe('ColumnTable', () => {
     table.release();
     for (const col of table.columns) {
       expect(col.count).toBe(0);
-      expect(col.values).toEqual([]);
-      expect(col.pages).toEqual([]);
+      expect(col.values.every((v) => v === undefined)).toBe(true);
+      expect(col.pages.every((p) => p === undefined)).toBe(true);
       expect(col.get('1', 0)).toBeUndefined();
     }
     expect(table.columns[0]?.index).toEqual(['1', '7']);
