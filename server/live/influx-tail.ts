@@ -152,6 +152,11 @@ interface TimedRow {
   row: TrafficRow;
 }
 
+/** A row at or before the newest one published for its series is not published again. */
+function notOlder(publishedAtMs: number, atMs: number): boolean {
+  return publishedAtMs >= atMs;
+}
+
 export class InfluxTail {
   readonly #options: InfluxTailOptions;
   readonly #now: () => number;
@@ -285,10 +290,7 @@ export class InfluxTail {
       }
       if (atMs > this.#newestMs) this.#newestMs = atMs;
       for (const sample of rowSamples) {
-        const last = this.#published.get(sample);
-        if (last !== undefined && atMs <= last) continue;
-        this.#published.set(sample, atMs);
-        samples.push(sample);
+        if (this.#published.offer(sample, atMs, notOlder)) samples.push(sample);
       }
     }
     this.#stats.malformed += malformed;

@@ -2,7 +2,7 @@
 // that connects gets the whole picture at once instead of waiting for the next poll.
 import type { LiveBus } from '../../collector/live-bus.ts';
 import type { LinkSample, PollBatch } from '../../collector/samples.ts';
-import { directions, trafficClasses, type Direction, type TrafficClass } from '../../api/schemas.ts';
+import { directions, trafficClasses } from '../../api/schemas.ts';
 
 export interface LiveSnapshotOptions {
   bus: LiveBus;
@@ -20,37 +20,43 @@ export interface SnapshotView {
 /** What names a sample's place: its link, direction and class. */
 export type SampleId = Pick<LinkSample, 'link' | 'dir' | 'class'>;
 
-/** Each direction's first slot and each class's offset in a link's row of slots. */
-const directionSlot = new Map<Direction, number>(directions.map((dir, index) => [dir, index * trafficClasses.length]));
-const classSlot = new Map<TrafficClass, number>(trafficClasses.map((trafficClass, index) => [trafficClass, index]));
 const slotsPerLink = directions.length * trafficClasses.length;
 
 /**
  * A value per link, direction and class: a row of fixed slots per link, so a look-up is one
  * Map look-up by the link id (a string the sample already holds) and an index, never a key
- * string built per sample.
+ * string built per sample. A poll's samples come link by link: the row of the link looked up
+ * last is kept, so the samples after the first of a link cost no Map look-up at all.
  */
 export class SampleSlots<V> {
   readonly #rows = new Map<string, (V | undefined)[]>();
   #size = 0;
+  #lastLink: string | undefined;
+  #lastRow: (V | undefined)[] | undefined;
 
   get size(): number {
     return this.#size;
   }
 
   get(id: SampleId): V | undefined {
-    return this.#rows.get(id.link)?.[slotOf(id)];
+    return this.#rowOf(id.link, false)?.[slotOf(id)];
   }
 
   set(id: SampleId, value: V): void {
-    let row = this.#rows.get(id.link);
-    if (row === undefined) {
-      row = new Array<V | undefined>(slotsPerLink).fill(undefined);
-      this.#rows.set(id.link, row);
-    }
+    this.#store(this.#rowOf(id.link, true), slotOf(id), value);
+  }
+
+  /**
+   * Stores `value` unless the value held in its slot is newer (`heldIsNewer(held, value)`);
+   * returns whether it was stored. One row look-up and one slot index for both.
+   */
+  offer(id: SampleId, value: V, heldIsNewer: (held: V, value: V) => boolean): boolean {
+    const row = this.#rowOf(id.link, true);
     const slot = slotOf(id);
-    if (row[slot] === undefined) this.#size += 1;
-    row[slot] = value;
+    const held = row[slot];
+    if (held !== undefined && heldIsNewer(held, value)) return false;
+    this.#store(row, slot, value);
+    return true;
   }
 
   /** Calls `visit` with every value held; those it returns false for are removed. */
@@ -67,15 +73,45 @@ export class SampleSlots<V> {
         row[slot] = undefined;
         this.#size -= 1;
       }
-      if (held === 0) this.#rows.delete(link);
+      if (held === 0) {
+        this.#rows.delete(link);
+        if (link === this.#lastLink) this.#lastLink = this.#lastRow = undefined;
+      }
     }
+  }
+
+  #store(row: (V | undefined)[], slot: number, value: V): void {
+    if (row[slot] === undefined) this.#size += 1;
+    row[slot] = value;
+  }
+
+  #rowOf(link: string, make: true): (V | undefined)[];
+  #rowOf(link: string, make: false): (V | undefined)[] | undefined;
+  #rowOf(link: string, make: boolean): (V | undefined)[] | undefined {
+    if (link === this.#lastLink) return this.#lastRow;
+    let row = this.#rows.get(link);
+    if (row === undefined) {
+      if (!make) return undefined;
+      row = new Array<V | undefined>(slotsPerLink).fill(undefined);
+      this.#rows.set(link, row);
+    }
+    this.#lastLink = link;
+    this.#lastRow = row;
+    return row;
   }
 }
 
+/** A sample's slot in its link's row: its direction's block of classes, its class within it. */
 function slotOf(id: SampleId): number {
-  const slot = (directionSlot.get(id.dir) ?? Number.NaN) + (classSlot.get(id.class) ?? Number.NaN);
-  if (!Number.isInteger(slot)) throw new Error(`sample of ${id.link}: unknown direction "${id.dir}" or class "${id.class}"`);
-  return slot;
+  const dirIndex = directions.indexOf(id.dir);
+  const classIndex = trafficClasses.indexOf(id.class);
+  if (dirIndex < 0 || classIndex < 0) throw new Error(`sample of ${id.link}: unknown direction "${id.dir}" or class "${id.class}"`);
+  return dirIndex * trafficClasses.length + classIndex;
+}
+
+/** A late, older sample never replaces a newer one. */
+function newerSample(held: LinkSample, sample: LinkSample): boolean {
+  return held.atMs > sample.atMs;
 }
 
 export class LiveSnapshot {
@@ -104,10 +140,7 @@ export class LiveSnapshot {
   /** Keeps the newest sample per key; a late, older sample never replaces a newer one. */
   apply(batch: PollBatch): void {
     const latest = this.#latest;
-    for (const sample of batch.links) {
-      const current = latest.get(sample);
-      if (!current || sample.atMs >= current.atMs) latest.set(sample, sample);
-    }
+    for (const sample of batch.links) latest.offer(sample, sample, newerSample);
   }
 
   snapshot(): SnapshotView {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, expect, it } from 'vitest';
 import { LiveBus } from '../../collector/live-bus.ts';
 import type { LinkSample, PollBatch } from '../../collector/samples.ts';
-import { LiveSnapshot } from '../../server/live/snapshot.ts';
+import { LiveSnapshot, SampleSlots } from '../../server/live/snapshot.ts';
 import { applyFilter, parseClientMessage } from '../../server/live/filter.ts';
 
 function sample(overrides: Partial<LinkSample>): LinkSample {
@@ -82,6 +82,34 @@ describe('LiveSnapshot', () => {
     expect(snapshot.size).toBe(1);
     nowMs = 20_000;
     expect(snapshot.snapshot().samples).toEqual([]);
+  });
+
+  it('keeps each link apart when batches go back and forth between links, and after a link was forgotten', () => {
+    const bus = new LiveBus();
+    let nowMs = 10_000;
+    const snapshot = new LiveSnapshot({ bus, maxAgeMs: 3_000, now: () => nowMs });
+    snapshot.start();
+    bus.publish(batch([sample({ link: 'a', atMs: 9_000, bitsPerSecond: 1 }), sample({ link: 'b', atMs: 9_000, bitsPerSecond: 2 }), sample({ link: 'a', dir: 'up', atMs: 9_000, bitsPerSecond: 3 })]));
+    bus.publish(batch([sample({ link: 'a', atMs: 8_000, bitsPerSecond: 4 }), sample({ link: 'b', atMs: 9_500, bitsPerSecond: 5 })]));
+    expect(snapshot.snapshot().samples.map(key).sort()).toEqual(['a/down/total@9000=1', 'a/up/total@9000=3', 'b/down/total@9500=5']);
+    // Both links forgotten (the last one looked up too), then one comes back.
+    nowMs = 20_000;
+    expect(snapshot.snapshot().samples).toEqual([]);
+    bus.publish(batch([sample({ link: 'b', atMs: 19_000, bitsPerSecond: 6 })]));
+    expect(snapshot.size).toBe(1);
+    expect(snapshot.snapshot().samples.map(key)).toEqual(['b/down/total@19000=6']);
+  });
+
+  it('SampleSlots.offer stores unless the value held is newer, and refuses an unknown class', () => {
+    const slots = new SampleSlots<number>();
+    const heldIsNewer = (held: number, value: number) => held >= value;
+    const id = { link: 'a', dir: 'down' as const, class: 'video' as const };
+    expect(slots.offer(id, 5, heldIsNewer)).toBe(true);
+    expect(slots.offer(id, 5, heldIsNewer)).toBe(false);
+    expect(slots.offer({ ...id, dir: 'up' }, 1, heldIsNewer)).toBe(true);
+    expect(slots.offer(id, 7, heldIsNewer)).toBe(true);
+    expect([slots.get(id), slots.get({ ...id, dir: 'up' }), slots.get({ ...id, class: 'total' }), slots.size]).toEqual([7, 1, undefined, 2]);
+    expect(() => slots.offer({ link: 'a', dir: 'down', class: 'bulk' as never }, 1, heldIsNewer)).toThrow(/unknown direction "down" or class "bulk"/);
   });
 
   it('stops listening to the bus on stop()', () => {
