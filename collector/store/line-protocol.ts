@@ -42,7 +42,7 @@ export function pointsText(points: readonly StorePoint[]): string {
 
 /**
  * Lines being written, as their parts (joined once, by `text`): a line is begun with its series
- * and continued part by part (numbers and booleans as `String(value)` writes them).
+ * and continued part by part, each part text already (numbers and booleans as `String` writes them).
  */
 export class LineText {
   readonly #parts: string[] = [];
