@@ -105,7 +105,7 @@ export class Scheduler {
   /** Polls running now (a count, not their promises: nothing is kept per poll). */
   #inFlight = 0;
   /** Who waits for the polls in flight to end (stop()). */
-  #drained: (() => void)[] = [];
+  readonly #drained: (() => void)[] = [];
   #running = false;
 
   constructor(opts: SchedulerOptions) {
