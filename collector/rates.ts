@@ -88,9 +88,12 @@ export type UptimeVerdict =
   /** The agent restarted between the readings. */
   | { kind: 'rebooted' };
 
-/** Compares two sysUpTime readings taken `wallElapsedMs` apart. */
-export function uptimeVerdict(prevCs: number, currCs: number, wallElapsedMs: number): UptimeVerdict {
-  const toleranceMs = clockToleranceMs(wallElapsedMs);
+/**
+ * How far sysUpTime advanced between two readings taken `wallElapsedMs` apart, in centiseconds
+ * (across its own 32-bit wrap when that fits the wall clock), or -1 when the agent restarted in
+ * between. uptimeVerdict's rule without an object: it runs for every interface and class reading.
+ */
+function uptimeAdvanceCs(prevCs: number, currCs: number, wallElapsedMs: number): number {
   if (currCs >= prevCs) {
     const deltaCs = currCs - prevCs;
     // It moved, but it could have booted after the last reading (up no longer than the time
@@ -98,12 +101,17 @@ export function uptimeVerdict(prevCs: number, currCs: number, wallElapsedMs: num
     const jitterMs = rebootToleranceMs(wallElapsedMs);
     const bootedSince = currCs * 10 < wallElapsedMs + jitterMs;
     const movedLess = deltaCs * 10 + jitterMs < wallElapsedMs;
-    if (deltaCs > 0 && bootedSince && movedLess) return { kind: 'rebooted' };
-    return { kind: 'moved', deltaCs, wrapped: false };
+    return deltaCs > 0 && bootedSince && movedLess ? -1 : deltaCs;
   }
   const wrappedCs = currCs + TIMETICKS_MODULUS - prevCs;
-  if (Math.abs(wrappedCs * 10 - wallElapsedMs) <= toleranceMs) return { kind: 'moved', deltaCs: wrappedCs, wrapped: true };
-  return { kind: 'rebooted' };
+  return Math.abs(wrappedCs * 10 - wallElapsedMs) <= clockToleranceMs(wallElapsedMs) ? wrappedCs : -1;
+}
+
+/** Compares two sysUpTime readings taken `wallElapsedMs` apart. */
+export function uptimeVerdict(prevCs: number, currCs: number, wallElapsedMs: number): UptimeVerdict {
+  const deltaCs = uptimeAdvanceCs(prevCs, currCs, wallElapsedMs);
+  if (deltaCs < 0) return { kind: 'rebooted' };
+  return { kind: 'moved', deltaCs, wrapped: currCs < prevCs };
 }
 
 export type ClockSource = 'sysUpTime' | 'wall';
@@ -230,8 +238,8 @@ export function intervalClock(
   if (wallElapsedMs <= 0) return 'clock-went-back';
   if (wallElapsedMs > maxGapMs) return 'gap-too-long';
   if (prev.sysUpTimeCs === undefined || curr.sysUpTimeCs === undefined) return undefined;
-  const verdict = uptimeVerdict(prev.sysUpTimeCs, curr.sysUpTimeCs, wallElapsedMs);
-  return verdict.kind === 'rebooted' ? 'reboot' : verdict.deltaCs;
+  const deltaCs = uptimeAdvanceCs(prev.sysUpTimeCs, curr.sysUpTimeCs, wallElapsedMs);
+  return deltaCs < 0 ? 'reboot' : deltaCs;
 }
 
 /** An error counter's delta (32-bit), undefined when either reading lacks it or it went back without a witnessed wrap. */
