@@ -7,13 +7,13 @@ import { mapBounded } from '../../config/worker-pool.ts';
 import type { InterfaceRead, SamplerOptions } from '../interface-samples.ts';
 import { LogLimiter, ProblemLog } from '../log-limiter.ts';
 import { measureInterval, rateProblem, MAX_GAP_INTERVALS, type CounterReading } from '../rates.ts';
-import type { LinkSample } from '../samples.ts';
+import type { Direction, LinkSample, ServiceClass } from '../samples.ts';
 import { asNumber, walkRows, type OpenSession, type SnmpValue, type WalkPage } from '../snmp/index.ts';
 import { compareOidContent, encodeArcs } from '../snmp/ber.ts';
 import { SNMPV2_MIB } from '../snmp/if-mib.ts';
 import { ClassBaselines } from './baselines.ts';
 import { classReading, measureClassInterval, sumGroup, type ClassReading, type MeasuredOctets, type MemberOctets } from './counters.ts';
-import type { ClassGroup, CounterMember, QosPlan } from './plan.ts';
+import type { CounterMember, QosPlan } from './plan.ts';
 
 /**
  * Column walks per request (3 per policy: post, pre, drop): a request of ~1 KB, and answers an
@@ -227,18 +227,18 @@ export class ClassSampler {
     }
 
     const links: LinkSample[] = [];
-    for (let g = 0; g < plan.groups.length; g++) {
-      const group = plan.groups[g]!;
-      const link = this.#linkById.get(group.link);
-      const capacityBps = capacities.get(group.link);
+    const { groupLinks } = layout;
+    for (let g = 0; g < groupLinks.length; g++) {
+      const link = this.#linkById.get(groupLinks[g]!);
+      const capacityBps = capacities.get(groupLinks[g]!);
       if (!link || capacityBps === undefined) continue;
-      const sample = this.#groupSample(group, g, layout, link, capacityBps, atMs);
+      const sample = this.#groupSample(g, layout, link, capacityBps, atMs);
       if (sample) links.push(sample);
     }
     return { links, statsMissing: false };
   }
 
-  #groupSample(group: ClassGroup, g: number, layout: PlanLayout, link: LinkConfig, capacityBps: number, atMs: number): LinkSample | undefined {
+  #groupSample(g: number, layout: PlanLayout, link: LinkConfig, capacityBps: number, atMs: number): LinkSample | undefined {
     const { groupStart, groupSlots, measured } = layout;
     const first = groupStart[g]!;
     const count = groupStart[g + 1]! - first;
@@ -254,13 +254,16 @@ export class ClassSampler {
     }
     const rates = sumGroup(parts, count);
     if (!rates) return undefined;
+    const dir = layout.groupDirs[g]!;
+    const serviceClass = layout.groupClasses[g]!;
+    const reservedBps = layout.groupReservedBps[g]!;
     const problem = rateProblem(rates.postBitsPerSecond, capacityBps, this.#opts.maxUtilization);
     if (problem) {
       this.#opts.metrics?.sampleDropped(problem, 'class');
-      const admitted = this.#limiter.admit(`invalid:${link.id}:${group.dir}:${group.serviceClass}`);
+      const admitted = this.#limiter.admit(`invalid:${link.id}:${dir}:${serviceClass}`);
       if (admitted) {
         this.#log.warn(
-          { link: link.id, dir: group.dir, class: group.serviceClass, bitsPerSecond: rates.postBitsPerSecond, capacityBps, suppressed: admitted.suppressed },
+          { link: link.id, dir, class: serviceClass, bitsPerSecond: rates.postBitsPerSecond, capacityBps, suppressed: admitted.suppressed },
           'class rate invalid: no sample',
         );
       }
@@ -272,15 +275,15 @@ export class ClassSampler {
       link: link.id,
       province: link.province,
       tier: link.tier,
-      dir: group.dir,
-      class: group.serviceClass,
+      dir,
+      class: serviceClass,
       bitsPerSecond: rates.postBitsPerSecond,
       capacityBps,
       utilization: rates.postBitsPerSecond / capacityBps,
     };
     if (rates.dropBitsPerSecond !== undefined) sample.dropBitsPerSecond = rates.dropBitsPerSecond;
     if (rates.preBitsPerSecond !== undefined) sample.prePolicyBitsPerSecond = rates.preBitsPerSecond;
-    if (group.reservedBps !== undefined) sample.reservedBps = group.reservedBps;
+    if (!Number.isNaN(reservedBps)) sample.reservedBps = reservedBps;
     return sample;
   }
 }
@@ -475,6 +478,11 @@ interface PlanLayout {
    */
   groupSlots: Int32Array;
   groupStart: Int32Array;
+  /** Each group's link, direction, service class and reservation (NaN: none). */
+  groupLinks: string[];
+  groupDirs: Direction[];
+  groupClasses: ServiceClass[];
+  groupReservedBps: Float64Array;
   /** This poll's octets and reading time by slot (reused from poll to poll). */
   measured: SlotOctets;
   readAtMs: Float64Array;
@@ -484,22 +492,25 @@ interface PlanLayout {
 const counterNames = ['postPolicyBytes', 'prePolicyBytes', 'dropBytes'] as const;
 
 function planLayoutOf(plan: QosPlan): PlanLayout {
+  // Built when read (collector/qos/plan.ts): read once.
+  const groups = plan.groups;
   const walk = classWalkOf(plan.counterMembers, WALKS_PER_REQUEST);
   const counterSlot = new Map<CounterMember, number>();
   plan.counterMembers.forEach((m, i) => counterSlot.set(m, i));
   const subNames: string[] = [];
   const subSlot = new Map<string, number>();
-  for (const g of plan.groups) {
-    for (const m of g.members) {
+  const members = groups.map((g) => g.members);
+  for (const list of members) {
+    for (const m of list) {
       if (m.kind !== 'interface' || subSlot.has(m.ifName)) continue;
       subSlot.set(m.ifName, plan.counterMembers.length + 2 * subNames.length);
       subNames.push(m.ifName);
     }
   }
-  const groupStart = new Int32Array(plan.groups.length + 1);
-  plan.groups.forEach((g, i) => (groupStart[i + 1] = groupStart[i]! + g.members.length));
+  const groupStart = new Int32Array(groups.length + 1);
+  members.forEach((list, i) => (groupStart[i + 1] = groupStart[i]! + list.length));
   const groupSlots = Int32Array.from(
-    plan.groups.flatMap((g) => g.members),
+    members.flat(),
     (m) => (m.kind === 'counters' ? counterSlot.get(m)! : subSlot.get(m.ifName)! + (m.side === 'out' ? 1 : 0)),
   );
   const slots = plan.counterMembers.length + 2 * subNames.length;
@@ -509,6 +520,10 @@ function planLayoutOf(plan: QosPlan): PlanLayout {
     subNames,
     groupSlots,
     groupStart,
+    groupLinks: groups.map((g) => g.link),
+    groupDirs: groups.map((g) => g.dir),
+    groupClasses: groups.map((g) => g.serviceClass),
+    groupReservedBps: Float64Array.from(groups, (g) => g.reservedBps ?? Number.NaN),
     measured: new SlotOctets(slots),
     readAtMs: new Float64Array(slots),
   };

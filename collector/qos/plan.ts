@@ -214,8 +214,8 @@ export interface ClassGroup {
   readonly link: string;
   readonly dir: Direction;
   readonly serviceClass: ServiceClass;
-  /** Σ reservations the router reports for the members; undefined when none reports one. */
-  readonly reservedBps?: number | undefined;
+  /** Σ reservations the router reports for the members; absent when none reports one. */
+  readonly reservedBps?: number;
   readonly members: QosMember[];
 }
 
@@ -229,50 +229,52 @@ interface DraftGroup {
 }
 
 /**
- * A planned group: its members a range of one array that every group of the plan shares, read
- * as a new array (no poll reads them: the class sampler lays them out once per plan), rather
- * than an array per group (a fleet has hundreds of thousands of groups, most of one member).
+ * A plan's groups as columns (link, direction and service class codes, reservation, the range of
+ * their members in one array); each group built when read. No poll reads them: the class
+ * sampler lays them out once per plan. A fleet has hundreds of thousands of groups, most of
+ * one member: an object and an array each were a good part of the collector's memory.
  */
-class PlannedGroup implements ClassGroup {
-  readonly link: string;
-  readonly dir: Direction;
-  readonly serviceClass: ServiceClass;
-  readonly reservedBps: number | undefined;
-  readonly #all: readonly QosMember[];
-  readonly #start: number;
-  readonly #end: number;
+class GroupTable {
+  readonly #links: string[];
+  /** Per group: direction, service class (indexes into directions, serviceClasses). */
+  readonly #codes: Uint8Array;
+  /** Per group: Σ reservations, NaN for none. */
+  readonly #reservedBps: Float64Array;
+  /** Group g's members: #members[#start[g] … #start[g + 1]). */
+  readonly #start: Int32Array;
+  readonly #members: readonly QosMember[];
 
-  constructor(draft: DraftGroup, all: readonly QosMember[], start: number) {
-    this.link = draft.link;
-    this.dir = draft.dir;
-    this.serviceClass = draft.serviceClass;
-    this.reservedBps = draft.reservedBps;
-    this.#all = all;
-    this.#start = start;
-    this.#end = start + draft.members.length;
+  constructor(drafts: readonly DraftGroup[]) {
+    this.#links = drafts.map((d) => d.link);
+    this.#codes = Uint8Array.from(drafts.flatMap((d) => [directions.indexOf(d.dir), serviceClasses.indexOf(d.serviceClass)]));
+    this.#reservedBps = Float64Array.from(drafts, (d) => d.reservedBps ?? Number.NaN);
+    this.#start = new Int32Array(drafts.length + 1);
+    drafts.forEach((d, g) => (this.#start[g + 1] = this.#start[g]! + d.members.length));
+    this.#members = drafts.flatMap((d) => d.members);
   }
 
-  get members(): QosMember[] {
-    return this.#all.slice(this.#start, this.#end);
+  /** Every group, in plan order (new objects; reservedBps present only where reported). */
+  all(): ClassGroup[] {
+    return this.#links.map((link, g) => {
+      const group: DraftGroup = {
+        link,
+        dir: directions[this.#codes[2 * g]!]!,
+        serviceClass: serviceClasses[this.#codes[2 * g + 1]!]!,
+        members: this.#members.slice(this.#start[g]!, this.#start[g + 1]!),
+      };
+      const reservedBps = this.#reservedBps[g]!;
+      if (!Number.isNaN(reservedBps)) group.reservedBps = reservedBps;
+      return group;
+    });
   }
-}
-
-/** The drafts as PlannedGroups over one array of all their members (in group order). */
-function plannedGroups(drafts: readonly DraftGroup[]): ClassGroup[] {
-  const all = drafts.flatMap((d) => d.members);
-  let start = 0;
-  return drafts.map((d) => {
-    const group = new PlannedGroup(d, all, start);
-    start += d.members.length;
-    return group;
-  });
 }
 
 export interface QosPlan {
   device: string;
   /** When the discovery it was built from finished. */
   atMs: number;
-  groups: ClassGroup[];
+  /** Built when read (buildQosPlan's): read once. */
+  readonly groups: ClassGroup[];
   /** Every discovered class and sub-interface on a configured link, with its service class (built when read). */
   readonly mappings: QosClassMapping[];
   /** ifIndex of each link interface (by ifName) at discovery: a change calls for a new plan. */
@@ -408,29 +410,33 @@ export function buildQosPlan(input: QosPlanInput): QosPlan {
   mappings.seal();
   // Arrays grown by push keep spare room: a plan lives for an hour, across a fleet of hundreds
   // of thousands of classes; the ones kept are copied to their exact length.
-  return new BuiltQosPlan({ device, atMs: discovery.atMs, groups: plannedGroups([...groups.values()]), mappings, linkIfIndexes, subinterfaces, counterMembers: counterMembers.slice(), notes });
+  return new BuiltQosPlan({ device, atMs: discovery.atMs, groups: new GroupTable([...groups.values()]), mappings, linkIfIndexes, subinterfaces, counterMembers: counterMembers.slice(), notes });
 }
 
-/** A plan as buildQosPlan makes it: its mappings kept as a MappingTable, built when read. */
+/** A plan as buildQosPlan makes it: its groups and mappings kept as columns, built when read. */
 class BuiltQosPlan implements QosPlan {
   readonly device: string;
   readonly atMs: number;
-  readonly groups: ClassGroup[];
+  readonly #groups: GroupTable;
   readonly #mappings: MappingTable;
   readonly linkIfIndexes: Map<string, number>;
   readonly subinterfaces: Map<string, string[]>;
   readonly counterMembers: CounterMember[];
   readonly notes: string[];
 
-  constructor(parts: Omit<QosPlan, 'mappings'> & { mappings: MappingTable }) {
+  constructor(parts: Omit<QosPlan, 'mappings' | 'groups'> & { groups: GroupTable; mappings: MappingTable }) {
     this.device = parts.device;
     this.atMs = parts.atMs;
-    this.groups = parts.groups;
+    this.#groups = parts.groups;
     this.#mappings = parts.mappings;
     this.linkIfIndexes = parts.linkIfIndexes;
     this.subinterfaces = parts.subinterfaces;
     this.counterMembers = parts.counterMembers;
     this.notes = parts.notes;
+  }
+
+  get groups(): ClassGroup[] {
+    return this.#groups.all();
   }
 
   get mappings(): QosClassMapping[] {

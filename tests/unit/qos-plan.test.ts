@@ -71,6 +71,7 @@ describe('buildQosPlan', () => {
     expect(groupOf(plan, 'a', 'down', 'docex')?.reservedBps).toBe(10e6); // 20 % of the configured 50 Mbps
     expect(groupOf(plan, 'a', 'down', 'video')?.reservedBps).toBe(5e6);
     expect(groupOf(plan, 'a', 'down', 'internet')?.reservedBps).toBeUndefined();
+    expect(groupOf(plan, 'a', 'down', 'internet')).not.toHaveProperty('reservedBps');
     const docex = plan.counterMembers.find((m) => m.oids.postPolicyBytes.endsWith('.10.11'));
     expect(docex?.oids).toEqual({ prePolicyBytes: `${C}.6.10.11`, postPolicyBytes: `${C}.10.10.11`, dropBytes: `${C}.17.10.11` });
     expect(plan.counterMembers).toHaveLength(5);
