@@ -43,7 +43,6 @@ export class ClassSampler {
   readonly #log: ClassSamplerOptions['log'];
   readonly #limiter: LogLimiter;
   readonly #problems: ProblemLog;
-  readonly #linkById: ReadonlyMap<string, LinkConfig>;
   /** Last good class counters of the plan last sampled (or kept), by member slot; last reading per sub-interface ifName. */
   #baselines: { plan: QosPlan; readings: ClassBaselines } | undefined;
   readonly #subReadings = new Map<string, CounterReading>();
@@ -63,13 +62,12 @@ export class ClassSampler {
     this.#log = opts.log;
     this.#limiter = new LogLimiter(10 * 60_000, opts.now);
     this.#problems = new ProblemLog(opts.log);
-    this.#linkById = new Map(opts.links.map((l) => [l.id, l]));
   }
 
   #layoutOf(plan: QosPlan): PlanLayout {
     let layout = this.#layouts.get(plan);
     if (!layout) {
-      layout = planLayoutOf(plan);
+      layout = planLayoutOf(plan, this.#opts.links);
       this.#layouts.set(plan, layout);
     }
     return layout;
@@ -229,8 +227,8 @@ export class ClassSampler {
     const links: LinkSample[] = [];
     const { groupLinks } = layout;
     for (let g = 0; g < groupLinks.length; g++) {
-      const link = this.#linkById.get(groupLinks[g]!);
-      const capacityBps = capacities.get(groupLinks[g]!);
+      const link = groupLinks[g];
+      const capacityBps = link && capacities.get(link.id);
       if (!link || capacityBps === undefined) continue;
       const sample = this.#groupSample(g, layout, link, capacityBps, atMs);
       if (sample) links.push(sample);
@@ -478,8 +476,8 @@ interface PlanLayout {
    */
   groupSlots: Int32Array;
   groupStart: Int32Array;
-  /** Each group's link, direction, service class and reservation (NaN: none). */
-  groupLinks: string[];
+  /** Each group's link (undefined: not one of the sampler's), direction, service class and reservation (NaN: none). */
+  groupLinks: (LinkConfig | undefined)[];
   groupDirs: Direction[];
   groupClasses: ServiceClass[];
   groupReservedBps: Float64Array;
@@ -491,9 +489,10 @@ interface PlanLayout {
 /** The counter a column holds for its members: post, pre, drop (the order of ChunkCells.values). */
 const counterNames = ['postPolicyBytes', 'prePolicyBytes', 'dropBytes'] as const;
 
-function planLayoutOf(plan: QosPlan): PlanLayout {
+function planLayoutOf(plan: QosPlan, links: readonly LinkConfig[]): PlanLayout {
   // Built when read (collector/qos/plan.ts): read once.
   const groups = plan.groups;
+  const linkById = new Map(links.map((l) => [l.id, l]));
   const walk = classWalkOf(plan.counterMembers, WALKS_PER_REQUEST);
   const counterSlot = new Map<CounterMember, number>();
   plan.counterMembers.forEach((m, i) => counterSlot.set(m, i));
@@ -520,7 +519,7 @@ function planLayoutOf(plan: QosPlan): PlanLayout {
     subNames,
     groupSlots,
     groupStart,
-    groupLinks: groups.map((g) => g.link),
+    groupLinks: groups.map((g) => linkById.get(g.link)),
     groupDirs: groups.map((g) => g.dir),
     groupClasses: groups.map((g) => g.serviceClass),
     groupReservedBps: Float64Array.from(groups, (g) => g.reservedBps ?? Number.NaN),

@@ -131,8 +131,8 @@ class PlannedSubinterface implements InterfaceMember {
 
 const sources = ['cisco', 'huawei', 'juniper', 'subinterface'] as const satisfies readonly QosClassMapping['source'][];
 const directions = ['down', 'up'] as const satisfies readonly Direction[];
-/** Texts per mapping in MappingTable: link, ifName, policyName, className, path. */
-const TEXTS = 5;
+/** Texts per mapping in MappingTable: policyName, className, path. */
+const TEXTS = 3;
 
 /**
  * A plan's mappings (what `Collector.qos()` and the log show; no poll reads them) as columns:
@@ -140,6 +140,9 @@ const TEXTS = 5;
  */
 class MappingTable {
   readonly #device: string;
+  /** The links the mappings are on (id and interface), each once; a mapping's link is an index here. */
+  readonly #links: Array<Pick<LinkConfig, 'id' | 'ifName'>> = [];
+  #linkIndex: Uint32Array | number[] = [];
   #texts: (string | undefined)[] = [];
   /** Per mapping: direction, source, service class (indexes into directions, sources, serviceClasses). */
   #codes: Uint8Array | number[] = [];
@@ -156,8 +159,15 @@ class MappingTable {
     return this.#rules.length;
   }
 
-  add(m: Omit<QosClassMapping, 'device' | 'link' | 'ifName' | 'dir'> & { link: string; ifName: string; dir: Direction }): void {
-    this.#texts.push(m.link, m.ifName, m.policyName, m.className, m.path);
+  /** A class on `link`'s interface, or a sub-interface of it (its ifName is its className and path). */
+  add(link: Pick<LinkConfig, 'id' | 'ifName'>, m: Omit<QosClassMapping, 'device' | 'link' | 'ifName' | 'dir'> & { dir: Direction }): void {
+    let index = this.#links.length - 1;
+    if (this.#links[index]?.id !== link.id) {
+      index = this.#links.length;
+      this.#links.push(link);
+    }
+    (this.#linkIndex as number[]).push(index);
+    this.#texts.push(m.policyName, m.className, m.path);
     (this.#codes as number[]).push(directions.indexOf(m.dir), sources.indexOf(m.source), serviceClasses.indexOf(m.serviceClass));
     (this.#rules as number[]).push(m.rule ?? -1);
     (this.#reservedBps as number[]).push(m.reservedBps ?? Number.NaN);
@@ -165,6 +175,7 @@ class MappingTable {
 
   /** Done adding: the columns shrink to typed arrays of their exact length. */
   seal(): void {
+    this.#linkIndex = Uint32Array.from(this.#linkIndex);
     this.#codes = Uint8Array.from(this.#codes);
     this.#rules = Int32Array.from(this.#rules);
     this.#reservedBps = Float64Array.from(this.#reservedBps);
@@ -186,19 +197,20 @@ class MappingTable {
     const rule = this.#rules[i]!;
     const dir = directions[this.#codes[3 * i]!]!;
     const serviceClass = serviceClasses[this.#codes[3 * i + 2]!]!;
+    const link = this.#links[this.#linkIndex[i]!]!;
     if (source === 'subinterface') {
-      return { device: this.#device, link: texts[t]!, ifName: texts[t + 1]!, dir, source, className: texts[t + 3]!, path: texts[t + 4]!, serviceClass, rule: rule < 0 ? undefined : rule };
+      return { device: this.#device, link: link.id, ifName: texts[t + 1]!, dir, source, className: texts[t + 1]!, path: texts[t + 2]!, serviceClass, rule: rule < 0 ? undefined : rule };
     }
     const reservedBps = this.#reservedBps[i]!;
     return {
       device: this.#device,
-      link: texts[t]!,
-      ifName: texts[t + 1]!,
+      link: link.id,
+      ifName: link.ifName,
       dir,
       source,
-      policyName: texts[t + 2]!,
-      className: texts[t + 3]!,
-      path: texts[t + 4]!,
+      policyName: texts[t]!,
+      className: texts[t + 1]!,
+      path: texts[t + 2]!,
       serviceClass,
       // Absent as undefined, in the literal: one object shape, no property added later.
       rule: rule < 0 ? undefined : rule,
@@ -371,9 +383,7 @@ export function buildQosPlan(input: QosPlanInput): QosPlan {
         ifAlias: iface.ifAlias,
       });
       const reservedBps = reservedBpsOf(cls, capacityBps);
-      mappings.add({
-        link: link.id,
-        ifName: link.ifName,
+      mappings.add(link, {
         dir,
         source: cls.vendor,
         policyName: internName(cls.policyName),
@@ -402,7 +412,7 @@ export function buildQosPlan(input: QosPlanInput): QosPlan {
       const { serviceClass, rule } = classifier.classOf({ ifName, ifAlias: sub.ifAlias });
       for (const dir of measured) {
         if (covered.has(dir)) continue;
-        mappings.add({ link: link.id, ifName, dir, source: 'subinterface', className: ifName, path: ifName, serviceClass, rule });
+        mappings.add(link, { dir, source: 'subinterface', className: ifName, path: ifName, serviceClass, rule });
         addToGroup(link, dir, serviceClass, new PlannedSubinterface(link.id, dir, ifName, sideOf(dir, link.downIs)), undefined);
       }
     }
