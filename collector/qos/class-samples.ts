@@ -41,11 +41,12 @@ export interface ClassRound {
 export class ClassSampler {
   readonly #opts: ClassSamplerOptions;
   readonly #log: ClassSamplerOptions['log'];
-  readonly #limiter: LogLimiter;
-  readonly #problems: ProblemLog;
+  // Made when first needed (most routers never log): a fleet's samplers hold no empty maps.
+  #limiterOrUndefined: LogLimiter | undefined;
+  #problemsOrUndefined: ProblemLog | undefined;
   /** Last good class counters of the plan last sampled (or kept), by member slot; last reading per sub-interface ifName. */
   #baselines: { plan: QosPlan; readings: ClassBaselines } | undefined;
-  readonly #subReadings = new Map<string, CounterReading>();
+  #subReadingsOrUndefined: Map<string, CounterReading> | undefined;
   /** How to walk and sum each plan's counters (built once per plan). */
   readonly #layouts = new WeakMap<QosPlan, PlanLayout>();
   /** A member's previous reading, read out of the baselines (reused from member to member). */
@@ -53,15 +54,25 @@ export class ClassSampler {
   /** A member's octets as measured, before they go into the layout's arrays (reused). */
   readonly #octets: MeasuredOctets = emptyOctets();
   /** Keys of members logged as without a statistics row (#problems), until they have one. */
-  readonly #statsProblems = new Set<string>();
+  #statsProblems: Set<string> | undefined;
   /** One group's members' octets, for sumGroup (reused from group to group; grown to the largest group). */
   readonly #parts: MeasuredOctets[] = [];
 
   constructor(opts: ClassSamplerOptions) {
     this.#opts = opts;
     this.#log = opts.log;
-    this.#limiter = new LogLimiter(10 * 60_000, opts.now);
-    this.#problems = new ProblemLog(opts.log);
+  }
+
+  get #limiter(): LogLimiter {
+    return (this.#limiterOrUndefined ??= new LogLimiter(10 * 60_000, this.#opts.now));
+  }
+
+  get #problems(): ProblemLog {
+    return (this.#problemsOrUndefined ??= new ProblemLog(this.#log));
+  }
+
+  get #subReadings(): Map<string, CounterReading> {
+    return (this.#subReadingsOrUndefined ??= new Map());
   }
 
   #layoutOf(plan: QosPlan): PlanLayout {
@@ -78,13 +89,14 @@ export class ClassSampler {
     this.#baselinesOf(plan);
     const keep = new Set<string>();
     for (const g of plan.groups) for (const m of g.members) if (m.kind === 'interface') keep.add(m.ifName);
-    for (const key of this.#subReadings.keys()) if (!keep.has(key)) this.#subReadings.delete(key);
+    const subReadings = this.#subReadingsOrUndefined;
+    if (subReadings) for (const key of subReadings.keys()) if (!keep.has(key)) subReadings.delete(key);
   }
 
   /** The plan's indexes may name other rows now: every baseline is forgotten. */
   clear(): void {
     this.#baselines?.readings.clear();
-    this.#subReadings.clear();
+    this.#subReadingsOrUndefined?.clear();
   }
 
   /**
@@ -179,13 +191,13 @@ export class ClassSampler {
         if (prev) missing = true;
         else {
           const key = m.key;
-          this.#statsProblems.add(key);
+          (this.#statsProblems ??= new Set()).add(key);
           this.#problems.once(`stats:${key}`, { member: key }, 'qos class has no statistics row: not measured');
         }
         continue;
       }
       // Keys are built when asked: only while a statistics problem is on record.
-      if (this.#statsProblems.size > 0) {
+      if (this.#statsProblems && this.#statsProblems.size > 0) {
         const key = m.key;
         if (this.#statsProblems.delete(key)) this.#problems.cleared('stats', key);
       }

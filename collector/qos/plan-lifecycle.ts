@@ -48,7 +48,8 @@ const noNames: readonly string[] = [];
 export class QosPlanLifecycle {
   readonly #opts: QosPlanLifecycleOptions;
   readonly #log: Logger;
-  readonly #limiter: LogLimiter;
+  /** Made when first needed (most routers never log). */
+  #limiterOrUndefined: LogLimiter | undefined;
   #plan: QosPlan | undefined;
   /** Its indexes may name other rows now: no class samples until a new plan. */
   #stale = false;
@@ -59,14 +60,17 @@ export class QosPlanLifecycle {
   /** The first reason seen since the last discovery started. */
   #wanted: RediscoverReason | undefined;
   /** Unmatched classes already logged, by className (once per device and name). */
-  readonly #unmatchedLogged = new Set<string>();
-  /** The links' interface names, by the links array a poller passes every poll. */
-  readonly #linkNames = new WeakMap<readonly LinkConfig[], ReadonlySet<string>>();
+  #unmatchedLogged: Set<string> | undefined;
+  /** The links' interface names, for the links array a poller passes every poll (the last one seen). */
+  #linkNames: { links: readonly LinkConfig[]; names: ReadonlySet<string> } | undefined;
 
   constructor(opts: QosPlanLifecycleOptions) {
     this.#opts = opts;
     this.#log = opts.log;
-    this.#limiter = new LogLimiter(10 * 60_000, opts.now);
+  }
+
+  get #limiter(): LogLimiter {
+    return (this.#limiterOrUndefined ??= new LogLimiter(10 * 60_000, this.#opts.now));
   }
 
   /** The plan in use, if any (stale or not). */
@@ -135,11 +139,8 @@ export class QosPlanLifecycle {
     const plan = this.#plan;
     if (!plan || links.length === 0) return;
     // The links' sub-interfaces by parent name, in one pass over the names.
-    let linkNames = this.#linkNames.get(links);
-    if (!linkNames) {
-      linkNames = new Set(links.map((l) => l.ifName));
-      this.#linkNames.set(links, linkNames);
-    }
+    if (this.#linkNames?.links !== links) this.#linkNames = { links, names: new Set(links.map((l) => l.ifName)) };
+    const linkNames = this.#linkNames.names;
     const subsOf = new Map<string, string[]>();
     for (const name of interfaces.keys()) {
       const dot = name.lastIndexOf('.');
@@ -224,8 +225,8 @@ export class QosPlanLifecycle {
     // Built when read (collector/qos/plan.ts): read once.
     const mappings = plan.mappings;
     for (const m of mappings) {
-      if (m.rule !== undefined || this.#unmatchedLogged.has(m.className)) continue;
-      this.#unmatchedLogged.add(m.className);
+      if (m.rule !== undefined || this.#unmatchedLogged?.has(m.className)) continue;
+      (this.#unmatchedLogged ??= new Set()).add(m.className);
       this.#log.warn(
         { className: m.className, policyName: m.policyName, link: m.link, ifName: m.ifName, path: m.path, source: m.source },
         'qos class matches no class rule: counted as other',
