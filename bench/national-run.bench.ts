@@ -16,7 +16,9 @@
 // BENCH_INFLUX_INDEX (influxd's [data] limits and index; defaults InfluxDB's: 1,000,000, 100,000,
 // inmem), BENCH_KEEP=1 (keep the temporary directory), BENCH_RUN_PROFILE=DIR (a CPU profile of
 // `lanewatch run`, written when it stops, and a heap snapshot at the end of the window, in DIR),
-// BENCH_RUN_NODE_ARGS (node flags for `lanewatch run`, e.g. "--max-semi-space-size=64").
+// BENCH_RUN_NODE_ARGS (node flags for `lanewatch run`, e.g. "--max-semi-space-size=64"),
+// BENCH_RUNTIME (`compiled`, the default: the program as deployed, built by scripts/build.mjs
+// into .tmp/bench-dist; `source`: the TypeScript through tsx, as a development checkout runs it).
 //
 // Figures: onTimeShare — of every router's scheduled polls in the window, the share whose poll
 // answered successfully within its interval (from the `poll` points in InfluxDB: one per router
@@ -43,13 +45,14 @@ import { openAuthServices } from '../server/auth/services.ts';
 import { generateTopology } from '../simulator/generate.ts';
 import { parsePrometheusText, sampleValue, sumOf, type MetricFamily } from '../tests/helpers/prometheus-text.ts';
 import { freeTcpPort } from '../tests/helpers/ports.ts';
+import { benchRuntime, lanewatchCommand } from './compiled.ts';
 import { startBenchInfluxd, type BenchInfluxd } from './influxd.ts';
 import { BenchAddresses, cpuMsOfPid, loadAverage1m, quantile, rssBytesOfPid, waitForAgent } from './support.ts';
 
 const minutes = Number(process.env.BENCH_MINUTES ?? 5);
 const generate = process.env.BENCH_GENERATE === undefined ? undefined : Number(process.env.BENCH_GENERATE);
 const keep = process.env.BENCH_KEEP === '1';
-const cli = fileURLToPath(new URL('../bin/lanewatch.js', import.meta.url));
+const runtime = benchRuntime();
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 const nationalDir = fileURLToPath(new URL('../config/national/', import.meta.url));
 const viewer = { username: 'bench-viewer', password: 'bench-viewer-password-1' };
@@ -106,7 +109,8 @@ function loadTopology(dir: string): TopologyConfig {
 const profileDir = process.env.BENCH_RUN_PROFILE;
 
 function spawnCli(args: string[], name: string, nodeArgs: string[] = []): ChildProcess {
-  const child = spawn(process.execPath, [...nodeArgs, cli, ...args], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } });
+  const cli = lanewatchCommand(runtime);
+  const child = spawn(process.execPath, [...nodeArgs, cli.script, ...args], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...cli.env, LOG_LEVEL: 'warn' } });
   child.once('exit', (code, signal) => {
     if (code !== 0 && signal === null) console.error(`${name} exited with ${code}`);
   });
@@ -205,7 +209,7 @@ async function main(): Promise<void> {
   await auth.users.upsert({ username: viewer.username, role: 'viewer', password: viewer.password });
   await auth.close();
 
-  console.log(`national run benchmark: ${network.label}: ${fmt(routers.length)} routers, ${fmt(links)} links, every ${intervalMs / 1_000} s, ${minutes} min measured after the first cycle`);
+  console.log(`national run benchmark: ${network.label}: ${fmt(routers.length)} routers, ${fmt(links)} links, every ${intervalMs / 1_000} s, ${minutes} min measured after the first cycle; the ${runtime === 'compiled' ? 'compiled program (as deployed)' : 'TypeScript sources (tsx)'}`);
   console.log(`influxd [data]: max-series-per-database ${influx.data.maxSeriesPerDatabase}, max-values-per-tag ${influx.data.maxValuesPerTag}, index ${influx.data.indexVersion}; load average ${loadAverage1m().toFixed(2)}\n`);
 
   let sim: ChildProcess | undefined;
@@ -353,6 +357,7 @@ async function main(): Promise<void> {
       influxMaxSeriesPerDatabase: influx.data.maxSeriesPerDatabase,
       loadAverage1mAtStart: load0,
       loadAverage1mAtEnd: loadAverage1m(),
+      runtime,
       measuredAt: new Date(t0).toISOString(),
     };
     const rows: Array<[string, string, string]> = [

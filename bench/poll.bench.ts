@@ -9,7 +9,9 @@
 // BENCH_SECONDS per phase (default 8), BENCH_INTERVAL_MS (the collector's poll interval;
 // default 10 ms per device, at least 1 s, so the simulator in its one process keeps up),
 // BENCH_PROFILE=DIR (a CPU and a heap-sampling profile of each in-process phase:
-// DIR/collector.{cpuprofile,heapprofile} and DIR/bare.*; `tsx bench/profile-top.ts FILE` reads them).
+// DIR/collector.{cpuprofile,heapprofile} and DIR/bare.*; `tsx bench/profile-top.ts FILE` reads them),
+// BENCH_RUNTIME (`compiled`, the default: the collector, store and server as deployed, tsc's
+// JavaScript built by scripts/build.mjs into .tmp/bench-dist; `source`: the TypeScript through tsx).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,17 +21,22 @@ import { stringify } from 'yaml';
 import { pino } from 'pino';
 import snmp from 'net-snmp';
 import WebSocket from 'ws';
-import { loadConfig, loadProvinces } from '../config/load.ts';
-import { LiveBus } from '../collector/live-bus.ts';
-import { Collector } from '../collector/collector.ts';
-import { InfluxStore } from '../collector/store/influx-store.ts';
-import { createInfluxClient } from '../collector/store/influx-client.ts';
+import { loadProvinces } from '../config/load.ts';
 import { POLL_COLUMNS, SNMPV2_MIB } from '../collector/snmp/if-mib.ts';
-import { buildApp } from '../server/app.ts';
-import { openAuthServices } from '../server/auth/services.ts';
 import { startInfluxd } from '../tests/helpers/influxd.ts';
 import { freeTcpPort } from '../tests/helpers/ports.ts';
 import { BenchAddresses, cpuMsOfChildren, cpuMsOfSelf, loadAverage1m, startProfile, waitForAgent } from './support.ts';
+import { benchRuntime, importProgram, lanewatchCommand } from './compiled.ts';
+
+// The program's parts, all from one runtime (compiled as deployed, or the sources).
+const runtime = benchRuntime();
+const { loadConfig } = await importProgram<typeof import('../config/load.ts')>(runtime, 'config/load.ts');
+const { LiveBus } = await importProgram<typeof import('../collector/live-bus.ts')>(runtime, 'collector/live-bus.ts');
+const { Collector } = await importProgram<typeof import('../collector/collector.ts')>(runtime, 'collector/collector.ts');
+const { InfluxStore } = await importProgram<typeof import('../collector/store/influx-store.ts')>(runtime, 'collector/store/influx-store.ts');
+const { createInfluxClient } = await importProgram<typeof import('../collector/store/influx-client.ts')>(runtime, 'collector/store/influx-client.ts');
+const { buildApp } = await importProgram<typeof import('../server/app.ts')>(runtime, 'server/app.ts');
+const { openAuthServices } = await importProgram<typeof import('../server/auth/services.ts')>(runtime, 'server/auth/services.ts');
 
 const devices = Number(process.env.BENCH_DEVICES ?? 200);
 const linksPerDevice = Number(process.env.BENCH_LINKS ?? 10);
@@ -41,7 +48,7 @@ const community = 'bench-ro';
 const columns = POLL_COLUMNS;
 /** GETNEXT of sysUpTime (non-repeater) gives sysUpTime.0. */
 const sysUpTimeColumn = SNMPV2_MIB.sysUpTime.slice(0, -2);
-const cli = fileURLToPath(new URL('../bin/lanewatch.js', import.meta.url));
+const cli = lanewatchCommand(runtime);
 
 interface Measure {
   name: string;
@@ -214,13 +221,13 @@ async function main(): Promise<void> {
   const influx = await startInfluxd();
   const addresses = writeTopology(dir);
   if (profileDir) mkdirSync(profileDir, { recursive: true });
-  const sim = spawn(process.execPath, [cli, 'simulate', '--config', dir], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } });
+  const sim = spawn(process.execPath, [cli.script, 'simulate', '--config', dir], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...cli.env, LOG_LEVEL: 'warn' } });
   try {
     await waitForAgent(addresses[addresses.length - 1] ?? '', community, sim);
     const load0 = loadAverage1m();
     console.log(
       `poll benchmark: ${devices} simulated devices × ${linksPerDevice} links (+2 ports), collector every ${intervalMs / 1_000} s, ` +
-        `${phaseMs / 1_000} s per phase; load average ${load0.toFixed(2)}\n`,
+        `${phaseMs / 1_000} s per phase; the ${runtime === 'compiled' ? 'compiled program (as deployed)' : 'TypeScript sources (tsx)'}; load average ${load0.toFixed(2)}\n`,
     );
     const results = [await benchCollector(dir, influx.url), await benchBareNetSnmp(addresses), benchSnmpbulkget(addresses)];
     const [collector, bare, cTool] = results as [Measure, Measure, Measure];
@@ -235,6 +242,7 @@ async function main(): Promise<void> {
         devices,
         linksPerDevice,
         intervalMs,
+        runtime,
         collectorCpuMsPerKVarbinds: Number(perK(collector).toFixed(3)),
         bareCpuMsPerKVarbinds: Number(perK(bare).toFixed(3)),
         snmpbulkgetCpuMsPerKVarbinds: Number(perK(cTool).toFixed(3)),
