@@ -62,7 +62,8 @@ export function internName(text: string): string {
  */
 class PlannedCounters implements CounterMember {
   readonly #columns: QosCounterColumns;
-  readonly #row: string;
+  /** The row as a number where it prints back the same (no string per class), else as given. */
+  readonly #row: number | string;
   readonly #link: string;
   readonly #dir: Direction;
   readonly #path: string;
@@ -74,7 +75,7 @@ class PlannedCounters implements CounterMember {
     this.#path = path;
     this.#vendor = vendor;
     this.#columns = walk.columns;
-    this.#row = walk.row;
+    this.#row = compactRow(walk.row);
   }
 
   get kind(): 'counters' {
@@ -88,14 +89,20 @@ class PlannedCounters implements CounterMember {
   }
 
   get walk(): QosCounterWalk {
-    return { columns: this.#columns, row: this.#row };
+    return { columns: this.#columns, row: String(this.#row) };
   }
 
   get oids(): QosCounterColumns {
     const c = this.#columns;
-    const row = this.#row;
+    const row = String(this.#row);
     return { prePolicyBytes: `${c.prePolicyBytes}.${row}`, postPolicyBytes: `${c.postPolicyBytes}.${row}`, dropBytes: `${c.dropBytes}.${row}` };
   }
+}
+
+/** A row index as a number when it is one arc that prints back the same (`7`, not `07`), else the text. Pure. */
+export function compactRow(row: string): number | string {
+  const n = Number(row);
+  return Number.isSafeInteger(n) && n >= 0 && String(n) === row ? n : row;
 }
 
 /** One direction of a per-service sub-interface (read from the ifXTable walk). */

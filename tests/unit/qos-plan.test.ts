@@ -2,7 +2,7 @@
 // direction and service class. Discoveries are written here by hand, as the vendor joins
 // would give them.
 import { describe, expect, it } from 'vitest';
-import { buildQosPlan, directionOf, isSubinterfaceOf, reservedBpsOf, sideOf, type ClassGroup, type QosPlan } from '../../collector/qos/plan.ts';
+import { buildQosPlan, compactRow, directionOf, isSubinterfaceOf, reservedBpsOf, sideOf, type ClassGroup, type QosPlan } from '../../collector/qos/plan.ts';
 import { ciscoClass as cisco, discoveredInterface as iface, discoveryOf as discovery, planLink as link, testClassifier as classifier } from '../helpers/qos-fixture.ts';
 
 const groupOf = (plan: QosPlan, linkId: string, dir: string, cls: string): ClassGroup | undefined =>
@@ -43,6 +43,20 @@ describe('helpers', () => {
     [undefined, 100e6, undefined],
   ])('reservation %o of %s bps → %s', (bw, capacityBps, expected) => {
     expect(reservedBpsOf(bw ? { configuredBandwidth: bw } : {}, capacityBps)).toBe(expected);
+  });
+});
+
+describe('compactRow', () => {
+  it.each([
+    ['7', 7],
+    ['473480627', 473480627],
+    ['4294967295', 4294967295],
+    ['07', '07'],
+    ['1.2', '1.2'],
+    ['', ''],
+    ['99999999999999999999', '99999999999999999999'],
+  ] as const)('%s → %s', (row, expected) => {
+    expect(compactRow(row)).toBe(expected);
   });
 });
 
