@@ -25,7 +25,7 @@ export interface MemberOctets {
 
 export type ClassDiscontinuity = 'first-reading' | 'clock-went-back' | 'gap-too-long' | 'reboot' | 'counter-went-back';
 
-/** A member's octets over an interval as measured (`into` of measureClassInterval: one kept per member, filled at each poll). */
+/** A member's octets over an interval as measured (`into` of measureClassInterval: an object the caller reuses). */
 export type MeasuredOctets = { ok: true } & MemberOctets;
 
 export type ClassInterval = MeasuredOctets | { ok: false; reason: ClassDiscontinuity };
