@@ -157,7 +157,8 @@ export function requestVarbind(oidContent: Buffer): Buffer {
   let pos = writeLength(out, 1, seqLength);
   out[pos++] = Tag.oid;
   pos = writeLength(out, pos, oidContent.length);
-  pos += oidContent.copy(out, pos);
+  out.set(oidContent, pos); // TypedArray set: no call into C++ per small copy, as Buffer.copy makes
+  pos += oidContent.length;
   out[pos++] = Tag.null;
   out[pos] = 0;
   return out;
@@ -213,7 +214,8 @@ export function encodeRequest(pduTag: number, community: Buffer, requestId: numb
   pos = writeInteger(out, pos, 1, 1);
   out[pos++] = Tag.octetString;
   pos = writeLength(out, pos, community.length);
-  pos += community.copy(out, pos);
+  out.set(community, pos);
+  pos += community.length;
   out[pos++] = pduTag;
   pos = writeLength(out, pos, pduLength);
   pos = writeInteger(out, pos, requestId, idSize);
@@ -221,7 +223,11 @@ export function encodeRequest(pduTag: number, community: Buffer, requestId: numb
   pos = writeInteger(out, pos, b, bSize);
   out[pos++] = Tag.sequence;
   pos = writeLength(out, pos, listLength);
-  for (const vb of varbinds) pos += vb.copy(out, pos);
+  // TypedArray set, not Buffer.copy: a request has dozens of small varbinds, each a call into C++ with copy.
+  for (const vb of varbinds) {
+    out.set(vb, pos);
+    pos += vb.length;
+  }
   return out;
 }
 
