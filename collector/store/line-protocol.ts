@@ -40,12 +40,17 @@ export function pointsText(points: readonly StorePoint[]): string {
   return text;
 }
 
+/** Parts joined at a time: the parts array stays small (young), however many lines a chunk has. */
+const partsPerJoin = 4_096;
+
 /**
- * Lines being written, as their parts (joined once, by `text`): a line is begun with its series
- * and continued part by part, each part text already (numbers and booleans as `String` writes them).
+ * Lines being written, as their parts: a line is begun with its series and continued part by
+ * part, each part text already (numbers and booleans as `String` writes them). Every
+ * `partsPerJoin` parts are joined into the text so far.
  */
 export class LineText {
-  readonly #parts: string[] = [];
+  #parts: string[] = [];
+  #joined = '';
   #points = 0;
 
   /** Lines begun so far. */
@@ -55,6 +60,7 @@ export class LineText {
 
   /** Begins a line with its first part (the measurement and tags). */
   begin(series: string): void {
+    if (this.#parts.length >= partsPerJoin) this.#join();
     if (this.#points > 0) this.#parts.push('\n');
     this.#parts.push(series);
     this.#points++;
@@ -79,7 +85,14 @@ export class LineText {
 
   /** The lines, one per line. */
   text(): string {
-    return this.#parts.join('');
+    this.#join();
+    return this.#joined;
+  }
+
+  #join(): void {
+    if (this.#parts.length === 0) return;
+    this.#joined += this.#parts.join('');
+    this.#parts = [];
   }
 }
 

@@ -200,6 +200,19 @@ describe('SeriesTagCache', () => {
   });
 });
 
+describe('PointBuffer chunks', () => {
+  it('a chunk of many generated batches (its parts joined a few thousand at a time) is the spool’s text of its points', () => {
+    const batches = fc.sample(pollBatch, { numRuns: 300, seed: 10 });
+    const buffer = new PointBuffer();
+    for (const batch of batches) buffer.pushBatch(batch);
+    const chunk = buffer.takeAll();
+    const points = batches.flatMap(batchToPoints);
+    expect(points.length).toBeGreaterThan(1_500); // well over 4,096 parts
+    expect(chunk.text()).toBe(pointsText(points));
+    expect(chunk.points).toBe(points.length);
+  });
+});
+
 describe('PointBuffer counts each link and direction once', () => {
   it('when its samples are not contiguous (totals first, then classes)', () => {
     const s = (link: string, dir: 'down' | 'up', cls: TrafficClass): LinkSample => ({
