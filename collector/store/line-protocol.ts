@@ -48,10 +48,22 @@ const partsPerJoin = 4_096;
  * part, each part text already (numbers and booleans as `String` writes them). Every
  * `partsPerJoin` parts are joined into the text so far.
  */
+/** A field's key as a line writes it: ` key=` when first on its line, `,key=` after another field. */
+export interface FieldKey {
+  readonly first: string;
+  readonly next: string;
+}
+
+export function fieldKey(name: string): FieldKey {
+  return { first: ` ${name}=`, next: `,${name}=` };
+}
+
 export class LineText {
   #parts: string[] = [];
   #joined = '';
   #points = 0;
+  /** Fields written on the current line (the first takes a space, the others a comma). */
+  #fields = 0;
 
   /** Lines begun so far. */
   get points(): number {
@@ -64,6 +76,12 @@ export class LineText {
     if (this.#points > 0) this.#parts.push('\n');
     this.#parts.push(series);
     this.#points++;
+    this.#fields = 0;
+  }
+
+  /** Continues the current line with a field (its value as text). */
+  field(key: FieldKey, valueText: string): void {
+    this.#parts.push(this.#fields++ === 0 ? key.first : key.next, valueText);
   }
 
   /** Continues the current line. */
@@ -113,32 +131,25 @@ function timeText(atMs: number): string {
 /** The series' tag text, shared by every batch written in this process. */
 const series = new SeriesTagCache();
 
+const ifaceKeys = {
+  inBps: fieldKey('inBps'),
+  inErrors: fieldKey('inErrors'),
+  operUp: fieldKey('operUp'),
+  outBps: fieldKey('outBps'),
+  outErrors: fieldKey('outErrors'),
+};
+const pollKeys = { error: fieldKey('error'), latencyMs: fieldKey('latencyMs'), ok: fieldKey('ok'), varbinds: fieldKey('varbinds') };
+
 /** Adds the `iface` line of an InterfaceSample, unless neither rate is finite. */
 function writeInterface(out: LineText, s: InterfaceSample): void {
   if (!finite(s.atMs) || (!finite(s.inBps) && !finite(s.outBps))) return;
   // Fields in key order: inBps, inErrors, operUp, outBps, outErrors.
   out.begin(series.ifaceSeries(s.device, s.ifName, s.province));
-  let sep = ' ';
-  if (finite(s.inBps)) {
-    out.part(' inBps=');
-    out.part(String(s.inBps));
-    sep = ',';
-  }
-  if (finite(s.inErrors)) {
-    out.part(sep === ' ' ? ' inErrors=' : ',inErrors=');
-    out.part(String(s.inErrors));
-    sep = ',';
-  }
-  out.part(sep === ' ' ? ' operUp=' : ',operUp=');
-  out.part(String(s.operUp));
-  if (finite(s.outBps)) {
-    out.part(',outBps=');
-    out.part(String(s.outBps));
-  }
-  if (finite(s.outErrors)) {
-    out.part(',outErrors=');
-    out.part(String(s.outErrors));
-  }
+  if (finite(s.inBps)) out.field(ifaceKeys.inBps, String(s.inBps));
+  if (finite(s.inErrors)) out.field(ifaceKeys.inErrors, String(s.inErrors));
+  out.field(ifaceKeys.operUp, String(s.operUp));
+  if (finite(s.outBps)) out.field(ifaceKeys.outBps, String(s.outBps));
+  if (finite(s.outErrors)) out.field(ifaceKeys.outErrors, String(s.outErrors));
   out.part(timeText(s.atMs));
 }
 
@@ -147,23 +158,10 @@ function writePoll(out: LineText, p: PollOutcome): void {
   if (!finite(p.atMs)) return;
   // Fields in key order: error, latencyMs, ok, varbinds.
   out.begin(series.pollSeries(p.device, p.province));
-  let sep = ' ';
-  if (!p.ok && p.error !== undefined && p.error.length > 0) {
-    out.part(' error=');
-    out.part(fieldText(p.error.replace(/[\r\n]+/g, ' ').slice(0, maxErrorChars)));
-    sep = ',';
-  }
-  if (finite(p.latencyMs)) {
-    out.part(sep === ' ' ? ' latencyMs=' : ',latencyMs=');
-    out.part(String(p.latencyMs));
-    sep = ',';
-  }
-  out.part(sep === ' ' ? ' ok=' : ',ok=');
-  out.part(String(p.ok));
-  if (finite(p.varbinds)) {
-    out.part(',varbinds=');
-    out.part(String(p.varbinds));
-  }
+  if (!p.ok && p.error !== undefined && p.error.length > 0) out.field(pollKeys.error, fieldText(p.error.replace(/[\r\n]+/g, ' ').slice(0, maxErrorChars)));
+  if (finite(p.latencyMs)) out.field(pollKeys.latencyMs, String(p.latencyMs));
+  out.field(pollKeys.ok, String(p.ok));
+  if (finite(p.varbinds)) out.field(pollKeys.varbinds, String(p.varbinds));
   out.part(timeText(p.atMs));
 }
 
@@ -200,7 +198,7 @@ const capacityAt = perClass.length * classCount;
 const slotsPerGroup = capacityAt + 1;
 
 /** The fields a `traffic` line may hold, in the line's (key) order: where each value is, and `name=`. */
-const fieldOrder: ReadonlyArray<{ slot: number; first: string; next: string }> = (() => {
+const fieldOrder: ReadonlyArray<{ slot: number; key: FieldKey }> = (() => {
   const fields: Array<{ slot: number; name: string }> = [];
   for (const quantity of trafficQuantities) {
     if (quantity === 'capacityBps') {
@@ -214,7 +212,7 @@ const fieldOrder: ReadonlyArray<{ slot: number; first: string; next: string }> =
   const names = fields.map((f) => f.name).sort();
   return names.map((name) => {
     const f = fields.find((x) => x.name === name)!;
-    return { slot: f.slot, first: ` ${name}=`, next: `,${name}=` };
+    return { slot: f.slot, key: fieldKey(name) };
   });
 })();
 
@@ -264,14 +262,10 @@ class TrafficGroups {
       const base = g * slotsPerGroup;
       out.begin(series.trafficHead(s.dir));
       out.part(series.trafficTail(s.link, s.province, s.tier));
-      let first = true;
       for (let f = 0; f < fieldOrder.length; f++) {
         const field = fieldOrder[f]!;
         const value = values[base + field.slot]!;
-        if (value !== value) continue;
-        out.part(first ? field.first : field.next);
-        out.part(String(value));
-        first = false;
+        if (value === value) out.field(field.key, String(value));
       }
       out.part(timeText(s.atMs));
     }
