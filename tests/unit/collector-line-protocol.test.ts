@@ -4,25 +4,14 @@
 // keep the order and become the same StorePoints for the spool.
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { linkSample } from '../helpers/link-sample.ts';
 import { InfluxDB } from 'influx';
 import { batchText, pointLine, pointsText, tagText } from '../../collector/store/line-protocol.ts';
 import { PointBuffer, chunkOfPoints } from '../../collector/store/point-buffer.ts';
 import { batchToPoints, toInfluxPoint, type StorePoint } from '../../collector/store/points.ts';
 import type { LinkSample, PollBatch } from '../../collector/samples.ts';
 
-const link = (over: Partial<LinkSample> = {}): LinkSample => ({
-  atMs: 1_700_000_000_123,
-  intervalMs: 10_000,
-  link: 't2-hue-07',
-  province: 'hue',
-  tier: 2,
-  dir: 'down',
-  class: 'total',
-  bitsPerSecond: 1_234_567,
-  capacityBps: 100_000_000,
-  utilization: 0.01234567,
-  ...over,
-});
+const link = linkSample;
 
 function batchOf(over: { links?: LinkSample[]; error?: string } = {}): PollBatch {
   return {

@@ -6,6 +6,7 @@
 // stands on: the link-direction index, the bounded series cache, the buffer's point count.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { linkSample as sampleOf } from '../helpers/link-sample.ts';
 import { trafficClasses } from '../../api/schemas.ts';
 import { batchText, pointsText } from '../../collector/store/line-protocol.ts';
 import { LinkDirIndex } from '../../collector/store/link-dirs.ts';
@@ -98,19 +99,7 @@ describe('batchText and the spool’s text are the same', () => {
     );
   });
 
-  const sample = (over: Partial<LinkSample> = {}): LinkSample => ({
-    atMs: 1_700_000_000_123,
-    intervalMs: 10_000,
-    link: 't2-hue-07',
-    province: 'hue',
-    tier: 2,
-    dir: 'down',
-    class: 'total',
-    bitsPerSecond: 1_234_567,
-    capacityBps: 100_000_000,
-    utilization: 0.01234567,
-    ...over,
-  });
+  const sample = sampleOf;
   const batchOf = (links: LinkSample[]): PollBatch => ({
     poll: { atMs: 1_700_000_000_100, device: 'r1', province: 'hue', ok: true, latencyMs: 12, varbinds: 406 },
     links,
