@@ -1,5 +1,5 @@
 // The alert episodes on disk: a snapshot (`alerts.json`, replaced atomically by
-// server/fs/atomic-file.ts: tmp file, fsync, rename, fsync of the directory) and a journal
+// config/atomic-file.ts: tmp file, fsync, rename, fsync of the directory) and a journal
 // (`alerts.journal.jsonl`) of the changes made since, one JSON line per change (the episode as
 // it now stands, or its removal), numbered.
 //
@@ -20,8 +20,8 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { alertSchema } from '../../api/schemas.ts';
-import { removeAbandonedWrites, syncDir, writeFileAtomically } from '../fs/atomic-file.ts';
-import { parseStoredJson } from '../fs/stored-json.ts';
+import { removeAbandonedWrites, syncDir, writeFileAtomically } from '../../config/atomic-file.ts';
+import { parseStoredJson } from '../../config/stored-json.ts';
 import type { AlertEpisode } from './model.ts';
 
 export const alertsFileName = 'alerts.json';
@@ -211,7 +211,7 @@ export class AlertJournal {
   static async open(options: AlertJournalOptions): Promise<{ journal: AlertJournal; episodes: AlertEpisode[]; report: LoadReport }> {
     await mkdir(options.dir, { recursive: true });
     // What a crash in the middle of a snapshot write leaves: never read, removed. (Versions
-    // before server/fs/atomic-file.ts named them `alerts.json.<pid>.tmp`.)
+    // before config/atomic-file.ts named them `alerts.json.<pid>.tmp`.)
     const nowMs = (options.now ?? Date.now)();
     await removeAbandonedWrites(options.dir, { name: alertsFileName, nowMs, log: options.log });
     for (const name of await readdir(options.dir)) {

@@ -1,17 +1,20 @@
-// server/fs/atomic-file.ts: the one writer of the files replaced whole (users, sessions, policy
-// revisions, the alert snapshot), on a real file system.
+// config/atomic-file.ts: the one writer of the files replaced whole (users, sessions, policy
+// revisions, the alert snapshot, the collector's state files), on a real file system.
 import { readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   abandonedAfterMs,
   fileIdentity,
+  isDirSyncUnsupported,
   isTemporaryFile,
   readFileVersion,
   removeAbandonedWrites,
+  removeFileIfPresent,
   sameFile,
+  syncDir,
   writeFileAtomically,
-} from '../../server/fs/atomic-file.ts';
+} from '../../config/atomic-file.ts';
 import { captureLog } from '../helpers/log-capture.ts';
 import { tempDirEachTest } from '../helpers/temp-dir.ts';
 
@@ -92,5 +95,39 @@ describe('removeAbandonedWrites', () => {
     expect(await removeAbandonedWrites(dir(), { nowMs, log, message: 'ignoring an unfinished policy write' })).toBe(2);
     expect(readdirSync(dir())).toEqual(['revision-000001.json']);
     expect(lines.map((line) => line.msg)).toEqual(['ignoring an unfinished policy write', 'ignoring an unfinished policy write']);
+  });
+});
+
+describe('syncDir', () => {
+  function errnoError(code: string): Error {
+    return Object.assign(new Error(`${code}: fsync`), { code });
+  }
+
+  it.each([
+    ['EINVAL', true],
+    ['ENOTSUP', true],
+    ['EIO', false],
+    ['ENOSPC', false],
+  ])('a directory fsync failing with %s means the file system cannot sync directories: %s', (code, expected) => {
+    expect(isDirSyncUnsupported(errnoError(code))).toBe(expected);
+  });
+
+  it('is not fooled by an error without a code', () => {
+    expect(isDirSyncUnsupported(new Error('EINVAL'))).toBe(false);
+  });
+
+  it('syncs a directory, and names one it cannot open', async () => {
+    await syncDir(dir());
+    await expect(syncDir(join(dir(), 'none'))).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('removeFileIfPresent', () => {
+  it('removes the file; a missing one is not an error; a directory is refused naming it', async () => {
+    writeFileSync(join(dir(), 'state.json'), '{}');
+    await removeFileIfPresent(join(dir(), 'state.json'));
+    expect(readdirSync(dir())).toEqual([]);
+    await removeFileIfPresent(join(dir(), 'state.json'));
+    await expect(removeFileIfPresent(dir())).rejects.toThrow(`cannot remove ${dir()}`);
   });
 });
