@@ -1,11 +1,11 @@
-// The UI's issue-5 helpers: province tiles and state counts, link/province state look-ups,
+// The UI's issue-5 helpers: province tile slots, tiles and state counts, link/province state look-ups,
 // the live `states` message, alert filters and names, and the policy editor's text handling.
 import { describe, expect, it } from 'vitest';
 import type { LinkSample } from '../../collector/samples.ts';
 import { alertsPath, parseLiveMessage, policyChangeSchema, type Alert, type StatesView } from '../../web/src/lib/api.ts';
 import { canAcknowledge, episodeDurationMs, filterAlerts } from '../../web/src/lib/alerts.ts';
 import { sampleKey } from '../../web/src/lib/live-store.ts';
-import { tierOneRows } from '../../web/src/lib/national.ts';
+import { mapReader, tierOneLinks } from '../../web/src/lib/national.ts';
 import {
   documentPath,
   formatChangeValue,
@@ -17,7 +17,7 @@ import {
   withReservation,
 } from '../../web/src/lib/policy-edit.ts';
 import { parseRoute } from '../../web/src/lib/route.ts';
-import { countStates, linkState, provinceState, provinceTiles, worseState } from '../../web/src/lib/states.ts';
+import { countStates, linkState, provinceState, readTile, StatesIndex, tileSlots, worseState, type TileSlot } from '../../web/src/lib/states.ts';
 import { messages } from '../../web/src/lib/i18n.ts';
 import { alert, alertNotification, linkStatus, statesView, testTopology, topologyLink } from './web-fixtures.ts';
 import type { Direction } from '../../api/schemas.ts';
@@ -61,39 +61,98 @@ const states: StatesView = statesView({
   ],
 });
 
-describe('provinceTiles', () => {
-  const latest = new Map([
-    [sampleKey('t1-hue', 'down', 'total'), sample('t1-hue', 'down', 0.3)],
-    [sampleKey('t1-hue', 'up', 'total'), sample('t1-hue', 'up', 0.85)],
-    [sampleKey('t1-lao-cai', 'down', 'total'), sample('t1-lao-cai', 'down', 0.6)],
-  ]);
-  const rows = tierOneRows(topology, latest, 1_000, 3);
-
-  it('groups every province by region, north → central → south → other, in topology order', () => {
-    const groups = provinceTiles(topology, states, rows);
-    expect(groups.map((group) => [group.region, group.tiles.map((tile) => tile.province)])).toEqual([
-      ['north', ['lao-cai', 'ha-noi']],
-      ['central', ['hue']],
-      ['south', ['ca-mau']],
-      ['other', ['atlantis']],
+describe('tileSlots', () => {
+  it('groups every province by region, north → central → south → other, in topology order, each with its tier-1 links', () => {
+    const groups = tileSlots(topology);
+    expect(groups.map((group) => [group.region, group.tiles.map((slot) => [slot.province, slot.name, slot.uplinks.map((entry) => entry.link.id)])])).toEqual([
+      ['north', [['lao-cai', 'Lào Cai', ['t1-lao-cai']], ['ha-noi', 'Hà Nội', ['t1-ha-noi']]]],
+      ['central', [['hue', 'Huế', ['t1-hue']]]],
+      ['south', [['ca-mau', 'Cà Mau', []]]],
+      ['other', [['atlantis', 'Atlantis', []]]],
     ]);
+    // The uplinks are the entries the table rows use.
+    expect(groups[1]?.tiles[0]?.uplinks).toEqual(tierOneLinks(topology).filter((entry) => entry.link.province === 'hue'));
   });
 
-  it('colours by the analyzer state (ok when it lists nothing wrong) and bands the uplink on its worse direction', () => {
-    const tiles = provinceTiles(topology, states, rows).flatMap((group) => group.tiles);
-    const byId = new Map(tiles.map((tile) => [tile.province, tile]));
-    expect(byId.get('hue')).toMatchObject({ state: 'critical', utilization: 0.85, band: 'high', uplink: 't1-hue' });
-    expect(byId.get('lao-cai')).toMatchObject({ state: 'warning', utilization: 0.6, band: 'mid' });
-    expect(byId.get('ha-noi')).toMatchObject({ state: 'ok', utilization: null, band: null });
-    expect(byId.get('ca-mau')).toMatchObject({ state: 'ok', uplink: null });
-    expect(byId.get('hue')?.worst).toEqual([{ link: 't2-hue-a', dir: 'up', level: 'critical' }]);
+  it('keeps every tier-1 link of a province (topology order), and leaves out a region without provinces', () => {
+    const twoUplinks = testTopology([
+      topologyLink({ id: 't1-hue-b', tier: 1, province: 'hue' }),
+      topologyLink({ id: 't2-hue-a', tier: 2, province: 'hue' }),
+      topologyLink({ id: 't1-hue-a', tier: 1, province: 'hue' }),
+    ]);
+    const groups = tileSlots(twoUplinks);
+    expect(groups.map((group) => group.region)).toEqual(['north', 'central', 'south']);
+    const hue = groups.flatMap((group) => group.tiles).find((slot) => slot.province === 'hue');
+    expect(hue?.uplinks.map((entry) => entry.link.id)).toEqual(['t1-hue-b', 't1-hue-a']);
+  });
+});
+
+describe('readTile', () => {
+  const reader = mapReader(
+    new Map([
+      [sampleKey('t1-hue', 'down', 'total'), sample('t1-hue', 'down', 0.3)],
+      [sampleKey('t1-hue', 'up', 'total'), sample('t1-hue', 'up', 0.85)],
+      [sampleKey('t1-lao-cai', 'down', 'total'), sample('t1-lao-cai', 'down', 0.6)],
+    ]),
+    1_000,
+    3,
+  );
+  const slots = tileSlots(topology).flatMap((group) => group.tiles);
+  const slotOf = (province: string): TileSlot => {
+    const slot = slots.find((candidate) => candidate.province === province);
+    if (slot === undefined) throw new Error(`no tile slot for ${province}`);
+    return slot;
+  };
+  const index = new StatesIndex();
+  index.set(states);
+
+  it('colours by the analyzer state and bands the uplink on its worse direction, with the analyzer\'s worst links', () => {
+    expect(readTile(slotOf('hue'), index, reader)).toEqual({
+      province: 'hue',
+      name: 'Huế',
+      region: 'central',
+      state: 'critical',
+      utilization: 0.85,
+      band: 'high',
+      uplink: 't1-hue',
+      worst: [{ link: 't2-hue-a', dir: 'up', level: 'critical' }],
+    });
+    expect(readTile(slotOf('lao-cai'), index, reader)).toMatchObject({ state: 'warning', utilization: 0.6, band: 'mid', uplink: 't1-lao-cai' });
   });
 
-  it('shows unknown before any states arrived, and counts the states', () => {
-    const tiles = provinceTiles(topology, null, rows).flatMap((group) => group.tiles);
-    expect(tiles.every((tile) => tile.state === 'unknown')).toBe(true);
-    const counted = countStates(provinceTiles(topology, states, rows).flatMap((group) => group.tiles));
-    expect(counted).toEqual({ ok: 3, warning: 1, critical: 1, unknown: 0 });
+  it('is ok when the analyzer lists nothing wrong; without a current sample it has no utilization nor band; without a tier-1 link no uplink', () => {
+    expect(readTile(slotOf('ha-noi'), index, reader)).toMatchObject({ state: 'ok', utilization: null, band: null, uplink: 't1-ha-noi', worst: [] });
+    expect(readTile(slotOf('ca-mau'), index, reader)).toMatchObject({ state: 'ok', utilization: null, band: null, uplink: null });
+  });
+
+  it('is unknown before any states arrived', () => {
+    expect(slots.map((slot) => readTile(slot, new StatesIndex(), reader).state)).toEqual(slots.map(() => 'unknown'));
+  });
+
+  it('shows the busiest of several tier-1 links; one with a current sample beats one without', () => {
+    const twoUplinks = testTopology([
+      topologyLink({ id: 't1-hue-a', tier: 1, province: 'hue' }),
+      topologyLink({ id: 't1-hue-b', tier: 1, province: 'hue' }),
+      topologyLink({ id: 't1-hue-c', tier: 1, province: 'hue' }),
+    ]);
+    const hue = tileSlots(twoUplinks)[1]!.tiles[0]!;
+    const busiest = (samples: LinkSample[]): string | null =>
+      readTile(hue, index, mapReader(new Map(samples.map((entry) => [sampleKey(entry.link, entry.dir, 'total'), entry])), 1_000, 3)).uplink;
+    expect(busiest([sample('t1-hue-a', 'down', 0.2), sample('t1-hue-b', 'up', 0.7), sample('t1-hue-c', 'down', 0.5)])).toBe('t1-hue-b');
+    expect(busiest([sample('t1-hue-c', 'down', 0)])).toBe('t1-hue-c');
+    // None current: the first.
+    expect(busiest([])).toBe('t1-hue-a');
+  });
+});
+
+describe('countStates', () => {
+  it('counts the tiles in each state', () => {
+    expect(countStates([])).toEqual({ ok: 0, warning: 0, critical: 0, unknown: 0 });
+    const index = new StatesIndex();
+    index.set(states);
+    const tiles = tileSlots(topology).flatMap((group) => group.tiles.map((slot) => ({ state: index.provinceState(slot.province) })));
+    expect(countStates(tiles)).toEqual({ ok: 3, warning: 1, critical: 1, unknown: 0 });
+    expect(countStates([{ state: 'unknown' }, { state: 'unknown' }, { state: 'critical' }])).toEqual({ ok: 0, warning: 0, critical: 1, unknown: 2 });
   });
 });
 

@@ -1,5 +1,6 @@
-// The national page's arithmetic: utilization bands, one row per tier-1 link, the operators'
-// summary per province and the table order. Pure functions over topology and latest samples.
+// The national page's arithmetic: utilization bands, the tier-1 links and one row per link,
+// the operators' summary per province and the table order. Pure functions over topology and
+// latest samples.
 // A row is computed from its own link's samples only (`linkRow` through a `LatestReader`), so a
 // page that reads them through the live client re-computes the rows a message touched.
 import type { Direction, LinkSample, Topology, TopologyLink, TrafficClass } from './api.ts';
@@ -95,22 +96,11 @@ export function linkRow(entry: TierOneLink, reader: LatestReader): LinkRow {
   };
 }
 
-/** One row per tier-1 link of the topology, with its latest class-total samples. */
-export function tierOneRows(
-  topology: Topology,
-  latest: ReadonlyMap<string, LinkSample>,
-  newestAtMs: number | null,
-  staleIntervals: number,
-): LinkRow[] {
-  const reader = mapReader(latest, newestAtMs, staleIntervals);
-  return tierOneLinks(topology).map((entry) => linkRow(entry, reader));
-}
-
 export type SortKey = 'province' | 'utilization';
 export type SortOrder = { key: SortKey; descending: boolean };
 
 /** Sorted copy: by topology order, or by utilization (rows without data always last). */
-export function sortRows<R extends { order: number; utilization: number | null }>(rows: readonly R[], order: SortOrder): R[] {
+function sortRows<R extends { order: number; utilization: number | null }>(rows: readonly R[], order: SortOrder): R[] {
   const sign = order.descending ? -1 : 1;
   return [...rows].sort((a, b) => {
     if (order.key === 'utilization') {

@@ -66,21 +66,14 @@ export function tileSlots(topology: Topology): RegionGroup<TileSlot>[] {
   });
 }
 
-/** Where tiles read states: the live client (per-province tracking) or a states view (`viewStates`). */
+/** Where tiles read states: the live client (per-province tracking), or a `StatesIndex`. */
 export interface ProvinceStates {
   provinceState(provinceId: string): ShownState;
   provinceStatus(provinceId: string): ProvinceStatus | undefined;
 }
 
-export function viewStates(states: StatesView | null): ProvinceStates {
-  return {
-    provinceState: (provinceId) => provinceState(states, provinceId),
-    provinceStatus: (provinceId) => (states === null ? undefined : indexOf(states).provinces.get(provinceId)),
-  };
-}
-
 /** One tile from its province's own state and the rows of its tier-1 links (the busiest is its uplink). */
-export function tileOf(slot: TileSlot, states: ProvinceStates, rows: readonly LinkRow[]): ProvinceTile {
+function tileOf(slot: TileSlot, states: ProvinceStates, rows: readonly LinkRow[]): ProvinceTile {
   let uplink: LinkRow | undefined;
   for (const row of rows) {
     if (uplink === undefined || (row.utilization ?? -1) > (uplink.utilization ?? -1)) uplink = row;
@@ -101,21 +94,6 @@ export function tileOf(slot: TileSlot, states: ProvinceStates, rows: readonly Li
 /** `tileOf` reading the slot's uplinks through `reader`. */
 export function readTile(slot: TileSlot, states: ProvinceStates, reader: LatestReader): ProvinceTile {
   return tileOf(slot, states, slot.uplinks.map((entry) => linkRow(entry, reader)));
-}
-
-/** One tile per province of the topology (topology order), grouped north → central → south → other. */
-export function provinceTiles(topology: Topology, states: StatesView | null, rows: readonly LinkRow[]): RegionGroup[] {
-  const rowsByProvince = new Map<string, LinkRow[]>();
-  for (const row of rows) {
-    const list = rowsByProvince.get(row.link.province) ?? [];
-    list.push(row);
-    rowsByProvince.set(row.link.province, list);
-  }
-  const reader = viewStates(states);
-  return tileSlots(topology).map((group) => ({
-    region: group.region,
-    tiles: group.tiles.map((slot) => tileOf(slot, reader, rowsByProvince.get(slot.province) ?? [])),
-  }));
 }
 
 export interface StateCounts {
