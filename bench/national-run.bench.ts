@@ -14,8 +14,13 @@
 // national network; 60 s for a generated one), BENCH_GENERATE=N, BENCH_CONCURRENCY (the
 // collector's, default the config's), BENCH_INFLUX_MAX_SERIES / BENCH_INFLUX_MAX_VALUES_PER_TAG /
 // BENCH_INFLUX_INDEX (influxd's [data] limits and index; defaults InfluxDB's: 1,000,000, 100,000,
-// inmem), BENCH_KEEP=1 (keep the temporary directory), BENCH_RUN_PROFILE=DIR (a CPU profile of
-// `lanewatch run`, written when it stops, and a heap snapshot at the end of the window, in DIR),
+// inmem), BENCH_KEEP=1 (keep the temporary directory, and influxd's log in it: influxd.log),
+// BENCH_RUN_PROFILE=DIR (a CPU profile of `lanewatch run` in DIR: after the window it is stopped
+// with SIGTERM and up to 10 min to exit, so that node writes the profile; its path is printed),
+// BENCH_RUN_HEAP_SNAPSHOT=1 (with BENCH_RUN_PROFILE, also a heap snapshot at the end of the window:
+// opt-in, as a large heap's snapshot takes minutes, may not finish, and costs CPU in the profile),
+// BENCH_FLOOR_SECONDS (default 60; 0: none): the floor references, measured for that long while
+// the simulator serves and before `lanewatch run` starts (bench/floor.ts, bench/floor-loop.ts),
 // BENCH_RUN_NODE_ARGS (node flags for `lanewatch run`, e.g. "--max-semi-space-size=64"),
 // BENCH_RUNTIME (`compiled`, the default: the program as deployed, built by scripts/build.mjs
 // into .tmp/bench-dist; `source`: the TypeScript through tsx, as a development checkout runs it).
@@ -30,9 +35,20 @@
 // `traffic` series per configured link, and its points in the window per link and interval
 // (one per link and direction, the classes as fields: 2 for a two-way link); sampleToClientP50Ms/P95Ms — from a sample's time (when the poll's answer
 // arrived) to the WebSocket client holding it; eventLoopDelayP99Ms — the worst of the event loop
-// delay p99 over the scrapes of the window (prom-client resets it at each scrape).
+// delay p99 over the scrapes of the window (prom-client resets it at each scrape);
+// storeWriteP50Ms/P95Ms — of InfluxDB write requests in the window (lanewatch_store_write_duration_seconds,
+// interpolated in its buckets), storeWritesByResult (ok, rejected, failed: a failed write is an
+// error or a timeout, its points spooled), storePendingPointsMax (the most points seen pending
+// over the scrapes, lanewatch_store_pending_points).
+// The floor: floorCoreShare — the CPU, as a share of one core, of a bare loop that sends every
+// router, on the collector's schedule, the one GETBULK a poll needs at its minimum (sysUpTime +
+// the IF-MIB poll columns, max-repetitions its interfaces' rows + 1), v2c over bare UDP sockets
+// and the v3 routers through net-snmp (as the collector), and only matches answers to requests;
+// collectorToFloorRatio — collectorCoreShare / floorCoreShare; bareNetSnmpCoreShare — the same
+// loop with every router through net-snmp (which decodes every varbind); floorSimulatorCoreShare
+// — the simulator's CPU while the floor ran (it answers the same requests).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,14 +56,16 @@ import { parse, stringify } from 'yaml';
 import WebSocket from 'ws';
 import { loadConfig } from '../config/load.ts';
 import type { TopologyConfig } from '../config/schema.ts';
+import { socketsFor } from '../collector/collector.ts';
 import { jitterOffsetMs } from '../collector/scheduler.ts';
 import { openAuthServices } from '../server/auth/services.ts';
 import { generateTopology } from '../simulator/generate.ts';
 import { parsePrometheusText, sampleValue, sumOf, type MetricFamily } from '../tests/helpers/prometheus-text.ts';
 import { freeTcpPort } from '../tests/helpers/ports.ts';
 import { benchRuntime, lanewatchCommand } from './compiled.ts';
+import { histogramQuantile, measureFloor, type FloorMeasurement, type FloorMode } from './floor.ts';
 import { startBenchInfluxd, type BenchInfluxd } from './influxd.ts';
-import { BenchAddresses, cpuMsOfPid, loadAverage1m, quantile, rssBytesOfPid, waitForAgent } from './support.ts';
+import { BenchAddresses, cpuMsOfPid, cpuProfileOf, loadAverage1m, quantile, rssBytesOfPid, waitForAgent } from './support.ts';
 
 const minutes = Number(process.env.BENCH_MINUTES ?? 5);
 const generate = process.env.BENCH_GENERATE === undefined ? undefined : Number(process.env.BENCH_GENERATE);
@@ -107,6 +125,11 @@ function loadTopology(dir: string): TopologyConfig {
 }
 
 const profileDir = process.env.BENCH_RUN_PROFILE;
+const heapSnapshot = process.env.BENCH_RUN_HEAP_SNAPSHOT === '1';
+const floorSeconds = Number(process.env.BENCH_FLOOR_SECONDS ?? 60);
+if (!Number.isFinite(floorSeconds) || floorSeconds < 0) throw new Error(`BENCH_FLOOR_SECONDS is "${process.env.BENCH_FLOOR_SECONDS}": expected seconds ≥ 0`);
+/** Time `lanewatch run` gets to exit when profiled (node writes the CPU profile at exit). */
+const profiledStopMs = 600_000;
 
 function spawnCli(args: string[], name: string, nodeArgs: string[] = []): ChildProcess {
   const cli = lanewatchCommand(runtime);
@@ -117,13 +140,24 @@ function spawnCli(args: string[], name: string, nodeArgs: string[] = []): ChildP
   return child;
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+/** SIGTERM, then SIGKILL after `killAfterMs`; resolves with how it ended (`SIGKILL`: it did not exit in time). */
+async function stopChild(child: ChildProcess, killAfterMs = 30_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode };
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  await exited;
+  const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+  const ended = await exited;
   clearTimeout(timer);
+  return ended;
+}
+
+/** The cumulative buckets of a histogram's window (m1 less m0, every label set summed). */
+function histogramDelta(m0: Map<string, MetricFamily>, m1: Map<string, MetricFamily>, name: string): Array<{ le: number; count: number }> {
+  const bounds = new Set((m1.get(name)?.samples ?? []).filter((s) => s.name === `${name}_bucket`).map((s) => s.labels.le ?? ''));
+  return [...bounds].map((le) => ({
+    le: le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le),
+    count: sumOf(m1, `${name}_bucket`, { le }) - sumOf(m0, `${name}_bucket`, { le }),
+  }));
 }
 
 async function metricsOf(origin: string): Promise<Map<string, MetricFamily>> {
@@ -223,9 +257,24 @@ async function main(): Promise<void> {
     await waitForAgent(last?.address ?? '', last?.snmp.version === '2c' ? last.snmp.community : network.community, sim, 600_000);
     console.log(`simulator: every agent answers after ${fmt((performance.now() - simT0) / 1_000, 1)} s`);
 
+    // The floor references, before `lanewatch run` starts: the machine's cost of the exchange alone.
+    const floors = new Map<FloorMode, FloorMeasurement>();
+    if (floorSeconds > 0) {
+      const { concurrency: collectorConcurrency, timeoutMs } = loadConfig(dir, { env: {} }).settings.collector;
+      for (const mode of ['raw', 'net-snmp'] as const) {
+        const floor = await measureFloor({ configDir: dir, mode, intervalMs, sockets: socketsFor(collectorConcurrency), timeoutMs }, floorSeconds, sim.pid ?? 0);
+        floors.set(mode, floor);
+        const st = floor.stats;
+        console.log(
+          `floor (${mode}): ${fmt(floor.coreShare, 4)} of a core over ${fmt(floor.wallMs / 1_000)} s; ${fmt(st.answered)} of ${fmt(st.sent)} answered (${fmt(st.unanswered)} not, ${fmt(st.unmatched)} late), ` +
+            `${fmt(st.v2cRouters)} v2c + ${fmt(st.v3Routers)} v3 routers, max-repetitions ${fmt(st.meanMaxRepetitions, 1)} on average; simulator ${fmt(floor.simulatorCoreShare, 4)}`,
+        );
+      }
+    }
+
     const runT0 = Date.now();
     if (profileDir) mkdirSync(profileDir, { recursive: true });
-    const profileArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${profileDir}`] : [];
+    const profileArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, ...(heapSnapshot ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${profileDir}`] : [])] : [];
     const runArgs = (process.env.BENCH_RUN_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
     run = spawnCli(['run', '--config', dir], 'lanewatch run', [...runArgs, ...profileArgs]);
     const origin = `http://127.0.0.1:${port}`;
@@ -283,6 +332,7 @@ async function main(): Promise<void> {
     measuring = true;
     let maxRss = rssBytesOfPid(pids.run) ?? 0;
     let maxSpooled = 0;
+    let maxPending = sampleValue(m0, 'lanewatch_store_pending_points');
     let unreachable = 0;
     const loopP99s: number[] = [];
     const windowMs = minutes * 60_000;
@@ -292,6 +342,7 @@ async function main(): Promise<void> {
       maxRss = Math.max(maxRss, rssBytesOfPid(pids.run) ?? 0);
       const m = await metricsOf(origin);
       maxSpooled = Math.max(maxSpooled, sampleValue(m, 'lanewatch_store_spool_points'));
+      maxPending = Math.max(maxPending, sampleValue(m, 'lanewatch_store_pending_points'));
       if (sampleValue(m, 'lanewatch_store_influx_reachable') === 0) unreachable++;
       loopP99s.push(sampleValue(m, 'nodejs_eventloop_lag_p99_seconds') * 1_000);
       if (Date.now() - lastReport >= 60_000) {
@@ -304,7 +355,7 @@ async function main(): Promise<void> {
     const m1 = await metricsOf(origin);
     const cpu1 = { run: cpuMsOfPid(pids.run) ?? 0, influxd: cpuMsOfPid(pids.influxd) ?? 0, sim: cpuMsOfPid(pids.sim) ?? 0 };
     const wallMs = t1 - t0;
-    if (profileDir) {
+    if (profileDir && heapSnapshot) {
       // A heap snapshot now (it stops the process for seconds: after the window's figures).
       run.kill('SIGUSR2');
       await sleep(30_000);
@@ -320,6 +371,24 @@ async function main(): Promise<void> {
     const trafficCount = await influxQuery(influx, database, `SELECT count("bps_total") FROM "traffic" WHERE time >= ${t0}ms AND time < ${t1}ms`).catch(() => []);
     const trafficPoints = Number(trafficCount[0]?.values[0]?.[1] ?? 0);
     const lostReasons = ['spool-bound', 'spool-queue', 'spool-write', 'spool-unreadable', 'rejected', 'no-spool'];
+    const writeBuckets = histogramDelta(m0, m1, 'lanewatch_store_write_duration_seconds');
+    const writeMs = (q: number) => Number(((histogramQuantile(writeBuckets, q) ?? -0.001) * 1_000).toFixed(1));
+    const writeResults = ['ok', 'rejected', 'failed'];
+
+    // The CPU profile: node writes it when the process exits, so stop it now and give it time.
+    let cpuProfilePath: string | undefined;
+    if (profileDir) {
+      const runPid = run.pid ?? 0;
+      ws.close();
+      const stopT0 = Date.now();
+      const ended = await stopChild(run, profiledStopMs);
+      cpuProfilePath = cpuProfileOf(profileDir, runPid);
+      const how = ended.signal === 'SIGKILL' ? `killed after ${profiledStopMs / 1_000} s` : `exited (${ended.code ?? ended.signal}) after ${fmt((Date.now() - stopT0) / 1_000, 1)} s`;
+      console.log(cpuProfilePath ? `CPU profile of lanewatch run: ${cpuProfilePath} (it ${how})` : `no CPU profile of lanewatch run in ${profileDir}: it ${how}`);
+    }
+    const floorRaw = floors.get('raw');
+    const floorNetSnmp = floors.get('net-snmp');
+    const collectorCoreShare = (cpu1.run - cpu0.run) / wallMs;
 
     const result = {
       network: network.label,
@@ -331,7 +400,7 @@ async function main(): Promise<void> {
       onTimeShare: Number(onTime.share.toFixed(5)),
       pollsDue: onTime.due,
       pollsOnTime: onTime.onTime,
-      collectorCoreShare: Number(((cpu1.run - cpu0.run) / wallMs).toFixed(4)),
+      collectorCoreShare: Number(collectorCoreShare.toFixed(4)),
       influxdCoreShare: Number(((cpu1.influxd - cpu0.influxd) / wallMs).toFixed(4)),
       simulatorCoreShare: Number(((cpu1.sim - cpu0.sim) / wallMs).toFixed(4)),
       collectorRssBytes: maxRss,
@@ -355,6 +424,27 @@ async function main(): Promise<void> {
       trafficSeriesPerLink: Number(((seriesByMeasurement.get('traffic') ?? 0) / Math.max(1, links)).toFixed(2)),
       trafficPointsPerLinkPerInterval: Number((trafficPoints / Math.max(1, links) / Math.max(1, wallMs / intervalMs)).toFixed(2)),
       influxMaxSeriesPerDatabase: influx.data.maxSeriesPerDatabase,
+      storeWriteP50Ms: writeMs(0.5),
+      storeWriteP95Ms: writeMs(0.95),
+      storeWritesByResult: Object.fromEntries(writeResults.map((result) => [result, delta('lanewatch_store_write_duration_seconds_count', { result })])),
+      storePendingPointsMax: maxPending,
+      ...(floorRaw
+        ? {
+            floorCoreShare: Number(floorRaw.coreShare.toFixed(4)),
+            collectorToFloorRatio: Number((collectorCoreShare / Math.max(1e-9, floorRaw.coreShare)).toFixed(2)),
+            floorSimulatorCoreShare: Number(floorRaw.simulatorCoreShare.toFixed(4)),
+            floorAnsweredShare: Number((floorRaw.stats.answered / Math.max(1, floorRaw.stats.sent)).toFixed(5)),
+            floorMeanMaxRepetitions: floorRaw.stats.meanMaxRepetitions,
+            floorWindowMs: floorRaw.wallMs,
+          }
+        : {}),
+      ...(floorNetSnmp
+        ? {
+            bareNetSnmpCoreShare: Number(floorNetSnmp.coreShare.toFixed(4)),
+            bareNetSnmpAnsweredShare: Number((floorNetSnmp.stats.answered / Math.max(1, floorNetSnmp.stats.sent)).toFixed(5)),
+          }
+        : {}),
+      ...(cpuProfilePath !== undefined ? { cpuProfilePath } : {}),
       loadAverage1mAtStart: load0,
       loadAverage1mAtEnd: loadAverage1m(),
       runtime,
@@ -365,10 +455,19 @@ async function main(): Promise<void> {
       ['first cycle (every router polled once)', `${fmt(firstCycleMs / 1_000, 1)} s`, ''],
       ['polls on time (in their interval)', `${fmt(onTime.onTime)} of ${fmt(onTime.due)} = ${fmt(onTime.share * 100, 3)} %`, '≥ 99.9 %'],
       ['lanewatch run CPU (share of a core)', fmt(result.collectorCoreShare, 4), '≤ 0.05'],
+      ...(floorRaw
+        ? ([
+            ['floor: bare GETBULK loop CPU (same routers, same schedule)', fmt(floorRaw.coreShare, 4), ''],
+            ['lanewatch run CPU ÷ floor', `${fmt(collectorCoreShare / Math.max(1e-9, floorRaw.coreShare), 2)} ×`, `≤ ${fmt(0.05 / Math.max(1e-9, floorRaw.coreShare), 2)} × (0.05)`],
+          ] satisfies Array<[string, string, string]>)
+        : []),
+      ...(floorNetSnmp ? ([['floor through net-snmp (every router)', fmt(floorNetSnmp.coreShare, 4), '']] satisfies Array<[string, string, string]>) : []),
       ['influxd CPU', fmt(result.influxdCoreShare, 4), ''],
       ['simulator CPU', fmt(result.simulatorCoreShare, 4), ''],
       ['lanewatch run RSS per link', `${fmt(result.collectorRssBytesPerLink)} B (${fmt(maxRss / 2 ** 20)} MiB)`, generate !== undefined ? '≤ 4 KB' : ''],
       ['points written per second', fmt(result.pointsWrittenPerSec), ''],
+      ['store writes p50 · p95 (ok · rejected · failed)', `${fmt(result.storeWriteP50Ms, 1)} ms · ${fmt(result.storeWriteP95Ms, 1)} ms (${writeResults.map((r) => fmt(result.storeWritesByResult[r] ?? 0)).join(' · ')})`, ''],
+      ['points pending (most at once)', fmt(result.storePendingPointsMax), ''],
       ['points spooled (most at once) · lost', `${fmt(result.pointsSpooled)} · ${fmt(result.pointsLost)}`, '0 · 0'],
       ['sample → WebSocket client p50 · p95', `${fmt(result.sampleToClientP50Ms)} ms · ${fmt(result.sampleToClientP95Ms)} ms (${fmt(latencies.length)} samples)`, 'p95 ≤ 250 ms'],
       ['event loop delay p99 (worst scrape · median)', `${fmt(result.eventLoopDelayP99Ms, 1)} ms · ${fmt(result.eventLoopDelayP99MedianMs, 1)} ms`, ''],
@@ -384,7 +483,7 @@ async function main(): Promise<void> {
     ws?.close();
     if (run) await stopChild(run);
     if (sim) await stopChild(sim);
-    await influx.stop();
+    await influx.stop(keep ? { keepLogIn: dir } : {});
     if (keep) console.error(`kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   }

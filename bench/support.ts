@@ -1,7 +1,9 @@
 // What the benchmarks share: loopback addresses for simulated agents that cannot collide,
-// waiting for agents, CPU and memory of a process from /proc, and CPU profiles of one phase.
+// waiting for agents, CPU and memory of a process from /proc, and CPU profiles (of one phase, and
+// finding the one node wrote for a child).
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
@@ -117,4 +119,13 @@ export function quantile(values: readonly number[], q: number): number | undefin
   const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
   return sorted[rank - 1];
+}
+
+/**
+ * The CPU profile node's --cpu-prof wrote for process `pid` in `dir` (named
+ * CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile); undefined when there is none.
+ */
+export function cpuProfileOf(dir: string, pid: number): string | undefined {
+  const name = readdirSync(dir).find((f) => /^CPU\.\d+\.\d+\.(\d+)\.\d+\.\d+\.cpuprofile$/.exec(f)?.[1] === String(pid));
+  return name === undefined ? undefined : join(dir, name);
 }
