@@ -14,15 +14,16 @@
 // percentile (InfluxDB's nearest rank) of the raw samples inside the bucket, and `samples`,
 // how many there were. Both levels are computed from the raw samples (never the 1 h from the
 // 5 min), so each level's 95th percentile is exact for its bucket.
-import { randomUUID } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { InfluxDB } from 'influx';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { defaultRetentionDays, type Settings } from '../../config/schema.ts';
 import { trafficClasses } from '../../api/schemas.ts';
 import { trafficField, type Measurement, type StorePoint, type TrafficQuantity } from './points.ts';
 import { backoffDelayMs } from '../../config/backoff.ts';
+import { removeFileIfPresent } from '../../config/atomic-file.ts';
+import { readResumableState, writeStoredJson } from '../../config/stored-json.ts';
 
 // ---- Retention ------------------------------------------------------------------------------
 
@@ -429,16 +430,8 @@ export interface RollupBackfillOptions {
 
 type Spans = Partial<Record<RolledMeasurement, Span>>;
 
-function isSpan(value: unknown): value is Span {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    'fromMs' in value &&
-    'toMs' in value &&
-    Number.isFinite(value.fromMs) &&
-    Number.isFinite(value.toMs)
-  );
-}
+/** The backfill's state file: measurement → the span still owed (spans of other names are ignored). */
+const storedSpansSchema = z.record(z.string(), z.object({ fromMs: z.number(), toMs: z.number() }));
 
 /**
  * Recomputes the rollups of points replayed from the spool. The store calls `note()` with
@@ -533,54 +526,24 @@ export class RollupBackfill {
 
   #load(): Promise<void> {
     this.#loaded ??= (async () => {
-      let text: string;
-      try {
-        text = await readFile(this.#opts.stateFile, 'utf8');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.#opts.log.warn({ err, file: this.#opts.stateFile }, 'rollup backfill state unreadable');
-        return;
+      const stored = await readResumableState(this.#opts.stateFile, storedSpansSchema, { log: this.#opts.log, nowMs: this.#nowMs(), what: 'rollup backfill state' });
+      for (const [m, span] of Object.entries(stored ?? {})) {
+        if (!rolledMeasurements.has(m)) continue;
+        const p = this.#pending[m as RolledMeasurement];
+        this.#pending[m as RolledMeasurement] = p ? widen(widen(p, span.fromMs), span.toMs) : { fromMs: span.fromMs, toMs: span.toMs };
       }
-      try {
-        const parsed: unknown = JSON.parse(text);
-        if (typeof parsed !== 'object' || parsed === null) throw new Error('not an object');
-        for (const m of rolledMeasurements) {
-          const span: unknown = (parsed as Record<string, unknown>)[m];
-          if (isSpan(span)) {
-            const p = this.#pending[m as RolledMeasurement];
-            this.#pending[m as RolledMeasurement] = p ? widen(widen(p, span.fromMs), span.toMs) : { fromMs: span.fromMs, toMs: span.toMs };
-          }
-        }
-        if (Object.keys(this.#pending).length > 0) this.#opts.log.info({ owed: this.#pending }, 'rollup backfill resumed from the last run');
-      } catch (err) {
-        this.#opts.log.warn({ err, file: this.#opts.stateFile }, 'rollup backfill state not understood, ignored');
-      }
+      if (Object.keys(this.#pending).length > 0) this.#opts.log.info({ owed: this.#pending }, 'rollup backfill resumed from the last run');
     })();
     return this.#loaded;
   }
 
-  /** Writes what is owed (atomically, synced); removes the file when nothing is. Serialised. */
+  /** Writes what is owed (config/stored-json.ts: atomic and durable); removes the file when nothing is. Serialised. */
   #save(): Promise<void> {
     const owed = this.owed();
-    const next = this.#saving.then(async () => {
-      const file = this.#opts.stateFile;
-      if (Object.keys(owed).length === 0) {
-        await unlink(file).catch((err: unknown) => {
-          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        });
-        return;
-      }
-      const tmp = `${file}.${randomUUID()}.tmp`;
-      const handle = await open(tmp, 'w');
-      try {
-        await handle.writeFile(`${JSON.stringify(owed)}\n`);
-        await handle.datasync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, file);
-    });
+    const file = this.#opts.stateFile;
+    const next = this.#saving.then(() => (Object.keys(owed).length === 0 ? removeFileIfPresent(file) : writeStoredJson(file, owed)));
     this.#saving = next.catch((err: unknown) => {
-      this.#opts.log.error({ err, file: this.#opts.stateFile }, 'rollup backfill state not saved');
+      this.#opts.log.error({ err, file }, 'rollup backfill state not saved');
     });
     return this.#saving;
   }
