@@ -13,10 +13,15 @@
 // values changes nothing); the oldest window copied per policy is kept beside the spool, so a
 // migration stopped half way (a restart, InfluxDB down, a failure) resumes there. Until it is
 // over, history older than the upgrade comes back as the migration reaches it, newest first.
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+// A failed run is retried by the store after `retryDelayMs()`: config/backoff.ts, from
+// `migrationRetry`'s first wait doubling to its longest.
 import { resolve } from 'node:path';
 import type { InfluxDB } from 'influx';
 import type { Logger } from 'pino';
+import { z } from 'zod';
+import { backoffDelayMs, type Backoff } from '../../config/backoff.ts';
+import { removeFileIfPresent } from '../../config/atomic-file.ts';
+import { readResumableState, writeStoredJson } from '../../config/stored-json.ts';
 import { trafficClasses, type TrafficClass } from '../../api/schemas.ts';
 import { trafficField, trafficQuantities, type TrafficQuantity } from './points.ts';
 import {
@@ -123,8 +128,17 @@ export interface TrafficShapeMigrationOptions {
    * Without it a stopped migration starts again from the newest window.
    */
   stateFile?: string;
+  /** Waits between failed runs (default `migrationRetry`). */
+  retry?: Partial<Backoff>;
   nowMs?: () => number;
 }
+
+/**
+ * Between failed runs: soon after a passing failure (a restart of InfluxDB), and at most every
+ * 10 minutes while it keeps failing, since one failed statement may have loaded InfluxDB for
+ * up to the client's timeout (10 min) before it failed.
+ */
+export const migrationRetry: Backoff = { initialMs: 5_000, maxMs: 600_000 };
 
 /** Beside the spool directory, as the rollup backfill's state is. */
 export function trafficMigrationStateFile(spoolDir: string): string {
@@ -133,6 +147,9 @@ export function trafficMigrationStateFile(spoolDir: string): string {
 
 /** Policy → the start of the oldest window copied. */
 type Progress = Record<string, number>;
+
+/** The progress file: policy → the start of the oldest window copied (times of other names are ignored). */
+const storedProgressSchema = z.record(z.string(), z.number());
 
 /** Windows between two progress lines in the log. */
 const logEveryWindows = 500;
@@ -143,17 +160,38 @@ const logEveryWindows = 500;
  */
 export class TrafficShapeMigration {
   readonly #opts: TrafficShapeMigrationOptions;
+  readonly #retry: Backoff;
   #stopped = false;
+  /** Runs failed in a row since the last that finished. */
+  #failures = 0;
 
   constructor(opts: TrafficShapeMigrationOptions) {
     this.#opts = opts;
+    this.#retry = { initialMs: opts.retry?.initialMs ?? migrationRetry.initialMs, maxMs: opts.retry?.maxMs ?? migrationRetry.maxMs };
   }
 
   stop(): void {
     this.#stopped = true;
   }
 
+  /** The wait before the next run, after the runs that failed in a row (config/backoff.ts). */
+  retryDelayMs(): number {
+    return backoffDelayMs(this.#retry, this.#failures);
+  }
+
+  /** Runs the migration once; a failure counts towards `retryDelayMs()`, a run that finishes resets it. */
   async run(): Promise<ShapeMigrationResult> {
+    try {
+      const result = await this.#runOnce();
+      this.#failures = 0;
+      return result;
+    } catch (err) {
+      this.#failures += 1;
+      throw err;
+    }
+  }
+
+  async #runOnce(): Promise<ShapeMigrationResult> {
     const { influx, database, log } = this.#opts;
     this.#stopped = false;
     const result: ShapeMigrationResult = { migrated: false, written: {}, statements: 0 };
@@ -206,41 +244,25 @@ export class TrafficShapeMigration {
   async #load(): Promise<Progress> {
     const file = this.#opts.stateFile;
     if (file === undefined) return {};
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch {
-      return {};
+    const stored = await readResumableState(file, storedProgressSchema, {
+      log: this.#opts.log,
+      nowMs: (this.#opts.nowMs ?? Date.now)(),
+      what: 'traffic migration state',
+    });
+    const progress: Progress = {};
+    for (const { retentionPolicy } of shapePolicies) {
+      const fromMs = stored?.[retentionPolicy];
+      if (fromMs !== undefined) progress[retentionPolicy] = fromMs;
     }
-    try {
-      const parsed: unknown = JSON.parse(text);
-      const progress: Progress = {};
-      if (typeof parsed === 'object' && parsed !== null) {
-        for (const { retentionPolicy } of shapePolicies) {
-          const v: unknown = (parsed as Record<string, unknown>)[retentionPolicy];
-          if (typeof v === 'number' && Number.isFinite(v)) progress[retentionPolicy] = v;
-        }
-      }
-      if (Object.keys(progress).length > 0) this.#opts.log.info({ progress }, 'traffic migration resumed where it stopped');
-      return progress;
-    } catch (err) {
-      this.#opts.log.warn({ err, file }, 'traffic migration state not understood: starting from the newest window');
-      return {};
-    }
+    if (Object.keys(progress).length > 0) this.#opts.log.info({ progress }, 'traffic migration resumed where it stopped');
+    return progress;
   }
 
-  /** Written atomically; removed when the migration is over (`undefined`). */
+  /** Written atomically and durably (config/stored-json.ts); removed when the migration is over (`undefined`). */
   async #save(progress: Progress | undefined): Promise<void> {
     const file = this.#opts.stateFile;
     if (file === undefined) return;
-    if (progress === undefined) {
-      await unlink(file).catch((err: unknown) => {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      });
-      return;
-    }
-    const tmp = `${file}.tmp`;
-    await writeFile(tmp, `${JSON.stringify(progress)}\n`);
-    await rename(tmp, file);
+    if (progress === undefined) await removeFileIfPresent(file);
+    else await writeStoredJson(file, progress);
   }
 }
