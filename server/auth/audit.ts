@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
 import { auditActions } from '../../api/schemas.ts';
-import { parseStoredJson } from '../fs/stored-json.ts';
+import { parseStoredJson } from '../../config/stored-json.ts';
 
 export const auditFileName = 'audit.jsonl';
 

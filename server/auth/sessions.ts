@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
 import { roles, type Principal } from '../../api/access.ts';
-import { abandonedAfterMs, fileIdentity, readFileVersion, removeAbandonedWrites, sameFile, writeFileAtomically, type FileIdentity } from '../fs/atomic-file.ts';
-import { parseStoredJson } from '../fs/stored-json.ts';
+import { abandonedAfterMs, fileIdentity, readFileVersion, removeAbandonedWrites, sameFile, writeFileAtomically, type FileIdentity } from '../../config/atomic-file.ts';
+import { parseStoredJson } from '../../config/stored-json.ts';
 import { principalOf } from './users.ts';
 
 export const sessionsFileName = 'sessions.json';

@@ -19,8 +19,8 @@ import type {
   PolicyRevision,
   PolicySource,
 } from './model.ts';
-import { removeAbandonedWrites, writeFileAtomically } from '../fs/atomic-file.ts';
-import { parseStoredJson } from '../fs/stored-json.ts';
+import { removeAbandonedWrites, writeFileAtomically } from '../../config/atomic-file.ts';
+import { parseStoredJson } from '../../config/stored-json.ts';
 import { deepEqual, diffDocuments } from './diff.ts';
 import { effectivePolicy } from './effective.ts';
 import { parsePolicyDocument } from './schema.ts';

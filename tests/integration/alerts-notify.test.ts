@@ -242,7 +242,7 @@ describe('alert book with real webhook and SMTP receivers', () => {
     first.onStateChange(stateChange('ok', 'warning', 1_000));
     await first.stop();
     // What a crash in the middle of the next write leaves behind: a partial temporary file
-    // (named as server/fs/atomic-file.ts names them, and as versions before it did).
+    // (named as config/atomic-file.ts names them, and as versions before it did).
     await writeFile(join(dir, '.alerts.json.99999.0b7c.tmp'), '{"version":1,"episodes":[{"id":"trunc');
     await writeFile(join(dir, 'alerts.json.99998.tmp'), '{"version":1,"episodes":[{"id":"trunc');
     const second = await openBook(config);

@@ -13,7 +13,7 @@ import { Analyzer } from '../../server/analysis/analyzer.ts';
 import { AuditLog } from '../../server/auth/audit.ts';
 import { SessionStore } from '../../server/auth/sessions.ts';
 import { UserStore } from '../../server/auth/users.ts';
-import { abandonedAfterMs } from '../../server/fs/atomic-file.ts';
+import { abandonedAfterMs } from '../../config/atomic-file.ts';
 import { Notifier } from '../../server/notify/notifier.ts';
 import { loadPolicySeed } from '../../server/policies/seed.ts';
 import { PolicyStore } from '../../server/policies/store.ts';
