@@ -412,7 +412,10 @@ class ChunkLayout {
     const encoded = members.map((m) => encodeArcs(m.walk.row));
     this.#rowStart = new Int32Array(members.length + 1);
     encoded.forEach((row, k) => (this.#rowStart[k + 1] = this.#rowStart[k]! + row.length));
-    this.#rows = Buffer.concat(encoded);
+    // Its own memory (Buffer.concat would cut it from the shared 8 KB pool, which a small buffer
+    // kept for an hour keeps whole).
+    this.#rows = Buffer.allocUnsafeSlow(this.#rowStart[members.length]!);
+    encoded.forEach((row, k) => row.copy(this.#rows, this.#rowStart[k]!));
     const byColumn = new Map<string, { counter: number; members: number[] }>();
     for (const oid of columns) byColumn.set(oid, { counter: 0, members: [] });
     members.forEach((m, k) => {
