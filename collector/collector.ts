@@ -11,6 +11,7 @@ import type { QosView } from './samples.ts';
 import { Scheduler, type DeviceState } from './scheduler.ts';
 import { CollectorMetrics, type PollerMetrics } from './metrics.ts';
 import { V2cTransport } from './snmp/index.ts';
+import { TablePool } from './snmp/read.ts';
 
 export interface CollectorHealth {
   running: boolean;
@@ -32,7 +33,8 @@ export interface CollectorOptions {
 
 /**
  * One DevicePoller per router of the topology, each with the links on that router; the class
- * rules are compiled once for all of them.
+ * rules are compiled once for all of them, and the interface walks' tables shared (as many as
+ * polls run at once).
  */
 export function createPollers(
   config: LanewatchConfig,
@@ -41,6 +43,7 @@ export function createPollers(
   intervalMs?: number,
   metrics?: PollerMetrics,
   transport?: V2cTransport,
+  tables: TablePool = new TablePool(),
 ): Map<string, DevicePoller> {
   const pollers = new Map<string, DevicePoller>();
   const classifier = compileClassRules(config.classRules);
@@ -49,7 +52,7 @@ export function createPollers(
   const linksByRouter = linkEndsByRouter(config.topology);
   for (const router of config.topology.routers) {
     const links = linksByRouter.get(router.id) ?? [];
-    pollers.set(router.id, new DevicePoller({ router, links, collector, classifier, log, now, ...(metrics ? { metrics } : {}), ...(transport ? { transport } : {}) }));
+    pollers.set(router.id, new DevicePoller({ router, links, collector, classifier, log, now, tables, ...(metrics ? { metrics } : {}), ...(transport ? { transport } : {}) }));
   }
   return pollers;
 }

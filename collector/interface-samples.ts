@@ -19,7 +19,7 @@ import {
   type Discontinuity,
 } from './rates.ts';
 import type { InterfaceSample, LinkSample } from './samples.ts';
-import { asCounter, asNumber, asText, ColumnTable, type Rows, type SnmpValue, type TableColumn, type WalkPage } from './snmp/index.ts';
+import { asCounter, asNumber, asText, type ColumnTable, type SnmpValue, type TableColumn } from './snmp/index.ts';
 import { IF_MIB, POLL_COLUMNS, POLL_FALLBACK_COLUMNS, SNMPV2_MIB } from './snmp/if-mib.ts';
 import { isSubinterfaceOf, sideOf } from './qos/plan.ts';
 import { measuredDirections } from './link-ends.ts';
@@ -83,9 +83,14 @@ interface InterfaceColumns {
   discontinuity: TableColumn | undefined;
 }
 
+/** Each walk table's IF-MIB columns (tables are lent from poll to poll: few, each laid out once). */
+const layouts = new WeakMap<ColumnTable, InterfaceColumns>();
+
 function interfaceColumnsOf(table: ColumnTable): InterfaceColumns {
+  const known = layouts.get(table);
+  if (known) return known;
   const col = (oid: string): TableColumn | undefined => table.columns[table.oids.indexOf(oid)];
-  return {
+  const layout: InterfaceColumns = {
     name: col(IF_MIB.ifName),
     hcIn: col(IF_MIB.ifHCInOctets),
     hcOut: col(IF_MIB.ifHCOutOctets),
@@ -97,6 +102,8 @@ function interfaceColumnsOf(table: ColumnTable): InterfaceColumns {
     outErrors: col(IF_MIB.ifOutErrors),
     discontinuity: col(IF_MIB.ifCounterDiscontinuityTime),
   };
+  layouts.set(table, layout);
+  return layout;
 }
 
 /** Whether `bytes` are the ASCII text `text` (an ifName as it was at the last poll). */
@@ -127,17 +134,16 @@ export class InterfaceSampler {
   readonly #log: Logger;
   /** Last good reading per ifName (the baseline of the next interval). */
   readonly #readings = new Map<string, CounterReading>();
-  /** ifIndex → ifName as of the last poll. */
-  #indexToName = new Map<string, string>();
-  /** Problems already logged (once per problem until it clears). */
-  readonly #problems: ProblemLog;
-  /** Repeated warnings (invalid rates, discontinuities): one line per link per 10 minutes. */
-  readonly #limiter: LogLimiter;
-  /** The walks' tables (kept from poll to poll), without and with the 32-bit octet columns. */
-  readonly #tables = { hc: new ColumnTable(POLL_COLUMNS), withFallback: new ColumnTable(COLUMNS_WITH_FALLBACK) };
-  readonly #layouts = new WeakMap<ColumnTable, InterfaceColumns>();
-  /** The last ifName text by row position (the same bytes each poll: the same text, none made). */
-  readonly #nameTexts: (string | undefined)[] = [];
+  /**
+   * The last poll's ifName rows by position: each row's index and ifName texts (the same bytes
+   * each poll: the same texts, none made), for `ifNames` and to tell an ifIndex renamed.
+   */
+  readonly #rowIndex: string[] = [];
+  readonly #rowName: (string | undefined)[] = [];
+  #rowCount = 0;
+  // Made when first needed (most routers never log): a fleet's samplers hold no empty maps.
+  #problemsOrUndefined: ProblemLog | undefined;
+  #limiterOrUndefined: LogLimiter | undefined;
   /** The links' interface names. */
   readonly #linkNames: ReadonlySet<string>;
   /** Whether the 32-bit octet columns are needed: unknown until the first poll. */
@@ -147,38 +153,46 @@ export class InterfaceSampler {
   constructor(opts: InterfaceSamplerOptions) {
     this.#opts = opts;
     this.#log = opts.log;
-    this.#limiter = new LogLimiter(10 * 60_000, opts.now);
-    this.#problems = new ProblemLog(opts.log);
     this.#linkNames = new Set(opts.links.map((l) => l.ifName));
   }
 
-  /** The columns the next poll reads: the 32-bit octets too until every link is known to have 64-bit ones. */
+  /** Problems already logged (once per problem until it clears). */
+  get #problems(): ProblemLog {
+    return (this.#problemsOrUndefined ??= new ProblemLog(this.#log));
+  }
+
+  /** Repeated warnings (invalid rates, discontinuities): one line per link per 10 minutes. */
+  get #limiter(): LogLimiter {
+    return (this.#limiterOrUndefined ??= new LogLimiter(10 * 60_000, this.#opts.now));
+  }
+
+  /** The columns the next poll reads (one list each: a TablePool's key): the 32-bit octets too until every link is known to have 64-bit ones. */
   columns(): readonly string[] {
-    return this.table().oids;
+    return this.#needFallback === false ? POLL_COLUMNS : COLUMNS_WITH_FALLBACK;
   }
 
-  /** The table the next poll's walk reads into (readTable): its columns are `columns()`. */
-  table(): ColumnTable {
-    return this.#needFallback === false ? this.#tables.hc : this.#tables.withFallback;
+  /** The row index texts of the last poll's ifName column by position: readTable's hints. */
+  get indexHints(): readonly (string | undefined)[] {
+    return this.#rowIndex;
   }
 
-  /** ifIndex → ifName as of the last poll. */
+  /** ifIndex → ifName as of the last poll (built when asked: no poll reads it). */
   get ifNames(): ReadonlyMap<string, string> {
-    return this.#indexToName;
+    const names = new Map<string, string>();
+    for (let p = 0; p < this.#rowCount; p++) {
+      const ifName = this.#rowName[p];
+      if (ifName !== undefined) names.set(this.#rowIndex[p]!, ifName);
+    }
+    return names;
   }
 
   /**
    * The samples of one poll's rows: a walk's table (readTable; each row's Δt and time from the
-   * answer that carried its octet counters), or grouped rows with `rowPages` (each row's
-   * answer; else `atMs` and `sysUpTimeCs`). `atMs` and `sysUpTimeCs`: the device's clock at
+   * answer that carried its octet counters). `atMs` and `sysUpTimeCs`: the device's clock at
    * one answer (to tell a restart). `readFallback`: the rows include the 32-bit octet columns.
    */
-  sample(rows: Rows | ColumnTable, atMs: number, sysUpTimeCs: number | undefined, readFallback: boolean, rowPages?: ReadonlyMap<string, WalkPage>): InterfaceRound {
+  sample(table: ColumnTable, atMs: number, sysUpTimeCs: number | undefined, readFallback: boolean): InterfaceRound {
     const rebooted = this.#noteReboot(sysUpTimeCs, atMs);
-    const table =
-      rows instanceof ColumnTable
-        ? rows
-        : ColumnTable.ofRows(COLUMNS_WITH_FALLBACK, rows, rowPages, { atMs, scalars: new Map(sysUpTimeCs === undefined ? [] : [[SNMPV2_MIB.sysUpTime, sysUpTimeCs]]) });
     const reads = this.#readInterfaces(table);
     const capacities = new Map<string, number>();
     const links: LinkSample[] = [];
@@ -317,11 +331,27 @@ export class InterfaceSampler {
 
   /** The text of the ifName at row position `p`: the last poll's while its bytes are the same. */
   #nameAt(p: number, value: SnmpValue | undefined): string | undefined {
-    const last = this.#nameTexts[p];
+    const last = this.#rowName[p];
     if (last !== undefined && Buffer.isBuffer(value) && isAsciiText(value, last)) return last;
-    const text = asText(value);
-    this.#nameTexts[p] = text;
-    return text;
+    return asText(value);
+  }
+
+  /** Whether the ifName column has the last poll's row indexes at the same positions (a steady device). */
+  #sameRows(names: TableColumn | undefined): boolean {
+    const count = names?.count ?? 0;
+    if (count !== this.#rowCount) return false;
+    for (let p = 0; p < count; p++) if (names!.index[p] !== this.#rowIndex[p]) return false;
+    return true;
+  }
+
+  /** The last poll's ifName of each ifIndex (rows that moved: rare, a new map then). */
+  #lastNames(): Map<string, string> {
+    const names = new Map<string, string>();
+    for (let p = 0; p < this.#rowCount; p++) {
+      const ifName = this.#rowName[p];
+      if (ifName !== undefined && !names.has(this.#rowIndex[p]!)) names.set(this.#rowIndex[p]!, ifName);
+    }
+    return names;
   }
 
   /**
@@ -331,23 +361,19 @@ export class InterfaceSampler {
    * later of in and out).
    */
   #readInterfaces(table: ColumnTable): Map<string, InterfaceRead> {
-    let cols = this.#layouts.get(table);
-    if (!cols) {
-      cols = interfaceColumnsOf(table);
-      this.#layouts.set(table, cols);
-    }
+    const cols = interfaceColumnsOf(table);
     const byName = new Map<string, InterfaceRead>();
-    const indexToName = new Map<string, string>();
-    let renamed = false;
     const names = cols.name;
     const count = names?.count ?? 0;
+    // The last poll's names by position while the rows stay in place; by ifIndex when they moved.
+    const moved = this.#sameRows(names) ? undefined : this.#lastNames();
     for (let p = 0; p < count; p++) {
       const ifIndex = names!.index[p]!;
       const ifName = this.#nameAt(p, names!.values[p]);
+      const before = moved ? moved.get(ifIndex) : this.#rowName[p];
+      this.#rowIndex[p] = ifIndex;
+      this.#rowName[p] = ifName;
       if (ifName === undefined) continue;
-      indexToName.set(ifIndex, ifName);
-      const before = this.#indexToName.get(ifIndex);
-      if (before !== ifName) renamed = true;
       if (before !== undefined && before !== ifName && (this.#linkNames.has(ifName) || this.#linkNames.has(before))) {
         this.#log.info({ ifIndex, ifName, previousIfName: before }, 'ifIndex now names another interface');
       }
@@ -389,9 +415,12 @@ export class InterfaceSampler {
       read.ifHighSpeedMbps = asNumber(valueIn(cols.speed, ifIndex, p));
       read.hasHc = hasHc;
     }
-    // The same map as at the last poll kept when nothing changed: this poll's copy dies young
-    // instead of outliving the poll (readings kept from poll to poll cost the GC most).
-    if (renamed || indexToName.size !== this.#indexToName.size) this.#indexToName = indexToName;
+    this.#rowCount = count;
+    // Rows gone since the last poll: their texts are not kept.
+    if (this.#rowIndex.length > count) {
+      this.#rowIndex.length = count;
+      this.#rowName.length = count;
+    }
     return byName;
   }
 }

@@ -23,7 +23,8 @@ import { ClassSampler, type ClassReads } from './qos/class-samples.ts';
 import { buildQosPlan, type QosPlan } from './qos/plan.ts';
 import { QosPlanLifecycle, type PlanSource } from './qos/plan-lifecycle.ts';
 import type { PollBatch, PollOutcome, QosClassMapping } from './samples.ts';
-import { openSession, readTable, get, asNumber, SnmpError, V2cTransport, type ColumnWalk, type OpenSession } from './snmp/index.ts';
+import { openSession, readTable, get, asNumber, SnmpError, V2cTransport, type ColumnTable, type ColumnWalk, type OpenSession } from './snmp/index.ts';
+import { TablePool } from './snmp/read.ts';
 import { IF_MIB, POLL_COLUMNS, SNMPV2_MIB } from './snmp/if-mib.ts';
 import { AddressResolver } from './snmp/resolve.ts';
 
@@ -65,6 +66,8 @@ export interface DevicePollerOptions {
   metrics?: PollerMetrics;
   /** The v2c client's sockets, shared by the collector's pollers; default: the poller's own. */
   transport?: V2cTransport;
+  /** The interface walks' tables, shared by the collector's pollers; default: the poller's own. */
+  tables?: TablePool;
 }
 
 export class DevicePoller {
@@ -87,6 +90,7 @@ export class DevicePoller {
   #interfaceRows: number | undefined;
   readonly #transport: V2cTransport;
   readonly #ownsTransport: boolean;
+  readonly #tables: TablePool;
 
   constructor(opts: DevicePollerOptions) {
     this.#router = opts.router;
@@ -98,6 +102,7 @@ export class DevicePoller {
     this.#resolver = new AddressResolver({ timeoutMs: opts.collector.timeoutMs, now: this.#now });
     this.#ownsTransport = opts.transport === undefined;
     this.#transport = opts.transport ?? new V2cTransport({ now: this.#now });
+    this.#tables = opts.tables ?? new TablePool();
     const { intervalMs, maxUtilization } = opts.collector;
     const common = { links: opts.links, intervalMs, maxUtilization, log, now: this.#now, ...(opts.metrics ? { metrics: opts.metrics } : {}) };
     this.#interfaces = new InterfaceSampler({ ...common, device: this.device });
@@ -203,7 +208,7 @@ export class DevicePoller {
   /** Polls once. Never rejects: a failure is a PollOutcome with ok false (and no samples). */
   async poll(): Promise<PollBatch> {
     const startedAtMs = this.#now();
-    const table = this.#interfaces.table();
+    let table: ColumnTable | undefined;
     let open: OpenSession | undefined;
     try {
       // An IP literal (or a name looked up lately) needs no wait: no promise at each poll.
@@ -216,12 +221,15 @@ export class DevicePoller {
       const plan = this.#plans.usable;
       const classesRead = plan && plan.counterMembers.length > 0 ? this.#classes.read(open, plan) : undefined;
       let read: ColumnWalk;
+      table = this.#tables.acquire(this.#interfaces.columns());
       try {
-        read = await readTable(open.session, open.target, table, {
-          scalars: SYS_UPTIME,
-          maxRepetitions: this.#opts.maxRepetitions ?? walkRepetitions(this.#interfaceRows),
-          now: this.#now,
-        });
+        read = await readTable(
+          open.session,
+          open.target,
+          table,
+          { scalars: SYS_UPTIME, maxRepetitions: this.#opts.maxRepetitions ?? walkRepetitions(this.#interfaceRows), now: this.#now },
+          this.#interfaces.indexHints,
+        );
       } catch (err) {
         await classesRead; // never rejects; the session is closed after it
         throw err;
@@ -259,8 +267,8 @@ export class DevicePoller {
       if (err instanceof SnmpError) poll.errorKind = err.kind;
       return { poll, links: [], interfaces: [] };
     } finally {
-      // The rows are read (or the poll failed): their values need not outlive the poll.
-      table.release();
+      // The rows are read (or the poll failed): their values need not outlive the poll, nor the table.
+      if (table) this.#tables.give(table);
     }
   }
 }

@@ -29,11 +29,6 @@ export interface WalkPage {
 
 export interface ColumnRead {
   rows: Rows;
-  /**
-   * The answer that carried each row (by row index): the latest one that carried any of its
-   * values. A row's counters are read against this answer's time and sysUpTime.
-   */
-  rowPages: Map<string, WalkPage>;
   /** Values of the requested scalars in the FIRST answer (instance OID → value); absent when the agent lacks one. */
   scalars: Map<string, SnmpValue>;
   /** When the first answer (the one `scalars` come from) arrived (epoch ms). */
@@ -49,7 +44,7 @@ export interface ColumnRead {
 }
 
 /** A walk's outcome but its values (each handed to the visitor as it arrived). */
-export type ColumnWalk = Omit<ColumnRead, 'rows' | 'rowPages'>;
+export type ColumnWalk = Omit<ColumnRead, 'rows'>;
 
 /**
  * Gets each value of a walk: its column (as asked), its row index (the OID after the column),
@@ -157,17 +152,15 @@ function getBulk(session: snmp.Session, target: string, oids: string[], nonRepea
  */
 export async function readColumns(session: SnmpSession, target: string, columnOids: readonly string[], opts: ReadColumnsOptions = {}): Promise<ColumnRead> {
   const rows: Rows = new Map();
-  const rowPages = new Map<string, WalkPage>();
-  const walked = await walkColumns(session, target, columnOids, opts, (column, index, value, page) => {
+  const walked = await walkColumns(session, target, columnOids, opts, (column, index, value) => {
     let row = rows.get(index);
     if (!row) {
       row = new Map();
       rows.set(index, row);
     }
     row.set(column, value);
-    rowPages.set(index, page);
   });
-  return { ...walked, rows, rowPages };
+  return { ...walked, rows };
 }
 
 /** The walk of `readColumns`, handing each value to `visit` instead of grouping rows. */
@@ -240,7 +233,10 @@ export class TableColumn {
   }
 }
 
-/** The columns of a walk and their rows, kept by the caller from walk to walk (see readTable). */
+/**
+ * The columns of a walk and their rows: lent to one poll at a time by a TablePool (the rows are
+ * needed only while the poll reads them; a fleet's routers share a few tables, not one each).
+ */
 export class ColumnTable {
   readonly columns: readonly TableColumn[];
   /** The column OIDs as walked. */
@@ -264,21 +260,29 @@ export class ColumnTable {
       col.count = 0;
     }
   }
+}
 
-  /** A table of grouped rows (tests, and callers that hold `Rows`): each column's rows in the rows' order. */
-  static ofRows(columnOids: readonly string[], rows: Rows, pages: ReadonlyMap<string, WalkPage> | undefined, page: WalkPage): ColumnTable {
-    const table = new ColumnTable(columnOids);
-    for (const col of table.columns) {
-      for (const [index, row] of rows) {
-        const value = row.get(col.oid);
-        if (value === undefined) continue;
-        col.index[col.count] = index;
-        col.values[col.count] = value;
-        col.pages[col.count] = pages?.get(index) ?? page;
-        col.count++;
-      }
+/**
+ * Tables lent to polls (by column list): as many as polls ran at once, shared by every router
+ * (a table kept per router held its rows' room between polls: most of the collector's memory).
+ */
+export class TablePool {
+  readonly #spare = new Map<readonly string[], ColumnTable[]>();
+
+  /** A table of `columnOids` (the same list each poll: tables are kept by the list), empty. */
+  acquire(columnOids: readonly string[]): ColumnTable {
+    return this.#spare.get(columnOids)?.pop() ?? new ColumnTable(columnOids);
+  }
+
+  /** Takes back a table after its poll: its values are released. */
+  give(table: ColumnTable): void {
+    table.release();
+    let spare = this.#spare.get(table.oids);
+    if (!spare) {
+      spare = [];
+      this.#spare.set(table.oids, spare);
     }
-    return table;
+    spare.push(table);
   }
 }
 
@@ -289,13 +293,27 @@ function putValue(col: TableColumn, value: SnmpValue, page: WalkPage): void {
   col.count++;
 }
 
+/** `a` or `b` when the row index `buf[start, end)` is that text, else a new text. */
+function indexText(buf: Buffer, start: number, end: number, a: string | undefined, b: string | undefined): string {
+  if (a !== undefined && arcsEqualText(buf, start, end, a)) return a;
+  if (b !== undefined && arcsEqualText(buf, start, end, b)) return b;
+  return arcsText(buf, start, end);
+}
+
 /**
  * The walk of `readColumns` into `table` (its columns, in order): each column's rows replace
- * the last walk's. Kept from poll to poll, the table makes a steady device's walk build
- * nothing per row but its values: each row index's text is the last walk's at that position,
- * or the column before's (one text per row, not per column).
+ * the last walk's. A steady device's walk builds nothing per row but its values: each row
+ * index's text is the column before's at that position (one text per row, not per column), or
+ * for the first column `hints` at that position (the caller's texts of its last walk's first
+ * column), or the table's own at that position.
  */
-export function readTable(session: SnmpSession, target: string, table: ColumnTable, opts: ReadColumnsOptions): Promise<ColumnWalk> {
+export function readTable(
+  session: SnmpSession,
+  target: string,
+  table: ColumnTable,
+  opts: ReadColumnsOptions,
+  hints?: readonly (string | undefined)[],
+): Promise<ColumnWalk> {
   const columns = table.columns;
   for (const col of columns) col.count = 0;
   checkScalars(opts.scalars ?? []);
@@ -310,11 +328,7 @@ export function readTable(session: SnmpSession, target: string, table: ColumnTab
   return walkV2c(session, table.oids, opts, (c, buf, start, end, value, page) => {
     const col = columns[c]!;
     const p = col.count;
-    const last = col.index[p];
-    if (last === undefined || !arcsEqualText(buf, start, end, last)) {
-      const before = c > 0 ? columns[c - 1]!.index[p] : undefined;
-      col.index[p] = before !== undefined && arcsEqualText(buf, start, end, before) ? before : arcsText(buf, start, end);
-    }
+    col.index[p] = c > 0 ? indexText(buf, start, end, columns[c - 1]!.index[p], hints?.[p]) : indexText(buf, start, end, hints?.[p], col.index[p]);
     putValue(col, value, page);
   });
 }

@@ -3,10 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { InterfaceSampler } from '../../collector/interface-samples.ts';
 import { countsAsDropped, type DropCounters, type DropReason, type PollerMetrics } from '../../collector/metrics.ts';
-import { rowsFromVarbinds } from '../../collector/discovery/rows.ts';
-import { IF_MIB, POLL_COLUMNS, POLL_FALLBACK_COLUMNS } from '../../collector/snmp/if-mib.ts';
+import { IF_MIB, POLL_COLUMNS, POLL_FALLBACK_COLUMNS, SNMPV2_MIB } from '../../collector/snmp/if-mib.ts';
 import type { SnmpValue } from '../../collector/snmp/index.ts';
 import type { LinkConfig } from '../../config/schema.ts';
+import { tableOf } from '../helpers/column-table.ts';
 import { captureLog } from '../helpers/log-capture.ts';
 
 class DropRecorder implements PollerMetrics {
@@ -43,7 +43,8 @@ interface Row {
 
 const allColumns = [...POLL_COLUMNS, ...POLL_FALLBACK_COLUMNS];
 
-function rowsOf(rows: Row[]) {
+/** The varbinds of `rows` as a walk returns them: column by column, each in row order. */
+function rowsOf(rows: Row[]): Array<[string, SnmpValue]> {
   const varbinds: Array<[string, SnmpValue]> = [];
   for (const r of rows) {
     const put = (column: string, value: SnmpValue | undefined) => {
@@ -60,7 +61,14 @@ function rowsOf(rows: Row[]) {
     put(IF_MIB.ifOutErrors, r.outErrors);
     put(IF_MIB.ifCounterDiscontinuityTime, r.discontinuityCs);
   }
-  return rowsFromVarbinds(allColumns, varbinds);
+  const column = (oid: string) => allColumns.findIndex((c) => oid.startsWith(`${c}.`));
+  return varbinds.sort(([a], [b]) => column(a) - column(b));
+}
+
+/** One poll of `sampler`: `varbinds` walked into a table, every row answered at `atMs` with sysUpTime `sysUpTimeCs`. */
+function sampleOf(sampler: InterfaceSampler, varbinds: Array<[string, SnmpValue]>, atMs: number, sysUpTimeCs: number | undefined, readFallback: boolean) {
+  const page = { atMs, scalars: new Map<string, SnmpValue>(sysUpTimeCs === undefined ? [] : [[SNMPV2_MIB.sysUpTime, sysUpTimeCs]]) };
+  return sampler.sample(tableOf(allColumns, varbinds, page), atMs, sysUpTimeCs, readFallback);
 }
 
 function sampler(links: LinkConfig[], extra: { intervalMs?: number; maxUtilization?: number } = {}) {
@@ -87,11 +95,11 @@ describe('rates from two polls', () => {
     ['in', 1_250_000n, 2_500_000n, 1_000_000, 2_000_000],
   ] as const)('downIs=%s: Δin %s, Δout %s over 10 s → down %d bps, up %d bps', (downIs, dIn, dOut, down, up) => {
     const { s } = sampler([link('l1', 'Gi0/1', { downIs })]);
-    const first = s.sample(rowsOf([{ ifIndex: 3, ifName: 'Gi0/1', hcIn: 1_000n, hcOut: 5_000n, inErrors: 1n, outErrors: 0n }]), T0, 100_000, true);
+    const first = sampleOf(s, rowsOf([{ ifIndex: 3, ifName: 'Gi0/1', hcIn: 1_000n, hcOut: 5_000n, inErrors: 1n, outErrors: 0n }]), T0, 100_000, true);
     expect(first.links).toEqual([]);
     expect(first.interfaces).toEqual([]);
     expect([...first.reads.keys()]).toEqual(['Gi0/1']);
-    const second = s.sample(
+    const second = sampleOf(s, 
       rowsOf([{ ifIndex: 3, ifName: 'Gi0/1', hcIn: 1_000n + dIn, hcOut: 5_000n + dOut, inErrors: 4n, outErrors: 0n }]),
       T0 + 10_000,
       101_000,
@@ -120,9 +128,9 @@ describe('rates from two polls', () => {
 
   it('Δt comes from sysUpTime when it agrees with the wall clock', () => {
     const { s } = sampler([link('l1', 'Gi0/1')]);
-    s.sample(rowsOf([{ ifIndex: 1, ifName: 'Gi0/1', hcIn: 0n, hcOut: 0n }]), T0, 50_000, true);
+    sampleOf(s, rowsOf([{ ifIndex: 1, ifName: 'Gi0/1', hcIn: 0n, hcOut: 0n }]), T0, 50_000, true);
     // 10.4 s of wall time, 10.0 s of agent uptime: 1,000,000 octets → 800 kbit/s on 10 s.
-    const round = s.sample(rowsOf([{ ifIndex: 1, ifName: 'Gi0/1', hcIn: 0n, hcOut: 1_000_000n }]), T0 + 10_400, 51_000, false);
+    const round = sampleOf(s, rowsOf([{ ifIndex: 1, ifName: 'Gi0/1', hcIn: 0n, hcOut: 1_000_000n }]), T0 + 10_400, 51_000, false);
     expect(round.links[0]?.intervalMs).toBe(10_000);
     expect(round.links[0]?.bitsPerSecond).toBe(800_000);
   });
@@ -134,8 +142,8 @@ describe('rates from two polls', () => {
         { ifIndex: 1, ifName: 'Gi0/1', hcIn: k, hcOut: k, speedMbps: 1_000 },
         { ifIndex: 2, ifName: 'Gi0/2', hcIn: k, hcOut: k, speedMbps: 0 },
       ]);
-    s.sample(rows(0n), T0, undefined, true);
-    const round = s.sample(rows(125_000n), T0 + 10_000, undefined, false);
+    sampleOf(s, rows(0n), T0, undefined, true);
+    const round = sampleOf(s, rows(125_000n), T0 + 10_000, undefined, false);
     expect(round.links.map((l) => `${l.link} ${l.dir} ${l.capacityBps}`)).toEqual(['a down 1000000000', 'a up 1000000000']);
     expect(round.interfaces.map((i) => `${i.ifName} ${i.inBps}`)).toEqual(['Gi0/1 100000', 'Gi0/2 100000']);
     expect(round.capacities).toEqual(new Map([['a', 1_000_000_000]]));
@@ -153,8 +161,8 @@ describe('no sample, never a spike', () => {
   ] as const)('%s', (_name, change, reason, rebooted) => {
     const { s, metrics } = sampler([link('l1', 'Gi0/1')]);
     const c = change as { uptime2?: number; ifIndex2?: number; disc2?: number; out2?: bigint; dtMs?: number };
-    s.sample(rowsOf([{ ifIndex: 3, ifName: 'Gi0/1', hcIn: 100n, hcOut: 100n, discontinuityCs: 5 }]), T0, 1_000_000, true);
-    const round = s.sample(
+    sampleOf(s, rowsOf([{ ifIndex: 3, ifName: 'Gi0/1', hcIn: 100n, hcOut: 100n, discontinuityCs: 5 }]), T0, 1_000_000, true);
+    const round = sampleOf(s, 
       rowsOf([{ ifIndex: c.ifIndex2 ?? 3, ifName: 'Gi0/1', hcIn: 200n, hcOut: c.out2 ?? 200n, discontinuityCs: c.disc2 ?? 5 }]),
       T0 + (c.dtMs ?? 10_000),
       c.uptime2 ?? 1_000_000 + (c.dtMs ?? 10_000) / 10,
@@ -165,7 +173,7 @@ describe('no sample, never a spike', () => {
     expect(round.rebooted).toBe(rebooted);
     expect(metrics.drops).toEqual([`interface:${reason}`]);
     // The reading is the next baseline: the following interval has its sample.
-    const next = s.sample(
+    const next = sampleOf(s, 
       rowsOf([{ ifIndex: c.ifIndex2 ?? 3, ifName: 'Gi0/1', hcIn: 1_450n, hcOut: (c.out2 ?? 200n) + 1_250n, discontinuityCs: c.disc2 ?? 5 }]),
       T0 + (c.dtMs ?? 10_000) + 10_000,
       (c.uptime2 ?? 1_000_000 + (c.dtMs ?? 10_000) / 10) + 1_000,
@@ -176,9 +184,9 @@ describe('no sample, never a spike', () => {
 
   it('over capacity: neither direction nor the interface is stored, and the drop is counted', () => {
     const { s, metrics, lines } = sampler([link('l1', 'Gi0/1', { capacityBps: 1_000_000 })]);
-    s.sample(rowsOf([{ ifIndex: 1, ifName: 'Gi0/1', hcIn: 0n, hcOut: 0n }]), T0, undefined, true);
+    sampleOf(s, rowsOf([{ ifIndex: 1, ifName: 'Gi0/1', hcIn: 0n, hcOut: 0n }]), T0, undefined, true);
     // out: 1.2 Mbit/s on a 1 Mbit/s link (over 110 %); in: 0.
-    const round = s.sample(rowsOf([{ ifIndex: 1, ifName: 'Gi0/1', hcIn: 0n, hcOut: 1_500_000n }]), T0 + 10_000, undefined, false);
+    const round = sampleOf(s, rowsOf([{ ifIndex: 1, ifName: 'Gi0/1', hcIn: 0n, hcOut: 1_500_000n }]), T0 + 10_000, undefined, false);
     expect(round.links.map((l) => l.dir)).toEqual(['up']);
     expect(round.interfaces).toEqual([]);
     expect(metrics.drops).toEqual(['interface:over-capacity']);
@@ -190,9 +198,9 @@ describe('what the device has', () => {
   it('reads the 32-bit octets until every link is known to have 64-bit ones', () => {
     const { s } = sampler([link('l1', 'Gi0/1'), link('l2', 'Gi0/2')]);
     expect(s.columns()).toEqual([...POLL_COLUMNS, ...POLL_FALLBACK_COLUMNS]);
-    s.sample(rowsOf([{ ifIndex: 1, ifName: 'Gi0/1', hcIn: 0n, hcOut: 0n }, { ifIndex: 2, ifName: 'Gi0/2', in32: 0n, out32: 0n }]), T0, 1_000, true);
+    sampleOf(s, rowsOf([{ ifIndex: 1, ifName: 'Gi0/1', hcIn: 0n, hcOut: 0n }, { ifIndex: 2, ifName: 'Gi0/2', in32: 0n, out32: 0n }]), T0, 1_000, true);
     expect(s.columns()).toEqual([...POLL_COLUMNS, ...POLL_FALLBACK_COLUMNS]);
-    const round = s.sample(
+    const round = sampleOf(s, 
       rowsOf([{ ifIndex: 1, ifName: 'Gi0/1', hcIn: 0n, hcOut: 1_250n }, { ifIndex: 2, ifName: 'Gi0/2', in32: 0n, out32: 2_500n }]),
       T0 + 10_000,
       2_000,
@@ -200,7 +208,7 @@ describe('what the device has', () => {
     );
     expect(round.links.filter((l) => l.dir === 'down').map((l) => `${l.link} ${l.bitsPerSecond}`)).toEqual(['l1 1000', 'l2 2000']);
     const { s: hcOnly } = sampler([link('l1', 'Gi0/1')]);
-    hcOnly.sample(rowsOf([{ ifIndex: 1, ifName: 'Gi0/1', hcIn: 0n, hcOut: 0n }]), T0, 1_000, true);
+    sampleOf(hcOnly, rowsOf([{ ifIndex: 1, ifName: 'Gi0/1', hcIn: 0n, hcOut: 0n }]), T0, 1_000, true);
     expect(hcOnly.columns()).toEqual(POLL_COLUMNS);
   });
 
@@ -211,8 +219,8 @@ describe('what the device has', () => {
         { ifIndex: 1, ifName: 'Gi0/1', hcIn: k, hcOut: k },
         { ifIndex: 2, ifName: 'Gi0/1', hcIn: 999_999n, hcOut: 999_999n },
       ]);
-    s.sample(rows(0n), T0, undefined, true);
-    const round = s.sample(rows(1_250n), T0 + 10_000, undefined, false);
+    sampleOf(s, rows(0n), T0, undefined, true);
+    const round = sampleOf(s, rows(1_250n), T0 + 10_000, undefined, false);
     expect(round.links.map((l) => `${l.link} ${l.bitsPerSecond}`)).toEqual(['l1 1000', 'l1 1000']);
     expect(round.reads.get('Gi0/1')?.ifIndex).toBe('1');
     expect(lines.filter((l) => l.msg === 'link interface not found on device').length).toBe(1);
@@ -220,10 +228,28 @@ describe('what the device has', () => {
     expect(s.ifNames).toEqual(new Map([['1', 'Gi0/1'], ['2', 'Gi0/1']]));
   });
 
+  it('rows that moved (one added before them) are known by ifIndex: only an ifIndex that names another link interface is logged', () => {
+    const { s, lines } = sampler([link('l1', 'Gi0/1'), link('l2', 'Gi0/2')]);
+    sampleOf(s, rowsOf([{ ifIndex: 1, ifName: 'Gi0/1', hcIn: 0n, hcOut: 0n }, { ifIndex: 2, ifName: 'Gi0/2', hcIn: 0n, hcOut: 0n }]), T0, undefined, true);
+    sampleOf(
+      s,
+      rowsOf([
+        { ifIndex: 0, ifName: 'Lo0', hcIn: 0n, hcOut: 0n },
+        { ifIndex: 1, ifName: 'Gi0/1', hcIn: 0n, hcOut: 0n },
+        { ifIndex: 2, ifName: 'Gi0/3', hcIn: 0n, hcOut: 0n },
+      ]),
+      T0 + 10_000,
+      undefined,
+      false,
+    );
+    expect(s.ifNames).toEqual(new Map([['0', 'Lo0'], ['1', 'Gi0/1'], ['2', 'Gi0/3']]));
+    expect(lines.filter((l) => l.msg === 'ifIndex now names another interface').map((l) => `${l.ifIndex}:${l.previousIfName}→${l.ifName}`)).toEqual(['2:Gi0/2→Gi0/3']);
+  });
+
   it('the ifIndex map follows a renumbering and says so for a link interface', () => {
     const { s, lines } = sampler([link('l1', 'Gi0/1')]);
-    s.sample(rowsOf([{ ifIndex: 1, ifName: 'Gi0/1', hcIn: 0n, hcOut: 0n }, { ifIndex: 2, ifName: 'Gi0/2', hcIn: 0n, hcOut: 0n }]), T0, undefined, true);
-    s.sample(rowsOf([{ ifIndex: 1, ifName: 'Gi0/2', hcIn: 0n, hcOut: 0n }, { ifIndex: 2, ifName: 'Gi0/1', hcIn: 0n, hcOut: 0n }]), T0 + 10_000, undefined, false);
+    sampleOf(s, rowsOf([{ ifIndex: 1, ifName: 'Gi0/1', hcIn: 0n, hcOut: 0n }, { ifIndex: 2, ifName: 'Gi0/2', hcIn: 0n, hcOut: 0n }]), T0, undefined, true);
+    sampleOf(s, rowsOf([{ ifIndex: 1, ifName: 'Gi0/2', hcIn: 0n, hcOut: 0n }, { ifIndex: 2, ifName: 'Gi0/1', hcIn: 0n, hcOut: 0n }]), T0 + 10_000, undefined, false);
     expect(s.ifNames).toEqual(new Map([['1', 'Gi0/2'], ['2', 'Gi0/1']]));
     expect(lines.filter((l) => l.msg === 'ifIndex now names another interface').map((l) => `${l.ifIndex}:${l.previousIfName}→${l.ifName}`)).toEqual([
       '1:Gi0/1→Gi0/2',

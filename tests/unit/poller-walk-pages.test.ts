@@ -6,7 +6,7 @@ import snmp from 'net-snmp';
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { InterfaceSampler } from '../../collector/interface-samples.ts';
-import { compareOids, readColumns, type SnmpSession } from '../../collector/snmp/index.ts';
+import { ColumnTable, compareOids, readTable, type SnmpSession } from '../../collector/snmp/index.ts';
 import { IF_MIB, SNMPV2_MIB } from '../../collector/snmp/if-mib.ts';
 import type { LinkConfig } from '../../config/schema.ts';
 
@@ -92,22 +92,25 @@ describe('a walk of several pages', () => {
     const agent = new ScriptedAgent(T0 + 10_000);
     // Page 1 (rows 1 and 2) at once; page 2 (row 3) 3 s later (a retry).
     agent.script([0, 3_000, 0]);
-    const read = await readColumns(agent.session(), 'scripted', columns, { scalars: [SNMPV2_MIB.sysUpTime], maxRepetitions: 2, now: () => agent.wallMs });
+    const table = new ColumnTable(columns);
+    const read = await readTable(agent.session(), 'scripted', table, { scalars: [SNMPV2_MIB.sysUpTime], maxRepetitions: 2, now: () => agent.wallMs });
 
     expect(agent.requests.length).toBeGreaterThanOrEqual(2);
     for (const request of agent.requests) {
       expect(request.nonRepeaters).toBe(1);
       expect(request.oids[0]).toBe(sysUpTimeColumn);
     }
-    expect([...read.rows.keys()]).toEqual(['1', '2', '3']);
+    for (const col of table.columns) expect(col.index.slice(0, col.count)).toEqual(['1', '2', '3']);
     // The first answer's scalars, and when it came.
     expect(read.scalars.get(SNMPV2_MIB.sysUpTime)).toBe(1_000);
     expect(read.scalarsAtMs).toBe(T0 + 10_000);
     // Rows 1 and 2 came in the first answer, row 3 in the second, 3 s later.
-    expect(read.rowPages.get('1')?.scalars.get(SNMPV2_MIB.sysUpTime)).toBe(1_000);
-    expect(read.rowPages.get('2')?.atMs).toBe(T0 + 10_000);
-    expect(read.rowPages.get('3')?.scalars.get(SNMPV2_MIB.sysUpTime)).toBe(1_300);
-    expect(read.rowPages.get('3')?.atMs).toBe(T0 + 13_000);
+    for (const col of table.columns) {
+      expect(col.pages[0]?.scalars.get(SNMPV2_MIB.sysUpTime)).toBe(1_000);
+      expect(col.pages[1]?.atMs).toBe(T0 + 10_000);
+      expect(col.pages[2]?.scalars.get(SNMPV2_MIB.sysUpTime)).toBe(1_300);
+      expect(col.pages[2]?.atMs).toBe(T0 + 13_000);
+    }
   });
 
   it('measures a row answered after a retry over its own interval: 100 Mbit/s, not 130', async () => {
@@ -116,8 +119,9 @@ describe('a walk of several pages', () => {
     const sampler = new InterfaceSampler({ device: 'r1', links: [link('first-page', 1), link('later-page', 3)], intervalMs: 10_000, maxUtilization: 1.05, log: pino({ level: 'silent' }), now: () => agent.wallMs });
     const poll = async (delaysMs: number[]) => {
       agent.script(delaysMs);
-      const read = await readColumns(agent.session(), 'scripted', columns, { scalars: [SNMPV2_MIB.sysUpTime], maxRepetitions: 2, now: () => agent.wallMs });
-      return sampler.sample(read.rows, read.scalarsAtMs, read.scalars.get(SNMPV2_MIB.sysUpTime) as number, false, read.rowPages);
+      const table = new ColumnTable(columns);
+      const read = await readTable(agent.session(), 'scripted', table, { scalars: [SNMPV2_MIB.sysUpTime], maxRepetitions: 2, now: () => agent.wallMs });
+      return sampler.sample(table, read.scalarsAtMs, read.scalars.get(SNMPV2_MIB.sysUpTime) as number, false);
     };
     // Poll 1: both pages at once (t = 10 s). Poll 2: page 1 at t = 20 s, page 2 at t = 23 s.
     await poll([0, 0, 0]);
