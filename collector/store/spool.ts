@@ -2,7 +2,9 @@
 //
 // Points are JSON lines in numbered segment files (`seg-000000000042.jsonl`). Appends go to the
 // newest segment until it holds `segmentMaxPoints` points or `segmentMaxBytes` bytes. Reads
-// take the OLDEST segment in bounded chunks (`read(maxPoints)`, never a whole file at once);
+// take the OLDEST points in bounded chunks (`read(maxPoints)`, never a whole file at once),
+// going on into the next segments until the chunk holds `maxPoints` (small segments, left by
+// restarts or by reads that caught up with the appends, would otherwise make small writes);
 // a chunk is forgotten only when the caller says its points reached InfluxDB (`acknowledge`),
 // and a segment is deleted once all of it is acknowledged. Over `maxBytes`, the oldest
 // segments are dropped, their points counted and logged.
@@ -59,17 +61,27 @@ export interface SpoolOptions {
 /** About 100 MB of points in memory (some 500 bytes each) waiting for the spool's disk. */
 export const defaultMaxQueuedPoints = 200_000;
 
-/** Points read from the oldest segment; give it back to `acknowledge` once they are delivered. */
-export interface SpoolRead {
+/** What a read took from one segment. */
+export interface SpoolReadPart {
   segmentId: number;
+  /** Lines consumed from this segment: points plus skipped lines. */
+  lines: number;
+  /** Lines of this segment that did not parse and were skipped. */
+  skippedLines: number;
+  /** Byte range of the segment this part covers. */
+  fromOffset: number;
+  toOffset: number;
+}
+
+/** The oldest points, oldest segment first; give it back to `acknowledge` once they are delivered. */
+export interface SpoolRead {
   points: StorePoint[];
   /** Lines that did not parse (a torn write, corruption) and were skipped. */
   skippedLines: number;
   /** Lines consumed: points plus skipped lines. */
   lines: number;
-  /** Byte range of the segment this read covers. */
-  fromOffset: number;
-  toOffset: number;
+  /** The segments read, oldest first (one unless the first ended before `maxPoints`). */
+  parts: SpoolReadPart[];
 }
 
 export interface AppendResult {
@@ -154,8 +166,8 @@ export class Spool {
   readonly #segments: SegmentInfo[] = [];
   /** The segment appends go to, with its open handle; undefined until the next append opens one. */
   #current: { seg: SegmentInfo; handle: FileHandle } | undefined;
-  /** The segment of a read not yet acknowledged: never dropped by the bound. */
-  #leasedId: number | undefined;
+  /** The segments of a read not yet acknowledged: never dropped by the bound. */
+  #leased = new Set<number>();
   #nextId = 1;
   #totalBytes = 0;
   #totalPoints = 0;
@@ -268,8 +280,9 @@ export class Spool {
   }
 
   /**
-   * Up to `maxPoints` lines of the oldest segment, after what was acknowledged; the newest
-   * segment is closed for appends first when it is the one read. Undefined when empty.
+   * Up to `maxPoints` of the oldest lines, after what was acknowledged, across as many segments
+   * as it takes; the newest segment is closed for appends first when it is read. Undefined when
+   * empty.
    */
   read(maxPoints: number): Promise<SpoolRead | undefined> {
     return this.#serial(() => this.#readNow(Math.max(1, Math.floor(maxPoints))));
@@ -278,16 +291,18 @@ export class Spool {
   /** The points of `read` reached InfluxDB: forget them, and delete the segment once all of it is. */
   acknowledge(read: SpoolRead): Promise<void> {
     return this.#serial(async () => {
-      if (this.#leasedId === read.segmentId) this.#leasedId = undefined;
-      const seg = this.#segments.find((s) => s.id === read.segmentId);
-      if (!seg || seg.readOffset !== read.fromOffset) return; // stale: already acknowledged or dropped
-      seg.readOffset = read.toOffset;
-      const done = Math.min(seg.points, read.lines);
-      seg.points -= done;
-      this.#totalPoints -= done;
-      this.#unreadable += read.skippedLines;
-      if (seg.readOffset >= seg.bytes) await this.#deleteSegment(seg);
-      else await this.#writeSidecar(seg);
+      for (const part of read.parts) {
+        this.#leased.delete(part.segmentId);
+        const seg = this.#segments.find((s) => s.id === part.segmentId);
+        if (!seg || seg.readOffset !== part.fromOffset) continue; // stale: already acknowledged or dropped
+        seg.readOffset = part.toOffset;
+        const done = Math.min(seg.points, part.lines);
+        seg.points -= done;
+        this.#totalPoints -= done;
+        this.#unreadable += part.skippedLines;
+        if (seg.readOffset >= seg.bytes) await this.#deleteSegment(seg);
+        else await this.#writeSidecar(seg);
+      }
     });
   }
 
@@ -303,7 +318,7 @@ export class Spool {
     if (this.#current) await this.#closeHandle();
     await mkdir(this.#opts.dir, { recursive: true });
     this.#segments.length = 0;
-    this.#leasedId = undefined;
+    this.#leased.clear();
     this.#totalBytes = 0;
     this.#totalPoints = 0;
     const names = await readdir(this.#opts.dir);
@@ -470,35 +485,48 @@ export class Spool {
   }
 
   async #readNow(maxPoints: number): Promise<SpoolRead | undefined> {
-    for (;;) {
-      const seg = this.#segments[0];
-      if (!seg) return undefined;
+    const points: StorePoint[] = [];
+    const parts: SpoolReadPart[] = [];
+    let lines = 0;
+    let skippedLines = 0;
+    let i = 0;
+    while (lines < maxPoints) {
+      const seg = this.#segments[i];
+      if (!seg) break;
       if (this.#current?.seg === seg) await this.#seal(seg);
-      if (this.#segments[0] !== seg) continue; // sealed while empty: deleted
+      if (this.#segments[i] !== seg) continue; // sealed while empty: deleted
       if (seg.readOffset >= seg.bytes) {
         await this.#deleteSegment(seg);
         continue;
       }
-      let got: SpoolRead;
+      let part: SpoolReadPart;
+      const before = points.length;
       try {
-        got = await this.#readLines(seg, maxPoints);
+        part = await this.#readLines(seg, maxPoints - lines, points);
       } catch (err) {
+        points.length = before; // none of an unreadable segment's points are handed out
         // Left on disk for a person to look at; its points count as unreadable.
         this.#log.warn({ err, path: seg.path, points: seg.points }, 'spool segment unreadable, skipped');
         this.#unreadable += this.#forget(seg);
         continue;
       }
-      if (got.skippedLines > 0) {
-        this.#log.warn({ path: seg.path, skippedLines: got.skippedLines }, 'spool lines unreadable (partial write?), skipped');
+      if (part.skippedLines > 0) {
+        this.#log.warn({ path: seg.path, skippedLines: part.skippedLines }, 'spool lines unreadable (partial write?), skipped');
       }
-      this.#leasedId = seg.id;
-      return got;
+      parts.push(part);
+      lines += part.lines;
+      skippedLines += part.skippedLines;
+      i += 1;
     }
+    this.#leased = new Set(parts.map((p) => p.segmentId));
+    return parts.length === 0 ? undefined : { points, skippedLines, lines, parts };
   }
 
-  /** Reads lines from `seg.readOffset` up to `seg.bytes` in chunks of `readChunkBytes`. */
-  async #readLines(seg: SegmentInfo, maxLines: number): Promise<SpoolRead> {
-    const points: StorePoint[] = [];
+  /**
+   * Reads up to `maxLines` lines from `seg.readOffset` up to `seg.bytes` in chunks of
+   * `readChunkBytes`, adding their points to `points`.
+   */
+  async #readLines(seg: SegmentInfo, maxLines: number, points: StorePoint[]): Promise<SpoolReadPart> {
     let skippedLines = 0;
     let lines = 0;
     const take = (line: Buffer | undefined): void => {
@@ -553,7 +581,7 @@ export class Spool {
     } finally {
       await fh.close();
     }
-    return { segmentId: seg.id, points, skippedLines, lines, fromOffset: from, toOffset: consumedTo };
+    return { segmentId: seg.id, skippedLines, lines, fromOffset: from, toOffset: consumedTo };
   }
 
   async #openSegment(): Promise<{ seg: SegmentInfo; handle: FileHandle }> {
@@ -673,7 +701,7 @@ export class Spool {
     this.#segments.splice(i, 1);
     this.#totalBytes -= seg.bytes;
     this.#totalPoints -= seg.points;
-    if (this.#leasedId === seg.id) this.#leasedId = undefined;
+    this.#leased.delete(seg.id);
     return seg.points;
   }
 
@@ -698,7 +726,7 @@ export class Spool {
     let droppedPoints = 0;
     let droppedSegments = 0;
     while (this.#totalBytes > this.#opts.maxBytes) {
-      const victim = this.#segments.find((s) => s.id !== this.#leasedId);
+      const victim = this.#segments.find((s) => !this.#leased.has(s.id));
       if (!victim) break;
       if (this.#current?.seg === victim) await this.#closeHandle();
       droppedPoints += this.#forget(victim);

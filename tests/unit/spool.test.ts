@@ -61,10 +61,11 @@ describe('Spool', () => {
     expect(spool.stats().points).toBe(11);
     expect(segmentFiles()).toEqual([segmentFileName(1), segmentFileName(2), segmentFileName(3)]);
 
-    const first = await spool.read(100);
+    const first = await spool.read(4);
     expect(first?.points.map((p) => p.atMs)).toEqual(points(0, 4).map((p) => p.atMs));
+    expect(first?.parts.map((p) => p.segmentId)).toEqual([1]);
     // Not acknowledged yet: still there, and read again.
-    expect((await spool.read(100))?.segmentId).toBe(first?.segmentId);
+    expect((await spool.read(4))?.parts).toEqual(first?.parts);
     if (first) await spool.acknowledge(first);
     expect(segmentFiles()).not.toContain(segmentFileName(1));
     expect(readdirSync(dir())).not.toContain(sidecarFileName(1));
@@ -93,8 +94,38 @@ describe('Spool', () => {
     expect(spool.stats().queuedPoints).toBe(8);
     const read = spool.read(100);
     expect(await Promise.all(appends)).toEqual([{ spooled: 4, lost: 0 }, { spooled: 4, lost: 0 }]);
-    expect((await read)?.points).toEqual(points(0, 3));
+    expect((await read)?.points).toEqual(points(0, 8));
     expect(spool.stats()).toMatchObject({ queuedPoints: 0, points: 8 });
+  });
+
+  it('fills a read across segments: many small segments give one full batch', async () => {
+    // Small segments: each restart (and each read that caught up with the appends) closes one.
+    const spool = await openSpool();
+    for (let i = 0; i < 60; i++) {
+      await spool.append(points(i * 100, 100));
+      await spool.close();
+    }
+    expect(segmentFiles()).toHaveLength(60);
+    const read = await spool.read(5_000);
+    expect(read?.points).toEqual(points(0, 5_000));
+    expect(read?.lines).toBe(5_000);
+    expect(read?.parts).toHaveLength(50);
+    if (read) await spool.acknowledge(read);
+    expect(spool.stats().points).toBe(1_000);
+    expect(segmentFiles()).toHaveLength(10);
+    expect(await drain(spool, 5_000)).toEqual(points(5_000, 1_000));
+    expect(readdirSync(dir())).toEqual([]);
+  });
+
+  it('a read that ends inside a segment resumes there, after the segments it emptied', async () => {
+    const spool = await openSpool({ segmentMaxPoints: 7 });
+    await spool.append(points(0, 30));
+    const read = await spool.read(10);
+    expect(read?.points).toEqual(points(0, 10));
+    expect(read?.parts.map((p) => p.lines)).toEqual([7, 3]);
+    if (read) await spool.acknowledge(read);
+    expect(spool.stats().points).toBe(20);
+    expect((await spool.read(10))?.points).toEqual(points(10, 10));
   });
 
   it('reads a segment in bounded chunks and forgets only what was acknowledged', async () => {
@@ -225,7 +256,7 @@ describe('Spool', () => {
       expect(openTicks).toBeGreaterThan(0);
       const read = await spool.read(500);
       expect(read?.points.length).toBe(500);
-      expect(read?.toOffset).toBe(500 * Buffer.byteLength(line));
+      expect(read?.parts).toEqual([{ segmentId: 1, lines: 500, skippedLines: 0, fromOffset: 0, toOffset: 500 * Buffer.byteLength(line) }]);
     } finally {
       clearInterval(timer);
     }
@@ -277,11 +308,11 @@ describe('Spool', () => {
     const after = await openSpool({ segmentMaxPoints: 100, log });
     expect(after.stats().points).toBe(6); // lines: 3 + the torn one, and 2
     await after.append(points(10, 2));
-    const first = await after.read(100);
+    const first = await after.read(4); // the first segment's lines: its 3 points and the torn one
     expect(first?.points).toEqual(points(0, 3));
     expect(first?.skippedLines).toBe(1);
     if (first) await after.acknowledge(first);
-    const second = await after.read(100);
+    const second = await after.read(2);
     expect(second?.points).toEqual([]);
     expect(second?.skippedLines).toBe(2);
     if (second) await after.acknowledge(second);
@@ -313,7 +344,7 @@ describe('Spool', () => {
     const leased = await spool.read(100);
     await spool.append(points(2, 6));
     // The leased segment (0, 1) stays; the next-oldest went instead.
-    expect((await spool.read(100))?.segmentId).toBe(leased?.segmentId);
+    expect((await spool.read(100))?.parts[0]?.segmentId).toBe(leased?.parts[0]?.segmentId);
     if (leased) await spool.acknowledge(leased);
     expect(await drain(spool)).toEqual(points(6, 2));
     expect(spool.stats().droppedPoints).toBe(4);
