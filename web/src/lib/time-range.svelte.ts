@@ -16,6 +16,7 @@ import {
   hashQuery,
   hashWithRange,
   instantToken,
+  presetRange,
   rangeOfHash,
   rangeWindow,
   relativeToken,
@@ -26,6 +27,9 @@ import {
   type TimeWindow,
 } from './time-range.ts';
 
+/** What a range reads of the browser's window: the URL's hash and its `hashchange` events. */
+export type RangeWindow = { location: Pick<Location, 'hash'> } & Pick<Window, 'addEventListener' | 'removeEventListener'>;
+
 export class UrlRange {
   /** The range the URL names, or the page's default. */
   range: TimeRange = $state.raw({ kind: 'recent', spanMs: 3_600_000 });
@@ -33,11 +37,11 @@ export class UrlRange {
   problem: string | null = $state(null);
   /** Whether the URL names the range (else it is the page's default). */
   #named = $state(false);
-  readonly #window: Window;
+  readonly #window: RangeWindow;
   readonly #defaultRange: TimeRange;
   readonly #onHashChange = (): void => this.#read();
 
-  constructor(options: { window: Window; defaultRange: TimeRange }) {
+  constructor(options: { window: RangeWindow; defaultRange: TimeRange }) {
     this.#window = options.window;
     this.#defaultRange = options.defaultRange;
     this.#read();
@@ -99,27 +103,45 @@ export class UrlRange {
   }
 }
 
+/**
+ * Now, as far as a page's data knows: the server's time of its history's newest answer (when
+ * the page opened, before one), or the newest live sample rounded up to the step the window
+ * moves by, whichever is later.
+ */
+export function dataNowMs(fetchedToMs: number | null, openedAtMs: number, liveClockMs: number | null): number {
+  return Math.max(fetchedToMs ?? openedAtMs, liveClockMs ?? 0);
+}
+
+/** Where a page's data reaches, both read tracked. */
+export interface DataClock {
+  /** The page's history loader now (`fetchedToMs`: how far its history reaches). */
+  history: () => { readonly fetchedToMs: number | null };
+  /** The live client: its newest sample rounded up to a multiple of `stepMs`, or null before any. */
+  live: { clockMs(stepMs: number): number | null };
+}
+
 /** A page's range as its charts show it: up to the data's now, zoomed by dragging across a chart. */
 export class RangeView {
   readonly range: UrlRange;
-  /** The poll interval: the live edge of a zoom is two of them at least. */
+  /** The poll interval: the window's end moves once per interval; the live edge of a zoom is two of them at least. */
   readonly intervalMs: number;
-  readonly #nowMs: () => number;
+  readonly #clock: DataClock;
+  readonly #openedAtMs: number;
+  /** The data's now at the poll interval: where a range that follows now ends. */
+  nowMs: number = $derived.by(() => this.nowAt(this.intervalMs));
+  /** The window the charts show (the same object until the range or `nowMs` moves). */
+  shown: TimeWindow = $derived.by(() => rangeWindow(this.range.range, this.nowMs));
 
-  /** `nowMs` reads the data's now (tracked): where a range that follows now ends. */
-  constructor(range: UrlRange, intervalMs: number, nowMs: () => number) {
+  constructor(range: UrlRange, intervalMs: number, clock: DataClock, openedAtMs: number) {
     this.range = range;
     this.intervalMs = intervalMs;
-    this.#nowMs = nowMs;
+    this.#clock = clock;
+    this.#openedAtMs = openedAtMs;
   }
 
-  get nowMs(): number {
-    return this.#nowMs();
-  }
-
-  /** The window the charts show. */
-  get shown(): TimeWindow {
-    return rangeWindow(this.range.range, this.nowMs);
+  /** The data's now, moving once per `stepMs` of live samples (a sparkline: once per pixel). */
+  nowAt(stepMs: number): number {
+    return dataNowMs(this.#clock.history().fetchedToMs, this.#openedAtMs, this.#clock.live.clockMs(stepMs));
   }
 
   zoomTo(selection: TimeWindow): void {
@@ -129,6 +151,16 @@ export class RangeView {
   zoomOut(): void {
     this.range.zoomOut(this.nowMs);
   }
+}
+
+/**
+ * The range of a national, province or link page: the URL's (an hour up to now unless it names
+ * one), shown up to the data's now (`dataNowMs`, from the page's history and the live client)
+ * from the moment the page opens. Call `range.start()` on mount and `range.stop()` on leaving.
+ */
+export function pageRange(options: { window: RangeWindow; intervalMs: number; openedAtMs?: number } & DataClock): RangeView {
+  const range = new UrlRange({ window: options.window, defaultRange: presetRange('1h') });
+  return new RangeView(range, options.intervalMs, { history: options.history, live: options.live }, options.openedAtMs ?? Date.now());
 }
 
 /** What one fetch brought, as layers per stored key. */
