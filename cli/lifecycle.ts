@@ -16,6 +16,9 @@
 //   deadline, default 10 s), then exits with code 1. A fatal error raised while `onFatal` runs
 //   is logged and does not start it again.
 // Both take their process hooks (signal source, exit) as options so tests can drive them.
+// - `listenOn` starts a listener at a configured address; a port taken, a privileged port or an
+//   address not on this host rejects with a `ListenSettingError` whose message names the setting,
+//   which the command logs as one line (no stack: it is a configuration problem, not a bug).
 import type { Logger } from 'pino';
 
 export interface StoppablePart {
@@ -206,4 +209,62 @@ export function installFatalHandlers(
     events.off('uncaughtException', onException);
     events.off('unhandledRejection', onRejection);
   };
+}
+
+/** A listener could not start at its configured address: `message` names the setting to change. */
+export class ListenSettingError extends Error {
+  readonly setting: string;
+  readonly address: string;
+  readonly code: string;
+  constructor(message: string, fields: { setting: string; address: string; code: string }, cause: unknown) {
+    super(message, { cause });
+    this.name = 'ListenSettingError';
+    this.setting = fields.setting;
+    this.address = fields.address;
+    this.code = fields.code;
+  }
+}
+
+/** Where a listener listens, and the settings block that says so (`server`, `metrics.collectorListen`). */
+export interface ListenAt {
+  host: string;
+  port: number;
+  /** The settings block with `host` and `port`, e.g. `metrics.collectorListen`. */
+  setting: string;
+  /** An environment variable that overrides the port, when there is one (PORT for server.port). */
+  portEnv?: string;
+}
+
+/** Node's error code, when `err` carries one. */
+function errorCode(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
+  return typeof err.code === 'string' ? err.code : undefined;
+}
+
+/**
+ * Pure: the operator's message for a listen that failed because of where it was told to listen,
+ * or undefined when the failure is something else (then it is a bug, logged with its stack).
+ */
+export function explainListenError(err: unknown, at: ListenAt): ListenSettingError | undefined {
+  const code = errorCode(err);
+  const address = at.host.includes(':') ? `[${at.host}]:${at.port}` : `${at.host}:${at.port}`;
+  const port = `${at.setting}.port${at.portEnv ? ` (or ${at.portEnv})` : ''}`;
+  const reasons: Record<string, string> = {
+    EADDRINUSE: `the port is already in use by another process; stop it or set another ${port} in settings.yaml`,
+    EACCES: `permission denied (ports below 1024 need privileges); set ${port} to 1024 or above in settings.yaml`,
+    EADDRNOTAVAIL: `${at.host} is not an address of this host; set ${at.setting}.host in settings.yaml`,
+    ENOTFOUND: `the host name ${at.host} does not resolve; set ${at.setting}.host in settings.yaml`,
+  };
+  const reason = code === undefined ? undefined : reasons[code];
+  if (reason === undefined || code === undefined) return undefined;
+  return new ListenSettingError(`${at.setting}: cannot listen on ${address}: ${reason}`, { setting: at.setting, address, code }, err);
+}
+
+/** Starts `listen` at `at`; a failure of the configured address rejects with a `ListenSettingError`. */
+export async function listenOn(listen: (at: { host: string; port: number }) => Promise<unknown>, at: ListenAt): Promise<void> {
+  try {
+    await listen({ host: at.host, port: at.port });
+  } catch (err) {
+    throw explainListenError(err, at) ?? err;
+  }
 }

@@ -282,6 +282,19 @@ export const settingsSchema = z
          * Prometheus server; a signed-in viewer, engineer or admin may read it from anywhere.
          */
         allowFrom: z.array(addressOrSubnet).default(['127.0.0.1', '::1']),
+        /**
+         * Where `lanewatch collector` (the collector alone, without the server's app) serves
+         * GET /metrics and GET /healthz on a listener of its own; `run` and `server` serve
+         * /metrics on `server.port` and never open this one. Loopback by default: a Prometheus
+         * server elsewhere needs `host` set to an address it reaches, and its address in `allowFrom`.
+         */
+        collectorListen: z
+          .object({
+            host: z.string().min(1).default('127.0.0.1'),
+            port: z.number().int().min(0).max(65_535).default(9464),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

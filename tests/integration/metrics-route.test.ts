@@ -99,7 +99,7 @@ describe('GET /metrics with settings', () => {
   const probe = new Counter({ name: 'lanewatch_test_probe_total', help: 'A counter of the registry given to buildApp.', registers: [registry] });
   beforeAll(async () => {
     const base = loadConfig();
-    custom = await startTestApp({ config: { ...base, settings: { ...base.settings, metrics: { allowFrom: ['10.0.0.0/8', 'fd00::/8'] } } } });
+    custom = await startTestApp({ config: { ...base, settings: { ...base.settings, metrics: { ...base.settings.metrics, allowFrom: ['10.0.0.0/8', 'fd00::/8'] } } } });
   });
   afterAll(async () => {
     await custom.close();

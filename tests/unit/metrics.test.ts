@@ -109,7 +109,7 @@ describe('parseAddressOrSubnet', () => {
 
 describe('settings.metrics', () => {
   it('defaults allowFrom to loopback', () => {
-    expect(settingsSchema.parse({}).metrics).toEqual({ allowFrom: ['127.0.0.1', '::1'] });
+    expect(settingsSchema.parse({}).metrics.allowFrom).toEqual(['127.0.0.1', '::1']);
   });
 
   it('refuses an entry that is neither an address nor a subnet, naming its key', () => {
