@@ -54,28 +54,30 @@ export function internName(text: string): string {
   return text;
 }
 
+/** What the classes of one policy on one link and direction share: its walk's columns, the link, direction and vendor. */
+interface PolicyOfClasses {
+  readonly columns: QosCounterColumns;
+  readonly link: string;
+  readonly dir: Direction;
+  readonly vendor: QosVendor;
+}
+
 /**
- * A planned class's counters as the plan keeps them: the walk's columns shared by every class of
- * the policy, its row; the walk and the instance OIDs built when asked (a national fleet has
- * hundreds of thousands of classes: an object or three OID strings more each would be most of
- * the collector's memory).
+ * A planned class's counters as the plan keeps them: what it shares with its policy's classes,
+ * its path and its row; the walk and the instance OIDs built when asked (a national fleet has
+ * hundreds of thousands of classes: a field, an object or three OID strings more each would be
+ * most of the collector's memory).
  */
 class PlannedCounters implements CounterMember {
-  readonly #columns: QosCounterColumns;
+  readonly #policy: PolicyOfClasses;
   /** The row as a number where it prints back the same (no string per class), else as given. */
   readonly #row: number | string;
-  readonly #link: string;
-  readonly #dir: Direction;
   readonly #path: string;
-  readonly #vendor: QosVendor;
 
-  constructor(link: string, dir: Direction, path: string, vendor: QosVendor, walk: QosCounterWalk) {
-    this.#link = link;
-    this.#dir = dir;
+  constructor(policy: PolicyOfClasses, path: string, row: string) {
+    this.#policy = policy;
     this.#path = path;
-    this.#vendor = vendor;
-    this.#columns = walk.columns;
-    this.#row = compactRow(walk.row);
+    this.#row = compactRow(row);
   }
 
   get kind(): 'counters' {
@@ -84,16 +86,16 @@ class PlannedCounters implements CounterMember {
 
   /** Built when asked (a poll finds its members by object, not by key). */
   get key(): string {
-    const vendor = this.#vendor;
-    return [this.#link, this.#dir, this.#path, `${vendor}:${statsIndexOfWalk(vendor, this.walk)}`].join('|');
+    const { link, dir, vendor } = this.#policy;
+    return [link, dir, this.#path, `${vendor}:${statsIndexOfWalk(vendor, this.walk)}`].join('|');
   }
 
   get walk(): QosCounterWalk {
-    return { columns: this.#columns, row: String(this.#row) };
+    return { columns: this.#policy.columns, row: String(this.#row) };
   }
 
   get oids(): QosCounterColumns {
-    const c = this.#columns;
+    const c = this.#policy.columns;
     const row = String(this.#row);
     return { prePolicyBytes: `${c.prePolicyBytes}.${row}`, postPolicyBytes: `${c.postPolicyBytes}.${row}`, dropBytes: `${c.dropBytes}.${row}` };
   }
@@ -350,13 +352,23 @@ export function buildQosPlan(input: QosPlanInput): QosPlan {
   const counterMembers: CounterMember[] = [];
   const linkIfIndexes = new Map<string, number>();
   const subinterfaces = new Map<string, string[]>();
-  // One copy of each policy's walk columns per plan; of each name, for the collector (internName).
+  // One copy of each policy's walk columns per plan, one of what its classes on a link and
+  // direction share; of each name, for the collector (internName).
   const walks = new Map<string, QosCounterColumns>();
   const shared = (columns: QosCounterColumns): QosCounterColumns => {
     const known = walks.get(columns.postPolicyBytes);
     if (known) return known;
     walks.set(columns.postPolicyBytes, columns);
     return columns;
+  };
+  const policies = new Map<string, PolicyOfClasses>();
+  const policyOf = (link: string, dir: Direction, vendor: QosVendor, columns: QosCounterColumns): PolicyOfClasses => {
+    const key = `${link}|${dir}|${vendor}|${columns.postPolicyBytes}`;
+    const known = policies.get(key);
+    if (known) return known;
+    const policy: PolicyOfClasses = { columns: shared(columns), link, dir, vendor };
+    policies.set(key, policy);
+    return policy;
   };
 
   const addToGroup = (link: LinkConfig, dir: Direction, serviceClass: ServiceClass, member: QosMember, reservedBps: number | undefined): void => {
@@ -405,7 +417,7 @@ export function buildQosPlan(input: QosPlanInput): QosPlan {
         notes.push(`${link.ifName} ${cls.direction} ${cls.path}: no statistics row, not measured`);
         continue;
       }
-      const member: CounterMember = new PlannedCounters(link.id, dir, internName(cls.path), cls.vendor, { columns: shared(walk.columns), row: walk.row });
+      const member: CounterMember = new PlannedCounters(policyOf(link.id, dir, cls.vendor, walk.columns), internName(cls.path), walk.row);
       counterMembers.push(member);
       addToGroup(link, dir, serviceClass, member, reservedBps);
     }
