@@ -295,12 +295,14 @@ export class Spool {
         this.#leased.delete(part.segmentId);
         const seg = this.#segments.find((s) => s.id === part.segmentId);
         if (!seg || seg.readOffset !== part.fromOffset) continue; // stale: already acknowledged or dropped
+        // Files first: once the counts say the points are gone, so are their files.
+        if (part.toOffset >= seg.bytes) await this.#removeFiles(seg);
         seg.readOffset = part.toOffset;
         const done = Math.min(seg.points, part.lines);
         seg.points -= done;
         this.#totalPoints -= done;
         this.#unreadable += part.skippedLines;
-        if (seg.readOffset >= seg.bytes) await this.#deleteSegment(seg);
+        if (seg.readOffset >= seg.bytes) this.#unreadable += this.#forget(seg);
         else await this.#writeSidecar(seg);
       }
     });
@@ -707,8 +709,13 @@ export class Spool {
 
   /** Deletes a segment and its sidecar; lines it still held (a miscount) count as unreadable. */
   async #deleteSegment(seg: SegmentInfo): Promise<void> {
-    if (this.#current?.seg === seg) await this.#closeHandle();
+    await this.#removeFiles(seg);
     this.#unreadable += this.#forget(seg);
+  }
+
+  /** Closes (when written to) and deletes a segment's file and its sidecar; the counts stay. */
+  async #removeFiles(seg: SegmentInfo): Promise<void> {
+    if (this.#current?.seg === seg) await this.#closeHandle();
     await this.#unlinkQuietly(seg.path);
     await this.#unlinkQuietly(join(this.#opts.dir, sidecarFileName(seg.id)));
   }
