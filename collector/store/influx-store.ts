@@ -1,17 +1,25 @@
 // The InfluxDB writer: buffers points, writes them in batches, and spools them to disk while
-// InfluxDB cannot take them, so that every point taken while it was down reaches it later,
-// oldest first.
+// InfluxDB cannot take them, so that every point taken while it was down reaches it later.
 //
-// One serial "pump" does all the I/O, so points reach InfluxDB in the order they came:
-//   - spool not empty: the buffer is appended to the spool (behind what is there), then the
-//     oldest spooled points are read (a batch at a time), written and acknowledged; repeat;
-//   - spool empty: the buffer is written directly in chunks of `batchSize`;
+// One serial "pump" does all the I/O:
+//   - InfluxDB reachable: live points (the buffer) are written directly in chunks of
+//     `batchSize`, and the spool's backlog, oldest first, a batch at a time, in turns with them:
+//     a live turn is taken when the buffer holds a batch or has waited `flushIntervalMs`, so
+//     the backlog drains with whatever InfluxDB has left over the input, and live points never
+//     pay the spool's disk and parsing (if every point went through the spool while it was not
+//     empty, a spool that InfluxDB fell behind once could stay for good);
+//   - the buffer over `maxBufferedPoints` (InfluxDB slower than the input): it goes to the
+//     spool, so memory stays bounded;
 //   - InfluxDB unreachable: the buffer goes to the spool; a retry loop (backoff 1 s → 30 s)
 //     pings InfluxDB, (re)creates the database when needed, then restarts the pump.
+// Points therefore reach InfluxDB out of time order while a backlog drains. InfluxDB 1.x takes
+// them in any order (a point is its series and time; order does not matter), and the rollups of
+// the replayed spans are recomputed once the spool is empty (RollupBackfill: `note` for every
+// replayed batch, `replayFinished`), since the continuous queries ran before those points came.
 // A write InfluxDB rejects as bad data (HTTP 400, e.g. a field type conflict) cannot succeed on
 // retry: those points are logged and counted as dropped rather than blocking the spool.
 // Spool appends are asynchronous and run in call order inside the spool, so handing points to
-// it never blocks and never reorders them; points on their way to disk count as pending.
+// it never blocks; points on their way to disk count as pending.
 import type { InfluxDB } from 'influx';
 import type { Logger } from 'pino';
 import type { Settings } from '../../config/schema.ts';
@@ -95,6 +103,32 @@ function httpStatus(err: unknown): number | undefined {
   return typeof res.statusCode === 'number' ? res.statusCode : undefined;
 }
 
+/** What the pump sees when it chooses its next write. */
+export interface PumpState {
+  bufferedPoints: number;
+  batchSize: number;
+  /** The spool holds points (on disk or on their way). */
+  backlog: boolean;
+  /** The last write was the backlog's (or none yet in this pump run). */
+  liveTurn: boolean;
+  sinceLiveWriteMs: number;
+  flushIntervalMs: number;
+}
+
+/**
+ * Whether the next write is live points (else the spool's backlog, if any). Without a backlog,
+ * any buffered point is written. With one, live points and the backlog take turns, and a live
+ * turn waits for a full batch unless the buffer has waited a flush interval: the backlog drains
+ * with full batches and what InfluxDB has left over the input, live points stay at most a
+ * flush interval (and one write) late. Pure.
+ */
+export function liveTurnDue(s: PumpState): boolean {
+  if (s.bufferedPoints === 0) return false;
+  if (!s.backlog) return true;
+  if (!s.liveTurn) return false;
+  return s.bufferedPoints >= s.batchSize || s.sinceLiveWriteMs >= s.flushIntervalMs;
+}
+
 /** After a failed traffic migration, the wait before it resumes. */
 const migrationRetryMs = 60_000;
 
@@ -135,6 +169,8 @@ export class InfluxStore {
   #pumping: Promise<void> | undefined;
   #pumpAgain = false;
   #connecting: Promise<void> | undefined;
+  /** When the pump last wrote live points (or found none): a live turn is due flushIntervalMs later. */
+  #liveWrittenAtMs = 0;
 
   constructor(opts: InfluxStoreOptions) {
     this.#settings = opts.influx;
@@ -220,8 +256,8 @@ export class InfluxStore {
 
   #afterPush(): void {
     // InfluxDB slower than the collector: memory stays bounded (`maxBufferedPoints`), the spool
-    // takes the rest (in order: the pump always drains the spool before the buffer). While it is
-    // unreachable, a batch's worth at a time goes to the spool.
+    // takes the rest (drained in turns with the live points). While it is unreachable, a batch's
+    // worth at a time goes to the spool.
     const limit = this.#reachable ? this.#settings.maxBufferedPoints : this.#settings.batchSize;
     if (this.#buffer.length > limit) this.#spoolBuffer();
     if (this.#running && this.#buffer.length >= this.#settings.batchSize) this.#kick();
@@ -242,9 +278,9 @@ export class InfluxStore {
     await this.#migrating;
     await this.#pumping;
     await this.#rollups.close();
-    // Final flush: straight to InfluxDB only when nothing is spooled (order); else spool.
+    // Final flush: straight to InfluxDB while it takes them; else to the spool.
     while (this.#buffer.length > 0) {
-      if (this.#reachable && (!this.#spoolUsable || this.#spool.isEmpty())) {
+      if (this.#reachable) {
         const chunk = this.#buffer.take(this.#settings.batchSize);
         const result = await this.#writeChunk(chunk);
         if (result === 'failed') this.#toSpool(chunk.storePoints());
@@ -399,36 +435,51 @@ export class InfluxStore {
   }
 
   async #pump(): Promise<void> {
+    let liveTurn = true;
     while (this.#running) {
       if (!this.#reachable) {
         this.#spoolBuffer();
         this.#scheduleRetry();
         return;
       }
-      if (this.#spoolUsable && !this.#spool.isEmpty()) {
-        this.#spoolBuffer();
-        const read = await this.#spool.read(this.#settings.batchSize);
-        if (!read) continue;
-        const result = await this.#writeChunk(chunkOfPoints(read.points));
+      const backlog = this.#spoolUsable && !this.#spool.isEmpty();
+      // The spool is replayed: recompute the rollups of what it held (in the background).
+      if (!backlog) this.#rollups.replayFinished();
+      const live = liveTurnDue({
+        bufferedPoints: this.#buffer.length,
+        batchSize: this.#settings.batchSize,
+        backlog,
+        liveTurn,
+        sinceLiveWriteMs: Date.now() - this.#liveWrittenAtMs,
+        flushIntervalMs: this.#settings.flushIntervalMs,
+      });
+      if (live) {
+        liveTurn = false;
+        this.#liveWrittenAtMs = Date.now();
+        const chunk = this.#buffer.take(this.#settings.batchSize);
+        const result = await this.#writeChunk(chunk);
         if (result === 'failed') {
+          this.#toSpool(chunk.storePoints());
+          this.#spoolBuffer();
           this.#scheduleRetry();
           return;
         }
-        await this.#rollups.note(read.points); // the span is on disk before the spool forgets it
-        await this.#spool.acknowledge(read);
         continue;
       }
-      // The spool is replayed: recompute the rollups of what it held (in the background).
-      this.#rollups.replayFinished();
-      if (this.#buffer.length === 0) return;
-      const chunk = this.#buffer.take(this.#settings.batchSize);
-      const result = await this.#writeChunk(chunk);
+      liveTurn = true;
+      if (!backlog) {
+        if (this.#buffer.length === 0) this.#liveWrittenAtMs = Date.now();
+        return; // what is buffered waits for a batch or the flush timer
+      }
+      const read = await this.#spool.read(this.#settings.batchSize);
+      if (!read) continue;
+      const result = await this.#writeChunk(chunkOfPoints(read.points));
       if (result === 'failed') {
-        this.#toSpool(chunk.storePoints());
-        this.#spoolBuffer();
         this.#scheduleRetry();
         return;
       }
+      await this.#rollups.note(read.points); // the span is on disk before the spool forgets it
+      await this.#spool.acknowledge(read);
     }
   }
 

@@ -1,0 +1,26 @@
+// The store pump's choice between live points and the spool's backlog (liveTurnDue).
+import { describe, expect, it } from 'vitest';
+import { liveTurnDue, type PumpState } from '../../collector/store/influx-store.ts';
+
+const base: PumpState = { bufferedPoints: 10, batchSize: 5_000, backlog: false, liveTurn: true, sinceLiveWriteMs: 0, flushIntervalMs: 1_000 };
+
+describe('liveTurnDue', () => {
+  it('without a backlog writes whatever is buffered, and nothing when the buffer is empty', () => {
+    expect(liveTurnDue(base)).toBe(true);
+    expect(liveTurnDue({ ...base, liveTurn: false })).toBe(true);
+    expect(liveTurnDue({ ...base, bufferedPoints: 0 })).toBe(false);
+  });
+
+  it('with a backlog, live points and the backlog take turns', () => {
+    const full = { ...base, backlog: true, bufferedPoints: 5_000 };
+    expect(liveTurnDue(full)).toBe(true);
+    expect(liveTurnDue({ ...full, liveTurn: false })).toBe(false);
+  });
+
+  it('with a backlog, a live turn waits for a full batch or a flush interval', () => {
+    const some = { ...base, backlog: true, bufferedPoints: 4_999 };
+    expect(liveTurnDue({ ...some, sinceLiveWriteMs: 999 })).toBe(false);
+    expect(liveTurnDue({ ...some, sinceLiveWriteMs: 1_000 })).toBe(true);
+    expect(liveTurnDue({ ...some, bufferedPoints: 0, sinceLiveWriteMs: 60_000 })).toBe(false);
+  });
+});
