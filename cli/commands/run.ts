@@ -4,11 +4,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../logger.ts';
-import { installFatalHandlers, runUntilSignal, stopInReverse, type StoppablePart } from '../lifecycle.ts';
+import { installFatalHandlers, ListenSettingError, listenOn, runUntilSignal, stopInReverse, type StoppablePart } from '../lifecycle.ts';
 import { secretValues } from '../../config/secrets.ts';
 import type { CliCommand } from '../command.ts';
 import { defineCommand, loadConfigOrReport } from '../args.ts';
-import type { LanewatchConfig } from '../../config/schema.ts';
+import { settingsSchema, type LanewatchConfig } from '../../config/schema.ts';
 import { LiveBus } from '../../collector/live-bus.ts';
 import { Collector } from '../../collector/collector.ts';
 import { InfluxStore } from '../../collector/store/influx-store.ts';
@@ -22,6 +22,7 @@ import { AlertBook } from '../../server/alerts/alert-book.ts';
 import { Notifier } from '../../server/notify/notifier.ts';
 import { openAuthServices } from '../../server/auth/services.ts';
 import { createMetricsRegistry } from '../../server/metrics/registry.ts';
+import { buildMetricsListener, healthzPath } from '../../server/metrics/listener.ts';
 
 export const webDistDir = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
@@ -45,7 +46,8 @@ async function start(mode: Mode, config: LanewatchConfig): Promise<number> {
   });
   const bus = new LiveBus((err) => log.error({ err }, 'live bus subscriber failed'));
   const { settings } = config;
-  // One registry per process: each part adds its own metrics; the server serves them at GET /metrics.
+  // One registry per process: each part adds its own metrics; the server serves them at GET /metrics,
+  // the collector alone on a listener of its own (metrics.collectorListen).
   const metrics = createMetricsRegistry();
   try {
     let store: InfluxStore | undefined;
@@ -133,9 +135,15 @@ async function start(mode: Mode, config: LanewatchConfig): Promise<number> {
         logger: log.child({ component: 'server' }),
         metrics,
       });
-      await app.listen({ host: settings.server.host, port: settings.server.port });
+      await listenOn((at) => app.listen(at), { host: settings.server.host, port: settings.server.port, setting: 'server', portEnv: 'PORT' });
       parts.push({ name: 'server', stop: () => app.close() });
       log.info({ url: `http://${settings.server.host}:${settings.server.port}/` }, 'server listening');
+    }
+    if (mode === 'collector') {
+      const listener = await buildMetricsListener({ registry: metrics, allowFrom: settings.metrics.allowFrom, logger: log.child({ component: 'metrics' }) });
+      parts.push({ name: 'metrics', stop: () => listener.app.close() });
+      await listenOn((at) => listener.app.listen(at), { ...settings.metrics.collectorListen, setting: 'metrics.collectorListen' });
+      log.info({ addresses: listener.app.addresses(), paths: ['/metrics', healthzPath] }, 'metrics listening');
     }
     if (collector) {
       collector.start();
@@ -143,7 +151,9 @@ async function start(mode: Mode, config: LanewatchConfig): Promise<number> {
       log.info({ devices: config.topology.routers.length, intervalMs: settings.collector.intervalMs }, 'collector started');
     }
   } catch (err) {
-    log.error({ err }, 'start failed');
+    // Where to listen is configuration: the message names the setting; a stack would only hide it.
+    if (err instanceof ListenSettingError) log.error({ setting: err.setting, address: err.address, code: err.code }, err.message);
+    else log.error({ err }, 'start failed');
     await stopInReverse(parts, log, { deadlineMs: stopDeadlineMs });
     return 1;
   }
@@ -182,10 +192,18 @@ export const runCommand = makeCommand(
   'collector, store and server in one process (the embedded default)',
   'Polls every router of the topology, writes to InfluxDB (spooling to disk while it is\ndown), holds every link against its reservation policy (policies.yaml seeds the\nrevisioned policy kept in settings.state.dir), raises alerts to the provinces\' contacts,\nand serves the API, the live WebSocket and the web UI.',
 );
+/** The schema's default, for --help. */
+const defaultCollectorListen = settingsSchema.parse({}).metrics.collectorListen;
 export const collectorCommand = makeCommand(
   'collector',
-  'only the collector and the InfluxDB writer',
-  'Polls every router of the topology and writes rates to InfluxDB (spooling to disk\nwhile it is down). Run `lanewatch server` beside it for the API and UI.',
+  'only the collector and the InfluxDB writer (with its own /metrics)',
+  `Polls every router of the topology and writes rates to InfluxDB (spooling to disk
+while it is down). Run \`lanewatch server\` beside it for the API and UI.
+
+Serves its own GET /metrics (Prometheus text format) and GET /healthz on
+metrics.collectorListen (default ${defaultCollectorListen.host}:${defaultCollectorListen.port}); /metrics answers only the
+addresses in metrics.allowFrom (default loopback). A port already taken is an error
+naming that setting, with exit 1.`,
 );
 export const serverCommand = makeCommand(
   'server',
