@@ -5,7 +5,9 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Counter, Registry } from 'prom-client';
+import { fileURLToPath } from 'node:url';
 import { settingsSchema } from '../../config/schema.ts';
+import { defaultConfigDir, loadConfig } from '../../config/load.ts';
 import { routes } from '../../api/routes.ts';
 import { buildMetricsListener, healthzPath } from '../../server/metrics/listener.ts';
 import { explainListenError, ListenSettingError, listenOn } from '../../cli/lifecycle.ts';
@@ -27,6 +29,12 @@ describe('settings.metrics.collectorListen', () => {
   it('takes a host and port of its own', () => {
     const settings = settingsSchema.parse({ metrics: { collectorListen: { host: '0.0.0.0', port: 19_464 } } });
     expect(settings.metrics.collectorListen).toEqual({ host: '0.0.0.0', port: 19_464 });
+  });
+
+  it('the embedded example and the deployment example state the defaults as they are', () => {
+    const defaults = settingsSchema.parse({}).metrics;
+    const deployDir = fileURLToPath(new URL('../../deploy/etc/lanewatch/', import.meta.url));
+    for (const dir of [defaultConfigDir, deployDir]) expect(loadConfig(dir, { env: {} }).settings.metrics, dir).toEqual(defaults);
   });
 
   it.each([
