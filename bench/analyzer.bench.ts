@@ -3,6 +3,8 @@
 // link's down samples from its near router's poll, up from its far router's, each with total
 // and the four classes: ~33,500 samples per 10-second cycle) are published on a live bus to
 //   analyzer: the Analyzer alone (squeeze rule, hysteresis, linkState points, state changes);
+//   states:   the Analyzer and `changed(moved)` after every batch that moved a state (what the
+//             LiveHub asks once per coalescing window; here per batch, the worst case);
 //   live:     the LiveSnapshot and the LiveHub with one unfiltered WebSocket client (a socket that
 //             only counts bytes), as `lanewatch run` serves a browser on the national page;
 //   all:      both, the hub sending the analyzer's state changes too.
@@ -10,11 +12,15 @@
 // the bench's own garbage and cache misses stay out of the figures (BENCH_FRESH=1: new ones
 // each cycle, as the collector makes them).
 // The phases alternate (BENCH_ROUNDS rounds of each) and each prints CPU-ms per 1,000 samples
-// (median of its rounds) and GC time. A few links are squeezed in turns, so states change.
+// (median of its rounds) and GC time. A few links are squeezed in turns: by default each for at
+// most 2 cycles in a row, under the national raiseAfter (3), so no state changes;
+// BENCH_SQUEEZE_CYCLES=K squeezes each for K cycles in a row (K ≥ 3: states go up and down).
 //
 // Environment: BENCH_CYCLES per round (default 6 polls of the whole network), BENCH_ROUNDS
 // (default 3), BENCH_PROVINCE_CLIENTS (more clients, each subscribed to one province; default 0),
-// BENCH_PHASES (comma list; default analyzer,live,all). Profile with
+// BENCH_PHASES (comma list; default analyzer,live,all), BENCH_ANALYZER_GENERATE=N (instead of
+// config/national's links, those of `lanewatch simulate --generate N`: N routers, 10 links
+// each, over the 34 provinces; 13600 gives ~4,000 links per province). Profile with
 // `node --cpu-prof --cpu-prof-dir=DIR --import tsx bench/analyzer.bench.ts` (or --heap-prof).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { loadConfig } from '../config/load.ts';
+import { generateTopology } from '../simulator/generate.ts';
 import { LiveBus } from '../collector/live-bus.ts';
 import type { LinkSample, PollBatch } from '../collector/samples.ts';
 import { trafficClasses, type Direction, type TrafficClass } from '../api/schemas.ts';
@@ -39,8 +46,21 @@ const configDir = fileURLToPath(new URL('../config/national/', import.meta.url))
 const cycles = Number(process.env.BENCH_CYCLES ?? 6);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const provinceClients = Number(process.env.BENCH_PROVINCE_CLIENTS ?? 0);
-type Phase = 'analyzer' | 'live' | 'all';
-const phases = (process.env.BENCH_PHASES ?? 'analyzer,live,all').split(',') as Phase[];
+const allPhases = ['analyzer', 'states', 'live', 'all'] as const;
+type Phase = (typeof allPhases)[number];
+const phases = (process.env.BENCH_PHASES ?? 'analyzer,live,all').split(',').map((name) => {
+  const phase = allPhases.find((p) => p === name);
+  if (!phase) throw new Error(`BENCH_PHASES names "${name}": expected some of ${allPhases.join(', ')}`);
+  return phase;
+});
+const squeezeCycles = process.env.BENCH_SQUEEZE_CYCLES === undefined ? undefined : Number(process.env.BENCH_SQUEEZE_CYCLES);
+if (squeezeCycles !== undefined && !(Number.isInteger(squeezeCycles) && squeezeCycles >= 1 && squeezeCycles < 50)) {
+  throw new Error(`BENCH_SQUEEZE_CYCLES is "${process.env.BENCH_SQUEEZE_CYCLES}": expected an integer 1–49`);
+}
+const generateRouters = process.env.BENCH_ANALYZER_GENERATE === undefined ? undefined : Number(process.env.BENCH_ANALYZER_GENERATE);
+if (generateRouters !== undefined && !(Number.isInteger(generateRouters) && generateRouters >= 1)) {
+  throw new Error(`BENCH_ANALYZER_GENERATE is "${process.env.BENCH_ANALYZER_GENERATE}": expected a number of routers ≥ 1`);
+}
 
 /** One link direction read by one router's poll. */
 interface Reading {
@@ -69,6 +89,7 @@ function readingsByRouter(config: LanewatchConfig): Map<string, Reading[]> {
 
 /** Deterministic traffic: every 50th link direction squeezed (Internet over its share, video dropping) in turns. */
 function squeezedAt(index: number, cycle: number): boolean {
+  if (squeezeCycles !== undefined) return (((cycle - (index % 50)) % 50) + 50) % 50 < squeezeCycles;
   return index % 50 === cycle % 50 || (index % 50 === (cycle - 1) % 50 && Math.floor(cycle / 8) % 2 === 0);
 }
 
@@ -169,7 +190,9 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['gc'] });
 
 async function main(): Promise<void> {
-  const config = loadConfig(configDir, { env: {} });
+  const national = loadConfig(configDir, { env: {} });
+  const config: LanewatchConfig =
+    generateRouters === undefined ? national : { ...national, topology: generateTopology(generateRouters, { seed: 1, basePort: 20_000 }).topology };
   const intervalMs = config.settings.collector.intervalMs;
   const coalesceMs = config.settings.server.liveCoalesceMs;
   const log = pino({ level: 'silent' });
@@ -191,12 +214,15 @@ async function main(): Promise<void> {
     const stops: (() => void)[] = [];
     let analyzer: Analyzer | undefined;
     if (phase !== 'live') {
-      analyzer = new Analyzer({ config, bus, policies, log, writePoints: (p) => (points += p.length) });
-      analyzer.start();
-      stops.push(() => analyzer?.stop());
+      const made = new Analyzer({ config, bus, policies, log, writePoints: (p) => (points += p.length) });
+      analyzer = made;
+      made.start();
+      stops.push(() => made.stop());
+      stops.push(made.onStateChange(() => (stateChanges += 1)));
+      if (phase === 'states') stops.push(made.onBatchStates((moved) => (changedProvinces += made.changed(moved).provinces.length)));
     }
     const sockets: CountingSocket[] = [];
-    if (phase !== 'analyzer') {
+    if (phase === 'live' || phase === 'all') {
       const snapshot = new LiveSnapshot({ bus, maxAgeMs: config.settings.server.liveSnapshotIntervals * intervalMs });
       snapshot.start();
       const hub = new LiveHub({ bus, maxClients: 100, coalesceMs, ...(analyzer ? { states: analyzer } : {}) });
@@ -235,6 +261,8 @@ async function main(): Promise<void> {
 
   let cycle = 0;
   let points = 0;
+  let stateChanges = 0;
+  let changedProvinces = 0;
   const results = new Map<Phase, number[]>();
   const gcShare = new Map<Phase, number[]>();
   let sentBytes = 0;
@@ -275,7 +303,7 @@ async function main(): Promise<void> {
   for (const { stops } of pipelines.values()) for (const stop of stops) stop();
   rmSync(stateDir, { recursive: true, force: true });
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
-  console.log(`${byRouter.size} routers, ${config.topology.links.length} links, ${cycles} cycles × ${rounds} rounds per phase; ${points} linkState points; ${(sentBytes / 1e6).toFixed(1)} MB sent`);
+  console.log(`${byRouter.size} routers, ${config.topology.links.length} links, ${cycles} cycles × ${rounds} rounds per phase; ${points} linkState points; ${stateChanges} state changes; ${changedProvinces} provinces from changed(); ${(sentBytes / 1e6).toFixed(1)} MB sent`);
   for (const phase of phases) {
     const cpu = results.get(phase) ?? [];
     console.log(`${phase.padEnd(9)} CPU-ms per 1,000 samples: median ${median(cpu).toFixed(3)}, least ${Math.min(...cpu).toFixed(3)} (${cpu.map((v) => v.toFixed(3)).join(', ')}); GC-ms per 1,000: ${median(gcShare.get(phase) ?? []).toFixed(3)}`);
