@@ -1,9 +1,9 @@
 // Interface samples of one router: from the IF-MIB rows of successive polls to LinkSamples
 // (class `total`, both directions, or the one an end of a two-ended link measures) and
 // InterfaceSamples for the router's configured links, under the counter rules of
-// collector/rates.ts. Keeps the last good reading per ifName, the
-// ifIndex → ifName map and the last sysUpTime (to tell a restart), and whether the 32-bit
-// octet columns are needed. No I/O: the poller hands it the rows it read.
+// collector/rates.ts. Keeps the last good reading per ifName, the last poll's rows (ifIndex
+// and ifName texts by position) and the last sysUpTime (to tell a restart), and whether the
+// 32-bit octet columns are needed. No I/O: the poller hands it the table its walk read.
 import type { Logger } from 'pino';
 import type { LinkConfig } from '../config/schema.ts';
 import { LogLimiter, ProblemLog } from './log-limiter.ts';
