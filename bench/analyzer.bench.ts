@@ -259,7 +259,8 @@ async function main(): Promise<void> {
     return reused;
   };
 
-  let cycle = 0;
+  /** Each phase's own cycles: its analyzer sees every cycle's traffic in turn, so a squeeze of K cycles is K samples in a row. */
+  const cycleOf = new Map<Phase, number>();
   let points = 0;
   let stateChanges = 0;
   let changedProvinces = 0;
@@ -274,7 +275,9 @@ async function main(): Promise<void> {
       let samples = 0;
       let spentMs = 0;
       let spentGcMs = 0;
-      for (let c = 0; c < cycles; c++, cycle++) {
+      for (let c = 0; c < cycles; c++) {
+        const cycle = cycleOf.get(phase) ?? 0;
+        cycleOf.set(phase, cycle + 1);
         const batches = batchesOf(cycle);
         await sleep(10); // the observer hears of the collections building them made
         const gcBefore = gcMs;
