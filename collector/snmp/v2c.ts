@@ -316,7 +316,11 @@ export class V2cSession {
     this.host = opts.host;
     this.port = opts.port;
     this.family = opts.family;
-    this.community = Buffer.from(opts.community, 'utf8');
+    // A buffer of its own: Buffer.from of a short string is a slice of node's shared 8 KB pool
+    // block, which one long-lived session would keep alive whole (thousands of sessions: MBs).
+    const community = Buffer.allocUnsafeSlow(Buffer.byteLength(opts.community, 'utf8'));
+    community.write(opts.community, 'utf8');
+    this.community = community;
     this.timing = opts.timing;
     this.target = opts.target;
     this.#ownsTransport = opts.transport === undefined;
