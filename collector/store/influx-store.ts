@@ -129,8 +129,6 @@ export function liveTurnDue(s: PumpState): boolean {
   return s.bufferedPoints >= s.batchSize || s.sinceLiveWriteMs >= s.flushIntervalMs;
 }
 
-/** After a failed traffic migration, the wait before it resumes. */
-const migrationRetryMs = 60_000;
 
 export class InfluxStore {
   readonly #settings: Settings['influx'];
@@ -351,7 +349,7 @@ export class InfluxStore {
     this.#startShapeMigration();
   }
 
-  /** In the background: writes go on meanwhile (in this shape); a failure is retried a minute later, where it stopped. */
+  /** In the background: writes go on meanwhile (in this shape); a failure is retried where it stopped, after the migration's backoff (`retryDelayMs`). */
   #startShapeMigration(): void {
     if (this.#migrated || this.#migrating || this.#migrationRetryTimer || !this.#running) return;
     this.#migrating = this.#shapeMigration
@@ -362,11 +360,12 @@ export class InfluxStore {
         },
         (err: unknown) => {
           if (!this.#running) return;
-          this.#log.error({ error: errorMessage(err), retryInMs: migrationRetryMs }, 'traffic migration failed: resumed later');
+          const retryInMs = this.#shapeMigration.retryDelayMs();
+          this.#log.error({ error: errorMessage(err), retryInMs }, 'traffic migration failed: resumed later');
           this.#migrationRetryTimer = setTimeout(() => {
             this.#migrationRetryTimer = undefined;
             this.#startShapeMigration();
-          }, migrationRetryMs);
+          }, retryInMs);
           this.#migrationRetryTimer.unref();
         },
       )
