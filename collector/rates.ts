@@ -17,11 +17,12 @@
 //   reboot when the agent could have booted after the previous reading (its uptime is not
 //   longer than the wall time since then) and it moved less than that wall time: e.g. up 5 s at
 //   one poll, restarted 2 s later, up 58 s at the next. Poll jitter of max(1 s, 2 %) is allowed
-//   on both comparisons (`rebootToleranceMs`). An agent that has been up longer than the
+//   on both comparisons (`CLOCK_AGREEMENT`). An agent that has been up longer than the
 //   interval cannot have booted in it, however slowly its clock runs. An agent whose sysUpTime
 //   does not move (recorded/static agents) is not a reboot; its clock is just not used for Δt.
-// - Δt comes from sysUpTime when it agrees with the wall clock within max(1 s, 20 %), else
-//   from the poll timestamps (when the last response arrived).
+// - Δt comes from sysUpTime when it agrees with the poll timestamps within the same
+//   max(1 s, 2 %), else from the poll timestamps (when the last response arrived): a sysUpTime
+//   that jumped without a reboot is not believed (see `CLOCK_AGREEMENT`).
 // - Capacity: the link's capacityBps, else ifHighSpeed × 10^6. ifHighSpeed 0 or absent with
 //   no override means the capacity is UNKNOWN: no utilization, no capacity check, and the
 //   poller emits no LinkSample (whose schema needs a capacity) — the InterfaceSample still
@@ -68,18 +69,27 @@ export function counterDelta(prevValue: Counter, currValue: Counter, bits: Count
   return curr + COUNTER32_MODULUS - prev;
 }
 
-/** How far apart two clocks may be and still be called consistent: max(1 s, 20 %). */
-export function clockToleranceMs(wallElapsedMs: number): number {
-  return Math.max(1_000, 0.2 * Math.abs(wallElapsedMs));
-}
-
 /**
- * How far apart sysUpTime and the poll timestamps may be when deciding whether the agent
- * restarted: max(1 s, 2 %). Tighter than `clockToleranceMs`, which only picks the clock for Δt:
- * the timestamps differ from the agent's by response latency, not by a wrong clock rate.
+ * How far the agent's clock (sysUpTime's advance) and the poller's (the poll timestamps' Δt) may
+ * disagree over one interval and still be one clock: max(1 s, 2 % of the interval), the one
+ * tolerance for every comparison of the two (reboot, sysUpTime's own wrap, the clock for Δt).
+ *
+ * Within it the agent's Δt is the better one: the agent reads sysUpTime in the same response as
+ * the counters, while the timestamps also carry each response's network and queueing delay
+ * (a retry does not widen the gap: the agent answers the retry, reading sysUpTime then). Two
+ * honest clocks differ by that delay's jitter, well within 1 s even at a 10-s interval, and by
+ * the agent's oscillator error, parts per million. A wider gap means the agent's clock jumped
+ * (set back or forward, without a reboot), and its Δt would scale the rate by the jump (an 8 s
+ * jump back in 60 s would read 15 % high); the timestamps then give Δt.
+ * The floor keeps latency jitter from rejecting the agent's clock on short intervals; the
+ * price is that a jump under the tolerance is still believed (at most 1 s in 10 s, 2 % beyond
+ * 50 s). Whole percent, so that the tolerance of a whole-ms interval is exact, with no float edge.
  */
-export function rebootToleranceMs(wallElapsedMs: number): number {
-  return Math.max(1_000, 0.02 * Math.abs(wallElapsedMs));
+export const CLOCK_AGREEMENT = { minMs: 1_000, percent: 2 } as const;
+
+/** The `CLOCK_AGREEMENT` tolerance for an interval of `wallElapsedMs` by the poll timestamps. */
+export function clockToleranceMs(wallElapsedMs: number): number {
+  return Math.max(CLOCK_AGREEMENT.minMs, (CLOCK_AGREEMENT.percent * Math.abs(wallElapsedMs)) / 100);
 }
 
 export type UptimeVerdict =
@@ -98,7 +108,7 @@ function uptimeAdvanceCs(prevCs: number, currCs: number, wallElapsedMs: number):
     const deltaCs = currCs - prevCs;
     // It moved, but it could have booted after the last reading (up no longer than the time
     // since then) and moved less than that time: it restarted in between, perhaps again.
-    const jitterMs = rebootToleranceMs(wallElapsedMs);
+    const jitterMs = clockToleranceMs(wallElapsedMs);
     const bootedSince = currCs * 10 < wallElapsedMs + jitterMs;
     const movedLess = deltaCs * 10 + jitterMs < wallElapsedMs;
     return deltaCs > 0 && bootedSince && movedLess ? -1 : deltaCs;
@@ -116,7 +126,10 @@ export function uptimeVerdict(prevCs: number, currCs: number, wallElapsedMs: num
 
 export type ClockSource = 'sysUpTime' | 'wall';
 
-/** Δt of an interval: the agent's sysUpTime when it agrees with the wall clock, else the wall clock. */
+/**
+ * Δt of an interval: the agent's sysUpTime advance when it agrees with the poll timestamps
+ * within `clockToleranceMs` (inclusive), else the timestamps' Δt.
+ */
 export function chooseIntervalMs(
   uptimeDeltaCs: number | undefined,
   wallElapsedMs: number,

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, expect, it } from 'vitest';
 import {
+  CLOCK_AGREEMENT,
   COUNTER32_MODULUS,
   TIMETICKS_MODULUS,
   bitsPerSecondOf,
@@ -14,6 +15,8 @@ import {
   uptimeVerdict,
   type CounterBits,
   type CounterReading,
+  type ClockSource,
+  type Discontinuity,
 } from '../../collector/rates.ts';
 import type { Counter } from '../../collector/snmp/index.ts';
 
@@ -46,13 +49,18 @@ describe('counterDelta', () => {
   });
 });
 
-describe('clockToleranceMs', () => {
+describe('clockToleranceMs: max(1 s, 2 %)', () => {
+  it('is the one named constant', () => expect(CLOCK_AGREEMENT).toEqual({ minMs: 1_000, percent: 2 }));
   it.each([
     [0, 1_000],
     [1_000, 1_000],
     [5_000, 1_000],
-    [10_000, 2_000],
-    [60_000, 12_000],
+    [10_000, 1_000],
+    [50_000, 1_000],
+    [60_000, 1_200],
+    [120_000, 2_400],
+    [180_000, 3_600],
+    [300_000, 6_000],
   ])('wall %d ms → %d ms', (wall, tol) => expect(clockToleranceMs(wall)).toBe(tol));
 });
 
@@ -72,12 +80,24 @@ describe('uptimeVerdict', () => {
       { kind: 'moved', deltaCs: 6_000, wrapped: true },
     ],
     [
-      'wrap at the edge of tolerance (wall 60 s, uptime 72 s)',
+      'wrap at the edge of tolerance (wall 60 s, uptime 61.2 s)',
       TIMETICKS_MODULUS - 1_200,
-      6_000,
+      4_920,
       60_000,
-      { kind: 'moved', deltaCs: 7_200, wrapped: true },
+      { kind: 'moved', deltaCs: 6_120, wrapped: true },
     ],
+    [
+      'wrap at the edge of tolerance, slow side (wall 60 s, uptime 58.8 s)',
+      TIMETICKS_MODULUS - 1_200,
+      4_680,
+      60_000,
+      { kind: 'moved', deltaCs: 5_880, wrapped: true },
+    ],
+    // Went back, and the wrapped advance disagrees with the timestamps by more than max(1 s, 2 %):
+    // not one clock, so not its own wrap.
+    ['wrap 10 ms beyond the tolerance (uptime 61.21 s in 60 s): reboot', TIMETICKS_MODULUS - 1_200, 4_921, 60_000, { kind: 'rebooted' }],
+    ['wrap 10 ms short of the tolerance (uptime 58.79 s in 60 s): reboot', TIMETICKS_MODULUS - 1_200, 4_679, 60_000, { kind: 'rebooted' }],
+    ['wrap with uptime 72 s in 60 s: reboot', TIMETICKS_MODULUS - 1_200, 6_000, 60_000, { kind: 'rebooted' }],
     ['wrapped delta inconsistent with wall clock: reboot', TIMETICKS_MODULUS - 1_000, 50_000, 60_000, { kind: 'rebooted' }],
     ['previous far from 2^32 and went back: reboot even with small current', 2 * DAY_CS, 10, 60_000, { kind: 'rebooted' }],
     ['booted in between though uptime exceeds previous (30 s up, 61 s wall)', 100, 3_000, 61_000, { kind: 'rebooted' }],
@@ -99,8 +119,9 @@ describe('uptimeVerdict', () => {
 describe('chooseIntervalMs', () => {
   const cases: [string, number | undefined, number, { intervalMs: number; clock: 'sysUpTime' | 'wall' }][] = [
     ['uptime agrees exactly', 6_000, 60_000, { intervalMs: 60_000, clock: 'sysUpTime' }],
-    ['uptime agrees within 20 %', 5_000, 59_000, { intervalMs: 50_000, clock: 'sysUpTime' }],
-    ['uptime off by more than 20 %', 4_000, 60_000, { intervalMs: 60_000, clock: 'wall' }],
+    ['uptime 1 s slow in 59 s (within 1.18 s)', 5_800, 59_000, { intervalMs: 58_000, clock: 'sysUpTime' }],
+    ['uptime 9 s slow in 59 s (a jump, not jitter)', 5_000, 59_000, { intervalMs: 59_000, clock: 'wall' }],
+    ['uptime 20 s slow in 60 s', 4_000, 60_000, { intervalMs: 60_000, clock: 'wall' }],
     ['short interval: within 1 s', 400, 4_900, { intervalMs: 4_000, clock: 'sysUpTime' }],
     ['short interval: beyond 1 s', 300, 4_900, { intervalMs: 4_900, clock: 'wall' }],
     ['no sysUpTime', undefined, 60_123, { intervalMs: 60_123, clock: 'wall' }],
@@ -109,6 +130,31 @@ describe('chooseIntervalMs', () => {
   ];
   it.each(cases)('%s', (_name, deltaCs, wall, expected) => {
     expect(chooseIntervalMs(deltaCs, wall)).toEqual(expected);
+  });
+
+  // The edges of max(1 s, 2 %), inclusive, on both sides (agent clock ahead: sysUpTime jumped
+  // forward; behind: jumped back), at the 10-s, 60-s and 300-s intervals; one tick (10 ms) beyond
+  // is the timestamps'. Tolerances written out (1 s, 1.2 s, 6 s), not computed.
+  const edges: [string, number, number, 'sysUpTime' | 'wall'][] = [
+    ['10 s, agent 1 s ahead (at the tolerance)', 10_000, 1_100, 'sysUpTime'],
+    ['10 s, agent 1 s behind (at the tolerance)', 10_000, 900, 'sysUpTime'],
+    ['10 s, agent 1.01 s ahead (just over)', 10_000, 1_101, 'wall'],
+    ['10 s, agent 1.01 s behind (just over)', 10_000, 899, 'wall'],
+    ['10 s, agent 300 ms behind (latency jitter)', 10_000, 970, 'sysUpTime'],
+    ['10 s, agent 300 ms ahead (latency jitter)', 10_000, 1_030, 'sysUpTime'],
+    ['60 s, agent 1.2 s ahead (at the tolerance)', 60_000, 6_120, 'sysUpTime'],
+    ['60 s, agent 1.2 s behind (at the tolerance)', 60_000, 5_880, 'sysUpTime'],
+    ['60 s, agent 1.21 s ahead (just over)', 60_000, 6_121, 'wall'],
+    ['60 s, agent 1.21 s behind (just over)', 60_000, 5_879, 'wall'],
+    ['60 s, sysUpTime jumped 8 s back', 60_000, 5_200, 'wall'],
+    ['60 s, sysUpTime jumped 8 s forward', 60_000, 6_800, 'wall'],
+    ['300 s, agent 6 s ahead (at the tolerance)', 300_000, 30_600, 'sysUpTime'],
+    ['300 s, agent 6 s behind (at the tolerance)', 300_000, 29_400, 'sysUpTime'],
+    ['300 s, agent 6.01 s ahead (just over)', 300_000, 30_601, 'wall'],
+    ['300 s, agent 6.01 s behind (just over)', 300_000, 29_399, 'wall'],
+  ];
+  it.each(edges)('%s → %s', (_name, wallMs, deltaCs, clock) => {
+    expect(chooseIntervalMs(deltaCs, wallMs)).toEqual({ intervalMs: clock === 'sysUpTime' ? deltaCs * 10 : wallMs, clock });
   });
 });
 
@@ -303,6 +349,42 @@ describe('measureInterval', () => {
     expect(got).toMatchObject({ ok: true, intervalMs: 120_000, inOctets: 1_500_000 });
     assert(got.ok);
     expect(bitsPerSecondOf(got.inOctets, got.intervalMs)).toBe(100_000);
+  });
+
+  // Through measureInterval: which clock gives Δt, and that reboots are still caught, at the
+  // 10-s, 60-s and 300-s intervals. `prevUpCs` is the agent's uptime at the previous poll (10^7 cs
+  // is ~28 hours: it cannot have booted in the interval).
+  type Expected = { ok: true; intervalMs: number; clock: ClockSource } | { ok: false; reason: Discontinuity };
+  const clockEdges: [string, number, number, number, Expected][] = [
+    ['10 s, 300 ms agent jitter: the agent’s Δt', 10_000, 10_000_000, 970, { ok: true, intervalMs: 9_700, clock: 'sysUpTime' }],
+    ['10 s, agent 1 s behind: the agent’s Δt', 10_000, 10_000_000, 900, { ok: true, intervalMs: 9_000, clock: 'sysUpTime' }],
+    ['10 s, sysUpTime 1.01 s back: the timestamps’ Δt', 10_000, 10_000_000, 899, { ok: true, intervalMs: 10_000, clock: 'wall' }],
+    ['10 s, sysUpTime 1.01 s forward: the timestamps’ Δt', 10_000, 10_000_000, 1_101, { ok: true, intervalMs: 10_000, clock: 'wall' }],
+    ['60 s, agent 1.2 s ahead: the agent’s Δt', 60_000, 10_000_000, 6_120, { ok: true, intervalMs: 61_200, clock: 'sysUpTime' }],
+    ['60 s, sysUpTime 8 s back: the timestamps’ Δt', 60_000, 10_000_000, 5_200, { ok: true, intervalMs: 60_000, clock: 'wall' }],
+    ['60 s, sysUpTime 1.21 s forward: the timestamps’ Δt', 60_000, 10_000_000, 6_121, { ok: true, intervalMs: 60_000, clock: 'wall' }],
+    ['300 s, agent 6 s behind: the agent’s Δt', 300_000, 10_000_000, 29_400, { ok: true, intervalMs: 294_000, clock: 'sysUpTime' }],
+    ['300 s, sysUpTime 6.01 s back: the timestamps’ Δt', 300_000, 10_000_000, 29_399, { ok: true, intervalMs: 300_000, clock: 'wall' }],
+    // A young agent (up 1 s at the last poll) whose advance is exactly the tolerance short of
+    // the interval: not a reboot, and its Δt is the agent's; one tick less is a reboot.
+    ['10 s, young agent 1 s behind: the agent’s Δt', 10_000, 100, 900, { ok: true, intervalMs: 9_000, clock: 'sysUpTime' }],
+    ['10 s, young agent 1.01 s behind: reboot', 10_000, 100, 899, { ok: false, reason: 'reboot' }],
+    ['60 s, young agent 1.2 s behind: the agent’s Δt', 60_000, 100, 5_880, { ok: true, intervalMs: 58_800, clock: 'sysUpTime' }],
+    ['60 s, young agent 1.21 s behind: reboot', 60_000, 100, 5_879, { ok: false, reason: 'reboot' }],
+    ['300 s, young agent 6 s behind: the agent’s Δt', 300_000, 100, 29_400, { ok: true, intervalMs: 294_000, clock: 'sysUpTime' }],
+    ['300 s, young agent 6.01 s behind: reboot', 300_000, 100, 29_399, { ok: false, reason: 'reboot' }],
+    // Reboots as before: sysUpTime went back, or a second restart within the interval.
+    ['10 s, sysUpTime went back: reboot', 10_000, 10_000_000, -9_999_500, { ok: false, reason: 'reboot' }],
+    ['10 s, up 5 s, restarted, up 8 s: reboot', 10_000, 500, 300, { ok: false, reason: 'reboot' }],
+    ['60 s, sysUpTime went back: reboot', 60_000, 10_000_000, -9_997_000, { ok: false, reason: 'reboot' }],
+    ['60 s, up 5 s, restarted, up 58 s: reboot', 60_000, 500, 5_300, { ok: false, reason: 'reboot' }],
+    ['300 s, sysUpTime went back: reboot', 300_000, 10_000_000, -9_990_000, { ok: false, reason: 'reboot' }],
+    ['300 s, up 60 s, restarted, up 290 s: reboot', 300_000, 6_000, 23_000, { ok: false, reason: 'reboot' }],
+  ];
+  it.each(clockEdges)('%s', (_n, wallMs, prevUpCs, advanceCs, expected) => {
+    const prev: CounterReading = { ...base, sysUpTimeCs: prevUpCs };
+    const curr = next({ atMs: base.atMs + wallMs, sysUpTimeCs: prevUpCs + advanceCs });
+    expect(measureInterval(prev, curr, { maxGapMs: 3 * wallMs })).toMatchObject(expected);
   });
 
   it('discontinuity time absent on one side is not a discontinuity', () => {
