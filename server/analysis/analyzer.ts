@@ -37,7 +37,8 @@ export interface StatesSource {
   view(): AnalyzerView;
   /**
    * The states of these link directions as they are now (each once, however often named) and
-   * of the provinces they are in. Costs those links and their provinces' links, not the network.
+   * of the provinces they are in. Costs those links and their provinces' link directions not
+   * ok, not the network nor a province's other links.
    */
   changed(moved: readonly LinkDir[]): AnalyzerView;
   /**
@@ -56,7 +57,12 @@ interface Tracked {
   status: LinkStatus;
   /** Its `linkState` points' tags, made once (the same for every point of the link direction). */
   tags: StorePoint['tags'];
+  /** Its entry in its province's worst list while it is not ok. */
+  worst?: WorstEntry;
 }
+
+/** A link direction not ok, as a province's `worst` lists it. */
+type WorstEntry = ProvinceStatus['worst'][number];
 
 /** The `linkState` tags of a link direction. */
 function linkStateTags(verdict: Pick<LinkVerdict, 'link' | 'province' | 'tier' | 'dir'>): StorePoint['tags'] {
@@ -83,6 +89,23 @@ function byLinkAndDir(a: { link: string; dir: Direction }, b: { link: string; di
   return a.dir === b.dir ? 0 : a.dir === 'down' ? -1 : 1;
 }
 
+/** A province's `worst` order: critical before warning, then by link and direction. */
+function byWorst(a: WorstEntry, b: WorstEntry): number {
+  return rankOf(b.level) - rankOf(a.level) || byLinkAndDir(a, b);
+}
+
+/** The first index of `list` (sorted by byWorst) whose entry does not come before `entry`. */
+function worstIndexOf(list: readonly WorstEntry[], entry: WorstEntry): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (byWorst(list[mid]!, entry) < 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
 /**
  * Pure: each province's worst state over its links and directions. Every province in
  * `provinceIds` is listed (ok when none of its links has a state), in that order, then any
@@ -101,7 +124,7 @@ export function provinceStatuses(statuses: readonly LinkStatus[], provinceIds: r
     p.worst.push({ link: s.link, dir: s.dir, level: s.level });
     if (rankOf(s.level) > rankOf(p.level)) p.level = s.level;
   }
-  for (const p of byProvince.values()) p.worst.sort((a, b) => rankOf(b.level) - rankOf(a.level) || byLinkAndDir(a, b));
+  for (const p of byProvince.values()) p.worst.sort(byWorst);
   return [...byProvince.values()];
 }
 
@@ -110,10 +133,16 @@ export class Analyzer implements StatesSource {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #provinceIds: string[];
+  /** Each configured province's place in `#provinceIds`: `changed` orders its provinces without a scan. */
+  readonly #provinceIndex = new Map<string, number>();
   /** Per link id, its directions' entries: a look-up by the id the sample holds, no key string per sample. */
   readonly #tracked = new Map<string, Partial<Record<Direction, Tracked>>>();
-  /** The entries per province, so one province's status costs its own links. */
-  readonly #trackedByProvince = new Map<string, Tracked[]>();
+  /**
+   * Per province, its link directions not ok, sorted as `provinceStatuses` sorts `worst` (so the
+   * first is the province's level), kept as levels change: a province's status costs its
+   * non-ok directions, not its links. Entries are never changed, only replaced.
+   */
+  readonly #worstByProvince = new Map<string, WorstEntry[]>();
   readonly #policyCache = new Map<string, { capacityBps: number; policy: EffectivePolicy | undefined }>();
   readonly #changeListeners = new Set<(change: LinkStateChange) => void>();
   readonly #movedListeners = new Set<(moved: LinkDir[], changes: LinkStateChange[]) => void>();
@@ -126,6 +155,9 @@ export class Analyzer implements StatesSource {
     this.#log = options.log;
     this.#now = options.now ?? Date.now;
     this.#provinceIds = options.config.topology.provinces.map((p) => p.id);
+    this.#provinceIds.forEach((id, index) => {
+      if (!this.#provinceIndex.has(id)) this.#provinceIndex.set(id, index);
+    });
   }
 
   start(): void {
@@ -166,13 +198,62 @@ export class Analyzer implements StatesSource {
       const status = this.#trackedOf(entry.link, entry.dir)?.status;
       if (status) links.add(status);
     }
-    const touched = new Set([...links.values()].map((s) => s.province));
-    const ordered = [...this.#provinceIds.filter((id) => touched.has(id)), ...[...touched].filter((id) => !this.#provinceIds.includes(id))];
-    const provinces = ordered.map((id) => {
-      const statuses = (this.#trackedByProvince.get(id) ?? []).map((t) => t.status);
-      return provinceStatuses(statuses, [id])[0] ?? { province: id, level: 'ok' as const, worst: [] };
-    });
+    // The configured provinces in their order, then the others as the moved links first name them; no scan of every province.
+    const configured: number[] = [];
+    const others: string[] = [];
+    const touched = new Set<string>();
+    for (const status of links) {
+      if (touched.has(status.province)) continue;
+      touched.add(status.province);
+      const index = this.#provinceIndex.get(status.province);
+      if (index === undefined) others.push(status.province);
+      else configured.push(index);
+    }
+    configured.sort((a, b) => a - b);
+    const provinces = [...configured.map((index) => this.#provinceIds[index]!), ...others].map((id) => this.#provinceStatus(id));
     return { atMs: this.#now(), links: [...links.values()].sort(byLinkAndDir), provinces };
+  }
+
+  /** A province's status from its kept worst list: costs its non-ok directions. */
+  #provinceStatus(id: string): ProvinceStatus {
+    const worst = this.#worstByProvince.get(id)?.slice() ?? [];
+    return { province: id, level: worst[0]?.level ?? 'ok', worst };
+  }
+
+  /** Puts a tracked direction's current status in its province's worst list (when not ok). */
+  #addWorst(tracked: Tracked): void {
+    const { link, dir, level, province } = tracked.status;
+    if (level === 'ok') return;
+    let list = this.#worstByProvince.get(province);
+    if (!list) {
+      list = [];
+      this.#worstByProvince.set(province, list);
+    }
+    // Frozen: every `changed` caller gets this same entry in its copy of the list.
+    const entry: WorstEntry = Object.freeze({ link, dir, level });
+    list.splice(worstIndexOf(list, entry), 0, entry);
+    tracked.worst = entry;
+  }
+
+  /** Takes a tracked direction out of its province's worst list, before its status moves to another level. */
+  #removeWorst(tracked: Tracked): void {
+    const entry = tracked.worst;
+    if (!entry) return;
+    const list = this.#worstByProvince.get(tracked.status.province);
+    const index = list ? worstIndexOf(list, entry) : -1;
+    if (!list || list[index] !== entry) {
+      throw new Error(`analyzer: ${entry.link} ${entry.dir} (${entry.level}) is missing from province ${tracked.status.province}'s worst list`);
+    }
+    list.splice(index, 1);
+    tracked.worst = undefined;
+  }
+
+  /** Replaces a tracked direction's status, keeping its province's worst list in step. */
+  #setStatus(tracked: Tracked, status: LinkStatus): void {
+    const moves = status.level !== tracked.status.level || status.province !== tracked.status.province;
+    if (moves) this.#removeWorst(tracked);
+    tracked.status = status;
+    if (moves) this.#addWorst(tracked);
   }
 
   /** Called for every state change (after hysteresis); returns the unsubscribe function. */
@@ -196,19 +277,14 @@ export class Analyzer implements StatesSource {
 
   /** Holds a link direction judged for the first time. */
   #track(tracked: Tracked): void {
-    const { link, dir, province } = tracked.status;
+    const { link, dir } = tracked.status;
     let row = this.#tracked.get(link);
     if (!row) {
       row = {};
       this.#tracked.set(link, row);
     }
     row[dir] = tracked;
-    let list = this.#trackedByProvince.get(province);
-    if (!list) {
-      list = [];
-      this.#trackedByProvince.set(province, list);
-    }
-    list.push(tracked);
+    this.#addWorst(tracked);
   }
 
   #onBatch(batch: PollBatch): void {
@@ -246,7 +322,7 @@ export class Analyzer implements StatesSource {
         let tags: StorePoint['tags'];
         if (previous) {
           previous.hysteresis = hysteresis;
-          previous.status = status;
+          this.#setStatus(previous, status);
           tags = previous.tags;
         } else {
           tags = linkStateTags(verdict);
