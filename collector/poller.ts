@@ -1,7 +1,7 @@
 // Polls one router (a router that no configured link is on is only probed: one GET of
 // sysUpTime.0). Each poll is one GETBULK walk of the IF-MIB columns the links need
 // (collector/snmp/if-mib.ts) with sysUpTime.0 in every request (each row is measured with the
-// clock of the answer that carried it), then GETs of the planned QoS classes' byte counters,
+// clock of the answer that carried it), and a walk of the planned QoS classes' byte counters,
 // in one session; the parts that turn readings into samples keep their own state:
 //   - InterfaceSampler (collector/interface-samples.ts): link totals and interface samples;
 //   - QosPlanLifecycle (collector/qos/plan-lifecycle.ts): which counters measure which service
@@ -11,7 +11,10 @@
 // Class counters are read by walking the three counter columns under each planned policy only
 // (Cisco's policyIndex; Huawei's ifIndex.direction; Juniper's ifIndex): the rows needed and no
 // other policy's (e.g. a control plane's 50 classes), one GETBULK for many policies, where a
-// GET of each class would send every counter's OID in the request as well.
+// GET of each class would send every counter's OID in the request as well. Over v2c, when the
+// class walk fits one request, both walks share their requests (jointRepetitions): a steady
+// CBQoS router's poll is one datagram each way, not two (each costs the collector a send and
+// wakes the router's agent).
 import type { Logger } from 'pino';
 import type { LinkConfig, RouterConfig, Settings } from '../config/schema.ts';
 import { defaultClassRules, classRuleSchema } from '../config/schema.ts';
@@ -19,11 +22,11 @@ import { compileClassRules, type Classifier } from './classify.ts';
 import { discoverDevice } from './discovery/index.ts';
 import { InterfaceSampler } from './interface-samples.ts';
 import type { PollerMetrics } from './metrics.ts';
-import { ClassSampler, type ClassReads } from './qos/class-samples.ts';
+import { ClassSampler, type ClassRead, type ClassReads } from './qos/class-samples.ts';
 import { buildQosPlan, type QosPlan } from './qos/plan.ts';
 import { QosPlanLifecycle, type PlanSource } from './qos/plan-lifecycle.ts';
 import type { PollBatch, PollOutcome, QosClassMapping } from './samples.ts';
-import { openSession, readTable, get, asNumber, SnmpError, V2cTransport, type ColumnTable, type ColumnWalk, type OpenSession } from './snmp/index.ts';
+import { openSession, readTable, readTableWith, get, asNumber, SnmpError, V2cSession, V2cTransport, type ColumnTable, type ColumnWalk, type OpenSession } from './snmp/index.ts';
 import { TablePool } from './snmp/read.ts';
 import { IF_MIB, POLL_COLUMNS, SNMPV2_MIB } from './snmp/if-mib.ts';
 import { AddressResolver } from './snmp/resolve.ts';
@@ -42,6 +45,27 @@ export { DEFAULT_REDISCOVER_INTERVAL_MS, type RediscoverReason } from './qos/pla
 export function walkRepetitions(rows: number | undefined): number {
   if (rows === undefined) return 25;
   return Math.min(64, Math.max(2, rows + 1));
+}
+
+/**
+ * Most varbinds a joint first request (interface and class columns × max-repetitions) may ask
+ * for: at ~40 B a varbind (a Counter64 under a 12–17-arc OID), 1,400 fill ~56 KB, within one
+ * answer of an agent at the largest UDP maxMsgSize (65,507: net-snmp's snmpd, the simulator).
+ * Past it not even such an answer holds the page: it is trimmed and more requests follow anyway,
+ * while the shorter walk's padding (its columns read past their end up to the longer walk's
+ * repetitions) takes the room of rows. An agent with a small maxMsgSize (1,472) trims a joint
+ * answer as it trims a separate walk's: every column keeps its first rows and goes on from there.
+ */
+export const MAX_JOINT_VARBINDS = 1_400;
+
+/**
+ * Max-repetitions of one GETBULK carrying both the interface walk and the class walk (the more
+ * either asks alone), or undefined when that request would ask for more than
+ * MAX_JOINT_VARBINDS (the walks then go out separately). Pure.
+ */
+export function jointRepetitions(interfaceColumns: number, interfaceRepetitions: number, classColumns: number, classRepetitions: number): number | undefined {
+  const repetitions = Math.max(interfaceRepetitions, classRepetitions);
+  return (interfaceColumns + classColumns) * repetitions <= MAX_JOINT_VARBINDS ? repetitions : undefined;
 }
 
 export interface DevicePollerOptions {
@@ -219,27 +243,39 @@ export class DevicePoller {
       // walk and the class-counter walk go out together (one wake-up of the agent, not two).
       await this.#plans.prepare(open);
       const plan = this.#plans.usable;
-      const classesRead = plan && plan.counterMembers.length > 0 ? this.#classes.read(open, plan) : undefined;
-      let read: ColumnWalk;
+      const withClasses = plan !== undefined && plan.counterMembers.length > 0;
+      const interfaceRepetitions = this.#opts.maxRepetitions ?? walkRepetitions(this.#interfaceRows);
       table = this.#tables.acquire(this.#interfaces.columns());
-      try {
-        read = await readTable(
-          open.session,
-          open.target,
-          table,
-          { scalars: SYS_UPTIME, maxRepetitions: this.#opts.maxRepetitions ?? walkRepetitions(this.#interfaceRows), now: this.#now },
-          this.#interfaces.indexHints,
-        );
-      } catch (err) {
-        await classesRead; // never rejects; the session is closed after it
-        throw err;
+      // One GETBULK for both walks when the class walk fits one request (v2c only: net-snmp's
+      // SNMPv3 walks go out separately); their columns not ended by it go on in the same requests.
+      const v2c = open.session instanceof V2cSession ? open.session : undefined;
+      const joinable = withClasses && v2c ? this.#classes.joinable(plan) : undefined;
+      const jointReps = joinable && jointRepetitions(table.oids.length, interfaceRepetitions, joinable.columns.length, joinable.maxRepetitions);
+      const opts = { scalars: SYS_UPTIME, now: this.#now };
+      let read: ColumnWalk;
+      let classes: ClassRead | undefined;
+      if (v2c && joinable && jointReps !== undefined) {
+        const classWalk = joinable.start();
+        const [interfaceRead, classRead] = await readTableWith(v2c, table, { ...opts, maxRepetitions: jointReps }, this.#interfaces.indexHints, [
+          { columns: joinable.columns, sink: classWalk.sink },
+        ]);
+        read = interfaceRead!;
+        classes = classWalk.finish(classRead!);
+      } else {
+        const classesRead = withClasses ? this.#classes.read(open, plan) : undefined;
+        try {
+          read = await readTable(open.session, open.target, table, { ...opts, maxRepetitions: interfaceRepetitions }, this.#interfaces.indexHints);
+        } catch (err) {
+          await classesRead; // never rejects; the session is closed after it
+          throw err;
+        }
+        classes = await classesRead;
       }
       this.#interfaceRows = read.maxRowsPerColumn;
       const poll = this.#outcome(startedAtMs, read.atMs, read.varbinds);
       const sysUpTimeCs = asNumber(read.scalars.get(SNMPV2_MIB.sysUpTime));
       let classReads: ClassReads | undefined;
-      if (classesRead) {
-        const classes = await classesRead;
+      if (classes) {
         classReads = classes.reads;
         poll.varbinds += classes.varbinds;
       }

@@ -8,7 +8,7 @@ import type { InterfaceRead, SamplerOptions } from '../interface-samples.ts';
 import { LogLimiter, ProblemLog } from '../log-limiter.ts';
 import { measureInterval, rateProblem, MAX_GAP_INTERVALS, type CounterReading } from '../rates.ts';
 import type { Direction, LinkSample, ServiceClass } from '../samples.ts';
-import { asNumber, walkRows, type OpenSession, type SnmpValue, type WalkPage } from '../snmp/index.ts';
+import { asNumber, walkRows, type ColumnWalk, type OpenSession, type RowSink, type SnmpValue, type WalkPage } from '../snmp/index.ts';
 import { compareOidContent, encodeArcs } from '../snmp/ber.ts';
 import { SNMPV2_MIB } from '../snmp/if-mib.ts';
 import { ClassBaselines } from './baselines.ts';
@@ -30,6 +30,37 @@ const MAX_REPETITIONS = { min: 2, max: 64 };
 export type ClassReads = Map<CounterMember, ClassReading | undefined>;
 
 export type ClassSamplerOptions = SamplerOptions;
+
+/** One poll's class counters (`reads` undefined: not read) and the varbinds their answers held. */
+export interface ClassRead {
+  reads: ClassReads | undefined;
+  varbinds: number;
+}
+
+/** A plan's class-counter walk that fits one request, for another walk to carry (ClassSampler.joinable). */
+export interface JoinableClassWalk {
+  /** The columns to walk. */
+  columns: readonly string[];
+  /** Max-repetitions its own walk would ask (one more than the rows it found last). */
+  maxRepetitions: number;
+  /** One poll's walk: `sink` takes the columns' values (by position in `columns`), `finish` the walk's outcome once done. */
+  start(): { sink: RowSink; finish(read: ColumnWalk): ClassRead };
+}
+
+/** Max-repetitions of a class walk after one that found at most `rowsPerPrefix` rows under a prefix. Pure. */
+export function classRepetitions(rowsPerPrefix: number): number {
+  return Math.min(MAX_REPETITIONS.max, Math.max(MAX_REPETITIONS.min, rowsPerPrefix + 1));
+}
+
+/** Each member of `chunk` read by its walk into `reads`: its counters with the time and sysUpTime of the answer that carried them. */
+function readsOf(chunk: ChunkLayout, cells: ChunkCells, reads: ClassReads): void {
+  const { values, pages } = cells;
+  for (let k = 0; k < chunk.members.length; k++) {
+    const page = pages[k];
+    const sysUpTimeCs = page ? asNumber(page.scalars.get(SNMPV2_MIB.sysUpTime)) : undefined;
+    reads.set(chunk.members[k]!, page && classReading(page.atMs, sysUpTimeCs, values[3 * k], values[3 * k + 1], values[3 * k + 2]));
+  }
+}
 
 /** What one poll's class counters give. */
 export interface ClassRound {
@@ -126,26 +157,20 @@ export class ClassSampler {
    * no counters at all (`reads` undefined: no class samples this poll, the baselines kept;
    * logged, rate-limited).
    */
-  async read(open: Pick<OpenSession, 'session' | 'target'>, plan: QosPlan): Promise<{ reads: ClassReads | undefined; varbinds: number }> {
+  async read(open: Pick<OpenSession, 'session' | 'target'>, plan: QosPlan): Promise<ClassRead> {
     const { walk, chunks } = this.#layoutOf(plan);
     const reads: ClassReads = new Map();
     let varbinds = 0;
     let maxRows = 0;
     try {
-      const maxRepetitions = Math.min(MAX_REPETITIONS.max, Math.max(MAX_REPETITIONS.min, walk.rowsPerPrefix + 1));
+      const maxRepetitions = classRepetitions(walk.rowsPerPrefix);
       // At most REQUESTS_IN_FLIGHT walks outstanding: a large router is not sent a burst.
       await mapBounded(chunks, REQUESTS_IN_FLIGHT, async (chunk) => {
         const cells = chunk.cells();
         const read = await walkRows(open.session, open.target, chunk.columns, { scalars: [SNMPV2_MIB.sysUpTime], maxRepetitions, now: this.#opts.now }, cells.sink);
         varbinds += read.varbinds;
         if (read.maxRowsPerColumn > maxRows) maxRows = read.maxRowsPerColumn;
-        // Each class's counters with the time and sysUpTime of the answer that carried them.
-        const { values, pages } = cells;
-        for (let k = 0; k < chunk.members.length; k++) {
-          const page = pages[k];
-          const sysUpTimeCs = page ? asNumber(page.scalars.get(SNMPV2_MIB.sysUpTime)) : undefined;
-          reads.set(chunk.members[k]!, page && classReading(page.atMs, sysUpTimeCs, values[3 * k], values[3 * k + 1], values[3 * k + 2]));
-        }
+        readsOf(chunk, cells, reads);
       });
       walk.rowsPerPrefix = maxRows;
       return { reads, varbinds };
@@ -156,6 +181,33 @@ export class ClassSampler {
       }
       return { reads: undefined, varbinds };
     }
+  }
+
+  /**
+   * The plan's class-counter walk when it is one request's columns (one chunk), for another
+   * walk's requests to carry (the interface walk's: one GETBULK for both); undefined when it
+   * takes several requests (`read` walks those).
+   */
+  joinable(plan: QosPlan): JoinableClassWalk | undefined {
+    const { walk, chunks } = this.#layoutOf(plan);
+    const chunk = chunks.length === 1 ? chunks[0] : undefined;
+    if (!chunk) return undefined;
+    return {
+      columns: chunk.columns,
+      maxRepetitions: classRepetitions(walk.rowsPerPrefix),
+      start: () => {
+        const cells = chunk.cells();
+        return {
+          sink: cells.sink,
+          finish: (read) => {
+            walk.rowsPerPrefix = read.maxRowsPerColumn;
+            const reads: ClassReads = new Map();
+            readsOf(chunk, cells, reads);
+            return { reads, varbinds: read.varbinds };
+          },
+        };
+      },
+    };
   }
 
   /**

@@ -3,7 +3,8 @@
 // fetches instances. The requested scalars (sysUpTime.0) go out as non-repeaters in EVERY
 // request of a walk, and each row is stamped with the answer that carried it (its receive time
 // and its scalars): a row's counters and its clock come from one answer, whatever retries or
-// delays fell between the pages. Two
+// delays fell between the pages. Over v2c, `readTableWith` walks a table and other columns in
+// the same requests (one datagram for two walks). Two
 // transports, one behaviour: the collector's own SNMPv2c client (collector/snmp/v2c.ts: answers
 // read in place, no OID string per varbind) and net-snmp (SNMPv3). Failures reject with an
 // SnmpError (kind + cause); callbacks never throw.
@@ -325,12 +326,35 @@ export function readTable(
       putValue(col, value, page);
     });
   }
-  return walkV2c(session, table.oids, opts, (c, buf, start, end, value, page) => {
+  return walkV2c(session, table.oids, opts, tableSink(table, hints));
+}
+
+/**
+ * `readTable` over v2c with other walks in the same requests: the table's columns first, then
+ * each part's, in one GETBULK while any has columns left (max-repetitions as `opts` says, for
+ * all). The table's outcome first, then each part's.
+ */
+export function readTableWith(
+  session: V2cSession,
+  table: ColumnTable,
+  opts: ReadColumnsOptions,
+  hints: readonly (string | undefined)[] | undefined,
+  parts: readonly WalkPart[],
+): Promise<ColumnWalk[]> {
+  for (const col of table.columns) col.count = 0;
+  checkScalars(opts.scalars ?? []);
+  return walkV2cParts(session, [{ columns: table.oids, sink: tableSink(table, hints) }, ...parts], opts);
+}
+
+/** A v2c walk's sink into `table` (see readTable: each row index's text reused where it can be). */
+function tableSink(table: ColumnTable, hints: readonly (string | undefined)[] | undefined): RowSink {
+  const columns = table.columns;
+  return (c, buf, start, end, value, page) => {
     const col = columns[c]!;
     const p = col.count;
     col.index[p] = c > 0 ? indexText(buf, start, end, columns[c - 1]!.index[p], hints?.[p]) : indexText(buf, start, end, hints?.[p], col.index[p]);
     putValue(col, value, page);
-  });
+  };
 }
 
 /** Gets each value of a net-snmp walk: its column's position, its row index, the value, its answer. */
@@ -455,7 +479,8 @@ async function walkNetSnmp(session: snmp.Session, target: string, columnOids: re
 }
 
 interface V2cColumn {
-  /** Its position among the walk's columns. */
+  /** The walk part it belongs to, and its position among that part's columns. */
+  part: number;
   position: number;
   /** The column OID's content bytes. */
   prefix: Buffer;
@@ -504,7 +529,33 @@ function encodedColumnsOf(columnOids: readonly string[], transport: V2cTransport
   return encoded;
 }
 
+/** One of the walks that share the requests of a v2c walk: its columns and where their values go. */
+export interface WalkPart {
+  columns: readonly string[];
+  sink: RowSink;
+}
+
+/** What one part of a shared walk counted. */
+interface PartTally {
+  requests: number;
+  varbinds: number;
+  maxRowsPerColumn: number;
+  atMs: number;
+}
+
 async function walkV2c(session: V2cSession, columnOids: readonly string[], opts: ReadColumnsOptions, visit: RowSink): Promise<ColumnWalk> {
+  const [walk] = await walkV2cParts(session, [{ columns: columnOids, sink: visit }], opts);
+  return walk!;
+}
+
+/**
+ * The v2c walk of several parts' columns in the same requests: each request asks for every
+ * column of any part not yet ended (a column's varbinds past its end are its own to drop: never
+ * another column's). Each part's outcome counts the answers that carried its columns (the
+ * first part's, every answer: it carries the scalars) and the varbinds of its columns (the
+ * first part's, the scalars' too).
+ */
+async function walkV2cParts(session: V2cSession, parts: readonly WalkPart[], opts: ReadColumnsOptions): Promise<ColumnWalk[]> {
   const target = session.target;
   const transport = session.transport;
   const maxRepetitions = opts.maxRepetitions ?? 25;
@@ -513,51 +564,60 @@ async function walkV2c(session: V2cSession, columnOids: readonly string[], opts:
   const nonRepeaters = scalarOids.length;
   const scalarContents: Buffer[] = [];
   const scalarRequests: Buffer[] = [];
-  let active: V2cColumn[];
+  const tallies: PartTally[] = parts.map(() => ({ requests: 0, varbinds: 0, maxRowsPerColumn: 0, atMs: tally.atMs }));
+  const sinks = parts.map((p) => p.sink);
+  let active: V2cColumn[] = [];
   try {
     for (const s of scalarOids) {
       scalarContents.push(transport.oidOf(s));
       // A GETNEXT of `X` returns `X.0` when the scalar exists.
       scalarRequests.push(transport.nextVarbindOf(s));
     }
-    const { prefixes, varbinds } = encodedColumnsOf(columnOids, transport);
-    active = prefixes.map((prefix, position) => ({
-      position,
-      prefix,
-      cursorVarbind: varbinds[position]!,
-      cursor: undefined,
-      rows: 0,
-      ended: false,
-      lastStart: 0,
-      lastEnd: 0,
-    }));
+    parts.forEach((p, part) => {
+      const { prefixes, varbinds } = encodedColumnsOf(p.columns, transport);
+      prefixes.forEach((prefix, position) =>
+        active.push({ part, position, prefix, cursorVarbind: varbinds[position]!, cursor: undefined, rows: 0, ended: false, lastStart: 0, lastEnd: 0 }),
+      );
+    });
   } catch (err) {
     throw new SnmpError('request', target, err instanceof Error ? err.message : String(err), { cause: err });
   }
+  const asked = new Uint8Array(parts.length);
   while (active.length > 0 || (tally.requests === 0 && nonRepeaters > 0)) {
     tally.check();
     const request: Buffer[] = [...scalarRequests];
-    for (const col of active) request.push(col.cursorVarbind);
+    asked.fill(0);
+    asked[0] = 1;
+    for (const col of active) {
+      request.push(col.cursorVarbind);
+      asked[col.part] = 1;
+    }
     const answer = await session.getBulk(request, nonRepeaters, maxRepetitions);
     const page = tally.page(answer.atMs);
+    for (let p = 0; p < parts.length; p++) {
+      if (asked[p] === 0) continue;
+      tallies[p]!.requests++;
+      tallies[p]!.atMs = answer.atMs;
+    }
     const buf = answer.buf;
     const count = active.length;
     for (const col of active) {
       col.ended = false;
       col.lastStart = -1;
     }
-    let returned: number;
     try {
-      returned = forEachVarbind(buf, answer.head, (vb, i) => {
-        if (i < nonRepeaters) {
+      forEachVarbind(buf, answer.head, (vb, i) => {
+        if (i < nonRepeaters || count === 0) {
+          tallies[0]!.varbinds++;
+          if (i >= nonRepeaters) return;
           const wanted = scalarContents[i];
           if (wanted === undefined || isExceptionTag(vb.tag) || !oidEquals(buf, vb.oidStart, vb.oidEnd, wanted)) return;
           const value = readValue(buf, vb);
           if (value !== undefined) page.scalars.set(scalarOids[i]!, value);
           return;
         }
-        if (count === 0) return;
         const col = active[(i - nonRepeaters) % count]!;
+        tallies[col.part]!.varbinds++;
         if (col.ended) return;
         const plen = col.prefix.length;
         const increases =
@@ -573,19 +633,19 @@ async function walkV2c(session: V2cSession, columnOids: readonly string[], opts:
         col.lastEnd = vb.oidEnd;
         col.rows++;
         const value = readValue(buf, vb);
-        if (value !== undefined) visit(col.position, buf, vb.oidStart + plen, vb.oidEnd, value, page);
+        if (value !== undefined) sinks[col.part]!(col.position, buf, vb.oidStart + plen, vb.oidEnd, value, page);
       });
     } catch (err) {
       throw new SnmpError('response', target, `malformed answer: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
-    tally.varbinds += returned;
 
     const next: V2cColumn[] = [];
     let progressed = false;
     for (const col of active) {
       const moved = col.lastStart >= 0;
       if (col.ended || moved) progressed = true;
-      if (col.rows > tally.maxRowsPerColumn) tally.maxRowsPerColumn = col.rows;
+      const partTally = tallies[col.part]!;
+      if (col.rows > partTally.maxRowsPerColumn) partTally.maxRowsPerColumn = col.rows;
       if (col.ended) continue;
       // A column with nothing in this answer (the agent trimmed a too-big answer) stays
       // active and is asked again from the same cursor.
@@ -598,7 +658,8 @@ async function walkV2c(session: V2cSession, columnOids: readonly string[], opts:
     tally.progressed(progressed, active.length);
     active = next;
   }
-  return tally.result();
+  const { scalars, scalarsAtMs } = tally.result();
+  return tallies.map((t) => ({ scalars, scalarsAtMs, atMs: t.atMs, requests: t.requests, varbinds: t.varbinds, maxRowsPerColumn: t.maxRowsPerColumn }));
 }
 
 export interface GetResult {

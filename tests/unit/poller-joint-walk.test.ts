@@ -1,0 +1,104 @@
+// A steady CBQoS router's poll is one GETBULK: the interface walk and the class-counter walk go
+// out in the same request (collector/poller.ts), counted at the simulated router's agent over
+// loopback; past MAX_JOINT_VARBINDS they go out as two walks. Either way the poll gives the
+// same links and classes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { defaultConfigDir, loadConfig } from '../../config/load.ts';
+import type { TopologyConfig } from '../../config/schema.ts';
+import { compileClassRules } from '../../collector/classify.ts';
+import { DevicePoller, jointRepetitions, MAX_JOINT_VARBINDS } from '../../collector/poller.ts';
+import { Simulator } from '../../simulator/simulator.ts';
+import { loadSimulationConfig } from '../../simulator/sim-config.ts';
+import { freeUdpPort } from '../helpers/ports.ts';
+
+const log = pino({ level: 'silent' });
+const example = loadConfig(defaultConfigDir);
+const simulation = loadSimulationConfig(defaultConfigDir, example.topology);
+const CBQOS_ROUTER = 'thanh-hoa-core-1';
+const INTERVAL_MS = 60_000;
+
+let topology: TopologyConfig;
+let sim: Simulator;
+let nowMs = Date.parse('2025-06-02T03:30:00Z');
+const now = (): number => nowMs;
+
+beforeAll(async () => {
+  const routers = example.topology.routers.filter((r) => r.id === CBQOS_ROUTER);
+  expect(routers).toHaveLength(1);
+  for (const r of routers) r.address = `127.0.0.1:${await freeUdpPort()}`;
+  const links = example.topology.links.filter((l) => l.router === CBQOS_ROUTER);
+  const provinces = example.topology.provinces.filter((p) => links.some((l) => l.province === p.id));
+  topology = { provinces, routers, links };
+  sim = new Simulator({ topology, simulation, log, now, startAtMs: nowMs });
+  await sim.start();
+});
+afterAll(async () => {
+  await sim?.stop();
+});
+
+function pollerFor(maxRepetitions?: number): DevicePoller {
+  return new DevicePoller({
+    router: topology.routers[0]!,
+    links: topology.links,
+    collector: { intervalMs: INTERVAL_MS, timeoutMs: 1_000, retries: 0, maxUtilization: 1.1 },
+    classifier: compileClassRules(example.classRules),
+    log,
+    now,
+    ...(maxRepetitions !== undefined ? { maxRepetitions } : {}),
+  });
+}
+
+const requestsSoFar = (): number => sim.counters()[CBQOS_ROUTER]!.requests;
+
+/** A poll's samples as comparable keys: link, direction, class (or the link total), rate and drops. */
+const sampleKeys = (batch: Awaited<ReturnType<DevicePoller['poll']>>): string[] =>
+  batch.links.map((s) => `${s.link}:${s.dir}:${s.class ?? 'total'} ${s.bitsPerSecond} ${s.dropBitsPerSecond ?? ''}`).sort();
+
+/** One poll of `poller` now: its requests and its samples' keys. */
+async function pollOnce(poller: DevicePoller): Promise<{ requests: number; keys: string[] }> {
+  const before = requestsSoFar();
+  const batch = await poller.poll();
+  expect(batch.poll.ok, batch.poll.error).toBe(true);
+  await poller.idle();
+  return { requests: requestsSoFar() - before, keys: sampleKeys(batch) };
+}
+
+describe('a steady CBQoS poll in one GETBULK', () => {
+  it('one request a poll (two past MAX_JOINT_VARBINDS), with the same link totals and class samples', async () => {
+    const joint = pollerFor();
+    // Max-repetitions of MAX_JOINT_VARBINDS: a joint request would ask for too much.
+    const separate = pollerFor(MAX_JOINT_VARBINDS);
+    try {
+      const jointRequests: number[] = [];
+      const separateRequests: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        nowMs += INTERVAL_MS;
+        const a = await pollOnce(joint);
+        const b = await pollOnce(separate);
+        // The first poll discovers the plan.
+        if (i === 0) continue;
+        jointRequests.push(a.requests);
+        separateRequests.push(b.requests);
+        expect(a.keys.some((k) => !k.includes(':total '))).toBe(true);
+        expect(a.keys).toEqual(b.keys);
+      }
+      expect(joint.qosPlan?.counterMembers.length).toBeGreaterThan(0);
+      expect(jointRequests).toEqual([1, 1, 1, 1]);
+      expect(separateRequests).toEqual([2, 2, 2, 2]);
+    } finally {
+      joint.close();
+      separate.close();
+    }
+  });
+});
+
+describe('jointRepetitions', () => {
+  it('the more repetitions of the two walks, while the request asks for at most MAX_JOINT_VARBINDS', () => {
+    expect(jointRepetitions(4, 9, 6, 4)).toBe(9);
+    expect(jointRepetitions(4, 3, 6, 12)).toBe(12);
+    expect(jointRepetitions(10, 140, 0, 2)).toBe(140);
+    expect(jointRepetitions(10, 141, 0, 2)).toBeUndefined();
+    expect(jointRepetitions(4, 65, 64, 3)).toBeUndefined();
+  });
+});
