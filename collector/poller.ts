@@ -11,8 +11,8 @@
 // Class counters are read by walking the three counter columns under each planned policy only
 // (Cisco's policyIndex; Huawei's ifIndex.direction; Juniper's ifIndex): the rows needed and no
 // other policy's (e.g. a control plane's 50 classes), one GETBULK for many policies, where a
-// GET of each class would send every counter's OID in the request as well. Over v2c, when the
-// class walk fits one request, both walks share their requests (jointRepetitions): a steady
+// GET of each class would send every counter's OID in the request as well. When the class walk
+// fits one request, both walks share their requests (jointRepetitions): a steady
 // CBQoS router's poll is one datagram each way, not two (each costs the collector a send and
 // wakes the router's agent).
 import type { Logger } from 'pino';
@@ -26,7 +26,7 @@ import { ClassSampler, type ClassRead, type ClassReads } from './qos/class-sampl
 import { buildQosPlan, type QosPlan } from './qos/plan.ts';
 import { QosPlanLifecycle, type PlanSource } from './qos/plan-lifecycle.ts';
 import type { PollBatch, PollOutcome, QosClassMapping } from './samples.ts';
-import { openSession, readTable, readTableWith, get, asNumber, SnmpError, V2cSession, V2cTransport, type ColumnTable, type ColumnWalk, type OpenSession } from './snmp/index.ts';
+import { openSession, readTable, readTableWith, get, asNumber, SnmpError, V2cTransport, type ColumnTable, type ColumnWalk, type OpenSession } from './snmp/index.ts';
 import { TablePool } from './snmp/read.ts';
 import { IF_MIB, POLL_COLUMNS, SNMPV2_MIB } from './snmp/if-mib.ts';
 import { AddressResolver } from './snmp/resolve.ts';
@@ -246,17 +246,16 @@ export class DevicePoller {
       const withClasses = plan !== undefined && plan.counterMembers.length > 0;
       const interfaceRepetitions = this.#opts.maxRepetitions ?? walkRepetitions(this.#interfaceRows);
       table = this.#tables.acquire(this.#interfaces.columns());
-      // One GETBULK for both walks when the class walk fits one request (v2c only: net-snmp's
-      // SNMPv3 walks go out separately); their columns not ended by it go on in the same requests.
-      const v2c = open.session instanceof V2cSession ? open.session : undefined;
-      const joinable = withClasses && v2c ? this.#classes.joinable(plan) : undefined;
+      // One GETBULK for both walks when the class walk fits one request; their columns not
+      // ended by it go on in the same requests.
+      const joinable = withClasses ? this.#classes.joinable(plan) : undefined;
       const jointReps = joinable && jointRepetitions(table.oids.length, interfaceRepetitions, joinable.columns.length, joinable.maxRepetitions);
       const opts = { scalars: SYS_UPTIME, now: this.#now };
       let read: ColumnWalk;
       let classes: ClassRead | undefined;
-      if (v2c && joinable && jointReps !== undefined) {
+      if (joinable && jointReps !== undefined) {
         const classWalk = joinable.start();
-        const [interfaceRead, classRead] = await readTableWith(v2c, table, { ...opts, maxRepetitions: jointReps }, this.#interfaces.indexHints, [
+        const [interfaceRead, classRead] = await readTableWith(open.session, open.target, table, { ...opts, maxRepetitions: jointReps }, this.#interfaces.indexHints, [
           { columns: joinable.columns, sink: classWalk.sink },
         ]);
         read = interfaceRead!;

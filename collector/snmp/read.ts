@@ -3,7 +3,7 @@
 // fetches instances. The requested scalars (sysUpTime.0) go out as non-repeaters in EVERY
 // request of a walk, and each row is stamped with the answer that carried it (its receive time
 // and its scalars): a row's counters and its clock come from one answer, whatever retries or
-// delays fell between the pages. Over v2c, `readTableWith` walks a table and other columns in
+// delays fell between the pages. `readTableWith` walks a table and other columns in
 // the same requests (one datagram for two walks). Two
 // transports, one behaviour: the collector's own SNMPv2c client (collector/snmp/v2c.ts: answers
 // read in place, no OID string per varbind) and net-snmp (SNMPv3). Failures reject with an
@@ -193,12 +193,17 @@ export type RowSink = (column: number, buf: Buffer, start: number, end: number, 
 export function walkRows(session: SnmpSession, target: string, columnOids: readonly string[], opts: ReadColumnsOptions, sink: RowSink): Promise<ColumnWalk> {
   checkScalars(opts.scalars ?? []);
   if (session instanceof V2cSession) return walkV2c(session, columnOids, opts, sink);
+  return walkNetSnmp(session, target, columnOids, opts, netSnmpSinkOf(sink));
+}
+
+/** A RowSink fed by a net-snmp walk: each row index (text) encoded for it. */
+function netSnmpSinkOf(sink: RowSink): NetSnmpSink {
   const scratch = Buffer.allocUnsafe(128);
-  return walkNetSnmp(session, target, columnOids, opts, (col, index, value, page) => {
+  return (col, index, value, page) => {
     const length = encodeArcsInto(index, scratch);
     // Not numeric arcs (or longer than any row index): no row of ours.
     if (length >= 0) sink(col, scratch, 0, length, value, page);
-  });
+  };
 }
 
 /**
@@ -330,20 +335,31 @@ export function readTable(
 }
 
 /**
- * `readTable` over v2c with other walks in the same requests: the table's columns first, then
- * each part's, in one GETBULK while any has columns left (max-repetitions as `opts` says, for
- * all). The table's outcome first, then each part's.
+ * `readTable` with other walks in the same requests: the table's columns first, then each
+ * part's, in one GETBULK while any has columns left (max-repetitions as `opts` says, for all).
+ * The table's outcome first, then each part's.
  */
 export function readTableWith(
-  session: V2cSession,
+  session: SnmpSession,
+  target: string,
   table: ColumnTable,
   opts: ReadColumnsOptions,
   hints: readonly (string | undefined)[] | undefined,
   parts: readonly WalkPart[],
 ): Promise<ColumnWalk[]> {
-  for (const col of table.columns) col.count = 0;
+  const columns = table.columns;
+  for (const col of columns) col.count = 0;
   checkScalars(opts.scalars ?? []);
-  return walkV2cParts(session, [{ columns: table.oids, sink: tableSink(table, hints) }, ...parts], opts);
+  if (session instanceof V2cSession) return walkV2cParts(session, [{ columns: table.oids, sink: tableSink(table, hints) }, ...parts], opts);
+  const tablePart = {
+    columns: table.oids,
+    visit: (c: number, index: string, value: SnmpValue, page: WalkPage): void => {
+      const col = columns[c]!;
+      col.index[col.count] = index;
+      putValue(col, value, page);
+    },
+  };
+  return walkNetSnmpParts(session, target, [tablePart, ...parts.map((p) => ({ columns: p.columns, visit: netSnmpSinkOf(p.sink) }))], opts);
 }
 
 /** A v2c walk's sink into `table` (see readTable: each row index's text reused where it can be). */
@@ -408,27 +424,48 @@ class WalkTally {
 }
 
 async function walkNetSnmp(session: snmp.Session, target: string, columnOids: readonly string[], opts: ReadColumnsOptions, visit: NetSnmpSink): Promise<ColumnWalk> {
+  const [walk] = await walkNetSnmpParts(session, target, [{ columns: columnOids, visit }], opts);
+  return walk!;
+}
+
+/** walkV2cParts over net-snmp (SNMPv3): several parts' columns in the same requests, each part's outcome its own. */
+async function walkNetSnmpParts(
+  session: snmp.Session,
+  target: string,
+  parts: readonly { columns: readonly string[]; visit: NetSnmpSink }[],
+  opts: ReadColumnsOptions,
+): Promise<ColumnWalk[]> {
   const now = opts.now ?? Date.now;
   const maxRepetitions = opts.maxRepetitions ?? 25;
   const tally = new WalkTally(target, opts);
   const scalarOids = opts.scalars ?? [];
-  // Per active column: its OID, its prefix and the cursor (last OID seen).
-  let active = columnOids.map((column, position) => ({ column, position, prefix: column + '.', cursor: column, rows: 0 }));
+  const tallies: PartTally[] = parts.map(() => ({ requests: 0, varbinds: 0, maxRowsPerColumn: 0, atMs: tally.atMs }));
+  // Per active column: its part, its OID, its prefix and the cursor (last OID seen).
+  let active = parts.flatMap((p, part) => p.columns.map((column, position) => ({ part, column, position, prefix: column + '.', cursor: column, rows: 0 })));
   const scalarRequest = scalarOids.map((s) => s.slice(0, -2));
+  const asked = new Uint8Array(parts.length);
 
   while (active.length > 0 || (tally.requests === 0 && scalarOids.length > 0)) {
     tally.check();
     const nonRepeaters = scalarOids.length;
     // A GETNEXT of `X` returns `X.0` when the scalar exists.
     const request = [...scalarRequest, ...active.map((a) => a.cursor)];
+    asked.fill(0);
+    asked[0] = 1;
+    for (const col of active) asked[col.part] = 1;
     const response = await getBulk(session, target, request, nonRepeaters, maxRepetitions);
     const page = tally.page(now());
+    for (let p = 0; p < parts.length; p++) {
+      if (asked[p] === 0) continue;
+      tallies[p]!.requests++;
+      tallies[p]!.atMs = page.atMs;
+    }
 
     for (let i = 0; i < nonRepeaters; i++) {
       const vb = response[i];
       const wanted = scalarOids[i];
       if (!isVarbind(vb) || wanted === undefined) continue;
-      tally.varbinds++;
+      tallies[0]!.varbinds++;
       const type = typeOf(vb);
       if (vb.oid !== wanted || isException(type)) continue;
       const value = decodeValue(type, vb.value);
@@ -439,10 +476,12 @@ async function walkNetSnmp(session: snmp.Session, target: string, columnOids: re
     let progressed = false;
     for (let j = 0; j < active.length; j++) {
       const col = active[j]!;
+      const partTally = tallies[col.part]!;
+      const visit = parts[col.part]!.visit;
       const list = response[nonRepeaters + j];
       const items: readonly unknown[] = Array.isArray(list) ? list : [];
       const prefix = col.prefix;
-      tally.varbinds += items.length;
+      partTally.varbinds += items.length;
       // A column with nothing in this response (the agent trimmed a too-big answer) stays
       // active and is asked again from the same cursor.
       let ended = false;
@@ -466,7 +505,7 @@ async function walkNetSnmp(session: snmp.Session, target: string, columnOids: re
         if (value !== undefined) visit(col.position, oid.slice(prefix.length), value, page);
       }
       if (ended || cursor !== col.cursor) progressed = true;
-      if (col.rows > tally.maxRowsPerColumn) tally.maxRowsPerColumn = col.rows;
+      if (col.rows > partTally.maxRowsPerColumn) partTally.maxRowsPerColumn = col.rows;
       if (!ended) {
         col.cursor = cursor;
         next.push(col);
@@ -475,7 +514,8 @@ async function walkNetSnmp(session: snmp.Session, target: string, columnOids: re
     tally.progressed(progressed, active.length);
     active = next;
   }
-  return tally.result();
+  const { scalars, scalarsAtMs } = tally.result();
+  return tallies.map((t) => ({ scalars, scalarsAtMs, atMs: t.atMs, requests: t.requests, varbinds: t.varbinds, maxRowsPerColumn: t.maxRowsPerColumn }));
 }
 
 interface V2cColumn {

@@ -1,7 +1,7 @@
-// A steady CBQoS router's poll is one GETBULK: the interface walk and the class-counter walk go
-// out in the same request (collector/poller.ts), counted at the simulated router's agent over
-// loopback; past MAX_JOINT_VARBINDS they go out as two walks. Either way the poll gives the
-// same links and classes.
+// A steady CBQoS router's poll is one GETBULK, over v2c (the collector's client) and SNMPv3
+// (net-snmp): the interface walk and the class-counter walk go out in the same request
+// (collector/poller.ts), counted at the simulated router's agent over loopback; past
+// MAX_JOINT_VARBINDS they go out as two walks. Either way the poll gives the same samples.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { defaultConfigDir, loadConfig } from '../../config/load.ts';
@@ -16,6 +16,8 @@ const log = pino({ level: 'silent' });
 const example = loadConfig(defaultConfigDir);
 const simulation = loadSimulationConfig(defaultConfigDir, example.topology);
 const CBQOS_ROUTER = 'thanh-hoa-core-1';
+/** A CBQoS router polled over SNMPv3. */
+const V3_ROUTER = 'hcm-core-1';
 const INTERVAL_MS = 60_000;
 
 let topology: TopologyConfig;
@@ -24,10 +26,10 @@ let nowMs = Date.parse('2025-06-02T03:30:00Z');
 const now = (): number => nowMs;
 
 beforeAll(async () => {
-  const routers = example.topology.routers.filter((r) => r.id === CBQOS_ROUTER);
-  expect(routers).toHaveLength(1);
+  const routers = example.topology.routers.filter((r) => r.id === CBQOS_ROUTER || r.id === V3_ROUTER);
+  expect(routers.map((r) => r.snmp.version).sort()).toEqual(['2c', '3']);
   for (const r of routers) r.address = `127.0.0.1:${await freeUdpPort()}`;
-  const links = example.topology.links.filter((l) => l.router === CBQOS_ROUTER);
+  const links = example.topology.links.filter((l) => routers.some((r) => r.id === l.router));
   const provinces = example.topology.provinces.filter((p) => links.some((l) => l.province === p.id));
   topology = { provinces, routers, links };
   sim = new Simulator({ topology, simulation, log, now, startAtMs: nowMs });
@@ -37,10 +39,10 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-function pollerFor(maxRepetitions?: number): DevicePoller {
+function pollerFor(routerId: string, maxRepetitions?: number): DevicePoller {
   return new DevicePoller({
-    router: topology.routers[0]!,
-    links: topology.links,
+    router: topology.routers.find((r) => r.id === routerId)!,
+    links: topology.links.filter((l) => l.router === routerId),
     collector: { intervalMs: INTERVAL_MS, timeoutMs: 1_000, retries: 0, maxUtilization: 1.1 },
     classifier: compileClassRules(example.classRules),
     log,
@@ -49,7 +51,7 @@ function pollerFor(maxRepetitions?: number): DevicePoller {
   });
 }
 
-const requestsSoFar = (): number => sim.counters()[CBQOS_ROUTER]!.requests;
+const requestsSoFar = (routerId: string): number => sim.counters()[routerId]!.requests;
 
 /** A poll's samples as comparable keys: link, direction, class (or the link total), rate and drops. */
 const sampleKeys = (batch: Awaited<ReturnType<DevicePoller['poll']>>): string[] =>
@@ -57,18 +59,21 @@ const sampleKeys = (batch: Awaited<ReturnType<DevicePoller['poll']>>): string[] 
 
 /** One poll of `poller` now: its requests and its samples' keys. */
 async function pollOnce(poller: DevicePoller): Promise<{ requests: number; keys: string[] }> {
-  const before = requestsSoFar();
+  const before = requestsSoFar(poller.device);
   const batch = await poller.poll();
   expect(batch.poll.ok, batch.poll.error).toBe(true);
   await poller.idle();
-  return { requests: requestsSoFar() - before, keys: sampleKeys(batch) };
+  return { requests: requestsSoFar(poller.device) - before, keys: sampleKeys(batch) };
 }
 
 describe('a steady CBQoS poll in one GETBULK', () => {
-  it('one request a poll (two past MAX_JOINT_VARBINDS), with the same link totals and class samples', async () => {
-    const joint = pollerFor();
+  it.each([
+    ['v2c', CBQOS_ROUTER],
+    ['SNMPv3', V3_ROUTER],
+  ])('%s: one request a poll (two past MAX_JOINT_VARBINDS), with the same link totals and class samples', async (_version, routerId) => {
+    const joint = pollerFor(routerId);
     // Max-repetitions of MAX_JOINT_VARBINDS: a joint request would ask for too much.
-    const separate = pollerFor(MAX_JOINT_VARBINDS);
+    const separate = pollerFor(routerId, MAX_JOINT_VARBINDS);
     try {
       const jointRequests: number[] = [];
       const separateRequests: number[] = [];

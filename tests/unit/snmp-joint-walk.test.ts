@@ -1,5 +1,5 @@
 // One GETBULK for two walks (readTableWith: the interface table and a class walk's columns),
-// against the simulator's agent on loopback serving a small static MIB whose every value names
+// over v2c (the collector's client) and SNMPv3 (net-snmp), against the simulator's agent on loopback serving a small static MIB whose every value names
 // its column, policy and row. A walk whose columns end first reads past their end (the next
 // column's rows, another policy's, endOfMibView): those varbinds are dropped, never given to
 // another column. An agent that answers fewer rows than asked (fewer repetitions, or an answer
@@ -7,10 +7,12 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { arcsText, readHeader } from '../../collector/snmp/ber.ts';
-import { ColumnTable, readTableWith, V2cSession, V2cTransport, type SnmpValue } from '../../collector/snmp/index.ts';
+import { ColumnTable, openSession, readTableWith, V2cSession, V2cTransport, type SnmpSession, type SnmpValue } from '../../collector/snmp/index.ts';
+import type { SnmpConfig } from '../../config/schema.ts';
 import { SNMPV2_MIB } from '../../collector/snmp/if-mib.ts';
 import { RouterAgent, type MibInstance, type MibTree } from '../../simulator/agent/router-agent.ts';
 import { encodeOid } from '../../simulator/agent/ber.ts';
+import { deriveUser, PasswordKeyCache } from '../../simulator/agent/usm.ts';
 import { compareOids, parseOid, type Oid } from '../../simulator/mib/oid.ts';
 import { counter64, timeTicks, type SnmpValue as AgentValue } from '../../simulator/mib/value.ts';
 
@@ -84,8 +86,12 @@ function capRepetitions(request: Buffer, cap: number): void {
   request[repsStart] = Math.min(request[repsStart]!, cap);
 }
 
+const V3: Extract<SnmpConfig, { version: '3' }> = { version: '3', user: 'joint', authProtocol: 'sha', authKey: 'joint-auth-key', privProtocol: 'aes', privKey: 'joint-priv-key' };
+const ENGINE_ID = Buffer.from('80000009050102030405060708', 'hex');
+
 interface Served {
-  session: V2cSession;
+  session: SnmpSession;
+  target: string;
   /** GETBULKs the agent was sent. */
   requests: () => number;
 }
@@ -95,9 +101,16 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
-/** An agent on 127.0.0.1 over `mib`; `capReps` lowers each request's max-repetitions, `keep` cuts each answer to that many varbinds. */
-async function serve(mib: MibTree, faults: { capReps?: number; keep?: number } = {}): Promise<Served> {
-  const agent = new RouterAgent({ security: { version: '2c', community: 'joint' }, mib, clock: { simulatedNowMs: () => 0, engineTimeSeconds: () => 0 } });
+/**
+ * An agent on 127.0.0.1 over `mib`, asked over v2c or SNMPv3; `capReps` lowers each request's
+ * max-repetitions, `keep` cuts each answer to that many varbinds (v2c: SNMPv3's are encrypted).
+ */
+async function serve(mib: MibTree, faults: { capReps?: number; keep?: number } = {}, version: '2c' | '3' = '2c'): Promise<Served> {
+  const security =
+    version === '2c'
+      ? { version: '2c' as const, community: 'joint' }
+      : { version: '3' as const, engineId: ENGINE_ID, engineBoots: 1, user: deriveUser(new PasswordKeyCache(), V3, ENGINE_ID) };
+  const agent = new RouterAgent({ security, mib, clock: { simulatedNowMs: () => 0, engineTimeSeconds: () => 0 } });
   const socket: Socket = createSocket('udp4');
   socket.on('message', (msg, rinfo) => {
     if (faults.capReps !== undefined) capRepetitions(msg, faults.capReps);
@@ -107,14 +120,26 @@ async function serve(mib: MibTree, faults: { capReps?: number; keep?: number } =
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   const port = socket.address().port;
+  const target = `127.0.0.1:${port}`;
+  const timing = { timeoutMs: 500, retries: 0 };
+  if (version === '3') {
+    const open = openSession(target, V3, timing);
+    cleanups.push(() => {
+      open.close();
+      socket.close();
+    });
+    // The engine discovery's request (a report) is not a read's.
+    const discovery = 1;
+    return { session: open.session, target, requests: () => agent.counters.requests - discovery };
+  }
   const transport = new V2cTransport();
-  const session = new V2cSession({ host: '127.0.0.1', port, family: 4, community: 'joint', timing: { timeoutMs: 500, retries: 0 }, target: `127.0.0.1:${port}`, transport });
+  const session = new V2cSession({ host: '127.0.0.1', port, family: 4, community: 'joint', timing, target, transport });
   cleanups.push(() => {
     session.close();
     transport.close();
     socket.close();
   });
-  return { session, requests: () => agent.counters.requests };
+  return { session, target, requests: () => agent.counters.requests };
 }
 
 /** Reads both walks in shared requests: the table's rows and the class columns' (column → row → value). */
@@ -127,7 +152,7 @@ async function readBoth(served: Served, maxRepetitions: number) {
     seen.push(`${c}:${row}`);
     classRows[c]!.set(row, Number(value));
   };
-  const walks = await readTableWith(served.session, table, { scalars: [SNMPV2_MIB.sysUpTime], maxRepetitions }, undefined, [{ columns: classColumns, sink }]);
+  const walks = await readTableWith(served.session, served.target, table, { scalars: [SNMPV2_MIB.sysUpTime], maxRepetitions }, undefined, [{ columns: classColumns, sink }]);
   const ifRows = table.columns.map((col) => new Map(col.index.slice(0, col.count).map((index, p) => [index, Number(col.values[p])])));
   return { walks, ifRows, classRows, seen };
 }
@@ -140,9 +165,9 @@ function expectColumns(read: Map<string, number>[], rows: number, policy: number
   });
 }
 
-describe('readTableWith: two walks in one GETBULK', () => {
+describe.each(['2c', '3'] as const)('readTableWith over SNMP version %s: two walks in one GETBULK', (version) => {
   it('more class rows than interfaces: one request, the interface columns past their end drop the next column’s rows', async () => {
-    const served = await serve(staticMib(2, 6));
+    const served = await serve(staticMib(2, 6), {}, version);
     const { walks, ifRows, classRows, seen } = await readBoth(served, 7);
     expect(served.requests()).toBe(1);
     expectColumns(ifRows, 2, 0, 0);
@@ -159,7 +184,7 @@ describe('readTableWith: two walks in one GETBULK', () => {
   });
 
   it('more interfaces than class rows: one request, the class columns past their end drop the next column’s and other policies’ rows', async () => {
-    const served = await serve(staticMib(9, 2));
+    const served = await serve(staticMib(9, 2), {}, version);
     const { walks, ifRows, classRows } = await readBoth(served, 10);
     expect(served.requests()).toBe(1);
     expectColumns(ifRows, 9, 0, 0);
@@ -169,7 +194,7 @@ describe('readTableWith: two walks in one GETBULK', () => {
   });
 
   it('columns not ended by the first answer go on in later requests, only those', async () => {
-    const served = await serve(staticMib(5, 3));
+    const served = await serve(staticMib(5, 3), {}, version);
     const { ifRows, classRows, walks } = await readBoth(served, 2);
     expectColumns(ifRows, 5, 0, 0);
     expectColumns(classRows, 3, POLICY, 10);
@@ -179,6 +204,9 @@ describe('readTableWith: two walks in one GETBULK', () => {
     expect(walks[1]!.requests).toBe(2);
   });
 
+});
+
+describe('readTableWith: an agent answering fewer rows than asked', () => {
   it('an agent answering fewer repetitions than asked is read on from where it stopped', async () => {
     const served = await serve(staticMib(4, 7), { capReps: 2 });
     const { ifRows, classRows } = await readBoth(served, 8);
