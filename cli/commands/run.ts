@@ -140,7 +140,13 @@ async function start(mode: Mode, config: LanewatchConfig): Promise<number> {
       log.info({ url: `http://${settings.server.host}:${settings.server.port}/` }, 'server listening');
     }
     if (mode === 'collector') {
-      const listener = await buildMetricsListener({ registry: metrics, allowFrom: settings.metrics.allowFrom, logger: log.child({ component: 'metrics' }) });
+      const listener = await buildMetricsListener({
+        registry: metrics,
+        allowFrom: settings.metrics.allowFrom,
+        listenHost: settings.metrics.collectorListen.host,
+        allowedHosts: settings.server.allowedHosts,
+        logger: log.child({ component: 'metrics' }),
+      });
       parts.push({ name: 'metrics', stop: () => listener.app.close() });
       await listenOn((at) => listener.app.listen(at), { ...settings.metrics.collectorListen, setting: 'metrics.collectorListen' });
       log.info({ addresses: listener.app.addresses(), paths: ['/metrics', healthzPath] }, 'metrics listening');

@@ -2,18 +2,25 @@
 // alone has no server app, yet its polls, store spool and event-loop lag are what an operator
 // alerts on. Two routes: GET /metrics (./routes.ts, the same handler and allowFrom rule as the
 // server's, without sessions: this process signs no one in) and GET /healthz (liveness).
+// The server's Host check (../security/browser.ts) runs first: allowFrom sees the socket's peer,
+// which for a browser page that DNS-rebinds its name to 127.0.0.1 is 127.0.0.1 itself.
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { anyone, open, type AccessRule } from '../../api/access.ts';
 import { answerFrameworkError, installErrorHandler } from '../routes/errors.ts';
+import { installHostCheck } from '../security/browser.ts';
 import { metricsRoutes } from './routes.ts';
 
 export interface MetricsListenerOptions {
   registry: Registry;
   /** settings.metrics.allowFrom */
   allowFrom: readonly string[];
+  /** settings.metrics.collectorListen.host: a name the Host header may carry, beside loopback. */
+  listenHost: string;
+  /** settings.server.allowedHosts: the other names it answers to (the server's list: one source). */
+  allowedHosts: readonly string[];
   logger?: Logger;
 }
 
@@ -56,6 +63,7 @@ export async function buildMetricsListener(options: MetricsListenerOptions): Pro
     for (const method of [route.method].flat()) registered.push({ method, url: route.url ?? '', access });
   });
   installErrorHandler(app);
+  installHostCheck(app, { listenHost: options.listenHost, allowedHosts: options.allowedHosts });
   await app.register(metricsRoutes, { registry: options.registry, allowFrom: options.allowFrom, signIn: false });
   app.get(healthzPath, { config: { access: open } }, async () => ({ status: 'ok' }));
   return { app, routes: () => [...registered] };

@@ -56,8 +56,35 @@ function isWebSocketUpgrade(request: FastifyRequest): boolean {
   return (request.headers.upgrade ?? '').toLowerCase() === 'websocket';
 }
 
-export async function installBrowserDefences(app: FastifyInstance, options: BrowserDefenceOptions): Promise<void> {
+/** Where a listener listens and the other names it answers to: the inputs of the Host check. */
+export type HostCheckOptions = Pick<BrowserDefenceOptions, 'listenHost' | 'allowedHosts'>;
+
+/**
+ * Answers 421 to a request whose Host header is not a name this listener answers to (loopback,
+ * its listen address, settings.server.allowedHosts): a page that DNS-rebinds its own name to
+ * this address reaches the socket with its own name as Host, and is refused before any route.
+ * The server and the collector's metrics listener both install it, so both keep the same rule.
+ */
+export function installHostCheck(app: FastifyInstance, options: HostCheckOptions): void {
   const hostNames = allowedHostNames(options);
+  app.addHook('onRequest', async (request, reply) => {
+    const host = request.headers.host;
+    if (host === undefined || !hostNames.has(hostNameOf(host))) {
+      return reply
+        .code(421)
+        .send(
+          errorBody(
+            421,
+            said('host-not-allowed', { host: (host ?? '').slice(0, 200) }),
+            `host "${host ?? ''}" is not one this server answers to: add it to settings server.allowedHosts`,
+            'host',
+          ),
+        );
+    }
+  });
+}
+
+export async function installBrowserDefences(app: FastifyInstance, options: BrowserDefenceOptions): Promise<void> {
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -80,20 +107,8 @@ export async function installBrowserDefences(app: FastifyInstance, options: Brow
     crossOriginEmbedderPolicy: false,
   });
 
+  installHostCheck(app, options);
   app.addHook('onRequest', async (request, reply) => {
-    const host = request.headers.host;
-    if (host === undefined || !hostNames.has(hostNameOf(host))) {
-      return reply
-        .code(421)
-        .send(
-          errorBody(
-            421,
-            said('host-not-allowed', { host: (host ?? '').slice(0, 200) }),
-            `host "${host ?? ''}" is not one this server answers to: add it to settings server.allowedHosts`,
-            'host',
-          ),
-        );
-    }
     const origin = request.headers.origin;
     const ownOrigin = ownOriginOf(request, options.tls);
     if (isWebSocketUpgrade(request)) {

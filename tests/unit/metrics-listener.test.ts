@@ -3,6 +3,7 @@
 // rule without sessions, /healthz) through inject, and the message for a port that is taken,
 // from a real listen on loopback. `remoteAddress` in inject only sets the peer fastify sees.
 import { createServer, type Server } from 'node:net';
+import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Counter, Registry } from 'prom-client';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,9 @@ import { routes } from '../../api/routes.ts';
 import { buildMetricsListener, healthzPath } from '../../server/metrics/listener.ts';
 import { explainListenError, ListenSettingError, listenOn } from '../../cli/lifecycle.ts';
 import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.ts';
+
+/** The Host check's inputs as the defaults give them: loopback listen address, no other names. */
+const hosts = { listenHost: '127.0.0.1', allowedHosts: [] };
 
 function registryWithProbe(): Registry {
   const registry = new Registry();
@@ -51,7 +55,7 @@ describe('settings.metrics.collectorListen', () => {
 
 describe("the collector's metrics listener", () => {
   it('serves the registry to an address in allowFrom, in the Prometheus text format', async () => {
-    const { app } = await buildMetricsListener({ registry: registryWithProbe(), allowFrom: ['127.0.0.1'] });
+    const { app } = await buildMetricsListener({ registry: registryWithProbe(), allowFrom: ['127.0.0.1'], ...hosts });
     const res = await app.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1' });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
@@ -61,7 +65,7 @@ describe("the collector's metrics listener", () => {
   });
 
   it('refuses another address (403, the usual body) and says only allowFrom can admit it: no sign-in here', async () => {
-    const { app } = await buildMetricsListener({ registry: registryWithProbe(), allowFrom: ['127.0.0.1'] });
+    const { app } = await buildMetricsListener({ registry: registryWithProbe(), allowFrom: ['127.0.0.1'], ...hosts });
     for (const headers of [{}, { cookie: 'lanewatch_session=forged-token' }, { 'x-forwarded-for': '127.0.0.1' }]) {
       const res = await app.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.2', headers });
       expect(res.statusCode, JSON.stringify(headers)).toBe(403);
@@ -78,7 +82,7 @@ describe("the collector's metrics listener", () => {
   });
 
   it('has /metrics (from the route table) and /healthz, every route declared open', async () => {
-    const { app, routes: listed } = await buildMetricsListener({ registry: registryWithProbe(), allowFrom: [] });
+    const { app, routes: listed } = await buildMetricsListener({ registry: registryWithProbe(), allowFrom: [], ...hosts });
     await app.ready();
     expect(listed().map((r) => `${r.method} ${r.url}`).sort()).toEqual(['GET /healthz', 'GET /metrics', 'HEAD /healthz', 'HEAD /metrics']);
     for (const r of listed()) expect(r.access.roles).toBe('anyone');
@@ -91,7 +95,7 @@ describe("the collector's metrics listener", () => {
   });
 
   it('refuses a route that declares no open rule (no session could ever pass it)', async () => {
-    const { app } = await buildMetricsListener({ registry: registryWithProbe(), allowFrom: [] });
+    const { app } = await buildMetricsListener({ registry: registryWithProbe(), allowFrom: [], ...hosts });
     expect(() => app.get('/secret', { config: { access: { roles: ['admin'], scope: 'none' } } }, async () => 'x')).toThrow(
       /\/secret: a route of the collector's metrics listener must be open/,
     );
@@ -136,7 +140,7 @@ describe('listenOn', () => {
     await new Promise<void>((resolve) => holder!.listen(0, '127.0.0.1', resolve));
     const address = holder.address();
     if (address === null || typeof address === 'string') throw new Error('no TCP address');
-    const { app } = await buildMetricsListener({ registry: registryWithProbe(), allowFrom: [] });
+    const { app } = await buildMetricsListener({ registry: registryWithProbe(), allowFrom: [], ...hosts });
     const failed = await listenOn((where) => app.listen(where), { host: '127.0.0.1', port: address.port, setting: 'metrics.collectorListen' }).then(
       () => undefined,
       (err: unknown) => err,
@@ -150,7 +154,7 @@ describe('listenOn', () => {
   });
 
   it('a free port: listens', async () => {
-    const { app } = await buildMetricsListener({ registry: registryWithProbe(), allowFrom: ['127.0.0.1'] });
+    const { app } = await buildMetricsListener({ registry: registryWithProbe(), allowFrom: ['127.0.0.1'], ...hosts });
     await listenOn((where) => app.listen(where), { host: '127.0.0.1', port: 0, setting: 'metrics.collectorListen' });
     const bound = app.server.address();
     if (bound === null || typeof bound === 'string') throw new Error('no TCP address');
@@ -159,5 +163,44 @@ describe('listenOn', () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('lanewatch_test_probe_total 3');
     await app.close();
+  });
+});
+
+/** GET over a real socket with this Host header (fetch may not set Host). */
+function getWithHost(port: number, path: string, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { host }, timeout: 5_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${path} with Host ${host}: no answer in 5 s`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe("the collector's metrics listener checks the Host header as the server does (DNS rebinding)", () => {
+  it('refuses Host evil.example from 127.0.0.1 (421, the server\'s body), answers 127.0.0.1:PORT and a name of server.allowedHosts', async () => {
+    const { app } = await buildMetricsListener({ registry: registryWithProbe(), allowFrom: ['127.0.0.1'], listenHost: '127.0.0.1', allowedHosts: ['metrics.example.net'] });
+    await listenOn((where) => app.listen(where), { host: '127.0.0.1', port: 0, setting: 'metrics.collectorListen' });
+    try {
+      const bound = app.server.address();
+      if (bound === null || typeof bound === 'string') throw new Error('no TCP address');
+      const { port } = bound;
+      for (const path of ['/metrics', healthzPath]) {
+        const refused = await getWithHost(port, path, `evil.example:${port}`);
+        expect(refused.status, path).toBe(421);
+        expect(JSON.parse(refused.body), path).toMatchObject({ statusCode: 421, code: 'host-not-allowed', params: { host: `evil.example:${port}` } });
+        expect(refused.body).not.toContain('lanewatch_test_probe');
+      }
+      const ok = await getWithHost(port, '/metrics', `127.0.0.1:${port}`);
+      expect(ok.status, ok.body).toBe(200);
+      expect(ok.body).toContain('lanewatch_test_probe_total 3');
+      expect((await getWithHost(port, '/metrics', `METRICS.example.net:${port}`)).status).toBe(200);
+    } finally {
+      await app.close();
+    }
   });
 });
