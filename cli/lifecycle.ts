@@ -3,11 +3,16 @@
 // save what they hold (the store spools its buffer).
 //
 // - `runUntilSignal` stops the parts in reverse start order on the first SIGINT or SIGTERM.
-//   The whole stop is bounded by `deadlineMs` (default 10 s): each part gets an equal share of
-//   the time still left when its turn comes, so a part that finishes early leaves more for the
-//   ones after it, and a part that hangs cannot starve them (the store, started first, stops
-//   last). A part that does not stop in its share is logged by name, the stop moves on, and the
-//   exit code is 1; a part whose stop throws is logged and also makes it 1. A second signal
+//   The whole stop is bounded by `deadlineMs` (default 10 s): each part gets a share of the time
+//   still left when its turn comes, in proportion to its `stopBoundMs` (how long its stop may
+//   take by its own timeouts; default `defaultStopBoundMs`) among the parts not yet stopped. A
+//   part that finishes early leaves more for the ones after it, a part that hangs cannot starve
+//   them (the store, started first, stops last), and a part whose stop waits out its own
+//   timeouts (the collector's grace for polls in flight, the store's last write) is not cut off
+//   by an equal share sized for parts that close a socket. Each part's stop is logged with how
+//   long it took. A part that does not stop in its share is logged by name, the stop moves on,
+//   and the exit code is 1 (what it still held may be lost); a part whose stop throws is logged
+//   and also makes it 1. The last line ('stopped') names the parts that failed or timed out. A second signal
 //   while stopping exits at once with code 1. A part that missed the deadline may keep the
 //   event loop alive with whatever it still waits for: the process is then ended with code 1
 //   shortly after the promise resolves (`forceExitAfterMs`, an unref'd timer: a process that
@@ -24,7 +29,15 @@ import type { Logger } from 'pino';
 export interface StoppablePart {
   name: string;
   stop(): Promise<void>;
+  /**
+   * How long this part's stop may take by its own timeouts: its weight when the deadline is
+   * shared (default `defaultStopBoundMs`). Not a deadline of its own.
+   */
+  stopBoundMs?: number;
 }
+
+/** The weight of a part that states no `stopBoundMs`: closing sockets, saving a small file. */
+export const defaultStopBoundMs = 1_000;
 
 /** Default bound on a whole stop, and on the cleanup after a fatal error. */
 const defaultStopDeadlineMs = 10_000;
@@ -93,6 +106,22 @@ async function within(promise: Promise<void>, ms: number): Promise<{ kind: 'done
   }
 }
 
+function stopBoundOf(part: Pick<StoppablePart, 'stopBoundMs'>): number {
+  const bound = part.stopBoundMs ?? defaultStopBoundMs;
+  return Number.isFinite(bound) && bound > 0 ? bound : defaultStopBoundMs;
+}
+
+/**
+ * Pure: the time the first of `remaining` (the parts still to stop, in stop order) may take
+ * out of `leftMs`: its `stopBoundMs` in proportion to those of all of them.
+ */
+export function stopShareMs(leftMs: number, remaining: readonly Pick<StoppablePart, 'stopBoundMs'>[]): number {
+  const first = remaining[0];
+  if (first === undefined) return 0;
+  const total = remaining.reduce((sum, p) => sum + stopBoundOf(p), 0);
+  return (leftMs * stopBoundOf(first)) / total;
+}
+
 /**
  * Stops the parts in reverse order within `deadlineMs` (see the header for how the time is
  * shared). Resolves with the exit code (0 when every part stopped, else 1) and the names of the
@@ -104,7 +133,8 @@ export async function stopInReverse(parts: readonly StoppablePart[], log: Logger
   const order = [...parts].reverse();
   const report: StopReport = { code: 0, timedOut: [], failed: [] };
   for (const [i, part] of order.entries()) {
-    const shareMs = Math.max(0, deadlineAt - Date.now()) / (order.length - i);
+    const shareMs = stopShareMs(Math.max(0, deadlineAt - Date.now()), order.slice(i));
+    const startedAtMs = Date.now();
     let stopping: Promise<void>;
     try {
       stopping = part.stop();
@@ -112,7 +142,9 @@ export async function stopInReverse(parts: readonly StoppablePart[], log: Logger
       stopping = Promise.reject(err);
     }
     const outcome = await within(stopping, shareMs);
-    if (outcome.kind === 'failed') {
+    if (outcome.kind === 'done') {
+      log.info({ part: part.name, tookMs: Date.now() - startedAtMs }, 'part stopped');
+    } else if (outcome.kind === 'failed') {
       report.code = 1;
       report.failed.push(part.name);
       log.error({ err: outcome.err, part: part.name }, 'stop failed');
@@ -121,7 +153,7 @@ export async function stopInReverse(parts: readonly StoppablePart[], log: Logger
       report.timedOut.push(part.name);
       // Its stop goes on in the background; nothing waits for it any more.
       stopping.catch(() => undefined);
-      log.error({ part: part.name, waitedMs: Math.round(shareMs), deadlineMs }, 'part did not stop before the deadline');
+      log.error({ part: part.name, waitedMs: Math.round(shareMs), deadlineMs }, `${part.name} did not stop before the deadline: what it still held may be lost`);
     }
   }
   return report;
@@ -147,9 +179,10 @@ export function runUntilSignal(parts: readonly StoppablePart[], log: Logger, opt
       }
       stopping = true;
       log.info({ signal, deadlineMs }, 'stopping');
-      void stopInReverse(parts, log, { deadlineMs }).then(({ code, timedOut }) => {
+      void stopInReverse(parts, log, { deadlineMs }).then(({ code, timedOut, failed }) => {
         for (const s of stopSignals) events.off(s, onSignal);
-        log.info({ exitCode: code }, 'stopped');
+        if (code === 0) log.info({ exitCode: code }, 'stopped');
+        else log.error({ exitCode: code, failed, timedOut }, `stopped with exit code ${code}: ${[...failed.map((n) => `${n} failed`), ...timedOut.map((n) => `${n} missed the deadline`)].join(', ')}`);
         if (timedOut.length > 0) {
           const forceExit = setTimeout(() => {
             log.warn({ parts: timedOut }, 'parts that missed the deadline keep the process alive: exiting');

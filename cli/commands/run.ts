@@ -31,9 +31,27 @@ type Part = StoppablePart;
 
 /**
  * A stop (signal or crash) finishes within this: the store's last write to a hung InfluxDB
- * times out after its own 10 s request timeout, then what it holds goes to the spool.
+ * times out after its own 10 s request timeout, then what it holds goes to the spool. 25 s, the
+ * most the units' TimeoutStopSec (30 s) leaves room for: 15 s was shared six ways, and a large
+ * network's collector (polls in flight) and store (the last cycle's points) each need more.
  */
-export const stopDeadlineMs = 15_000;
+export const stopDeadlineMs = 25_000;
+
+/** InfluxDB's request timeout as the store's client uses it (collector/store/influx-client.ts). */
+const influxRequestTimeoutMs = 10_000;
+
+/**
+ * Pure: how long the collector's and the store's stops may take by their own timeouts, their
+ * weights when the stop deadline is shared (cli/lifecycle.ts). The collector waits one request
+ * timeout for the polls in flight, then for QoS discoveries, which end within their own retries;
+ * the store waits for the write in flight, then writes (or spools) its buffer: two requests.
+ */
+export function stopBoundsMs(settings: Pick<LanewatchConfig['settings'], 'collector'>): { collector: number; store: number } {
+  return {
+    collector: settings.collector.timeoutMs * (settings.collector.retries + 2),
+    store: 2 * influxRequestTimeoutMs,
+  };
+}
 
 type Mode = 'run' | 'collector' | 'server';
 
@@ -49,13 +67,14 @@ async function start(mode: Mode, config: LanewatchConfig): Promise<number> {
   // One registry per process: each part adds its own metrics; the server serves them at GET /metrics,
   // the collector alone on a listener of its own (metrics.collectorListen).
   const metrics = createMetricsRegistry();
+  const bounds = stopBoundsMs(settings);
   try {
     let store: InfluxStore | undefined;
     let collector: Collector | undefined;
     if (mode !== 'server') {
       store = new InfluxStore({ influx: settings.influx, spool: settings.collector.spool, log: log.child({ component: 'store' }), registry: metrics });
       await store.start();
-      parts.push({ name: 'store', stop: () => store!.stop() });
+      parts.push({ name: 'store', stop: () => store!.stop(), stopBoundMs: bounds.store });
       bus.subscribe((batch) => store!.write(batch));
       collector = new Collector({ config, bus, log: log.child({ component: 'collector' }), registry: metrics });
     }
@@ -66,7 +85,7 @@ async function start(mode: Mode, config: LanewatchConfig): Promise<number> {
         const spool = { ...settings.collector.spool, dir: join(settings.collector.spool.dir, 'server') };
         store = new InfluxStore({ influx: settings.influx, spool, log: log.child({ component: 'store' }), registry: metrics });
         await store.start();
-        parts.push({ name: 'store', stop: () => store!.stop() });
+        parts.push({ name: 'store', stop: () => store!.stop(), stopBoundMs: bounds.store });
       }
       const stateStore = store;
       // Policies → analyzer → alerts, all fed by the live bus before the first poll.
@@ -153,7 +172,7 @@ async function start(mode: Mode, config: LanewatchConfig): Promise<number> {
     }
     if (collector) {
       collector.start();
-      parts.push({ name: 'collector', stop: () => collector.stop() });
+      parts.push({ name: 'collector', stop: () => collector.stop(), stopBoundMs: bounds.collector });
       log.info({ devices: config.topology.routers.length, intervalMs: settings.collector.intervalMs }, 'collector started');
     }
   } catch (err) {
@@ -178,7 +197,7 @@ Options:
 
 Environment: PORT overrides server.port; LANEWATCH_INFLUX_URL overrides influx.url;
 LOG_LEVEL sets the log level (default info). Logs are JSON lines on stdout.
-Stops cleanly on SIGINT or SIGTERM within 15 s (parts in reverse order; the store flushes
+Stops cleanly on SIGINT or SIGTERM within 25 s (parts in reverse order; the store flushes
 or spools what it holds); an uncaught error is logged, then the same stop, then exit 1.`;
   return defineCommand({
     name: mode,

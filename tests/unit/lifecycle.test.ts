@@ -3,7 +3,7 @@
 // `exit` is recorded instead of ending the test runner.
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { installFatalHandlers, runUntilSignal, stopInReverse, type StoppablePart } from '../../cli/lifecycle.ts';
+import { defaultStopBoundMs, installFatalHandlers, runUntilSignal, stopInReverse, stopShareMs, type StoppablePart } from '../../cli/lifecycle.ts';
 import { captureLog } from '../helpers/log-capture.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -65,7 +65,15 @@ describe('runUntilSignal', () => {
     expect(elapsedMs).toBeLessThan(300 + 200);
     // The hanging analyzer got its share (300 ms / 2 parts left), so the store still had time.
     expect(p.stopped).toEqual(['collector', 'store']);
-    expect(lines.find((l) => l.msg === 'part did not stop before the deadline')).toMatchObject({ level: 50, part: 'analyzer', deadlineMs: 300 });
+    expect(lines.find((l) => l.part === 'analyzer' && l.level === 50)).toMatchObject({ msg: 'analyzer did not stop before the deadline: what it still held may be lost', deadlineMs: 300 });
+    // One closing line names what went wrong, so a log kept at the end tells which part it was.
+    expect(lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('stopped'))).toMatchObject({
+      level: 50,
+      exitCode: 1,
+      timedOut: ['analyzer'],
+      failed: [],
+      msg: 'stopped with exit code 1: analyzer missed the deadline',
+    });
     // What it still waits for may keep the process alive: ended shortly after.
     expect(exits).toEqual([]);
     await sleep(100);
@@ -117,6 +125,63 @@ describe('stopInReverse', () => {
     const report = await stopInReverse(p.parts, log, { deadlineMs: 150 });
     expect(Date.now() - startedAt).toBeLessThan(150 + 200);
     expect(report).toEqual({ code: 1, timedOut: ['c', 'b', 'a'], failed: [] });
+  });
+});
+
+describe('stopShareMs', () => {
+  it('shares the time left by stopBoundMs among the parts still to stop (equal when none is stated)', () => {
+    expect(stopShareMs(1_000, [{}, {}, {}, {}])).toBe(250);
+    expect(stopShareMs(1_000, [{ stopBoundMs: 3 * defaultStopBoundMs }, {}])).toBe(750);
+    expect(stopShareMs(1_000, [{}, { stopBoundMs: 3 * defaultStopBoundMs }])).toBe(250);
+    expect(stopShareMs(1_000, [{ stopBoundMs: 0 }, {}])).toBe(500);
+    expect(stopShareMs(0, [{ stopBoundMs: 5_000 }])).toBe(0);
+    expect(stopShareMs(1_000, [])).toBe(0);
+  });
+});
+
+describe('stopping parts with stated bounds (a large network: slow collector and store stops)', () => {
+  it('a slow part with a larger stopBoundMs stops in time where an equal share would cut it off: exit 0, each part logged with its time', async () => {
+    const { log, lines } = captureLog();
+    const { events, exits, exit } = fakeProcess();
+    const p = parts([
+      ['store', () => sleep(100)],
+      ['alerts', async () => {}],
+      ['server', async () => {}],
+      ['collector', () => sleep(200)],
+    ]);
+    // 600 ms among four parts: an equal share (150 ms) would cut off the collector's 200 ms; by
+    // the bounds it gets 6/12 of it (300 ms), and the store 4/6 of what is left after.
+    p.parts[3]!.stopBoundMs = 6 * defaultStopBoundMs;
+    p.parts[0]!.stopBoundMs = 4 * defaultStopBoundMs;
+    const done = runUntilSignal(p.parts, log, { events, exit, deadlineMs: 600, forceExitAfterMs: 50 });
+    events.emit('SIGTERM', 'SIGTERM');
+    expect(await done).toBe(0);
+    expect(p.stopped).toEqual(['collector', 'server', 'alerts', 'store']);
+    const stoppedParts = lines.filter((l) => l.msg === 'part stopped');
+    expect(stoppedParts.map((l) => l.part)).toEqual(['collector', 'server', 'alerts', 'store']);
+    expect(stoppedParts[0]!.tookMs).toBeGreaterThanOrEqual(190);
+    expect(lines.find((l) => l.msg === 'stopped')).toMatchObject({ level: 30, exitCode: 0 });
+    await sleep(80);
+    expect(exits).toEqual([]);
+  });
+
+  it('a store whose stop throws and a collector that outlasts the deadline: exit 1, the closing line names both', async () => {
+    const { log, lines } = captureLog();
+    const { events, exit } = fakeProcess();
+    const p = parts([
+      ['store', () => Promise.reject(new Error('spool: disk full'))],
+      ['collector', never],
+    ]);
+    const done = runUntilSignal(p.parts, log, { events, exit, deadlineMs: 200, forceExitAfterMs: 10_000 });
+    events.emit('SIGTERM', 'SIGTERM');
+    expect(await done).toBe(1);
+    expect(lines.find((l) => l.msg === 'stop failed')).toMatchObject({ level: 50, part: 'store', err: { message: 'spool: disk full' } });
+    expect(lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('stopped'))).toMatchObject({
+      exitCode: 1,
+      failed: ['store'],
+      timedOut: ['collector'],
+      msg: 'stopped with exit code 1: store failed, collector missed the deadline',
+    });
   });
 });
 
