@@ -59,9 +59,14 @@ async function start(mode: Mode, config: LanewatchConfig): Promise<number> {
   const log = createLogger({ secrets: secretValues(config) });
   const parts: Part[] = [];
   // A crash still stops the parts in reverse, so what the store holds in memory is written or spooled.
-  installFatalHandlers(log, async () => {
-    await stopInReverse(parts, log, { deadlineMs: stopDeadlineMs });
-  });
+  installFatalHandlers(
+    log,
+    async () => {
+      await stopInReverse(parts, log, { deadlineMs: stopDeadlineMs });
+    },
+    // The same bound as the stop it runs (else the store, stopped last, is cut off at 10 s).
+    { deadlineMs: stopDeadlineMs },
+  );
   const bus = new LiveBus((err) => log.error({ err }, 'live bus subscriber failed'));
   const { settings } = config;
   // One registry per process: each part adds its own metrics; the server serves them at GET /metrics,

@@ -276,9 +276,12 @@ export class InfluxStore {
     await this.#migrating;
     await this.#pumping;
     await this.#rollups.close();
-    // Final flush: straight to InfluxDB while it takes them; else to the spool.
+    // Final flush: one batch straight to InfluxDB while it takes them, the rest to the spool: a
+    // full buffer (maxBufferedPoints) written batch by batch to a slow InfluxDB could outlast
+    // the stop's share, and what is still in memory then is lost; the spool keeps it.
+    let directWrites = 0;
     while (this.#buffer.length > 0) {
-      if (this.#reachable) {
+      if (this.#reachable && (directWrites++ === 0 || !this.#spoolUsable)) {
         const chunk = this.#buffer.take(this.#settings.batchSize);
         const result = await this.#writeChunk(chunk);
         if (result === 'failed') this.#toSpool(chunk.storePoints());
@@ -467,8 +470,9 @@ export class InfluxStore {
       }
       liveTurn = true;
       if (!backlog) {
-        if (this.#buffer.length === 0) this.#liveWrittenAtMs = Date.now();
-        return; // what is buffered waits for a batch or the flush timer
+        // Without a backlog every buffered point is a live turn: the buffer is empty here.
+        this.#liveWrittenAtMs = Date.now();
+        return;
       }
       const read = await this.#spool.read(this.#settings.batchSize);
       if (!read) continue;

@@ -83,6 +83,34 @@ describe('InfluxStore with an InfluxDB slower than the collector', () => {
     }
   }, 120_000);
 
+  it('at a stop, writes one batch to a slow InfluxDB and spools the rest (the stop stays short, nothing is lost)', async () => {
+    writeDelayMs = 1_000; // each write takes a second: 9 batches written one by one would take 9 s
+    writtenLines = 0;
+    const { store, close } = createTestStore({
+      influx: { url, database: 'lanewatch', retentionDays: 30, batchSize: 100, flushIntervalMs: 50, maxBufferedPoints: 2_000 },
+      retry: { initialMs: 100, maxMs: 400 },
+      requestTimeoutMs: 30_000,
+    });
+    try {
+      await store.start();
+      for (let i = 0; i < 500; i++) store.write(batch(i)); // 1,000 points, InfluxDB takes 100 a second
+      await new Promise((r) => setTimeout(r, 300));
+      expect(store.health().pendingPoints).toBeGreaterThan(500);
+      const stopStartedAtMs = Date.now();
+      await store.stop();
+      const stopMs = Date.now() - stopStartedAtMs;
+      // The write in flight and one more batch: about 2 s, not the 9 s of writing every batch.
+      expect(stopMs).toBeLessThan(4_000);
+      const health = store.health();
+      expect(health.droppedPoints).toBe(0);
+      expect(writtenLines + health.spooledPoints).toBe(1_000);
+      expect(health.spooledPoints).toBeGreaterThan(500);
+    } finally {
+      writeDelayMs = undefined;
+      await close();
+    }
+  }, 60_000);
+
   it('holds what a slow InfluxDB has not taken yet in memory, spools nothing and writes it all', async () => {
     writeDelayMs = 150; // every write takes 150 ms: 10 writes of 100 points take 1.5 s
     writtenLines = 0;
