@@ -115,6 +115,8 @@ export class DevicePoller {
   readonly #transport: V2cTransport;
   readonly #ownsTransport: boolean;
   readonly #tables: TablePool;
+  /** The plan whose joint walk (interfaces and classes in one GETBULK) failed: its polls walk them apart. */
+  #unjoinable: QosPlan | undefined;
 
   constructor(opts: DevicePollerOptions) {
     this.#router = opts.router;
@@ -248,19 +250,29 @@ export class DevicePoller {
       table = this.#tables.acquire(this.#interfaces.columns());
       // One GETBULK for both walks when the class walk fits one request; their columns not
       // ended by it go on in the same requests.
-      const joinable = withClasses ? this.#classes.joinable(plan) : undefined;
+      const joinable = withClasses && plan !== this.#unjoinable ? this.#classes.joinable(plan) : undefined;
       const jointReps = joinable && jointRepetitions(table.oids.length, interfaceRepetitions, joinable.columns.length, joinable.maxRepetitions);
       const opts = { scalars: SYS_UPTIME, now: this.#now };
-      let read: ColumnWalk;
+      let read: ColumnWalk | undefined;
       let classes: ClassRead | undefined;
       if (joinable && jointReps !== undefined) {
-        const classWalk = joinable.start();
-        const [interfaceRead, classRead] = await readTableWith(open.session, open.target, table, { ...opts, maxRepetitions: jointReps }, this.#interfaces.indexHints, [
-          { columns: joinable.columns, sink: classWalk.sink },
-        ]);
-        read = interfaceRead!;
-        classes = classWalk.finish(classRead!);
-      } else {
+        try {
+          const classWalk = joinable.start();
+          const [interfaceRead, classRead] = await readTableWith(open.session, open.target, table, { ...opts, maxRepetitions: jointReps }, this.#interfaces.indexHints, [
+            { columns: joinable.columns, sink: classWalk.sink },
+          ]);
+          read = interfaceRead!;
+          classes = classWalk.finish(classRead!);
+        } catch (err) {
+          // The class columns may be what the agent fails on (a CBQoS genErr, a table too slow
+          // for the timeout): from now on this plan's polls walk them apart, where a class
+          // failure costs only the classes. A timeout fails this poll (the agent may be down);
+          // any other error is walked apart at once.
+          this.#unjoinable = plan;
+          if (!(err instanceof SnmpError) || err.kind === 'timeout') throw err;
+        }
+      }
+      if (!read) {
         const classesRead = withClasses ? this.#classes.read(open, plan) : undefined;
         try {
           read = await readTable(open.session, open.target, table, { ...opts, maxRepetitions: interfaceRepetitions }, this.#interfaces.indexHints);

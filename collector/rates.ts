@@ -76,7 +76,9 @@ export function counterDelta(prevValue: Counter, currValue: Counter, bits: Count
  *
  * Within it the agent's Δt is the better one: the agent reads sysUpTime in the same response as
  * the counters, while the timestamps also carry each response's network and queueing delay
- * (a retry does not widen the gap: the agent answers the retry, reading sysUpTime then). Two
+ * (a retry resends the same request-id, so a late answer to the first send may be the one
+taken: its sysUpTime then trails its timestamp by up to the timeout, and past the tolerance
+the timestamps' Δt, carrying that delay, is used for the interval). Two
  * honest clocks differ by that delay's jitter, well within 1 s even at a 10-s interval, and by
  * the agent's oscillator error, parts per million. A wider gap means the agent's clock jumped
  * (set back or forward, without a reboot), and its Δt would scale the rate by the jump (an 8 s

@@ -11,6 +11,12 @@ import { DevicePoller, jointRepetitions, MAX_JOINT_VARBINDS } from '../../collec
 import { Simulator } from '../../simulator/simulator.ts';
 import { loadSimulationConfig } from '../../simulator/sim-config.ts';
 import { freeUdpPort } from '../helpers/ports.ts';
+import { createSocket } from 'node:dgram';
+import { decodeMessage, decodePdu, encodeCommunityMessage, encodePdu, ErrorStatus, PduType } from '../../simulator/agent/message.ts';
+import { encodeOid, requestVarbind } from '../../collector/snmp/ber.ts';
+
+/** CISCO-CLASS-BASED-QOS-MIB (ciscoCBQosMIB). */
+const CBQOS_MIB = '1.3.6.1.4.1.9.9.166';
 
 const log = pino({ level: 'silent' });
 const example = loadConfig(defaultConfigDir);
@@ -105,5 +111,84 @@ describe('jointRepetitions', () => {
     expect(jointRepetitions(10, 140, 0, 2)).toBe(140);
     expect(jointRepetitions(10, 141, 0, 2)).toBeUndefined();
     expect(jointRepetitions(4, 65, 64, 3)).toBeUndefined();
+  });
+});
+
+/**
+ * A v2c relay in front of `agent` that, once `failing` is set, answers genErr to every request
+ * naming a CISCO-CLASS-BASED-QOS-MIB object and relays the rest (a router whose CBQoS table
+ * errs while its IF-MIB answers).
+ */
+async function cbqosErringRelay(agent: string): Promise<{ address: string; fail: () => void; close: () => void }> {
+  const agentHost = agent.slice(0, agent.lastIndexOf(':'));
+  const agentPort = Number(agent.slice(agent.lastIndexOf(':') + 1));
+  const front = createSocket('udp4');
+  const back = createSocket('udp4');
+  let client: { address: string; port: number } | undefined;
+  let failing = false;
+  front.on('message', (msg, from) => {
+    client = { address: from.address, port: from.port };
+    const decoded = decodeMessage(msg);
+    if (failing && 'community' in decoded) {
+      const pdu = decodePdu(msg, decoded.pduOffset, decoded.end);
+      const texts = pdu.oids.map((arcs) => arcs.join('.'));
+      if (texts.some((t) => t.startsWith(`${CBQOS_MIB}.`))) {
+        const varbinds = texts.map((t) => requestVarbind(encodeOid(t)));
+        front.send(encodeCommunityMessage(decoded.version, decoded.community, encodePdu(PduType.response, pdu.requestId, ErrorStatus.genErr, 1, varbinds)), from.port, from.address);
+        return;
+      }
+    }
+    back.send(msg, agentPort, agentHost);
+  });
+  back.on('message', (msg) => {
+    if (client) front.send(msg, client.port, client.address);
+  });
+  await new Promise<void>((r) => front.bind(0, '127.0.0.1', r));
+  await new Promise<void>((r) => back.bind(0, '127.0.0.1', r));
+  return {
+    address: `127.0.0.1:${front.address().port}`,
+    fail: () => {
+      failing = true;
+    },
+    close: () => {
+      front.close();
+      back.close();
+    },
+  };
+}
+
+describe('a joint walk the agent fails on its class columns', () => {
+  it('walks interfaces and classes apart from then on: the interface totals are kept and every poll succeeds', async () => {
+    const router = topology.routers.find((r) => r.id === CBQOS_ROUTER)!;
+    const relay = await cbqosErringRelay(router.address);
+    const poller = new DevicePoller({
+      router: { ...router, address: relay.address },
+      links: topology.links.filter((l) => l.router === CBQOS_ROUTER),
+      collector: { intervalMs: INTERVAL_MS, timeoutMs: 1_000, retries: 0, maxUtilization: 1.1 },
+      classifier: compileClassRules(example.classRules),
+      log,
+      now,
+    });
+    try {
+      // The plan (discovered at the first poll), then a steady joint poll with class samples.
+      for (let i = 0; i < 2; i++) {
+        nowMs += INTERVAL_MS;
+        const batch = await poller.poll();
+        await poller.idle();
+        expect(batch.poll.ok, batch.poll.error).toBe(true);
+      }
+      expect(poller.qosPlan?.counterMembers.length).toBeGreaterThan(0);
+      relay.fail();
+      for (let i = 0; i < 3; i++) {
+        nowMs += INTERVAL_MS;
+        const batch = await poller.poll();
+        await poller.idle();
+        expect(batch.poll.ok, batch.poll.error).toBe(true);
+        expect(batch.links.filter((s) => s.class === 'total').length).toBeGreaterThan(0);
+      }
+    } finally {
+      poller.close();
+      relay.close();
+    }
   });
 });
