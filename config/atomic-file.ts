@@ -23,7 +23,8 @@ export function sameFile(a: FileIdentity | undefined, b: FileIdentity | undefine
   return a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs;
 }
 
-function isMissing(err: unknown): boolean {
+/** Whether `err` says the file is not there (ENOENT). */
+export function isMissing(err: unknown): boolean {
   return err instanceof Error && 'code' in err && err.code === 'ENOENT';
 }
 

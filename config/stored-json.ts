@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { abandonedAfterMs, removeAbandonedWrites, writeFileAtomically } from './atomic-file.ts';
+import { abandonedAfterMs, isMissing, removeAbandonedWrites, writeFileAtomically } from './atomic-file.ts';
 
 /** The value of a stored JSON text as `schema` reads it, or why it is unusable. Pure. */
 export function parseStoredJson<T>(text: string, schema: z.ZodType<T>): { data: T } | { reason: string } {
@@ -20,10 +20,6 @@ export function parseStoredJson<T>(text: string, schema: z.ZodType<T>): { data: 
   if (parsed.success) return { data: parsed.data };
   const issue = parsed.error.issues[0];
   return { reason: issue === undefined ? 'invalid' : `${issue.path.join('.') || '(root)'}: ${issue.message}` };
-}
-
-function isMissing(err: unknown): boolean {
-  return err instanceof Error && 'code' in err && err.code === 'ENOENT';
 }
 
 /**

@@ -12,7 +12,7 @@ import { settingsSchema, type LanewatchConfig } from '../../config/schema.ts';
 import { LiveBus } from '../../collector/live-bus.ts';
 import { Collector } from '../../collector/collector.ts';
 import { InfluxStore } from '../../collector/store/influx-store.ts';
-import { createInfluxClient } from '../../collector/store/influx-client.ts';
+import { createInfluxClient, defaultInfluxRequestTimeoutMs } from '../../collector/store/influx-client.ts';
 import { buildApp } from '../../server/app.ts';
 import { InfluxTail } from '../../server/live/influx-tail.ts';
 import { PolicyStore } from '../../server/policies/store.ts';
@@ -37,9 +37,6 @@ type Part = StoppablePart;
  */
 export const stopDeadlineMs = 25_000;
 
-/** InfluxDB's request timeout as the store's client uses it (collector/store/influx-client.ts). */
-const influxRequestTimeoutMs = 10_000;
-
 /**
  * Pure: how long the collector's and the store's stops may take by their own timeouts, their
  * weights when the stop deadline is shared (cli/lifecycle.ts). The collector waits one request
@@ -49,7 +46,7 @@ const influxRequestTimeoutMs = 10_000;
 export function stopBoundsMs(settings: Pick<LanewatchConfig['settings'], 'collector'>): { collector: number; store: number } {
   return {
     collector: settings.collector.timeoutMs * (settings.collector.retries + 2),
-    store: 2 * influxRequestTimeoutMs,
+    store: 2 * defaultInfluxRequestTimeoutMs,
   };
 }
 

@@ -16,6 +16,9 @@ const noHostBackoff: BackoffStrategy = {
   reset: () => noHostBackoff,
 };
 
+
+/** One request's timeout to InfluxDB unless a caller sets its own (the store, its writer and the stop bounds read it). */
+export const defaultInfluxRequestTimeoutMs = 10_000;
 export interface InfluxClientOptions {
   url: string;
   database: string;
@@ -45,7 +48,7 @@ export function createInfluxClient(opts: InfluxClientOptions | Settings['influx'
   const protocol = url.protocol === 'https:' ? 'https' : 'http';
   const port = url.port ? Number(url.port) : protocol === 'https' ? 443 : 8086;
   const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
-  const requestTimeoutMs = 'requestTimeoutMs' in opts && opts.requestTimeoutMs !== undefined ? opts.requestTimeoutMs : 10_000;
+  const requestTimeoutMs = 'requestTimeoutMs' in opts && opts.requestTimeoutMs !== undefined ? opts.requestTimeoutMs : defaultInfluxRequestTimeoutMs;
   return new InfluxDB({
     host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
     port,

@@ -24,7 +24,7 @@ import type { InfluxDB } from 'influx';
 import type { Logger } from 'pino';
 import type { Settings } from '../../config/schema.ts';
 import type { PollBatch } from '../samples.ts';
-import { createInfluxClient, pingInflux } from './influx-client.ts';
+import { createInfluxClient, defaultInfluxRequestTimeoutMs, pingInflux } from './influx-client.ts';
 import type { StorePoint } from './points.ts';
 import { chunkOfPoints, PointBuffer, type PointChunk } from './point-buffer.ts';
 import { InfluxLineWriter } from './influx-write.ts';
@@ -175,7 +175,7 @@ export class InfluxStore {
     this.#log = opts.log;
     this.#retryInitialMs = opts.retry?.initialMs ?? 1_000;
     this.#retryMaxMs = opts.retry?.maxMs ?? 30_000;
-    this.#requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
+    this.#requestTimeoutMs = opts.requestTimeoutMs ?? defaultInfluxRequestTimeoutMs;
     this.#influx = createInfluxClient({ url: opts.influx.url, database: opts.influx.database, requestTimeoutMs: this.#requestTimeoutMs });
     this.#writer = new InfluxLineWriter({ url: opts.influx.url, database: opts.influx.database, requestTimeoutMs: this.#requestTimeoutMs });
     this.#spoolDir = opts.spool.dir;

@@ -5,6 +5,7 @@
 // Basic authorization header and never into a message.
 import http from 'node:http';
 import https from 'node:https';
+import { defaultInfluxRequestTimeoutMs } from './influx-client.ts';
 
 export class InfluxWriteError extends Error {
   override name = 'InfluxWriteError';
@@ -41,7 +42,7 @@ export class InfluxLineWriter {
     this.#url.searchParams.set('db', opts.database);
     this.#url.searchParams.set('precision', 'ms');
     this.#auth = base.username ? `${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}` : undefined;
-    this.#timeoutMs = opts.requestTimeoutMs ?? 10_000;
+    this.#timeoutMs = opts.requestTimeoutMs ?? defaultInfluxRequestTimeoutMs;
     const https_ = base.protocol === 'https:';
     this.#agent = new (https_ ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 2 });
     this.#request = https_ ? https.request : http.request;
