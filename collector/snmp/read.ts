@@ -376,13 +376,11 @@ function tableSink(table: ColumnTable, hints: readonly (string | undefined)[] | 
 /** Gets each value of a net-snmp walk: its column's position, its row index, the value, its answer. */
 type NetSnmpSink = (column: number, index: string, value: SnmpValue, page: WalkPage) => void;
 
-/** What a walk keeps from answer to answer: requests and varbinds counted, the first answer's scalars, the most rows of a column. */
+/** What a walk keeps from answer to answer: its requests and the first answer's scalars (each part counts its own varbinds and rows). */
 class WalkTally {
   readonly #target: string;
   readonly #maxRequests: number;
   requests = 0;
-  varbinds = 0;
-  maxRowsPerColumn = 0;
   atMs: number;
   #scalars: Map<string, SnmpValue> | undefined;
   #scalarsAtMs = 0;
@@ -417,9 +415,10 @@ class WalkTally {
     if (!progressed && columns > 0) throw new SnmpError('response', this.#target, 'the agent returned no rows for any requested column');
   }
 
-  result(): ColumnWalk {
+  /** The first answer's scalars and when they came (the walk's start when none came). */
+  result(): Pick<ColumnWalk, 'scalars' | 'scalarsAtMs'> {
     const scalars = this.#scalars;
-    return { scalars: scalars ?? new Map(), scalarsAtMs: scalars ? this.#scalarsAtMs : this.atMs, atMs: this.atMs, requests: this.requests, varbinds: this.varbinds, maxRowsPerColumn: this.maxRowsPerColumn };
+    return { scalars: scalars ?? new Map(), scalarsAtMs: scalars ? this.#scalarsAtMs : this.atMs };
   }
 }
 
