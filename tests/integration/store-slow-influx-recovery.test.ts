@@ -3,15 +3,15 @@
 // live points are written directly beside it, and every point reaches InfluxDB exactly once.
 // The stand-in server is a fault injector for states a real influxd cannot be put in on demand;
 // it records the time of every line written, in the order they came.
-import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StorePoint } from '../../collector/store/points.ts';
 import { createTestStore } from '../helpers/store.ts';
+import { readBody, startInfluxStandIn, type InfluxStandIn } from '../helpers/influx-stand-in.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 type Mode = 'down' | 'slow' | 'fast';
 
-let server: Server;
+let standIn: InfluxStandIn;
 let url: string;
 let mode: Mode = 'down';
 /** How long a write takes in each mode (down: refused at once). */
@@ -20,35 +20,22 @@ const writeDelayMs: Record<Mode, number> = { down: 0, slow: 400, fast: 25 };
 const written: number[] = [];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    if (mode === 'down') {
-      req.resume();
-      res.writeHead(503).end();
-    } else if (req.url?.startsWith('/ping')) {
-      res.writeHead(204).end();
-    } else if (req.url?.startsWith('/query')) {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ results: [{ statement_id: 0, series: [{ name: 'databases', columns: ['name'], values: [['lanewatch']] }] }] }));
-    } else {
-      let body = '';
-      req.setEncoding('utf8');
-      req.on('data', (chunk: string) => (body += chunk));
-      req.on('end', () => {
+  standIn = await startInfluxStandIn(
+    (req, res) =>
+      readBody(req, (body) => {
         setTimeout(() => {
           for (const line of body.split('\n')) {
             if (line.length > 0) written.push(Number(line.slice(line.lastIndexOf(' ') + 1)));
           }
           res.writeHead(204).end();
         }, writeDelayMs[mode]);
-      });
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const addr = server.address();
-  url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+      }),
+    () => mode === 'down',
+  );
+  url = standIn.url;
 });
 afterAll(async () => {
-  await new Promise((r) => server.close(r));
+  await standIn.close();
 });
 
 const baseMs = Date.now() - 3_600_000;

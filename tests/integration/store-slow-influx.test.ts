@@ -3,13 +3,14 @@
 // spool, health says so; and against one that is slow but keeps up: the buffer rides it out and
 // nothing is spooled.
 // The stand-in server is a fault injector for a state a real influxd cannot be put in on demand.
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PollBatch } from '../../collector/samples.ts';
 import { createTestStore } from '../helpers/store.ts';
+import { readBody, startInfluxStandIn, type InfluxStandIn } from '../helpers/influx-stand-in.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-let server: Server;
+let standIn: InfluxStandIn;
 let url: string;
 const held: ServerResponse[] = [];
 /** Writes answered after this long (204); undefined: writes never answered. */
@@ -17,34 +18,33 @@ let writeDelayMs: number | undefined;
 let writtenLines = 0;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    if (req.url?.startsWith('/ping')) {
-      res.writeHead(204).end();
-    } else if (req.url?.startsWith('/query')) {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ results: [{ statement_id: 0, series: [{ name: 'databases', columns: ['name'], values: [['lanewatch']] }] }] }));
-    } else if (writeDelayMs === undefined) {
+  standIn = await startInfluxStandIn((req, res) => {
+    if (writeDelayMs === undefined) {
       held.push(res); // a write that never completes (until the request times out)
-    } else {
-      let body = '';
-      req.setEncoding('utf8');
-      req.on('data', (chunk: string) => (body += chunk));
-      req.on('end', () => {
-        setTimeout(() => {
-          writtenLines += body.split('\n').length;
-          res.writeHead(204).end();
-        }, writeDelayMs);
-      });
+      return;
     }
+    readBody(req, (body) => {
+      setTimeout(() => {
+        writtenLines += body.split('\n').length;
+        res.writeHead(204).end();
+      }, writeDelayMs);
+    });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const addr = server.address();
-  url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  url = standIn.url;
 });
 afterAll(async () => {
   for (const res of held) res.destroy();
-  await new Promise((r) => server.close(r));
+  await standIn.close();
 });
+
+/** A store of 100-point batches that may hold 2,000 points in memory (both slow-write tests). */
+function slowWriteStore(): ReturnType<typeof createTestStore> {
+  return createTestStore({
+    influx: { url, database: 'lanewatch', retentionDays: 30, batchSize: 100, flushIntervalMs: 50, maxBufferedPoints: 2_000 },
+    retry: { initialMs: 100, maxMs: 400 },
+    requestTimeoutMs: 30_000,
+  });
+}
 
 function batch(i: number): PollBatch {
   const atMs = Date.now() - 3_600_000 + i * 1_000;
@@ -86,11 +86,7 @@ describe('InfluxStore with an InfluxDB slower than the collector', () => {
   it('at a stop, writes one batch to a slow InfluxDB and spools the rest (the stop stays short, nothing is lost)', async () => {
     writeDelayMs = 1_000; // each write takes a second: 9 batches written one by one would take 9 s
     writtenLines = 0;
-    const { store, close } = createTestStore({
-      influx: { url, database: 'lanewatch', retentionDays: 30, batchSize: 100, flushIntervalMs: 50, maxBufferedPoints: 2_000 },
-      retry: { initialMs: 100, maxMs: 400 },
-      requestTimeoutMs: 30_000,
-    });
+    const { store, close } = slowWriteStore();
     try {
       await store.start();
       for (let i = 0; i < 500; i++) store.write(batch(i)); // 1,000 points, InfluxDB takes 100 a second
@@ -114,11 +110,7 @@ describe('InfluxStore with an InfluxDB slower than the collector', () => {
   it('holds what a slow InfluxDB has not taken yet in memory, spools nothing and writes it all', async () => {
     writeDelayMs = 150; // every write takes 150 ms: 10 writes of 100 points take 1.5 s
     writtenLines = 0;
-    const { store, close } = createTestStore({
-      influx: { url, database: 'lanewatch', retentionDays: 30, batchSize: 100, flushIntervalMs: 50, maxBufferedPoints: 2_000 },
-      retry: { initialMs: 100, maxMs: 400 },
-      requestTimeoutMs: 30_000,
-    });
+    const { store, close } = slowWriteStore();
     try {
       await store.start();
       let mostPending = 0;
