@@ -48,6 +48,21 @@ function migration(stateFile: string, log = captureLog('info').log, nowMs = Date
   return new TrafficShapeMigration({ influx: createInfluxClient({ url, database, requestTimeoutMs: 5_000 }), database, retention: retentionOf({}), log, stateFile, nowMs });
 }
 
+/** With InfluxDB failing, `runs` runs of `migration` (each must fail): the retry delay after each. */
+async function delaysAfterFailedRuns(migration: TrafficShapeMigration, runs: number): Promise<number[]> {
+  answering = false;
+  try {
+    const delays: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      await expect(migration.run()).rejects.toThrow();
+      delays.push(migration.retryDelayMs());
+    }
+    return delays;
+  } finally {
+    answering = true;
+  }
+}
+
 describe('waits between failed runs', () => {
   it('follow config/backoff.ts from migrationRetry: 5 s doubling to 10 min', () => {
     expect([1, 2, 3, 4, 5, 6, 7, 8, 9].map((failures) => backoffDelayMs(migrationRetry, failures) / 1000)).toEqual([5, 10, 20, 40, 80, 160, 320, 600, 600]);
@@ -56,17 +71,7 @@ describe('waits between failed runs', () => {
   it('grow with each run that fails in a row, and start over after one that finishes', async () => {
     const run = migration(join(dir(), 'state.json'));
     expect(run.retryDelayMs()).toBe(migrationRetry.initialMs);
-    answering = false;
-    try {
-      const delays: number[] = [];
-      for (let i = 0; i < 4; i++) {
-        await expect(run.run()).rejects.toThrow();
-        delays.push(run.retryDelayMs());
-      }
-      expect(delays).toEqual([1, 2, 3, 4].map((failures) => backoffDelayMs(migrationRetry, failures)));
-    } finally {
-      answering = true;
-    }
+    expect(await delaysAfterFailedRuns(run, 4)).toEqual([1, 2, 3, 4].map((failures) => backoffDelayMs(migrationRetry, failures)));
     expect((await run.run()).migrated).toBe(true);
     expect(run.retryDelayMs()).toBe(migrationRetry.initialMs);
   });
@@ -79,17 +84,7 @@ describe('waits between failed runs', () => {
       log: captureLog('info').log,
       retry: { initialMs: 100, maxMs: 250 },
     });
-    answering = false;
-    try {
-      const delays: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        await expect(run.run()).rejects.toThrow();
-        delays.push(run.retryDelayMs());
-      }
-      expect(delays).toEqual([100, 200, 250]);
-    } finally {
-      answering = true;
-    }
+    expect(await delaysAfterFailedRuns(run, 3)).toEqual([100, 200, 250]);
   });
 });
 
