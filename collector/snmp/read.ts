@@ -323,14 +323,8 @@ export function readTable(
   const columns = table.columns;
   for (const col of columns) col.count = 0;
   checkScalars(opts.scalars ?? []);
-  if (!(session instanceof V2cSession)) {
-    // net-snmp makes each index's text: the table keeps it.
-    return walkNetSnmp(session, target, table.oids, opts, (c, index, value, page) => {
-      const col = columns[c]!;
-      col.index[col.count] = index;
-      putValue(col, value, page);
-    });
-  }
+  // net-snmp makes each index's text: the table keeps it.
+  if (!(session instanceof V2cSession)) return walkNetSnmp(session, target, table.oids, opts, netSnmpTableSink(table));
   return walkV2c(session, table.oids, opts, tableSink(table, hints));
 }
 
@@ -351,15 +345,18 @@ export function readTableWith(
   for (const col of columns) col.count = 0;
   checkScalars(opts.scalars ?? []);
   if (session instanceof V2cSession) return walkV2cParts(session, [{ columns: table.oids, sink: tableSink(table, hints) }, ...parts], opts);
-  const tablePart = {
-    columns: table.oids,
-    visit: (c: number, index: string, value: SnmpValue, page: WalkPage): void => {
-      const col = columns[c]!;
-      col.index[col.count] = index;
-      putValue(col, value, page);
-    },
-  };
+  const tablePart = { columns: table.oids, visit: netSnmpTableSink(table) };
   return walkNetSnmpParts(session, target, [tablePart, ...parts.map((p) => ({ columns: p.columns, visit: netSnmpSinkOf(p.sink) }))], opts);
+}
+
+/** A net-snmp walk's sink into `table`: each value with the index text net-snmp made. */
+function netSnmpTableSink(table: ColumnTable): NetSnmpSink {
+  const columns = table.columns;
+  return (c, index, value, page) => {
+    const col = columns[c]!;
+    col.index[col.count] = index;
+    putValue(col, value, page);
+  };
 }
 
 /** A v2c walk's sink into `table` (see readTable: each row index's text reused where it can be). */
