@@ -25,6 +25,7 @@
 //   address not on this host rejects with a `ListenSettingError` whose message names the setting,
 //   which the command logs as one line (no stack: it is a configuration problem, not a bug).
 import type { Logger } from 'pino';
+import { errorCode } from '../config/error-code.ts';
 
 export interface StoppablePart {
   name: string;
@@ -266,12 +267,6 @@ export interface ListenAt {
   setting: string;
   /** An environment variable that overrides the port, when there is one (PORT for server.port). */
   portEnv?: string;
-}
-
-/** Node's error code, when `err` carries one. */
-function errorCode(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
-  return typeof err.code === 'string' ? err.code : undefined;
 }
 
 /**

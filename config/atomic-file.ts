@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { errorCode } from './error-code.ts';
 
 /** Which version of a file was read or written: a rename by anyone gives a new inode. */
 export interface FileIdentity {
@@ -25,7 +26,7 @@ export function sameFile(a: FileIdentity | undefined, b: FileIdentity | undefine
 
 /** Whether `err` says the file is not there (ENOENT). */
 export function isMissing(err: unknown): boolean {
-  return err instanceof Error && 'code' in err && err.code === 'ENOENT';
+  return errorCode(err) === 'ENOENT';
 }
 
 /** The identity of `path` now, or undefined when there is no such file. */
@@ -63,7 +64,8 @@ export async function readFileVersion(path: string): Promise<{ text: string; ide
  * entries were lost: the rename is done, and there is nothing more to ask of that disk.
  */
 export function isDirSyncUnsupported(err: unknown): boolean {
-  return err instanceof Error && 'code' in err && (err.code === 'EINVAL' || err.code === 'ENOTSUP');
+  const code = errorCode(err);
+  return code === 'EINVAL' || code === 'ENOTSUP';
 }
 
 /** Flushes a directory's entries (a rename, a new file) to disk, where its file system can. */

@@ -37,6 +37,7 @@
 import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { errorCode } from '../../config/error-code.ts';
 import { parseStorePoint, type StorePoint } from './points.ts';
 
 export interface SpoolOptions {
@@ -140,10 +141,6 @@ export function segmentFileName(id: number): string {
 
 export function sidecarFileName(id: number): string {
   return `seg-${String(id).padStart(12, '0')}.count`;
-}
-
-function errorCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
 }
 
 function errorText(err: unknown): string {
