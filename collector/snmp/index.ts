@@ -12,5 +12,5 @@ export {
   type OpenSession,
   type NetSnmpOpenSession,
 } from './session.ts';
-export { readColumns, readTable, readTableWith, walkColumns, walkRows, get, ColumnTable, TableColumn, type RowSink, compareOids, type Rows, type ColumnRead, type ColumnWalk, type ReadColumnsOptions, type GetResult, type SnmpSession, type VisitValue, type WalkPage, type WalkPart } from './read.ts';
+export { readColumns, readTable, readTableWith, walkColumns, walkRows, get, ColumnTable, TableColumn, type RowSink, compareOids, type Rows, type ColumnRead, type ColumnWalk, type ReadColumnsOptions, type GetResult, type SnmpSession, type VisitValue, type WalkPage } from './read.ts';
 export { V2cTransport, V2cSession, type V2cTransportOptions } from './v2c.ts';

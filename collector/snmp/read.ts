@@ -320,12 +320,15 @@ export function readTable(
   opts: ReadColumnsOptions,
   hints?: readonly (string | undefined)[],
 ): Promise<ColumnWalk> {
-  const columns = table.columns;
-  for (const col of columns) col.count = 0;
-  checkScalars(opts.scalars ?? []);
-  // net-snmp makes each index's text: the table keeps it.
-  if (!(session instanceof V2cSession)) return walkNetSnmp(session, target, table.oids, opts, netSnmpTableSink(table));
-  return walkV2c(session, table.oids, opts, tableSink(table, hints));
+  return readTableWith(session, target, table, opts, hints, noParts).then(tableWalk);
+}
+
+/** No other walks: `readTable` is `readTableWith` alone (one list for every call). */
+const noParts: readonly WalkPart[] = [];
+
+/** The table's outcome, first of a joint walk's (a function of the module: no closure per walk). */
+function tableWalk(walks: ColumnWalk[]): ColumnWalk {
+  return walks[0]!;
 }
 
 /**
@@ -345,8 +348,10 @@ export function readTableWith(
   for (const col of columns) col.count = 0;
   checkScalars(opts.scalars ?? []);
   if (session instanceof V2cSession) return walkV2cParts(session, [{ columns: table.oids, sink: tableSink(table, hints) }, ...parts], opts);
-  const tablePart = { columns: table.oids, visit: netSnmpTableSink(table) };
-  return walkNetSnmpParts(session, target, [tablePart, ...parts.map((p) => ({ columns: p.columns, visit: netSnmpSinkOf(p.sink) }))], opts);
+  // net-snmp makes each index's text: the table keeps it.
+  const netSnmpParts = [{ columns: table.oids, visit: netSnmpTableSink(table) }];
+  for (const p of parts) netSnmpParts.push({ columns: p.columns, visit: netSnmpSinkOf(p.sink) });
+  return walkNetSnmpParts(session, target, netSnmpParts, opts);
 }
 
 /** A net-snmp walk's sink into `table`: each value with the index text net-snmp made. */
@@ -566,7 +571,7 @@ function encodedColumnsOf(columnOids: readonly string[], transport: V2cTransport
 }
 
 /** One of the walks that share the requests of a v2c walk: its columns and where their values go. */
-export interface WalkPart {
+interface WalkPart {
   columns: readonly string[];
   sink: RowSink;
 }
