@@ -29,22 +29,27 @@ export interface AnalyzerOptions {
   resumeLevels?: ReadonlyMap<string, StateLevel>;
 }
 
-/** A link direction. */
-export type LinkDir = Pick<LinkStateChange, 'link' | 'dir'>;
+/**
+ * A link direction. `leftProvince`: the province it was in before this move, when it was
+ * sampled under another province than before (a collector restarted with the link moved):
+ * that province lost it, so its status moves too.
+ */
+export type LinkDir = Pick<LinkStateChange, 'link' | 'dir'> & { leftProvince?: string };
 
 /** What the live stream needs: the whole view, and what each bus batch moved in it. */
 export interface StatesSource {
   view(): AnalyzerView;
   /**
    * The states of these link directions as they are now (each once, however often named) and
-   * of the provinces they are in. Costs those links and their provinces' link directions not
-   * ok, not the network nor a province's other links.
+   * of the provinces they are in and those they left (`leftProvince`). Costs those links and
+   * their provinces' link directions not ok, not the network nor a province's other links.
    */
   changed(moved: readonly LinkDir[]): AnalyzerView;
   /**
    * Called once per bus batch that moved the view: `moved` are the link directions whose state
-   * changed (`changes`) or that the view holds for the first time (judged ok, or resumed).
-   * Returns the unsubscribe function.
+   * changed (`changes`), that the view holds for the first time (judged ok, or resumed), or
+   * that are now sampled under another province or tier (their level and hysteresis go on: the
+   * squeeze is the link's, not the config's). Returns the unsubscribe function.
    */
   onBatchStates(listener: (moved: LinkDir[], changes: LinkStateChange[]) => void): () => void;
 }
@@ -55,7 +60,7 @@ export const stateValue: Record<StateLevel, number> = { ok: 0, warning: 1, criti
 interface Tracked {
   hysteresis: HysteresisState;
   status: LinkStatus;
-  /** Its `linkState` points' tags, made once (the same for every point of the link direction). */
+  /** Its `linkState` points' tags: made once, again only when the link is sampled under another province or tier. */
   tags: StorePoint['tags'];
   /** Its entry in its province's worst list while it is not ok. */
   worst?: WorstEntry;
@@ -194,20 +199,24 @@ export class Analyzer implements StatesSource {
 
   changed(moved: readonly LinkDir[]): AnalyzerView {
     const links = new Set<LinkStatus>();
-    for (const entry of moved) {
-      const status = this.#trackedOf(entry.link, entry.dir)?.status;
-      if (status) links.add(status);
-    }
-    // The configured provinces in their order, then the others as the moved links first name them; no scan of every province.
+    // The configured provinces in their order, then the others as the moved entries first name them (where the link is, then where it left); no scan of every province.
     const configured: number[] = [];
     const others: string[] = [];
     const touched = new Set<string>();
-    for (const status of links) {
-      if (touched.has(status.province)) continue;
-      touched.add(status.province);
-      const index = this.#provinceIndex.get(status.province);
-      if (index === undefined) others.push(status.province);
+    const touch = (province: string): void => {
+      if (touched.has(province)) return;
+      touched.add(province);
+      const index = this.#provinceIndex.get(province);
+      if (index === undefined) others.push(province);
       else configured.push(index);
+    };
+    for (const entry of moved) {
+      const status = this.#trackedOf(entry.link, entry.dir)?.status;
+      if (status) {
+        links.add(status);
+        touch(status.province);
+      }
+      if (entry.leftProvince !== undefined) touch(entry.leftProvince);
     }
     configured.sort((a, b) => a - b);
     const provinces = [...configured.map((index) => this.#provinceIds[index]!), ...others].map((id) => this.#provinceStatus(id));
@@ -292,6 +301,7 @@ export class Analyzer implements StatesSource {
     const points: StorePoint[] = [];
     const changes: LinkStateChange[] = [];
     const added: LinkDir[] = [];
+    const relocated: LinkDir[] = [];
     try {
       for (const input of linkInputsOf(batch.links)) {
         const policy = this.#policyOf(input.link, input.capacityBps);
@@ -321,8 +331,15 @@ export class Analyzer implements StatesSource {
         const from = previous?.status.level ?? resumed ?? 'ok';
         let tags: StorePoint['tags'];
         if (previous) {
+          const { province: fromProvince, tier: fromTier } = previous.status;
           previous.hysteresis = hysteresis;
           this.#setStatus(previous, status);
+          if (fromProvince !== status.province || fromTier !== status.tier) {
+            // Its points carry where the link is now, so a query by province finds it there from this sample on.
+            previous.tags = linkStateTags(verdict);
+            relocated.push(fromProvince !== status.province ? { link: status.link, dir: status.dir, leftProvince: fromProvince } : { link: status.link, dir: status.dir });
+            this.#log.info({ link: status.link, dir: status.dir, from: { province: fromProvince, tier: fromTier }, to: { province: status.province, tier: status.tier }, level: status.level }, 'link now sampled under another province or tier, its state goes on');
+          }
           tags = previous.tags;
         } else {
           tags = linkStateTags(verdict);
@@ -354,8 +371,8 @@ export class Analyzer implements StatesSource {
         }
       }
     }
-    if (changes.length === 0 && added.length === 0) return;
-    const moved: LinkDir[] = [...added, ...changes];
+    if (changes.length === 0 && added.length === 0 && relocated.length === 0) return;
+    const moved: LinkDir[] = [...added, ...changes, ...relocated];
     for (const listener of this.#movedListeners) {
       try {
         listener(moved, changes);
