@@ -24,6 +24,11 @@ export interface InfluxClientOptions {
   database: string;
   /** Per-request timeout (default 10 s). */
   requestTimeoutMs?: number;
+  /**
+   * Aborts every request of this client, in flight or later, when it fires: for work a stop
+   * abandons (InfluxDB ends a query whose connection closed).
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -56,6 +61,8 @@ export function createInfluxClient(opts: InfluxClientOptions | Settings['influx'
     path,
     database: opts.database,
     ...(url.username ? { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) } : {}),
+    // Host options go to every http.request of the client (node-influx's IHostConfig.options).
+    ...('signal' in opts && opts.signal !== undefined ? { options: { signal: opts.signal } } : {}),
     pool: { maxRetries: 0, requestTimeout: requestTimeoutMs, backoff: noHostBackoff },
   });
 }
