@@ -189,8 +189,10 @@ export class InfluxStore {
     // Its own client: one backfill statement reads an hour of every series.
     const slowInflux = createInfluxClient({ url: opts.influx.url, database: opts.influx.database, requestTimeoutMs: Math.max(this.#requestTimeoutMs, 120_000) });
     this.#shapeMigration = new TrafficShapeMigration({
-      // One statement copies a window of a class of every link: minutes on a large, busy database.
-      influx: createInfluxClient({ url: opts.influx.url, database: opts.influx.database, requestTimeoutMs: Math.max(this.#requestTimeoutMs, 600_000) }),
+      // One statement copies a window of a class of every link: minutes on a large, busy
+      // database. A client per run, whose requests the stop aborts (the stop cannot wait them out).
+      influx: (signal) =>
+        createInfluxClient({ url: opts.influx.url, database: opts.influx.database, requestTimeoutMs: Math.max(this.#requestTimeoutMs, 600_000), signal }),
       database: opts.influx.database,
       retention: retentionOf(opts.influx),
       log: opts.log,
@@ -261,7 +263,11 @@ export class InfluxStore {
     if (this.#running && this.#buffer.length >= this.#settings.batchSize) this.#kick();
   }
 
-  /** Flushes what it can (to InfluxDB, else to the spool) and stops the timers. */
+  /**
+   * Flushes what it can (to InfluxDB, else to the spool) and stops the timers. A traffic
+   * migration under way is interrupted at once (its statement abandoned), to resume at the next
+   * start after the last window it finished.
+   */
   async stop(): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
@@ -269,11 +275,10 @@ export class InfluxStore {
     this.#flushTimer = undefined;
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
+    // First: its statement may run for the client's 10-minute timeout (while running is false,
+    // a connection in progress starts no new run).
+    await this.#stopShapeMigration();
     await this.#connecting;
-    if (this.#migrationRetryTimer) clearTimeout(this.#migrationRetryTimer);
-    this.#migrationRetryTimer = undefined;
-    this.#shapeMigration.stop();
-    await this.#migrating;
     await this.#pumping;
     await this.#rollups.close();
     // Final flush: one batch straight to InfluxDB while it takes them, the rest to the spool: a
@@ -375,6 +380,18 @@ export class InfluxStore {
       .finally(() => {
         this.#migrating = undefined;
       });
+  }
+
+  /** Ends the migration's run (it settles at once) or its wait for a retry; says so when it was not over. */
+  async #stopShapeMigration(): Promise<void> {
+    const unfinished = this.#migrating !== undefined || this.#migrationRetryTimer !== undefined;
+    if (this.#migrationRetryTimer) clearTimeout(this.#migrationRetryTimer);
+    this.#migrationRetryTimer = undefined;
+    this.#shapeMigration.stop();
+    await this.#migrating;
+    if (unfinished && !this.#migrated) {
+      this.#log.info({ copiedFrom: this.#shapeMigration.copiedFrom() }, 'traffic migration interrupted by the stop: it resumes at the next start after the last window copied');
+    }
   }
 
   async #ensureDatabase(): Promise<void> {

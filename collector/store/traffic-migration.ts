@@ -15,6 +15,11 @@
 // over, history older than the upgrade comes back as the migration reaches it, newest first.
 // A failed run is retried by the store after `retryDelayMs()`: config/backoff.ts, from
 // `migrationRetry`'s first wait doubling to its longest.
+// `stop()` ends a run at once, whatever statement it waits for (one may take the client's
+// 10-minute timeout): the run's client aborts its requests (the store's makes a client per run
+// for that: InfluxDB ends a query whose connection closed) and the run rejects with
+// `TrafficMigrationStopped`; the progress saved is that of the last window whose statements all
+// answered, so the next run copies the window that was cut again (idempotent).
 import { resolve } from 'node:path';
 import type { InfluxDB } from 'influx';
 import type { Logger } from 'pino';
@@ -105,20 +110,28 @@ function firstNumber(result: { series?: { values?: unknown[][] }[] }, column = 1
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
+/** Runs one statement on the migration's database (`runInfluxql`), ended by a stop. */
+type Influxql = (text: string, precision?: 'ms') => ReturnType<typeof runInfluxql>;
+
 /** The times of the oldest and newest earlier-shape point of one policy, or undefined when it holds none. */
-async function earlierSpan(influx: InfluxDB, database: string, policy: ShapePolicy): Promise<{ fromMs: number; toMs: number } | undefined> {
+async function earlierSpan(influxql: Influxql, policy: ShapePolicy): Promise<{ fromMs: number; toMs: number } | undefined> {
   const field = q(policy.rollup ? samplesField : 'bps');
   const source = `${q(policy.retentionPolicy)}.${q('traffic')}`;
-  const first = await runInfluxql(influx, `SELECT first(${field}) FROM ${source} WHERE ${earlierShape}`, database, 'ms');
-  const last = await runInfluxql(influx, `SELECT last(${field}) FROM ${source} WHERE ${earlierShape}`, database, 'ms');
+  const first = await influxql(`SELECT first(${field}) FROM ${source} WHERE ${earlierShape}`, 'ms');
+  const last = await influxql(`SELECT last(${field}) FROM ${source} WHERE ${earlierShape}`, 'ms');
   const fromMs = firstNumber(first, 0);
   const toMs = firstNumber(last, 0);
   return fromMs === undefined || toMs === undefined ? undefined : { fromMs, toMs };
 }
 
 export interface TrafficShapeMigrationOptions {
-  /** A client whose requests may take long (one statement copies a window of every link). */
-  influx: InfluxDB;
+  /**
+   * A client whose requests may take long (one statement copies a window of every link); or,
+   * better, one made for each run whose every request `signal` aborts (`createInfluxClient`'s
+   * `signal`), fired by `stop()`: InfluxDB then ends the statement too, and no request is left
+   * open until its timeout. Either way a stop ends the run at once.
+   */
+  influx: InfluxDB | ((signal: AbortSignal) => InfluxDB);
   database: string;
   retention: RetentionDays;
   log: Logger;
@@ -154,14 +167,49 @@ const storedProgressSchema = z.record(z.string(), z.number());
 /** Windows between two progress lines in the log. */
 const logEveryWindows = 500;
 
+/** A run ended by `stop()`: not a failure; the next run resumes after the windows copied. */
+export class TrafficMigrationStopped extends Error {
+  constructor() {
+    super('traffic migration stopped: it resumes at the next start');
+    this.name = 'TrafficMigrationStopped';
+  }
+}
+
 /**
- * Runs the migration once (see the top of this file). `stop()` ends it between windows; a later
- * `run()` resumes after the windows copied (with a state file). Throws on an InfluxDB failure.
+ * `work`, or a `TrafficMigrationStopped` rejection as soon as `signal` fires, whichever comes
+ * first: a stop never waits for a statement, even one whose aborted request the client does not
+ * end (node-influx leaves a response whose body is cut pending). What `work` does later is ignored.
+ */
+export function untilStopped<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new TrafficMigrationStopped());
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+/**
+ * Runs the migration once (see the top of this file). `stop()` ends a run at once (it rejects
+ * with `TrafficMigrationStopped`); a later `run()` resumes after the windows copied (with a
+ * state file). Throws on an InfluxDB failure.
  */
 export class TrafficShapeMigration {
   readonly #opts: TrafficShapeMigrationOptions;
   readonly #retry: Backoff;
-  #stopped = false;
+  /** The run under way: `stop()` fires it. */
+  #abort: AbortController | undefined;
+  /** What the state file holds: policy → the start of the oldest window copied. */
+  #saved: Progress = {};
   /** Runs failed in a row since the last that finished. */
   #failures = 0;
 
@@ -170,8 +218,14 @@ export class TrafficShapeMigration {
     this.#retry = { initialMs: opts.retry?.initialMs ?? migrationRetry.initialMs, maxMs: opts.retry?.maxMs ?? migrationRetry.maxMs };
   }
 
+  /** Ends the run under way, if any, at once: it rejects with `TrafficMigrationStopped` (its requests aborted, with a client per run). */
   stop(): void {
-    this.#stopped = true;
+    this.#abort?.abort();
+  }
+
+  /** Policy → the start (ISO time) of the oldest window copied, as saved: where the next run resumes. */
+  copiedFrom(): Record<string, string> {
+    return Object.fromEntries(Object.entries(this.#saved).map(([policy, fromMs]) => [policy, new Date(fromMs).toISOString()]));
   }
 
   /** The wait before the next run, after the runs that failed in a row (config/backoff.ts). */
@@ -179,23 +233,35 @@ export class TrafficShapeMigration {
     return backoffDelayMs(this.#retry, this.#failures);
   }
 
-  /** Runs the migration once; a failure counts towards `retryDelayMs()`, a run that finishes resets it. */
+  /**
+   * Runs the migration once; a failure counts towards `retryDelayMs()`, a run that finishes
+   * resets it, a stopped one (`TrafficMigrationStopped`) does neither.
+   */
   async run(): Promise<ShapeMigrationResult> {
+    const abort = new AbortController();
+    this.#abort = abort;
     try {
-      const result = await this.#runOnce();
+      const { influx } = this.#opts;
+      const result = await this.#runOnce(typeof influx === 'function' ? influx(abort.signal) : influx, abort.signal);
       this.#failures = 0;
       return result;
     } catch (err) {
+      // An aborted request fails with its own error: the stop is the cause.
+      if (abort.signal.aborted) throw err instanceof TrafficMigrationStopped ? err : new TrafficMigrationStopped();
       this.#failures += 1;
       throw err;
+    } finally {
+      if (this.#abort === abort) this.#abort = undefined;
     }
   }
 
-  async #runOnce(): Promise<ShapeMigrationResult> {
-    const { influx, database, log } = this.#opts;
-    this.#stopped = false;
+  async #runOnce(client: InfluxDB, signal: AbortSignal): Promise<ShapeMigrationResult> {
+    const { database, log } = this.#opts;
+    // Every InfluxDB request of the run: ended by the stop. The state file's writes are not
+    // (they are short, and atomic either way).
+    const influxql = (text: string, precision?: 'ms') => untilStopped(runInfluxql(client, text, database, precision), signal);
     const result: ShapeMigrationResult = { migrated: false, written: {}, statements: 0 };
-    const found = await runInfluxql(influx, `SHOW SERIES FROM "traffic" WHERE ${earlierShape} LIMIT 1`, database);
+    const found = await influxql(`SHOW SERIES FROM "traffic" WHERE ${earlierShape} LIMIT 1`);
     if ((found.series?.[0]?.values?.length ?? 0) === 0) return result;
     result.migrated = true;
     const startedAtMs = Date.now();
@@ -203,7 +269,7 @@ export class TrafficShapeMigration {
     const progress = await this.#load();
     let rawSpan: { fromMs: number; toMs: number } | undefined;
     for (const policy of shapePolicies) {
-      const span = await earlierSpan(influx, database, policy);
+      const span = await earlierSpan(influxql, policy);
       if (!span) continue;
       if (!policy.rollup) rawSpan = span;
       const copiedFromMs = progress[policy.retentionPolicy] ?? Infinity;
@@ -212,9 +278,9 @@ export class TrafficShapeMigration {
         .reverse();
       let written = 0;
       for (const [k, window] of windows.entries()) {
-        if (this.#stopped) throw new Error('traffic migration stopped: it resumes at the next start');
+        if (signal.aborted) throw new TrafficMigrationStopped();
         // The classes of a window at once: InfluxDB runs each statement on one core.
-        const counts = await Promise.all(trafficClasses.map((cls) => runInfluxql(influx, shapeCopySelect(database, policy, cls, window), database)));
+        const counts = await Promise.all(trafficClasses.map((cls) => influxql(shapeCopySelect(database, policy, cls, window))));
         for (const count of counts) written += firstNumber(count) ?? 0;
         result.statements += counts.length;
         progress[policy.retentionPolicy] = window.fromMs;
@@ -232,10 +298,11 @@ export class TrafficShapeMigration {
       const nowMs = (this.#opts.nowMs ?? Date.now)();
       const hourMs = 3_600_000;
       const lastHour = Math.floor(rawSpan.toMs / hourMs) * hourMs;
-      await backfillWindow(influx, { database, retention: this.#opts.retention, measurement: 'traffic', window: { fromMs: lastHour, toMs: lastHour + hourMs }, nowMs });
+      const window = { fromMs: lastHour, toMs: lastHour + hourMs };
+      await untilStopped(backfillWindow(client, { database, retention: this.#opts.retention, measurement: 'traffic', window, nowMs }), signal);
     }
-    if (this.#stopped) throw new Error('traffic migration stopped: it resumes at the next start');
-    await runInfluxql(influx, `DROP SERIES FROM "traffic" WHERE ${earlierShape}`, database);
+    if (signal.aborted) throw new TrafficMigrationStopped();
+    await influxql(`DROP SERIES FROM "traffic" WHERE ${earlierShape}`);
     await this.#save(undefined);
     log.info({ database, written: result.written, statements: result.statements, tookMs: Date.now() - startedAtMs }, 'traffic migrated: the earlier shape dropped');
     return result;
@@ -255,6 +322,7 @@ export class TrafficShapeMigration {
       if (fromMs !== undefined) progress[retentionPolicy] = fromMs;
     }
     if (Object.keys(progress).length > 0) this.#opts.log.info({ progress }, 'traffic migration resumed where it stopped');
+    this.#saved = { ...progress };
     return progress;
   }
 
@@ -264,5 +332,6 @@ export class TrafficShapeMigration {
     if (file === undefined) return;
     if (progress === undefined) await removeFileIfPresent(file);
     else await writeStoredJson(file, progress);
+    this.#saved = { ...progress };
   }
 }

@@ -1,7 +1,9 @@
 // A stand-in InfluxDB for the store's fault tests: a state a real influxd cannot be put in on
 // demand (writes that never end, or end when the test says). It answers /ping and /query (the
 // database list: `lanewatch`) as influxd does and hands every write to the test; while `down()`
-// is true it refuses everything with 503, as a proxy in front of a stopped influxd would.
+// is true it refuses everything with 503, as a proxy in front of a stopped influxd would. A test
+// may answer queries itself (`onQuery`: statements that never answer, or answer as a database
+// holding data would); those it leaves get the database list.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
 export interface InfluxStandIn {
@@ -17,7 +19,20 @@ export function readBody(req: IncomingMessage, done: (body: string) => void): vo
   req.on('end', () => done(body));
 }
 
-export async function startInfluxStandIn(onWrite: (req: IncomingMessage, res: ServerResponse) => void, down: () => boolean = () => false): Promise<InfluxStandIn> {
+/** Answers one InfluxQL statement (`q`, from the URL or the form body) and returns true, or returns false to leave it. */
+export type QueryAnswer = (statement: string, req: IncomingMessage, res: ServerResponse) => boolean;
+
+/** The database list InfluxDB answers to `SHOW DATABASES`: `lanewatch` only. */
+function answerDatabases(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ results: [{ statement_id: 0, series: [{ name: 'databases', columns: ['name'], values: [['lanewatch']] }] }] }));
+}
+
+export async function startInfluxStandIn(
+  onWrite: (req: IncomingMessage, res: ServerResponse) => void,
+  down: () => boolean = () => false,
+  onQuery?: QueryAnswer,
+): Promise<InfluxStandIn> {
   const server = createServer((req, res) => {
     if (down()) {
       req.resume();
@@ -25,8 +40,14 @@ export async function startInfluxStandIn(onWrite: (req: IncomingMessage, res: Se
     } else if (req.url?.startsWith('/ping')) {
       res.writeHead(204).end();
     } else if (req.url?.startsWith('/query')) {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ results: [{ statement_id: 0, series: [{ name: 'databases', columns: ['name'], values: [['lanewatch']] }] }] }));
+      if (onQuery) {
+        readBody(req, (body) => {
+          const statement = new URLSearchParams(body).get('q') ?? new URL(req.url ?? '/', 'http://stand-in').searchParams.get('q') ?? '';
+          if (!onQuery(statement, req, res)) answerDatabases(res);
+        });
+      } else {
+        answerDatabases(res);
+      }
     } else {
       onWrite(req, res);
     }
