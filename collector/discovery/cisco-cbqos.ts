@@ -34,6 +34,19 @@ export const CISCO_COLUMNS = {
   queueingBandwidth64: `${CBQOS}.9.1.1.13`,
 } as const;
 
+/**
+ * cbQosPolicyDiscontinuityTime (TimeStamp, cbQosServicePolicyEntry .11, by policyIndex):
+ * sysUpTime when any counter of the policy last suffered a discontinuity, 0 when none since
+ * the agent started. Not a discovery column: each poll reads it with the class counters.
+ */
+export const CISCO_POLICY_DISCONTINUITY_TIME = `${CBQOS}.1.1.1.11`;
+
+/** The policyIndex (its row in cbQosServicePolicyTable) of a Cisco statistics index `policyIndex.objectsIndex`; undefined when it is not one. Pure. */
+export function ciscoPolicyRowOf(statsIndex: string): string | undefined {
+  const arcs = numericArcs(statsIndex, 2);
+  return arcs ? String(arcs[0]) : undefined;
+}
+
 /** Read first: when it has no rows the device has no attached CBQoS policy. */
 export const CISCO_ANCHOR_COLUMNS: readonly string[] = [CISCO_COLUMNS.ifIndex];
 

@@ -1,16 +1,18 @@
 // The last good reading of each counter member of one QoS plan, by the member's slot (its index
-// in the plan's counterMembers): five numbers per slot in one Float64Array (when the answer
-// arrived, sysUpTime, post, pre and drop octets; NaN where absent), a counter above 2^53 (a
+// in the plan's counterMembers): six numbers per slot in one Float64Array (when the answer
+// arrived, sysUpTime, post, pre and drop octets, the policy's discontinuity time; NaN where
+// absent), a counter above 2^53 (a
 // bigint) in a map beside. A fleet has hundreds of thousands of classes: an object and a map
 // entry per class were most of what the collector held.
 import type { ClassReading } from './counters.ts';
 
-const FIELDS = 5;
+const FIELDS = 6;
 const AT = 0;
 const UPTIME = 1;
 const POST = 2;
 const PRE = 3;
 const DROP = 4;
+const DISCONTINUITY = 5;
 
 /** Readings by slot. Pure data: no I/O. */
 export class ClassBaselines {
@@ -40,6 +42,7 @@ export class ClassBaselines {
     into.postOctets = v[at + POST]!;
     into.preOctets = orUndefined(v[at + PRE]!);
     into.dropOctets = orUndefined(v[at + DROP]!);
+    into.policyDiscontinuityCs = orUndefined(v[at + DISCONTINUITY]!);
     return into;
   }
 
@@ -59,6 +62,7 @@ export class ClassBaselines {
     v[at + POST] = post;
     v[at + PRE] = pre ?? Number.NaN;
     v[at + DROP] = drop ?? Number.NaN;
+    v[at + DISCONTINUITY] = reading.policyDiscontinuityCs ?? Number.NaN;
   }
 
   delete(slot: number): void {

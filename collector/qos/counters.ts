@@ -2,7 +2,7 @@
 // polls under the same rules as interface counters (collector/rates.ts), and the sum of a
 // group's members as rates. Counters are numbers while exact, bigints above (Counter).
 import { bitsPerSecondOf, chooseIntervalMs, counterDelta, intervalClock } from '../rates.ts';
-import { asCounter, type Counter, type SnmpValue } from '../snmp/index.ts';
+import { asCounter, asNumber, type Counter, type SnmpValue } from '../snmp/index.ts';
 import type { QosCounterColumns } from '../discovery/index.ts';
 
 /** One class's counters as read at one poll (all Counter64). */
@@ -13,6 +13,11 @@ export interface ClassReading {
   postOctets: Counter;
   preOctets?: Counter;
   dropOctets?: Counter;
+  /**
+   * Cisco's cbQosPolicyDiscontinuityTime of the class's service policy (TimeTicks), read with
+   * the counters; absent for other vendors and agents without it.
+   */
+  policyDiscontinuityCs?: number | undefined;
 }
 
 /** Octets of one member over one interval; pre and drop only where the device reports them. */
@@ -23,7 +28,17 @@ export interface MemberOctets {
   dropOctets?: number;
 }
 
-export type ClassDiscontinuity = 'first-reading' | 'clock-went-back' | 'gap-too-long' | 'reboot' | 'counter-went-back';
+export type ClassDiscontinuity = 'first-reading' | 'clock-went-back' | 'gap-too-long' | 'reboot' | 'discontinuity-time' | 'counter-went-back';
+
+/**
+ * Whether a policy's counters were reset or recreated between two readings by its
+ * discontinuity time (Cisco cbQosPolicyDiscontinuityTime): it changed, or it is on one reading
+ * only (the policy row came or went: nothing says its counters are the same ones). Absent on
+ * both (other vendors, agents without it): false, the other rules decide. Pure.
+ */
+export function policyDiscontinuity(prevCs: number | undefined, currCs: number | undefined): boolean {
+  return prevCs !== currCs;
+}
 
 /** A member's octets over an interval as measured (`into` of measureClassInterval: an object the caller reuses). */
 export type MeasuredOctets = { ok: true } & MemberOctets;
@@ -41,21 +56,32 @@ export function classReadingOf(
   sysUpTimeCs: number | undefined,
 ): ClassReading | undefined {
   if (!values) return undefined;
-  return classReading(atMs, sysUpTimeCs, values.get(oids.postPolicyBytes), values.get(oids.prePolicyBytes), values.get(oids.dropBytes));
+  return classReading(atMs, sysUpTimeCs, values.get(oids.postPolicyBytes), values.get(oids.prePolicyBytes), values.get(oids.dropBytes), undefined);
 }
 
-/** The reading of a class from its three counters' values; undefined without a post-policy counter. */
+/**
+ * The reading of a class from its three counters' values and its policy's discontinuity time
+ * (undefined: none read); undefined without a post-policy counter.
+ */
 export function classReading(
   atMs: number,
   sysUpTimeCs: number | undefined,
   post: SnmpValue | undefined,
   pre: SnmpValue | undefined,
   drop: SnmpValue | undefined,
+  policyDiscontinuity: SnmpValue | undefined,
 ): ClassReading | undefined {
   const postOctets = asCounter(post);
   if (postOctets === undefined) return undefined;
-  // One shape for every reading (absent counters as undefined): no property added later.
-  const reading: ClassReading = { atMs, sysUpTimeCs, postOctets, preOctets: asCounter(pre), dropOctets: asCounter(drop) };
+  // One shape for every reading (absent values as undefined): no property added later.
+  const reading: ClassReading = {
+    atMs,
+    sysUpTimeCs,
+    postOctets,
+    preOctets: asCounter(pre),
+    dropOctets: asCounter(drop),
+    policyDiscontinuityCs: asNumber(policyDiscontinuity),
+  };
   return reading;
 }
 
@@ -67,14 +93,15 @@ function optionalDelta(prev: Counter | undefined, curr: Counter | undefined): nu
 
 /**
  * The octets between two readings of one class (in `into` when given, else a new object), or
- * why there is no sample: a reboot (sysUpTime),
- * any of its 64-bit counters going back (a reset or a renumbered index now naming another
+ * why there is no sample: a reboot (sysUpTime), its policy's discontinuity time that moved
+ * (policyDiscontinuity), any of its 64-bit counters going back (a reset or a renumbered index now naming another
  * class), a gap longer than `maxGapMs`, or no previous reading.
  */
 export function measureClassInterval(prev: ClassReading | undefined, curr: ClassReading, opts: { maxGapMs: number }, into?: MeasuredOctets): ClassInterval {
   if (!prev) return { ok: false, reason: 'first-reading' };
   const uptimeDeltaCs = intervalClock(prev, curr, opts.maxGapMs);
   if (typeof uptimeDeltaCs === 'string') return { ok: false, reason: uptimeDeltaCs };
+  if (policyDiscontinuity(prev.policyDiscontinuityCs, curr.policyDiscontinuityCs)) return { ok: false, reason: 'discontinuity-time' };
   const wallElapsedMs = curr.atMs - prev.atMs;
   const postOctets = counterDelta(prev.postOctets, curr.postOctets, 64);
   const preOctets = optionalDelta(prev.preOctets, curr.preOctets);

@@ -26,6 +26,7 @@ import {
   type QosVendor,
   statsIndexOfWalk,
 } from '../discovery/index.ts';
+import { ciscoPolicyRowOf } from '../discovery/cisco-cbqos.ts';
 import type { Classifier } from '../classify.ts';
 import { capacityBpsOf } from '../rates.ts';
 import type { Direction, QosClassMapping, ServiceClass } from '../samples.ts';
@@ -39,6 +40,12 @@ export interface CounterMember {
   readonly oids: QosCounterColumns;
   /** The counter columns under the class's policy (or interface), and its row there: counterWalk. */
   readonly walk: QosCounterWalk;
+  /**
+   * Cisco: the policyIndex, the row of the class's service policy in cbQosServicePolicyTable,
+   * whose cbQosPolicyDiscontinuityTime a poll reads with the counters. Undefined for vendors
+   * without such an object.
+   */
+  readonly policyRow?: string | undefined;
 }
 
 /**
@@ -60,6 +67,8 @@ interface PolicyOfClasses {
   readonly link: string;
   readonly dir: Direction;
   readonly vendor: QosVendor;
+  /** Cisco's policyIndex (CounterMember.policyRow); undefined for other vendors. */
+  readonly policyRow: string | undefined;
 }
 
 /**
@@ -92,6 +101,10 @@ class PlannedCounters implements CounterMember {
 
   get walk(): QosCounterWalk {
     return { columns: this.#policy.columns, row: String(this.#row) };
+  }
+
+  get policyRow(): string | undefined {
+    return this.#policy.policyRow;
   }
 
   get oids(): QosCounterColumns {
@@ -362,11 +375,12 @@ export function buildQosPlan(input: QosPlanInput): QosPlan {
     return columns;
   };
   const policies = new Map<string, PolicyOfClasses>();
-  const policyOf = (link: string, dir: Direction, vendor: QosVendor, columns: QosCounterColumns): PolicyOfClasses => {
+  const policyOf = (link: string, dir: Direction, vendor: QosVendor, columns: QosCounterColumns, statsIndex: string): PolicyOfClasses => {
     const key = `${link}|${dir}|${vendor}|${columns.postPolicyBytes}`;
     const known = policies.get(key);
     if (known) return known;
-    const policy: PolicyOfClasses = { columns: shared(columns), link, dir, vendor };
+    const policyRow = vendor === 'cisco' ? ciscoPolicyRowOf(statsIndex) : undefined;
+    const policy: PolicyOfClasses = { columns: shared(columns), link, dir, vendor, policyRow };
     policies.set(key, policy);
     return policy;
   };
@@ -413,11 +427,11 @@ export function buildQosPlan(input: QosPlanInput): QosPlan {
         reservedBps,
       });
       const walk = counterWalk(cls);
-      if (!walk) {
+      if (!walk || cls.statsIndex === undefined) {
         notes.push(`${link.ifName} ${cls.direction} ${cls.path}: no statistics row, not measured`);
         continue;
       }
-      const member: CounterMember = new PlannedCounters(policyOf(link.id, dir, cls.vendor, walk.columns), internName(cls.path), walk.row);
+      const member: CounterMember = new PlannedCounters(policyOf(link.id, dir, cls.vendor, walk.columns, cls.statsIndex), internName(cls.path), walk.row);
       counterMembers.push(member);
       addToGroup(link, dir, serviceClass, member, reservedBps);
     }
