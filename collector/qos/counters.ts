@@ -1,5 +1,6 @@
 // Per-class counter maths (pure): a class's byte counters at one poll, the interval between two
-// polls under the same rules as interface counters (collector/rates.ts), and the sum of a
+// polls under the same rules as interface counters (collector/rates.ts; Cisco's
+// cbQosPolicyDiscontinuityTime plays ifCounterDiscontinuityTime's part), and the sum of a
 // group's members as rates. Counters are numbers while exact, bigints above (Counter).
 import { bitsPerSecondOf, chooseIntervalMs, counterDelta, intervalClock } from '../rates.ts';
 import { asCounter, asNumber, type Counter, type SnmpValue } from '../snmp/index.ts';
