@@ -8,7 +8,7 @@ import type { InterfaceRead, SamplerOptions } from '../interface-samples.ts';
 import { LogLimiter, ProblemLog } from '../log-limiter.ts';
 import { measureInterval, rateProblem, MAX_GAP_INTERVALS, type CounterReading } from '../rates.ts';
 import type { Direction, LinkSample, ServiceClass } from '../samples.ts';
-import { asNumber, walkRows, type ColumnWalk, type OpenSession, type RowSink, type SnmpValue, type WalkPage } from '../snmp/index.ts';
+import { asNumber, SnmpError, walkRows, type ColumnWalk, type OpenSession, type RowSink, type SnmpValue, type WalkPage } from '../snmp/index.ts';
 import { compareOidContent, encodeArcs } from '../snmp/ber.ts';
 import { SNMPV2_MIB } from '../snmp/if-mib.ts';
 import { CISCO_POLICY_DISCONTINUITY_TIME } from '../discovery/cisco-cbqos.ts';
@@ -170,9 +170,9 @@ export class ClassSampler {
     const reads: ClassReads = new Map();
     let varbinds = 0;
     let maxRows = 0;
+    const policyCells = policyCellsOf(layout);
     try {
       const scalars = [SNMPV2_MIB.sysUpTime];
-      const policyCells = policyCellsOf(layout);
       const walks = layout.chunks.map((_, i) => chunkWalkOf(layout, i, policyCells));
       // At most REQUESTS_IN_FLIGHT walks outstanding: a large router is not sent a burst.
       await mapBounded(walks, REQUESTS_IN_FLIGHT, async (w) => {
@@ -187,6 +187,12 @@ export class ClassSampler {
       const admitted = this.#limiter.admit('class-read-failed');
       if (admitted) {
         this.#log.warn({ error: err instanceof Error ? err.message : String(err), suppressed: admitted.suppressed }, 'qos counters not read: no class samples this poll');
+      }
+      // The agent may fail on the policies' column (it is walked apart here after the joint walk
+      // failed): the plan's polls read the counters without it (a timeout says nothing of it).
+      if (policyCells && layout.policies && err instanceof SnmpError && err.kind !== 'timeout') {
+        layout.policies.stopReading();
+        this.#log.warn({ error: err.message }, 'cbQosPolicyDiscontinuityTime no longer read for this plan: class rates without it');
       }
       return { reads: undefined, varbinds };
     }
@@ -623,6 +629,11 @@ class PolicyLayout {
     this.#rows = Buffer.allocUnsafeSlow(this.#rowStart[encoded.length]!);
     encoded.forEach((e, p) => e.arcs.copy(this.#rows, this.#rowStart[p]!));
     this.rowsSeen = encoded.length;
+  }
+
+  /** The column is not read again for this plan (MAX_POLICY_ROWS says so). */
+  stopReading(): void {
+    this.rowsSeen = Number.POSITIVE_INFINITY;
   }
 
   /** The position of `member`'s policy; undefined when it has none. */

@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { measureClassInterval, policyDiscontinuity, type ClassReading } from '../../collector/qos/counters.ts';
 import { ClassBaselines } from '../../collector/qos/baselines.ts';
 import { CISCO_POLICY_DISCONTINUITY_TIME, ciscoPolicyRowOf } from '../../collector/discovery/cisco-cbqos.ts';
-import { ClassSampler } from '../../collector/qos/class-samples.ts';
+import { ClassSampler, MAX_POLICY_ROWS } from '../../collector/qos/class-samples.ts';
 import { buildQosPlan, type QosPlan } from '../../collector/qos/plan.ts';
 import { encodeArcs } from '../../collector/snmp/ber.ts';
-import type { ColumnWalk } from '../../collector/snmp/index.ts';
+import type { ColumnWalk, SnmpSession } from '../../collector/snmp/index.ts';
 import { captureLog } from '../helpers/log-capture.ts';
 import { ciscoClass, discoveredInterface, discoveryOf, planLink, testClassifier } from '../helpers/qos-fixture.ts';
 
@@ -185,5 +185,58 @@ describe('the class walk reads each Cisco policy’s discontinuity time', () => 
     expect(plan.counterMembers.length).toBe(2);
     expect(plan.counterMembers.map((m) => m.policyRow)).toEqual([undefined, undefined]);
     expect(sampler().joinable(plan)!.columns).not.toContain(CISCO_POLICY_DISCONTINUITY_TIME);
+  });
+});
+
+describe('an agent that fails on cbQosPolicyDiscontinuityTime', () => {
+  /** A net-snmp session stand-in: genErr for a request asking the policies' column, else every column empty. */
+  function failingOnPolicies() {
+    const asked: string[][] = [];
+    const session = {
+      getBulk(oids: string[], nonRepeaters: number, _maxRepetitions: number, callback: (error: Error | null, varbinds?: unknown[]) => void): void {
+        asked.push(oids);
+        if (oids.includes(CISCO_POLICY_DISCONTINUITY_TIME)) {
+          callback(new Error('genErr'));
+          return;
+        }
+        const scalars = oids.slice(0, nonRepeaters).map(() => ({ oid: '1.3.6.1.2.1.1.3.0', type: 67, value: 500 }));
+        // Each column ends at once: the next OID is outside it.
+        callback(null, [...scalars, ...oids.slice(nonRepeaters).map(() => [{ oid: '1.3.6.1.4.1.9.9.166.1.16', type: 2, value: 0 }])]);
+      },
+    };
+    return { open: { session: session as unknown as SnmpSession, target: 'r1:161' }, asked };
+  }
+
+  it('the plan reads its counters without it from the next poll on (logged once)', async () => {
+    const { log, lines } = captureLog();
+    const s = new ClassSampler({ links, intervalMs: 10_000, maxUtilization: 1.1, log, now: () => 0 });
+    const plan = ciscoPlan();
+    const { open, asked } = failingOnPolicies();
+    expect((await s.read(open, plan)).reads).toBeUndefined();
+    expect(lines.some((l) => String(l.msg).includes('cbQosPolicyDiscontinuityTime no longer read'))).toBe(true);
+    const second = await s.read(open, plan);
+    expect(second.reads).toBeDefined();
+    expect(asked.at(-1)).not.toContain(CISCO_POLICY_DISCONTINUITY_TIME);
+    // Nor in the joint walk.
+    expect(s.joinable(plan)!.columns).not.toContain(CISCO_POLICY_DISCONTINUITY_TIME);
+  });
+});
+
+describe('a device with more service policies than MAX_POLICY_ROWS', () => {
+  it('the column is learnt too long and no longer walked for this plan', () => {
+    const s = new ClassSampler({ links, intervalMs: 10_000, maxUtilization: 1.1, log: captureLog().log, now: () => 0 });
+    const plan = ciscoPlan();
+    const joinable = s.joinable(plan)!;
+    const policyColumn = joinable.columns.indexOf(CISCO_POLICY_DISCONTINUITY_TIME);
+    const walk = joinable.start();
+    const page = { atMs: 0, scalars: new Map() };
+    for (let p = 1; p <= MAX_POLICY_ROWS + 1; p++) {
+      const buf = encodeArcs(String(p));
+      walk.sink(policyColumn, buf, 0, buf.length, 0, page);
+    }
+    walk.finish({ scalars: page.scalars, scalarsAtMs: 0, atMs: 0, requests: 1, varbinds: 0, maxRowsPerColumn: MAX_POLICY_ROWS + 1 });
+    expect(s.joinable(plan)!.columns).not.toContain(CISCO_POLICY_DISCONTINUITY_TIME);
+    // At MAX_POLICY_ROWS it would still have been read: a fresh plan is.
+    expect(s.joinable(ciscoPlan())!.columns).toContain(CISCO_POLICY_DISCONTINUITY_TIME);
   });
 });
