@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { alertSchema } from '../../api/schemas.ts';
-import { removeAbandonedWrites, syncDir, writeFileAtomically } from '../../config/atomic-file.ts';
+import { isMissing, removeAbandonedWrites, syncDir, writeFileAtomically } from '../../config/atomic-file.ts';
 import { parseStoredJson } from '../../config/stored-json.ts';
 import type { AlertEpisode } from './model.ts';
 
@@ -77,15 +77,11 @@ interface LoadedState {
   journalBytes: number | undefined;
 }
 
-function isNotFound(err: unknown): boolean {
-  return err instanceof Error && 'code' in err && err.code === 'ENOENT';
-}
-
 async function readOptional(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
-    if (isNotFound(err)) return undefined;
+    if (isMissing(err)) return undefined;
     throw new Error(`cannot read ${path}`, { cause: err });
   }
 }

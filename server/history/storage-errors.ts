@@ -1,6 +1,7 @@
 // InfluxDB being down, slow or failing (5xx) is a StorageUnavailableError, so the API answers
 // 503 with Retry-After instead of 500; a query InfluxDB refuses stays what it was (a bug).
 import { RequestError, ServiceNotAvailableError } from 'influx/lib/src/pool.js';
+import { errorCode } from '../../config/error-code.ts';
 
 /** What a client is told to wait (Retry-After) when InfluxDB cannot answer. */
 export const storageRetryAfterSeconds = 10;
@@ -45,8 +46,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export function unavailableReason(err: unknown, depth = 0): string | undefined {
   if (!isRecord(err) || depth > 3) return undefined;
-  const code = err['code'];
-  if (typeof code === 'string') {
+  const code = errorCode(err);
+  if (code !== undefined) {
     const reason = unreachableCodes.get(code);
     if (reason !== undefined) return reason;
   }

@@ -19,7 +19,7 @@ import type {
   PolicyRevision,
   PolicySource,
 } from './model.ts';
-import { removeAbandonedWrites, writeFileAtomically } from '../../config/atomic-file.ts';
+import { isMissing, removeAbandonedWrites, writeFileAtomically } from '../../config/atomic-file.ts';
 import { parseStoredJson } from '../../config/stored-json.ts';
 import { deepEqual, diffDocuments } from './diff.ts';
 import { effectivePolicy } from './effective.ts';
@@ -136,7 +136,7 @@ async function readRevisionFile(dir: string, revision: number): Promise<Revision
   try {
     text = await readFile(join(dir, revisionFileName(revision)), 'utf8');
   } catch (err) {
-    if (err instanceof Error && 'code' in err && err.code === 'ENOENT') return { missing: true };
+    if (isMissing(err)) return { missing: true };
     throw new Error(`cannot read policy revision ${revision}`, { cause: err });
   }
   return parseRevisionFile(text, revision);

@@ -9,6 +9,7 @@ import { saidOfIssue } from '../../api/issue-messages.ts';
 import { isMessageCode, paramsMatch, said, type MessageCode, type MessageParamValues, type Said } from '../../api/messages.ts';
 import { LogLimiter } from '../../collector/log-limiter.ts';
 import { StorageUnavailableError } from '../history/query-history.ts';
+import { errorCode } from '../../config/error-code.ts';
 
 /** A request that names a field the handler rejects (after schema validation passed). */
 export class RequestFieldError extends Error {
@@ -158,8 +159,8 @@ const stateRetryAfterSeconds = 60;
 /** Pure: the reason `err` (or an error it wraps) is a state write that failed, or undefined. */
 function stateWriteFailure(err: unknown, depth = 0): string | undefined {
   if (!isRecord(err) || depth > 4) return undefined;
-  const code = err['code'];
-  if (typeof code === 'string' && stateWriteCodes.has(code)) return `${stateWriteCodes.get(code)} (${code})`;
+  const code = errorCode(err);
+  if (code !== undefined && stateWriteCodes.has(code)) return `${stateWriteCodes.get(code)} (${code})`;
   return stateWriteFailure(err['cause'], depth + 1);
 }
 
