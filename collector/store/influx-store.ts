@@ -186,8 +186,6 @@ export class InfluxStore {
       log: opts.log,
       ...(opts.spoolMaxQueuedPoints !== undefined ? { maxQueuedPoints: opts.spoolMaxQueuedPoints } : {}),
     });
-    // Its own client: one backfill statement reads an hour of every series.
-    const slowInflux = createInfluxClient({ url: opts.influx.url, database: opts.influx.database, requestTimeoutMs: Math.max(this.#requestTimeoutMs, 120_000) });
     this.#shapeMigration = new TrafficShapeMigration({
       // One statement copies a window of a class of every link: minutes on a large, busy
       // database. A client per run, whose requests the stop aborts (the stop cannot wait them out).
@@ -199,7 +197,9 @@ export class InfluxStore {
       stateFile: trafficMigrationStateFile(opts.spool.dir),
     });
     this.#rollups = new RollupBackfill({
-      influx: slowInflux,
+      // One backfill statement reads an hour of every series: a client per run, whose requests
+      // the stop aborts.
+      influx: (signal) => createInfluxClient({ url: opts.influx.url, database: opts.influx.database, requestTimeoutMs: Math.max(this.#requestTimeoutMs, 120_000), signal }),
       database: opts.influx.database,
       retention: retentionOf(opts.influx),
       stateFile: backfillStateFile(opts.spool.dir),

@@ -24,6 +24,7 @@ import { trafficField, type Measurement, type StorePoint, type TrafficQuantity }
 import { backoffDelayMs } from '../../config/backoff.ts';
 import { removeFileIfPresent } from '../../config/atomic-file.ts';
 import { readResumableState, writeStoredJson } from '../../config/stored-json.ts';
+import { untilAborted } from './until-aborted.ts';
 
 // ---- Retention ------------------------------------------------------------------------------
 
@@ -414,8 +415,13 @@ export function backfillStateFile(spoolDir: string): string {
 }
 
 export interface RollupBackfillOptions {
-  /** A client whose requests may take long: one window reads an hour of every series. */
-  influx: InfluxDB;
+  /**
+   * A client whose requests may take long (one window reads an hour of every series); or,
+   * better, one made for each run whose every request `signal` aborts (`createInfluxClient`'s
+   * `signal`), fired by `close()`: InfluxDB then ends the statement too. Either way a close ends
+   * the run at once.
+   */
+  influx: InfluxDB | ((signal: AbortSignal) => InfluxDB);
   database: string;
   retention: RetentionDays;
   /** Where the span still to roll up is kept, so a restart resumes it (`backfillStateFile`). */
@@ -440,6 +446,14 @@ const storedSpansSchema = z.record(z.string(), z.object({ fromMs: z.number(), to
  * hour-window at a time, and the span it still owes survives a restart. Failures are logged
  * and retried with backoff on the next `replayFinished()`.
  */
+/** A backfill run ended by `close()`. */
+class RollupBackfillClosed extends Error {
+  constructor() {
+    super('rollup backfill closed: the window resumes at the next start');
+    this.name = 'RollupBackfillClosed';
+  }
+}
+
 export class RollupBackfill {
   readonly #opts: RollupBackfillOptions;
   readonly #windowMs: number;
@@ -453,6 +467,8 @@ export class RollupBackfill {
   #failures = 0;
   #notBeforeMs = 0;
   #closed = false;
+  /** The run under way: `close()` fires it. */
+  #abort: AbortController | undefined;
   #saving: Promise<void> = Promise.resolve();
 
   constructor(opts: RollupBackfillOptions) {
@@ -512,11 +528,13 @@ export class RollupBackfill {
   }
 
   /**
-   * Stops the running backfill at its next window and waits for it; what is still owed stays
-   * on disk for the next start (or the next `replayFinished()`).
+   * Ends the running backfill at once (its statement abandoned: one may take the client's
+   * 2-minute timeout) and waits for it to save; what is still owed, the cut window included,
+   * stays on disk for the next start (or the next `replayFinished()`).
    */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#abort?.abort();
     await this.#running;
     await this.#saving;
     this.#closed = false;
@@ -559,13 +577,21 @@ export class RollupBackfill {
     const startedAtMs = Date.now();
     const written: Record<RollupLevelName, number> = { '5m': 0, '1h': 0 };
     let windows = 0;
+    const abort = new AbortController();
+    this.#abort = abort;
+    const { influx } = this.#opts;
+    const client = typeof influx === 'function' ? influx(abort.signal) : influx;
     try {
       for (const m of measurements) {
         const span = this.#working[m];
         if (!span) continue;
         for (const window of backfillWindows(span, this.#windowMs, notBeforeMs)) {
           if (this.#closed) return;
-          const w = await backfillWindow(this.#opts.influx, { database: this.#opts.database, retention: this.#opts.retention, measurement: m, window, nowMs });
+          const w = await untilAborted(
+            backfillWindow(client, { database: this.#opts.database, retention: this.#opts.retention, measurement: m, window, nowMs }),
+            abort.signal,
+            () => new RollupBackfillClosed(),
+          );
           written['5m'] += w['5m'];
           written['1h'] += w['1h'];
           windows += 1;
@@ -581,11 +607,14 @@ export class RollupBackfill {
       await this.#save();
       this.#opts.log.info({ measurements, windows, written, tookMs: Date.now() - startedAtMs }, 'rollups of replayed points recomputed');
     } catch (err) {
+      // Cut by close(): not a failure (no backoff); the window is owed again below.
+      if (abort.signal.aborted) return;
       this.#failures += 1;
       const delayMs = backoffDelayMs({ initialMs: this.#opts.retry?.initialMs ?? 1_000, maxMs: this.#opts.retry?.maxMs ?? 60_000 }, this.#failures);
       this.#notBeforeMs = this.#nowMs() + delayMs;
       this.#opts.log.warn({ err, failures: this.#failures, retryInMs: delayMs }, 'rollup backfill failed, retried later');
     } finally {
+      if (this.#abort === abort) this.#abort = undefined;
       // What the run did not finish is owed again.
       for (const [m, span] of Object.entries(this.#working) as [RolledMeasurement, Span][]) {
         const p = this.#pending[m];

@@ -29,6 +29,7 @@ import { removeFileIfPresent } from '../../config/atomic-file.ts';
 import { readResumableState, writeStoredJson } from '../../config/stored-json.ts';
 import { trafficClasses, type TrafficClass } from '../../api/schemas.ts';
 import { trafficField, trafficQuantities, type TrafficQuantity } from './points.ts';
+import { untilAborted } from './until-aborted.ts';
 import {
   backfillWindows,
   backfillWindow,
@@ -176,29 +177,6 @@ export class TrafficMigrationStopped extends Error {
 }
 
 /**
- * `work`, or a `TrafficMigrationStopped` rejection as soon as `signal` fires, whichever comes
- * first: a stop never waits for a statement, even one whose aborted request the client does not
- * end (node-influx leaves a response whose body is cut pending). What `work` does later is ignored.
- */
-export function untilStopped<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new TrafficMigrationStopped());
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
-}
-
-/**
  * Runs the migration once (see the top of this file). `stop()` ends a run at once (it rejects
  * with `TrafficMigrationStopped`); a later `run()` resumes after the windows copied (with a
  * state file). Throws on an InfluxDB failure.
@@ -259,7 +237,7 @@ export class TrafficShapeMigration {
     const { database, log } = this.#opts;
     // Every InfluxDB request of the run: ended by the stop. The state file's writes are not
     // (they are short, and atomic either way).
-    const influxql = (text: string, precision?: 'ms') => untilStopped(runInfluxql(client, text, database, precision), signal);
+    const influxql = (text: string, precision?: 'ms') => untilAborted(runInfluxql(client, text, database, precision), signal, () => new TrafficMigrationStopped());
     const result: ShapeMigrationResult = { migrated: false, written: {}, statements: 0 };
     const found = await influxql(`SHOW SERIES FROM "traffic" WHERE ${earlierShape} LIMIT 1`);
     if ((found.series?.[0]?.values?.length ?? 0) === 0) return result;
@@ -299,7 +277,7 @@ export class TrafficShapeMigration {
       const hourMs = 3_600_000;
       const lastHour = Math.floor(rawSpan.toMs / hourMs) * hourMs;
       const window = { fromMs: lastHour, toMs: lastHour + hourMs };
-      await untilStopped(backfillWindow(client, { database, retention: this.#opts.retention, measurement: 'traffic', window, nowMs }), signal);
+      await untilAborted(backfillWindow(client, { database, retention: this.#opts.retention, measurement: 'traffic', window, nowMs }), signal, () => new TrafficMigrationStopped());
     }
     if (signal.aborted) throw new TrafficMigrationStopped();
     await influxql(`DROP SERIES FROM "traffic" WHERE ${earlierShape}`);
