@@ -300,6 +300,10 @@ export class LiveConnection {
   sendText({ text, bytes }: Frame, type: ServerMessage['type']): void {
     const { socket, maxBufferedBytes, log } = this.#options;
     if (this.#closed || socket.readyState !== OPEN) return;
+    // `ws`'s bufferedAmount: the socket's writes not yet completed, each message whole however
+    // much of it the kernel has taken (the kernel's buffers are not in it), plus what its sender
+    // holds. A client that keeps up is at 0 or the one message in flight, so the bound must
+    // pass two of the largest messages for such a client to stay.
     const waiting = socket.bufferedAmount;
     if (waiting > 0 && waiting + bytes > maxBufferedBytes) {
       log.warn({ bufferedBytes: waiting, messageBytes: bytes, maxBufferedBytes }, 'live client too slow, disconnecting');
