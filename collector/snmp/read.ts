@@ -1,7 +1,7 @@
 // Reads over a session: `readColumns` walks only the given table columns with GETBULK and
 // groups the values by row index, `walkColumns` hands each value to a visitor instead, `get`
-// fetches instances. The requested scalars (sysUpTime.0) go out as non-repeaters in EVERY
-// request of a walk, and each row is stamped with the answer that carried it (its receive time
+// fetches instances. The requested scalars (sysUpTime.0, or any instance of an object indexed by
+// one sub-identifier: getNextRequestOidFor) go out as non-repeaters in EVERY request of a walk, and each row is stamped with the answer that carried it (its receive time
 // and its scalars): a row's counters and its clock come from one answer, whatever retries or
 // delays fell between the pages. `readTableWith` walks a table and other columns in
 // the same requests (one datagram for two walks). Two
@@ -9,7 +9,7 @@
 // read in place, no OID string per varbind) and net-snmp (SNMPv3). Failures reject with an
 // SnmpError (kind + cause); callbacks never throw.
 import snmp from 'net-snmp';
-import { arcsEqualText, arcsText, compareOidContent, encodeArcsInto, forEachVarbind, isExceptionTag, oidEquals, oidHasPrefix, readValue, requestVarbind } from './ber.ts';
+import { arcsEqualText, arcsText, compareOidContent, encodeArcsInto, encodeOid, forEachVarbind, isExceptionTag, oidEquals, oidHasPrefix, readValue, requestVarbind } from './ber.ts';
 import { toSnmpError, SnmpError } from './errors.ts';
 import { V2cSession, type V2cTransport } from './v2c.ts';
 import { decodeValue, type SnmpValue } from './values.ts';
@@ -57,8 +57,10 @@ export interface ReadColumnsOptions {
   /** Rows asked for per column and request (GETBULK max-repetitions). */
   maxRepetitions?: number;
   /**
-   * Scalar instance OIDs ending in `.0` (e.g. sysUpTime.0) fetched as non-repeaters in every
-   * request, so each answer carries them with its rows.
+   * Instance OIDs of one sub-identifier index fetched as non-repeaters in every request, so each
+   * answer carries them with its rows: a scalar's `X.0` (sysUpTime.0), or row `X.p` of a table
+   * indexed by one integer (a GETNEXT of `X.(p-1)` answers `X.p` when it exists: see
+   * getNextRequestOidFor). Keep the same list from walk to walk: it is checked and encoded once.
    */
   scalars?: readonly string[];
   /** Safety stop against agents that never end a column. */
@@ -118,10 +120,64 @@ function typeOf(vb: RawVarbind): number | undefined {
   return typeof vb.type === 'number' ? vb.type : undefined;
 }
 
-function checkScalars(scalarOids: readonly string[]): void {
-  for (const s of scalarOids) {
-    if (!s.endsWith('.0')) throw new Error(`scalar OID must name instance .0: ${s}`);
+/** Highest value of an OID sub-identifier (RFC 2578: 0..2^32-1). */
+const MAX_SUBIDENTIFIER = 4_294_967_295;
+
+/**
+ * The OID whose GETNEXT answers instance `instanceOid` when the agent has it: for `X.0`, `X`;
+ * for `X.p` (p ≥ 1), `X.(p-1)`. Only for an object indexed by ONE sub-identifier (a scalar, or a
+ * table indexed by one integer): under a longer index another row (`X.(p-1).…`) would come
+ * first. Throws for what cannot be asked so: no parent of at least two arcs, or a last arc that
+ * is not a sub-identifier in canonical decimal. Pure.
+ */
+export function getNextRequestOidFor(instanceOid: string): string {
+  const dot = instanceOid.lastIndexOf('.');
+  const parent = instanceOid.slice(0, Math.max(dot, 0));
+  const last = instanceOid.slice(dot + 1);
+  if (dot < 0 || !/^\d+(\.\d+)+$/.test(parent)) {
+    throw new Error(`instance OID ${JSON.stringify(instanceOid)}: not an object OID (two arcs or more) followed by one index sub-identifier`);
   }
+  if (!/^(0|[1-9]\d*)$/.test(last) || Number(last) > MAX_SUBIDENTIFIER) {
+    throw new Error(`instance OID ${JSON.stringify(instanceOid)}: last arc ${JSON.stringify(last)} is not a sub-identifier (0..${MAX_SUBIDENTIFIER} in decimal)`);
+  }
+  const index = Number(last);
+  return index === 0 ? parent : `${parent}.${index - 1}`;
+}
+
+/** A walk's scalars as requested: their GETNEXT OIDs (net-snmp) and, encoded, their content and request varbinds (v2c). */
+interface ScalarRequests {
+  /** The instance OIDs they were made from (a copy: a list changed in place is made again). */
+  oids: readonly string[];
+  nextOids: readonly string[];
+  contents: readonly Buffer[];
+  nextVarbinds: readonly Buffer[];
+}
+
+/** Scalar lists checked and encoded, by the list (one per poller or plan: nothing made per walk). */
+const scalarRequestsByList = new WeakMap<readonly string[], ScalarRequests>();
+
+/** The requests of `scalarOids` (throws, naming the OID, for one that getNextRequestOidFor refuses or that cannot be encoded). */
+function scalarRequestsOf(scalarOids: readonly string[]): ScalarRequests {
+  const known = scalarRequestsByList.get(scalarOids);
+  if (known && sameOids(known.oids, scalarOids)) return known;
+  const nextOids = scalarOids.map(getNextRequestOidFor);
+  const encode = (oid: string): Buffer => {
+    try {
+      return encodeOid(oid);
+    } catch (err) {
+      throw new Error(`scalar OID ${JSON.stringify(oid)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  };
+  const made: ScalarRequests = { oids: [...scalarOids], nextOids, contents: scalarOids.map(encode), nextVarbinds: nextOids.map((oid) => requestVarbind(encode(oid))) };
+  scalarRequestsByList.set(scalarOids, made);
+  return made;
+}
+
+/** No scalars (one list for every walk without). */
+const noScalars: readonly string[] = [];
+
+function checkScalars(scalarOids: readonly string[]): void {
+  scalarRequestsOf(scalarOids);
 }
 
 function getBulk(session: snmp.Session, target: string, oids: string[], nonRepeaters: number, maxRepetitions: number): Promise<unknown[]> {
@@ -172,7 +228,7 @@ export function walkColumns(
   opts: ReadColumnsOptions,
   visit: VisitValue,
 ): Promise<ColumnWalk> {
-  checkScalars(opts.scalars ?? []);
+  checkScalars(opts.scalars ?? noScalars);
   if (session instanceof V2cSession) {
     return walkV2c(session, columnOids, opts, (col, buf, start, end, value, page) => visit(columnOids[col]!, arcsText(buf, start, end), value, page));
   }
@@ -191,7 +247,7 @@ export type RowSink = (column: number, buf: Buffer, start: number, end: number, 
  * nothing is built per varbind but its value (net-snmp's OIDs, SNMPv3, are encoded for it).
  */
 export function walkRows(session: SnmpSession, target: string, columnOids: readonly string[], opts: ReadColumnsOptions, sink: RowSink): Promise<ColumnWalk> {
-  checkScalars(opts.scalars ?? []);
+  checkScalars(opts.scalars ?? noScalars);
   if (session instanceof V2cSession) return walkV2c(session, columnOids, opts, sink);
   return walkNetSnmp(session, target, columnOids, opts, netSnmpSinkOf(sink));
 }
@@ -346,7 +402,7 @@ export function readTableWith(
 ): Promise<ColumnWalk[]> {
   const columns = table.columns;
   for (const col of columns) col.count = 0;
-  checkScalars(opts.scalars ?? []);
+  checkScalars(opts.scalars ?? noScalars);
   if (session instanceof V2cSession) return walkV2cParts(session, [{ columns: table.oids, sink: tableSink(table, hints) }, ...parts], opts);
   // net-snmp makes each index's text: the table keeps it.
   const netSnmpParts = [{ columns: table.oids, visit: netSnmpTableSink(table) }];
@@ -439,17 +495,17 @@ async function walkNetSnmpParts(
   const now = opts.now ?? Date.now;
   const maxRepetitions = opts.maxRepetitions ?? 25;
   const tally = new WalkTally(target, opts);
-  const scalarOids = opts.scalars ?? [];
+  const scalarOids = opts.scalars ?? noScalars;
   const tallies: PartTally[] = parts.map(() => ({ requests: 0, varbinds: 0, maxRowsPerColumn: 0, atMs: tally.atMs }));
   // Per active column: its part, its OID, its prefix and the cursor (last OID seen).
   let active = parts.flatMap((p, part) => p.columns.map((column, position) => ({ part, column, position, prefix: column + '.', cursor: column, rows: 0 })));
-  const scalarRequest = scalarOids.map((s) => s.slice(0, -2));
+  // A GETNEXT of each answers its instance when the agent has it.
+  const scalarRequest = scalarRequestsOf(scalarOids).nextOids;
   const asked = new Uint8Array(parts.length);
 
   while (active.length > 0 || (tally.requests === 0 && scalarOids.length > 0)) {
     tally.check();
     const nonRepeaters = scalarOids.length;
-    // A GETNEXT of `X` returns `X.0` when the scalar exists.
     const request = [...scalarRequest, ...active.map((a) => a.cursor)];
     asked.fill(0);
     asked[0] = 1;
@@ -601,19 +657,16 @@ async function walkV2cParts(session: V2cSession, parts: readonly WalkPart[], opt
   const transport = session.transport;
   const maxRepetitions = opts.maxRepetitions ?? 25;
   const tally = new WalkTally(target, opts);
-  const scalarOids = opts.scalars ?? [];
+  const scalarOids = opts.scalars ?? noScalars;
   const nonRepeaters = scalarOids.length;
-  const scalarContents: Buffer[] = [];
-  const scalarRequests: Buffer[] = [];
   const tallies: PartTally[] = parts.map(() => ({ requests: 0, varbinds: 0, maxRowsPerColumn: 0, atMs: tally.atMs }));
   const sinks = parts.map((p) => p.sink);
   let active: V2cColumn[] = [];
+  let scalarContents: readonly Buffer[];
+  let scalarRequests: readonly Buffer[];
   try {
-    for (const s of scalarOids) {
-      scalarContents.push(transport.oidOf(s));
-      // A GETNEXT of `X` returns `X.0` when the scalar exists.
-      scalarRequests.push(transport.nextVarbindOf(s));
-    }
+    // A GETNEXT of each answers its instance when the agent has it.
+    ({ contents: scalarContents, nextVarbinds: scalarRequests } = scalarRequestsOf(scalarOids));
     parts.forEach((p, part) => {
       const { prefixes, varbinds } = encodedColumnsOf(p.columns, transport);
       prefixes.forEach((prefix, position) =>
