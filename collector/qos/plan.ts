@@ -26,7 +26,7 @@ import {
   type QosVendor,
   statsIndexOfWalk,
 } from '../discovery/index.ts';
-import { ciscoPolicyRowOf } from '../discovery/cisco-cbqos.ts';
+import { CISCO_POLICY_DISCONTINUITY_TIME, ciscoPolicyRowOf } from '../discovery/cisco-cbqos.ts';
 import type { Classifier } from '../classify.ts';
 import { capacityBpsOf } from '../rates.ts';
 import type { Direction, QosClassMapping, ServiceClass } from '../samples.ts';
@@ -42,10 +42,36 @@ export interface CounterMember {
   readonly walk: QosCounterWalk;
   /**
    * Cisco: the policyIndex, the row of the class's service policy in cbQosServicePolicyTable,
-   * whose cbQosPolicyDiscontinuityTime a poll reads with the counters. Undefined for vendors
+   * whose cbQosPolicyDiscontinuityTime a poll reads (policyTimesOf). Undefined for vendors
    * without such an object.
    */
   readonly policyRow?: string | undefined;
+}
+
+/** The policies whose discontinuity time a poll reads for a plan's counter members. */
+export interface PolicyTimes {
+  /** Each planned policy's cbQosPolicyDiscontinuityTime instance, once, in the members' order. */
+  readonly oids: readonly string[];
+  /** Member i's (of the members given) policy's position in `oids`; -1: it has none. */
+  readonly ofMember: Int32Array;
+}
+
+/** The cbQosPolicyDiscontinuityTime instances of the members' policies (Cisco's only: the others have no policyRow). Pure. */
+export function policyTimesOf(members: readonly CounterMember[]): PolicyTimes {
+  const position = new Map<string, number>();
+  const oids: string[] = [];
+  const ofMember = Int32Array.from(members, (m) => {
+    const row = m.policyRow;
+    if (row === undefined) return -1;
+    let p = position.get(row);
+    if (p === undefined) {
+      p = oids.length;
+      position.set(row, p);
+      oids.push(`${CISCO_POLICY_DISCONTINUITY_TIME}.${row}`);
+    }
+    return p;
+  });
+  return { oids, ofMember };
 }
 
 /**
