@@ -14,7 +14,10 @@
 // GET of each class would send every counter's OID in the request as well. When the class walk
 // fits one request, both walks share their requests (jointRepetitions): a steady
 // CBQoS router's poll is one datagram each way, not two (each costs the collector a send and
-// wakes the router's agent).
+// wakes the router's agent). A Cisco plan's policies' cbQosPolicyDiscontinuityTime instances go
+// with sysUpTime.0 as non-repeaters of the interface walk (one varbind each per request, read
+// from the first answer: ClassSampler.policyTimeOids), not as a column walk, whose rows (every
+// policy of the device) would raise the max-repetitions of every column of a joint request.
 import type { Logger } from 'pino';
 import type { LinkConfig, RouterConfig, Settings } from '../config/schema.ts';
 import { defaultClassRules, classRuleSchema } from '../config/schema.ts';
@@ -60,12 +63,23 @@ export const MAX_JOINT_VARBINDS = 1_400;
 
 /**
  * Max-repetitions of one GETBULK carrying both the interface walk and the class walk (the more
- * either asks alone), or undefined when that request would ask for more than
- * MAX_JOINT_VARBINDS (the walks then go out separately). Pure.
+ * either asks alone), or undefined when that request, with its `nonRepeaters` (the scalars),
+ * would ask for more than MAX_JOINT_VARBINDS (the walks then go out separately). Pure.
  */
-export function jointRepetitions(interfaceColumns: number, interfaceRepetitions: number, classColumns: number, classRepetitions: number): number | undefined {
+export function jointRepetitions(
+  interfaceColumns: number,
+  interfaceRepetitions: number,
+  classColumns: number,
+  classRepetitions: number,
+  nonRepeaters = 0,
+): number | undefined {
   const repetitions = Math.max(interfaceRepetitions, classRepetitions);
-  return (interfaceColumns + classColumns) * repetitions <= MAX_JOINT_VARBINDS ? repetitions : undefined;
+  return nonRepeaters + (interfaceColumns + classColumns) * repetitions <= MAX_JOINT_VARBINDS ? repetitions : undefined;
+}
+
+/** Whether a walk's failure may be the agent's refusal of what it asked (an error status or an unusable answer), not the path to it. */
+function refusedByAgent(err: unknown): boolean {
+  return err instanceof SnmpError && (err.kind === 'request' || err.kind === 'response');
 }
 
 export interface DevicePollerOptions {
@@ -117,6 +131,11 @@ export class DevicePoller {
   readonly #tables: TablePool;
   /** The plan whose joint walk (interfaces and classes in one GETBULK) failed: its polls walk them apart. */
   #unjoinable: QosPlan | undefined;
+  /** The scalars of a plan's interface walks: sysUpTime.0 and its policies' discontinuity times (built once per plan). */
+  #planScalars: { plan: QosPlan; scalars: readonly string[] } | undefined;
+  /** The plan whose agent refused a walk asking its policies' discontinuity times: its polls ask sysUpTime.0 only. */
+  #withoutPolicyTimes: QosPlan | undefined;
+  readonly #log: Logger;
 
   constructor(opts: DevicePollerOptions) {
     this.#router = opts.router;
@@ -124,6 +143,7 @@ export class DevicePoller {
     this.device = opts.router.id;
     this.province = opts.router.province ?? '';
     const log = opts.log.child({ device: opts.router.id });
+    this.#log = log;
     this.#now = opts.now ?? Date.now;
     this.#resolver = new AddressResolver({ timeoutMs: opts.collector.timeoutMs, now: this.#now });
     this.#ownsTransport = opts.transport === undefined;
@@ -217,6 +237,26 @@ export class DevicePoller {
     return { poll: this.#outcome(startedAtMs, answer.atMs, 1), links: [], interfaces: [] };
   }
 
+  /** What every request of `plan`'s interface walk asks besides its columns: sysUpTime.0, then its policies' discontinuity times while asked. */
+  #scalarsOf(plan: QosPlan | undefined): readonly string[] {
+    if (!plan || plan === this.#withoutPolicyTimes) return SYS_UPTIME;
+    if (this.#planScalars?.plan !== plan) {
+      const times = this.#classes.policyTimeOids(plan);
+      this.#planScalars = { plan, scalars: times.length > 0 ? [...SYS_UPTIME, ...times] : SYS_UPTIME };
+    }
+    return this.#planScalars.scalars;
+  }
+
+  /**
+   * The agent refused (`err`) a walk that asked `plan`'s policies' discontinuity times: it may be
+   * what it fails on (an agent that errs on an object it lacks), so the plan's polls no longer
+   * ask them; its class rates go on without (the other counter rules hold).
+   */
+  #stopPolicyTimes(plan: QosPlan, err: unknown): void {
+    this.#withoutPolicyTimes = plan;
+    this.#log.warn({ error: err instanceof Error ? err.message : String(err) }, 'cbQosPolicyDiscontinuityTime no longer read for this plan: class rates without it');
+  }
+
   /** A poll's outcome, answered at `atMs` (its last answer) or failed then. */
   #outcome(startedAtMs: number, atMs: number, varbinds: number, ok = true): PollOutcome {
     return { atMs, device: this.device, province: this.province, ok, latencyMs: Math.max(0, atMs - startedAtMs), varbinds };
@@ -251,14 +291,14 @@ export class DevicePoller {
       // One GETBULK for both walks when the class walk fits one request; their columns not
       // ended by it go on in the same requests.
       const joinable = withClasses && plan !== this.#unjoinable ? this.#classes.joinable(plan) : undefined;
-      const jointReps = joinable && jointRepetitions(table.oids.length, interfaceRepetitions, joinable.columns.length, joinable.maxRepetitions);
-      const opts = { scalars: SYS_UPTIME, now: this.#now };
+      let scalars = withClasses ? this.#scalarsOf(plan) : SYS_UPTIME;
+      const jointReps = joinable && jointRepetitions(table.oids.length, interfaceRepetitions, joinable.columns.length, joinable.maxRepetitions, scalars.length);
       let read: ColumnWalk | undefined;
       let classes: ClassRead | undefined;
       if (joinable && jointReps !== undefined) {
         try {
           const classWalk = joinable.start();
-          const [interfaceRead, classRead] = await readTableWith(open.session, open.target, table, { ...opts, maxRepetitions: jointReps }, this.#interfaces.indexHints, [
+          const [interfaceRead, classRead] = await readTableWith(open.session, open.target, table, { scalars, now: this.#now, maxRepetitions: jointReps }, this.#interfaces.indexHints, [
             { columns: joinable.columns, sink: classWalk.sink },
           ]);
           read = interfaceRead!;
@@ -267,17 +307,24 @@ export class DevicePoller {
           // The class columns may be what the agent fails on (a CBQoS genErr, a table too slow
           // for the timeout): from now on this plan's polls walk them apart, where a class
           // failure costs only the classes. A timeout fails this poll (the agent may be down);
-          // any other error is walked apart at once.
+          // any other error is walked apart at once. What the agent refused may be the policies'
+          // discontinuity times: they are asked no more (the walk apart would fail with them).
           this.#unjoinable = plan;
           if (!(err instanceof SnmpError) || err.kind === 'timeout') throw err;
+          if (plan && scalars !== SYS_UPTIME && refusedByAgent(err)) {
+            this.#stopPolicyTimes(plan, err);
+            scalars = SYS_UPTIME;
+          }
         }
       }
       if (!read) {
         const classesRead = withClasses ? this.#classes.read(open, plan) : undefined;
         try {
-          read = await readTable(open.session, open.target, table, { ...opts, maxRepetitions: interfaceRepetitions }, this.#interfaces.indexHints);
+          read = await readTable(open.session, open.target, table, { scalars, now: this.#now, maxRepetitions: interfaceRepetitions }, this.#interfaces.indexHints);
         } catch (err) {
           await classesRead; // never rejects; the session is closed after it
+          // The policies' discontinuity times may be what the agent refuses: the next polls do without.
+          if (plan && scalars !== SYS_UPTIME && refusedByAgent(err)) this.#stopPolicyTimes(plan, err);
           throw err;
         }
         classes = await classesRead;
@@ -298,7 +345,8 @@ export class DevicePoller {
       const links = round.links;
       const current = this.#plans.usable;
       if (current) {
-        const classes = this.#classes.sample(current, round.reads, classReads, round.capacities, read.atMs);
+        // The first answer's scalars hold the policies' discontinuity times when they were asked.
+        const classes = this.#classes.sample(current, round.reads, classReads, round.capacities, read.atMs, read.scalars);
         if (classes.statsMissing) this.#plans.markStale('stats-missing', {});
         else links.push(...classes.links);
       }

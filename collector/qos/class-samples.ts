@@ -8,13 +8,12 @@ import type { InterfaceRead, SamplerOptions } from '../interface-samples.ts';
 import { LogLimiter, ProblemLog } from '../log-limiter.ts';
 import { measureInterval, rateProblem, MAX_GAP_INTERVALS, type CounterReading } from '../rates.ts';
 import type { Direction, LinkSample, ServiceClass } from '../samples.ts';
-import { asNumber, SnmpError, walkRows, type ColumnWalk, type OpenSession, type RowSink, type SnmpValue, type WalkPage } from '../snmp/index.ts';
+import { asNumber, walkRows, type ColumnWalk, type OpenSession, type RowSink, type SnmpValue, type WalkPage } from '../snmp/index.ts';
 import { compareOidContent, encodeArcs } from '../snmp/ber.ts';
 import { SNMPV2_MIB } from '../snmp/if-mib.ts';
-import { CISCO_POLICY_DISCONTINUITY_TIME } from '../discovery/cisco-cbqos.ts';
 import { ClassBaselines } from './baselines.ts';
 import { classReading, measureClassInterval, sumGroup, type ClassReading, type MeasuredOctets, type MemberOctets } from './counters.ts';
-import type { CounterMember, QosPlan } from './plan.ts';
+import { policyTimesOf, type CounterMember, type PolicyTimes, type QosPlan } from './plan.ts';
 
 /**
  * Column walks per request (3 per policy: post, pre, drop): a request of ~1 KB, and answers an
@@ -48,25 +47,30 @@ export interface JoinableClassWalk {
   start(): { sink: RowSink; finish(read: ColumnWalk): ClassRead };
 }
 
+/**
+ * A poll reads the cbQosPolicyDiscontinuityTime of at most this many planned policies (each a
+ * non-repeater, one varbind in every request of the poll's interface walk: the poller's
+ * scalars); a plan with more reads none, and its classes are measured without it (the other
+ * rules still hold).
+ */
+export const MAX_POLICY_TIMES = 2 * MAX_REPETITIONS.max;
+
+/** The scalars each class-counter request carries (one list: encoded once). */
+const CLASS_SCALARS: readonly string[] = [SNMPV2_MIB.sysUpTime];
+
 /** Max-repetitions of a class walk after one that found at most `rowsPerPrefix` rows under a prefix. Pure. */
 export function classRepetitions(rowsPerPrefix: number): number {
   return Math.min(MAX_REPETITIONS.max, Math.max(MAX_REPETITIONS.min, rowsPerPrefix + 1));
 }
 
-/**
- * Each member of `chunk` read by its walk into `reads`: its counters with the time and sysUpTime
- * of the answer that carried them, and its policy's discontinuity time (`policyValues`, by the
- * chunk's memberPolicy; undefined: not read this poll).
- */
-function readsOf(chunk: ChunkLayout, cells: ChunkCells, policyValues: readonly (SnmpValue | undefined)[] | undefined, reads: ClassReads): void {
+/** Each member of `chunk` read by its walk into `reads`: its counters with the time and sysUpTime of the answer that carried them. */
+function readsOf(chunk: ChunkLayout, cells: ChunkCells, reads: ClassReads): void {
   const { values, pages } = cells;
-  const memberPolicy = chunk.memberPolicy;
   for (let k = 0; k < chunk.members.length; k++) {
     const page = pages[k];
     const sysUpTimeCs = page ? asNumber(page.scalars.get(SNMPV2_MIB.sysUpTime)) : undefined;
-    const policy = memberPolicy[k]!;
-    const discontinuity = policy >= 0 ? policyValues?.[policy] : undefined;
-    reads.set(chunk.members[k]!, page && classReading(page.atMs, sysUpTimeCs, values[3 * k], values[3 * k + 1], values[3 * k + 2], discontinuity));
+    // The policy's discontinuity time is not in the class walk: `sample` takes it from the poll's scalars.
+    reads.set(chunk.members[k]!, page && classReading(page.atMs, sysUpTimeCs, values[3 * k], values[3 * k + 1], values[3 * k + 2], undefined));
   }
 }
 
@@ -161,41 +165,43 @@ export class ClassSampler {
   /**
    * Reads the plan's class counters: one GETBULK walk of the three counter columns under each
    * policy (or interface) the plan has classes on (classWalkOf), WALKS_PER_REQUEST columns per
-   * request, REQUESTS_IN_FLIGHT at once, with sysUpTime.0; for Cisco, cbQosPolicyDiscontinuityTime
-   * in the last request's walk (chunkWalkOf). Never rejects: a failure reads as no counters at
-   * all (`reads` undefined: no class samples this poll, the baselines kept; logged, rate-limited).
+   * request, REQUESTS_IN_FLIGHT at once, with sysUpTime.0. Never rejects: a failure reads as
+   * no counters at all (`reads` undefined: no class samples this poll, the baselines kept;
+   * logged, rate-limited).
    */
   async read(open: Pick<OpenSession, 'session' | 'target'>, plan: QosPlan): Promise<ClassRead> {
-    const layout = this.#layoutOf(plan);
+    const { walk, chunks } = this.#layoutOf(plan);
     const reads: ClassReads = new Map();
     let varbinds = 0;
     let maxRows = 0;
-    const policyCells = policyCellsOf(layout);
     try {
-      const scalars = [SNMPV2_MIB.sysUpTime];
-      const walks = layout.chunks.map((_, i) => chunkWalkOf(layout, i, policyCells));
+      const maxRepetitions = classRepetitions(walk.rowsPerPrefix);
       // At most REQUESTS_IN_FLIGHT walks outstanding: a large router is not sent a burst.
-      await mapBounded(walks, REQUESTS_IN_FLIGHT, async (w) => {
-        const read = await walkRows(open.session, open.target, w.columns, { scalars, maxRepetitions: w.maxRepetitions, now: this.#opts.now }, w.sink);
+      await mapBounded(chunks, REQUESTS_IN_FLIGHT, async (chunk) => {
+        const cells = chunk.cells();
+        const read = await walkRows(open.session, open.target, chunk.columns, { scalars: CLASS_SCALARS, maxRepetitions, now: this.#opts.now }, cells.sink);
         varbinds += read.varbinds;
-        maxRows = Math.max(maxRows, w.cells.maxRows());
+        if (read.maxRowsPerColumn > maxRows) maxRows = read.maxRowsPerColumn;
+        readsOf(chunk, cells, reads);
       });
-      layout.walk.rowsPerPrefix = maxRows;
-      for (const w of walks) w.finish(reads);
+      walk.rowsPerPrefix = maxRows;
       return { reads, varbinds };
     } catch (err) {
       const admitted = this.#limiter.admit('class-read-failed');
       if (admitted) {
         this.#log.warn({ error: err instanceof Error ? err.message : String(err), suppressed: admitted.suppressed }, 'qos counters not read: no class samples this poll');
       }
-      // The agent may fail on the policies' column (it is walked apart here after the joint walk
-      // failed): the plan's polls read the counters without it (a timeout says nothing of it).
-      if (policyCells && layout.policies && err instanceof SnmpError && err.kind !== 'timeout') {
-        layout.policies.stopReading();
-        this.#log.warn({ error: err.message }, 'cbQosPolicyDiscontinuityTime no longer read for this plan: class rates without it');
-      }
       return { reads: undefined, varbinds };
     }
+  }
+
+  /**
+   * The cbQosPolicyDiscontinuityTime instances of the plan's policies (one list per plan; empty
+   * for other vendors and past MAX_POLICY_TIMES): the poller asks them with sysUpTime.0 as
+   * non-repeaters and hands their values to `sample`.
+   */
+  policyTimeOids(plan: QosPlan): readonly string[] {
+    return this.#layoutOf(plan).policyTimes.oids;
   }
 
   /**
@@ -204,19 +210,20 @@ export class ClassSampler {
    * takes several requests (`read` walks those).
    */
   joinable(plan: QosPlan): JoinableClassWalk | undefined {
-    const layout = this.#layoutOf(plan);
-    if (layout.chunks.length !== 1) return undefined;
+    const { walk, chunks } = this.#layoutOf(plan);
+    const chunk = chunks.length === 1 ? chunks[0] : undefined;
+    if (!chunk) return undefined;
     return {
-      columns: chunkColumns(layout, 0),
-      maxRepetitions: chunkRepetitions(layout, 0),
+      columns: chunk.columns,
+      maxRepetitions: classRepetitions(walk.rowsPerPrefix),
       start: () => {
-        const w = chunkWalkOf(layout, 0, policyCellsOf(layout));
+        const cells = chunk.cells();
         return {
-          sink: w.sink,
+          sink: cells.sink,
           finish: (read) => {
-            layout.walk.rowsPerPrefix = w.cells.maxRows();
+            walk.rowsPerPrefix = read.maxRowsPerColumn;
             const reads: ClassReads = new Map();
-            w.finish(reads);
+            readsOf(chunk, cells, reads);
             return { reads, varbinds: read.varbinds };
           },
         };
@@ -229,7 +236,9 @@ export class ClassSampler {
    * poll's counters (undefined: not read), `interfaces` this poll's IF-MIB rows (the
    * sub-interfaces), `capacities` the links' capacities as the interface samples found them.
    * A sample is stamped with the latest of its members' readings (when the answer carrying
-   * its counters arrived); `atMs` only where no member has a time.
+   * its counters arrived); `atMs` only where no member has a time. `policyTimes`: the poll's
+   * scalars, where each Cisco member finds its policy's discontinuity time (policyTimeOids;
+   * absent: not read, as for other vendors).
    */
   sample(
     plan: QosPlan,
@@ -237,6 +246,7 @@ export class ClassSampler {
     classReads: ClassReads | undefined,
     capacities: ReadonlyMap<string, number>,
     atMs: number,
+    policyTimes?: ReadonlyMap<string, SnmpValue>,
   ): ClassRound {
     const maxGapMs = MAX_GAP_INTERVALS * this.#opts.intervalMs;
     const layout = this.#layoutOf(plan);
@@ -267,6 +277,7 @@ export class ClassSampler {
         const key = m.key;
         if (this.#statsProblems.delete(key)) this.#problems.cleared('stats', key);
       }
+      curr.policyDiscontinuityCs = policyTimeOf(layout.policyTimes, slot, policyTimes);
       baselines.set(slot, curr);
       const outcome = measureClassInterval(prev, curr, { maxGapMs }, this.#octets);
       if (outcome.ok) {
@@ -364,68 +375,10 @@ export class ClassSampler {
   }
 }
 
-/**
- * The policies' discontinuity column is read while the device has at most this many service
- * policies (rows of the column): past it, it would add requests to every poll, and the classes
- * are measured without it (the other rules still hold).
- */
-export const MAX_POLICY_ROWS = 4 * MAX_REPETITIONS.max;
-
-/** Whether chunk `i` of `layout` carries the policies' column: the last chunk (the smallest), while the column is read. */
-function carriesPolicies(layout: PlanLayout, i: number): PolicyLayout | undefined {
-  const policies = layout.policies;
-  return policies && i === layout.chunks.length - 1 && policies.rowsSeen <= MAX_POLICY_ROWS ? policies : undefined;
-}
-
-/** The columns chunk `i` walks (the same list at every poll: encoded once). */
-function chunkColumns(layout: PlanLayout, i: number): readonly string[] {
-  return carriesPolicies(layout, i) ? layout.lastColumnsWithPolicies! : layout.chunks[i]!.columns;
-}
-
-/**
- * Max-repetitions of chunk `i`: one more than the most rows under one class prefix, or in the
- * policies' column where it rides along, so that one request reads every column to its end.
- */
-function chunkRepetitions(layout: PlanLayout, i: number): number {
-  const policies = carriesPolicies(layout, i);
-  return classRepetitions(policies ? Math.max(layout.walk.rowsPerPrefix, policies.rowsSeen) : layout.walk.rowsPerPrefix);
-}
-
-/**
- * The policies' cells of one poll of `layout` (undefined: the column is not read); the chunk
- * that carries the column fills them, every chunk's members take their times from them.
- */
-function policyCellsOf(layout: PlanLayout): PolicyCells | undefined {
-  return carriesPolicies(layout, layout.chunks.length - 1)?.cells();
-}
-
-/**
- * One poll's walk of chunk `i`: its columns, max-repetitions, cells and sink; `finish` (once
- * every chunk of the poll is walked) puts its members' readings into `reads`.
- */
-function chunkWalkOf(
-  layout: PlanLayout,
-  i: number,
-  policyCells: PolicyCells | undefined,
-): { columns: readonly string[]; maxRepetitions: number; cells: ChunkCells; sink: RowSink; finish(reads: ClassReads): void } {
-  const chunk = layout.chunks[i]!;
-  const cells = chunk.cells();
-  const policies = policyCells ? carriesPolicies(layout, i) : undefined;
-  const classColumns = chunk.columns.length;
-  const sink: RowSink =
-    policies && policyCells
-      ? (c, buf, start, end, value, page) => (c < classColumns ? cells.sink(c, buf, start, end, value, page) : policyCells.sink(buf, start, end, value))
-      : cells.sink;
-  return {
-    columns: chunkColumns(layout, i),
-    maxRepetitions: chunkRepetitions(layout, i),
-    cells,
-    sink,
-    finish: (reads) => {
-      if (policies && policyCells) policies.rowsSeen = policyCells.rows();
-      readsOf(chunk, cells, policyCells?.values, reads);
-    },
-  };
+/** Member `slot`'s policy's discontinuity time among a poll's scalars; undefined when it has no policy or it was not read. */
+function policyTimeOf(times: PolicyTimes, slot: number, scalars: ReadonlyMap<string, SnmpValue> | undefined): number | undefined {
+  const p = times.ofMember[slot]!;
+  return p < 0 || !scalars ? undefined : asNumber(scalars.get(times.oids[p]!));
 }
 
 /** The walks that read a plan's class counters. */
@@ -526,8 +479,6 @@ class SlotOctets {
 class ChunkLayout {
   readonly columns: string[];
   readonly members: CounterMember[];
-  /** Member k's service policy, by its position in the plan's PolicyLayout; -1: none read. */
-  readonly memberPolicy: Int32Array;
   /** Every member's row (encoded OID arcs) in one buffer: member k's at [rowStart[k], rowStart[k + 1]). */
   readonly #rows: Buffer;
   readonly #rowStart: Int32Array;
@@ -537,11 +488,10 @@ class ChunkLayout {
   readonly #order: Int32Array;
   readonly #orderStart: Int32Array;
 
-  constructor(chunk: ClassWalk['chunks'][number], policies: PolicyLayout | undefined) {
+  constructor(chunk: ClassWalk['chunks'][number]) {
     const { columns, members } = chunk;
     this.columns = columns;
     this.members = members;
-    this.memberPolicy = Int32Array.from(members, (m) => policies?.positionOf(m) ?? -1);
     const encoded = members.map((m) => encodeArcs(m.walk.row));
     this.#rowStart = new Int32Array(members.length + 1);
     encoded.forEach((row, k) => (this.#rowStart[k + 1] = this.#rowStart[k]! + row.length));
@@ -578,14 +528,12 @@ class ChunkLayout {
     const values = new Array<SnmpValue | undefined>(3 * n).fill(undefined);
     const pages = new Array<WalkPage | undefined>(n).fill(undefined);
     const cursor = Int32Array.from(this.#orderStart.subarray(0, this.columns.length));
-    const rowsSeen = new Int32Array(this.columns.length);
     const rows = this.#rows;
     const rowStart = this.#rowStart;
     const order = this.#order;
     const orderStart = this.#orderStart;
     const columnCounter = this.#columnCounter;
     const sink = (c: number, buf: Buffer, start: number, end: number, value: SnmpValue, page: WalkPage): void => {
-      rowsSeen[c]!++;
       const last = orderStart[c + 1]!;
       const counter = columnCounter[c]!;
       let j = cursor[c]!;
@@ -602,78 +550,8 @@ class ChunkLayout {
       }
       cursor[c] = j;
     };
-    return { values, pages, sink, maxRows: () => rowsSeen.reduce((a, b) => Math.max(a, b), 0) };
+    return { values, pages, sink };
   }
-}
-
-/**
- * The service policies of a Cisco plan whose cbQosPolicyDiscontinuityTime a poll reads: one
- * column (every policy of the device is a row of it), the plan's policies' rows in OID order.
- */
-class PolicyLayout {
-  /** The column, as a list of its own: one list per plan, encoded once. */
-  readonly columns: readonly string[] = [CISCO_POLICY_DISCONTINUITY_TIME];
-  /** Rows under the column at the last walk (at first, the plan's policies): its max-repetitions, and whether it is read (MAX_POLICY_ROWS). */
-  rowsSeen: number;
-  /** The policies' rows (encoded arcs) in OID order, in one buffer: policy p's at [#rowStart[p], #rowStart[p + 1]). */
-  readonly #rows: Buffer;
-  readonly #rowStart: Int32Array;
-  readonly #position: Map<string, number>;
-
-  constructor(policyRows: readonly string[]) {
-    const encoded = [...new Set(policyRows)].map((row) => ({ row, arcs: encodeArcs(row) }));
-    encoded.sort((a, b) => compareOidContent(a.arcs, 0, a.arcs.length, b.arcs, 0, b.arcs.length));
-    this.#position = new Map(encoded.map((e, p) => [e.row, p]));
-    this.#rowStart = new Int32Array(encoded.length + 1);
-    encoded.forEach((e, p) => (this.#rowStart[p + 1] = this.#rowStart[p]! + e.arcs.length));
-    this.#rows = Buffer.allocUnsafeSlow(this.#rowStart[encoded.length]!);
-    encoded.forEach((e, p) => e.arcs.copy(this.#rows, this.#rowStart[p]!));
-    this.rowsSeen = encoded.length;
-  }
-
-  /** The column is not read again for this plan (MAX_POLICY_ROWS says so). */
-  stopReading(): void {
-    this.rowsSeen = Number.POSITIVE_INFINITY;
-  }
-
-  /** The position of `member`'s policy; undefined when it has none. */
-  positionOf(member: CounterMember): number | undefined {
-    return member.policyRow === undefined ? undefined : this.#position.get(member.policyRow);
-  }
-
-  /** Fresh cells for one walk: a merge of the column's rows (in OID order) with the policies'; nothing built per varbind. */
-  cells(): PolicyCells {
-    const count = this.#rowStart.length - 1;
-    const values = new Array<SnmpValue | undefined>(count).fill(undefined);
-    const rows = this.#rows;
-    const rowStart = this.#rowStart;
-    let next = 0;
-    let seen = 0;
-    const sink = (buf: Buffer, start: number, end: number, value: SnmpValue): void => {
-      seen++;
-      while (next < count) {
-        const cmp = compareOidContent(buf, start, end, rows, rowStart[next]!, rowStart[next + 1]!);
-        // A policy the plan does not poll.
-        if (cmp < 0) return;
-        // Past this policy's row: the device has none for it.
-        if (cmp > 0) {
-          next++;
-          continue;
-        }
-        values[next++] = value;
-        return;
-      }
-    };
-    return { values, sink, rows: () => seen };
-  }
-}
-
-interface PolicyCells {
-  /** Policy p's cbQosPolicyDiscontinuityTime at p (undefined: not in the walk). */
-  values: (SnmpValue | undefined)[];
-  sink: (buf: Buffer, start: number, end: number, value: SnmpValue) => void;
-  /** Rows the column had in this walk (every policy of the device). */
-  rows(): number;
 }
 
 interface ChunkCells {
@@ -682,18 +560,14 @@ interface ChunkCells {
   /** The answer that carried member k's post-policy counter. */
   pages: (WalkPage | undefined)[];
   sink: (column: number, buf: Buffer, start: number, end: number, value: SnmpValue, page: WalkPage) => void;
-  /** The most rows any column had in this walk. */
-  maxRows(): number;
 }
 
 /** How a plan's counters are walked and summed, built once per plan. */
 interface PlanLayout {
   walk: ClassWalk;
   chunks: ChunkLayout[];
-  /** Cisco: the policies whose discontinuity time is read; undefined for other vendors. */
-  policies: PolicyLayout | undefined;
-  /** The last chunk's columns, then the policies' column (Cisco; undefined otherwise): its walk while the column is read. */
-  lastColumnsWithPolicies: readonly string[] | undefined;
+  /** The policies whose discontinuity time the poller reads for the plan (none past MAX_POLICY_TIMES), and each member's, by slot. */
+  policyTimes: PolicyTimes;
   /** The per-service sub-interfaces' names, each once. */
   subNames: string[];
   /**
@@ -714,6 +588,12 @@ interface PlanLayout {
 
 /** The counter a column holds for its members: post, pre, drop (the order of ChunkCells.values). */
 const counterNames = ['postPolicyBytes', 'prePolicyBytes', 'dropBytes'] as const;
+
+/** The members' policy times (policyTimesOf), or none when there are more than MAX_POLICY_TIMES policies. */
+function cappedPolicyTimes(members: readonly CounterMember[]): PolicyTimes {
+  const times = policyTimesOf(members);
+  return times.oids.length <= MAX_POLICY_TIMES ? times : { oids: [], ofMember: new Int32Array(members.length).fill(-1) };
+}
 
 function planLayoutOf(plan: QosPlan, links: readonly LinkConfig[]): PlanLayout {
   // Built when read (collector/qos/plan.ts): read once.
@@ -739,15 +619,10 @@ function planLayoutOf(plan: QosPlan, links: readonly LinkConfig[]): PlanLayout {
     (m) => (m.kind === 'counters' ? counterSlot.get(m)! : subSlot.get(m.ifName)! + (m.side === 'out' ? 1 : 0)),
   );
   const slots = plan.counterMembers.length + 2 * subNames.length;
-  const policyRows = plan.counterMembers.flatMap((m) => (m.policyRow === undefined ? [] : [m.policyRow]));
-  const policies = policyRows.length > 0 ? new PolicyLayout(policyRows) : undefined;
-  const chunks = walk.chunks.map((chunk) => new ChunkLayout(chunk, policies));
-  const last = chunks[chunks.length - 1];
   return {
     walk,
-    chunks,
-    policies,
-    lastColumnsWithPolicies: last && policies ? [...last.columns, ...policies.columns] : undefined,
+    chunks: walk.chunks.map((chunk) => new ChunkLayout(chunk)),
+    policyTimes: cappedPolicyTimes(plan.counterMembers),
     subNames,
     groupSlots,
     groupStart,

@@ -15,8 +15,9 @@ export interface ClassReading {
   preOctets?: Counter;
   dropOctets?: Counter;
   /**
-   * Cisco's cbQosPolicyDiscontinuityTime of the class's service policy (TimeTicks), read with
-   * the counters; absent for other vendors and agents without it.
+   * Cisco's cbQosPolicyDiscontinuityTime of the class's service policy (TimeTicks), read in
+   * the poll's first answer beside sysUpTime.0 (ClassSampler.sample puts it here); absent for
+   * other vendors, agents without it and plans that do not ask it.
    */
   policyDiscontinuityCs?: number | undefined;
 }

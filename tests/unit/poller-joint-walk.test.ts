@@ -1,7 +1,10 @@
 // A steady CBQoS router's poll is one GETBULK, over v2c (the collector's client) and SNMPv3
 // (net-snmp): the interface walk and the class-counter walk go out in the same request
 // (collector/poller.ts), counted at the simulated router's agent over loopback; past
-// MAX_JOINT_VARBINDS they go out as two walks. Either way the poll gives the same samples.
+// MAX_JOINT_VARBINDS they go out as two walks. Either way the poll gives the same samples. The
+// planned Cisco policies' cbQosPolicyDiscontinuityTime rides as one non-repeater each (not a
+// column walk raising every column's max-repetitions); an agent that refuses them is no longer
+// asked them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { defaultConfigDir, loadConfig } from '../../config/load.ts';
@@ -14,6 +17,8 @@ import { freeUdpPort } from '../helpers/ports.ts';
 import { createSocket } from 'node:dgram';
 import { decodeMessage, decodePdu, encodeCommunityMessage, encodePdu, ErrorStatus, PduType } from '../../simulator/agent/message.ts';
 import { encodeOid, requestVarbind } from '../../collector/snmp/ber.ts';
+import { CISCO_POLICY_DISCONTINUITY_TIME } from '../../collector/discovery/cisco-cbqos.ts';
+import { captureLog } from '../helpers/log-capture.ts';
 
 /** CISCO-CLASS-BASED-QOS-MIB (ciscoCBQosMIB). */
 const CBQOS_MIB = '1.3.6.1.4.1.9.9.166';
@@ -25,6 +30,12 @@ const CBQOS_ROUTER = 'thanh-hoa-core-1';
 /** A CBQoS router polled over SNMPv3. */
 const V3_ROUTER = 'hcm-core-1';
 const INTERVAL_MS = 60_000;
+/**
+ * Varbinds of a steady joint poll before the policies' discontinuity times were read (49574dc^:
+ * interface and class columns × max-repetitions, and sysUpTime.0). Read as a column walk they
+ * made 766 and 970; as non-repeaters, one more varbind per planned policy.
+ */
+const JOINT_VARBINDS_WITHOUT_TIMES: Record<string, number> = { [CBQOS_ROUTER]: 501, [V3_ROUTER]: 617 };
 
 let topology: TopologyConfig;
 let sim: Simulator;
@@ -63,14 +74,17 @@ const requestsSoFar = (routerId: string): number => sim.counters()[routerId]!.re
 const sampleKeys = (batch: Awaited<ReturnType<DevicePoller['poll']>>): string[] =>
   batch.links.map((s) => `${s.link}:${s.dir}:${s.class ?? 'total'} ${s.bitsPerSecond} ${s.dropBitsPerSecond ?? ''}`).sort();
 
-/** One poll of `poller` now: its requests and its samples' keys. */
-async function pollOnce(poller: DevicePoller): Promise<{ requests: number; keys: string[] }> {
+/** One poll of `poller` now: its requests, the varbinds its answers held and its samples' keys. */
+async function pollOnce(poller: DevicePoller): Promise<{ requests: number; varbinds: number; keys: string[] }> {
   const before = requestsSoFar(poller.device);
   const batch = await poller.poll();
   expect(batch.poll.ok, batch.poll.error).toBe(true);
   await poller.idle();
-  return { requests: requestsSoFar(poller.device) - before, keys: sampleKeys(batch) };
+  return { requests: requestsSoFar(poller.device) - before, varbinds: batch.poll.varbinds, keys: sampleKeys(batch) };
 }
+
+/** The service policies a poller's plan has classes of (each asked its discontinuity time). */
+const plannedPolicies = (poller: DevicePoller): number => new Set(poller.qosPlan!.counterMembers.map((m) => m.policyRow)).size;
 
 describe('a steady CBQoS poll in one GETBULK', () => {
   it.each([
@@ -82,6 +96,7 @@ describe('a steady CBQoS poll in one GETBULK', () => {
     const separate = pollerFor(routerId, MAX_JOINT_VARBINDS);
     try {
       const jointRequests: number[] = [];
+      const jointVarbinds: number[] = [];
       const separateRequests: number[] = [];
       for (let i = 0; i < 5; i++) {
         nowMs += INTERVAL_MS;
@@ -90,6 +105,7 @@ describe('a steady CBQoS poll in one GETBULK', () => {
         // The first poll discovers the plan.
         if (i === 0) continue;
         jointRequests.push(a.requests);
+        jointVarbinds.push(a.varbinds);
         separateRequests.push(b.requests);
         expect(a.keys.some((k) => !k.includes(':total '))).toBe(true);
         expect(a.keys).toEqual(b.keys);
@@ -97,6 +113,10 @@ describe('a steady CBQoS poll in one GETBULK', () => {
       expect(joint.qosPlan?.counterMembers.length).toBeGreaterThan(0);
       expect(jointRequests).toEqual([1, 1, 1, 1]);
       expect(separateRequests).toEqual([2, 2, 2, 2]);
+      // One request: the varbinds of before, and one per planned policy (each a Cisco policy here).
+      expect(joint.qosPlan!.counterMembers.every((m) => m.policyRow !== undefined)).toBe(true);
+      const expected = JOINT_VARBINDS_WITHOUT_TIMES[routerId]! + plannedPolicies(joint);
+      expect(jointVarbinds).toEqual([expected, expected, expected, expected]);
     } finally {
       joint.close();
       separate.close();
@@ -105,34 +125,39 @@ describe('a steady CBQoS poll in one GETBULK', () => {
 });
 
 describe('jointRepetitions', () => {
-  it('the more repetitions of the two walks, while the request asks for at most MAX_JOINT_VARBINDS', () => {
+  it('the more repetitions of the two walks, while the request (its scalars too) asks for at most MAX_JOINT_VARBINDS', () => {
     expect(jointRepetitions(4, 9, 6, 4)).toBe(9);
     expect(jointRepetitions(4, 3, 6, 12)).toBe(12);
     expect(jointRepetitions(10, 140, 0, 2)).toBe(140);
     expect(jointRepetitions(10, 141, 0, 2)).toBeUndefined();
     expect(jointRepetitions(4, 65, 64, 3)).toBeUndefined();
+    // The scalars (sysUpTime.0, the policies' discontinuity times) count too.
+    expect(jointRepetitions(10, 139, 0, 2, 10)).toBe(139);
+    expect(jointRepetitions(10, 139, 0, 2, 11)).toBeUndefined();
   });
 });
 
 /**
  * A v2c relay in front of `agent` that, once `failing` is set, answers genErr to every request
- * naming a CISCO-CLASS-BASED-QOS-MIB object and relays the rest (a router whose CBQoS table
- * errs while its IF-MIB answers).
+ * naming an OID `erring` picks, and relays the rest; `named` counts the requests that named one.
  */
-async function cbqosErringRelay(agent: string): Promise<{ address: string; fail: () => void; close: () => void }> {
+async function erringRelay(agent: string, erring: (oid: string) => boolean): Promise<{ address: string; fail: () => void; close: () => void; named: () => number }> {
   const agentHost = agent.slice(0, agent.lastIndexOf(':'));
   const agentPort = Number(agent.slice(agent.lastIndexOf(':') + 1));
   const front = createSocket('udp4');
   const back = createSocket('udp4');
   let client: { address: string; port: number } | undefined;
   let failing = false;
+  let named = 0;
   front.on('message', (msg, from) => {
     client = { address: from.address, port: from.port };
     const decoded = decodeMessage(msg);
-    if (failing && 'community' in decoded) {
+    if ('community' in decoded) {
       const pdu = decodePdu(msg, decoded.pduOffset, decoded.end);
       const texts = pdu.oids.map((arcs) => arcs.join('.'));
-      if (texts.some((t) => t.startsWith(`${CBQOS_MIB}.`))) {
+      const names = texts.some(erring);
+      if (names) named++;
+      if (failing && names) {
         const varbinds = texts.map((t) => requestVarbind(encodeOid(t)));
         front.send(encodeCommunityMessage(decoded.version, decoded.community, encodePdu(PduType.response, pdu.requestId, ErrorStatus.genErr, 1, varbinds)), from.port, from.address);
         return;
@@ -154,8 +179,12 @@ async function cbqosErringRelay(agent: string): Promise<{ address: string; fail:
       front.close();
       back.close();
     },
+    named: () => named,
   };
 }
+
+/** A router whose CBQoS table errs while its IF-MIB answers. */
+const cbqosErringRelay = (agent: string) => erringRelay(agent, (oid) => oid.startsWith(`${CBQOS_MIB}.`));
 
 describe('a joint walk the agent fails on its class columns', () => {
   it('walks interfaces and classes apart from then on: the interface totals are kept and every poll succeeds', async () => {
@@ -186,6 +215,52 @@ describe('a joint walk the agent fails on its class columns', () => {
         expect(batch.poll.ok, batch.poll.error).toBe(true);
         expect(batch.links.filter((s) => s.class === 'total').length).toBeGreaterThan(0);
       }
+    } finally {
+      poller.close();
+      relay.close();
+    }
+  });
+});
+
+describe('an agent that refuses the policies’ discontinuity times', () => {
+  it.each([
+    ['a joint walk: walked apart at once without them', undefined],
+    ['walks apart: that poll fails, the next ones go without them', MAX_JOINT_VARBINDS],
+  ])('%s; class rates go on (logged once)', async (_what, maxRepetitions) => {
+    const router = topology.routers.find((r) => r.id === CBQOS_ROUTER)!;
+    // Each request naming an instance (or the row before one, asked by GETNEXT) of the column.
+    const relay = await erringRelay(router.address, (oid) => oid.startsWith(`${CISCO_POLICY_DISCONTINUITY_TIME}.`));
+    const { log, lines } = captureLog('warn');
+    const poller = new DevicePoller({
+      router: { ...router, address: relay.address },
+      links: topology.links.filter((l) => l.router === CBQOS_ROUTER),
+      collector: { intervalMs: INTERVAL_MS, timeoutMs: 1_000, retries: 0, maxUtilization: 1.1 },
+      classifier: compileClassRules(example.classRules),
+      log,
+      now,
+      ...(maxRepetitions !== undefined ? { maxRepetitions } : {}),
+    });
+    const pollNow = async () => {
+      nowMs += INTERVAL_MS;
+      const batch = await poller.poll();
+      await poller.idle();
+      return batch;
+    };
+    try {
+      for (let i = 0; i < 2; i++) expect((await pollNow()).poll.ok).toBe(true);
+      expect(relay.named()).toBeGreaterThan(0);
+      relay.fail();
+      const refused = await pollNow();
+      if (maxRepetitions === undefined) expect(refused.poll.ok, refused.poll.error).toBe(true);
+      else expect(refused.poll.errorKind).toBe('request');
+      const namedAfter = relay.named();
+      // Not asked again: every poll succeeds, and after one interval without a time (it went away) the class rates are back.
+      expect((await pollNow()).poll.ok).toBe(true);
+      const batch = await pollNow();
+      expect(batch.poll.ok, batch.poll.error).toBe(true);
+      expect(batch.links.filter((s) => s.class !== 'total').length).toBeGreaterThan(0);
+      expect(relay.named()).toBe(namedAfter);
+      expect(lines.filter((l) => l.msg.includes('cbQosPolicyDiscontinuityTime no longer read'))).toHaveLength(1);
     } finally {
       poller.close();
       relay.close();

@@ -1,13 +1,15 @@
 // Cisco's cbQosPolicyDiscontinuityTime in the class counter rules: the pure decision, the
-// interval it refuses, the baseline that keeps it, and the policy row a Cisco class is read under.
+// interval it refuses, the baseline that keeps it, the policy row a Cisco class is read under,
+// the instances a plan asks (one per planned policy, not a column walk) and the class sampler
+// taking each member's time from the poll's scalars.
 import { describe, expect, it } from 'vitest';
 import { measureClassInterval, policyDiscontinuity, type ClassReading } from '../../collector/qos/counters.ts';
 import { ClassBaselines } from '../../collector/qos/baselines.ts';
 import { CISCO_POLICY_DISCONTINUITY_TIME, ciscoPolicyRowOf } from '../../collector/discovery/cisco-cbqos.ts';
-import { ClassSampler, MAX_POLICY_ROWS } from '../../collector/qos/class-samples.ts';
-import { buildQosPlan, type QosPlan } from '../../collector/qos/plan.ts';
-import { encodeArcs } from '../../collector/snmp/ber.ts';
-import type { ColumnWalk, SnmpSession } from '../../collector/snmp/index.ts';
+import { ClassSampler, MAX_POLICY_TIMES, type ClassReads } from '../../collector/qos/class-samples.ts';
+import { buildQosPlan, policyTimesOf, type QosPlan } from '../../collector/qos/plan.ts';
+import type { SnmpValue } from '../../collector/snmp/index.ts';
+import type { DropCounters, DropReason, PollerMetrics } from '../../collector/metrics.ts';
 import { captureLog } from '../helpers/log-capture.ts';
 import { ciscoClass, discoveredInterface, discoveryOf, planLink, testClassifier } from '../helpers/qos-fixture.ts';
 
@@ -105,71 +107,32 @@ const ciscoPlan = (): QosPlan =>
     classifier: testClassifier,
   });
 
-describe('the class walk reads each Cisco policy’s discontinuity time', () => {
-  const sampler = () => new ClassSampler({ links, intervalMs: 10_000, maxUtilization: 1.1, log: captureLog().log, now: () => 0 });
-  const page = { atMs: 5_000, scalars: new Map([['1.3.6.1.2.1.1.3.0', 500]]) };
-  const walked: ColumnWalk = { scalars: page.scalars, scalarsAtMs: 5_000, atMs: 5_000, requests: 1, varbinds: 0, maxRowsPerColumn: 0 };
+const TIME = CISCO_POLICY_DISCONTINUITY_TIME;
 
-  it('Cisco classes carry their policy row; the walk ends with cbQosPolicyDiscontinuityTime, walked once', () => {
+describe('the instances a plan asks: one cbQosPolicyDiscontinuityTime per planned Cisco policy', () => {
+  const sampler = () => new ClassSampler({ links, intervalMs: 10_000, maxUtilization: 1.1, log: captureLog().log, now: () => 0 });
+
+  it('policyTimesOf: each policy once, each member its own policy’s position', () => {
     const plan = ciscoPlan();
     expect(plan.counterMembers.map((m) => m.policyRow)).toEqual(['7', '7', '12', '12']);
-    const walk = sampler().joinable(plan)!;
-    expect(walk.columns.at(-1)).toBe(CISCO_POLICY_DISCONTINUITY_TIME);
-    expect(walk.columns.filter((c) => c === CISCO_POLICY_DISCONTINUITY_TIME)).toHaveLength(1);
-    // 2 policies × 3 counter columns, then the policies' column.
-    expect(walk.columns).toHaveLength(7);
+    const times = policyTimesOf(plan.counterMembers);
+    expect(times.oids).toEqual([`${TIME}.7`, `${TIME}.12`]);
+    expect([...times.ofMember]).toEqual([0, 0, 1, 1]);
   });
 
-  it('each member takes its own policy’s time; a policy the plan does not poll is passed over; a policy without a row has none', () => {
+  it('the sampler gives the same list at every poll (one per plan); the class walk has no such column', () => {
+    const s = sampler();
     const plan = ciscoPlan();
-    const walk = sampler().joinable(plan)!.start();
-    const row = (text: string) => encodeArcs(text);
-    const feed = (column: number, index: string, value: number | bigint) => {
-      const buf = row(index);
-      walk.sink(column, buf, 0, buf.length, value, page);
-    };
-    const policyColumn = 6;
-    // Every class's post, pre and drop counters (columns by policy: 7's three, then 12's, or the other way).
-    const columns = sampler().joinable(plan)!.columns;
-    columns.forEach((column, c) => {
-      if (c === policyColumn) return;
-      const policy = column.split('.').at(-1)!;
-      for (const object of policy === '7' ? ['1', '4'] : ['1', '2']) feed(c, object, 1_000n);
-    });
-    // The device's policies 3, 7, 9; none for 12.
-    feed(policyColumn, '3', 111);
-    feed(policyColumn, '7', 3_100);
-    feed(policyColumn, '9', 999);
-    const reads = walk.finish(walked).reads!;
-    const byRow = plan.counterMembers.map((m) => [m.policyRow, reads.get(m)?.policyDiscontinuityCs]);
-    expect(byRow).toEqual([
-      ['7', 3_100],
-      ['7', 3_100],
-      ['12', undefined],
-      ['12', undefined],
-    ]);
+    const oids = s.policyTimeOids(plan);
+    expect(oids).toEqual([`${TIME}.7`, `${TIME}.12`]);
+    expect(s.policyTimeOids(plan)).toBe(oids);
+    const walk = s.joinable(plan)!;
+    // 2 policies × 3 counter columns, nothing else: the max-repetitions follow the class rows only.
+    expect(walk.columns).toHaveLength(6);
+    expect(walk.columns.some((c) => c.startsWith(TIME))).toBe(false);
   });
 
-  it('a planned policy missing from the column is passed over, the next one still found', () => {
-    const plan = ciscoPlan();
-    const joinable = sampler().joinable(plan)!;
-    const walk = joinable.start();
-    const feed = (column: number, index: string, value: number | bigint) => {
-      const buf = encodeArcs(index);
-      walk.sink(column, buf, 0, buf.length, value, page);
-    };
-    joinable.columns.forEach((column, c) => {
-      if (column === CISCO_POLICY_DISCONTINUITY_TIME) return;
-      for (const object of column.endsWith('.7') ? ['1', '4'] : ['1', '2']) feed(c, object, 1_000n);
-    });
-    // No row for 7: the device's policies are 3 and 12.
-    feed(6, '3', 111);
-    feed(6, '12', 4_200);
-    const reads = walk.finish(walked).reads!;
-    expect(plan.counterMembers.map((m) => reads.get(m)?.policyDiscontinuityCs)).toEqual([undefined, undefined, 4_200, 4_200]);
-  });
-
-  it('Huawei and Juniper classes have no policy row and no such column', () => {
+  it('Huawei and Juniper classes have no policy row: nothing asked', () => {
     const plan = buildQosPlan({
       device: 'r1',
       discovery: discoveryOf(
@@ -184,59 +147,69 @@ describe('the class walk reads each Cisco policy’s discontinuity time', () => 
     });
     expect(plan.counterMembers.length).toBe(2);
     expect(plan.counterMembers.map((m) => m.policyRow)).toEqual([undefined, undefined]);
-    expect(sampler().joinable(plan)!.columns).not.toContain(CISCO_POLICY_DISCONTINUITY_TIME);
+    expect(policyTimesOf(plan.counterMembers)).toEqual({ oids: [], ofMember: Int32Array.from([-1, -1]) });
+    expect(sampler().policyTimeOids(plan)).toEqual([]);
+  });
+
+  it(`at most MAX_POLICY_TIMES (${MAX_POLICY_TIMES}) policies: a plan with more asks none`, () => {
+    const planOf = (policies: number): QosPlan =>
+      buildQosPlan({
+        device: 'r1',
+        discovery: discoveryOf(
+          [discoveredInterface(1, 'Gi0/1', undefined, 10)],
+          Array.from({ length: policies }, (_, p) => ciscoClass(1, p % 2 === 0 ? 'output' : 'input', `P${p}/DOCEX`, `${p + 1}.1`)),
+        ),
+        links,
+        classifier: testClassifier,
+      });
+    expect(sampler().policyTimeOids(planOf(MAX_POLICY_TIMES))).toHaveLength(MAX_POLICY_TIMES);
+    expect(sampler().policyTimeOids(planOf(MAX_POLICY_TIMES + 1))).toEqual([]);
   });
 });
 
-describe('an agent that fails on cbQosPolicyDiscontinuityTime', () => {
-  /** A net-snmp session stand-in: genErr for a request asking the policies' column, else every column empty. */
-  function failingOnPolicies() {
-    const asked: string[][] = [];
-    const session = {
-      getBulk(oids: string[], nonRepeaters: number, _maxRepetitions: number, callback: (error: Error | null, varbinds?: unknown[]) => void): void {
-        asked.push(oids);
-        if (oids.includes(CISCO_POLICY_DISCONTINUITY_TIME)) {
-          callback(new Error('genErr'));
-          return;
-        }
-        const scalars = oids.slice(0, nonRepeaters).map(() => ({ oid: '1.3.6.1.2.1.1.3.0', type: 67, value: 500 }));
-        // Each column ends at once: the next OID is outside it.
-        callback(null, [...scalars, ...oids.slice(nonRepeaters).map(() => [{ oid: '1.3.6.1.4.1.9.9.166.1.16', type: 2, value: 0 }])]);
-      },
-    };
-    return { open: { session: session as unknown as SnmpSession, target: 'r1:161' }, asked };
+/** Drops counted by reason, for class counters only. */
+class ClassDrops implements PollerMetrics {
+  readonly byReason = new Map<DropReason, number>();
+  sampleDropped(reason: DropReason, counters: DropCounters): void {
+    if (counters === 'class') this.byReason.set(reason, (this.byReason.get(reason) ?? 0) + 1);
+  }
+}
+
+describe('the class sampler takes each member’s time from the poll’s scalars', () => {
+  const capacities = new Map([['cb', 10_000_000]]);
+  /** One poll at `atMs`: every member's counters at `octets`, the scalars as given. */
+  function pollAt(s: ClassSampler, plan: QosPlan, atMs: number, octets: number, scalars: ReadonlyMap<string, SnmpValue> | undefined) {
+    const reads: ClassReads = new Map(plan.counterMembers.map((m) => [m, reading(atMs, octets, undefined)]));
+    const round = s.sample(plan, new Map(), reads, capacities, atMs, scalars);
+    return { round, reads };
   }
 
-  it('the plan reads its counters without it from the next poll on (logged once)', async () => {
-    const { log, lines } = captureLog();
-    const s = new ClassSampler({ links, intervalMs: 10_000, maxUtilization: 1.1, log, now: () => 0 });
+  it('each member reads its own policy’s time; a moved time drops its policy’s classes only, a policy absent from the answer has none', () => {
+    const metrics = new ClassDrops();
+    const s = new ClassSampler({ links, intervalMs: 10_000, maxUtilization: 1.1, log: captureLog().log, now: () => 0, metrics });
     const plan = ciscoPlan();
-    const { open, asked } = failingOnPolicies();
-    expect((await s.read(open, plan)).reads).toBeUndefined();
-    expect(lines.some((l) => String(l.msg).includes('cbQosPolicyDiscontinuityTime no longer read'))).toBe(true);
-    const second = await s.read(open, plan);
-    expect(second.reads).toBeDefined();
-    expect(asked.at(-1)).not.toContain(CISCO_POLICY_DISCONTINUITY_TIME);
-    // Nor in the joint walk.
-    expect(s.joinable(plan)!.columns).not.toContain(CISCO_POLICY_DISCONTINUITY_TIME);
+    const first = pollAt(s, plan, 10_000, 1_000, new Map<string, SnmpValue>([[`${TIME}.7`, 0], [`${TIME}.12`, 500]]));
+    expect(plan.counterMembers.map((m) => first.reads.get(m)?.policyDiscontinuityCs)).toEqual([0, 0, 500, 500]);
+    // Policy 7's counters were reset: its time moved; 12's did not.
+    const second = pollAt(s, plan, 20_000, 2_000, new Map<string, SnmpValue>([[`${TIME}.7`, 1_500], [`${TIME}.12`, 500]]));
+    expect(metrics.byReason.get('discontinuity-time')).toBe(2);
+    // Policy 12's two classes (the input's: Gi0/1's down is out), each its own service class.
+    expect(second.round.links.map((l) => l.dir)).toEqual(['up', 'up']);
+    // Policy 12 absent from this answer: its classes have no time, which came or went.
+    const third = pollAt(s, plan, 30_000, 3_000, new Map<string, SnmpValue>([[`${TIME}.7`, 1_500]]));
+    expect(plan.counterMembers.map((m) => third.reads.get(m)?.policyDiscontinuityCs)).toEqual([1_500, 1_500, undefined, undefined]);
+    expect(metrics.byReason.get('discontinuity-time')).toBe(4);
+    expect(third.round.links.map((l) => l.dir)).toEqual(['down', 'down']);
   });
-});
 
-describe('a device with more service policies than MAX_POLICY_ROWS', () => {
-  it('the column is learnt too long and no longer walked for this plan', () => {
-    const s = new ClassSampler({ links, intervalMs: 10_000, maxUtilization: 1.1, log: captureLog().log, now: () => 0 });
+  it('no scalars (not asked): no time on any reading, the other rules decide', () => {
+    const metrics = new ClassDrops();
+    const s = new ClassSampler({ links, intervalMs: 10_000, maxUtilization: 1.1, log: captureLog().log, now: () => 0, metrics });
     const plan = ciscoPlan();
-    const joinable = s.joinable(plan)!;
-    const policyColumn = joinable.columns.indexOf(CISCO_POLICY_DISCONTINUITY_TIME);
-    const walk = joinable.start();
-    const page = { atMs: 0, scalars: new Map() };
-    for (let p = 1; p <= MAX_POLICY_ROWS + 1; p++) {
-      const buf = encodeArcs(String(p));
-      walk.sink(policyColumn, buf, 0, buf.length, 0, page);
-    }
-    walk.finish({ scalars: page.scalars, scalarsAtMs: 0, atMs: 0, requests: 1, varbinds: 0, maxRowsPerColumn: MAX_POLICY_ROWS + 1 });
-    expect(s.joinable(plan)!.columns).not.toContain(CISCO_POLICY_DISCONTINUITY_TIME);
-    // At MAX_POLICY_ROWS it would still have been read: a fresh plan is.
-    expect(s.joinable(ciscoPlan())!.columns).toContain(CISCO_POLICY_DISCONTINUITY_TIME);
+    pollAt(s, plan, 10_000, 1_000, undefined);
+    const second = pollAt(s, plan, 20_000, 2_000, undefined);
+    expect(plan.counterMembers.map((m) => second.reads.get(m)?.policyDiscontinuityCs)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(metrics.byReason.get('discontinuity-time')).toBeUndefined();
+    expect(second.round.links).toHaveLength(4);
   });
 });
