@@ -73,7 +73,7 @@ export function filterStates(
 /**
  * Pure: the `stateChanges` message for one filter: of `moved` (the analyzer's `changed`: the
  * statuses that moved, as they are now), what the filter lets through, with its `changes`;
- * undefined when the filter sees none of it.
+ * undefined when the filter sees none of it (no link and no province of it).
  */
 export function stateChangesMessage(
   moved: AnalyzerView,
@@ -81,7 +81,9 @@ export function stateChangesMessage(
   filter: LiveFilter | undefined,
 ): StateChangesMessage | undefined {
   const mine = filterStates(moved.links, moved.provinces, filter);
-  if (mine.links.length === 0) return undefined;
+  // A province the filter names may have changed with no link of it left in the window: a link
+  // that moved to another province takes its level out of the one it left.
+  if (mine.links.length === 0 && mine.provinces.length === 0) return undefined;
   return { type: 'stateChanges', atMs: moved.atMs, ...mine, changes: changes.filter((c) => matchesFilter(c, filter)) };
 }
 

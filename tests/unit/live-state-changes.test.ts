@@ -130,4 +130,12 @@ describe('the states a batch moved', () => {
     expect(stateChangesMessage(moved, changes, { province: 'ca-mau' })).toBeUndefined();
     expect(stateChangesMessage(moved, changes, { links: new Set(['t1-ha-noi']) })).toBeUndefined();
   });
+
+  it('tells a province filter its province changed when the link that moved left it (no link of it in the window)', () => {
+    // As the analyzer's changed() answers for a link that moved from hue to da-nang: the province left, no link of it.
+    const left = { atMs: 1, links: [], provinces: [{ province: 'hue', level: 'ok' as const, worst: [] }] };
+    expect(stateChangesMessage(left, [], { province: 'hue' })).toEqual({ type: 'stateChanges', atMs: 1, links: [], provinces: [{ province: 'hue', level: 'ok', worst: [] }], changes: [] });
+    expect(stateChangesMessage(left, [], { province: 'ca-mau' })).toBeUndefined();
+    expect(stateChangesMessage(left, [], { links: new Set(['t1-hue']) })).toBeUndefined();
+  });
 });
