@@ -37,7 +37,8 @@ export const CISCO_COLUMNS = {
 /**
  * cbQosPolicyDiscontinuityTime (TimeStamp, cbQosServicePolicyEntry .11, by policyIndex):
  * sysUpTime when any counter of the policy last suffered a discontinuity, 0 when none since
- * the agent started. Not a discovery column: each poll reads it with the class counters.
+ * the agent started. Not a discovery column: each poll reads each planned policy's instance as
+ * one non-repeater GETNEXT (collector/snmp/read.ts `getNextRequestOidFor`), beside sysUpTime.
  */
 export const CISCO_POLICY_DISCONTINUITY_TIME = `${CBQOS}.1.1.1.11`;
 

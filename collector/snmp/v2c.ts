@@ -79,7 +79,6 @@ export class V2cTransport {
   readonly #pending = new Map<number, Pending>();
   readonly #varbinds = new Map<string, Buffer>();
   readonly #contents = new Map<string, Buffer>();
-  readonly #nextVarbinds = new Map<string, Buffer>();
   #turn = 0;
 
   constructor(opts: V2cTransportOptions = {}) {
@@ -100,20 +99,6 @@ export class V2cTransport {
       vb = requestVarbind(this.oidOf(oid));
       if (this.#varbinds.size >= maxCachedVarbinds) this.#varbinds.clear();
       this.#varbinds.set(oid, vb);
-    }
-    return vb;
-  }
-
-  /**
-   * The request varbind of a GETNEXT that answers scalar instance `scalarOid` (`X.0`): `X`'s,
-   * encoded once (kept by the instance's text, no `X` made at each walk). Throws BerError for a bad OID.
-   */
-  nextVarbindOf(scalarOid: string): Buffer {
-    let vb = this.#nextVarbinds.get(scalarOid);
-    if (!vb) {
-      vb = requestVarbind(encodeOid(scalarOid.slice(0, scalarOid.lastIndexOf('.'))));
-      if (this.#nextVarbinds.size >= maxCachedVarbinds) this.#nextVarbinds.clear();
-      this.#nextVarbinds.set(scalarOid, vb);
     }
     return vb;
   }
