@@ -133,8 +133,11 @@ export class DevicePoller {
   #unjoinable: QosPlan | undefined;
   /** The scalars of a plan's interface walks: sysUpTime.0 and its policies' discontinuity times (built once per plan). */
   #planScalars: { plan: QosPlan; scalars: readonly string[] } | undefined;
-  /** The plan whose agent refused a walk asking its policies' discontinuity times: its polls ask sysUpTime.0 only. */
-  #withoutPolicyTimes: QosPlan | undefined;
+  /**
+   * The agent refused a walk asking the policies' discontinuity times (and took it without them):
+   * this device's polls ask sysUpTime.0 only, whatever plan a rediscovery brings.
+   */
+  #policyTimesRefused = false;
   readonly #log: Logger;
 
   constructor(opts: DevicePollerOptions) {
@@ -239,7 +242,7 @@ export class DevicePoller {
 
   /** What every request of `plan`'s interface walk asks besides its columns: sysUpTime.0, then its policies' discontinuity times while asked. */
   #scalarsOf(plan: QosPlan | undefined): readonly string[] {
-    if (!plan || plan === this.#withoutPolicyTimes) return SYS_UPTIME;
+    if (!plan || this.#policyTimesRefused) return SYS_UPTIME;
     if (this.#planScalars?.plan !== plan) {
       const times = this.#classes.policyTimeOids(plan);
       this.#planScalars = { plan, scalars: times.length > 0 ? [...SYS_UPTIME, ...times] : SYS_UPTIME };
@@ -248,13 +251,13 @@ export class DevicePoller {
   }
 
   /**
-   * The agent refused (`err`) a walk that asked `plan`'s policies' discontinuity times: it may be
-   * what it fails on (an agent that errs on an object it lacks), so the plan's polls no longer
-   * ask them; its class rates go on without (the other counter rules hold).
+   * The agent refused (`err`) a walk that asked the policies' discontinuity times and answered it
+   * without them (an agent that errs on an object it lacks): this device's polls no longer ask
+   * them; its class rates go on without (the other counter rules hold).
    */
-  #stopPolicyTimes(plan: QosPlan, err: unknown): void {
-    this.#withoutPolicyTimes = plan;
-    this.#log.warn({ error: err instanceof Error ? err.message : String(err) }, 'cbQosPolicyDiscontinuityTime no longer read for this plan: class rates without it');
+  #stopPolicyTimes(err: unknown): void {
+    this.#policyTimesRefused = true;
+    this.#log.warn({ error: err instanceof Error ? err.message : String(err) }, 'cbQosPolicyDiscontinuityTime no longer read from this device: class rates without it');
   }
 
   /** A poll's outcome, answered at `atMs` (its last answer) or failed then. */
@@ -296,35 +299,53 @@ export class DevicePoller {
       let read: ColumnWalk | undefined;
       let classes: ClassRead | undefined;
       if (joinable && jointReps !== undefined) {
-        try {
+        const jointWalk = async (withScalars: readonly string[]): Promise<void> => {
           const classWalk = joinable.start();
-          const [interfaceRead, classRead] = await readTableWith(open.session, open.target, table, { scalars, now: this.#now, maxRepetitions: jointReps }, this.#interfaces.indexHints, [
+          const [interfaceRead, classRead] = await readTableWith(open!.session, open!.target, table!, { scalars: withScalars, now: this.#now, maxRepetitions: jointReps }, this.#interfaces.indexHints, [
             { columns: joinable.columns, sink: classWalk.sink },
           ]);
           read = interfaceRead!;
           classes = classWalk.finish(classRead!);
+        };
+        try {
+          await jointWalk(scalars);
         } catch (err) {
           // The class columns may be what the agent fails on (a CBQoS genErr, a table too slow
           // for the timeout): from now on this plan's polls walk them apart, where a class
           // failure costs only the classes. A timeout fails this poll (the agent may be down);
-          // any other error is walked apart at once. What the agent refused may be the policies'
-          // discontinuity times: they are asked no more (the walk apart would fail with them).
-          this.#unjoinable = plan;
-          if (!(err instanceof SnmpError) || err.kind === 'timeout') throw err;
-          if (plan && scalars !== SYS_UPTIME && refusedByAgent(err)) {
-            this.#stopPolicyTimes(plan, err);
-            scalars = SYS_UPTIME;
+          // any other error is walked apart at once. What the agent refused may instead be the
+          // policies' discontinuity times: the joint walk is asked once more without them, and
+          // only if that fails too are the classes walked apart (the times kept: unproven).
+          let refusal = err;
+          if (scalars !== SYS_UPTIME && refusedByAgent(err)) {
+            try {
+              await jointWalk(SYS_UPTIME);
+              this.#stopPolicyTimes(err);
+              scalars = SYS_UPTIME;
+            } catch (retryErr) {
+              refusal = retryErr;
+            }
+          }
+          if (!read) {
+            this.#unjoinable = plan;
+            if (!(refusal instanceof SnmpError) || refusal.kind === 'timeout') throw refusal;
           }
         }
       }
       if (!read) {
         const classesRead = withClasses ? this.#classes.read(open, plan) : undefined;
         try {
-          read = await readTable(open.session, open.target, table, { scalars, now: this.#now, maxRepetitions: interfaceRepetitions }, this.#interfaces.indexHints);
+          try {
+            read = await readTable(open.session, open.target, table, { scalars, now: this.#now, maxRepetitions: interfaceRepetitions }, this.#interfaces.indexHints);
+          } catch (err) {
+            // The policies' discontinuity times may be what the agent refuses: asked at once
+            // without them (this poll is not lost), and by this device's polls no more.
+            if (scalars === SYS_UPTIME || !refusedByAgent(err)) throw err;
+            read = await readTable(open.session, open.target, table, { scalars: SYS_UPTIME, now: this.#now, maxRepetitions: interfaceRepetitions }, this.#interfaces.indexHints);
+            this.#stopPolicyTimes(err);
+          }
         } catch (err) {
           await classesRead; // never rejects; the session is closed after it
-          // The policies' discontinuity times may be what the agent refuses: the next polls do without.
-          if (plan && scalars !== SYS_UPTIME && refusedByAgent(err)) this.#stopPolicyTimes(plan, err);
           throw err;
         }
         classes = await classesRead;

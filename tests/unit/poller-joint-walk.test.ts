@@ -224,9 +224,9 @@ describe('a joint walk the agent fails on its class columns', () => {
 
 describe('an agent that refuses the policies’ discontinuity times', () => {
   it.each([
-    ['a joint walk: walked apart at once without them', undefined],
-    ['walks apart: that poll fails, the next ones go without them', MAX_JOINT_VARBINDS],
-  ])('%s; class rates go on (logged once)', async (_what, maxRepetitions) => {
+    ['a joint walk: asked again at once without them', undefined],
+    ['walks apart: the interface walk asked again at once without them', MAX_JOINT_VARBINDS],
+  ])('%s; no poll is lost, class rates go on, and a rediscovered plan does not ask them (logged once)', async (_what, maxRepetitions) => {
     const router = topology.routers.find((r) => r.id === CBQOS_ROUTER)!;
     // Each request naming an instance (or the row before one, asked by GETNEXT) of the column.
     const relay = await erringRelay(router.address, (oid) => oid.startsWith(`${CISCO_POLICY_DISCONTINUITY_TIME}.`));
@@ -234,7 +234,8 @@ describe('an agent that refuses the policies’ discontinuity times', () => {
     const poller = new DevicePoller({
       router: { ...router, address: relay.address },
       links: topology.links.filter((l) => l.router === CBQOS_ROUTER),
-      collector: { intervalMs: INTERVAL_MS, timeoutMs: 1_000, retries: 0, maxUtilization: 1.1 },
+      // A rediscovery every other poll: a new plan must not ask them again.
+      collector: { intervalMs: INTERVAL_MS, timeoutMs: 1_000, retries: 0, maxUtilization: 1.1, rediscoverIntervalMs: 2 * INTERVAL_MS },
       classifier: compileClassRules(example.classRules),
       log,
       now,
@@ -251,16 +252,52 @@ describe('an agent that refuses the policies’ discontinuity times', () => {
       expect(relay.named()).toBeGreaterThan(0);
       relay.fail();
       const refused = await pollNow();
-      if (maxRepetitions === undefined) expect(refused.poll.ok, refused.poll.error).toBe(true);
-      else expect(refused.poll.errorKind).toBe('request');
+      expect(refused.poll.ok, refused.poll.error).toBe(true);
       const namedAfter = relay.named();
-      // Not asked again: every poll succeeds, and after one interval without a time (it went away) the class rates are back.
-      expect((await pollNow()).poll.ok).toBe(true);
-      const batch = await pollNow();
-      expect(batch.poll.ok, batch.poll.error).toBe(true);
-      expect(batch.links.filter((s) => s.class !== 'total').length).toBeGreaterThan(0);
+      const planBefore = poller.qosPlan;
+      // Not asked again, by this plan or the rediscovered ones: every poll succeeds with class rates.
+      for (let i = 0; i < 5; i++) {
+        const batch = await pollNow();
+        expect(batch.poll.ok, batch.poll.error).toBe(true);
+        expect(batch.links.filter((s) => s.class !== 'total').length).toBeGreaterThan(0);
+      }
+      expect(poller.qosPlan).not.toBe(planBefore);
       expect(relay.named()).toBe(namedAfter);
       expect(lines.filter((l) => l.msg.includes('cbQosPolicyDiscontinuityTime no longer read'))).toHaveLength(1);
+    } finally {
+      poller.close();
+      relay.close();
+    }
+  });
+
+  it('a joint walk the agent fails on its class columns keeps asking the times (walked apart with them)', async () => {
+    const router = topology.routers.find((r) => r.id === CBQOS_ROUTER)!;
+    const times = `${CISCO_POLICY_DISCONTINUITY_TIME}.`;
+    // The class columns err, the policies' times do not (a request naming only them is relayed).
+    const relay = await erringRelay(router.address, (oid) => oid.startsWith(`${CBQOS_MIB}.`) && !oid.startsWith(times));
+    const { log, lines } = captureLog('warn');
+    const poller = new DevicePoller({
+      router: { ...router, address: relay.address },
+      links: topology.links.filter((l) => l.router === CBQOS_ROUTER),
+      collector: { intervalMs: INTERVAL_MS, timeoutMs: 1_000, retries: 0, maxUtilization: 1.1 },
+      classifier: compileClassRules(example.classRules),
+      log,
+      now,
+    });
+    try {
+      for (let i = 0; i < 2; i++) {
+        nowMs += INTERVAL_MS;
+        expect((await poller.poll()).poll.ok).toBe(true);
+        await poller.idle();
+      }
+      relay.fail();
+      for (let i = 0; i < 3; i++) {
+        nowMs += INTERVAL_MS;
+        const batch = await poller.poll();
+        await poller.idle();
+        expect(batch.poll.ok, batch.poll.error).toBe(true);
+      }
+      expect(lines.filter((l) => l.msg.includes('cbQosPolicyDiscontinuityTime no longer read'))).toHaveLength(0);
     } finally {
       poller.close();
       relay.close();
