@@ -366,8 +366,10 @@ export class DevicePoller {
       const links = round.links;
       const current = this.#plans.usable;
       if (current) {
-        // The first answer's scalars hold the policies' discontinuity times when they were asked.
-        const classes = this.#classes.sample(current, round.reads, classReads, round.capacities, read.atMs, read.scalars);
+        // The first answer's scalars hold the policies' discontinuity times when they were asked;
+        // when not (refused, or none planned), no scalars: a time not asked is no evidence, while
+        // one asked and not answered is (the policy row came or went).
+        const classes = this.#classes.sample(current, round.reads, classReads, round.capacities, read.atMs, scalars !== SYS_UPTIME ? read.scalars : undefined);
         if (classes.statsMissing) this.#plans.markStale('stats-missing', {});
         else links.push(...classes.links);
       }

@@ -12,7 +12,7 @@ import { asNumber, walkRows, type ColumnWalk, type OpenSession, type RowSink, ty
 import { compareOidContent, encodeArcs } from '../snmp/ber.ts';
 import { SNMPV2_MIB } from '../snmp/if-mib.ts';
 import { ClassBaselines } from './baselines.ts';
-import { classReading, measureClassInterval, sumGroup, type ClassReading, type MeasuredOctets, type MemberOctets } from './counters.ts';
+import { classReading, measureClassInterval, POLICY_TIME_ABSENT, sumGroup, type ClassReading, type MeasuredOctets, type MemberOctets } from './counters.ts';
 import { policyTimesOf, type CounterMember, type PolicyTimes, type QosPlan } from './plan.ts';
 
 /**
@@ -238,7 +238,7 @@ export class ClassSampler {
    * A sample is stamped with the latest of its members' readings (when the answer carrying
    * its counters arrived); `atMs` only where no member has a time. `policyTimes`: the poll's
    * scalars, where each Cisco member finds its policy's discontinuity time (policyTimeOids;
-   * absent: not read, as for other vendors).
+   * absent: the times were not asked, which is no evidence either way).
    */
   sample(
     plan: QosPlan,
@@ -375,10 +375,14 @@ export class ClassSampler {
   }
 }
 
-/** Member `slot`'s policy's discontinuity time among a poll's scalars; undefined when it has no policy or it was not read. */
+/**
+ * Member `slot`'s policy's discontinuity time among a poll's scalars (those of a walk that asked
+ * the times); undefined when it has no policy or the times were not asked, POLICY_TIME_ABSENT
+ * when asked and not answered.
+ */
 function policyTimeOf(times: PolicyTimes, slot: number, scalars: ReadonlyMap<string, SnmpValue> | undefined): number | undefined {
   const p = times.ofMember[slot]!;
-  return p < 0 || !scalars ? undefined : asNumber(scalars.get(times.oids[p]!));
+  return p < 0 || !scalars ? undefined : (asNumber(scalars.get(times.oids[p]!)) ?? POLICY_TIME_ABSENT);
 }
 
 /** The walks that read a plan's class counters. */

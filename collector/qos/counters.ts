@@ -16,8 +16,9 @@ export interface ClassReading {
   dropOctets?: Counter;
   /**
    * Cisco's cbQosPolicyDiscontinuityTime of the class's service policy (TimeTicks), read in
-   * the poll's first answer beside sysUpTime.0 (ClassSampler.sample puts it here); absent for
-   * other vendors, agents without it and plans that do not ask it.
+   * the poll's first answer beside sysUpTime.0 (ClassSampler.sample puts it here);
+   * POLICY_TIME_ABSENT when asked and the agent has no such instance; undefined when not asked
+   * (other vendors, an agent that refused it, a plan past MAX_POLICY_TIMES): no evidence.
    */
   policyDiscontinuityCs?: number | undefined;
 }
@@ -33,13 +34,21 @@ export interface MemberOctets {
 export type ClassDiscontinuity = 'first-reading' | 'clock-went-back' | 'gap-too-long' | 'reboot' | 'discontinuity-time' | 'counter-went-back';
 
 /**
+ * A policy's discontinuity time that was asked and not answered (the agent has no instance for
+ * it): distinct from undefined (not asked), since a row that came or went is evidence and a
+ * question that stopped or started being asked is not. TimeTicks are never negative.
+ */
+export const POLICY_TIME_ABSENT = -1;
+
+/**
  * Whether a policy's counters were reset or recreated between two readings by its
- * discontinuity time (Cisco cbQosPolicyDiscontinuityTime): it changed, or it is on one reading
- * only (the policy row came or went: nothing says its counters are the same ones). Absent on
- * both (other vendors, agents without it): false, the other rules decide. Pure.
+ * discontinuity time (Cisco cbQosPolicyDiscontinuityTime): it changed, or it is absent on one
+ * reading only (POLICY_TIME_ABSENT: the policy row came or went, nothing says its counters are
+ * the same ones). Not asked on either reading (undefined: other vendors, an agent that refused
+ * it, a plan past the limit): false, no evidence; the other rules decide. Pure.
  */
 export function policyDiscontinuity(prevCs: number | undefined, currCs: number | undefined): boolean {
-  return prevCs !== currCs;
+  return prevCs !== undefined && currCs !== undefined && prevCs !== currCs;
 }
 
 /** A member's octets over an interval as measured (`into` of measureClassInterval: an object the caller reuses). */

@@ -3,7 +3,7 @@
 // the instances a plan asks (one per planned policy, not a column walk) and the class sampler
 // taking each member's time from the poll's scalars.
 import { describe, expect, it } from 'vitest';
-import { measureClassInterval, policyDiscontinuity, type ClassReading } from '../../collector/qos/counters.ts';
+import { measureClassInterval, policyDiscontinuity, POLICY_TIME_ABSENT, type ClassReading } from '../../collector/qos/counters.ts';
 import { ClassBaselines } from '../../collector/qos/baselines.ts';
 import { CISCO_POLICY_DISCONTINUITY_TIME, ciscoPolicyRowOf } from '../../collector/discovery/cisco-cbqos.ts';
 import { ClassSampler, MAX_POLICY_TIMES, type ClassReads } from '../../collector/qos/class-samples.ts';
@@ -19,10 +19,14 @@ describe('policyDiscontinuity', () => {
     ['the same time, 0 (none since the agent started)', 0, 0, false],
     ['a changed time', 0, 3_100, true],
     ['a time that went back', 3_100, 200, true],
-    ['a time that appeared', undefined, 3_100, true],
-    ['a time that appeared as 0', undefined, 0, true],
-    ['a time that went away', 3_100, undefined, true],
-    ['no time on either reading (other vendors): the other rules decide', undefined, undefined, false],
+    ['a time that appeared (the policy row came)', POLICY_TIME_ABSENT, 3_100, true],
+    ['a time that appeared as 0', POLICY_TIME_ABSENT, 0, true],
+    ['a time that went away (the policy row went)', 3_100, POLICY_TIME_ABSENT, true],
+    ['absent on both (an agent without the object): the other rules decide', POLICY_TIME_ABSENT, POLICY_TIME_ABSENT, false],
+    ['no longer asked (refused, a plan past the limit): no evidence', 3_100, undefined, false],
+    ['asked from now on: no evidence', undefined, 3_100, false],
+    ['absent, then not asked: no evidence', POLICY_TIME_ABSENT, undefined, false],
+    ['not asked on either reading (other vendors): the other rules decide', undefined, undefined, false],
   ] as const)('%s: %s → %s gives %s', (_what, prevCs, currCs, expected) => {
     expect(policyDiscontinuity(prevCs, currCs)).toBe(expected);
   });
@@ -44,9 +48,15 @@ describe('measureClassInterval with the policy discontinuity time', () => {
     expect(measureClassInterval(reading(60_000, 1_000, 0), reading(120_000, 900_000, 3_100), opts)).toEqual({ ok: false, reason: 'discontinuity-time' });
   });
 
-  it('a time on one reading only gives no interval', () => {
-    expect(measureClassInterval(reading(60_000, 1_000, undefined), reading(120_000, 2_000, 0), opts)).toEqual({ ok: false, reason: 'discontinuity-time' });
-    expect(measureClassInterval(reading(60_000, 1_000, 0), reading(120_000, 2_000, undefined), opts)).toEqual({ ok: false, reason: 'discontinuity-time' });
+  it('a time absent from one answer only (the policy row came or went) gives no interval', () => {
+    expect(measureClassInterval(reading(60_000, 1_000, POLICY_TIME_ABSENT), reading(120_000, 2_000, 0), opts)).toEqual({ ok: false, reason: 'discontinuity-time' });
+    expect(measureClassInterval(reading(60_000, 1_000, 0), reading(120_000, 2_000, POLICY_TIME_ABSENT), opts)).toEqual({ ok: false, reason: 'discontinuity-time' });
+  });
+
+  it('a time no longer asked, or asked from now on, keeps the interval', () => {
+    const expected = { ok: true, intervalMs: 60_000, postOctets: 1_000, preOctets: 1_000, dropOctets: 0 };
+    expect(measureClassInterval(reading(60_000, 1_000, 3_100), reading(120_000, 2_000, undefined), opts)).toEqual(expected);
+    expect(measureClassInterval(reading(60_000, 1_000, undefined), reading(120_000, 2_000, 3_100), opts)).toEqual(expected);
   });
 
   it('the same time, or none on both: the interval as before', () => {
@@ -195,9 +205,9 @@ describe('the class sampler takes each member’s time from the poll’s scalars
     expect(metrics.byReason.get('discontinuity-time')).toBe(2);
     // Policy 12's two classes (the input's: Gi0/1's down is out), each its own service class.
     expect(second.round.links.map((l) => l.dir)).toEqual(['up', 'up']);
-    // Policy 12 absent from this answer: its classes have no time, which came or went.
+    // Policy 12 asked and absent from this answer: its classes' time went away (its row went).
     const third = pollAt(s, plan, 30_000, 3_000, new Map<string, SnmpValue>([[`${TIME}.7`, 1_500]]));
-    expect(plan.counterMembers.map((m) => third.reads.get(m)?.policyDiscontinuityCs)).toEqual([1_500, 1_500, undefined, undefined]);
+    expect(plan.counterMembers.map((m) => third.reads.get(m)?.policyDiscontinuityCs)).toEqual([1_500, 1_500, POLICY_TIME_ABSENT, POLICY_TIME_ABSENT]);
     expect(metrics.byReason.get('discontinuity-time')).toBe(4);
     expect(third.round.links.map((l) => l.dir)).toEqual(['down', 'down']);
   });
@@ -211,5 +221,18 @@ describe('the class sampler takes each member’s time from the poll’s scalars
     expect(plan.counterMembers.map((m) => second.reads.get(m)?.policyDiscontinuityCs)).toEqual([undefined, undefined, undefined, undefined]);
     expect(metrics.byReason.get('discontinuity-time')).toBeUndefined();
     expect(second.round.links).toHaveLength(4);
+  });
+
+  it('times that stop being asked (the agent refused them), then start again: every class keeps its intervals', () => {
+    const metrics = new ClassDrops();
+    const s = new ClassSampler({ links, intervalMs: 10_000, maxUtilization: 1.1, log: captureLog().log, now: () => 0, metrics });
+    const plan = ciscoPlan();
+    const asked = new Map<string, SnmpValue>([[`${TIME}.7`, 0], [`${TIME}.12`, 500]]);
+    pollAt(s, plan, 10_000, 1_000, asked);
+    const stopped = pollAt(s, plan, 20_000, 2_000, undefined);
+    expect(stopped.round.links).toHaveLength(4);
+    const again = pollAt(s, plan, 30_000, 3_000, asked);
+    expect(again.round.links).toHaveLength(4);
+    expect(metrics.byReason.get('discontinuity-time')).toBeUndefined();
   });
 });
