@@ -253,6 +253,17 @@ export class LiveConnection {
     this.#onStop?.();
   }
 
+  /**
+   * The snapshot and the whole states picture again, as after a subscribe: what the filter lets
+   * through changed without the client asking (a link moved out of the province it watches, and
+   * its rows must go from the client's picture; `stateChanges` only adds and replaces).
+   */
+  refresh(): void {
+    if (this.#closed) return;
+    this.#sendSnapshot();
+    this.#sendStates();
+  }
+
   /** The whole states picture this connection's filter lets through. */
   #sendStates(): void {
     const source = this.#options.states;

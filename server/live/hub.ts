@@ -95,8 +95,23 @@ export class LiveHub {
       // The statuses as they are now: a window that moved a link twice sends where it ended.
       const now = states.changed(moved);
       serialisations += this.#fanOut('stateChanges', (connection) => stateChangesMessage(now, changes, connection.filter));
+      this.#refreshLeft(moved);
     }
     this.#lastSerialisations = serialisations;
+  }
+
+  /**
+   * A link sampled under another province leaves the picture of the clients watching the province
+   * it left: they get their whole picture again (rare: a collector restarted with the link moved).
+   */
+  #refreshLeft(moved: readonly LinkDir[]): void {
+    const left = new Set<string>();
+    for (const entry of moved) if (entry.leftProvince !== undefined) left.add(entry.leftProvince);
+    if (left.size === 0) return;
+    for (const connection of this.#connections) {
+      const province = connection.filter?.province;
+      if (province !== undefined && left.has(province)) connection.refresh();
+    }
   }
 
   /** Sends each connection its filter's message, serialised once per filter; returns how many were. */

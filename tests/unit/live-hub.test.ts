@@ -10,6 +10,8 @@ import { LiveHub } from '../../server/live/hub.ts';
 import { LiveSnapshot } from '../../server/live/snapshot.ts';
 import { TopologyScope } from '../../server/auth/scope.ts';
 import type { Principal } from '../../api/access.ts';
+import type { LinkDir, StatesSource } from '../../server/analysis/analyzer.ts';
+import type { AnalyzerView, LinkStateChange } from '../../server/analysis/model.ts';
 
 class RecordingSocket implements LiveSocket {
   readyState = 1;
@@ -62,14 +64,14 @@ function batch(links: LinkSample[]): PollBatch {
   return { poll: { atMs: 1, device: 'core', province: 'hue', ok: true, latencyMs: 1, varbinds: 1 }, links, interfaces: [] };
 }
 
-function setup(maxBufferedBytes = 1_000_000, coalesceMs = 0) {
+function setup(maxBufferedBytes = 1_000_000, coalesceMs = 0, states?: StatesSource) {
   const bus = new LiveBus();
   const snapshot = new LiveSnapshot({ bus, maxAgeMs: 60_000 });
-  const hub = new LiveHub({ bus, maxClients: 10, coalesceMs });
+  const hub = new LiveHub({ bus, maxClients: 10, coalesceMs, ...(states ? { states } : {}) });
   hub.start();
   const connect = (principal: Principal) => {
     const socket = new RecordingSocket();
-    const connection = new LiveConnection({ socket, snapshot, known, maxBufferedBytes, log: pino({ level: 'silent' }), principal, scope });
+    const connection = new LiveConnection({ socket, snapshot, known, maxBufferedBytes, log: pino({ level: 'silent' }), principal, scope, ...(states ? { states } : {}) });
     expect(hub.admit(connection)).toBe(true);
     connection.start(() => hub.remove(connection));
     return { socket, connection };
@@ -153,6 +155,37 @@ describe("a province user's live scope", () => {
     expect(lost.connection.filter).toEqual({ links: new Set() });
     bus.publish(batch([sample('t1-hue', 'hue')]));
     expect(lost.socket.sent).toHaveLength(1);
+  });
+});
+
+describe('a link sampled under another province', () => {
+  it('gives the clients watching the province it left their whole picture again; the others only the changes', () => {
+    // The analyzer's side as the hub sees it: a batch moved t1-hue, now sampled under ha-noi.
+    const view: AnalyzerView = { atMs: 1, links: [], provinces: [{ province: 'hue', level: 'ok', worst: [] }, { province: 'ha-noi', level: 'ok', worst: [] }] };
+    let announce: ((moved: LinkDir[], changes: LinkStateChange[]) => void) | undefined;
+    const states: StatesSource = {
+      view: () => view,
+      changed: () => view,
+      onBatchStates: (listener) => {
+        announce = listener;
+        return () => (announce = undefined);
+      },
+    };
+    const { connect } = setup(1_000_000, 0, states);
+    const hue = connect({ username: 'hue', role: 'province', province: 'hue' });
+    const hanoi = connect({ username: 'hn', role: 'province', province: 'ha-noi' });
+    const national = connect({ username: 'v', role: 'viewer' });
+    const types = (socket: RecordingSocket, from: number): string[] => socket.sent.slice(from).map((t) => (JSON.parse(t) as { type: string }).type);
+    const before = [hue, hanoi, national].map((c) => c.socket.sent.length);
+    announce?.([{ link: 't1-hue', dir: 'down', leftProvince: 'hue' }], []);
+    expect(types(hue.socket, before[0]!)).toEqual(['stateChanges', 'snapshot', 'states']);
+    expect(types(hanoi.socket, before[1]!)).toEqual(['stateChanges']);
+    expect(types(national.socket, before[2]!)).toEqual(['stateChanges']);
+    // A move that leaves no province (a tier change): nobody is refreshed.
+    const after = [hue, hanoi].map((c) => c.socket.sent.length);
+    announce?.([{ link: 't1-hue', dir: 'down' }], []);
+    expect(types(hue.socket, after[0]!)).toEqual(['stateChanges']);
+    expect(types(hanoi.socket, after[1]!)).toEqual(['stateChanges']);
   });
 });
 
