@@ -39,6 +39,8 @@ export const OID = { sysUpTime: SNMPV2_MIB.sysUpTime, ...IF_MIB } as const;
 
 /** The scalar every request of an interface walk carries (one array for every poll). */
 const SYS_UPTIME: readonly string[] = [SNMPV2_MIB.sysUpTime];
+/** No policies' discontinuity times asked (one list for every walk without). */
+const NO_POLICY_TIMES: readonly string[] = [];
 
 export { MAX_GAP_INTERVALS } from './rates.ts';
 export { WALKS_PER_REQUEST, REQUESTS_IN_FLIGHT } from './qos/class-samples.ts';
@@ -131,8 +133,6 @@ export class DevicePoller {
   readonly #tables: TablePool;
   /** The plan whose joint walk (interfaces and classes in one GETBULK) failed: its polls walk them apart. */
   #unjoinable: QosPlan | undefined;
-  /** The scalars of a plan's interface walks: sysUpTime.0 and its policies' discontinuity times (built once per plan). */
-  #planScalars: { plan: QosPlan; scalars: readonly string[] } | undefined;
   /**
    * The agent refused a walk asking the policies' discontinuity times (and took it without them):
    * this device's polls ask sysUpTime.0 only, whatever plan a rediscovery brings.
@@ -240,14 +240,13 @@ export class DevicePoller {
     return { poll: this.#outcome(startedAtMs, answer.atMs, 1), links: [], interfaces: [] };
   }
 
-  /** What every request of `plan`'s interface walk asks besides its columns: sysUpTime.0, then its policies' discontinuity times while asked. */
-  #scalarsOf(plan: QosPlan | undefined): readonly string[] {
-    if (!plan || this.#policyTimesRefused) return SYS_UPTIME;
-    if (this.#planScalars?.plan !== plan) {
-      const times = this.#classes.policyTimeOids(plan);
-      this.#planScalars = { plan, scalars: times.length > 0 ? [...SYS_UPTIME, ...times] : SYS_UPTIME };
-    }
-    return this.#planScalars.scalars;
+  /**
+   * What the first request of `plan`'s interface walk asks besides sysUpTime.0 (in every
+   * request: each row's clock): its policies' discontinuity times while asked (the plan's one
+   * list, so read.ts encodes it once).
+   */
+  #policyTimesOf(plan: QosPlan | undefined): readonly string[] {
+    return !plan || this.#policyTimesRefused ? NO_POLICY_TIMES : this.#classes.policyTimeOids(plan);
   }
 
   /**
@@ -294,21 +293,22 @@ export class DevicePoller {
       // One GETBULK for both walks when the class walk fits one request; their columns not
       // ended by it go on in the same requests.
       const joinable = withClasses && plan !== this.#unjoinable ? this.#classes.joinable(plan) : undefined;
-      let scalars = withClasses ? this.#scalarsOf(plan) : SYS_UPTIME;
-      const jointReps = joinable && jointRepetitions(table.oids.length, interfaceRepetitions, joinable.columns.length, joinable.maxRepetitions, scalars.length);
+      let times = withClasses ? this.#policyTimesOf(plan) : NO_POLICY_TIMES;
+      // The first request is the largest: it carries the times.
+      const jointReps = joinable && jointRepetitions(table.oids.length, interfaceRepetitions, joinable.columns.length, joinable.maxRepetitions, SYS_UPTIME.length + times.length);
       let read: ColumnWalk | undefined;
       let classes: ClassRead | undefined;
       if (joinable && jointReps !== undefined) {
-        const jointWalk = async (withScalars: readonly string[]): Promise<void> => {
+        const jointWalk = async (withTimes: readonly string[]): Promise<void> => {
           const classWalk = joinable.start();
-          const [interfaceRead, classRead] = await readTableWith(open!.session, open!.target, table!, { scalars: withScalars, now: this.#now, maxRepetitions: jointReps }, this.#interfaces.indexHints, [
+          const [interfaceRead, classRead] = await readTableWith(open!.session, open!.target, table!, { scalars: SYS_UPTIME, firstScalars: withTimes, now: this.#now, maxRepetitions: jointReps }, this.#interfaces.indexHints, [
             { columns: joinable.columns, sink: classWalk.sink },
           ]);
           read = interfaceRead!;
           classes = classWalk.finish(classRead!);
         };
         try {
-          await jointWalk(scalars);
+          await jointWalk(times);
         } catch (err) {
           // The class columns may be what the agent fails on (a CBQoS genErr, a table too slow
           // for the timeout): from now on this plan's polls walk them apart, where a class
@@ -317,11 +317,11 @@ export class DevicePoller {
           // policies' discontinuity times: the joint walk is asked once more without them, and
           // only if that fails too are the classes walked apart (the times kept: unproven).
           let refusal = err;
-          if (scalars !== SYS_UPTIME && refusedByAgent(err)) {
+          if (times.length > 0 && refusedByAgent(err)) {
             try {
-              await jointWalk(SYS_UPTIME);
+              await jointWalk(NO_POLICY_TIMES);
               this.#stopPolicyTimes(err);
-              scalars = SYS_UPTIME;
+              times = NO_POLICY_TIMES;
             } catch (retryErr) {
               refusal = retryErr;
             }
@@ -336,11 +336,12 @@ export class DevicePoller {
         const classesRead = withClasses ? this.#classes.read(open, plan) : undefined;
         try {
           try {
-            read = await readTable(open.session, open.target, table, { scalars, now: this.#now, maxRepetitions: interfaceRepetitions }, this.#interfaces.indexHints);
+            read = await readTable(open.session, open.target, table, { scalars: SYS_UPTIME, firstScalars: times, now: this.#now, maxRepetitions: interfaceRepetitions }, this.#interfaces.indexHints);
           } catch (err) {
             // The policies' discontinuity times may be what the agent refuses: asked at once
             // without them (this poll is not lost), and by this device's polls no more.
-            if (scalars === SYS_UPTIME || !refusedByAgent(err)) throw err;
+            if (times.length === 0 || !refusedByAgent(err)) throw err;
+            times = NO_POLICY_TIMES;
             read = await readTable(open.session, open.target, table, { scalars: SYS_UPTIME, now: this.#now, maxRepetitions: interfaceRepetitions }, this.#interfaces.indexHints);
             this.#stopPolicyTimes(err);
           }
@@ -369,7 +370,7 @@ export class DevicePoller {
         // The first answer's scalars hold the policies' discontinuity times when they were asked;
         // when not (refused, or none planned), no scalars: a time not asked is no evidence, while
         // one asked and not answered is (the policy row came or went).
-        const classes = this.#classes.sample(current, round.reads, classReads, round.capacities, read.atMs, scalars !== SYS_UPTIME ? read.scalars : undefined);
+        const classes = this.#classes.sample(current, round.reads, classReads, round.capacities, read.atMs, times.length > 0 ? read.scalars : undefined);
         if (classes.statsMissing) this.#plans.markStale('stats-missing', {});
         else links.push(...classes.links);
       }

@@ -1,7 +1,8 @@
 // Reads over a session: `readColumns` walks only the given table columns with GETBULK and
 // groups the values by row index, `walkColumns` hands each value to a visitor instead, `get`
 // fetches instances. The requested scalars (sysUpTime.0, or any instance of an object indexed by
-// one sub-identifier: getNextRequestOidFor) go out as non-repeaters in EVERY request of a walk, and each row is stamped with the answer that carried it (its receive time
+// one sub-identifier: getNextRequestOidFor) go out as non-repeaters in EVERY request of a walk
+// (`firstScalars`: in the first only), and each row is stamped with the answer that carried it (its receive time
 // and its scalars): a row's counters and its clock come from one answer, whatever retries or
 // delays fell between the pages. `readTableWith` walks a table and other columns in
 // the same requests (one datagram for two walks). Two
@@ -63,6 +64,12 @@ export interface ReadColumnsOptions {
    * getNextRequestOidFor). Keep the same list from walk to walk: it is checked and encoded once.
    */
   scalars?: readonly string[];
+  /**
+   * Instance OIDs like `scalars` asked in the FIRST request only, after them: values that the
+   * walk's result needs once (ColumnWalk.scalars), not each row (a row's clock is its own
+   * answer's sysUpTime.0: that stays in `scalars`). Checked and encoded once per list too.
+   */
+  firstScalars?: readonly string[];
   /** Safety stop against agents that never end a column. */
   maxRequests?: number;
   /** Clock (epoch ms); defaults to Date.now. */
@@ -176,8 +183,9 @@ function scalarRequestsOf(scalarOids: readonly string[]): ScalarRequests {
 /** No scalars (one list for every walk without). */
 const noScalars: readonly string[] = [];
 
-function checkScalars(scalarOids: readonly string[]): void {
-  scalarRequestsOf(scalarOids);
+function checkScalars(opts: ReadColumnsOptions): void {
+  scalarRequestsOf(opts.scalars ?? noScalars);
+  scalarRequestsOf(opts.firstScalars ?? noScalars);
 }
 
 function getBulk(session: snmp.Session, target: string, oids: string[], nonRepeaters: number, maxRepetitions: number): Promise<unknown[]> {
@@ -228,7 +236,7 @@ export function walkColumns(
   opts: ReadColumnsOptions,
   visit: VisitValue,
 ): Promise<ColumnWalk> {
-  checkScalars(opts.scalars ?? noScalars);
+  checkScalars(opts);
   if (session instanceof V2cSession) {
     return walkV2c(session, columnOids, opts, (col, buf, start, end, value, page) => visit(columnOids[col]!, arcsText(buf, start, end), value, page));
   }
@@ -247,7 +255,7 @@ export type RowSink = (column: number, buf: Buffer, start: number, end: number, 
  * nothing is built per varbind but its value (net-snmp's OIDs, SNMPv3, are encoded for it).
  */
 export function walkRows(session: SnmpSession, target: string, columnOids: readonly string[], opts: ReadColumnsOptions, sink: RowSink): Promise<ColumnWalk> {
-  checkScalars(opts.scalars ?? noScalars);
+  checkScalars(opts);
   if (session instanceof V2cSession) return walkV2c(session, columnOids, opts, sink);
   return walkNetSnmp(session, target, columnOids, opts, netSnmpSinkOf(sink));
 }
@@ -402,7 +410,7 @@ export function readTableWith(
 ): Promise<ColumnWalk[]> {
   const columns = table.columns;
   for (const col of columns) col.count = 0;
-  checkScalars(opts.scalars ?? noScalars);
+  checkScalars(opts);
   if (session instanceof V2cSession) return walkV2cParts(session, [{ columns: table.oids, sink: tableSink(table, hints) }, ...parts], opts);
   // net-snmp makes each index's text: the table keeps it.
   const netSnmpParts = [{ columns: table.oids, visit: netSnmpTableSink(table) }];
@@ -496,17 +504,20 @@ async function walkNetSnmpParts(
   const maxRepetitions = opts.maxRepetitions ?? 25;
   const tally = new WalkTally(target, opts);
   const scalarOids = opts.scalars ?? noScalars;
+  const firstOids = opts.firstScalars ?? noScalars;
   const tallies: PartTally[] = parts.map(() => ({ requests: 0, varbinds: 0, maxRowsPerColumn: 0, atMs: tally.atMs }));
   // Per active column: its part, its OID, its prefix and the cursor (last OID seen).
   let active = parts.flatMap((p, part) => p.columns.map((column, position) => ({ part, column, position, prefix: column + '.', cursor: column, rows: 0 })));
   // A GETNEXT of each answers its instance when the agent has it.
   const scalarRequest = scalarRequestsOf(scalarOids).nextOids;
+  const firstRequest = scalarRequestsOf(firstOids).nextOids;
   const asked = new Uint8Array(parts.length);
 
-  while (active.length > 0 || (tally.requests === 0 && scalarOids.length > 0)) {
+  while (active.length > 0 || (tally.requests === 0 && scalarOids.length + firstOids.length > 0)) {
     tally.check();
-    const nonRepeaters = scalarOids.length;
-    const request = [...scalarRequest, ...active.map((a) => a.cursor)];
+    const first = tally.requests === 0;
+    const nonRepeaters = first ? scalarOids.length + firstOids.length : scalarOids.length;
+    const request = first ? [...scalarRequest, ...firstRequest, ...active.map((a) => a.cursor)] : [...scalarRequest, ...active.map((a) => a.cursor)];
     asked.fill(0);
     asked[0] = 1;
     for (const col of active) asked[col.part] = 1;
@@ -520,7 +531,7 @@ async function walkNetSnmpParts(
 
     for (let i = 0; i < nonRepeaters; i++) {
       const vb = response[i];
-      const wanted = scalarOids[i];
+      const wanted = i < scalarOids.length ? scalarOids[i] : firstOids[i - scalarOids.length];
       if (!isVarbind(vb) || wanted === undefined) continue;
       tallies[0]!.varbinds++;
       const type = typeOf(vb);
@@ -658,15 +669,18 @@ async function walkV2cParts(session: V2cSession, parts: readonly WalkPart[], opt
   const maxRepetitions = opts.maxRepetitions ?? 25;
   const tally = new WalkTally(target, opts);
   const scalarOids = opts.scalars ?? noScalars;
-  const nonRepeaters = scalarOids.length;
+  const firstOids = opts.firstScalars ?? noScalars;
   const tallies: PartTally[] = parts.map(() => ({ requests: 0, varbinds: 0, maxRowsPerColumn: 0, atMs: tally.atMs }));
   const sinks = parts.map((p) => p.sink);
   let active: V2cColumn[] = [];
   let scalarContents: readonly Buffer[];
   let scalarRequests: readonly Buffer[];
+  let firstContents: readonly Buffer[];
+  let firstRequests: readonly Buffer[];
   try {
     // A GETNEXT of each answers its instance when the agent has it.
     ({ contents: scalarContents, nextVarbinds: scalarRequests } = scalarRequestsOf(scalarOids));
+    ({ contents: firstContents, nextVarbinds: firstRequests } = scalarRequestsOf(firstOids));
     parts.forEach((p, part) => {
       const { prefixes, varbinds } = encodedColumnsOf(p.columns, transport);
       prefixes.forEach((prefix, position) =>
@@ -677,9 +691,11 @@ async function walkV2cParts(session: V2cSession, parts: readonly WalkPart[], opt
     throw new SnmpError('request', target, err instanceof Error ? err.message : String(err), { cause: err });
   }
   const asked = new Uint8Array(parts.length);
-  while (active.length > 0 || (tally.requests === 0 && nonRepeaters > 0)) {
+  while (active.length > 0 || (tally.requests === 0 && scalarOids.length + firstOids.length > 0)) {
     tally.check();
-    const request: Buffer[] = [...scalarRequests];
+    const first = tally.requests === 0;
+    const nonRepeaters = first ? scalarOids.length + firstOids.length : scalarOids.length;
+    const request: Buffer[] = first ? [...scalarRequests, ...firstRequests] : [...scalarRequests];
     asked.fill(0);
     asked[0] = 1;
     for (const col of active) {
@@ -704,10 +720,11 @@ async function walkV2cParts(session: V2cSession, parts: readonly WalkPart[], opt
         if (i < nonRepeaters || count === 0) {
           tallies[0]!.varbinds++;
           if (i >= nonRepeaters) return;
-          const wanted = scalarContents[i];
+          const ofFirst = i >= scalarOids.length;
+          const wanted = ofFirst ? firstContents[i - scalarOids.length] : scalarContents[i];
           if (wanted === undefined || isExceptionTag(vb.tag) || !oidEquals(buf, vb.oidStart, vb.oidEnd, wanted)) return;
           const value = readValue(buf, vb);
-          if (value !== undefined) page.scalars.set(scalarOids[i]!, value);
+          if (value !== undefined) page.scalars.set(ofFirst ? firstOids[i - scalarOids.length]! : scalarOids[i]!, value);
           return;
         }
         const col = active[(i - nonRepeaters) % count]!;

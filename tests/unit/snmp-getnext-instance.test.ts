@@ -146,6 +146,25 @@ describe.each(['2c', '3'] as const)('instances as non-repeaters over SNMP versio
     for (const oid of scalarRequests) expect(asked.filter((a) => a === oid), oid).toHaveLength(2);
   });
 
+  it('firstScalars: asked in the first request only, read from the first answer; scalars in every request', async () => {
+    const { session, target, asked } = await serve(version);
+    const firstScalars = [`${TIME}.7`, `${TIME}.8`, `${TIME}.12`];
+    const pages: Map<string, unknown>[] = [];
+    const read = await walkColumns(session, target, [COLUMN], { scalars: [SNMPV2_MIB.sysUpTime], firstScalars, maxRepetitions: 2 }, (_c, _i, _v, page) => pages.push(page.scalars));
+    expect(read.requests).toBe(2);
+    expect([...read.scalars]).toEqual([
+      [SNMPV2_MIB.sysUpTime, Number(UPTIME_CS)],
+      [`${TIME}.7`, 3_100],
+      [`${TIME}.12`, 4_200],
+    ]);
+    // The second answer: sysUpTime.0 only.
+    expect([...pages[2]!]).toEqual([[SNMPV2_MIB.sysUpTime, Number(UPTIME_CS)]]);
+    // sysUpTime.0 twice, the times once, and the column's.
+    expect(read.varbinds).toBe(2 + firstScalars.length + 2 + 2);
+    expect(asked.filter((a) => a === SNMPV2_MIB.sysUpTime.slice(0, -2))).toHaveLength(2);
+    for (const oid of [`${TIME}.6`, `${TIME}.7`, `${TIME}.11`]) expect(asked.filter((a) => a === oid), oid).toHaveLength(1);
+  });
+
   it('a list changed in place is asked as it is now', async () => {
     const { session, target } = await serve(version);
     const scalars = [SNMPV2_MIB.sysUpTime, `${TIME}.7`];
