@@ -48,12 +48,15 @@ export interface JoinableClassWalk {
 }
 
 /**
- * A poll reads the cbQosPolicyDiscontinuityTime of at most this many planned policies (each a
- * non-repeater, one varbind in every request of the poll's interface walk: the poller's
- * scalars); a plan with more reads none, and its classes are measured without it (the other
- * rules still hold).
+ * A poll reads the cbQosPolicyDiscontinuityTime of at most this many planned policies; a plan
+ * with more reads none, and its classes are measured without it (the other rules still hold).
+ * Why 128, a limit of its own (not the class walk's repetitions): each time is a non-repeater of
+ * the first request of the poll's interface walk, which counts against that request's
+ * MAX_JOINT_VARBINDS (collector/poller.ts), and an agent cannot trim non-repeaters from its
+ * answer as it trims rows. 128 is under a tenth of that budget (the times alone never split a
+ * joint poll) and ~4 KB of answer (~30 B a TimeTicks varbind under its 14-arc OID).
  */
-export const MAX_POLICY_TIMES = 2 * MAX_REPETITIONS.max;
+export const MAX_POLICY_TIMES = 128;
 
 /** The scalars each class-counter request carries (one list: encoded once). */
 const CLASS_SCALARS: readonly string[] = [SNMPV2_MIB.sysUpTime];
@@ -197,8 +200,8 @@ export class ClassSampler {
 
   /**
    * The cbQosPolicyDiscontinuityTime instances of the plan's policies (one list per plan; empty
-   * for other vendors and past MAX_POLICY_TIMES): the poller asks them with sysUpTime.0 as
-   * non-repeaters and hands their values to `sample`.
+   * for other vendors and past MAX_POLICY_TIMES): the poller asks them as non-repeaters of its
+   * interface walk's first request and hands their values to `sample`.
    */
   policyTimeOids(plan: QosPlan): readonly string[] {
     return this.#layoutOf(plan).policyTimes.oids;
