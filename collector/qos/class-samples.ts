@@ -259,6 +259,10 @@ export class ClassSampler {
     let missing = false;
     const members = plan.counterMembers;
     const baselines = this.#baselinesOf(plan);
+    // Each policy's time resolved once, not once per member of it.
+    const { ofMember } = layout.policyTimes;
+    const timeOfPolicy = layout.policyTimeValues;
+    if (policyTimes) policyTimesInto(layout.policyTimes, policyTimes, timeOfPolicy);
     for (let slot = 0; slot < members.length; slot++) {
       if (!classReads) break;
       const m = members[slot]!;
@@ -280,7 +284,8 @@ export class ClassSampler {
         const key = m.key;
         if (this.#statsProblems.delete(key)) this.#problems.cleared('stats', key);
       }
-      curr.policyDiscontinuityCs = policyTimeOf(layout.policyTimes, slot, policyTimes);
+      const policy = ofMember[slot]!;
+      curr.policyDiscontinuityCs = policyTimes && policy >= 0 ? timeOfPolicy[policy] : undefined;
       baselines.set(slot, curr);
       const outcome = measureClassInterval(prev, curr, { maxGapMs }, this.#octets);
       if (outcome.ok) {
@@ -379,13 +384,12 @@ export class ClassSampler {
 }
 
 /**
- * Member `slot`'s policy's discontinuity time among a poll's scalars (those of a walk that asked
- * the times); undefined when it has no policy or the times were not asked, POLICY_TIME_ABSENT
- * when asked and not answered.
+ * Each policy's discontinuity time among a poll's scalars (those of a walk that asked the times),
+ * by its position in `times.oids`, into `into`: POLICY_TIME_ABSENT when asked and not answered.
  */
-function policyTimeOf(times: PolicyTimes, slot: number, scalars: ReadonlyMap<string, SnmpValue> | undefined): number | undefined {
-  const p = times.ofMember[slot]!;
-  return p < 0 || !scalars ? undefined : (asNumber(scalars.get(times.oids[p]!)) ?? POLICY_TIME_ABSENT);
+function policyTimesInto(times: PolicyTimes, scalars: ReadonlyMap<string, SnmpValue>, into: Float64Array): void {
+  const oids = times.oids;
+  for (let p = 0; p < oids.length; p++) into[p] = asNumber(scalars.get(oids[p]!)) ?? POLICY_TIME_ABSENT;
 }
 
 /** The walks that read a plan's class counters. */
@@ -575,6 +579,8 @@ interface PlanLayout {
   chunks: ChunkLayout[];
   /** The policies whose discontinuity time the poller reads for the plan (none past MAX_POLICY_TIMES), and each member's, by slot. */
   policyTimes: PolicyTimes;
+  /** This poll's time of each of those policies, by position (reused from poll to poll). */
+  policyTimeValues: Float64Array;
   /** The per-service sub-interfaces' names, each once. */
   subNames: string[];
   /**
@@ -626,10 +632,12 @@ function planLayoutOf(plan: QosPlan, links: readonly LinkConfig[]): PlanLayout {
     (m) => (m.kind === 'counters' ? counterSlot.get(m)! : subSlot.get(m.ifName)! + (m.side === 'out' ? 1 : 0)),
   );
   const slots = plan.counterMembers.length + 2 * subNames.length;
+  const policyTimes = cappedPolicyTimes(plan.counterMembers);
   return {
     walk,
     chunks: walk.chunks.map((chunk) => new ChunkLayout(chunk)),
-    policyTimes: cappedPolicyTimes(plan.counterMembers),
+    policyTimes,
+    policyTimeValues: new Float64Array(policyTimes.oids.length),
     subNames,
     groupSlots,
     groupStart,
