@@ -3,11 +3,15 @@
 // router reboots 1 s after a poll and its sysUpTime jumps forward by what the reboot took away
 // (simulator: reboot, then jumpUptime): sysUpTime runs on as if nothing happened, the 64-bit
 // class counters, restarted from 0, have gone past the last reading (no counter went back), and
-// only the policies' discontinuity time moved. That interval gives no class rate (the baseline
+// only the policies' discontinuity time moved (from 0 to the sysUpTime of the reboot). To the
+// collector that is what a policy's counters reset while the router stays up look like (the
+// service-policy re-applied, its counters cleared); a real agent's policy attached at boot reads
+// 0 both before and after a reboot (the MIB's 0: none since the agent started), so a hidden
+// reboot is caught only for a policy whose time was not 0. That interval gives no class rate (the baseline
 // restarts); the next gives the engine's rates. Two pollers read the same agent at the same
 // instants: one walks interfaces and classes in one GETBULK, the other (max-repetitions past
 // MAX_JOINT_VARBINDS) walks them apart. Either reads each planned policy's time as one
-// non-repeater of its interface walk: the joint poll reads as many varbinds as before the times
+// non-repeater of its interface walk's first request: the joint poll reads as many varbinds as before the times
 // were read, and one more per policy.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';

@@ -2,9 +2,10 @@
 // (net-snmp): the interface walk and the class-counter walk go out in the same request
 // (collector/poller.ts), counted at the simulated router's agent over loopback; past
 // MAX_JOINT_VARBINDS they go out as two walks. Either way the poll gives the same samples. The
-// planned Cisco policies' cbQosPolicyDiscontinuityTime rides as one non-repeater each (not a
-// column walk raising every column's max-repetitions); an agent that refuses them is no longer
-// asked them.
+// planned Cisco policies' cbQosPolicyDiscontinuityTime rides as one non-repeater each of the
+// first request (not a column walk raising every column's max-repetitions); an agent that
+// refuses them is asked again at once without them (no poll lost), and that device no longer
+// asked them, whatever plan a rediscovery brings.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { defaultConfigDir, loadConfig } from '../../config/load.ts';
