@@ -7,7 +7,7 @@
 // refuses them is asked again at once without them (no poll lost), and that device no longer
 // asked them, whatever plan a rediscovery brings.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { defaultConfigDir, loadConfig } from '../../config/load.ts';
 import type { TopologyConfig } from '../../config/schema.ts';
 import { compileClassRules } from '../../collector/classify.ts';
@@ -57,13 +57,27 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-function pollerFor(routerId: string, maxRepetitions?: number): DevicePoller {
+/** What a test changes of a poller: the address it polls (a relay's), its log, collector settings. */
+interface PollerChanges {
+  address?: string;
+  log?: Logger;
+  rediscoverIntervalMs?: number;
+}
+
+function pollerFor(routerId: string, maxRepetitions?: number, changes: PollerChanges = {}): DevicePoller {
+  const router = topology.routers.find((r) => r.id === routerId)!;
   return new DevicePoller({
-    router: topology.routers.find((r) => r.id === routerId)!,
+    router: changes.address === undefined ? router : { ...router, address: changes.address },
     links: topology.links.filter((l) => l.router === routerId),
-    collector: { intervalMs: INTERVAL_MS, timeoutMs: 1_000, retries: 0, maxUtilization: 1.1 },
+    collector: {
+      intervalMs: INTERVAL_MS,
+      timeoutMs: 1_000,
+      retries: 0,
+      maxUtilization: 1.1,
+      ...(changes.rediscoverIntervalMs !== undefined ? { rediscoverIntervalMs: changes.rediscoverIntervalMs } : {}),
+    },
     classifier: compileClassRules(example.classRules),
-    log,
+    log: changes.log ?? log,
     now,
     ...(maxRepetitions !== undefined ? { maxRepetitions } : {}),
   });
@@ -191,14 +205,7 @@ describe('a joint walk the agent fails on its class columns', () => {
   it('walks interfaces and classes apart from then on: the interface totals are kept and every poll succeeds', async () => {
     const router = topology.routers.find((r) => r.id === CBQOS_ROUTER)!;
     const relay = await cbqosErringRelay(router.address);
-    const poller = new DevicePoller({
-      router: { ...router, address: relay.address },
-      links: topology.links.filter((l) => l.router === CBQOS_ROUTER),
-      collector: { intervalMs: INTERVAL_MS, timeoutMs: 1_000, retries: 0, maxUtilization: 1.1 },
-      classifier: compileClassRules(example.classRules),
-      log,
-      now,
-    });
+    const poller = pollerFor(CBQOS_ROUTER, undefined, { address: relay.address });
     try {
       // The plan (discovered at the first poll), then a steady joint poll with class samples.
       for (let i = 0; i < 2; i++) {
@@ -232,16 +239,8 @@ describe('an agent that refuses the policies’ discontinuity times', () => {
     // Each request naming an instance (or the row before one, asked by GETNEXT) of the column.
     const relay = await erringRelay(router.address, (oid) => oid.startsWith(`${CISCO_POLICY_DISCONTINUITY_TIME}.`));
     const { log, lines } = captureLog('warn');
-    const poller = new DevicePoller({
-      router: { ...router, address: relay.address },
-      links: topology.links.filter((l) => l.router === CBQOS_ROUTER),
-      // A rediscovery every other poll: a new plan must not ask them again.
-      collector: { intervalMs: INTERVAL_MS, timeoutMs: 1_000, retries: 0, maxUtilization: 1.1, rediscoverIntervalMs: 2 * INTERVAL_MS },
-      classifier: compileClassRules(example.classRules),
-      log,
-      now,
-      ...(maxRepetitions !== undefined ? { maxRepetitions } : {}),
-    });
+    // A rediscovery every other poll: a new plan must not ask them again.
+    const poller = pollerFor(CBQOS_ROUTER, maxRepetitions, { address: relay.address, log, rediscoverIntervalMs: 2 * INTERVAL_MS });
     const pollNow = async () => {
       nowMs += INTERVAL_MS;
       const batch = await poller.poll();
@@ -277,14 +276,7 @@ describe('an agent that refuses the policies’ discontinuity times', () => {
     // The class columns err, the policies' times do not (a request naming only them is relayed).
     const relay = await erringRelay(router.address, (oid) => oid.startsWith(`${CBQOS_MIB}.`) && !oid.startsWith(times));
     const { log, lines } = captureLog('warn');
-    const poller = new DevicePoller({
-      router: { ...router, address: relay.address },
-      links: topology.links.filter((l) => l.router === CBQOS_ROUTER),
-      collector: { intervalMs: INTERVAL_MS, timeoutMs: 1_000, retries: 0, maxUtilization: 1.1 },
-      classifier: compileClassRules(example.classRules),
-      log,
-      now,
-    });
+    const poller = pollerFor(CBQOS_ROUTER, undefined, { address: relay.address, log });
     try {
       for (let i = 0; i < 2; i++) {
         nowMs += INTERVAL_MS;
