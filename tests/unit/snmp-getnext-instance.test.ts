@@ -4,16 +4,14 @@
 // whose scalars are sysUpTime.0 and rows of a table indexed by one integer (Cisco's
 // cbQosPolicyDiscontinuityTime): each present instance read from the first answer, an absent
 // one (the GETNEXT answers another row or the next object) left out.
-import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startInProcessAgent } from '../helpers/in-process-agent.ts';
 import { getNextRequestOidFor } from '../../collector/snmp/read.ts';
-import { openSession, readColumns, V2cSession, V2cTransport, walkColumns, type SnmpSession } from '../../collector/snmp/index.ts';
+import { readColumns, walkColumns, type SnmpSession } from '../../collector/snmp/index.ts';
 import { SNMPV2_MIB } from '../../collector/snmp/if-mib.ts';
 import { CISCO_POLICY_DISCONTINUITY_TIME } from '../../collector/discovery/cisco-cbqos.ts';
-import type { SnmpConfig } from '../../config/schema.ts';
-import { RouterAgent, type MibInstance, type MibTree } from '../../simulator/agent/router-agent.ts';
+import type { MibInstance, MibTree } from '../../simulator/agent/router-agent.ts';
 import { encodeOid } from '../../simulator/agent/ber.ts';
-import { deriveUser, PasswordKeyCache } from '../../simulator/agent/usm.ts';
 import { compareOids, parseOid, type Oid } from '../../simulator/mib/oid.ts';
 import { counter64, timeTicks, type SnmpValue as AgentValue } from '../../simulator/mib/value.ts';
 
@@ -78,8 +76,7 @@ function staticMib(asked: string[]): MibTree {
   };
 }
 
-const V3: Extract<SnmpConfig, { version: '3' }> = { version: '3', user: 'instances', authProtocol: 'sha', authKey: 'instances-auth-key', privProtocol: 'aes', privKey: 'instances-priv-key' };
-const ENGINE_ID = Buffer.from('80000009050102030405060709', 'hex');
+const ENGINE_ID_HEX = '80000009050102030405060709';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -89,36 +86,9 @@ afterEach(() => {
 /** An agent on 127.0.0.1 over staticMib, asked over v2c or SNMPv3; `asked` gets every OID a GETNEXT (or repetition) started from. */
 async function serve(version: '2c' | '3'): Promise<{ session: SnmpSession; target: string; asked: string[] }> {
   const asked: string[] = [];
-  const security =
-    version === '2c'
-      ? { version: '2c' as const, community: 'instances' }
-      : { version: '3' as const, engineId: ENGINE_ID, engineBoots: 1, user: deriveUser(new PasswordKeyCache(), V3, ENGINE_ID) };
-  const agent = new RouterAgent({ security, mib: staticMib(asked), clock: { simulatedNowMs: () => 0, engineTimeSeconds: () => 0 } });
-  const socket: Socket = createSocket('udp4');
-  socket.on('message', (msg, rinfo) => {
-    const answer = agent.handle(msg);
-    if (answer) socket.send(answer, rinfo.port, rinfo.address);
-  });
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const port = socket.address().port;
-  const target = `127.0.0.1:${port}`;
-  const timing = { timeoutMs: 500, retries: 0 };
-  if (version === '3') {
-    const open = openSession(target, V3, timing);
-    cleanups.push(() => {
-      open.close();
-      socket.close();
-    });
-    return { session: open.session, target, asked };
-  }
-  const transport = new V2cTransport();
-  const session = new V2cSession({ host: '127.0.0.1', port, family: 4, community: 'instances', timing, target, transport });
-  cleanups.push(() => {
-    session.close();
-    transport.close();
-    socket.close();
-  });
-  return { session, target, asked };
+  const served = await startInProcessAgent({ mib: staticMib(asked), version, name: 'instances', engineIdHex: ENGINE_ID_HEX });
+  cleanups.push(() => served.close());
+  return { session: served.session, target: served.target, asked };
 }
 
 describe.each(['2c', '3'] as const)('instances as non-repeaters over SNMP version %s', (version) => {

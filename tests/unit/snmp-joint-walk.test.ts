@@ -4,15 +4,13 @@
 // column's rows, another policy's, endOfMibView): those varbinds are dropped, never given to
 // another column. An agent that answers fewer rows than asked (fewer repetitions, or an answer
 // cut in the middle of a repetition) is read on from where its answer stopped.
-import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startInProcessAgent } from '../helpers/in-process-agent.ts';
 import { arcsText, readHeader } from '../../collector/snmp/ber.ts';
-import { ColumnTable, openSession, readTableWith, V2cSession, V2cTransport, type SnmpSession, type SnmpValue } from '../../collector/snmp/index.ts';
-import type { SnmpConfig } from '../../config/schema.ts';
+import { ColumnTable, readTableWith, type SnmpSession, type SnmpValue } from '../../collector/snmp/index.ts';
 import { SNMPV2_MIB } from '../../collector/snmp/if-mib.ts';
-import { RouterAgent, type MibInstance, type MibTree } from '../../simulator/agent/router-agent.ts';
+import type { MibInstance, MibTree } from '../../simulator/agent/router-agent.ts';
 import { encodeOid } from '../../simulator/agent/ber.ts';
-import { deriveUser, PasswordKeyCache } from '../../simulator/agent/usm.ts';
 import { compareOids, parseOid, type Oid } from '../../simulator/mib/oid.ts';
 import { counter64, timeTicks, type SnmpValue as AgentValue } from '../../simulator/mib/value.ts';
 
@@ -86,8 +84,7 @@ function capRepetitions(request: Buffer, cap: number): void {
   request[repsStart] = Math.min(request[repsStart]!, cap);
 }
 
-const V3: Extract<SnmpConfig, { version: '3' }> = { version: '3', user: 'joint', authProtocol: 'sha', authKey: 'joint-auth-key', privProtocol: 'aes', privKey: 'joint-priv-key' };
-const ENGINE_ID = Buffer.from('80000009050102030405060708', 'hex');
+const ENGINE_ID_HEX = '80000009050102030405060708';
 
 interface Served {
   session: SnmpSession;
@@ -106,40 +103,17 @@ afterEach(() => {
  * max-repetitions, `keep` cuts each answer to that many varbinds (v2c: SNMPv3's are encrypted).
  */
 async function serve(mib: MibTree, faults: { capReps?: number; keep?: number } = {}, version: '2c' | '3' = '2c'): Promise<Served> {
-  const security =
-    version === '2c'
-      ? { version: '2c' as const, community: 'joint' }
-      : { version: '3' as const, engineId: ENGINE_ID, engineBoots: 1, user: deriveUser(new PasswordKeyCache(), V3, ENGINE_ID) };
-  const agent = new RouterAgent({ security, mib, clock: { simulatedNowMs: () => 0, engineTimeSeconds: () => 0 } });
-  const socket: Socket = createSocket('udp4');
-  socket.on('message', (msg, rinfo) => {
-    if (faults.capReps !== undefined) capRepetitions(msg, faults.capReps);
-    let answer = agent.handle(msg);
-    if (answer && faults.keep !== undefined) answer = keepVarbinds(answer, faults.keep);
-    if (answer) socket.send(answer, rinfo.port, rinfo.address);
+  const { capReps, keep } = faults;
+  const served = await startInProcessAgent({
+    mib,
+    version,
+    name: 'joint',
+    engineIdHex: ENGINE_ID_HEX,
+    ...(capReps !== undefined ? { onRequest: (request: Buffer) => capRepetitions(request, capReps) } : {}),
+    ...(keep !== undefined ? { onAnswer: (answer: Buffer) => keepVarbinds(answer, keep) } : {}),
   });
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const port = socket.address().port;
-  const target = `127.0.0.1:${port}`;
-  const timing = { timeoutMs: 500, retries: 0 };
-  if (version === '3') {
-    const open = openSession(target, V3, timing);
-    cleanups.push(() => {
-      open.close();
-      socket.close();
-    });
-    // The engine discovery's request (a report) is not a read's.
-    const discovery = 1;
-    return { session: open.session, target, requests: () => agent.counters.requests - discovery };
-  }
-  const transport = new V2cTransport();
-  const session = new V2cSession({ host: '127.0.0.1', port, family: 4, community: 'joint', timing, target, transport });
-  cleanups.push(() => {
-    session.close();
-    transport.close();
-    socket.close();
-  });
-  return { session, target, requests: () => agent.counters.requests };
+  cleanups.push(() => served.close());
+  return { session: served.session, target: served.target, requests: () => served.reads() };
 }
 
 /** Reads both walks in shared requests: the table's rows and the class columns' (column → row → value). */
