@@ -83,6 +83,15 @@ function pollerFor(routerId: string, maxRepetitions?: number, changes: PollerCha
   });
 }
 
+/** The next interval's poll, which must succeed; its batch. */
+async function pollOk(poller: DevicePoller): Promise<Awaited<ReturnType<DevicePoller['poll']>>> {
+  nowMs += INTERVAL_MS;
+  const batch = await poller.poll();
+  await poller.idle();
+  expect(batch.poll.ok, batch.poll.error).toBe(true);
+  return batch;
+}
+
 const requestsSoFar = (routerId: string): number => sim.counters()[routerId]!.requests;
 
 /** A poll's samples as comparable keys: link, direction, class (or the link total), rate and drops. */
@@ -208,19 +217,11 @@ describe('a joint walk the agent fails on its class columns', () => {
     const poller = pollerFor(CBQOS_ROUTER, undefined, { address: relay.address });
     try {
       // The plan (discovered at the first poll), then a steady joint poll with class samples.
-      for (let i = 0; i < 2; i++) {
-        nowMs += INTERVAL_MS;
-        const batch = await poller.poll();
-        await poller.idle();
-        expect(batch.poll.ok, batch.poll.error).toBe(true);
-      }
+      for (let i = 0; i < 2; i++) await pollOk(poller);
       expect(poller.qosPlan?.counterMembers.length).toBeGreaterThan(0);
       relay.fail();
       for (let i = 0; i < 3; i++) {
-        nowMs += INTERVAL_MS;
-        const batch = await poller.poll();
-        await poller.idle();
-        expect(batch.poll.ok, batch.poll.error).toBe(true);
+        const batch = await pollOk(poller);
         expect(batch.links.filter((s) => s.class === 'total').length).toBeGreaterThan(0);
       }
     } finally {
@@ -241,24 +242,16 @@ describe('an agent that refuses the policies’ discontinuity times', () => {
     const { log, lines } = captureLog('warn');
     // A rediscovery every other poll: a new plan must not ask them again.
     const poller = pollerFor(CBQOS_ROUTER, maxRepetitions, { address: relay.address, log, rediscoverIntervalMs: 2 * INTERVAL_MS });
-    const pollNow = async () => {
-      nowMs += INTERVAL_MS;
-      const batch = await poller.poll();
-      await poller.idle();
-      return batch;
-    };
     try {
-      for (let i = 0; i < 2; i++) expect((await pollNow()).poll.ok).toBe(true);
+      for (let i = 0; i < 2; i++) await pollOk(poller);
       expect(relay.named()).toBeGreaterThan(0);
       relay.fail();
-      const refused = await pollNow();
-      expect(refused.poll.ok, refused.poll.error).toBe(true);
+      await pollOk(poller);
       const namedAfter = relay.named();
       const planBefore = poller.qosPlan;
       // Not asked again, by this plan or the rediscovered ones: every poll succeeds with class rates.
       for (let i = 0; i < 5; i++) {
-        const batch = await pollNow();
-        expect(batch.poll.ok, batch.poll.error).toBe(true);
+        const batch = await pollOk(poller);
         expect(batch.links.filter((s) => s.class !== 'total').length).toBeGreaterThan(0);
       }
       expect(poller.qosPlan).not.toBe(planBefore);
@@ -278,18 +271,9 @@ describe('an agent that refuses the policies’ discontinuity times', () => {
     const { log, lines } = captureLog('warn');
     const poller = pollerFor(CBQOS_ROUTER, undefined, { address: relay.address, log });
     try {
-      for (let i = 0; i < 2; i++) {
-        nowMs += INTERVAL_MS;
-        expect((await poller.poll()).poll.ok).toBe(true);
-        await poller.idle();
-      }
+      for (let i = 0; i < 2; i++) await pollOk(poller);
       relay.fail();
-      for (let i = 0; i < 3; i++) {
-        nowMs += INTERVAL_MS;
-        const batch = await poller.poll();
-        await poller.idle();
-        expect(batch.poll.ok, batch.poll.error).toBe(true);
-      }
+      for (let i = 0; i < 3; i++) await pollOk(poller);
       expect(lines.filter((l) => l.msg.includes('cbQosPolicyDiscontinuityTime no longer read'))).toHaveLength(0);
     } finally {
       poller.close();
