@@ -78,8 +78,10 @@ function rangeOfUrl(url: string): { from: string | null; to: string | null } {
 /** The chart's test hooks. */
 async function chartState(page: Page, testId: string) {
   const chart = page.locator(`[data-testid="${testId}"]`);
-  const [points, stepMs, fromMs, toMs, loading] = await Promise.all(
-    ['data-points', 'data-step-ms', 'data-from-ms', 'data-to-ms', 'data-loading'].map((name) => chart.getAttribute(name)),
+  // In one task of the page: read one by one, a live sample between two reads moves the window
+  // (from and to a second apart from two different instants).
+  const [points, stepMs, fromMs, toMs, loading] = await chart.evaluate((el) =>
+    ['data-points', 'data-step-ms', 'data-from-ms', 'data-to-ms', 'data-loading'].map((name) => el.getAttribute(name)),
   );
   return { points: Number(points), stepMs: Number(stepMs), fromMs: Number(fromMs), toMs: Number(toMs), loading };
 }
