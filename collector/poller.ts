@@ -25,7 +25,7 @@ import { compileClassRules, type Classifier } from './classify.ts';
 import { discoverDevice } from './discovery/index.ts';
 import { InterfaceSampler } from './interface-samples.ts';
 import type { PollerMetrics } from './metrics.ts';
-import { ClassSampler, type ClassRead, type ClassReads } from './qos/class-samples.ts';
+import { ClassSampler, type ClassRead, type ClassReads, type JoinableClassWalk } from './qos/class-samples.ts';
 import { buildQosPlan, type QosPlan } from './qos/plan.ts';
 import { QosPlanLifecycle, type PlanSource } from './qos/plan-lifecycle.ts';
 import type { PollBatch, PollOutcome, QosClassMapping } from './samples.ts';
@@ -259,6 +259,21 @@ export class DevicePoller {
     this.#log.warn({ error: err instanceof Error ? err.message : String(err) }, 'cbQosPolicyDiscontinuityTime no longer read from this device: class rates without it');
   }
 
+  /** The interface walk and `joinable`'s class walk in shared GETBULKs, `firstScalars` in the first. */
+  async #jointWalk(
+    open: OpenSession,
+    table: ColumnTable,
+    joinable: JoinableClassWalk,
+    maxRepetitions: number,
+    firstScalars: readonly string[],
+  ): Promise<{ read: ColumnWalk; classes: ClassRead }> {
+    const classWalk = joinable.start();
+    const [interfaceRead, classRead] = await readTableWith(open.session, open.target, table, { scalars: SYS_UPTIME, firstScalars, now: this.#now, maxRepetitions }, this.#interfaces.indexHints, [
+      { columns: joinable.columns, sink: classWalk.sink },
+    ]);
+    return { read: interfaceRead!, classes: classWalk.finish(classRead!) };
+  }
+
   /** A poll's outcome, answered at `atMs` (its last answer) or failed then. */
   #outcome(startedAtMs: number, atMs: number, varbinds: number, ok = true): PollOutcome {
     return { atMs, device: this.device, province: this.province, ok, latencyMs: Math.max(0, atMs - startedAtMs), varbinds };
@@ -299,16 +314,8 @@ export class DevicePoller {
       let read: ColumnWalk | undefined;
       let classes: ClassRead | undefined;
       if (joinable && jointReps !== undefined) {
-        const jointWalk = async (withTimes: readonly string[]): Promise<void> => {
-          const classWalk = joinable.start();
-          const [interfaceRead, classRead] = await readTableWith(open!.session, open!.target, table!, { scalars: SYS_UPTIME, firstScalars: withTimes, now: this.#now, maxRepetitions: jointReps }, this.#interfaces.indexHints, [
-            { columns: joinable.columns, sink: classWalk.sink },
-          ]);
-          read = interfaceRead!;
-          classes = classWalk.finish(classRead!);
-        };
         try {
-          await jointWalk(times);
+          ({ read, classes } = await this.#jointWalk(open, table, joinable, jointReps, times));
         } catch (err) {
           // The class columns may be what the agent fails on (a CBQoS genErr, a table too slow
           // for the timeout): from now on this plan's polls walk them apart, where a class
@@ -319,7 +326,7 @@ export class DevicePoller {
           let refusal = err;
           if (times.length > 0 && refusedByAgent(err)) {
             try {
-              await jointWalk(NO_POLICY_TIMES);
+              ({ read, classes } = await this.#jointWalk(open, table, joinable, jointReps, NO_POLICY_TIMES));
               this.#stopPolicyTimes(err);
               times = NO_POLICY_TIMES;
             } catch (retryErr) {
