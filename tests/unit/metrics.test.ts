@@ -8,6 +8,7 @@ import { parsePrometheusText, sampleValue, sumOf } from '../helpers/prometheus-t
 import { parseAddressOrSubnet, settingsSchema } from '../../config/schema.ts';
 import { AddressAllowList, metricsAccess } from '../../server/metrics/access.ts';
 import { createMetricsRegistry } from '../../server/metrics/registry.ts';
+import { EVENT_LOOP_SAMPLE_MS, delaySeconds, eventLoopGaugeNames } from '../../server/metrics/event-loop.ts';
 import { CollectorMetrics, countsAsDropped, pollErrorKindOf, type DropReason } from '../../collector/metrics.ts';
 import { StoreMetrics, lostPointsByReason } from '../../collector/store/metrics.ts';
 import type { StoreHealth } from '../../collector/store/influx-store.ts';
@@ -373,4 +374,35 @@ describe('createMetricsRegistry', () => {
     }
     expect((await scrape(createMetricsRegistry({ processMetrics: false }))).size).toBe(0);
   });
+
+  it("publishes each event-loop delay gauge once, read from a histogram sampled every EVENT_LOOP_SAMPLE_MS, not prom-client's 10 ms", async () => {
+    const registry = createMetricsRegistry();
+    const text = await registry.metrics();
+    for (const name of eventLoopGaugeNames) expect(text.split('\n').filter((l) => l.startsWith(`# TYPE ${name} `)), name).toHaveLength(1);
+    // An idle loop: the delay past the sampling timer is about 0. prom-client's figures
+    // include its 10 ms interval, so its minimum could not be under 10 ms.
+    await new Promise((resolve) => setTimeout(resolve, EVENT_LOOP_SAMPLE_MS * 4 + 50));
+    const idle = await scrape(registry);
+    expect(sampleValue(idle, 'nodejs_eventloop_lag_min_seconds')).toBeLessThan(0.005);
+    // A 350 ms stall is longer than the interval: the sample it covers shows it.
+    await new Promise((resolve) => setTimeout(resolve, EVENT_LOOP_SAMPLE_MS));
+    const until = Date.now() + 350;
+    while (Date.now() < until) {
+      // the stall
+    }
+    await new Promise((resolve) => setTimeout(resolve, EVENT_LOOP_SAMPLE_MS * 2));
+    const stalled = await scrape(registry);
+    expect(sampleValue(stalled, 'nodejs_eventloop_lag_max_seconds')).toBeGreaterThan(0.2);
+    expect(sampleValue(stalled, 'nodejs_eventloop_lag_max_seconds')).toBeLessThan(1);
+    expect(sampleValue(stalled, 'nodejs_eventloop_lag_p99_seconds')).toBeGreaterThan(0.2);
+  });
+});
+
+describe('delaySeconds', () => {
+  it.each([
+    ['exactly the interval', 100_000_000, 100, 0],
+    ['a timer that fired early', 99_000_000, 100, 0],
+    ['250 ms late', 350_000_000, 100, 0.25],
+    ['at a 10 ms interval', 12_500_000, 10, 0.0025],
+  ])('%s', (_name, intervalNs, sampleMs, seconds) => expect(delaySeconds(intervalNs, sampleMs)).toBeCloseTo(seconds, 9));
 });
