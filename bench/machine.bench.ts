@@ -6,9 +6,11 @@
 //   idle          — node doing nothing (its own upkeep);
 //   timer 10 ms   — node with one 10 ms interval timer (prom-client's default event-loop monitor);
 //   node paced    — node exchanging BENCH_MACHINE_RATE datagrams a second (default 336: 3,357
-//                   routers every 10 s, the national network) with an echo process, sent in 50 ms
-//                   steps as the collector's scheduler sends its polls;
-//   node burst    — the same datagrams, a second's worth sent at once each second;
+//                   routers every 10 s, the national network) with an echo process, sent in
+//                   PACED_STEP_MS (50 ms) steps, as the collector's scheduler sent its polls
+//                   until 2026-11-28;
+//   node burst    — the same datagrams, a second's worth sent at once each POLL_SLOT_MS (1 s),
+//                   as the scheduler sends them now;
 //   python paced  — the paced exchange as a blocking loop (python3; skipped when absent), for a
 //                   runtime without an event loop.
 // Prints a table (core share, µs of CPU per exchange) and one JSON line. BENCH_MACHINE_SECONDS per
@@ -16,6 +18,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { POLL_SLOT_MS } from '../collector/scheduler.ts';
+
+/** The paced probe's step: fine pacing, one wake-up per answer or two. */
+const PACED_STEP_MS = 50;
 import { cpuMsOfPid, loadAverage1m } from './support.ts';
 
 const seconds = Number(process.env.BENCH_MACHINE_SECONDS ?? 20);
@@ -35,7 +40,7 @@ s.bind(0, '127.0.0.1', () => console.log(JSON.stringify({ port: s.address().port
 function nodeProbe(kind: 'idle' | 'timer' | 'paced' | 'burst', port: number): string {
   return `
 import { createSocket } from 'node:dgram';
-const kind = ${JSON.stringify(kind)}, port = ${port}, rate = ${ratePerSec}, stepMs = ${POLL_SLOT_MS};
+const kind = ${JSON.stringify(kind)}, port = ${port}, rate = ${ratePerSec}, stepMs = ${PACED_STEP_MS}, burstMs = ${POLL_SLOT_MS};
 let answered = 0;
 const buf = Buffer.alloc(${datagramBytes}, 1);
 const s = createSocket({ type: 'udp4', recvBufferSize: 1 << 20 });
@@ -46,7 +51,7 @@ if (kind === 'paced') {
   let owed = 0;
   setInterval(() => { owed += (rate * stepMs) / 1000; for (; owed >= 1; owed--) s.send(buf, port, '127.0.0.1'); }, stepMs);
 }
-if (kind === 'burst') setInterval(() => { for (let i = 0; i < rate; i++) s.send(buf, port, '127.0.0.1'); }, 1000);
+if (kind === 'burst') setInterval(() => { for (let i = 0; i < (rate * burstMs) / 1000; i++) s.send(buf, port, '127.0.0.1'); }, burstMs);
 if (kind === 'idle') setInterval(() => {}, 3_600_000);
 setTimeout(() => { answered = 0; console.log(JSON.stringify({ ready: true })); }, 2000);
 process.on('SIGTERM', () => { console.log(JSON.stringify({ answered })); process.exit(0); });
@@ -139,7 +144,7 @@ async function main(): Promise<void> {
     const node = (kind: 'idle' | 'timer' | 'paced' | 'burst'): [string, string[]] => [process.execPath, ['--input-type=module', '-e', nodeProbe(kind, port)]];
     results.push(await runProbe('node, idle', ...node('idle')));
     results.push(await runProbe('node, a 10 ms timer', ...node('timer')));
-    results.push(await runProbe(`node, paced exchange (${POLL_SLOT_MS} ms steps)`, ...node('paced')));
+    results.push(await runProbe(`node, paced exchange (${PACED_STEP_MS} ms steps)`, ...node('paced')));
     results.push(await runProbe('node, the same datagrams in one burst a second', ...node('burst')));
     const python = spawnSync('python3', ['--version']).status === 0;
     if (python) results.push(await runProbe('python3, paced exchange (blocking loop)', 'python3', ['-c', pythonProbe(port)]));

@@ -117,8 +117,9 @@ describe('Scheduler', () => {
             resolve(r);
           };
           pending.set(device, { resolve: done });
-          // Everyone but `stuck` answers after 200 ms; `stuck` only when the test says so.
-          if (device !== 'stuck') setTimeout(() => done({ ok: true }), 200);
+          // Everyone but `stuck` answers after 100 ms (the nine share two slots, so a round
+          // takes 450 ms of the 1 s interval); `stuck` only when the test says so.
+          if (device !== 'stuck') setTimeout(() => done({ ok: true }), 100);
         }),
       { concurrency: 3 },
     );
