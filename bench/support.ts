@@ -129,3 +129,15 @@ export function cpuProfileOf(dir: string, pid: number): string | undefined {
   const name = readdirSync(dir).find((f) => /^CPU\.\d+\.\d+\.(\d+)\.\d+\.\d+\.cpuprofile$/.exec(f)?.[1] === String(pid));
   return name === undefined ? undefined : join(dir, name);
 }
+
+/**
+ * Of the polls due in a window, the share that answered successfully within their interval, from
+ * the collector's counters: every tick either polls or is skipped (busy, backoff), so due = polls
+ * + skipped; on time = polls − failed − late (a failed poll that also ended late is taken off
+ * twice: the share is a floor). Independent of the store: right while points wait in the spool.
+ */
+export function onTimeShareOfCounters(c: { polls: number; failed: number; late: number; skipped: number }): { share: number; due: number; onTime: number } {
+  const due = c.polls + c.skipped;
+  const onTime = Math.max(0, c.polls - c.failed - c.late);
+  return { share: due === 0 ? 0 : onTime / due, due, onTime };
+}

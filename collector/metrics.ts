@@ -16,6 +16,8 @@ export type SkippedTick = 'busy' | 'backoff';
 /** What the scheduler reports. */
 export interface SchedulerMetrics {
   tickSkipped(reason: SkippedTick): void;
+  /** A poll ended after its interval had passed (its device's next tick was due): the collector is not keeping up. */
+  pollLate(): void;
 }
 
 /** Why a counter rule gave no sample: a discontinuity, or a rate it refused (DESIGN §3). */
@@ -67,6 +69,7 @@ export class CollectorMetrics implements SchedulerMetrics, PollerMetrics {
   readonly #pollErrors: Counter<'kind'>;
   readonly #pollDuration: Histogram<'result'>;
   readonly #ticksSkipped: Counter<'reason'>;
+  readonly #pollsLate: Counter;
   readonly #samplesDropped: Counter<'reason' | 'counters'>;
 
   constructor(registry: Registry | undefined, gauges: CollectorGauges) {
@@ -93,6 +96,11 @@ export class CollectorMetrics implements SchedulerMetrics, PollerMetrics {
       skippedTicks,
       registers,
     );
+    this.#pollsLate = new Counter({
+      name: 'lanewatch_collector_polls_late_total',
+      help: "Device polls that ended after their interval had passed (the device's next tick was due): the collector is not keeping up with its schedule.",
+      registers,
+    });
     this.#samplesDropped = new Counter({
       name: 'lanewatch_collector_samples_dropped_total',
       help: 'Intervals without a sample because a counter rule refused them (reboot, discontinuity, counter went back, over-capacity rate, ...), by reason and counters (interface or class).',
@@ -137,6 +145,10 @@ export class CollectorMetrics implements SchedulerMetrics, PollerMetrics {
 
   tickSkipped(reason: SkippedTick): void {
     this.#ticksSkipped.inc({ reason });
+  }
+
+  pollLate(): void {
+    this.#pollsLate.inc();
   }
 
   sampleDropped(reason: DropReason, counters: DropCounters): void {

@@ -24,7 +24,7 @@ export interface SchedulerOptions {
   run: (device: string) => Promise<PollResult>;
   log: Logger;
   now?: () => number;
-  /** Counts ticks passed over (collector/metrics.ts). */
+  /** Counts ticks passed over and polls that ended late (collector/metrics.ts). */
   metrics?: SchedulerMetrics;
 }
 
@@ -75,6 +75,8 @@ interface DeviceSlot {
   offsetMs: number;
   /** Waiting for a concurrency slot or polling. */
   busy: boolean;
+  /** When the tick of the poll waiting or running was due (ms epoch): it is late if it ends past this + intervalMs. */
+  dueMs: number;
   state: DeviceState;
   skipped: number;
   /** Consecutive failed polls. */
@@ -125,6 +127,7 @@ export class Scheduler {
       this.#slots.set(device, {
         offsetMs,
         busy: false,
+        dueMs: 0,
         state: 'unknown',
         skipped: 0,
         failures: 0,
@@ -195,12 +198,14 @@ export class Scheduler {
   #tickStep(offsetMs: number): void {
     const step = this.#steps.get(offsetMs);
     if (!step || !this.#running) return;
+    // The tick being made (the time its timer was armed for); #arm moves step.dueMs on.
+    const dueMs = step.dueMs;
     this.#arm(offsetMs);
-    for (const device of step.devices) this.#tick(device);
+    for (const device of step.devices) this.#tick(device, dueMs);
     this.#pump();
   }
 
-  #tick(device: string): void {
+  #tick(device: string, dueMs: number): void {
     const slot = this.#slots.get(device);
     if (!slot) return;
     if (slot.backoffTicks > 0) {
@@ -215,6 +220,7 @@ export class Scheduler {
       return;
     }
     slot.busy = true;
+    slot.dueMs = dueMs;
     this.#queue.push(device);
   }
 
@@ -239,6 +245,7 @@ export class Scheduler {
     try {
       if (slot) {
         slot.busy = false;
+        if (this.#now() > slot.dueMs + this.#opts.intervalMs) this.#opts.metrics?.pollLate();
         this.#noteState(device, slot, result);
       }
     } finally {

@@ -146,6 +146,8 @@ describe('lanewatch collector: its own /metrics', () => {
     );
     expect(families.get('lanewatch_collector_polls_total')?.type).toBe('counter');
     expect(sampleValue(families, 'lanewatch_collector_devices', { state: 'up' })).toBe(1);
+    expect(families.get('lanewatch_collector_polls_late_total')?.type).toBe('counter');
+    expect(sampleValue(families, 'lanewatch_collector_polls_late_total')).toBe(0);
     expect(sampleValue(families, 'lanewatch_store_influx_reachable')).toBe(1);
     expect(families.has('nodejs_eventloop_lag_seconds')).toBe(true);
     // The server's parts are not in this process.

@@ -202,6 +202,7 @@ describe('CollectorMetrics', () => {
     metrics.sampleDropped('reboot', 'interface');
     metrics.sampleDropped('over-capacity', 'class');
     metrics.tickSkipped('busy');
+    metrics.pollLate();
     let families = await scrape(registry);
     expect(sampleValue(families, 'lanewatch_collector_polls_total')).toBe(3);
     expect(sampleValue(families, 'lanewatch_collector_poll_errors_total', { kind: 'timeout' })).toBe(1);
@@ -217,6 +218,7 @@ describe('CollectorMetrics', () => {
     expect(sumOf(families, 'lanewatch_collector_samples_dropped_total', { reason: 'first-reading' })).toBe(0);
     expect(sampleValue(families, 'lanewatch_collector_ticks_skipped_total', { reason: 'busy' })).toBe(1);
     expect(sampleValue(families, 'lanewatch_collector_ticks_skipped_total', { reason: 'backoff' })).toBe(0);
+    expect(sampleValue(families, 'lanewatch_collector_polls_late_total')).toBe(1);
     expect(sampleValue(families, 'lanewatch_collector_devices', { state: 'up' })).toBe(5);
     expect(sampleValue(families, 'lanewatch_collector_devices', { state: 'down' })).toBe(2);
     expect(sampleValue(families, 'lanewatch_collector_polls_waiting')).toBe(7);

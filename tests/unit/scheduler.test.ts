@@ -171,6 +171,53 @@ describe('Scheduler', () => {
     expect(scheduler.running).toBe(false);
   });
 
+  it('counts a poll late when it ends after its interval, waiting for a slot included', async () => {
+    // Interval 1 s, one step (all three share offset 0), one slot: each poll takes 400 ms, so
+    // of the first tick's polls a and b end 400 and 800 ms after it (on time) and c 1,200 ms
+    // after (late); c is still busy at the next tick and skips it.
+    const late: string[] = [];
+    const skipped: string[] = [];
+    let current = '';
+    const { scheduler } = schedulerOf(
+      ['a', 'b', 'c'],
+      (device) =>
+        new Promise<PollResult>((resolve) => {
+          current = device;
+          setTimeout(() => resolve({ ok: true }), 400);
+        }),
+      {
+        metrics: {
+          tickSkipped: (reason) => skipped.push(reason),
+          pollLate: () => late.push(current),
+        },
+      },
+    );
+    scheduler.start();
+    await vi.advanceTimersByTimeAsync(1_000); // the first tick is due (the clock starts on a whole second)
+    await vi.advanceTimersByTimeAsync(1_250); // its three polls have ended (400, 800, 1,200 ms after it)
+    expect(late).toEqual(['c']);
+    expect(skipped).toEqual(['busy']);
+    const stopping = scheduler.stop();
+    await vi.advanceTimersByTimeAsync(2_000);
+    await stopping;
+    expect(late.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('does not count polls that end within their interval', async () => {
+    let lateCount = 0;
+    const { scheduler } = schedulerOf(
+      ['a', 'b'],
+      () => new Promise<PollResult>((resolve) => setTimeout(() => resolve({ ok: true }), 450)),
+      { concurrency: 2, metrics: { tickSkipped: () => {}, pollLate: () => lateCount++ } },
+    );
+    scheduler.start();
+    await vi.advanceTimersByTimeAsync(10_000);
+    const stopping = scheduler.stop();
+    await vi.advanceTimersByTimeAsync(1_000);
+    await stopping;
+    expect(lateCount).toBe(0);
+  });
+
   it('stop() cancels waiting ticks: nothing runs afterwards', async () => {
     let calls = 0;
     const { scheduler } = schedulerOf(['a', 'b'], async () => ({ ok: !!++calls }));
