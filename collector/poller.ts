@@ -42,6 +42,13 @@ const SYS_UPTIME: readonly string[] = [SNMPV2_MIB.sysUpTime];
 /** No policies' discontinuity times asked (one list for every walk without). */
 const NO_POLICY_TIMES: readonly string[] = [];
 
+/**
+ * After an agent refused the policies' discontinuity times, how long its polls go without them
+ * before asking again: a one-off error answer must not turn them off until a restart, and an
+ * agent that always refuses them costs one refused request (answered again at once) this often.
+ */
+export const POLICY_TIMES_RETRY_MS = 3_600_000;
+
 export { MAX_GAP_INTERVALS } from './rates.ts';
 export { WALKS_PER_REQUEST, REQUESTS_IN_FLIGHT } from './qos/class-samples.ts';
 export { DEFAULT_REDISCOVER_INTERVAL_MS, type RediscoverReason } from './qos/plan-lifecycle.ts';
@@ -135,9 +142,10 @@ export class DevicePoller {
   #unjoinable: QosPlan | undefined;
   /**
    * The agent refused a walk asking the policies' discontinuity times (and took it without them):
-   * this device's polls ask sysUpTime.0 only, whatever plan a rediscovery brings.
+   * until this time (ms epoch) this device's polls ask sysUpTime.0 only, whatever plan a
+   * rediscovery brings; 0: never refused.
    */
-  #policyTimesRefused = false;
+  #policyTimesRefusedUntilMs = 0;
   readonly #log: Logger;
 
   constructor(opts: DevicePollerOptions) {
@@ -246,17 +254,22 @@ export class DevicePoller {
    * list, so read.ts encodes it once).
    */
   #policyTimesOf(plan: QosPlan | undefined): readonly string[] {
-    return !plan || this.#policyTimesRefused ? NO_POLICY_TIMES : this.#classes.policyTimeOids(plan);
+    return !plan || this.#now() < this.#policyTimesRefusedUntilMs ? NO_POLICY_TIMES : this.#classes.policyTimeOids(plan);
   }
 
   /**
    * The agent refused (`err`) a walk that asked the policies' discontinuity times and answered it
-   * without them (an agent that errs on an object it lacks): this device's polls no longer ask
-   * them; its class rates go on without (the other counter rules hold).
+   * without them (an agent that errs on an object it lacks): this device's polls do not ask them
+   * for POLICY_TIMES_RETRY_MS; its class rates go on without (the other counter rules hold).
+   * Logged as a warning the first time, then at debug (an agent that always refuses them).
    */
   #stopPolicyTimes(err: unknown): void {
-    this.#policyTimesRefused = true;
-    this.#log.warn({ error: err instanceof Error ? err.message : String(err) }, 'cbQosPolicyDiscontinuityTime no longer read from this device: class rates without it');
+    const first = this.#policyTimesRefusedUntilMs === 0;
+    this.#policyTimesRefusedUntilMs = this.#now() + POLICY_TIMES_RETRY_MS;
+    const fields = { error: err instanceof Error ? err.message : String(err), retryInMs: POLICY_TIMES_RETRY_MS };
+    const msg = `cbQosPolicyDiscontinuityTime not read from this device for ${POLICY_TIMES_RETRY_MS / 60_000} min, then asked again: class rates without it`;
+    if (first) this.#log.warn(fields, msg);
+    else this.#log.debug(fields, msg);
   }
 
   /** The interface walk and `joinable`'s class walk in shared GETBULKs, `firstScalars` in the first. */

@@ -4,14 +4,14 @@
 // MAX_JOINT_VARBINDS they go out as two walks. Either way the poll gives the same samples. The
 // planned Cisco policies' cbQosPolicyDiscontinuityTime rides as one non-repeater each of the
 // first request (not a column walk raising every column's max-repetitions); an agent that
-// refuses them is asked again at once without them (no poll lost), and that device no longer
-// asked them, whatever plan a rediscovery brings.
+// refuses them is asked again at once without them (no poll lost), and that device is not asked
+// them for POLICY_TIMES_RETRY_MS, whatever plan a rediscovery brings; then they are asked again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino, type Logger } from 'pino';
 import { defaultConfigDir, loadConfig } from '../../config/load.ts';
 import type { TopologyConfig } from '../../config/schema.ts';
 import { compileClassRules } from '../../collector/classify.ts';
-import { DevicePoller, jointRepetitions, MAX_JOINT_VARBINDS } from '../../collector/poller.ts';
+import { DevicePoller, jointRepetitions, MAX_JOINT_VARBINDS, POLICY_TIMES_RETRY_MS } from '../../collector/poller.ts';
 import { Simulator } from '../../simulator/simulator.ts';
 import { loadSimulationConfig } from '../../simulator/sim-config.ts';
 import { freeUdpPort } from '../helpers/ports.ts';
@@ -162,10 +162,11 @@ describe('jointRepetitions', () => {
 });
 
 /**
- * A v2c relay in front of `agent` that, once `failing` is set, answers genErr to every request
- * naming an OID `erring` picks, and relays the rest; `named` counts the requests that named one.
+ * A v2c relay in front of `agent` that, between `fail()` and `heal()`, answers genErr to every
+ * request naming an OID `erring` picks, and relays the rest; `named` counts the requests that
+ * named one.
  */
-async function erringRelay(agent: string, erring: (oid: string) => boolean): Promise<{ address: string; fail: () => void; close: () => void; named: () => number }> {
+async function erringRelay(agent: string, erring: (oid: string) => boolean): Promise<{ address: string; fail: () => void; heal: () => void; close: () => void; named: () => number }> {
   const agentHost = agent.slice(0, agent.lastIndexOf(':'));
   const agentPort = Number(agent.slice(agent.lastIndexOf(':') + 1));
   const front = createSocket('udp4');
@@ -198,6 +199,9 @@ async function erringRelay(agent: string, erring: (oid: string) => boolean): Pro
     address: `127.0.0.1:${front.address().port}`,
     fail: () => {
       failing = true;
+    },
+    heal: () => {
+      failing = false;
     },
     close: () => {
       front.close();
@@ -256,7 +260,41 @@ describe('an agent that refuses the policies’ discontinuity times', () => {
       }
       expect(poller.qosPlan).not.toBe(planBefore);
       expect(relay.named()).toBe(namedAfter);
-      expect(lines.filter((l) => l.msg.includes('cbQosPolicyDiscontinuityTime no longer read'))).toHaveLength(1);
+      expect(lines.filter((l) => l.msg.includes('cbQosPolicyDiscontinuityTime not read'))).toHaveLength(1);
+    } finally {
+      poller.close();
+      relay.close();
+    }
+  });
+
+  it(`asked again ${POLICY_TIMES_RETRY_MS / 60_000} min after a refusal: refused again, off for as long (warned once); answered, asked at every poll`, async () => {
+    const router = topology.routers.find((r) => r.id === CBQOS_ROUTER)!;
+    const relay = await erringRelay(router.address, (oid) => oid.startsWith(`${CISCO_POLICY_DISCONTINUITY_TIME}.`));
+    const { log, lines } = captureLog('warn');
+    const poller = pollerFor(CBQOS_ROUTER, undefined, { address: relay.address, log });
+    try {
+      for (let i = 0; i < 2; i++) await pollOk(poller);
+      relay.fail();
+      await pollOk(poller); // refused: asked again at once without them
+      let named = relay.named();
+      await pollOk(poller);
+      expect(relay.named()).toBe(named); // off
+      // The retry time passes (less the interval pollOk adds): asked again, refused again, off again.
+      nowMs += POLICY_TIMES_RETRY_MS - INTERVAL_MS;
+      await pollOk(poller);
+      expect(relay.named()).toBe(named + 1);
+      named = relay.named();
+      await pollOk(poller);
+      expect(relay.named()).toBe(named);
+      expect(lines.filter((l) => l.msg.includes('cbQosPolicyDiscontinuityTime not read'))).toHaveLength(1);
+      // The agent answers them again (the error was passing): after the retry time they are read at every poll.
+      relay.heal();
+      nowMs += POLICY_TIMES_RETRY_MS - INTERVAL_MS;
+      for (let i = 0; i < 3; i++) {
+        named = relay.named();
+        await pollOk(poller);
+        expect(relay.named()).toBe(named + 1);
+      }
     } finally {
       poller.close();
       relay.close();
@@ -274,7 +312,7 @@ describe('an agent that refuses the policies’ discontinuity times', () => {
       for (let i = 0; i < 2; i++) await pollOk(poller);
       relay.fail();
       for (let i = 0; i < 3; i++) await pollOk(poller);
-      expect(lines.filter((l) => l.msg.includes('cbQosPolicyDiscontinuityTime no longer read'))).toHaveLength(0);
+      expect(lines.filter((l) => l.msg.includes('cbQosPolicyDiscontinuityTime not read'))).toHaveLength(0);
     } finally {
       poller.close();
       relay.close();
