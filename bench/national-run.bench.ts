@@ -29,7 +29,9 @@
 // answered successfully within its interval, from `lanewatch run`'s /metrics (polls made, failed
 // and late, ticks skipped: it does not depend on the store keeping up); onTimeShareStored — the
 // same read back from the `poll` points in InfluxDB (one per router per interval, at the answer's
-// time: each poll placed at its own tick, but short while points wait in the spool); collectorCoreShare, influxdCoreShare, simulatorCoreShare —
+// time: each poll placed at its own tick, but short while points wait in the spool);
+// pollsScheduled — the window's ticks by the schedule, beside pollsOutstandingAtStart/AtEnd (polls
+// waiting or in flight): polls + skipped ticks + the change in outstanding polls account for them; collectorCoreShare, influxdCoreShare, simulatorCoreShare —
 // CPU time of each process over the window (from /proc) as a share of one core;
 // collectorRssBytesPerLink — the largest RSS of `lanewatch run` seen, per configured link;
 // pointsWrittenPerSec, pointsSpooled (the most points seen waiting in the spool), pointsLost (and
@@ -175,6 +177,12 @@ async function influxQuery(influx: BenchInfluxd, db: string, q: string): Promise
   const result = body.results?.[0];
   if (result?.error) throw new Error(`influx: ${result.error}`);
   return result?.series ?? [];
+}
+
+/** Ticks of a device at `offsetMs` in [fromMs, toMs). */
+function ticksIn(offsetMs: number, intervalMs: number, fromMs: number, toMs: number): number {
+  const first = Math.ceil((fromMs - offsetMs) / intervalMs) * intervalMs + offsetMs;
+  return first >= toMs ? 0 : Math.floor((toMs - 1 - first) / intervalMs) + 1;
 }
 
 /**
@@ -372,6 +380,11 @@ async function main(): Promise<void> {
       skipped: delta('lanewatch_collector_ticks_skipped_total'),
     });
     const onTimeStored = await onTimeShare(influx, database, routers, intervalMs, t0, t1);
+    // Every tick of the window by the schedule, against what the counters account for: polls
+    // done, ticks skipped, and the change in polls waiting or in flight (due, not yet done).
+    const outstanding = (m: Map<string, MetricFamily>) => sampleValue(m, 'lanewatch_collector_polls_waiting') + sampleValue(m, 'lanewatch_collector_polls_in_flight');
+    const pollsScheduled = routers.reduce((n, device) => n + ticksIn(jitterOffsetMs(device, intervalMs), intervalMs, t0, t1), 0);
+    const pollsOutstanding = { atStart: outstanding(m0), atEnd: outstanding(m1) };
     const cardinality = await influxQuery(influx, database, 'SHOW SERIES EXACT CARDINALITY').catch(() => []);
     const seriesByMeasurement = new Map(cardinality.map((s) => [s.name, Number(s.values[0]?.[0] ?? 0)]));
     const series = [...seriesByMeasurement.values()].reduce((a, b) => a + b, 0);
@@ -409,6 +422,9 @@ async function main(): Promise<void> {
       pollsDue: onTime.due,
       pollsOnTime: onTime.onTime,
       pollsLate: delta('lanewatch_collector_polls_late_total'),
+      pollsScheduled,
+      pollsOutstandingAtStart: pollsOutstanding.atStart,
+      pollsOutstandingAtEnd: pollsOutstanding.atEnd,
       onTimeShareStored: Number(onTimeStored.share.toFixed(5)),
       collectorCoreShare: Number(collectorCoreShare.toFixed(4)),
       influxdCoreShare: Number(((cpu1.influxd - cpu0.influxd) / wallMs).toFixed(4)),
@@ -464,6 +480,7 @@ async function main(): Promise<void> {
       ['routers · links · interval', `${fmt(result.routers)} · ${fmt(result.links)} · ${intervalMs / 1_000} s`, ''],
       ['first cycle (every router polled once)', `${fmt(firstCycleMs / 1_000, 1)} s`, ''],
       ['polls on time (in their interval; /metrics)', `${fmt(onTime.onTime)} of ${fmt(onTime.due)} = ${fmt(onTime.share * 100, 3)} %`, '≥ 99.9 %'],
+      ['ticks by the schedule · polls waiting or in flight at start → end', `${fmt(pollsScheduled)} · ${fmt(pollsOutstanding.atStart)} → ${fmt(pollsOutstanding.atEnd)}`, ''],
       ['the same from the `poll` points in InfluxDB', `${fmt(onTimeStored.onTime)} of ${fmt(onTimeStored.due)} = ${fmt(onTimeStored.share * 100, 3)} %`, ''],
       ['lanewatch run CPU (share of a core)', fmt(result.collectorCoreShare, 4), '≤ 0.05'],
       ...(floorRaw
