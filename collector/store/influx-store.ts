@@ -28,7 +28,7 @@ import { createInfluxClient, defaultInfluxRequestTimeoutMs, pingInflux } from '.
 import type { StorePoint } from './points.ts';
 import { chunkOfPoints, PointBuffer, type PointChunk } from './point-buffer.ts';
 import { InfluxLineWriter } from './influx-write.ts';
-import { Spool, type SpoolFsync } from './spool.ts';
+import { defaultMaxQueuedPoints, Spool, type SpoolFsync } from './spool.ts';
 import { backfillStateFile, ensureRetentionAndRollups, retentionOf, RollupBackfill } from './rollups.ts';
 import { TrafficShapeMigration, trafficMigrationStateFile } from './traffic-migration.ts';
 import type { Registry } from 'prom-client';
@@ -72,8 +72,20 @@ export interface InfluxStoreOptions {
   requestTimeoutMs?: number;
   /** Where the store's metrics go (the process's registry); default: a private one. */
   registry?: Registry;
-  /** Points waiting for the spool's disk before more are dropped (default: the spool's). */
+  /** Points waiting for the spool's disk before more are dropped (default: `spoolQueueBoundFor` the influx settings). */
   spoolMaxQueuedPoints?: number;
+}
+
+/**
+ * Pure: the spool's queue bound for the store's settings. Past `maxBufferedPoints` the store
+ * hands its whole buffer to the spool (that bound plus the last write, under a batch), and one
+ * such hand-over may be written while the next waits: both must fit, or a disk that keeps up
+ * still loses the overshoot (22 points a run at 15,000 routers with the spool's 200,000 and
+ * `maxBufferedPoints` 100,000). A third one waiting means the disk is slower than the input:
+ * that is dropped.
+ */
+export function spoolQueueBoundFor(influx: Pick<Settings['influx'], 'maxBufferedPoints' | 'batchSize'>): number {
+  return Math.max(defaultMaxQueuedPoints, 2 * (influx.maxBufferedPoints + influx.batchSize));
 }
 
 /** The retention policy for raw samples, made the database's default. */
@@ -184,7 +196,7 @@ export class InfluxStore {
       dir: opts.spool.dir,
       maxBytes: opts.spool.maxBytes,
       log: opts.log,
-      ...(opts.spoolMaxQueuedPoints !== undefined ? { maxQueuedPoints: opts.spoolMaxQueuedPoints } : {}),
+      maxQueuedPoints: opts.spoolMaxQueuedPoints ?? spoolQueueBoundFor(opts.influx),
     });
     this.#shapeMigration = new TrafficShapeMigration({
       // One statement copies a window of a class of every link: minutes on a large, busy

@@ -83,6 +83,35 @@ describe('InfluxStore with an InfluxDB slower than the collector', () => {
     }
   }, 120_000);
 
+  it('a full buffer handed to the spool while the one before is still being written: nothing dropped (the default queue bound holds both)', async () => {
+    writeDelayMs = undefined; // InfluxDB takes no write: past maxBufferedPoints the buffer goes to the spool
+    const maxBufferedPoints = 100_000; // two hand-overs just over it pass the spool's own 200,000
+    const { store, close } = createTestStore({
+      influx: { url, database: 'lanewatch', retentionDays: 30, batchSize: 5_000, flushIntervalMs: 50, maxBufferedPoints },
+      spool: { maxBytes: 1024 * 1024 * 1024 },
+      retry: { initialMs: 100, maxMs: 400 },
+      requestTimeoutMs: 30_000,
+    });
+    try {
+      await store.start();
+      // In one synchronous run, so the spool's disk writes nothing meanwhile: two hand-overs of
+      // just over 100,000 points wait for it at once.
+      const batches = 100_050; // 2 points each (traffic, poll)
+      for (let i = 0; i < batches; i++) store.write(batch(i));
+      await waitFor('both hand-overs on disk', () => {
+        const h = store.health();
+        return h.spooledPoints > 2 * maxBufferedPoints || h.droppedPoints > 0;
+      }, { timeoutMs: 60_000 });
+      const health = store.health();
+      expect(health.droppedPoints).toBe(0);
+      expect(health.spool?.queueDroppedPoints).toBe(0);
+      expect(health.spooledPoints).toBeGreaterThan(2 * maxBufferedPoints);
+    } finally {
+      for (const res of held.splice(0)) res.destroy();
+      await close();
+    }
+  }, 120_000);
+
   it('at a stop, writes one batch to a slow InfluxDB and spools the rest (the stop stays short, nothing is lost)', async () => {
     writeDelayMs = 1_000; // each write takes a second: 9 batches written one by one would take 9 s
     writtenLines = 0;
