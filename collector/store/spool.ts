@@ -369,7 +369,10 @@ export class Spool {
   }
 
   async #appendNow(points: readonly StorePoint[]): Promise<AppendResult> {
-    const lines = points.map((p) => Buffer.from(JSON.stringify(p) + '\n', 'utf8'));
+    // Text, not a Buffer per line: a hand-over of 100,000 points made 100,000 small buffers
+    // (a fifth of `lanewatch run`'s CPU at 15,000 routers); one Buffer per group written.
+    const lines = points.map((p) => JSON.stringify(p) + '\n');
+    const bytes = lines.map((line) => Buffer.byteLength(line, 'utf8'));
     let i = 0;
     let spooled = 0;
     let failure: unknown;
@@ -385,22 +388,22 @@ export class Spool {
       }
       const seg = cur.seg;
       // The lines that fit this segment.
-      const group: Buffer[] = [];
+      const group: string[] = [];
       const ends: number[] = [];
       let size = 0;
       for (let k = i; k < lines.length; k += 1) {
-        const line = lines[k] as Buffer;
-        const full = seg.lines + group.length + 1 > this.#opts.segmentMaxPoints || seg.bytes + size + line.length > this.#opts.segmentMaxBytes;
+        const lineBytes = bytes[k] as number;
+        const full = seg.lines + group.length + 1 > this.#opts.segmentMaxPoints || seg.bytes + size + lineBytes > this.#opts.segmentMaxBytes;
         if (full && seg.lines + group.length > 0) break;
-        group.push(line);
-        size += line.length;
+        group.push(lines[k] as string);
+        size += lineBytes;
         ends.push(size);
       }
       if (group.length === 0) {
         await this.#seal(seg);
         continue;
       }
-      const written = await this.#writeLines(cur, Buffer.concat(group, size), ends);
+      const written = await this.#writeLines(cur, Buffer.from(group.join(''), 'utf8'), ends);
       spooled += written.lines;
       i += group.length;
       if (written.error !== undefined) {
