@@ -31,8 +31,8 @@
 // same read back from the `poll` points in InfluxDB (one per router per interval, at the answer's
 // time: each poll placed at its own tick, but short while points wait in the spool);
 // pollsScheduled — the window's ticks by the schedule, beside pollsOutstandingAtStart/AtEnd (polls
-// waiting or in flight): polls + skipped ticks + the change in outstanding polls account for them; collectorCoreShare, influxdCoreShare, simulatorCoreShare —
-// CPU time of each process over the window (from /proc) as a share of one core;
+// waiting or in flight): polls + skipped ticks + the change in outstanding polls account for them;
+// collectorCoreShare, influxdCoreShare, simulatorCoreShare — CPU time of each process over the window (from /proc) as a share of one core;
 // collectorRssBytesPerLink — the largest RSS of `lanewatch run` seen, per configured link;
 // pointsWrittenPerSec, pointsSpooled (the most points seen waiting in the spool), pointsLost (and
 // by reason) — from its /metrics; trafficSeriesPerLink, trafficPointsPerLinkPerInterval — the
